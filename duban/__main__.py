@@ -1,0 +1,3 @@
+from duban.cli import app
+
+app()

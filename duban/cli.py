@@ -1,0 +1,347 @@
+"""The ``duban`` command line.
+
+Exit codes scripts can trust: 0 done; 1 the input is wrong (a plan or unit
+file with errors, an unknown plan or unit); 2 the command was called wrongly;
+3 the database or another part of the environment failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import pendulum
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ledger import config, queries
+from ledger.db import DatabaseError, open_ledger, transaction, upgrade
+from ledger.load import (
+    file_hash,
+    ledger_directory,
+    ledger_units,
+    load_plan,
+    plan_events,
+    sync_units,
+)
+from ledger.models import Plan, Unit
+from plans.compile import ROLE_NAMES, Compiled, compile_plan, read_plan
+from plans.directory import Directory, read_directory, write_directory
+from plans.model import CHECKPOINT_KINDS, json_schema
+from plans.source import Problem
+from plans.workdays import CalendarGapWarning
+
+EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    help="督办：政务工作任务分工方案的督办系统。导入通知、审核计划、跟踪台账、催办督办。",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+plan_app = typer.Typer(help="计划文件：校验、加载、查看、导出格式说明。", no_args_is_help=True)
+units_app = typer.Typer(help="单位名录：导入、导出。", no_args_is_help=True)
+db_app = typer.Typer(help="数据库维护（运维人员）。", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+app.add_typer(units_app, name="units")
+app.add_typer(db_app, name="db")
+
+
+def _actor() -> str:
+    return os.environ.get("DUBAN_ACTOR") or getpass.getuser()
+
+
+def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def _ledger():  # noqa: ANN202 - sessionmaker
+    try:
+        return open_ledger(config.database_url())
+    except DatabaseError as exc:
+        raise _fail(str(exc), EXIT_ENV) from exc
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        err.print(f"[{colour}]{p}[/{colour}]")
+
+
+def _directory_for(plan_file: Path, units_file: Path | None, named: str | None
+                   ) -> tuple[Directory, str]:
+    """--units, else the plan's own ``directory``, else the ledger's units."""
+    path = units_file or (plan_file.parent / named if named else None)
+    if path is not None:
+        units, problems = read_directory(path)
+        if any(p.severity == "error" for p in problems):
+            _print_problems(problems)
+            raise _fail(f"单位名录 {path} 有错误，无法校验计划")
+        return Directory.build(units), str(path)
+    with transaction(_ledger()) as s:
+        return ledger_directory(s), "数据库中的单位名录"
+
+
+def _compile(path: Path, units_file: Path | None, events: bool = False) -> Compiled:
+    plan, lines, problems = read_plan(path)
+    if plan is None:
+        _print_problems(problems)
+        raise _fail(f"计划文件 {path} 有 {len(problems)} 处错误，未作任何改动。")
+    directory, _ = _directory_for(path, units_file, plan.directory)
+    evs = {}
+    if events:
+        with transaction(_ledger()) as s:
+            evs = plan_events(s, plan.id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarGapWarning)  # reported as problems instead
+        return compile_plan(plan, directory, config.calendar(), file=str(path), lines=lines,
+                            events=evs)
+
+
+@plan_app.command("validate")
+def plan_validate(
+    file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
+    units: Annotated[Path | None, typer.Option("--units", help="用此单位名录校验（CSV/XLSX）")]
+    = None,
+) -> None:
+    """校验计划文件：报告每一处错误的文件、行号和字段，未知单位给出最接近的名称。
+
+    例：duban plan validate plans/zhongshan-2021.yaml
+    """
+    compiled = _compile(file, units)
+    _print_problems(compiled.problems)
+    if compiled.errors:
+        raise _fail(f"{file}: {len(compiled.errors)} 处错误。")
+    out.print(f"[green]{file}: 校验通过[/green]：{len(compiled.plan.tasks)} 项任务、"
+              f"{len(compiled.plan.checkpoints)} 个节点、{compiled.assignment_count} 条分工、"
+              f"{compiled.milestone_count} 个时限节点。")
+
+
+@plan_app.command("load")
+def plan_load(
+    file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
+    force: Annotated[bool, typer.Option(help="文件未变也重新比对")] = False,
+) -> None:
+    """把计划加载进台账。重复加载同一文件不产生任何变化；加载修改后的计划只更新变化之处，
+    删除的任务归档，单位已报送的材料和已发出的通知一律保留。
+
+    例：duban plan load plans/zhongshan-2021.yaml
+    """
+    factory = _ledger()
+    plan, _, problems = read_plan(file)
+    if plan is None:
+        _print_problems(problems)
+        raise _fail(f"计划文件 {file} 有错误，未作任何改动。")
+    with transaction(factory) as s:
+        has_units = s.query(Unit.id).first() is not None
+    if not has_units:
+        hint = f"duban units import {file.parent / plan.directory}" if plan.directory \
+            else "duban units import 单位名录.csv"
+        raise _fail(f"数据库中还没有单位名录，请先导入：{hint}")
+    compiled = _compile_against_ledger(file)
+    _print_problems(compiled.problems)
+    if compiled.errors:
+        raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
+    with transaction(factory) as s:
+        result = load_plan(s, compiled, source=file.resolve(), digest=file_hash(file),
+                           cal=config.calendar(), actor=_actor(), force=force)
+    if result.unchanged:
+        out.print(f"计划 {result.plan_key} 与已加载的文件相同，无变化。")
+        return
+    verb = "已新建" if result.created else "已更新"
+    labels = {"items_created": "新增条目", "items_updated": "修改条目", "items_archived": "归档条目",
+              "assignments_created": "新增分工", "assignments_updated": "修改分工",
+              "assignments_archived": "归档分工", "milestones_created": "新增时限节点",
+              "milestones_updated": "调整时限节点", "milestones_archived": "归档时限节点"}
+    detail = "，".join(f"{labels[k]} {v}" for k, v in result.counts.items() if v) or "无变化"
+    out.print(f"[green]{verb}计划 {result.plan_key}[/green]：{detail}。")
+
+
+def _compile_against_ledger(file: Path) -> Compiled:
+    plan, lines, problems = read_plan(file)
+    assert plan is not None
+    with transaction(_ledger()) as s:
+        directory = ledger_directory(s)
+        evs = plan_events(s, plan.id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarGapWarning)
+        return compile_plan(plan, directory, config.calendar(), file=str(file), lines=lines,
+                            events=evs)
+
+
+@plan_app.command("show")
+def plan_show(
+    file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
+    units: Annotated[Path | None, typer.Option("--units", help="单位名录（CSV/XLSX）")] = None,
+) -> None:
+    """显示计划：基本信息、检查节点和每项任务的单位与期限。
+
+    例：duban plan show plans/zhongshan-2021.yaml
+    """
+    c = _compile(file, units)
+    _print_problems(c.problems)
+    p = c.plan
+    out.print(f"[bold]{p.title}[/bold]  {p.doc_no or ''}")
+    out.print(f"印发：{p.issuer}  {p.issued}    工作年度：{p.year}    协调单位：{p.coordinator}")
+    cps = Table("节点", "类型", "期限", "责任单位数", title="检查节点", title_justify="left")
+    for item in c.items:
+        if item.kind == "task":
+            continue
+        dues = "、".join(str(o.due_date) if o.due_date else f"{o.rule}（待事件）"
+                        for o in item.occurrences) or "未定"
+        cps.add_row(item.key, CHECKPOINT_KINDS[item.kind], dues,
+                    str(len(item.assignments)) if item.assignments else "协调单位")
+    out.print(cps)
+    tasks = Table("任务", "简称", "牵头", "责任/配合", "期限", title="任务", title_justify="left")
+    for item, spec in zip([i for i in c.items if i.kind == "task"], p.tasks, strict=True):
+        others = [u for u, r in item.assignments.items() if r != "lead"]
+        tasks.add_row(item.key, item.title, "、".join(spec.lead) or "—",
+                      f"{len(others)} 个单位" if len(others) > 3 else "、".join(others) or "—",
+                      "、".join(item.due) or "—")
+    out.print(tasks)
+    out.print(f"共 {len(p.tasks)} 项任务，{c.assignment_count} 条分工"
+              f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。")
+
+
+@plan_app.command("schema")
+def plan_schema(
+    output: Annotated[Path | None, typer.Option("--out", help="写入文件而不是屏幕")] = None,
+) -> None:
+    """输出计划文件的 JSON Schema（编辑器可据此提示和校验）。
+
+    例：duban plan schema --out plans/plan.schema.json
+    """
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"已写入 {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@units_app.command("import")
+def units_import(
+    file: Annotated[Path, typer.Argument(help="单位名录 CSV 或 XLSX")],
+    replace: Annotated[bool, typer.Option(help="文件中没有的单位标记为停用")] = False,
+) -> None:
+    """导入单位名录（每行一个单位：名称、别名、类型、分组、经办人/分管领导/主要负责人联系方式）。
+    按单位名称更新，已有的计划和报送不受影响。有任何错误则整个文件不导入。
+
+    例：duban units import plans/units/zhongshan.csv
+    """
+    units, problems = read_directory(file)
+    _print_problems(problems)
+    if any(p.severity == "error" for p in problems):
+        raise _fail(f"{file}: 有错误，未导入任何单位。")
+    with transaction(_ledger()) as s:
+        r = sync_units(s, units, actor=_actor(), replace=replace)
+    out.print(f"[green]已导入 {file}[/green]：新增 {len(r.created)}，更新 {len(r.updated)}，"
+              f"未变 {r.unchanged}" + (f"，停用 {len(r.deactivated)}" if r.deactivated else "")
+              + "。")
+
+
+@units_app.command("export")
+def units_export(
+    output: Annotated[Path | None, typer.Option("--out", help="写入 .csv 或 .xlsx；缺省输出到屏幕")]
+    = None,
+) -> None:
+    """导出单位名录，格式与导入相同。
+
+    例：duban units export --out 单位名录.xlsx
+    """
+    with transaction(_ledger()) as s:
+        units = ledger_units(s)
+    text = write_directory(units, output)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        out.print(f"已导出 {len(units)} 个单位到 {output}")
+
+
+@app.command("status")
+def status(
+    plan: Annotated[str | None, typer.Option("--plan", help="计划 id")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="单位名称或别名")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="按某日查看（YYYY-MM-DD），缺省为现在")]
+    = None,
+) -> None:
+    """各单位时限节点情况：未到期、已逾期、待审核、已办结。
+
+    例：duban status --plan zhongshan-2021-zwgk --at 2021-08-01
+    """
+    tz = "Asia/Shanghai"
+    try:
+        now = pendulum.parse(at, tz=tz).end_of("day") if at else pendulum.now(tz)
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+        raise _fail(f"--at {at!r} 不是日期（应为 YYYY-MM-DD）", EXIT_USAGE) from exc
+    with transaction(_ledger()) as s:
+        if plan and s.query(Plan.id).filter(Plan.key == plan).first() is None:
+            keys = [k for (k,) in s.query(Plan.key)]
+            raise _fail(f"没有计划 {plan!r}。已加载的计划：{'、'.join(keys) or '无'}")
+        unit_ids = None
+        if unit:
+            hit = ledger_directory(s).resolve(unit)
+            if hit is None:
+                raise _fail(f"单位名录中没有 {unit!r}")
+            names = [hit[1]] if hit[0] == "unit" else ledger_directory(s).members(hit[1])
+            unit_ids = [i for (i,) in s.query(Unit.id).filter(Unit.name.in_(names))]
+        rows = queries.unit_status(s, now.in_timezone("UTC"), plan_key=plan, unit_ids=unit_ids)
+    if not rows:
+        out.print("没有时限节点。" + ("" if plan else "请先 duban plan load 加载计划。"))
+        return
+    t = Table("单位", "未到期", "已逾期", "待审核", "已办结", "待事件", "合计",
+              title=f"时限节点情况（截至 {now.format('YYYY-MM-DD HH:mm')}）", title_justify="left")
+    for r in rows:
+        t.add_row(r.unit, str(r.pending), f"[red]{r.overdue}[/red]" if r.overdue else "0",
+                  str(r.reported), str(r.done), str(r.waiting), str(r.total))
+    out.print(t)
+    late = sum(1 for r in rows if r.overdue)
+    out.print(f"{len(rows)} 个单位，其中 {late} 个有逾期节点。")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构升级到当前版本（多台机器部署时，在启动 worker 前运行一次）。
+
+    例：DUBAN_DATABASE_URL=postgresql://duban@db/duban duban db upgrade
+    """
+    from ledger.db import make_engine
+
+    try:
+        upgrade(make_engine(config.database_url()))
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(f"数据库升级失败：{exc}", EXIT_ENV) from exc
+    out.print("数据库结构已是最新。")
+
+
+@app.command("demo")
+def demo(
+    at: Annotated[str, typer.Option("--at", help="按某日查看台账")] = "2021-09-20",
+) -> None:
+    """演示：导入中山市单位名录和参考计划（中府办函〔2021〕91号），显示 9月20日检查时的台账。
+
+    例：duban demo
+    """
+    root = Path(__file__).resolve().parent.parent / "plans"
+    out.print(f"数据目录：{config.home()}    数据库：{config.database_url()}")
+    units_import(root / "units" / "zhongshan.csv", replace=False)
+    plan_load(root / "zhongshan-2021.yaml", force=False)
+    status(plan="zhongshan-2021-zwgk", unit=None, at=at)
+
+
+def main() -> None:  # pragma: no cover - console entry for python -m
+    app()
+
+
+_ = dt  # dates appear in type hints of callers

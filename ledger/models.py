@@ -1,0 +1,313 @@
+"""SQLAlchemy 2.0 typed mappings of the ledger.
+
+Tasks and plan-wide checkpoints share one table (``items``) because both are
+"work assigned to units with due rules"; ``kind`` tells them apart. Milestones
+carry ``plan_id`` and ``unit_id`` copies so the queries coordinators run most
+(who is late, per unit, per plan) hit one indexed table, and the supervise
+sweep finds due work through the partial index on ``next_action_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; use an aware time")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        dt.datetime: UTCDateTime(),
+        dt.date: Date(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+        list[dict[str, Any]]: JSON(),
+    }
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="unit", cascade="all, delete-orphan", order_by="Contact.role"
+    )
+    groups: Mapped[list[Group]] = relationship(secondary="group_members", back_populates="units")
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    units: Mapped[list[Unit]] = relationship(secondary="group_members", back_populates="groups")
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+
+
+class Contact(Base):
+    """A person of a unit by role: 经办人 (contact), 分管领导 (leader), 主要负责人 (head)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("unit_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    mobile: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    wecom_id: Mapped[str | None] = mapped_column(String(100))
+    dingtalk_id: Mapped[str | None] = mapped_column(String(100))
+    channels: Mapped[list[str]] = mapped_column(default=list)
+
+    unit: Mapped[Unit] = relationship(back_populates="contacts")
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    doc_no: Mapped[str | None] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(200))
+    issued: Mapped[dt.date]
+    year: Mapped[int]
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    predecessor_key: Mapped[str | None] = mapped_column(String(64))
+    source_path: Mapped[str] = mapped_column(Text)
+    file_hash: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(doc="the validated plan, as loaded")
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    coordinator: Mapped[Unit] = relationship()
+    items: Mapped[list[Item]] = relationship(back_populates="plan", order_by="Item.seq")
+
+
+class PlanEvent(Base):
+    """The recorded date of an event that arms event-relative deadlines."""
+
+    __tablename__ = "plan_events"
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[dt.datetime]
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Item(Base):
+    """A task (kind ``task``) or a plan-wide checkpoint (list, check, lookback …)."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    section: Mapped[list[str]] = mapped_column(default=list)
+    path: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[list[str]] = mapped_column(default=list)
+    archived_at: Mapped[dt.datetime | None]
+
+    plan: Mapped[Plan] = relationship(back_populates="items")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="item")
+
+
+class Assignment(Base):
+    """A unit's part in an item: lead (牵头), responsible (责任) or support (配合)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("item_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    archived_at: Mapped[dt.datetime | None]
+
+    item: Mapped[Item] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship()
+    milestones: Mapped[list[Milestone]] = relationship(back_populates="assignment")
+
+
+MILESTONE_STATES = ("waiting", "open", "reported", "rectifying", "done", "archived")
+OPEN_STATES = ("open", "rectifying")
+
+
+class Milestone(Base):
+    """One deadline of one unit: an assignment × a due occurrence.
+
+    ``state``: waiting (event not yet recorded), open, reported (awaiting
+    review), rectifying (returned for 整改), done (销号), archived (its task or
+    occurrence left the plan). Lateness is derived from ``due_at``.
+    """
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "occurrence"),
+        Index("ix_milestones_next_action_at", "next_action_at",
+              postgresql_where=text("next_action_at IS NOT NULL"),
+              sqlite_where=text("next_action_at IS NOT NULL")),
+        Index("ix_milestones_plan_unit_state", "plan_id", "unit_id", "state"),
+        Index("ix_milestones_unit_state", "unit_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    occurrence: Mapped[str] = mapped_column(String(120))
+    rule: Mapped[str] = mapped_column(String(120))
+    due_date: Mapped[dt.date | None]
+    due_at: Mapped[dt.datetime | None]
+    window_start: Mapped[dt.date | None]
+    times: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str | None] = mapped_column(String(20), doc="last escalation step taken")
+    next_action_at: Mapped[dt.datetime | None]
+    policy: Mapped[dict[str, Any]] = mapped_column(doc="policy snapshot taken at start")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+
+    assignment: Mapped[Assignment] = relationship(back_populates="milestones")
+    unit: Mapped[Unit] = relationship()
+    reports: Mapped[list[Report]] = relationship(back_populates="milestone")
+
+
+class Report(Base):
+    """A unit's submission: progress or completion, with evidence, and its review."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20), default="completion")
+    text: Mapped[str] = mapped_column(Text, default="")
+    evidence_urls: Mapped[list[str]] = mapped_column(default=list)
+    files: Mapped[list[str]] = mapped_column(default=list)
+    review_state: Mapped[str] = mapped_column(String(20), default="submitted")
+    reviewer: Mapped[str | None] = mapped_column(String(100))
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[dt.datetime | None]
+    rectify_due_date: Mapped[dt.date | None]
+
+    milestone: Mapped[Milestone] = relationship(back_populates="reports")
+
+
+class Notice(Base):
+    """The outbox: one row per notice to one recipient on one channel.
+
+    ``idempotency_key`` (milestone, step, recipient, channel) is unique, so a
+    decision re-taken by a retried sweep cannot write a second notice.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_key: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,116 @@
+"""Reading YAML with the line of every field, so errors can name file, line and field.
+
+PyYAML's composed node tree carries positions; the plain ``safe_load`` result
+does not. We compose once, construct the data from the same nodes, and keep a
+map from field path (``("tasks", 3, "due", 0)``) to line number. Duplicate keys,
+which PyYAML silently overwrites, are reported instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or doubtful) in an input file."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        label = "错误" if self.severity == "error" else "警告"
+        return f"{where}: {label}: {self.field or '(文件)'}: {self.message}"
+
+
+def format_path(path: FieldPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass
+class LineMap:
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """The line of ``path`` or of its nearest recorded ancestor."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.lines.get((), None)
+
+
+class SourceError(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _walk(node: yaml.Node, path: FieldPath, lines: LineMap, dups: list[tuple[FieldPath, int]]):
+    lines.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            sub = (*path, key)
+            if key in seen:
+                dups.append((sub, key_node.start_mark.line + 1))
+            seen.add(key)
+            lines.lines[sub] = key_node.start_mark.line + 1
+            _walk(value_node, sub, lines, dups)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), lines, dups)
+
+
+def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
+    """Data and line map of a YAML file; raises SourceError naming the line."""
+    name = str(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise SourceError([Problem(name, None, "", "文件不存在")]) from exc
+        except UnicodeDecodeError as exc:
+            raise SourceError([Problem(name, None, "", f"不是 UTF-8 编码的文本：{exc}")]) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise SourceError([Problem(name, line, "", f"YAML 语法错误：{exc.problem or exc}")]) \
+            from exc
+    lines = LineMap()
+    if node is None:
+        return None, lines
+    dups: list[tuple[FieldPath, int]] = []
+    _walk(node, (), lines, dups)
+    if dups:
+        raise SourceError([
+            Problem(name, line, format_path(p), "键重复出现（后一个会覆盖前一个），请合并或删除")
+            for p, line in dups
+        ])
+    loader = yaml.SafeLoader(text)
+    try:
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise SourceError([Problem(name, mark.line + 1 if mark else None, "",
+                                   f"无法解析的值：{exc.problem}")]) from exc
+    finally:
+        loader.dispose()
+    return data, lines
