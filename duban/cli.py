@@ -7,7 +7,6 @@ file with errors, an unknown plan or unit); 2 the command was called wrongly;
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import os
@@ -40,8 +39,8 @@ from plans.workdays import CalendarGapWarning
 
 EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 app = typer.Typer(
     help="督办：政务工作任务分工方案的督办系统。导入通知、审核计划、跟踪台账、催办督办。",
@@ -66,7 +65,7 @@ def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _ledger():  # noqa: ANN202 - sessionmaker
+def _ledger():
     try:
         return open_ledger(config.database_url())
     except DatabaseError as exc:
@@ -160,7 +159,8 @@ def plan_load(
         out.print(f"计划 {result.plan_key} 与已加载的文件相同，无变化。")
         return
     verb = "已新建" if result.created else "已更新"
-    labels = {"items_created": "新增条目", "items_updated": "修改条目", "items_archived": "归档条目",
+    labels = {"items_created": "新增条目", "items_updated": "修改条目",
+              "items_archived": "归档条目",
               "assignments_created": "新增分工", "assignments_updated": "修改分工",
               "assignments_archived": "归档分工", "milestones_created": "新增时限节点",
               "milestones_updated": "调整时限节点", "milestones_archived": "归档时限节点"}
@@ -169,7 +169,7 @@ def plan_load(
 
 
 def _compile_against_ledger(file: Path) -> Compiled:
-    plan, lines, problems = read_plan(file)
+    plan, lines, _ = read_plan(file)
     assert plan is not None
     with transaction(_ledger()) as s:
         directory = ledger_directory(s)
@@ -320,7 +320,7 @@ def db_upgrade() -> None:
 
     try:
         upgrade(make_engine(config.database_url()))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _fail(f"数据库升级失败：{exc}", EXIT_ENV) from exc
     out.print("数据库结构已是最新。")
 
@@ -339,9 +339,3 @@ def demo(
     plan_load(root / "zhongshan-2021.yaml", force=False)
     status(plan="zhongshan-2021-zwgk", unit=None, at=at)
 
-
-def main() -> None:  # pragma: no cover - console entry for python -m
-    app()
-
-
-_ = dt  # dates appear in type hints of callers

@@ -81,9 +81,9 @@ def open_ledger(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
         if migrate:
             upgrade(engine)
         elif current_revision(engine) != head_revision():
+            have, want = current_revision(engine), head_revision()
             raise DatabaseError(
-                f"数据库结构不是最新版本（当前 {current_revision(engine)}，应为 {head_revision()}），"
-                "请先运行 duban db upgrade"
+                f"数据库结构不是最新版本（当前 {have}，应为 {want}），请先运行 duban db upgrade"
             )
     except DatabaseError:
         raise

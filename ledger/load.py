@@ -229,29 +229,28 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
                       text=spec_item.text, section=spec_item.section, path=spec_item.path,
                       due=spec_item.due, archived_at=None)
         if row is None:
-            row = Item(plan_id=plan.id, key=spec_item.key, **values)
+            row = Item(plan=plan, key=spec_item.key, **values)
             session.add(row)
-            session.flush()
             result.bump("items_created")
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
             result.bump("items_updated")
-        have = assigns.get(row.id, {})
+        have = assigns.get(row.id, {}) if row.id is not None else {}
         wanted_units = set()
         for unit_name, role in spec_item.assignments.items():
             unit = units[unit_name]
             wanted_units.add(unit.id)
             a = have.get(unit.id)
             if a is None:
-                a = Assignment(item_id=row.id, unit_id=unit.id, role=role)
+                a = Assignment(item=row, unit_id=unit.id, role=role)
                 session.add(a)
-                session.flush()
                 result.bump("assignments_created")
             elif a.role != role or a.archived_at is not None:
                 a.role, a.archived_at = role, None
                 result.bump("assignments_updated")
-            _sync_milestones(session, plan, a, spec_item.occurrences, miles.get(a.id, []),
+            _sync_milestones(session, plan, a, spec_item.occurrences,
+                             miles.get(a.id, []) if a.id is not None else [],
                              policy, cal, tz, now, result, archive_milestones)
         for unit_id, a in have.items():
             if unit_id not in wanted_units and a.archived_at is None:
@@ -263,6 +262,9 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             row.archived_at = now
             result.bump("items_archived")
             for a in assigns.get(row.id, {}).values():
+                if a.archived_at is None:
+                    a.archived_at = now
+                    result.bump("assignments_archived")
                 archive_milestones(miles.get(a.id, []))
     audit(session, actor, "plan.load", plan_id=plan.id, entity="plan", key=spec.id,
           file=str(source), sha256=digest, created=result.created, **result.counts)
@@ -297,7 +299,7 @@ def _sync_milestones(session: Session, plan: Plan, a: Assignment, wanted: list[O
             m.updated_at = now
             result.bump("milestones_updated")
             continue
-        m = Milestone(assignment_id=a.id, plan_id=plan.id, unit_id=a.unit_id, state="open",
+        m = Milestone(assignment=a, plan_id=plan.id, unit_id=a.unit_id, state="open",
                       policy=policy, occurrence=occ.key, rule=occ.rule)
         _schedule(m, occ, cal, tz)
         session.add(m)

@@ -36,7 +36,7 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
     is_open = Milestone.state.in_(OPEN_STATES)
     late = and_(is_open, Milestone.due_at < now)
 
-    def count(cond) -> object:  # noqa: ANN001 - a SQL expression
+    def count(cond) -> object:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
     q = (

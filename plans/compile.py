@@ -163,7 +163,8 @@ def compile_plan(
         for i, entry in enumerate(entries):
             if entry.id in seen:
                 first = seen[entry.id]
-                problem((kind, i, "id"), f"id {entry.id!r} 重复（第 {lines.line_of(first)} 行已用过）")
+                problem((kind, i, "id"),
+                        f"id {entry.id!r} 重复（第 {lines.line_of(first)} 行已用过）")
             else:
                 seen[entry.id] = (kind, i, "id")
 
@@ -228,10 +229,3 @@ def compile_plan(
         resolve([target.unit], ("targets", i, "unit"), allow_dynamic=False)
     return out
 
-
-def check_plan_file(path: Path, directory: Directory, cal: WorkCalendar) -> Compiled | list[Problem]:
-    """Everything ``duban plan validate`` reports: structure, then units and dates."""
-    plan, lines, problems = read_plan(path)
-    if plan is None:
-        return problems
-    return compile_plan(plan, directory, cal, file=str(path), lines=lines)

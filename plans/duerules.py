@@ -203,10 +203,8 @@ def expand(
         months = [(y, m) for y, m in months if m in (6, 12)]
     out: list[Occurrence] = []
     for y, m in months:
-        if rule.last_workday:
-            due = cal.last_workday_of_month(y, m)
-        else:
-            due = _month_day(y, m, rule.day)
+        due = (cal.last_workday_of_month(y, m) if rule.last_workday
+               else _month_day(y, m, rule.day))
         if not period.start <= due <= period.end:
             continue
         window = _month_day(y, m, rule.window_start) if rule.window_start else None

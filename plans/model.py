@@ -55,7 +55,9 @@ class _Strict(BaseModel):
 
 def _check_id(value: str) -> str:
     if not _ID.match(value):
-        raise ValueError("id 只能由字母、数字、点、下划线和连字符组成（如 t01、cp-list），不超过64字符")
+        raise ValueError(
+            "id 只能由字母、数字、点、下划线和连字符组成（如 t01、cp-list），不超过64字符"
+        )
     return value
 
 

@@ -111,7 +111,9 @@ class Policy(_Strict):
         return self
 
 
-def first_action_at(due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str) -> pendulum.DateTime:
+def first_action_at(
+    due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str
+) -> pendulum.DateTime:
     """When a new milestone first needs attention: its earliest reminder.
 
     Reminders go out at ``send_time`` on working days, so "5 working days

@@ -17,6 +17,23 @@ import yaml
 FieldPath = tuple[str | int, ...]
 
 
+class Loader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2021-13-01) as text.
+
+    PyYAML raises a bare ValueError for those, without a line; as text the
+    value reaches the validators, which report it with file, line and field.
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong (or doubtful) in an input file."""
@@ -88,7 +105,7 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
         except UnicodeDecodeError as exc:
             raise SourceError([Problem(name, None, "", f"不是 UTF-8 编码的文本：{exc}")]) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -104,7 +121,7 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
             Problem(name, line, format_path(p), "键重复出现（后一个会覆盖前一个），请合并或删除")
             for p, line in dups
         ])
-    loader = yaml.SafeLoader(text)
+    loader = Loader(text)
     try:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:

@@ -18,6 +18,8 @@ from pathlib import Path
 import chinese_calendar
 import yaml
 
+from plans.source import Loader
+
 
 class CalendarGapWarning(UserWarning):
     """A working-day question was asked about a year no source knows."""
@@ -68,7 +70,7 @@ def _parse_days(value: object, where: str) -> set[dt.date]:
 def read_holiday_file(path: Path) -> dict[int, YearOverride]:
     """Read ``{year: {holidays: [...], workdays: [...]}}``; errors name the file and year."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader) or {}
     except yaml.YAMLError as exc:
         raise HolidayFileError(f"{path}: YAML 语法错误：{exc}") from exc
     if not isinstance(raw, dict):

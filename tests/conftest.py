@@ -1,0 +1,57 @@
+"""Shared fixtures: real databases (SQLite file, Postgres schema), the reference files."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN_001 = ROOT / "plans" / "zhongshan-2021.yaml"
+UNITS_ZS = ROOT / "plans" / "units" / "zhongshan.csv"
+PG_ENV = "DUBAN_TEST_DATABASE_URL"
+
+
+@pytest.fixture(autouse=True)
+def duban_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data folder; nothing touches ~/.duban."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DUBAN_HOME", str(home))
+    monkeypatch.delenv("DUBAN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DUBAN_ACTOR", "pytest")
+    return home
+
+
+def _pg_schema_url(base: str) -> Iterator[str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, empty ledger database on each backend; also set as DUBAN_DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+        monkeypatch.setenv("DUBAN_DATABASE_URL", url)
+        yield url
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: Postgres tests skipped (.ci/run sets it)")
+    for url in _pg_schema_url(base):
+        monkeypatch.setenv("DUBAN_DATABASE_URL", url)
+        yield url

@@ -1,0 +1,108 @@
+"""The unit directory file: import, export, and names as notices write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from duban.cli import app
+from plans.directory import HEADERS, Directory, read_directory, write_directory
+from tests.conftest import UNITS_ZS
+
+runner = CliRunner()
+
+
+def zs() -> Directory:
+    units, problems = read_directory(UNITS_ZS)
+    assert problems == []
+    return Directory.build(units)
+
+
+def test_sample_directory_covers_zhongshan() -> None:
+    d = zs()
+    # 8 streets and 15 towns behind 各镇街; city departments behind 市直各部门.
+    assert len(d.members("各镇街")) == 23
+    assert "市政府办公室" in d.members("市直各部门")
+    assert set(d.members("各功能区")) == {"火炬开发区管委会", "翠亨新区管委会"}
+
+
+@pytest.mark.parametrize(
+    ("written", "unit"),
+    [
+        ("自然资源局", "市自然资源局"),  # distributed prefix not written
+        ("市政务服务数据管理局(市信息中心)", "市政务服务数据管理局"),  # alias with a note
+        ("市政务服务数据管理局（市信息中心）", "市政务服务数据管理局"),  # full-width brackets
+        ("中山供电局等部门", "中山供电局"),  # trailing 等部门
+        ("審計局", "市审计局"),  # traditional characters
+        ("市人民政府办公室", "市政府办公室"),  # alias
+        ("市新聞辦", "市新闻办"),
+    ],
+)
+def test_names_resolve_as_notices_write_them(written: str, unit: str) -> None:
+    assert zs().resolve(written) == ("unit", unit)
+
+
+def test_groups_resolve_and_unknowns_get_a_suggestion() -> None:
+    d = zs()
+    assert d.resolve("市直各部门") == ("group", "市直各部门")
+    assert d.resolve("市发展改革委") is None
+    assert d.suggest("市发展改革委") == "市发展改革局"
+
+
+def test_csv_and_xlsx_round_trip(tmp_path: Path) -> None:
+    units, _ = read_directory(UNITS_ZS)
+    for name in ("out.csv", "out.xlsx"):
+        path = tmp_path / name
+        write_directory(units, path)
+        again, problems = read_directory(path)
+        assert problems == []
+        assert again == units
+
+
+def test_gbk_csv_from_excel_is_read(tmp_path: Path) -> None:
+    f = tmp_path / "gbk.csv"
+    f.write_bytes("单位名称,类型,所属分组\n市民政局,部门,市直各部门\n".encode("gb18030"))
+    units, problems = read_directory(f)
+    assert problems == [] and units[0].name == "市民政局"
+
+
+def test_bad_rows_are_named_and_nothing_is_imported(tmp_path: Path, database_url: str) -> None:
+    f = tmp_path / "bad.csv"
+    rows = [",".join(HEADERS[:7]),
+            "市民政局,,部门,,市直各部门,张三,1380000",  # mobile too short? still 7 digits: ok
+            "市财政局,,部委,,市直各部门,李四,13800000000",  # unknown kind
+            "市民政局,,部门,,市直各部门,王五,13800000001"]  # duplicate
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = runner.invoke(app, ["units", "import", str(f)])
+    assert r.exit_code == 1
+    assert "bad.csv:3" in r.output and "kind" in r.output
+    assert "bad.csv:4" in r.output and "重复" in r.output
+    assert "未导入任何单位" in r.output
+    export = runner.invoke(app, ["units", "export"])
+    assert export.exit_code == 0 and export.output.strip() == ",".join(HEADERS)
+
+
+def test_a_secret_in_the_directory_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "secret.csv"
+    f.write_text("单位名称,经办人,经办人渠道\n市民政局,张三,"
+                 "wecombot://abcdef0123456789secretkey\n", encoding="utf-8")
+    units, problems = read_directory(f)
+    assert units == []
+    (p,) = problems
+    assert p.line == 2 and "密钥名称" in p.message
+
+
+def test_import_then_export_via_cli(tmp_path: Path, database_url: str) -> None:
+    r = runner.invoke(app, ["units", "import", str(UNITS_ZS)])
+    assert r.exit_code == 0, r.output
+    assert "新增 58" in r.output
+    again = runner.invoke(app, ["units", "import", str(UNITS_ZS)])
+    assert "新增 0，更新 0，未变 58" in again.output
+    out = tmp_path / "export.xlsx"
+    assert runner.invoke(app, ["units", "export", "--out", str(out)]).exit_code == 0
+    exported, problems = read_directory(out)
+    original, _ = read_directory(UNITS_ZS)
+    assert problems == []
+    assert {u.name: u for u in exported} == {u.name: u for u in original}
