@@ -130,7 +130,6 @@ def plan_validate(
 @plan_app.command("load")
 def plan_load(
     file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
-    force: Annotated[bool, typer.Option(help="文件未变也重新比对")] = False,
 ) -> None:
     """把计划加载进台账。重复加载同一文件不产生任何变化；加载修改后的计划只更新变化之处，
     删除的任务归档，单位已报送的材料和已发出的通知一律保留。
@@ -154,13 +153,13 @@ def plan_load(
         raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
     with transaction(factory) as s:
         result = load_plan(s, compiled, source=file.resolve(), digest=file_hash(file),
-                           cal=config.calendar(), actor=_actor(), force=force)
+                           cal=config.calendar(), actor=_actor())
     if result.unchanged:
-        out.print(f"计划 {result.plan_key} 与已加载的文件相同，无变化。")
+        out.print(f"计划 {result.plan_key} 与台账一致，无变化。")
         return
     verb = "已新建" if result.created else "已更新"
-    labels = {"items_created": "新增条目", "items_updated": "修改条目",
-              "items_archived": "归档条目",
+    labels = {"plan_fields_updated": "修改计划信息", "items_created": "新增条目",
+              "items_updated": "修改条目", "items_archived": "归档条目",
               "assignments_created": "新增分工", "assignments_updated": "修改分工",
               "assignments_archived": "归档分工", "milestones_created": "新增时限节点",
               "milestones_updated": "调整时限节点", "milestones_archived": "归档时限节点"}
@@ -336,6 +335,6 @@ def demo(
     root = Path(__file__).resolve().parent.parent / "plans"
     out.print(f"数据目录：{config.home()}    数据库：{config.database_url()}")
     units_import(root / "units" / "zhongshan.csv", replace=False)
-    plan_load(root / "zhongshan-2021.yaml", force=False)
+    plan_load(root / "zhongshan-2021.yaml")
     status(plan="zhongshan-2021-zwgk", unit=None, at=at)
 

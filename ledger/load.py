@@ -179,14 +179,15 @@ def _schedule(m: Milestone, occ: Occurrence, cal: WorkCalendar, tz: str) -> None
 
 
 def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str,
-              cal: WorkCalendar, actor: str, force: bool = False) -> PlanLoad:
-    """Upsert a compiled plan. The same file twice changes nothing."""
+              cal: WorkCalendar, actor: str) -> PlanLoad:
+    """Upsert a compiled plan. The same file twice changes nothing.
+
+    The comparison always runs, even for an unchanged file: the directory
+    (group members) or recorded events may have changed since the last load.
+    """
     spec = compiled.plan
     result = PlanLoad(spec.id)
     plan = session.scalar(select(Plan).where(Plan.key == spec.id))
-    if plan is not None and plan.file_hash == digest and not force:
-        result.unchanged = True
-        return result
     units = {u.name: u for u in session.scalars(select(Unit))}
     now = utcnow()
     document = spec.model_dump(mode="json")
@@ -200,9 +201,11 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
         session.flush()
         result.created = True
     else:
-        for k, v in fields.items():
-            setattr(plan, k, v)
-        plan.loaded_at = now
+        changed = [k for k, v in fields.items() if getattr(plan, k) != v]
+        for k in changed:
+            setattr(plan, k, fields[k])
+        if changed:
+            result.bump("plan_fields_updated", len(changed))
     tz = spec.timezone
     policy = spec.policy.model_dump(mode="json")
 
@@ -266,6 +269,10 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
                     a.archived_at = now
                     result.bump("assignments_archived")
                 archive_milestones(miles.get(a.id, []))
+    if not result.created and not result.counts:
+        result.unchanged = True
+        return result
+    plan.loaded_at = now
     audit(session, actor, "plan.load", plan_id=plan.id, entity="plan", key=spec.id,
           file=str(source), sha256=digest, created=result.created, **result.counts)
     return result

@@ -98,12 +98,26 @@ def test_reloading_the_same_file_changes_nothing(database_url: str) -> None:
     before = counts(database_url)
     out = cli("plan", "load", str(PLAN_001))
     assert "无变化" in out
-    forced = cli("plan", "load", str(PLAN_001), "--force")
-    assert "无变化" in forced
+    assert counts(database_url) == before  # not even an audit event
+
+
+def test_a_new_group_member_joins_a_loaded_plan(database_url: str, tmp_path: Path) -> None:
+    load_reference()
+    before = counts(database_url)
+    directory = tmp_path / "units.csv"
+    text_ = UNITS_ZS.read_text(encoding="utf-8-sig")
+    directory.write_text(text_ + "新设街道,,镇街,,各镇街\n", encoding="utf-8")
+    cli("units", "import", str(directory))
+    out = cli("plan", "load", str(PLAN_001))  # the same file, a larger 各镇街
     after = counts(database_url)
-    assert {k: v for k, v in after.items() if k != "audit"} == \
-           {k: v for k, v in before.items() if k != "audit"}
-    assert after["audit"] == before["audit"] + 1  # the forced load is recorded, empty
+    # 各镇街 stands in the unit lines of items 6, 13, 18-24, 27, 28, 33-36, 40, 41: 17.
+    plan_text = PLAN_001.read_text(encoding="utf-8")
+    town_tasks = sum(1 for block in plan_text.split("- id: t")[1:] if "各镇街" in block)
+    assert town_tasks == 17
+    # + the filing and publication checkpoints (各责任单位), + item 41's yearly milestone.
+    assert after["assignments"] == before["assignments"] + town_tasks + 2
+    assert after["milestones"] == before["milestones"] + 3
+    assert "新增分工 19" in out
 
 
 def test_editing_a_plan_archives_and_never_loses_reports(database_url: str,

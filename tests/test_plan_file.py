@@ -163,3 +163,13 @@ def test_readme_plan_example_is_a_valid_plan(tmp_path: Path) -> None:
     c = compile_plan(plan, zs_directory(), default_calendar(), lines=lines)
     assert c.errors == []
     assert plan.policy.steps[1].name == "duban" and plan.policy.steps[1].to == ["leader"]
+
+
+def test_show_lists_checkpoints_and_tasks() -> None:
+    r = runner.invoke(app, ["plan", "show", str(PLAN_001)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "中府办函〔2021〕91号" in r.output
+    assert "2021-09-20、2021-12-20" in r.output  # the two checks
+    assert "2021-07-19" in r.output and "2021-08-16" in r.output
+    assert "现行有效规章集中公开" in r.output
+    assert "共 48 项任务，1547 条分工" in r.output
