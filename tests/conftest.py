@@ -10,10 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from plans.directory import Directory, read_directory
+
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_001 = ROOT / "plans" / "zhongshan-2021.yaml"
 UNITS_ZS = ROOT / "plans" / "units" / "zhongshan.csv"
 PG_ENV = "DUBAN_TEST_DATABASE_URL"
+
+
+def zhongshan_directory() -> Directory:
+    """The sample directory, which must read without a single problem."""
+    units, problems = read_directory(UNITS_ZS)
+    assert problems == []
+    return Directory.build(units)
 
 
 @pytest.fixture(autouse=True)

@@ -8,20 +8,14 @@ import pytest
 from typer.testing import CliRunner
 
 from duban.cli import app
-from plans.directory import HEADERS, Directory, read_directory, write_directory
-from tests.conftest import UNITS_ZS
+from plans.directory import HEADERS, read_directory, write_directory
+from tests.conftest import UNITS_ZS, zhongshan_directory
 
 runner = CliRunner()
 
 
-def zs() -> Directory:
-    units, problems = read_directory(UNITS_ZS)
-    assert problems == []
-    return Directory.build(units)
-
-
 def test_sample_directory_covers_zhongshan() -> None:
-    d = zs()
+    d = zhongshan_directory()
     # 8 streets and 15 towns behind 各镇街; city departments behind 市直各部门.
     assert len(d.members("各镇街")) == 23
     assert "市政府办公室" in d.members("市直各部门")
@@ -41,11 +35,11 @@ def test_sample_directory_covers_zhongshan() -> None:
     ],
 )
 def test_names_resolve_as_notices_write_them(written: str, unit: str) -> None:
-    assert zs().resolve(written) == ("unit", unit)
+    assert zhongshan_directory().resolve(written) == ("unit", unit)
 
 
 def test_groups_resolve_and_unknowns_get_a_suggestion() -> None:
-    d = zs()
+    d = zhongshan_directory()
     assert d.resolve("市直各部门") == ("group", "市直各部门")
     assert d.resolve("市发展改革委") is None
     assert d.suggest("市发展改革委") == "市发展改革局"

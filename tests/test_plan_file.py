@@ -12,24 +12,17 @@ from typer.testing import CliRunner
 
 from duban.cli import app
 from plans.compile import compile_plan, read_plan
-from plans.directory import Directory, read_directory
 from plans.model import json_schema
 from plans.workdays import default_calendar
-from tests.conftest import PLAN_001, ROOT, UNITS_ZS
+from tests.conftest import PLAN_001, ROOT, UNITS_ZS, zhongshan_directory
 
 runner = CliRunner()
-
-
-def zs_directory() -> Directory:
-    units, problems = read_directory(UNITS_ZS)
-    assert problems == []
-    return Directory.build(units)
 
 
 def test_reference_plan_has_every_task_unit_and_deadline_of_the_notice() -> None:
     plan, _, problems = read_plan(PLAN_001)
     assert problems == [] and plan is not None
-    c = compile_plan(plan, zs_directory(), default_calendar())
+    c = compile_plan(plan, zhongshan_directory(), default_calendar())
     assert c.errors == []
     # The notice numbers its items 1..48; the cover letter sets four checkpoints.
     assert [t.id for t in plan.tasks] == [f"t{i:02d}" for i in range(1, 49)]
@@ -160,7 +153,7 @@ def test_readme_plan_example_is_a_valid_plan(tmp_path: Path) -> None:
     example = readme[start:readme.index("```", start)]
     plan, lines, problems = read_plan(tmp_path / "example.yaml", example)
     assert problems == [] and plan is not None
-    c = compile_plan(plan, zs_directory(), default_calendar(), lines=lines)
+    c = compile_plan(plan, zhongshan_directory(), default_calendar(), lines=lines)
     assert c.errors == []
     assert plan.policy.steps[1].name == "duban" and plan.policy.steps[1].to == ["leader"]
 
