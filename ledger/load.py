@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.models import (
+    OPEN_STATES,
     Assignment,
     AuditEvent,
     Contact,
@@ -164,18 +165,26 @@ class PlanLoad:
 
 
 def _schedule(m: Milestone, occ: Occurrence, cal: WorkCalendar, tz: str) -> None:
-    """Set due fields from an occurrence and the first action from the snapshot policy."""
+    """Set due fields from an occurrence; (re)start the ladder when the deadline moved.
+
+    A moved deadline on an open milestone is a new cycle: its reminders run
+    again for the new date, under new idempotency keys.
+    """
+    due_at = occ.due_at.in_timezone("UTC") if occ.due_at else None
+    moved = m.due_at is not None and due_at != m.due_at
     m.occurrence, m.rule, m.times = occ.key, occ.rule, occ.times
-    m.due_date, m.window_start = occ.due_date, occ.window_start
-    m.due_at = occ.due_at.in_timezone("UTC") if occ.due_at else None
-    if occ.due_at is None:
+    m.due_date, m.window_start, m.due_at = occ.due_date, occ.window_start, due_at
+    if due_at is None:
         m.state, m.next_action_at = "waiting", None
         return
+    fresh = m.state == "waiting" or m.next_action_at is None and m.step is None
     if m.state == "waiting":
         m.state = "open"
-    if m.state in ("open", "rectifying") and m.step is None:
-        policy = Policy.model_validate(m.policy)
-        m.next_action_at = first_action_at(occ.due_date, policy, cal, tz).in_timezone("UTC")
+    if m.state in OPEN_STATES and (moved or fresh):
+        if m.step is not None:
+            m.cycle, m.step = (m.cycle or 0) + 1, None
+        first = first_action_at(occ.due_date, Policy.model_validate(m.policy), cal, tz)
+        m.next_action_at = first.in_timezone("UTC") if first else None
 
 
 def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str,

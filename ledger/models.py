@@ -234,7 +234,9 @@ class Milestone(Base):
     window_start: Mapped[dt.date | None]
     times: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(String(20))
-    step: Mapped[str | None] = mapped_column(String(20), doc="last escalation step taken")
+    cycle: Mapped[int] = mapped_column(default=0, server_default="0",
+                                       doc="restarts: a new deadline or a return for 整改")
+    step: Mapped[str | None] = mapped_column(String(20), doc="last ladder rung taken")
     next_action_at: Mapped[dt.datetime | None]
     policy: Mapped[dict[str, Any]] = mapped_column(doc="policy snapshot taken at start")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -252,7 +254,9 @@ class Report(Base):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), index=True,
+                                                     doc="None for progress on undated tasks")
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(20), default="completion")
@@ -265,7 +269,8 @@ class Report(Base):
     reviewed_at: Mapped[dt.datetime | None]
     rectify_due_date: Mapped[dt.date | None]
 
-    milestone: Mapped[Milestone] = relationship(back_populates="reports")
+    milestone: Mapped[Milestone | None] = relationship(back_populates="reports")
+    assignment: Mapped[Assignment] = relationship()
 
 
 class Notice(Base):

@@ -9,6 +9,7 @@ skips steps already taken.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import pendulum
@@ -24,7 +25,6 @@ ROLE_ALIASES = {
     "主要领导": "head",
     "协调单位": "coordinator",
     "牵头协调单位": "coordinator",
-    "全部单位": "all_units",
 }
 STEP_ALIASES = {"催办": "cuiban", "督办": "duban", "通报": "tongbao"}
 STEP_NAMES = {"cuiban": "催办", "duban": "督办", "tongbao": "通报"}
@@ -38,7 +38,7 @@ def _alias(table: dict[str, str]):
 
 
 Role = Annotated[
-    Literal["contact", "leader", "head", "coordinator", "all_units"], _alias(ROLE_ALIASES)
+    Literal["contact", "leader", "head", "coordinator"], _alias(ROLE_ALIASES)
 ]
 StepName = Annotated[Literal["cuiban", "duban", "tongbao"], _alias(STEP_ALIASES)]
 
@@ -51,7 +51,7 @@ class Step(_Strict):
     """One escalation step, taken ``after_workdays`` working days past the deadline."""
 
     name: StepName
-    after_workdays: int = Field(ge=0, le=60)
+    after_workdays: int = Field(ge=1, le=60)
     to: list[Role] = Field(min_length=1)
 
 
@@ -95,6 +95,10 @@ class Policy(_Strict):
     )
     due_day_notice: bool = True
     send_time: dt.time = dt.time(9, 0)
+    channels: list[str] = Field(
+        default_factory=lambda: ["sms", "email"],
+        description="channel kinds used for a contact who names none of their own",
+    )
     steps: list[Step] = Field(default_factory=_default_steps)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     digest: Digest = Field(default_factory=Digest)
@@ -111,21 +115,52 @@ class Policy(_Strict):
         return self
 
 
+@dataclass(frozen=True)
+class Rung:
+    """One action on a milestone's ladder, at a local time on a working day."""
+
+    key: str  # reminder-5 | due | cuiban | duban | tongbao
+    kind: str  # reminder | due | cuiban | duban | tongbao
+    at: pendulum.DateTime
+    to: tuple[str, ...]
+
+    @property
+    def escalation(self) -> bool:
+        return self.kind in STEP_NAMES
+
+
+def ladder(due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str) -> list[Rung]:
+    """Every action the policy takes on one deadline, in time order.
+
+    Reminders count working days back from the deadline; a deadline on a day
+    off gets its due-day notice on the last working day before it. Escalation
+    steps count working days after the deadline. Two actions falling on the
+    same day keep only the later (more pressing) one, so a unit never gets a
+    reminder and a due notice on one morning.
+    """
+    t = policy.send_time
+
+    def at(day: dt.date) -> pendulum.DateTime:
+        return pendulum.datetime(day.year, day.month, day.day, t.hour, t.minute, tz=tz)
+
+    last_before = due_date if cal.is_workday(due_date) else cal.add_workdays(due_date, -1)
+    rungs: list[Rung] = [
+        Rung(f"reminder-{n}", "reminder", at(cal.add_workdays(due_date, -n)), ("contact",))
+        for n in policy.reminders
+    ]
+    if policy.due_day_notice:
+        rungs.append(Rung("due", "due", at(last_before), ("contact",)))
+    rungs += [Rung(s.name, s.name, at(cal.add_workdays(due_date, s.after_workdays)), tuple(s.to))
+              for s in policy.steps]
+    by_day: dict[dt.date, Rung] = {}
+    for r in rungs:  # later rungs win their day
+        by_day[r.at.date()] = r
+    return sorted(by_day.values(), key=lambda r: r.at)
+
+
 def first_action_at(
     due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str
-) -> pendulum.DateTime:
-    """When a new milestone first needs attention: its earliest reminder.
-
-    Reminders go out at ``send_time`` on working days, so "5 working days
-    before" a deadline is counted on the calendar, not in calendar days.
-    """
-    if policy.reminders:
-        day = cal.add_workdays(due_date, -policy.reminders[0])
-    elif policy.due_day_notice:
-        day = due_date
-    elif policy.steps:
-        day = cal.add_workdays(due_date, policy.steps[0].after_workdays)
-    else:
-        day = due_date
-    t = policy.send_time
-    return pendulum.datetime(day.year, day.month, day.day, t.hour, t.minute, tz=tz)
+) -> pendulum.DateTime | None:
+    """When a new milestone first needs attention: the first rung of its ladder."""
+    rungs = ladder(due_date, policy, cal, tz)
+    return rungs[0].at if rungs else None

@@ -129,7 +129,8 @@ def test_editing_a_plan_archives_and_never_loses_reports(database_url: str,
         m26 = s.scalar(select(Milestone).join(Assignment).join(Item)
                        .join(Unit, Unit.id == Milestone.unit_id)
                        .where(Item.key == "t26", Unit.name == "市司法局"))
-        s.add(Report(milestone_id=m26.id, unit_id=m26.unit_id, text="规章已集中公开",
+        s.add(Report(milestone_id=m26.id, assignment_id=m26.assignment_id, unit_id=m26.unit_id,
+                     text="规章已集中公开",
                      evidence_urls=["https://www.zs.gov.cn/example"]))
         m26.state = "reported"
         m30 = s.scalar(select(Milestone).join(Assignment).join(Item).where(Item.key == "t30"))
