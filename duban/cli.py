@@ -12,13 +12,15 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import pendulum
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config, queries
 from ledger.db import DatabaseError, open_ledger, transaction, upgrade
@@ -31,6 +33,8 @@ from ledger.load import (
     sync_units,
 )
 from ledger.models import Plan, Unit
+from ledger.reports import ActionError, get_plan, record_event, record_report, review_report
+from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, compile_plan, read_plan
 from plans.directory import Directory, read_directory, write_directory
 from plans.model import CHECKPOINT_KINDS, json_schema
@@ -38,6 +42,7 @@ from plans.source import Problem
 from plans.workdays import CalendarGapWarning
 
 EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
+T = TypeVar("T")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -65,7 +70,7 @@ def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _ledger():
+def _ledger() -> sessionmaker[Session]:
     try:
         return open_ledger(config.database_url())
     except DatabaseError as exc:
@@ -281,7 +286,8 @@ def status(
     """
     tz = "Asia/Shanghai"
     try:
-        now = pendulum.parse(at, tz=tz).end_of("day") if at else pendulum.now(tz)
+        now = (pendulum.parse(at, tz=tz).end_of("day").replace(microsecond=0) if at
+               else pendulum.now(tz))
     except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
         raise _fail(f"--at {at!r} 不是日期（应为 YYYY-MM-DD）", EXIT_USAGE) from exc
     with transaction(_ledger()) as s:
@@ -307,6 +313,121 @@ def status(
     out.print(t)
     late = sum(1 for r in rows if r.overdue)
     out.print(f"{len(rows)} 个单位，其中 {late} 个有逾期节点。")
+
+
+def _parse_when(value: str, option: str, tz: str = "Asia/Shanghai") -> pendulum.DateTime:
+    try:
+        parsed = pendulum.parse(value, tz=tz)
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+        raise _fail(f"{option} {value!r} 不是日期时间（应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）",
+                    EXIT_USAGE) from exc
+    assert isinstance(parsed, pendulum.DateTime)
+    return parsed
+
+
+def _act(fn: Callable[[Session], T]) -> T:
+    try:
+        with transaction(_ledger()) as s:
+            return fn(s)
+    except ActionError as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command("report")
+def report(
+    plan: Annotated[str, typer.Argument(help="计划 id")],
+    unit: Annotated[str, typer.Option("--unit", help="报送单位")],
+    text: Annotated[str, typer.Option("--text", help="完成情况说明")],
+    task: Annotated[str | None, typer.Option("--task", help="任务编号，如 t26")] = None,
+    checkpoint: Annotated[str | None, typer.Option("--checkpoint", help="节点编号，如 cp-worklist")]
+    = None,
+    url: Annotated[list[str] | None, typer.Option("--url", help="佐证链接，可多次给出")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", help="佐证附件，可多次给出")] = None,
+    occurrence: Annotated[str | None, typer.Option(help="指定期次（周期性任务）")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="报送时间，缺省为现在")] = None,
+) -> None:
+    """登记单位报送（单位以公文或电话报来时由协调单位代为登记）。登记后该节点停止催办。
+
+    例：duban report zhongshan-2021-zwgk --unit 市司法局 --task t26 --text "规章已集中公开" --url https://…
+    """
+    if (task is None) == (checkpoint is None):
+        raise _fail("请给出 --task 或 --checkpoint 之一", EXIT_USAGE)
+    when = _parse_when(at, "--at").in_timezone("UTC") if at else None
+    r = _act(lambda s: record_report(
+        s, plan_key=plan, unit_name=unit, item_key=task or checkpoint or "", text=text,
+        urls=url or [], files=file or [], evidence_dir=config.home() / "evidence",
+        actor=_actor(), now=when, occurrence=occurrence))
+    what = f"时限 {r.milestone.due_date}" if r.milestone and r.milestone.due_date else "进展"
+    late = "（逾期报送）" if r.late else ""
+    out.print(f"[green]已登记报送 #{r.report.id}[/green]：{unit} {task or checkpoint}，"
+              f"{what}{late}。审核：duban review {r.report.id} --accept 或 --return --due …")
+
+
+@app.command("review")
+def review(
+    report_id: Annotated[int, typer.Argument(help="报送编号")],
+    accept: Annotated[bool, typer.Option("--accept/--return", help="销号，或退回整改")],
+    comment: Annotated[str, typer.Option("--comment", help="审核意见")] = "",
+    due: Annotated[str | None, typer.Option("--due", help="退回整改时的新期限 YYYY-MM-DD")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="审核时间，缺省为现在")] = None,
+) -> None:
+    """审核报送：--accept 销号；--return 退回整改，须给出新期限，并立即发出整改通知。
+
+    例：duban review 12 --return --comment "未附公开链接" --due 2021-08-20
+    """
+    new_due = _parse_when(due, "--due").date() if due else None
+    when = _parse_when(at, "--at").in_timezone("UTC") if at else None
+    r = _act(lambda s: review_report(s, report_id, accept=accept, comment=comment,
+                                     new_due=new_due, cal=config.calendar(), actor=_actor(),
+                                     now=when))
+    if accept:
+        out.print(f"[green]报送 #{r.id} 已采纳[/green]（销号）。")
+    else:
+        out.print(f"[yellow]报送 #{r.id} 已退回整改[/yellow]，整改期限 {r.rectify_due_date}。")
+
+
+@app.command("event")
+def event(
+    plan: Annotated[str, typer.Argument(help="计划 id")],
+    name: Annotated[str, typer.Argument(help="事件名称，与计划中 @event:名称 一致")],
+    date: Annotated[str, typer.Option("--date", help="事件发生日期 YYYY-MM-DD[THH:MM]")],
+) -> None:
+    """记录事件发生日期，使相对于该事件的期限开始计时（如“教育部出台规定后3个月内”）。
+
+    例：duban event my-plan 教育部出台规定 --date 2021-08-31
+    """
+    when = _parse_when(date, "--date")
+    n = _act(lambda s: record_event(s, plan_key=plan, name=name, at=when,
+                                    cal=config.calendar(), actor=_actor()))
+    out.print(f"[green]已记录事件“{name}”[/green]：{when.to_date_string()}，"
+              f"{n} 个时限节点开始计时。")
+
+
+@app.command("sweep")
+def sweep_cmd(
+    plan: Annotated[str | None, typer.Option("--plan", help="只处理此计划")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="按此时刻处理（补跑或演练），缺省为现在")]
+    = None,
+) -> None:
+    """执行一次督办巡检：发出已到时间的提醒、催办、督办、通报（写入通知发件箱）。
+    重复执行不会重复发送。通常由 Prefect 每个工作日 9:00 自动执行。
+
+    例：duban sweep --at 2021-07-12T09:00
+    """
+    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    factory = _ledger()
+    plan_id = None
+    if plan:
+        plan_id = _act(lambda s: get_plan(s, plan).id)
+    r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
+    detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
+    out.print(f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
+              f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。")
+    if r.skipped:
+        out.print(f"[yellow]{r.skipped} 个过时的步骤已跳过（只发最新一步）。[/yellow]")
+    if r.no_recipient:
+        err.print(f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
+                  f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]")
 
 
 @db_app.command("upgrade")

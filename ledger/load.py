@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,7 +177,7 @@ def _schedule(m: Milestone, occ: Occurrence, cal: WorkCalendar, tz: str) -> None
     if due_at is None:
         m.state, m.next_action_at = "waiting", None
         return
-    fresh = m.state == "waiting" or m.next_action_at is None and m.step is None
+    fresh = m.state == "waiting" or (m.next_action_at is None and m.step is None)
     if m.state == "waiting":
         m.state = "open"
     if m.state in OPEN_STATES and (moved or fresh):
@@ -289,7 +289,8 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
 
 def _sync_milestones(session: Session, plan: Plan, a: Assignment, wanted: list[Occurrence],
                      have: list[Milestone], policy: dict, cal: WorkCalendar, tz: str,
-                     now: dt.datetime, result: PlanLoad, archive) -> None:
+                     now: dt.datetime, result: PlanLoad,
+                     archive: Callable[[Iterable[Milestone]], None]) -> None:
     """Match occurrences to milestones by key; a changed deadline keeps its milestone."""
     by_key = {m.occurrence: m for m in have}
     fresh = [o for o in wanted if o.key not in by_key]

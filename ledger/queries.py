@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import OPEN_STATES, Milestone, Plan, Unit
@@ -36,7 +36,7 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
     is_open = Milestone.state.in_(OPEN_STATES)
     late = and_(is_open, Milestone.due_at < now)
 
-    def count(cond) -> object:
+    def count(cond: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
     q = (

@@ -30,7 +30,7 @@ STEP_ALIASES = {"催办": "cuiban", "督办": "duban", "通报": "tongbao"}
 STEP_NAMES = {"cuiban": "催办", "duban": "督办", "tongbao": "通报"}
 
 
-def _alias(table: dict[str, str]):
+def _alias(table: dict[str, str]) -> BeforeValidator:
     def fix(value: object) -> object:
         return table.get(value, value) if isinstance(value, str) else value
 

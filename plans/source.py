@@ -72,12 +72,13 @@ class LineMap:
 
 
 class SourceError(Exception):
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
 
-def _walk(node: yaml.Node, path: FieldPath, lines: LineMap, dups: list[tuple[FieldPath, int]]):
+def _walk(node: yaml.Node, path: FieldPath, lines: LineMap,
+          dups: list[tuple[FieldPath, int]]) -> None:
     lines.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()

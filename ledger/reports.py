@@ -1,0 +1,222 @@
+"""What units and coordinators do to milestones: report, review, record events.
+
+A report stops a milestone's escalation at once (``next_action_at`` cleared).
+Review closes it (销号) or returns it for 整改 with a new deadline, which starts
+a new cycle of the ladder and sends a 整改通知 right away. Recording an event
+arms the deadlines that were waiting for it. Each writes an audit event in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pendulum
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.load import audit, ledger_directory, load_plan
+from ledger.models import (
+    OPEN_STATES,
+    Assignment,
+    Item,
+    Milestone,
+    Plan,
+    PlanEvent,
+    Report,
+    Unit,
+    utcnow,
+)
+from ledger.supervise import contact_channels, insert_notices, recipients, weekday_cn
+from plans.compile import compile_plan
+from plans.duerules import end_of_day
+from plans.model import Plan as PlanSpec
+from plans.policy import Policy, first_action_at
+from plans.workdays import WorkCalendar
+
+
+class ActionError(ValueError):
+    """A request that cannot be carried out; the message says why and what to do."""
+
+
+def get_plan(session: Session, key: str) -> Plan:
+    plan = session.scalar(select(Plan).where(Plan.key == key))
+    if plan is None:
+        keys = session.scalars(select(Plan.key)).all()
+        raise ActionError(f"没有计划 {key!r}。已加载的计划：{'、'.join(keys) or '无'}")
+    return plan
+
+
+def get_unit(session: Session, name: str) -> Unit:
+    hit = ledger_directory(session).resolve(name)
+    if hit is None or hit[0] != "unit":
+        hint = ledger_directory(session).suggest(name)
+        raise ActionError(f"单位名录中没有单位 {name!r}" + (f"，是否指 {hint}？" if hint else ""))
+    return session.scalars(select(Unit).where(Unit.name == hit[1])).one()
+
+
+@dataclass
+class Recorded:
+    report: Report
+    milestone: Milestone | None
+    late: bool
+
+
+def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: str,
+                  text: str, urls: list[str], files: list[Path], evidence_dir: Path,
+                  actor: str, now: dt.datetime | None = None,
+                  occurrence: str | None = None) -> Recorded:
+    """Record a unit's report on a task or checkpoint; stop that milestone's escalation.
+
+    The report answers the unit's earliest open milestone of the item (or the
+    given occurrence). On an item without deadlines it is kept as progress.
+    """
+    now = now or utcnow()
+    plan = get_plan(session, plan_key)
+    unit = get_unit(session, unit_name)
+    item = session.scalar(select(Item).where(Item.plan_id == plan.id, Item.key == item_key,
+                                             Item.archived_at.is_(None)))
+    if item is None:
+        raise ActionError(f"计划 {plan_key} 中没有条目 {item_key!r}（用 duban plan show 查看编号）")
+    assignment = session.scalar(select(Assignment).where(
+        Assignment.item_id == item.id, Assignment.unit_id == unit.id,
+        Assignment.archived_at.is_(None)))
+    if assignment is None:
+        raise ActionError(f"{unit.name} 不承担 {item_key}（{item.title}），无需报送")
+    for f in files:
+        if not f.is_file():
+            raise ActionError(f"附件 {f} 不存在")
+    q = select(Milestone).where(Milestone.assignment_id == assignment.id,
+                                Milestone.state.in_((*OPEN_STATES, "waiting")))
+    if occurrence:
+        q = q.where(Milestone.occurrence == occurrence)
+    milestone = session.scalars(q.order_by(Milestone.due_at.nulls_last(), Milestone.id)).first()
+    if milestone is None and occurrence:
+        raise ActionError(f"{unit.name} 在 {item_key} 下没有未办结的时限节点 {occurrence!r}")
+    report = Report(assignment_id=assignment.id, milestone_id=milestone.id if milestone else None,
+                    unit_id=unit.id, submitted_at=now, text=text, evidence_urls=urls, files=[],
+                    kind="completion" if milestone else "progress")
+    session.add(report)
+    session.flush()
+    if files:
+        folder = evidence_dir / plan.key / f"report-{report.id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            shutil.copy2(f, folder / f.name)
+        report.files = [str((folder / f.name).relative_to(evidence_dir)) for f in files]
+    late = False
+    if milestone is not None:
+        late = milestone.due_at is not None and now > milestone.due_at
+        milestone.state, milestone.next_action_at, milestone.updated_at = "reported", None, now
+    audit(session, actor, "report.submit", plan_id=plan.id, entity="report", key=str(report.id),
+          unit=unit.name, item=item_key, milestone=milestone.id if milestone else None, late=late)
+    return Recorded(report, milestone, late)
+
+
+def review_report(session: Session, report_id: int, *, accept: bool, comment: str,
+                  new_due: dt.date | None, cal: WorkCalendar, actor: str,
+                  now: dt.datetime | None = None) -> Report:
+    """销号 (accept) or 退回整改 (return with a new deadline and a 整改通知)."""
+    now = now or utcnow()
+    report = session.get(Report, report_id)
+    if report is None:
+        raise ActionError(f"没有编号为 {report_id} 的报送")
+    if report.review_state != "submitted":
+        raise ActionError(f"报送 {report_id} 已审核（{report.review_state}），不能重复审核")
+    m = report.milestone
+    if not accept and m is None:
+        raise ActionError("这是无时限任务的进展报送，只能采纳（--accept）")
+    if not accept and new_due is None:
+        raise ActionError("退回整改须给出新的整改期限（--due YYYY-MM-DD）")
+    report.review_state = "accepted" if accept else "returned"
+    report.reviewer, report.review_comment, report.reviewed_at = actor, comment, now
+    plan = session.get(Plan, m.plan_id) if m else None
+    if m is not None and accept:
+        accepted = session.scalar(select(func.count()).select_from(Report).where(
+            Report.milestone_id == m.id, Report.review_state == "accepted")) or 0
+        if accepted >= m.times:  # yearly:N needs N accepted reports
+            m.state, m.closed_at = "done", now
+        else:
+            m.state = "open"
+            _restart(m, m.due_date, cal, plan.timezone if plan else "Asia/Shanghai")
+    elif m is not None:
+        assert new_due is not None and plan is not None
+        if new_due < pendulum.instance(now).in_timezone(plan.timezone).date():
+            raise ActionError(f"整改期限 {new_due} 已过，请给出今天或以后的日期")
+        report.rectify_due_date = new_due
+        m.state = "rectifying"
+        m.due_date, m.due_at = new_due, end_of_day(new_due, plan.timezone).in_timezone("UTC")
+        _restart(m, new_due, cal, plan.timezone)
+        _rectify_notice(session, plan, m, comment, now)
+    if m is not None:
+        m.updated_at = now
+    audit(session, actor, "report.review", plan_id=plan.id if plan else None, entity="report",
+          key=str(report.id), accepted=accept, comment=comment,
+          new_due=new_due.isoformat() if new_due else None)
+    return report
+
+
+def _restart(m: Milestone, due: dt.date | None, cal: WorkCalendar, tz: str) -> None:
+    """A new cycle of the ladder for a new (or renewed) deadline."""
+    m.cycle, m.step = (m.cycle or 0) + 1, None
+    first = first_action_at(due, Policy.model_validate(m.policy), cal, tz) if due else None
+    m.next_action_at = first.in_timezone("UTC") if first else None
+
+
+def _rectify_notice(session: Session, plan: Plan, m: Milestone, comment: str,
+                    now: dt.datetime) -> None:
+    unit = session.get(Unit, m.unit_id)
+    item = session.get(Item, session.get(Assignment, m.assignment_id).item_id)
+    coordinator = session.get(Unit, plan.coordinator_id)
+    _, person = recipients("contact", unit, coordinator)
+    policy = Policy.model_validate(m.policy)
+    rows = []
+    for channel, address in contact_channels(person, policy.channels) if person else []:
+        rows.append({
+            "idempotency_key": f"m{m.id}/c{m.cycle}/rectify/contact/{channel}/{address}",
+            "plan_id": plan.id, "milestone_id": m.id, "unit_id": unit.id, "kind": "rectify",
+            "step": "rectify", "channel": channel, "recipient": address, "status": "pending",
+            "next_attempt_at": now,
+            "context": {"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
+                        "item": item.key, "item_title": item.title, "unit": unit.name,
+                        "due_date": m.due_date.isoformat(), "due_weekday": weekday_cn(m.due_date),
+                        "comment": comment, "rung": "rectify", "rung_name": "整改通知",
+                        "person": person.name if person else "", "role": "contact"},
+        })
+    insert_notices(session, rows)
+
+
+def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.DateTime,
+                 cal: WorkCalendar, actor: str) -> int:
+    """Record (or correct) an event's date and arm the deadlines that wait for it.
+
+    Returns how many milestones changed. The plan is recompiled from the
+    document stored at load time, so the file need not be at hand.
+    """
+    plan = get_plan(session, plan_key)
+    spec = PlanSpec.model_validate(plan.document)
+    known = {r.split("@event:", 1)[1] if "@event:" in r else "event"
+             for entry in (*spec.tasks, *spec.checkpoints) for r in entry.due if "@event" in r}
+    if name not in known:
+        raise ActionError(f"计划 {plan_key} 中没有期限相对于事件“{name}”。"
+                          f"可记录的事件：{'、'.join(sorted(known)) or '无'}")
+    row = session.scalar(select(PlanEvent).where(PlanEvent.plan_id == plan.id,
+                                                 PlanEvent.name == name))
+    if row is None:
+        session.add(PlanEvent(plan_id=plan.id, name=name, occurred_at=at.in_timezone("UTC")))
+    else:
+        row.occurred_at = at.in_timezone("UTC")
+    session.flush()
+    events = {e.name: pendulum.instance(e.occurred_at) for e in session.scalars(
+        select(PlanEvent).where(PlanEvent.plan_id == plan.id))}
+    compiled = compile_plan(spec, ledger_directory(session), cal, events=events)
+    if compiled.errors:
+        raise ActionError("计划已不能按当前单位名录编译：" + "；".join(map(str, compiled.errors)))
+    result = load_plan(session, compiled, source=Path(plan.source_path), digest=plan.file_hash,
+                       cal=cal, actor=actor)
+    audit(session, actor, "plan.event", plan_id=plan.id, entity="event", key=name,
+          at=at.isoformat())
+    return sum(v for k, v in result.counts.items() if k.startswith("milestones"))

@@ -1,0 +1,226 @@
+"""The supervise sweep: act on the milestones whose next action has come.
+
+DESIGN decision 2: work is found by the partial index on ``next_action_at``,
+so a sweep costs what is due, not the size of the ledger. For each milestone
+the ladder of its snapshot policy says which rung is due; when several are
+(a plan loaded late, a sweep that did not run for days) only the latest is
+taken and the skipped ones are recorded, so a unit is never sent three stale
+reminders at once. Notices go to the outbox in the same transaction that
+advances ``next_action_at``; their idempotency key (milestone, cycle, rung,
+role, channel, address) is unique, so a re-run or a retried transaction
+cannot write a notice twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from ledger.load import audit
+from ledger.models import OPEN_STATES, Assignment, Contact, Item, Milestone, Notice, Plan, Unit
+from plans.policy import STEP_NAMES, Policy, Rung, ladder
+from plans.workdays import WorkCalendar
+
+WEEKDAYS = "一二三四五六日"
+RUNG_NAMES = {"reminder": "到期提醒", "due": "到期通知", **{k: f"{v}通知" for k, v in
+                                                         STEP_NAMES.items()}}
+ADDRESS_FIELDS = {"sms": "mobile", "email": "email", "wecom": "wecom_id",
+                  "dingtalk": "dingtalk_id"}
+
+
+def contact_channels(contact: Contact, defaults: list[str]) -> list[tuple[str, str]]:
+    """(channel, address) pairs for a person: their own channels, else the policy's.
+
+    ``sms``/``email``/``wecom``/``dingtalk`` use the contact's own address; a
+    named channel (``wecom_bot:SECRET``) is addressed by its secret's name.
+    """
+    out = []
+    for ch in contact.channels or defaults:
+        if ":" in ch:
+            out.append((ch, ch.split(":", 1)[1]))
+        elif (attr := ADDRESS_FIELDS.get(ch)) and (addr := getattr(contact, attr)):
+            out.append((ch, addr))
+    return out
+
+
+def rung_label(key: str) -> str:
+    """提前5个工作日提醒, 到期通知, 催办, 督办, 通报, 整改通知."""
+    if key.startswith("reminder-"):
+        return f"提前{key.split('-', 1)[1]}个工作日提醒"
+    return {"due": "到期通知", "rectify": "整改通知", **STEP_NAMES}.get(key, key)
+
+
+def weekday_cn(day: dt.date) -> str:
+    return f"星期{WEEKDAYS[day.weekday()]}"
+
+
+@dataclass
+class SweepResult:
+    milestones: int = 0
+    notices: int = 0
+    by_rung: Counter[str] = field(default_factory=Counter)
+    skipped: int = 0
+    no_recipient: list[str] = field(default_factory=list)
+
+
+def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox rows, ignoring any whose idempotency key exists; count the new ones."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (insert(Notice).values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Notice.id))
+    return len(session.execute(stmt).all())
+
+
+def due_milestones(session: Session, now: dt.datetime, limit: int, plan_id: int | None = None
+                   ) -> list[Milestone]:
+    q = (select(Milestone)
+         .where(Milestone.next_action_at <= now, Milestone.state.in_(OPEN_STATES))
+         .order_by(Milestone.next_action_at, Milestone.id).limit(limit))
+    if plan_id is not None:
+        q = q.where(Milestone.plan_id == plan_id)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)  # several workers may sweep at once
+    return list(session.scalars(q))
+
+
+class _Context:
+    """Plans, items and units of a batch, loaded in a few queries."""
+
+    def __init__(self, session: Session, batch: list[Milestone]) -> None:
+        a_ids = {m.assignment_id for m in batch}
+        self.assignments = {a.id: a for a in session.scalars(
+            select(Assignment).where(Assignment.id.in_(a_ids)))}
+        item_ids = {a.item_id for a in self.assignments.values()}
+        self.items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
+        self.plans = {p.id: p for p in session.scalars(
+            select(Plan).where(Plan.id.in_({m.plan_id for m in batch})))}
+        unit_ids = {m.unit_id for m in batch} | {p.coordinator_id for p in self.plans.values()}
+        self.units = {u.id: u for u in session.scalars(
+            select(Unit).where(Unit.id.in_(unit_ids)).options(selectinload(Unit.contacts)))}
+
+    def item(self, m: Milestone) -> Item:
+        return self.items[self.assignments[m.assignment_id].item_id]
+
+
+def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact | None]:
+    """Who a role means for a milestone of ``unit``."""
+    if role == "coordinator":
+        target, wanted = coordinator, "contact"
+    else:
+        target, wanted = unit, role
+    return target, next((c for c in target.contacts if c.role == wanted), None)
+
+
+def notice_context(plan: Plan, item: Item, unit: Unit, m: Milestone, rung: Rung,
+                   following: Rung | None) -> dict[str, Any]:
+    """What templates need to say: plan, task, deadline with weekday, what comes next."""
+    assert m.due_date is not None
+    return {
+        "plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
+        "item": item.key, "item_title": item.title, "item_kind": item.kind,
+        "unit": unit.name, "due_date": m.due_date.isoformat(),
+        "due_weekday": weekday_cn(m.due_date), "rung": rung.key, "rung_kind": rung.kind,
+        "rung_name": RUNG_NAMES[rung.kind], "cycle": m.cycle,
+        "next_rung": following.kind if following else None,
+        "next_rung_name": RUNG_NAMES[following.kind] if following else None,
+        "next_at": following.at.to_date_string() if following else None,
+    }
+
+
+def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milestone,
+                rung: Rung, following: Rung | None, policy: Policy,
+                result: SweepResult) -> list[dict[str, Any]]:
+    rows = []
+    for role in rung.to:
+        target, person = recipients(role, unit, coordinator)
+        pairs = contact_channels(person, policy.channels) if person else []
+        if not pairs:
+            result.no_recipient.append(f"{target.name}（{role}）")
+            continue
+        ctx = notice_context(plan, item, unit, m, rung, following)
+        ctx |= {"role": role, "person": person.name if person else "", "to_unit": target.name}
+        for channel, address in pairs:
+            rows.append({
+                "idempotency_key": f"m{m.id}/c{m.cycle}/{rung.key}/{role}/{channel}/{address}",
+                "plan_id": plan.id, "milestone_id": m.id, "unit_id": target.id,
+                "kind": rung.kind, "step": rung.key, "channel": channel, "recipient": address,
+                "context": ctx, "status": "pending",
+                "next_attempt_at": rung.at.in_timezone("UTC"),
+            })
+    return rows
+
+
+def advance(m: Milestone, rungs: list[Rung], now: pendulum.DateTime
+            ) -> tuple[Rung | None, list[Rung], Rung | None]:
+    """(rung to take now, rungs skipped, the following rung) for one milestone."""
+    keys = [r.key for r in rungs]
+    start = keys.index(m.step) + 1 if m.step in keys else 0
+    due = [r for r in rungs[start:] if r.at <= now]
+    if not due:
+        following = next((r for r in rungs[start:] if r.at > now), None)
+        return None, [], following
+    take = due[-1]
+    rest = rungs[rungs.index(take) + 1:]
+    return take, due[:-1], rest[0] if rest else None
+
+
+def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int = 2000,
+          plan_id: int | None = None, actor: str = "sweep") -> SweepResult:
+    """One batch: act on up to ``limit`` due milestones. Call until it returns 0."""
+    result = SweepResult()
+    batch = due_milestones(session, now, limit, plan_id)
+    if not batch:
+        return result
+    ctx = _Context(session, batch)
+    at = pendulum.instance(now)
+    rows: list[dict[str, Any]] = []
+    for m in batch:
+        plan = ctx.plans[m.plan_id]
+        policy = Policy.model_validate(m.policy)
+        assert m.due_date is not None
+        rungs = ladder(m.due_date, policy, cal, plan.timezone)
+        take, skipped, following = advance(m, rungs, at)
+        result.milestones += 1
+        if take is not None:
+            item = ctx.item(m)
+            rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
+                                m, take, following, policy, result)
+            m.step = take.key
+            result.by_rung[take.key] += 1
+            result.skipped += len(skipped)
+            if skipped:
+                audit(session, actor, "milestone.skipped", plan_id=plan.id, entity="milestone",
+                      key=str(m.id), rungs=[r.key for r in skipped], taken=take.key)
+        m.next_action_at = following.at.in_timezone("UTC") if following else None
+        m.updated_at = now
+    result.notices = insert_notices(session, rows)
+    if result.no_recipient:
+        audit(session, actor, "notice.no_recipient", entity="unit",
+              missing=sorted(set(result.no_recipient)))
+    return result
+
+
+def sweep_all(session_factory: sessionmaker[Session], now: dt.datetime, cal: WorkCalendar, *,
+              batch: int = 2000, plan_id: int | None = None) -> SweepResult:
+    """Sweep in batches, one transaction each, until nothing is due."""
+    total = SweepResult()
+    while True:
+        with session_factory() as s, s.begin():
+            r = sweep(s, now, cal, limit=batch, plan_id=plan_id)
+        total.milestones += r.milestones
+        total.notices += r.notices
+        total.by_rung.update(r.by_rung)
+        total.skipped += r.skipped
+        total.no_recipient += r.no_recipient
+        if r.milestones < batch:
+            return total

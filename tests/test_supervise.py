@@ -1,0 +1,130 @@
+"""The supervise sweep on the reference plan, counted by hand from plan and calendar.
+
+The work-plan filing checkpoint of 中府办函〔2021〕91号 is due 10 working days
+after Monday 2021-07-05, i.e. Monday 2021-07-19. With the default policy its
+ladder (09:00 Shanghai, working days) is:
+
+    reminder-5 07-12 (Mon) · reminder-2 07-15 (Thu) · reminder-1 07-16 (Fri)
+    due 07-19 (Mon) · 催办 07-20 (+1) · 督办 07-22 (+3) · 通报 07-26 (+5)
+
+55 units owe it (every unit holding a task but the coordinator). Each 经办人 of
+the sample directory has a mobile and an email (2 notices), except that for 市发展改革局 and
+市教育体育局 the directory names SMS and a WeCom group bot: also 2. So each
+contact rung writes 55 × 2 = 110 notices. 督办 goes to the 分管领导 (no own
+channels: SMS + email) = 110; 通报 goes to the coordinator's 经办人 (SMS + WeCom
+bot) and to each unit's 主要负责人 (SMS + email) = 55 × 4 = 220.
+Nothing else in the plan has a rung before 08-09 (publication reminder-5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from duban.cli import app
+from ledger import config
+from ledger.db import open_ledger, transaction
+from ledger.models import Milestone, Notice, Report, Unit
+from ledger.supervise import SweepResult, sweep_all
+from tests.conftest import PLAN_001, UNITS_ZS
+
+runner = CliRunner()
+PLAN = "zhongshan-2021-zwgk"
+
+
+def cli(*args: str) -> str:
+    r = runner.invoke(app, list(args))
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def at(text: str) -> dt.datetime:
+    return pendulum.parse(text, tz="Asia/Shanghai").in_timezone("UTC")
+
+
+@pytest.fixture
+def ledger(database_url: str) -> sessionmaker[Session]:
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    return open_ledger(database_url)
+
+
+def notices(factory: sessionmaker[Session], **where: object) -> int:
+    with transaction(factory) as s:
+        q = select(func.count()).select_from(Notice)
+        for k, v in where.items():
+            q = q.where(getattr(Notice, k) == v)
+        return s.scalar(q) or 0
+
+
+def sweep(factory: sessionmaker[Session], when: str) -> SweepResult:
+    return sweep_all(factory, at(when), config.calendar())
+
+
+def test_filing_ladder_sends_exactly_the_counted_notices(ledger: sessionmaker[Session]) -> None:
+    assert sweep(ledger, "2021-07-12T08:59").notices == 0  # before 09:00 nothing is due
+    expected = [("2021-07-12T09:00", "reminder-5", 110), ("2021-07-15T09:00", "reminder-2", 110),
+                ("2021-07-16T09:00", "reminder-1", 110), ("2021-07-19T09:00", "due", 110),
+                ("2021-07-20T09:00", "cuiban", 110), ("2021-07-22T09:00", "duban", 110),
+                ("2021-07-26T09:00", "tongbao", 220)]
+    for when, rung, count in expected:
+        r = sweep(ledger, when)
+        assert (r.milestones, dict(r.by_rung), r.notices) == (55, {rung: 55}, count), when
+        assert sweep(ledger, when).notices == 0  # running it twice sends nothing new
+    assert notices(ledger) == 110 * 6 + 220
+    assert notices(ledger, step="duban", recipient="13800000005") == 1  # 发改局 分管领导
+    # After 通报 the filing milestones leave the sweep; 08-09 is the publication's reminder.
+    assert sweep(ledger, "2021-08-06T09:00").milestones == 0
+    assert dict(sweep(ledger, "2021-08-09T09:00").by_rung) == {"reminder-5": 55}
+
+
+def test_a_report_stops_escalation_and_a_return_restarts_it(ledger: sessionmaker[Session]) -> None:
+    sweep(ledger, "2021-07-12T09:00")
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "已报备",
+        "--at", "2021-07-13T10:00")
+    # 54 units go on; 市司法局 is not reminded again.
+    assert sweep(ledger, "2021-07-15T09:00").notices == 108
+    with transaction(ledger) as s:
+        report_id = s.scalar(select(Report.id))
+    out = cli("review", str(report_id), "--return", "--comment", "缺少时间安排",
+              "--due", "2021-07-23", "--at", "2021-07-15T16:00")
+    assert "退回整改" in out
+    # A 整改通知 to the 经办人 at once, on both channels.
+    assert notices(ledger, step="rectify") == 2
+    # The new deadline (Fri 07-23) starts a new ladder whose reminder-5 is 07-16, the
+    # same morning the other 54 units get reminder-1 of the original deadline.
+    r = sweep(ledger, "2021-07-16T09:00")
+    assert dict(r.by_rung) == {"reminder-1": 54, "reminder-5": 1}
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "已补充",
+        "--at", "2021-07-20T10:00")
+    with transaction(ledger) as s:
+        second = s.scalar(select(Report.id).order_by(Report.id.desc()))
+    cli("review", str(second), "--accept", "--at", "2021-07-20T11:00")
+    with transaction(ledger) as s:
+        unit = s.scalar(select(Unit).where(Unit.name == "市司法局"))
+        states = s.execute(select(Milestone.state, Milestone.cycle)
+                           .where(Milestone.unit_id == unit.id,
+                                  Milestone.occurrence == "+10wd@issued")).all()
+    assert states == [("done", 1)]
+    assert sweep(ledger, "2021-07-22T09:00").by_rung == {"duban": 54}
+
+
+def test_a_missing_contact_is_reported_not_silently_dropped(ledger: sessionmaker[Session]) -> None:
+    with transaction(ledger) as s:
+        unit = s.scalar(select(Unit).where(Unit.name == "神湾镇"))
+        unit.contacts = [c for c in unit.contacts if c.role != "contact"]
+    r = sweep(ledger, "2021-07-12T09:00")
+    assert r.notices == 108 and "神湾镇（contact）" in r.no_recipient
+    out = cli("sweep", "--at", "2021-07-15T09:00")
+    assert "神湾镇" in out and "缺少联系人" in out
+
+
+def test_a_late_first_sweep_takes_only_the_latest_rung(ledger: sessionmaker[Session]) -> None:
+    r = sweep(ledger, "2021-07-21T09:00")  # the sweep never ran before: 催办 only
+    assert dict(r.by_rung) == {"cuiban": 55}
+    assert r.skipped == 55 * 4 and r.notices == 110
