@@ -1,0 +1,74 @@
+"""The Prefect flows. Each is a thin wrapper around plain ledger functions.
+
+One sweep flow run handles every due milestone of a plan in batches, one
+transaction each (a task run per notice would cost more than the notice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+from prefect import flow, get_run_logger
+
+from ledger import config
+from ledger.checks import run_check, write_check
+from ledger.db import open_ledger, transaction
+from ledger.reports import get_plan
+from ledger.supervise import rung_label, sweep_all
+
+TZ = "Asia/Shanghai"
+
+
+def _when(at: str | None) -> pendulum.DateTime:
+    if not at:
+        return pendulum.now(TZ)
+    parsed = pendulum.parse(at, tz=TZ)
+    assert isinstance(parsed, pendulum.DateTime)
+    return parsed
+
+
+@flow(name="duban-supervise", retries=2, retry_delay_seconds=60)
+def supervise(plan: str | None = None, at: str | None = None,
+              working_days_only: bool = True) -> dict[str, Any]:
+    """督办巡检: reminders, 催办, 督办, 通报 due by ``at`` (default: now).
+
+    Scheduled daily at 09:00; on a day off (weekend, holiday) it does nothing,
+    and on a 调休 Saturday it runs, which a Mon–Fri cron could not express.
+    """
+    log = get_run_logger()
+    now = _when(at)
+    cal = config.calendar()
+    if working_days_only and not cal.is_workday(now.date()):
+        log.info("%s 不是工作日，不巡检", now.to_date_string())
+        return {"skipped": "not a working day"}
+    factory = open_ledger(config.database_url())
+    plan_id = None
+    if plan:
+        with transaction(factory) as s:
+            plan_id = get_plan(s, plan).id
+    r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
+    log.info("巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）", now.format("YYYY-MM-DD HH:mm"),
+             r.milestones, r.notices,
+             "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items())) or "无")
+    if r.no_recipient:
+        log.warning("缺少联系方式：%s", "、".join(sorted(set(r.no_recipient))))
+    return {"milestones": r.milestones, "notices": r.notices, "by_rung": dict(r.by_rung),
+            "skipped_rungs": r.skipped, "no_recipient": sorted(set(r.no_recipient))}
+
+
+@flow(name="duban-check")
+def check(plan: str, units: list[str] | None = None, tasks: list[str] | None = None,
+          at: str | None = None, notify: bool = True) -> dict[str, Any]:
+    """督查检查: per-unit completion as of ``at``; 检查结果通知 to lagging units."""
+    log = get_run_logger()
+    now = _when(at)
+    factory = open_ledger(config.database_url())
+    with transaction(factory) as s:
+        report = run_check(s, plan, now.in_timezone("UTC"), units=units, items=tasks)
+        path, sent = write_check(s, report, config.home() / "checks", actor="flow:check",
+                                 notify=notify)
+    log.info("检查报告已写入 %s；%d 个单位有未完成事项，发出 %d 条检查结果通知",
+             path, len(report.lagging), sent)
+    return {"report": str(path), "units": len(report.units), "lagging": len(report.lagging),
+            "notices": sent}

@@ -1,0 +1,121 @@
+"""Compiling plans into Prefect deployments, and reconciling the server with them.
+
+A plan becomes a small constant number of deployments whatever its size
+(DESIGN decision 4): ``duban-supervise/<plan>`` (daily 09:00 Shanghai; the
+flow skips days off) and ``duban-check/<plan>`` (one RRule schedule per check
+date, also runnable by hand). Re-applying a deployment keeps schedules whose
+slug was dropped, so deploying is a reconcile: apply what is wanted, then
+delete stale schedules (by slug) and stale deployments (by the ``duban`` tag).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefect import get_client
+from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.client.schemas.sorting import DeploymentSort
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, RRule
+from prefect.types.entrypoint import EntrypointType
+
+from flows.app import check, supervise
+from plans.duerules import parse_rule
+from plans.model import Plan as PlanSpec
+
+TAG = "duban"
+SUPERVISE_CRON = "0 9 * * *"
+
+
+def check_dates(spec: PlanSpec) -> list[dt.date]:
+    """The plan's check dates: dated rules of its ``check`` checkpoints."""
+    dates = set()
+    for cp in spec.checkpoints:
+        if cp.kind != "check":
+            continue
+        for text in cp.due:
+            rule = parse_rule(text)
+            if rule.kind == "date" and rule.date:
+                dates.add(rule.date)
+    return sorted(dates)
+
+
+def check_schedule(day: dt.date, tz: str, hour: int = 9) -> Any:
+    """Exactly one run, at ``hour`` o'clock local time on ``day``."""
+    return RRule(f"DTSTART:{day:%Y%m%d}T{hour:02d}0000\nRRULE:FREQ=DAILY;COUNT=1",
+                 timezone=tz, slug=f"check-{day.isoformat()}")
+
+
+def plan_deployments(spec: PlanSpec) -> list[RunnerDeployment]:
+    tags = [TAG, f"plan:{spec.id}"]
+    common: dict[str, Any] = {"name": spec.id, "tags": tags,
+                              "entrypoint_type": EntrypointType.MODULE_PATH}
+    return [
+        supervise.to_deployment(
+            schedules=[Cron(SUPERVISE_CRON, timezone=spec.timezone, slug="daily-0900")],
+            parameters={"plan": spec.id},
+            description=f"{spec.title}：每个工作日 9:00 督办巡检", **common),
+        check.to_deployment(
+            schedules=[check_schedule(d, spec.timezone) for d in check_dates(spec)],
+            parameters={"plan": spec.id},
+            description=f"{spec.title}：按检查日期（{'、'.join(map(str, check_dates(spec)))}）"
+                        "检查落实情况；也可带参数手动运行", **common),
+    ]
+
+
+@dataclass
+class Reconciled:
+    applied: list[str] = field(default_factory=list)
+    removed_deployments: list[str] = field(default_factory=list)
+    removed_schedules: list[str] = field(default_factory=list)
+
+
+async def _duban_deployments(client: PrefectClient) -> list[DeploymentResponse]:
+    """Every deployment tagged ``duban``, page by page (the server wants a limit)."""
+    out: list[DeploymentResponse] = []
+    while True:
+        page = await client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[TAG])),
+            limit=200, offset=len(out), sort=DeploymentSort.NAME_ASC)
+        out += page
+        if len(page) < 200:
+            return out
+
+
+def reconcile(specs: list[PlanSpec], *, prune_all: bool = False) -> Reconciled:
+    """Apply the deployments of ``specs``; delete their stale schedules and deployments.
+
+    With ``prune_all`` (``duban up``, which serves every loaded plan) any
+    duban deployment not wanted is removed, e.g. that of an archived plan.
+    """
+    # Built outside the event loop: Flow.to_deployment is a coroutine inside one.
+    wanted = {d.full_name: d for spec in specs for d in plan_deployments(spec)}
+    return asyncio.run(_reconcile(wanted, {f"plan:{s.id}" for s in specs}, prune_all))
+
+
+async def _reconcile(wanted: dict[str, RunnerDeployment], plan_tags: set[str],
+                     prune_all: bool) -> Reconciled:
+    result = Reconciled()
+    async with get_client() as client:
+        for name, d in wanted.items():
+            dep_id = await d.aapply()
+            result.applied.append(name)
+            slugs = {s.slug for s in d.schedules or []}
+            for s in await client.read_deployment_schedules(dep_id):
+                if s.slug not in slugs:
+                    await client.delete_deployment_schedule(dep_id, s.id)
+                    result.removed_schedules.append(f"{name}#{s.slug}")
+        existing = await _duban_deployments(client)
+        flows = {f.id: f.name for f in await client.read_flows(limit=200)}
+        for dep in existing:
+            full = f"{flows.get(dep.flow_id, '?')}/{dep.name}"
+            mine = prune_all or any(t in plan_tags for t in dep.tags)
+            if full not in wanted and mine:
+                await client.delete_deployment(dep.id)
+                result.removed_deployments.append(full)
+    return result

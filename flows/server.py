@@ -1,0 +1,89 @@
+"""The embedded Prefect server: a ``prefect server start`` subprocess in duban's data folder.
+
+Prefect's ephemeral mode runs no scheduler, so scheduled runs would never
+happen there; a real server (SQLite, in ``$DUBAN_HOME/prefect``) does. Its
+analytics are off (on SQLite they log 'database is locked') and the task-run
+recorder reads larger batches so it keeps up on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(home: Path, port: int) -> dict[str, str]:
+    """Settings for the server and for every client and runner that talks to it."""
+    prefect_home = home / "prefect"
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+@dataclass
+class LocalServer:
+    proc: subprocess.Popen[bytes]
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def start_server(home: Path, port: int | None = None, timeout: float = 90) -> LocalServer:
+    """Start the server and wait until its health endpoint answers."""
+    port = port or free_port()
+    env = server_env(home, port)
+    log = home / "prefect" / "server.log"
+    out = log.open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)],
+        env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    server = LocalServer(proc, env["PREFECT_API_URL"], env, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerError(f"Prefect 服务启动失败（退出码 {proc.returncode}），日志：{log}\n"
+                              + log.read_text(encoding="utf-8", errors="replace")[-2000:])
+        try:
+            with urllib.request.urlopen(f"{server.url}/health", timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    server.stop()
+    raise ServerError(f"Prefect 服务 {timeout:.0f} 秒内未就绪，日志：{log}")

@@ -1,0 +1,146 @@
+"""Checks (督查检查): how far each unit has got, as of a date.
+
+A check counts only what was due by then: done on time (reported before the
+deadline and accepted), done late, reported and awaiting review, and missing
+(still open or in 整改 past the deadline). Units with anything missing are
+"lagging" and get a 检查结果通知. The report is written as Markdown under the
+data folder; the same numbers feed ``duban score``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pendulum
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.load import audit
+from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
+from ledger.reports import get_plan
+from ledger.supervise import contact_channels, insert_notices, recipients
+from plans.policy import Policy
+
+
+@dataclass
+class UnitCheck:
+    unit: str
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    reported: int = 0
+    missing: int = 0
+    missing_items: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.due if self.due else 1.0
+
+
+@dataclass
+class CheckReport:
+    plan: str
+    title: str
+    at: pendulum.DateTime
+    units: list[UnitCheck]
+
+    @property
+    def lagging(self) -> list[UnitCheck]:
+        return [u for u in self.units if u.missing]
+
+
+def run_check(session: Session, plan_key: str, at: dt.datetime, *,
+              units: list[str] | None = None, items: list[str] | None = None) -> CheckReport:
+    """Count each unit's milestones due by ``at``; one query for milestones, one for reports."""
+    plan = get_plan(session, plan_key)
+    q = (select(Milestone, Unit.name, Item.key, Item.title)
+         .join(Unit, Unit.id == Milestone.unit_id)
+         .join(Assignment, Assignment.id == Milestone.assignment_id)
+         .join(Item, Item.id == Assignment.item_id)
+         .where(Milestone.plan_id == plan.id, Milestone.due_at <= at,
+                Milestone.state.not_in(("archived", "waiting"))))
+    if units:
+        q = q.where(Unit.name.in_(units))
+    if items:
+        q = q.where(Item.key.in_(items))
+    rows = session.execute(q).all()
+    first_accepted = dict(session.execute(
+        select(Report.milestone_id, func.min(Report.submitted_at))
+        .where(Report.review_state == "accepted",
+               Report.milestone_id.in_([m.id for m, *_ in rows]))
+        .group_by(Report.milestone_id)).all()) if rows else {}
+    by_unit: dict[str, UnitCheck] = {}
+    for m, unit, key, title in rows:
+        u = by_unit.setdefault(unit, UnitCheck(unit))
+        u.due += 1
+        if m.state == "done":
+            submitted = first_accepted.get(m.id)
+            if submitted is not None and m.due_at is not None and submitted <= m.due_at:
+                u.on_time += 1
+            else:
+                u.late += 1
+        elif m.state == "reported":
+            u.reported += 1
+        else:
+            u.missing += 1
+            u.missing_items.append(f"{key} {title}（{m.due_date}）")
+    ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.unit))
+    tz = plan.timezone
+    return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered)
+
+
+def render_markdown(report: CheckReport) -> str:
+    lines = [f"# {report.title} 落实情况检查", "",
+             f"检查时间：{report.at.format('YYYY年M月D日 HH:mm')}　计划：{report.plan}", "",
+             "| 单位 | 应完成 | 按时完成 | 逾期完成 | 待审核 | 未完成 | 完成率 |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for u in report.units:
+        lines.append(f"| {u.unit} | {u.due} | {u.on_time} | {u.late} | {u.reported} | "
+                     f"{u.missing} | {u.rate:.0%} |")
+    total_due = sum(u.due for u in report.units)
+    total_done = sum(u.done for u in report.units)
+    rate = total_done / total_due if total_due else 1.0
+    lines += ["", f"合计：{len(report.units)} 个单位应完成 {total_due} 项，已完成 {total_done} 项，"
+              f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。", ""]
+    if report.lagging:
+        lines += ["## 未完成事项", ""]
+        for u in report.lagging:
+            lines.append(f"- **{u.unit}**：" + "；".join(u.missing_items))
+    return "\n".join(lines) + "\n"
+
+
+def write_check(session: Session, report: CheckReport, folder: Path, *, actor: str,
+                notify: bool = True) -> tuple[Path, int]:
+    """Write the Markdown report and a 检查结果通知 to each lagging unit (once per check)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = report.at.format("YYYY-MM-DD")
+    path = folder / f"{report.plan}-检查-{stamp}.md"
+    path.write_text(render_markdown(report), encoding="utf-8")
+    plan = session.scalars(select(Plan).where(Plan.key == report.plan)).one()
+    coordinator = session.get(Unit, plan.coordinator_id)
+    policy = Policy.model_validate(plan.document.get("policy") or {})
+    rows = []
+    for u in report.lagging if notify else []:
+        unit = session.scalars(select(Unit).where(Unit.name == u.unit)).one()
+        _, person = recipients("contact", unit, coordinator)
+        for channel, address in contact_channels(person, policy.channels) if person else []:
+            rows.append({
+                "idempotency_key": f"check/{plan.key}/{stamp}/{unit.id}/{channel}/{address}",
+                "plan_id": plan.id, "unit_id": unit.id, "kind": "check_result",
+                "step": "check", "channel": channel, "recipient": address, "status": "pending",
+                "next_attempt_at": report.at.in_timezone("UTC"),
+                "context": {"plan": plan.key, "plan_title": plan.title, "unit": unit.name,
+                            "check_date": stamp, "due": u.due, "done": u.done,
+                            "missing": u.missing, "missing_items": u.missing_items,
+                            "rate": round(u.rate, 4), "person": person.name if person else ""},
+            })
+    sent = insert_notices(session, rows)
+    audit(session, actor, "plan.check", plan_id=plan.id, entity="check", key=stamp,
+          file=str(path), units=len(report.units), lagging=len(report.lagging), notices=sent)
+    return path, sent
