@@ -218,6 +218,32 @@ def plan_show(
               f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。")
 
 
+@plan_app.command("deploy")
+def plan_deploy(
+    file: Annotated[Path, typer.Argument(help="计划文件（YAML），须已加载")],
+) -> None:
+    """把计划编译为 Prefect 部署：每日 9:00 督办巡检、各检查日期的检查；删除过期的日程。
+    需要 PREFECT_API_URL 指向运行中的 Prefect 服务（duban up 会自动完成这一步）。
+
+    例：PREFECT_API_URL=http://127.0.0.1:4200/api duban plan deploy plans/zhongshan-2021.yaml
+    """
+    from flows.deploy import reconcile
+
+    plan, _, problems = read_plan(file)
+    if plan is None:
+        _print_problems(problems)
+        raise _fail(f"计划文件 {file} 有错误。")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise _fail("未设置 PREFECT_API_URL：请先启动 Prefect 服务，或直接运行 duban up", EXIT_ENV)
+    try:
+        r = reconcile([plan])
+    except Exception as exc:  # the server's answer, shown to the operator
+        raise _fail(f"部署失败：{exc}", EXIT_ENV) from exc
+    out.print(f"[green]已部署[/green]：{'、'.join(r.applied)}")
+    for name in r.removed_schedules + r.removed_deployments:
+        out.print(f"已移除过期日程/部署：{name}")
+
+
 @plan_app.command("schema")
 def plan_schema(
     output: Annotated[Path | None, typer.Option("--out", help="写入文件而不是屏幕")] = None,
@@ -428,6 +454,25 @@ def sweep_cmd(
     if r.no_recipient:
         err.print(f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
                   f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]")
+
+
+@app.command("up")
+def up_cmd(
+    port: Annotated[int | None, typer.Option(help="Prefect 服务端口，缺省自动选择")] = None,
+) -> None:
+    """启动内嵌运行：本地 Prefect 服务（SQLite，位于数据目录）、所有已加载计划的部署和执行器，
+    直到按 Ctrl-C 停止。
+
+    例：duban up
+    """
+    from flows.server import ServerError
+    from flows.up import up
+
+    _ledger()
+    try:
+        up(config.home(), config.database_url(), port=port, say=out.print)
+    except ServerError as exc:
+        raise _fail(str(exc), EXIT_ENV) from exc
 
 
 @db_app.command("upgrade")

@@ -17,9 +17,9 @@ from typing import Any
 
 from prefect import get_client
 from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.sorting import DeploymentSort
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, RRule
 from prefect.types.entrypoint import EntrypointType

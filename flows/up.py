@@ -1,0 +1,65 @@
+"""``duban up``: the embedded deployment in one process tree.
+
+Starts the local Prefect server (unless ``PREFECT_API_URL`` points at one),
+reconciles the deployments of every loaded plan, and serves them in this
+process until Ctrl-C (or SIGTERM), which stops the runner and the server.
+Schedules are not paused on shutdown (``serve`` would pause them by default),
+so the next ``duban up`` carries on where this one stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from prefect import serve
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import select
+
+from flows.deploy import plan_deployments, reconcile
+from flows.server import LocalServer, start_server
+from ledger.db import open_ledger, transaction
+from ledger.models import Plan
+from plans.model import Plan as PlanSpec
+
+
+def loaded_plans(database_url: str) -> list[PlanSpec]:
+    with transaction(open_ledger(database_url)) as s:
+        return [PlanSpec.model_validate(doc) for doc in s.scalars(select(Plan.document))]
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def up(home: Path, database_url: str, *, port: int | None = None,
+       say: Callable[[str], None] = print) -> None:
+    specs = loaded_plans(database_url)
+    if not specs:
+        say("台账中还没有计划：先 duban plan load 计划文件。")
+        return
+    server: LocalServer | None = None
+    signal.signal(signal.SIGTERM, _interrupt)  # systemd or a test harness stops like Ctrl-C
+    try:
+        if not os.environ.get("PREFECT_API_URL"):
+            server = start_server(home, port)
+            os.environ.update(server.env)  # flow-run subprocesses inherit the server's address
+            say(f"Prefect 服务已启动：{server.url.removesuffix('/api')}"
+                "（可在界面查看和手动运行流程）")
+        # Prefect read its settings at import: point this process's client at the server.
+        with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
+            r = reconcile(specs, prune_all=True)
+            say(f"已部署 {len(specs)} 个计划的 {len(r.applied)} 个流程"
+                + (f"，移除过期部署 {len(r.removed_deployments)} 个" if r.removed_deployments
+                   else "") + "。按 Ctrl-C 停止。")
+            deployments = [d for spec in specs for d in plan_deployments(spec)]
+            serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            server.stop()
+        say("已停止。")
