@@ -7,6 +7,7 @@ file with errors, an unknown plan or unit); 2 the command was called wrongly;
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import os
@@ -14,7 +15,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import pendulum
 import typer
@@ -23,6 +24,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config, queries
+from ledger.checks import CheckReport
 from ledger.db import DatabaseError, open_ledger, transaction, upgrade
 from ledger.load import (
     file_hash,
@@ -33,13 +35,26 @@ from ledger.load import (
     sync_units,
 )
 from ledger.models import Plan, Unit
-from ledger.reports import ActionError, get_plan, record_event, record_report, review_report
+from ledger.reports import (
+    ActionError,
+    get_plan,
+    get_unit,
+    record_event,
+    record_report,
+    review_report,
+)
 from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, compile_plan, read_plan
 from plans.directory import Directory, read_directory, write_directory
+from plans.directory import Unit as DirUnit
 from plans.model import CHECKPOINT_KINDS, json_schema
+from plans.model import Plan as PlanSpec
+from plans.policy import Policy, Rubric
 from plans.source import Problem
 from plans.workdays import CalendarGapWarning
+
+if TYPE_CHECKING:  # Prefect is imported only by the commands that need it
+    from flows.simulate import Simulation
 
 EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
 T = TypeVar("T")
@@ -83,8 +98,7 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(f"[{colour}]{p}[/{colour}]")
 
 
-def _directory_for(plan_file: Path, units_file: Path | None, named: str | None
-                   ) -> tuple[Directory, str]:
+def _units_for(plan_file: Path, units_file: Path | None, named: str | None) -> list[DirUnit]:
     """--units, else the plan's own ``directory``, else the ledger's units."""
     path = units_file or (plan_file.parent / named if named else None)
     if path is not None:
@@ -92,9 +106,9 @@ def _directory_for(plan_file: Path, units_file: Path | None, named: str | None
         if any(p.severity == "error" for p in problems):
             _print_problems(problems)
             raise _fail(f"单位名录 {path} 有错误，无法校验计划")
-        return Directory.build(units), str(path)
+        return units
     with transaction(_ledger()) as s:
-        return ledger_directory(s), "数据库中的单位名录"
+        return ledger_units(s)
 
 
 def _compile(path: Path, units_file: Path | None, events: bool = False) -> Compiled:
@@ -102,7 +116,7 @@ def _compile(path: Path, units_file: Path | None, events: bool = False) -> Compi
     if plan is None:
         _print_problems(problems)
         raise _fail(f"计划文件 {path} 有 {len(problems)} 处错误，未作任何改动。")
-    directory, _ = _directory_for(path, units_file, plan.directory)
+    directory = Directory.build(_units_for(path, units_file, plan.directory))
     evs = {}
     if events:
         with transaction(_ledger()) as s:
@@ -473,6 +487,173 @@ def up_cmd(
         up(config.home(), config.database_url(), port=port, say=out.print)
     except ServerError as exc:
         raise _fail(str(exc), EXIT_ENV) from exc
+
+
+def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, list[DirUnit]]:
+    plan, _, problems = read_plan(file)
+    if plan is None:
+        _print_problems(problems)
+        raise _fail(f"计划文件 {file} 有错误。")
+    return plan, _units_for(file, units, plan.directory)
+
+
+def _simulation(file: Path, units: Path | None, until: dt.date, rate: float, seed: int
+                ) -> Simulation:
+    from flows.simulate import simulate
+
+    plan, dir_units = _plan_and_units(file, units)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarGapWarning)
+        try:
+            return simulate(plan, dir_units, config.calendar(), until=until, report_rate=rate,
+                            seed=seed)
+        except ValueError as exc:
+            raise _fail(f"计划无法模拟：{exc}") from exc
+
+
+def _print_month_summary(sim: Simulation) -> None:
+    steps = ["reminder-5", "reminder-2", "reminder-1", "due", "cuiban", "duban", "tongbao",
+             "rectify", "check"]
+    months = sim.by_month()
+    present = [s for s in steps if any(c[s] for c in months.values())]
+    present += sorted({k for c in months.values() for k in c} - set(steps))
+    short = {"reminder-5": "提醒5", "reminder-2": "提醒2", "reminder-1": "提醒1", "due": "到期",
+             "cuiban": "催办", "duban": "督办", "tongbao": "通报", "rectify": "整改",
+             "check": "检查"}
+    t = Table("月份", *[short.get(s, rung_label(s)) for s in present], "合计",
+              title="按月汇总（条）", title_justify="left")
+    for month, c in months.items():
+        t.add_row(month, *[str(c[s]) for s in present], str(sum(c.values())))
+    out.print(t)
+
+
+@app.command("preview")
+def preview(
+    file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
+    since: Annotated[str | None, typer.Option("--from", help="起始日期")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="截止日期，缺省为次年1月底")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="只看此单位")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="只显示按月汇总")] = False,
+    units: Annotated[Path | None, typer.Option("--units", help="单位名录（CSV/XLSX）")] = None,
+) -> None:
+    """预演：假如没有任何单位报送，这个计划会在何时向谁发出哪些通知（不需要 Prefect 服务，
+    不改动台账）。与实际巡检使用同一套决策代码。
+
+    例：duban preview plans/zhongshan-2021.yaml --from 2021-07-01 --to 2021-08-31 --unit 司法局
+    """
+    plan, _, _ = read_plan(file)
+    year = plan.year if plan else dt.date.today().year
+    end = _parse_when(until, "--to").date() if until else dt.date(year + 1, 1, 31)
+    start = _parse_when(since, "--from").date() if since else None
+    sim = _simulation(file, units, end, 0.0, 1)
+    shown = [s for s in sim.sent if (start is None or s.at.date() >= start)
+             and (unit is None or unit in (s.unit, s.to) or s.unit.endswith(unit))]
+    if not summary:
+        for s in shown:
+            who = s.to if s.to == s.unit else f"{s.to}（关于 {s.unit}）"
+            out.print(f"{s.at.format('YYYY-MM-DD ddd HH:mm', locale='zh')}  {who}  "
+                      f"{rung_label(s.step) if s.step != 'check' else '检查结果通知'}  "
+                      f"{s.item}  {s.channel}")
+    sim.sent = shown
+    _print_month_summary(sim)
+    out.print(f"共 {len(shown)} 条通知。")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
+    until: Annotated[str, typer.Option("--until", help="模拟到此日期")],
+    report_rate: Annotated[float, typer.Option("--report-rate", min=0, max=1,
+                                               help="单位按时报送的比例")] = 0.8,
+    seed: Annotated[int, typer.Option(help="随机种子（同一种子结果相同）")] = 1,
+    units: Annotated[Path | None, typer.Option("--units", help="单位名录（CSV/XLSX）")] = None,
+) -> None:
+    """模拟：在临时台账上按模拟时钟运行真实的巡检和检查代码，单位按给定比例报送，
+    显示发出的通知和检查结果。不改动真实台账。
+
+    例：duban simulate plans/zhongshan-2021.yaml --until 2022-01-31 --report-rate 0.8
+    """
+    end = _parse_when(until, "--until").date()
+    sim = _simulation(file, units, end, report_rate, seed)
+    out.print(f"模拟 {sim.plan}：{sim.start} 至 {sim.until}，报送比例 {report_rate:.0%}，"
+              f"共 {sim.reports} 次报送（当日采纳），{len(sim.sent)} 条通知。")
+    _print_month_summary(sim)
+    for day, n, lagging in sim.checks:
+        out.print(f"{day} 检查：{n} 个单位中 {lagging} 个有未完成事项。")
+
+
+@app.command("check")
+def check_cmd(
+    plan: Annotated[str, typer.Argument(help="计划 id")],
+    unit: Annotated[list[str] | None, typer.Option("--unit", help="只检查这些单位")] = None,
+    task: Annotated[list[str] | None, typer.Option("--task", help="只检查这些任务/节点")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="按此时刻检查，缺省为现在")] = None,
+    notify: Annotated[bool, typer.Option("--notify/--no-notify",
+                                         help="向未完成的单位发检查结果通知")] = True,
+) -> None:
+    """检查落实情况：各单位应完成、按时完成、逾期完成、待审核、未完成和完成率；
+    报告写入数据目录 checks/，并向有未完成事项的单位发出检查结果通知。
+
+    例：duban check zhongshan-2021-zwgk --at 2021-09-20
+    """
+    from ledger.checks import run_check, write_check
+
+    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+
+    def go(s: Session) -> tuple[CheckReport, Path, int]:
+        names = [get_unit(s, u).name for u in unit or []] or None
+        report = run_check(s, plan, now.in_timezone("UTC"), units=names, items=task or None)
+        path, sent = write_check(s, report, config.home() / "checks", actor=_actor(),
+                                 notify=notify)
+        return report, path, sent
+
+    report, path, sent = _act(go)
+    t = Table("单位", "应完成", "按时", "逾期完成", "待审核", "未完成", "完成率",
+              title=f"{report.title}：落实情况检查（{now.format('YYYY-MM-DD')}）",
+              title_justify="left")
+    for u in report.units:
+        t.add_row(u.unit, str(u.due), str(u.on_time), str(u.late), str(u.reported),
+                  f"[red]{u.missing}[/red]" if u.missing else "0", f"{u.rate:.0%}")
+    out.print(t)
+    out.print(f"报告：{path}；{len(report.lagging)} 个单位有未完成事项，"
+              f"发出检查结果通知 {sent} 条。")
+
+
+@app.command("score")
+def score_cmd(
+    plan: Annotated[str, typer.Argument(help="计划 id")],
+    at: Annotated[str | None, typer.Option("--at", help="按此时刻计分，缺省为现在")] = None,
+) -> None:
+    """年度考核得分：按计划的评分规则（基础分、逾期扣分、未完成扣分、提前完成加分）
+    计算各单位得分和按时完成率。
+
+    例：duban score zhongshan-2021-zwgk --at 2022-01-31
+    """
+    from ledger.checks import run_check
+
+    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+
+    def go(s: Session) -> tuple[CheckReport, Rubric]:
+        p = get_plan(s, plan)
+        rubric = Policy.model_validate(p.document.get("policy") or {}).rubric or Rubric()
+        report = run_check(s, plan, now.in_timezone("UTC"), cal=config.calendar(),
+                           early_workdays=rubric.early_workdays)
+        return report, rubric
+
+    report, rubric = _act(go)
+    rows = sorted(report.units, key=lambda u: (-u.score(rubric), u.unit))
+    t = Table("单位", "应完成", "按时", "提前", "逾期完成", "待审核", "未完成", "按时完成率",
+              "得分",
+              title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）",
+              title_justify="left")
+    for u in rows:
+        t.add_row(u.unit, str(u.due), str(u.on_time), str(u.early), str(u.late),
+                  str(u.reported), str(u.missing), f"{u.on_time_rate:.0%}",
+                  f"{u.score(rubric):g}")
+    out.print(t)
+    out.print(f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
+              f"未完成每项 {rubric.missing:g}，提前 {rubric.early_workdays} 个工作日以上完成"
+              f"每项 {rubric.early_bonus:+g}。")
 
 
 @db_app.command("upgrade")

@@ -21,7 +21,8 @@ from ledger.load import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.reports import get_plan
 from ledger.supervise import contact_channels, insert_notices, recipients
-from plans.policy import Policy
+from plans.policy import Policy, Rubric
+from plans.workdays import WorkCalendar
 
 
 @dataclass
@@ -32,6 +33,7 @@ class UnitCheck:
     late: int = 0
     reported: int = 0
     missing: int = 0
+    early: int = 0  # on time and at least the rubric's early_workdays ahead
     missing_items: list[str] = field(default_factory=list)
 
     @property
@@ -41,6 +43,15 @@ class UnitCheck:
     @property
     def rate(self) -> float:
         return self.done / self.due if self.due else 1.0
+
+    @property
+    def on_time_rate(self) -> float:
+        return self.on_time / self.due if self.due else 1.0
+
+    def score(self, rubric: Rubric) -> float:
+        """Missing and still-unreviewed-after-deadline both count as missing."""
+        return (rubric.base + rubric.late * self.late + rubric.missing * self.missing
+                + rubric.early_bonus * self.early)
 
 
 @dataclass
@@ -56,8 +67,13 @@ class CheckReport:
 
 
 def run_check(session: Session, plan_key: str, at: dt.datetime, *,
-              units: list[str] | None = None, items: list[str] | None = None) -> CheckReport:
-    """Count each unit's milestones due by ``at``; one query for milestones, one for reports."""
+              units: list[str] | None = None, items: list[str] | None = None,
+              cal: WorkCalendar | None = None, early_workdays: int = 3) -> CheckReport:
+    """Count each unit's milestones due by ``at``; one query for milestones, one for reports.
+
+    With a calendar, reports accepted at least ``early_workdays`` working days
+    before the deadline also count as early (for a rubric's bonus).
+    """
     plan = get_plan(session, plan_key)
     q = (select(Milestone, Unit.name, Item.key, Item.title)
          .join(Unit, Unit.id == Milestone.unit_id)
@@ -83,6 +99,10 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
             submitted = first_accepted.get(m.id)
             if submitted is not None and m.due_at is not None and submitted <= m.due_at:
                 u.on_time += 1
+                if cal is not None and m.due_date is not None:
+                    local = pendulum.instance(submitted).in_timezone(plan.timezone).date()
+                    if cal.workdays_between(local, m.due_date) >= early_workdays:
+                        u.early += 1
             else:
                 u.late += 1
         elif m.state == "reported":

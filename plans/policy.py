@@ -70,8 +70,9 @@ class Digest(_Strict):
 
 
 class Rubric(_Strict):
-    """Points for 年度考核: per milestone deductions and bonus."""
+    """Points for 年度考核: a base, per-milestone deductions and a bonus."""
 
+    base: float = 100.0
     late: float = -2.0
     missing: float = -10.0
     early_bonus: float = 0.0

@@ -1,0 +1,71 @@
+"""Checks and scores from the ledger, through the CLI, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from duban.cli import app
+from ledger.db import open_ledger, transaction
+from ledger.models import Notice, Report
+from tests.conftest import PLAN_001, UNITS_ZS
+
+runner = CliRunner()
+PLAN = "zhongshan-2021-zwgk"
+
+
+def cli(*args: str) -> str:
+    r = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def row(out: str, unit: str) -> list[str]:
+    line = next(line for line in out.splitlines() if f" {unit} " in line)
+    return [c.strip() for c in line.split("│")[2:-1]]
+
+
+def test_check_and_score_after_the_filing_deadline(database_url: str,
+                                                   duban_home: Path) -> None:
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    filing = ("--checkpoint", "cp-worklist", "--text", "工作计划已报备")
+    cli("report", PLAN, "--unit", "司法局", *filing, "--at", "2021-07-13T10:00")  # early
+    cli("report", PLAN, "--unit", "财政局", *filing, "--at", "2021-07-20T10:00")  # late
+    cli("report", PLAN, "--unit", "审计局", *filing, "--at", "2021-07-19T10:00")  # not reviewed
+    with transaction(open_ledger(database_url)) as s:
+        ids = s.scalars(select(Report.id).order_by(Report.id)).all()
+    cli("review", str(ids[0]), "--accept", "--at", "2021-07-14T09:00")
+    cli("review", str(ids[1]), "--accept", "--at", "2021-07-20T11:00")
+
+    out = cli("check", PLAN, "--at", "2021-07-20T12:00")
+    # 应完成, 按时, 逾期完成, 待审核, 未完成, 完成率
+    assert row(out, "市司法局") == ["1", "1", "0", "0", "0", "100%"]
+    assert row(out, "市财政局") == ["1", "0", "1", "0", "0", "100%"]
+    assert row(out, "市审计局") == ["1", "0", "0", "1", "0", "0%"]
+    assert row(out, "神湾镇") == ["1", "0", "0", "0", "1", "0%"]
+    assert "52 个单位有未完成事项" in out and "检查结果通知 104 条" in out  # 52 × 2 channels
+    report = next((duban_home / "checks").glob("*.md")).read_text(encoding="utf-8")
+    assert "| 神湾镇 | 1 | 0 | 0 | 0 | 1 | 0% |" in report
+    assert "cp-worklist" in report
+    again = cli("check", PLAN, "--at", "2021-07-20T15:00")
+    assert "检查结果通知 0 条" in again  # one notice per unit and check day
+    with transaction(open_ledger(database_url)) as s:
+        assert s.scalar(select(func.count()).select_from(Notice)
+                        .where(Notice.kind == "check_result")) == 104
+
+    score = cli("score", PLAN, "--at", "2021-07-20T12:00")
+    # 应完成, 按时, 提前, 逾期完成, 待审核, 未完成, 按时完成率, 得分 (default rubric)
+    assert row(score, "市司法局") == ["1", "1", "1", "0", "0", "0", "100%", "100"]
+    assert row(score, "市财政局") == ["1", "0", "0", "1", "0", "0", "0%", "98"]
+    assert row(score, "市审计局") == ["1", "0", "0", "0", "1", "0", "0%", "100"]
+    assert row(score, "神湾镇") == ["1", "0", "0", "0", "0", "1", "0%", "90"]
+
+
+def test_check_names_an_unknown_unit(database_url: str) -> None:
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    r = runner.invoke(app, ["check", PLAN, "--unit", "市司法厅"])
+    assert r.exit_code == 1 and "是否指 市司法局" in r.output

@@ -1,0 +1,62 @@
+"""A year of the reference plan on a simulated clock, against a hand calculation.
+
+With no unit ever reporting, every milestone climbs its whole ladder. For one
+milestone of a unit whose 经办人, 分管领导 and 主要负责人 each have SMS and email,
+with the coordinator's 经办人 on SMS and a WeCom bot:
+
+    reminder-5, reminder-2, reminder-1, due, 催办: 2 notices each (经办人)
+    督办: 2 (分管领导);  通报: 2 (coordinator) + 2 (主要负责人) = 4
+
+No two rungs of 001's deadlines fall on the same day (07-19, 08-16 and 12-31 are
+Monday, Monday and Friday; 12-31's 催办/督办/通报 are 2022-01-04/06/10 after the
+New Year holiday). 市司法局 owes 4 milestones (filing, publication, item 26 and
+item 41); 神湾镇 owes 3 (filing, publication, item 41). Both are late at both
+checks (9-20 and 12-20), so each gets two 检查结果通知 on its 2 channels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flows.simulate import Simulation, simulate
+from plans.compile import read_plan
+from plans.directory import read_directory
+from plans.workdays import default_calendar
+from tests.conftest import PLAN_001, UNITS_ZS
+
+
+def run(rate: float, seed: int = 1) -> Simulation:
+    plan, _, _ = read_plan(PLAN_001)
+    units, _ = read_directory(UNITS_ZS)
+    assert plan is not None
+    return simulate(plan, units, default_calendar(), until=dt.date(2022, 1, 31),
+                    report_rate=rate, seed=seed)
+
+
+def ladder(milestones: int) -> dict[str, int]:
+    per = {"reminder-5": 2, "reminder-2": 2, "reminder-1": 2, "due": 2, "cuiban": 2,
+           "duban": 2, "tongbao": 4}
+    return {k: v * milestones for k, v in per.items()} | {"check": 4}
+
+
+def test_full_year_without_reports_matches_the_hand_count() -> None:
+    sim = run(0.0)
+    assert dict(sim.by_step("市司法局")) == ladder(4)
+    assert dict(sim.by_step("神湾镇")) == ladder(3)
+    assert [(d.isoformat(), n, late) for d, n, late in sim.checks] == [
+        ("2021-09-20", 55, 55), ("2021-12-20", 55, 55)]
+    first = sim.sent[0]
+    assert (first.at.isoformat(), first.step) == ("2021-07-12T09:00:00+08:00", "reminder-5")
+
+
+def test_reports_cut_escalation_and_the_seed_makes_it_repeatable() -> None:
+    none, some, again = run(0.0), run(0.8), run(0.8)
+    assert some.reports > 0
+    assert len(some.sent) < len(none.sent)
+    assert [(s.at, s.unit, s.step) for s in some.sent] == \
+           [(s.at, s.unit, s.step) for s in again.sent]
+    # A unit that reported before its deadline is never escalated for that milestone.
+    escalated = {s.milestone_id for s in some.sent if s.step in ("cuiban", "duban", "tongbao")}
+    reminded = {s.milestone_id for s in some.sent if s.step == "reminder-5"}
+    assert escalated < reminded
+    assert some.checks[0][2] < 55
