@@ -70,8 +70,8 @@ class Simulation:
         return dict(sorted(out.items()))
 
 
-def _report_plan(session_factory: sessionmaker[Session], rate: float, seed: int, cal: WorkCalendar, tz: str
-                 ) -> list[tuple[pendulum.DateTime, int]]:
+def _report_plan(session_factory: sessionmaker[Session], rate: float, seed: int,
+                 cal: WorkCalendar, tz: str) -> list[tuple[pendulum.DateTime, int]]:
     """(time, milestone id) of each simulated report: with probability ``rate`` a unit
     reports on a random working day between its first reminder and its deadline."""
     rng = random.Random(seed)
@@ -139,7 +139,8 @@ def simulate(spec: PlanSpec, units: list[UnitSpec], cal: WorkCalendar, *, until:
     return result
 
 
-def _simulate_report(factory: sessionmaker[Session], mid: int, now: pendulum.DateTime, cal: WorkCalendar) -> None:
+def _simulate_report(factory: sessionmaker[Session], mid: int, now: pendulum.DateTime,
+                     cal: WorkCalendar) -> None:
     """The unit reports, and the coordinator accepts it the same day."""
     with transaction(factory) as s:
         m = s.get(Milestone, mid)
