@@ -619,6 +619,29 @@ def check_cmd(
               f"发出检查结果通知 {sent} 条。")
 
 
+@app.command("lookback")
+def lookback_cmd(
+    plan: Annotated[str, typer.Argument(help="计划 id（须设置 predecessor）")],
+    due: Annotated[str | None, typer.Option("--due", help="整改期限，缺省为20个工作日后")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="按此时刻执行，缺省为现在")] = None,
+) -> None:
+    """回头看：上一年度计划中未销号的时限节点，逐项在本计划中开立整改事项，督办至销号。
+    重复执行不会重复开立。
+
+    例：duban lookback zhongshan-2021-zwgk --due 2021-09-30
+    """
+    from ledger.lookback import look_back
+
+    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    limit = _parse_when(due, "--due").date() if due else None
+    r = _act(lambda s: look_back(s, plan, config.calendar(), actor=_actor(), due=limit,
+                                 now=now.in_timezone("UTC")))
+    for line in r.opened:
+        out.print(f"  {line}")
+    out.print(f"回头看 {r.predecessor}：新开整改事项 {len(r.opened)} 项"
+              + (f"（已开立 {r.already} 项）" if r.already else "") + f"，整改期限 {r.due}。")
+
+
 @app.command("score")
 def score_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id")],

@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger
 from ledger import config
 from ledger.checks import run_check, write_check
 from ledger.db import open_ledger, transaction
+from ledger.lookback import look_back
 from ledger.reports import get_plan
 from ledger.supervise import rung_label, sweep_all
 
@@ -72,3 +73,18 @@ def check(plan: str, units: list[str] | None = None, tasks: list[str] | None = N
              path, len(report.lagging), sent)
     return {"report": str(path), "units": len(report.units), "lagging": len(report.lagging),
             "notices": sent}
+
+
+@flow(name="duban-lookback")
+def lookback(plan: str, due: str | None = None, at: str | None = None) -> dict[str, Any]:
+    """回头看: open rectification items for last year's unfinished milestones."""
+    log = get_run_logger()
+    now = _when(at)
+    factory = open_ledger(config.database_url())
+    with transaction(factory) as s:
+        r = look_back(s, plan, config.calendar(), actor="flow:lookback",
+                      due=_when(due).date() if due else None, now=now.in_timezone("UTC"))
+    log.info("回头看 %s：新开整改事项 %d 项（已有 %d 项），整改期限 %s", r.predecessor,
+             len(r.opened), r.already, r.due)
+    return {"predecessor": r.predecessor, "opened": len(r.opened), "already": r.already,
+            "due": r.due.isoformat()}

@@ -2,8 +2,9 @@
 
 A plan becomes a small constant number of deployments whatever its size
 (DESIGN decision 4): ``duban-supervise/<plan>`` (daily 09:00 Shanghai; the
-flow skips days off) and ``duban-check/<plan>`` (one RRule schedule per check
-date, also runnable by hand). Re-applying a deployment keeps schedules whose
+flow skips days off), ``duban-check/<plan>`` (one RRule schedule per check
+date, also runnable by hand) and ``duban-lookback/<plan>`` (its dated 回头看
+checkpoints, if any; otherwise by hand). Re-applying a deployment keeps schedules whose
 slug was dropped, so deploying is a reconcile: apply what is wanted, then
 delete stale schedules (by slug) and stale deployments (by the ``duban`` tag).
 """
@@ -24,7 +25,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, RRule
 from prefect.types.entrypoint import EntrypointType
 
-from flows.app import check, supervise
+from flows.app import check, lookback, supervise
 from plans.duerules import parse_rule
 from plans.model import Plan as PlanSpec
 
@@ -32,11 +33,11 @@ TAG = "duban"
 SUPERVISE_CRON = "0 9 * * *"
 
 
-def check_dates(spec: PlanSpec) -> list[dt.date]:
-    """The plan's check dates: dated rules of its ``check`` checkpoints."""
+def check_dates(spec: PlanSpec, kind: str = "check") -> list[dt.date]:
+    """The dated rules of the plan's checkpoints of ``kind`` (check, lookback)."""
     dates = set()
     for cp in spec.checkpoints:
-        if cp.kind != "check":
+        if cp.kind != kind:
             continue
         for text in cp.due:
             rule = parse_rule(text)
@@ -45,10 +46,10 @@ def check_dates(spec: PlanSpec) -> list[dt.date]:
     return sorted(dates)
 
 
-def check_schedule(day: dt.date, tz: str, hour: int = 9) -> Any:
+def check_schedule(day: dt.date, tz: str, hour: int = 9, prefix: str = "check") -> Any:
     """Exactly one run, at ``hour`` o'clock local time on ``day``."""
     return RRule(f"DTSTART:{day:%Y%m%d}T{hour:02d}0000\nRRULE:FREQ=DAILY;COUNT=1",
-                 timezone=tz, slug=f"check-{day.isoformat()}")
+                 timezone=tz, slug=f"{prefix}-{day.isoformat()}")
 
 
 def plan_deployments(spec: PlanSpec) -> list[RunnerDeployment]:
@@ -65,6 +66,12 @@ def plan_deployments(spec: PlanSpec) -> list[RunnerDeployment]:
             parameters={"plan": spec.id},
             description=f"{spec.title}：按检查日期（{'、'.join(map(str, check_dates(spec)))}）"
                         "检查落实情况；也可带参数手动运行", **common),
+        lookback.to_deployment(
+            schedules=[check_schedule(d, spec.timezone, prefix="lookback")
+                       for d in check_dates(spec, "lookback")],
+            parameters={"plan": spec.id},
+            description=f"{spec.title}：对上一年度计划（{spec.predecessor or '未设置'}）回头看，"
+                        "为未完成事项开立整改；可手动运行", **common),
     ]
 
 

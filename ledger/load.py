@@ -218,7 +218,9 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
     tz = spec.timezone
     policy = spec.policy.model_dump(mode="json")
 
-    items = {i.key: i for i in session.scalars(select(Item).where(Item.plan_id == plan.id))}
+    # Items the plan file does not own (回头看 rectifications) are left alone.
+    items = {i.key: i for i in session.scalars(
+        select(Item).where(Item.plan_id == plan.id, Item.kind != "rectification"))}
     assigns: dict[int, dict[int, Assignment]] = {}
     for a in session.scalars(select(Assignment).join(Item).where(Item.plan_id == plan.id)):
         assigns.setdefault(a.item_id, {})[a.unit_id] = a
