@@ -459,10 +459,17 @@ def sweep_cmd(
     plan_id = None
     if plan:
         plan_id = _act(lambda s: get_plan(s, plan).id)
+    from flows.app import finish_documents
+
     r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
+    circulars = finish_documents(factory, r.circular_plans, now, config.calendar())
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
     out.print(f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
               f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。")
+    if r.documents or circulars:
+        out.print(f"催办单/督办单 {r.documents} 份" +
+                  (f"，通报 {'、'.join(circulars)}" if circulars else "") +
+                  f"，见 {config.home() / 'documents'}")
     if r.skipped:
         out.print(f"[yellow]{r.skipped} 个过时的步骤已跳过（只发最新一步）。[/yellow]")
     if r.no_recipient:
@@ -640,6 +647,35 @@ def lookback_cmd(
         out.print(f"  {line}")
     out.print(f"回头看 {r.predecessor}：新开整改事项 {len(r.opened)} 项"
               + (f"（已开立 {r.already} 项）" if r.already else "") + f"，整改期限 {r.due}。")
+
+
+@app.command("circular")
+def circular_cmd(
+    plan: Annotated[str, typer.Argument(help="计划 id")],
+    at: Annotated[str | None, typer.Option("--at", help="截至此时刻，缺省为现在")] = None,
+) -> None:
+    """生成通报：经催办、督办仍逾期未完成的事项，写明单位、事项、期限、逾期天数和已采取措施
+    （Markdown 和 Word 文件，写入数据目录 documents/）。
+
+    例：duban circular zhongshan-2021-zwgk --at 2021-07-26
+    """
+    from flows.documents import render_pending
+    from ledger.circular import issue_circular
+
+    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+
+    def go(s: Session) -> tuple[str, str] | None:
+        doc = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
+        if doc is None:
+            return None
+        render_pending(s, config.home() / "documents")
+        return doc.context["doc_no_text"], doc.path_docx or ""
+
+    made = _act(go)
+    if made is None:
+        out.print("没有需要通报的事项（无经督办仍逾期的节点）。")
+    else:
+        out.print(f"[green]已生成通报 {made[0]}[/green]：{made[1]}")
 
 
 @app.command("score")

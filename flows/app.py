@@ -10,15 +10,33 @@ from typing import Any
 
 import pendulum
 from prefect import flow, get_run_logger
+from sqlalchemy.orm import Session, sessionmaker
 
+from flows.documents import render_pending
 from ledger import config
 from ledger.checks import run_check, write_check
+from ledger.circular import issue_circular
 from ledger.db import open_ledger, transaction
 from ledger.lookback import look_back
+from ledger.models import Plan
 from ledger.reports import get_plan
 from ledger.supervise import rung_label, sweep_all
+from plans.workdays import WorkCalendar
 
 TZ = "Asia/Shanghai"
+
+
+def finish_documents(factory: sessionmaker[Session], circular_plans: set[int],
+                     now: pendulum.DateTime, cal: WorkCalendar) -> list[str]:
+    """After a sweep: a 通报 for each plan that reached it, then render every new document."""
+    issued = []
+    with transaction(factory) as s:
+        for plan_id in sorted(circular_plans):
+            doc = issue_circular(s, s.get_one(Plan, plan_id), now.in_timezone("UTC"), cal)
+            if doc is not None:
+                issued.append(doc.context["doc_no_text"])
+        render_pending(s, config.home() / "documents")
+    return issued
 
 
 def _when(at: str | None) -> pendulum.DateTime:
@@ -49,12 +67,17 @@ def supervise(plan: str | None = None, at: str | None = None,
         with transaction(factory) as s:
             plan_id = get_plan(s, plan).id
     r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
+    circulars = finish_documents(factory, r.circular_plans, now, cal)
     log.info("巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）", now.format("YYYY-MM-DD HH:mm"),
              r.milestones, r.notices,
              "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items())) or "无")
     if r.no_recipient:
         log.warning("缺少联系方式：%s", "、".join(sorted(set(r.no_recipient))))
+    if r.documents or circulars:
+        log.info("催办单/督办单 %d 份，通报 %d 份，见 %s", r.documents, len(circulars),
+                 config.home() / "documents")
     return {"milestones": r.milestones, "notices": r.notices, "by_rung": dict(r.by_rung),
+            "documents": r.documents, "circulars": circulars,
             "skipped_rungs": r.skipped, "no_recipient": sorted(set(r.no_recipient))}
 
 

@@ -316,3 +316,37 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(40), default="")
     entity_key: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+GRADES = ("blue", "yellow", "red")
+
+
+class Document(Base):
+    """A numbered supervision document: 催办单, 督办单 (graded), or a 通报 circular.
+
+    Numbers run per plan, kind and year. The row is written with the decision
+    (in the sweep's transaction); the files are rendered afterwards by the
+    flow, so ``path_md`` stays empty until then.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "kind", "year", "number"),
+        UniqueConstraint("milestone_id", "cycle", "kind"),
+        Index("ix_documents_unrendered", "id", postgresql_where=text("path_md IS NULL"),
+              sqlite_where=text("path_md IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"))
+    cycle: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(20))  # cuiban | duban | circular
+    year: Mapped[int]
+    number: Mapped[int]
+    grade: Mapped[str | None] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    path_md: Mapped[str | None] = mapped_column(Text)
+    path_docx: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -19,18 +19,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.load import audit
-from ledger.models import OPEN_STATES, Assignment, Contact, Item, Milestone, Notice, Plan, Unit
+from ledger.models import (
+    GRADES,
+    OPEN_STATES,
+    Assignment,
+    Contact,
+    Document,
+    Item,
+    Milestone,
+    Notice,
+    Plan,
+    Unit,
+)
 from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"
-RUNG_NAMES = {"reminder": "到期提醒", "due": "到期通知", **{k: f"{v}通知" for k, v in
-                                                         STEP_NAMES.items()}}
+RUNG_NAMES = {"reminder": "到期提醒", "due": "到期通知", "cuiban": "催办通知",
+              "duban": "督办通知", "tongbao": "通报"}
 ADDRESS_FIELDS = {"sms": "mobile", "email": "email", "wecom": "wecom_id",
                   "dingtalk": "dingtalk_id"}
 
@@ -68,6 +79,8 @@ class SweepResult:
     by_rung: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
     no_recipient: list[str] = field(default_factory=list)
+    documents: int = 0
+    circular_plans: set[int] = field(default_factory=set)  # plans with a new 通报
 
 
 def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -160,6 +173,51 @@ def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milest
     return rows
 
 
+GRADE_NAMES = {"blue": "蓝色", "yellow": "黄色", "red": "红色"}
+DOC_NAMES = {"cuiban": "催办单", "duban": "督办单", "circular": "通报"}
+
+
+def grade(step: str, rectifying: bool) -> str:
+    """催办单 blue, 督办单 yellow; one level higher for a milestone already in 整改."""
+    level = {"cuiban": 0, "duban": 1}[step] + (1 if rectifying else 0)
+    return GRADES[min(level, 2)]
+
+
+class Numbers:
+    """Next document numbers per (plan, kind, year), read once per batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.last: dict[tuple[int, str, int], int] = {}
+
+    def next(self, plan_id: int, kind: str, year: int) -> int:
+        key = (plan_id, kind, year)
+        if key not in self.last:
+            self.last[key] = self.session.scalar(
+                select(func.max(Document.number)).where(
+                    Document.plan_id == plan_id, Document.kind == kind, Document.year == year)
+            ) or 0
+        self.last[key] += 1
+        return self.last[key]
+
+
+def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m: Milestone,
+                         rung: Rung, following: Rung | None) -> Document:
+    """The 催办单/督办单 issued with a 催办 or 督办 step (once per milestone, cycle, step)."""
+    assert m.due_date is not None
+    year = rung.at.year
+    g = grade(rung.kind, m.state == "rectifying")
+    number = numbers.next(plan.id, rung.kind, year)
+    ctx = notice_context(plan, item, unit, m, rung, following)
+    ctx |= {"number": number, "year": year, "grade": g, "grade_name": GRADE_NAMES[g],
+            "doc_name": DOC_NAMES[rung.kind], "issued_on": rung.at.to_date_string(),
+            "doc_no_text": f"{DOC_NAMES[rung.kind][:2]}〔{year}〕{number}号",
+            "item_text": item.text}
+    return Document(plan_id=plan.id, milestone_id=m.id, cycle=m.cycle, kind=rung.kind,
+                    year=year, number=number, grade=g, context=ctx,
+                    title=f"{GRADE_NAMES[g]}{DOC_NAMES[rung.kind]}：{unit.name} {item.title}"[:300])
+
+
 def advance(m: Milestone, rungs: list[Rung], now: pendulum.DateTime
             ) -> tuple[Rung | None, list[Rung], Rung | None]:
     """(rung to take now, rungs skipped, the following rung) for one milestone."""
@@ -182,6 +240,9 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
     if not batch:
         return result
     ctx = _Context(session, batch)
+    numbers = Numbers(session)
+    have_docs = {(d.milestone_id, d.cycle, d.kind) for d in session.scalars(
+        select(Document).where(Document.milestone_id.in_([m.id for m in batch])))}
     at = pendulum.instance(now)
     rows: list[dict[str, Any]] = []
     for m in batch:
@@ -195,6 +256,12 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
             item = ctx.item(m)
             rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
                                 m, take, following, policy, result)
+            if take.kind in ("cuiban", "duban") and (m.id, m.cycle, take.kind) not in have_docs:
+                session.add(supervision_document(numbers, plan, item, ctx.units[m.unit_id], m,
+                                                 take, following))
+                result.documents += 1
+            if take.kind == "tongbao":
+                result.circular_plans.add(plan.id)
             m.step = take.key
             result.by_rung[take.key] += 1
             result.skipped += len(skipped)
@@ -222,5 +289,7 @@ def sweep_all(session_factory: sessionmaker[Session], now: dt.datetime, cal: Wor
         total.by_rung.update(r.by_rung)
         total.skipped += r.skipped
         total.no_recipient += r.no_recipient
+        total.documents += r.documents
+        total.circular_plans |= r.circular_plans
         if r.milestones < batch:
             return total

@@ -221,8 +221,8 @@ def compile_plan(
             for u in dynamic(DYNAMIC_GROUPS[unit]) if unit in DYNAMIC_GROUPS else [unit]:
                 assigned.setdefault(u, "responsible")
         occ = occurrences(cp.due, ("checkpoints", i, "due"))
-        out.items.append(Item(cp.id, cp.kind, len(plan.tasks) + i, cp.text,
-                              cp.text if len(cp.text) <= 30 else cp.text[:29] + "…", [], None,
+        title = cp.title or (cp.text if len(cp.text) <= 30 else cp.text[:29] + "…")
+        out.items.append(Item(cp.id, cp.kind, len(plan.tasks) + i, cp.text, title, [], None,
                               list(cp.due), assigned, occ))
 
     for i, target in enumerate(plan.targets):

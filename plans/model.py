@@ -66,6 +66,7 @@ class Checkpoint(_Strict):
 
     id: Annotated[str, AfterValidator(_check_id)]
     kind: CheckpointKind
+    title: str | None = Field(None, description="short title used in notices")
     text: str = Field(min_length=1)
     due: list[DueText] = Field(default_factory=list)
     units: list[str] = Field(

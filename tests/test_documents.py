@@ -1,0 +1,78 @@
+"""催办单, 督办单 and 通报: numbered once per milestone and step, graded, in .md and .docx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document as Docx
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from duban.cli import app
+from ledger.db import open_ledger, transaction
+from ledger.models import Document, Report
+from tests.conftest import PLAN_001, UNITS_ZS
+
+runner = CliRunner()
+PLAN = "zhongshan-2021-zwgk"
+
+
+def cli(*args: str) -> str:
+    r = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> None:
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    # 市司法局 reports the filing early, is returned for 整改 with a deadline of 07-21.
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-13T10:00")
+    with transaction(open_ledger(database_url)) as s:
+        rid = s.scalar(select(Report.id))
+    cli("review", str(rid), "--return", "--comment", "缺少时间表", "--due", "2021-07-21",
+        "--at", "2021-07-14T10:00")
+    assert "催办单/督办单 54 份" in cli("sweep", "--at", "2021-07-20T09:00")  # 催办, the 54
+    # 07-22: the 54 get 督办 (yellow); 市司法局's 整改 deadline passed on 07-21, so it
+    # gets its 催办单, one grade up: yellow.
+    assert "催办单/督办单 55 份" in cli("sweep", "--at", "2021-07-22T09:00")
+    assert "处理 0 个节点，写入 0 条通知" in cli("sweep", "--at", "2021-07-22T09:00")  # once
+    # 07-26: 通报 for the 54; 市司法局's 整改 ladder (due 07-21) reaches 督办: red.
+    out = cli("sweep", "--at", "2021-07-26T09:00")
+    assert "催办单/督办单 1 份" in out and "通报〔2021〕1号" in out
+    with transaction(open_ledger(database_url)) as s:
+        counts = dict(s.execute(select(Document.kind, func.count())
+                                .group_by(Document.kind)).all())
+        grades = dict(s.execute(select(Document.grade, func.count())
+                                .where(Document.kind != "circular")
+                                .group_by(Document.grade)).all())
+        numbers = s.scalars(select(Document.number).where(Document.kind == "cuiban")
+                            .order_by(Document.number)).all()
+    assert counts == {"cuiban": 55, "duban": 55, "circular": 1}
+    assert grades == {"blue": 54, "yellow": 55, "red": 1}
+    with transaction(open_ledger(database_url)) as s:
+        sifa = s.execute(select(Document.kind, Document.grade)
+                         .where(Document.title.contains("市司法局"))
+                         .order_by(Document.id)).all()
+    assert sifa == [("cuiban", "yellow"), ("duban", "red")]
+    assert numbers == list(range(1, 56))
+    folder = duban_home / "documents" / PLAN
+    md = (folder / "2021-duban-0001.md").read_text(encoding="utf-8")
+    assert md.startswith("# 黄色督办单") and "督办〔2021〕1号" in md
+    assert "报送具体工作计划、措施备案" in md and "2021-07-19（星期一）" in md
+    assert "将于 2021-07-26 进入“通报”程序" in md
+    circular = Docx(str(folder / "2021-circular-0001.docx"))
+    assert circular.paragraphs[0].text == "通报"
+    rows = circular.tables[0].rows
+    assert len(rows) == 1 + 54  # header + every unit still late
+    assert rows[0].cells[0].text == "单位"
+    sample = next(r for r in rows if r.cells[0].text == "神湾镇")
+    assert [c.text for c in sample.cells[2:4]] == ["2021-07-19", "5"]  # 07-20..07-26: 5 wd
+    assert "催办〔2021〕" in sample.cells[4].text and "督办〔2021〕" in sample.cells[4].text
+
+
+def test_circular_on_demand_says_when_there_is_nothing(database_url: str) -> None:
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    assert "没有需要通报的事项" in cli("circular", PLAN, "--at", "2021-07-20T10:00")
