@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pendulum
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.models import (
@@ -164,7 +165,37 @@ class PlanLoad:
         self.counts[what] = self.counts.get(what, 0) + n
 
 
-def _schedule(m: Milestone, occ: Occurrence, cal: WorkCalendar, tz: str) -> None:
+class FirstActions:
+    """First ladder rung per (deadline, policy, time zone), computed once per load."""
+
+    def __init__(self, cal: WorkCalendar) -> None:
+        self.cal = cal
+        self.cache: dict[tuple[dt.date, str, str], dt.datetime | None] = {}
+
+    def __call__(self, due: dt.date, policy: dict, tz: str) -> dt.datetime | None:
+        key = (due, json.dumps(policy, sort_keys=True), tz)
+        if key not in self.cache:
+            first = first_action_at(due, Policy.model_validate(policy), self.cal, tz)
+            self.cache[key] = first.in_timezone("UTC") if first else None
+        return self.cache[key]
+
+
+def _new_milestone(plan_id: int, assignment_id: int, unit_id: int, occ: Occurrence,
+                   policy: dict, first: FirstActions, tz: str, now: dt.datetime) -> dict:
+    """The row of a new milestone, for a bulk insert."""
+    armed = occ.due_at is not None and occ.due_date is not None
+    return {
+        "assignment_id": assignment_id, "plan_id": plan_id, "unit_id": unit_id,
+        "occurrence": occ.key, "rule": occ.rule, "times": occ.times,
+        "due_date": occ.due_date, "window_start": occ.window_start,
+        "due_at": occ.due_at.in_timezone("UTC") if occ.due_at else None,
+        "state": "open" if armed else "waiting", "cycle": 0, "step": None,
+        "next_action_at": first(occ.due_date, policy, tz) if armed else None,  # type: ignore[arg-type]
+        "policy": policy, "created_at": now, "updated_at": now, "closed_at": None,
+    }
+
+
+def _schedule(m: Milestone, occ: Occurrence, first: FirstActions, tz: str) -> None:
     """Set due fields from an occurrence; (re)start the ladder when the deadline moved.
 
     A moved deadline on an open milestone is a new cycle: its reminders run
@@ -183,8 +214,8 @@ def _schedule(m: Milestone, occ: Occurrence, cal: WorkCalendar, tz: str) -> None
     if m.state in OPEN_STATES and (moved or fresh):
         if m.step is not None:
             m.cycle, m.step = (m.cycle or 0) + 1, None
-        first = first_action_at(occ.due_date, Policy.model_validate(m.policy), cal, tz)
-        m.next_action_at = first.in_timezone("UTC") if first else None
+        assert occ.due_date is not None
+        m.next_action_at = first(occ.due_date, m.policy, tz)
 
 
 def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str,
@@ -217,6 +248,9 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             result.bump("plan_fields_updated", len(changed))
     tz = spec.timezone
     policy = spec.policy.model_dump(mode="json")
+    first = FirstActions(cal)
+    new_milestones: list[dict] = []
+    new_assignments: list[tuple[Item, int, str, list[Occurrence]]] = []
 
     # Items the plan file does not own (回头看 rectifications) are left alone.
     items = {i.key: i for i in session.scalars(
@@ -256,16 +290,15 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             unit = units[unit_name]
             wanted_units.add(unit.id)
             a = have.get(unit.id)
-            if a is None:
-                a = Assignment(item=row, unit_id=unit.id, role=role)
-                session.add(a)
-                result.bump("assignments_created")
-            elif a.role != role or a.archived_at is not None:
+            if a is None:  # inserted in bulk below, with its milestones
+                new_assignments.append((row, unit.id, role, spec_item.occurrences))
+                continue
+            if a.role != role or a.archived_at is not None:
                 a.role, a.archived_at = role, None
                 result.bump("assignments_updated")
-            _sync_milestones(session, plan, a, spec_item.occurrences,
-                             miles.get(a.id, []) if a.id is not None else [],
-                             policy, cal, tz, now, result, archive_milestones)
+            new_milestones += _sync_milestones(plan, a, spec_item.occurrences,
+                                               miles.get(a.id, []), policy, first, tz, now,
+                                               result, archive_milestones)
         for unit_id, a in have.items():
             if unit_id not in wanted_units and a.archived_at is None:
                 a.archived_at = now
@@ -280,6 +313,22 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
                     a.archived_at = now
                     result.bump("assignments_archived")
                 archive_milestones(miles.get(a.id, []))
+    if new_assignments:
+        session.flush()  # new items get their ids
+        table = Assignment.__table__
+        made = session.connection().execute(
+            insert(table).returning(table.c.id, table.c.item_id, table.c.unit_id),
+            [{"item_id": row.id, "unit_id": unit_id, "role": role, "archived_at": None}
+             for row, unit_id, role, _ in new_assignments]).all()
+        ids = {(item_id, unit_id): aid for aid, item_id, unit_id in made}
+        result.bump("assignments_created", len(made))
+        for row, unit_id, _, occurrences in new_assignments:
+            aid = ids[(row.id, unit_id)]
+            new_milestones += [_new_milestone(plan.id, aid, unit_id, occ, policy, first, tz, now)
+                               for occ in occurrences]
+    if new_milestones:
+        session.connection().execute(insert(Milestone.__table__), new_milestones)
+        result.bump("milestones_created", len(new_milestones))
     if not result.created and not result.counts:
         result.unchanged = True
         return result
@@ -289,11 +338,14 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
     return result
 
 
-def _sync_milestones(session: Session, plan: Plan, a: Assignment, wanted: list[Occurrence],
-                     have: list[Milestone], policy: dict, cal: WorkCalendar, tz: str,
+def _sync_milestones(plan: Plan, a: Assignment, wanted: list[Occurrence],
+                     have: list[Milestone], policy: dict, first: FirstActions, tz: str,
                      now: dt.datetime, result: PlanLoad,
-                     archive: Callable[[Iterable[Milestone]], None]) -> None:
-    """Match occurrences to milestones by key; a changed deadline keeps its milestone."""
+                     archive: Callable[[Iterable[Milestone]], None]) -> list[dict]:
+    """Match occurrences to milestones by key; a changed deadline keeps its milestone.
+
+    Returns the rows of milestones to create (inserted in bulk by the caller).
+    """
     by_key = {m.occurrence: m for m in have}
     fresh = [o for o in wanted if o.key not in by_key]
     wanted_keys = {o.key for o in wanted}
@@ -307,20 +359,18 @@ def _sync_milestones(session: Session, plan: Plan, a: Assignment, wanted: list[O
         before = (m.due_at, m.due_date, m.state, m.next_action_at, m.window_start, m.times)
         if m.state == "archived":
             m.state = "open"
-        _schedule(m, occ, cal, tz)
+        _schedule(m, occ, first, tz)
         if before != (m.due_at, m.due_date, m.state, m.next_action_at, m.window_start, m.times):
             m.updated_at = now
             result.bump("milestones_updated")
+    created = []
     for occ in fresh:
         if orphans:
             m = orphans.pop(0)
-            _schedule(m, occ, cal, tz)
+            _schedule(m, occ, first, tz)
             m.updated_at = now
             result.bump("milestones_updated")
             continue
-        m = Milestone(assignment=a, plan_id=plan.id, unit_id=a.unit_id, state="open",
-                      policy=policy, occurrence=occ.key, rule=occ.rule)
-        _schedule(m, occ, cal, tz)
-        session.add(m)
-        result.bump("milestones_created")
+        created.append(_new_milestone(plan.id, a.id, a.unit_id, occ, policy, first, tz, now))
     archive(orphans)
+    return created

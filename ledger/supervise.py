@@ -14,6 +14,7 @@ cannot write a notice twice.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from ledger.models import (
     Notice,
     Plan,
     Unit,
+    utcnow,
 )
 from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
@@ -89,9 +91,14 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(Notice).values(rows)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Notice.id))
-    return len(session.execute(stmt).all())
+    table = Notice.__table__
+    now = utcnow()
+    rows = [{"subject": "", "body": "", "attempts": 0, "last_error": None, "sent_at": None,
+             "created_at": now, **r} for r in rows]
+    stmt = (insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id))
+    # executemany: SQLAlchemy batches it ("insertmanyvalues") and returns only inserted ids
+    return len(session.connection().execute(stmt, rows).all())
 
 
 def due_milestones(session: Session, now: dt.datetime, limit: int, plan_id: int | None = None
@@ -245,11 +252,16 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         select(Document).where(Document.milestone_id.in_([m.id for m in batch])))}
     at = pendulum.instance(now)
     rows: list[dict[str, Any]] = []
+    policies: dict[str, Policy] = {}
+    ladders: dict[tuple[dt.date, str, str], list[Rung]] = {}
     for m in batch:
         plan = ctx.plans[m.plan_id]
-        policy = Policy.model_validate(m.policy)
+        key = json.dumps(m.policy, sort_keys=True)
+        policy = policies.get(key) or policies.setdefault(key, Policy.model_validate(m.policy))
         assert m.due_date is not None
-        rungs = ladder(m.due_date, policy, cal, plan.timezone)
+        lkey = (m.due_date, key, plan.timezone)
+        rungs = ladders.get(lkey) or ladders.setdefault(
+            lkey, ladder(m.due_date, policy, cal, plan.timezone))
         take, skipped, following = advance(m, rungs, at)
         result.milestones += 1
         if take is not None:

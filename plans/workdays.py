@@ -102,6 +102,7 @@ class WorkCalendar:
 
     overrides: dict[int, YearOverride] = field(default_factory=dict)
     gaps: set[int] = field(default_factory=set)
+    _memo: dict[dt.date, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> WorkCalendar:
@@ -126,6 +127,13 @@ class WorkCalendar:
         )
 
     def is_workday(self, day: dt.date) -> bool:
+        """Memoised: the library's own check costs tens of microseconds a call."""
+        known = self._memo.get(day)
+        if known is None:
+            known = self._memo[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> bool:
         override = self.overrides.get(day.year)
         if override is not None:
             if day in override.workdays:

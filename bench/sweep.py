@@ -1,0 +1,118 @@
+"""Sweep cost against ledger size: the same amount of due work in a small and a large ledger.
+
+    python bench/sweep.py [--units 400] [--sizes 10 100] [--due-tasks 5] [--postgres URL]
+
+(with --postgres, each ledger size gets a scratch schema, dropped afterwards)
+
+A synthetic directory of N units and plans of T tasks, each task assigned to
+every unit with its own deadline: T × N milestones. Only ``--due-tasks`` of the
+tasks have a reminder on the swept morning, so the sweep's work is the same
+for every T. Prints plan-load and sweep times per ledger size and ends with
+``sweep due=<d> small=<t1>s large=<t2>s ratio=<t2/t1>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pendulum
+from sqlalchemy import text
+
+from ledger.db import make_engine, open_ledger, transaction
+from ledger.load import file_hash, ledger_directory, load_plan, sync_units
+from ledger.supervise import sweep_all
+from plans.compile import compile_plan
+from plans.directory import Contact, Unit
+from plans.model import Plan
+from plans.workdays import default_calendar
+
+
+def directory(n: int) -> list[Unit]:
+    roles = ("contact", "leader", "head")
+    return [Unit(name=f"单位{i:05d}", kind="town", groups=["各单位"],
+                 contacts=[Contact(role=r, name=f"联系人{i}", mobile=f"139{i:08d}",
+                                   email=f"u{i}@example.cn") for r in roles])
+            for i in range(n)] + [Unit(name="协调办", kind="department")]
+
+
+def plan(tasks: int, due_tasks: int) -> Plan:
+    """Tasks 0..due_tasks-1 are due 2021-07-19; the rest spread over later months."""
+    later = [dt.date(2021, 8 + (i % 5), 10 + (i % 15)) for i in range(tasks)]
+    return Plan.model_validate({
+        "id": f"bench-{tasks}", "title": "基准计划", "issuer": "协调办", "issued": "2021-07-01",
+        "year": 2021, "coordinator": "协调办",
+        "tasks": [{"id": f"t{i:04d}", "text": f"任务{i}", "units": ["各单位"],
+                   "due": ["2021-07-19" if i < due_tasks else later[i].isoformat()]}
+                  for i in range(tasks)]})
+
+
+def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, float, int]:
+    cal = default_calendar()
+    factory = open_ledger(url)
+    with transaction(factory) as s:
+        sync_units(s, directory(units), actor="bench")
+    spec = plan(tasks, due_tasks)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(spec.model_dump_json())
+    t0 = time.perf_counter()
+    with transaction(factory) as s:
+        compiled = compile_plan(spec, ledger_directory(s), cal)
+        load_plan(s, compiled, source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal,
+                  actor="bench")
+    load = time.perf_counter() - t0
+    now = pendulum.datetime(2021, 7, 12, 9, tz="Asia/Shanghai").in_timezone("UTC")
+    t0 = time.perf_counter()
+    r = sweep_all(factory, now, cal)
+    sweep = time.perf_counter() - t0
+    return compiled.milestone_count, load, sweep, r.milestones
+
+
+@contextmanager
+def scratch(postgres: str | None, tmp: str) -> Iterator[str]:
+    """A scratch SQLite file, or a scratch schema in the given Postgres database."""
+    if not postgres:
+        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(postgres)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in postgres else "?"
+        yield f"{postgres}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--units", type=int, default=400)
+    ap.add_argument("--sizes", type=int, nargs=2, default=[10, 100], metavar=("SMALL", "LARGE"))
+    ap.add_argument("--due-tasks", type=int, default=5)
+    ap.add_argument("--postgres", help="a Postgres URL to use instead of a scratch SQLite file")
+    args = ap.parse_args()
+    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
+          f"python {platform.python_version()} {dt.date.today()}")
+    times = []
+    for tasks in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp, scratch(args.postgres, tmp) as url:
+            total, load, sweep, due = run(url, args.units, tasks, args.due_tasks)
+        print(f"ledger milestones={total} load={load:.2f}s due={due} sweep={sweep:.2f}s "
+              f"({due / sweep:.0f} milestones/s)")
+        times.append((due, sweep))
+    (d, small), (_, large) = times
+    print(f"sweep due={d} small={small:.2f}s large={large:.2f}s ratio={large / small:.2f}")
+
+
+if __name__ == "__main__":
+    main()
