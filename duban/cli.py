@@ -563,7 +563,7 @@ def preview(
                       f"{s.item}  {s.channel}")
     sim.sent = shown
     _print_month_summary(sim)
-    out.print(f"共 {len(shown)} 条通知。")
+    out.print(f"共 {len(shown)} 条通知；按每人每渠道每日一条摘要合并后为 {sim.messages()} 条消息。")
 
 
 @app.command("simulate")
@@ -583,7 +583,8 @@ def simulate_cmd(
     end = _parse_when(until, "--until").date()
     sim = _simulation(file, units, end, report_rate, seed)
     out.print(f"模拟 {sim.plan}：{sim.start} 至 {sim.until}，报送比例 {report_rate:.0%}，"
-              f"共 {sim.reports} 次报送（当日采纳），{len(sim.sent)} 条通知。")
+              f"共 {sim.reports} 次报送（当日采纳），{len(sim.sent)} 条通知，"
+              f"合并为每日摘要后 {sim.messages()} 条消息。")
     _print_month_summary(sim)
     for day, n, lagging in sim.checks:
         out.print(f"{day} 检查：{n} 个单位中 {lagging} 个有未完成事项。")

@@ -48,6 +48,7 @@ class Sent:
     channel: str
     item: str
     milestone_id: int | None
+    recipient: str = ""
 
 
 @dataclass
@@ -62,6 +63,12 @@ class Simulation:
 
     def by_step(self, unit: str | None = None) -> Counter[str]:
         return Counter(s.step for s in self.sent if unit is None or s.unit == unit)
+
+    def messages(self, cap: int = 1) -> int:
+        """Messages after merging into digests: per recipient, channel and day, at most
+        ``cap`` (the policy's digest cap; what does not fit waits for the next day's)."""
+        per_day = Counter((s.recipient, s.channel, s.at.date()) for s in self.sent)
+        return sum(min(n, cap) for n in per_day.values())
 
     def by_month(self) -> dict[str, Counter[str]]:
         out: dict[str, Counter[str]] = {}
@@ -163,10 +170,10 @@ def _timeline(factory: sessionmaker[Session], tz: str) -> list[Sent]:
             Unit, Unit.id == Milestone.unit_id).subquery()
         rows = s.execute(
             select(Notice.next_attempt_at, owner.c.unit, Unit.name, Notice.step, Notice.channel,
-                   Notice.context, Notice.milestone_id)
+                   Notice.context, Notice.milestone_id, Notice.recipient)
             .join(Unit, Unit.id == Notice.unit_id)
             .outerjoin(owner, owner.c.id == Notice.milestone_id)
             .order_by(Notice.next_attempt_at, Notice.id)).all()
     return [Sent(pendulum.instance(at).in_timezone(tz), unit or to, to, step, channel,
-                 (ctx or {}).get("item", ""), mid)
-            for at, unit, to, step, channel, ctx, mid in rows]
+                 (ctx or {}).get("item", ""), mid, recipient)
+            for at, unit, to, step, channel, ctx, mid, recipient in rows]

@@ -45,6 +45,16 @@ def test_full_year_without_reports_matches_the_hand_count() -> None:
     assert dict(sim.by_step("神湾镇")) == ladder(3)
     assert [(d.isoformat(), n, late) for d, n, late in sim.checks] == [
         ("2021-09-20", 55, 55), ("2021-12-20", 55, 55)]
+    # Digests: 市司法局's 经办人 (13800000022) gets 5 contact rungs (reminders, due,
+    # 催办) for each of 4 milestones by SMS, plus the two 检查结果通知 (9-20, 12-20):
+    # 22 notices. Items 26 and 41 share their deadline (12-31) and so every rung
+    # day; the check days are rung days of nothing. Merged per day: 15 + 2 messages.
+    mine = [s for s in sim.sent if s.recipient == "13800000022" and s.channel == "sms"]
+    assert len(mine) == 20 + 2
+    everything = sim.sent
+    sim.sent = mine
+    assert sim.messages() == 17
+    sim.sent = everything
     first = sim.sent[0]
     assert (first.at.isoformat(), first.step) == ("2021-07-12T09:00:00+08:00", "reminder-5")
 
