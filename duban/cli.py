@@ -615,7 +615,10 @@ def check_cmd(
                                  notify=notify)
         return report, path, sent
 
+    from flows.documents import docx_beside
+
     report, path, sent = _act(go)
+    docx_beside(path)
     t = Table("单位", "应完成", "按时", "逾期完成", "待审核", "未完成", "完成率",
               title=f"{report.title}：落实情况检查（{now.format('YYYY-MM-DD')}）",
               title_justify="left")

@@ -12,7 +12,7 @@ import pendulum
 from prefect import flow, get_run_logger
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.documents import render_pending
+from flows.documents import docx_beside, render_pending
 from ledger import config
 from ledger.checks import run_check, write_check
 from ledger.circular import issue_circular
@@ -92,6 +92,7 @@ def check(plan: str, units: list[str] | None = None, tasks: list[str] | None = N
         report = run_check(s, plan, now.in_timezone("UTC"), units=units, items=tasks)
         path, sent = write_check(s, report, config.home() / "checks", actor="flow:check",
                                  notify=notify)
+    docx_beside(path)
     log.info("检查报告已写入 %s；%d 个单位有未完成事项，发出 %d 条检查结果通知",
              path, len(report.lagging), sent)
     return {"report": str(path), "units": len(report.units), "lagging": len(report.lagging),

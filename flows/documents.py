@@ -87,6 +87,13 @@ def markdown_to_docx(text: str, path: Path, grade: str | None) -> None:
     docx.save(str(path))
 
 
+def docx_beside(markdown: Path) -> Path:
+    """The Word copy of a Markdown report (checks), next to it."""
+    target = markdown.with_suffix(".docx")
+    markdown_to_docx(markdown.read_text(encoding="utf-8"), target, None)
+    return target
+
+
 def render_pending(session: Session, folder: Path) -> list[Document]:
     """Write the files of every document not yet rendered."""
     pending = list(session.scalars(select(Document).where(Document.path_md.is_(None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docx import Document as Docx
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -47,7 +48,11 @@ def test_check_and_score_after_the_filing_deadline(database_url: str,
     assert row(out, "市审计局") == ["1", "0", "0", "1", "0", "0%"]
     assert row(out, "神湾镇") == ["1", "0", "0", "0", "1", "0%"]
     assert "52 个单位有未完成事项" in out and "检查结果通知 104 条" in out  # 52 × 2 channels
-    report = next((duban_home / "checks").glob("*.md")).read_text(encoding="utf-8")
+    md = next((duban_home / "checks").glob("*.md"))
+    report = md.read_text(encoding="utf-8")
+    word = Docx(str(md.with_suffix(".docx")))
+    assert word.paragraphs[0].text.endswith("落实情况检查")
+    assert [c.text for c in word.tables[0].rows[0].cells][:2] == ["单位", "应完成"]
     assert "| 神湾镇 | 1 | 0 | 0 | 0 | 1 | 0% |" in report
     assert "cp-worklist" in report
     again = cli("check", PLAN, "--at", "2021-07-20T15:00")
