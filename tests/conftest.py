@@ -9,13 +9,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
+from duban.cli import app
 from plans.directory import Directory, read_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_001 = ROOT / "plans" / "zhongshan-2021.yaml"
 UNITS_ZS = ROOT / "plans" / "units" / "zhongshan.csv"
 PG_ENV = "DUBAN_TEST_DATABASE_URL"
+
+
+def cli(*args: str) -> str:
+    """Run a duban command in-process, wide enough that tables are not wrapped; it must succeed."""
+    r = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.output
 
 
 def zhongshan_directory() -> Directory:

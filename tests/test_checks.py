@@ -11,16 +11,11 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger.db import open_ledger, transaction
 from ledger.models import Notice, Report
-from tests.conftest import PLAN_001, UNITS_ZS
+from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
 PLAN = "zhongshan-2021-zwgk"
 
-
-def cli(*args: str) -> str:
-    r = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    assert r.exit_code == 0, r.output
-    return r.output
 
 
 def row(out: str, unit: str) -> list[str]:

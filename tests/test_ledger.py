@@ -46,15 +46,10 @@ from ledger.models import (
     Report,
     Unit,
 )
-from tests.conftest import PLAN_001, UNITS_ZS
+from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
 
-
-def cli(*args: str) -> str:
-    r = runner.invoke(app, list(args))
-    assert r.exit_code == 0, r.output
-    return r.output
 
 
 def counts(url: str) -> dict[str, int]:

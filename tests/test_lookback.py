@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger.db import open_ledger, transaction
 from ledger.models import Item, Milestone, Report
-from tests.conftest import PLAN_001, UNITS_ZS
+from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
 
@@ -34,11 +34,6 @@ tasks:
     due: [2020-10-31]
 """
 
-
-def cli(*args: str) -> str:
-    r = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    assert r.exit_code == 0, r.output
-    return r.output
 
 
 def rectifications(url: str) -> int:

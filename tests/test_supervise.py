@@ -26,21 +26,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from duban.cli import app
 from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.models import Milestone, Notice, Report, Unit
 from ledger.supervise import SweepResult, sweep_all
-from tests.conftest import PLAN_001, UNITS_ZS
+from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
 PLAN = "zhongshan-2021-zwgk"
 
-
-def cli(*args: str) -> str:
-    r = runner.invoke(app, list(args))
-    assert r.exit_code == 0, r.output
-    return r.output
 
 
 def at(text: str) -> dt.datetime:
