@@ -21,6 +21,7 @@ import pendulum
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config, queries
@@ -34,7 +35,7 @@ from ledger.load import (
     plan_events,
     sync_units,
 )
-from ledger.models import Plan, Unit
+from ledger.models import Plan, Unit, utcnow
 from ledger.reports import (
     ActionError,
     get_plan,
@@ -717,6 +718,75 @@ def score_cmd(
     out.print(f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
               f"未完成每项 {rubric.missing:g}，提前 {rubric.early_workdays} 个工作日以上完成"
               f"每项 {rubric.early_bonus:+g}。")
+
+
+@app.command("dispatch")
+def dispatch_cmd(
+    at: Annotated[str | None, typer.Option("--at", help="按此时刻发送（补发或演练），缺省为现在")]
+    = None,
+) -> None:
+    """发送发件箱中到时的通知：每人每渠道每天合并为一条摘要，失败的按退避重试。
+    未配置发送渠道时写入本地发件箱（数据目录 outbox/）。通常由 Prefect 每分钟执行。
+
+    例：duban dispatch --at 2021-07-12T09:05
+    """
+    from flows.app import dispatch_now
+    from notifications.render import TemplateProblem
+
+    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    try:
+        r = dispatch_now(now)
+    except TemplateProblem as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    out.print(f"发送 {r.sent} 条消息（含通知 {r.notices} 条），失败待重试 {r.failed}，"
+              f"结果未知待重试 {r.unknown}，放弃 {r.dead}，顺延 {r.deferred}。")
+    if r.deliveries or r.sent:
+        out.print(f"本地发件箱：{config.home() / 'outbox'}")
+
+
+@app.command("notices")
+def notices_cmd(
+    plan: Annotated[str | None, typer.Option("--plan", help="计划 id")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="单位")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", help="pending / sending / sent / dead")] = None,
+    limit: Annotated[int, typer.Option(help="最多显示条数")] = 50,
+    retry_dead: Annotated[bool, typer.Option("--retry-dead", help="把已放弃的通知重新排队")]
+    = False,
+) -> None:
+    """最近的通知及其发送状态，可按计划、单位、状态筛选；--retry-dead 重新发送已放弃的通知。
+
+    例：duban notices --unit 司法局 --status pending
+    """
+    from ledger.models import Notice
+
+    def go(s: Session) -> list[tuple[Notice, str]]:
+        q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
+        if plan:
+            q = q.where(Notice.plan_id == get_plan(s, plan).id)
+        if unit:
+            q = q.where(Notice.unit_id == get_unit(s, unit).id)
+        if retry_dead:
+            dead = s.scalars(q.with_only_columns(Notice).where(Notice.status == "dead")).all()
+            for n in dead:
+                n.status, n.delivery_id, n.next_attempt_at = "pending", None, utcnow()
+            return [(n, "") for n in dead]
+        if status:
+            q = q.where(Notice.status == status)
+        return list(s.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
+
+    rows = _act(go)
+    if retry_dead:
+        out.print(f"已重新排队 {len(rows)} 条已放弃的通知，下次发送时重试。")
+        return
+    t = Table("编号", "单位", "类型", "渠道", "接收人", "状态", "尝试", "计划发送", "错误",
+              title="通知", title_justify="left")
+    for n, unit_name in rows:
+        when = pendulum.instance(n.next_attempt_at).in_timezone("Asia/Shanghai").format(
+            "YYYY-MM-DD HH:mm") if n.next_attempt_at else ""
+        t.add_row(str(n.id), unit_name, rung_label(n.step or n.kind), n.channel, n.recipient,
+                  n.status, str(n.attempts), when, (n.last_error or "")[:40])
+    out.print(t)
 
 
 @db_app.command("upgrade")

@@ -6,6 +6,7 @@ transaction each (a task run per notice would cost more than the notice).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pendulum
@@ -21,6 +22,9 @@ from ledger.lookback import look_back
 from ledger.models import Plan
 from ledger.reports import get_plan
 from ledger.supervise import rung_label, sweep_all
+from notifications.channels import Channel, LocalOutbox
+from notifications.dispatch import Dispatched, dispatch
+from notifications.render import Templates
 from plans.workdays import WorkCalendar
 
 TZ = "Asia/Shanghai"
@@ -112,3 +116,27 @@ def lookback(plan: str, due: str | None = None, at: str | None = None) -> dict[s
              len(r.opened), r.already, r.due)
     return {"predecessor": r.predecessor, "opened": len(r.opened), "already": r.already,
             "due": r.due.isoformat()}
+
+
+def default_channels() -> Callable[[str], Channel]:
+    """Every channel kind goes to the local outbox until real channels are configured."""
+    outbox = LocalOutbox(config.home() / "outbox")
+    return lambda _channel: outbox
+
+
+def dispatch_now(now: pendulum.DateTime) -> Dispatched:
+    templates = Templates(config.home() / "templates")  # a broken override fails here
+    return dispatch(open_ledger(config.database_url()), now.in_timezone("UTC"), templates,
+                    default_channels())
+
+
+@flow(name="duban-dispatch")
+def dispatcher(at: str | None = None) -> dict[str, Any]:
+    """Deliver due notices, one digest per recipient, channel and day; retry failures."""
+    log = get_run_logger()
+    r = dispatch_now(_when(at))
+    if r.deliveries or r.sent or r.failed or r.dead:
+        log.info("发出 %d 条消息（含 %d 条通知），失败 %d，结果未知 %d，放弃 %d，顺延 %d",
+                 r.sent, r.notices, r.failed, r.unknown, r.dead, r.deferred)
+    return {"deliveries": r.deliveries, "notices": r.notices, "sent": r.sent,
+            "failed": r.failed, "unknown": r.unknown, "dead": r.dead, "deferred": r.deferred}

@@ -4,9 +4,11 @@ A plan becomes a small constant number of deployments whatever its size
 (DESIGN decision 4): ``duban-supervise/<plan>`` (daily 09:00 Shanghai; the
 flow skips days off), ``duban-check/<plan>`` (one RRule schedule per check
 date, also runnable by hand) and ``duban-lookback/<plan>`` (its dated 回头看
-checkpoints, if any; otherwise by hand). Re-applying a deployment keeps schedules whose
-slug was dropped, so deploying is a reconcile: apply what is wanted, then
-delete stale schedules (by slug) and stale deployments (by the ``duban`` tag).
+checkpoints, if any; otherwise by hand); plus ``duban-dispatch/all``, one
+for every plan, which delivers the outbox every 5 minutes. Re-applying a
+deployment keeps schedules whose slug was dropped, so deploying is a
+reconcile: apply what is wanted, then delete stale schedules (by slug) and
+stale deployments (by the ``duban`` tag).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, RRule
 from prefect.types.entrypoint import EntrypointType
 
-from flows.app import check, lookback, supervise
+from flows.app import check, dispatcher, lookback, supervise
 from plans.duerules import parse_rule
 from plans.model import Plan as PlanSpec
 
 TAG = "duban"
 SUPERVISE_CRON = "0 9 * * *"
+DISPATCH_CRON = "*/5 * * * *"
 
 
 def check_dates(spec: PlanSpec, kind: str = "check") -> list[dt.date]:
@@ -75,6 +78,14 @@ def plan_deployments(spec: PlanSpec) -> list[RunnerDeployment]:
     ]
 
 
+def shared_deployments() -> list[RunnerDeployment]:
+    """One dispatcher for all plans: it drains the whole outbox."""
+    return [dispatcher.to_deployment(
+        name="all", tags=[TAG, "shared"], entrypoint_type=EntrypointType.MODULE_PATH,
+        schedules=[Cron(DISPATCH_CRON, timezone="Asia/Shanghai", slug="every-5-min")],
+        description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送")]
+
+
 @dataclass
 class Reconciled:
     applied: list[str] = field(default_factory=list)
@@ -102,6 +113,7 @@ def reconcile(specs: list[PlanSpec], *, prune_all: bool = False) -> Reconciled:
     """
     # Built outside the event loop: Flow.to_deployment is a coroutine inside one.
     wanted = {d.full_name: d for spec in specs for d in plan_deployments(spec)}
+    wanted |= {d.full_name: d for d in shared_deployments()}
     return asyncio.run(_reconcile(wanted, {f"plan:{s.id}" for s in specs}, prune_all))
 
 

@@ -19,7 +19,7 @@ from prefect import serve
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
 
-from flows.deploy import plan_deployments, reconcile
+from flows.deploy import plan_deployments, reconcile, shared_deployments
 from flows.server import LocalServer, start_server
 from ledger.db import open_ledger, transaction
 from ledger.models import Plan
@@ -56,6 +56,7 @@ def up(home: Path, database_url: str, *, port: int | None = None,
                 + (f"，移除过期部署 {len(r.removed_deployments)} 个" if r.removed_deployments
                    else "") + "。按 Ctrl-C 停止。")
             deployments = [d for spec in specs for d in plan_deployments(spec)]
+            deployments += shared_deployments()
             serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
     except KeyboardInterrupt:
         pass

@@ -301,6 +301,54 @@ class Notice(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), index=True,
+                                                    doc="the message that carried it")
+
+
+class Delivery(Base):
+    """One message to one recipient on one channel: a single notice or a day's digest.
+
+    Status: sending (handed to the channel, outcome not yet recorded), sent,
+    failed (will be retried at ``next_attempt_at``), unknown (the channel did
+    not answer in time: retried with the same key, which de-duplicating
+    gateways honour), dead (gave up; an operator is alerted).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_recipient_day", "channel", "recipient", "day"),
+        Index("ix_deliveries_retry", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True,
+                                     doc="idempotency key passed to the channel")
+    channel: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(300))
+    day: Mapped[dt.date] = mapped_column(doc="local day whose digest this is")
+    kind: Mapped[str] = mapped_column(String(20))  # single | digest
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    sms: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="sending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class DeliveryAttempt(Base):
+    """Every try of a delivery, whatever came of it."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))  # sent | failed | unknown
+    detail: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(default=0)
 
 
 class AuditEvent(Base):

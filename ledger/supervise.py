@@ -142,9 +142,11 @@ def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact 
 
 
 def notice_context(plan: Plan, item: Item, unit: Unit, m: Milestone, rung: Rung,
-                   following: Rung | None) -> dict[str, Any]:
-    """What templates need to say: plan, task, deadline with weekday, what comes next."""
+                   following: Rung | None, rungs: list[Rung] | None = None) -> dict[str, Any]:
+    """What templates need to say: plan, task, deadline with weekday, what comes next
+    (the next rung, and the first escalation step still ahead)."""
     assert m.due_date is not None
+    escalation = next((r for r in rungs or [] if r.escalation and r.at > rung.at), None)
     return {
         "plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
         "item": item.key, "item_title": item.title, "item_kind": item.kind,
@@ -154,12 +156,14 @@ def notice_context(plan: Plan, item: Item, unit: Unit, m: Milestone, rung: Rung,
         "next_rung": following.kind if following else None,
         "next_rung_name": RUNG_NAMES[following.kind] if following else None,
         "next_at": following.at.to_date_string() if following else None,
+        "escalate_name": RUNG_NAMES[escalation.kind] if escalation else None,
+        "escalate_at": escalation.at.to_date_string() if escalation else None,
     }
 
 
 def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milestone,
                 rung: Rung, following: Rung | None, policy: Policy,
-                result: SweepResult) -> list[dict[str, Any]]:
+                result: SweepResult, rungs: list[Rung]) -> list[dict[str, Any]]:
     rows = []
     for role in rung.to:
         target, person = recipients(role, unit, coordinator)
@@ -167,7 +171,7 @@ def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milest
         if not pairs:
             result.no_recipient.append(f"{target.name}（{role}）")
             continue
-        ctx = notice_context(plan, item, unit, m, rung, following)
+        ctx = notice_context(plan, item, unit, m, rung, following, rungs)
         ctx |= {"role": role, "person": person.name if person else "", "to_unit": target.name}
         for channel, address in pairs:
             rows.append({
@@ -267,7 +271,7 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         if take is not None:
             item = ctx.item(m)
             rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
-                                m, take, following, policy, result)
+                                m, take, following, policy, result, rungs)
             if take.kind in ("cuiban", "duban") and (m.id, m.cycle, take.kind) not in have_docs:
                 session.add(supervision_document(numbers, plan, item, ctx.units[m.unit_id], m,
                                                  take, following))

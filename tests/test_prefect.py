@@ -87,6 +87,7 @@ def test_deploy_compiles_a_small_constant_set_with_shanghai_times(
         prefect_server: LocalServer) -> None:
     r = reconcile([spec()])
     assert sorted(r.applied) == ["duban-check/zhongshan-2021-zwgk",
+                                 "duban-dispatch/all",
                                  "duban-lookback/zhongshan-2021-zwgk",
                                  "duban-supervise/zhongshan-2021-zwgk"]
     _, lookback = asyncio.run(_schedules("duban-lookback/zhongshan-2021-zwgk"))
@@ -111,10 +112,10 @@ def test_redeploying_an_edited_plan_removes_stale_schedules(prefect_server: Loca
     assert r.removed_schedules == ["duban-check/zhongshan-2021-zwgk#check-2021-12-20"]
     _, schedules = asyncio.run(_schedules("duban-check/zhongshan-2021-zwgk"))
     assert sorted(slug for slug, _ in schedules) == ["check-2021-09-20", "check-2021-11-22"]
-    # Twice as many tasks: still three deployments.
+    # Twice as many tasks: still three deployments for the plan (and the shared dispatcher).
     many = PLAN_001.read_text(encoding="utf-8")
     extra = many[many.index("- id: t01"):].replace("- id: t", "- id: x")
-    assert len(reconcile([spec(many + extra)]).applied) == 3
+    assert len(reconcile([spec(many + extra)]).applied) == 3 + 1
 
 
 async def _count_deployments(name: str) -> int:
@@ -159,6 +160,11 @@ def test_up_serves_the_plan_and_stops_cleanly(duban_home: Path) -> None:
                                    parameters={"at": "2021-07-12T09:00"}, timeout=120)
             assert again.state is not None and again.state.is_completed()
             assert notices(db) == 110
+            # The shared dispatcher delivers them to the local outbox.
+            sent = run_deployment("duban-dispatch/all", parameters={"at": "2021-07-12T09:05"},
+                                  timeout=120)
+            assert sent.state is not None and sent.state.is_completed(), sent.state
+            assert len(list((duban_home / "outbox" / "sms").glob("*.json"))) == 55
             # A Sunday does nothing, even with work due: the sweep runs on working days.
             sunday = run_deployment("duban-supervise/zhongshan-2021-zwgk",
                                     parameters={"at": "2021-07-18T09:00"}, timeout=120)

@@ -1,0 +1,174 @@
+"""The dispatcher on the reference plan: digests, the daily cap, quiet hours, retries, crashes.
+
+Delivery goes to the local outbox channel (files under the data folder), the
+embedded default; real SMTP/HTTP channels are tested with their own servers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import json
+from pathlib import Path
+
+import pendulum
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger import config
+from ledger.db import open_ledger, transaction
+from ledger.models import Delivery, DeliveryAttempt, Notice
+from ledger.supervise import sweep_all
+from notifications.channels import LocalOutbox, Outcome, Outgoing
+from notifications.dispatch import Dispatched, Settings, claim, dispatch
+from notifications.render import TemplateProblem, Templates
+from tests.conftest import PLAN_001, UNITS_ZS, cli
+
+PLAN = "zhongshan-2021-zwgk"
+SIFA_SMS = "13800000022"  # 市司法局 经办人
+
+
+def at(text: str) -> dt.datetime:
+    return pendulum.parse(text, tz="Asia/Shanghai").in_timezone("UTC")
+
+
+@pytest.fixture
+def ledger(database_url: str) -> sessionmaker[Session]:
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    return open_ledger(database_url)
+
+
+def run(factory: sessionmaker[Session], when: str, channel: object = None,
+        **settings: object) -> Dispatched:
+    outbox = LocalOutbox(config.home() / "outbox")
+    return dispatch(factory, at(when), Templates(), lambda _c: channel or outbox,
+                    Settings(**settings))  # type: ignore[arg-type]
+
+
+def files(kind: str) -> list[Path]:
+    return sorted((config.home() / "outbox" / kind).glob("*"))
+
+
+def test_one_message_per_notice_and_readable_mail(ledger: sessionmaker[Session]) -> None:
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    r = run(ledger, "2021-07-12T09:01")
+    # 110 notices (counted in test_supervise), each recipient has one per channel.
+    assert (r.deliveries, r.notices, r.sent) == (110, 110, 110)
+    assert (len(files("sms")), len(files("email")), len(files("wecom_bot"))) == (55, 53, 2)
+    mail = email.message_from_bytes(
+        next(f for f in files("email") if "gk.sfj" in f.name).read_bytes(),
+        policy=email.policy.default)
+    assert mail["Subject"] == "【到期提醒】报送具体工作计划、措施备案将于2021-07-19到期"
+    body = mail.get_body(("plain",)).get_content()
+    assert "市司法局承担的“报送具体工作计划、措施备案”应于 2021-07-19（星期一）前" in body
+    assert "2021-07-20 起发出催办通知" in body
+    sms = json.loads(next(f for f in files("sms") if SIFA_SMS in f.name).read_text())
+    assert len(sms["body"]) <= 70
+    assert run(ledger, "2021-07-12T09:02").deliveries == 0  # nothing sent twice
+
+
+def test_a_day_of_several_notices_is_one_digest(ledger: sessionmaker[Session]) -> None:
+    # 12-24 is reminder-5 of both item 26 and item 41 (due 12-31) for 市司法局.
+    sweep_all(ledger, at("2021-12-24T09:00"), config.calendar())
+    run(ledger, "2021-12-24T09:01")
+    with transaction(ledger) as s:
+        d = s.scalars(select(Delivery).where(Delivery.recipient == SIFA_SMS)).one()
+        carried = s.scalar(select(func.count()).select_from(Notice)
+                           .where(Notice.delivery_id == d.id))
+    assert (d.kind, carried) == ("digest", 2)
+    assert d.subject == "【督办】2项待办事项（2021-12-24）"
+    assert "现行有效规章集中公开" in d.text and "主要负责同志听取政务公开工作汇报" in d.text
+    assert len(d.sms) <= 70
+
+
+def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(
+        ledger: sessionmaker[Session]) -> None:
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    run(ledger, "2021-07-12T09:01")
+    # A report returned for 整改 at 20:00 writes a 整改通知 at once (SMS + email).
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-12T19:00")
+    cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T20:00")
+    r = run(ledger, "2021-07-12T20:01")
+    # Both channels already had today's message (the cap is 1): both wait for tomorrow.
+    assert (r.deliveries, r.deferred) == (0, 2)
+    r = run(ledger, "2021-07-13T09:00")
+    assert (r.deliveries, r.sent) == (2, 2)
+    # With a larger cap the same evening, SMS still waits out the quiet hours, email goes.
+    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-13T19:00")
+    cli("review", "2", "--return", "--due", "2021-07-30", "--at", "2021-07-13T20:00")
+    r = run(ledger, "2021-07-13T20:05", cap=3)
+    assert (r.sent, r.deferred) == (1, 1)
+    with transaction(ledger) as s:
+        waiting = s.scalars(select(Notice).where(Notice.status == "pending")).one()
+    assert waiting.channel == "sms"
+    assert waiting.next_attempt_at == at("2021-07-14T08:30")
+
+
+class Flaky:
+    """A channel whose first ``failures`` sends fail, then the local outbox."""
+
+    def __init__(self, failures: int, status: str = "failed") -> None:
+        self.left, self.status = failures, status
+        self.outbox = LocalOutbox(config.home() / "outbox")
+
+    def send(self, out: Outgoing) -> Outcome:
+        if self.left:
+            self.left -= 1
+            return Outcome(self.status, "HTTP 500")  # type: ignore[arg-type]
+        return self.outbox.send(out)
+
+
+def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Session]) -> None:
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-12T10:00")
+    cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T10:30")
+    flaky = Flaky(2)
+    r = run(ledger, "2021-07-12T10:31", flaky)
+    assert (r.deliveries, r.failed) == (2, 2)
+    assert run(ledger, "2021-07-12T10:31:30", flaky).sent == 0  # backoff: not yet
+    r = run(ledger, "2021-07-12T10:35", flaky)
+    assert r.sent == 2
+    with transaction(ledger) as s:
+        attempts = s.scalars(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.id)).all()
+    assert attempts == ["failed", "failed", "sent", "sent"]
+    # A channel that never works: dead after max_attempts, the notices too.
+    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-13T10:00")
+    cli("review", "2", "--return", "--due", "2021-07-30", "--at", "2021-07-13T10:30")
+    broken = Flaky(99)
+    for minute in range(31, 60):
+        run(ledger, f"2021-07-13T10:{minute:02d}", broken, max_attempts=3)
+    with transaction(ledger) as s:
+        dead = s.scalar(select(func.count()).select_from(Notice).where(Notice.status == "dead"))
+    assert dead == 2
+    assert "重新排队 2 条" in cli("notices", "--retry-dead")
+
+
+def test_a_crash_between_claim_and_send_is_resent_once(ledger: sessionmaker[Session]) -> None:
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    with transaction(ledger) as s:  # the dispatcher dies right after claiming
+        claim(s, at("2021-07-12T09:01"), Templates(), Settings(), Dispatched())
+    assert files("sms") == []
+    assert run(ledger, "2021-07-12T09:03").sent == 0  # the lease still holds
+    r = run(ledger, "2021-07-12T09:07")
+    assert r.sent == 110 and len(files("sms")) == 55
+    # The outbox, like a gateway, refuses a key it already has: a second hand-over
+    # of the same delivery does not write a second message.
+    with transaction(ledger) as s:
+        d = s.scalars(select(Delivery).where(Delivery.recipient == SIFA_SMS)).one()
+        out = Outgoing(d.key, d.channel, d.recipient, Templates().render("due", {}), False)
+    assert "不重复写入" in LocalOutbox(config.home() / "outbox").send(out).detail
+    assert len(files("sms")) == 55
+
+
+def test_a_broken_override_fails_at_startup_naming_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "cuiban.j2").write_text("{% block subject %}x{% endblock %}\n"
+                                        "{% block sms %}{{ unit }{% endblock %}\n",
+                                        encoding="utf-8")
+    with pytest.raises(TemplateProblem, match=r"cuiban\.j2:2"):
+        Templates(tmp_path)
