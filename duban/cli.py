@@ -481,18 +481,32 @@ def sweep_cmd(
 @app.command("up")
 def up_cmd(
     port: Annotated[int | None, typer.Option(help="Prefect 服务端口，缺省自动选择")] = None,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="先导入示例名录和参考计划，并按演示时刻跑一次巡检和发送")] = False,
+    demo_at: Annotated[str, typer.Option(help="演示巡检的模拟时刻")] = "2021-07-12T09:00",
 ) -> None:
     """启动内嵌运行：本地 Prefect 服务（SQLite，位于数据目录）、所有已加载计划的部署和执行器，
-    直到按 Ctrl-C 停止。
+    直到按 Ctrl-C 停止。--demo 时导入中山示例并立即以模拟时刻巡检一次，通知写入本地发件箱。
 
-    例：duban up
+    例：duban up --demo
     """
     from flows.server import ServerError
     from flows.up import up
 
     _ledger()
+    kickoff = None
+    if demo:
+        root = Path(__file__).resolve().parent.parent / "plans"
+        units_import(root / "units" / "zhongshan.csv", replace=False)
+        plan_load(root / "zhongshan-2021.yaml")
+        when = _parse_when(demo_at, "--demo-at")
+        later = when.add(minutes=5).format("YYYY-MM-DDTHH:mm")
+        kickoff = [("duban-supervise/zhongshan-2021-zwgk", {"at": demo_at}, 0),
+                   ("duban-dispatch/all", {"at": later}, 20)]
+        out.print(f"演示：巡检按 {when.format('YYYY-MM-DD HH:mm')} 进行，通知写入 "
+                  f"{config.home() / 'outbox'}")
     try:
-        up(config.home(), config.database_url(), port=port, say=out.print)
+        up(config.home(), config.database_url(), port=port, say=out.print, kickoff=kickoff)
     except ServerError as exc:
         raise _fail(str(exc), EXIT_ENV) from exc
 

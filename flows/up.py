@@ -14,8 +14,11 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+import pendulum
 from prefect import serve
+from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
 
@@ -35,8 +38,16 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def queue_runs(runs: list[tuple[str, dict[str, Any], int]]) -> None:
+    """Flow runs to start once the runner serves: (deployment, parameters, delay in s)."""
+    for name, parameters, delay in runs:
+        run_deployment(name, parameters=parameters, timeout=0,
+                       scheduled_time=pendulum.now("UTC").add(seconds=delay))
+
+
 def up(home: Path, database_url: str, *, port: int | None = None,
-       say: Callable[[str], None] = print) -> None:
+       say: Callable[[str], None] = print,
+       kickoff: list[tuple[str, dict[str, Any], int]] | None = None) -> None:
     specs = loaded_plans(database_url)
     if not specs:
         say("台账中还没有计划：先 duban plan load 计划文件。")
@@ -57,6 +68,9 @@ def up(home: Path, database_url: str, *, port: int | None = None,
                    else "") + "。按 Ctrl-C 停止。")
             deployments = [d for spec in specs for d in plan_deployments(spec)]
             deployments += shared_deployments()
+            if kickoff:
+                queue_runs(kickoff)
+                say("已排队演示运行：" + "、".join(name for name, _, _ in kickoff))
             serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
     except KeyboardInterrupt:
         pass
