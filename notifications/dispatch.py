@@ -29,19 +29,21 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.models import Delivery, DeliveryAttempt, Notice
+from ledger.models import Delivery, DeliveryAttempt, Notice, Plan
 from notifications.channels import Channel, Outcome, Outgoing, channel_kind
 from notifications.render import Message, Templates
+from plans.policy import Policy
 
 LEASE = dt.timedelta(minutes=5)
 
 
 @dataclass
 class Settings:
+    """Defaults; a notice's plan policy (``digest``, ``quiet_hours``) overrides them."""
+
     tz: str = "Asia/Shanghai"
-    cap: int = 1  # deliveries per recipient, channel and day
+    cap: int | None = None  # deliveries per recipient, channel and day (None: the plan's)
     digest_hour: int = 9
-    quiet: tuple[dt.time, dt.time] = (dt.time(18, 0), dt.time(8, 30))
     quiet_kinds: tuple[str, ...] = ("sms",)
     max_attempts: int = 5
     backoff: dt.timedelta = dt.timedelta(minutes=1)
@@ -60,13 +62,14 @@ class Dispatched:
     outcomes: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _quiet(local: pendulum.DateTime, s: Settings) -> pendulum.DateTime | None:
+def _quiet(local: pendulum.DateTime, window: tuple[dt.time, dt.time], tz: str
+           ) -> pendulum.DateTime | None:
     """The end of the quiet window ``local`` falls in, or None."""
-    start, end = s.quiet
+    start, end = window
     t = local.time()
     if start <= t or t < end:
         day = local.date() if t < end else local.add(days=1).date()
-        return pendulum.datetime(day.year, day.month, day.day, end.hour, end.minute, tz=s.tz)
+        return pendulum.datetime(day.year, day.month, day.day, end.hour, end.minute, tz=tz)
     return None
 
 
@@ -85,18 +88,27 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     groups: dict[tuple[str, str], list[Notice]] = {}
     for n in session.scalars(q):
         groups.setdefault((n.channel, n.recipient), []).append(n)
+    policies = {pid: Policy.model_validate(doc.get("policy") or {}) for pid, doc in
+                session.execute(select(Plan.id, Plan.document).where(Plan.id.in_(
+                    {n.plan_id for ns in groups.values() for n in ns}))).all()}
+    default = Policy()
     local = pendulum.instance(now).in_timezone(s.tz)
     day = local.date()
     made = []
     for (channel, recipient), notices in groups.items():
-        wait = _quiet(local, s) if channel_kind(channel) in s.quiet_kinds else None
+        # The strictest policy among the plans the notices come from.
+        ps = [policies.get(n.plan_id, default) for n in notices] if policies else [default]
+        cap = s.cap or min(p.digest.max_per_channel_per_day for p in ps)
+        hour = ps[0].digest.hour if s.cap is None else s.digest_hour
+        q_hours = ps[0].quiet_hours
+        wait = (_quiet(local, (q_hours.start, q_hours.end), s.tz)
+                if channel_kind(channel) in s.quiet_kinds else None)
         already = session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.channel == channel, Delivery.recipient == recipient, Delivery.day == day,
             Delivery.status != "dead")) or 0
-        if wait is None and already >= s.cap:
+        if wait is None and already >= cap:
             tomorrow = local.add(days=1)
-            wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day,
-                                     s.digest_hour, tz=s.tz)
+            wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tz=s.tz)
         if wait is not None:
             for n in notices:
                 n.next_attempt_at = wait.in_timezone("UTC")

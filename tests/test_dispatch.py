@@ -93,7 +93,8 @@ def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(
         "--at", "2021-07-12T19:00")
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T20:00")
     r = run(ledger, "2021-07-12T20:01")
-    # Both channels already had today's message (the cap is 1): both wait for tomorrow.
+    # Both channels already had today's message (the plan's digest cap is 1): both wait
+    # for tomorrow's digest hour.
     assert (r.deliveries, r.deferred) == (0, 2)
     r = run(ledger, "2021-07-13T09:00")
     assert (r.deliveries, r.sent) == (2, 2)
@@ -172,3 +173,28 @@ def test_a_broken_override_fails_at_startup_naming_file_and_line(tmp_path: Path)
                                         encoding="utf-8")
     with pytest.raises(TemplateProblem, match=r"cuiban\.j2:2"):
         Templates(tmp_path)
+
+
+def test_the_plans_policy_sets_cap_and_quiet_hours(database_url: str, tmp_path: Path) -> None:
+    cli("units", "import", str(UNITS_ZS))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN_001.read_text(encoding="utf-8") + (
+        "policy:\n  digest: {hour: 10, max_per_channel_per_day: 2}\n"
+        "  quiet_hours: {start: '21:00', end: '07:00'}\n"), encoding="utf-8")
+    cli("plan", "load", str(plan))
+    factory = open_ledger(database_url)
+    sweep_all(factory, at("2021-07-12T09:00"), config.calendar())
+    run(factory, "2021-07-12T09:01")
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-12T19:00")
+    cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T20:00")
+    r = run(factory, "2021-07-12T20:01")  # a second message is allowed; 20:01 is not quiet
+    assert (r.sent, r.deferred) == (2, 0)
+    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-12T21:00")
+    cli("review", "2", "--return", "--due", "2021-07-30", "--at", "2021-07-12T21:30")
+    r = run(factory, "2021-07-12T21:31")  # 21:31 is quiet for SMS under this plan
+    assert (r.sent, r.deferred) == (1, 1)
+    with transaction(factory) as s:
+        waiting = s.scalars(select(Notice).where(Notice.status == "pending")).one()
+    assert waiting.next_attempt_at == at("2021-07-13T07:00")
