@@ -51,7 +51,7 @@ from plans.directory import Unit as DirUnit
 from plans.model import CHECKPOINT_KINDS, json_schema
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, Rubric
-from plans.source import Problem
+from plans.source import LineMap, Problem
 from plans.workdays import CalendarGapWarning
 
 if TYPE_CHECKING:  # Prefect is imported only by the commands that need it
@@ -112,20 +112,21 @@ def _units_for(plan_file: Path, units_file: Path | None, named: str | None) -> l
         return ledger_units(s)
 
 
-def _compile(path: Path, units_file: Path | None, events: bool = False) -> Compiled:
+def _compiled(plan: PlanSpec, lines: LineMap, path: Path, directory: Directory,
+              events: dict[str, pendulum.DateTime] | None = None) -> Compiled:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarGapWarning)  # reported as problems instead
+        return compile_plan(plan, directory, config.calendar(), file=str(path), lines=lines,
+                            events=events)
+
+
+def _compile(path: Path, units_file: Path | None) -> Compiled:
     plan, lines, problems = read_plan(path)
     if plan is None:
         _print_problems(problems)
         raise _fail(f"计划文件 {path} 有 {len(problems)} 处错误，未作任何改动。")
-    directory = Directory.build(_units_for(path, units_file, plan.directory))
-    evs = {}
-    if events:
-        with transaction(_ledger()) as s:
-            evs = plan_events(s, plan.id)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarGapWarning)  # reported as problems instead
-        return compile_plan(plan, directory, config.calendar(), file=str(path), lines=lines,
-                            events=evs)
+    return _compiled(plan, lines, path, Directory.build(_units_for(path, units_file,
+                                                                   plan.directory)))
 
 
 @plan_app.command("validate")
@@ -157,17 +158,18 @@ def plan_load(
     例：duban plan load plans/zhongshan-2021.yaml
     """
     factory = _ledger()
-    plan, _, problems = read_plan(file)
+    plan, lines, problems = read_plan(file)
     if plan is None:
         _print_problems(problems)
         raise _fail(f"计划文件 {file} 有错误，未作任何改动。")
     with transaction(factory) as s:
         has_units = s.query(Unit.id).first() is not None
+        directory, events = ledger_directory(s), plan_events(s, plan.id)
     if not has_units:
         hint = f"duban units import {file.parent / plan.directory}" if plan.directory \
             else "duban units import 单位名录.csv"
         raise _fail(f"数据库中还没有单位名录，请先导入：{hint}")
-    compiled = _compile_against_ledger(file)
+    compiled = _compiled(plan, lines, file, directory, events)
     _print_problems(compiled.problems)
     if compiled.errors:
         raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
@@ -185,18 +187,6 @@ def plan_load(
               "milestones_updated": "调整时限节点", "milestones_archived": "归档时限节点"}
     detail = "，".join(f"{labels[k]} {v}" for k, v in result.counts.items() if v) or "无变化"
     out.print(f"[green]{verb}计划 {result.plan_key}[/green]：{detail}。")
-
-
-def _compile_against_ledger(file: Path) -> Compiled:
-    plan, lines, _ = read_plan(file)
-    assert plan is not None
-    with transaction(_ledger()) as s:
-        directory = ledger_directory(s)
-        evs = plan_events(s, plan.id)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarGapWarning)
-        return compile_plan(plan, directory, config.calendar(), file=str(file), lines=lines,
-                            events=evs)
 
 
 @plan_app.command("show")
