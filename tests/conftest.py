@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pendulum
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from duban.cli import app
+from ledger.db import open_ledger
 from plans.directory import Directory, read_directory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +29,19 @@ def cli(*args: str) -> str:
     r = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
     return r.output
+
+
+def at(text: str) -> dt.datetime:
+    """A Shanghai local time, as the UTC instant the ledger stores."""
+    return pendulum.parse(text, tz="Asia/Shanghai").in_timezone("UTC")
+
+
+@pytest.fixture
+def ledger(database_url: str) -> sessionmaker[Session]:
+    """The sample directory and the reference plan, loaded through the CLI."""
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    return open_ledger(database_url)
 
 
 def zhongshan_directory() -> Directory:

@@ -6,13 +6,11 @@ embedded default; real SMTP/HTTP channels are tested with their own servers.
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import json
 from pathlib import Path
 
-import pendulum
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,21 +22,10 @@ from ledger.supervise import sweep_all
 from notifications.channels import LocalOutbox, Outcome, Outgoing
 from notifications.dispatch import Dispatched, Settings, claim, dispatch
 from notifications.render import TemplateProblem, Templates
-from tests.conftest import PLAN_001, UNITS_ZS, cli
+from tests.conftest import PLAN_001, UNITS_ZS, at, cli
 
 PLAN = "zhongshan-2021-zwgk"
 SIFA_SMS = "13800000022"  # 市司法局 经办人
-
-
-def at(text: str) -> dt.datetime:
-    return pendulum.parse(text, tz="Asia/Shanghai").in_timezone("UTC")
-
-
-@pytest.fixture
-def ledger(database_url: str) -> sessionmaker[Session]:
-    cli("units", "import", str(UNITS_ZS))
-    cli("plan", "load", str(PLAN_001))
-    return open_ledger(database_url)
 
 
 def run(factory: sessionmaker[Session], when: str, channel: object = None,

@@ -18,34 +18,19 @@ Nothing else in the plan has a rung before 08-09 (publication reminder-5).
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pendulum
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from ledger import config
-from ledger.db import open_ledger, transaction
+from ledger.db import transaction
 from ledger.models import Milestone, Notice, Report, Unit
 from ledger.supervise import SweepResult, sweep_all
-from tests.conftest import PLAN_001, UNITS_ZS, cli
+from tests.conftest import at, cli
 
 runner = CliRunner()
 PLAN = "zhongshan-2021-zwgk"
 
-
-
-def at(text: str) -> dt.datetime:
-    return pendulum.parse(text, tz="Asia/Shanghai").in_timezone("UTC")
-
-
-@pytest.fixture
-def ledger(database_url: str) -> sessionmaker[Session]:
-    cli("units", "import", str(UNITS_ZS))
-    cli("plan", "load", str(PLAN_001))
-    return open_ledger(database_url)
 
 
 def notices(factory: sessionmaker[Session], **where: object) -> int:
