@@ -29,7 +29,17 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.models import Delivery, DeliveryAttempt, Notice, Plan
+from ledger.models import (
+    OPEN_STATES,
+    Assignment,
+    Delivery,
+    DeliveryAttempt,
+    Item,
+    Milestone,
+    Notice,
+    Plan,
+    Unit,
+)
 from notifications.channels import Channel, Outcome, Outgoing, channel_kind
 from notifications.render import Message, Templates
 from plans.policy import Policy
@@ -71,6 +81,26 @@ def _quiet(local: pendulum.DateTime, window: tuple[dt.time, dt.time], tz: str
         day = local.date() if t < end else local.add(days=1).date()
         return pendulum.datetime(day.year, day.month, day.day, end.hour, end.minute, tz=tz)
     return None
+
+
+SOON = dt.timedelta(days=7)
+
+
+def open_items(session: Session, unit_ids: set[int], today: dt.date,
+               exclude: set[int | None]) -> list[dict]:
+    """The units' other open milestones that are late or due within a week (for digests)."""
+    if not unit_ids:
+        return []
+    rows = session.execute(
+        select(Milestone.id, Milestone.due_date, Item.title, Unit.name)
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Unit, Unit.id == Milestone.unit_id)
+        .where(Milestone.unit_id.in_(unit_ids), Milestone.state.in_(OPEN_STATES),
+               Milestone.due_date <= today + SOON)
+        .order_by(Milestone.due_date, Milestone.id).limit(50)).all()
+    return [{"item_title": title, "due_date": due.isoformat(), "late": due < today,
+             "unit": unit} for mid, due, title, unit in rows if mid not in exclude]
 
 
 def _name(contexts: list[dict]) -> str:
@@ -115,15 +145,21 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
             result.deferred += len(notices)
             continue
         contexts = [n.context for n in notices]
-        if len(notices) == 1:
+        # A unit's 经办人 hears, with today's notices, of everything else late or near.
+        others = open_items(session, {n.unit_id for n in notices
+                                      if n.context.get("role") == "contact" and n.unit_id},
+                            day, {n.milestone_id for n in notices})
+        if len(notices) == 1 and not others:
             message = templates.render(notices[0].kind, contexts[0])
         else:
             message = templates.digest(_name(contexts), day.isoformat(),
                                        [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
-                                                                              strict=True)])
+                                                                              strict=True)],
+                                       others)
         d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{already + 1}",
                      channel=channel, recipient=recipient, day=day,
-                     kind="digest" if len(notices) > 1 else "single", subject=message.subject,
+                     kind="digest" if len(notices) > 1 or others else "single",
+                     subject=message.subject,
                      text=message.text, sms=message.sms, status="sending",
                      next_attempt_at=now + LEASE)
         session.add(d)

@@ -77,9 +77,13 @@ class Templates:
             sms = self._block(kind, "sms", {**ctx, "item_title": _shorten(title, n)})
         return Message(self._block(kind, "subject", ctx), self._block(kind, "text", ctx), sms)
 
-    def digest(self, name: str, day: str, notices: list[dict[str, Any]]) -> Message:
-        """One message for several notices; the SMS lists as many as fit, then "等"."""
-        ctx = {"name": name, "day": day, "count": len(notices), "notices": notices}
+    def digest(self, name: str, day: str, notices: list[dict[str, Any]],
+               others: list[dict[str, Any]] | None = None) -> Message:
+        """One message for several notices, and the unit's other late or near items;
+        the SMS lists as many as fit, then "等"."""
+        others = others or []
+        ctx = {"name": name, "day": day, "count": len(notices), "notices": notices,
+               "others": others, "late": sum(1 for o in others if o["late"])}
         sms = ""
         for k in range(len(notices), 0, -1):
             shown = [{**c, "item_title": _shorten(str(c.get("item_title", "")), 12)}
