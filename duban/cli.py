@@ -449,7 +449,11 @@ def sweep_cmd(
     factory = _ledger()
     plan_id = None
     if plan:
-        plan_id = _act(lambda s: get_plan(s, plan).id)
+        try:
+            with transaction(factory) as s:
+                plan_id = get_plan(s, plan).id
+        except ActionError as exc:
+            raise _fail(str(exc)) from exc
     from flows.app import finish_documents
 
     r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pendulum
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ledger.load import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.reports import get_plan
-from ledger.supervise import contact_channels, insert_notices, recipients
+from ledger.supervise import insert_notices, person_notices, recipients
 from plans.policy import Policy, Rubric
 from plans.workdays import WorkCalendar
 
@@ -145,21 +145,22 @@ def write_check(session: Session, report: CheckReport, folder: Path, *, actor: s
     plan = session.scalars(select(Plan).where(Plan.key == report.plan)).one()
     coordinator = session.get(Unit, plan.coordinator_id)
     policy = Policy.model_validate(plan.document.get("policy") or {})
+    lagging = report.lagging if notify else []
+    units = {unit.name: unit for unit in session.scalars(
+        select(Unit).where(Unit.name.in_([u.unit for u in lagging]))
+        .options(selectinload(Unit.contacts)))} if lagging else {}
     rows = []
-    for u in report.lagging if notify else []:
-        unit = session.scalars(select(Unit).where(Unit.name == u.unit)).one()
+    for u in lagging:
+        unit = units[u.unit]
         _, person = recipients("contact", unit, coordinator)
-        for channel, address in contact_channels(person, policy.channels) if person else []:
-            rows.append({
-                "idempotency_key": f"check/{plan.key}/{stamp}/{unit.id}/{channel}/{address}",
-                "plan_id": plan.id, "unit_id": unit.id, "kind": "check_result",
-                "step": "check", "channel": channel, "recipient": address, "status": "pending",
-                "next_attempt_at": report.at.in_timezone("UTC"),
-                "context": {"plan": plan.key, "plan_title": plan.title, "unit": unit.name,
-                            "check_date": stamp, "due": u.due, "done": u.done,
-                            "missing": u.missing, "missing_items": u.missing_items,
-                            "rate": round(u.rate, 4), "person": person.name if person else ""},
-            })
+        context = {"plan": plan.key, "plan_title": plan.title, "unit": unit.name,
+                   "check_date": stamp, "due": u.due, "done": u.done, "missing": u.missing,
+                   "missing_items": u.missing_items, "rate": round(u.rate, 4),
+                   "person": person.name if person else ""}
+        rows += person_notices(f"check/{plan.key}/{stamp}/{unit.id}", person, policy.channels,
+                               plan_id=plan.id, unit_id=unit.id, milestone_id=None,
+                               kind="check_result", step="check",
+                               at=report.at.in_timezone("UTC"), context=context)
     sent = insert_notices(session, rows)
     audit(session, actor, "plan.check", plan_id=plan.id, entity="check", key=stamp,
           file=str(path), units=len(report.units), lagging=len(report.lagging), notices=sent)

@@ -56,17 +56,20 @@ class UnitSync:
     deactivated: list[str] = field(default_factory=list)
 
 
-def _unit_state(u: Unit) -> tuple:
-    return (u.kind, u.parent.name if u.parent else None, sorted(u.aliases),
-            sorted(g.name for g in u.groups),
-            sorted((c.role, c.name, c.mobile, c.email, c.wecom_id, c.dingtalk_id,
-                    tuple(c.channels)) for c in u.contacts), u.active)
+def as_model(u: Unit) -> d.Unit:
+    """A stored unit in the file model (export, name resolution, change detection)."""
+    return d.Unit(
+        name=u.name, aliases=u.aliases, kind=u.kind,  # type: ignore[arg-type]
+        parent=u.parent.name if u.parent else None, groups=[g.name for g in u.groups],
+        contacts=[d.Contact(role=c.role, name=c.name, mobile=c.mobile,  # type: ignore[arg-type]
+                            email=c.email, wecom_id=c.wecom_id, dingtalk_id=c.dingtalk_id,
+                            channels=c.channels) for c in u.contacts])
 
 
-def _model_state(m: d.Unit) -> tuple:
+def _state(m: d.Unit) -> tuple:
     return (m.kind, m.parent, sorted(m.aliases), sorted(m.groups),
             sorted((c.role, c.name, c.mobile, c.email, c.wecom_id, c.dingtalk_id,
-                    tuple(c.channels)) for c in m.contacts if not c.empty), True)
+                    tuple(c.channels)) for c in m.contacts if not c.empty))
 
 
 def sync_units(session: Session, units: list[d.Unit], *, actor: str,
@@ -80,7 +83,7 @@ def sync_units(session: Session, units: list[d.Unit], *, actor: str,
     groups = {g.name: g for g in session.scalars(select(Group))}
     for m in units:
         row = existing.get(m.name)
-        if row is not None and _unit_state(row) == _model_state(m):
+        if row is not None and row.active and _state(as_model(row)) == _state(m):
             result.unchanged += 1
             continue
         if row is None:
@@ -123,19 +126,7 @@ def ledger_units(session: Session, *, active_only: bool = True) -> list[d.Unit]:
     """The directory as stored, in the file model (for export and resolution)."""
     q = select(Unit).options(selectinload(Unit.contacts), selectinload(Unit.groups),
                              selectinload(Unit.parent)).order_by(Unit.id)
-    out = []
-    for u in session.scalars(q):
-        if active_only and not u.active:
-            continue
-        out.append(d.Unit(
-            name=u.name, aliases=u.aliases, kind=u.kind,  # type: ignore[arg-type]
-            parent=u.parent.name if u.parent else None,
-            groups=[g.name for g in u.groups],
-            contacts=[d.Contact(role=c.role, name=c.name, mobile=c.mobile,  # type: ignore[arg-type]
-                                email=c.email, wecom_id=c.wecom_id, dingtalk_id=c.dingtalk_id,
-                                channels=c.channels) for c in u.contacts],
-        ))
-    return out
+    return [as_model(u) for u in session.scalars(q) if u.active or not active_only]
 
 
 def ledger_directory(session: Session) -> d.Directory:

@@ -30,7 +30,7 @@ from ledger.models import (
     Unit,
     utcnow,
 )
-from ledger.supervise import contact_channels, insert_notices, recipients, weekday_cn
+from ledger.supervise import insert_notices, person_notices, recipients, weekday_cn
 from plans.compile import compile_plan
 from plans.duerules import end_of_day
 from plans.model import Plan as PlanSpec
@@ -172,21 +172,16 @@ def _rectify_notice(session: Session, plan: Plan, m: Milestone, comment: str,
     item = session.get(Item, session.get(Assignment, m.assignment_id).item_id)
     coordinator = session.get(Unit, plan.coordinator_id)
     _, person = recipients("contact", unit, coordinator)
-    policy = Policy.model_validate(m.policy)
-    rows = []
-    for channel, address in contact_channels(person, policy.channels) if person else []:
-        rows.append({
-            "idempotency_key": f"m{m.id}/c{m.cycle}/rectify/contact/{channel}/{address}",
-            "plan_id": plan.id, "milestone_id": m.id, "unit_id": unit.id, "kind": "rectify",
-            "step": "rectify", "channel": channel, "recipient": address, "status": "pending",
-            "next_attempt_at": now,
-            "context": {"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-                        "item": item.key, "item_title": item.title, "unit": unit.name,
-                        "due_date": m.due_date.isoformat(), "due_weekday": weekday_cn(m.due_date),
-                        "comment": comment, "rung": "rectify", "rung_name": "整改通知",
-                        "person": person.name if person else "", "role": "contact"},
-        })
-    insert_notices(session, rows)
+    assert m.due_date is not None
+    context = {"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
+               "item": item.key, "item_title": item.title, "unit": unit.name,
+               "due_date": m.due_date.isoformat(), "due_weekday": weekday_cn(m.due_date),
+               "comment": comment, "rung": "rectify", "rung_name": "整改通知",
+               "person": person.name if person else "", "role": "contact"}
+    insert_notices(session, person_notices(
+        f"m{m.id}/c{m.cycle}/rectify/contact", person, Policy.model_validate(m.policy).channels,
+        plan_id=plan.id, unit_id=unit.id, milestone_id=m.id, kind="rectify", step="rectify",
+        at=now, context=context))
 
 
 def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.DateTime,

@@ -161,26 +161,34 @@ def notice_context(plan: Plan, item: Item, unit: Unit, m: Milestone, rung: Rung,
     }
 
 
+def person_notices(key: str, person: Contact | None, channels: list[str], *, plan_id: int,
+                   unit_id: int, milestone_id: int | None, kind: str, step: str,
+                   at: dt.datetime, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """One outbox row per channel of ``person``; each idempotency key is ``key/channel/address``."""
+    if person is None:
+        return []
+    return [{"idempotency_key": f"{key}/{channel}/{address}", "plan_id": plan_id,
+             "milestone_id": milestone_id, "unit_id": unit_id, "kind": kind, "step": step,
+             "channel": channel, "recipient": address, "context": context, "status": "pending",
+             "next_attempt_at": at}
+            for channel, address in contact_channels(person, channels)]
+
+
 def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milestone,
                 rung: Rung, following: Rung | None, policy: Policy,
                 result: SweepResult, rungs: list[Rung]) -> list[dict[str, Any]]:
     rows = []
     for role in rung.to:
         target, person = recipients(role, unit, coordinator)
-        pairs = contact_channels(person, policy.channels) if person else []
-        if not pairs:
-            result.no_recipient.append(f"{target.name}（{role}）")
-            continue
         ctx = notice_context(plan, item, unit, m, rung, following, rungs)
         ctx |= {"role": role, "person": person.name if person else "", "to_unit": target.name}
-        for channel, address in pairs:
-            rows.append({
-                "idempotency_key": f"m{m.id}/c{m.cycle}/{rung.key}/{role}/{channel}/{address}",
-                "plan_id": plan.id, "milestone_id": m.id, "unit_id": target.id,
-                "kind": rung.kind, "step": rung.key, "channel": channel, "recipient": address,
-                "context": ctx, "status": "pending",
-                "next_attempt_at": rung.at.in_timezone("UTC"),
-            })
+        mine = person_notices(f"m{m.id}/c{m.cycle}/{rung.key}/{role}", person, policy.channels,
+                              plan_id=plan.id, unit_id=target.id, milestone_id=m.id,
+                              kind=rung.kind, step=rung.key, at=rung.at.in_timezone("UTC"),
+                              context=ctx)
+        if not mine:
+            result.no_recipient.append(f"{target.name}（{role}）")
+        rows += mine
     return rows
 
 
