@@ -38,6 +38,7 @@ from ledger.load import (
 from ledger.models import Plan, Unit, utcnow
 from ledger.reports import (
     ActionError,
+    find_contact,
     get_plan,
     get_unit,
     record_event,
@@ -732,24 +733,80 @@ def score_cmd(
 def dispatch_cmd(
     at: Annotated[str | None, typer.Option("--at", help="按此时刻发送（补发或演练），缺省为现在")]
     = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="并发发送数")] = 32,
 ) -> None:
     """发送发件箱中到时的通知：每人每渠道每天合并为一条摘要，失败的按退避重试。
-    未配置发送渠道时写入本地发件箱（数据目录 outbox/）。通常由 Prefect 每分钟执行。
+    渠道按数据目录下 channels.yaml 配置；未配置的渠道写入本地发件箱（数据目录 outbox/）。
+    通常由 Prefect 每 5 分钟执行。
 
     例：duban dispatch --at 2021-07-12T09:05
     """
     from flows.app import dispatch_now
+    from notifications.dispatch import Settings
     from notifications.render import TemplateProblem
+    from notifications.transports import ConfigProblem
 
     now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
     try:
-        r = dispatch_now(now)
-    except TemplateProblem as exc:
+        r = dispatch_now(now, Settings(workers=workers))
+    except (TemplateProblem, ConfigProblem) as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     out.print(f"发送 {r.sent} 条消息（含通知 {r.notices} 条），失败待重试 {r.failed}，"
               f"结果未知待重试 {r.unknown}，放弃 {r.dead}，顺延 {r.deferred}。")
+    if r.alerts:
+        out.print(f"已向运维发出告警 {r.alerts} 条（见 duban notices --state dead）。")
     if r.deliveries or r.sent:
-        out.print(f"本地发件箱：{config.home() / 'outbox'}")
+        out.print(f"未配置渠道的消息在本地发件箱：{config.home() / 'outbox'}")
+
+
+channels_app = typer.Typer(help="消息渠道：查看配置、发送测试消息", no_args_is_help=True)
+app.add_typer(channels_app, name="channels")
+
+
+@channels_app.command("test")
+def channels_test(
+    contact: Annotated[str, typer.Argument(
+        help="联系人姓名，或 单位名称[:经办人|分管领导|主要负责人]")],
+) -> None:
+    """向一位联系人的每个渠道发送一条测试消息，逐渠道报告结果（不写入台账）。
+
+    例：duban channels test 市司法局    duban channels test 陈晓明
+    """
+    from ledger.supervise import contact_channels
+    from notifications.channels import Outgoing, channel_kind
+    from notifications.render import TemplateProblem, Templates
+    from notifications.transports import ConfigProblem, Transports
+    from plans.policy import Policy
+
+    try:
+        transports = Transports.from_home(config.home())
+        templates = Templates(config.home() / "templates")
+    except (TemplateProblem, ConfigProblem) as exc:
+        raise _fail(str(exc), EXIT_INVALID) from exc
+    factory = _ledger()
+    with transaction(factory) as session:
+        try:
+            unit, person = find_contact(session, contact)
+        except ActionError as exc:
+            raise _fail(str(exc)) from exc
+        pairs = contact_channels(person, Policy().channels)
+        now = pendulum.now("Asia/Shanghai")
+        ctx = {"person": person.name, "unit": unit.name, "at": now.format("YYYY-MM-DD HH:mm")}
+    if not pairs:
+        raise _fail(f"{unit.name} {person.name} 没有可用的渠道（手机、邮箱或渠道列）", EXIT_INVALID)
+    table = Table("渠道", "地址", "经由", "结果", "说明")
+    failed = 0
+    for channel, address in pairs:
+        message = templates.render("channel_test", {**ctx, "channel": channel_kind(channel)})
+        key = f"test/{channel}/{address}/{now.format('YYYYMMDDHHmmss')}"
+        outcome = transports(channel).send(Outgoing(key, channel, address, message, False))
+        failed += outcome.status != "sent"
+        table.add_row(channel, address, transports.describe(channel),
+                      {"sent": "已送达", "failed": "失败", "unknown": "结果未知"}[outcome.status],
+                      outcome.detail[:120])
+    out.print(table)
+    if failed:
+        raise typer.Exit(EXIT_INVALID)
 
 
 @app.command("notices")

@@ -6,7 +6,6 @@ transaction each (a task run per notice would cost more than the notice).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pendulum
@@ -22,9 +21,9 @@ from ledger.lookback import look_back
 from ledger.models import Plan
 from ledger.reports import get_plan
 from ledger.supervise import rung_label, sweep_all
-from notifications.channels import Channel, LocalOutbox
-from notifications.dispatch import Dispatched, dispatch
+from notifications.dispatch import Dispatched, Settings, dispatch
 from notifications.render import Templates
+from notifications.transports import Transports
 from plans.workdays import WorkCalendar
 
 TZ = "Asia/Shanghai"
@@ -118,16 +117,14 @@ def lookback(plan: str, due: str | None = None, at: str | None = None) -> dict[s
             "due": r.due.isoformat()}
 
 
-def default_channels() -> Callable[[str], Channel]:
-    """Every channel kind goes to the local outbox until real channels are configured."""
-    outbox = LocalOutbox(config.home() / "outbox")
-    return lambda _channel: outbox
-
-
-def dispatch_now(now: pendulum.DateTime) -> Dispatched:
-    templates = Templates(config.home() / "templates")  # a broken override fails here
+def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Dispatched:
+    """One dispatcher run with the operator's templates and channels.yaml; a broken
+    template override or channel file fails here, before anything is claimed."""
+    templates = Templates(config.home() / "templates")
+    transports = Transports.from_home(config.home())
     return dispatch(open_ledger(config.database_url()), now.in_timezone("UTC"), templates,
-                    default_channels())
+                    transports, settings, limit_for=transports.per_minute,
+                    operators=transports.config.operators)
 
 
 @flow(name="duban-dispatch")

@@ -268,6 +268,8 @@ class Report(Base):
     review_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime | None]
     rectify_due_date: Mapped[dt.date | None]
+    requested_due_date: Mapped[dt.date | None] = mapped_column(
+        doc="an extension request's proposed deadline (kind extension)")
 
     milestone: Mapped[Milestone | None] = relationship(back_populates="reports")
     assignment: Mapped[Assignment] = relationship()
@@ -318,6 +320,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_recipient_day", "channel", "recipient", "day"),
         Index("ix_deliveries_retry", "status", "next_attempt_at"),
+        Index("ix_deliveries_channel_claimed_at", "channel", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,6 +339,8 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(
+        doc="last handed to a sender; per-key rate limits count these")
 
 
 class DeliveryAttempt(Base):

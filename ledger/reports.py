@@ -22,6 +22,7 @@ from ledger.load import audit, ledger_directory, load_plan
 from ledger.models import (
     OPEN_STATES,
     Assignment,
+    Contact,
     Item,
     Milestone,
     Plan,
@@ -215,3 +216,25 @@ def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.Dat
     audit(session, actor, "plan.event", plan_id=plan.id, entity="event", key=name,
           at=at.isoformat())
     return sum(v for k, v in result.counts.items() if k.startswith("milestones"))
+
+
+ROLE_NAMES = {"经办人": "contact", "分管领导": "leader", "主要负责人": "head"}
+
+
+def find_contact(session: Session, text: str) -> tuple[Unit, Contact]:
+    """``单位[:角色]`` (经办人 by default) or a person's name, as coordinators say it."""
+    name, _, role = text.partition(":")
+    if role and role not in ROLE_NAMES:
+        raise ActionError(f"角色 {role!r} 无效，可用：{'、'.join(ROLE_NAMES)}")
+    people = session.scalars(select(Contact).where(Contact.name == name)).all()
+    if not role and len(people) == 1:
+        return session.get_one(Unit, people[0].unit_id), people[0]
+    if len(people) > 1:
+        units = "、".join(session.get_one(Unit, p.unit_id).name for p in people)
+        raise ActionError(f"有 {len(people)} 位联系人叫 {name}（{units}），请写 单位:角色")
+    unit = get_unit(session, name)
+    person = session.scalar(select(Contact).where(Contact.unit_id == unit.id,
+                                                  Contact.role == ROLE_NAMES[role or "经办人"]))
+    if person is None:
+        raise ActionError(f"{unit.name} 没有登记{role or '经办人'}")
+    return unit, person

@@ -20,13 +20,15 @@ key (the local outbox, SMS gateways) delivers it at most once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import pendulum
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.models import (
@@ -45,6 +47,8 @@ from notifications.render import Message, Templates
 from plans.policy import Policy
 
 LEASE = dt.timedelta(minutes=5)
+LimitFor = Callable[[str], int | None]
+log = logging.getLogger("duban.dispatch")
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Settings:
     max_attempts: int = 5
     backoff: dt.timedelta = dt.timedelta(minutes=1)
     batch: int = 500
+    workers: int = 32  # concurrent sends: most of a send is waiting for the far end
+    passes: int = 20  # claim again while batches come back full, up to this many times
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Dispatched:
     unknown: int = 0
     dead: int = 0
     deferred: int = 0
+    alerts: int = 0
     outcomes: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -108,16 +115,47 @@ def _name(contexts: list[dict]) -> str:
     return str(first.get("person") or first.get("to_unit") or first.get("unit") or "")
 
 
+class Budget:
+    """Per-key send limits across dispatchers: deliveries claimed on a channel in
+    the last minute, counted in the ledger (under an advisory lock on Postgres)."""
+
+    def __init__(self, session: Session, now: dt.datetime, limit_for: LimitFor) -> None:
+        self.session, self.now, self.limit_for = session, now, limit_for
+        self.left: dict[str, int | None] = {}
+
+    def take(self, channel: str) -> bool:
+        if channel not in self.left:
+            limit = self.limit_for(channel)
+            if limit is None:
+                self.left[channel] = None
+            else:
+                if self.session.get_bind().dialect.name == "postgresql":
+                    self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                                         {"k": f"duban-rate/{channel}"})
+                used = self.session.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.channel == channel,
+                    Delivery.claimed_at > self.now - dt.timedelta(minutes=1))) or 0
+                self.left[channel] = limit - used
+        left = self.left[channel]
+        if left is None:
+            return True
+        if left <= 0:
+            return False
+        self.left[channel] = left - 1
+        return True
+
+
 def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
-          result: Dispatched) -> list[int]:
+          result: Dispatched, budget: Budget) -> list[int]:
     """Step 1: group due notices into deliveries; returns the new deliveries' ids."""
     q = (select(Notice).where(Notice.status == "pending", Notice.next_attempt_at <= now)
          .order_by(Notice.id).limit(s.batch))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
-    groups: dict[tuple[str, str], list[Notice]] = {}
-    for n in session.scalars(q):
-        groups.setdefault((n.channel, n.recipient), []).append(n)
+    groups: dict[tuple[str, str, int], list[Notice]] = {}
+    for n in session.scalars(q):  # an operator's alert is urgent: alone, no cap, no quiet
+        groups.setdefault((n.channel, n.recipient, n.id if n.kind == "alert" else 0),
+                          []).append(n)
     policies = {pid: Policy.model_validate(doc.get("policy") or {}) for pid, doc in
                 session.execute(select(Plan.id, Plan.document).where(Plan.id.in_(
                     {n.plan_id for ns in groups.values() for n in ns}))).all()}
@@ -125,20 +163,22 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     local = pendulum.instance(now).in_timezone(s.tz)
     day = local.date()
     made = []
-    for (channel, recipient), notices in groups.items():
+    for (channel, recipient, alert), notices in groups.items():
         # The strictest policy among the plans the notices come from.
         ps = [policies.get(n.plan_id, default) for n in notices] if policies else [default]
         cap = s.cap or min(p.digest.max_per_channel_per_day for p in ps)
         hour = ps[0].digest.hour if s.cap is None else s.digest_hour
         q_hours = ps[0].quiet_hours
         wait = (_quiet(local, (q_hours.start, q_hours.end), s.tz)
-                if channel_kind(channel) in s.quiet_kinds else None)
+                if channel_kind(channel) in s.quiet_kinds and not alert else None)
         already = session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.channel == channel, Delivery.recipient == recipient, Delivery.day == day,
             Delivery.status != "dead")) or 0
-        if wait is None and already >= cap:
+        if wait is None and already >= cap and not alert:
             tomorrow = local.add(days=1)
             wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tz=s.tz)
+        if wait is None and not budget.take(channel):
+            wait = pendulum.instance(now + dt.timedelta(minutes=1))  # the key's minute is used up
         if wait is not None:
             for n in notices:
                 n.next_attempt_at = wait.in_timezone("UTC")
@@ -156,12 +196,13 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
                                        [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
                                                                               strict=True)],
                                        others)
-        d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{already + 1}",
+        serial = f"alert-{alert}" if alert else already + 1
+        d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
                      channel=channel, recipient=recipient, day=day,
                      kind="digest" if len(notices) > 1 or others else "single",
                      subject=message.subject,
                      text=message.text, sms=message.sms, status="sending",
-                     next_attempt_at=now + LEASE)
+                     next_attempt_at=now + LEASE, claimed_at=now)
         session.add(d)
         session.flush()
         for n in notices:
@@ -172,7 +213,9 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     return made
 
 
-def reclaim(session: Session, now: dt.datetime, s: Settings) -> list[int]:
+
+
+def reclaim(session: Session, now: dt.datetime, s: Settings, budget: Budget) -> list[int]:
     """Step 3's claim: deliveries due for another try, leased again."""
     q = (select(Delivery).where(Delivery.status.in_(("failed", "unknown", "sending")),
                                 Delivery.next_attempt_at <= now)
@@ -181,57 +224,137 @@ def reclaim(session: Session, now: dt.datetime, s: Settings) -> list[int]:
         q = q.with_for_update(skip_locked=True)
     out = []
     for d in session.scalars(q):
-        d.status, d.next_attempt_at = "sending", now + LEASE
+        if not budget.take(d.channel):
+            continue
+        d.status, d.next_attempt_at, d.claimed_at = "sending", now + LEASE, now
         out.append(d.id)
     return out
 
 
-def record(session: Session, delivery_id: int, outcome: Outcome, took_ms: int,
-           now: dt.datetime, s: Settings, result: Dispatched) -> None:
-    d = session.get_one(Delivery, delivery_id)
-    d.attempts += 1
-    session.add(DeliveryAttempt(delivery_id=d.id, at=now, outcome=outcome.status,
-                                detail=outcome.detail[:2000], duration_ms=took_ms))
-    notices = session.scalars(select(Notice).where(Notice.delivery_id == d.id)).all()
-    if outcome.status == "sent":
-        d.status, d.sent_at, d.next_attempt_at, d.last_error = "sent", now, None, None
-        for n in notices:
-            n.status, n.sent_at, n.attempts = "sent", now, d.attempts
-        result.sent += 1
-    elif d.attempts >= s.max_attempts:
-        d.status, d.next_attempt_at, d.last_error = "dead", None, outcome.detail
-        for n in notices:
-            n.status, n.last_error, n.attempts = "dead", outcome.detail, d.attempts
-        result.dead += 1
-    else:
-        delay = s.backoff * (2 ** (d.attempts - 1)) * (1 + random.random() / 2)  # jitter
-        d.status, d.next_attempt_at, d.last_error = outcome.status, now + delay, outcome.detail
-        for n in notices:
-            n.attempts, n.last_error = d.attempts, outcome.detail
-        result.failed += outcome.status == "failed"
-        result.unknown += outcome.status == "unknown"
-    result.outcomes.append((d.id, outcome.status))
+def operator_targets(operators: list[str]) -> list[tuple[str, str]]:
+    """``email:it@x`` → (email, it@x); ``wecom_bot:OPS`` → (wecom_bot:OPS, OPS)."""
+    out = []
+    for op in operators:
+        kind, _, rest = op.partition(":")
+        out.append((op, rest) if kind.endswith("_bot") or kind == "apprise" else (kind, rest))
+    return out or [("operator", "值班运维")]
+
+
+def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.datetime,
+               operators: list[str]) -> list[dict]:
+    """Operator alerts for a dead delivery, naming unit, channel and the last error."""
+    if all(n.kind == "alert" for n in notices):
+        return []  # an alert that cannot be delivered is logged, not alerted about again
+    units = sorted({str(n.context.get("to_unit") or n.context.get("unit") or "")
+                    for n in notices} - {""})
+    items = sorted({str(n.context.get("item_title") or "") for n in notices} - {""})
+    ctx = {"units": units, "channel": d.channel, "recipient": d.recipient,
+           "attempts": d.attempts, "last_error": d.last_error or "", "delivery": d.key,
+           "count": len(notices), "items": items[:5],
+           "plan_title": str(notices[0].context.get("plan_title", "")) if notices else ""}
+    first = notices[0] if notices else None
+    return [{"idempotency_key": f"alert/{d.key}/{channel}/{to}",
+             "plan_id": first.plan_id if first else None, "milestone_id": None,
+             "unit_id": first.unit_id if first else None, "kind": "alert", "step": "alert",
+             "channel": channel, "recipient": to, "context": ctx, "status": "pending",
+             "next_attempt_at": now}
+            for channel, to in operator_targets(operators)]
+
+
+def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.datetime,
+                s: Settings, result: Dispatched, operators: list[str]) -> None:
+    """Record a batch of outcomes in one transaction (every attempt is kept)."""
+    from ledger.supervise import insert_notices
+
+    ids = [i for i, _, _ in done]
+    deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
+    by_delivery: dict[int, list[Notice]] = {}
+    for n in session.scalars(select(Notice).where(Notice.delivery_id.in_(ids))):
+        by_delivery.setdefault(n.delivery_id or 0, []).append(n)
+    alerts: list[dict] = []
+    for delivery_id, outcome, took_ms in done:
+        d = deliveries[delivery_id]
+        notices = by_delivery.get(d.id, [])
+        d.attempts += 1
+        session.add(DeliveryAttempt(delivery_id=d.id, at=now, outcome=outcome.status,
+                                    detail=outcome.detail[:2000], duration_ms=took_ms))
+        if outcome.status == "sent":
+            d.status, d.sent_at, d.next_attempt_at, d.last_error = "sent", now, None, None
+            for n in notices:
+                n.status, n.sent_at, n.attempts = "sent", now, d.attempts
+            result.sent += 1
+        elif d.attempts >= s.max_attempts:
+            d.status, d.next_attempt_at, d.last_error = "dead", None, outcome.detail
+            for n in notices:
+                n.status, n.last_error, n.attempts = "dead", outcome.detail, d.attempts
+            result.dead += 1
+            log.error("投递失败已放弃：%s → %s（%s 次）：%s", d.channel, d.recipient, d.attempts,
+                      outcome.detail)
+            alerts += alert_rows(session, d, notices, now, operators)
+        else:
+            delay = s.backoff * (2 ** (d.attempts - 1)) * (1 + random.random() / 2)  # jitter
+            d.status, d.next_attempt_at, d.last_error = outcome.status, now + delay, outcome.detail
+            for n in notices:
+                n.attempts, n.last_error = d.attempts, outcome.detail
+            result.failed += outcome.status == "failed"
+            result.unknown += outcome.status == "unknown"
+        result.outcomes.append((d.id, outcome.status))
+    result.alerts += insert_notices(session, alerts)
+
+
+def _send(channel: Channel, out: Outgoing) -> tuple[Outcome, int]:
+    started = time.monotonic()
+    try:
+        outcome = channel.send(out)
+    except Exception as exc:  # a channel bug must not lose the delivery: retry it
+        outcome = Outcome("failed", f"{type(exc).__name__}: {exc}")
+    return outcome, int((time.monotonic() - started) * 1000)
+
+
+def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
+              channel_for: Callable[[str], Channel], s: Settings, result: Dispatched,
+              operators: list[str]) -> None:
+    """Step 2: send concurrently; record outcomes as they come, a transaction per batch."""
+    with factory() as session:
+        outs = [(d.id, Outgoing(d.key, d.channel, d.recipient,
+                                Message(d.subject, d.text, d.sms), d.kind == "digest"))
+                for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))]
+    done: list[tuple[int, Outcome, int]] = []
+
+    def flush() -> None:
+        with factory() as session, session.begin():
+            record_many(session, done, now, s, result, operators)
+        done.clear()
+
+    with ThreadPoolExecutor(max_workers=max(1, min(s.workers, len(outs)))) as pool:
+        futures = {pool.submit(_send, channel_for(o.channel), o): i for i, o in outs}
+        last = time.monotonic()
+        for f in as_completed(futures):
+            outcome, took = f.result()
+            done.append((futures[f], outcome, took))
+            if len(done) >= 200 or time.monotonic() - last > 1.0:
+                flush()
+                last = time.monotonic()
+    if done:
+        flush()
 
 
 def dispatch(factory: sessionmaker[Session], now: dt.datetime, templates: Templates,
-             channel_for: Callable[[str], Channel], s: Settings | None = None) -> Dispatched:
-    """One pass: claim and send new deliveries, then retry those that are due."""
+             channel_for: Callable[[str], Channel], s: Settings | None = None,
+             limit_for: LimitFor | None = None, operators: list[str] | None = None
+             ) -> Dispatched:
+    """Claim and send new deliveries, then retry those that are due; again while
+    batches come back full (so a backlog drains in one run, in bounded batches)."""
     s = s or Settings()
     result = Dispatched()
-    with factory() as session, session.begin():
-        ids = claim(session, now, templates, s, result)
-        ids += reclaim(session, now, s)
-    for delivery_id in ids:
-        with factory() as session:
-            d = session.get_one(Delivery, delivery_id)
-            out = Outgoing(d.key, d.channel, d.recipient,
-                           Message(d.subject, d.text, d.sms), d.kind == "digest")
-        started = time.monotonic()
-        try:
-            outcome = channel_for(d.channel).send(out)
-        except Exception as exc:  # a channel bug must not lose the delivery: retry it
-            outcome = Outcome("failed", f"{type(exc).__name__}: {exc}")
-        took = int((time.monotonic() - started) * 1000)
+    for _ in range(s.passes):
         with factory() as session, session.begin():
-            record(session, delivery_id, outcome, took, now, s, result)
+            budget = Budget(session, now, limit_for or (lambda _c: None))
+            ids = claim(session, now, templates, s, result, budget)
+            ids += reclaim(session, now, s, budget)
+        if not ids:
+            break
+        _send_all(factory, ids, now, channel_for, s, result, operators or [])
+        if len(ids) < s.batch:
+            break
     return result

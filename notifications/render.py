@@ -18,7 +18,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, Template, TemplateSyntaxError
 
 SHIPPED = Path(__file__).with_name("templates")
-KINDS = ("reminder", "due", "cuiban", "duban", "tongbao", "rectify", "check_result", "digest")
+KINDS = ("reminder", "due", "cuiban", "duban", "tongbao", "rectify", "check_result", "digest",
+         "extension", "alert", "channel_test")
 SMS_SEGMENT = 70
 
 

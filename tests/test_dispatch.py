@@ -20,7 +20,7 @@ from ledger.db import open_ledger, transaction
 from ledger.models import Delivery, DeliveryAttempt, Notice
 from ledger.supervise import sweep_all
 from notifications.channels import LocalOutbox, Outcome, Outgoing
-from notifications.dispatch import Dispatched, Settings, claim, dispatch
+from notifications.dispatch import Budget, Dispatched, Settings, claim, dispatch
 from notifications.render import TemplateProblem, Templates
 from tests.conftest import PLAN_001, UNITS_ZS, at, cli
 
@@ -31,7 +31,9 @@ SIFA_SMS = "13800000022"  # 市司法局 经办人
 def run(factory: sessionmaker[Session], when: str, channel: object = None,
         **settings: object) -> Dispatched:
     outbox = LocalOutbox(config.home() / "outbox")
-    return dispatch(factory, at(when), Templates(), lambda _c: channel or outbox,
+    # Operators' alerts always reach the outbox, whatever the channel under test does.
+    return dispatch(factory, at(when), Templates(),
+                    lambda c: outbox if c == "operator" else channel or outbox,
                     Settings(**settings))  # type: ignore[arg-type]
 
 
@@ -138,13 +140,20 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     with transaction(ledger) as s:
         dead = s.scalar(select(func.count()).select_from(Notice).where(Notice.status == "dead"))
     assert dead == 2
+    # Each dead message raises one operator's alert naming unit, channel and last error.
+    alerts = [json.loads(p.read_text()) for p in files("operator")]
+    assert len(alerts) == 2
+    assert {a["subject"] for a in alerts} == {"【运维告警】消息投递失败：市财政局（sms）",
+                                              "【运维告警】消息投递失败：市财政局（email）"}
+    assert all("最后一次错误：HTTP 500" in a["body"] for a in alerts)
     assert "重新排队 2 条" in cli("notices", "--retry-dead")
 
 
 def test_a_crash_between_claim_and_send_is_resent_once(ledger: sessionmaker[Session]) -> None:
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     with transaction(ledger) as s:  # the dispatcher dies right after claiming
-        claim(s, at("2021-07-12T09:01"), Templates(), Settings(), Dispatched())
+        claim(s, at("2021-07-12T09:01"), Templates(), Settings(), Dispatched(),
+              Budget(s, at("2021-07-12T09:01"), lambda _c: None))
     assert files("sms") == []
     assert run(ledger, "2021-07-12T09:03").sent == 0  # the lease still holds
     r = run(ledger, "2021-07-12T09:07")
