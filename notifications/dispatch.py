@@ -162,7 +162,14 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     default = Policy()
     local = pendulum.instance(now).in_timezone(s.tz)
     day = local.date()
-    made = []
+    pending: list[tuple[Delivery, list[Notice]]] = []
+    # Deliveries each recipient already had today, per channel (the daily cap).
+    today: dict[tuple[str, str], int] = {
+        (c, r): k for c, r, k in session.execute(
+            select(Delivery.channel, Delivery.recipient, func.count())
+            .where(Delivery.day == day, Delivery.status != "dead",
+                   Delivery.recipient.in_({r for _, r, _ in groups}))
+            .group_by(Delivery.channel, Delivery.recipient))} if groups else {}
     for (channel, recipient, alert), notices in groups.items():
         # The strictest policy among the plans the notices come from.
         ps = [policies.get(n.plan_id, default) for n in notices] if policies else [default]
@@ -171,9 +178,7 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
         q_hours = ps[0].quiet_hours
         wait = (_quiet(local, (q_hours.start, q_hours.end), s.tz)
                 if channel_kind(channel) in s.quiet_kinds and not alert else None)
-        already = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.channel == channel, Delivery.recipient == recipient, Delivery.day == day,
-            Delivery.status != "dead")) or 0
+        already = today.get((channel, recipient), 0)
         if wait is None and already >= cap and not alert:
             tomorrow = local.add(days=1)
             wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tz=s.tz)
@@ -203,14 +208,16 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
                      subject=message.subject,
                      text=message.text, sms=message.sms, status="sending",
                      next_attempt_at=now + LEASE, claimed_at=now)
+        today[(channel, recipient)] = already + (0 if alert else 1)
         session.add(d)
-        session.flush()
+        pending.append((d, notices))
+    session.flush()  # one round trip for the whole batch's deliveries
+    for d, notices in pending:
         for n in notices:
             n.status, n.delivery_id = "sending", d.id
-        made.append(d.id)
         result.deliveries += 1
         result.notices += len(notices)
-    return made
+    return [d.id for d, _ in pending]
 
 
 

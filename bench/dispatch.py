@@ -1,0 +1,150 @@
+"""Dispatch throughput against a loopback gateway that answers after 100 ms (and 0 ms).
+
+Three ways to deliver the same notices to the same receiver (``tests/receiver.py``
+in its own process, as a real SMS gateway is):
+
+* duban: ``dispatch_now`` end to end: outbox claim, rendering, concurrent sends,
+  recording of every attempt, on a SQLite ledger;
+* apprise_sequential: a plain loop of ``apprise.Apprise.notify`` (``json://``);
+* bare_client: a thread pool of ``requests`` sessions posting the payloads, the
+  ceiling for HTTP from Python on this machine.
+
+    python bench/dispatch.py [--notices 2000] [--workers 64]
+
+ends with ``dispatch latency_ms=100 duban=<n>/s apprise_sequential=<m>/s
+bare_client=<c>/s ratio=<n/m>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import apprise  # noqa: E402
+import pendulum  # noqa: E402
+import requests  # noqa: E402
+import yaml  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
+
+from ledger.db import open_ledger  # noqa: E402
+from ledger.models import Notice, Unit  # noqa: E402
+
+NOW = pendulum.datetime(2021, 7, 12, 10, 0, tz="Asia/Shanghai")
+
+
+def start_receiver(latency: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.receiver", "0", str(latency)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def make_ledger(home: Path, url: str, n: int) -> list[dict]:
+    """A ledger with the reference plan's units and ``n`` due notices, one per mobile."""
+    os.environ["DUBAN_HOME"] = str(home)
+    os.environ["DUBAN_DATABASE_URL"] = f"sqlite:///{home / 'ledger.db'}"
+    os.environ["SMS_TOKEN"] = "bench-token"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "channels.yaml").write_text(yaml.safe_dump({"channels": {"sms": {
+        "transport": "sms_gateway", "url": f"{url}/send", "success_field": "code",
+        "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"}}}}), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "duban", "units", "import",
+                    str(ROOT / "plans/units/zhongshan.csv")], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    factory = open_ledger(os.environ["DUBAN_DATABASE_URL"])
+    with factory() as s, s.begin():
+        unit_id = s.scalars(select(Unit.id).where(Unit.name == "市司法局")).one()
+        ctx = {"plan": "zhongshan-2021-zwgk", "plan_title": "2021年政务公开工作要点",
+               "item_title": "报送具体工作计划、措施备案", "unit": "市司法局",
+               "to_unit": "市司法局", "person": "王晓明", "role": "leader",
+               "due_date": "2021-07-19", "due_weekday": "星期一", "rung_name": "到期提醒",
+               "next_rung_name": "催办通知", "next_at": "2021-07-20"}
+        rows = [{"idempotency_key": f"bench/{i}", "unit_id": unit_id, "kind": "reminder",
+                 "step": "reminder-5", "channel": "sms", "recipient": f"139{i:08d}",
+                 "context": ctx, "status": "pending",
+                 "next_attempt_at": NOW.in_timezone("UTC")} for i in range(n)]
+        s.execute(insert(Notice), rows)
+    return rows
+
+
+def run_duban(n: int, workers: int, url: str) -> float:
+    from flows.app import dispatch_now
+    from notifications.dispatch import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        make_ledger(Path(tmp), url, n)
+        started = time.perf_counter()
+        r = dispatch_now(NOW, Settings(workers=workers))
+        took = time.perf_counter() - started
+    assert r.sent == n, (r.sent, r.failed, r.unknown, r.deferred)
+    return n / took
+
+
+def payloads(n: int) -> list[dict]:
+    return [{"mobile": f"138{i:08d}", "content": f"【到期提醒】市司法局：“报送工作计划”将于"
+             f"2021-07-19（星期一）到期，请按时报送。{i}"} for i in range(n)]
+
+
+def run_apprise(n: int, url: str) -> float:
+    logging.getLogger("apprise").setLevel(logging.WARNING)  # one INFO line per send
+    a = apprise.Apprise()
+    a.add(url.replace("http://", "json://") + "/send")
+    started = time.perf_counter()
+    for p in payloads(n):
+        assert a.notify(body=p["content"], title="到期提醒")
+    return n / (time.perf_counter() - started)
+
+
+def run_bare(n: int, workers: int, url: str) -> float:
+    local = threading.local()
+
+    def post(p: dict) -> None:
+        s = getattr(local, "s", None) or requests.Session()
+        local.s = s
+        s.post(f"{url}/send", json=p, headers={"Idempotency-Key": p["mobile"]},
+               timeout=(3, 10)).raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(post, payloads(n)))
+    return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--notices", type=int, default=2000)
+    ap.add_argument("--sequential", type=int, default=100,
+                    help="notices for the sequential apprise loop (it is slow)")
+    ap.add_argument("--workers", type=int, default=64)
+    args = ap.parse_args()
+    results = {}
+    for latency_ms in (0, 100):
+        proc, url = start_receiver(latency_ms / 1000)
+        try:
+            duban = run_duban(args.notices, args.workers, url)
+            seq = run_apprise(args.sequential if latency_ms else args.notices // 2, url)
+            bare = run_bare(args.notices, args.workers, url)
+        finally:
+            proc.terminate()
+        results[latency_ms] = (duban, seq, bare)
+        print(f"latency_ms={latency_ms} notices={args.notices} workers={args.workers}: "
+              f"duban {duban:.0f}/s, apprise sequential {seq:.0f}/s, bare client {bare:.0f}/s, "
+              f"duban per notice {1000 / duban:.2f} ms", flush=True)
+    duban, seq, bare = results[100]
+    print(f"dispatch latency_ms=100 duban={duban:.0f}/s apprise_sequential={seq:.1f}/s "
+          f"bare_client={bare:.0f}/s ratio={duban / seq:.1f}")
+
+
+if __name__ == "__main__":
+    main()
