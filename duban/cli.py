@@ -43,6 +43,7 @@ from ledger.reports import (
     get_unit,
     record_event,
     record_report,
+    request_extension,
     review_report,
 )
 from ledger.supervise import rung_label, sweep_all
@@ -376,15 +377,29 @@ def report(
     url: Annotated[list[str] | None, typer.Option("--url", help="佐证链接，可多次给出")] = None,
     file: Annotated[list[Path] | None, typer.Option("--file", help="佐证附件，可多次给出")] = None,
     occurrence: Annotated[str | None, typer.Option(help="指定期次（周期性任务）")] = None,
+    extension: Annotated[str | None, typer.Option(
+        "--extension", help="申请延期至此日期 YYYY-MM-DD（--text 写理由），由协调单位批复")] = None,
     at: Annotated[str | None, typer.Option("--at", help="报送时间，缺省为现在")] = None,
 ) -> None:
     """登记单位报送（单位以公文或电话报来时由协调单位代为登记）。登记后该节点停止催办。
+    加 --extension 则登记延期申请：批复前催办照常，批复后发出延期批复通知。
 
     例：duban report zhongshan-2021-zwgk --unit 市司法局 --task t26 --text "规章已集中公开" --url https://…
+        duban report zhongshan-2021-zwgk --unit 市司法局 --checkpoint cp-worklist \
+            --extension 2021-07-30 --text "机构调整，需重新报批"
     """
     if (task is None) == (checkpoint is None):
         raise _fail("请给出 --task 或 --checkpoint 之一", EXIT_USAGE)
     when = _parse_when(at, "--at").in_timezone("UTC") if at else None
+    if extension:
+        new_due = _parse_when(extension, "--extension").date()
+        e = _act(lambda s: request_extension(
+            s, plan_key=plan, unit_name=unit, item_key=task or checkpoint or "", new_due=new_due,
+            reason=text, actor=_actor(), now=when, occurrence=occurrence))
+        out.print(f"[green]已登记延期申请 #{e.report.id}[/green]：{unit} {task or checkpoint}，"
+                  f"现期限 {e.milestone.due_date if e.milestone else '—'}，申请延至 {new_due}。"
+                  f"批复：duban review {e.report.id} --accept [--due …] 或 --return")
+        return
     r = _act(lambda s: record_report(
         s, plan_key=plan, unit_name=unit, item_key=task or checkpoint or "", text=text,
         urls=url or [], files=file or [], evidence_dir=config.home() / "evidence",
@@ -404,6 +419,7 @@ def review(
     at: Annotated[str | None, typer.Option("--at", help="审核时间，缺省为现在")] = None,
 ) -> None:
     """审核报送：--accept 销号；--return 退回整改，须给出新期限，并立即发出整改通知。
+    对延期申请：--accept 同意（可用 --due 改定期限），--return 不同意；均发出延期批复。
 
     例：duban review 12 --return --comment "未附公开链接" --due 2021-08-20
     """
@@ -412,7 +428,12 @@ def review(
     r = _act(lambda s: review_report(s, report_id, accept=accept, comment=comment,
                                      new_due=new_due, cal=config.calendar(), actor=_actor(),
                                      now=when))
-    if accept:
+    if r.kind == "extension":
+        m = r.milestone
+        verdict = "同意延期" if accept else "不同意延期"
+        out.print(f"延期申请 #{r.id}：[bold]{verdict}[/bold]，期限 {m.due_date if m else '—'}；"
+                  "延期批复通知已排入发件箱。")
+    elif accept:
         out.print(f"[green]报送 #{r.id} 已采纳[/green]（销号）。")
     else:
         out.print(f"[yellow]报送 #{r.id} 已退回整改[/yellow]，整改期限 {r.rectify_due_date}。")

@@ -66,16 +66,9 @@ class Recorded:
     late: bool
 
 
-def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: str,
-                  text: str, urls: list[str], files: list[Path], evidence_dir: Path,
-                  actor: str, now: dt.datetime | None = None,
-                  occurrence: str | None = None) -> Recorded:
-    """Record a unit's report on a task or checkpoint; stop that milestone's escalation.
-
-    The report answers the unit's earliest open milestone of the item (or the
-    given occurrence). On an item without deadlines it is kept as progress.
-    """
-    now = now or utcnow()
+def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
+            occurrence: str | None) -> tuple[Plan, Unit, Item, Assignment, Milestone | None]:
+    """The unit's assignment on an item and its earliest open milestone (or ``occurrence``)."""
     plan = get_plan(session, plan_key)
     unit = get_unit(session, unit_name)
     item = session.scalar(select(Item).where(Item.plan_id == plan.id, Item.key == item_key,
@@ -87,9 +80,6 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
         Assignment.archived_at.is_(None)))
     if assignment is None:
         raise ActionError(f"{unit.name} 不承担 {item_key}（{item.title}），无需报送")
-    for f in files:
-        if not f.is_file():
-            raise ActionError(f"附件 {f} 不存在")
     q = select(Milestone).where(Milestone.assignment_id == assignment.id,
                                 Milestone.state.in_((*OPEN_STATES, "waiting")))
     if occurrence:
@@ -97,6 +87,24 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
     milestone = session.scalars(q.order_by(Milestone.due_at.nulls_last(), Milestone.id)).first()
     if milestone is None and occurrence:
         raise ActionError(f"{unit.name} 在 {item_key} 下没有未办结的时限节点 {occurrence!r}")
+    return plan, unit, item, assignment, milestone
+
+
+def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: str,
+                  text: str, urls: list[str], files: list[Path], evidence_dir: Path,
+                  actor: str, now: dt.datetime | None = None,
+                  occurrence: str | None = None) -> Recorded:
+    """Record a unit's report on a task or checkpoint; stop that milestone's escalation.
+
+    The report answers the unit's earliest open milestone of the item (or the
+    given occurrence). On an item without deadlines it is kept as progress.
+    """
+    now = now or utcnow()
+    plan, unit, _item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
+                                                      occurrence)
+    for f in files:
+        if not f.is_file():
+            raise ActionError(f"附件 {f} 不存在")
     report = Report(assignment_id=assignment.id, milestone_id=milestone.id if milestone else None,
                     unit_id=unit.id, submitted_at=now, text=text, evidence_urls=urls, files=[],
                     kind="completion" if milestone else "progress")
@@ -117,10 +125,62 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
     return Recorded(report, milestone, late)
 
 
+def request_extension(session: Session, *, plan_key: str, unit_name: str, item_key: str,
+                      new_due: dt.date, reason: str, actor: str, now: dt.datetime | None = None,
+                      occurrence: str | None = None) -> Recorded:
+    """A unit asks to move a deadline. Escalation goes on until the coordinator approves."""
+    now = now or utcnow()
+    plan, unit, _item, assignment, m = _target(session, plan_key, unit_name, item_key, occurrence)
+    if m is None or m.due_date is None:
+        raise ActionError(f"{unit.name} 在 {item_key} 下没有未办结的时限节点，无需申请延期")
+    if new_due <= m.due_date:
+        raise ActionError(f"申请的期限 {new_due} 不晚于现有期限 {m.due_date}，无需延期")
+    if not reason.strip():
+        raise ActionError("请用 --text 说明延期理由")
+    report = Report(assignment_id=assignment.id, milestone_id=m.id, unit_id=unit.id,
+                    submitted_at=now, text=reason, kind="extension", requested_due_date=new_due)
+    session.add(report)
+    session.flush()
+    audit(session, actor, "extension.request", plan_id=plan.id, entity="report",
+          key=str(report.id), unit=unit.name, item=item_key, due=m.due_date.isoformat(),
+          requested=new_due.isoformat())
+    return Recorded(report, m, False)
+
+
+def _decide_extension(session: Session, report: Report, m: Milestone, *, accept: bool,
+                      comment: str, new_due: dt.date | None, cal: WorkCalendar,
+                      now: dt.datetime) -> None:
+    """延期批复: approve (to the requested date, or the coordinator's) or refuse; tell the unit."""
+    plan = session.get_one(Plan, m.plan_id)
+    assert m.due_date is not None and report.requested_due_date is not None
+    if accept:
+        due = new_due or report.requested_due_date
+        if due <= pendulum.instance(now).in_timezone(plan.timezone).date():
+            raise ActionError(f"延期后的期限 {due} 已过，请给出以后的日期")
+        m.due_date, m.due_at = due, end_of_day(due, plan.timezone).in_timezone("UTC")
+        if m.state not in OPEN_STATES:
+            m.state = "open"
+        _restart(m, due, cal, plan.timezone)
+    unit = session.get_one(Unit, m.unit_id)
+    item = session.get_one(Item, session.get_one(Assignment, m.assignment_id).item_id)
+    _, person = recipients("contact", unit, session.get_one(Unit, plan.coordinator_id))
+    context = {"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
+               "item": item.key, "item_title": item.title, "unit": unit.name,
+               "due_date": m.due_date.isoformat(), "due_weekday": weekday_cn(m.due_date),
+               "requested_due": report.requested_due_date.isoformat(), "approved": accept,
+               "comment": comment, "rung": "extension", "rung_name": "延期批复",
+               "person": person.name if person else "", "role": "contact"}
+    insert_notices(session, person_notices(
+        f"ext{report.id}/contact", person, Policy.model_validate(m.policy).channels,
+        plan_id=plan.id, unit_id=unit.id, milestone_id=m.id, kind="extension",
+        step="extension", at=now, context=context))
+
+
 def review_report(session: Session, report_id: int, *, accept: bool, comment: str,
                   new_due: dt.date | None, cal: WorkCalendar, actor: str,
                   now: dt.datetime | None = None) -> Report:
-    """销号 (accept) or 退回整改 (return with a new deadline and a 整改通知)."""
+    """销号 (accept) or 退回整改 (return with a new deadline and a 整改通知);
+    for an extension request, approve or refuse it (延期批复)."""
     now = now or utcnow()
     report = session.get(Report, report_id)
     if report is None:
@@ -128,6 +188,16 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
     if report.review_state != "submitted":
         raise ActionError(f"报送 {report_id} 已审核（{report.review_state}），不能重复审核")
     m = report.milestone
+    if report.kind == "extension" and m is not None:
+        _decide_extension(session, report, m, accept=accept, comment=comment, new_due=new_due,
+                          cal=cal, now=now)
+        report.review_state = "accepted" if accept else "returned"
+        report.reviewer, report.review_comment, report.reviewed_at = actor, comment, now
+        m.updated_at = now
+        audit(session, actor, "extension.decide", plan_id=m.plan_id, entity="report",
+              key=str(report.id), approved=accept, comment=comment,
+              due=m.due_date.isoformat() if m.due_date else None)
+        return report
     if not accept and m is None:
         raise ActionError("这是无时限任务的进展报送，只能采纳（--accept）")
     if not accept and new_due is None:

@@ -22,10 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from duban.cli import app
 from ledger import config
 from ledger.db import transaction
 from ledger.models import Milestone, Notice, Report, Unit
 from ledger.supervise import SweepResult, sweep_all
+from notifications.render import Templates
 from tests.conftest import at, cli
 
 runner = CliRunner()
@@ -107,3 +109,38 @@ def test_a_late_first_sweep_takes_only_the_latest_rung(ledger: sessionmaker[Sess
     r = sweep(ledger, "2021-07-21T09:00")  # the sweep never ran before: 催办 only
     assert dict(r.by_rung) == {"cuiban": 55}
     assert r.skipped == 55 * 4 and r.notices == 110
+
+
+def test_an_extension_request_is_approved_or_refused_with_a_reply(
+        ledger: sessionmaker[Session]) -> None:
+    sweep(ledger, "2021-07-12T09:00")
+    out = cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist",
+              "--extension", "2021-07-30", "--text", "机构调整，需重新报批", "--at",
+              "2021-07-13T10:00")
+    assert "申请延至 2021-07-30" in out
+    # Asking is not yet granted: all 55 units are reminded as before.
+    assert sweep(ledger, "2021-07-15T09:00").notices == 110
+    with transaction(ledger) as s:
+        ext = s.scalar(select(Report.id).where(Report.kind == "extension"))
+    assert "同意延期" in cli("review", str(ext), "--accept", "--at", "2021-07-15T16:00")
+    assert notices(ledger, kind="extension") == 2  # 延期批复 to the 经办人, SMS and email
+    # The new deadline (Fri 07-30) starts its ladder on 07-23; the others go on.
+    assert dict(sweep(ledger, "2021-07-16T09:00").by_rung) == {"reminder-1": 54}
+    # 07-23: 市司法局's first reminder; the others, unswept since 07-16, catch up to 督办.
+    assert dict(sweep(ledger, "2021-07-23T09:00").by_rung) == {"reminder-5": 1, "duban": 54}
+    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist",
+        "--extension", "2021-08-30", "--text", "人手不足", "--at", "2021-07-16T10:00")
+    with transaction(ledger) as s:
+        refused = s.scalar(select(Report.id).where(Report.kind == "extension")
+                           .order_by(Report.id.desc()))
+    assert "不同意延期" in cli("review", str(refused), "--return", "--comment", "按期完成",
+                              "--at", "2021-07-16T11:00")
+    with transaction(ledger) as s:
+        sms = [Templates().render("extension", n.context).sms for n in s.scalars(
+            select(Notice).where(Notice.kind == "extension", Notice.channel == "sms"))]
+    assert any("“报送具体工作计划、措施备案”同意延期至2021-07-30" in b for b in sms)
+    assert any("不同意延期，仍须于2021-07-19前完成" in b for b in sms)
+    # Bad requests say why and record nothing.
+    r = runner.invoke(app, ["report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist",
+                            "--extension", "2021-07-20", "--text", "x"])
+    assert r.exit_code == 1 and "不晚于现有期限 2021-07-30" in r.output
