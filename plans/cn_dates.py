@@ -1,0 +1,141 @@
+"""Deadlines as Chinese notices word them, read into the canonical due strings.
+
+One grammar for every layout: absolute dates (2021年5月31日前, 9月底前, 年底前,
+次年1月底前, 上半年), Chinese numerals and full-width digits, relative spans
+(本方案印发后10个工作日内 → ``+10wd@issued``; 收到申请之日起20个工作日内 →
+``+20wd@event``; 5小时内; 当日), recurring ones (每月20日—23日, 双月份20日前,
+每季度末, 每半年, 每年至少1次) and explicit continuity (持续推进, 长期坚持).
+Each reading says whether it is certain: a garbled date ("2021531日前") is
+read but flagged for review.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+
+CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_number(text: str) -> int | None:
+    """一 … 九十九 and digit strings; None when ``text`` is not a number."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in CN_DIGITS and c != "十" for c in text):
+        return None
+    if "十" not in text:
+        return int("".join(str(CN_DIGITS[c]) for c in text))  # 二〇二一
+    tens, _, ones = text.partition("十")
+    return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+
+
+_CN_NUM = "[〇零○一二两三四五六七八九十]+"
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, and Chinese-numeral dates to digits."""
+    text = unicodedata.normalize("NFKC", text)
+
+    def year(m: re.Match[str]) -> str:
+        n = cn_number(m.group(1))
+        return f"{n}年" if n else m.group(0)
+
+    text = re.sub(f"({_CN_NUM})年", lambda m: year(m) if len(m.group(1)) == 4 else m.group(0),
+                  text)
+
+    def md(m: re.Match[str]) -> str:
+        n = cn_number(m.group(1))
+        return f"{n}{m.group(2)}" if n is not None else m.group(0)
+
+    return re.sub(f"({_CN_NUM})(月|日|个工作日|个月|日内|天|小时|次)", md, text)
+
+
+@dataclass(frozen=True)
+class Due:
+    value: str
+    certain: bool = True
+    source: str = ""  # the words it was read from
+
+
+def _last_day(y: int, m: int) -> int:
+    return calendar.monthrange(y, m)[1]
+
+
+def _ok(y: int, m: int, d: int) -> bool:
+    return 1 <= m <= 12 and 1 <= d <= _last_day(y, m)
+
+
+ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|方案|通知|文件)[^，。；]{0,6}"
+                          r"(印发|公布|下发|发布|出台)")
+RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"每月(\d{1,2})日?\s*[—–\-~至到]+\s*(\d{1,2})日"), "monthly:{0}-{1}"),
+    (re.compile(r"双月份?(\d{1,2})日(前|之前|以前)"), "bimonthly:{0}"),
+    (re.compile(r"每月(\d{1,2})日(前|之前|以前)"), "monthly:{0}"),
+    (re.compile(r"每季度(末|最后一个月|末月)"), "quarterly:end"),
+    (re.compile(r"每半年"), "semiannual:end"),
+]
+
+
+def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
+    """Every deadline stated in ``text``, in order, without duplicates."""
+    t = normalise(text)
+    found: list[tuple[int, Due]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], value: str, certain: bool = True) -> None:
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            return
+        taken.append((m.start(), m.end()))
+        found.append((m.start(), Due(value, certain, m.group(0))))
+
+    for rx, fmt in RULES:
+        for m in rx.finditer(t):
+            add(m, fmt.format(*m.groups()))
+    # Garbled year-month-day runs: 2021531日前 → 2021-05-31 (flagged).
+    for m in re.finditer(r"(20\d\d)(\d{1,2})(\d{2})日(前|之前|以前)?", t):
+        y, rest = int(m.group(1)), m.group(2) + m.group(3)
+        for cut in (1, 2):
+            mm, dd = int(rest[:cut]), int(rest[cut:])
+            if len(rest) > cut and _ok(y, mm, dd):
+                add(m, f"{y:04d}-{mm:02d}-{dd:02d}", certain=False)
+                break
+    for m in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)",
+                         t):
+        y = int(m.group(1)) if m.group(1) else year
+        mm, dd = int(m.group(2)), int(m.group(3))
+        if _ok(y, mm, dd):
+            add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
+    for m in re.finditer(r"(次年|明年|(\d{4})年)?(\d{1,2})月(底|末)(前|之前|以前)?", t):
+        y = year + 1 if m.group(1) in ("次年", "明年") else int(m.group(2) or year)
+        mm = int(m.group(3))
+        if 1 <= mm <= 12 and (m.group(5) or m.group(4) == "底"):
+            add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
+    for m in re.finditer(r"(?:(\d{4})年)?(年底|年末)(前|之前|以前)?", t):
+        y = int(m.group(1) or year)
+        add(m, f"{y:04d}-12-31")
+    for m in re.finditer(r"(?:(\d{4})年)?上半年", t):
+        add(m, f"{int(m.group(1) or year):04d}-06-30")
+    for m in re.finditer(r"(\d+)个?(工作日|日|天|个月|月|小时)(内|以内|之内)", t):
+        n, unit = m.group(1), m.group(2)
+        code = {"工作日": "wd", "日": "d", "天": "d", "个月": "mo", "月": "mo", "小时": "h"}[unit]
+        before = t[max(0, m.start() - 30):m.start()]
+        anchor = "issued" if issued_anchor and code != "h" and ISSUED_WORDS.search(before) \
+            else "event"
+        add(m, f"+{n}{code}@{anchor}")
+    for m in re.finditer(r"(受理|收到|发生)[^，。；]{0,6}(当日|当天)", t):
+        add(m, "+0d@event")
+    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,12}?(\d+)次", t):
+        add(m, f"yearly:{int(m.group(2))}")
+    for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对)", t):
+        add(m, "monthly:end")
+    for m in re.finditer(r"(持续推进|长期坚持|持续深化|长期推进)", t):
+        add(m, "ongoing")
+    found.sort(key=lambda x: x[0])
+    out: list[Due] = []
+    for _, d in found:
+        if d.value not in {o.value for o in out}:
+            out.append(d)
+    return out

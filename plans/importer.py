@@ -1,0 +1,494 @@
+"""From a notice to a draft plan and a review list, by general rules.
+
+1. Metadata from the head of the document: 文号, the date under the signature
+   and the issuer above it, the plan's title, its work year, 主送.
+2. Structure: numbering (一、 / （一） / 1. / （1）) gives headings and items;
+   a short numbered line followed by deeper ones is a heading, otherwise an
+   item; an unnumbered paragraph under a heading is an item too. Sections such
+   as 总体要求/指导思想 state principles, not tasks.
+3. Units, by the clause grammar of the notices: a trailing clause
+   （牵头单位：…；责任单位：…） on an item (and on the items before it that have
+   none), a unit line after a run of items (two lines: lead, then units; or
+   "X牵头，Y按职责分工落实"), table cells (工作任务 | 牵头单位 | 责任单位 …).
+4. Deadlines by ``plans.cn_dates``; plan-wide checkpoints from sentences that
+   ask units to file a task list, announce checks on dates, a 回头看, a
+   completion report, publication or recurring meetings.
+
+Whatever is uncertain goes into the review list, never silently into the plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plans.cn_dates import Due, normalise, read_dues
+from plans.notice import Line, NoticeProblem, read_notice
+
+CN = "一二三四五六七八九十"
+H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
+H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
+H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家]))\s*(.*)$")
+H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
+CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
+PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
+
+DOC_NO = re.compile(r"([\u4e00-\u9fa5]{1,12}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)")
+DATE_LINE = re.compile(r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月"
+                       r"[0-9一二三四五六七八九十]{1,3}日$")
+ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|小组|领导小组办公室|局|委|厅)$")
+
+UNIT_SUFFIX = (r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|银行|馆|台|"
+               r"社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|协)")
+UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{2,40}}?{UNIT_SUFFIX}"
+                        r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
+ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
+                       r"共同负责|具体负责|按职能职责落实|按职责)$")
+CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：][^()（）〔〕\[\]【】]+?)"
+                    r"\s*[)）〕\]】]\s*[。;；]?\s*$")
+CLAUSE_OPEN = re.compile(r"((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：].+)$")
+
+
+@dataclass
+class Field:
+    value: Any
+    where: str
+    confidence: float = 1.0
+
+
+@dataclass
+class Review:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}：{self.what}"
+
+
+@dataclass
+class TaskDraft:
+    text: str
+    section: list[str]
+    where: str
+    lead: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    due: list[Due] = field(default_factory=list)
+    path: str | None = None
+    unit_source: str = ""  # where the units were read
+    level: int = 0
+    parent: int = -1  # index of the heading line above
+
+
+@dataclass
+class CheckpointDraft:
+    kind: str
+    text: str
+    due: list[Due]
+    units: list[str]
+    where: str
+
+
+@dataclass
+class Extraction:
+    source: Path
+    meta: dict[str, Field] = field(default_factory=dict)
+    recipients: list[str] = field(default_factory=list)
+    checkpoints: list[CheckpointDraft] = field(default_factory=list)
+    tasks: list[TaskDraft] = field(default_factory=list)
+    targets: list[tuple[str, str]] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+
+    def as_format(self) -> dict[str, Any]:
+        """The extraction format of shared/eval/FORMAT.md."""
+        return {
+            "doc": self.source.name,
+            "meta": {k: (v.value.isoformat() if hasattr(v.value, "isoformat") else v.value)
+                     for k, v in self.meta.items()},
+            "checkpoints": [{"kind": c.kind, "text": c.text, "due": [d.value for d in c.due],
+                             "units": c.units} for c in self.checkpoints],
+            "tasks": [{"text": t.text, "section": t.section, "lead": t.lead, "units": t.units,
+                       "due": [d.value for d in t.due], **({"path": t.path} if t.path else {}),
+                       "source": t.where} for t in self.tasks],
+            "review": [str(r) for r in self.review],
+        }
+
+
+# -- units -------------------------------------------------------------------------------
+
+def split_units(text: str) -> list[str]:
+    """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
+    text = re.sub(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?", "", text.strip())
+    parts = re.split(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])和", text)
+    out = []
+    for p in parts:
+        p = ROLE_TAIL.sub("", p.strip().strip("。.")).strip()
+        p = re.sub(r"(按职责分工落实|按职责分工|按职责)$", "", p)
+        if p:
+            out.append(p)
+    return out
+
+
+def is_unit(token: str) -> bool:
+    return bool(UNIT_TOKEN.match(token)) and not re.search(r"[。“”《》]", token)
+
+
+def unit_line(text: str) -> tuple[list[str], list[str]] | None:
+    """(lead, units) when the whole line is unit names with role words, else None."""
+    t = text.strip().rstrip("。.")
+    if len(t) > 160 or "。" in t or not t:
+        return None
+    lead: list[str] = []
+    units: list[str] = []
+    for seg in re.split(r"[,，;；]", t):
+        seg = seg.strip()
+        if not seg:
+            continue
+        names = split_units(seg)
+        if not names or not all(is_unit(n) for n in names):
+            return None
+        (lead if re.search(r"牵头$", seg) else units).extend(names)
+    return (lead, units) if lead or units else None
+
+
+def read_clause(body: str) -> tuple[list[str], list[str]]:
+    lead: list[str] = []
+    units: list[str] = []
+    for part in re.split(r"[;；]", body):
+        m = re.match(r"\s*(牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]\s*(.*)", part)
+        if not m:
+            continue
+        names = split_units(m.group(2))
+        (lead if m.group(1) == "牵头" else units).extend(names)
+    return lead, units
+
+
+def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
+    """``…，由X牵头，Y配合。`` inside a requirement sentence."""
+    m = re.search(r"(?:由)?([^，。；:：]{2,60}?)牵头[，,]\s*([^，。；]{2,80}?)(?:配合|参与|按职责分工落实|落实)",
+                  text)
+    if m:
+        lead = [n for n in split_units(m.group(1)) if is_unit(n)]
+        units = [n for n in split_units(m.group(2)) if is_unit(n)]
+        if lead:
+            return lead, units
+    return None
+
+
+# -- metadata ----------------------------------------------------------------------------
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    t = normalise(text)
+    m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", t)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def read_meta(lines: list[Line], ex: Extraction) -> int:
+    """Fill ``ex.meta``; returns the index where the plan body starts."""
+    head = lines[:60]
+    sig = next((i for i, ln in enumerate(head) if DATE_LINE.match(ln.text)), None)
+    if sig is None:
+        sig = next((i for i, ln in enumerate(head) if re.search(r"(发布日期|印发日期|成文日期)", ln.text)
+                    and _date(ln.text)), None)
+        if sig is not None:
+            ex.review.append(Review(lines[sig].where, "未找到落款日期，取页面发布日期，请核对"))
+    if sig is not None:
+        ex.meta["issued"] = Field(_date(lines[sig].text), lines[sig].where)
+        above = lines[sig - 1].text if sig else ""
+        if ISSUER_END.search(above) and len(above) <= 30:
+            ex.meta["issuer"] = Field(above, lines[sig - 1].where)
+    for ln in head:
+        m = DOC_NO.search(ln.text)
+        if m and not re.search(r"[《(（]", ln.text[: m.start()].replace("文号", "")[-3:] or "x"):
+            ex.meta["doc_no"] = Field(re.sub(r"\s+", "", m.group(1)).replace("文号:", "")
+                                      .replace("文号", ""), ln.where)
+            break
+    else:
+        ex.review.append(Review("文首", "未找到文号，请补填"))
+    if "issuer" not in ex.meta:
+        for ln in head[:12]:
+            if ISSUER_END.search(ln.text) and len(ln.text) <= 25 and not DOC_NO.search(ln.text):
+                ex.meta["issuer"] = Field(ln.text, ln.where, 0.6)
+                ex.review.append(Review(ln.where, f"发文机关按“{ln.text}”识别，请核对"))
+                break
+    # Title: the plan's own title right after the signature block, else the notice's.
+    start = (sig + 1) if sig is not None else 0
+    title = None
+    for i in range(start, min(start + 4, len(lines))):
+        t = lines[i].text
+        if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法)$", t) and len(t) <= 60:
+            title, start = Field(t, lines[i].where), i + 1
+            break
+        if t.startswith("(此件") or t.startswith("（此件"):
+            continue
+    if title is None:
+        for ln in head[:10]:
+            m = re.search(r"关于印发(?:《)?(.+?)(?:》)?的通知", ln.text)
+            if m:
+                title = Field(m.group(1), ln.where, 0.8)
+                break
+    if title:
+        ex.meta["title"] = title
+    year_src = title.value if title else ""
+    ym = re.search(r"((?:19|20)\d\d)年", normalise(year_src))
+    if ym:
+        ex.meta["year"] = Field(int(ym.group(1)), title.where if title else "")
+    elif "issued" in ex.meta and ex.meta["issued"].value:
+        ex.meta["year"] = Field(ex.meta["issued"].value.year, ex.meta["issued"].where, 0.7)
+        ex.review.append(Review("标题", "标题中没有年份，工作年度取印发年份，请核对"))
+    for ln in head[:15]:
+        if re.search(r"[:：]$", ln.text) and re.search(r"(政府|部门|单位|管委会|办事处)", ln.text):
+            ex.recipients = [r for r in split_units(ln.text.rstrip(":：")) if r]
+            break
+    return start
+
+
+# -- structure ---------------------------------------------------------------------------
+
+def numbering(text: str) -> tuple[int, str] | None:
+    for level, rx in ((1, H1), (2, H2), (3, H3), (4, H4), (5, CIRCLED)):
+        m = rx.match(text)
+        if m:
+            return level, m.group(2)
+    return None
+
+
+def _is_heading(text: str, level: int, nxt: tuple[int, str] | None) -> bool:
+    body = text
+    short = len(body) <= 32 and body.count("。") <= 1 and (body.endswith("。") or "。" not in body)
+    return short and (nxt is None or nxt[0] > level or level <= 2)
+
+
+def _attach_path(text: str) -> tuple[str, str | None]:
+    m = re.search(r"[(（]公开路径[:：]\s*(.+?)[)）]", text)
+    if not m:
+        return text, None
+    return text, m.group(1)
+
+
+def extract(path: Path) -> Extraction:
+    lines = read_notice(path)
+    ex = Extraction(path)
+    if not lines:
+        raise NoticeProblem(f"{path}: 文件是空的")
+    body_start = read_meta(lines, ex)
+    year = ex.meta["year"].value if "year" in ex.meta else 2000
+    cover = lines[:body_start]
+    find_checkpoints(cover, year, ex, in_cover=True)
+    body = lines[body_start:]
+    parse_body(body, year, ex)
+    find_checkpoints(body, year, ex, in_cover=False)
+    if not ex.tasks:
+        raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
+                            "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
+    for t in ex.tasks:
+        if not t.lead and not t.units:
+            ex.review.append(Review(t.where, f"条目没有责任单位：“{t.text[:24]}…”"))
+        for d in t.due:
+            if not d.certain:
+                ex.review.append(Review(t.where, f"期限“{d.source}”字迹不清，按 {d.value} 读取，请核对"))
+    return ex
+
+
+def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
+    headings: dict[int, str] = {}
+    skipping = False
+    in_attachment = False
+    pending: list[int] = []  # tasks since the last unit assignment (for a following unit line)
+    after_units = False
+    nums = [numbering(ln.text) for ln in lines]
+    table_mode = False
+
+    def section() -> list[str]:
+        return [headings[k] for k in sorted(headings)]
+
+    for i, ln in enumerate(lines):
+        text = ln.text
+        if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
+            in_attachment = True
+            headings.clear()
+            pending.clear()
+            continue
+        if ln.cells:
+            if _table_row(ln, year, ex, section()):
+                table_mode = True
+                continue
+        if text in ("工作任务", "具体要求", "落实单位", "牵头单位", "责任单位", "配合单位",
+                    "完成时限", "序号", "任务", "主要内容"):
+            table_mode = True
+            continue
+        ul = unit_line(text)
+        if ul is not None and (pending or after_units):
+            lead, units = ul
+            targets = pending or ([len(ex.tasks) - 1] if ex.tasks else [])
+            for k in targets:
+                t = ex.tasks[k]
+                if after_units and not pending:  # the second unit line of a table row
+                    t.units = units or lead
+                elif not lead and not t.lead and not t.units and table_mode and \
+                        i + 1 < len(lines) and unit_line(lines[i + 1].text) is not None:
+                    t.lead = units  # first of two unit lines: the lead column
+                else:
+                    t.lead, t.units = lead, units
+                t.unit_source = ln.where
+            after_units = bool(pending)
+            pending = []
+            continue
+        after_units = False
+        num = nums[i]
+        if num is not None:
+            level, rest = num
+            nxt = next((n for n in nums[i + 1:i + 2] if n is not None), None)
+            if level <= 2 and _is_heading(rest, level, nxt):
+                for k in [k for k in headings if k >= level]:
+                    del headings[k]
+                headings[level] = text
+                skipping = bool(PRINCIPLES.match(rest)) if level == 1 else skipping
+                if level == 1 or pending:
+                    pending = []
+                continue
+            if level == 1 and PRINCIPLES.match(rest):
+                skipping = True
+                continue
+            if level == 1:
+                skipping = False
+        elif len(text) < 15 or not re.search(r"[，。；,;]", text):
+            if len(text) <= 40 and not headings and not ex.tasks:
+                continue
+            if len(text) <= 40 and re.search(r"(信息公开|公开|工作|建设|管理)$", text) and \
+                    not re.search(r"[，。]", text):
+                headings[9] = text  # an unnumbered task heading (001's 工作任务 column)
+                continue
+        if skipping or (not headings and not ex.tasks and num is None):
+            continue
+        if in_attachment and num is None:
+            continue
+        add_task(ln, text, section(), year, ex, num[0] if num else 0)
+        pending.append(len(ex.tasks) - 1)
+
+
+def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
+             level: int) -> TaskDraft:
+    text, path = _attach_path(text)
+    t = TaskDraft(text=text, section=section, where=ln.where, due=read_dues(text, year),
+                  path=path, level=level)
+    m = CLAUSE.search(text)
+    if m:
+        t.lead, t.units = read_clause(m.group(1))
+        t.unit_source = ln.where
+        # A clause closing a run of siblings governs those before it that have none.
+        for prev in reversed(ex.tasks):
+            if prev.unit_source or prev.section != section or prev.level != level:
+                break
+            prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), ln.where
+    else:
+        roles = inline_roles(text)
+        if roles:
+            t.lead, t.units = roles
+            t.unit_source = ln.where
+    ex.tasks.append(t)
+    return t
+
+
+def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
+    """A table row (.docx or ``|`` text): header rows set the column roles."""
+    cells = ln.cells
+    joined = "".join(cells)
+    if re.search(r"(牵头单位|责任单位|配合单位|落实单位|完成时限)", joined) and \
+            all(len(c) <= 12 for c in cells):
+        ex._columns = [c for c in cells]  # type: ignore[attr-defined]
+        return True
+    cols: list[str] = getattr(ex, "_columns", [])
+    if not cols or len(cells) < 2:
+        if re.search(r"(目标任务|条数)", joined):
+            return True
+        if cells and len(cells) >= 2 and all(re.fullmatch(r"\d+", c) or is_unit(c) or not c
+                                             for c in cells):
+            ex.targets += [(cells[k], cells[k + 1]) for k in range(0, len(cells) - 1, 2)
+                           if cells[k] and cells[k + 1]]
+            return True
+        return False
+    role = {k: c for k, c in enumerate(cols)}
+    task_text = ""
+    lead: list[str] = []
+    units: list[str] = []
+    due: list[Due] = []
+    for k, c in enumerate(cells):
+        name = role.get(k, "")
+        if not c:
+            continue
+        if "牵头" in name:
+            lead += split_units(c)
+        elif re.search(r"(责任|配合|落实|参与)", name):
+            units += split_units(c)
+        elif re.search(r"(时限|时间|期限)", name):
+            due += read_dues(c, year, issued_anchor=True) or \
+                ([Due(v.value) for v in read_dues(c + "前", year)])
+        elif re.search(r"(任务|要求|内容|措施|事项)", name) and len(c) > len(task_text):
+            task_text = c
+    if not task_text:
+        return True
+    t = TaskDraft(text=task_text, section=section, where=ln.where, lead=lead, units=units,
+                  due=due or read_dues(task_text, year), unit_source=ln.where)
+    t.text, t.path = _attach_path(task_text)
+    ex.tasks.append(t)
+    return True
+
+
+# -- checkpoints -------------------------------------------------------------------------
+
+CP_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("lookback", re.compile(r"回头看")),
+    ("list", re.compile(r"(任务清单|工作清单|工作计划|具体措施|责任清单|台账)[^。]{0,40}(报|备案)")),
+    ("check", re.compile(r"(检查|督查|抽查|监测|通报|评估|普查)")),
+    ("report", re.compile(r"(报送|报告|总结)[^。]{0,30}(市政府|区政府|县政府|办公室|办公厅|领导小组)|"
+                          r"(市政府|区政府|县政府|办公室|办公厅)[^。]{0,20}(报送|报告|总结)|年度报告")),
+    ("meeting", re.compile(r"(会议|协调会|听取)")),
+    ("publish", re.compile(r"(公开|公布|发布)")),
+]
+
+
+def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: bool) -> None:
+    for ln in lines:
+        for sentence in re.split(r"(?<=[。；;])", ln.text):
+            s = sentence.strip()
+            if len(s) < 8:
+                continue
+            dues = read_dues(s, year)
+            cover_hint = in_cover and re.search(r"(报|备案|检查|回头看|总结)", s)
+            lookback = "回头看" in s
+            recurring = any(d.value.split(":")[0] in ("monthly", "quarterly", "bimonthly",
+                                                      "semiannual", "yearly") for d in dues)
+            if not (lookback or (dues and (cover_hint or recurring or _plan_wide(s)))):
+                continue
+            kind = next((k for k, rx in CP_RULES if rx.search(s)), "other")
+            units = [u for u in _actors(s) if is_unit(u)]
+            if any(c.text == s for c in ex.checkpoints):
+                continue
+            ex.checkpoints.append(CheckpointDraft(kind, s, [d for d in dues if d.value != "ongoing"],
+                                                  units, ln.where))
+
+
+def _plan_wide(s: str) -> bool:
+    return bool(re.search(r"(本方案|本通知|分工方案|任务分工|工作要点)[^。]{0,30}"
+                          r"(落实情况|完成情况|报送|备案|检查|公布|印发)|"
+                          r"(落实情况|完成情况)[^。]{0,30}(报|检查)", s))
+
+
+def _actors(s: str) -> list[str]:
+    m = re.match(r"^(?:[(（]?\d+[)）.．、]?)?([^，,。；:：]{2,60}?)(要|应|须|务必|于|在|将|每)", s)
+    if not m:
+        return []
+    return split_units(m.group(1))
+
+
+def load_extraction(path: Path) -> Extraction:
+    return extract(path)

@@ -1,0 +1,147 @@
+"""Reading a notice file into numbered source lines: .txt, .html and .docx.
+
+Every line keeps where it came from (line number, or table/row/cell for
+.docx) so each extracted field can point back at its source. Traditional
+characters are converted to simplified; HTML loses its tags, scripts and
+navigation; .docx tables stay tables (one line per row, with its cells).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from plans.text import norm
+
+
+@dataclass
+class Line:
+    no: int  # 1-based line (or paragraph) number in the source
+    text: str
+    cells: list[str] = field(default_factory=list)  # a table row's cells
+    where: str = ""  # "line 12" or "table 1 row 3"
+
+
+class NoticeProblem(ValueError):
+    """The file cannot be read as a notice; the message names it and says why."""
+
+
+BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "td",
+         "th", "section", "article", "title"}
+SKIP = {"script", "style", "noscript", "head", "nav", "footer", "select", "option"}
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[tuple[int, str]] = []
+        self.buf: list[str] = []
+        self.start = 1
+        self.skip = 0
+
+    def flush(self) -> None:
+        text = "".join(self.buf).strip()
+        if text:
+            self.lines.append((self.start, text))
+        self.buf = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in SKIP:
+            self.skip += 1
+        if tag in BLOCK:
+            self.flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIP and self.skip:
+            self.skip -= 1
+        if tag in BLOCK:
+            self.flush()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if not self.buf:
+            self.start = self.getpos()[0]
+        for i, part in enumerate(data.split("\n")):
+            if i:
+                self.flush()
+                self.start = self.getpos()[0] + i
+            self.buf.append(part)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise NoticeProblem(f"{path}: 既不是 UTF-8 也不是 GBK 编码的文本，请另存为 UTF-8 后再导入")
+
+
+def _clean(text: str) -> str:
+    text = norm(text.replace("\u3000", " ").replace("\xa0", " "))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def read_notice(path: Path) -> list[Line]:
+    if not path.exists():
+        raise NoticeProblem(f"{path}: 文件不存在")
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _docx(path)
+    if suffix in (".doc", ".pdf", ".wps"):
+        raise NoticeProblem(f"{path}: 不能直接读取 {suffix} 文件。请在 Word/WPS 中另存为 .docx，"
+                            "或把 PDF 转为文本（.txt）后再导入")
+    text = _decode(path.read_bytes(), path)
+    if suffix in (".html", ".htm") or re.search(r"<(p|div|span|td|form|address)\b", text[:20000],
+                                                 re.I):
+        parser = _Html()
+        parser.feed(text)
+        parser.flush()
+        raw = parser.lines
+    else:
+        raw = list(enumerate(text.splitlines(), start=1))
+    out = []
+    for no, t in raw:
+        t = _clean(t)
+        if not t:
+            continue
+        cells = [c.strip() for c in t.strip("|").split("|")] if t.count("|") >= 2 else []
+        out.append(Line(no, t, cells, f"第{no}行"))
+    return out
+
+
+def _docx(path: Path) -> list[Line]:
+    import docx  # python-docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # a broken zip, not a Word file
+        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（{exc}）") from exc
+    out: list[Line] = []
+    n = t = 0
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            n += 1
+            text = _clean(Paragraph(block, document).text)
+            if text:
+                out.append(Line(n, text, [], f"第{n}段"))
+        elif tag == "tbl":
+            t += 1
+            for r, row in enumerate(Table(block, document).rows, start=1):
+                cells: list[str] = []
+                seen: set[int] = set()
+                for cell in row.cells:  # merged cells repeat: keep each once
+                    if id(cell._tc) in seen:
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(_clean(cell.text))
+                if any(cells):
+                    n += 1
+                    out.append(Line(n, " | ".join(cells), cells, f"表{t}第{r}行"))
+    return out
