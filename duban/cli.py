@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import pendulum
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -748,6 +749,54 @@ def score_cmd(
     out.print(f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
               f"未完成每项 {rubric.missing:g}，提前 {rubric.early_workdays} 个工作日以上完成"
               f"每项 {rubric.early_bonus:+g}。")
+
+
+@app.command("import")
+def import_cmd(
+    notice: Annotated[Path, typer.Argument(help="通知文件：.txt、.html 或 .docx")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="按抽取格式写出 JSON")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="计划草稿 YAML 的路径")] = None,
+    diff: Annotated[Path | None, typer.Option("--diff", help="与已有计划比较，列出变化")] = None,
+) -> None:
+    """读取任务分工通知，生成计划草稿和待核对清单（未识别准的字段逐项列出，绝不静默猜测）。
+
+    例：duban import 通知.docx --out plans/chongqing-2021.yaml
+        duban import 新通知.txt --diff plans/chongqing-2021.yaml
+    """
+    import json
+
+    from plans.importer import diff_plans, draft_plan, extract
+    from plans.notice import NoticeProblem
+
+    try:
+        ex = extract(notice)
+    except NoticeProblem as exc:
+        raise _fail(str(exc)) from exc
+    plan = draft_plan(ex)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(ex.as_format(), ensure_ascii=False, indent=1),
+                            encoding="utf-8")
+    if diff:
+        try:
+            old = yaml.safe_load(diff.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise _fail(f"{diff}: 无法读取计划文件：{exc}") from exc
+        changes = diff_plans(old, plan)
+        out.print("\n".join(changes) if changes else "与现有计划相比没有变化。")
+        return
+    if out_file or not json_out:
+        target = out_file or Path(f"{notice.stem}.plan.yaml")
+        target.write_text("# 由 duban import 生成的计划草稿：请按待核对清单逐项核对后再加载\n"
+                          + yaml.safe_dump(plan, allow_unicode=True, sort_keys=False, width=200),
+                          encoding="utf-8")
+        out.print(f"计划草稿：{target}")
+    meta = ex.meta
+    out.print(f"《{meta['title'].value if 'title' in meta else notice.name}》"
+              f"{meta['doc_no'].value if 'doc_no' in meta else ''}：任务 {len(ex.tasks)} 项，"
+              f"检查节点 {len(ex.checkpoints)} 个，待核对 {len(ex.review)} 处。")
+    for r in ex.review:
+        out.print(f"  - {r}")
 
 
 @app.command("dispatch")

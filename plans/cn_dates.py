@@ -68,7 +68,7 @@ def _ok(y: int, m: int, d: int) -> bool:
     return 1 <= m <= 12 and 1 <= d <= _last_day(y, m)
 
 
-ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|方案|通知|文件)[^，。；]{0,6}"
+ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
                           r"(印发|公布|下发|发布|出台)")
 RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每月(\d{1,2})日?\s*[—–\-~至到]+\s*(\d{1,2})日"), "monthly:{0}-{1}"),
@@ -108,6 +108,15 @@ def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
         mm, dd = int(m.group(2)), int(m.group(3))
         if _ok(y, mm, dd):
             add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
+    # "将于9月20日、12月20日(前后)对…检查": a list of dates after 于/在.
+    for m in re.finditer(r"(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)", t):
+        for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1)):
+            y = int(d.group(1)) if d.group(1) else year
+            if _ok(y, int(d.group(2)), int(d.group(3))):
+                found.append((m.start() + d.start(),
+                              Due(f"{y:04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}", True,
+                                  d.group(0))))
+        taken.append((m.start(), m.end()))
     for m in re.finditer(r"(次年|明年|(\d{4})年)?(\d{1,2})月(底|末)(前|之前|以前)?", t):
         y = year + 1 if m.group(1) in ("次年", "明年") else int(m.group(2) or year)
         mm = int(m.group(3))

@@ -46,7 +46,8 @@ UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{2,40}}?{UNIT_SUFFI
                         r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
 ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
                        r"共同负责|具体负责|按职能职责落实|按职责)$")
-CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：][^()（）〔〕\[\]【】]+?)"
+CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
+                    r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
                     r"\s*[)）〕\]】]\s*[。;；]?\s*$")
 CLAUSE_OPEN = re.compile(r"((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：].+)$")
 
@@ -123,7 +124,7 @@ def split_units(text: str) -> list[str]:
     parts = re.split(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])和", text)
     out = []
     for p in parts:
-        p = ROLE_TAIL.sub("", p.strip().strip("。.")).strip()
+        p = re.sub(r"^(由|请)", "", ROLE_TAIL.sub("", p.strip().strip("。.")).strip())
         p = re.sub(r"(按职责分工落实|按职责分工|按职责)$", "", p)
         if p:
             out.append(p)
@@ -134,15 +135,18 @@ def is_unit(token: str) -> bool:
     return bool(UNIT_TOKEN.match(token)) and not re.search(r"[。“”《》]", token)
 
 
+ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
+
+
 def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     """(lead, units) when the whole line is unit names with role words, else None."""
     t = text.strip().rstrip("。.")
-    if len(t) > 160 or "。" in t or not t:
+    if len(t) > 160 or not t:
         return None
     lead: list[str] = []
     units: list[str] = []
-    for seg in re.split(r"[,，;；]", t):
-        seg = seg.strip()
+    for seg in re.split(r"[,，;；。]", t):
+        seg = ROLE_PHRASE.sub("", seg.strip())
         if not seg:
             continue
         names = split_units(seg)
@@ -166,7 +170,7 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
 
 def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
     """``…，由X牵头，Y配合。`` inside a requirement sentence."""
-    m = re.search(r"(?:由)?([^，。；:：]{2,60}?)牵头[，,]\s*([^，。；]{2,80}?)(?:配合|参与|按职责分工落实|落实)",
+    m = re.search(r"(?:由)?([^，,。；;:：]{2,60}?)牵头[，,]\s*([^，,。；;]{2,80}?)(?:配合|参与|按职责分工落实|落实)",
                   text)
     if m:
         lead = [n for n in split_units(m.group(1)) if is_unit(n)]
@@ -303,7 +307,9 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     skipping = False
     in_attachment = False
     pending: list[int] = []  # tasks since the last unit assignment (for a following unit line)
-    after_units = False
+    second: list[int] = []  # tasks whose lead column was read; their units column is next
+    columns = 1  # 2 once a lead line and a units line have followed a run of items
+    seen: set[str] = set()
     nums = [numbering(ln.text) for ln in lines]
     table_mode = False
 
@@ -317,33 +323,40 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             headings.clear()
             pending.clear()
             continue
-        if ln.cells:
-            if _table_row(ln, year, ex, section()):
-                table_mode = True
-                continue
+        num = nums[i]
+        if ln.cells and _table_row(ln, year, ex, section()):
+            table_mode = True
+            continue
         if text in ("工作任务", "具体要求", "落实单位", "牵头单位", "责任单位", "配合单位",
                     "完成时限", "序号", "任务", "主要内容"):
             table_mode = True
             continue
         ul = unit_line(text)
-        if ul is not None and (pending or after_units):
+        if ul is not None and (pending or second):
             lead, units = ul
-            targets = pending or ([len(ex.tasks) - 1] if ex.tasks else [])
-            for k in targets:
-                t = ex.tasks[k]
-                if after_units and not pending:  # the second unit line of a table row
-                    t.units = units or lead
-                elif not lead and not t.lead and not t.units and table_mode and \
-                        i + 1 < len(lines) and unit_line(lines[i + 1].text) is not None:
-                    t.lead = units  # first of two unit lines: the lead column
-                else:
-                    t.lead, t.units = lead, units
-                t.unit_source = ln.where
-            after_units = bool(pending)
-            pending = []
+            if pending:
+                run, pending = pending, []
+                two = table_mode and i + 1 < len(lines) and unit_line(lines[i + 1].text) \
+                    is not None and not unit_line(lines[i + 1].text)[0]  # type: ignore[index]
+                if two and not lead:  # the lead column; the units column follows
+                    for k in run:
+                        ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where
+                    second = run
+                    continue
+                inherited: list[str] = []
+                if table_mode and columns == 2 and not lead and run[0] > 0:
+                    before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows
+                    if before.section == ex.tasks[run[0]].section:
+                        inherited = list(before.lead)
+                for k in run:
+                    t = ex.tasks[k]
+                    t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
+            else:
+                for k in second:
+                    ex.tasks[k].units = units or lead
+                second, columns = [], 2
             continue
-        after_units = False
-        num = nums[i]
+        second = []
         if num is not None:
             level, rest = num
             nxt = next((n for n in nums[i + 1:i + 2] if n is not None), None)
@@ -352,21 +365,35 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     del headings[k]
                 headings[level] = text
                 skipping = bool(PRINCIPLES.match(rest)) if level == 1 else skipping
-                if level == 1 or pending:
+                if text not in seen:  # a heading repeated at a page break keeps the run
                     pending = []
+                seen.add(text)
                 continue
             if level == 1 and PRINCIPLES.match(rest):
                 skipping = True
                 continue
             if level == 1:
                 skipping = False
-        elif len(text) < 15 or not re.search(r"[，。；,;]", text):
-            if len(text) <= 40 and not headings and not ex.tasks:
+        elif not re.search(r"[，。；,;：:]", text):
+            nxt = nums[i + 1] if i + 1 < len(nums) else None
+            if len(text) <= 40 and nxt is not None:
+                headings[9] = text  # an unnumbered heading over numbered items (a table column)
+                pending = []
                 continue
-            if len(text) <= 40 and re.search(r"(信息公开|公开|工作|建设|管理)$", text) and \
-                    not re.search(r"[，。]", text):
-                headings[9] = text  # an unnumbered task heading (001's 工作任务 column)
-                continue
+            if len(text) < 20:
+                continue  # captions, footers, navigation
+        if re.match(r"^[(（]公开路径[:：]", text) and ex.tasks:
+            prev = ex.tasks[-1]  # a cell's path wrapped onto its own line
+            prev.text, prev.path = _attach_path(prev.text + text)
+            continue
+        if in_attachment and num is not None and not re.search(r"[，。；,;]", text):
+            continue  # the list of attachment titles
+        if num is not None and num[0] >= 3 and len(num[1]) <= 12 and "，" not in num[1] and \
+                "," not in num[1]:
+            headings[num[0] + 5] = text  # a short numbered caption (1.政府网站。) heads a group
+            continue
+        if re.search(r"(.{2,8})\1\1", text):
+            continue  # injected spam and navigation repeat themselves (微信微信微信)
         if skipping or (not headings and not ex.tasks and num is None):
             continue
         if in_attachment and num is None:
@@ -492,3 +519,63 @@ def _actors(s: str) -> list[str]:
 
 def load_extraction(path: Path) -> Extraction:
     return extract(path)
+
+
+# -- output ------------------------------------------------------------------------------
+
+def draft_plan(ex: Extraction) -> dict[str, Any]:
+    """A plan document (the foundation's format) for a coordinator to review."""
+    import hashlib
+
+    meta = {k: v.value for k, v in ex.meta.items()}
+    year = meta.get("year") or 2000
+    digest = hashlib.sha1(ex.source.name.encode()).hexdigest()[:6]
+    plan: dict[str, Any] = {
+        "id": f"plan-{year}-{digest}",
+        "title": meta.get("title") or ex.source.stem,
+        "doc_no": meta.get("doc_no"),
+        "issuer": meta.get("issuer") or "（待填）",
+        "issued": meta["issued"].isoformat() if meta.get("issued") else None,
+        "year": year,
+        "coordinator": meta.get("issuer") or "（待填）",
+        "recipients": ex.recipients,
+        "checkpoints": [{"id": f"cp{i:02d}", "kind": c.kind, "text": c.text,
+                         "due": [d.value for d in c.due], "units": c.units,
+                         "note": f"来源：{c.where}"}
+                        for i, c in enumerate(ex.checkpoints, start=1)],
+        "tasks": [{"id": f"t{i:03d}", "section": t.section, "text": t.text, "lead": t.lead,
+                   "units": t.units, "due": [d.value for d in t.due],
+                   **({"path": t.path} if t.path else {}), "note": f"来源：{t.where}"}
+                  for i, t in enumerate(ex.tasks, start=1)],
+    }
+    if targets := ex.targets:
+        plan["note_targets"] = [f"{u}：{n}" for u, n in targets]
+    return {k: v for k, v in plan.items() if v is not None}
+
+
+def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What a re-issued notice changes: tasks added, removed, or with other units or dues."""
+    import difflib
+
+    from plans.text import norm
+
+    def key(t: dict[str, Any]) -> str:
+        return norm(t.get("text", ""))[:40]
+
+    olds = {key(t): t for t in old.get("tasks", [])}
+    news = {key(t): t for t in new.get("tasks", [])}
+    out = []
+    for k, t in news.items():
+        match = olds.get(k) or next((olds[m] for m in difflib.get_close_matches(
+            k, list(olds), n=1, cutoff=0.8)), None)
+        if match is None:
+            out.append(f"+ 新增任务：{t['text'][:40]}")
+            continue
+        for f in ("lead", "units", "due"):
+            a, b = [str(x) for x in match.get(f, [])], [str(x) for x in t.get(f, [])]
+            if sorted(a) != sorted(b):
+                out.append(f"~ {match.get('id', '')} {f}：{'、'.join(a) or '无'} → "
+                           f"{'、'.join(b) or '无'}（{t['text'][:20]}…）")
+        olds = {kk: vv for kk, vv in olds.items() if vv is not match}
+    out += [f"- 删除任务：{t.get('id', '')} {t['text'][:40]}" for t in olds.values()]
+    return out

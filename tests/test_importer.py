@@ -1,0 +1,137 @@
+"""The notice importer on the five seeds (scored by shared/eval/score.py) and on
+notices in other layouts written here: a 序号|工作任务|牵头单位|配合单位|完成时限
+table (text and .docx), inline "X牵头，Y配合", and （牵头单位：…；责任单位：…） clauses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+from typer.testing import CliRunner
+
+from duban.cli import app
+from plans.cn_dates import read_dues
+from plans.importer import extract
+from tests.conftest import ROOT, cli
+
+SHARED = ROOT.parent / "shared"
+SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
+
+OWN = """宁安市人民政府办公室文件
+宁政办发〔2022〕7号
+宁安市人民政府办公室
+关于印发宁安市2022年政务公开重点任务分工的通知
+各乡镇人民政府，市政府各部门：
+现将《宁安市2022年政务公开重点任务分工》印发给你们。各单位要在本通知印发后十个工作日内将任务清单报市政府办公室备案。市政府办公室将于9月20日、12月20日对落实情况进行检查。
+宁安市人民政府办公室
+二〇二二年三月十五日
+宁安市2022年政务公开重点任务分工
+一、深化重点领域信息公开
+（一）公开财政预决算信息，二〇二二年六月底前完成部门预算公开。（牵头单位：市财政局；责任单位：市政府各部门）
+（二）做好义务教育招生信息公开，由市教育局牵头，各乡镇人民政府配合，每年至少开展1次专项检查。
+二、提升政策解读质量
+（三）重要政策文件出台后３个工作日内发布解读材料，持续推进图解、视频解读。（责任单位：市政府办公室、市司法局）
+"""
+
+TABLE = [["序号", "工作任务", "牵头单位", "配合单位", "完成时限"],
+         ["1", "编制并公开本级政务公开事项标准目录", "市政府办公室", "各乡镇人民政府、市政府各部门",
+          "2022年9月30日前"],
+         ["2", "开展政府网站和政务新媒体季度检查", "市政府办公室", "市委网信办", "每季度末"],
+         ["3", "集中公开现行有效的规范性文件", "市司法局", "市政府各部门", "年底前"]]
+
+
+def _scores(pred: Path) -> dict:
+    out = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"),
+                          str(SHARED / "eval" / "gold"), str(pred), "--json"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout[: out.stdout.rindex("}") + 1])["TOTAL"]
+
+
+@pytest.mark.skipif(not SEEDS, reason="../shared/seeds is not next to this checkout")
+def test_the_seeds_score_above_the_bars(tmp_path: Path) -> None:
+    for seed in SEEDS:
+        cli("import", str(seed), "--json", str(tmp_path / f"{seed.stem}.json"))
+    total = _scores(tmp_path)
+    assert total["item_recall"] >= 0.97
+    assert total["unit_f1"] >= 0.93
+    assert total["due_acc"] >= 0.90
+    assert total["task_precision"] >= 0.95
+    assert total["meta_acc"] >= 0.95
+
+
+def test_own_layout_clauses_and_inline_roles(tmp_path: Path) -> None:
+    notice = tmp_path / "ningan.txt"
+    notice.write_text(OWN, encoding="utf-8")
+    ex = extract(notice)
+    meta = {k: v.value for k, v in ex.meta.items()}
+    assert meta["doc_no"] == "宁政办发〔2022〕7号"
+    assert meta["issuer"] == "宁安市人民政府办公室"
+    assert str(meta["issued"]) == "2022-03-15" and meta["year"] == 2022
+    t1, t2, t3 = ex.tasks
+    assert (t1.lead, t1.units, [d.value for d in t1.due]) == (
+        ["市财政局"], ["市政府各部门"], ["2022-06-30"])
+    assert (t2.lead, t2.units, [d.value for d in t2.due]) == (
+        ["市教育局"], ["各乡镇人民政府"], ["yearly:1"])
+    assert t3.units == ["市政府办公室", "市司法局"]
+    assert [d.value for d in t3.due] == ["+3wd@event", "ongoing"]
+    assert t1.section == ["一、深化重点领域信息公开"]
+    cps = {(c.kind, tuple(d.value for d in c.due)) for c in ex.checkpoints}
+    assert ("list", ("+10wd@issued",)) in cps
+    assert ("check", ("2022-09-20", "2022-12-20")) in cps
+
+
+def test_a_docx_table_is_read_by_its_columns(tmp_path: Path) -> None:
+    d = docx.Document()
+    for text in ("宁政办发〔2022〕8号", "宁安市人民政府办公室", "2022年4月1日",
+                 "宁安市2022年政务公开工作任务分工方案"):
+        d.add_paragraph(text)
+    table = d.add_table(rows=len(TABLE), cols=5)
+    for r, row in enumerate(TABLE):
+        for c, cell in enumerate(row):
+            table.cell(r, c).text = cell
+    path = tmp_path / "ningan.docx"
+    d.save(str(path))
+    ex = extract(path)
+    assert [(t.text, t.lead, t.units, [x.value for x in t.due]) for t in ex.tasks] == [
+        ("编制并公开本级政务公开事项标准目录", ["市政府办公室"], ["各乡镇人民政府", "市政府各部门"],
+         ["2022-09-30"]),
+        ("开展政府网站和政务新媒体季度检查", ["市政府办公室"], ["市委网信办"], ["quarterly:end"]),
+        ("集中公开现行有效的规范性文件", ["市司法局"], ["市政府各部门"], ["2022-12-31"])]
+    assert ex.tasks[0].where == "表1第2行"
+
+
+def test_a_document_without_tasks_fails_clearly(tmp_path: Path) -> None:
+    letter = tmp_path / "letter.txt"
+    letter.write_text("关于召开座谈会的通知\n请于明天上午参加会议。\n市政府办公室\n2022年3月1日\n",
+                      encoding="utf-8")
+    r = CliRunner().invoke(app, ["import", str(letter)])
+    assert r.exit_code == 1 and "没有识别出任何任务条目" in r.output
+    assert not (Path.cwd() / "letter.plan.yaml").exists()
+
+
+@pytest.mark.parametrize(("words", "due"), [
+    ("2021年5月31日前完成", ["2021-05-31"]),
+    ("２０２１年６月３０日前", ["2021-06-30"]),
+    ("二〇二一年十二月二十日前", ["2021-12-20"]),
+    ("9月底前建成", ["2021-09-30"]),
+    ("次年1月底前报送", ["2022-01-31"]),
+    ("上半年完成", ["2021-06-30"]),
+    ("在本方案公布后10个工作日内报备案", ["+10wd@issued"]),
+    ("自收到申请之日起20个工作日内答复", ["+20wd@event"]),
+    ("最迟要在5小时内发布权威信息", ["+5h@event"]),
+    ("每月20日—23日开展检查", ["monthly:20-23"]),
+    ("双月份20日前报送", ["bimonthly:20"]),
+    ("每季度末月底召开", ["quarterly:end"]),
+    ("主要负责同志每年至少听取一次汇报", ["yearly:1"]),
+])
+def test_deadline_wordings(words: str, due: list[str]) -> None:
+    assert [d.value for d in read_dues(words, 2021)] == due
+
+
+def test_a_garbled_date_is_read_and_flagged() -> None:
+    (d,) = read_dues("2021531日前完成", 2021)
+    assert (d.value, d.certain) == ("2021-05-31", False)
