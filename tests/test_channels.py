@@ -19,7 +19,9 @@ import yaml
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from duban.cli import app
 from flows.app import dispatch_now
 from ledger import config
 from ledger.db import transaction
@@ -29,7 +31,7 @@ from notifications.channels import Outgoing
 from notifications.plugins import cut_bytes
 from notifications.render import Message
 from notifications.transports import Transports
-from tests.conftest import ROOT, at
+from tests.conftest import ROOT, at, cli
 from tests.receiver import Receiver, Seen
 
 SIFA_SMS = "13800000022"  # 市司法局 经办人
@@ -269,3 +271,20 @@ def test_dispatcher_killed_mid_batch_delivers_every_notice_once(
         states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status))
                       .all())
     assert states == {"sent": 110}
+
+
+def test_channels_test_reports_each_channel(ledger: sessionmaker[Session], gateway: tuple,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    r, url = gateway
+    configure(url)
+    monkeypatch.setenv("SMS_TOKEN", "sms-token-s3cr3t")
+    # 市发展改革局's 经办人 uses SMS and a WeCom bot whose key is not set.
+    res = CliRunner().invoke(app, ["channels", "test", "市发展改革局"], env={"COLUMNS": "250"})
+    assert res.exit_code == 1
+    assert "已送达" in res.output and "ZS_FGJ_WECOM_KEY 未设置" in res.output
+    (sms,) = [s for s in r.requests if s.path == "/send"]
+    assert sms.body["content"].startswith("【督办测试】张晓明您好")
+    monkeypatch.setenv("ZS_FGJ_WECOM_KEY", "fgj-bot-key-0001")
+    assert "失败" not in cli("channels", "test", "张晓明")
+    assert [s.query["key"] for s in r.requests if s.path == "/cgi-bin/webhook/send"] == [
+        "fgj-bot-key-0001"]
