@@ -42,6 +42,7 @@ from ledger.models import (
     Plan,
     Unit,
 )
+from ledger.supervise import insert_notices
 from notifications.channels import Channel, Outcome, Outgoing, channel_kind
 from notifications.render import Message, Templates
 from plans.policy import Policy
@@ -271,8 +272,6 @@ def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.dat
 def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.datetime,
                 s: Settings, result: Dispatched, operators: list[str]) -> None:
     """Record a batch of outcomes in one transaction (every attempt is kept)."""
-    from ledger.supervise import insert_notices
-
     ids = [i for i, _, _ in done]
     deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
     by_delivery: dict[int, list[Notice]] = {}

@@ -5,7 +5,7 @@ lark plugins report success when the platform answers HTTP 200 with an error
 code, WeCom's limit is counted in characters where WeCom counts bytes, the
 DingTalk signature is URL-encoded twice, and the per-instance throttle sleeps
 5.5 s between sends. These plugins are registered with apprise under their own
-schemas (``duban-wecom://KEY`` …), send through a per-thread keep-alive
+schemas (``dubanwecom://KEY`` …), send through a per-thread keep-alive
 session, never throttle (duban's dispatcher enforces per-key limits across
 processes), and return an :class:`Outcome` that says *why*:
 
@@ -153,7 +153,7 @@ class WeComBot(DubanPlugin):
     """企业微信群机器人: markdown ≤ 4096 bytes, errcode checked."""
 
     service_name = "WeCom bot (duban)"
-    secure_protocol = "duban-wecom"
+    secure_protocol = "dubanwecom"
     base_url = "https://qyapi.weixin.qq.com"
     max_bytes = 4096
 
@@ -176,7 +176,7 @@ class DingTalkBot(DubanPlugin):
     """钉钉群机器人: markdown, signed when the robot has 加签 on, errcode checked."""
 
     service_name = "DingTalk bot (duban)"
-    secure_protocol = "duban-dingtalk"
+    secure_protocol = "dubandingtalk"
     base_url = "https://oapi.dingtalk.com"
     max_bytes = 20000
 
@@ -202,7 +202,7 @@ class FeishuBot(DubanPlugin):
     """飞书群机器人: text, signed when 签名校验 is on, ``code``/``StatusCode`` checked."""
 
     service_name = "Feishu bot (duban)"
-    secure_protocol = "duban-feishu"
+    secure_protocol = "dubanfeishu"
     base_url = "https://open.feishu.cn"
     max_bytes = 18000
 
@@ -226,7 +226,7 @@ class SmsGateway(DubanPlugin):
     """
 
     service_name = "SMS gateway (duban)"
-    secure_protocol = "duban-sms"
+    secure_protocol = "dubansms"
 
     def __init__(self, token: str = "", *, url: str = "", form: bool = False,
                  fields: dict[str, str] | None = None, headers: dict[str, str] | None = None,
@@ -267,7 +267,7 @@ PLUGINS = (WeComBot, DingTalkBot, FeishuBot, SmsGateway)
 
 
 def register() -> None:
-    """Make ``duban-wecom://KEY`` and friends usable as ordinary apprise URLs."""
+    """Make ``dubanwecom://KEY`` and friends usable as ordinary apprise URLs."""
     manager = NotificationManager()
     for plugin in PLUGINS:
         if plugin.secure_protocol not in manager:

@@ -26,7 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notifications import secrets
 from notifications.channels import Channel, LocalOutbox, Outcome, Outgoing, channel_kind
-from notifications.plugins import DingTalkBot, DubanPlugin, FeishuBot, SmsGateway, WeComBot
+from notifications.plugins import (
+    DingTalkBot,
+    DubanPlugin,
+    FeishuBot,
+    SmsGateway,
+    WeComBot,
+    register,
+)
 
 # apprise's and urllib3's DEBUG lines print webhook keys (in URLs) and payloads;
 # INFO and above do not. Keep both there whatever the root logger says.
@@ -192,6 +199,7 @@ class AppriseChannel:
     """Anything apprise supports: the URL is a template over ``{to}`` and secrets."""
 
     def __init__(self, url: str) -> None:
+        register()  # so a secret may hold dubanwecom://KEY and friends, not only stock URLs
         self.template = url
 
     def send(self, out: Outgoing) -> Outcome:

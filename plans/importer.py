@@ -19,6 +19,7 @@ Whatever is uncertain goes into the review list, never silently into the plan.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,7 @@ class Extraction:
     tasks: list[TaskDraft] = field(default_factory=list)
     targets: list[tuple[str, str]] = field(default_factory=list)
     review: list[Review] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the current table's header cells
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""
@@ -182,9 +184,7 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
 
 # -- metadata ----------------------------------------------------------------------------
 
-def _date(text: str) -> Any:
-    import datetime as dt
-
+def _date(text: str) -> dt.date | None:
     t = normalise(text)
     m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", t)
     if not m:
@@ -266,8 +266,7 @@ def numbering(text: str) -> tuple[int, str] | None:
 
 
 def _is_heading(text: str, level: int, nxt: tuple[int, str] | None) -> bool:
-    body = text
-    short = len(body) <= 32 and body.count("。") <= 1 and (body.endswith("。") or "。" not in body)
+    short = len(text) <= 32 and text.count("。") <= 1 and (text.endswith("。") or "。" not in text)
     return short and (nxt is None or nxt[0] > level or level <= 2)
 
 
@@ -431,9 +430,9 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     joined = "".join(cells)
     if re.search(r"(牵头单位|责任单位|配合单位|落实单位|完成时限)", joined) and \
             all(len(c) <= 12 for c in cells):
-        ex._columns = [c for c in cells]  # type: ignore[attr-defined]
+        ex.columns = list(cells)
         return True
-    cols: list[str] = getattr(ex, "_columns", [])
+    cols = ex.columns
     if not cols or len(cells) < 2:
         if re.search(r"(目标任务|条数)", joined):
             return True
@@ -443,13 +442,12 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
                            if cells[k] and cells[k + 1]]
             return True
         return False
-    role = {k: c for k, c in enumerate(cols)}
     task_text = ""
     lead: list[str] = []
     units: list[str] = []
     due: list[Due] = []
     for k, c in enumerate(cells):
-        name = role.get(k, "")
+        name = cols[k] if k < len(cols) else ""
         if not c:
             continue
         if "牵头" in name:
@@ -515,10 +513,6 @@ def _actors(s: str) -> list[str]:
     if not m:
         return []
     return split_units(m.group(1))
-
-
-def load_extraction(path: Path) -> Extraction:
-    return extract(path)
 
 
 # -- output ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+import apprise
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
@@ -288,3 +289,13 @@ def test_channels_test_reports_each_channel(ledger: sessionmaker[Session], gatew
     assert "失败" not in cli("channels", "test", "张晓明")
     assert [s.query["key"] for s in r.requests if s.path == "/cgi-bin/webhook/send"] == [
         "fgj-bot-key-0001"]
+
+
+def test_duban_plugins_are_ordinary_apprise_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    from notifications.plugins import WeComBot
+    from notifications.transports import AppriseChannel
+
+    AppriseChannel("dubanwecom://{to}")  # registers duban's plugins with apprise
+    plugin = apprise.Apprise.instantiate("dubanwecom://fgj-bot-key-0001")
+    assert isinstance(plugin, WeComBot)
+    assert plugin.url(privacy=True) == "dubanwecom://f...1"
