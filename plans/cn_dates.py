@@ -70,11 +70,15 @@ def _ok(y: int, m: int, d: int) -> bool:
 
 ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
                           r"(印发|公布|下发|发布|出台)")
+OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束)[^，。；]{0,12}$|[^本]{2}后$")
 RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每月(\d{1,2})日?\s*[—–\-~至到]+\s*(\d{1,2})日"), "monthly:{0}-{1}"),
     (re.compile(r"双月份?(\d{1,2})日(前|之前|以前)"), "bimonthly:{0}"),
     (re.compile(r"每月(\d{1,2})日(前|之前|以前)"), "monthly:{0}"),
     (re.compile(r"每季度(末|最后一个月|末月)"), "quarterly:end"),
+    # 每季度对…督查 / 每季度召开: once a quarter (not 每季度新闻发布会计划, a noun)
+    (re.compile(r"每(个)?季度(至少)?(对|开展|召开|报送|组织|进行|通报|检查|督查|调度|更新|一次)"),
+     "quarterly:end"),
     (re.compile(r"每半年"), "semiannual:end"),
 ]
 
@@ -102,6 +106,11 @@ def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
             if len(rest) > cut and _ok(y, mm, dd):
                 add(m, f"{y:04d}-{mm:02d}-{dd:02d}", certain=False)
                 break
+    # The same loss of 年 before a month end: 20216月底前 → 2021-06-30 (flagged).
+    for m in re.finditer(r"(20\d\d)(\d{1,2})月(底|末)(前|之前|以前)?", t):
+        y, mm = int(m.group(1)), int(m.group(2))
+        if 1 <= mm <= 12:
+            add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}", certain=False)
     for m in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)",
                          t):
         y = int(m.group(1)) if m.group(1) else year
@@ -127,17 +136,33 @@ def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
         add(m, f"{y:04d}-12-31")
     for m in re.finditer(r"(?:(\d{4})年)?上半年", t):
         add(m, f"{int(m.group(1) or year):04d}-06-30")
+    issued_at: int | None = None
     for m in re.finditer(r"(\d+)个?(工作日|日|天|个月|月|小时)(内|以内|之内)", t):
         n, unit = m.group(1), m.group(2)
         code = {"工作日": "wd", "日": "d", "天": "d", "个月": "mo", "月": "mo", "小时": "h"}[unit]
         before = t[max(0, m.start() - 30):m.start()]
-        anchor = "issued" if issued_anchor and code != "h" and ISSUED_WORDS.search(before) \
-            else "event"
+        own_event = OWN_EVENT.search(before)
+        anchor = "event"
+        if issued_anchor and code != "h":
+            said = list(ISSUED_WORDS.finditer(before))
+            if said and not (own_event and own_event.start() >= said[-1].end()):
+                anchor = "issued"
+            elif issued_at is not None and not own_event and "。" not in t[issued_at:m.start()]:
+                # "在本方案公布后10个工作日内报…，并在30个工作日内公开": the second span
+                # counts from the same issue date unless it names an event of its own.
+                anchor = "issued"
+        if anchor == "issued":
+            issued_at = m.end()
         add(m, f"+{n}{code}@{anchor}")
-    for m in re.finditer(r"(受理|收到|发生)[^，。；]{0,6}(当日|当天)", t):
+    for m in re.finditer(r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t):
         add(m, "+0d@event")
-    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,12}?(\d+)次", t):
+    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)次", t):
         add(m, f"yearly:{int(m.group(2))}")
+    # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
+    for m in re.finditer(r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取)|"
+                         r"按年度[^，。；]{0,4}(制定|开展|编制))", t):
+        if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end():]):
+            add(m, "yearly:1")
     for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对)", t):
         add(m, "monthly:end")
     for m in re.finditer(r"(持续推进|长期坚持|持续深化|长期推进)", t):

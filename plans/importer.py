@@ -43,7 +43,7 @@ ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|小
 
 UNIT_SUFFIX = (r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|银行|馆|台|"
                r"社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|协)")
-UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{2,40}}?{UNIT_SUFFIX}"
+UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
                         r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
 ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
                        r"共同负责|具体负责|按职能职责落实|按职责)$")
@@ -102,6 +102,7 @@ class Extraction:
     targets: list[tuple[str, str]] = field(default_factory=list)
     review: list[Review] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the current table's header cells
+    sections: dict[str, list[str]] = field(default_factory=dict)  # line → headings above it
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""
@@ -133,8 +134,11 @@ def split_units(text: str) -> list[str]:
     return out
 
 
+NOT_A_NAME = re.compile(r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与)|[。“”《》]|的")
+
+
 def is_unit(token: str) -> bool:
-    return bool(UNIT_TOKEN.match(token)) and not re.search(r"[。“”《》]", token)
+    return bool(UNIT_TOKEN.match(token)) and not NOT_A_NAME.search(token)
 
 
 ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
@@ -153,7 +157,9 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             continue
         names = split_units(seg)
         if not names or not all(is_unit(n) for n in names):
-            return None
+            names = group_names(seg)  # 市、区县政府门户网站主办单位 is one group
+            if not names:
+                return None
         (lead if re.search(r"牵头$", seg) else units).extend(names)
     return (lead, units) if lead or units else None
 
@@ -180,6 +186,42 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
         if lead:
             return lead, units
     return None
+
+
+SUBJECT = re.compile(r"^([^，,。；;：:“”《》]{2,60}?)(?:要|应当|应|须|必须|务必|作为|负责|切实|依法|按照|认真|"
+                     r"在|于|将|每|贯彻)")
+BY = re.compile(r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一)")
+JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
+
+
+def group_names(text: str) -> list[str]:
+    """Names in a subject; a coordinated name that shares one head noun stays one group
+    (``市、旗区两级政府部门`` is one group: ``市`` alone names nothing)."""
+    text = re.sub(r"^(由|请)", "", text.strip())
+    parts = split_units(text)
+    if parts and all(is_unit(p) for p in parts):
+        return parts
+    whole = ROLE_TAIL.sub("", text).strip()
+    return [whole] if is_unit(whole.replace("、", "")) else []
+
+
+def sentence_actors(text: str) -> tuple[list[str], list[str]]:
+    """(lead, units) named as the actors of an item's sentences: subjects
+    (``市、旗区两级政府部门要…``), ``由X牵头/负责…`` and ``Y等有关单位参加``."""
+    lead: list[str] = []
+    units: list[str] = []
+    body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text)
+    for sentence in re.split(r"[。；;]", body):
+        sentence = re.sub(r"^[^，,]{2,12}(前|后|起|以来)[,，]", "", sentence.strip())
+        found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
+        if m := SUBJECT.match(sentence):
+            found.append((m.group(1), False))
+        found += [(m.group(1), False) for m in JOINS.finditer(sentence)]
+        for names, leads in found:
+            for n in group_names(names):
+                if n not in lead and n not in units:
+                    (lead if leads else units).append(n)
+    return lead, units
 
 
 # -- metadata ----------------------------------------------------------------------------
@@ -233,6 +275,11 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
             break
         if t.startswith("(此件") or t.startswith("（此件"):
             continue
+    if title is None:  # a 工作要点 printed with its title above the date
+        for ln in head[: sig or 0]:
+            if re.search(r"(方案|要点|分工|安排|清单|计划)$", ln.text) and len(ln.text) <= 60 and \
+                    re.search(r"(19|20)\d\d年", normalise(ln.text)):
+                title = Field(ln.text, ln.where, 0.8)
     if title is None:
         for ln in head[:10]:
             m = re.search(r"关于印发(?:《)?(.+?)(?:》)?的通知", ln.text)
@@ -288,7 +335,8 @@ def extract(path: Path) -> Extraction:
     find_checkpoints(cover, year, ex, in_cover=True)
     body = lines[body_start:]
     parse_body(body, year, ex)
-    find_checkpoints(body, year, ex, in_cover=False)
+    units_from_sentences(ex)
+    find_checkpoints(body, year, ex, in_cover=False, sections=ex.sections)
     if not ex.tasks:
         raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
                             "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
@@ -299,6 +347,25 @@ def extract(path: Path) -> Extraction:
             if not d.certain:
                 ex.review.append(Review(t.where, f"期限“{d.source}”字迹不清，按 {d.value} 读取，请核对"))
     return ex
+
+
+def units_from_sentences(ex: Extraction) -> None:
+    """A part of a notice that marks units marks nearly every item; a part that marks
+    none (a whole notice, an attachment, 保障措施) names its actors in the sentences
+    ("市、旗区两级政府部门要…", "由区公安分局…"): read those, and flag them."""
+    groups: dict[str, list[TaskDraft]] = {}
+    for t in ex.tasks:
+        groups.setdefault(t.section[0] if t.section else "", []).append(t)
+    for tasks in groups.values():
+        if sum(1 for t in tasks if t.unit_source) >= len(tasks) / 5:
+            continue
+        for t in tasks:
+            lead, units = sentence_actors(t.text)
+            if t.unit_source or not (lead or units):
+                continue
+            t.lead, t.units, t.unit_source = lead, lead + units, t.where
+            ex.review.append(Review(t.where, "责任单位按句中主语读取为“"
+                                    f"{'、'.join(t.units)}”，请核对"))
 
 
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
@@ -317,6 +384,7 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
 
     for i, ln in enumerate(lines):
         text = ln.text
+        ex.sections[ln.where] = section()
         if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
             in_attachment = True
             headings.clear()
@@ -469,50 +537,93 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
 
 
 # -- checkpoints -------------------------------------------------------------------------
+# A plan-wide checkpoint is a sentence about the plan itself: its task list, checks on
+# its progress, a look-back, a completion report, publication, or the recurring
+# meetings and inspections that supervise it. Such sentences sit in the cover letter, in
+# sections about safeguards and supervision, or name the plan (本方案, 《任务分工》).
 
-CP_RULES: list[tuple[str, re.Pattern[str]]] = [
+PLAN_SELF = re.compile(r"(本方案|本通知|本要点|本意见|本计划|本文件|分工方案|任务分工|工作要点|实施方案)")
+PROGRESS = r"(落实情况|完成情况|主要情况|进展情况|推进情况|开展情况|工作总结|总结报告)"
+SUPERVISION_HEADING = re.compile(r"(保障|督查|督促|督办|督导|考核|考评|监督|检查|评估|组织实施|工作要求|"
+                                 r"协调|任务落实|抓好落实|狠抓落实|落实机制)")
+TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办公厅)")
+CUE = re.compile(rf"(回头看|清单|台账|工作计划|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
+                 rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern})")
+CHECK_ACT = re.compile(r"(开展|进行|组织|实施|集中)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估)|"
+                       rf"{PROGRESS}[^。；;]{{0,30}}(检查|督查|评估|巡查)|跟踪检查|检查巡查")
+KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("lookback", re.compile(r"回头看")),
-    ("list", re.compile(r"(任务清单|工作清单|工作计划|具体措施|责任清单|台账)[^。]{0,40}(报|备案)")),
-    ("check", re.compile(r"(检查|督查|抽查|监测|通报|评估|普查)")),
-    ("report", re.compile(r"(报送|报告|总结)[^。]{0,30}(市政府|区政府|县政府|办公室|办公厅|领导小组)|"
-                          r"(市政府|区政府|县政府|办公室|办公厅)[^。]{0,20}(报送|报告|总结)|年度报告")),
-    ("meeting", re.compile(r"(会议|协调会|听取)")),
+    ("meeting", re.compile(r"(听取[^，。；]{0,20}汇报|召开[^，。；]{0,30}(会|会议)|协调会|联席会议|例会)")),
+    ("check", CHECK_ACT),
+    ("report", re.compile(rf"{PROGRESS}[^。；;]{{0,40}}(报送|报告|报|纳入)|纳入[^，。；]{{0,20}}年度报告|"
+                          r"(报送|上报)[^，。；]{0,20}(总结|进展|完成情况)")),
+    ("list", re.compile(r"(任务清单|责任清单|工作清单|任务台账|工作计划|实施方案|具体措施|工作方案)")),
     ("publish", re.compile(r"(公开|公布|发布)")),
 ]
+RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
+OWN_DOMAIN = re.compile(r"本(系统|行业|领域|区县|地区)[^，。；]{0,6}(各级|政务公开工作(培训|检查))")
+DUTY = re.compile(r"(承担|履行|负责)[^。；]{0,40}(职责|职能)[。；;]?$")  # who does what, not when
+COORDINATOR = re.compile(r"^(市|区|县|州|盟|旗)?(人民)?政府(办公室|办公厅|办)")
 
 
-def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: bool) -> None:
+def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: bool,
+                     sections: dict[str, list[str]] | None = None) -> None:
+    tasks = {t.where: t for t in ex.tasks}
+    actor: list[str] = []  # the last subject named in the paragraph, for sentences without one
     for ln in lines:
-        for sentence in re.split(r"(?<=[。；;])", ln.text):
-            s = sentence.strip()
-            if len(s) < 8:
+        section = (sections or {}).get(ln.where, [])
+        # The innermost heading decides: "五、抓保障促落实" holds "（一）加强工作指导" (tasks)
+        # beside "（三）狠抓任务落实" (the plan's own checkpoints).
+        supervised = in_cover or bool(section and SUPERVISION_HEADING.search(section[-1]))
+        actor = []
+        for s, dues in _clauses(ln.text, year):
+            lead, others = sentence_actors(s)
+            named = lead + others
+            actor = named or actor
+            if len(re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.．、]?", "", s)) < 10 or \
+                    not CUE.search(s):
+                continue  # an item's own title ("（二）按时报送进展。") states no obligation
+            recurring = any(d.value.split(":")[0] in RECURRING for d in dues)
+            kind = next((k for k, rx in KINDS if rx.search(s)), "other")
+            about_plan = bool(PLAN_SELF.search(s)) and bool(re.search(
+                rf"({PROGRESS}|公布后|印发后|报送|备案|检查)", s))
+            to_coordinator = TO_COORDINATOR.search(s)
+            if not (kind == "lookback" or about_plan
+                    or (supervised and (kind != "publish" or dues or re.search("(年度报告|清单)", s)))
+                    or (recurring and (kind in ("check", "meeting") or to_coordinator))
+                    or (dues and kind in ("report", "list"))):
                 continue
-            dues = read_dues(s, year)
-            cover_hint = in_cover and re.search(r"(报|备案|检查|回头看|总结)", s)
-            lookback = "回头看" in s
-            recurring = any(d.value.split(":")[0] in ("monthly", "quarterly", "bimonthly",
-                                                      "semiannual", "yearly") for d in dues)
-            if not (lookback or (dues and (cover_hint or recurring or _plan_wide(s)))):
+            if OWN_DOMAIN.search(s) or DUTY.search(s) or \
+                    (kind == "other" and not (dues or to_coordinator)):
                 continue
-            kind = next((k for k, rx in CP_RULES if rx.search(s)), "other")
-            units = [u for u in _actors(s) if is_unit(u)]
             if any(c.text == s for c in ex.checkpoints):
                 continue
-            ex.checkpoints.append(CheckpointDraft(kind, s, [d for d in dues if d.value != "ongoing"],
-                                                  units, ln.where))
+            task = tasks.get(ln.where)
+            units = named or actor or (task.lead + task.units if task else [])
+            # The coordinator's own part is the check itself; units are those who owe.
+            units = [u for u in dict.fromkeys(units) if is_unit(u) and not COORDINATOR.match(u)]
+            ex.checkpoints.append(CheckpointDraft(kind, s, dues, units, ln.where))
 
 
-def _plan_wide(s: str) -> bool:
-    return bool(re.search(r"(本方案|本通知|分工方案|任务分工|工作要点)[^。]{0,30}"
-                          r"(落实情况|完成情况|报送|备案|检查|公布|印发)|"
-                          r"(落实情况|完成情况)[^。]{0,30}(报|检查)", s))
-
-
-def _actors(s: str) -> list[str]:
-    m = re.match(r"^(?:[(（]?\d+[)）.．、]?)?([^，,。；:：]{2,60}?)(要|应|须|务必|于|在|将|每)", s)
-    if not m:
-        return []
-    return split_units(m.group(1))
+def _clauses(text: str, year: int) -> list[tuple[str, list[Due]]]:
+    """Sentences with their deadlines; a "，并…" clause with a deadline of its own is a
+    checkpoint of its own, its span read with the sentence (it may count from the same
+    anchor: "本方案公布后10个工作日内报…，并在30个工作日内公开")."""
+    out: list[tuple[str, list[Due]]] = []
+    for sentence in re.split(r"(?<=[。；;])", text):
+        s = CLAUSE.sub("", sentence).strip()
+        if not s:
+            continue
+        dues = [d for d in read_dues(s, year) if d.value != "ongoing"]
+        # "…，并在30个工作日内公开" / "每月定期…检查，每年组织开展…检查1次"
+        m = re.search(r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月))", s)
+        if m:
+            n = len([d for d in read_dues(s[:m.start()], year) if d.value != "ongoing"])
+            if 0 < n < len(dues):
+                out += [(s[:m.start()], dues[:n]), (s[m.end():], dues[n:])]
+                continue
+        out.append((s, dues))
+    return out
 
 
 # -- output ------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ def test_the_seeds_score_above_the_bars(tmp_path: Path) -> None:
     assert total["due_acc"] >= 0.90
     assert total["task_precision"] >= 0.95
     assert total["meta_acc"] >= 0.95
+    assert total["checkpoint_recall"] >= 0.85
 
 
 def test_own_layout_clauses_and_inline_roles(tmp_path: Path) -> None:
@@ -127,6 +128,13 @@ def test_a_document_without_tasks_fails_clearly(tmp_path: Path) -> None:
     ("双月份20日前报送", ["bimonthly:20"]),
     ("每季度末月底召开", ["quarterly:end"]),
     ("主要负责同志每年至少听取一次汇报", ["yearly:1"]),
+    ("每年通过新闻发布形式开展政策解读不少于4次", ["yearly:4"]),
+    ("每年开展规范性文件清理", ["yearly:1"]),
+    ("受理单位答复申请人当日录入", ["+0d@event"]),
+    ("在本方案公布后10个工作日内报备案，并在30个工作日内于政府网站公开",
+     ["+10wd@issued", "+30wd@issued"]),
+    ("本方案印发后10个工作日内报备，自收到申请之日起20个工作日内答复",
+     ["+10wd@issued", "+20wd@event"]),
 ])
 def test_deadline_wordings(words: str, due: list[str]) -> None:
     assert [d.value for d in read_dues(words, 2021)] == due
@@ -135,3 +143,39 @@ def test_deadline_wordings(words: str, due: list[str]) -> None:
 def test_a_garbled_date_is_read_and_flagged() -> None:
     (d,) = read_dues("2021531日前完成", 2021)
     assert (d.value, d.certain) == ("2021-05-31", False)
+    (d,) = read_dues("在20216月底前更新", 2021)  # 年 lost before a month end
+    assert (d.value, d.certain) == ("2021-06-30", False)
+
+
+POINTS = """临川县政务公开领导小组办公室
+临川县2023年政务公开工作要点
+2023年3月2日
+一、深化政务公开
+（一）推进决策公开。县政府各部门要严格落实重大行政决策目录管理制度，年底前公开目录。各乡镇人民政府要完善公众参与机制。
+（二）做好政策解读。紧紧围绕县委中心工作，加强解读。县融媒体中心负责做好政策宣传。
+（三）办好政府公报。提高公报质量，丰富传播渠道。
+二、保障措施
+（一）加强督促检查。县政府办公室每季度对各单位落实情况开展督查，督查结果在全县通报。
+（二）按时报送进展。各单位于6月30日前将上半年工作进展情况报送县政府办公室，于12月10日前报送全年工作总结。
+（三）加强统筹协调。建立政务公开联席会议制度，每半年召开一次联席会议，由县政府办公室牵头，县委网信办、县数据局参加。
+"""
+
+
+def test_actors_named_in_sentences_and_checkpoints_in_safeguards(tmp_path: Path) -> None:
+    """A 工作要点 without unit clauses: units are the sentences' subjects (flagged for
+    review); the 保障措施 section holds the plan's checks, reports and meetings."""
+    notice = tmp_path / "linchuan.txt"
+    notice.write_text(POINTS, encoding="utf-8")
+    ex = extract(notice)
+    t1, t2, t3 = ex.tasks[:3]
+    assert t1.units == ["县政府各部门", "各乡镇人民政府"] and t1.lead == []
+    assert t2.units == ["县融媒体中心"]
+    assert t3.units == []  # no actor named: left for the review, never guessed
+    assert any("句中主语" in r.what for r in ex.review)
+    assert any("条目没有责任单位" in r.what for r in ex.review)
+    cps = [(c.kind, [d.value for d in c.due]) for c in ex.checkpoints]
+    assert ("check", ["quarterly:end"]) in cps
+    assert ("report", ["2023-06-30"]) in cps
+    assert ("report", ["2023-12-10"]) in cps
+    assert ("meeting", ["semiannual:end"]) in cps
+    assert not any(c.kind == "publish" and "公报" in c.text for c in ex.checkpoints)
