@@ -757,22 +757,34 @@ def import_cmd(
     json_out: Annotated[Path | None, typer.Option("--json", help="按抽取格式写出 JSON")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="计划草稿 YAML 的路径")] = None,
     diff: Annotated[Path | None, typer.Option("--diff", help="与已有计划比较，列出变化")] = None,
+    units: Annotated[Path | None, typer.Option(
+        "--units", help="单位名录（CSV/XLSX）：逐一核对单位名称，不在名录中的给出最接近的名称")]
+    = None,
 ) -> None:
     """读取任务分工通知，生成计划草稿和待核对清单（未识别准的字段逐项列出，绝不静默猜测）。
 
-    例：duban import 通知.docx --out plans/chongqing-2021.yaml
+    例：duban import 通知.docx --units plans/units/chongqing.csv --out plans/chongqing-2021.yaml
         duban import 新通知.txt --diff plans/chongqing-2021.yaml
     """
     import json
 
-    from plans.importer import diff_plans, draft_plan, extract
+    from plans.importer import diff_plans, draft_plan, draft_yaml, extract
     from plans.notice import NoticeProblem
 
+    directory = None
+    if units is not None:
+        dir_units, problems = read_directory(units)
+        if any(p.severity == "error" for p in problems):
+            _print_problems(problems)
+            raise _fail(f"单位名录 {units} 有错误，请先改正")
+        directory = Directory.build(dir_units)
     try:
-        ex = extract(notice)
+        ex = extract(notice, directory)
     except NoticeProblem as exc:
         raise _fail(str(exc)) from exc
-    plan = draft_plan(ex)
+    target = out_file or Path(f"{notice.stem}.plan.yaml")
+    rel = os.path.relpath(units.resolve(), target.resolve().parent) if units else None
+    plan = draft_plan(ex, rel)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(ex.as_format(), ensure_ascii=False, indent=1),
@@ -786,10 +798,8 @@ def import_cmd(
         out.print("\n".join(changes) if changes else "与现有计划相比没有变化。")
         return
     if out_file or not json_out:
-        target = out_file or Path(f"{notice.stem}.plan.yaml")
-        target.write_text("# 由 duban import 生成的计划草稿：请按待核对清单逐项核对后再加载\n"
-                          + yaml.safe_dump(plan, allow_unicode=True, sort_keys=False, width=200),
-                          encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(draft_yaml(ex, plan), encoding="utf-8")
         out.print(f"计划草稿：{target}")
     meta = ex.meta
     out.print(f"《{meta['title'].value if 'title' in meta else notice.name}》"

@@ -20,13 +20,20 @@ Whatever is uncertain goes into the review list, never silently into the plan.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from plans.cn_dates import Due, normalise, read_dues
+from plans.compile import DYNAMIC_GROUPS
+from plans.directory import Directory
 from plans.notice import Line, NoticeProblem, read_notice
+from plans.text import norm
 
 CN = "一二三四五六七八九十"
 H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
@@ -79,8 +86,26 @@ class TaskDraft:
     due: list[Due] = field(default_factory=list)
     path: str | None = None
     unit_source: str = ""  # where the units were read
+    unit_how: str = ""  # which rule read them: a key of UNIT_CONFIDENCE
     level: int = 0
     parent: int = -1  # index of the heading line above
+
+
+    def confidence(self) -> dict[str, float]:
+        """Per field, how far the rule that read it is trusted (0–1)."""
+        return {
+            "text": 1.0 if self.level or self.unit_how == "table" else 0.8,
+            "units": UNIT_CONFIDENCE[self.unit_how],
+            "due": min((1.0 if d.certain else 0.4 for d in self.due), default=0.9),
+        }
+
+
+# How far each unit rule is trusted. A clause or a table column says outright who does
+# what; a unit line after a run, a clause shared backwards, a merged cell and a
+# sentence's subject are readings a person should confirm.
+UNIT_CONFIDENCE = {"clause": 0.95, "table": 0.95, "inline": 0.85, "line": 0.85,
+                   "shared": 0.75, "merged": 0.6, "sentence": 0.6, "": 0.0}
+REVIEW_BELOW = 0.7
 
 
 @dataclass
@@ -91,6 +116,18 @@ class CheckpointDraft:
     units: list[str]
     where: str
 
+    def confidence(self) -> dict[str, float]:
+        return {"kind": 0.8, "due": min((1.0 if d.certain else 0.4 for d in self.due),
+                                        default=0.8)}
+
+
+@dataclass
+class Target:
+    unit: str
+    count: int
+    metric: str
+    where: str
+
 
 @dataclass
 class Extraction:
@@ -99,9 +136,12 @@ class Extraction:
     recipients: list[str] = field(default_factory=list)
     checkpoints: list[CheckpointDraft] = field(default_factory=list)
     tasks: list[TaskDraft] = field(default_factory=list)
-    targets: list[tuple[str, str]] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
     review: list[Review] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the current table's header cells
+    target_metric: str = "目标任务条数"
+    in_targets: bool = False  # inside a per-unit quota table
+    target_total: tuple[int, str] | None = None  # its 合计 row, checked against the sum
     sections: dict[str, list[str]] = field(default_factory=dict)  # line → headings above it
 
     def as_format(self) -> dict[str, Any]:
@@ -110,11 +150,20 @@ class Extraction:
             "doc": self.source.name,
             "meta": {k: (v.value.isoformat() if hasattr(v.value, "isoformat") else v.value)
                      for k, v in self.meta.items()},
+            "meta_sources": {k: {"where": v.where, "confidence": v.confidence}
+                             for k, v in self.meta.items()},
+            "recipients": self.recipients,
             "checkpoints": [{"kind": c.kind, "text": c.text, "due": [d.value for d in c.due],
-                             "units": c.units} for c in self.checkpoints],
+                             "units": c.units, "source": c.where,
+                             "confidence": c.confidence()} for c in self.checkpoints],
             "tasks": [{"text": t.text, "section": t.section, "lead": t.lead, "units": t.units,
                        "due": [d.value for d in t.due], **({"path": t.path} if t.path else {}),
-                       "source": t.where} for t in self.tasks],
+                       "source": t.where,
+                       "sources": {"text": t.where, "units": t.unit_source or None,
+                                   "due": t.where},
+                       "confidence": t.confidence()} for t in self.tasks],
+            "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric,
+                         "source": g.where} for g in self.targets],
             "review": [str(r) for r in self.review],
         }
 
@@ -324,7 +373,8 @@ def _attach_path(text: str) -> tuple[str, str | None]:
     return text, m.group(1)
 
 
-def extract(path: Path) -> Extraction:
+def extract(path: Path, directory: Directory | None = None) -> Extraction:
+    """Read a notice; with a unit directory, every unit name is checked against it."""
     lines = read_notice(path)
     ex = Extraction(path)
     if not lines:
@@ -343,10 +393,49 @@ def extract(path: Path) -> Extraction:
     for t in ex.tasks:
         if not t.lead and not t.units:
             ex.review.append(Review(t.where, f"条目没有责任单位：“{t.text[:24]}…”"))
+        elif t.unit_how == "merged":
+            ex.review.append(Review(t.where, f"牵头单位按上一行的合并单元格读作“{'、'.join(t.lead)}”，"
+                                    "请核对"))
         for d in t.due:
             if not d.certain:
                 ex.review.append(Review(t.where, f"期限“{d.source}”字迹不清，按 {d.value} 读取，请核对"))
+    if ex.target_total and ex.target_total[0] != sum(g.count for g in ex.targets):
+        total, where = ex.target_total
+        ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 "
+                                f"{sum(g.count for g in ex.targets)}：有单位漏读或数字有误，请核对"))
+    flagged = {r.where for r in ex.review}
+    for c in ex.checkpoints:
+        for d in c.due:
+            if not d.certain and c.where not in flagged:
+                ex.review.append(Review(c.where, f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，"
+                                        "请核对"))
+    if directory is not None:
+        check_units(ex, directory)
+    else:
+        ex.review.append(Review("单位", "未提供单位名录（--units），单位名称未逐一核对"))
     return ex
+
+
+def check_units(ex: Extraction, directory: Directory) -> None:
+    """Every unit name the draft uses that the directory cannot place, with the closest
+    known name: one review item per name, at its first line, with its count."""
+    seen: dict[str, list[str]] = {}
+    for t in ex.tasks:
+        for n in (*t.lead, *t.units):
+            seen.setdefault(n, []).append(t.unit_source or t.where)
+    for c in ex.checkpoints:
+        for n in c.units:
+            seen.setdefault(n, []).append(c.where)
+    for g in ex.targets:
+        seen.setdefault(g.unit, []).append(g.where)
+    for name, wheres in seen.items():
+        if name in DYNAMIC_GROUPS or directory.resolve(name):
+            continue
+        hint = directory.suggest(name)
+        more = f"（共 {len(wheres)} 处）" if len(wheres) > 1 else ""
+        ex.review.append(Review(wheres[0], f"单位“{name}”不在单位名录中{more}"
+                                + (f"，最接近的是“{hint}”" if hint else "")
+                                + "：在名录中补充该单位或别名，或在计划中改用名录中的名称"))
 
 
 def units_from_sentences(ex: Extraction) -> None:
@@ -363,7 +452,7 @@ def units_from_sentences(ex: Extraction) -> None:
             lead, units = sentence_actors(t.text)
             if t.unit_source or not (lead or units):
                 continue
-            t.lead, t.units, t.unit_source = lead, lead + units, t.where
+            t.lead, t.units, t.unit_source, t.unit_how = lead, lead + units, t.where, "sentence"
             ex.review.append(Review(t.where, "责任单位按句中主语读取为“"
                                     f"{'、'.join(t.units)}”，请核对"))
 
@@ -408,6 +497,7 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                 if two and not lead:  # the lead column; the units column follows
                     for k in run:
                         ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where
+                        ex.tasks[k].unit_how = "line"
                     second = run
                     continue
                 inherited: list[str] = []
@@ -418,6 +508,7 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                 for k in run:
                     t = ex.tasks[k]
                     t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
+                    t.unit_how = "merged" if inherited and not lead else "line"
             else:
                 for k in second:
                     ex.tasks[k].units = units or lead
@@ -477,17 +568,18 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     m = CLAUSE.search(text)
     if m:
         t.lead, t.units = read_clause(m.group(1))
-        t.unit_source = ln.where
+        t.unit_source, t.unit_how = ln.where, "clause"
         # A clause closing a run of siblings governs those before it that have none.
         for prev in reversed(ex.tasks):
             if prev.unit_source or prev.section != section or prev.level != level:
                 break
             prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), ln.where
+            prev.unit_how = "shared"
     else:
         roles = inline_roles(text)
         if roles:
             t.lead, t.units = roles
-            t.unit_source = ln.where
+            t.unit_source, t.unit_how = ln.where, "inline"
     ex.tasks.append(t)
     return t
 
@@ -502,13 +594,22 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         return True
     cols = ex.columns
     if not cols or len(cells) < 2:
-        if re.search(r"(目标任务|条数)", joined):
+        if re.search(r"(单位|名称)", joined) and re.search(r"(条数|任务数|数量|指标)", joined):
+            # a per-unit quota table: 单位 | 目标任务条数 | 单位 | 目标任务条数 …
+            metric = next(c for c in cells if re.search(r"(条数|任务数|数量|指标)", c))
+            ex.target_metric = re.sub(r"\s+", "", metric)
+            ex.in_targets = True
             return True
-        if cells and len(cells) >= 2 and all(re.fullmatch(r"\d+", c) or is_unit(c) or not c
-                                             for c in cells):
-            ex.targets += [(cells[k], cells[k + 1]) for k in range(0, len(cells) - 1, 2)
-                           if cells[k] and cells[k + 1]]
+        pairs = [(cells[k], cells[k + 1]) for k in range(0, len(cells) - 1, 2)
+                 if cells[k] and re.fullmatch(r"\d+", cells[k + 1])]
+        if ex.in_targets and pairs:
+            for name, count in pairs:
+                if re.fullmatch(r"(合计|小计|总计|共计)", name):
+                    ex.target_total = (int(count), ln.where)
+                else:
+                    ex.targets.append(Target(name, int(count), ex.target_metric, ln.where))
             return True
+        ex.in_targets = False
         return False
     task_text = ""
     lead: list[str] = []
@@ -530,7 +631,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     if not task_text:
         return True
     t = TaskDraft(text=task_text, section=section, where=ln.where, lead=lead, units=units,
-                  due=due or read_dues(task_text, year), unit_source=ln.where)
+                  due=due or read_dues(task_text, year), unit_source=ln.where, unit_how="table")
     t.text, t.path = _attach_path(task_text)
     ex.tasks.append(t)
     return True
@@ -628,13 +729,20 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due]]]:
 
 # -- output ------------------------------------------------------------------------------
 
-def draft_plan(ex: Extraction) -> dict[str, Any]:
-    """A plan document (the foundation's format) for a coordinator to review."""
-    import hashlib
-
+def draft_plan(ex: Extraction, directory: str | None = None) -> dict[str, Any]:
+    """A plan document (the foundation's format) for a coordinator to review. Each
+    task and checkpoint notes its source line and what in it awaits review."""
     meta = {k: v.value for k, v in ex.meta.items()}
     year = meta.get("year") or 2000
     digest = hashlib.sha1(ex.source.name.encode()).hexdigest()[:6]
+    pending: dict[str, list[str]] = {}
+    for r in ex.review:
+        pending.setdefault(r.where, []).append(r.what)
+
+    def note(*wheres: str) -> str:
+        todo = [w for where in dict.fromkeys(wheres) for w in pending.get(where, [])]
+        return f"来源：{wheres[0]}" + (f"；待核对：{'；'.join(todo)}" if todo else "")
+
     plan: dict[str, Any] = {
         "id": f"plan-{year}-{digest}",
         "title": meta.get("title") or ex.source.stem,
@@ -644,25 +752,34 @@ def draft_plan(ex: Extraction) -> dict[str, Any]:
         "year": year,
         "coordinator": meta.get("issuer") or "（待填）",
         "recipients": ex.recipients,
+        "directory": directory,
         "checkpoints": [{"id": f"cp{i:02d}", "kind": c.kind, "text": c.text,
                          "due": [d.value for d in c.due], "units": c.units,
-                         "note": f"来源：{c.where}"}
+                         "note": note(c.where)}
                         for i, c in enumerate(ex.checkpoints, start=1)],
         "tasks": [{"id": f"t{i:03d}", "section": t.section, "text": t.text, "lead": t.lead,
                    "units": t.units, "due": [d.value for d in t.due],
-                   **({"path": t.path} if t.path else {}), "note": f"来源：{t.where}"}
+                   **({"path": t.path} if t.path else {}),
+                   "note": note(t.where, *([t.unit_source] if t.unit_source else []))}
                   for i, t in enumerate(ex.tasks, start=1)],
+        "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric}
+                    for g in ex.targets] or None,
     }
-    if targets := ex.targets:
-        plan["note_targets"] = [f"{u}：{n}" for u, n in targets]
     return {k: v for k, v in plan.items() if v is not None}
+
+
+def draft_yaml(ex: Extraction, plan: dict[str, Any]) -> str:
+    """The draft as YAML, headed by the review list as comments."""
+    head = ["# 由 duban import 生成的计划草稿：请按下列待核对事项逐项核对、修改后，",
+            "# 用 duban plan validate 校验，再 duban plan load 加载。",
+            f"# 来源：{ex.source.name}"]
+    head += [f"# 待核对 {len(ex.review)} 处："] + [f"#   - {r}" for r in ex.review]
+    body = yaml.safe_dump(plan, allow_unicode=True, sort_keys=False, width=200)
+    return "\n".join(head) + "\n" + body
 
 
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What a re-issued notice changes: tasks added, removed, or with other units or dues."""
-    import difflib
-
-    from plans.text import norm
 
     def key(t: dict[str, Any]) -> str:
         return norm(t.get("text", ""))[:40]
