@@ -794,8 +794,11 @@ def import_cmd(
             old = yaml.safe_load(diff.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise _fail(f"{diff}: 无法读取计划文件：{exc}") from exc
-        changes = diff_plans(old, plan)
-        out.print("\n".join(changes) if changes else "与现有计划相比没有变化。")
+        changes, reviewed = diff_plans(old, plan)
+        out.print("\n".join(changes) if changes else "与现有计划相比没有变化。", markup=False)
+        if reviewed:
+            out.print(f"（另有 {reviewed} 处人工核对过的字段与新通知的读取不同，按核对结果保留，"
+                      "未列出：见各条 note 中的“核对[…]”）", markup=False)
         return
     if out_file or not json_out:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -806,7 +809,7 @@ def import_cmd(
               f"{meta['doc_no'].value if 'doc_no' in meta else ''}：任务 {len(ex.tasks)} 项，"
               f"检查节点 {len(ex.checkpoints)} 个，待核对 {len(ex.review)} 处。")
     for r in ex.review:
-        out.print(f"  - {r}")
+        out.print(f"  - {r}", markup=False)
 
 
 @app.command("dispatch")

@@ -58,6 +58,12 @@ class Due:
     value: str
     certain: bool = True
     source: str = ""  # the words it was read from
+    event: str = ""  # for @event: the event as the notice names it (教育部出台…规定)
+
+    @property
+    def rule(self) -> str:
+        """The plan's due rule: a named event where the notice names one."""
+        return f"{self.value}:{self.event}" if self.event else self.value
 
 
 def _last_day(y: int, m: int) -> int:
@@ -71,6 +77,10 @@ def _ok(y: int, m: int, d: int) -> bool:
 ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
                           r"(印发|公布|下发|发布|出台)")
 OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束)[^，。；]{0,12}$|[^本]{2}后$")
+# "在教育部出台公共企事业单位信息公开规定后3个月内": a one-time event that can be recorded.
+# Per-case spans (收到申请之日起, 不能当场答复的…) name no such event and stay unnamed.
+EVENT_NAME = re.compile(r"(?:在|自|待|于)([^，。；,;在自]{1,30}?(?:出台|印发|发布|公布|施行|实施|批复|下发)"
+                        r"[^，。；,;]{0,24}?)(?:之日起|以后|后|起)?$")
 RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每月(\d{1,2})日?\s*[—–\-~至到]+\s*(\d{1,2})日"), "monthly:{0}-{1}"),
     (re.compile(r"双月份?(\d{1,2})日(前|之前|以前)"), "bimonthly:{0}"),
@@ -89,11 +99,11 @@ def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
     found: list[tuple[int, Due]] = []
     taken: list[tuple[int, int]] = []
 
-    def add(m: re.Match[str], value: str, certain: bool = True) -> None:
+    def add(m: re.Match[str], value: str, certain: bool = True, event: str = "") -> None:
         if any(a < m.end() and m.start() < b for a, b in taken):
             return
         taken.append((m.start(), m.end()))
-        found.append((m.start(), Due(value, certain, m.group(0))))
+        found.append((m.start(), Due(value, certain, m.group(0), event)))
 
     for rx, fmt in RULES:
         for m in rx.finditer(t):
@@ -153,7 +163,9 @@ def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
                 anchor = "issued"
         if anchor == "issued":
             issued_at = m.end()
-        add(m, f"+{n}{code}@{anchor}")
+        named = EVENT_NAME.search(t[max(0, m.start() - 50):m.start()]) if anchor == "event" \
+            else None
+        add(m, f"+{n}{code}@{anchor}", event=named.group(1) if named else "")
     for m in re.finditer(r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t):
         add(m, "+0d@event")
     for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)次", t):

@@ -390,15 +390,23 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     if not ex.tasks:
         raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
                             "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
+    merged: dict[str, list[TaskDraft]] = {}  # by the unit line that closed the run
     for t in ex.tasks:
         if not t.lead and not t.units:
             ex.review.append(Review(t.where, f"条目没有责任单位：“{t.text[:24]}…”"))
         elif t.unit_how == "merged":
-            ex.review.append(Review(t.where, f"牵头单位按上一行的合并单元格读作“{'、'.join(t.lead)}”，"
-                                    "请核对"))
+            merged.setdefault(t.unit_source, []).append(t)
         for d in t.due:
             if not d.certain:
                 ex.review.append(Review(t.where, f"期限“{d.source}”字迹不清，按 {d.value} 读取，请核对"))
+            elif d.value.endswith("@event") and not d.event:
+                ex.review.append(Review(t.where, f"期限“{d.source}”按每件事项起算（如收到申请），"
+                                        "不是计划的一次性节点：改为 note 中的逐件时限，或写明事件名"
+                                        "（@event:事件名）"))
+    for run in merged.values():
+        span = f"（至{run[-1].where}共 {len(run)} 项）" if len(run) > 1 else ""
+        ex.review.append(Review(run[0].where, f"牵头单位按上方合并单元格沿用为“{'、'.join(run[0].lead)}”"
+                                f"{span}，请核对"))
     if ex.target_total and ex.target_total[0] != sum(g.count for g in ex.targets):
         total, where = ex.target_total
         ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 "
@@ -611,7 +619,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
             return True
         ex.in_targets = False
         return False
-    task_text = ""
+    texts: list[str] = []
     lead: list[str] = []
     units: list[str] = []
     due: list[Due] = []
@@ -626,11 +634,14 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         elif re.search(r"(时限|时间|期限)", name):
             due += read_dues(c, year, issued_anchor=True) or \
                 ([Due(v.value) for v in read_dues(c + "前", year)])
-        elif re.search(r"(任务|要求|内容|措施|事项)", name) and len(c) > len(task_text):
-            task_text = c
-    if not task_text:
+        elif re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目)", name):
+            texts.append(c)
+    if not texts:
         return True
-    t = TaskDraft(text=task_text, section=section, where=ln.where, lead=lead, units=units,
+    task_text = max(texts, key=len)
+    # a shorter text column beside the requirement (工作任务 | 具体要求) names its group
+    groups = [c for c in texts if c is not task_text and len(c) <= 40]
+    t = TaskDraft(text=task_text, section=section + groups, where=ln.where, lead=lead, units=units,
                   due=due or read_dues(task_text, year), unit_source=ln.where, unit_how="table")
     t.text, t.path = _attach_path(task_text)
     ex.tasks.append(t)
@@ -658,7 +669,8 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("check", CHECK_ACT),
     ("report", re.compile(rf"{PROGRESS}[^。；;]{{0,40}}(报送|报告|报|纳入)|纳入[^，。；]{{0,20}}年度报告|"
                           r"(报送|上报)[^，。；]{0,20}(总结|进展|完成情况)")),
-    ("list", re.compile(r"(任务清单|责任清单|工作清单|任务台账|工作计划|实施方案|具体措施|工作方案)")),
+    ("list", re.compile(r"(任务清单|责任清单|工作清单|任务台账|工作台账|工作计划|实施方案|具体措施|"
+                        r"工作方案)")),
     ("publish", re.compile(r"(公开|公布|发布)")),
 ]
 RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
@@ -754,11 +766,11 @@ def draft_plan(ex: Extraction, directory: str | None = None) -> dict[str, Any]:
         "recipients": ex.recipients,
         "directory": directory,
         "checkpoints": [{"id": f"cp{i:02d}", "kind": c.kind, "text": c.text,
-                         "due": [d.value for d in c.due], "units": c.units,
+                         "due": [d.rule for d in c.due], "units": c.units,
                          "note": note(c.where)}
                         for i, c in enumerate(ex.checkpoints, start=1)],
         "tasks": [{"id": f"t{i:03d}", "section": t.section, "text": t.text, "lead": t.lead,
-                   "units": t.units, "due": [d.value for d in t.due],
+                   "units": t.units, "due": [d.rule for d in t.due],
                    **({"path": t.path} if t.path else {}),
                    "note": note(t.where, *([t.unit_source] if t.unit_source else []))}
                   for i, t in enumerate(ex.tasks, start=1)],
@@ -778,26 +790,66 @@ def draft_yaml(ex: Extraction, plan: dict[str, Any]) -> str:
     return "\n".join(head) + "\n" + body
 
 
-def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What a re-issued notice changes: tasks added, removed, or with other units or dues."""
+REVIEWED = re.compile(r"核对\[([a-z_,]+)\]")
+
+
+def _pair(olds: list[dict[str, Any]], news: list[dict[str, Any]]) -> tuple[
+        list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Match entries by section and text, then by close text (a reworded item);
+    returns (pairs, added, removed)."""
 
     def key(t: dict[str, Any]) -> str:
-        return norm(t.get("text", ""))[:40]
+        return norm("".join(t.get("section") or []) + "|" + t.get("text", ""))
 
-    olds = {key(t): t for t in old.get("tasks", [])}
-    news = {key(t): t for t in new.get("tasks", [])}
+    pool: dict[str, list[dict[str, Any]]] = {}
+    for t in olds:
+        pool.setdefault(key(t), []).append(t)
+    pairs, unmatched = [], []
+    for t in news:
+        if pool.get(key(t)):
+            pairs.append((pool[key(t)].pop(0), t))
+        else:
+            unmatched.append(t)
+    left = [t for ts in pool.values() for t in ts]
+    added = []
+    for t in unmatched:
+        texts = [norm(o.get("text", "")) for o in left]
+        close = difflib.get_close_matches(norm(t.get("text", "")), texts, n=1, cutoff=0.8)
+        if close:
+            pairs.append((left.pop(texts.index(close[0])), t))
+        else:
+            added.append(t)
+    return pairs, added, left
+
+
+def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], int]:
+    """What a re-issued notice changes in an existing plan: entries added, removed,
+    reworded, or with other units or deadlines. Fields the plan marks as reviewed
+    (``核对[units]`` in a note) were changed by hand on purpose and are not listed; their
+    count is returned beside the changes."""
     out = []
-    for k, t in news.items():
-        match = olds.get(k) or next((olds[m] for m in difflib.get_close_matches(
-            k, list(olds), n=1, cutoff=0.8)), None)
-        if match is None:
-            out.append(f"+ 新增任务：{t['text'][:40]}")
-            continue
-        for f in ("lead", "units", "due"):
-            a, b = [str(x) for x in match.get(f, [])], [str(x) for x in t.get(f, [])]
-            if sorted(a) != sorted(b):
-                out.append(f"~ {match.get('id', '')} {f}：{'、'.join(a) or '无'} → "
-                           f"{'、'.join(b) or '无'}（{t['text'][:20]}…）")
-        olds = {kk: vv for kk, vv in olds.items() if vv is not match}
-    out += [f"- 删除任务：{t.get('id', '')} {t['text'][:40]}" for t in olds.values()]
-    return out
+    for f, cn in (("doc_no", "文号"), ("issued", "印发日期"), ("title", "标题"), ("year", "年度")):
+        if str(old.get(f) or "") != str(new.get(f) or ""):
+            out.append(f"~ {cn}：{old.get(f) or '无'} → {new.get(f) or '无'}")
+    skipped = 0
+    for kind, cn in (("checkpoints", "检查节点"), ("tasks", "任务")):
+        pairs, added, removed = _pair(old.get(kind) or [], new.get(kind) or [])
+        for a, b in sorted(pairs, key=lambda p: str(p[0].get("id", ""))):
+            m = REVIEWED.search(a.get("note") or "")
+            reviewed = set(m.group(1).split(",")) if m else set()
+            label = f"{a.get('id', '')}（{b['text'][:20]}…）"
+            if norm(a.get("text", "")) != norm(b.get("text", "")):
+                out.append(f"~ {cn} {label} 内容有改动：{b['text'][:60]}")
+            for f, fcn in (("lead", "牵头单位"), ("units", "责任单位"), ("due", "期限")):
+                if f not in a and f not in b:
+                    continue
+                x, y = [str(v) for v in a.get(f) or []], [str(v) for v in b.get(f) or []]
+                if sorted(x) == sorted(y):
+                    continue
+                if f in reviewed:
+                    skipped += 1
+                    continue
+                out.append(f"~ {cn} {label} {fcn}：{'、'.join(x) or '无'} → {'、'.join(y) or '无'}")
+        out += [f"+ 新增{cn}：{t['text'][:50]}" for t in added]
+        out += [f"- 删除{cn}：{t.get('id', '')} {t['text'][:50]}" for t in removed]
+    return out, skipped

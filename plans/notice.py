@@ -34,17 +34,30 @@ SKIP = {"script", "style", "noscript", "head", "nav", "footer", "select", "optio
 
 
 class _Html(HTMLParser):
+    """Text lines of a page; a data table's row becomes one line with its cells, with
+    ``rowspan`` cells carried down as in .docx. A layout table (a cell holding
+    paragraphs) is read as the paragraphs it holds."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.lines: list[tuple[int, str]] = []
+        self.lines: list[tuple[int, str, list[str]]] = []
         self.buf: list[str] = []
         self.start = 1
         self.skip = 0
+        # open rows (nested tables stack): the cells so far, each a list of its lines
+        self.rows: list[list[list[tuple[int, str]]]] = []
+        self.cell: list[tuple[int, str]] | None = None
+        self.cells_open: list[list[tuple[int, str]] | None] = []
+        self.span: dict[int, tuple[int, str]] = {}  # column → (rows left, text)
+        self.rowspan = 1
+        self.row_start = 1
 
     def flush(self) -> None:
         text = "".join(self.buf).strip()
-        if text:
-            self.lines.append((self.start, text))
+        if text and self.cell is not None:
+            self.cell.append((self.start, text))
+        elif text:
+            self.lines.append((self.start, text, []))
         self.buf = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
@@ -52,12 +65,61 @@ class _Html(HTMLParser):
             self.skip += 1
         if tag in BLOCK:
             self.flush()
+        if self.skip:
+            return
+        if tag == "tr":
+            self.rows.append([])
+            self.cells_open.append(self.cell)
+            self.cell = None
+            self.row_start = self.getpos()[0]
+        elif tag in ("td", "th") and self.rows:
+            self.cell = []
+            span = dict(attrs).get("rowspan") or "1"
+            self.rowspan = int(span) if span.isdigit() else 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP and self.skip:
             self.skip -= 1
         if tag in BLOCK:
             self.flush()
+        if self.skip:
+            return
+        if tag in ("td", "th") and self.rows and self.cell is not None:
+            row = self.rows[-1]
+            while len(row) in self.span:  # a cell above spans into this row
+                left, text = self.span[len(row)]
+                row.append([(self.row_start, text)])
+                self.span[len(row) - 1] = (left - 1, text)
+            if self.rowspan > 1:
+                self.span[len(row)] = (self.rowspan - 1, " ".join(t for _, t in self.cell))
+            row.append(self.cell)
+            self.cell = None
+        elif tag == "tr" and self.rows:
+            row = self.rows.pop()
+            while len(row) in self.span:
+                left, text = self.span[len(row)]
+                row.append([(self.row_start, text)])
+                self.span[len(row) - 1] = (left - 1, text)
+            self.span = {k: v for k, v in self.span.items() if v[0] > 0}
+            self.cell = self.cells_open.pop()
+            self._emit(row)
+
+    def _emit(self, row: list[list[tuple[int, str]]]) -> None:
+        sink = self.cell if self.cell is not None else None
+        if len(row) >= 2 and all(len(c) <= 1 for c in row):
+            texts = [c[0][1] if c else "" for c in row]
+            no = next((c[0][0] for c in row if c), self.row_start)
+            if sink is not None:
+                sink.append((no, " | ".join(texts)))
+            else:
+                self.lines.append((no, " | ".join(texts), texts))
+            return
+        for cell in row:  # a layout table: its cells hold the page's paragraphs
+            for no, text in cell:
+                if sink is not None:
+                    sink.append((no, text))
+                else:
+                    self.lines.append((no, text, []))
 
     def handle_data(self, data: str) -> None:
         if self.skip:
@@ -102,13 +164,16 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = list(enumerate(text.splitlines(), start=1))
+        raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
     out = []
-    for no, t in raw:
+    for no, t, row in raw:
         t = _clean(t)
         if not t:
             continue
-        cells = [c.strip() for c in t.strip("|").split("|")] if t.count("|") >= 2 else []
+        if row:
+            cells = [_clean(c) for c in row]
+        else:
+            cells = [c.strip() for c in t.strip("|").split("|")] if t.count("|") >= 2 else []
         out.append(Line(no, t, cells, f"第{no}行"))
     return out
 
