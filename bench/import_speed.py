@@ -23,7 +23,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
     args = ap.parse_args()
-    seeds = sorted(args.seeds.glob("*.txt"))
+    seeds = sorted(args.seeds.glob("*.txt")) or sorted((ROOT / "plans" / "notices").glob("*.txt"))
     if not seeds:
         sys.exit(f"没有找到通知样本：{args.seeds}")
     size = sum(p.stat().st_size for p in seeds)

@@ -12,6 +12,7 @@ read but flagged for review.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ def _ok(y: int, m: int, d: int) -> bool:
 
 ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
                           r"(印发|公布|下发|发布|出台)")
+DUE_HINT = re.compile(r"[\d年月日每季次]|持续|长期|当天")  # no deadline without one of these
 OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束)[^，。；]{0,12}$|[^本]{2}后$")
 # "在教育部出台公共企事业单位信息公开规定后3个月内": a one-time event that can be recorded.
 # Per-case spans (收到申请之日起, 不能当场答复的…) name no such event and stay unnamed.
@@ -95,7 +97,19 @@ RULES: list[tuple[re.Pattern[str], str]] = [
 
 def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
     """Every deadline stated in ``text``, in order, without duplicates."""
+    return list(_read_dues(text, year, issued_anchor))
+
+
+def forget_dues() -> None:
+    _read_dues.cache_clear()
+
+
+# The importer reads an item whole and again sentence by sentence: remember readings.
+@functools.lru_cache(maxsize=4096)
+def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     t = normalise(text)
+    if not DUE_HINT.search(t):
+        return ()
     found: list[tuple[int, Due]] = []
     taken: list[tuple[int, int]] = []
 
@@ -184,4 +198,4 @@ def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
     for _, d in found:
         if d.value not in {o.value for o in out}:
             out.append(d)
-    return out
+    return tuple(out)

@@ -25,7 +25,7 @@ from plans.workdays import WorkCalendar
 ROLE_RANK = {"lead": 0, "responsible": 1, "support": 2}
 ROLE_NAMES = {"lead": "牵头", "responsible": "责任", "support": "配合"}
 # Groups whose members depend on the plan itself, not on the directory.
-DYNAMIC_GROUPS = {"各责任单位": "responsible", "各牵头单位": "lead"}
+DYNAMIC_GROUPS = {"各责任单位": "responsible", "各单位": "responsible", "各牵头单位": "lead"}
 
 _PYDANTIC_CN = {
     "missing": "缺少必填字段",

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from plans.cn_dates import Due, normalise, read_dues
+from plans.cn_dates import Due, forget_dues, normalise, read_dues
 from plans.compile import DYNAMIC_GROUPS
 from plans.directory import Directory
 from plans.notice import Line, NoticeProblem, read_notice
@@ -170,14 +170,20 @@ class Extraction:
 
 # -- units -------------------------------------------------------------------------------
 
+_ROLE_HEAD = re.compile(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?")
+_UNIT_SPLIT = re.compile(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])和")
+_BY_HEAD = re.compile(r"^(由|请)")
+_DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
+
+
 def split_units(text: str) -> list[str]:
     """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
-    text = re.sub(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?", "", text.strip())
-    parts = re.split(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])和", text)
+    text = _ROLE_HEAD.sub("", text.strip())
+    parts = _UNIT_SPLIT.split(text)
     out = []
     for p in parts:
-        p = re.sub(r"^(由|请)", "", ROLE_TAIL.sub("", p.strip().strip("。.")).strip())
-        p = re.sub(r"(按职责分工落实|按职责分工|按职责)$", "", p)
+        p = _BY_HEAD.sub("", ROLE_TAIL.sub("", p.strip().strip("。.")).strip())
+        p = _DUTY_TAIL.sub("", p)
         if p:
             out.append(p)
     return out
@@ -375,6 +381,7 @@ def _attach_path(text: str) -> tuple[str, str | None]:
 
 def extract(path: Path, directory: Directory | None = None) -> Extraction:
     """Read a notice; with a unit directory, every unit name is checked against it."""
+    forget_dues()  # the readings are remembered within one notice only
     lines = read_notice(path)
     ex = Extraction(path)
     if not lines:
@@ -693,8 +700,7 @@ def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: 
             lead, others = sentence_actors(s)
             named = lead + others
             actor = named or actor
-            if len(re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.．、]?", "", s)) < 10 or \
-                    not CUE.search(s):
+            if dues is None or len(re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.．、]?", "", s)) < 10:
                 continue  # an item's own title ("（二）按时报送进展。") states no obligation
             recurring = any(d.value.split(":")[0] in RECURRING for d in dues)
             kind = next((k for k, rx in KINDS if rx.search(s)), "other")
@@ -718,14 +724,17 @@ def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: 
             ex.checkpoints.append(CheckpointDraft(kind, s, dues, units, ln.where))
 
 
-def _clauses(text: str, year: int) -> list[tuple[str, list[Due]]]:
+def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
     """Sentences with their deadlines; a "，并…" clause with a deadline of its own is a
     checkpoint of its own, its span read with the sentence (it may count from the same
     anchor: "本方案公布后10个工作日内报…，并在30个工作日内公开")."""
-    out: list[tuple[str, list[Due]]] = []
+    out: list[tuple[str, list[Due] | None]] = []
     for sentence in re.split(r"(?<=[。；;])", text):
         s = CLAUSE.sub("", sentence).strip()
         if not s:
+            continue
+        if not CUE.search(s):
+            out.append((s, None))  # no checkpoint here; read for its actor only
             continue
         dues = [d for d in read_dues(s, year) if d.value != "ongoing"]
         # "…，并在30个工作日内公开" / "每月定期…检查，每年组织开展…检查1次"

@@ -5,17 +5,20 @@ table (text and .docx), inline "X牵头，Y配合", and （牵头单位：…；
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import docx
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from duban.cli import app
 from plans.cn_dates import read_dues
-from plans.importer import extract
+from plans.directory import Directory, read_directory
+from plans.importer import REVIEWED, draft_plan, extract
 from tests.conftest import ROOT, cli
 
 SHARED = ROOT.parent / "shared"
@@ -179,3 +182,134 @@ def test_actors_named_in_sentences_and_checkpoints_in_safeguards(tmp_path: Path)
     assert ("report", ["2023-12-10"]) in cps
     assert ("meeting", ["semiannual:end"]) in cps
     assert not any(c.kind == "publish" and "公报" in c.text for c in ex.checkpoints)
+
+
+NOTICES = Path(__file__).parent / "notices"
+CQ_PLAN = ROOT / "plans" / "chongqing-2021.yaml"
+CQ_NOTICE = ROOT / "plans" / "notices" / "chongqing-2021.txt"
+CQ_UNITS = ROOT / "plans" / "units" / "chongqing.csv"
+
+
+def test_an_html_page_with_a_rowspan_table(tmp_path: Path) -> None:
+    """A web page in traditional characters, with navigation, a script, spam and a
+    5-column table whose 工作任务 and 牵头单位 cells span rows."""
+    ex = extract(NOTICES / "qingxi-2023.html")
+    meta = {k: v.value for k, v in ex.meta.items()}
+    assert (meta["doc_no"], meta["issuer"], str(meta["issued"]), meta["year"]) == (
+        "青府办函〔2023〕12号", "青溪市人民政府办公室", "2023-03-08", 2023)
+    assert [(t.section, t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        (["推进决策公开"], ["市司法局"], ["市政府各部门"], ["2023-06-30"]),
+        (["推进决策公开"], ["市司法局"], ["市政府各部门"], ["ongoing"]),  # spanned lead
+        (["加强政策解读"], ["市政府办公室"], ["市政府各部门", "各镇人民政府"], ["ongoing"])]
+    assert not any("var nav" in t.text or "版权" in t.text for t in ex.tasks)
+    cps = {(c.kind, tuple(d.value for d in c.due)) for c in ex.checkpoints}
+    assert cps == {("list", ("+10wd@issued",)), ("check", ("2023-06-30", "2023-11-30"))}
+
+
+def _directory(path: Path) -> Directory:
+    units, problems = read_directory(path)
+    assert not [p for p in problems if p.severity == "error"]
+    return Directory.build(units)
+
+
+def test_reimporting_chongqing_differs_only_in_reviewed_fields() -> None:
+    """The committed plan is the importer's draft of the 2021 Chongqing notice after a
+    person worked through its review list: every field a note marks 核对[…] was changed
+    by hand, every other extracted field is exactly what a fresh import reads."""
+    ex = extract(CQ_NOTICE, _directory(CQ_UNITS))
+    fresh = draft_plan(ex, "units/chongqing.csv")
+    plan = yaml.safe_load(CQ_PLAN.read_text(encoding="utf-8"))
+    for f in ("title", "doc_no", "issuer", "issued", "year", "recipients", "directory"):
+        assert str(plan[f]) == str(fresh[f]), f
+    changed = 0
+    for kind in ("checkpoints", "tasks"):
+        assert [x["id"] for x in plan[kind]] == [x["id"] for x in fresh[kind]]
+        for mine, new in zip(plan[kind], fresh[kind], strict=True):
+            m = REVIEWED.search(mine.get("note") or "")
+            reviewed = set(m.group(1).split(",")) if m else set()
+            for f in ("text", "section", "lead", "units", "due", "path", "kind"):
+                if f in reviewed:
+                    assert mine.get(f) != new.get(f), (mine["id"], f, "marked but unchanged")
+                    changed += 1
+                else:
+                    assert mine.get(f) == new.get(f), (mine["id"], f)
+    assert changed >= 30  # the review was real work: 7 unit names, 2 per-case spans …
+    # every unit name the importer could not place is gone from the reviewed plan
+    unknown = {re.search(r"单位“(.+?)”不在单位名录中", r.what).group(1)  # type: ignore[union-attr]
+               for r in ex.review if "不在单位名录中" in r.what}
+    assert len(unknown) == 7
+    used = {u for x in plan["tasks"] + plan["checkpoints"] for u in x.get("lead", []) + x["units"]}
+    assert not unknown & used
+    out = cli("plan", "validate", str(CQ_PLAN))
+    assert "校验通过" in out and "174 项任务" in out
+
+
+def test_the_draft_validates_once_its_review_items_are_resolved(tmp_path: Path) -> None:
+    """``duban import --units`` names each unknown unit with the closest known name;
+    ``duban plan validate`` fails on exactly those names, and passes once a coordinator
+    has replaced them."""
+    notice = tmp_path / "ningan.txt"
+    notice.write_text(OWN, encoding="utf-8")
+    units = tmp_path / "units.csv"
+    units.write_text("单位名称,别名,类型,所属分组\n"
+                     "市政府办公室,宁安市人民政府办公室,部门,市政府各部门\n"
+                     "市财政局,,部门,市政府各部门\n"
+                     "市教育局,,部门,市政府各部门\n"
+                     "宁安市司法局,,部门,市政府各部门\n"
+                     "东城镇人民政府,,镇街,各乡镇人民政府\n", encoding="utf-8")
+    draft = tmp_path / "ningan.yaml"
+    out = cli("import", str(notice), "--units", str(units), "--out", str(draft))
+    assert "单位“市司法局”不在单位名录中，最接近的是“宁安市司法局”" in out
+    text = draft.read_text(encoding="utf-8")
+    assert text.startswith("# 由 duban import 生成的计划草稿")
+    assert "#   - 第" in text and "directory: units.csv" in text
+    r = CliRunner().invoke(app, ["plan", "validate", str(draft)], env={"COLUMNS": "200"})
+    assert r.exit_code != 0
+    errors = [ln for ln in r.output.splitlines() if "错误:" in ln]
+    assert errors and all("市司法局" in ln for ln in errors)
+    draft.write_text(text.replace("- 市司法局", "- 宁安市司法局"), encoding="utf-8")
+    assert "校验通过" in cli("plan", "validate", str(draft))
+
+
+def test_diff_shows_what_a_reissued_notice_changes(tmp_path: Path) -> None:
+    """``duban import --diff PLAN NOTICE``: a changed date, a reworded item and a new
+    item are listed; the hand-reviewed fields of the plan are kept, and counted."""
+    same = cli("import", str(CQ_NOTICE), "--units", str(CQ_UNITS), "--diff", str(CQ_PLAN))
+    assert same.startswith("与现有计划相比没有变化") and "人工核对过的字段" in same
+    text = CQ_NOTICE.read_text(encoding="utf-8")
+    changed = tmp_path / "chongqing-2021-revised.txt"
+    changed.write_text(text.replace("2022115日前报市政府办公厅", "2022年1月20日前报市政府办公厅")
+                       .replace("\n公开本区县法定国土空间规划", "\n公开本区县法定国土空间详细规划")
+                       + "\n8.建立政务公开联络员制度,于2021年6月15日前报送联络员名单。\n",
+                       encoding="utf-8")
+    out = cli("import", str(changed), "--units", str(CQ_UNITS), "--diff", str(CQ_PLAN))
+    assert "~ 任务 t173" in out and "期限：2022-01-15 → 2022-01-20" in out
+    assert "~ 任务 t008" in out and "内容有改动" in out
+    assert "+ 新增任务：8.建立政务公开联络员制度" in out
+    assert "- 删除" not in out
+
+
+def test_targets_table_is_read_and_its_total_checked(tmp_path: Path) -> None:
+    notice = tmp_path / "targets.txt"
+    notice.write_text(OWN + "附件\n2022年政府信息公开目标任务\n单位 | 目标任务条数 | 单位 | 目标任务条数 |\n"
+                      "市财政局 | 120 | 东城镇 | 80 |\n市教育局 | 100 | 工业园区 | 60 |\n"
+                      "合计 | 370 | | |\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(g.unit, g.count, g.metric) for g in ex.targets] == [
+        ("市财政局", 120, "目标任务条数"), ("东城镇", 80, "目标任务条数"),
+        ("市教育局", 100, "目标任务条数"), ("工业园区", 60, "目标任务条数")]
+    assert any("合计为 370，逐项相加为 360" in r.what for r in ex.review)
+    assert draft_plan(ex)["targets"][0] == {"unit": "市财政局", "count": 120,
+                                            "metric": "目标任务条数"}
+
+
+def test_json_export_carries_sources_and_confidence(tmp_path: Path) -> None:
+    notice = tmp_path / "linchuan.txt"
+    notice.write_text(POINTS, encoding="utf-8")
+    cli("import", str(notice), "--json", str(tmp_path / "out.json"))
+    data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    first = data["tasks"][0]
+    assert first["sources"] == {"text": "第5行", "units": "第5行", "due": "第5行"}
+    assert first["confidence"]["units"] < 0.7  # read from a sentence: on the review list
+    assert data["meta_sources"]["issuer"]["where"] == "第1行"
+    assert data["meta_sources"]["issuer"]["confidence"] < 1.0
