@@ -605,7 +605,10 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     joined = "".join(cells)
     if re.search(r"(牵头单位|责任单位|配合单位|落实单位|完成时限)", joined) and \
             all(len(c) <= 12 for c in cells):
-        ex.columns = list(cells)
+        # a header cell merged across columns names each of them (工作任务 over two)
+        ex.columns = []
+        for c in cells:
+            ex.columns.append(c or (ex.columns[-1] if ex.columns else ""))
         return True
     cols = ex.columns
     if not cols or len(cells) < 2:
@@ -634,7 +637,11 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         name = cols[k] if k < len(cols) else ""
         if not c:
             continue
-        if "牵头" in name:
+        roles = unit_line(c) if re.search(r"(牵头|配合|落实|负责)", c) else None
+        if roles and re.search(r"(牵头|责任|配合|落实|参与)", name):
+            lead += roles[0]  # "X牵头，Y按职责分工落实" in one cell
+            units += roles[1]
+        elif "牵头" in name:
             lead += split_units(c)
         elif re.search(r"(责任|配合|落实|参与)", name):
             units += split_units(c)
@@ -647,7 +654,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         return True
     task_text = max(texts, key=len)
     # a shorter text column beside the requirement (工作任务 | 具体要求) names its group
-    groups = [c for c in texts if c is not task_text and len(c) <= 40]
+    groups = [c for c in texts if c != task_text and len(c) <= 40]
     t = TaskDraft(text=task_text, section=section + groups, where=ln.where, lead=lead, units=units,
                   due=due or read_dues(task_text, year), unit_source=ln.where, unit_how="table")
     t.text, t.path = _attach_path(task_text)

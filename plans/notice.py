@@ -199,14 +199,18 @@ def _docx(path: Path) -> list[Line]:
         elif tag == "tbl":
             t += 1
             for r, row in enumerate(Table(block, document).rows, start=1):
-                cells: list[str] = []
-                seen: set[int] = set()
-                for cell in row.cells:  # merged cells repeat: keep each once
-                    if id(cell._tc) in seen:
-                        continue
-                    seen.add(id(cell._tc))
-                    cells.append(_clean(cell.text))
-                if any(cells):
-                    n += 1
+                # One cell per grid column, so columns stay aligned with the header. A
+                # cell merged down repeats its text in each row (a lead spanning rows);
+                # a cell merged across leaves the columns it covers empty.
+                grid = row.cells
+                cells = [_clean(c.text) if k == 0 or c._tc is not grid[k - 1]._tc else ""
+                         for k, c in enumerate(grid)]
+                if not any(cells):
+                    continue
+                n += 1
+                if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
+                    # a row merged across the whole table: a heading, read as a line
+                    out.append(Line(n, cells[0], [], f"表{t}第{r}行"))
+                else:
                     out.append(Line(n, " | ".join(cells), cells, f"表{t}第{r}行"))
     return out

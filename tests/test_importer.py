@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -19,7 +20,7 @@ from duban.cli import app
 from plans.cn_dates import read_dues
 from plans.directory import Directory, read_directory
 from plans.importer import REVIEWED, draft_plan, extract
-from tests.conftest import ROOT, cli
+from tests.conftest import PLAN_001, ROOT, cli
 
 SHARED = ROOT.parent / "shared"
 SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
@@ -291,7 +292,8 @@ def test_diff_shows_what_a_reissued_notice_changes(tmp_path: Path) -> None:
 
 def test_targets_table_is_read_and_its_total_checked(tmp_path: Path) -> None:
     notice = tmp_path / "targets.txt"
-    notice.write_text(OWN + "附件\n2022年政府信息公开目标任务\n单位 | 目标任务条数 | 单位 | 目标任务条数 |\n"
+    notice.write_text(OWN + "附件\n2022年政府信息公开目标任务\n"
+                      "单位 | 目标任务条数 | 单位 | 目标任务条数 |\n"
                       "市财政局 | 120 | 东城镇 | 80 |\n市教育局 | 100 | 工业园区 | 60 |\n"
                       "合计 | 370 | | |\n", encoding="utf-8")
     ex = extract(notice)
@@ -313,3 +315,87 @@ def test_json_export_carries_sources_and_confidence(tmp_path: Path) -> None:
     assert first["confidence"]["units"] < 0.7  # read from a sentence: on the review list
     assert data["meta_sources"]["issuer"]["where"] == "第1行"
     assert data["meta_sources"]["issuer"]["confidence"] < 1.0
+
+
+def _merge_down(table: Any, col: int, first: int, last: int) -> None:
+    if last > first:
+        text = table.cell(first, col).text
+        table.cell(first, col).merge(table.cell(last, col)).text = text
+
+
+def test_docx_in_the_layout_of_003(tmp_path: Path) -> None:
+    """The Chongqing tasks as a Word table laid out like 003: 工作任务 over two
+    columns, headings in rows merged across the table and repeated after every page
+    of 20 rows, the lead cell merged down over a run of items with one lead."""
+    plan = yaml.safe_load(CQ_PLAN.read_text(encoding="utf-8"))
+    tasks = plan["tasks"][:60]
+    d = docx.Document()
+    for text in ("渝府办发〔2021〕50号", "重庆市人民政府办公厅", "2021年5月16日",
+                 "贯彻落实国务院办公厅2021年政务公开工作要点任务分工"):
+        d.add_paragraph(text)
+    table = d.add_table(rows=1, cols=4)
+    head = table.rows[0].cells
+    head[0].merge(head[1]).text = "工作任务"
+    head[2].text, head[3].text = "牵头单位", "责任单位"
+    shown: list[str] = []
+    run: list[int] = []  # rows of the current run of items under one lead
+    run_lead = None
+
+    def heading(text: str) -> None:
+        cells = table.add_row().cells
+        cells[0].merge(cells[3]).text = text
+
+    for k, t in enumerate(tasks):
+        new = [h for h in t["section"] if h not in shown]
+        if (k and k % 20 == 0) or new or t["lead"] != run_lead:
+            if run:
+                _merge_down(table, 2, run[0], run[-1])
+            run, run_lead = [], t["lead"]
+        if k and k % 20 == 0:  # a page break repeats the headings above
+            for h in shown:
+                heading(h)
+        if new:
+            shown = list(t["section"])
+            for h in new:
+                heading(h)
+        cells = table.add_row().cells
+        cells[0].merge(cells[1]).text = t["text"]
+        cells[2].text, cells[3].text = "、".join(t["lead"]), "、".join(t["units"])
+        run.append(len(table.rows) - 1)
+    _merge_down(table, 2, run[0], run[-1])
+    path = tmp_path / "chongqing.docx"
+    d.save(str(path))
+    ex = extract(path)
+    got = [(x.text, x.section, x.lead, x.units) for x in ex.tasks]
+    assert got == [(t["text"], t["section"], t["lead"], t["units"]) for t in tasks]
+    assert all(x.where.startswith("表1第") for x in ex.tasks)
+
+
+def test_docx_in_the_layout_of_001(tmp_path: Path) -> None:
+    """The Zhongshan tasks as a Word table laid out like 001: 工作任务 | 具体要求 |
+    落实单位, the 工作任务 cell merged down over its requirements, the units cell
+    worded "X牵头，Y按职责分工落实"."""
+    plan = yaml.safe_load(PLAN_001.read_text(encoding="utf-8"))
+    tasks = [t for t in plan["tasks"] if t.get("lead") and t.get("units")]
+    d = docx.Document()
+    for text in ("中府办函〔2021〕91号", "中山市人民政府办公室", "2021年7月5日",
+                 "中山市2021年政务公开工作要点分工方案"):
+        d.add_paragraph(text)
+    table = d.add_table(rows=1, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("工作任务", "具体要求", "落实单位"), strict=True):
+        cell.text = text
+    start = 1
+    for k, t in enumerate(tasks):
+        cells = table.add_row().cells
+        cells[0].text = t["section"][-1]
+        cells[1].text = t["text"]
+        cells[2].text = f"{'、'.join(t['lead'])}牵头，{'、'.join(t['units'])}按职责分工落实"
+        r = len(table.rows) - 1
+        if k + 1 == len(tasks) or tasks[k + 1]["section"] != t["section"]:
+            _merge_down(table, 0, start, r)
+            start = r + 1
+    path = tmp_path / "zhongshan.docx"
+    d.save(str(path))
+    ex = extract(path)
+    got = [(x.text, x.section, x.lead, x.units) for x in ex.tasks]
+    assert got == [(t["text"], t["section"][-1:], t["lead"], t["units"]) for t in tasks]
