@@ -189,11 +189,14 @@ def split_units(text: str) -> list[str]:
     return out
 
 
-NOT_A_NAME = re.compile(r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与)|[。“”《》]|的")
+NOT_A_NAME = re.compile(r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
+                        r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
+                        r"强化|持续|及时|全面|进一步)|[。“”《》]|的")
 
 
 def is_unit(token: str) -> bool:
-    return bool(UNIT_TOKEN.match(token)) and not NOT_A_NAME.search(token)
+    balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
+    return balanced and bool(UNIT_TOKEN.match(token)) and not NOT_A_NAME.search(token)
 
 
 ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
@@ -502,6 +505,10 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     "完成时限", "序号", "任务", "主要内容"):
             table_mode = True
             continue
+        if FIELD_LINE.match(text) and ex.tasks and not table_mode:
+            field_line(ln, year, ex)
+            pending = []
+            continue
         ul = unit_line(text)
         if ul is not None and (pending or second):
             lead, units = ul
@@ -581,22 +588,71 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     t = TaskDraft(text=text, section=section, where=ln.where, due=read_dues(text, year),
                   path=path, level=level)
     m = CLAUSE.search(text)
+    paren = None if m else TRAILING_ROLES.search(text)
+    roles = None if m or paren else inline_roles(text)
     if m:
         t.lead, t.units = read_clause(m.group(1))
         t.unit_source, t.unit_how = ln.where, "clause"
-        # A clause closing a run of siblings governs those before it that have none.
-        for prev in reversed(ex.tasks):
-            if prev.unit_source or prev.section != section or prev.level != level:
-                break
-            prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), ln.where
-            prev.unit_how = "shared"
-    else:
-        roles = inline_roles(text)
-        if roles:
-            t.lead, t.units = roles
-            t.unit_source, t.unit_how = ln.where, "inline"
+        _share_backwards(ex, t)
+    elif paren and (named := unit_line(_drop_due_words(paren.group(1)))):
+        t.lead, t.units = named  # （县发展改革局负责，持续推进）
+        t.unit_source, t.unit_how = ln.where, "clause"
+        _share_backwards(ex, t)
+    elif roles:
+        t.lead, t.units = roles
+        t.unit_source, t.unit_how = ln.where, "inline"
     ex.tasks.append(t)
     return t
+
+
+def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
+    """A clause closing a run of siblings governs those before it that have none."""
+    for prev in reversed(ex.tasks):
+        if prev is t:
+            continue
+        if prev.unit_source or prev.section != t.section or prev.level != t.level:
+            break
+        prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
+        prev.unit_how = "shared"
+
+
+# （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
+TRAILING_ROLES = re.compile(r"[(（]([^()（）]{2,80}?(?:负责|牵头|配合|参与|落实)[^()（）]{0,40})[)）]"
+                            r"\s*[。;；]?\s*$")
+DUE_WORDS = re.compile(r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
+                       r"持续深化|长期推进|每[年月季])[^,，;；]*")
+
+
+def _drop_due_words(text: str) -> str:
+    return DUE_WORDS.sub("", text)
+
+
+UNIT_LABELS = r"牵头单位|责任单位|配合单位|落实单位|主责单位|参与单位|牵头部门|责任部门|配合部门"
+TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限"
+FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
+FIELD = re.compile(rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
+                   rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)")
+
+
+def field_line(ln: Line, year: int, ex: Extraction) -> None:
+    """``责任单位：县财政局`` / ``完成时限：2023年6月底前`` on lines of their own after
+    an item: fields of that item (units also of the siblings before it with none)."""
+    t = ex.tasks[-1]
+    for m in FIELD.finditer(ln.text):
+        label, value = m.group(1), m.group(2).strip()
+        if not value:
+            continue
+        if re.fullmatch(UNIT_LABELS, label):
+            names = split_units(value)
+            (t.lead if "牵头" in label else t.units).extend(n for n in names if n not in t.units)
+            t.unit_source, t.unit_how = ln.where, "clause"
+        elif label == "公开路径":
+            t.path = value
+        else:
+            dues = read_dues(value, year) or read_dues(value + "前", year)
+            t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
+    if t.unit_source == ln.where:
+        _share_backwards(ex, t)
 
 
 def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:

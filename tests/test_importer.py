@@ -48,6 +48,27 @@ TABLE = [["序号", "工作任务", "牵头单位", "配合单位", "完成时�
          ["3", "集中公开现行有效的规范性文件", "市司法局", "市政府各部门", "年底前"]]
 
 
+FIELDS = """江口县人民政府办公室
+江府办发〔2023〕9号
+江口县人民政府办公室关于印发江口县2023年政务公开重点工作任务分工的通知
+各乡镇人民政府、街道办事处，县政府各部门：
+现将《江口县2023年政务公开重点工作任务分工》印发给你们，请认真贯彻落实。各单位于2023年12月15日前将全年工作完成情况书面报县政府办公室。
+江口县人民政府办公室
+2023年4月3日
+江口县2023年政务公开重点工作任务分工
+一、重点领域信息公开
+1.推进财政预决算公开，细化公开到功能分类项级科目。
+责任单位：县财政局
+完成时限：2023年6月底前
+2.做好义务教育招生入学政策公开。
+牵头单位：县教育局 配合单位：各乡镇人民政府
+完成时限：2023年8月31日前
+3.公开重大建设项目批准和实施信息（县发展改革局负责，持续推进）。
+二、政策解读
+4.县政府常务会议审议通过的政策文件，在印发后3个工作日内发布解读材料（县政府各部门负责）。
+"""
+
+
 def _scores(pred: Path) -> dict:
     out = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"),
                           str(SHARED / "eval" / "gold"), str(pred), "--json"],
@@ -399,3 +420,19 @@ def test_docx_in_the_layout_of_001(tmp_path: Path) -> None:
     ex = extract(path)
     got = [(x.text, x.section, x.lead, x.units) for x in ex.tasks]
     assert got == [(t["text"], t["section"][-1:], t["lead"], t["units"]) for t in tasks]
+
+
+def test_labelled_field_lines_and_trailing_roles(tmp_path: Path) -> None:
+    """Another layout: 责任单位：/牵头单位：…配合单位：/完成时限： on lines of their own under
+    each item, and roles in closing brackets （县发展改革局负责，持续推进）."""
+    notice = tmp_path / "jiangkou.txt"
+    notice.write_text(FIELDS, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        ([], ["县财政局"], ["2023-06-30"]),
+        (["县教育局"], ["各乡镇人民政府"], ["2023-08-31"]),
+        ([], ["县发展改革局"], ["ongoing"]),
+        ([], ["县政府各部门"], ["+3wd@event"])]
+    assert not any("没有责任单位" in r.what for r in ex.review)
+    (cp,) = ex.checkpoints
+    assert (cp.kind, [d.value for d in cp.due], cp.units) == ("report", ["2023-12-15"], ["各单位"])
