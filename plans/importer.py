@@ -57,7 +57,8 @@ ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负
 CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
                     r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
                     r"\s*[)）〕\]】]\s*[。;；]?\s*$")
-CLAUSE_OPEN = re.compile(r"((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：].+)$")
+# "…。牵头单位：市财政局；配合单位：各部门。" without brackets, closing the item
+CLAUSE_OPEN = re.compile(r"(?<=[。;；.])\s*((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$")
 
 
 @dataclass
@@ -587,7 +588,7 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     text, path = _attach_path(text)
     t = TaskDraft(text=text, section=section, where=ln.where, due=read_dues(text, year),
                   path=path, level=level)
-    m = CLAUSE.search(text)
+    m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
     paren = None if m else TRAILING_ROLES.search(text)
     roles = None if m or paren else inline_roles(text)
     if m:

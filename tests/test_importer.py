@@ -436,3 +436,15 @@ def test_labelled_field_lines_and_trailing_roles(tmp_path: Path) -> None:
     assert not any("没有责任单位" in r.what for r in ex.review)
     (cp,) = ex.checkpoints
     assert (cp.kind, [d.value for d in cp.due], cp.units) == ("report", ["2023-12-15"], ["各单位"])
+
+
+def test_an_unbracketed_clause_closing_the_item(tmp_path: Path) -> None:
+    notice = tmp_path / "mou.txt"
+    notice.write_text("某县人民政府办公室\n2023年4月3日\n某县2023年政务公开工作要点\n一、决策公开\n"
+                      "1.推进重大行政决策事项目录公开。牵头单位：县司法局；配合单位：县政府各部门。\n"
+                      "2.做好政策解读，年底前完成。责任单位：县政府办公室、县融媒体中心\n",
+                      encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        (["县司法局"], ["县政府各部门"], []),
+        ([], ["县政府办公室", "县融媒体中心"], ["2023-12-31"])]
