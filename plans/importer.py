@@ -88,6 +88,7 @@ class TaskDraft:
     path: str | None = None
     unit_source: str = ""  # where the units were read
     unit_how: str = ""  # which rule read them: a key of UNIT_CONFIDENCE
+    cells: dict[str, str] = field(default_factory=dict)  # field → table cell it came from
     level: int = 0
     parent: int = -1  # index of the heading line above
 
@@ -161,7 +162,7 @@ class Extraction:
                        "due": [d.value for d in t.due], **({"path": t.path} if t.path else {}),
                        "source": t.where,
                        "sources": {"text": t.where, "units": t.unit_source or None,
-                                   "due": t.where},
+                                   "due": t.where} | t.cells,
                        "confidence": t.confidence()} for t in self.tasks],
             "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric,
                          "source": g.where} for g in self.targets],
@@ -690,6 +691,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     lead: list[str] = []
     units: list[str] = []
     due: list[Due] = []
+    cell_of: dict[str, list[int]] = {"text": [], "units": [], "due": []}  # 1-based columns
     for k, c in enumerate(cells):
         name = cols[k] if k < len(cols) else ""
         if not c:
@@ -705,8 +707,16 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         elif re.search(r"(时限|时间|期限)", name):
             due += read_dues(c, year, issued_anchor=True) or \
                 ([Due(v.value) for v in read_dues(c + "前", year)])
+            cell_of["due"].append(k + 1)
+            continue
         elif re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目)", name):
             texts.append(c)
+            if len(c) >= max(map(len, texts)):
+                cell_of["text"] = [k + 1]
+            continue
+        else:
+            continue
+        cell_of["units"].append(k + 1)
     if not texts:
         return True
     task_text = max(texts, key=len)
@@ -715,6 +725,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     t = TaskDraft(text=task_text, section=section + groups, where=ln.where, lead=lead, units=units,
                   due=due or read_dues(task_text, year), unit_source=ln.where, unit_how="table")
     t.text, t.path = _attach_path(task_text)
+    t.cells = {f: f"{ln.where}第{'、'.join(map(str, ks))}列" for f, ks in cell_of.items() if ks}
     ex.tasks.append(t)
     return True
 

@@ -128,6 +128,8 @@ def test_a_docx_table_is_read_by_its_columns(tmp_path: Path) -> None:
         ("开展政府网站和政务新媒体季度检查", ["市政府办公室"], ["市委网信办"], ["quarterly:end"]),
         ("集中公开现行有效的规范性文件", ["市司法局"], ["市政府各部门"], ["2022-12-31"])]
     assert ex.tasks[0].where == "表1第2行"
+    sources = ex.as_format()["tasks"][0]["sources"]
+    assert sources == {"text": "表1第2行第2列", "units": "表1第2行第3、4列", "due": "表1第2行第5列"}
 
 
 def test_a_document_without_tasks_fails_clearly(tmp_path: Path) -> None:
