@@ -105,7 +105,7 @@ class TaskDraft:
 # How far each unit rule is trusted. A clause or a table column says outright who does
 # what; a unit line after a run, a clause shared backwards, a merged cell and a
 # sentence's subject are readings a person should confirm.
-UNIT_CONFIDENCE = {"clause": 0.95, "table": 0.95, "inline": 0.85, "line": 0.85,
+UNIT_CONFIDENCE = {"clause": 0.95, "table": 0.95, "inline": 0.85, "line": 0.85, "heading": 0.85,
                    "shared": 0.75, "merged": 0.6, "sentence": 0.6, "": 0.0}
 REVIEW_BELOW = 0.7
 
@@ -487,6 +487,7 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     seen: set[str] = set()
     nums = [numbering(ln.text) for ln in lines]
     table_mode = False
+    head_units: dict[int, tuple[list[str], list[str], str]] = {}  # level → a heading's clause
 
     def section() -> list[str]:
         return [headings[k] for k in sorted(headings)]
@@ -497,6 +498,7 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
             in_attachment = True
             headings.clear()
+            head_units.clear()
             pending.clear()
             continue
         num = nums[i]
@@ -542,10 +544,16 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         if num is not None:
             level, rest = num
             nxt = next((n for n in nums[i + 1:i + 2] if n is not None), None)
-            if level <= 2 and _is_heading(rest, level, nxt):
+            cm = CLAUSE.search(rest)  # （一）推进决策公开（牵头单位：…）governs its items
+            bare = rest[:cm.start()].strip() if cm else rest
+            deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
+            if level <= 2 and _is_heading(bare, level, nxt) and (deeper or not cm):
                 for k in [k for k in headings if k >= level]:
                     del headings[k]
-                headings[level] = text
+                headings[level] = text[: len(text) - len(rest)] + bare
+                head_units = {k: v for k, v in head_units.items() if k < level}
+                if cm:
+                    head_units[level] = (*read_clause(cm.group(1)), ln.where)
                 skipping = bool(PRINCIPLES.match(rest)) if level == 1 else skipping
                 if text not in seen:  # a heading repeated at a page break keeps the run
                     pending = []
@@ -580,7 +588,10 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             continue
         if in_attachment and num is None:
             continue
-        add_task(ln, text, section(), year, ex, num[0] if num else 0)
+        t = add_task(ln, text, section(), year, ex, num[0] if num else 0)
+        if not t.unit_source and head_units:
+            lead, units, where = head_units[max(head_units)]
+            t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
         pending.append(len(ex.tasks) - 1)
 
 

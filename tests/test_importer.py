@@ -450,3 +450,18 @@ def test_an_unbracketed_clause_closing_the_item(tmp_path: Path) -> None:
     assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
         (["县司法局"], ["县政府各部门"], []),
         ([], ["县政府办公室", "县融媒体中心"], ["2023-12-31"])]
+
+
+def test_a_heading_clause_governs_its_items(tmp_path: Path) -> None:
+    notice = tmp_path / "heading.txt"
+    notice.write_text("某市人民政府办公室\n2023年4月3日\n某市2023年政务公开工作要点\n一、决策公开\n"
+                      "（一）推进决策公开（牵头单位：市司法局；责任单位：市政府各部门）\n"
+                      "1.编制并公开重大行政决策事项目录，6月底前完成。\n"
+                      "2.重大决策草案公开征求意见。\n"
+                      "（二）做好政策解读。（责任单位：市政府办公室）\n"
+                      "3.政策文件与解读材料同步发布。\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.section[-1], t.lead, t.units) for t in ex.tasks] == [
+        ("(一)推进决策公开", ["市司法局"], ["市政府各部门"]),
+        ("(一)推进决策公开", ["市司法局"], ["市政府各部门"]),
+        ("(二)做好政策解读。", [], ["市政府办公室"])]
