@@ -167,6 +167,9 @@ def read_notice(path: Path) -> list[Line]:
         raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
     out = []
     for no, t, row in raw:
+        if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
+            row = t.strip().split("\t")
+            t = " | ".join(row)
         t = _clean(t)
         if not t:
             continue
