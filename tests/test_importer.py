@@ -469,10 +469,10 @@ def test_a_heading_clause_governs_its_items(tmp_path: Path) -> None:
 
 def test_a_table_pasted_as_tab_separated_text(tmp_path: Path) -> None:
     notice = tmp_path / "tabs.txt"
-    notice.write_text("某市人民政府办公室\n某府办发〔2023〕3号\n2023年4月3日\n某市2023年政务公开重点任务分工表\n"
+    notice.write_text("某市人民政府办公室\n某府办发〔2022〕3号\n2022年4月3日\n某市2022年政务公开重点任务分工表\n"
                       + "\n".join("\t".join(row) for row in TABLE) + "\n", encoding="utf-8")
     ex = extract(notice)
     assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
-        (["市政府办公室"], ["各乡镇人民政府", "市政府各部门"], ["2023-09-30"]),
+        (["市政府办公室"], ["各乡镇人民政府", "市政府各部门"], ["2022-09-30"]),
         (["市政府办公室"], ["市委网信办"], ["quarterly:end"]),
-        (["市司法局"], ["市政府各部门"], ["2023-12-31"])]
+        (["市司法局"], ["市政府各部门"], ["2022-12-31"])]
