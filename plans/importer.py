@@ -424,6 +424,12 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
         ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 "
                                 f"{sum(g.count for g in ex.targets)}：有单位漏读或数字有误，请核对"))
     flagged = {r.where for r in ex.review}
+    names = {"text": "条目文字", "units": "责任单位", "due": "期限"}
+    for t in ex.tasks:  # any other field read with low confidence is named too
+        for f, conf in t.confidence().items():
+            if conf < REVIEW_BELOW and t.where not in flagged and t.unit_how != "merged":
+                ex.review.append(Review(t.where, f"{names[f]}识别把握不大，请核对"))
+                flagged.add(t.where)
     for c in ex.checkpoints:
         for d in c.due:
             if not d.certain and c.where not in flagged:
