@@ -829,15 +829,19 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
             out.append((s, None))  # no checkpoint here; read for its actor only
             continue
         dues = [d for d in read_dues(s, year) if d.value != "ongoing"]
-        # "…，并在30个工作日内公开" / "每月定期…检查，每年组织开展…检查1次"
-        m = re.search(r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月))", s)
-        if m:
+        # Cut at each "，并…/，于…/，每年…" where the part before has a deadline of its own
+        # and the rest still has one: "…10个工作日内报备，并在30个工作日内公开".
+        start = taken = 0
+        for m in CLAUSE_CUT.finditer(s):
             n = len([d for d in read_dues(s[:m.start()], year) if d.value != "ongoing"])
-            if 0 < n < len(dues):
-                out += [(s[:m.start()], dues[:n]), (s[m.end():], dues[n:])]
-                continue
-        out.append((s, dues))
+            if taken < n < len(dues):
+                out.append((s[start:m.start()], dues[taken:n]))
+                start, taken = m.end(), n
+        out.append((s[start:], dues[taken:]))
     return out
+
+
+CLAUSE_CUT = re.compile(r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月))")
 
 
 # -- output ------------------------------------------------------------------------------

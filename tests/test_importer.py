@@ -30,7 +30,7 @@ OWN = """宁安市人民政府办公室文件
 宁安市人民政府办公室
 关于印发宁安市2022年政务公开重点任务分工的通知
 各乡镇人民政府，市政府各部门：
-现将《宁安市2022年政务公开重点任务分工》印发给你们。各单位要在本通知印发后十个工作日内将任务清单报市政府办公室备案。市政府办公室将于9月20日、12月20日对落实情况进行检查。
+现将《宁安市2022年政务公开重点任务分工》印发给你们。各单位要结合实际制定任务清单，在本通知印发后十个工作日内报市政府办公室备案，并在30个工作日内于政府网站公开。市政府办公室将于9月20日、12月20日对落实情况进行检查。
 宁安市人民政府办公室
 二〇二二年三月十五日
 宁安市2022年政务公开重点任务分工
@@ -107,6 +107,7 @@ def test_own_layout_clauses_and_inline_roles(tmp_path: Path) -> None:
     assert t1.section == ["一、深化重点领域信息公开"]
     cps = {(c.kind, tuple(d.value for d in c.due)) for c in ex.checkpoints}
     assert ("list", ("+10wd@issued",)) in cps
+    assert ("publish", ("+30wd@issued",)) in cps  # the second clause, from the same anchor
     assert ("check", ("2022-09-20", "2022-12-20")) in cps
 
 
