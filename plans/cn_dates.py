@@ -76,9 +76,9 @@ def _ok(y: int, m: int, d: int) -> bool:
 
 
 ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
-                          r"(印发|公布|下发|发布|出台)")
+                          r"(印发|公布|下发|发布|出台)(之日起|以后|后|起)?")
 DUE_HINT = re.compile(r"[\d年月日每季次]|持续|长期|当天")  # no deadline without one of these
-OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束)[^，。；]{0,12}$|[^本]{2}后$")
+OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束|后)")  # a span's own starting point
 # "在教育部出台公共企事业单位信息公开规定后3个月内": a one-time event that can be recorded.
 # Per-case spans (收到申请之日起, 不能当场答复的…) name no such event and stay unnamed.
 EVENT_NAME = re.compile(r"(?:在|自|待|于)([^，。；,;在自]{1,30}?(?:出台|印发|发布|公布|施行|实施|批复|下发)"
@@ -165,16 +165,16 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         n, unit = m.group(1), m.group(2)
         code = {"工作日": "wd", "日": "d", "天": "d", "个月": "mo", "月": "mo", "小时": "h"}[unit]
         before = t[max(0, m.start() - 30):m.start()]
-        own_event = OWN_EVENT.search(before)
+        said = list(ISSUED_WORDS.finditer(before))
+        # The words since the anchor: after "本方案公布后", or after an earlier span that
+        # counted from it ("在本方案公布后10个工作日内报…，并在30个工作日内公开"), unless
+        # they name a starting point of their own (收到…之日起, …后).
+        since = before[said[-1].end():] if said else \
+            t[issued_at:m.start()] if issued_at is not None else None
         anchor = "event"
-        if issued_anchor and code != "h":
-            said = list(ISSUED_WORDS.finditer(before))
-            if said and not (own_event and own_event.start() >= said[-1].end()):
-                anchor = "issued"
-            elif issued_at is not None and not own_event and "。" not in t[issued_at:m.start()]:
-                # "在本方案公布后10个工作日内报…，并在30个工作日内公开": the second span
-                # counts from the same issue date unless it names an event of its own.
-                anchor = "issued"
+        if issued_anchor and code != "h" and since is not None and "。" not in since and \
+                not OWN_EVENT.search(since):
+            anchor = "issued"
         if anchor == "issued":
             issued_at = m.end()
         named = EVENT_NAME.search(t[max(0, m.start() - 50):m.start()]) if anchor == "event" \

@@ -161,6 +161,8 @@ def test_a_document_without_tasks_fails_clearly(tmp_path: Path) -> None:
     ("受理单位答复申请人当日录入", ["+0d@event"]),
     ("在本方案公布后10个工作日内报备案，并在30个工作日内于政府网站公开",
      ["+10wd@issued", "+30wd@issued"]),
+    ("在本方案公布后10个工作日内报市政府办公室(政务公开科)备案，并在30个工作日内于政府网站公开",
+     ["+10wd@issued", "+30wd@issued"]),  # the anchor lies beyond 30 characters back
     ("本方案印发后10个工作日内报备，自收到申请之日起20个工作日内答复",
      ["+10wd@issued", "+20wd@event"]),
 ])
