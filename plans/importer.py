@@ -8,11 +8,16 @@
    as 总体要求/指导思想 state principles, not tasks.
 3. Units, by the clause grammar of the notices: a trailing clause
    （牵头单位：…；责任单位：…） on an item (and on the items before it that have
-   none), a unit line after a run of items (two lines: lead, then units; or
-   "X牵头，Y按职责分工落实"), table cells (工作任务 | 牵头单位 | 责任单位 …).
-4. Deadlines by ``plans.cn_dates``; plan-wide checkpoints from sentences that
-   ask units to file a task list, announce checks on dates, a 回头看, a
-   completion report, publication or recurring meetings.
+   none) or on the heading above it, labelled lines (责任单位：…) under an item,
+   a unit line after a run of items (two lines: lead, then units; or
+   "X牵头，Y按职责分工落实"), table cells (工作任务 | 牵头单位 | 责任单位 …);
+   where a part of the notice marks none, the subjects of its sentences.
+4. Deadlines by ``plans.cn_dates``; plan-wide checkpoints from sentences about
+   the plan itself (its task list, checks, a 回头看, a completion report,
+   publication, recurring meetings) in the cover letter, in supervision
+   sections, or naming the plan.
+5. The review list names everything read with low confidence, and, given a unit
+   directory, every unit name it cannot place.
 
 Whatever is uncertain goes into the review list, never silently into the plan.
 """
@@ -90,16 +95,19 @@ class TaskDraft:
     unit_how: str = ""  # which rule read them: a key of UNIT_CONFIDENCE
     cells: dict[str, str] = field(default_factory=dict)  # field → table cell it came from
     level: int = 0
-    parent: int = -1  # index of the heading line above
-
 
     def confidence(self) -> dict[str, float]:
         """Per field, how far the rule that read it is trusted (0–1)."""
         return {
             "text": 1.0 if self.level or self.unit_how == "table" else 0.8,
             "units": UNIT_CONFIDENCE[self.unit_how],
-            "due": min((1.0 if d.certain else 0.4 for d in self.due), default=0.9),
+            "due": _due_confidence(self.due, 0.9),
         }
+
+
+def _due_confidence(dues: list[Due], stated_none: float) -> float:
+    """A garbled date is a guess; no date at all may be one the rules missed."""
+    return min((1.0 if d.certain else 0.4 for d in dues), default=stated_none)
 
 
 # How far each unit rule is trusted. A clause or a table column says outright who does
@@ -119,8 +127,7 @@ class CheckpointDraft:
     where: str
 
     def confidence(self) -> dict[str, float]:
-        return {"kind": 0.8, "due": min((1.0 if d.certain else 0.4 for d in self.due),
-                                        default=0.8)}
+        return {"kind": 0.8, "due": _due_confidence(self.due, 0.8)}
 
 
 @dataclass
@@ -402,6 +409,17 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     if not ex.tasks:
         raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
                             "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
+    review_fields(ex)
+    if directory is not None:
+        check_units(ex, directory)
+    else:
+        ex.review.append(Review("单位", "未提供单位名录（--units），单位名称未逐一核对"))
+    return ex
+
+
+def review_fields(ex: Extraction) -> None:
+    """The review list: items without units, merged-cell leads, garbled dates, per-case
+    spans, a targets table that does not add up, and any other low-confidence field."""
     merged: dict[str, list[TaskDraft]] = {}  # by the unit line that closed the run
     for t in ex.tasks:
         if not t.lead and not t.units:
@@ -419,10 +437,11 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
         span = f"（至{run[-1].where}共 {len(run)} 项）" if len(run) > 1 else ""
         ex.review.append(Review(run[0].where, f"牵头单位按上方合并单元格沿用为“{'、'.join(run[0].lead)}”"
                                 f"{span}，请核对"))
-    if ex.target_total and ex.target_total[0] != sum(g.count for g in ex.targets):
+    counted = sum(g.count for g in ex.targets)
+    if ex.target_total and ex.target_total[0] != counted:
         total, where = ex.target_total
-        ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 "
-                                f"{sum(g.count for g in ex.targets)}：有单位漏读或数字有误，请核对"))
+        ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 {counted}："
+                                "有单位漏读或数字有误，请核对"))
     flagged = {r.where for r in ex.review}
     names = {"text": "条目文字", "units": "责任单位", "due": "期限"}
     for t in ex.tasks:  # any other field read with low confidence is named too
@@ -435,11 +454,6 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
             if not d.certain and c.where not in flagged:
                 ex.review.append(Review(c.where, f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，"
                                         "请核对"))
-    if directory is not None:
-        check_units(ex, directory)
-    else:
-        ex.review.append(Review("单位", "未提供单位名录（--units），单位名称未逐一核对"))
-    return ex
 
 
 def check_units(ex: Extraction, directory: Directory) -> None:

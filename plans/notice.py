@@ -86,40 +86,37 @@ class _Html(HTMLParser):
             return
         if tag in ("td", "th") and self.rows and self.cell is not None:
             row = self.rows[-1]
-            while len(row) in self.span:  # a cell above spans into this row
-                left, text = self.span[len(row)]
-                row.append([(self.row_start, text)])
-                self.span[len(row) - 1] = (left - 1, text)
+            self._carry(row)
             if self.rowspan > 1:
                 self.span[len(row)] = (self.rowspan - 1, " ".join(t for _, t in self.cell))
             row.append(self.cell)
             self.cell = None
         elif tag == "tr" and self.rows:
             row = self.rows.pop()
-            while len(row) in self.span:
-                left, text = self.span[len(row)]
-                row.append([(self.row_start, text)])
-                self.span[len(row) - 1] = (left - 1, text)
+            self._carry(row)
             self.span = {k: v for k, v in self.span.items() if v[0] > 0}
             self.cell = self.cells_open.pop()
             self._emit(row)
 
+    def _carry(self, row: list[list[tuple[int, str]]]) -> None:
+        """Fill the columns a cell from a row above spans into (``rowspan``)."""
+        while len(row) in self.span:
+            left, text = self.span[len(row)]
+            row.append([(self.row_start, text)])
+            self.span[len(row) - 1] = (left - 1, text)
+
     def _emit(self, row: list[list[tuple[int, str]]]) -> None:
-        sink = self.cell if self.cell is not None else None
+        """A closed row: into the enclosing cell of a nested table, else onto the page."""
         if len(row) >= 2 and all(len(c) <= 1 for c in row):
             texts = [c[0][1] if c else "" for c in row]
             no = next((c[0][0] for c in row if c), self.row_start)
-            if sink is not None:
-                sink.append((no, " | ".join(texts)))
-            else:
-                self.lines.append((no, " | ".join(texts), texts))
-            return
-        for cell in row:  # a layout table: its cells hold the page's paragraphs
-            for no, text in cell:
-                if sink is not None:
-                    sink.append((no, text))
-                else:
-                    self.lines.append((no, text, []))
+            out = [(no, " | ".join(texts), texts)]
+        else:  # a layout table: its cells hold the page's paragraphs
+            out = [(no, text, []) for cell in row for no, text in cell]
+        if self.cell is not None:
+            self.cell.extend((no, text) for no, text, _ in out)
+        else:
+            self.lines.extend(out)
 
     def handle_data(self, data: str) -> None:
         if self.skip:
