@@ -106,13 +106,18 @@ def _units_for(plan_file: Path, units_file: Path | None, named: str | None) -> l
     """--units, else the plan's own ``directory``, else the ledger's units."""
     path = units_file or (plan_file.parent / named if named else None)
     if path is not None:
-        units, problems = read_directory(path)
-        if any(p.severity == "error" for p in problems):
-            _print_problems(problems)
-            raise _fail(f"单位名录 {path} 有错误，无法校验计划")
-        return units
+        return _read_units(path)
     with transaction(_ledger()) as s:
         return ledger_units(s)
+
+
+def _read_units(path: Path) -> list[DirUnit]:
+    """A directory file, or exit naming each bad row."""
+    units, problems = read_directory(path)
+    if any(p.severity == "error" for p in problems):
+        _print_problems(problems)
+        raise _fail(f"单位名录 {path} 有错误，请先改正")
+    return units
 
 
 def _compiled(plan: PlanSpec, lines: LineMap, path: Path, directory: Directory,
@@ -766,18 +771,10 @@ def import_cmd(
     例：duban import 通知.docx --units plans/units/chongqing.csv --out plans/chongqing-2021.yaml
         duban import 新通知.txt --diff plans/chongqing-2021.yaml
     """
-    import json
-
     from plans.importer import diff_plans, draft_plan, draft_yaml, extract
     from plans.notice import NoticeProblem
 
-    directory = None
-    if units is not None:
-        dir_units, problems = read_directory(units)
-        if any(p.severity == "error" for p in problems):
-            _print_problems(problems)
-            raise _fail(f"单位名录 {units} 有错误，请先改正")
-        directory = Directory.build(dir_units)
+    directory = Directory.build(_read_units(units)) if units is not None else None
     try:
         ex = extract(notice, directory)
     except NoticeProblem as exc:
