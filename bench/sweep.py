@@ -58,13 +58,13 @@ def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, f
     cal = default_calendar()
     factory = open_ledger(url)
     with transaction(factory) as s:
-        sync_units(s, directory(units), actor="bench")
+        sync_units(s, directory(units), jurisdiction="", actor="bench")
     spec = plan(tasks, due_tasks)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(spec.model_dump_json())
     t0 = time.perf_counter()
     with transaction(factory) as s:
-        compiled = compile_plan(spec, ledger_directory(s), cal)
+        compiled = compile_plan(spec, ledger_directory(s, ""), cal)
         load_plan(s, compiled, source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal,
                   actor="bench")
     load = time.perf_counter() - t0

@@ -29,17 +29,21 @@ from ledger import config, queries
 from ledger.checks import CheckReport
 from ledger.db import DatabaseError, open_ledger, transaction, upgrade
 from ledger.load import (
+    DirectoryDrift,
+    DirectoryError,
+    describe_counts,
     file_hash,
-    ledger_directory,
+    import_directory,
+    jurisdictions,
     ledger_units,
     load_plan,
     plan_events,
-    sync_units,
 )
 from ledger.models import Plan, Unit, utcnow
 from ledger.reports import (
     ActionError,
     find_contact,
+    find_units,
     get_plan,
     get_unit,
     record_event,
@@ -49,8 +53,7 @@ from ledger.reports import (
 )
 from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, compile_plan, read_plan
-from plans.directory import Directory, read_directory, write_directory
-from plans.directory import Unit as DirUnit
+from plans.directory import Directory, DirectoryFile, read_directory, write_directory
 from plans.model import CHECKPOINT_KINDS, json_schema
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, Rubric
@@ -102,22 +105,53 @@ def _print_problems(problems: list[Problem]) -> None:
         err.print(f"[{colour}]{p}[/{colour}]")
 
 
-def _units_for(plan_file: Path, units_file: Path | None, named: str | None) -> list[DirUnit]:
-    """--units, else the plan's own ``directory``, else the ledger's units."""
-    path = units_file or (plan_file.parent / named if named else None)
-    if path is not None:
-        return _read_units(path)
-    with transaction(_ledger()) as s:
-        return ledger_units(s)
-
-
-def _read_units(path: Path) -> list[DirUnit]:
+def _read_units(path: Path) -> DirectoryFile:
     """A directory file, or exit naming each bad row."""
-    units, problems = read_directory(path)
-    if any(p.severity == "error" for p in problems):
-        _print_problems(problems)
+    df = read_directory(path)
+    if df.errors:
+        _print_problems(df.problems)
         raise _fail(f"单位名录 {path} 有错误，请先改正")
-    return units
+    return df
+
+
+def _plan_jurisdiction(plan: PlanSpec, plan_file: Path) -> str:
+    """The plan's ``jurisdiction``, else the one its ``directory`` file names, else ''."""
+    if plan.jurisdiction:
+        return plan.jurisdiction
+    if plan.directory and (plan_file.parent / plan.directory).exists():
+        return read_directory(plan_file.parent / plan.directory).jurisdiction or ""
+    return ""
+
+
+def _plan_directory(plan: PlanSpec, plan_file: Path, units_file: Path | None, *,
+                    file_fallback: bool = False) -> tuple[Directory, str]:
+    """The directory a plan is checked against, and a phrase saying which one it is.
+
+    ``--units`` names a file; otherwise it is the ledger's directory of the
+    plan's jurisdiction, exactly as ``plan load`` will use it. Commands that
+    leave the ledger alone (show, preview, simulate) may fall back to the
+    plan's own ``directory`` file when the ledger has none yet.
+    """
+    if units_file is None and file_fallback and plan.directory:
+        with transaction(_ledger()) as s:
+            if not ledger_units(s, _plan_jurisdiction(plan, plan_file)):
+                units_file = plan_file.parent / plan.directory
+    if units_file is not None:
+        df = _read_units(units_file)
+        j = df.jurisdiction or plan.jurisdiction or ""
+        return Directory.build(df.units, j), f"单位名录文件 {units_file}（{j or '未指明辖区'}）"
+    j = _plan_jurisdiction(plan, plan_file)
+    with transaction(_ledger()) as s:
+        units, known = ledger_units(s, j), jurisdictions(s)
+    if not units:
+        hint = (f"duban units import {plan_file.parent / plan.directory}" if plan.directory
+                else "duban units import 单位名录.csv")
+        if not j:
+            raise _fail(f"计划 {plan_file} 没有写明辖区（如 jurisdiction: 中山市），也没有可读的"
+                        f" directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}")
+        raise _fail(f"台账中还没有{j}的单位名录，请先导入：{hint}"
+                    "（或用 --units 指定名录文件校验）")
+    return Directory.build(units, j), f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"
 
 
 def _compiled(plan: PlanSpec, lines: LineMap, path: Path, directory: Directory,
@@ -128,13 +162,19 @@ def _compiled(plan: PlanSpec, lines: LineMap, path: Path, directory: Directory,
                             events=events)
 
 
-def _compile(path: Path, units_file: Path | None) -> Compiled:
+def _read_plan(path: Path) -> tuple[PlanSpec, LineMap]:
     plan, lines, problems = read_plan(path)
     if plan is None:
         _print_problems(problems)
         raise _fail(f"计划文件 {path} 有 {len(problems)} 处错误，未作任何改动。")
-    return _compiled(plan, lines, path, Directory.build(_units_for(path, units_file,
-                                                                   plan.directory)))
+    return plan, lines
+
+
+def _compile(path: Path, units_file: Path | None, *, file_fallback: bool = False
+             ) -> tuple[Compiled, str]:
+    plan, lines = _read_plan(path)
+    directory, used = _plan_directory(plan, path, units_file, file_fallback=file_fallback)
+    return _compiled(plan, lines, path, directory), used
 
 
 @plan_app.command("validate")
@@ -147,7 +187,8 @@ def plan_validate(
 
     例：duban plan validate plans/zhongshan-2021.yaml
     """
-    compiled = _compile(file, units)
+    compiled, used = _compile(file, units)
+    out.print(f"按{used}校验。")
     _print_problems(compiled.problems)
     if compiled.errors:
         raise _fail(f"{file}: {len(compiled.errors)} 处错误。")
@@ -159,42 +200,37 @@ def plan_validate(
 @plan_app.command("load")
 def plan_load(
     file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="确认：单位名录变化导致的分工归档也照此执行")] = False,
 ) -> None:
-    """把计划加载进台账。重复加载同一文件不产生任何变化；加载修改后的计划只更新变化之处，
-    删除的任务归档，单位已报送的材料和已发出的通知一律保留。
+    """把计划加载进台账（按台账中该计划所属辖区的单位名录）。重复加载同一文件不产生任何变化；
+    加载修改后的计划只更新变化之处，删除的任务归档，单位已报送的材料和已发出的通知一律保留。
+    计划文件未改动、仅因名录变化而要归档的分工，不加 --yes 不会执行。
 
     例：duban plan load plans/zhongshan-2021.yaml
     """
     factory = _ledger()
-    plan, lines, problems = read_plan(file)
-    if plan is None:
-        _print_problems(problems)
-        raise _fail(f"计划文件 {file} 有错误，未作任何改动。")
+    plan, lines = _read_plan(file)
+    directory, _ = _plan_directory(plan, file, None)
     with transaction(factory) as s:
-        has_units = s.query(Unit.id).first() is not None
-        directory, events = ledger_directory(s), plan_events(s, plan.id)
-    if not has_units:
-        hint = f"duban units import {file.parent / plan.directory}" if plan.directory \
-            else "duban units import 单位名录.csv"
-        raise _fail(f"数据库中还没有单位名录，请先导入：{hint}")
+        events = plan_events(s, plan.id)
     compiled = _compiled(plan, lines, file, directory, events)
     _print_problems(compiled.problems)
     if compiled.errors:
         raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
-    with transaction(factory) as s:
-        result = load_plan(s, compiled, source=file.resolve(), digest=file_hash(file),
-                           cal=config.calendar(), actor=_actor())
+    try:
+        with transaction(factory) as s:
+            result = load_plan(s, compiled, source=file.resolve(), digest=file_hash(file),
+                               cal=config.calendar(), actor=_actor(), directory_changes=yes)
+    except DirectoryDrift as exc:
+        raise _fail(f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}；"
+                    "确需如此请加 --yes") from exc
     if result.unchanged:
         out.print(f"计划 {result.plan_key} 与台账一致，无变化。")
         return
     verb = "已新建" if result.created else "已更新"
-    labels = {"plan_fields_updated": "修改计划信息", "items_created": "新增条目",
-              "items_updated": "修改条目", "items_archived": "归档条目",
-              "assignments_created": "新增分工", "assignments_updated": "修改分工",
-              "assignments_archived": "归档分工", "milestones_created": "新增时限节点",
-              "milestones_updated": "调整时限节点", "milestones_archived": "归档时限节点"}
-    detail = "，".join(f"{labels[k]} {v}" for k, v in result.counts.items() if v) or "无变化"
-    out.print(f"[green]{verb}计划 {result.plan_key}[/green]：{detail}。")
+    out.print(f"[green]{verb}计划 {result.plan_key}[/green]"
+              f"（{directory.jurisdiction or '未指明辖区'}）：{describe_counts(result.counts)}。")
 
 
 @plan_app.command("show")
@@ -206,7 +242,7 @@ def plan_show(
 
     例：duban plan show plans/zhongshan-2021.yaml
     """
-    c = _compile(file, units)
+    c, _ = _compile(file, units, file_fallback=True)
     _print_problems(c.problems)
     p = c.plan
     out.print(f"[bold]{p.title}[/bold]  {p.doc_no or ''}")
@@ -273,43 +309,87 @@ def plan_schema(
         sys.stdout.write(text)
 
 
+def _jurisdiction_of(df: DirectoryFile, given: str | None) -> str:
+    if given and df.jurisdiction and given != df.jurisdiction:
+        raise _fail(f"{df.path} 第一行写明辖区为 {df.jurisdiction}，与 --jurisdiction {given} 不同")
+    j = given or df.jurisdiction
+    if not j:
+        raise _fail(f"{df.path} 没有写明辖区：在第一行写“辖区：中山市”（或加一列“辖区”），"
+                    "或用 --jurisdiction 中山市 指定")
+    return j
+
+
 @units_app.command("import")
 def units_import(
     file: Annotated[Path, typer.Argument(help="单位名录 CSV 或 XLSX")],
-    replace: Annotated[bool, typer.Option(help="文件中没有的单位标记为停用")] = False,
+    jurisdiction: Annotated[str | None, typer.Option(
+        "--jurisdiction", help="名录所属辖区（如 中山市）；缺省取文件第一行“辖区：…”")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="本辖区中文件里没有的单位标记为停用")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="确认：名录变化会改动已加载计划的分工、分组或联系人时照此执行")] = False,
 ) -> None:
-    """导入单位名录（每行一个单位：名称、别名、类型、分组、经办人/分管领导/主要负责人联系方式）。
-    按单位名称更新，已有的计划和报送不受影响。有任何错误则整个文件不导入。
+    """导入一个辖区的单位名录（每行一个单位：名称、别名、类型、分组、经办人/分管领导/主要负责人
+    联系方式）。同名单位在不同辖区是不同的单位。有任何错误则整个文件不导入；
+    别名与本辖区其他单位的名称或别名相同的，拒绝导入。
+    如果导入会改动已加载计划的工作（分工新增或归档、单位调整分组、联系人删除），
+    先列出这些改动，不加 --yes 不作任何改动；加 --yes 则导入并同步这些计划。
 
     例：duban units import plans/units/zhongshan.csv
+        duban units import 名录.xlsx --jurisdiction 中山市 --yes
     """
-    units, problems = read_directory(file)
-    _print_problems(problems)
-    if any(p.severity == "error" for p in problems):
+    df = read_directory(file)
+    _print_problems(df.problems)
+    if df.errors:
         raise _fail(f"{file}: 有错误，未导入任何单位。")
-    with transaction(_ledger()) as s:
-        r = sync_units(s, units, actor=_actor(), replace=replace)
-    out.print(f"[green]已导入 {file}[/green]：新增 {len(r.created)}，更新 {len(r.updated)}，"
-              f"未变 {r.unchanged}" + (f"，停用 {len(r.deactivated)}" if r.deactivated else "")
-              + "。")
+    j = _jurisdiction_of(df, jurisdiction)
+    factory = _ledger()
+    try:
+        with factory() as s, s.begin() as tx:
+            r = import_directory(s, df.units, jurisdiction=j, cal=config.calendar(),
+                                 actor=_actor(), replace=replace)
+            if r.touches_plans and not yes:
+                tx.rollback()
+    except (DirectoryError, DirectoryDrift) as exc:
+        raise _fail(f"{file}: 未导入任何单位：{exc}") from exc
+    if r.touches_plans and not yes:
+        out.print(f"导入 {file}（{j}）将改动已加载的计划：")
+        for line in r.lines():
+            out.print(f"  - {line}", markup=False)
+        raise _fail("未作任何改动。核对无误后加 --yes 重新运行。")
+    sync = r.sync
+    out.print(f"[green]已导入 {file}[/green]（{j}）：新增 {len(sync.created)}，"
+              f"更新 {len(sync.updated)}，未变 {sync.unchanged}"
+              + (f"，停用 {len(sync.deactivated)}" if sync.deactivated else "") + "。")
+    for line in r.lines():
+        out.print(f"  - {line}", markup=False)
 
 
 @units_app.command("export")
 def units_export(
     output: Annotated[Path | None, typer.Option("--out", help="写入 .csv 或 .xlsx；缺省输出到屏幕")]
     = None,
+    jurisdiction: Annotated[str | None, typer.Option(
+        "--jurisdiction", help="导出哪个辖区的名录；台账中只有一个辖区时可省略")] = None,
 ) -> None:
-    """导出单位名录，格式与导入相同。
+    """导出一个辖区的单位名录，格式与导入相同（第一行写明辖区，可直接再导入）。
+    XLSX 带标题行、加粗冻结的表头、列宽和 A4 横向打印设置。
 
     例：duban units export --out 单位名录.xlsx
     """
     with transaction(_ledger()) as s:
-        units = ledger_units(s)
-    text = write_directory(units, output)
+        known = jurisdictions(s)
+        if jurisdiction is None and len(known) > 1:
+            raise _fail(f"台账中有多个辖区（{'、'.join(known)}），请用 --jurisdiction 指定")
+        j = jurisdiction if jurisdiction is not None else (known[0] if known else "")
+        if jurisdiction is not None and jurisdiction not in known:
+            raise _fail(f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}")
+        units = ledger_units(s, j)
+    text = write_directory(units, output, j)
     if text is not None:
         sys.stdout.write(text)
     else:
-        out.print(f"已导出 {len(units)} 个单位到 {output}")
+        out.print(f"已导出{j}的 {len(units)} 个单位到 {output}")
 
 
 @app.command("status")
@@ -335,11 +415,11 @@ def status(
             raise _fail(f"没有计划 {plan!r}。已加载的计划：{'、'.join(keys) or '无'}")
         unit_ids = None
         if unit:
-            hit = ledger_directory(s).resolve(unit)
-            if hit is None:
-                raise _fail(f"单位名录中没有 {unit!r}")
-            names = [hit[1]] if hit[0] == "unit" else ledger_directory(s).members(hit[1])
-            unit_ids = [i for (i,) in s.query(Unit.id).filter(Unit.name.in_(names))]
+            j = s.scalar(select(Plan.jurisdiction).where(Plan.key == plan)) if plan else None
+            try:
+                unit_ids = [u.id for u in find_units(s, unit, j)]
+            except ActionError as exc:
+                raise _fail(str(exc)) from exc
         rows = queries.unit_status(s, now.in_timezone("UTC"), plan_key=plan, unit_ids=unit_ids)
     if not rows:
         out.print("没有时限节点。" + ("" if plan else "请先 duban plan load 加载计划。"))
@@ -519,7 +599,8 @@ def up_cmd(
     kickoff = None
     if demo:
         root = Path(__file__).resolve().parent.parent / "plans"
-        units_import(root / "units" / "zhongshan.csv", replace=False)
+        units_import(root / "units" / "zhongshan.csv", jurisdiction=None, replace=False,
+                     yes=False)
         plan_load(root / "zhongshan-2021.yaml")
         when = _parse_when(demo_at, "--demo-at")
         later = when.add(minutes=5).format("YYYY-MM-DDTHH:mm")
@@ -533,23 +614,20 @@ def up_cmd(
         raise _fail(str(exc), EXIT_ENV) from exc
 
 
-def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, list[DirUnit]]:
-    plan, _, problems = read_plan(file)
-    if plan is None:
-        _print_problems(problems)
-        raise _fail(f"计划文件 {file} 有错误。")
-    return plan, _units_for(file, units, plan.directory)
+def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, Directory]:
+    plan, _ = _read_plan(file)
+    return plan, _plan_directory(plan, file, units, file_fallback=True)[0]
 
 
 def _simulation(file: Path, units: Path | None, until: dt.date, rate: float, seed: int
                 ) -> Simulation:
     from flows.simulate import simulate
 
-    plan, dir_units = _plan_and_units(file, units)
+    plan, directory = _plan_and_units(file, units)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalendarGapWarning)
         try:
-            return simulate(plan, dir_units, config.calendar(), until=until, report_rate=rate,
+            return simulate(plan, directory, config.calendar(), until=until, report_rate=rate,
                             seed=seed)
         except ValueError as exc:
             raise _fail(f"计划无法模拟：{exc}") from exc
@@ -646,7 +724,8 @@ def check_cmd(
     now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
 
     def go(s: Session) -> tuple[CheckReport, Path, int]:
-        names = [get_unit(s, u).name for u in unit or []] or None
+        j = get_plan(s, plan).jurisdiction
+        names = [get_unit(s, u, j).name for u in unit or []] or None
         report = run_check(s, plan, now.in_timezone("UTC"), units=names, items=task or None)
         path, sent = write_check(s, report, config.home() / "checks", actor=_actor(),
                                  notify=notify)
@@ -774,14 +853,15 @@ def import_cmd(
     from plans.importer import diff_plans, draft_plan, draft_yaml, extract
     from plans.notice import NoticeProblem
 
-    directory = Directory.build(_read_units(units)) if units is not None else None
+    df = _read_units(units) if units is not None else None
+    directory = Directory.build(df.units, df.jurisdiction or "") if df is not None else None
     try:
         ex = extract(notice, directory)
     except NoticeProblem as exc:
         raise _fail(str(exc)) from exc
     target = out_file or Path(f"{notice.stem}.plan.yaml")
     rel = os.path.relpath(units.resolve(), target.resolve().parent) if units else None
-    plan = draft_plan(ex, rel)
+    plan = draft_plan(ex, rel, df.jurisdiction if df is not None else None)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(ex.as_format(), ensure_ascii=False, indent=1),
@@ -907,10 +987,11 @@ def notices_cmd(
 
     def go(s: Session) -> list[tuple[Notice, str]]:
         q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
-        if plan:
-            q = q.where(Notice.plan_id == get_plan(s, plan).id)
+        p = get_plan(s, plan) if plan else None
+        if p is not None:
+            q = q.where(Notice.plan_id == p.id)
         if unit:
-            q = q.where(Notice.unit_id == get_unit(s, unit).id)
+            q = q.where(Notice.unit_id == get_unit(s, unit, p.jurisdiction if p else None).id)
         if retry_dead:
             dead = s.scalars(q.with_only_columns(Notice).where(Notice.status == "dead")).all()
             for n in dead:
@@ -959,7 +1040,7 @@ def demo(
     """
     root = Path(__file__).resolve().parent.parent / "plans"
     out.print(f"数据目录：{config.home()}    数据库：{config.database_url()}")
-    units_import(root / "units" / "zhongshan.csv", replace=False)
+    units_import(root / "units" / "zhongshan.csv", jurisdiction=None, replace=False, yes=False)
     plan_load(root / "zhongshan-2021.yaml")
     status(plan="zhongshan-2021-zwgk", unit=None, at=at)
 

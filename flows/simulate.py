@@ -29,7 +29,7 @@ from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Notice, Unit
 from ledger.reports import record_report, review_report
 from ledger.supervise import sweep_all
 from plans.compile import compile_plan
-from plans.directory import Unit as UnitSpec
+from plans.directory import Directory
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
@@ -99,7 +99,7 @@ def _report_plan(session_factory: sessionmaker[Session], rate: float, seed: int,
     return sorted(out)
 
 
-def simulate(spec: PlanSpec, units: list[UnitSpec], cal: WorkCalendar, *, until: dt.date,
+def simulate(spec: PlanSpec, directory: Directory, cal: WorkCalendar, *, until: dt.date,
              report_rate: float = 0.0, seed: int = 1, start: dt.date | None = None,
              workdir: Path | None = None) -> Simulation:
     """Run the plan from ``start`` (default: its issue date) to the end of ``until``."""
@@ -108,9 +108,10 @@ def simulate(spec: PlanSpec, units: list[UnitSpec], cal: WorkCalendar, *, until:
         folder = workdir or Path(tmp)
         factory = open_ledger(f"sqlite:///{folder / 'simulation.db'}")
         with transaction(factory) as s:
-            sync_units(s, units, actor=ACTOR)
+            sync_units(s, list(directory.units.values()), jurisdiction=directory.jurisdiction,
+                       actor=ACTOR)
         with transaction(factory) as s:
-            compiled = compile_plan(spec, ledger_directory(s), cal)
+            compiled = compile_plan(spec, ledger_directory(s, directory.jurisdiction), cal)
             if compiled.errors:
                 raise ValueError("；".join(map(str, compiled.errors)))
             source = folder / "plan.yaml"

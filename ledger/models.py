@@ -74,10 +74,14 @@ def utcnow() -> dt.datetime:
 
 
 class Unit(Base):
+    """A unit of one jurisdiction's directory: names are unique within a jurisdiction."""
+
     __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("jurisdiction", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     aliases: Mapped[list[str]] = mapped_column(default=list)
@@ -93,9 +97,11 @@ class Unit(Base):
 
 class Group(Base):
     __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("jurisdiction", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    name: Mapped[str] = mapped_column(String(200))
     units: Mapped[list[Unit]] = relationship(secondary="group_members", back_populates="groups")
 
 
@@ -138,6 +144,8 @@ class Plan(Base):
     issued: Mapped[dt.date]
     year: Mapped[int]
     coordinator_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    jurisdiction: Mapped[str] = mapped_column(String(100), default="", server_default="",
+                                              doc="whose unit directory the plan draws on")
     timezone: Mapped[str] = mapped_column(String(64))
     predecessor_key: Mapped[str | None] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(Text)

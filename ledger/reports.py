@@ -18,7 +18,7 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.load import audit, ledger_directory, load_plan
+from ledger.load import audit, jurisdictions, ledger_directory, reload_plan
 from ledger.models import (
     OPEN_STATES,
     Assignment,
@@ -32,7 +32,7 @@ from ledger.models import (
     utcnow,
 )
 from ledger.supervise import insert_notices, person_notices, recipients, weekday_cn
-from plans.compile import compile_plan
+from plans.directory import Directory
 from plans.duerules import end_of_day
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, first_action_at
@@ -51,12 +51,41 @@ def get_plan(session: Session, key: str) -> Plan:
     return plan
 
 
-def get_unit(session: Session, name: str) -> Unit:
-    hit = ledger_directory(session).resolve(name)
-    if hit is None or hit[0] != "unit":
-        hint = ledger_directory(session).suggest(name)
-        raise ActionError(f"单位名录中没有单位 {name!r}" + (f"，是否指 {hint}？" if hint else ""))
-    return session.scalars(select(Unit).where(Unit.name == hit[1])).one()
+def find_units(session: Session, name: str, jurisdiction: str | None = None, *,
+               groups: bool = True) -> list[Unit]:
+    """The units a name means: one unit, or (with ``groups``) a group's members.
+
+    Resolved in the given jurisdiction (a plan's); without one, in every
+    jurisdiction, and a name that means units in two of them is refused
+    rather than guessed.
+    """
+    places = [jurisdiction] if jurisdiction is not None else jurisdictions(session)
+    found: list[tuple[str, tuple[str, str], Directory]] = []
+    hints = []
+    for j in places:
+        directory = ledger_directory(session, j)
+        hit = directory.resolve(name)
+        if hit is not None:
+            found.append((j, hit, directory))
+        elif hint := directory.suggest(name):
+            hints.append(hint)
+    if not found:
+        raise ActionError(f"单位名录中没有 {name!r}" + (f"，是否指 {hints[0]}？" if hints else ""))
+    if len(found) > 1:
+        where = "、".join(f"{j}的{hit[1]}" for j, hit, _ in found)
+        raise ActionError(f"{name!r} 在多个辖区都有：{where}。请用 --plan 指明计划")
+    j, (kind, canonical), directory = found[0]
+    if kind == "group" and not groups:
+        raise ActionError(f"{name!r} 是分组（{len(directory.members(canonical))} 个单位），"
+                          "请给出单位名称")
+    names = [canonical] if kind == "unit" else directory.members(canonical)
+    return list(session.scalars(select(Unit).where(Unit.jurisdiction == j,
+                                                   Unit.name.in_(names)).order_by(Unit.id)))
+
+
+def get_unit(session: Session, name: str, jurisdiction: str | None = None) -> Unit:
+    """One unit by any accepted spelling (a group is refused)."""
+    return find_units(session, name, jurisdiction, groups=False)[0]
 
 
 @dataclass
@@ -70,7 +99,7 @@ def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
             occurrence: str | None) -> tuple[Plan, Unit, Item, Assignment, Milestone | None]:
     """The unit's assignment on an item and its earliest open milestone (or ``occurrence``)."""
     plan = get_plan(session, plan_key)
-    unit = get_unit(session, unit_name)
+    unit = get_unit(session, unit_name, plan.jurisdiction)
     item = session.scalar(select(Item).where(Item.plan_id == plan.id, Item.key == item_key,
                                              Item.archived_at.is_(None)))
     if item is None:
@@ -276,13 +305,10 @@ def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.Dat
     else:
         row.occurred_at = at.in_timezone("UTC")
     session.flush()
-    events = {e.name: pendulum.instance(e.occurred_at) for e in session.scalars(
-        select(PlanEvent).where(PlanEvent.plan_id == plan.id))}
-    compiled = compile_plan(spec, ledger_directory(session), cal, events=events)
-    if compiled.errors:
-        raise ActionError("计划已不能按当前单位名录编译：" + "；".join(map(str, compiled.errors)))
-    result = load_plan(session, compiled, source=Path(plan.source_path), digest=plan.file_hash,
-                       cal=cal, actor=actor)
+    try:
+        result = reload_plan(session, plan, cal, actor=actor)
+    except ValueError as exc:  # DirectoryError, DirectoryDrift: the directory moved
+        raise ActionError(str(exc)) from exc
     audit(session, actor, "plan.event", plan_id=plan.id, entity="event", key=name,
           at=at.isoformat())
     return sum(v for k, v in result.counts.items() if k.startswith("milestones"))

@@ -38,6 +38,7 @@ from ledger.models import (
     Unit,
     utcnow,
 )
+from plans.directory import ROLE_NAMES
 from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
 
@@ -132,6 +133,11 @@ class _Context:
         return self.items[self.assignments[m.assignment_id].item_id]
 
 
+def role_label(role: str) -> str:
+    """A recipient role as coordinators say it (经办人, 分管领导 …)."""
+    return "协调单位经办人" if role == "coordinator" else ROLE_NAMES.get(role, role)
+
+
 def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact | None]:
     """Who a role means for a milestone of ``unit``."""
     if role == "coordinator":
@@ -187,7 +193,7 @@ def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milest
                               kind=rung.kind, step=rung.key, at=rung.at.in_timezone("UTC"),
                               context=ctx)
         if not mine:
-            result.no_recipient.append(f"{target.name}（{role}）")
+            result.no_recipient.append(f"{target.name}（{role_label(role)}）")
         rows += mine
     return rows
 

@@ -100,6 +100,7 @@ class Compiled:
     items: list[Item] = field(default_factory=list)
     coordinator: str = ""
     problems: list[Problem] = field(default_factory=list)
+    jurisdiction: str = ""  # whose directory the names were resolved in
 
     @property
     def errors(self) -> list[Problem]:
@@ -125,7 +126,7 @@ def compile_plan(
 ) -> Compiled:
     """Resolve units, expand groups and due rules; collect every problem found."""
     lines = lines or LineMap()
-    out = Compiled(plan)
+    out = Compiled(plan, jurisdiction=directory.jurisdiction)
 
     def problem(path: FieldPath, msg: str, severity: str = "error") -> None:
         out.problems.append(Problem(file, lines.line_of(path), format_path(path), msg, severity))
@@ -150,6 +151,9 @@ def compile_plan(
                 units.append(hit[1])
         return units
 
+    if plan.jurisdiction and directory.jurisdiction != plan.jurisdiction:
+        problem(("jurisdiction",), f"计划属于 {plan.jurisdiction}，但所用单位名录属于 "
+                f"{directory.jurisdiction or '未指明的辖区'}：请改用 {plan.jurisdiction} 的名录")
     coord = directory.resolve(plan.coordinator)
     if coord is None or coord[0] != "unit":
         hint = directory.suggest(plan.coordinator)

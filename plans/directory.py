@@ -1,5 +1,9 @@
 """The unit directory: who the units are, how they are grouped, how to reach them.
 
+A directory belongs to a jurisdiction (中山市, 重庆市 …): units are named
+within it, and the same name in two jurisdictions is two units. The file says
+whose it is on its first line (``辖区：中山市``) or in a ``辖区`` column.
+
 Notices name units loosely (自然资源局 for 市自然资源局, 区政府办 for
 区人民政府办公室, traditional characters, a trailing 等). ``Directory.resolve``
 accepts those spellings and refuses anything it cannot place, with the closest
@@ -133,26 +137,31 @@ def _header_key(header: str) -> tuple[str, str] | None:
 
 @dataclass
 class Directory:
-    """Units and groups, with lookup by any accepted spelling."""
+    """One jurisdiction's units and groups, with lookup by any accepted spelling."""
 
     units: dict[str, Unit]
     groups: dict[str, list[str]]
+    jurisdiction: str = ""
 
     @classmethod
-    def build(cls, units: list[Unit]) -> Directory:
+    def build(cls, units: list[Unit], jurisdiction: str = "") -> Directory:
         groups: dict[str, list[str]] = {}
         for u in units:
             for g in u.groups:
                 groups.setdefault(g, []).append(u.name)
-        return cls({u.name: u for u in units}, groups)
+        return cls({u.name: u for u in units}, groups, jurisdiction)
 
     def __post_init__(self) -> None:
+        # Aliases first, then groups, then names: an exact name always wins, so
+        # an alias can never take a name away from the unit that bears it.
         self._index: dict[str, tuple[str, str]] = {}
+        for u in self.units.values():
+            for a in u.aliases:
+                self._index.setdefault(norm(a), ("unit", u.name))
         for g in self.groups:
             self._index[norm(g)] = ("group", g)
         for u in self.units.values():
-            for n in (u.name, *u.aliases):
-                self._index[norm(n)] = ("unit", u.name)
+            self._index[norm(u.name)] = ("unit", u.name)
 
     def resolve(self, name: str) -> tuple[str, str] | None:
         """``("unit"|"group", canonical name)`` for a spelling, or None.
@@ -211,36 +220,87 @@ def _rows_from_xlsx(path: Path) -> list[list[str]]:
     return rows
 
 
-def read_directory(path: Path) -> tuple[list[Unit], list[Problem]]:
+@dataclass
+class DirectoryFile:
+    """What a directory file holds: its jurisdiction, its units, and what is wrong in it."""
+
+    path: Path
+    jurisdiction: str | None
+    units: list[Unit]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+# A title line naming the jurisdiction: 辖区：中山市 (anything after a space is a caption).
+_JURISDICTION_LINE = re.compile(r"^\s*辖区\s*[:：]\s*([^\s　,，;；:：]+)")
+_JURISDICTION_COLS = ("辖区", "jurisdiction")
+
+
+def _title_jurisdiction(rows: list[list[str]]) -> tuple[str | None, int]:
+    """The jurisdiction named above the header, and the index of the header row."""
+    found = None
+    for i, row in enumerate(rows[:5]):
+        cells = [c.strip() for c in row if c and c.strip()]
+        if any(_header_key(c) == ("unit", "name") for c in cells):
+            return found, i
+        if cells:
+            m = _JURISDICTION_LINE.match(cells[0])
+            if m:
+                found = m.group(1)
+            elif cells[0].rstrip(":：") == "辖区" and len(cells) > 1:
+                found = cells[1]
+    return found, 0
+
+
+def read_directory(path: Path) -> DirectoryFile:
     """Units from a CSV/XLSX file; every bad cell is a problem naming row and column."""
     name = str(path)
     suffix = path.suffix.lower()
+
+    def fail(message: str, line: int | None = None, fld: str = "") -> DirectoryFile:
+        return DirectoryFile(path, None, [], [Problem(name, line, fld, message)])
+
     if not path.exists():
-        return [], [Problem(name, None, "", "文件不存在")]
+        return fail("文件不存在")
     try:
         if suffix == ".csv":
             rows = _rows_from_csv(path)
         elif suffix in (".xlsx", ".xlsm"):
             rows = _rows_from_xlsx(path)
         else:
-            return [], [Problem(name, None, "", "只支持 .csv 或 .xlsx 文件")]
+            return fail("只支持 .csv 或 .xlsx 文件")
     except Exception as exc:
-        return [], [Problem(name, None, "", f"无法读取：{exc}")]
+        return fail(f"无法读取：{exc}")
     if not rows:
-        return [], [Problem(name, None, "", "文件为空")]
-    header = rows[0]
+        return fail("文件为空")
+    jurisdiction, at = _title_jurisdiction(rows)
+    header = rows[at]
     keys = [_header_key(h) for h in header]
+    jcol = next((i for i, h in enumerate(header) if h.strip() in _JURISDICTION_COLS), None)
     problems = [
-        Problem(name, 1, h, "无法识别的列名（可用列见 duban units export 的表头）", "warning")
-        for h, k in zip(header, keys, strict=True) if k is None and h.strip()
+        Problem(name, at + 1, h, "无法识别的列名（可用列见 duban units export 的表头）", "warning")
+        for i, (h, k) in enumerate(zip(header, keys, strict=True))
+        if k is None and h.strip() and i != jcol
     ]
     if ("unit", "name") not in keys:
-        return [], [Problem(name, 1, "单位名称", "缺少“单位名称”列")]
+        return fail("缺少“单位名称”列", at + 1, "单位名称")
     units: list[Unit] = []
     seen: dict[str, int] = {}
-    for lineno, row in enumerate(rows[1:], start=2):
+    for lineno, row in enumerate(rows[at + 1:], start=at + 2):
         if not any(c.strip() for c in row):
             continue
+        if jcol is not None and jcol < len(row) and row[jcol].strip():
+            cell = row[jcol].strip()
+            if jurisdiction is None:
+                jurisdiction = cell
+            elif cell != jurisdiction:
+                problems.append(Problem(name, lineno, "辖区",
+                                        f"{cell} 与本文件的辖区 {jurisdiction} 不同："
+                                        "一个名录文件只能属于一个辖区，请分成两个文件"))
+                continue
         fields: dict[str, object] = {}
         contacts: dict[str, dict[str, object]] = {}
         for key, cell in zip(keys, row, strict=False):
@@ -272,14 +332,30 @@ def read_directory(path: Path) -> tuple[list[Unit], list[Problem]]:
         if u.parent and u.parent not in known:
             problems.append(Problem(name, seen[u.name], "上级单位",
                                     f"上级单位 {u.parent} 不在名录中"))
-    alias_owner: dict[str, str] = {}
+    problems += [Problem(name, seen[unit], "别名", message)
+                 for unit, message in alias_conflicts(units)]
+    return DirectoryFile(path, jurisdiction, units, problems)
+
+
+def alias_conflicts(units: list[Unit], others: list[Unit] | None = None
+                    ) -> list[tuple[str, str]]:
+    """(unit, message) for each alias of ``units`` that is another unit's name or alias.
+
+    ``others`` are units already in the ledger (same jurisdiction) that the
+    file does not restate; their names and aliases are taken too.
+    """
+    owner: dict[str, str] = {}
+    for u in others or []:
+        for a in (u.name, *u.aliases):
+            owner.setdefault(norm(a), u.name)
+    found = []
     for u in units:
         for a in (u.name, *u.aliases):
-            other = alias_owner.setdefault(norm(a), u.name)
+            other = owner.setdefault(norm(a), u.name)
             if other != u.name:
-                problems.append(Problem(name, seen[u.name], "别名",
-                                        f"{a} 同时指向 {other} 和 {u.name}"))
-    return units, problems
+                what = "名称" if norm(a) == norm(other) else "别名"
+                found.append((u.name, f"{a} 已是 {other} 的{what}，不能再指向 {u.name}"))
+    return found
 
 
 def directory_rows(units: list[Unit]) -> list[list[str]]:
@@ -298,21 +374,25 @@ def directory_rows(units: list[Unit]) -> list[list[str]]:
     return rows
 
 
-def write_directory(units: list[Unit], path: Path | None) -> str | None:
-    """Write CSV (or XLSX by suffix); with no path, return the CSV text."""
+def title_line(jurisdiction: str) -> str:
+    """The first line of a directory file: whose directory it is."""
+    return f"辖区：{jurisdiction}"
+
+
+def write_directory(units: list[Unit], path: Path | None, jurisdiction: str) -> str | None:
+    """Write CSV (or XLSX by suffix), headed by its jurisdiction; with no path, return the CSV."""
     rows = directory_rows(units)
     if path is not None and path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+        import pendulum
 
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "单位名录"
-        for r in rows:
-            ws.append(r)
-        wb.save(path)
+        from plans.sheets import write_sheet
+
+        today = pendulum.today("Asia/Shanghai").format("YYYY年M月D日")
+        write_sheet(path, title=f"{title_line(jurisdiction)}　单位名录（{len(units)} 个单位，"
+                    f"{today}导出）", sheet="单位名录", header=rows[0], rows=rows[1:])
         return None
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf, lineterminator="\n").writerows([[title_line(jurisdiction)], *rows])
     if path is None:
         return buf.getvalue()
     path.write_text(buf.getvalue(), encoding="utf-8-sig")

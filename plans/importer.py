@@ -860,7 +860,8 @@ CLAUSE_CUT = re.compile(r"[,，](?=(并|同时|于|在|每年|每月|每季度|�
 
 # -- output ------------------------------------------------------------------------------
 
-def draft_plan(ex: Extraction, directory: str | None = None) -> dict[str, Any]:
+def draft_plan(ex: Extraction, directory: str | None = None,
+               jurisdiction: str | None = None) -> dict[str, Any]:
     """A plan document (the foundation's format) for a coordinator to review. Each
     task and checkpoint notes its source line and what in it awaits review."""
     meta = {k: v.value for k, v in ex.meta.items()}
@@ -883,6 +884,7 @@ def draft_plan(ex: Extraction, directory: str | None = None) -> dict[str, Any]:
         "year": year,
         "coordinator": meta.get("issuer") or "（待填）",
         "recipients": ex.recipients,
+        "jurisdiction": jurisdiction,
         "directory": directory,
         "checkpoints": [{"id": f"cp{i:02d}", "kind": c.kind, "text": c.text,
                          "due": [d.rule for d in c.due], "units": c.units,
@@ -899,17 +901,33 @@ def draft_plan(ex: Extraction, directory: str | None = None) -> dict[str, Any]:
     return {k: v for k, v in plan.items() if v is not None}
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors or aliases: in a draft edited by hand, ``*id001`` would make one
+    task's unit list silently the same object as another's."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def draft_yaml(ex: Extraction, plan: dict[str, Any]) -> str:
     """The draft as YAML, headed by the review list as comments."""
     head = ["# 由 duban import 生成的计划草稿：请按下列待核对事项逐项核对、修改后，",
             "# 用 duban plan validate 校验，再 duban plan load 加载。",
             f"# 来源：{ex.source.name}"]
     head += [f"# 待核对 {len(ex.review)} 处："] + [f"#   - {r}" for r in ex.review]
-    body = yaml.safe_dump(plan, allow_unicode=True, sort_keys=False, width=200)
+    body = yaml.dump(plan, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=200)
     return "\n".join(head) + "\n" + body
 
 
 REVIEWED = re.compile(r"核对\[([a-z_,]+)\]")
+# An item's own number ("3." "（二）" "①" "第五条") is layout: a hand-written plan may drop it.
+ITEM_NUMBER = re.compile(r"^\s*(?:第[一二三四五六七八九十百\d]+条|[(（][一二三四五六七八九十\d]+[)）]|"
+                         r"[一二三四五六七八九十]+[、.．]|\d+[、.．)）]|[①-⑳])\s*")
+
+
+def _body(text: str) -> str:
+    """An entry's text for matching: normalised, without its own leading number."""
+    return norm(ITEM_NUMBER.sub("", text or "", count=1))
 
 
 def _pair(olds: list[dict[str, Any]], news: list[dict[str, Any]]) -> tuple[
@@ -918,7 +936,8 @@ def _pair(olds: list[dict[str, Any]], news: list[dict[str, Any]]) -> tuple[
     returns (pairs, added, removed)."""
 
     def key(t: dict[str, Any]) -> str:
-        return norm("".join(t.get("section") or []) + "|" + t.get("text", ""))
+        return norm("".join(ITEM_NUMBER.sub("", h, count=1) for h in t.get("section") or [])) \
+            + "|" + _body(t.get("text", ""))
 
     pool: dict[str, list[dict[str, Any]]] = {}
     for t in olds:
@@ -932,8 +951,8 @@ def _pair(olds: list[dict[str, Any]], news: list[dict[str, Any]]) -> tuple[
     left = [t for ts in pool.values() for t in ts]
     added = []
     for t in unmatched:
-        texts = [norm(o.get("text", "")) for o in left]
-        close = difflib.get_close_matches(norm(t.get("text", "")), texts, n=1, cutoff=0.8)
+        texts = [_body(o.get("text", "")) for o in left]
+        close = difflib.get_close_matches(_body(t.get("text", "")), texts, n=1, cutoff=0.8)
         if close:
             pairs.append((left.pop(texts.index(close[0])), t))
         else:
@@ -957,7 +976,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], int
             m = REVIEWED.search(a.get("note") or "")
             reviewed = set(m.group(1).split(",")) if m else set()
             label = f"{a.get('id', '')}（{b['text'][:20]}…）"
-            if norm(a.get("text", "")) != norm(b.get("text", "")):
+            if _body(a.get("text", "")) != _body(b.get("text", "")):
                 out.append(f"~ {cn} {label} 内容有改动：{b['text'][:60]}")
             for f, fcn in (("lead", "牵头单位"), ("units", "责任单位"), ("due", "期限")):
                 if f not in a and f not in b:

@@ -124,6 +124,9 @@ class Plan(_Strict):
     start: dt.date | None = Field(None, description="period start; default: issued")
     end: dt.date | None = Field(None, description="period end; default: 31 December of year")
     predecessor: str | None = Field(None, description="id of last year's plan, for 回头看")
+    jurisdiction: str | None = Field(
+        None, description="辖区 whose unit directory the plan draws on (中山市); default: the "
+        "jurisdiction named in the directory file")
     directory: str | None = Field(None, description="unit directory file, relative to this file")
     default_due: list[DueText] = Field(
         default_factory=list, description="deadline for tasks that state none; empty: no milestone"

@@ -46,9 +46,10 @@ def ledger(database_url: str) -> sessionmaker[Session]:
 
 def zhongshan_directory() -> Directory:
     """The sample directory, which must read without a single problem."""
-    units, problems = read_directory(UNITS_ZS)
-    assert problems == []
-    return Directory.build(units)
+    df = read_directory(UNITS_ZS)
+    assert df.problems == []
+    assert df.jurisdiction == "中山市"
+    return Directory.build(df.units, df.jurisdiction)
 
 
 @pytest.fixture(autouse=True)

@@ -46,20 +46,21 @@ def test_groups_resolve_and_unknowns_get_a_suggestion() -> None:
 
 
 def test_csv_and_xlsx_round_trip(tmp_path: Path) -> None:
-    units, _ = read_directory(UNITS_ZS)
+    units = read_directory(UNITS_ZS).units
     for name in ("out.csv", "out.xlsx"):
         path = tmp_path / name
-        write_directory(units, path)
-        again, problems = read_directory(path)
-        assert problems == []
-        assert again == units
+        write_directory(units, path, "中山市")
+        again = read_directory(path)
+        assert again.problems == []
+        assert again.units == units
+        assert again.jurisdiction == "中山市"
 
 
 def test_gbk_csv_from_excel_is_read(tmp_path: Path) -> None:
     f = tmp_path / "gbk.csv"
     f.write_bytes("单位名称,类型,所属分组\n市民政局,部门,市直各部门\n".encode("gb18030"))
-    units, problems = read_directory(f)
-    assert problems == [] and units[0].name == "市民政局"
+    df = read_directory(f)
+    assert df.problems == [] and df.units[0].name == "市民政局"
 
 
 def test_bad_rows_are_named_and_nothing_is_imported(tmp_path: Path, database_url: str) -> None:
@@ -69,22 +70,22 @@ def test_bad_rows_are_named_and_nothing_is_imported(tmp_path: Path, database_url
             "市财政局,,部委,,市直各部门,李四,13800000000",  # unknown kind
             "市民政局,,部门,,市直各部门,王五,13800000001"]  # duplicate
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    r = runner.invoke(app, ["units", "import", str(f)])
+    r = runner.invoke(app, ["units", "import", str(f), "--jurisdiction", "中山市"])
     assert r.exit_code == 1
     assert "bad.csv:3" in r.output and "kind" in r.output
     assert "bad.csv:4" in r.output and "重复" in r.output
     assert "未导入任何单位" in r.output
     export = runner.invoke(app, ["units", "export"])
-    assert export.exit_code == 0 and export.output.strip() == ",".join(HEADERS)
+    assert export.exit_code == 0 and export.output.strip() == "辖区：\n" + ",".join(HEADERS)
 
 
 def test_a_secret_in_the_directory_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "secret.csv"
     f.write_text("单位名称,经办人,经办人渠道\n市民政局,张三,"
                  "wecombot://abcdef0123456789secretkey\n", encoding="utf-8")
-    units, problems = read_directory(f)
-    assert units == []
-    (p,) = problems
+    df = read_directory(f)
+    assert df.units == []
+    (p,) = df.problems
     assert p.line == 2 and "密钥名称" in p.message
 
 
@@ -96,7 +97,6 @@ def test_import_then_export_via_cli(tmp_path: Path, database_url: str) -> None:
     assert "新增 0，更新 0，未变 58" in again.output
     out = tmp_path / "export.xlsx"
     assert runner.invoke(app, ["units", "export", "--out", str(out)]).exit_code == 0
-    exported, problems = read_directory(out)
-    original, _ = read_directory(UNITS_ZS)
-    assert problems == []
-    assert {u.name: u for u in exported} == {u.name: u for u in original}
+    exported, original = read_directory(out), read_directory(UNITS_ZS)
+    assert exported.problems == [] and exported.jurisdiction == "中山市"
+    assert {u.name: u for u in exported.units} == {u.name: u for u in original.units}

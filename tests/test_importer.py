@@ -234,9 +234,9 @@ def test_an_html_page_with_a_rowspan_table(tmp_path: Path) -> None:
 
 
 def _directory(path: Path) -> Directory:
-    units, problems = read_directory(path)
-    assert not [p for p in problems if p.severity == "error"]
-    return Directory.build(units)
+    df = read_directory(path)
+    assert not df.errors
+    return Directory.build(df.units, df.jurisdiction or "")
 
 
 def test_reimporting_chongqing_differs_only_in_reviewed_fields() -> None:
@@ -267,7 +267,8 @@ def test_reimporting_chongqing_differs_only_in_reviewed_fields() -> None:
     assert len(unknown) == 7
     used = {u for x in plan["tasks"] + plan["checkpoints"] for u in x.get("lead", []) + x["units"]}
     assert not unknown & used
-    out = cli("plan", "validate", str(CQ_PLAN))
+    out = cli("plan", "validate", str(CQ_PLAN), "--units", str(CQ_PLAN.parent / "units" /
+                                                              "chongqing.csv"))
     assert "校验通过" in out and "174 项任务" in out
 
 
@@ -290,12 +291,13 @@ def test_the_draft_validates_once_its_review_items_are_resolved(tmp_path: Path) 
     text = draft.read_text(encoding="utf-8")
     assert text.startswith("# 由 duban import 生成的计划草稿")
     assert "#   - 第" in text and "directory: units.csv" in text
-    r = CliRunner().invoke(app, ["plan", "validate", str(draft)], env={"COLUMNS": "200"})
+    r = CliRunner().invoke(app, ["plan", "validate", str(draft), "--units", str(units)],
+                           env={"COLUMNS": "200"})
     assert r.exit_code != 0
     errors = [ln for ln in r.output.splitlines() if "错误:" in ln]
     assert errors and all("市司法局" in ln for ln in errors)
     draft.write_text(text.replace("- 市司法局", "- 宁安市司法局"), encoding="utf-8")
-    assert "校验通过" in cli("plan", "validate", str(draft))
+    assert "校验通过" in cli("plan", "validate", str(draft), "--units", str(units))
 
 
 def test_diff_shows_what_a_reissued_notice_changes(tmp_path: Path) -> None:

@@ -102,8 +102,11 @@ def test_a_new_group_member_joins_a_loaded_plan(database_url: str, tmp_path: Pat
     directory = tmp_path / "units.csv"
     text_ = UNITS_ZS.read_text(encoding="utf-8-sig")
     directory.write_text(text_ + "新设街道,,镇街,,各镇街\n", encoding="utf-8")
-    cli("units", "import", str(directory))
-    out = cli("plan", "load", str(PLAN_001))  # the same file, a larger 各镇街
+    shown = CliRunner().invoke(app, ["units", "import", str(directory)])
+    assert shown.exit_code == 1 and "新增分工 19，新增时限节点 3" in shown.output
+    assert counts(database_url) == before  # shown, not done, without --yes
+    out = cli("units", "import", str(directory), "--yes")  # the loaded plan follows at once
+    assert "无变化" in cli("plan", "load", str(PLAN_001))
     after = counts(database_url)
     # 各镇街 stands in the unit lines of items 6, 13, 18-24, 27, 28, 33-36, 40, 41: 17.
     plan_text = PLAN_001.read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ issuer: 中山市人民政府办公室
 issued: 2020-06-01
 year: 2020
 coordinator: 市政府办公室
+jurisdiction: 中山市
 tasks:
   - id: t01
     title: 规章集中公开

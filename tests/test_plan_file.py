@@ -44,14 +44,29 @@ def test_reference_plan_has_every_task_unit_and_deadline_of_the_notice() -> None
 
 
 def test_validate_command_accepts_the_reference_plan() -> None:
-    r = runner.invoke(app, ["plan", "validate", str(PLAN_001)])
+    r = runner.invoke(app, ["plan", "validate", str(PLAN_001), "--units", str(UNITS_ZS)])
     assert r.exit_code == 0, r.output
     assert "校验通过" in r.output and "48 项任务" in r.output
+    assert "按单位名录文件" in r.output and "中山市" in r.output
+
+
+def test_validate_and_load_use_the_same_directory(database_url: str) -> None:
+    """Without --units, validate checks against the ledger's directory, as load does:
+    before the directory is imported both refuse, naming the command that fixes it."""
+    for cmd in (["plan", "validate"], ["plan", "load"]):
+        r = runner.invoke(app, [*cmd, str(PLAN_001)])
+        assert r.exit_code == 1
+        assert "台账中还没有中山市的单位名录" in r.output and "units import" in r.output
+    runner.invoke(app, ["units", "import", str(UNITS_ZS)])
+    r = runner.invoke(app, ["plan", "validate", str(PLAN_001)])
+    assert r.exit_code == 0, r.output
+    assert "按台账中中山市的单位名录（58 个单位）校验" in r.output
 
 
 def test_installed_command_exit_codes() -> None:
     exe = Path(sys.executable).with_name("duban")
-    ok = subprocess.run([exe, "plan", "validate", str(PLAN_001)], capture_output=True,
+    ok = subprocess.run([exe, "plan", "validate", str(PLAN_001), "--units", str(UNITS_ZS)],
+                        capture_output=True,
                         text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     missing = subprocess.run([exe, "plan", "validate", "/nonexistent.yaml"],

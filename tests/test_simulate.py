@@ -20,16 +20,17 @@ import datetime as dt
 
 from flows.simulate import Simulation, simulate
 from plans.compile import read_plan
-from plans.directory import read_directory
+from plans.directory import Directory, read_directory
 from plans.workdays import default_calendar
 from tests.conftest import PLAN_001, UNITS_ZS
 
 
 def run(rate: float, seed: int = 1) -> Simulation:
     plan, _, _ = read_plan(PLAN_001)
-    units, _ = read_directory(UNITS_ZS)
+    df = read_directory(UNITS_ZS)
     assert plan is not None
-    return simulate(plan, units, default_calendar(), until=dt.date(2022, 1, 31),
+    directory = Directory.build(df.units, df.jurisdiction or "")
+    return simulate(plan, directory, default_calendar(), until=dt.date(2022, 1, 31),
                     report_rate=rate, seed=seed)
 
 

@@ -100,7 +100,7 @@ def test_a_missing_contact_is_reported_not_silently_dropped(ledger: sessionmaker
         unit = s.scalar(select(Unit).where(Unit.name == "神湾镇"))
         unit.contacts = [c for c in unit.contacts if c.role != "contact"]
     r = sweep(ledger, "2021-07-12T09:00")
-    assert r.notices == 108 and "神湾镇（contact）" in r.no_recipient
+    assert r.notices == 108 and "神湾镇（经办人）" in r.no_recipient
     out = cli("sweep", "--at", "2021-07-15T09:00")
     assert "神湾镇" in out and "缺少联系人" in out
 
