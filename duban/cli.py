@@ -574,7 +574,11 @@ def sweep_cmd(
                   (f"，通报 {'、'.join(circulars)}" if circulars else "") +
                   f"，见 {config.home() / 'documents'}")
     if r.skipped:
-        out.print(f"[yellow]{r.skipped} 个过时的步骤已跳过（只发最新一步）。[/yellow]")
+        out.print(f"[yellow]{r.skipped} 个被后一步取代的步骤已跳过（只发最新一步）。[/yellow]")
+    if r.stale:
+        err.print(f"[yellow]{r.stale} 个步骤已过时（超过计划规定的工作日数未执行），未发送，"
+                  f"已记入审计日志；其中 {r.stale_milestones} 个节点本次没有可发的步骤。"
+                  "逾期情况请用 duban status 或 duban check 查看。[/yellow]")
     if r.no_recipient:
         err.print(f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
                   f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]")
@@ -784,16 +788,18 @@ def circular_cmd(
 
     now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
 
-    def go(s: Session) -> tuple[str, str] | None:
-        doc = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
-        if doc is None:
+    def go(s: Session) -> tuple[str, str, bool] | None:
+        c = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
+        if c is None:
             return None
         render_pending(s, config.home() / "documents")
-        return doc.context["doc_no_text"], doc.path_docx or ""
+        return c.document.context["doc_no_text"], c.document.path_docx or "", c.existing
 
     made = _act(go)
     if made is None:
-        out.print("没有需要通报的事项（无经督办仍逾期的节点）。")
+        out.print("没有需要通报的事项（没有已发出通报步骤仍逾期未完成的节点）。")
+    elif made[2]:
+        out.print(f"通报名单与上一期 {made[0]} 相同，未重新编号：{made[1]}")
     else:
         out.print(f"[green]已生成通报 {made[0]}[/green]：{made[1]}")
 

@@ -35,9 +35,9 @@ def finish_documents(factory: sessionmaker[Session], circular_plans: set[int],
     issued = []
     with transaction(factory) as s:
         for plan_id in sorted(circular_plans):
-            doc = issue_circular(s, s.get_one(Plan, plan_id), now.in_timezone("UTC"), cal)
-            if doc is not None:
-                issued.append(doc.context["doc_no_text"])
+            c = issue_circular(s, s.get_one(Plan, plan_id), now.in_timezone("UTC"), cal)
+            if c is not None and not c.existing:
+                issued.append(c.document.context["doc_no_text"])
         render_pending(s, config.home() / "documents")
     return issued
 
@@ -79,9 +79,13 @@ def supervise(plan: str | None = None, at: str | None = None,
     if r.documents or circulars:
         log.info("催办单/督办单 %d 份，通报 %d 份，见 %s", r.documents, len(circulars),
                  config.home() / "documents")
+    if r.stale:
+        log.warning("%d 个步骤已过时未发送（巡检中断或计划加载过晚），%d 个节点本次无步骤可发，"
+                    "已记入审计日志", r.stale, r.stale_milestones)
     return {"milestones": r.milestones, "notices": r.notices, "by_rung": dict(r.by_rung),
             "documents": r.documents, "circulars": circulars,
-            "skipped_rungs": r.skipped, "no_recipient": sorted(set(r.no_recipient))}
+            "skipped_rungs": r.skipped, "stale_rungs": r.stale,
+            "no_recipient": sorted(set(r.no_recipient))}
 
 
 @flow(name="duban-check")

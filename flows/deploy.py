@@ -34,6 +34,14 @@ from plans.model import Plan as PlanSpec
 TAG = "duban"
 SUPERVISE_CRON = "0 9 * * *"
 DISPATCH_CRON = "*/5 * * * *"
+# Escalations of December deadlines and 整改 run into the next year; after that
+# a plan's daily sweep is no longer scheduled (it stays runnable by hand).
+SUPERVISE_GRACE = dt.timedelta(days=120)
+
+
+def supervising(spec: PlanSpec, today: dt.date | None = None) -> bool:
+    """Whether the plan's daily sweep should be scheduled: its period has not long ended."""
+    return (today or dt.date.today()) <= spec.period_end + SUPERVISE_GRACE
 
 
 def check_dates(spec: PlanSpec, kind: str = "check") -> list[dt.date]:
@@ -55,15 +63,18 @@ def check_schedule(day: dt.date, tz: str, hour: int = 9, prefix: str = "check") 
                  timezone=tz, slug=f"{prefix}-{day.isoformat()}")
 
 
-def plan_deployments(spec: PlanSpec) -> list[RunnerDeployment]:
+def plan_deployments(spec: PlanSpec, today: dt.date | None = None) -> list[RunnerDeployment]:
     tags = [TAG, f"plan:{spec.id}"]
     common: dict[str, Any] = {"name": spec.id, "tags": tags,
                               "entrypoint_type": EntrypointType.MODULE_PATH}
+    live = supervising(spec, today)
     return [
         supervise.to_deployment(
-            schedules=[Cron(SUPERVISE_CRON, timezone=spec.timezone, slug="daily-0900")],
+            schedules=[Cron(SUPERVISE_CRON, timezone=spec.timezone, slug="daily-0900")]
+            if live else [],
             parameters={"plan": spec.id},
-            description=f"{spec.title}：每个工作日 9:00 督办巡检", **common),
+            description=f"{spec.title}：每个工作日 9:00 督办巡检" if live else
+            f"{spec.title}：计划期已于 {spec.period_end} 结束，不再自动巡检；可手动运行", **common),
         check.to_deployment(
             schedules=[check_schedule(d, spec.timezone) for d in check_dates(spec)],
             parameters={"plan": spec.id},

@@ -22,7 +22,7 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
 
-from flows.deploy import plan_deployments, reconcile, shared_deployments
+from flows.deploy import plan_deployments, reconcile, shared_deployments, supervising
 from flows.server import LocalServer, start_server
 from ledger.db import open_ledger, transaction
 from ledger.models import Plan
@@ -66,6 +66,10 @@ def up(home: Path, database_url: str, *, port: int | None = None,
             say(f"已部署 {len(specs)} 个计划的 {len(r.applied)} 个流程"
                 + (f"，移除过期部署 {len(r.removed_deployments)} 个" if r.removed_deployments
                    else "") + "。按 Ctrl-C 停止。")
+            for spec in specs:
+                if not supervising(spec):
+                    say(f"计划 {spec.id} 的计划期已于 {spec.period_end} 结束，不安排每日 9:00 "
+                        "自动巡检（可在 Prefect 界面或用 duban sweep 手动运行）。")
             deployments = [d for spec in specs for d in plan_deployments(spec)]
             deployments += shared_deployments()
             if kickoff:

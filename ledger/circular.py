@@ -1,14 +1,16 @@
 """通报: the coordinator's circular of milestones that went through every step.
 
-A milestone is on the circular list once its ladder reached 通报 and it is still
-not reported. The circular says who is late on what, since when (deadline and
-working days late), and what was done about it (the 催办单/督办单 issued, the
-notices sent). It is numbered like the other supervision documents.
+A milestone is on the circular list once a 通报 step was really taken on it (not
+skipped as stale) and it is still not reported. The circular says who is late
+on what, since when (deadline and working days late), and what was done about
+it (the 催办单/督办单 issued, the notices sent). It is numbered like the other
+supervision documents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pendulum
@@ -27,7 +29,7 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
         .join(Unit, Unit.id == Milestone.unit_id)
         .join(Assignment, Assignment.id == Milestone.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
-        .where(Milestone.plan_id == plan.id, Milestone.step == "tongbao",
+        .where(Milestone.plan_id == plan.id, Milestone.escalated == "tongbao",
                Milestone.state.in_(OPEN_STATES))
         .order_by(Milestone.due_date, Unit.name)).all()
     ids = [m.id for m, *_ in rows]
@@ -41,7 +43,7 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
     out = []
     for m, unit, key, title in rows:
         assert m.due_date is not None
-        out.append({"unit": unit, "item": key, "item_title": title,
+        out.append({"milestone": [m.id, m.cycle], "unit": unit, "item": key, "item_title": title,
                     "due_date": m.due_date.isoformat(),
                     "late_workdays": cal.workdays_between(m.due_date, today),
                     "rectifying": m.state == "rectifying",
@@ -49,21 +51,44 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
     return out
 
 
+@dataclass
+class Circular:
+    document: Document
+    existing: bool  # the same list was circulated already: its number, not a new one
+
+
 def issue_circular(session: Session, plan: Plan, now: dt.datetime,
-                   cal: WorkCalendar) -> Document | None:
-    """A numbered 通报 of the current list, or None when the list is empty."""
+                   cal: WorkCalendar) -> Circular | None:
+    """A numbered 通报 of the current list, or None when the list is empty.
+
+    Numbers run per plan year. When the latest 通报 of the plan lists exactly
+    the same milestones (and cycles), it is returned as it is: re-issuing the
+    same circular must not burn a number.
+    """
     local = pendulum.instance(now).in_timezone(plan.timezone)
     entries = circular_entries(session, plan, local.date(), cal)
     if not entries:
         return None
-    number = Numbers(session).next(plan.id, "circular", local.year)
+    members = [e["milestone"] for e in entries]
+    last = session.scalars(select(Document).where(Document.plan_id == plan.id,
+                                                  Document.kind == "circular")
+                           .order_by(Document.id.desc()).limit(1)).first()
+    if last is not None and sorted(last.context.get("members") or []) == sorted(members):
+        return Circular(last, existing=True)
+    year = plan.year
+    number = Numbers(session).next(plan.id, "circular", year)
     units = sorted({e["unit"] for e in entries})
+    escalated = all(any(d.startswith(("催办", "督办")) for d in e["documents"])
+                    for e in entries)
     doc = Document(
-        plan_id=plan.id, kind="circular", year=local.year, number=number, grade=None,
+        plan_id=plan.id, kind="circular", year=year, number=number, grade=None,
         title=f"关于{plan.title}逾期未完成事项的通报"[:300],
         context={"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-                 "number": number, "year": local.year, "issued_on": local.to_date_string(),
-                 "doc_no_text": f"{DOC_NAMES['circular']}〔{local.year}〕{number}号",
-                 "entries": entries, "units": units, "count": len(entries)})
+                 "issuer": plan.issuer, "number": number, "year": year,
+                 "issued_on": local.to_date_string(),
+                 "doc_no_text": f"{DOC_NAMES['circular'][:2]}〔{year}〕{number}号",
+                 "entries": entries, "units": units, "count": len(entries),
+                 "members": members, "escalated": escalated})
     session.add(doc)
-    return doc
+    session.flush()
+    return Circular(doc, existing=False)

@@ -226,7 +226,7 @@ def _new_milestone(plan_id: int, assignment_id: int, unit_id: int, occ: Occurren
         "occurrence": occ.key, "rule": occ.rule, "times": occ.times,
         "due_date": occ.due_date, "window_start": occ.window_start,
         "due_at": occ.due_at.in_timezone("UTC") if occ.due_at else None,
-        "state": "open" if armed else "waiting", "cycle": 0, "step": None,
+        "state": "open" if armed else "waiting", "cycle": 0, "step": None, "escalated": None,
         "next_action_at": first(occ.due_date, policy, tz) if armed else None,  # type: ignore[arg-type]
         "policy": policy, "created_at": now, "updated_at": now, "closed_at": None,
     }
@@ -250,7 +250,7 @@ def _schedule(m: Milestone, occ: Occurrence, first: FirstActions, tz: str) -> No
         m.state = "open"
     if m.state in OPEN_STATES and (moved or fresh):
         if m.step is not None:
-            m.cycle, m.step = (m.cycle or 0) + 1, None
+            m.cycle, m.step, m.escalated = (m.cycle or 0) + 1, None, None
         assert occ.due_date is not None
         m.next_action_at = first(occ.due_date, m.policy, tz)
 

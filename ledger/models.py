@@ -244,7 +244,10 @@ class Milestone(Base):
     state: Mapped[str] = mapped_column(String(20))
     cycle: Mapped[int] = mapped_column(default=0, server_default="0",
                                        doc="restarts: a new deadline or a return for 整改")
-    step: Mapped[str | None] = mapped_column(String(20), doc="last ladder rung taken")
+    step: Mapped[str | None] = mapped_column(
+        String(20), doc="last ladder rung passed: taken, or skipped as superseded or stale")
+    escalated: Mapped[str | None] = mapped_column(
+        String(20), doc="highest escalation step really taken this cycle (催办/督办/通报)")
     next_action_at: Mapped[dt.datetime | None]
     policy: Mapped[dict[str, Any]] = mapped_column(doc="policy snapshot taken at start")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -261,7 +261,7 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
 
 def _restart(m: Milestone, due: dt.date | None, cal: WorkCalendar, tz: str) -> None:
     """A new cycle of the ladder for a new (or renewed) deadline."""
-    m.cycle, m.step = (m.cycle or 0) + 1, None
+    m.cycle, m.step, m.escalated = (m.cycle or 0) + 1, None, None
     first = first_action_at(due, Policy.model_validate(m.policy), cal, tz) if due else None
     m.next_action_at = first.in_timezone("UTC") if first else None
 

@@ -2,13 +2,15 @@
 
 DESIGN decision 2: work is found by the partial index on ``next_action_at``,
 so a sweep costs what is due, not the size of the ledger. For each milestone
-the ladder of its snapshot policy says which rung is due; when several are
-(a plan loaded late, a sweep that did not run for days) only the latest is
-taken and the skipped ones are recorded, so a unit is never sent three stale
-reminders at once. Notices go to the outbox in the same transaction that
-advances ``next_action_at``; their idempotency key (milestone, cycle, rung,
-role, channel, address) is unique, so a re-run or a retried transaction
-cannot write a notice twice.
+the ladder of its snapshot policy says which rung is due; when several are (a
+plan loaded late, a sweep that did not run for days) only the latest is taken
+and the skipped ones are recorded, so a unit is never sent three stale
+reminders at once. A rung older than the policy's ``stale_after_workdays`` is
+not sent at all: it is recorded as stale and counted for the operator, so a
+sweep that wakes up months late does not send months of escalations. Notices
+go to the outbox in the same transaction that advances ``next_action_at``;
+their idempotency key (milestone, cycle, rung, role, channel, address) is
+unique, so a re-run or a retried transaction cannot write a notice twice.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class SweepResult:
     notices: int = 0
     by_rung: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
+    stale: int = 0  # rungs too old to send (milestones whose every due rung was stale)
+    stale_milestones: int = 0
     no_recipient: list[str] = field(default_factory=list)
     documents: int = 0
     circular_plans: set[int] = field(default_factory=set)  # plans with a new 通报
@@ -230,7 +234,7 @@ def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m
                          rung: Rung, following: Rung | None) -> Document:
     """The 催办单/督办单 issued with a 催办 or 督办 step (once per milestone, cycle, step)."""
     assert m.due_date is not None
-    year = rung.at.year
+    year = plan.year  # numbers run per plan year (督办〔2021〕12号 even if sent in January)
     g = grade(rung.kind, m.state == "rectifying")
     number = numbers.next(plan.id, rung.kind, year)
     ctx = notice_context(plan, item, unit, m, rung, following)
@@ -243,18 +247,31 @@ def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m
                     title=f"{GRADE_NAMES[g]}{DOC_NAMES[rung.kind]}：{unit.name} {item.title}"[:300])
 
 
-def advance(m: Milestone, rungs: list[Rung], now: pendulum.DateTime
-            ) -> tuple[Rung | None, list[Rung], Rung | None]:
-    """(rung to take now, rungs skipped, the following rung) for one milestone."""
+@dataclass
+class Advance:
+    """What the ladder says for one milestone now."""
+
+    take: Rung | None  # the rung to act on
+    skipped: list[Rung]  # due, superseded by ``take``
+    stale: list[Rung]  # due, too old to send at all
+    following: Rung | None  # the next rung ahead
+
+
+def advance(m: Milestone, rungs: list[Rung], now: pendulum.DateTime,
+            stale_before: dt.date) -> Advance:
+    """Which rung to take now; older due rungs are skipped, and rungs dated before
+    ``stale_before`` (the policy's ``stale_after_workdays`` back from today) are
+    stale: never sent."""
     keys = [r.key for r in rungs]
     start = keys.index(m.step) + 1 if m.step in keys else 0
     due = [r for r in rungs[start:] if r.at <= now]
-    if not due:
-        following = next((r for r in rungs[start:] if r.at > now), None)
-        return None, [], following
-    take = due[-1]
-    rest = rungs[rungs.index(take) + 1:]
-    return take, due[:-1], rest[0] if rest else None
+    later = [r for r in rungs[start:] if r.at > now]
+    following = later[0] if later else None
+    stale = [r for r in due if r.at.date() < stale_before]
+    fresh = [r for r in due if r not in stale]
+    if not fresh:
+        return Advance(None, [], stale, following)
+    return Advance(fresh[-1], fresh[:-1], stale, following)
 
 
 def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int = 2000,
@@ -272,6 +289,7 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
     rows: list[dict[str, Any]] = []
     policies: dict[str, Policy] = {}
     ladders: dict[tuple[dt.date, str, str], list[Rung]] = {}
+    cutoffs: dict[int, dt.date] = {}
     for m in batch:
         plan = ctx.plans[m.plan_id]
         key = json.dumps(m.policy, sort_keys=True)
@@ -280,8 +298,19 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         lkey = (m.due_date, key, plan.timezone)
         rungs = ladders.get(lkey) or ladders.setdefault(
             lkey, ladder(m.due_date, policy, cal, plan.timezone))
-        take, skipped, following = advance(m, rungs, at)
+        cutoff = cutoffs.get(policy.stale_after_workdays) or cutoffs.setdefault(
+            policy.stale_after_workdays,
+            cal.add_workdays(at.in_timezone(plan.timezone).date(), -policy.stale_after_workdays))
+        adv = advance(m, rungs, at, cutoff)
+        take, skipped, following = adv.take, adv.skipped, adv.following
         result.milestones += 1
+        if adv.stale:
+            result.stale += len(adv.stale)
+            result.stale_milestones += take is None
+            audit(session, actor, "milestone.stale", plan_id=plan.id, entity="milestone",
+                  key=str(m.id), rungs=[r.key for r in adv.stale])
+            if take is None:
+                m.step = adv.stale[-1].key
         if take is not None:
             item = ctx.item(m)
             rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
@@ -293,6 +322,8 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
             if take.kind == "tongbao":
                 result.circular_plans.add(plan.id)
             m.step = take.key
+            if take.escalation:
+                m.escalated = take.kind
             result.by_rung[take.key] += 1
             result.skipped += len(skipped)
             if skipped:
@@ -318,6 +349,8 @@ def sweep_all(session_factory: sessionmaker[Session], now: dt.datetime, cal: Wor
         total.notices += r.notices
         total.by_rung.update(r.by_rung)
         total.skipped += r.skipped
+        total.stale += r.stale
+        total.stale_milestones += r.stale_milestones
         total.no_recipient += r.no_recipient
         total.documents += r.documents
         total.circular_plans |= r.circular_plans

@@ -101,6 +101,10 @@ class Policy(_Strict):
         description="channel kinds used for a contact who names none of their own",
     )
     steps: list[Step] = Field(default_factory=_default_steps)
+    stale_after_workdays: int = Field(
+        3, ge=1, description="a rung more than this many working days old when the sweep "
+        "reaches it is recorded as skipped, not sent: a sweep that wakes up late (a server "
+        "down for a week, an old plan loaded) does not send months of escalations at once")
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     digest: Digest = Field(default_factory=Digest)
     rubric: Rubric | None = None

@@ -66,6 +66,35 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     assert "催办〔2021〕" in sample.cells[4].text and "督办〔2021〕" in sample.cells[4].text
 
 
+def test_a_circular_issued_again_keeps_its_number(database_url: str) -> None:
+    """The same list circulated twice is one 通报; numbers run by the plan's year."""
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    for day in ("2021-07-20", "2021-07-22", "2021-07-26"):
+        cli("sweep", "--at", f"{day}T09:00")
+    first = cli("circular", PLAN, "--at", "2021-07-27")
+    assert "通报〔2021〕1号" in first and "相同，未重新编号" in first
+    cli("report", PLAN, "--unit", "神湾镇", "--checkpoint", "cp-worklist", "--text", "已报",
+        "--at", "2021-07-27T10:00")
+    # Another list: a new number, in the plan's year's series even when issued in 2026.
+    assert "已生成通报 通报〔2021〕2号" in cli("circular", PLAN)
+    with transaction(open_ledger(database_url)) as s:
+        assert s.scalars(select(Document.number).where(Document.kind == "circular")
+                         .order_by(Document.number)).all() == [1, 2]
+
+
+def test_a_circular_lists_only_measures_really_taken(database_url: str, duban_home: Path
+                                                     ) -> None:
+    """The sweep was down from 07-19: on 07-26 it skips 催办 and 督办 and takes 通报. The
+    通报 does not claim 经催办、督办 and says so in its 已采取措施 column."""
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    cli("sweep", "--at", "2021-07-26T09:00")
+    md = (duban_home / "documents" / PLAN / "2021-circular-0001.md").read_text(encoding="utf-8")
+    assert "经催办、督办" not in md
+    assert "未发催办单、督办单" in md
+
+
 def test_circular_on_demand_says_when_there_is_nothing(database_url: str) -> None:
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))

@@ -97,6 +97,11 @@ def test_deploy_compiles_a_small_constant_set_with_shanghai_times(
     # 9月20日 and 12月20日 at 09:00 in Shanghai are 01:00 UTC.
     assert asyncio.run(_backfill(check_id, prefect_server.url)) == [
         dt.datetime(2021, 9, 20, 1, 0, tzinfo=UTC), dt.datetime(2021, 12, 20, 1, 0, tzinfo=UTC)]
+    # The 2021 plan ended long ago: no live 09:00 schedule that would sweep it overnight.
+    _, schedules = asyncio.run(_schedules("duban-supervise/zhongshan-2021-zwgk"))
+    assert schedules == []
+    reconcile([spec(PLAN_001.read_text(encoding="utf-8").replace(
+        "id: zhongshan-2021-zwgk", "id: zhongshan-2021-zwgk\nend: 2099-12-31", 1))])
     sweep_id, schedules = asyncio.run(_schedules("duban-supervise/zhongshan-2021-zwgk"))
     (slug, cron), = schedules
     assert (slug, cron.cron, cron.timezone) == ("daily-0900", "0 9 * * *", "Asia/Shanghai")

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger import config
 from ledger.db import transaction
-from ledger.models import Milestone, Notice, Report, Unit
+from ledger.models import Document, Milestone, Notice, Report, Unit
 from ledger.supervise import SweepResult, sweep_all
 from notifications.render import Templates
 from tests.conftest import at, cli
@@ -108,7 +108,23 @@ def test_a_missing_contact_is_reported_not_silently_dropped(ledger: sessionmaker
 def test_a_late_first_sweep_takes_only_the_latest_rung(ledger: sessionmaker[Session]) -> None:
     r = sweep(ledger, "2021-07-21T09:00")  # the sweep never ran before: 催办 only
     assert dict(r.by_rung) == {"cuiban": 55}
-    assert r.skipped == 55 * 4 and r.notices == 110
+    # Of the four earlier rungs, 07-16 and 07-19 were superseded; 07-12 and 07-15 lie more
+    # than 3 working days back (before 07-16): stale, never sent.
+    assert r.skipped == 55 * 2 and r.stale == 55 * 2 and r.notices == 110
+
+
+def test_a_sweep_years_late_sends_nothing_stale(ledger: sessionmaker[Session]) -> None:
+    """A bare `duban sweep` on the 2021 plan today: every rung is years old. It records
+    them as stale and tells the operator, instead of sending a year of escalations."""
+    out = cli("sweep", "--at", "2026-11-25T09:00")
+    assert "写入 0 条通知" in out and "通报" not in out.split("。")[0]
+    assert "个步骤已过时" in out and "没有可发的步骤" in out
+    with transaction(ledger) as s:
+        assert s.scalar(select(func.count()).select_from(Notice)) == 0
+        assert s.scalar(select(func.count()).select_from(Document)) == 0
+        assert s.scalar(select(func.count()).select_from(Milestone)
+                        .where(Milestone.next_action_at.is_not(None))) == 0
+    assert "没有需要通报的事项" in cli("circular", PLAN, "--at", "2026-11-25")
 
 
 def test_an_extension_request_is_approved_or_refused_with_a_reply(

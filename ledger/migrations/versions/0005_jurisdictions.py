@@ -1,4 +1,4 @@
-"""unit directories per jurisdiction
+"""unit directories per jurisdiction; escalation actually taken
 
 Revision ID: 0005
 Revises: 0004
@@ -8,6 +8,10 @@ A directory belongs to a jurisdiction (中山市, 重庆市 …): unit and group
 are unique within one, not across the ledger, and a plan records the
 jurisdiction it draws on. Rows from before get the empty jurisdiction, which
 a plan or directory without one still resolves against.
+
+``milestones.escalated`` keeps the highest escalation step really sent in
+the current cycle, apart from ``step`` (the ladder position, which also moves
+past rungs skipped as stale): only what was sent goes into a 通报.
 """
 
 from collections.abc import Sequence
@@ -33,9 +37,15 @@ def upgrade() -> None:
             batch.create_unique_constraint(f"uq_{table}_jurisdiction", ["jurisdiction", "name"])
     with op.batch_alter_table("plans") as batch:
         batch.add_column(_column())
+    with op.batch_alter_table("milestones") as batch:
+        batch.add_column(sa.Column("escalated", sa.String(length=20), nullable=True))
+    op.execute("UPDATE milestones SET escalated = step "
+               "WHERE step IN ('cuiban', 'duban', 'tongbao')")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("milestones") as batch:
+        batch.drop_column("escalated")
     with op.batch_alter_table("plans") as batch:
         batch.drop_column("jurisdiction")
     for table in ("groups", "units"):
