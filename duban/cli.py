@@ -54,6 +54,7 @@ from ledger.reports import (
 from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, compile_plan, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
+from plans.duerules import parse_moment
 from plans.model import CHECKPOINT_KINDS, json_schema
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, Rubric
@@ -65,6 +66,8 @@ if TYPE_CHECKING:  # Prefect is imported only by the commands that need it
 
 EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
 T = TypeVar("T")
+AT_RULE = ("只写日期（YYYY-MM-DD）指当日结束时（23:59:59，北京时间），"
+           "写到时刻（YYYY-MM-DDTHH:MM）指该时刻；缺省为现在")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -396,19 +399,13 @@ def units_export(
 def status(
     plan: Annotated[str | None, typer.Option("--plan", help="计划 id")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位名称或别名")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="按某日查看（YYYY-MM-DD），缺省为现在")]
-    = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"按此时查看。{AT_RULE}")] = None,
 ) -> None:
     """各单位时限节点情况：未到期、已逾期、待审核、已办结。
 
     例：duban status --plan zhongshan-2021-zwgk --at 2021-08-01
     """
-    tz = "Asia/Shanghai"
-    try:
-        now = (pendulum.parse(at, tz=tz).end_of("day").replace(microsecond=0) if at
-               else pendulum.now(tz))
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise _fail(f"--at {at!r} 不是日期（应为 YYYY-MM-DD）", EXIT_USAGE) from exc
+    now = _at(at)
     with transaction(_ledger()) as s:
         if plan and s.query(Plan.id).filter(Plan.key == plan).first() is None:
             keys = [k for (k,) in s.query(Plan.key)]
@@ -435,13 +432,18 @@ def status(
 
 
 def _parse_when(value: str, option: str, tz: str = "Asia/Shanghai") -> pendulum.DateTime:
+    """A date or a moment. A bare date (YYYY-MM-DD) is the end of that day, local time:
+    "as of 9月20日" counts everything due that day, for every command alike."""
     try:
-        parsed = pendulum.parse(value, tz=tz)
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+        return parse_moment(value, tz)
+    except ValueError as exc:
         raise _fail(f"{option} {value!r} 不是日期时间（应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）",
                     EXIT_USAGE) from exc
-    assert isinstance(parsed, pendulum.DateTime)
-    return parsed
+
+
+def _at(value: str | None) -> pendulum.DateTime:
+    """``--at`` as every command reads it (see ``AT_RULE``); now when not given."""
+    return _parse_when(value, "--at") if value else pendulum.now("Asia/Shanghai")
 
 
 def _act(fn: Callable[[Session], T]) -> T:
@@ -465,7 +467,7 @@ def report(
     occurrence: Annotated[str | None, typer.Option(help="指定期次（周期性任务）")] = None,
     extension: Annotated[str | None, typer.Option(
         "--extension", help="申请延期至此日期 YYYY-MM-DD（--text 写理由），由协调单位批复")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="报送时间，缺省为现在")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"报送时间。{AT_RULE}")] = None,
 ) -> None:
     """登记单位报送（单位以公文或电话报来时由协调单位代为登记）。登记后该节点停止催办。
     加 --extension 则登记延期申请：批复前催办照常，批复后发出延期批复通知。
@@ -476,7 +478,7 @@ def report(
     """
     if (task is None) == (checkpoint is None):
         raise _fail("请给出 --task 或 --checkpoint 之一", EXIT_USAGE)
-    when = _parse_when(at, "--at").in_timezone("UTC") if at else None
+    when = _at(at).in_timezone("UTC") if at else None
     if extension:
         new_due = _parse_when(extension, "--extension").date()
         e = _act(lambda s: request_extension(
@@ -502,7 +504,7 @@ def review(
     accept: Annotated[bool, typer.Option("--accept/--return", help="销号，或退回整改")],
     comment: Annotated[str, typer.Option("--comment", help="审核意见")] = "",
     due: Annotated[str | None, typer.Option("--due", help="退回整改时的新期限 YYYY-MM-DD")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="审核时间，缺省为现在")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"审核时间。{AT_RULE}")] = None,
 ) -> None:
     """审核报送：--accept 销号；--return 退回整改，须给出新期限，并立即发出整改通知。
     对延期申请：--accept 同意（可用 --due 改定期限），--return 不同意；均发出延期批复。
@@ -510,7 +512,7 @@ def review(
     例：duban review 12 --return --comment "未附公开链接" --due 2021-08-20
     """
     new_due = _parse_when(due, "--due").date() if due else None
-    when = _parse_when(at, "--at").in_timezone("UTC") if at else None
+    when = _at(at).in_timezone("UTC") if at else None
     r = _act(lambda s: review_report(s, report_id, accept=accept, comment=comment,
                                      new_due=new_due, cal=config.calendar(), actor=_actor(),
                                      now=when))
@@ -545,7 +547,7 @@ def event(
 @app.command("sweep")
 def sweep_cmd(
     plan: Annotated[str | None, typer.Option("--plan", help="只处理此计划")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="按此时刻处理（补跑或演练），缺省为现在")]
+    at: Annotated[str | None, typer.Option("--at", help=f"按此时处理（补跑或演练）。{AT_RULE}")]
     = None,
 ) -> None:
     """执行一次督办巡检：发出已到时间的提醒、催办、督办、通报（写入通知发件箱）。
@@ -553,7 +555,7 @@ def sweep_cmd(
 
     例：duban sweep --at 2021-07-12T09:00
     """
-    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    now = _at(at)
     factory = _ledger()
     plan_id = None
     if plan:
@@ -714,7 +716,7 @@ def check_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id")],
     unit: Annotated[list[str] | None, typer.Option("--unit", help="只检查这些单位")] = None,
     task: Annotated[list[str] | None, typer.Option("--task", help="只检查这些任务/节点")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="按此时刻检查，缺省为现在")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"按此时检查。{AT_RULE}")] = None,
     notify: Annotated[bool, typer.Option("--notify/--no-notify",
                                          help="向未完成的单位发检查结果通知")] = True,
 ) -> None:
@@ -725,13 +727,14 @@ def check_cmd(
     """
     from ledger.checks import run_check, write_check
 
-    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    now = _at(at)
 
     def go(s: Session) -> tuple[CheckReport, Path, int]:
         j = get_plan(s, plan).jurisdiction
         names = [get_unit(s, u, j).name for u in unit or []] or None
         report = run_check(s, plan, now.in_timezone("UTC"), units=names, items=task or None)
         path, sent = write_check(s, report, config.home() / "checks", actor=_actor(),
+                                 cal=config.calendar(),
                                  notify=notify)
         return report, path, sent
 
@@ -754,7 +757,7 @@ def check_cmd(
 def lookback_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id（须设置 predecessor）")],
     due: Annotated[str | None, typer.Option("--due", help="整改期限，缺省为20个工作日后")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="按此时刻执行，缺省为现在")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"按此时执行。{AT_RULE}")] = None,
 ) -> None:
     """回头看：上一年度计划中未销号的时限节点，逐项在本计划中开立整改事项，督办至销号。
     重复执行不会重复开立。
@@ -763,7 +766,7 @@ def lookback_cmd(
     """
     from ledger.lookback import look_back
 
-    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    now = _at(at)
     limit = _parse_when(due, "--due").date() if due else None
     r = _act(lambda s: look_back(s, plan, config.calendar(), actor=_actor(), due=limit,
                                  now=now.in_timezone("UTC")))
@@ -776,7 +779,7 @@ def lookback_cmd(
 @app.command("circular")
 def circular_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id")],
-    at: Annotated[str | None, typer.Option("--at", help="截至此时刻，缺省为现在")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"截至此时。{AT_RULE}")] = None,
 ) -> None:
     """生成通报：经催办、督办仍逾期未完成的事项，写明单位、事项、期限、逾期天数和已采取措施
     （Markdown 和 Word 文件，写入数据目录 documents/）。
@@ -786,7 +789,7 @@ def circular_cmd(
     from flows.documents import render_pending
     from ledger.circular import issue_circular
 
-    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    now = _at(at)
 
     def go(s: Session) -> tuple[str, str, bool] | None:
         c = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
@@ -807,7 +810,7 @@ def circular_cmd(
 @app.command("score")
 def score_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id")],
-    at: Annotated[str | None, typer.Option("--at", help="按此时刻计分，缺省为现在")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"按此时计分。{AT_RULE}")] = None,
 ) -> None:
     """年度考核得分：按计划的评分规则（基础分、逾期扣分、未完成扣分、提前完成加分）
     计算各单位得分和按时完成率。
@@ -816,7 +819,7 @@ def score_cmd(
     """
     from ledger.checks import run_check
 
-    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    now = _at(at)
 
     def go(s: Session) -> tuple[CheckReport, Rubric]:
         p = get_plan(s, plan)
@@ -897,7 +900,7 @@ def import_cmd(
 
 @app.command("dispatch")
 def dispatch_cmd(
-    at: Annotated[str | None, typer.Option("--at", help="按此时刻发送（补发或演练），缺省为现在")]
+    at: Annotated[str | None, typer.Option("--at", help=f"按此时发送（补发或演练）。{AT_RULE}")]
     = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="并发发送数")] = 32,
 ) -> None:
@@ -912,7 +915,7 @@ def dispatch_cmd(
     from notifications.render import TemplateProblem
     from notifications.transports import ConfigProblem
 
-    now = _parse_when(at, "--at") if at else pendulum.now("Asia/Shanghai")
+    now = _at(at)
     try:
         r = dispatch_now(now, Settings(workers=workers))
     except (TemplateProblem, ConfigProblem) as exc:

@@ -24,6 +24,7 @@ from ledger.supervise import rung_label, sweep_all
 from notifications.dispatch import Dispatched, Settings, dispatch
 from notifications.render import Templates
 from notifications.transports import Transports
+from plans.duerules import parse_moment
 from plans.workdays import WorkCalendar
 
 TZ = "Asia/Shanghai"
@@ -45,9 +46,7 @@ def finish_documents(factory: sessionmaker[Session], circular_plans: set[int],
 def _when(at: str | None) -> pendulum.DateTime:
     if not at:
         return pendulum.now(TZ)
-    parsed = pendulum.parse(at, tz=TZ)
-    assert isinstance(parsed, pendulum.DateTime)
-    return parsed
+    return parse_moment(at, TZ)
 
 
 @flow(name="duban-supervise", retries=2, retry_delay_seconds=60)
@@ -98,7 +97,7 @@ def check(plan: str, units: list[str] | None = None, tasks: list[str] | None = N
     with transaction(factory) as s:
         report = run_check(s, plan, now.in_timezone("UTC"), units=units, items=tasks)
         path, sent = write_check(s, report, config.home() / "checks", actor="flow:check",
-                                 notify=notify)
+                                 cal=config.calendar(), notify=notify)
     docx_beside(path)
     log.info("检查报告已写入 %s；%d 个单位有未完成事项，发出 %d 条检查结果通知",
              path, len(report.lagging), sent)

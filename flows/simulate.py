@@ -140,7 +140,7 @@ def simulate(spec: PlanSpec, directory: Directory, cal: WorkCalendar, *, until: 
                 checks.pop(0)
                 with transaction(factory) as s:
                     report = run_check(s, spec.id, now.in_timezone("UTC"))
-                    write_check(s, report, folder / "checks", actor=ACTOR)
+                    write_check(s, report, folder / "checks", actor=ACTOR, cal=cal)
                 result.checks.append((now.date(), len(report.units), len(report.lagging)))
             sweep_all(factory, now.in_timezone("UTC"), cal)
         result.sent = _timeline(factory, tz)

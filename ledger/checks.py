@@ -21,7 +21,7 @@ from ledger.load import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.reports import get_plan
 from ledger.supervise import insert_notices, person_notices, recipients
-from plans.policy import Policy, Rubric
+from plans.policy import Policy, Rubric, next_send_at
 from plans.workdays import WorkCalendar
 
 
@@ -60,6 +60,8 @@ class CheckReport:
     title: str
     at: pendulum.DateTime
     units: list[UnitCheck]
+    issuer: str = ""
+    doc_no: str | None = None
 
     @property
     def lagging(self) -> list[UnitCheck]:
@@ -92,7 +94,7 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
                Report.milestone_id.in_([m.id for m, *_ in rows]))
         .group_by(Report.milestone_id)).all()) if rows else {}
     by_unit: dict[str, UnitCheck] = {}
-    for m, unit, key, title in rows:
+    for m, unit, _key, title in rows:
         u = by_unit.setdefault(unit, UnitCheck(unit))
         u.due += 1
         if m.state == "done":
@@ -109,15 +111,20 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
             u.reported += 1
         else:
             u.missing += 1
-            u.missing_items.append(f"{key} {title}（{m.due_date}）")
+            u.missing_items.append(f"{title}（{m.due_date}）")
     ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.unit))
     tz = plan.timezone
-    return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered)
+    return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered,
+                       plan.issuer, plan.doc_no)
 
 
 def render_markdown(report: CheckReport) -> str:
-    lines = [f"# {report.title} 落实情况检查", "",
-             f"检查时间：{report.at.format('YYYY年M月D日 HH:mm')}　计划：{report.plan}", "",
+    """The report in the 公文 Markdown convention (``flows.gongwen``): issuing office,
+    title, body, table, signature and date; never internal ids."""
+    source = f"《{report.title}》" + (f"（{report.doc_no}）" if report.doc_no else "")
+    lines = [f"# {report.issuer}", "", f"## 关于{source}落实情况的检查报告", "",
+             f"根据{source}，截至{report.at.format('YYYY年M月D日 HH:mm')}，"
+             "对各单位应完成事项的落实情况检查如下。", "",
              "| 单位 | 应完成 | 按时完成 | 逾期完成 | 待审核 | 未完成 | 完成率 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for u in report.units:
@@ -132,12 +139,19 @@ def render_markdown(report: CheckReport) -> str:
         lines += ["## 未完成事项", ""]
         for u in report.lagging:
             lines.append(f"- **{u.unit}**：" + "；".join(u.missing_items))
+        lines.append("")
+    lines += [report.issuer, "", report.at.format("YYYY年M月D日")]
     return "\n".join(lines) + "\n"
 
 
 def write_check(session: Session, report: CheckReport, folder: Path, *, actor: str,
-                notify: bool = True) -> tuple[Path, int]:
-    """Write the Markdown report and a 检查结果通知 to each lagging unit (once per check)."""
+                cal: WorkCalendar, notify: bool = True) -> tuple[Path, int]:
+    """Write the Markdown report and a 检查结果通知 to each lagging unit (once per check).
+
+    The notices go out at the plan's send time on the first working day at or
+    after the check's moment: a check as of the end of 9月20日 tells units on
+    the morning of the 21st, never at midnight.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     stamp = report.at.format("YYYY-MM-DD")
     path = folder / f"{report.plan}-检查-{stamp}.md"
@@ -147,8 +161,10 @@ def write_check(session: Session, report: CheckReport, folder: Path, *, actor: s
     policy = Policy.model_validate(plan.document.get("policy") or {})
     lagging = report.lagging if notify else []
     units = {unit.name: unit for unit in session.scalars(
-        select(Unit).where(Unit.name.in_([u.unit for u in lagging]))
+        select(Unit).where(Unit.jurisdiction == plan.jurisdiction,
+                           Unit.name.in_([u.unit for u in lagging]))
         .options(selectinload(Unit.contacts)))} if lagging else {}
+    send_at = next_send_at(report.at, policy, cal, plan.timezone).in_timezone("UTC")
     rows = []
     for u in lagging:
         unit = units[u.unit]
@@ -160,7 +176,7 @@ def write_check(session: Session, report: CheckReport, folder: Path, *, actor: s
         rows += person_notices(f"check/{plan.key}/{stamp}/{unit.id}", person, policy.channels,
                                plan_id=plan.id, unit_id=unit.id, milestone_id=None,
                                kind="check_result", step="check",
-                               at=report.at.in_timezone("UTC"), context=context)
+                               at=send_at, context=context)
     sent = insert_notices(session, rows)
     audit(session, actor, "plan.check", plan_id=plan.id, entity="check", key=stamp,
           file=str(path), units=len(report.units), lagging=len(report.lagging), notices=sent)

@@ -134,6 +134,24 @@ def end_of_day(day: dt.date, tz: str) -> pendulum.DateTime:
     return pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=tz)
 
 
+_BARE_DATE = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*")
+
+
+def parse_moment(text: str, tz: str) -> pendulum.DateTime:
+    """A moment as coordinators type it. A bare date (2021-09-20) is the end of that
+    day, like a deadline: "as of 9月20日" includes what was due on 9月20日. A time
+    (2021-09-20T09:00) is that moment. Raises ValueError when it is neither."""
+    try:
+        parsed = pendulum.parse(text.strip(), tz=tz)
+    except pendulum.parsing.exceptions.ParserError as exc:
+        raise ValueError(str(exc)) from exc
+    if _BARE_DATE.fullmatch(text):
+        return end_of_day(dt.date(parsed.year, parsed.month, parsed.day), tz)
+    if not isinstance(parsed, pendulum.DateTime):
+        raise ValueError(f"{text!r} is not a date or a moment")
+    return parsed
+
+
 def _month_day(year: int, month: int, day: int | None) -> dt.date:
     last = _cal.monthrange(year, month)[1]
     return dt.date(year, month, last if day is None else min(day, last))

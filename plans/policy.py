@@ -163,6 +163,18 @@ def ladder(due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str) -> lis
     return sorted(by_day.values(), key=lambda r: r.at)
 
 
+def next_send_at(at: pendulum.DateTime, policy: Policy, cal: WorkCalendar,
+                 tz: str) -> pendulum.DateTime:
+    """The first send time (09:00 by default) on a working day at or after ``at``:
+    a check "as of 9月20日" (the end of that day) tells units the next morning."""
+    local = at.in_timezone(tz)
+    day = local.date()
+    t = policy.send_time
+    if not (cal.is_workday(day) and local.time() <= t):
+        day = cal.add_workdays(day, 1)
+    return pendulum.datetime(day.year, day.month, day.day, t.hour, t.minute, tz=tz)
+
+
 def first_action_at(
     due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str
 ) -> pendulum.DateTime | None:

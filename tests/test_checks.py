@@ -46,10 +46,13 @@ def test_check_and_score_after_the_filing_deadline(database_url: str,
     md = next((duban_home / "checks").glob("*.md"))
     report = md.read_text(encoding="utf-8")
     word = Docx(str(md.with_suffix(".docx")))
-    assert word.paragraphs[0].text.endswith("落实情况检查")
+    texts = [p.text for p in word.paragraphs]
+    assert texts[0] == "中山市人民政府办公室"  # the issuing office's red mark
+    assert any(t.endswith("落实情况的检查报告") for t in texts)
+    assert texts[-1] == "2021年7月20日" and texts[-2] == "中山市人民政府办公室"
     assert [c.text for c in word.tables[0].rows[0].cells][:2] == ["单位", "应完成"]
     assert "| 神湾镇 | 1 | 0 | 0 | 0 | 1 | 0% |" in report
-    assert "cp-worklist" in report
+    assert "cp-worklist" not in report and "报送具体工作计划、措施备案（2021-07-19）" in report
     again = cli("check", PLAN, "--at", "2021-07-20T15:00")
     assert "检查结果通知 0 条" in again  # one notice per unit and check day
     with transaction(open_ledger(database_url)) as s:

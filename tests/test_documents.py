@@ -53,15 +53,21 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     assert numbers == list(range(1, 56))
     folder = duban_home / "documents" / PLAN
     md = (folder / "2021-duban-0001.md").read_text(encoding="utf-8")
-    assert md.startswith("# 黄色督办单") and "督办〔2021〕1号" in md
-    assert "报送具体工作计划、措施备案" in md and "2021-07-19（星期一）" in md
-    assert "将于 2021-07-26 进入“通报”程序" in md
+    assert md.startswith("# 中山市人民政府办公室") and "## 黄色督办单" in md
+    assert "督办〔2021〕1号" in md and "cp-worklist" not in md
+    assert "报送具体工作计划、措施备案" in md and "2021年7月19日（星期一）" in md
+    assert "将于2021年7月26日进入“通报”程序" in md
+    assert md.rstrip().endswith("中山市人民政府办公室\n\n2021年7月22日")
     circular = Docx(str(folder / "2021-circular-0001.docx"))
-    assert circular.paragraphs[0].text == "通报"
+    texts = [p.text for p in circular.paragraphs]
+    assert texts[0] == "中山市人民政府办公室" and "通报〔2021〕1号" in texts
+    assert "关于《中山市2021年政务公开工作要点分工方案》逾期未完成事项的通报" in texts
+    assert texts[-2:] == ["中山市人民政府办公室", "2021年7月26日"]
     rows = circular.tables[0].rows
     assert len(rows) == 1 + 54  # header + every unit still late
     assert rows[0].cells[0].text == "单位"
     sample = next(r for r in rows if r.cells[0].text == "神湾镇")
+    assert sample.cells[1].text == "报送具体工作计划、措施备案"  # the name, never an id
     assert [c.text for c in sample.cells[2:4]] == ["2021-07-19", "5"]  # 07-20..07-26: 5 wd
     assert "催办〔2021〕" in sample.cells[4].text and "督办〔2021〕" in sample.cells[4].text
 

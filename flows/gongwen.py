@@ -1,0 +1,411 @@
+"""Word documents in the national 公文 format (GB/T 9704-2012《党政机关公文格式》).
+
+Offices print and file the 催办单, 督办单, 通报 and check reports, so they must
+look like every other document in the file: A4; margins of 37 mm (top),
+35 mm (bottom), 28 mm (binding side) and 26 mm, which leave the standard
+156 mm × 225 mm text block; 3号 (16 pt) 仿宋_GB2312 body, 22 lines of 28
+characters; the red 发文机关标志 with the red separator line under the
+发文字号; a 2号 小标宋 title; the 主送机关 flush left; the signature centred over
+the 成文日期 (written 2021年7月22日, four characters from the right) with room
+for the seal pressing on both; page numbers ``— 1 —`` in 4号 宋体, outside
+(odd pages right, even pages left, one character in).
+
+Fonts are named as offices have them (仿宋_GB2312, 方正小标宋简体) and each
+carries a fallback (``altName``: 仿宋, 宋体) in the font table, for machines
+without them. Tables get column widths from their content, a header row
+repeated on every page and rows that do not break across pages.
+
+The input is the Markdown twin every document also has, in one convention:
+``# 发文机关``, ``**发文字号**``, ``## 标题``, then a line ending in ``：``
+(主送机关), paragraphs, ``## 小标题``, ``- 列表``, ``| 表格 |``, and the last two
+paragraphs the 署名 and the 成文日期.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docx import Document as Docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+RED = RGBColor(0xFF, 0x00, 0x00)
+GRADE_COLOURS = {"blue": RGBColor(0x1F, 0x4E, 0x9E), "yellow": RGBColor(0xB8, 0x86, 0x0B),
+                 "red": RGBColor(0xC0, 0x00, 0x00)}
+BODY, TITLE, HEADING, NUMBERS = "仿宋_GB2312", "方正小标宋简体", "黑体", "宋体"
+FALLBACK = {BODY: "仿宋", TITLE: "宋体", HEADING: "SimHei", NUMBERS: "SimSun"}
+BODY_PT, TITLE_PT, TABLE_PT, PAGE_NO_PT = 16, 22, 10.5, 14  # 3号, 2号, 五号, 4号
+LINE_PT = 28.95  # 225 mm / 22 lines
+TEXT_WIDTH_MM = 156
+MARK_MAX_PT = 36  # 小初; a long office name is set smaller to fit the line
+DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+DOC_NO = re.compile(r"^\*\*(.+〔\d{4}〕\d+号)\*\*$")
+
+
+def cn_date(iso: str) -> str:
+    """2021-07-22 as 成文日期 is written: 2021年7月22日."""
+    y, m, d = (int(x) for x in iso[:10].split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def text_width(text: str, size: float) -> float:
+    """Points a line of text takes: wide (CJK) characters one em, others half."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size / 2 for ch in text)
+
+
+@dataclass
+class Gongwen:
+    """A document read from its Markdown twin."""
+
+    issuer: str = ""
+    doc_no: str = ""
+    title: str = ""
+    addressee: str = ""
+    blocks: list[tuple[str, object]] = field(default_factory=list)  # (kind, content)
+    signature: str = ""
+    date: str = ""
+
+    @classmethod
+    def from_markdown(cls, text: str) -> Gongwen:
+        doc = cls()
+        lines = [ln.rstrip() for ln in text.splitlines()]
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            i += 1
+            if not line:
+                continue
+            if line.startswith("|"):
+                rows = [line]
+                while i < len(lines) and lines[i].startswith("|"):
+                    rows.append(lines[i])
+                    i += 1
+                cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+                aligns = next((c for c in cells if all(re.fullmatch(r":?-+:?", x) for x in c)),
+                              [])
+                body = [c for c in cells if c is not aligns]
+                doc.blocks.append(("table", (body, [a.endswith(":") for a in aligns])))
+            elif line.startswith("# ") and not doc.issuer:
+                doc.issuer = line[2:].strip()
+            elif DOC_NO.match(line) and not doc.title:
+                doc.doc_no = DOC_NO.match(line).group(1)  # type: ignore[union-attr]
+            elif line.startswith("## ") and not doc.title:
+                doc.title = line[3:].strip()
+            elif line.startswith("#"):
+                doc.blocks.append(("heading", line.lstrip("# ").strip()))
+            elif line.endswith("：") and doc.title and not doc.blocks and not doc.addressee:
+                doc.addressee = line
+            elif line.startswith("- "):
+                doc.blocks.append(("item", line[2:].replace("**", "")))
+            else:
+                doc.blocks.append(("para", line.replace("**", "")))
+        paras = [b for b in doc.blocks if b[0] == "para"]
+        if len(paras) >= 2 and DATE.match(str(doc.blocks[-1][1])) \
+                and doc.blocks[-2][0] == "para":
+            doc.signature, doc.date = str(doc.blocks[-2][1]), str(doc.blocks[-1][1])
+            doc.blocks = doc.blocks[:-2]
+        return doc
+
+    def save(self, path: Path, *, grade: str | None = None) -> None:
+        Writer(grade).write(self, path)
+
+
+def _fonts(run_or_style: object, name: str) -> None:
+    """Name the font for every script (East Asian text is what matters here)."""
+    font = run_or_style.font  # type: ignore[attr-defined]
+    font.name = name
+    rpr = run_or_style.element.get_or_add_rPr()  # type: ignore[attr-defined]
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), name)
+
+
+def _exact(p: Paragraph, points: float) -> None:
+    """A line of its own height, off the 22-line grid (the mark and the title are
+    larger than a grid line and would otherwise take two)."""
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(points)
+    fmt.space_before = fmt.space_after = Pt(0)
+    _no_snap(p)
+
+
+def _no_snap(p: Paragraph) -> None:
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().append(snap)
+
+
+class Writer:
+    """Lays a ``Gongwen`` out on A4 by the standard's measures."""
+
+    def __init__(self, grade: str | None = None) -> None:
+        self.grade = grade
+        self.docx = Docx()
+
+    def write(self, doc: Gongwen, path: Path) -> None:
+        self._page()
+        self._styles()
+        if doc.issuer:
+            self._masthead(doc.issuer, doc.doc_no)
+        if doc.title:
+            self._title(doc.title)
+        if doc.addressee:
+            self._para(doc.addressee, indent=False)
+        for kind, content in doc.blocks:
+            if kind == "table":
+                rows, right = content  # type: ignore[misc]
+                self._table(rows, right)
+            elif kind == "heading":
+                self._para(str(content), font=HEADING)
+            else:
+                self._para(str(content))
+        if doc.signature or doc.date:
+            self._signature(doc.signature, doc.date)
+        self._page_numbers()
+        self._font_table()
+        self.docx.save(str(path))
+
+    # ---- page, styles, fonts
+
+    def _page(self) -> None:
+        s = self.docx.sections[0]
+        s.orientation = WD_ORIENT.PORTRAIT
+        s.page_width, s.page_height = Mm(210), Mm(297)
+        s.top_margin, s.bottom_margin = Mm(37), Mm(35)
+        s.left_margin, s.right_margin = Mm(28), Mm(26)
+        s.header_distance, s.footer_distance = Mm(15), Mm(23)  # page number 7 mm under text
+        grid = s._sectPr.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            s._sectPr.append(grid)
+        grid.set(qn("w:type"), "lines")
+        grid.set(qn("w:linePitch"), str(round(LINE_PT * 20)))  # twips: 22 lines
+
+    def _styles(self) -> None:
+        normal = self.docx.styles["Normal"]
+        _fonts(normal, BODY)
+        normal.font.size = Pt(BODY_PT)
+        # 28 characters of 16 pt on a 156 mm line: each 0.2 pt closer than its em.
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(round((TEXT_WIDTH_MM / 28 / 25.4 * 72 - BODY_PT) * 20)))
+        normal.element.get_or_add_rPr().append(spacing)
+        fmt = normal.paragraph_format
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.widow_control = True
+
+    def _font_table(self) -> None:
+        """Fallbacks for machines without the offices' fonts (Word reads ``altName``)."""
+        part = next(p for p in self.docx.part.package.iter_parts()
+                    if p.partname == "/word/fontTable.xml")
+        from lxml import etree
+
+        root = etree.fromstring(part.blob)
+        for name, alt in FALLBACK.items():
+            font = etree.SubElement(root, qn("w:font"))
+            font.set(qn("w:name"), name)
+            alt_el = etree.SubElement(font, qn("w:altName"))
+            alt_el.set(qn("w:val"), alt)
+            charset = etree.SubElement(font, qn("w:charset"))
+            charset.set(qn("w:val"), "86")  # GB2312
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                    standalone=True)
+
+    # ---- blocks
+
+    def _run(self, p: Paragraph, text: str, *, font: str = BODY, size: float = BODY_PT,
+             colour: RGBColor | None = None, bold: bool = False) -> None:
+        run = p.add_run(text)
+        _fonts(run, font)
+        run.font.size = Pt(size)
+        run.bold = bold
+        if colour is not None:
+            run.font.color.rgb = colour
+
+    def _blank(self, lines: int = 1) -> None:
+        for _ in range(lines):
+            self.docx.add_paragraph()
+
+    def _masthead(self, issuer: str, doc_no: str) -> None:
+        """Red 发文机关标志, then the 发文字号 two lines under it, above the red line."""
+        size = min(MARK_MAX_PT, TEXT_WIDTH_MM / 25.4 * 72 / max(len(issuer), 1))
+        p = self.docx.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _exact(p, size * 1.25)
+        self._run(p, issuer, font=TITLE, size=size, colour=RED)
+        self._blank(2 if doc_no else 1)
+        p = self.docx.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if doc_no:
+            self._run(p, doc_no)
+        ppr = p._p.get_or_add_pPr()
+        border = OxmlElement("w:pBdr")
+        bottom = OxmlElement("w:bottom")
+        for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "11"),
+                     ("w:color", "FF0000")):
+            bottom.set(qn(k), v)  # 1.5 pt red, 4 mm (11 pt) under the 发文字号
+        border.append(bottom)
+        ppr.append(border)
+        self._blank(1)
+
+    def _title(self, title: str) -> None:
+        p = self.docx.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _exact(p, 36)
+        self._run(p, title, font=TITLE, size=TITLE_PT, colour=GRADE_COLOURS.get(self.grade or ""))
+        self._blank(1)
+
+    def _para(self, text: str, *, indent: bool = True, font: str = BODY) -> None:
+        p = self.docx.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        self._run(p, text, font=font)
+
+    def _table(self, rows: list[list[str]], right: list[bool]) -> None:
+        ncols = max(len(r) for r in rows)
+        table = self.docx.add_table(rows=len(rows), cols=ncols)
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        widths = _column_widths(rows, ncols)
+        for r, cells in enumerate(rows):
+            row = table.rows[r]
+            trpr = row._tr.get_or_add_trPr()
+            trpr.append(OxmlElement("w:cantSplit"))
+            if r == 0:
+                trpr.append(OxmlElement("w:tblHeader"))  # repeated on every page
+            for c in range(ncols):
+                cell = row.cells[c]
+                cell.width = Mm(widths[c])
+                p = cell.paragraphs[0]
+                p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                p.paragraph_format.first_line_indent = None
+                _no_snap(p)  # table text keeps its own line height
+                if r == 0:
+                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                elif c < len(right) and right[c]:
+                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                value = cells[c] if c < len(cells) else ""
+                self._run(p, value.replace("**", ""), size=TABLE_PT,
+                          font=HEADING if r == 0 else BODY)
+        _fixed_layout(table, widths)
+
+    def _signature(self, signature: str, date: str) -> None:
+        """署名 centred over the 成文日期, the date four characters from the right, one
+        line under the text: the seal presses on both. The last paragraph of the text
+        goes with them, so the sealed page never stands without text (the standard
+        forbids 此页无正文)."""
+        body = self.docx.paragraphs
+        if body:
+            body[-1].paragraph_format.keep_with_next = True
+        self._blank(1)
+        self.docx.paragraphs[-1].paragraph_format.keep_with_next = True
+        sig_w, date_w = text_width(signature, BODY_PT), text_width(date, BODY_PT)
+        if sig_w <= date_w:
+            date_right, sig_right = BODY_PT * 4, BODY_PT * 4 + (date_w - sig_w) / 2
+        else:
+            sig_right, date_right = BODY_PT * 2, BODY_PT * 2 + (sig_w - date_w) / 2
+        for text, right in ((signature, sig_right), (date, date_right)):
+            if not text:
+                continue
+            p = self.docx.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            p.paragraph_format.right_indent = Pt(right)
+            p.paragraph_format.keep_with_next = text == signature  # never a date alone
+            self._run(p, text)
+
+    def _page_numbers(self) -> None:
+        """``— 1 —``: odd pages right, even pages left, one character in."""
+        self.docx.settings.odd_and_even_pages_header_footer = True
+        section = self.docx.sections[0]
+        for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+                              (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+            footer.is_linked_to_previous = False
+            p = footer.paragraphs[0]
+            p.alignment = align
+            fmt = p.paragraph_format
+            fmt.first_line_indent = None
+            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            if align == WD_ALIGN_PARAGRAPH.RIGHT:
+                fmt.right_indent = Pt(PAGE_NO_PT)
+            else:
+                fmt.left_indent = Pt(PAGE_NO_PT)
+            self._run(p, "— ", font=NUMBERS, size=PAGE_NO_PT)
+            _page_field(p)
+            self._run(p, " —", font=NUMBERS, size=PAGE_NO_PT)
+
+
+def _page_field(p: Paragraph) -> None:
+    run = p.add_run()
+    _fonts(run, NUMBERS)
+    run.font.size = Pt(PAGE_NO_PT)
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"),
+                       ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._r.append(el)
+
+
+def _column_widths(rows: list[list[str]], ncols: int) -> list[float]:
+    """Millimetres per column, 156 mm in all. Short columns (dates, counts, names) get
+    all they need, so they never wrap; long ones share the rest by what they need."""
+    char_mm = TABLE_PT / 72 * 25.4
+    pad = 4.5  # the cell's margins
+    # A header may wrap (逾期工作日 over a column of "5"), down to two characters a line.
+    need = [min(text_width(h, 1), 2.0) * char_mm * 1.1 + pad for h in rows[0]]
+    need += [pad] * (ncols - len(need))
+    for r in rows[1:]:
+        for c in range(ncols):
+            value = r[c] if c < len(r) else ""
+            # digits are set a little wider than half an em
+            need[c] = max(need[c], text_width(value, 1) * char_mm * 1.1 + pad)
+    widths = [0.0] * ncols
+    left, open_cols = float(TEXT_WIDTH_MM), sorted(range(ncols), key=lambda c: need[c])
+    while open_cols:  # water-filling: satisfy the smallest needs while a fair share allows
+        share = left / len(open_cols)
+        c = open_cols[0]
+        if need[c] > share:
+            break
+        widths[c] = need[c]
+        left -= need[c]
+        open_cols.pop(0)
+    total = sum(need[c] for c in open_cols) or 1.0
+    for c in open_cols:
+        widths[c] = left * need[c] / total
+    if not open_cols and left > 0:  # everything fits: spread the slack evenly
+        widths = [w + left / ncols for w in widths]
+    return widths
+
+
+def _fixed_layout(table: Table, widths: list[float]) -> None:
+    """Fixed column widths (Word and LibreOffice honour the grid, not cell hints alone)."""
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    grid = tbl.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=False):
+        col.set(qn("w:w"), str(round(w / 25.4 * 1440)))
