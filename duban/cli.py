@@ -25,6 +25,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from duban.i18n import localize_typer
 from ledger import config, queries
 from ledger.checks import CheckReport
 from ledger.db import DatabaseError, open_ledger, transaction, upgrade
@@ -72,15 +73,27 @@ AT_RULE = ("只写日期（YYYY-MM-DD）指当日结束时（23:59:59，北京�
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+localize_typer()
 app = typer.Typer(
     help="督办：政务工作任务分工方案的督办系统。导入通知、审核计划、跟踪台账、催办督办。",
     no_args_is_help=True,
+    add_completion=False,
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-plan_app = typer.Typer(help="计划文件：校验、加载、查看、导出格式说明。", no_args_is_help=True)
-units_app = typer.Typer(help="单位名录：导入、导出。", no_args_is_help=True)
-db_app = typer.Typer(help="数据库维护（运维人员）。", no_args_is_help=True)
+
+
+def _group(text: str) -> typer.Typer:
+    """A command group, worded like the top level."""
+    return typer.Typer(help=text, no_args_is_help=True, options_metavar="[选项]",
+                       subcommand_metavar="命令 [参数]...")
+
+
+plan_app = _group("计划文件：校验、加载、查看、部署、导出格式说明。")
+units_app = _group("单位名录（按辖区）：导入、导出。")
+db_app = _group("数据库维护（运维人员）。")
 app.add_typer(plan_app, name="plan")
 app.add_typer(units_app, name="units")
 app.add_typer(db_app, name="db")
@@ -920,15 +933,20 @@ def dispatch_cmd(
         r = dispatch_now(now, Settings(workers=workers))
     except (TemplateProblem, ConfigProblem) as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
-    out.print(f"发送 {r.sent} 条消息（含通知 {r.notices} 条），失败待重试 {r.failed}，"
-              f"结果未知待重试 {r.unknown}，放弃 {r.dead}，顺延 {r.deferred}。")
+    delivered = r.sent - r.outboxed
+    out.print(f"送出 {delivered} 条消息，写入本地发件箱 {r.outboxed} 条"
+              f"（共含通知 {r.notices} 条）；"
+              f"失败待重试 {r.failed}，结果未知待重试 {r.unknown}，放弃 {r.dead}，"
+              f"顺延 {r.deferred}（每日摘要上限或夜间免扰）。")
     if r.alerts:
-        out.print(f"已向运维发出告警 {r.alerts} 条（见 duban notices --state dead）。")
-    if r.deliveries or r.sent:
-        out.print(f"未配置渠道的消息在本地发件箱：{config.home() / 'outbox'}")
+        out.print(f"已向运维发出告警 {r.alerts} 条（见 duban notices --status dead）。")
+    if r.outboxed:
+        out.print(f"未在 channels.yaml 配置的渠道不会真正发出，消息留在本地发件箱："
+                  f"{config.home() / 'outbox'}")
 
 
-channels_app = typer.Typer(help="消息渠道：查看配置、发送测试消息", no_args_is_help=True)
+channels_app = _group("消息渠道：向联系人的每个渠道发送测试消息，逐渠道报告结果。"
+                      "渠道在数据目录的 channels.yaml 中配置（见 README 的 Channels 一节）。")
 app.add_typer(channels_app, name="channels")
 
 
@@ -970,12 +988,17 @@ def channels_test(
         key = f"test/{channel}/{address}/{now.format('YYYYMMDDHHmmss')}"
         outcome = transports(channel).send(Outgoing(key, channel, address, message, False))
         failed += outcome.status != "sent"
-        table.add_row(channel, address, transports.describe(channel),
-                      {"sent": "已送达", "failed": "失败", "unknown": "结果未知"}[outcome.status],
-                      outcome.detail[:120])
+        verdict = "已写入本地发件箱（未真正发出）" if outcome.local else \
+            {"sent": "已送达", "failed": "失败", "unknown": "结果未知"}[outcome.status]
+        detail = outcome.detail if outcome.status == "sent" else \
+            f"渠道返回错误（原文）：{outcome.detail}"
+        table.add_row(channel, address, transports.describe(channel), verdict, detail[:160])
     out.print(table)
     if failed:
         raise typer.Exit(EXIT_INVALID)
+
+
+NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃"}
 
 
 @app.command("notices")
@@ -983,7 +1006,8 @@ def notices_cmd(
     plan: Annotated[str | None, typer.Option("--plan", help="计划 id")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位")] = None,
     status: Annotated[str | None, typer.Option(
-        "--status", help="pending / sending / sent / dead")] = None,
+        "--status", help="待发送 / 发送中 / 已发送 / 已放弃（也可写 pending / sending / sent / "
+        "dead）")] = None,
     limit: Annotated[int, typer.Option(help="最多显示条数")] = 50,
     retry_dead: Annotated[bool, typer.Option("--retry-dead", help="把已放弃的通知重新排队")]
     = False,
@@ -1007,7 +1031,11 @@ def notices_cmd(
                 n.status, n.delivery_id, n.next_attempt_at = "pending", None, utcnow()
             return [(n, "") for n in dead]
         if status:
-            q = q.where(Notice.status == status)
+            code = {v: k for k, v in NOTICE_STATES.items()}.get(status, status)
+            if code not in NOTICE_STATES:
+                names = "、".join(NOTICE_STATES.values())
+                raise ActionError(f"--status {status!r} 无效，可用：{names}")
+            q = q.where(Notice.status == code)
         return list(s.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
 
     rows = _act(go)
@@ -1020,7 +1048,8 @@ def notices_cmd(
         when = pendulum.instance(n.next_attempt_at).in_timezone("Asia/Shanghai").format(
             "YYYY-MM-DD HH:mm") if n.next_attempt_at else ""
         t.add_row(str(n.id), unit_name, rung_label(n.step or n.kind), n.channel, n.recipient,
-                  n.status, str(n.attempts), when, (n.last_error or "")[:40])
+                  NOTICE_STATES.get(n.status, n.status), str(n.attempts), when,
+                  f"渠道返回：{n.last_error[:40]}" if n.last_error else "")
     out.print(t)
 
 

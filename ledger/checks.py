@@ -136,9 +136,8 @@ def render_markdown(report: CheckReport) -> str:
     lines += ["", f"合计：{len(report.units)} 个单位应完成 {total_due} 项，已完成 {total_done} 项，"
               f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。", ""]
     if report.lagging:
-        lines += ["## 未完成事项", ""]
-        for u in report.lagging:
-            lines.append(f"- **{u.unit}**：" + "；".join(u.missing_items))
+        lines += ["## 未完成事项", "", "| 单位 | 未完成事项（期限） |", "| --- | --- |"]
+        lines += [f"| {u.unit} | {'；'.join(u.missing_items)} |" for u in report.lagging]
         lines.append("")
     lines += [report.issuer, "", report.at.format("YYYY年M月D日")]
     return "\n".join(lines) + "\n"

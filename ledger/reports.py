@@ -38,6 +38,8 @@ from plans.model import Plan as PlanSpec
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
 
+REVIEW_NAMES = {"submitted": "待审核", "accepted": "已采纳", "returned": "已退回"}
+
 
 class ActionError(ValueError):
     """A request that cannot be carried out; the message says why and what to do."""
@@ -215,7 +217,8 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
     if report is None:
         raise ActionError(f"没有编号为 {report_id} 的报送")
     if report.review_state != "submitted":
-        raise ActionError(f"报送 {report_id} 已审核（{report.review_state}），不能重复审核")
+        state = REVIEW_NAMES.get(report.review_state, report.review_state)
+        raise ActionError(f"报送 {report_id} 已审核（{state}），不能重复审核")
     m = report.milestone
     if report.kind == "extension" and m is not None:
         _decide_extension(session, report, m, accept=accept, comment=comment, new_due=new_due,

@@ -70,7 +70,9 @@ def rung_label(key: str) -> str:
     """提前5个工作日提醒, 到期通知, 催办, 督办, 通报, 整改通知."""
     if key.startswith("reminder-"):
         return f"提前{key.split('-', 1)[1]}个工作日提醒"
-    return {"due": "到期通知", "rectify": "整改通知", **STEP_NAMES}.get(key, key)
+    return {"due": "到期通知", "rectify": "整改通知", "check": "检查结果通知",
+            "check_result": "检查结果通知", "extension": "延期批复", "alert": "运维告警",
+            "channel_test": "渠道测试", **STEP_NAMES}.get(key, key)
 
 
 def weekday_cn(day: dt.date) -> str:

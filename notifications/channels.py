@@ -33,6 +33,7 @@ class Outgoing:
 class Outcome:
     status: Literal["sent", "failed", "unknown"]
     detail: str = ""
+    local: bool = False  # written to the local outbox: kept here, not delivered to anyone
 
 
 class Channel(Protocol):
@@ -58,7 +59,7 @@ class LocalOutbox:
     def send(self, out: Outgoing) -> Outcome:
         path = self.path(out)
         if path.exists():
-            return Outcome("sent", f"已在发件箱：{path.name}（不重复写入）")
+            return Outcome("sent", f"已在发件箱：{path.name}（不重复写入）", local=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         if channel_kind(out.channel) == "email":
             mail = EmailMessage()
@@ -78,4 +79,4 @@ class LocalOutbox:
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic: a crash leaves no half-written message
-        return Outcome("sent", str(path))
+        return Outcome("sent", f"已写入本地发件箱：{path}", local=True)

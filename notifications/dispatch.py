@@ -77,6 +77,7 @@ class Dispatched:
     dead: int = 0
     deferred: int = 0
     alerts: int = 0
+    outboxed: int = 0  # of ``sent``: written to the local outbox (no channel configured)
     outcomes: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -146,6 +147,9 @@ class Budget:
         return True
 
 
+ALONE = ("alert", "extension")  # notice kinds sent as messages of their own
+
+
 def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
           result: Dispatched, budget: Budget) -> list[int]:
     """Step 1: group due notices into deliveries; returns the new deliveries' ids."""
@@ -154,9 +158,13 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     groups: dict[tuple[str, str, int], list[Notice]] = {}
-    for n in session.scalars(q):  # an operator's alert is urgent: alone, no cap, no quiet
-        groups.setdefault((n.channel, n.recipient, n.id if n.kind == "alert" else 0),
-                          []).append(n)
+    kinds: dict[int, str] = {}
+    # An operator's alert is urgent: alone, no cap, no quiet hours. A reply to a unit's
+    # own request (延期批复) goes alone too, in its own words, outside the daily cap.
+    for n in session.scalars(q):
+        alone = n.kind in ALONE
+        groups.setdefault((n.channel, n.recipient, n.id if alone else 0), []).append(n)
+        kinds[n.id] = n.kind
     policies = {pid: Policy.model_validate(doc.get("policy") or {}) for pid, doc in
                 session.execute(select(Plan.id, Plan.document).where(Plan.id.in_(
                     {n.plan_id for ns in groups.values() for n in ns}))).all()}
@@ -171,7 +179,8 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
             .where(Delivery.day == day, Delivery.status != "dead",
                    Delivery.recipient.in_({r for _, r, _ in groups}))
             .group_by(Delivery.channel, Delivery.recipient))} if groups else {}
-    for (channel, recipient, alert), notices in groups.items():
+    for (channel, recipient, single_id), notices in groups.items():
+        alert = single_id if single_id and kinds[single_id] == "alert" else 0
         # The strictest policy among the plans the notices come from.
         ps = [policies.get(n.plan_id, default) for n in notices] if policies else [default]
         cap = s.cap or min(p.digest.max_per_channel_per_day for p in ps)
@@ -180,7 +189,7 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
         wait = (_quiet(local, (q_hours.start, q_hours.end), s.tz)
                 if channel_kind(channel) in s.quiet_kinds and not alert else None)
         already = today.get((channel, recipient), 0)
-        if wait is None and already >= cap and not alert:
+        if wait is None and already >= cap and not single_id:
             tomorrow = local.add(days=1)
             wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tz=s.tz)
         if wait is None and not budget.take(channel):
@@ -194,7 +203,7 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
         # A unit's 经办人 hears, with today's notices, of everything else late or near.
         others = open_items(session, {n.unit_id for n in notices
                                       if n.context.get("role") == "contact" and n.unit_id},
-                            day, {n.milestone_id for n in notices})
+                            day, {n.milestone_id for n in notices}) if not single_id else []
         if len(notices) == 1 and not others:
             message = templates.render(notices[0].kind, contexts[0])
         else:
@@ -202,14 +211,14 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
                                        [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
                                                                               strict=True)],
                                        others)
-        serial = f"alert-{alert}" if alert else already + 1
+        serial = (f"{kinds[single_id]}-{single_id}" if single_id else already + 1)
         d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
                      channel=channel, recipient=recipient, day=day,
                      kind="digest" if len(notices) > 1 or others else "single",
                      subject=message.subject,
                      text=message.text, sms=message.sms, status="sending",
                      next_attempt_at=now + LEASE, claimed_at=now)
-        today[(channel, recipient)] = already + (0 if alert else 1)
+        today[(channel, recipient)] = already + (0 if single_id else 1)
         session.add(d)
         pending.append((d, notices))
     session.flush()  # one round trip for the whole batch's deliveries
@@ -289,6 +298,7 @@ def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.
             for n in notices:
                 n.status, n.sent_at, n.attempts = "sent", now, d.attempts
             result.sent += 1
+            result.outboxed += outcome.local
         elif d.attempts >= s.max_attempts:
             d.status, d.next_attempt_at, d.last_error = "dead", None, outcome.detail
             for n in notices:

@@ -1,0 +1,110 @@
+"""Documents in the national 公文 format (GB/T 9704-2012), checked in the .docx and,
+where LibreOffice is installed, by rendering each kind to PDF."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document as Docx
+from docx.shared import Length
+
+from flows.gongwen import Gongwen, _column_widths
+from tests.conftest import PLAN_001, UNITS_ZS, cli
+
+PLAN = "zhongshan-2021-zwgk"
+
+
+@pytest.fixture
+def documents(tmp_path: Path, duban_home: Path, monkeypatch: pytest.MonkeyPatch
+              ) -> dict[str, Path]:
+    """One of each kind, made as a coordinator makes them: sweeps and a check."""
+    monkeypatch.setenv("DUBAN_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    for day in ("2021-07-20", "2021-07-22", "2021-07-26"):
+        cli("sweep", "--at", f"{day}T09:00")
+    cli("check", PLAN, "--at", "2021-09-20", "--no-notify")
+    folder = duban_home / "documents" / PLAN
+    return {"催办单": folder / "2021-cuiban-0001.docx", "督办单": folder / "2021-duban-0001.docx",
+            "通报": folder / "2021-circular-0001.docx",
+            "检查报告": next((duban_home / "checks").glob("*.docx"))}
+
+
+def test_each_kind_is_laid_out_by_the_standard(documents: dict[str, Path]) -> None:
+    for kind, path in documents.items():
+        d = Docx(str(path))
+        s = d.sections[0]
+        def mm(*lengths: Length) -> list[float]:
+            return [round(x.mm, 1) for x in lengths]
+
+        assert mm(s.page_width, s.page_height) == [210, 297], kind  # A4, not Letter
+        assert mm(s.top_margin, s.bottom_margin, s.left_margin, s.right_margin) == \
+            [37, 35, 28, 26], kind  # the 156 × 225 mm text block
+        normal = d.styles["Normal"]
+        assert normal.font.size.pt == 16 and normal.font.name == "仿宋_GB2312", kind  # 3号
+        mark = d.paragraphs[0].runs[0]
+        assert mark.text == "中山市人民政府办公室" and str(mark.font.color.rgb) == "FF0000"
+        texts = [p.text for p in d.paragraphs]
+        assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", texts[-1]), kind  # 成文日期
+        assert texts[-2] == "中山市人民政府办公室", kind  # 署名
+        body = "\n".join(texts + [c.text for t in d.tables for r in t.rows for c in r.cells])
+        assert not re.search(r"\bcp-|\bt\d{2}\b", body), kind  # names, never internal ids
+        footer = s.footer.paragraphs[0]._p.xml
+        assert "PAGE" in footer and "— " in s.footer.paragraphs[0].text, kind
+        assert d.settings.odd_and_even_pages_header_footer, kind
+        with zipfile.ZipFile(path) as z:  # fallbacks for machines without the offices' fonts
+            fonts = z.read("word/fontTable.xml").decode("utf-8")
+        assert 'w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in fonts, kind
+    circular = Docx(str(documents["通报"]))
+    assert "通报〔2021〕1号" in [p.text for p in circular.paragraphs]
+    header = circular.tables[0].rows[0]._tr.xml
+    assert "w:tblHeader" in header  # repeated on every page
+    widths = [c.width for c in circular.tables[0].rows[1].cells]
+    assert abs(sum(w.mm for w in widths) - 156) < 1 and len(set(widths)) > 2  # fitted
+
+
+def test_column_widths_fit_the_content() -> None:
+    rows = [["单位", "期限", "逾期工作日", "已采取措施"],
+            ["市人力资源社会保障局", "2021-07-19", "5",
+             "催办〔2021〕16号、督办〔2021〕16号，通知8条"]]
+    w = _column_widths(rows, 4)
+    assert abs(sum(w) - 156) < 0.01
+    assert w[2] < w[1] < w[3]  # a column of "5" is narrow; the date is set in full
+
+
+def test_the_markdown_twin_is_read_in_one_convention() -> None:
+    g = Gongwen.from_markdown("# 某某市人民政府办公室\n\n**督办〔2021〕3号**\n\n## 黄色督办单\n\n"
+                              "某某局：\n\n正文。\n\n| 甲 | 乙 |\n| --- | ---: |\n| 1 | 2 |\n\n"
+                              "某某市人民政府办公室\n\n2021年7月22日\n")
+    assert (g.issuer, g.doc_no, g.title, g.addressee) == (
+        "某某市人民政府办公室", "督办〔2021〕3号", "黄色督办单", "某某局：")
+    assert (g.signature, g.date) == ("某某市人民政府办公室", "2021年7月22日")
+    assert [k for k, _ in g.blocks] == ["para", "table"]
+
+
+def _pdf_pages(pdf: Path) -> tuple[int, tuple[float, float]]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))  # type: ignore[union-attr]
+    w, h = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups()  # type: ignore[union-attr]
+    return pages, (float(w), float(h))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+                    reason="LibreOffice (soffice) or poppler (pdfinfo) is not installed: "
+                           "documents are not rendered (.ci/run installs both)")
+def test_documents_render_on_a4_in_few_pages(documents: dict[str, Path], tmp_path: Path
+                                              ) -> None:
+    out = tmp_path / "pdf"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(out), *map(str, documents.values())],
+                   capture_output=True, check=True, timeout=240)
+    most = {"催办单": 2, "督办单": 2, "通报": 4, "检查报告": 6}  # 通报: 54 late units
+    for kind, path in documents.items():
+        pages, (w, h) = _pdf_pages(out / path.with_suffix(".pdf").name)
+        assert abs(w - 595.3) < 1.5 and abs(h - 841.9) < 1.5, kind  # A4 in points
+        assert 1 <= pages <= most[kind], (kind, pages)
