@@ -436,8 +436,10 @@ def status(
         return
     t = Table("单位", "未到期", "已逾期", "待审核", "已办结", "待事件", "合计",
               title=f"时限节点情况（截至 {now.format('YYYY-MM-DD HH:mm')}）", title_justify="left")
+    several = len({r.jurisdiction for r in rows}) > 1
     for r in rows:
-        t.add_row(r.unit, str(r.pending), f"[red]{r.overdue}[/red]" if r.overdue else "0",
+        t.add_row(f"{r.jurisdiction} {r.unit}" if several else r.unit, str(r.pending),
+                  f"[red]{r.overdue}[/red]" if r.overdue else "0",
                   str(r.reported), str(r.done), str(r.waiting), str(r.total))
     out.print(t)
     late = sum(1 for r in rows if r.overdue)

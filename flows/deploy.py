@@ -89,11 +89,14 @@ def plan_deployments(spec: PlanSpec, today: dt.date | None = None) -> list[Runne
     ]
 
 
-def shared_deployments() -> list[RunnerDeployment]:
-    """One dispatcher for all plans: it drains the whole outbox."""
+def shared_deployments(live: bool = True) -> list[RunnerDeployment]:
+    """One dispatcher for all plans: it drains the whole outbox. Not ``live`` (a
+    rehearsal on a simulated clock), it runs only when started with its ``at``: a
+    real-time run would send the rehearsal's notices dated today."""
     return [dispatcher.to_deployment(
         name="all", tags=[TAG, "shared"], entrypoint_type=EntrypointType.MODULE_PATH,
-        schedules=[Cron(DISPATCH_CRON, timezone="Asia/Shanghai", slug="every-5-min")],
+        schedules=[Cron(DISPATCH_CRON, timezone="Asia/Shanghai", slug="every-5-min")]
+        if live else [],
         description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送")]
 
 
@@ -116,7 +119,8 @@ async def _duban_deployments(client: PrefectClient) -> list[DeploymentResponse]:
             return out
 
 
-def reconcile(specs: list[PlanSpec], *, prune_all: bool = False) -> Reconciled:
+def reconcile(specs: list[PlanSpec], *, prune_all: bool = False,
+              live_dispatch: bool = True) -> Reconciled:
     """Apply the deployments of ``specs``; delete their stale schedules and deployments.
 
     With ``prune_all`` (``duban up``, which serves every loaded plan) any
@@ -124,7 +128,7 @@ def reconcile(specs: list[PlanSpec], *, prune_all: bool = False) -> Reconciled:
     """
     # Built outside the event loop: Flow.to_deployment is a coroutine inside one.
     wanted = {d.full_name: d for spec in specs for d in plan_deployments(spec)}
-    wanted |= {d.full_name: d for d in shared_deployments()}
+    wanted |= {d.full_name: d for d in shared_deployments(live_dispatch)}
     return asyncio.run(_reconcile(wanted, {f"plan:{s.id}" for s in specs}, prune_all))
 
 

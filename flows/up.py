@@ -62,7 +62,8 @@ def up(home: Path, database_url: str, *, port: int | None = None,
                 "（可在界面查看和手动运行流程）")
         # Prefect read its settings at import: point this process's client at the server.
         with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
-            r = reconcile(specs, prune_all=True)
+            rehearsal = bool(kickoff)  # the demo runs on a simulated clock
+            r = reconcile(specs, prune_all=True, live_dispatch=not rehearsal)
             say(f"已部署 {len(specs)} 个计划的 {len(r.applied)} 个流程"
                 + (f"，移除过期部署 {len(r.removed_deployments)} 个" if r.removed_deployments
                    else "") + "。按 Ctrl-C 停止。")
@@ -71,10 +72,12 @@ def up(home: Path, database_url: str, *, port: int | None = None,
                     say(f"计划 {spec.id} 的计划期已于 {spec.period_end} 结束，不安排每日 9:00 "
                         "自动巡检（可在 Prefect 界面或用 duban sweep 手动运行）。")
             deployments = [d for spec in specs for d in plan_deployments(spec)]
-            deployments += shared_deployments()
+            deployments += shared_deployments(live=not rehearsal)
             if kickoff:
                 queue_runs(kickoff)
-                say("已排队演示运行：" + "、".join(name for name, _, _ in kickoff))
+                say("已排队演示运行：" + "、".join(name for name, _, _ in kickoff)
+                    + "。演示按模拟时刻运行，不安排每 5 分钟的实时发送；"
+                    "正式运行请用 duban up（不加 --demo）。")
             serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
     except KeyboardInterrupt:
         pass

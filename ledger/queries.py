@@ -19,6 +19,7 @@ from ledger.models import OPEN_STATES, Milestone, Plan, Unit
 @dataclass(frozen=True)
 class UnitStatus:
     unit: str
+    jurisdiction: str
     pending: int  # open, deadline not yet passed
     overdue: int  # open or in 整改, deadline passed
     reported: int  # awaiting review
@@ -32,9 +33,13 @@ class UnitStatus:
 
 def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = None,
                 unit_ids: list[int] | None = None) -> list[UnitStatus]:
-    """Per-unit milestone counts, most overdue first."""
+    """Per-unit milestone counts, most overdue first.
+
+    A deadline is "by the end of D" (23:59:59); as of that moment what is still open
+    counts as overdue, exactly as a check at that moment counts it as missing.
+    """
     is_open = Milestone.state.in_(OPEN_STATES)
-    late = and_(is_open, Milestone.due_at < now)
+    late = and_(is_open, Milestone.due_at <= now)
 
     def count(cond: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
@@ -42,7 +47,8 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
     q = (
         select(
             Unit.name,
-            count(and_(is_open, Milestone.due_at >= now)),
+            Unit.jurisdiction,
+            count(and_(is_open, Milestone.due_at > now)),
             count(late),
             count(Milestone.state == "reported"),
             count(Milestone.state == "done"),
@@ -50,7 +56,7 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
         )
         .join(Unit, Unit.id == Milestone.unit_id)
         .where(Milestone.state != "archived")
-        .group_by(Unit.id, Unit.name)
+        .group_by(Unit.id, Unit.name, Unit.jurisdiction)
     )
     if plan_key is not None:
         q = q.join(Plan, Plan.id == Milestone.plan_id).where(Plan.key == plan_key)

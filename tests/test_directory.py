@@ -100,3 +100,19 @@ def test_import_then_export_via_cli(tmp_path: Path, database_url: str) -> None:
     exported, original = read_directory(out), read_directory(UNITS_ZS)
     assert exported.problems == [] and exported.jurisdiction == "中山市"
     assert {u.name: u for u in exported.units} == {u.name: u for u in original.units}
+
+
+def test_the_xlsx_export_is_ready_to_print(tmp_path: Path) -> None:
+    """A title row, a bold header frozen under it, fitted widths, A4 landscape."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "名录.xlsx"
+    write_directory(read_directory(UNITS_ZS).units, path, "中山市")
+    ws = load_workbook(path).active
+    assert str(ws["A1"].value).startswith("辖区：中山市　单位名录（58 个单位")
+    assert ws["A2"].value == "单位名称" and ws["A2"].font.bold
+    assert ws.freeze_panes == "A3" and ws.print_title_rows == "$1:$2"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9  # A4
+    widths = {c: ws.column_dimensions[c].width for c in "ABF"}
+    assert widths["A"] > 12 and widths["B"] > widths["A"]  # 别名 lists are the widest
+    assert ws.auto_filter.ref.startswith("A2:")

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from plans.cn_dates import read_dues
 from plans.directory import Directory, read_directory
-from plans.importer import REVIEWED, draft_plan, extract
+from plans.importer import REVIEWED, diff_plans, draft_plan, extract
 from tests.conftest import PLAN_001, ROOT, cli
 
 SHARED = ROOT.parent / "shared"
@@ -481,3 +481,29 @@ def test_a_table_pasted_as_tab_separated_text(tmp_path: Path) -> None:
         (["市政府办公室"], ["各乡镇人民政府", "市政府各部门"], ["2022-09-30"]),
         (["市政府办公室"], ["市委网信办"], ["quarterly:end"]),
         (["市司法局"], ["市政府各部门"], ["2022-12-31"])]
+
+
+def test_a_draft_has_no_yaml_aliases(tmp_path: Path) -> None:
+    """Editing one task's units in a draft must never change another's: no &id/*id."""
+    draft = tmp_path / "cq.yaml"
+    cli("import", str(CQ_NOTICE), "--units", str(CQ_UNITS), "--out", str(draft))
+    text = draft.read_text(encoding="utf-8")
+    assert not re.search(r"[&*]id\d+", text)
+    assert "jurisdiction: 重庆市" in text  # from the directory's first line
+    plan = yaml.safe_load(text)
+    lists = [id(t["units"]) for t in plan["tasks"]]
+    assert len(set(lists)) == len(lists)
+
+
+def test_diff_ignores_the_items_own_numbering() -> None:
+    """A hand-written plan drops the notice's "3." or "（二）": that is no change."""
+    hand = {"tasks": [{"id": "t03", "section": ["重点领域信息公开"], "text": "推进财政预决算公开。",
+                       "units": ["市财政局"], "due": ["2021-12-31"]},
+                      {"id": "t04", "section": ["重点领域信息公开"], "text": "公开规章。",
+                       "units": ["市司法局"], "due": ["2021-12-31"]}]}
+    section = ["一、重点领域信息公开"]
+    draft = {"tasks": [{"id": "t001", "section": section, "text": "3.推进财政预决算公开。",
+                        "units": ["市财政局"], "due": ["2021-12-31"]},
+                       {"id": "t002", "section": section, "text": "（二）公开规章。",
+                        "units": ["市司法局"], "due": ["2021-12-31"]}]}
+    assert diff_plans(hand, draft) == ([], 0)
