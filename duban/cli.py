@@ -499,7 +499,7 @@ def report(
         e = _act(lambda s: request_extension(
             s, plan_key=plan, unit_name=unit, item_key=task or checkpoint or "", new_due=new_due,
             reason=text, actor=_actor(), now=when, occurrence=occurrence))
-        out.print(f"[green]已登记延期申请 #{e.report.id}[/green]：{unit} {task or checkpoint}，"
+        out.print(f"[green]已登记延期申请 #{e.report.id}[/green]：{e.unit}“{e.item}”，"
                   f"现期限 {e.milestone.due_date if e.milestone else '—'}，申请延至 {new_due}。"
                   f"批复：duban review {e.report.id} --accept [--due …] 或 --return")
         return
@@ -509,7 +509,7 @@ def report(
         actor=_actor(), now=when, occurrence=occurrence))
     what = f"时限 {r.milestone.due_date}" if r.milestone and r.milestone.due_date else "进展"
     late = "（逾期报送）" if r.late else ""
-    out.print(f"[green]已登记报送 #{r.report.id}[/green]：{unit} {task or checkpoint}，"
+    out.print(f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”，"
               f"{what}{late}。审核：duban review {r.report.id} --accept 或 --return --due …")
 
 

@@ -135,9 +135,9 @@ def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, acto
             target.name, target.mobile, target.email = c.name, c.mobile, c.email
             target.wecom_id, target.dingtalk_id, target.channels = c.wecom_id, c.dingtalk_id, \
                 list(c.channels)
-        for role, c in by_role.items():
-            if role not in wanted:
-                row.contacts.remove(c)
+        for role in d.ROLE_NAMES:  # 经办人, 分管领导, 主要负责人
+            if role in by_role and role not in wanted:
+                row.contacts.remove(by_role[role])
                 result.contacts_removed.append(f"{m.name} {d.ROLE_NAMES[role]}")
     for m in units:  # parents after every unit exists
         row = existing[m.name]

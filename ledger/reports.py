@@ -95,6 +95,8 @@ class Recorded:
     report: Report
     milestone: Milestone | None
     late: bool
+    unit: str = ""  # the unit's name in the directory, however it was typed
+    item: str = ""  # the task's or checkpoint's short title
 
 
 def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
@@ -131,8 +133,8 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
     given occurrence). On an item without deadlines it is kept as progress.
     """
     now = now or utcnow()
-    plan, unit, _item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
-                                                      occurrence)
+    plan, unit, item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
+                                                     occurrence)
     for f in files:
         if not f.is_file():
             raise ActionError(f"附件 {f} 不存在")
@@ -153,7 +155,7 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
         milestone.state, milestone.next_action_at, milestone.updated_at = "reported", None, now
     audit(session, actor, "report.submit", plan_id=plan.id, entity="report", key=str(report.id),
           unit=unit.name, item=item_key, milestone=milestone.id if milestone else None, late=late)
-    return Recorded(report, milestone, late)
+    return Recorded(report, milestone, late, unit.name, item.title)
 
 
 def request_extension(session: Session, *, plan_key: str, unit_name: str, item_key: str,
@@ -161,7 +163,7 @@ def request_extension(session: Session, *, plan_key: str, unit_name: str, item_k
                       occurrence: str | None = None) -> Recorded:
     """A unit asks to move a deadline. Escalation goes on until the coordinator approves."""
     now = now or utcnow()
-    plan, unit, _item, assignment, m = _target(session, plan_key, unit_name, item_key, occurrence)
+    plan, unit, item, assignment, m = _target(session, plan_key, unit_name, item_key, occurrence)
     if m is None or m.due_date is None:
         raise ActionError(f"{unit.name} 在 {item_key} 下没有未办结的时限节点，无需申请延期")
     if new_due <= m.due_date:
@@ -175,7 +177,7 @@ def request_extension(session: Session, *, plan_key: str, unit_name: str, item_k
     audit(session, actor, "extension.request", plan_id=plan.id, entity="report",
           key=str(report.id), unit=unit.name, item=item_key, due=m.due_date.isoformat(),
           requested=new_due.isoformat())
-    return Recorded(report, m, False)
+    return Recorded(report, m, False, unit.name, item.title)
 
 
 def _decide_extension(session: Session, report: Report, m: Milestone, *, accept: bool,
