@@ -822,6 +822,47 @@ def circular_cmd(
         out.print(f"[green]已生成通报 {made[0]}[/green]：{made[1]}")
 
 
+@app.command("export")
+def export_cmd(
+    plan: Annotated[str, typer.Argument(help="计划 id")],
+    output: Annotated[Path | None, typer.Option(
+        "--out", help="写入 .xlsx 或 .csv；缺省为数据目录 exports/ 下的 .xlsx")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="只导出此单位（或分组）")] = None,
+    at: Annotated[str | None, typer.Option("--at", help=f"状态截至此时。{AT_RULE}")] = None,
+) -> None:
+    """导出台账：每个单位的每个时限节点一行，写明事项、分工、期限、状态、逾期工作日、
+    最近一次报送、审核意见和已发的催办单/督办单。XLSX 带标题行、冻结表头、列宽和 A4 横向打印设置。
+
+    例：duban export zhongshan-2021-zwgk --out 台账.xlsx --at 2021-09-20
+    """
+    import csv
+
+    from plans.sheets import write_sheet
+
+    now = _at(at)
+
+    def go(s: Session) -> tuple[str, list[list[object]]]:
+        p = get_plan(s, plan)
+        ids = [u.id for u in find_units(s, unit, p.jurisdiction)] if unit else None
+        return p.title, queries.ledger_rows(s, p, now.in_timezone("UTC"), config.calendar(),
+                                            unit_ids=ids)
+
+    title, rows = _act(go)
+    target = output or config.home() / "exports" / f"{plan}-台账-{now.format('YYYY-MM-DD')}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() == ".csv":
+        with target.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f).writerows([queries.LEDGER_HEADER, *rows])
+    elif target.suffix.lower() == ".xlsx":
+        write_sheet(target, title=f"{title}　台账（截至{now.format('YYYY年M月D日 HH:mm')}）",
+                    sheet="台账", header=queries.LEDGER_HEADER, rows=rows)
+    else:
+        raise _fail(f"--out {target}：只支持 .xlsx 或 .csv", EXIT_USAGE)
+    late = sum(1 for r in rows if r[7] in ("已逾期", "整改逾期"))
+    out.print(f"[green]已导出台账[/green] {target}：{len(rows)} 个时限节点，"
+              f"其中逾期未完成 {late} 个。")
+
+
 @app.command("score")
 def score_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id")],

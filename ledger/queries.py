@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pendulum
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import OPEN_STATES, Milestone, Plan, Unit
+from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Plan, Report, Unit
+from plans.compile import ROLE_NAMES
+from plans.model import CHECKPOINT_KINDS
+from plans.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -64,3 +68,59 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
         q = q.where(Milestone.unit_id.in_(unit_ids))
     rows = [UnitStatus(*r) for r in session.execute(q)]
     return sorted(rows, key=lambda s: (-s.overdue, -s.pending, s.unit))
+
+
+LEDGER_HEADER = ["序号", "类别", "栏目", "事项", "责任单位", "分工", "期限", "状态",
+                 "逾期工作日", "最近报送", "报送说明", "审核意见", "已发文书"]
+
+
+def state_label(state: str, due_at: dt.datetime | None, at: dt.datetime) -> str:
+    """A milestone's state as the 台账 says it, as of ``at``."""
+    late = due_at is not None and due_at <= at
+    return {"waiting": "待事件", "reported": "待审核", "done": "已销号", "archived": "已归档",
+            "rectifying": "整改逾期" if late else "整改中",
+            "open": "已逾期" if late else "未到期"}.get(state, state)
+
+
+def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar, *,
+                unit_ids: list[int] | None = None) -> list[list[object]]:
+    """The 台账: one row per live milestone of the plan, in plan order, with its latest
+    report, the review and the numbered documents issued. Three queries, whatever
+    the plan's size."""
+    q = (select(Milestone, Item, Unit.name, Assignment.role)
+         .join(Assignment, Assignment.id == Milestone.assignment_id)
+         .join(Item, Item.id == Assignment.item_id)
+         .join(Unit, Unit.id == Milestone.unit_id)
+         .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
+         .order_by(Item.seq, Milestone.due_at.nulls_last(), Unit.name, Milestone.id))
+    if unit_ids is not None:
+        q = q.where(Milestone.unit_id.in_(unit_ids))
+    rows = session.execute(q).all()
+    latest: dict[int, Report] = {}
+    for r in session.scalars(select(Report).where(Report.milestone_id.is_not(None),
+                                                  Milestone.plan_id == plan.id)
+                             .join(Milestone, Milestone.id == Report.milestone_id)
+                             .order_by(Report.submitted_at)):
+        latest[r.milestone_id or 0] = r  # the last one wins
+    docs: dict[int, list[str]] = {}
+    for milestone_id, text in session.execute(
+            select(Document.milestone_id, Document.context["doc_no_text"].as_string())
+            .where(Document.plan_id == plan.id, Document.milestone_id.is_not(None))
+            .order_by(Document.id)):
+        docs.setdefault(milestone_id, []).append(text or "")
+    today = pendulum.instance(at).in_timezone(plan.timezone).date()
+    out: list[list[object]] = []
+    for n, (m, item, unit, role) in enumerate(rows, start=1):
+        label = state_label(m.state, m.due_at, at)
+        late = cal.workdays_between(m.due_date, today) if label in ("已逾期", "整改逾期") \
+            and m.due_date else ""
+        r = latest.get(m.id)
+        submitted = pendulum.instance(r.submitted_at).in_timezone(plan.timezone) if r else None
+        out.append([
+            n, "任务" if item.kind == "task" else CHECKPOINT_KINDS.get(item.kind, item.kind),
+            " / ".join(item.section), item.title, unit, ROLE_NAMES.get(role, role),
+            m.due_date.isoformat() if m.due_date else m.rule, label, late,
+            submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
+            (r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else "")) if r else "",
+            (r.review_comment or "") if r else "", "、".join(docs.get(m.id, []))])
+    return out

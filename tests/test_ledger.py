@@ -27,6 +27,7 @@ directory, not from the code:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,31 @@ def test_migrations_match_the_models(database_url: str) -> None:
                                 Base.metadata)
     assert diff == []
     assert alembic_config(engine).get_main_option("script_location")
+
+
+def test_the_ledger_exports_as_an_office_files_it(database_url: str, tmp_path: Path) -> None:
+    """`duban export`: one row per milestone with its state, lateness, report and documents."""
+    from openpyxl import load_workbook
+
+    load_reference()
+    cli("report", "zhongshan-2021-zwgk", "--unit", "司法局", "--checkpoint", "cp-worklist",
+        "--text", "已报备", "--url", "https://www.zs.gov.cn/x", "--at", "2021-07-13T10:00")
+    for day in ("2021-07-20", "2021-07-22"):
+        cli("sweep", "--at", f"{day}T09:00")
+    target = tmp_path / "台账.xlsx"
+    out = cli("export", "zhongshan-2021-zwgk", "--out", str(target), "--at", "2021-07-22")
+    assert "167 个时限节点，其中逾期未完成 54 个" in out
+    ws = load_workbook(target).active
+    assert str(ws["A1"].value).endswith("台账（截至2021年7月22日 23:59）")
+    assert ws.freeze_panes == "A3" and ws.page_setup.orientation == "landscape"
+    header = [c.value for c in ws[2]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert len(rows) == 167
+    filing = "报送具体工作计划、措施备案"
+    sifa = next(r for r in rows if r["责任单位"] == "市司法局" and r["事项"] == filing)
+    assert sifa["状态"] == "待审核" and sifa["最近报送"] == "2021-07-13 10:00"
+    assert sifa["报送说明"] == "已报备；https://www.zs.gov.cn/x"
+    town = next(r for r in rows if r["责任单位"] == "神湾镇" and r["期限"] == "2021-07-19")
+    assert town["状态"] == "已逾期" and town["逾期工作日"] == 3  # 07-20, 07-21, 07-22
+    assert re.fullmatch(r"催办〔2021〕\d+号、督办〔2021〕\d+号", town["已发文书"])
+    assert not any(str(r["事项"]).startswith("cp-") for r in rows)
