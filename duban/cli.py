@@ -40,7 +40,7 @@ from ledger.load import (
     load_plan,
     plan_events,
 )
-from ledger.models import Plan, Unit, utcnow
+from ledger.models import Plan, Unit
 from ledger.reports import (
     ActionError,
     find_contact,
@@ -1054,12 +1054,16 @@ def notices_cmd(
     limit: Annotated[int, typer.Option(help="最多显示条数")] = 50,
     retry_dead: Annotated[bool, typer.Option("--retry-dead", help="把已放弃的通知重新排队")]
     = False,
+    at: Annotated[str | None, typer.Option(
+        "--at", help=f"--retry-dead 时从此时起重新发送。{AT_RULE}")] = None,
 ) -> None:
     """最近的通知及其发送状态，可按计划、单位、状态筛选；--retry-dead 重新发送已放弃的通知。
 
-    例：duban notices --unit 司法局 --status pending
+    例：duban notices --unit 司法局 --status 待发送
     """
     from ledger.models import Notice
+
+    retry_at = _at(at).in_timezone("UTC")
 
     def go(s: Session) -> list[tuple[Notice, str]]:
         q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
@@ -1071,7 +1075,7 @@ def notices_cmd(
         if retry_dead:
             dead = s.scalars(q.with_only_columns(Notice).where(Notice.status == "dead")).all()
             for n in dead:
-                n.status, n.delivery_id, n.next_attempt_at = "pending", None, utcnow()
+                n.status, n.delivery_id, n.next_attempt_at = "pending", None, retry_at
             return [(n, "") for n in dead]
         if status:
             code = {v: k for k, v in NOTICE_STATES.items()}.get(status, status)

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import pendulum
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.models import (
@@ -150,6 +150,22 @@ class Budget:
 ALONE = ("alert", "extension")  # notice kinds sent as messages of their own
 
 
+def _unique_keys(session: Session, deliveries: list[Delivery]) -> None:
+    """Give a new delivery whose key is already taken (its notice was re-queued after a
+    dead delivery the same day) the next free ``-2``, ``-3`` … suffix. One query when
+    nothing collides, which is almost always."""
+    taken = set(session.scalars(select(Delivery.key).where(
+        Delivery.key.in_([d.key for d in deliveries])))) if deliveries else set()
+    for d in deliveries:
+        if d.key in taken:
+            used = set(session.scalars(select(Delivery.key).where(
+                Delivery.key.like(f"{d.key}-%"))))
+            n = 2
+            while f"{d.key}-{n}" in used:
+                n += 1
+            d.key = f"{d.key}-{n}"
+
+
 def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
           result: Dispatched, budget: Budget) -> list[int]:
     """Step 1: group due notices into deliveries; returns the new deliveries' ids."""
@@ -172,55 +188,64 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     local = pendulum.instance(now).in_timezone(s.tz)
     day = local.date()
     pending: list[tuple[Delivery, list[Notice]]] = []
-    # Deliveries each recipient already had today, per channel (the daily cap).
-    today: dict[tuple[str, str], int] = {
-        (c, r): k for c, r, k in session.execute(
-            select(Delivery.channel, Delivery.recipient, func.count())
-            .where(Delivery.day == day, Delivery.status != "dead",
-                   Delivery.recipient.in_({r for _, r, _ in groups}))
-            .group_by(Delivery.channel, Delivery.recipient))} if groups else {}
-    for (channel, recipient, single_id), notices in groups.items():
-        alert = single_id if single_id and kinds[single_id] == "alert" else 0
-        # The strictest policy among the plans the notices come from.
-        ps = [policies.get(n.plan_id, default) for n in notices] if policies else [default]
-        cap = s.cap or min(p.digest.max_per_channel_per_day for p in ps)
-        hour = ps[0].digest.hour if s.cap is None else s.digest_hour
-        q_hours = ps[0].quiet_hours
-        wait = (_quiet(local, (q_hours.start, q_hours.end), s.tz)
-                if channel_kind(channel) in s.quiet_kinds and not alert else None)
-        already = today.get((channel, recipient), 0)
-        if wait is None and already >= cap and not single_id:
-            tomorrow = local.add(days=1)
-            wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tz=s.tz)
-        if wait is None and not budget.take(channel):
-            wait = pendulum.instance(now + dt.timedelta(minutes=1))  # the key's minute is used up
-        if wait is not None:
-            for n in notices:
-                n.next_attempt_at = wait.in_timezone("UTC")
-            result.deferred += len(notices)
-            continue
-        contexts = [n.context for n in notices]
-        # A unit's 经办人 hears, with today's notices, of everything else late or near.
-        others = open_items(session, {n.unit_id for n in notices
-                                      if n.context.get("role") == "contact" and n.unit_id},
-                            day, {n.milestone_id for n in notices}) if not single_id else []
-        if len(notices) == 1 and not others:
-            message = templates.render(notices[0].kind, contexts[0])
-        else:
-            message = templates.digest(_name(contexts), day.isoformat(),
-                                       [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
-                                                                              strict=True)],
-                                       others)
-        serial = (f"{kinds[single_id]}-{single_id}" if single_id else already + 1)
-        d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
-                     channel=channel, recipient=recipient, day=day,
-                     kind="digest" if len(notices) > 1 or others else "single",
-                     subject=message.subject,
-                     text=message.text, sms=message.sms, status="sending",
-                     next_attempt_at=now + LEASE, claimed_at=now)
-        today[(channel, recipient)] = already + (0 if single_id else 1)
-        session.add(d)
-        pending.append((d, notices))
+    # Deliveries each recipient already had today, per channel: those not dead count
+    # against the daily cap; all of them, dead ones too, for the next key's serial (a
+    # re-queued dead message must not reuse its dead delivery's key).
+    today: dict[tuple[str, str], int] = {}
+    numbered: dict[tuple[str, str], int] = {}
+    for c, r, live, every in session.execute(
+            select(Delivery.channel, Delivery.recipient,
+                   func.sum(case((Delivery.status != "dead", 1), else_=0)), func.count())
+            .where(Delivery.day == day, Delivery.recipient.in_({r for _, r, _ in groups}))
+            .group_by(Delivery.channel, Delivery.recipient)) if groups else []:
+        today[(c, r)], numbered[(c, r)] = int(live or 0), every
+    with session.no_autoflush:  # keys are checked before anything is written
+        for (channel, recipient, single_id), notices in groups.items():
+            alert = single_id if single_id and kinds[single_id] == "alert" else 0
+            # The strictest policy among the plans the notices come from.
+            ps = [policies.get(n.plan_id, default) for n in notices] if policies else [default]
+            cap = s.cap or min(p.digest.max_per_channel_per_day for p in ps)
+            hour = ps[0].digest.hour if s.cap is None else s.digest_hour
+            q_hours = ps[0].quiet_hours
+            wait = (_quiet(local, (q_hours.start, q_hours.end), s.tz)
+                    if channel_kind(channel) in s.quiet_kinds and not alert else None)
+            already = today.get((channel, recipient), 0)
+            if wait is None and already >= cap and not single_id:
+                tomorrow = local.add(days=1)
+                wait = pendulum.datetime(tomorrow.year, tomorrow.month, tomorrow.day, hour, tz=s.tz)
+            if wait is None and not budget.take(channel):  # the key's minute is used up
+                wait = pendulum.instance(now + dt.timedelta(minutes=1))
+            if wait is not None:
+                for n in notices:
+                    n.next_attempt_at = wait.in_timezone("UTC")
+                result.deferred += len(notices)
+                continue
+            contexts = [n.context for n in notices]
+            # A unit's 经办人 hears, with today's notices, of everything else late or near.
+            others = open_items(session, {n.unit_id for n in notices
+                                          if n.context.get("role") == "contact" and n.unit_id},
+                                day, {n.milestone_id for n in notices}) if not single_id else []
+            if len(notices) == 1 and not others:
+                message = templates.render(notices[0].kind, contexts[0])
+            else:
+                message = templates.digest(_name(contexts), day.isoformat(),
+                                           [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
+                                                                                  strict=True)],
+                                           others)
+            serial = f"{kinds[single_id]}-{single_id}" if single_id else \
+                numbered.get((channel, recipient), 0) + 1
+            d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
+                         channel=channel, recipient=recipient, day=day,
+                         kind="digest" if len(notices) > 1 or others else "single",
+                         subject=message.subject,
+                         text=message.text, sms=message.sms, status="sending",
+                         next_attempt_at=now + LEASE, claimed_at=now)
+            today[(channel, recipient)] = already + (0 if single_id else 1)
+            if not single_id:
+                numbered[(channel, recipient)] = numbered.get((channel, recipient), 0) + 1
+            session.add(d)
+            pending.append((d, notices))
+        _unique_keys(session, [d for d, _ in pending])
     session.flush()  # one round trip for the whole batch's deliveries
     for d, notices in pending:
         for n in notices:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import threading
 import time
 from typing import Any
@@ -33,6 +34,9 @@ from apprise.plugins.base import NotifyBase
 
 from notifications.channels import Outcome
 from notifications.secrets import redact
+
+# {to} {text} {key} {subject} and {secret:NAME} in an SMS gateway's fields and headers.
+PLACEHOLDER = re.compile(r"\{(to|text|key|subject|secret:([A-Za-z_][A-Za-z0-9_]*))\}")
 
 _local = threading.local()
 TAIL = "\n……（篇幅所限，余下内容见邮件或台账）"
@@ -231,11 +235,13 @@ class SmsGateway(DubanPlugin):
     def __init__(self, token: str = "", *, url: str = "", form: bool = False,
                  fields: dict[str, str] | None = None, headers: dict[str, str] | None = None,
                  idempotency_header: str = "Idempotency-Key", success_field: str | None = None,
-                 success_value: Any = 0, **kwargs: Any) -> None:
+                 success_value: Any = 0, secret_values: dict[str, str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(token, **kwargs)
         self.endpoint, self.form = url, form
         self.fields = fields or {"mobile": "{to}", "content": "{text}"}
         self.headers = headers or {}
+        self.secret_values = secret_values or {}
         self.idempotency_header = idempotency_header
         self.success_field, self.success_value = success_field, success_value
 
@@ -244,8 +250,15 @@ class SmsGateway(DubanPlugin):
 
     def deliver(self, body: str, title: str, key: str, to: str = "") -> Outcome:  # type: ignore[override]
         values = {"to": to, "text": body, "key": key, "subject": title}
-        data = {k: v.format_map(values) for k, v in self.fields.items()}
-        headers = {k: v.format_map(values) for k, v in self.headers.items()}
+
+        def fill(template: str) -> str:
+            """One pass, every value inserted literally: a secret or a message holding
+            braces is never read as a template."""
+            return PLACEHOLDER.sub(lambda m: self.secret_values[m[2]] if m[2]
+                                   else values[m[1]], template)
+
+        data = {k: fill(v) for k, v in self.fields.items()}
+        headers = {k: fill(v) for k, v in self.headers.items()}
         headers[self.idempotency_header] = key
         bad, r = post(self.endpoint, timeout=self.timeout, headers=headers,
                       json_body=None if self.form else data, form=data if self.form else None)

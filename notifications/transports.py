@@ -266,9 +266,11 @@ class Transports:
         if r.transport == "sms_gateway":
             if not r.url:
                 raise ConfigProblem(f"channels.{channel_kind(channel)}: sms_gateway 需要 url")
+            names = {m.group(1) for v in (*r.fields.values(), *r.headers.values())
+                     for m in SECRET_REF.finditer(v)}
             return SmsChannel(SmsGateway(
                 url=fill_secrets(r.url), form=r.format == "form", fields=r.fields,
-                headers={k: fill_secrets(v) for k, v in r.headers.items()},
+                headers=r.headers, secret_values={n: secrets.resolve(n) for n in names},
                 idempotency_header=r.idempotency_header, success_field=r.success_field,
                 success_value=r.success_value, read_timeout=r.read_timeout))
         if r.transport in BOTS:

@@ -299,3 +299,17 @@ def test_duban_plugins_are_ordinary_apprise_urls(monkeypatch: pytest.MonkeyPatch
     plugin = apprise.Apprise.instantiate("dubanwecom://fgj-bot-key-0001")
     assert isinstance(plugin, WeComBot)
     assert plugin.url(privacy=True) == "dubanwecom://f...1"
+
+
+def test_a_secret_with_braces_is_sent_as_it_is(ledger: sessionmaker[Session], gateway: tuple,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token like tok{PART}x9 is inserted literally, never read as a template (it used
+    to fail with KeyError: 'PART' and show the braces' content in the attempt detail)."""
+    r, url = gateway
+    configure(url)
+    monkeypatch.setenv("SMS_TOKEN", "tok{PART}x9")
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    dispatch_now(at("2021-07-12T09:01"))
+    (sms,) = sms_to(r, SIFA_SMS)
+    assert sms.headers["authorization"] == "Bearer tok{PART}x9"
+    assert attempts(ledger, SIFA_SMS) == ["sent"]

@@ -146,7 +146,26 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     assert {a["subject"] for a in alerts} == {"【运维告警】消息投递失败：市财政局（sms）",
                                               "【运维告警】消息投递失败：市财政局（email）"}
     assert all("最后一次错误：HTTP 500" in a["body"] for a in alerts)
-    assert "重新排队 2 条" in cli("notices", "--retry-dead")
+    assert "重新排队 2 条" in cli("notices", "--retry-dead", "--at", "2021-07-13T10:59")
+    # Re-queued the same day, they go out under new keys: a dead delivery's key is not
+    # reused, so nothing blocks the dispatcher (it used to fail on deliveries.key).
+    r = run(ledger, "2021-07-13T11:00")
+    assert (r.sent, r.dead) == (2, 0)
+    with transaction(ledger) as s:
+        keys = s.scalars(select(Delivery.key).where(Delivery.recipient == "13800000025")
+                         .order_by(Delivery.id)).all()
+    assert len(keys) == len(set(keys)) >= 2
+    # A message of its own (an operator's alert) re-queued after dying gets a fresh key too.
+    with transaction(ledger) as s:
+        alert = s.scalars(select(Notice).where(Notice.kind == "alert")).first()
+        assert alert is not None and alert.status == "sent"
+        first_key = s.get_one(Delivery, alert.delivery_id).key
+        alert.status, alert.delivery_id, alert.next_attempt_at = "pending", None, \
+            at("2021-07-13T11:01")
+    run(ledger, "2021-07-13T11:02")
+    with transaction(ledger) as s:
+        again = s.get_one(Delivery, s.get_one(Notice, alert.id).delivery_id).key
+    assert again == f"{first_key}-2"
 
 
 def test_a_crash_between_claim_and_send_is_resent_once(ledger: sessionmaker[Session]) -> None:
