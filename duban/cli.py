@@ -837,7 +837,7 @@ def export_cmd(
     """
     import csv
 
-    from plans.sheets import write_sheet
+    from plans.sheets import csv_cell, write_sheet
 
     now = _at(at)
 
@@ -852,7 +852,8 @@ def export_cmd(
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix.lower() == ".csv":
         with target.open("w", encoding="utf-8-sig", newline="") as f:
-            csv.writer(f).writerows([queries.LEDGER_HEADER, *rows])
+            csv.writer(f).writerows([queries.LEDGER_HEADER,
+                                     *[[csv_cell(c) for c in r] for r in rows]])
     elif target.suffix.lower() == ".xlsx":
         write_sheet(target, title=f"{title}　台账（截至{now.format('YYYY年M月D日 HH:mm')}）",
                     sheet="台账", header=queries.LEDGER_HEADER, rows=rows)

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pendulum
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from plans.sheets import csv_cell, uncsv_cell, write_sheet
 from plans.source import Problem
 from plans.text import norm
 
@@ -207,7 +209,7 @@ def _rows_from_csv(path: Path) -> list[list[str]]:
             continue
     else:
         raise ValueError("既不是 UTF-8 也不是 GBK 编码")
-    return [row for row in csv.reader(io.StringIO(text))]
+    return [[uncsv_cell(c) for c in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _rows_from_xlsx(path: Path) -> list[list[str]]:
@@ -383,16 +385,13 @@ def write_directory(units: list[Unit], path: Path | None, jurisdiction: str) -> 
     """Write CSV (or XLSX by suffix), headed by its jurisdiction; with no path, return the CSV."""
     rows = directory_rows(units)
     if path is not None and path.suffix.lower() == ".xlsx":
-        import pendulum
-
-        from plans.sheets import write_sheet
-
         today = pendulum.today("Asia/Shanghai").format("YYYY年M月D日")
         write_sheet(path, title=f"{title_line(jurisdiction)}　单位名录（{len(units)} 个单位，"
                     f"{today}导出）", sheet="单位名录", header=rows[0], rows=rows[1:])
         return None
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([[title_line(jurisdiction)], *rows])
+    csv.writer(buf, lineterminator="\n").writerows(
+        [[title_line(jurisdiction)], *[[csv_cell(c) for c in r] for r in rows]])
     if path is None:
         return buf.getvalue()
     path.write_text(buf.getvalue(), encoding="utf-8-sig")

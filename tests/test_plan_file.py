@@ -181,3 +181,13 @@ def test_show_lists_checkpoints_and_tasks() -> None:
     assert "2021-07-19" in r.output and "2021-08-16" in r.output
     assert "现行有效规章集中公开" in r.output
     assert "共 48 项任务，1547 条分工" in r.output
+
+
+def test_yaml_aliases_are_refused_not_expanded(tmp_path: Path) -> None:
+    """A plan needs no anchors; a nest of aliases (a "billion laughs") is refused at once,
+    naming the line, instead of being expanded path by path."""
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcd", "bcde", strict=True)]
+    code, out = validate(tmp_path, GOOD + "\n".join(levels) + "\n")
+    assert code == 1
+    assert "锚点和别名" in out and "第 " in out
