@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from plans.sheets import csv_cell, uncsv_cell, write_sheet
 from plans.source import Problem
-from plans.text import norm
+from plans.text import decode_chinese, norm
 
 UnitKind = Literal["department", "district", "town", "other"]
 KIND_NAMES: dict[str, str] = {
@@ -200,15 +200,7 @@ class Directory:
 
 
 def _rows_from_csv(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("既不是 UTF-8 也不是 GBK 编码")
+    text = decode_chinese(path.read_bytes())  # NotChineseText names what it found
     return [[uncsv_cell(c) for c in row] for row in csv.reader(io.StringIO(text))]
 
 

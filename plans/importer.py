@@ -45,6 +45,7 @@ H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
 H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
 H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家]))\s*(.*)$")
 H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
+MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
 
@@ -409,6 +410,9 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     if not ex.tasks:
         raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
                             "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
+    if len(ex.tasks) > MAX_ITEMS:
+        raise NoticeProblem(f"{path}: 读出 {len(ex.tasks)} 项任务，超过一份通知的上限 {MAX_ITEMS} 项"
+                            "（真实的分工方案不过数百项）。请确认选对了文件")
     review_fields(ex)
     if directory is not None:
         check_units(ex, directory)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from plans.text import norm
+from plans.text import NotChineseText, decode_chinese, norm
 
 
 @dataclass
@@ -26,6 +26,20 @@ class Line:
 
 class NoticeProblem(ValueError):
     """The file cannot be read as a notice; the message names it and says why."""
+
+
+# Bounds no real notice reaches (the longest seed is 48 KB, 600 lines, 174 items, tables of
+# 5 columns): a file past them is refused before it costs minutes and gigabytes.
+MAX_TEXT_BYTES = 8 * 1024 * 1024  # .txt / .html on disk
+MAX_DOCX_BYTES = 30 * 1024 * 1024  # .docx on disk (pictures included)
+MAX_DOCX_XML = 40 * 1024 * 1024  # word/document.xml once inflated
+MAX_LINES = 40_000
+MAX_COLUMNS = 64
+MAX_ROWSPAN = 1000
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
 
 
 BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "td",
@@ -75,7 +89,8 @@ class _Html(HTMLParser):
         elif tag in ("td", "th") and self.rows:
             self.cell = []
             span = dict(attrs).get("rowspan") or "1"
-            self.rowspan = int(span) if span.isdigit() else 1
+            # a span past any real table is clamped (rows that never come are not made)
+            self.rowspan = min(int(span), MAX_ROWSPAN) if span.isdigit() else 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP and self.skip:
@@ -87,13 +102,17 @@ class _Html(HTMLParser):
         if tag in ("td", "th") and self.rows and self.cell is not None:
             row = self.rows[-1]
             self._carry(row)
+            if len(row) >= MAX_COLUMNS:
+                raise NoticeProblem(f"表格一行超过 {MAX_COLUMNS} 列（第 {self.getpos()[0]} 行），"
+                                    "不像通知中的表格")
             if self.rowspan > 1:
                 self.span[len(row)] = (self.rowspan - 1, " ".join(t for _, t in self.cell))
             row.append(self.cell)
             self.cell = None
         elif tag == "tr" and self.rows:
             row = self.rows.pop()
-            self._carry(row)
+            if row:  # an empty row holds nothing of its own: spans do not flow into it
+                self._carry(row)
             self.span = {k: v for k, v in self.span.items() if v[0] > 0}
             self.cell = self.cells_open.pop()
             self._emit(row)
@@ -131,12 +150,11 @@ class _Html(HTMLParser):
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise NoticeProblem(f"{path}: 既不是 UTF-8 也不是 GBK 编码的文本，请另存为 UTF-8 后再导入")
+    try:
+        return decode_chinese(raw)
+    except NotChineseText as exc:
+        raise NoticeProblem(f"{path}: 无法作为中文通知读取：{exc}。请在编辑器中另存为 UTF-8 "
+                            "后再导入") from exc
 
 
 def _clean(text: str) -> str:
@@ -153,15 +171,25 @@ def read_notice(path: Path) -> list[Line]:
     if suffix in (".doc", ".pdf", ".wps"):
         raise NoticeProblem(f"{path}: 不能直接读取 {suffix} 文件。请在 Word/WPS 中另存为 .docx，"
                             "或把 PDF 转为文本（.txt）后再导入")
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"
+                            "（真实的通知一般不到 1 MB）。请确认选对了文件")
     text = _decode(path.read_bytes(), path)
     if suffix in (".html", ".htm") or re.search(r"<(p|div|span|td|form|address)\b", text[:20000],
                                                  re.I):
         parser = _Html()
-        parser.feed(text)
+        try:
+            parser.feed(text)
+        except NoticeProblem as exc:
+            raise NoticeProblem(f"{path}: {exc}") from None
         parser.flush()
         raw = parser.lines
     else:
         raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
+    if len(raw) > MAX_LINES:
+        raise NoticeProblem(f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。"
+                            "请确认选对了文件")
     out = []
     for no, t, row in raw:
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
@@ -178,11 +206,33 @@ def read_notice(path: Path) -> list[Line]:
     return out
 
 
+def _check_docx_size(path: Path) -> None:
+    """Refuse a .docx too big on disk, or whose text inflates past any real notice (a
+    zip bomb), before python-docx inflates it."""
+    import zipfile
+
+    size = path.stat().st_size
+    if size > MAX_DOCX_BYTES:
+        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 "
+                            f"{_mb(MAX_DOCX_BYTES)}")
+    try:
+        with zipfile.ZipFile(path) as z:
+            body = next((i for i in z.infolist() if i.filename == "word/document.xml"), None)
+    except zipfile.BadZipFile as exc:
+        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（{exc}）") from exc
+    if body is None:
+        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（没有 word/document.xml）")
+    if body.file_size > MAX_DOCX_XML:
+        raise NoticeProblem(f"{path}: 正文解压后有 {_mb(body.file_size)}，超过上限 "
+                            f"{_mb(MAX_DOCX_XML)}（真实的通知不到 1 MB），拒绝读取")
+
+
 def _docx(path: Path) -> list[Line]:
     import docx  # python-docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_docx_size(path)
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # a broken zip, not a Word file
@@ -193,6 +243,8 @@ def _docx(path: Path) -> list[Line]:
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             n += 1
+            if n > MAX_LINES:
+                raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
             text = _clean(Paragraph(block, document).text)
             if text:
                 out.append(Line(n, text, [], f"第{n}段"))
@@ -208,6 +260,8 @@ def _docx(path: Path) -> list[Line]:
                 if not any(cells):
                     continue
                 n += 1
+                if n > MAX_LINES:
+                    raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
                 if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
                     # a row merged across the whole table: a heading, read as a line
                     out.append(Line(n, cells[0], [], f"表{t}第{r}行"))

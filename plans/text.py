@@ -6,11 +6,13 @@ Notices arrive in traditional characters (001), full-width digits and brackets
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from functools import lru_cache
 
 import opencc
+from charset_normalizer import from_bytes
 
 
 @lru_cache(maxsize=1)
@@ -28,3 +30,30 @@ _SPACE = re.compile(r"\s+")
 def norm(text: str) -> str:
     """Simplified, NFKC (full-width to half-width), no white space."""
     return _SPACE.sub("", unicodedata.normalize("NFKC", to_simplified(str(text))))
+
+
+# Encodings Chinese text arrives in: GB (read as GB18030, their superset) and Big5.
+_GB = {"gb18030", "gbk", "gb2312", "hz"}
+_BIG5 = {"big5", "big5hkscs", "cp950"}
+
+
+class NotChineseText(ValueError):
+    """Bytes that are not Chinese text in an encoding an office uses."""
+
+
+def decode_chinese(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else the encoding a detector names, provided it is
+    a Chinese one (GB2312/GBK/GB18030 or Big5). Anything else, Shift-JIS included,
+    which decodes as GB18030 into plausible-looking nonsense, is refused."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(raw[:262144]).best()
+    name = codecs.lookup(best.encoding).name if best else "未知"
+    if name in _GB or name in _BIG5:
+        try:
+            return raw.decode("gb18030" if name in _GB else "big5hkscs")
+        except UnicodeDecodeError as exc:
+            raise NotChineseText(f"按 {name} 解码失败（第 {exc.start} 字节）") from exc
+    raise NotChineseText(f"检测到的编码是 {name}，不是中文文本（UTF-8、GBK/GB18030 或 Big5）")

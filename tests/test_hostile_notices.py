@@ -1,0 +1,90 @@
+"""Notices no office would send: each is refused at once with a message naming the limit
+or the encoding, and no draft is written (the real notices stay far inside the bounds)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import opencc
+import pytest
+from typer.testing import CliRunner
+
+from duban.cli import app
+from plans.importer import MAX_ITEMS
+from plans.notice import MAX_COLUMNS, MAX_DOCX_XML, MAX_TEXT_BYTES, read_notice
+from tests.conftest import ROOT
+
+runner = CliRunner()
+CQ_NOTICE = ROOT / "plans" / "notices" / "chongqing-2021.txt"
+
+
+def refused(path: Path, tmp_path: Path) -> str:
+    draft = tmp_path / "draft.yaml"
+    r = runner.invoke(app, ["import", str(path), "--out", str(draft)], env={"COLUMNS": "200"})
+    assert r.exit_code == 1, r.output
+    assert not draft.exists()
+    return r.output
+
+
+def test_a_huge_text_file_is_refused_by_size(tmp_path: Path) -> None:
+    f = tmp_path / "huge.txt"
+    line = "1.公开财政预决算信息（牵头单位：市财政局）\n".encode()
+    f.write_bytes(line * (MAX_TEXT_BYTES // len(line) + 10))
+    assert "超过通知文件的上限" in refused(f, tmp_path)
+
+
+def test_more_items_than_any_notice_are_refused(tmp_path: Path) -> None:
+    f = tmp_path / "many.txt"
+    items = "".join(f"{i}.公开第{i}项信息（牵头单位：市财政局）\n"
+                    for i in range(1, MAX_ITEMS + 200))
+    f.write_text("某市人民政府办公室关于印发任务分工的通知\n一、重点工作\n" + items,
+                 encoding="utf-8")
+    assert f"超过一份通知的上限 {MAX_ITEMS} 项" in refused(f, tmp_path)
+
+
+def test_a_docx_that_inflates_past_any_notice_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b" " * (MAX_DOCX_XML + 1024))
+    assert f.stat().st_size < 1024 * 1024  # small on disk
+    assert "正文解压后有" in refused(f, tmp_path)
+
+
+def test_rowspan_to_infinity_is_clamped_and_wide_rows_refused(tmp_path: Path) -> None:
+    page = tmp_path / "span.html"
+    cells = "".join(f'<td rowspan="999999999">单位{i}</td>' for i in range(8))
+    page.write_text("<html><body><table><tr><td>序号</td><td>工作任务</td></tr>"
+                    f"<tr>{cells}</tr>" + "<tr></tr>" * 20_000 + "</table></body></html>",
+                    encoding="utf-8")
+    lines = read_notice(page)
+    assert len(lines) <= 3  # the empty rows receive nothing; nothing is multiplied
+    wide = tmp_path / "wide.html"
+    wide.write_text("<table><tr>" + "<td>x</td>" * (MAX_COLUMNS + 5) + "</tr></table>",
+                    encoding="utf-8")
+    assert f"超过 {MAX_COLUMNS} 列" in refused(wide, tmp_path)
+
+
+def test_big5_is_read_and_shift_jis_refused(tmp_path: Path) -> None:
+    """A Big5 notice (Hong Kong, Taiwan, old systems) is Chinese: read. Shift-JIS text
+    decodes as GB18030 into plausible nonsense: refused, naming what was detected."""
+    head = "\n".join(CQ_NOTICE.read_text(encoding="utf-8").splitlines()[:60])
+    big5 = tmp_path / "big5.txt"
+    big5.write_bytes(opencc.OpenCC("s2t").convert(head).encode("big5hkscs", errors="ignore"))
+    draft = tmp_path / "big5.yaml"
+    r = runner.invoke(app, ["import", str(big5), "--out", str(draft)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "重庆市人民政府办公厅" in draft.read_text(encoding="utf-8")
+    sjis = tmp_path / "sjis.txt"
+    text = ("東京都の政府は、新しい政策を発表しました。これは市民のためのものです。\n"
+            "一、重点工作\n1.公開について、各部局が対応します。\n" * 20)
+    sjis.write_bytes(text.encode("shift_jis"))
+    out = refused(sjis, tmp_path)
+    assert "不是中文文本" in out and "cp932" in out
+
+
+@pytest.mark.parametrize("name", ["chongqing-2021.txt"])
+def test_real_notices_are_far_inside_the_bounds(name: str) -> None:
+    path = ROOT / "plans" / "notices" / name
+    assert path.stat().st_size < MAX_TEXT_BYTES / 20
