@@ -10,7 +10,6 @@ same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger import evidence
 from ledger.load import audit, jurisdictions, ledger_directory, reload_plan
 from ledger.models import (
     OPEN_STATES,
@@ -135,20 +135,15 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
     now = now or utcnow()
     plan, unit, item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
                                                      occurrence)
-    for f in files:
-        if not f.is_file():
-            raise ActionError(f"附件 {f} 不存在")
+    try:
+        stored = evidence.store(files, evidence_dir, plan.key) if files else []
+    except evidence.EvidenceError as exc:
+        raise ActionError(str(exc)) from exc
     report = Report(assignment_id=assignment.id, milestone_id=milestone.id if milestone else None,
-                    unit_id=unit.id, submitted_at=now, text=text, evidence_urls=urls, files=[],
-                    kind="completion" if milestone else "progress")
+                    unit_id=unit.id, submitted_at=now, text=text, evidence_urls=urls,
+                    files=stored, kind="completion" if milestone else "progress")
     session.add(report)
     session.flush()
-    if files:
-        folder = evidence_dir / plan.key / f"report-{report.id}"
-        folder.mkdir(parents=True, exist_ok=True)
-        for f in files:
-            shutil.copy2(f, folder / f.name)
-        report.files = [str((folder / f.name).relative_to(evidence_dir)) for f in files]
     late = False
     if milestone is not None:
         late = milestone.due_at is not None and now > milestone.due_at

@@ -267,3 +267,39 @@ def test_the_ledger_exports_as_an_office_files_it(database_url: str, tmp_path: P
     assert town["状态"] == "已逾期" and town["逾期工作日"] == 3  # 07-20, 07-21, 07-22
     assert re.fullmatch(r"催办〔2021〕\d+号、督办〔2021〕\d+号", town["已发文书"])
     assert not any(str(r["事项"]).startswith("cp-") for r in rows)
+
+
+def test_evidence_files_are_kept_safely(database_url: str, tmp_path: Path) -> None:
+    """Links and oversized files are refused and nothing is recorded; two files of one
+    name are both kept; every file lives under a folder of its own."""
+    import os
+
+    from ledger.evidence import MAX_FILE_BYTES
+
+    load_reference()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("不该被复制", encoding="utf-8")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(secret)
+    sparse = tmp_path / "sparse.pdf"
+    with sparse.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "公开截图.png").write_bytes(b"one")
+    (b / "公开截图.png").write_bytes(b"two")
+    base = ["report", "zhongshan-2021-zwgk", "--unit", "司法局", "--checkpoint", "cp-worklist",
+            "--text", "已报备", "--at", "2021-07-13T10:00"]
+    for bad, why in ((link, "符号链接"), (sparse, "超过上限"), (tmp_path / "nope.pdf", "无法读取")):
+        r = CliRunner().invoke(app, [*base, "--file", str(a / "公开截图.png"), "--file", str(bad)])
+        assert r.exit_code == 1 and why in r.output, r.output
+    home = Path(os.environ["DUBAN_HOME"]) / "evidence"
+    assert not home.exists() or not any(home.rglob("*.png"))  # nothing half-kept
+    with transaction(open_ledger(database_url)) as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 0
+    cli(*base, "--file", str(a / "公开截图.png"), "--file", str(b / "公开截图.png"))
+    with transaction(open_ledger(database_url)) as s:
+        files = s.scalars(select(Report)).one().files
+    assert len(files) == 2 and len({Path(f).parent for f in files}) == 2
+    assert sorted((home / f).read_bytes() for f in files) == [b"one", b"two"]
