@@ -18,10 +18,14 @@ from sqlalchemy.orm import Session
 
 from flows.gongwen import Gongwen, cn_date
 from ledger.models import Document, Plan
+from plans.text import md_escape
 
 TEMPLATES = Path(__file__).with_name("templates")
+# Every value is escaped for Markdown (no live HTML from a title, no stray table column);
+# the Word copy reads the entities back.
 _env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                   keep_trailing_newline=True, trim_blocks=False)
+                   keep_trailing_newline=True, trim_blocks=False,
+                   finalize=lambda v: md_escape(v) if isinstance(v, str) else v)
 
 
 def render_markdown(doc: Document, plan: Plan) -> str:

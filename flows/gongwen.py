@@ -23,6 +23,7 @@ paragraphs the 署名 and the 成文日期.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Gongwen:
     def from_markdown(cls, text: str) -> Gongwen:
         doc = cls()
         lines = [ln.rstrip() for ln in text.splitlines()]
+        unescape = html.unescape  # the Markdown escapes values; Word shows them as typed
         i = 0
         while i < len(lines):
             line = lines[i]
@@ -89,12 +91,15 @@ class Gongwen:
                 while i < len(lines) and lines[i].startswith("|"):
                     rows.append(lines[i])
                     i += 1
-                cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+                cells = [[unescape(c.strip()) for c in r.strip().strip("|").split("|")]
+                         for r in rows]
                 aligns = next((c for c in cells if all(re.fullmatch(r":?-+:?", x) for x in c)),
                               [])
                 body = [c for c in cells if c is not aligns]
                 doc.blocks.append(("table", (body, [a.endswith(":") for a in aligns])))
-            elif line.startswith("# ") and not doc.issuer:
+                continue
+            line = unescape(line)
+            if line.startswith("# ") and not doc.issuer:
                 doc.issuer = line[2:].strip()
             elif DOC_NO.match(line) and not doc.title:
                 doc.doc_no = DOC_NO.match(line).group(1)  # type: ignore[union-attr]

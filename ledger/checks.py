@@ -22,6 +22,7 @@ from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.reports import get_plan
 from ledger.supervise import insert_notices, person_notices, recipients
 from plans.policy import Policy, Rubric, next_send_at
+from plans.text import md_escape
 from plans.workdays import WorkCalendar
 
 
@@ -121,14 +122,15 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
 def render_markdown(report: CheckReport) -> str:
     """The report in the 公文 Markdown convention (``flows.gongwen``): issuing office,
     title, body, table, signature and date; never internal ids."""
-    source = f"《{report.title}》" + (f"（{report.doc_no}）" if report.doc_no else "")
-    lines = [f"# {report.issuer}", "", f"## 关于{source}落实情况的检查报告", "",
+    e = md_escape  # names and titles come from plan and directory files
+    source = f"《{e(report.title)}》" + (f"（{e(report.doc_no)}）" if report.doc_no else "")
+    lines = [f"# {e(report.issuer)}", "", f"## 关于{source}落实情况的检查报告", "",
              f"根据{source}，截至{report.at.format('YYYY年M月D日 HH:mm')}，"
              "对各单位应完成事项的落实情况检查如下。", "",
              "| 单位 | 应完成 | 按时完成 | 逾期完成 | 待审核 | 未完成 | 完成率 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for u in report.units:
-        lines.append(f"| {u.unit} | {u.due} | {u.on_time} | {u.late} | {u.reported} | "
+        lines.append(f"| {e(u.unit)} | {u.due} | {u.on_time} | {u.late} | {u.reported} | "
                      f"{u.missing} | {u.rate:.0%} |")
     total_due = sum(u.due for u in report.units)
     total_done = sum(u.done for u in report.units)
@@ -137,9 +139,9 @@ def render_markdown(report: CheckReport) -> str:
               f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。", ""]
     if report.lagging:
         lines += ["## 未完成事项", "", "| 单位 | 未完成事项（期限） |", "| --- | --- |"]
-        lines += [f"| {u.unit} | {'；'.join(u.missing_items)} |" for u in report.lagging]
+        lines += [f"| {e(u.unit)} | {e('；'.join(u.missing_items))} |" for u in report.lagging]
         lines.append("")
-    lines += [report.issuer, "", report.at.format("YYYY年M月D日")]
+    lines += [e(report.issuer), "", report.at.format("YYYY年M月D日")]
     return "\n".join(lines) + "\n"
 
 

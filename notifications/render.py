@@ -17,6 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, Template, TemplateSyntaxError
 
+from plans.text import im_safe
+
 SHIPPED = Path(__file__).with_name("templates")
 KINDS = ("reminder", "due", "cuiban", "duban", "tongbao", "rectify", "check_result", "digest",
          "extension", "alert", "channel_test")
@@ -42,6 +44,18 @@ class Message:
         paras = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
                         for p in self.text.split("\n\n") if p.strip())
         return f"<html><body><h3>{html.escape(self.subject)}</h3>{paras}</body></html>"
+
+
+def _neutral(value: Any) -> Any:
+    """Every text value of a notice's context made inert for IM markdown (``im_safe``);
+    the templates' own markup is not in the values and stays."""
+    if isinstance(value, str):
+        return im_safe(value)
+    if isinstance(value, dict):
+        return {k: _neutral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_neutral(v) for v in value]
+    return value
 
 
 def _shorten(title: str, n: int) -> str:
@@ -70,6 +84,7 @@ class Templates:
         return "".join(t.blocks[block](t.new_context(ctx))).strip()
 
     def render(self, kind: str, ctx: dict[str, Any]) -> Message:
+        ctx = _neutral(ctx)
         sms = self._block(kind, "sms", ctx)
         title = str(ctx.get("item_title", ""))
         n = len(title)
@@ -82,7 +97,7 @@ class Templates:
                others: list[dict[str, Any]] | None = None) -> Message:
         """One message for several notices, and the unit's other late or near items;
         the SMS lists as many as fit, then "等"."""
-        others = others or []
+        others, notices = _neutral(others or []), _neutral(notices)
         ctx = {"name": name, "day": day, "count": len(notices), "notices": notices,
                "others": others, "late": sum(1 for o in others if o["late"])}
         sms = ""

@@ -57,3 +57,21 @@ def decode_chinese(raw: bytes) -> str:
         except UnicodeDecodeError as exc:
             raise NotChineseText(f"按 {name} 解码失败（第 {exc.start} 字节）") from exc
     raise NotChineseText(f"检测到的编码是 {name}，不是中文文本（UTF-8、GBK/GB18030 或 Big5）")
+
+
+_IM_MARKUP = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀",
+                            "#": "＃", "|": "｜"})
+
+
+def im_safe(text: str) -> str:
+    """Text from users (a review comment, a report, a title) as it may appear in a
+    notice: the characters that make markdown links, emphasis, headings or HTML in
+    WeCom/DingTalk/Feishu messages become their full-width twins, which read the same
+    to a person and mean nothing to a renderer."""
+    return text.translate(_IM_MARKUP)
+
+
+def md_escape(text: str) -> str:
+    """A value for a Markdown document: no live HTML, no stray table column."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace("|", "｜")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from docx import Document as Docx
@@ -105,3 +106,37 @@ def test_circular_on_demand_says_when_there_is_nothing(database_url: str) -> Non
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     assert "没有需要通报的事项" in cli("circular", PLAN, "--at", "2021-07-20T10:00")
+
+
+def test_user_text_is_inert_in_messages_and_documents(database_url: str, duban_home: Path,
+                                                      tmp_path: Path) -> None:
+    """A review comment with a markdown link reaches WeCom as plain text; a plan title with
+    <script> is escaped in every Markdown document and shown as typed in Word; a 整改通知
+    merged into a digest keeps its 审核意见."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN_001.read_text(encoding="utf-8").replace(
+        "title: 中山市2021年政务公开工作要点分工方案",
+        "title: 工作要点<script>alert(1)</script>", 1), encoding="utf-8")
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(plan))
+    # 市发展改革局's 经办人 reads notices in a WeCom group (wecom_bot in the directory).
+    cli("sweep", "--at", "2021-07-12T09:00")
+    cli("report", PLAN, "--unit", "发展改革局", "--checkpoint", "cp-worklist", "--text", "已报",
+        "--at", "2021-07-12T10:00")
+    with transaction(open_ledger(database_url)) as s:
+        rid = s.scalar(select(Report.id))
+    cli("review", str(rid), "--return", "--due", "2021-07-30", "--comment",
+        "请补充[钓鱼](http://evil.example/x)", "--at", "2021-07-12T10:30")
+    cli("dispatch", "--at", "2021-07-12T10:31")
+    bots = [json.loads(p.read_text(encoding="utf-8"))
+            for p in (duban_home / "outbox" / "wecom_bot").glob("*.json")]
+    rectify = next(b for b in bots if "整改" in b["body"])
+    assert "[钓鱼](" not in rectify["body"] and "［钓鱼］" in rectify["body"]
+    assert rectify["digest"] and "审核意见：请补充［钓鱼］" in rectify["body"]
+    for day in ("2021-07-20", "2021-07-22"):
+        cli("sweep", "--at", f"{day}T09:00")
+    folder = duban_home / "documents" / PLAN
+    md = (folder / "2021-duban-0001.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    word = Docx(str(folder / "2021-duban-0001.docx"))
+    assert any("工作要点<script>alert(1)</script>" in p.text for p in word.paragraphs)
