@@ -979,7 +979,7 @@ def dispatch_cmd(
         raise _fail(str(exc), EXIT_INVALID) from exc
     delivered = r.sent - r.outboxed
     out.print(f"送出 {delivered} 条消息，写入本地发件箱 {r.outboxed} 条"
-              f"（共含通知 {r.notices} 条）；"
+              f"（新合并通知 {r.notices} 条，重发 {r.retried} 条）；"
               f"失败待重试 {r.failed}，结果未知待重试 {r.unknown}，放弃 {r.dead}，"
               f"顺延 {r.deferred}（每日摘要上限或夜间免扰）。")
     if r.alerts:

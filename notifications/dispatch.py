@@ -78,6 +78,7 @@ class Dispatched:
     deferred: int = 0
     alerts: int = 0
     outboxed: int = 0  # of ``sent``: written to the local outbox (no channel configured)
+    retried: int = 0  # deliveries sent again (after a failure, an unknown outcome, a crash)
     outcomes: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -392,7 +393,9 @@ def dispatch(factory: sessionmaker[Session], now: dt.datetime, templates: Templa
         with factory() as session, session.begin():
             budget = Budget(session, now, limit_for or (lambda _c: None))
             ids = claim(session, now, templates, s, result, budget)
-            ids += reclaim(session, now, s, budget)
+            again = reclaim(session, now, s, budget)
+            result.retried += len(again)
+            ids += again
         if not ids:
             break
         _send_all(factory, ids, now, channel_for, s, result, operators or [])
