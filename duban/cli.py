@@ -968,7 +968,7 @@ def dispatch_cmd(
     例：duban dispatch --at 2021-07-12T09:05
     """
     from flows.app import dispatch_now
-    from notifications.dispatch import Settings
+    from notifications.dispatch import Settings, StoreLost
     from notifications.render import TemplateProblem
     from notifications.transports import ConfigProblem
 
@@ -977,6 +977,9 @@ def dispatch_cmd(
         r = dispatch_now(now, Settings(workers=workers))
     except (TemplateProblem, ConfigProblem) as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
+    except (StoreLost, DatabaseError) as exc:
+        raise _fail(f"{exc}。数据库恢复后再运行 duban dispatch 即可，已发出的不会重复"
+                    "（至多重发结果未记录的几条）", EXIT_ENV) from exc
     delivered = r.sent - r.outboxed
     out.print(f"送出 {delivered} 条消息，写入本地发件箱 {r.outboxed} 条"
               f"（新合并通知 {r.notices} 条，重发 {r.retried} 条）；"

@@ -46,7 +46,20 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    event.listen(engine, "connect", _postgres_timeouts)
+    return engine
+
+
+def _postgres_timeouts(dbapi_connection: Any, _record: object) -> None:
+    """No statement waits for ever: a lock held by a crashed or frozen client, a query
+    gone wrong, a transaction left open by a stopped process all end in an error that
+    duban reports (exit 3), instead of a dispatcher hanging past its lease."""
+    with dbapi_connection.cursor() as cur:
+        cur.execute("SET statement_timeout = '300s'")
+        cur.execute("SET lock_timeout = '30s'")
+        cur.execute("SET idle_in_transaction_session_timeout = '600s'")
+    dbapi_connection.commit()
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -352,6 +352,24 @@ class Delivery(Base):
     sent_at: Mapped[dt.datetime | None]
     claimed_at: Mapped[dt.datetime | None] = mapped_column(
         doc="last handed to a sender; per-key rate limits count these")
+    give_up_at: Mapped[dt.datetime | None] = mapped_column(
+        doc="retried until then, while the message is still useful; then dead")
+
+
+class ChannelOutage(Base):
+    """A stretch in which a channel kind (sms, email, wecom_bot …) fails: opened by the
+    first failure, closed by the next success; the operator is told at both ends."""
+
+    __tablename__ = "channel_outages"
+    __table_args__ = (Index("ix_channel_outages_channel_ended_at", "channel", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    given_up: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class DeliveryAttempt(Base):

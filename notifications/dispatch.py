@@ -5,11 +5,14 @@
    unless the recipient already had ``cap`` deliveries on that channel today
    (the notices wait for tomorrow's digest) or it is an SMS in quiet hours
    (they wait for the morning). The delivery is ``sending`` with a lease.
-2. Send, outside any transaction, and record each attempt with its outcome.
+2. Send, outside any transaction, at most ``workers`` messages whose outcome is
+   not yet recorded at a time, and record each attempt as its outcome comes.
 3. Failed and unknown deliveries, and ``sending`` ones whose lease ran out
    (the dispatcher died between sending and recording), are sent again with
-   the same key, with exponential backoff and jitter, until ``max_attempts``;
-   then they are dead.
+   the same key, backing off (doubling up to 30 minutes, with jitter) for as
+   long as the message is useful (``give_up_at``); then they are dead. Retries
+   go most urgent first. A channel kind that fails opens an outage: the
+   operator hears once when it starts and once when it ends, by another channel.
 
 Guarantee: a notice is carried by exactly one delivery; a delivery is handed
 to its channel again only after a failure, an unknown outcome or a crash, and
@@ -20,20 +23,23 @@ key (the local outbox, SMS gateways) delivers it at most once.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import pendulum
 from sqlalchemy import case, func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.models import (
     OPEN_STATES,
     Assignment,
+    ChannelOutage,
     Delivery,
     DeliveryAttempt,
     Item,
@@ -45,9 +51,13 @@ from ledger.models import (
 from ledger.supervise import insert_notices
 from notifications.channels import Channel, Outcome, Outgoing, channel_kind
 from notifications.render import Message, Templates
+from plans.duerules import end_of_day
 from plans.policy import Policy
 
 LEASE = dt.timedelta(minutes=5)
+# A message is retried while it is useful, within these bounds: a gateway or mail server
+# that is down for hours loses nothing still worth sending.
+USEFUL_MIN, USEFUL_MAX = dt.timedelta(hours=2), dt.timedelta(days=2)
 LimitFor = Callable[[str], int | None]
 log = logging.getLogger("duban.dispatch")
 
@@ -60,8 +70,9 @@ class Settings:
     cap: int | None = None  # deliveries per recipient, channel and day (None: the plan's)
     digest_hour: int = 9
     quiet_kinds: tuple[str, ...] = ("sms",)
-    max_attempts: int = 5
+    max_attempts: int | None = None  # a hard cap (tests); normally time decides, see USEFUL
     backoff: dt.timedelta = dt.timedelta(minutes=1)
+    backoff_cap: dt.timedelta = dt.timedelta(minutes=30)
     batch: int = 500
     workers: int = 32  # concurrent sends: most of a send is waiting for the far end
     passes: int = 20  # claim again while batches come back full, up to this many times
@@ -151,6 +162,23 @@ class Budget:
 ALONE = ("alert", "extension")  # notice kinds sent as messages of their own
 
 
+def useful_until(n: Notice, now: dt.datetime, tz: str) -> dt.datetime:
+    """Until when a notice is worth sending: a reminder until its deadline, an
+    escalation until the next rung takes over, anything else two days; never less
+    than two hours from now, never more than two days."""
+    ctx = n.context
+    until = now + USEFUL_MAX
+    try:
+        if n.kind in ("reminder", "due") and ctx.get("due_date"):
+            until = end_of_day(dt.date.fromisoformat(str(ctx["due_date"])), tz)
+        elif n.kind in ("cuiban", "duban", "tongbao") and ctx.get("next_at"):
+            day = dt.date.fromisoformat(str(ctx["next_at"]))
+            until = pendulum.datetime(day.year, day.month, day.day, 9, tz=tz)
+    except ValueError:
+        pass
+    return min(max(until, now + USEFUL_MIN), now + USEFUL_MAX)
+
+
 def _unique_keys(session: Session, deliveries: list[Delivery]) -> None:
     """Give a new delivery whose key is already taken (its notice was re-queued after a
     dead delivery the same day) the next free ``-2``, ``-3`` … suffix. One query when
@@ -235,8 +263,9 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
                                            others)
             serial = f"{kinds[single_id]}-{single_id}" if single_id else \
                 numbered.get((channel, recipient), 0) + 1
+            give_up = max(useful_until(n, now, s.tz) for n in notices)
             d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
-                         channel=channel, recipient=recipient, day=day,
+                         give_up_at=give_up, channel=channel, recipient=recipient, day=day,
                          kind="digest" if len(notices) > 1 or others else "single",
                          subject=message.subject,
                          text=message.text, sms=message.sms, status="sending",
@@ -262,7 +291,7 @@ def reclaim(session: Session, now: dt.datetime, s: Settings, budget: Budget) -> 
     """Step 3's claim: deliveries due for another try, leased again."""
     q = (select(Delivery).where(Delivery.status.in_(("failed", "unknown", "sending")),
                                 Delivery.next_attempt_at <= now)
-         .order_by(Delivery.id).limit(s.batch))
+         .order_by(Delivery.give_up_at.nulls_last(), Delivery.id).limit(s.batch))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     out = []
@@ -274,11 +303,15 @@ def reclaim(session: Session, now: dt.datetime, s: Settings, budget: Budget) -> 
     return out
 
 
-def operator_targets(operators: list[str]) -> list[tuple[str, str]]:
-    """``email:it@x`` → (email, it@x); ``wecom_bot:OPS`` → (wecom_bot:OPS, OPS)."""
+def operator_targets(operators: list[str], avoid: str = "") -> list[tuple[str, str]]:
+    """``email:it@x`` → (email, it@x); ``wecom_bot:OPS`` → (wecom_bot:OPS, OPS). Targets
+    on the ``avoid`` kind (the failing channel) are left out; with none left the alert
+    goes to the local outbox's operator folder and the log."""
     out = []
     for op in operators:
         kind, _, rest = op.partition(":")
+        if kind == avoid:
+            continue
         out.append((op, rest) if kind.endswith("_bot") or kind == "apprise" else (kind, rest))
     return out or [("operator", "值班运维")]
 
@@ -304,6 +337,61 @@ def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.dat
             for channel, to in operator_targets(operators)]
 
 
+class Outages:
+    """Open outages per channel kind, for one batch of outcomes: the first failure opens
+    one (and alerts the operator by another channel), the next success closes it (and
+    alerts again, with what was given up meanwhile)."""
+
+    def __init__(self, session: Session, now: dt.datetime, operators: list[str],
+                 tz: str) -> None:
+        self.session, self.now, self.operators, self.tz = session, now, operators, tz
+        self.open = {o.channel: o for o in session.scalars(
+            select(ChannelOutage).where(ChannelOutage.ended_at.is_(None)))}
+        self.alerts: list[dict] = []
+
+    def _local(self, at: dt.datetime | None) -> str:
+        return pendulum.instance(at).in_timezone(self.tz).format("YYYY-MM-DD HH:mm") \
+            if at else ""
+
+    def _alert(self, o: ChannelOutage, event: str) -> None:
+        ctx = {"event": event, "channel": o.channel, "started_at": self._local(o.started_at),
+               "ended_at": self._local(o.ended_at), "failures": o.failures,
+               "given_up": o.given_up, "last_error": o.last_error[:500]}
+        self.alerts += [{"idempotency_key": f"outage/{o.id}/{event}/{channel}/{to}",
+                         "plan_id": None, "milestone_id": None, "unit_id": None,
+                         "kind": "alert", "step": "alert", "channel": channel, "recipient": to,
+                         "context": ctx, "status": "pending", "next_attempt_at": self.now}
+                        for channel, to in operator_targets(self.operators, avoid=o.channel)]
+
+    def failed(self, kind: str, detail: str) -> None:
+        o = self.open.get(kind)
+        if o is None:
+            o = ChannelOutage(channel=kind, started_at=self.now, failures=0, given_up=0,
+                              last_error="")
+            self.session.add(o)
+            self.session.flush()
+            self.open[kind] = o
+            log.error("渠道 %s 发送失败，开始重试：%s", kind, detail)
+            o.last_error = detail[:2000]
+            self._alert(o, "outage_start")
+        o.failures += 1
+        o.last_error = detail[:2000]
+
+    def given_up(self, kind: str) -> bool:
+        """Count a message given up during an outage; False when none is open."""
+        o = self.open.get(kind)
+        if o is not None:
+            o.given_up += 1
+        return o is not None
+
+    def ok(self, kind: str) -> None:
+        o = self.open.pop(kind, None)
+        if o is not None:
+            o.ended_at = self.now
+            log.warning("渠道 %s 已恢复（失败 %d 次，放弃 %d 条）", kind, o.failures, o.given_up)
+            self._alert(o, "outage_end")
+
+
 def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.datetime,
                 s: Settings, result: Dispatched, operators: list[str]) -> None:
     """Record a batch of outcomes in one transaction (every attempt is kept)."""
@@ -313,9 +401,11 @@ def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.
     for n in session.scalars(select(Notice).where(Notice.delivery_id.in_(ids))):
         by_delivery.setdefault(n.delivery_id or 0, []).append(n)
     alerts: list[dict] = []
+    outages = Outages(session, now, operators, s.tz)
     for delivery_id, outcome, took_ms in done:
         d = deliveries[delivery_id]
         notices = by_delivery.get(d.id, [])
+        kind = channel_kind(d.channel)
         d.attempts += 1
         session.add(DeliveryAttempt(delivery_id=d.id, at=now, outcome=outcome.status,
                                     detail=outcome.detail[:2000], duration_ms=took_ms))
@@ -325,23 +415,33 @@ def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.
                 n.status, n.sent_at, n.attempts = "sent", now, d.attempts
             result.sent += 1
             result.outboxed += outcome.local
-        elif d.attempts >= s.max_attempts:
+            outages.ok(kind)
+            result.outcomes.append((d.id, outcome.status))
+            continue
+        outages.failed(kind, outcome.detail)
+        # Back off (doubling, capped, with jitter) for as long as the message is useful.
+        wait = min(s.backoff * (2 ** (d.attempts - 1)), s.backoff_cap)
+        retry_at = now + wait * (1 + random.random() / 2)
+        capped = s.max_attempts is not None and d.attempts >= s.max_attempts
+        if capped or (d.give_up_at is not None and retry_at > d.give_up_at):
             d.status, d.next_attempt_at, d.last_error = "dead", None, outcome.detail
             for n in notices:
                 n.status, n.last_error, n.attempts = "dead", outcome.detail, d.attempts
             result.dead += 1
             log.error("投递失败已放弃：%s → %s（%s 次）：%s", d.channel, d.recipient, d.attempts,
                       outcome.detail)
-            alerts += alert_rows(session, d, notices, now, operators)
+            # In an outage the operator hears once, at its end, with the count; a message
+            # that alone fails (a wrong address) is reported by itself.
+            if not outages.given_up(kind) or capped:
+                alerts += alert_rows(session, d, notices, now, operators)
         else:
-            delay = s.backoff * (2 ** (d.attempts - 1)) * (1 + random.random() / 2)  # jitter
-            d.status, d.next_attempt_at, d.last_error = outcome.status, now + delay, outcome.detail
+            d.status, d.next_attempt_at, d.last_error = outcome.status, retry_at, outcome.detail
             for n in notices:
                 n.attempts, n.last_error = d.attempts, outcome.detail
             result.failed += outcome.status == "failed"
             result.unknown += outcome.status == "unknown"
         result.outcomes.append((d.id, outcome.status))
-    result.alerts += insert_notices(session, alerts)
+    result.alerts += insert_notices(session, alerts + outages.alerts)
 
 
 def _send(channel: Channel, out: Outgoing) -> tuple[Outcome, int]:
@@ -353,32 +453,82 @@ def _send(channel: Channel, out: Outgoing) -> tuple[Outcome, int]:
     return outcome, int((time.monotonic() - started) * 1000)
 
 
+class StoreLost(RuntimeError):
+    """Outcomes can no longer be recorded: the database is gone. Sending stops."""
+
+
 def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
               channel_for: Callable[[str], Channel], s: Settings, result: Dispatched,
               operators: list[str]) -> None:
-    """Step 2: send concurrently; record outcomes as they come, a transaction per batch."""
+    """Step 2: send concurrently, at most ``workers`` messages whose outcome is not yet
+    recorded at any moment: a new send starts only when an earlier outcome is written.
+    So a dispatcher killed at any instant re-sends, after its lease, at most ``workers``
+    messages. Outcomes that arrive together are written in one transaction. When they
+    cannot be written (the database went away), nothing more is sent."""
     with factory() as session:
         outs = [(d.id, Outgoing(d.key, d.channel, d.recipient,
                                 Message(d.subject, d.text, d.sms), d.kind == "digest"))
                 for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))]
-    done: list[tuple[int, Outcome, int]] = []
+    queue = iter(outs)
+    window = max(1, min(s.workers, len(outs)))
+    with ThreadPoolExecutor(max_workers=window) as pool:
+        running: dict[Future[tuple[Outcome, int]], int] = {}
 
-    def flush() -> None:
-        with factory() as session, session.begin():
-            record_many(session, done, now, s, result, operators)
-        done.clear()
+        def start(n: int) -> None:
+            for delivery_id, out in itertools.islice(queue, n):
+                running[pool.submit(_send, channel_for(out.channel), out)] = delivery_id
 
-    with ThreadPoolExecutor(max_workers=max(1, min(s.workers, len(outs)))) as pool:
-        futures = {pool.submit(_send, channel_for(o.channel), o): i for i, o in outs}
-        last = time.monotonic()
-        for f in as_completed(futures):
-            outcome, took = f.result()
-            done.append((futures[f], outcome, took))
-            if len(done) >= 200 or time.monotonic() - last > 1.0:
-                flush()
-                last = time.monotonic()
-    if done:
-        flush()
+        start(window)
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            done = [(running.pop(f), *f.result()) for f in finished]
+            try:
+                with factory() as session, session.begin():
+                    record_many(session, done, now, s, result, operators)
+            except DBAPIError as exc:
+                for f in running:  # already handed over: let them finish, record nothing
+                    f.cancel()
+                raise StoreLost(f"数据库不可用，发送结果无法记录，已停止发送"
+                                f"（{len(done) + len(running)} 条消息的结果未记录，租约到期后"
+                                f"重发）：{exc.orig or exc}") from exc
+            start(len(done))
+
+
+CLAIM_TRIES = 6
+
+
+def _claim_batch(factory: sessionmaker[Session], now: dt.datetime, templates: Templates,
+                 s: Settings, result: Dispatched, limit_for: LimitFor | None) -> list[int]:
+    """One claim transaction. Dispatchers claim one at a time (an advisory lock on
+    Postgres; SQLite has a single writer), so two never number a recipient's day alike;
+    a transaction that still loses a race (a key taken, a lock timeout, a deadlock) is
+    rolled back and claimed again, and nothing of it is counted."""
+    for attempt in range(CLAIM_TRIES):
+        part = Dispatched()
+        try:
+            with factory() as session, session.begin():
+                if session.get_bind().dialect.name == "postgresql":
+                    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('duban-claim'))"))
+                else:  # SQLite: take the single write lock before reading, not at first write
+                    session.execute(text("UPDATE deliveries SET id = id WHERE 0"))
+                budget = Budget(session, now, limit_for or (lambda _c: None))
+                ids = claim(session, now, templates, s, part, budget)
+                again = reclaim(session, now, s, budget)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == CLAIM_TRIES - 1:
+                raise StoreLost(f"领取待发通知失败（已重试 {CLAIM_TRIES} 次）："
+                                f"{exc.orig or exc}") from exc
+            log.warning("领取待发通知时与另一发送进程冲突，重试：%s", exc.orig or exc)
+            time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+            continue
+        except DBAPIError as exc:
+            raise StoreLost(f"数据库不可用，未发送任何消息：{exc.orig or exc}") from exc
+        result.deliveries += part.deliveries
+        result.notices += part.notices
+        result.deferred += part.deferred
+        result.retried += len(again)
+        return ids + again
+    return []
 
 
 def dispatch(factory: sessionmaker[Session], now: dt.datetime, templates: Templates,
@@ -390,12 +540,7 @@ def dispatch(factory: sessionmaker[Session], now: dt.datetime, templates: Templa
     s = s or Settings()
     result = Dispatched()
     for _ in range(s.passes):
-        with factory() as session, session.begin():
-            budget = Budget(session, now, limit_for or (lambda _c: None))
-            ids = claim(session, now, templates, s, result, budget)
-            again = reclaim(session, now, s, budget)
-            result.retried += len(again)
-            ids += again
+        ids = _claim_batch(factory, now, templates, s, result, limit_for)
         if not ids:
             break
         _send_all(factory, ids, now, channel_for, s, result, operators or [])
