@@ -9,11 +9,11 @@ de-duplication a real gateway offers on that key.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -45,6 +45,13 @@ def channel_kind(channel: str) -> str:
     return channel.split(":", 1)[0]
 
 
+def message_id(key: str, domain: str) -> str:
+    """The Message-ID of a delivery's mail: the same for every attempt with the same
+    idempotency key, so a receiving server that de-duplicates on it keeps one copy."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"<duban.{digest}@{domain or 'duban.local'}>"
+
+
 class LocalOutbox:
     """Writes messages to ``folder``; the default for every channel kind."""
 
@@ -66,7 +73,7 @@ class LocalOutbox:
             mail["From"] = "duban@localhost"
             mail["To"] = out.recipient
             mail["Subject"] = out.message.subject
-            mail["Message-ID"] = make_msgid(domain="duban.local")
+            mail["Message-ID"] = message_id(out.key, "duban.local")
             mail["X-Duban-Key"] = out.key
             mail.set_content(out.message.text)
             mail.add_alternative(out.message.html, subtype="html")

@@ -19,6 +19,7 @@ processes), and return an :class:`Outcome` that says *why*:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import re
@@ -32,7 +33,7 @@ from apprise import NotifyType
 from apprise.manager_plugins import NotificationManager
 from apprise.plugins.base import NotifyBase
 
-from notifications.channels import Outcome
+from notifications.channels import Outcome, message_id
 from notifications.secrets import redact
 
 # {to} {text} {key} {subject} and {secret:NAME} in an SMS gateway's fields and headers.
@@ -277,6 +278,39 @@ class SmsGateway(DubanPlugin):
 
 
 PLUGINS = (WeComBot, DingTalkBot, FeishuBot, SmsGateway)
+
+
+_MESSAGE_ID = re.compile(r"^Message-ID: .*$", re.MULTILINE | re.IGNORECASE)
+
+
+def key_message_ids() -> None:
+    """Give apprise's mails a Message-ID derived from duban's idempotency key.
+
+    apprise's mail plugin writes a random Message-ID after the custom headers, and
+    its ``send`` calls ``NotifyEmail.prepare_emails`` by class name, so neither a
+    header nor a subclass can set it. Its message generator is wrapped instead, here
+    and only here: a mail carrying ``X-Duban-Key`` gets ``message_id(key)`` in place
+    of the random one (only in the header block); other mails pass untouched.
+    """
+    from apprise.plugins.email.base import NotifyEmail
+
+    original = NotifyEmail.prepare_emails
+    if getattr(original, "_duban", False):
+        return
+
+    def prepare_emails(*args: Any, **kwargs: Any) -> Any:
+        key = (kwargs.get("headers") or {}).get("X-Duban-Key")
+        sender = kwargs.get("from_addr") or ("", "")
+        domain = str(sender[1]).rpartition("@")[2]
+        for mail in original(*args, **kwargs):
+            if key:
+                head, sep, body = mail.body.partition("\n\n")
+                head = _MESSAGE_ID.sub(f"Message-ID: {message_id(key, domain)}", head, count=1)
+                mail = dataclasses.replace(mail, body=head + sep + body)
+            yield mail
+
+    prepare_emails._duban = True  # type: ignore[attr-defined]
+    NotifyEmail.prepare_emails = staticmethod(prepare_emails)  # type: ignore[method-assign]
 
 
 def register() -> None:

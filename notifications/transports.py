@@ -32,6 +32,7 @@ from notifications.plugins import (
     FeishuBot,
     SmsGateway,
     WeComBot,
+    key_message_ids,
     register,
 )
 
@@ -158,6 +159,7 @@ class EmailChannel:
             raise ConfigProblem("channels.email: smtp 需要 host 和 from")
         self.route = route
         self.password = secrets.resolve(route.password_secret) if route.password_secret else None
+        key_message_ids()  # a retried mail keeps its Message-ID
 
     def url(self, to: str, privacy: bool = False) -> str:
         r = self.route

@@ -29,7 +29,7 @@ from ledger import config
 from ledger.db import transaction
 from ledger.models import Delivery, DeliveryAttempt, Notice
 from ledger.supervise import sweep_all
-from notifications.channels import Outgoing
+from notifications.channels import Outgoing, message_id
 from notifications.plugins import cut_bytes
 from notifications.render import Message
 from notifications.transports import Transports
@@ -126,6 +126,13 @@ def test_real_mail_sms_and_wecom_delivery(ledger: sessionmaker[Session], smtp: t
     assert mail["Subject"] == "【到期提醒】报送具体工作计划、措施备案将于2021-07-19到期"
     assert "应于 2021-07-19（星期一）前" in mail.get_body(("plain",)).get_content()
     assert "<h3>【到期提醒】" in mail.get_body(("html",)).get_content()
+    # One Message-ID, derived from the delivery's key: a retry of this mail carries the
+    # same one, so a receiving server that de-duplicates keeps one copy.
+    assert len(mail.get_all("Message-ID")) == 1
+    with transaction(ledger) as s:
+        key = s.scalars(select(Delivery.key).where(
+            Delivery.recipient == "gk.sfj@zs.example.cn")).one()
+    assert mail["Message-ID"] == message_id(key, "zs.example.cn")
     sms = sms_to(r, SIFA_SMS)
     assert len(sms) == 1 and len(sms[0].body["content"]) <= 70
     assert sms[0].body["sign"] == "中山政务公开"
