@@ -25,11 +25,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pendulum
 from sqlalchemy import case, func, select, text
@@ -76,6 +79,9 @@ class Settings:
     batch: int = 500
     workers: int = 32  # concurrent sends: most of a send is waiting for the far end
     passes: int = 20  # claim again while batches come back full, up to this many times
+    # How long one ledger transaction may take before the database counts as stalled
+    # (a frozen server or network: server-side timeouts cannot fire): then sending stops.
+    db_wait: float = field(default_factory=lambda: float(os.environ.get("DUBAN_DB_WAIT", 120)))
 
 
 @dataclass
@@ -457,6 +463,31 @@ class StoreLost(RuntimeError):
     """Outcomes can no longer be recorded: the database is gone. Sending stops."""
 
 
+T = TypeVar("T")
+
+
+def _bounded(work: Callable[[], T], seconds: float, what: str) -> T:
+    """Run one ledger transaction, but wait for it at most ``seconds``: a database that
+    stops answering (not refusing: a frozen host or a stalled network) must not hold
+    the dispatcher, and with it the supervision, for as long as the stall lasts."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True, name="duban-ledger")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise StoreLost(f"数据库 {seconds:g} 秒无响应，{what}")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
               channel_for: Callable[[str], Channel], s: Settings, result: Dispatched,
               operators: list[str]) -> None:
@@ -482,9 +513,16 @@ def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             done = [(running.pop(f), *f.result()) for f in finished]
-            try:
+            def record(done: list[tuple[int, Outcome, int]] = done) -> None:
                 with factory() as session, session.begin():
                     record_many(session, done, now, s, result, operators)
+
+            try:
+                _bounded(record, s.db_wait, "发送结果无法记录，已停止发送")
+            except StoreLost:
+                for f in running:
+                    f.cancel()
+                raise
             except DBAPIError as exc:
                 for f in running:  # already handed over: let them finish, record nothing
                     f.cancel()
@@ -503,17 +541,21 @@ def _claim_batch(factory: sessionmaker[Session], now: dt.datetime, templates: Te
     Postgres; SQLite has a single writer), so two never number a recipient's day alike;
     a transaction that still loses a race (a key taken, a lock timeout, a deadlock) is
     rolled back and claimed again, and nothing of it is counted."""
+    def take(part: Dispatched) -> tuple[list[int], list[int]]:
+        with factory() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext('duban-claim'))"))
+            else:  # SQLite: take the single write lock before reading, not at first write
+                session.execute(text("UPDATE deliveries SET id = id WHERE 0"))
+            budget = Budget(session, now, limit_for or (lambda _c: None))
+            return claim(session, now, templates, s, part, budget), reclaim(session, now, s,
+                                                                             budget)
+
     for attempt in range(CLAIM_TRIES):
         part = Dispatched()
         try:
-            with factory() as session, session.begin():
-                if session.get_bind().dialect.name == "postgresql":
-                    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('duban-claim'))"))
-                else:  # SQLite: take the single write lock before reading, not at first write
-                    session.execute(text("UPDATE deliveries SET id = id WHERE 0"))
-                budget = Budget(session, now, limit_for or (lambda _c: None))
-                ids = claim(session, now, templates, s, part, budget)
-                again = reclaim(session, now, s, budget)
+            ids, again = _bounded(lambda part=part: take(part), s.db_wait,
+                                  "未能领取待发通知，未发送任何消息")
         except (IntegrityError, OperationalError) as exc:
             if attempt == CLAIM_TRIES - 1:
                 raise StoreLost(f"领取待发通知失败（已重试 {CLAIM_TRIES} 次）："

@@ -58,3 +58,13 @@ class Proxy:
     def close(self) -> None:
         self.cut()
         self.listener.close()
+
+
+if __name__ == "__main__":  # python -m tests.proxy 5432: a proxy process a test can SIGSTOP
+    import sys
+    import time
+
+    proxy = Proxy(("127.0.0.1", int(sys.argv[1])))
+    print(proxy.port, flush=True)
+    while True:
+        time.sleep(3600)

@@ -373,3 +373,41 @@ def test_dispatch_without_a_database_exits_3_in_chinese(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "duban", "dispatch"], env=env, cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 3 and "无法打开数据库" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_stalled_database_stops_the_dispatcher_instead_of_holding_it(
+        ledger: sessionmaker[Session], gateway: tuple, secrets_env: None,
+        database_url: str) -> None:
+    """The proxy process is frozen (SIGSTOP): connections stay open and nothing answers,
+    so no server-side timeout can fire. The dispatcher waits DUBAN_DB_WAIT seconds for
+    the ledger, then stops sending and exits 3; nothing more is handed over meanwhile."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the proxy stands between duban and Postgres; SQLite is a local file")
+    r, url = gateway
+    configure(url)
+    r.latency = 0.1
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    proxy = subprocess.Popen([sys.executable, "-m", "tests.proxy", "5432"], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proxy.stdout.readline())  # type: ignore[union-attr]
+        env = {**os.environ, "DUBAN_HOME": str(config.home()), "DUBAN_DB_WAIT": "3",
+               "DUBAN_DATABASE_URL": database_url.replace("127.0.0.1:5432",
+                                                          f"127.0.0.1:{port}")}
+        cmd = [sys.executable, "-m", "duban", "dispatch", "--workers", "4",
+               "--at", "2021-07-12T09:01"]
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while len(r.requests) < 15 and time.time() < deadline:
+            time.sleep(0.02)
+        proxy.send_signal(signal.SIGSTOP)
+        at_stall = len(r.requests)
+        out, errors = proc.communicate(timeout=60)
+        assert proc.returncode == 3, (out, errors)
+        assert "秒无响应" in errors and "Traceback" not in errors
+        assert len(r.requests) - at_stall <= 4
+    finally:
+        proxy.send_signal(signal.SIGCONT)
+        proxy.kill()
+        proxy.wait()
