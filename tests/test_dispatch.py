@@ -323,3 +323,27 @@ def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
     assert sorted(a["subject"] for a in alerts) == ["【运维告警】sms 渠道发送失败",
                                                    "【运维告警】sms 渠道已恢复"]
     assert "2021-07-12 09:01" in alerts[0]["body"] + alerts[1]["body"]
+
+
+def test_after_recovery_the_most_urgent_go_first_within_the_limit(
+        ledger: sessionmaker[Session]) -> None:
+    """A backlog of failed SMS and a gateway allowing 5 a minute: the deliveries that
+    stop being useful soonest are retried first."""
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    channel = SmsDown()
+    dispatch(ledger, at("2021-07-12T09:01"), Templates(),
+             lambda c: channel.outbox if c == "operator" else channel, Settings())
+    with transaction(ledger) as s:
+        backlog = s.scalars(select(Delivery).where(Delivery.channel == "sms",
+                                                   Delivery.status == "failed")
+                            .order_by(Delivery.id)).all()
+        assert len(backlog) == 55
+        for i, d in enumerate(backlog):  # the later a delivery was made, the more urgent
+            d.give_up_at = at("2021-07-19T23:59") - dt.timedelta(hours=i)
+            d.next_attempt_at = at("2021-07-12T09:30")
+        urgent = [d.key for d in backlog][-5:]
+    channel.down = False
+    dispatch(ledger, at("2021-07-12T09:31"), Templates(),
+             lambda c: channel.outbox if c == "operator" else channel, Settings(),
+             limit_for=lambda c: 5 if c == "sms" else None)
+    assert sorted(k for k in channel.ok if k.startswith("sms/")) == sorted(urgent)
