@@ -327,27 +327,38 @@ def test_a_secret_with_braces_is_sent_as_it_is(ledger: sessionmaker[Session], ga
     assert attempts(ledger, SIFA_SMS) == ["sent"]
 
 
-def test_the_database_going_away_mid_dispatch_stops_sending(
-        ledger: sessionmaker[Session], gateway: tuple, secrets_env: None,
-        database_url: str) -> None:
-    """Postgres behind a proxy that the test cuts while a dispatcher sends (receiver at
-    100 ms): the dispatcher stops handing messages over, exits 3 with a Chinese message,
-    and the next run after recovery re-sends at most the messages in flight."""
+def backlog_behind_a_proxy(ledger: sessionmaker[Session], gateway: tuple,
+                           database_url: str) -> Receiver:
+    """The filing reminders pending, a receiver answering at 100 ms; Postgres only."""
     if not database_url.startswith("postgresql"):
         pytest.skip("the proxy stands between duban and Postgres; SQLite is a local file")
     r, url = gateway
     configure(url)
     r.latency = 0.1
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    return r
+
+
+def wait_for_requests(r: Receiver, n: int) -> None:
+    deadline = time.time() + 60
+    while len(r.requests) < n and time.time() < deadline:
+        time.sleep(0.02)
+
+
+def test_the_database_going_away_mid_dispatch_stops_sending(
+        ledger: sessionmaker[Session], gateway: tuple, secrets_env: None,
+        database_url: str) -> None:
+    """Postgres behind a proxy that the test cuts while a dispatcher sends (receiver at
+    100 ms): the dispatcher stops handing messages over, exits 3 with a Chinese message,
+    and the next run after recovery re-sends at most the messages in flight."""
+    r = backlog_behind_a_proxy(ledger, gateway, database_url)
     proxy = Proxy(("127.0.0.1", 5432))
     via_proxy = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     env = {**os.environ, "DUBAN_HOME": str(config.home()), "DUBAN_DATABASE_URL": via_proxy}
     cmd = [sys.executable, "-m", "duban", "dispatch", "--workers", "4"]
     proc = subprocess.Popen([*cmd, "--at", "2021-07-12T09:01"], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while len(r.requests) < 15 and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for_requests(r, 15)
     proxy.cut()
     at_cut = len(r.requests)
     out, errors = proc.communicate(timeout=120)
@@ -381,12 +392,7 @@ def test_a_stalled_database_stops_the_dispatcher_instead_of_holding_it(
     """The proxy process is frozen (SIGSTOP): connections stay open and nothing answers,
     so no server-side timeout can fire. The dispatcher waits DUBAN_DB_WAIT seconds for
     the ledger, then stops sending and exits 3; nothing more is handed over meanwhile."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the proxy stands between duban and Postgres; SQLite is a local file")
-    r, url = gateway
-    configure(url)
-    r.latency = 0.1
-    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    r = backlog_behind_a_proxy(ledger, gateway, database_url)
     proxy = subprocess.Popen([sys.executable, "-m", "tests.proxy", "5432"], cwd=ROOT,
                              stdout=subprocess.PIPE, text=True)
     try:
@@ -398,9 +404,7 @@ def test_a_stalled_database_stops_the_dispatcher_instead_of_holding_it(
                "--at", "2021-07-12T09:01"]
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 60
-        while len(r.requests) < 15 and time.time() < deadline:
-            time.sleep(0.02)
+        wait_for_requests(r, 15)
         proxy.send_signal(signal.SIGSTOP)
         at_stall = len(r.requests)
         out, errors = proc.communicate(timeout=60)
