@@ -40,7 +40,7 @@ from ledger.load import (
     load_plan,
     plan_events,
 )
-from ledger.models import Plan, Unit
+from ledger.models import Plan, Unit, utcnow
 from ledger.reports import (
     ActionError,
     find_contact,
@@ -1102,6 +1102,75 @@ def notices_cmd(
                   NOTICE_STATES.get(n.status, n.status), str(n.attempts), when,
                   f"渠道返回：{n.last_error[:40]}" if n.last_error else "")
     out.print(t)
+
+
+links_app = _group("单位链接：每个单位凭自己的链接查看本单位事项、报送完成情况、申请延期。")
+app.add_typer(links_app, name="links")
+
+
+def _link_unit(s: Session, unit: str, plan: str | None) -> Unit:
+    return get_unit(s, unit, get_plan(s, plan).jurisdiction if plan else None)
+
+
+@links_app.command("issue")
+def links_issue(
+    unit: Annotated[str, typer.Argument(help="单位名称或别名")],
+    plan: Annotated[str | None, typer.Option("--plan", help="在此计划的辖区中查找单位")] = None,
+    days: Annotated[int | None, typer.Option(
+        "--days", min=1, help="有效天数；缺省为该单位所在计划期结束后 60 天")] = None,
+) -> None:
+    """为单位生成新链接（旧链接随即停用）。链接只显示该单位的事项，可放进短信。
+
+    例：duban links issue 市司法局 --plan zhongshan-2021-zwgk
+    """
+    from ledger.links import issue
+
+    def go(s: Session) -> tuple[str, str, dt.datetime]:
+        u = _link_unit(s, unit, plan)
+        expires = utcnow() + dt.timedelta(days=days) if days else None
+        got = issue(s, u, actor=_actor(), expires_at=expires)
+        return u.name, got.url, got.expires_at
+
+    name, url, expires = _act(go)
+    local = pendulum.instance(expires).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm")
+    out.print(f"[green]{name} 的链接[/green]：{url}（有效至 {local}；此前的链接已停用）")
+
+
+@links_app.command("revoke")
+def links_revoke(
+    unit: Annotated[str, typer.Argument(help="单位名称或别名")],
+    plan: Annotated[str | None, typer.Option("--plan", help="在此计划的辖区中查找单位")] = None,
+) -> None:
+    """停用单位的全部链接（打开时显示“链接已停用”）。之后可用 links issue 重新生成。
+
+    例：duban links revoke 市司法局 --plan zhongshan-2021-zwgk
+    """
+    from ledger.links import revoke
+
+    def go(s: Session) -> tuple[str, int]:
+        u = _link_unit(s, unit, plan)
+        return u.name, revoke(s, u, actor=_actor())
+
+    name, n = _act(go)
+    out.print(f"已停用 {name} 的 {n} 个链接。" if n else f"{name} 没有可停用的链接。")
+
+
+@app.command("web")
+def web_cmd(
+    host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="监听端口")] = 8780,
+) -> None:
+    """启动网页服务：单位凭链接（/u/…）查看本单位事项、报送完成情况、申请延期。
+    通知中的链接地址取环境变量 DUBAN_PUBLIC_URL（缺省为本机地址）。
+
+    例：DUBAN_PUBLIC_URL=https://duban.zs.gov.cn duban web --port 8780
+    """
+    import uvicorn
+
+    from duban.web import create_app
+
+    out.print(f"网页服务：http://{host}:{port}/u/<单位链接>（Ctrl-C 停止）")
+    uvicorn.run(create_app(_ledger()), host=host, port=port, log_level="warning")
 
 
 @db_app.command("upgrade")

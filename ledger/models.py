@@ -432,3 +432,19 @@ class Document(Base):
     path_md: Mapped[str | None] = mapped_column(Text)
     path_docx: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UnitLink(Base):
+    """A unit's link to its own page: a short random token, stored only as its hash
+    (healthchecks' ping URLs are the model). It shows that unit's work and nothing else,
+    until it expires or the coordinator revokes it."""
+
+    __tablename__ = "unit_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    created_by: Mapped[str] = mapped_column(String(100), default="")

@@ -1,0 +1,143 @@
+"""The web door: server-rendered pages on the same ledger functions the CLI calls.
+
+This first part is the unit's side: ``/u/<token>`` lists the unit's own
+milestones in every active plan (state, deadline, what comes next, the
+coordinator's decisions) and takes a report or an extension request, which stops
+the escalation exactly as ``duban report`` does and is audited as
+``unit-link:<unit>``. A token shows one unit's data and nothing else; an unknown
+one answers 404, an expired or revoked one 410 with a page that says so. Every
+value is escaped by jinja2's autoescape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from fastapi import FastAPI, Form
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger import config
+from ledger.db import open_ledger, transaction
+from ledger.links import LinkError, open_link
+from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
+from ledger.queries import state_label
+from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
+
+TEMPLATES = Path(__file__).with_name("templates")
+_env = Environment(loader=FileSystemLoader(TEMPLATES),
+                   autoescape=select_autoescape(["html", "html.j2"], default=True))
+
+
+def _page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status)
+
+
+def _decision(r: Report | None) -> str:
+    if r is None:
+        return ""
+    if r.kind == "extension":
+        verdict = {"accepted": "同意延期", "returned": "不同意延期"}.get(r.review_state,
+                                                                    "延期申请待批复")
+        return verdict + (f"：{r.review_comment}" if r.review_comment else "")
+    if r.review_state == "returned":
+        return (f"退回整改：{r.review_comment or '（无意见）'}；整改期限 "
+                f"{r.rectify_due_date or '—'}")
+    return REVIEW_NAMES.get(r.review_state, r.review_state)
+
+
+def _next(m: Milestone, at: dt.datetime) -> str:
+    if m.state in ("reported",):
+        return "已报送，等待审核"
+    if m.state == "done":
+        return "已办结"
+    if m.state == "waiting":
+        return "待相关事件发生后开始计时"
+    if m.due_at is not None and m.due_at <= at:
+        return "已逾期，请尽快报送；逾期将依次发出催办、督办直至通报"
+    return f"请于 {m.due_date} 前报送"
+
+
+def unit_page(session: Session, unit: Unit, token: str, at: dt.datetime,
+              message: str = "", error: str = "") -> HTMLResponse:
+    rows = session.execute(
+        select(Milestone, Item, Plan)
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Plan, Plan.id == Milestone.plan_id)
+        .where(Milestone.unit_id == unit.id, Milestone.state != "archived")
+        .order_by(Plan.key, Milestone.due_at.nulls_last(), Item.seq)).all()
+    latest: dict[int, Report] = {}
+    ids = [m.id for m, _, _ in rows]
+    for r in session.scalars(select(Report).where(Report.milestone_id.in_(ids))
+                             .order_by(Report.submitted_at)) if ids else []:
+        latest[r.milestone_id or 0] = r
+    plans: dict[int, dict[str, Any]] = {}
+    open_rows = []
+    for m, item, plan in rows:
+        label = state_label(m.state, m.due_at, at)
+        row = {"id": m.id, "title": item.title, "due": m.due_date or "待事件", "state": label,
+               "css": "late" if "逾期" in label else "done" if label == "已销号" else "wait",
+               "next": _next(m, at), "decision": _decision(latest.get(m.id))}
+        plans.setdefault(plan.id, {"title": plan.title, "doc_no": plan.doc_no, "rows": []})
+        plans[plan.id]["rows"].append(row)
+        if m.state in OPEN_STATES:
+            open_rows.append(row)
+    return _page("unit.html.j2", title=unit.name, unit=unit, token=token,
+                 plans=list(plans.values()), open=open_rows, message=message, error=error)
+
+
+def create_app(factory: sessionmaker[Session] | None = None) -> FastAPI:
+    app = FastAPI(title="督办", docs_url=None, redoc_url=None, openapi_url=None)
+    ledger = factory or open_ledger(config.database_url())
+
+    @app.get("/u/{token}", response_class=HTMLResponse)
+    def unit_get(token: str, ok: str = "") -> HTMLResponse:
+        now = pendulum.now("UTC")
+        with transaction(ledger) as s:
+            try:
+                unit = open_link(s, token, now)
+            except LinkError as exc:
+                return _page("gone.html.j2", exc.status, title="链接不可用", message=str(exc))
+            message = {"report": "已收到报送，催办已停止，等待协调单位审核。",
+                       "extension": "已收到延期申请，批复前催办照常。"}.get(ok, "")
+            return unit_page(s, unit, token, now, message=message)
+
+    @app.post("/u/{token}/report", response_class=HTMLResponse, response_model=None)
+    def unit_report(token: str, milestone: int = Form(...), text: str = Form(...),
+                    url: str = Form(""), extension: str = Form("")
+                    ) -> HTMLResponse | RedirectResponse:
+        now = pendulum.now("UTC")
+        try:
+            with transaction(ledger) as s:  # all or nothing: an error rolls it back
+                unit = open_link(s, token, now)
+                m = s.get(Milestone, milestone)
+                if m is None or m.unit_id != unit.id:  # another unit's work is not here
+                    raise LinkError("没有这个事项。请从本单位的页面选择事项报送。", 404)
+                item = s.get_one(Item, s.get_one(Assignment, m.assignment_id).item_id)
+                plan = s.get_one(Plan, m.plan_id)
+                actor = f"unit-link:{unit.name}"
+                if extension:
+                    request_extension(s, plan_key=plan.key, unit_name=unit.name,
+                                      item_key=item.key, new_due=dt.date.fromisoformat(extension),
+                                      reason=text, actor=actor, now=now,
+                                      occurrence=m.occurrence)
+                else:
+                    record_report(s, plan_key=plan.key, unit_name=unit.name, item_key=item.key,
+                                  text=text, urls=[url] if url else [], files=[],
+                                  evidence_dir=config.home() / "evidence", actor=actor,
+                                  now=now, occurrence=m.occurrence)
+        except LinkError as exc:
+            return _page("gone.html.j2", exc.status, title="链接不可用", message=str(exc))
+        except (ActionError, ValueError) as exc:
+            with transaction(ledger) as s:
+                return unit_page(s, open_link(s, token, now), token, now, error=str(exc))
+        kind = "extension" if extension else "report"
+        return RedirectResponse(f"/u/{token}?ok={kind}", status_code=303)
+
+    return app
