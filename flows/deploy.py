@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +90,21 @@ def plan_deployments(spec: PlanSpec, today: dt.date | None = None) -> list[Runne
     ]
 
 
+def dispatch_cron() -> str | None:
+    """How often the shared dispatcher runs: ``DUBAN_DISPATCH_CRON`` (a cron line, or
+    ``off`` to run it only by hand), default every 5 minutes."""
+    value = os.environ.get("DUBAN_DISPATCH_CRON", DISPATCH_CRON).strip()
+    return None if value.lower() in ("", "off", "none") else value
+
+
 def shared_deployments(live: bool = True) -> list[RunnerDeployment]:
     """One dispatcher for all plans: it drains the whole outbox. Not ``live`` (a
     rehearsal on a simulated clock), it runs only when started with its ``at``: a
     real-time run would send the rehearsal's notices dated today."""
+    cron = dispatch_cron() if live else None
     return [dispatcher.to_deployment(
         name="all", tags=[TAG, "shared"], entrypoint_type=EntrypointType.MODULE_PATH,
-        schedules=[Cron(DISPATCH_CRON, timezone="Asia/Shanghai", slug="every-5-min")]
-        if live else [],
+        schedules=[Cron(cron, timezone="Asia/Shanghai", slug="every-5-min")] if cron else [],
         description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送")]
 
 
