@@ -25,6 +25,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
+class _Server(ThreadingHTTPServer):
+    """A listen backlog for 64 concurrent senders (Python's default of 5 resets
+    connections under load, which tests would read as the channel failing)."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @dataclass
 class Seen:
     path: str
@@ -60,7 +68,7 @@ class Receiver:
             def do_POST(self) -> None:
                 receiver.handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
