@@ -148,26 +148,25 @@ def _plan_directory(plan: PlanSpec, plan_file: Path, units_file: Path | None, *,
     leave the ledger alone (show, preview, simulate) may fall back to the
     plan's own ``directory`` file when the ledger has none yet.
     """
-    if units_file is None and file_fallback and plan.directory:
+    if units_file is None:
+        j = _plan_jurisdiction(plan, plan_file)
         with transaction(_ledger()) as s:
-            if not ledger_units(s, _plan_jurisdiction(plan, plan_file)):
-                units_file = plan_file.parent / plan.directory
-    if units_file is not None:
-        df = _read_units(units_file)
-        j = df.jurisdiction or plan.jurisdiction or ""
-        return Directory.build(df.units, j), f"单位名录文件 {units_file}（{j or '未指明辖区'}）"
-    j = _plan_jurisdiction(plan, plan_file)
-    with transaction(_ledger()) as s:
-        units, known = ledger_units(s, j), jurisdictions(s)
-    if not units:
-        hint = (f"duban units import {plan_file.parent / plan.directory}" if plan.directory
-                else "duban units import 单位名录.csv")
-        if not j:
-            raise _fail(f"计划 {plan_file} 没有写明辖区（如 jurisdiction: 中山市），也没有可读的"
-                        f" directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}")
-        raise _fail(f"台账中还没有{j}的单位名录，请先导入：{hint}"
-                    "（或用 --units 指定名录文件校验）")
-    return Directory.build(units, j), f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"
+            units, known = ledger_units(s, j), jurisdictions(s)
+        if units:
+            return Directory.build(units, j), \
+                f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"
+        if not (file_fallback and plan.directory):
+            hint = (f"duban units import {plan_file.parent / plan.directory}" if plan.directory
+                    else "duban units import 单位名录.csv")
+            if not j:
+                raise _fail(f"计划 {plan_file} 没有写明辖区（如 jurisdiction: 中山市），也没有"
+                            f"可读的 directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}")
+            raise _fail(f"台账中还没有{j}的单位名录，请先导入：{hint}"
+                        "（或用 --units 指定名录文件校验）")
+        units_file = plan_file.parent / plan.directory
+    df = _read_units(units_file)
+    j = df.jurisdiction or plan.jurisdiction or ""
+    return Directory.build(df.units, j), f"单位名录文件 {units_file}（{j or '未指明辖区'}）"
 
 
 def _compiled(plan: PlanSpec, lines: LineMap, path: Path, directory: Directory,

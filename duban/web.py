@@ -26,7 +26,7 @@ from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.links import LinkError, open_link
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
-from ledger.queries import state_label
+from ledger.queries import latest_reports, state_label
 from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -52,7 +52,7 @@ def _decision(r: Report | None) -> str:
 
 
 def _next(m: Milestone, at: dt.datetime) -> str:
-    if m.state in ("reported",):
+    if m.state == "reported":
         return "已报送，等待审核"
     if m.state == "done":
         return "已办结"
@@ -72,11 +72,7 @@ def unit_page(session: Session, unit: Unit, token: str, at: dt.datetime,
         .join(Plan, Plan.id == Milestone.plan_id)
         .where(Milestone.unit_id == unit.id, Milestone.state != "archived")
         .order_by(Plan.key, Milestone.due_at.nulls_last(), Item.seq)).all()
-    latest: dict[int, Report] = {}
-    ids = [m.id for m, _, _ in rows]
-    for r in session.scalars(select(Report).where(Report.milestone_id.in_(ids))
-                             .order_by(Report.submitted_at)) if ids else []:
-        latest[r.milestone_id or 0] = r
+    latest = latest_reports(session, [m.id for m, _, _ in rows])
     plans: dict[int, dict[str, Any]] = {}
     open_rows = []
     for m, item, plan in rows:

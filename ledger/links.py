@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 import pendulum
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger.load import audit
@@ -45,10 +45,10 @@ def public_url(token: str) -> str:
 
 def default_expiry(session: Session, unit: Unit, now: dt.datetime) -> dt.datetime:
     """60 days after the end of the latest plan the unit has live work in."""
-    years = session.scalars(select(Plan.document).where(Plan.id.in_(
+    documents = session.scalars(select(Plan.document).where(Plan.id.in_(
         select(Milestone.plan_id).where(Milestone.unit_id == unit.id).distinct()))).all()
     ends = [dt.date.fromisoformat(str(doc.get("end") or f"{doc['year']}-12-31"))
-            for doc in years]
+            for doc in documents]
     if not ends:
         return now + AFTER_PLAN
     last = max(ends)
@@ -103,8 +103,3 @@ def open_link(session: Session, token: str, now: dt.datetime | None = None) -> U
     if link.expires_at <= now:
         raise LinkError("这个链接已过期。请向协调单位索取新链接。", 410)
     return session.get_one(Unit, link.unit_id)
-
-
-def live_links(session: Session, unit_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(UnitLink).where(
-        UnitLink.unit_id == unit_id, UnitLink.revoked_at.is_(None))) or 0

@@ -82,6 +82,15 @@ def state_label(state: str, due_at: dt.datetime | None, at: dt.datetime) -> str:
             "open": "已逾期" if late else "未到期"}.get(state, state)
 
 
+def latest_reports(session: Session, milestone_ids: list[int]) -> dict[int, Report]:
+    """Each milestone's latest report (progress, completion or extension request)."""
+    latest: dict[int, Report] = {}
+    for r in session.scalars(select(Report).where(Report.milestone_id.in_(milestone_ids))
+                             .order_by(Report.submitted_at)) if milestone_ids else []:
+        latest[r.milestone_id or 0] = r  # the last one wins
+    return latest
+
+
 def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar, *,
                 unit_ids: list[int] | None = None) -> list[list[object]]:
     """The 台账: one row per live milestone of the plan, in plan order, with its latest
@@ -96,12 +105,7 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
     if unit_ids is not None:
         q = q.where(Milestone.unit_id.in_(unit_ids))
     rows = session.execute(q).all()
-    latest: dict[int, Report] = {}
-    for r in session.scalars(select(Report).where(Report.milestone_id.is_not(None),
-                                                  Milestone.plan_id == plan.id)
-                             .join(Milestone, Milestone.id == Report.milestone_id)
-                             .order_by(Report.submitted_at)):
-        latest[r.milestone_id or 0] = r  # the last one wins
+    latest = latest_reports(session, [m.id for m, *_ in rows])
     docs: dict[int, list[str]] = {}
     for milestone_id, text in session.execute(
             select(Document.milestone_id, Document.context["doc_no_text"].as_string())

@@ -378,10 +378,10 @@ class Outages:
             self.session.flush()
             self.open[kind] = o
             log.error("渠道 %s 发送失败，开始重试：%s", kind, detail)
-            o.last_error = detail[:2000]
-            self._alert(o, "outage_start")
         o.failures += 1
         o.last_error = detail[:2000]
+        if o.failures == 1:
+            self._alert(o, "outage_start")
 
     def given_up(self, kind: str) -> bool:
         """Count a message given up during an outage; False when none is open."""
