@@ -40,7 +40,7 @@ from ledger.load import (
     load_plan,
     plan_events,
 )
-from ledger.models import Plan, Unit, utcnow
+from ledger.models import Notice, Plan, Unit, utcnow
 from ledger.reports import (
     ActionError,
     find_contact,
@@ -603,20 +603,27 @@ def sweep_cmd(
 @app.command("up")
 def up_cmd(
     port: Annotated[int | None, typer.Option(help="Prefect 服务端口，缺省自动选择")] = None,
+    web_port: Annotated[int, typer.Option("--web-port", help="网页服务端口；0 表示不启动网页")]
+    = 8780,
+    host: Annotated[str, typer.Option("--host", help="网页服务监听地址")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option(
         "--demo", help="先导入示例名录和参考计划，并按演示时刻跑一次巡检和发送")] = False,
     demo_at: Annotated[str, typer.Option(help="演示巡检的模拟时刻")] = "2021-07-12T09:00",
 ) -> None:
     """启动内嵌运行：本地 Prefect 服务（SQLite，位于数据目录）、所有已加载计划的部署和执行器，
-    直到按 Ctrl-C 停止。--demo 时导入中山示例并立即以模拟时刻巡检一次，通知写入本地发件箱。
+    以及网页服务，直到按 Ctrl-C 停止。--demo 时导入中山示例并立即以模拟时刻巡检一次，
+    通知写入本地发件箱，并打印一个单位链接和一个协调单位演示账号。
 
     例：duban up --demo
     """
     from flows.server import ServerError
-    from flows.up import up
+    from flows.up import start_web, up
+    from web import create_app
+    from web.pages import offset_clock, real_clock
 
-    _ledger()
+    factory = _ledger()
     kickoff = None
+    clock = real_clock
     if demo:
         root = Path(__file__).resolve().parent.parent / "plans"
         units_import(root / "units" / "zhongshan.csv", jurisdiction=None, replace=False,
@@ -626,12 +633,44 @@ def up_cmd(
         later = when.add(minutes=5).format("YYYY-MM-DDTHH:mm")
         kickoff = [("duban-supervise/zhongshan-2021-zwgk", {"at": demo_at}, 0),
                    ("duban-dispatch/all", {"at": later}, 20)]
+        clock = offset_clock(when)
         out.print(f"演示：巡检按 {when.format('YYYY-MM-DD HH:mm')} 进行，通知写入 "
                   f"{config.home() / 'outbox'}")
+    start = None
+    if web_port:
+        addresses = web_addresses(host, web_port)  # sets the links' address for flow runs
+
+        def start() -> Callable[[], None]:
+            stop = start_web(create_app(factory, clock=clock), host, web_port)
+            for line in addresses:
+                out.print(line)
+            if demo:
+                _demo_logins(clock())
+            return stop
     try:
-        up(config.home(), config.database_url(), port=port, say=out.print, kickoff=kickoff)
+        up(config.home(), config.database_url(), port=port, say=out.print, kickoff=kickoff,
+           web=start)
     except ServerError as exc:
         raise _fail(str(exc), EXIT_ENV) from exc
+
+
+def _demo_logins(now: dt.datetime) -> None:
+    """A coordinator account and a unit link that work, for the demo."""
+    import secrets
+
+    from ledger.links import current
+    from ledger.users import add_user
+
+    password = secrets.token_urlsafe(9)
+
+    def go(s: Session) -> str:
+        add_user(s, "demo", "coordinator", password, actor="demo")
+        unit = get_unit(s, "市司法局", "中山市")
+        return current(s, [unit], actor="demo", now=now)[unit.id]
+
+    link = _act(go)
+    out.print(f"演示协调单位账号：用户名 demo，密码 {password}（每次 --demo 重新生成）")
+    out.print(f"演示单位链接（市司法局）：{link}")
 
 
 def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, Directory]:
@@ -1044,9 +1083,6 @@ def channels_test(
         raise typer.Exit(EXIT_INVALID)
 
 
-NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃"}
-
-
 @app.command("notices")
 def notices_cmd(
     plan: Annotated[str | None, typer.Option("--plan", help="计划 id")] = None,
@@ -1064,33 +1100,20 @@ def notices_cmd(
 
     例：duban notices --unit 司法局 --status 待发送
     """
-    from ledger.models import Notice
+    from ledger import notices
 
     retry_at = _at(at).in_timezone("UTC")
 
-    def go(s: Session) -> list[tuple[Notice, str]]:
-        q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
+    def go(s: Session) -> list[tuple[Notice, str]] | int:
         p = get_plan(s, plan) if plan else None
-        if p is not None:
-            q = q.where(Notice.plan_id == p.id)
-        if unit:
-            q = q.where(Notice.unit_id == get_unit(s, unit, p.jurisdiction if p else None).id)
+        u = get_unit(s, unit, p.jurisdiction if p else None) if unit else None
         if retry_dead:
-            dead = s.scalars(q.with_only_columns(Notice).where(Notice.status == "dead")).all()
-            for n in dead:
-                n.status, n.delivery_id, n.next_attempt_at = "pending", None, retry_at
-            return [(n, "") for n in dead]
-        if status:
-            code = {v: k for k, v in NOTICE_STATES.items()}.get(status, status)
-            if code not in NOTICE_STATES:
-                names = "、".join(NOTICE_STATES.values())
-                raise ActionError(f"--status {status!r} 无效，可用：{names}")
-            q = q.where(Notice.status == code)
-        return list(s.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
+            return notices.requeue_dead(s, retry_at, actor=_actor(), plan=p, unit=u)
+        return notices.recent(s, plan=p, unit=u, status=status, limit=limit)
 
     rows = _act(go)
-    if retry_dead:
-        out.print(f"已重新排队 {len(rows)} 条已放弃的通知，下次发送时重试。")
+    if isinstance(rows, int):
+        out.print(f"已重新排队 {rows} 条已放弃的通知，下次发送时重试。")
         return
     t = Table("编号", "单位", "类型", "渠道", "接收人", "状态", "尝试", "计划发送", "错误",
               title="通知", title_justify="left")
@@ -1098,7 +1121,7 @@ def notices_cmd(
         when = pendulum.instance(n.next_attempt_at).in_timezone("Asia/Shanghai").format(
             "YYYY-MM-DD HH:mm") if n.next_attempt_at else ""
         t.add_row(str(n.id), unit_name, rung_label(n.step or n.kind), n.channel, n.recipient,
-                  NOTICE_STATES.get(n.status, n.status), str(n.attempts), when,
+                  notices.NOTICE_STATES.get(n.status, n.status), str(n.attempts), when,
                   f"渠道返回：{n.last_error[:40]}" if n.last_error else "")
     out.print(t)
 
@@ -1158,18 +1181,89 @@ def links_revoke(
 def web_cmd(
     host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="监听端口")] = 8780,
+    at: Annotated[str | None, typer.Option(
+        "--at", help=f"演示：页面从此时刻起计时（计算期限和状态）。{AT_RULE}")] = None,
 ) -> None:
-    """启动网页服务：单位凭链接（/u/…）查看本单位事项、报送完成情况、申请延期。
-    通知中的链接地址取环境变量 DUBAN_PUBLIC_URL（缺省为本机地址）。
+    """启动网页服务：协调单位登录后在 / 查看计划、看板、审核队列、通知，发起检查，导出台账；
+    单位凭通知中的链接（/u/…）查看本单位事项、报送完成情况、申请延期，无需账号。
+    通知中的链接地址取环境变量 DUBAN_PUBLIC_URL（缺省为 http://127.0.0.1:8780）。
 
     例：DUBAN_PUBLIC_URL=https://duban.zs.gov.cn duban web --port 8780
     """
     import uvicorn
 
-    from duban.web import create_app
+    from web import create_app
+    from web.pages import offset_clock, real_clock
 
-    out.print(f"网页服务：http://{host}:{port}/u/<单位链接>（Ctrl-C 停止）")
-    uvicorn.run(create_app(_ledger()), host=host, port=port, log_level="warning")
+    clock = offset_clock(_parse_when(at, "--at")) if at else real_clock
+    for line in web_addresses(host, port):
+        out.print(line)
+    uvicorn.run(create_app(_ledger(), clock=clock), host=host, port=port, log_level="warning")
+
+
+def web_addresses(host: str, port: int) -> list[str]:
+    """What a coordinator needs to know to open the pages, and what units' links say.
+    Without ``DUBAN_PUBLIC_URL`` the links name the address the pages listen on (this
+    process and the flow runs it starts inherit it)."""
+    from ledger.links import public_base
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    lines = [f"网页服务：http://{shown}:{port}/（协调单位登录；用 duban users add 建账号）"]
+    if not os.environ.get("DUBAN_PUBLIC_URL"):
+        os.environ["DUBAN_PUBLIC_URL"] = f"http://{shown}:{port}"
+        lines.append(f"[yellow]DUBAN_PUBLIC_URL 未设置：通知中的单位链接按 {public_base()} "
+                     "生成，只在本机能打开；正式使用请设为单位能访问的地址（见 README）。[/yellow]")
+    else:
+        lines.append(f"单位链接地址：{public_base()}/u/…")
+    return lines
+
+
+users_app = _group("网页账号：协调单位（可审核、检查、重发）和只读账号。")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option("--role", help="coordinator（协调单位）或 viewer（只读）")]
+    = "coordinator",
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="从标准输入读密码（脚本用）；缺省为交互输入两次")] = False,
+) -> None:
+    """新建网页账号，或为已有账号重设密码和角色（同时解除锁定、退出其已登录的浏览器）。
+    密码以 argon2 散列保存，至少 10 个字符。
+
+    例：duban users add 王科长 --role coordinator
+    """
+    from ledger.users import LoginError, add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输一次：") != password:
+            raise _fail("两次输入的密码不一致，未保存。", EXIT_USAGE)
+    try:
+        _act(lambda s: add_user(s, name, role, password, actor=_actor()))
+    except LoginError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
+    kind = "协调单位" if role == "coordinator" else "只读"
+    out.print(f"[green]已保存账号 {name}[/green]（{kind}）。")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """停用账号并退出其已登录的浏览器（审计记录保留）。
+
+    例：duban users disable 王科长
+    """
+    from ledger.users import LoginError, disable_user
+
+    try:
+        _act(lambda s: disable_user(s, name, actor=_actor()))
+    except LoginError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
+    out.print(f"已停用账号 {name}。")
 
 
 @db_app.command("upgrade")

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.gongwen import Gongwen, cn_date
-from ledger.models import Document, Plan
+from ledger import links
+from ledger.models import Document, Milestone, Plan, Unit
 from plans.text import md_escape
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -40,9 +41,12 @@ def render_markdown(doc: Document, plan: Plan) -> str:
     return _env.get_template(name).render(**ctx)
 
 
-def markdown_to_docx(text: str, path: Path, grade: str | None) -> None:
-    """The Markdown twin as a Word document in the national 公文 format."""
-    Gongwen.from_markdown(text).save(path, grade=grade)
+def markdown_to_docx(text: str, path: Path, grade: str | None, qr: str = "") -> None:
+    """The Markdown twin as a Word document in the national 公文 format; ``qr``, a link
+    printed as a QR code under the date."""
+    doc = Gongwen.from_markdown(text)
+    doc.qr = qr
+    doc.save(path, grade=grade)
 
 
 def docx_beside(markdown: Path) -> Path:
@@ -58,6 +62,12 @@ def render_pending(session: Session, folder: Path) -> list[Document]:
                                    .order_by(Document.id)))
     plans = {p.id: p for p in session.scalars(
         select(Plan).where(Plan.id.in_({d.plan_id for d in pending})))} if pending else {}
+    # A 催办单/督办单 carries the unit's link as a QR code: paper answered from a phone.
+    owners = dict(session.execute(select(Milestone.id, Milestone.unit_id).where(
+        Milestone.id.in_({d.milestone_id for d in pending if d.kind != "circular"})))
+        .tuples().all()) if pending else {}
+    units = list(session.scalars(select(Unit).where(Unit.id.in_(set(owners.values())))))
+    urls = links.current(session, units, actor="system:documents") if units else {}
     for doc in pending:
         plan = plans[doc.plan_id]
         target = folder / plan.key
@@ -67,6 +77,7 @@ def render_pending(session: Session, folder: Path) -> list[Document]:
         text = render_markdown(doc, plan)
         md.write_text(text, encoding="utf-8")
         docx = target / f"{stem}.docx"
-        markdown_to_docx(text, docx, doc.grade)
+        owner = owners.get(doc.milestone_id or 0)
+        markdown_to_docx(text, docx, doc.grade, urls.get(owner or 0, ""))
         doc.path_md, doc.path_docx = str(md), str(docx)
     return pending

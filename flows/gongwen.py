@@ -74,6 +74,7 @@ class Gongwen:
     blocks: list[tuple[str, object]] = field(default_factory=list)  # (kind, content)
     signature: str = ""
     date: str = ""
+    qr: str = ""  # a link printed as a QR code under the date (a unit's page)
 
     @classmethod
     def from_markdown(cls, text: str) -> Gongwen:
@@ -179,6 +180,8 @@ class Writer:
                 self._para(str(content))
         if doc.signature or doc.date:
             self._signature(doc.signature, doc.date)
+        if doc.qr:
+            self._qr(doc.qr)
         self._page_numbers()
         self._font_table()
         self.docx.save(str(path))
@@ -332,6 +335,23 @@ class Writer:
             p.paragraph_format.right_indent = Pt(right)
             p.paragraph_format.keep_with_next = text == signature  # never a date alone
             self._run(p, text)
+
+    def _qr(self, url: str) -> None:
+        """The unit's link as a QR code, 25 mm, at the left under the date, with the
+        address beside it for a reader without a camera: paper answered from a phone."""
+        import io
+
+        import segno
+
+        png = io.BytesIO()
+        segno.make(url, error="m").save(png, kind="png", scale=8, border=2)
+        png.seek(0)
+        self._blank(1)
+        p = self.docx.add_paragraph()
+        p.paragraph_format.keep_with_next = True
+        p.add_run().add_picture(png, width=Mm(25))
+        note = self.docx.add_paragraph()
+        self._run(note, f"扫码在线报送：{url}", size=TABLE_PT)
 
     def _page_numbers(self) -> None:
         """``— 1 —``: odd pages right, even pages left, one character in."""

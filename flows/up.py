@@ -45,14 +45,36 @@ def queue_runs(runs: list[tuple[str, dict[str, Any], int]]) -> None:
                        scheduled_time=pendulum.now("UTC").add(seconds=delay))
 
 
+def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
+    """The web pages in a thread of this process; the function that stops them."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, name="duban-web", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(10)
+
+    return stop
+
+
 def up(home: Path, database_url: str, *, port: int | None = None,
        say: Callable[[str], None] = print,
-       kickoff: list[tuple[str, dict[str, Any], int]] | None = None) -> None:
+       kickoff: list[tuple[str, dict[str, Any], int]] | None = None,
+       web: Callable[[], Callable[[], None]] | None = None) -> None:
+    """``web`` starts the pages (after the Prefect server, so that the board's checks
+    run through it) and returns their stop."""
     specs = loaded_plans(database_url)
     if not specs:
         say("台账中还没有计划：先 duban plan load 计划文件。")
         return
     server: LocalServer | None = None
+    stop_web: Callable[[], None] | None = None
     signal.signal(signal.SIGTERM, _interrupt)  # systemd or a test harness stops like Ctrl-C
     try:
         if not os.environ.get("PREFECT_API_URL"):
@@ -60,6 +82,8 @@ def up(home: Path, database_url: str, *, port: int | None = None,
             os.environ.update(server.env)  # flow-run subprocesses inherit the server's address
             say(f"Prefect 服务已启动：{server.url.removesuffix('/api')}"
                 "（可在界面查看和手动运行流程）")
+        if web is not None:
+            stop_web = web()
         # Prefect read its settings at import: point this process's client at the server.
         with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
             rehearsal = bool(kickoff)  # the demo runs on a simulated clock
@@ -82,6 +106,8 @@ def up(home: Path, database_url: str, *, port: int | None = None,
     except KeyboardInterrupt:
         pass
     finally:
+        if stop_web is not None:
+            stop_web()
         if server is not None:
             server.stop()
         say("已停止。")

@@ -26,3 +26,8 @@ def database_url() -> str:
 def calendar() -> WorkCalendar:
     """Shipped holiday file, then the operator's ``$DUBAN_HOME/holidays.yaml``."""
     return default_calendar([home() / "holidays.yaml"])
+
+
+def upload_mb() -> float:
+    """The largest file a unit may upload from its page, in MB (``DUBAN_UPLOAD_MB``, 20)."""
+    return float(os.environ.get("DUBAN_UPLOAD_MB") or 20)

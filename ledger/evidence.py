@@ -1,10 +1,11 @@
 """Evidence files a unit sends with a report, kept under the data folder.
 
 A file comes from outside (a coordinator's disk now, a unit's upload later), so
-nothing about it is trusted: it must be a regular file (a symlink or a device is
+nothing about it is trusted. A file on disk must be a regular file (a symlink or a device is
 refused, and the check is made on the open file, not the name, so it cannot be
 swapped in between), no larger than ``MAX_FILE_BYTES`` (a sparse 2 GB file is
-refused, not copied), and it is stored under a folder of its own with a random
+refused, not copied); an upload must be of a document, image or archive type
+and is counted as it streams in. Each is stored under a folder of its own with a random
 name, its own name cleaned. The copy is written to a temporary name and
 renamed, and a failure removes what was written: a report either has all its
 files or is not recorded.
@@ -17,10 +18,25 @@ import re
 import shutil
 import stat
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FILES = 20
+# What a unit may upload from its page: documents, sheets, scans and archives; nothing a
+# browser would run (html, svg, js) even though stored files are only ever downloaded.
+UPLOAD_TYPES = frozenset({"pdf", "ofd", "doc", "docx", "wps", "xls", "xlsx", "et", "ppt",
+                          "pptx", "txt", "csv", "jpg", "jpeg", "png", "gif", "bmp", "tif",
+                          "tiff", "zip", "rar", "7z"})
+
+
+@dataclass
+class Upload:
+    """A file sent from a browser: a name (never trusted) and its bytes."""
+
+    name: str
+    stream: BinaryIO
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -37,7 +53,7 @@ def safe_name(name: str) -> str:
     return cleaned[:100]
 
 
-def _open(path: Path) -> int:
+def _open(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
     """A read-only descriptor of a regular file; refuses links, devices and big files."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -48,46 +64,63 @@ def _open(path: Path) -> int:
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise EvidenceError(f"附件 {path} 不是普通文件")
-    if info.st_size > MAX_FILE_BYTES:
+    if info.st_size > max_bytes:
         os.close(fd)
         raise EvidenceError(f"附件 {path} 有 {info.st_size / 1024 / 1024:.0f} MB，超过上限 "
-                            f"{MAX_FILE_BYTES // 1024 // 1024} MB")
+                            f"{max_bytes / 1024 / 1024:g} MB")
     return fd
 
 
-def store(paths: list[Path], root: Path, plan_key: str) -> list[str]:
+def _check_upload(up: Upload, limit: int) -> None:
+    suffix = safe_name(up.name).rpartition(".")[2].lower() if "." in up.name else ""
+    if suffix not in UPLOAD_TYPES:
+        raise EvidenceError(f"附件 {safe_name(up.name)} 的类型不能上传；可上传："
+                            f"{'、'.join(sorted(UPLOAD_TYPES))}")
+    if limit <= 0:
+        raise EvidenceError("上传附件的上限为 0：本系统不收附件")
+
+
+def store(files: list[Path | Upload], root: Path, plan_key: str, *,
+          max_bytes: int = MAX_FILE_BYTES) -> list[str]:
     """Copy the files under ``root/plan_key/<random>/``; the stored paths, relative to root."""
-    if len(paths) > MAX_FILES:
-        raise EvidenceError(f"一次最多 {MAX_FILES} 个附件（给了 {len(paths)} 个）")
-    opened: list[tuple[Path, int]] = []
+    if len(files) > MAX_FILES:
+        raise EvidenceError(f"一次最多 {MAX_FILES} 个附件（给了 {len(files)} 个）")
+    opened: list[tuple[str, BinaryIO]] = []
     written: list[Path] = []
+    what = ""
     try:
-        for path in paths:  # every file is checked before any is copied
-            opened.append((path, _open(path)))
-        for path, fd in opened:
+        for f in files:  # every file is checked before any is copied
+            if isinstance(f, Upload):
+                _check_upload(f, max_bytes)
+                opened.append((f.name, f.stream))
+            else:
+                opened.append((f.name, os.fdopen(_open(f, max_bytes), "rb")))
+        for name, src in opened:
+            what = safe_name(name)
             folder = root / plan_key / uuid.uuid4().hex
             folder.mkdir(parents=True)
             written.append(folder)
-            target = folder / safe_name(path.name)
+            target = folder / what
             part = folder / (target.name + ".part")
-            with os.fdopen(fd, "rb", closefd=False) as src, part.open("xb") as dst:
+            with part.open("xb") as dst:
                 copied = 0
                 while chunk := src.read(1024 * 1024):
                     copied += len(chunk)
-                    if copied > MAX_FILE_BYTES:  # it grew while being copied
-                        raise EvidenceError(f"附件 {path} 超过上限 "
-                                            f"{MAX_FILE_BYTES // 1024 // 1024} MB")
+                    if copied > max_bytes:  # it grew while being copied, or an upload
+                        raise EvidenceError(f"附件 {what} 超过上限 "
+                                            f"{max_bytes / 1024 / 1024:g} MB")
                     dst.write(chunk)
             os.replace(part, target)
     except OSError as exc:
         _remove(written)
-        raise EvidenceError(f"附件 {path} 复制失败：{exc.strerror or exc}") from None
+        raise EvidenceError(f"附件 {what} 保存失败：{exc.strerror or exc}") from None
     except EvidenceError:
         _remove(written)
         raise
     finally:
-        for _, fd in opened:
-            os.close(fd)
+        for (_, src), f in zip(opened, files, strict=False):
+            if not isinstance(f, Upload):
+                src.close()
     return [str(p.relative_to(root)) for folder in written for p in folder.iterdir()]
 
 

@@ -1,28 +1,36 @@
 """Unit links: how a unit reaches its own page without an account.
 
-A link is ``$DUBAN_PUBLIC_URL/u/<token>``. The token is 12 random URL-safe
-characters (72 bits), short enough for an SMS, and only its SHA-256 is stored,
-so a copy of the ledger opens nothing. A link expires (by default 60 days after
-the end of the last active plan the unit works in) and can be revoked; issuing
-a new one revokes the unit's earlier links.
+A link is ``$DUBAN_PUBLIC_URL/u/<token>``. The token is 12 letters and digits
+(71 bits), short enough for an SMS: the HMAC of a random nonce under the link
+secret. The ledger keeps the nonce and the token's SHA-256, so the dispatcher,
+which holds the secret, puts the unit's current link into every notice, while a
+copy of the ledger alone opens nothing. The secret is ``DUBAN_LINK_SECRET``
+(several machines must share it) or, on one machine, a key file made on first
+use in the data folder. A link expires (by default 60 days after the end of the
+last plan the unit works in) and can be revoked; issuing a new one revokes the
+unit's earlier links.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import pendulum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ledger import config
 from ledger.load import audit
 from ledger.models import Milestone, Plan, Unit, UnitLink, utcnow
 
-TOKEN_BYTES = 9  # 12 characters of base64url
+TOKEN_CHARS = 12
 AFTER_PLAN = dt.timedelta(days=60)
 
 
@@ -38,9 +46,44 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def link_secret() -> bytes:
+    """``DUBAN_LINK_SECRET``, else the data folder's key file (made, mode 0600, on first use)."""
+    given = os.environ.get("DUBAN_LINK_SECRET", "")
+    if given:
+        return given.encode("utf-8")
+    path = config.home() / "link.key"
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return bytes.fromhex(Path(path).read_text().strip())
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
+
+
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def derive(nonce: str, secret: bytes) -> str:
+    """12 letters and digits (71 bits): nothing an SMS, a mail or IM markdown would alter."""
+    n = int.from_bytes(hmac.new(secret, nonce.encode("ascii"), hashlib.sha256).digest()[:12])
+    out = []
+    for _ in range(TOKEN_CHARS):
+        n, r = divmod(n, 62)
+        out.append(_ALPHABET[r])
+    return "".join(out)
+
+
+def public_base() -> str:
+    return os.environ.get("DUBAN_PUBLIC_URL", "http://127.0.0.1:8780").rstrip("/")
+
+
 def public_url(token: str) -> str:
-    base = os.environ.get("DUBAN_PUBLIC_URL", "http://127.0.0.1:8780").rstrip("/")
-    return f"{base}/u/{token}"
+    return f"{public_base()}/u/{token}"
 
 
 def default_expiry(session: Session, unit: Unit, now: dt.datetime) -> dt.datetime:
@@ -69,10 +112,11 @@ def issue(session: Session, unit: Unit, *, actor: str, now: dt.datetime | None =
     """A new link for the unit; its earlier links are revoked."""
     now = now or utcnow()
     revoke(session, unit, actor=actor, now=now, quiet=True)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    nonce = secrets.token_hex(16)
+    token = derive(nonce, link_secret())
     expires = expires_at or default_expiry(session, unit, now)
     session.add(UnitLink(unit_id=unit.id, token_hash=token_hash(token), created_at=now,
-                         expires_at=expires, created_by=actor))
+                         expires_at=expires, created_by=actor, nonce=nonce))
     audit(session, actor, "link.issue", entity="unit", key=unit.name,
           expires=expires.isoformat())
     return Issued(token, public_url(token), expires)
@@ -103,3 +147,54 @@ def open_link(session: Session, token: str, now: dt.datetime | None = None) -> U
     if link.expires_at <= now:
         raise LinkError("这个链接已过期。请向协调单位索取新链接。", 410)
     return session.get_one(Unit, link.unit_id)
+
+
+def current(session: Session, units: list[Unit], *, actor: str,
+            now: dt.datetime | None = None) -> dict[int, str]:
+    """Each unit's live link (URL), issuing one where there is none, where the secret has
+    changed since it was made, or where it expires within a week and a new one would
+    last longer (a unit's plans still running)."""
+    now = now or utcnow()
+    secret = link_secret()
+    soon = now + dt.timedelta(days=7)
+    live = {link.unit_id: link for link in session.scalars(
+        select(UnitLink).where(UnitLink.unit_id.in_([u.id for u in units]),
+                               UnitLink.revoked_at.is_(None), UnitLink.expires_at > now)
+        .order_by(UnitLink.id))}
+    urls: dict[int, str] = {}
+    for unit in units:
+        link = live.get(unit.id)
+        token = derive(link.nonce, secret) if link is not None and link.nonce else ""
+        if link is None or token_hash(token) != link.token_hash or (
+                link.expires_at < soon and
+                default_expiry(session, unit, now) > link.expires_at + dt.timedelta(days=1)):
+            token = issue(session, unit, actor=actor, now=now).token
+        urls[unit.id] = public_url(token)
+    return urls
+
+
+# A notice is rendered with a marker of the link's exact length where the unit's link
+# goes (so SMS shortening counts it right), and the marker becomes the link only as the
+# message is handed to its channel: the ledger's copy of a message never holds a token.
+_MARK = re.compile("\u27e6(\\d{10})\u27e7")
+
+
+def marker(unit_id: int) -> str:
+    return public_url(f"\u27e6{unit_id:010d}\u27e7")
+
+
+def masked(text: str) -> str:
+    """A stored message as the notices page shows it: the link named, not given."""
+    return _MARK.sub("（本单位链接）", text).replace(f"{public_base()}/u/（", "（")
+
+
+def fill(session: Session, texts: list[str], *, now: dt.datetime | None = None) -> list[str]:
+    """The texts with every link marker replaced by that unit's current link."""
+    ids = {int(m) for t in texts for m in _MARK.findall(t)}
+    if not ids:
+        return texts
+    units = list(session.scalars(select(Unit).where(Unit.id.in_(ids))))
+    urls = current(session, units, actor="system:dispatch", now=now)
+    tokens = {uid: url.rsplit("/", 1)[1] for uid, url in urls.items()}
+    return [_MARK.sub(lambda m: tokens.get(int(m.group(1)), "0" * TOKEN_CHARS), t)
+            for t in texts]

@@ -274,7 +274,7 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     evidence_urls: Mapped[list[str]] = mapped_column(default=list)
     files: Mapped[list[str]] = mapped_column(default=list)
-    review_state: Mapped[str] = mapped_column(String(20), default="submitted")
+    review_state: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
     reviewer: Mapped[str | None] = mapped_column(String(100))
     review_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime | None]
@@ -448,3 +448,34 @@ class UnitLink(Base):
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
     created_by: Mapped[str] = mapped_column(String(100), default="")
+    nonce: Mapped[str | None] = mapped_column(
+        String(32), doc="the token is HMAC(link secret, nonce): the dispatcher re-derives "
+        "it for every notice, the ledger alone cannot")
+
+
+class User(Base):
+    """A coordinator's or viewer's login for the web board; the password is an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # coordinator | viewer
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[dt.datetime | None]
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the ledger its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]

@@ -124,9 +124,10 @@ def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
 
 
 def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: str,
-                  text: str, urls: list[str], files: list[Path], evidence_dir: Path,
-                  actor: str, now: dt.datetime | None = None,
-                  occurrence: str | None = None) -> Recorded:
+                  text: str, urls: list[str], files: list[Path | evidence.Upload],
+                  evidence_dir: Path, actor: str, now: dt.datetime | None = None,
+                  occurrence: str | None = None,
+                  max_bytes: int = evidence.MAX_FILE_BYTES) -> Recorded:
     """Record a unit's report on a task or checkpoint; stop that milestone's escalation.
 
     The report answers the unit's earliest open milestone of the item (or the
@@ -136,7 +137,8 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
     plan, unit, item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
                                                      occurrence)
     try:
-        stored = evidence.store(files, evidence_dir, plan.key) if files else []
+        stored = evidence.store(files, evidence_dir, plan.key, max_bytes=max_bytes) \
+            if files else []
     except evidence.EvidenceError as exc:
         raise ActionError(str(exc)) from exc
     report = Report(assignment_id=assignment.id, milestone_id=milestone.id if milestone else None,

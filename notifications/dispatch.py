@@ -39,6 +39,7 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger import links
 from ledger.models import (
     OPEN_STATES,
     Assignment,
@@ -201,6 +202,15 @@ def _unique_keys(session: Session, deliveries: list[Delivery]) -> None:
             d.key = f"{d.key}-{n}"
 
 
+def _link(n: Notice) -> tuple[str, str]:
+    """Where the recipient answers: a unit's own page, or the coordinator's board."""
+    if n.kind in ("alert", "channel_test") or n.unit_id is None:
+        return "", ""
+    if n.context.get("role") == "coordinator":
+        return f"{links.public_base()}/p/{n.context.get('plan', '')}", "查看"
+    return links.marker(n.unit_id), "在线报送"
+
+
 def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
           result: Dispatched, budget: Budget) -> list[int]:
     """Step 1: group due notices into deliveries; returns the new deliveries' ids."""
@@ -256,17 +266,18 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
                 result.deferred += len(notices)
                 continue
             contexts = [n.context for n in notices]
+            link, label = _link(notices[0])
             # A unit's 经办人 hears, with today's notices, of everything else late or near.
             others = open_items(session, {n.unit_id for n in notices
                                           if n.context.get("role") == "contact" and n.unit_id},
                                 day, {n.milestone_id for n in notices}) if not single_id else []
             if len(notices) == 1 and not others:
-                message = templates.render(notices[0].kind, contexts[0])
+                message = templates.render(notices[0].kind, contexts[0], link, label)
             else:
                 message = templates.digest(_name(contexts), day.isoformat(),
                                            [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
                                                                                   strict=True)],
-                                           others)
+                                           others, link, label)
             serial = f"{kinds[single_id]}-{single_id}" if single_id else \
                 numbered.get((channel, recipient), 0) + 1
             give_up = max(useful_until(n, now, s.tz) for n in notices)
@@ -496,10 +507,13 @@ def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
     So a dispatcher killed at any instant re-sends, after its lease, at most ``workers``
     messages. Outcomes that arrive together are written in one transaction. When they
     cannot be written (the database went away), nothing more is sent."""
-    with factory() as session:
+    with factory() as session, session.begin():  # links are filled in (and issued) here
+        rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids))))
+        filled = iter(links.fill(session, [t for d in rows for t in (d.text, d.sms)], now=now))
         outs = [(d.id, Outgoing(d.key, d.channel, d.recipient,
-                                Message(d.subject, d.text, d.sms), d.kind == "digest"))
-                for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))]
+                                Message(d.subject, next(filled), next(filled)),
+                                d.kind == "digest"))
+                for d in rows]
     queue = iter(outs)
     window = max(1, min(s.workers, len(outs)))
     with ThreadPoolExecutor(max_workers=window) as pool:

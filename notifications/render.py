@@ -1,8 +1,9 @@
 """Rendering notices: one jinja2 template per notice kind, one block per channel form.
 
 ``subject`` and ``text`` serve email (text and HTML) and IM markdown; ``sms``
-must fit one 70-character segment where possible, so long task titles are
-shortened (never a link). A digest lists several notices for one recipient in
+must fit one 70-character segment where possible, besides the unit's link
+(``link``, where the recipient has one), so long task titles are shortened
+(never the link). A digest lists several notices for one recipient in
 one message. Operators override a template by putting a file of the same name
 in ``$DUBAN_HOME/templates``; every template is compiled when a dispatcher
 starts, so a broken override fails there, naming its file and line.
@@ -83,29 +84,34 @@ class Templates:
         t = self.templates[kind]
         return "".join(t.blocks[block](t.new_context(ctx))).strip()
 
-    def render(self, kind: str, ctx: dict[str, Any]) -> Message:
-        ctx = _neutral(ctx)
+    def render(self, kind: str, ctx: dict[str, Any], link: str = "",
+               link_label: str = "在线报送") -> Message:
+        ctx = {**_neutral(ctx), "link": link, "link_label": link_label}
         sms = self._block(kind, "sms", ctx)
         title = str(ctx.get("item_title", ""))
         n = len(title)
-        while len(sms) > SMS_SEGMENT and n > 6:  # shorten the title, never the rest
+        fits = SMS_SEGMENT + (len(link_label) + len(link) + 2 if link and link in sms else 0)
+        while len(sms) > fits and n > 6:  # shorten the title, never the rest
             n -= 1
             sms = self._block(kind, "sms", {**ctx, "item_title": _shorten(title, n)})
         return Message(self._block(kind, "subject", ctx), self._block(kind, "text", ctx), sms)
 
     def digest(self, name: str, day: str, notices: list[dict[str, Any]],
-               others: list[dict[str, Any]] | None = None) -> Message:
+               others: list[dict[str, Any]] | None = None, link: str = "",
+               link_label: str = "在线报送") -> Message:
         """One message for several notices, and the unit's other late or near items;
         the SMS lists as many as fit, then "等"."""
         others, notices = _neutral(others or []), _neutral(notices)
         ctx = {"name": name, "day": day, "count": len(notices), "notices": notices,
-               "others": others, "late": sum(1 for o in others if o["late"])}
+               "others": others, "late": sum(1 for o in others if o["late"]), "link": link,
+               "link_label": link_label}
         sms = ""
         for k in range(len(notices), 0, -1):
             shown = [{**c, "item_title": _shorten(str(c.get("item_title", "")), 12)}
                      for c in notices[:k]]
             sms = self._block("digest", "sms", {**ctx, "shown": shown, "more": k < len(notices)})
-            if len(sms) <= SMS_SEGMENT:
+            extra = len(link_label) + len(link) + 2 if link and link in sms else 0
+            if len(sms) <= SMS_SEGMENT + extra:
                 break
         return Message(self._block("digest", "subject", ctx), self._block("digest", "text", ctx),
                        sms)

@@ -134,7 +134,8 @@ def test_real_mail_sms_and_wecom_delivery(ledger: sessionmaker[Session], smtp: t
             Delivery.recipient == "gk.sfj@zs.example.cn")).one()
     assert mail["Message-ID"] == message_id(key, "zs.example.cn")
     sms = sms_to(r, SIFA_SMS)
-    assert len(sms) == 1 and len(sms[0].body["content"]) <= 70
+    words, _, link = sms[0].body["content"].partition(" 在线报送：")
+    assert len(sms) == 1 and len(words) <= 70 and "/u/" in link  # the unit's link rides along
     assert sms[0].body["sign"] == "中山政务公开"
     assert sms[0].headers["authorization"] == "Bearer sms-token-s3cr3t"
     assert sms[0].headers["idempotency-key"].startswith(f"sms/{SIFA_SMS}/2021-07-12/")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config
 from ledger.db import open_ledger, transaction
+from ledger.links import open_link
 from ledger.models import Delivery, DeliveryAttempt, Notice
 from ledger.supervise import sweep_all
 from notifications.channels import LocalOutbox, Outcome, Outgoing
@@ -59,7 +60,13 @@ def test_one_message_per_notice_and_readable_mail(ledger: sessionmaker[Session])
     assert "市司法局承担的“报送具体工作计划、措施备案”应于 2021-07-19（星期一）前" in body
     assert "2021-07-20 起发出催办通知" in body
     sms = json.loads(next(f for f in files("sms") if SIFA_SMS in f.name).read_text())
-    assert len(sms["body"]) <= 70
+    words, _, link = sms["body"].partition(" 在线报送：")
+    assert len(words) <= 70 and link.startswith("http://127.0.0.1:8780/u/")
+    assert f"在线报送：{link}" in body  # the mail carries the same unit link
+    with transaction(ledger) as s:  # the ledger's copy names the link and never holds it
+        stored = s.scalars(select(Delivery.sms).where(Delivery.recipient == SIFA_SMS)).one()
+        assert link not in stored and link[-12:] not in stored
+        assert open_link(s, link.rsplit("/", 1)[1], at("2021-07-12T10:00")).name == "市司法局"
     assert run(ledger, "2021-07-12T09:02").deliveries == 0  # nothing sent twice
 
 
@@ -78,7 +85,7 @@ def test_a_day_of_several_notices_is_one_digest(ledger: sessionmaker[Session]) -
     # filing (07-19) and its publication (08-16), never reported.
     assert "- 市司法局“报送具体工作计划、措施备案”，期限 2021-07-19（已逾期）" in d.text
     assert "- 市司法局“工作计划在政府网站公开”，期限 2021-08-16（已逾期）" in d.text
-    assert len(d.sms) <= 70 and "另2项未办结（2项逾期）" in d.sms
+    assert len(d.sms.partition(" 在线报送：")[0]) <= 70 and "另2项未办结（2项逾期）" in d.sms
 
 
 def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(

@@ -35,6 +35,18 @@ def documents(tmp_path: Path, duban_home: Path, monkeypatch: pytest.MonkeyPatch
             "检查报告": next((duban_home / "checks").glob("*.docx"))}
 
 
+def open_link_of(caption: str, path: Path) -> bool:
+    """The printed link opens the page of the unit the document is addressed to."""
+    from ledger import config
+    from ledger.db import open_ledger, transaction
+    from ledger.links import open_link
+
+    with transaction(open_ledger(config.database_url())) as s:
+        unit = open_link(s, caption.rsplit("/", 1)[1])
+        return unit.name in Docx(str(path)).paragraphs[3].text or unit.name in \
+            "\n".join(p.text for p in Docx(str(path)).paragraphs)
+
+
 def test_each_kind_is_laid_out_by_the_standard(documents: dict[str, Path]) -> None:
     for kind, path in documents.items():
         d = Docx(str(path))
@@ -50,6 +62,12 @@ def test_each_kind_is_laid_out_by_the_standard(documents: dict[str, Path]) -> No
         mark = d.paragraphs[0].runs[0]
         assert mark.text == "中山市人民政府办公室" and str(mark.font.color.rgb) == "FF0000"
         texts = [p.text for p in d.paragraphs]
+        if kind in ("催办单", "督办单"):  # the unit's link as a QR code under the date
+            caption = texts.pop()
+            assert caption.startswith("扫码在线报送：http://127.0.0.1:8780/u/"), kind
+            assert "graphicData" in d.paragraphs[-2]._p.xml and texts.pop() == "", kind
+            texts.pop()  # the blank line above the code
+            assert open_link_of(caption, path)
         assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", texts[-1]), kind  # 成文日期
         assert texts[-2] == "中山市人民政府办公室", kind  # 署名
         body = "\n".join(texts + [c.text for t in d.tables for r in t.rows for c in r.cells])

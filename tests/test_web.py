@@ -9,17 +9,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from duban.web import create_app
 from ledger.db import transaction
+from ledger.links import open_link
 from ledger.models import AuditEvent, Milestone, Report, Unit
 from tests.conftest import at, cli
+from web import create_app
+from web.pages import unit_csrf
 
 PLAN = "zhongshan-2021-zwgk"
 
 
 def link(unit: str) -> str:
     out = cli("links", "issue", unit, "--plan", PLAN)
-    found = re.search(r"/u/([A-Za-z0-9_-]{12})", out)
+    found = re.search(r"/u/([A-Za-z0-9]{12})", out)
     assert found, out
     return found.group(1)
 
@@ -42,13 +44,13 @@ def test_a_unit_link_shows_that_unit_only_and_takes_its_report(
         assert mine is not None
         mine_id = mine.id
     # Another unit's milestone through this link: not found, nothing recorded.
-    r = web.post(f"/u/{sifa}/report", data={"milestone": theirs, "text": "冒名"},
-                 follow_redirects=False)
+    r = web.post(f"/u/{sifa}/report", follow_redirects=False,
+                 data={"milestone": theirs, "text": "冒名", "csrf": unit_csrf(sifa)})
     assert r.status_code == 404
     # The unit's own report: recorded under its link, escalation stopped, shown escaped.
     r = web.post(f"/u/{sifa}/report", follow_redirects=False,
                  data={"milestone": mine_id, "text": "<script>alert(1)</script>已报备",
-                       "url": "https://www.zs.gov.cn/gk/1"})
+                       "url": "https://www.zs.gov.cn/gk/1", "csrf": unit_csrf(sifa)})
     assert r.status_code == 303
     page = web.get(r.headers["location"])
     assert "已收到报送" in page.text and "已报送，等待审核" in page.text
@@ -74,11 +76,11 @@ def test_unknown_revoked_and_expired_links_open_nothing(ledger: sessionmaker[Ses
     assert web.get(f"/u/{new}").status_code == 200
     assert "已停用 市司法局 的 1 个链接" in cli("links", "revoke", "司法局", "--plan", PLAN)
     assert web.get(f"/u/{new}").status_code == 410
-    short = re.search(r"/u/([A-Za-z0-9_-]{12})",
+    short = re.search(r"/u/([A-Za-z0-9]{12})",
                       cli("links", "issue", "神湾镇", "--plan", PLAN, "--days", "1")).group(1)
     assert web.get(f"/u/{short}").status_code == 200
     with transaction(ledger) as s:  # a day and a bit later
-        from ledger.links import LinkError, open_link
+        from ledger.links import LinkError
         try:
             open_link(s, short, at("2099-01-01T00:00"))
             raise AssertionError("an expired link opened")

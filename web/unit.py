@@ -1,44 +1,33 @@
-"""The web door: server-rendered pages on the same ledger functions the CLI calls.
+"""The unit's side: ``/u/<token>`` lists one unit's milestones in every active plan and
+takes a report (text, a 公开 link, files) or an extension request, which stops the
+escalation exactly as ``duban report`` does and is audited as ``unit-link:<unit>``.
 
-This first part is the unit's side: ``/u/<token>`` lists the unit's own
-milestones in every active plan (state, deadline, what comes next, the
-coordinator's decisions) and takes a report or an extension request, which stops
-the escalation exactly as ``duban report`` does and is audited as
-``unit-link:<unit>``. A token shows one unit's data and nothing else; an unknown
-one answers 404, an expired or revoked one 410 with a page that says so. Every
-value is escaped by jinja2's autoescape.
+A token shows one unit's data and nothing else; an unknown one answers 404, an
+expired or revoked one 410 with a page that says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import pendulum
-from fastapi import FastAPI, Form
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi import FastAPI, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ledger import config
-from ledger.db import open_ledger, transaction
+from ledger.db import transaction
+from ledger.evidence import Upload
 from ledger.links import LinkError, open_link
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.queries import latest_reports, state_label
 from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
-
-TEMPLATES = Path(__file__).with_name("templates")
-_env = Environment(loader=FileSystemLoader(TEMPLATES),
-                   autoescape=select_autoescape(["html", "html.j2"], default=True))
+from web.pages import Web, same, unit_csrf
 
 
-def _page(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status)
-
-
-def _decision(r: Report | None) -> str:
+def decision(r: Report | None) -> str:
+    """The coordinator's word on the latest report, as the unit reads it."""
     if r is None:
         return ""
     if r.kind == "extension":
@@ -51,7 +40,7 @@ def _decision(r: Report | None) -> str:
     return REVIEW_NAMES.get(r.review_state, r.review_state)
 
 
-def _next(m: Milestone, at: dt.datetime) -> str:
+def next_step(m: Milestone, at: dt.datetime) -> str:
     if m.state == "reported":
         return "已报送，等待审核"
     if m.state == "done":
@@ -60,11 +49,11 @@ def _next(m: Milestone, at: dt.datetime) -> str:
         return "待相关事件发生后开始计时"
     if m.due_at is not None and m.due_at <= at:
         return "已逾期，请尽快报送；逾期将依次发出催办、督办直至通报"
-    return f"请于 {m.due_date} 前报送"
+    return f"请于 {m.due_date} 前报送；若到期未报送，将发出催办"
 
 
-def unit_page(session: Session, unit: Unit, token: str, at: dt.datetime,
-              message: str = "", error: str = "") -> HTMLResponse:
+def unit_page(web: Web, session: Session, unit: Unit, token: str, at: dt.datetime,
+              message: str = "", error: str = "", status: int = 200) -> HTMLResponse:
     rows = session.execute(
         select(Milestone, Item, Plan)
         .join(Assignment, Assignment.id == Milestone.assignment_id)
@@ -77,47 +66,54 @@ def unit_page(session: Session, unit: Unit, token: str, at: dt.datetime,
     open_rows = []
     for m, item, plan in rows:
         label = state_label(m.state, m.due_at, at)
+        r = latest.get(m.id)
         row = {"id": m.id, "title": item.title, "due": m.due_date or "待事件", "state": label,
                "css": "late" if "逾期" in label else "done" if label == "已销号" else "wait",
-               "next": _next(m, at), "decision": _decision(latest.get(m.id))}
+               "next": next_step(m, at), "decision": decision(r),
+               "files": [f.rsplit("/", 1)[-1] for f in r.files] if r else []}
         plans.setdefault(plan.id, {"title": plan.title, "doc_no": plan.doc_no, "rows": []})
         plans[plan.id]["rows"].append(row)
         if m.state in OPEN_STATES:
             open_rows.append(row)
-    return _page("unit.html.j2", title=unit.name, unit=unit, token=token,
-                 plans=list(plans.values()), open=open_rows, message=message, error=error)
+    return web.page("unit.html.j2", status, title=unit.name, unit=unit, token=token,
+                    plans=list(plans.values()), open=open_rows, message=message,
+                    error=error, csrf=unit_csrf(token),
+                    limit_mb=f"{web.upload_bytes / 1024 / 1024:g}")
 
 
-def create_app(factory: sessionmaker[Session] | None = None) -> FastAPI:
-    app = FastAPI(title="督办", docs_url=None, redoc_url=None, openapi_url=None)
-    ledger = factory or open_ledger(config.database_url())
-
+def routes(app: FastAPI, web: Web) -> None:
     @app.get("/u/{token}", response_class=HTMLResponse)
     def unit_get(token: str, ok: str = "") -> HTMLResponse:
-        now = pendulum.now("UTC")
-        with transaction(ledger) as s:
+        now = web.clock()
+        with transaction(web.ledger) as s:
             try:
                 unit = open_link(s, token, now)
             except LinkError as exc:
-                return _page("gone.html.j2", exc.status, title="链接不可用", message=str(exc))
+                return web.refuse(exc.status, str(exc))
             message = {"report": "已收到报送，催办已停止，等待协调单位审核。",
                        "extension": "已收到延期申请，批复前催办照常。"}.get(ok, "")
-            return unit_page(s, unit, token, now, message=message)
+            return unit_page(web, s, unit, token, now, message=message)
 
     @app.post("/u/{token}/report", response_class=HTMLResponse, response_model=None)
     def unit_report(token: str, milestone: int = Form(...), text: str = Form(...),
-                    url: str = Form(""), extension: str = Form("")
-                    ) -> HTMLResponse | RedirectResponse:
-        now = pendulum.now("UTC")
+                    url: str = Form(""), extension: str = Form(""), csrf: str = Form(""),
+                    files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+        now = web.clock()
+        uploads = [Upload(f.filename or "", f.file) for f in files or [] if f.filename]
         try:
-            with transaction(ledger) as s:  # all or nothing: an error rolls it back
+            with transaction(web.ledger) as s:  # all or nothing: an error rolls it back
                 unit = open_link(s, token, now)
+                if not same(csrf, unit_csrf(token)):
+                    raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
                 m = s.get(Milestone, milestone)
                 if m is None or m.unit_id != unit.id:  # another unit's work is not here
                     raise LinkError("没有这个事项。请从本单位的页面选择事项报送。", 404)
                 item = s.get_one(Item, s.get_one(Assignment, m.assignment_id).item_id)
                 plan = s.get_one(Plan, m.plan_id)
                 actor = f"unit-link:{unit.name}"
+                if url and not url.startswith(("http://", "https://")):
+                    raise ActionError(f"公开链接 {url!r} 不是网址，请填写以 http:// 或 "
+                                      "https:// 开头的完整地址")
                 if extension:
                     request_extension(s, plan_key=plan.key, unit_name=unit.name,
                                       item_key=item.key, new_due=dt.date.fromisoformat(extension),
@@ -125,15 +121,15 @@ def create_app(factory: sessionmaker[Session] | None = None) -> FastAPI:
                                       occurrence=m.occurrence)
                 else:
                     record_report(s, plan_key=plan.key, unit_name=unit.name, item_key=item.key,
-                                  text=text, urls=[url] if url else [], files=[],
+                                  text=text, urls=[url] if url else [], files=list(uploads),
                                   evidence_dir=config.home() / "evidence", actor=actor,
-                                  now=now, occurrence=m.occurrence)
+                                  now=now, occurrence=m.occurrence,
+                                  max_bytes=web.upload_bytes)
         except LinkError as exc:
-            return _page("gone.html.j2", exc.status, title="链接不可用", message=str(exc))
+            return web.refuse(exc.status, str(exc))
         except (ActionError, ValueError) as exc:
-            with transaction(ledger) as s:
-                return unit_page(s, open_link(s, token, now), token, now, error=str(exc))
+            with transaction(web.ledger) as s:
+                return unit_page(web, s, open_link(s, token, now), token, now, error=str(exc),
+                                 status=400)
         kind = "extension" if extension else "report"
         return RedirectResponse(f"/u/{token}?ok={kind}", status_code=303)
-
-    return app

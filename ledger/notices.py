@@ -1,0 +1,56 @@
+"""The outbox as coordinators look at it: what went to whom, and a second try for the
+notices the dispatcher gave up on. The CLI's ``duban notices`` and the web's notices
+page are both this."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.load import audit
+from ledger.models import Notice, Plan, Unit
+from ledger.reports import ActionError
+
+NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃"}
+
+
+def state_code(status: str) -> str:
+    """A state as typed (Chinese or code) → its code; ``ActionError`` naming the choices."""
+    code = {v: k for k, v in NOTICE_STATES.items()}.get(status, status)
+    if code not in NOTICE_STATES:
+        raise ActionError(f"状态 {status!r} 无效，可用：{'、'.join(NOTICE_STATES.values())}")
+    return code
+
+
+def recent(session: Session, *, plan: Plan | None = None, unit: Unit | None = None,
+           status: str | None = None, limit: int = 50) -> list[tuple[Notice, str]]:
+    """The newest notices (and their units' names), filtered; newest first."""
+    q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
+    if plan is not None:
+        q = q.where(Notice.plan_id == plan.id)
+    if unit is not None:
+        q = q.where(Notice.unit_id == unit.id)
+    if status:
+        q = q.where(Notice.status == state_code(status))
+    return list(session.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
+
+
+def requeue_dead(session: Session, at: dt.datetime, *, actor: str, plan: Plan | None = None,
+                 unit: Unit | None = None, ids: list[int] | None = None) -> int:
+    """Given-up notices back in the queue from ``at``, each to get a new delivery."""
+    q = select(Notice).where(Notice.status == "dead")
+    if plan is not None:
+        q = q.where(Notice.plan_id == plan.id)
+    if unit is not None:
+        q = q.where(Notice.unit_id == unit.id)
+    if ids is not None:
+        q = q.where(Notice.id.in_(ids))
+    dead = session.scalars(q).all()
+    for n in dead:
+        n.status, n.delivery_id, n.next_attempt_at = "pending", None, at
+    if dead:
+        audit(session, actor, "notice.retry", plan_id=plan.id if plan else None,
+              entity="notice", key=",".join(str(n.id) for n in dead[:50]), count=len(dead))
+    return len(dead)

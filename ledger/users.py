@@ -1,0 +1,122 @@
+"""Coordinators' and viewers' logins for the web board, and their browser sessions.
+
+Passwords are kept as argon2id hashes (argon2-cffi). Five wrong passwords in a
+row lock the name for 15 minutes, whichever machine or worker is asked: the
+count is in the ledger, not in one process. A session is a random token in a
+cookie; the ledger keeps its SHA-256 and the session's CSRF token, so a copy of
+the ledger signs nobody in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ledger.load import audit
+from ledger.models import User, WebSession, utcnow
+
+ROLES = {"coordinator": "协调单位", "viewer": "只读"}
+MAX_FAILURES = 5
+LOCK = dt.timedelta(minutes=15)
+SESSION_LIFE = dt.timedelta(hours=12)
+_hasher = PasswordHasher()
+
+
+class LoginError(ValueError):
+    """A name or password that does not sign in; the message says what to do."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(session: Session, name: str, role: str, password: str, *, actor: str) -> User:
+    """A new login, or a new password and role for an existing one (which also unlocks it
+    and signs out its sessions)."""
+    if role not in ROLES:
+        raise LoginError(f"角色 {role!r} 无效，可用：{'、'.join(ROLES)}")
+    if len(password) < 10:
+        raise LoginError("密码至少 10 个字符")
+    if not name.strip() or len(name) > 100:
+        raise LoginError("用户名不能为空，且不超过 100 个字符")
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        user = User(name=name, role=role, password_hash=_hasher.hash(password))
+        session.add(user)
+        session.flush()
+        audit(session, actor, "user.add", entity="user", key=name, role=role)
+    else:
+        user.role, user.password_hash = role, _hasher.hash(password)
+        user.failed_logins, user.locked_until, user.disabled_at = 0, None, None
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        audit(session, actor, "user.reset", entity="user", key=name, role=role)
+    return user
+
+
+def disable_user(session: Session, name: str, *, actor: str) -> None:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise LoginError(f"没有用户 {name!r}")
+    user.disabled_at = utcnow()
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    audit(session, actor, "user.disable", entity="user", key=name)
+
+
+def authenticate(session: Session, name: str, password: str, now: dt.datetime) -> User:
+    """The user, or ``LoginError``; a failure is counted even for a locked name."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None or user.disabled_at is not None:
+        _hasher.hash(password)  # the same time whether or not the name exists
+        raise LoginError("用户名或密码不正确")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60))
+        raise LoginError(f"密码连续输错 {MAX_FAILURES} 次，账号已锁定，请 {minutes} 分钟后再试")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.failed_logins, user.locked_until = 0, now + LOCK
+            audit(session, f"web:{name}", "user.locked", entity="user", key=name)
+        raise LoginError("用户名或密码不正确") from None
+    user.failed_logins, user.locked_until = 0, None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    csrf: str
+
+
+def open_session(session: Session, user: User, now: dt.datetime) -> tuple[str, str]:
+    """A new session: (cookie token, CSRF token)."""
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_digest(token), user_id=user.id, csrf=csrf,
+                           created_at=now, expires_at=now + SESSION_LIFE))
+    audit(session, f"web:{user.name}", "user.login", entity="user", key=user.name)
+    return token, csrf
+
+
+def session_user(session: Session, token: str, now: dt.datetime) -> SignedIn | None:
+    if not token or len(token) > 100:
+        return None
+    ws = session.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
+    if ws is None or ws.expires_at <= now:
+        return None
+    user = session.get_one(User, ws.user_id)
+    return None if user.disabled_at is not None else SignedIn(user, ws.csrf)
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))

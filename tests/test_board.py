@@ -1,0 +1,265 @@
+"""The coordinators' side of the web, and what it refuses: sign-in, the board's lights,
+review, checks, notices, exports; viewers, forged forms, other units' ids, uploads."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger import config
+from ledger.db import transaction
+from ledger.models import AuditEvent, Milestone, Notice, Report, Unit
+from ledger.users import add_user
+from tests.conftest import at, cli
+from web import create_app
+from web.pages import offset_clock, unit_csrf
+
+PLAN = "zhongshan-2021-zwgk"
+PASSWORD = "correct horse 9"
+
+
+def users(ledger: sessionmaker[Session]) -> None:
+    with transaction(ledger) as s:
+        add_user(s, "王科长", "coordinator", PASSWORD, actor="test")
+        add_user(s, "李查看", "viewer", PASSWORD, actor="test")
+
+
+def signed_in(app: object, name: str) -> tuple[TestClient, str]:
+    """A browser signed in as ``name``, and its CSRF token."""
+    web = TestClient(app)  # type: ignore[arg-type]
+    page = web.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = web.post("/login", data={"name": name, "password": PASSWORD, "csrf": token},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    home = web.get("/")
+    assert home.status_code == 200 and "计划" in home.text
+    return web, re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
+
+
+def milestone_of(ledger: sessionmaker[Session], unit: str) -> int:
+    with transaction(ledger) as s:
+        m = s.scalars(select(Milestone).join(Unit, Unit.id == Milestone.unit_id)
+                      .where(Unit.name == unit, Milestone.state == "open")
+                      .order_by(Milestone.due_at)).first()
+        assert m is not None
+        return m.id
+
+
+def link(unit: str) -> str:
+    return re.search(r"/u/([A-Za-z0-9]{12})",  # type: ignore[union-attr]
+                     cli("links", "issue", unit, "--plan", PLAN)).group(1)
+
+
+@pytest.fixture
+def app(ledger: sessionmaker[Session]) -> object:
+    users(ledger)
+    cli("sweep", "--at", "2021-07-21T09:00")
+    return create_app(ledger, clock=offset_clock(at("2021-07-21T10:00")), upload_mb=1)
+
+
+def test_report_turns_the_light_and_review_closes_it(ledger: sessionmaker[Session],
+                                                     app: object) -> None:
+    anonymous = TestClient(app)  # type: ignore[arg-type]
+    assert "督办系统登录" in anonymous.get("/").text  # the door, in Chinese, with 200
+    assert anonymous.get(f"/p/{PLAN}", follow_redirects=False).status_code == 303
+    web, csrf = signed_in(app, "王科长")
+    mid = milestone_of(ledger, "市司法局")
+    board = web.get(f"/p/{PLAN}", params={"unit": "市司法局"}).text
+    assert f'class="light red" data-m="{mid}"' in board  # overdue on 7-21
+    token = link("市司法局")
+    unit = TestClient(app)  # type: ignore[arg-type]
+    r = unit.post(f"/u/{token}/report", follow_redirects=False,
+                  data={"milestone": mid, "text": "已报备", "csrf": unit_csrf(token)},
+                  files=[("files", ("../../etc/备案 回执.pdf", b"%PDF-1.4 x", "application/pdf"))])
+    assert r.status_code == 303
+    board = web.get(f"/p/{PLAN}", params={"unit": "市司法局"}).text
+    assert f'class="light blue" data-m="{mid}"' in board
+    queue = web.get(f"/p/{PLAN}/review").text
+    assert "市司法局" in queue and "已报备" in queue and "备案 回执.pdf" in queue
+    with transaction(ledger) as s:
+        report = s.scalars(select(Report)).one()
+        stored = report.files[0]
+    # The ../ name is stored under a generated folder, inside the evidence folder.
+    assert stored.startswith(f"{PLAN}/") and ".." not in stored
+    assert (config.home() / "evidence" / stored).read_bytes() == b"%PDF-1.4 x"
+    got = web.get(f"/files/{report.id}/0")
+    assert got.content == b"%PDF-1.4 x" and "attachment" in got.headers["content-disposition"]
+    r = web.post(f"/reviews/{report.id}", data={"decision": "accept", "comment": "同意销号",
+                                                "csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and "ok=" in r.headers["location"]
+    board = web.get(f"/p/{PLAN}", params={"unit": "市司法局"}).text
+    assert f'class="light green" data-m="{mid}"' in board
+    with transaction(ledger) as s:
+        assert s.get_one(Milestone, mid).state == "done"
+        assert "web:王科长" in s.scalars(select(AuditEvent.actor).where(
+            AuditEvent.action == "report.review")).all()
+    # The 台账 as the office prints it: that row now says 已销号 with the comment.
+    xlsx = web.get(f"/p/{PLAN}/export.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert "台账" in str(rows[0][0])
+    row = next(r for r in rows[2:] if r[4] == "市司法局" and r[7] == "已销号")
+    assert row[11] == "同意销号" and row[10].startswith("已报备")
+
+
+def test_a_viewer_changes_nothing_and_forms_need_their_token(
+        ledger: sessionmaker[Session], app: object) -> None:
+    viewer, csrf = signed_in(app, "李查看")
+    assert viewer.get(f"/p/{PLAN}").status_code == 200
+    mid = milestone_of(ledger, "市司法局")
+    token = link("市司法局")
+    TestClient(app).post(f"/u/{token}/report",  # type: ignore[arg-type]
+                         data={"milestone": mid, "text": "x", "csrf": unit_csrf(token)})
+    with transaction(ledger) as s:
+        rid = s.scalars(select(Report.id)).one()
+    changing = [(f"/reviews/{rid}", {"decision": "accept"}), (f"/p/{PLAN}/check", {}),
+                ("/notices/retry", {"ids": "1"})]
+    for path, data in changing:
+        assert viewer.post(path, data={**data, "csrf": csrf}).status_code == 403, path
+    coordinator, _ = signed_in(app, "王科长")
+    for path, data in changing:  # no token, or another session's token: refused
+        assert coordinator.post(path, data=data).status_code == 403, path
+        assert coordinator.post(path, data={**data, "csrf": csrf}).status_code == 403, path
+    assert viewer.post("/logout", data={}).status_code == 403
+    with transaction(ledger) as s:
+        assert s.get_one(Milestone, mid).state == "reported"  # nothing was decided
+    # A unit form without its token, or with another link's, is refused too.
+    other = link("神湾镇")
+    for bad in ("", unit_csrf(other)):
+        r = TestClient(app).post(f"/u/{token}/report",  # type: ignore[arg-type]
+                                 data={"milestone": mid, "text": "y", "csrf": bad})
+        assert r.status_code == 403
+    # The login form itself needs its cookie's token.
+    fresh = TestClient(app)  # type: ignore[arg-type]
+    r = fresh.post("/login", data={"name": "王科长", "password": PASSWORD, "csrf": "guess"})
+    assert r.status_code == 403
+
+
+def test_a_unit_link_reaches_only_its_own_unit(ledger: sessionmaker[Session],
+                                               app: object) -> None:
+    sifa, shenwan = link("市司法局"), link("神湾镇")
+    theirs = milestone_of(ledger, "神湾镇")
+    web = TestClient(app)  # type: ignore[arg-type]
+    for data in ({"milestone": theirs, "text": "冒名"},
+                 {"milestone": theirs, "text": "延期", "extension": "2021-12-01"}):
+        r = web.post(f"/u/{sifa}/report", data={**data, "csrf": unit_csrf(sifa)})
+        assert r.status_code == 404
+    # Coordinator pages and files are not opened by a unit link.
+    assert web.get(f"/p/{PLAN}", follow_redirects=False).status_code == 303
+    assert web.get("/files/1/0", follow_redirects=False).status_code == 303
+    assert "神湾镇" not in web.get(f"/u/{sifa}").text
+    with transaction(ledger) as s:
+        assert s.scalars(select(Report)).all() == []
+    assert web.get(f"/u/{shenwan}").status_code == 200
+
+
+def test_refused_uploads_leave_nothing(ledger: sessionmaker[Session], app: object) -> None:
+    token = link("市司法局")
+    mid = milestone_of(ledger, "市司法局")
+    web = TestClient(app)  # type: ignore[arg-type]
+    evidence = config.home() / "evidence"
+    for name, body in (("大文件.pdf", b"x" * (1024 * 1024 + 1)),
+                       ("页面.html", b"<script>alert(1)</script>"),
+                       ("/etc/passwd", b"root")):
+        r = web.post(f"/u/{token}/report",
+                     data={"milestone": mid, "text": "附件", "csrf": unit_csrf(token)},
+                     files=[("files", (name, body, "application/octet-stream"))])
+        assert r.status_code == 400 and ("超过上限" in r.text or "类型不能上传" in r.text), name
+    assert not any(p.is_file() for p in evidence.rglob("*")) if evidence.exists() else True
+    with transaction(ledger) as s:
+        assert s.scalars(select(Report)).all() == []
+        assert s.get_one(Milestone, mid).state == "open"
+
+
+def test_wrong_passwords_lock_the_name(ledger: sessionmaker[Session], app: object) -> None:
+    web = TestClient(app)  # type: ignore[arg-type]
+
+    def attempt(password: str) -> int:
+        page = web.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        return web.post("/login", data={"name": "王科长", "password": password, "csrf": token},
+                        follow_redirects=False).status_code
+
+    assert [attempt("wrong password") for _ in range(5)] == [401] * 5
+    assert attempt(PASSWORD) == 401  # locked now, even with the right password
+    with transaction(ledger) as s:
+        assert "user.locked" in s.scalars(select(AuditEvent.action)).all()
+
+
+def test_text_is_escaped_everywhere_it_is_shown(ledger: sessionmaker[Session],
+                                                app: object, tmp_path: Path) -> None:
+    token = link("市司法局")
+    mid = milestone_of(ledger, "市司法局")
+    evil = '<img src=x onerror=alert(1)>=HYPERLINK("http://evil")'
+    TestClient(app).post(f"/u/{token}/report",  # type: ignore[arg-type]
+                         data={"milestone": mid, "text": evil, "csrf": unit_csrf(token)})
+    web, csrf = signed_in(app, "王科长")
+    review = web.get(f"/p/{PLAN}/review").text
+    assert "<img src=x" not in review and "&lt;img src=x" in review
+    assert "<img" not in web.get(f"/u/{token}").text
+    with transaction(ledger) as s:
+        rid = s.scalars(select(Report.id)).one()
+    web.post(f"/reviews/{rid}", data={"decision": "return", "comment": "<b>补充</b>",
+                                      "due": "2021-08-02", "csrf": csrf})
+    sheet = load_workbook(io.BytesIO(web.get(f"/p/{PLAN}/export.xlsx").content)).active
+    texts = [c.value for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
+    assert not any(t.startswith("=") for t in texts)  # no formula from a unit's words
+    with transaction(ledger) as s:
+        rectify = s.scalars(select(Notice).where(Notice.kind == "rectify")).first()
+        assert rectify is not None
+        assert rectify.context["comment"] == "<b>补充</b>"  # kept as typed; rendered inert
+    page = web.get(f"/u/{token}").text  # the unit reads the comment, escaped
+    assert "&lt;b&gt;补充&lt;/b&gt;" in page and "<b>补充" not in page
+
+
+def test_ad_hoc_check_and_notices_page(ledger: sessionmaker[Session], app: object) -> None:
+    web, csrf = signed_in(app, "王科长")
+    r = web.post(f"/p/{PLAN}/check", data={"csrf": csrf, "units": ["市司法局", "神湾镇"]})
+    assert r.status_code == 200 and "市司法局" in r.text and "下载检查报告" in r.text
+    name = re.search(r'/checks/([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+    doc = web.get(f"/p/{PLAN}/checks/{name}")
+    assert doc.status_code == 200 and doc.content[:2] == b"PK"
+    assert web.get(f"/p/{PLAN}/checks/..%2F..%2Fduban.db").status_code == 404
+    cli("dispatch", "--at", "2021-07-21T11:00")
+    page = web.get("/notices", params={"plan": PLAN})
+    assert page.status_code == 200 and "已发送" in page.text and "市司法局" in page.text
+
+
+def test_an_extension_asked_on_the_unit_page_is_decided_on_the_board(
+        ledger: sessionmaker[Session], app: object) -> None:
+    token = link("市司法局")
+    mid = milestone_of(ledger, "市司法局")
+    unit = TestClient(app)  # type: ignore[arg-type]
+    r = unit.post(f"/u/{token}/report", data={"milestone": mid, "text": "等待上级批复",
+                                             "extension": "2021-08-10", "csrf": unit_csrf(token)})
+    assert r.status_code == 200 and "已收到延期申请" in r.text
+    web, csrf = signed_in(app, "王科长")
+    queue = web.get(f"/p/{PLAN}/review").text
+    assert "延期申请" in queue and "申请延期至 2021-08-10" in queue
+    with transaction(ledger) as s:
+        rid = s.scalars(select(Report.id).where(Report.kind == "extension")).one()
+    web.post(f"/reviews/{rid}", data={"decision": "accept", "comment": "同意", "csrf": csrf})
+    with transaction(ledger) as s:
+        assert str(s.get_one(Milestone, mid).due_date) == "2021-08-10"
+    assert "同意延期：同意" in unit.get(f"/u/{token}").text
+
+
+def test_many_failed_logins_from_one_address_wait(ledger: sessionmaker[Session],
+                                                  app: object) -> None:
+    web = TestClient(app)  # type: ignore[arg-type]
+    codes = []
+    for n in range(11):
+        page = web.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        codes.append(web.post("/login", data={"name": f"nobody{n}", "password": "x" * 12,
+                                              "csrf": token}).status_code)
+    assert codes == [401] * 10 + [429]

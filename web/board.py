@@ -1,0 +1,285 @@
+"""The coordinators' side: plans, the board, the review queue, checks, notices, exports.
+
+Every route passes ``auth.guard``: nobody signed in goes to the login page, a
+changing form needs its session's CSRF token and a coordinator (a viewer gets
+403). Changes are made by the ledger functions the CLI calls, audited as
+``web:<user>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+import pendulum
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from starlette.background import BackgroundTask
+
+from ledger import board as boards
+from ledger import config, notices, queries
+from ledger.checks import CheckReport, run_check, write_check
+from ledger.db import transaction
+from ledger.models import Document, Plan, Report, Unit
+from ledger.reports import ActionError, find_units, get_plan, review_report
+from ledger.supervise import rung_label
+from ledger.users import SignedIn
+from web import auth
+from web.pages import Web
+from web.svg import completion_chart
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(path: Path, name: str, media: str, *, then_remove: Path | None = None
+              ) -> FileResponse:
+    return FileResponse(path, media_type=media, filename=name,
+                        content_disposition_type="attachment",
+                        background=BackgroundTask(shutil.rmtree, then_remove, True)
+                        if then_remove else None)
+
+
+def _local(at: dt.datetime) -> str:
+    return pendulum.instance(at).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm")
+
+
+def _prefect_run(plan: str, units: list[str] | None, tasks: list[str] | None) -> str:
+    """Start the plan's ``duban-check`` deployment on the configured Prefect server; the
+    flow run's address."""
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    api = os.environ["PREFECT_API_URL"]
+    # Prefect reads its settings once, at import, and a server thread has no context of
+    # its own: point the client at the configured server here.
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        run = run_deployment(f"duban-check/{plan}", parameters={
+            "plan": plan, "units": units, "tasks": tasks}, timeout=0)
+    ui = os.environ.get("PREFECT_UI_URL") or api.removesuffix("/api")
+    return f"{ui}/runs/flow-run/{run.id}"
+
+
+def routes(app: FastAPI, web: Web) -> None:
+    def plan_or_404(s: object, key: str) -> Plan | None:
+        try:
+            return get_plan(s, key)  # type: ignore[arg-type]
+        except ActionError:
+            return None
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        who = auth.signed_in(web, request)
+        if who is None:
+            return auth.login_page(web)
+        with transaction(web.ledger) as s:
+            rows = boards.plans_progress(s, web.clock())
+            return web.page("plans.html.j2", title="计划", signed=who, plans=rows)
+
+    @app.get("/p/{key}", response_class=HTMLResponse)
+    def board(request: Request, key: str, unit: str = "", light: str = "") -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        now = web.clock()
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            if plan is None:
+                return web.refuse(404, f"没有计划 {key}。", who)
+            error, ids = "", None
+            if unit:
+                found = find_units(s, unit, plan.jurisdiction)
+                ids = [u.id for u in found]
+                if not found:
+                    error = f"没有找到单位或分组“{unit}”"
+            b = boards.board(s, plan, now, config.calendar(), unit_ids=ids,
+                             only=light if light in boards.LIGHTS else None)
+            total = sum(b.lights.values())
+            chart = completion_chart(boards.completion_series(s, plan, now), total)
+            queue = len(boards.review_queue(s, plan))
+            return web.page("board.html.j2", title=plan.title, signed=who, plan=plan, board=b,
+                            total=total, chart=chart, unit=unit, light=light, error=error,
+                            queue=queue, now=_local(now),
+                            units=sorted(r.unit for r in b.rows))
+
+    @app.get("/p/{key}/review", response_class=HTMLResponse)
+    def review_get(request: Request, key: str, error: str = "", ok: str = "") -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            if plan is None:
+                return web.refuse(404, f"没有计划 {key}。", who)
+            pending = boards.review_queue(s, plan)
+            today = pendulum.instance(web.clock()).in_timezone(plan.timezone).date()
+            return web.page("review.html.j2", title=f"审核：{plan.title}", signed=who,
+                            plan=plan, pending=pending, error=error, ok=ok,
+                            default_due=(today + dt.timedelta(days=14)).isoformat(),
+                            local=_local)
+
+    @app.post("/reviews/{report_id}", response_model=None)
+    def review_post(request: Request, report_id: int, decision: str = Form(""),
+                    comment: str = Form(""), due: str = Form(""), csrf: str = Form("")
+                    ) -> Response:
+        who = auth.guard(web, request, csrf, change=True)
+        if not isinstance(who, SignedIn):
+            return who
+        key = ""
+        try:
+            with transaction(web.ledger) as s:
+                report = s.get(Report, report_id)
+                if report is None or report.milestone is None:
+                    return web.refuse(404, f"没有编号为 {report_id} 的报送。", who)
+                key = s.get_one(Plan, report.milestone.plan_id).key
+                if decision not in ("accept", "return"):
+                    raise ActionError("请选择“采纳（销号）”或“退回整改”")
+                review_report(s, report_id, accept=decision == "accept", comment=comment,
+                              new_due=dt.date.fromisoformat(due) if due else None,
+                              cal=config.calendar(), actor=f"web:{who.user.name}",
+                              now=web.clock())
+        except (ActionError, ValueError) as exc:
+            return RedirectResponse(f"/p/{key}/review?error={quote(str(exc))}", status_code=303)
+        return RedirectResponse(f"/p/{key}/review?ok={report_id}", status_code=303)
+
+    @app.get("/files/{report_id}/{n}", response_model=None)
+    def evidence_file(request: Request, report_id: int, n: int) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        with transaction(web.ledger) as s:
+            report = s.get(Report, report_id)
+            if report is None or not 0 <= n < len(report.files):
+                return web.refuse(404, "没有这个附件。", who)
+            stored = report.files[n]
+        root = (config.home() / "evidence").resolve()
+        path = (root / stored).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return web.refuse(404, "附件文件已不在数据目录中。", who)
+        return _download(path, path.name, "application/octet-stream")
+
+    @app.post("/p/{key}/check", response_class=HTMLResponse, response_model=None)
+    def check_post(request: Request, key: str, csrf: str = Form(""),
+                   units: Annotated[list[str] | None, Form()] = None,
+                   tasks: str = Form("")) -> Response:
+        who = auth.guard(web, request, csrf, change=True)
+        if not isinstance(who, SignedIn):
+            return who
+        items = [t for t in tasks.replace("，", ",").replace(" ", ",").split(",") if t] or None
+        chosen = [u for u in units or [] if u] or None
+        if os.environ.get("PREFECT_API_URL"):
+            try:
+                url = _prefect_run(key, chosen, items)
+            except Exception as exc:  # the server is configured but not reachable
+                return web.refuse(502, f"无法通过 Prefect 启动检查：{exc}", who)
+            return web.page("check.html.j2", title="检查已启动", signed=who, key=key,
+                            flow_run=url, report=None)
+        now = web.clock()
+        try:
+            with transaction(web.ledger) as s:
+                plan = get_plan(s, key)
+                report: CheckReport = run_check(s, key, now, units=chosen, items=items)
+                path, sent = write_check(s, report, config.home() / "checks",
+                                         actor=f"web:{who.user.name}", cal=config.calendar())
+                title = plan.title
+        except ActionError as exc:
+            return web.refuse(400, str(exc), who)
+        from flows.documents import docx_beside
+
+        docx_beside(path)
+        return web.page("check.html.j2", title=f"检查：{title}", signed=who, key=key,
+                        report=report, file=path.with_suffix(".docx").name, sent=sent,
+                        flow_run="")
+
+    @app.get("/p/{key}/checks/{name}", response_model=None)
+    def check_file(request: Request, key: str, name: str) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        folder = config.home() / "checks"
+        found = {p.name: p for p in folder.glob(f"{key}-检查-*.docx")} if folder.is_dir() \
+            else {}
+        if name not in found:  # only a listed file, never a path
+            return web.refuse(404, "没有这份检查报告。", who)
+        return _download(found[name], name, DOCX)
+
+    @app.get("/p/{key}/export.xlsx", response_model=None)
+    def export(request: Request, key: str) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        from plans.sheets import write_sheet
+
+        now = web.clock()
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            if plan is None:
+                return web.refuse(404, f"没有计划 {key}。", who)
+            title = plan.title
+            rows = queries.ledger_rows(s, plan, now, config.calendar())
+        stamp = pendulum.instance(now).in_timezone("Asia/Shanghai")
+        folder = Path(tempfile.mkdtemp(prefix="duban-export-"))
+        target = folder / f"{key}-台账-{stamp.format('YYYY-MM-DD')}.xlsx"
+        write_sheet(target, title=f"{title}　台账（截至{stamp.format('YYYY年M月D日 HH:mm')}）",
+                    sheet="台账", header=queries.LEDGER_HEADER, rows=rows)
+        return _download(target, target.name, XLSX, then_remove=folder)
+
+    @app.get("/p/{key}/circular.docx", response_model=None)
+    def circular(request: Request, key: str) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            doc = s.scalars(select(Document).where(
+                Document.plan_id == plan.id, Document.kind == "circular")
+                .order_by(Document.id.desc())).first() if plan else None
+            path = Path(doc.path_docx) if doc is not None and doc.path_docx else None
+        if path is None or not path.is_file():
+            return web.refuse(404, "本计划还没有通报（用 duban circular 生成）。", who)
+        return _download(path, path.name, DOCX)
+
+    @app.get("/notices", response_class=HTMLResponse)
+    def notices_get(request: Request, plan: str = "", status: str = "", unit: str = ""
+                    ) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        error = ""
+        with transaction(web.ledger) as s:
+            p = plan_or_404(s, plan) if plan else None
+            u: Unit | None = None
+            if unit:
+                found = find_units(s, unit, p.jurisdiction if p else None)
+                u = found[0] if len(found) == 1 else None
+                error = "" if u else f"单位“{unit}”不唯一或不存在"
+            try:
+                rows = notices.recent(s, plan=p, unit=u, status=status or None, limit=300)
+            except ActionError as exc:
+                rows, error = [], str(exc)
+            return web.page("notices.html.j2", title="通知", signed=who, rows=[
+                {"id": n.id, "unit": name or "", "kind": rung_label(n.step or n.kind),
+                 "channel": n.channel, "recipient": n.recipient,
+                 "status": notices.NOTICE_STATES.get(n.status, n.status),
+                 "dead": n.status == "dead", "attempts": n.attempts,
+                 "when": _local(n.next_attempt_at) if n.next_attempt_at else "",
+                 "error": (n.last_error or "")[:120]} for n, name in rows],
+                plan=plan, state=status, unit=unit, error=error,
+                states=notices.NOTICE_STATES)
+
+    @app.post("/notices/retry", response_model=None)
+    def notices_retry(request: Request, csrf: str = Form(""),
+                      ids: Annotated[list[int] | None, Form()] = None) -> Response:
+        who = auth.guard(web, request, csrf, change=True)
+        if not isinstance(who, SignedIn):
+            return who
+        with transaction(web.ledger) as s:
+            n = notices.requeue_dead(s, web.clock(), actor=f"web:{who.user.name}",
+                                     ids=ids or [])
+        return RedirectResponse(f"/notices?status=dead&retried={n}", status_code=303)
