@@ -1211,8 +1211,10 @@ def web_addresses(host: str, port: int) -> list[str]:
     lines = [f"网页服务：http://{shown}:{port}/（协调单位登录；用 duban users add 建账号）"]
     if not os.environ.get("DUBAN_PUBLIC_URL"):
         os.environ["DUBAN_PUBLIC_URL"] = f"http://{shown}:{port}"
-        lines.append(f"[yellow]DUBAN_PUBLIC_URL 未设置：通知中的单位链接按 {public_base()} "
-                     "生成，只在本机能打开；正式使用请设为单位能访问的地址（见 README）。[/yellow]")
+        lines.append(f"[yellow]DUBAN_PUBLIC_URL 未设置：本进程及其启动的流程发出的单位链接按 "
+                     f"{public_base()} 生成，只在本机能打开；单独运行的 duban dispatch 按缺省的 "
+                     "http://127.0.0.1:8780。正式使用请设为单位能访问的地址（见 README）。"
+                     "[/yellow]")
     else:
         lines.append(f"单位链接地址：{public_base()}/u/…")
     return lines
