@@ -162,6 +162,79 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
+# joined them (by a space, or by nothing). It is split where a paragraph must have begun:
+# at a space between Chinese characters (Chinese prose has none), before the next number
+# of a numbering sequence (一、 （一） 1． （1） ①), and before a labelled field
+# (牵头单位： …) that does not sit inside brackets.
+REFLOW_AT = 200
+_CN = "一二三四五六七八九十"
+_FAMILIES = (("h1", rf"[{_CN}]{{1,3}}、"), ("h2", rf"（[{_CN}]{{1,3}}）"),
+             ("h3", r"\d{1,2}[．.、](?![\d%％])"), ("h4", r"[（(]\d{1,2}[）)]"),
+             ("h5", "[①-⑳]"))
+_MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
+_LABEL = re.compile(r"(?<=[\u3400-\u9fff。；！？”])"
+                    r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
+                    r"|完成时间|时间节点)[：:])")
+# The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
+# 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
+# what follows it (the attachment's title).
+_CN_DATE = (r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
+            r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
+_ADDRESSEE = re.compile(r"通知(?P<to>各[^。：:；]{1,80}[：:])")
+_SIGNED = re.compile(r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
+                     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
+                     rf"(?P<date>{_CN_DATE})"
+                     r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])")
+_SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
+                    r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])")
+
+
+def _value(name: str, mark: str) -> int:
+    from plans.cn_dates import cn_number  # the date reader's numerals
+
+    if name == "h5":
+        return ord(mark) - ord("①") + 1
+    digits = re.sub(r"[^\d]", "", mark)
+    return int(digits) if digits else cn_number(re.sub(f"[^{_CN}]", "", mark)) or 0
+
+
+def _numbered_starts(text: str) -> list[int]:
+    """Where the next number of a sequence begins: 二、 only after 一、 was seen, （一） may
+    restart under a new 一、. A lone 3、 inside a sentence is not a new paragraph."""
+    last: dict[str, int] = {}
+    starts = []
+    for m in _MARKS.finditer(text):
+        name = m.lastgroup or ""
+        value = _value(name, m.group(0))
+        if (m.start() and text[m.start() - 1] in "第至和、—-～~（(") or \
+                text[m.end():m.end() + 1] in ("。", "，", "、", "；", "：", "）", ")"):
+            continue  # 第二、三季度, 附件（一）。: a number inside a sentence
+        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1"):
+            last[name] = value
+            starts.append(m.start())
+    return starts
+
+
+def reflow(text: str) -> list[str]:
+    """A line of ``REFLOW_AT`` characters or more as the paragraphs it joins."""
+    if len(text) < REFLOW_AT:
+        return [text]
+    cuts = {m.end() for m in _SPACE.finditer(text)} | {m.start() for m in _LABEL.finditer(text)}
+    cuts |= set(_numbered_starts(text))
+    cuts |= {i for m in _SIGNED.finditer(text)
+             for i in (m.start("org"), m.start("date"), m.end("date")) if i >= 0}
+    cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
+    depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
+    for i, ch in enumerate(text):
+        if depth > 0:
+            inside.add(i)
+        depth += (ch in "（(") - (ch in "）)" and depth > 0)
+    cuts = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
+    parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return [p.strip() for p in parts if p.strip()]
+
+
 def read_notice(path: Path) -> list[Line]:
     if not path.exists():
         raise NoticeProblem(f"{path}: 文件不存在")
@@ -195,14 +268,18 @@ def read_notice(path: Path) -> list[Line]:
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
             row = t.strip().split("\t")
             t = " | ".join(row)
-        t = _clean(t)
-        if not t:
-            continue
-        if row:
-            cells = [_clean(c) for c in row]
-        else:
-            cells = [c.strip() for c in t.strip("|").split("|")] if t.count("|") >= 2 else []
-        out.append(Line(no, t, cells, f"第{no}行"))
+        parts = reflow(t) if not row and "|" not in t else [t]
+        for k, part in enumerate(parts, start=1):
+            line = _clean(part)
+            if not line:
+                continue
+            if row:
+                cells = [_clean(c) for c in row]
+            else:
+                cells = [c.strip() for c in line.strip("|").split("|")] \
+                    if line.count("|") >= 2 else []
+            where = f"第{no}行" if len(parts) == 1 else f"第{no}行第{k}段"
+            out.append(Line(no, line, cells, where))
     return out
 
 

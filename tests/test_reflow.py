@@ -1,0 +1,42 @@
+"""Notices whose body lost its line breaks (a web archive, a CMS export, some PDF copies)
+read as the same notice with them: the long line is split where a paragraph began."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plans.importer import Extraction, extract
+from plans.notice import REFLOW_AT, reflow
+from tests.test_importer import FIELDS, OWN, POINTS
+
+
+def reading(ex: Extraction) -> list[tuple[object, ...]]:
+    return [(t.text, t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] + \
+        [(c.kind, c.units, [d.value for d in c.due]) for c in ex.checkpoints]
+
+
+@pytest.mark.parametrize("joiner", ["", " "], ids=["joined by nothing", "joined by a space"])
+@pytest.mark.parametrize("name,text", [("own", OWN), ("fields", FIELDS), ("points", POINTS)])
+def test_a_notice_on_one_line_reads_as_with_its_line_breaks(
+        tmp_path: Path, name: str, text: str, joiner: str) -> None:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    head, body = lines[:3], lines[3:]  # a web archive keeps a few header lines
+    broken, one = tmp_path / f"{name}.txt", tmp_path / f"{name}-one-line.txt"
+    broken.write_text(text, encoding="utf-8")
+    one.write_text("\n".join([*head, joiner.join(body)]), encoding="utf-8")
+    assert len(joiner.join(body)) >= REFLOW_AT  # long enough to be read as joined paragraphs
+    assert reading(extract(one)) == reading(extract(broken))
+
+
+def test_numbers_inside_sentences_do_not_split_them() -> None:
+    prose = ("一、总体要求。" + "做好政务公开工作，" * 30 +
+             "全年增长2.5%，第二、三季度各报送1次，每年1、4、7、10月公开，见附件（一）。"
+             "二、重点任务。（一）推进决策公开。1．公开目录。牵头单位：县司法局责任单位：各乡镇")
+    parts = reflow(prose)
+    assert any("全年增长2.5%，第二、三季度各报送1次，每年1、4、7、10月公开" in p for p in parts)
+    assert [p[:6] for p in parts[1:]] == ["二、重点任务", "（一）推进决", "1．公开目录",
+                                         "牵头单位：县", "责任单位：各"]
+    short = "一、总体要求。二、重点任务。"
+    assert reflow(short) == [short]  # an ordinary line is left as it is
