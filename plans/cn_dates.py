@@ -155,9 +155,16 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         mm = int(m.group(3))
         if 1 <= mm <= 12 and (m.group(5) or m.group(4) == "底"):
             add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
-    for m in re.finditer(r"(?:(\d{4})年)?(年底|年末)(前|之前|以前)?", t):
+    # 2025年底前 writes the year's 年 once; 2025年年底 twice.
+    for m in re.finditer(r"(?:((?:19|20)\d\d)年?)?(年底|年末)(前|之前|以前)?", t):
         y = int(m.group(1) or year)
         add(m, f"{y:04d}-12-31")
+    for m in re.finditer(r"(今年内|年内)(完成|实现|建成|出台|制定|印发|公开|发布|推进)?", t):
+        if m.group(1) == "今年内" or m.group(2):
+            add(m, f"{year:04d}-12-31")
+    # A target year: 到2022年, 力争到2025年 (not 到2022年6月, which the rules above read).
+    for m in re.finditer(r"(?:到|至)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十])", t):
+        add(m, f"{int(m.group(1)):04d}-12-31")
     for m in re.finditer(r"(?:(\d{4})年)?上半年", t):
         add(m, f"{int(m.group(1) or year):04d}-06-30")
     issued_at: int | None = None

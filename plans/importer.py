@@ -664,7 +664,8 @@ def _drop_due_words(text: str) -> str:
     return DUE_WORDS.sub("", text)
 
 
-UNIT_LABELS = r"牵头单位|责任单位|配合单位|落实单位|主责单位|参与单位|牵头部门|责任部门|配合部门"
+UNIT_LABELS = (r"牵头单位|主抓单位|责任单位|配合单位|协办单位|落实单位|主责单位|参与单位|牵头部门"
+               r"|责任部门|配合部门|责任处室|牵头处室")
 TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限"
 FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
 FIELD = re.compile(rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
@@ -680,8 +681,15 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
         if not value:
             continue
         if re.fullmatch(UNIT_LABELS, label):
-            names = split_units(value)
-            (t.lead if "牵头" in label else t.units).extend(n for n in names if n not in t.units)
+            roles = unit_line(value) if "牵头" not in label and \
+                re.search(r"(牵头|负责|配合)", value) else None
+            if roles:  # 责任单位：X牵头，Y按职责分工负责 → lead X, units Y
+                t.lead.extend(n for n in roles[0] if n not in t.lead)
+                t.units.extend(n for n in roles[1] if n not in t.units)
+            else:
+                names = split_units(value)
+                (t.lead if "牵头" in label else t.units).extend(
+                    n for n in names if n not in t.units)
             t.unit_source, t.unit_how = ln.where, "clause"
         elif label == "公开路径":
             t.path = value

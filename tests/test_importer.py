@@ -165,6 +165,13 @@ def test_a_document_without_tasks_fails_clearly(tmp_path: Path) -> None:
      ["+10wd@issued", "+30wd@issued"]),  # the anchor lies beyond 30 characters back
     ("本方案印发后10个工作日内报备，自收到申请之日起20个工作日内答复",
      ["+10wd@issued", "+20wd@event"]),
+    ("到2025年底前，完成首轮调查", ["2025-12-31"]),  # one 年 for the year and 年底
+    ("2023年年底前完成", ["2023-12-31"]),
+    ("力争到2022年，基本建成", ["2022-12-31"]),  # a target year past the plan year
+    ("到2022年6月底前完成", ["2022-06-30"]),
+    ("今年内完成清理", ["2021-12-31"]),
+    ("年内完成", ["2021-12-31"]),
+    ("全年内各季度均要报送", []),
 ])
 def test_deadline_wordings(words: str, due: list[str]) -> None:
     assert [d.value for d in read_dues(words, 2021)] == due
@@ -507,3 +514,27 @@ def test_diff_ignores_the_items_own_numbering() -> None:
                        {"id": "t002", "section": section, "text": "（二）公开规章。",
                         "units": ["市司法局"], "due": ["2021-12-31"]}]}
     assert diff_plans(hand, draft) == ([], 0)
+
+
+LABELS = """某片区管理局
+2019年11月29日
+某片区农村人居环境整治工作任务细化分工方案
+一、开展村庄清洁行动
+（一）开展村庄清洁行动。聚焦农民群众最关心最现实的村庄环境卫生难题，通过“三清一改”着力解决村庄环境脏乱差问题。
+牵头单位：农业农村处
+主抓单位：农业农村处、交通与建设处
+责任单位：农业农村处、交通与建设处、党政办公室、各行政村
+（二）推行证照分离。对工商登记前后涉及的各种涉企证照事项，能整合的尽量整合、能简化的尽量简化，2019年12月底前完成。
+责任单位：区行政审批局牵头，区直相关部门、各乡镇人民政府按职责分工负责
+"""
+
+
+def test_every_labelled_line_is_a_field_of_its_item(tmp_path: Path) -> None:
+    """主抓单位：… is a field like 牵头单位：…, never an item of its own; and
+    "责任单位：X牵头，Y按职责分工负责" names the lead and the units."""
+    notice = tmp_path / "labels.txt"
+    notice.write_text(LABELS, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        (["农业农村处"], ["农业农村处", "交通与建设处", "党政办公室", "各行政村"], []),
+        (["区行政审批局"], ["区直相关部门", "各乡镇人民政府"], ["2019-12-31"])]
