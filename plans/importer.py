@@ -55,7 +55,8 @@ DATE_LINE = re.compile(r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{
 ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|小组|领导小组办公室|局|委|厅)$")
 
 UNIT_SUFFIX = (r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|银行|馆|台|"
-               r"社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|协)")
+               r"社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|协|海关|支行|"
+               r"片区|村)")
 UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
                         r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
 ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
@@ -153,6 +154,8 @@ class Extraction:
     in_targets: bool = False  # inside a per-unit quota table
     target_total: tuple[int, str] | None = None  # its 合计 row, checked against the sum
     sections: dict[str, list[str]] = field(default_factory=dict)  # line → headings above it
+    # 以下均需各片区配合落实，不再列出: units a clause adds to this and every later item
+    standing: list[str] = field(default_factory=list)
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""
@@ -192,8 +195,11 @@ def split_units(text: str) -> list[str]:
     parts = _UNIT_SPLIT.split(text)
     out = []
     for p in parts:
-        p = _BY_HEAD.sub("", ROLE_TAIL.sub("", p.strip().strip("。.")).strip())
-        p = _DUTY_TAIL.sub("", p)
+        p = p.strip().strip("。.")
+        while (q := ROLE_TAIL.sub("", p).strip()) != p:  # 牵头负责, 负责配合落实
+            p = q
+        p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
+        p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等$", "", p)  # 区市场监管局等 → 区市场监管局
         if p:
             out.append(p)
     return out
@@ -228,7 +234,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             names = group_names(seg)  # 市、区县政府门户网站主办单位 is one group
             if not names:
                 return None
-        (lead if re.search(r"牵头$", seg) else units).extend(names)
+        (lead if re.search(r"牵头(负责|落实|实施)?$", seg) else units).extend(names)
     return (lead, units) if lead or units else None
 
 
@@ -627,19 +633,40 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
     paren = None if m else TRAILING_ROLES.search(text)
     roles = None if m or paren else inline_roles(text)
+    inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
     if m:
         t.lead, t.units = read_clause(m.group(1))
         t.unit_source, t.unit_how = ln.where, "clause"
         _share_backwards(ex, t)
-    elif paren and (named := unit_line(_drop_due_words(paren.group(1)))):
+    elif paren and (named := unit_line(_drop_due_words(inside))):
         t.lead, t.units = named  # （县发展改革局负责，持续推进）
         t.unit_source, t.unit_how = ln.where, "clause"
         _share_backwards(ex, t)
     elif roles:
         t.lead, t.units = roles
         t.unit_source, t.unit_how = ln.where, "inline"
+    t.units += [u for u in ex.standing if u not in t.units and u not in t.lead]
     ex.tasks.append(t)
     return t
+
+
+STANDING = re.compile(r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
+                      r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?")
+
+
+def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
+    """Note a standing clause (以下均需各片区配合落实，不再列出) and return the bracket's
+    words without it; its units join this and every later item, and the review list
+    says so once."""
+    m = STANDING.search(body)
+    if not m:
+        return body
+    names = [n for n in split_units(m.group("who")) if n]
+    if names:
+        ex.standing = names
+        ex.review.append(Review(ln.where, f"“{m.group(0).strip('，,；; ')}”：{'、'.join(names)} "
+                                          "已加入此条及以后各条的责任单位，请核对"))
+    return body[:m.start()] + body[m.end():]
 
 
 def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
@@ -647,15 +674,17 @@ def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
     for prev in reversed(ex.tasks):
         if prev is t:
             continue
-        if prev.unit_source or prev.section != t.section or prev.level != t.level:
-            break
+        if prev.unit_source or prev.section != t.section or prev.level != t.level or \
+                TRAILING_ROLES.search(prev.text):
+            break  # an item closing with its own bracket never takes another's units
         prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
         prev.unit_how = "shared"
 
 
 # （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
-TRAILING_ROLES = re.compile(r"[(（]([^()（）]{2,80}?(?:负责|牵头|配合|参与|落实)[^()（）]{0,40})[)）]"
-                            r"\s*[。;；]?\s*$")
+TRAILING_ROLES = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
+                            r"(?:负责|牵头|配合|参与|落实)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
+                            r"[)）]\s*[。;；]?\s*$")
 DUE_WORDS = re.compile(r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
                        r"持续深化|长期推进|每[年月季])[^,，;；]*")
 

@@ -538,3 +538,38 @@ def test_every_labelled_line_is_a_field_of_its_item(tmp_path: Path) -> None:
     assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
         (["农业农村处"], ["农业农村处", "交通与建设处", "党政办公室", "各行政村"], []),
         (["区行政审批局"], ["区直相关部门", "各乡镇人民政府"], ["2019-12-31"])]
+
+
+STANDING = """某区管委会办公室
+2023年3月30日
+某区新污染物治理工作方案
+一、重点任务
+1.落实环境信息调查。2023年底前完成首轮重点化学物质生产使用的品种、数量、用途等基本信息调查。（区资源生态局牵头负责；各片区负责配合落实，以下均需各片区配合落实，不再列出）
+2.实施风险筛查评估。动态发布重点管控新污染物清单及管控方案，到2025年底前完成一轮评估。（区资源生态局牵头，区经发局、区市场监管局，某区海关等按职责分工负责）
+3.规范药物使用管理。落实抗菌药全链条监督管理，严格兽用抗菌药使用。（区农业农村局、区农业农村中心（区供销社）等按职责分工负责）
+"""
+
+
+def test_a_standing_clause_and_mixed_brackets(tmp_path: Path) -> None:
+    """"以下均需各片区配合落实，不再列出" adds 各片区 to this and every later item (and
+    says so on the review list); 牵头负责 is a lead; 、 and ，mixed, a trailing 等 and a
+    bracket inside the bracket are read."""
+    notice = tmp_path / "standing.txt"
+    notice.write_text(STANDING, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        (["区资源生态局"], ["各片区"], ["2023-12-31"]),
+        (["区资源生态局"], ["区经发局", "区市场监管局", "某区海关", "各片区"], ["2025-12-31"]),
+        ([], ["区农业农村局", "区农业农村中心(区供销社)", "各片区"], [])]
+    assert any("各片区 已加入此条及以后各条" in r.what for r in ex.review)
+
+
+def test_an_item_with_its_own_bracket_never_takes_the_next_items_units(
+        tmp_path: Path) -> None:
+    notice = tmp_path / "unread.txt"
+    notice.write_text(STANDING.replace("（区资源生态局牵头，区经发局、区市场监管局，某区海关等按职责分工负责）",
+                                       "（由有关方面按职责分工负责）"), encoding="utf-8")
+    ex = extract(notice)
+    second = ex.tasks[1]
+    assert "区农业农村局" not in second.units  # not the next item's
+    assert any(r.where == second.where for r in ex.review)  # and it is on the review list
