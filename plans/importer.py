@@ -764,8 +764,11 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     units: list[str] = []
     due: list[Due] = []
     cell_of: dict[str, list[int]] = {"text": [], "units": [], "due": []}  # 1-based columns
+    # A browser copy of a table gives a merged cell only in its first row: a shorter row
+    # lacks its leftmost cells, so its cells belong to the rightmost columns.
+    shift = len(cols) - len(cells) if len(cells) < len(cols) else 0
     for k, c in enumerate(cells):
-        name = cols[k] if k < len(cols) else ""
+        name = cols[k + shift] if k + shift < len(cols) else ""
         if not c:
             continue
         roles = unit_line(c) if re.search(r"(牵头|配合|落实|负责)", c) else None

@@ -266,7 +266,7 @@ def read_notice(path: Path) -> list[Line]:
     out = []
     for no, t, row in raw:
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
-            row = t.strip().split("\t")
+            row = t.strip(" \r\n\u3000").split("\t")  # empty cells at either end count
             t = " | ".join(row)
         parts = reflow(t) if not row and "|" not in t else [t]
         for k, part in enumerate(parts, start=1):

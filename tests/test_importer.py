@@ -573,3 +573,22 @@ def test_an_item_with_its_own_bracket_never_takes_the_next_items_units(
     second = ex.tasks[1]
     assert "区农业农村局" not in second.units  # not the next item's
     assert any(r.where == second.where for r in ex.review)  # and it is on the review list
+
+
+def test_a_browser_copied_table_row_without_its_merged_cells(tmp_path: Path) -> None:
+    """A browser copy gives a merged (rowspan) cell only in its first row: the rows below
+    lack their leftmost cells, and an empty 牵头 cell stays empty: the responsible units
+    never shift into the lead's column."""
+    notice = tmp_path / "copied.txt"
+    rows = ["工作任务\t工作要求\t牵头单位\t配合/责任单位",
+            "一、加强市场主体信息公开\t1.增强政策制定实施的透明度和可预期性，提振市场主体信心。"
+            "\t\t区直各有关单位，各片区管理局",
+            "2.加大行业帮扶政策的公开力度，促进稳就业和消费恢复。\t\t区直各有关单位",
+            "3.依法依规做好扩大有效投资相关规划信息公开。\t区经济发展局\t区直各有关单位"]
+    notice.write_text("某区管委会办公室\n2022年6月1日\n某区2022年政务公开工作任务分工\n"
+                      + "\n".join(rows) + "\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units) for t in ex.tasks] == [
+        ([], ["区直各有关单位", "各片区管理局"]),
+        ([], ["区直各有关单位"]),
+        (["区经济发展局"], ["区直各有关单位"])]
