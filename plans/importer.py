@@ -43,8 +43,11 @@ from plans.text import norm
 CN = "一二三四五六七八九十"
 H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
 H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
-H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家]))\s*(.*)$")
+H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-]))\s*(.*)$")
 H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
+PAGE_FURNITURE = re.compile(r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
+                            r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$",
+                            re.I)
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
@@ -614,6 +617,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             continue
         if re.search(r"(.{2,8})\1\1", text):
             continue  # injected spam and navigation repeat themselves (微信微信微信)
+        if PAGE_FURNITURE.search(text):
+            continue  # 来源：…, 责任编辑：…, an attached file's name: the page, not the notice
         if skipping or (not headings and not ex.tasks and num is None):
             continue
         if in_attachment and num is None:

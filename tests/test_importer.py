@@ -592,3 +592,17 @@ def test_a_browser_copied_table_row_without_its_merged_cells(tmp_path: Path) -> 
         ([], ["区直各有关单位", "各片区管理局"]),
         ([], ["区直各有关单位"]),
         (["区经济发展局"], ["区直各有关单位"])]
+
+
+def test_page_furniture_is_not_work(tmp_path: Path) -> None:
+    """A portal page's time (15:53), its 来源 line and the attached file's name are the
+    page around the notice: no heading, no task."""
+    notice = tmp_path / "page.txt"
+    notice.write_text(
+        "某区管委会办公室关于印发某区治理工作方案的通知\n时间：2023-03-30\n15:53\n各相关单位：\n"
+        "《某区治理工作方案》已经区管委会同意，现印发给你们，请认真组织实施。\n某区管委会办公室\n"
+        "2023年3月30日\n某区治理工作方案\n一、重点任务\n"
+        "1.落实环境信息调查。2023年底前完成首轮重点化学物质调查。（区资源生态局牵头负责）\n"
+        "来源：某区自然资源与生态环境局\n某区治理工作方案.pdf\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.section, t.lead) for t in ex.tasks] == [(["一、重点任务"], ["区资源生态局"])]
