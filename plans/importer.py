@@ -38,7 +38,7 @@ from plans.cn_dates import Due, forget_dues, normalise, read_dues
 from plans.compile import DYNAMIC_GROUPS
 from plans.directory import Directory
 from plans.notice import Line, NoticeProblem, read_notice
-from plans.text import norm
+from plans.text import UNIT_SUFFIX, norm
 
 CN = "一二三四五六七八九十"
 H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
@@ -57,9 +57,6 @@ DATE_LINE = re.compile(r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{
                        r"[0-9一二三四五六七八九十]{1,3}日$")
 ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|小组|领导小组办公室|局|委|厅)$")
 
-UNIT_SUFFIX = (r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|银行|馆|台|"
-               r"社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|协|海关|支行|"
-               r"片区|村)")
 UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
                         r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
 ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"

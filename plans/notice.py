@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from plans.text import NotChineseText, decode_chinese, norm
+from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm
 
 
 @dataclass
@@ -216,6 +216,66 @@ def _numbered_starts(text: str) -> list[int]:
     return starts
 
 
+# A table flattened with its text: a header of column names glued together
+# (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
+_HEADER_CELL = (r"(?:工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
+                r"牵头单位|牵头部门|配合[/／]?责任单位|配合[(（]责任[)）]单位|责任单位|配合单位|"
+                r"责任部门|完成时限|完成时间)")
+_FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
+_ROW_START = re.compile(r"^\d{1,2}[．.、]")
+_UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
+_NAME_JOIN = re.compile(r"(?<=[局委办位府心厅处室司行关队站所院])(?=[区市县省各])")
+
+
+def _row_cells(tail: str, spaced: bool) -> list[str]:
+    """A row's glued unit cells as labelled lines: the units cell is the list that
+    starts with the name before its first separator; names glued before it are the lead.
+    A space before the run means the lead cell was empty."""
+    if spaced:
+        return [f"责任单位：{tail}"]
+    cut = re.search(r"[，、,；;]", tail)
+    names = _NAME_JOIN.split(tail[:cut.start()] if cut else tail)
+    if len(names) < 2:
+        return [f"责任单位：{tail}"]
+    lead = "、".join(names[:-1])
+    return [f"牵头单位：{lead}", f"责任单位：{tail[len(''.join(names[:-1])):]}"]
+
+
+def _flattened_rows(parts: list[str]) -> list[str]:
+    """After a flattened header with unit columns, each numbered row's trailing unit
+    cells become labelled lines (牵头单位：/责任单位：) under its requirement."""
+    start = next((i for i, p in enumerate(parts) if (m := _FLAT_HEADER.search(p))
+                  and "单位" in m.group(0)), None)
+    if start is None:
+        return parts
+    header = _FLAT_HEADER.search(parts[start])
+    assert header is not None
+    around = (parts[start][:header.start()], parts[start][header.end():])
+    out = [*parts[:start], *(p for p in around if p.strip())]
+    leads = "牵头" in header.group(0)
+    i = start + 1
+    while i < len(parts):
+        p = parts[i]
+        if not _ROW_START.match(p):
+            out.append(p)
+            i += 1
+            continue
+        end = max(p.rfind("。"), p.rfind("；"))
+        tail = p[end + 1:].strip() if end >= 0 else ""
+        spaced = False
+        if tail and not _UNIT_RUN.match(tail):
+            tail = ""
+        if not tail and i + 1 < len(parts) and _UNIT_RUN.match(parts[i + 1]) and \
+                not _ROW_START.match(parts[i + 1]):
+            tail, spaced = parts[i + 1], True
+            i += 1
+        out.append(p[:len(p) - len(p[end + 1:])] if tail and not spaced else p)
+        if tail:
+            out += _row_cells(tail, spaced or not leads)
+        i += 1
+    return out
+
+
 def reflow(text: str) -> list[str]:
     """A line of ``REFLOW_AT`` characters or more as the paragraphs it joins."""
     if len(text) < REFLOW_AT:
@@ -232,7 +292,7 @@ def reflow(text: str) -> list[str]:
         depth += (ch in "（(") - (ch in "）)" and depth > 0)
     cuts = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
     parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
-    return [p.strip() for p in parts if p.strip()]
+    return _flattened_rows([p.strip() for p in parts if p.strip()])
 
 
 def read_notice(path: Path) -> list[Line]:

@@ -75,3 +75,10 @@ def md_escape(text: str) -> str:
     """A value for a Markdown document: no live HTML, no stray table column."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
         .replace("|", "｜")
+
+
+# How the name of a unit ends (局, 委, 办 …): the importer's test of a unit name, and the
+# reflow's cut between the glued cells of a flattened table row.
+UNIT_SUFFIX = (r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|"
+               r"银行|馆|台|社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|"
+               r"协|海关|支行|片区|村)")

@@ -40,3 +40,25 @@ def test_numbers_inside_sentences_do_not_split_them() -> None:
                                          "牵头单位：县", "责任单位：各"]
     short = "一、总体要求。二、重点任务。"
     assert reflow(short) == [short]  # an ordinary line is left as it is
+
+
+def test_a_table_flattened_into_the_line(tmp_path: Path) -> None:
+    """The header's column names glued together, then each row's cells glued: the
+    requirement, then the lead (absent, or a space where its cell was empty) and the
+    units. Each row reads as the requirement with 牵头单位：/责任单位： fields."""
+    rows = ("附件某区2022年政务公开工作任务分解表工作任务工作要求牵头单位配合/责任单位"
+            "一、加强市场主体信息公开1.增强政策制定实施的透明度和可预期性，提振市场主体信心。"
+            " 区直各有关单位，各片区管理局"
+            "2.建立市场主体反映审批问题的办理和反馈机制，推动优化投资和建设环境。"
+            "区经济发展局区行政审批局区直各有关单位，各片区管理局"
+            "二、加强减税降费信息公开3.系统集成、智能推送已出台各项减税降费政策，帮助纳税人了解政策。"
+            "区财政金融局区直各有关单位、各乡镇人民政府")
+    notice = tmp_path / "flat.txt"
+    notice.write_text("某区管委会办公室\n2022年6月7日\n某区2022年政务公开工作要点\n" + rows + "\n",
+                      encoding="utf-8")
+    assert len(rows) >= REFLOW_AT
+    ex = extract(notice)
+    assert [(t.text[:6], t.lead, t.units) for t in ex.tasks] == [
+        ("1.增强政策", [], ["区直各有关单位", "各片区管理局"]),
+        ("2.建立市场", ["区经济发展局", "区行政审批局"], ["区直各有关单位", "各片区管理局"]),
+        ("3.系统集成", ["区财政金融局"], ["区直各有关单位", "各乡镇人民政府"])]
