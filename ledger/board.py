@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 import pendulum
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
@@ -104,6 +105,7 @@ class Board:
     plan: Plan
     rows: list[UnitRow]
     lights: dict[str, int]
+    units: list[str]  # every unit on the board, whatever the light filter keeps
 
 
 def board(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
@@ -133,7 +135,7 @@ def board(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
                               colour, state_label(state, due_at, now)))
     kept = [r for r in rows.values() if r.cells or not only]
     kept.sort(key=lambda r: (-r.count("red"), -r.count("yellow"), r.rate, r.unit))
-    return Board(plan, kept, lights)
+    return Board(plan, kept, lights, sorted(r.unit for r in rows.values()))
 
 
 def completion_series(session: Session, plan: Plan, now: dt.datetime
@@ -169,14 +171,22 @@ class Pending:
     due: str
 
 
+def _submitted(plan: Plan) -> Select[Any]:
+    return (select(Report).join(Assignment, Assignment.id == Report.assignment_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .where(Report.review_state == "submitted", Item.plan_id == plan.id))
+
+
+def review_count(session: Session, plan: Plan) -> int:
+    """How many of the plan's reports wait for review (the board's link says so)."""
+    return session.scalar(select(func.count()).select_from(_submitted(plan).subquery())) or 0
+
+
 def review_queue(session: Session, plan: Plan) -> list[Pending]:
     """The plan's reports and extension requests not yet reviewed, oldest first."""
     rows = session.execute(
-        select(Report, Unit.name, Item.key, Item.title, Milestone.due_date)
-        .join(Assignment, Assignment.id == Report.assignment_id)
-        .join(Item, Item.id == Assignment.item_id)
+        _submitted(plan).add_columns(Unit.name, Item.key, Item.title, Milestone.due_date)
         .join(Unit, Unit.id == Report.unit_id)
         .join(Milestone, Milestone.id == Report.milestone_id, isouter=True)
-        .where(Report.review_state == "submitted", Item.plan_id == plan.id)
         .order_by(Report.submitted_at, Report.id)).all()
     return [Pending(r, u, k, t, d.isoformat() if d else "") for r, u, k, t, d in rows]

@@ -14,6 +14,7 @@ unit's earlier links.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -49,19 +50,23 @@ def token_hash(token: str) -> str:
 def link_secret() -> bytes:
     """``DUBAN_LINK_SECRET``, else the data folder's key file (made, mode 0600, on first use)."""
     given = os.environ.get("DUBAN_LINK_SECRET", "")
-    if given:
-        return given.encode("utf-8")
-    path = config.home() / "link.key"
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return bytes.fromhex(Path(path).read_text().strip())
-    with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_hex(32))
+    return given.encode("utf-8") if given else _key_file(config.home() / "link.key")
+
+
+@functools.cache
+def _key_file(path: Path) -> bytes:
+    """Read once per process and data folder: every unit page and notice needs it."""
+    if not path.exists():  # written whole, then linked in: no process reads half a key
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(part, path)
+        except FileExistsError:  # another process made it first: theirs counts
+            pass
+        finally:
+            part.unlink()
     return bytes.fromhex(path.read_text().strip())
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from plans.cn_dates import cn_number
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm
 
 
@@ -191,8 +192,6 @@ _SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
 
 
 def _value(name: str, mark: str) -> int:
-    from plans.cn_dates import cn_number  # the date reader's numerals
-
     if name == "h5":
         return ord(mark) - ord("①") + 1
     digits = re.sub(r"[^\d]", "", mark)

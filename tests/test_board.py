@@ -263,3 +263,29 @@ def test_many_failed_logins_from_one_address_wait(ledger: sessionmaker[Session],
         codes.append(web.post("/login", data={"name": f"nobody{n}", "password": "x" * 12,
                                               "csrf": token}).status_code)
     assert codes == [401] * 10 + [429]
+
+
+def test_a_progress_report_is_accepted_from_the_queue(ledger: sessionmaker[Session],
+                                                      app: object) -> None:
+    """A report on work already closed has no deadline to close: it waits in the queue
+    as progress, and the coordinator takes it from there."""
+    token = link("市司法局")
+    mid = milestone_of(ledger, "市司法局")
+    unit = TestClient(app)  # type: ignore[arg-type]
+    unit.post(f"/u/{token}/report", data={"milestone": mid, "text": "已备案",
+                                         "csrf": unit_csrf(token)})
+    web, csrf = signed_in(app, "王科长")
+    with transaction(ledger) as s:
+        first = s.scalars(select(Report.id)).one()
+    web.post(f"/reviews/{first}", data={"decision": "accept", "csrf": csrf})
+    with transaction(ledger) as s:
+        item = s.get_one(Milestone, mid).assignment.item.key
+    cli("report", PLAN, "--unit", "市司法局", "--task", item, "--text", "补充了公开链接")
+    with transaction(ledger) as s:
+        progress = s.scalars(select(Report).where(Report.id != first)).one()
+        assert progress.kind == "progress" and progress.milestone_id is None
+        pid = progress.id
+    assert "补充了公开链接" in web.get(f"/p/{PLAN}/review").text
+    r = web.post(f"/reviews/{pid}", data={"decision": "accept", "csrf": csrf},
+                 follow_redirects=False)
+    assert r.status_code == 303 and f"ok={pid}" in r.headers["location"]

@@ -26,7 +26,7 @@ from ledger import board as boards
 from ledger import config, notices, queries
 from ledger.checks import CheckReport, run_check, write_check
 from ledger.db import transaction
-from ledger.models import Document, Plan, Report, Unit
+from ledger.models import Document, Item, Plan, Report, Unit
 from ledger.reports import ActionError, find_units, get_plan, review_report
 from ledger.supervise import rung_label
 from ledger.users import SignedIn
@@ -102,11 +102,10 @@ def routes(app: FastAPI, web: Web) -> None:
                              only=light if light in boards.LIGHTS else None)
             total = sum(b.lights.values())
             chart = completion_chart(boards.completion_series(s, plan, now), total)
-            queue = len(boards.review_queue(s, plan))
+            queue = boards.review_count(s, plan)
             return web.page("board.html.j2", title=plan.title, signed=who, plan=plan, board=b,
                             total=total, chart=chart, unit=unit, light=light, error=error,
-                            queue=queue, now=_local(now),
-                            units=sorted(r.unit for r in b.rows))
+                            queue=queue, now=_local(now), units=b.units)
 
     @app.get("/p/{key}/review", response_class=HTMLResponse)
     def review_get(request: Request, key: str, error: str = "", ok: str = "") -> Response:
@@ -135,9 +134,9 @@ def routes(app: FastAPI, web: Web) -> None:
         try:
             with transaction(web.ledger) as s:
                 report = s.get(Report, report_id)
-                if report is None or report.milestone is None:
+                if report is None:
                     return web.refuse(404, f"没有编号为 {report_id} 的报送。", who)
-                key = s.get_one(Plan, report.milestone.plan_id).key
+                key = s.get_one(Plan, s.get_one(Item, report.assignment.item_id).plan_id).key
                 if decision not in ("accept", "return"):
                     raise ActionError("请选择“采纳（销号）”或“退回整改”")
                 review_report(s, report_id, accept=decision == "accept", comment=comment,

@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.board import LIGHTS
 from ledger.links import link_secret
 
 TEMPLATES = Path(__file__).with_name("templates")
 env = Environment(loader=FileSystemLoader(TEMPLATES),
                   autoescape=select_autoescape(["html", "html.j2"], default=True))
-env.globals["LIGHTS"] = {"red": "已逾期", "yellow": "临近期限", "blue": "待审核",
-                         "green": "已完成", "grey": "未到期"}
+env.globals["LIGHTS"] = LIGHTS
 
 Clock = Callable[[], dt.datetime]
 
