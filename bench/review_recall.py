@@ -2,7 +2,9 @@
 share it names (recall), and of the items it names, the share that were right (false
 alarms).
 
-    python bench/review_recall.py GOLD_DIR NOTICE [NOTICE ...]
+    python bench/review_recall.py GOLD_DIR NOTICE [NOTICE ...] [-v]
+
+-v lists every wrong or flagged item.
 
 Each notice is imported with ``duban import --json``. An item's field (lead, units or
 due) is wrong when it differs from the gold reading as ``shared/eval/score.py``
@@ -22,12 +24,17 @@ import unicodedata
 from pathlib import Path
 
 import yaml
+from opencc import OpenCC
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_T2S = OpenCC("t2s")
+
+
 def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    """As score.py normalises: simplified, NFKC, no white space."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _T2S.convert(str(text))))
 
 
 def fields(entry: dict) -> dict[str, set[str]]:
@@ -38,7 +45,10 @@ def fields(entry: dict) -> dict[str, set[str]]:
 
 
 def main() -> None:
-    gold_dir, notices = Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]]
+    args = sys.argv[1:]
+    verbose = "-v" in args
+    args = [a for a in args if a != "-v"]
+    gold_dir, notices = Path(args[0]), [Path(p) for p in args[1:]]
     wrong = flagged = named_items = named_right = 0
     out = Path(tempfile.mkdtemp(prefix="duban-review-"))
     for notice in notices:
@@ -54,6 +64,8 @@ def main() -> None:
             found = [t for t in tasks if key in norm(t["text"])]
             g = fields(item)
             if not found:
+                if verbose:
+                    print(f"{notice.stem} {item['key']}: not found")
                 wrong += 3
                 continue
             task = min(found, key=lambda t: len(t["text"]))
@@ -61,6 +73,10 @@ def main() -> None:
             bad = [f for f in g if g[f] != p[f]]
             named = task["source"] in at or (task.get("sources") or {}).get("units") in at
             wrong += len(bad)
+            if verbose and (bad or named):
+                print(f"{notice.stem} {task['source']} {item['key']}: "
+                      + ("flagged " if named else "")
+                      + "; ".join(f"{f} {sorted(p[f])} ≠ {sorted(g[f])}" for f in bad))
             flagged += len(bad) if named else 0
             named_items += named
             named_right += named and not bad

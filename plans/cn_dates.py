@@ -77,6 +77,11 @@ def _ok(y: int, m: int, d: int) -> bool:
 
 ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
                           r"(印发|公布|下发|发布|出台)(之日起|以后|后|起)?")
+# 持续 + a verb of doing (持续推进, 持续开展, 持续发布 …) is explicit continuity; 持续性 and
+# 持续健康发展 describe, they do not schedule.
+# 持续改善/持续优化 usually name an outcome (营商环境持续改善), so they are not in the list.
+ONGOING = re.compile(r"持续(?:推进|深化|开展|实施|打造|发布|提升|加强|做好|强化|抓好|推动|落实|加大|"
+                     r"巩固|跟踪|监测|整治|督促)|长期(?:坚持|推进)")
 DUE_HINT = re.compile(r"[\d年月日每季次]|持续|长期|当天")  # no deadline without one of these
 OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束|后)")  # a span's own starting point
 # "在教育部出台公共企事业单位信息公开规定后3个月内": a one-time event that can be recorded.
@@ -92,6 +97,10 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每(个)?季度(至少)?(对|开展|召开|报送|组织|进行|通报|检查|督查|调度|更新|一次)"),
      "quarterly:end"),
     (re.compile(r"每半年"), "semiannual:end"),
+    # 每月一检查、一季一评估、半年一通报: a cadence of reviews, one per period
+    (re.compile(r"每月一(检查|调度|通报|报告|评估|督查)"), "monthly:end"),
+    (re.compile(r"(每|一)季(度)?一(检查|调度|通报|报告|评估|督查)"), "quarterly:end"),
+    (re.compile(r"半年一(检查|调度|通报|报告|评估|督查)"), "semiannual:end"),
 ]
 
 
@@ -198,7 +207,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
             add(m, "yearly:1")
     for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对)", t):
         add(m, "monthly:end")
-    for m in re.finditer(r"(持续推进|长期坚持|持续深化|长期推进)", t):
+    for m in ONGOING.finditer(t):
         add(m, "ongoing")
     found.sort(key=lambda x: x[0])
     out: list[Due] = []

@@ -50,6 +50,9 @@ PAGE_FURNITURE = re.compile(r"^(来源|信息来源|作者|责任编辑|编辑|�
                             re.I)
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
+# 二、工作要求 after the tasks: requirements on the whole plan (organise, supervise,
+# report), read for checkpoints but not tasks of their own.
+REQUIREMENTS = re.compile(r"^(工作要求|有关要求|相关要求|其他要求|具体要求|有关事项|其他事项)[。.]?$")
 PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
 
 DOC_NO = re.compile(r"([\u4e00-\u9fa5]{1,12}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)")
@@ -218,6 +221,10 @@ def is_unit(token: str) -> bool:
 ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
 
 
+# 区管委会办公室政策法规处负责法制审查工作: a unit named with the part of the work it does.
+DOING_PART = re.compile(r"^(.{2,40}?)(?:负责|承担)[\u4e00-\u9fa5]{2,16}(?:工作)?$")
+
+
 def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     """(lead, units) when the whole line is unit names with role words, else None."""
     t = text.strip().rstrip("。.")
@@ -232,8 +239,10 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
         names = split_units(seg)
         if not names or not all(is_unit(n) for n in names):
             names = group_names(seg)  # 市、区县政府门户网站主办单位 is one group
-            if not names:
-                return None
+        if not names and (part := DOING_PART.match(seg)):
+            names = [n for n in split_units(part.group(1)) if is_unit(n)]  # X负责法制审查工作
+        if not names:
+            return None
         (lead if re.search(r"牵头(负责|落实|实施)?$", seg) else units).extend(names)
     return (lead, units) if lead or units else None
 
@@ -584,7 +593,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                 head_units = {k: v for k, v in head_units.items() if k < level}
                 if cm:
                     head_units[level] = (*read_clause(cm.group(1)), ln.where)
-                skipping = bool(PRINCIPLES.match(rest)) if level == 1 else skipping
+                if level == 1:
+                    skipping = bool(PRINCIPLES.match(rest) or (ex.tasks and REQUIREMENTS.match(bare)))
                 if text not in seen:  # a heading repeated at a page break keeps the run
                     pending = []
                 seen.add(text)
@@ -821,6 +831,7 @@ TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办
 CUE = re.compile(rf"(回头看|清单|台账|工作计划|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
                  rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern})")
 CHECK_ACT = re.compile(r"(开展|进行|组织|实施|集中)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估)|"
+                       r"(每月|季|半年)一(检查|评估|督查)|"
                        rf"{PROGRESS}[^。；;]{{0,30}}(检查|督查|评估|巡查)|跟踪检查|检查巡查")
 KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("lookback", re.compile(r"回头看")),

@@ -202,6 +202,7 @@ def _numbered_starts(text: str) -> list[int]:
     """Where the next number of a sequence begins: 二、 only after 一、 was seen, （一） may
     restart under a new 一、. A lone 3、 inside a sentence is not a new paragraph."""
     last: dict[str, int] = {}
+    heading: dict[str, str] = {}
     starts = []
     for m in _MARKS.finditer(text):
         name = m.lastgroup or ""
@@ -209,8 +210,10 @@ def _numbered_starts(text: str) -> list[int]:
         if (m.start() and text[m.start() - 1] in "第至和、—-～~（(") or \
                 text[m.end():m.end() + 1] in ("。", "，", "、", "；", "：", "）", ")"):
             continue  # 第二、三季度, 附件（一）。: a number inside a sentence
-        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1"):
-            last[name] = value
+        words = text[m.end():m.end() + 8]
+        again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
+        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again:
+            last[name], heading[name] = value, words
             starts.append(m.start())
     return starts
 
@@ -294,6 +297,33 @@ def reflow(text: str) -> list[str]:
     return _flattened_rows([p.strip() for p in parts if p.strip()])
 
 
+_NAMES = re.compile(r"[\u3400-\u9fff（）()、，,]{2,40}")
+
+
+def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A browser copy breaks a table cell of two paragraphs (two lead units) into two
+    lines: ``3.建立…\t区经济发展局`` then ``区行政审批局\t区直各有关单位``. The second line
+    starts with no number and the two together have no more cells than the table's header:
+    it continues the first line's last cell."""
+    width = 0
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        cells = t.strip(" \r\n\u3000").split("\t")
+        if len(cells) >= 3 and not width:
+            width = len(cells)  # the header: the first line with three cells or more
+        if out and width and "\t" in t and not _MARKS.match(cells[0].strip()):
+            pno, prev, prow = out[-1]
+            before = prev.strip(" \r\n\u3000").split("\t")
+            if "\t" in prev and len(before) < width and len(before) + len(cells) - 1 <= width:
+                last, first = before[-1].strip(), cells[0].strip()
+                glue = "、" if _NAMES.fullmatch(last) and _NAMES.fullmatch(first) else ""
+                before[-1] = last + glue + first
+                out[-1] = (pno, "\t".join(before + cells[1:]), prow)
+                continue
+        out.append((no, t, row))
+    return out
+
+
 def read_notice(path: Path) -> list[Line]:
     if not path.exists():
         raise NoticeProblem(f"{path}: 文件不存在")
@@ -318,7 +348,7 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
+        raw = _join_broken_cells([(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])
     if len(raw) > MAX_LINES:
         raise NoticeProblem(f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。"
                             "请确认选对了文件")

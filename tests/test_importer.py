@@ -606,3 +606,47 @@ def test_page_furniture_is_not_work(tmp_path: Path) -> None:
         "来源：某区自然资源与生态环境局\n某区治理工作方案.pdf\n", encoding="utf-8")
     ex = extract(notice)
     assert [(t.section, t.lead) for t in ex.tasks] == [(["一、重点任务"], ["区资源生态局"])]
+
+
+def test_a_cell_of_two_paragraphs_broken_by_a_browser_copy(tmp_path: Path) -> None:
+    """A 牵头 cell holding two units on two paragraphs comes out of a browser copy as two
+    lines; the second (no number, cells to fill the row) continues the first's last cell."""
+    notice = tmp_path / "copied.txt"
+    rows = ["工作任务\t工作要求\t牵头单位\t配合/责任单位",
+            "一、加强市场主体信息公开\t1.增强政策制定实施的透明度。\t\t区直各有关单位",
+            "2.建立市场主体反映审批问题的办理和反馈机制。\t区经济发展局",
+            "区行政审批局\t区直各有关单位，各片区管理局",
+            "3.依法依规做好扩大有效投资相关规划信息公开。\t区发展改革局\t区直各有关单位"]
+    notice.write_text("某区管委会办公室\n2022年6月1日\n某区2022年政务公开工作任务分工\n"
+                      + "\n".join(rows) + "\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:2], t.lead, t.units) for t in ex.tasks] == [
+        ("1.", [], ["区直各有关单位"]),
+        ("2.", ["区经济发展局", "区行政审批局"], ["区直各有关单位", "各片区管理局"]),
+        ("3.", ["区发展改革局"], ["区直各有关单位"])]
+
+
+def test_work_requirements_after_the_tasks_are_checkpoints_not_tasks(tmp_path: Path) -> None:
+    """一、任务分工 … 二、工作要求: the requirements bind the whole plan. Their cadence
+    (每月一检查、一季一评估、半年一通报) is a recurring check; a unit named with the part
+    of the work it does (…处负责法制审查工作) is a unit of the item."""
+    notice = tmp_path / "req.txt"
+    notice.write_text(
+        "某区管委会关于印发某区2017年推进简政放权放管结合优化服务改革工作要点的通知\n"
+        "某区管委会\n2017年9月1日\n一、任务分工\n"
+        "1.持续开展证照分离改革试点，分别予以取消或改为备案。\n"
+        "责任单位：区行政审批局、市场监督管理局牵头，区直相关部门按职责分工负责,"
+        "区管委会办公室政策法规处负责法制审查工作\n"
+        "2.规范权责清单管理，营造环境持续改善的氛围。2017年11月底前完成融合工作。\n"
+        "责任单位：区行政审批局牵头，区直相关部门按职责分工负责\n"
+        "二、工作要求\n"
+        "（一）强化督查问责。各相关部门要建立“每月一检查、一季一评估、半年一通报”的推进机制。\n",
+        encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        (["区行政审批局", "市场监督管理局"], ["区直相关部门", "区管委会办公室政策法规处"],
+         ["ongoing"]),
+        (["区行政审批局"], ["区直相关部门"], ["2017-11-30"])]
+    check = next(c for c in ex.checkpoints if "每月一检查" in c.text)
+    assert (check.kind, [d.value for d in check.due]) == (
+        "check", ["monthly:end", "quarterly:end", "semiannual:end"])

@@ -62,3 +62,23 @@ def test_a_table_flattened_into_the_line(tmp_path: Path) -> None:
         ("1.增强政策", [], ["区直各有关单位", "各片区管理局"]),
         ("2.建立市场", ["区经济发展局", "区行政审批局"], ["区直各有关单位", "各片区管理局"]),
         ("3.系统集成", ["区财政金融局"], ["区直各有关单位", "各乡镇人民政府"])]
+
+
+def test_a_merged_section_cell_repeated_in_a_flattened_table(tmp_path: Path) -> None:
+    """A section cell spanning two rows is repeated before each row when the table is
+    flattened; the repeat is a heading again, never part of the row before's units."""
+    rows = ("附件某区2022年政务公开工作任务分解表工作任务工作要求牵头单位配合/责任单位"
+            "一、加强市场主体信息公开1.增强政策制定实施的透明度和可预期性，提振市场主体信心。"
+            "区经济发展局区直各有关单位，各片区管理局"
+            "二、强化稳就业保就业信息公开2.加强政策宣讲和推送工作，将就业支持政策及时传达至相关群体。"
+            "区社会事业局区直各有关单位，各片区管理局"
+            "二、强化稳就业保就业信息公开3.加大减负稳岗政策的宣传解读力度，扩大政策知晓面。"
+            "区社会事业局区直各有关单位、各乡镇人民政府")
+    notice = tmp_path / "flat.txt"
+    notice.write_text("某区管委会办公室\n2022年6月7日\n某区2022年政务公开工作要点\n" + rows + "\n",
+                      encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:2], t.section, t.units) for t in ex.tasks] == [
+        ("1.", ["一、加强市场主体信息公开"], ["区直各有关单位", "各片区管理局"]),
+        ("2.", ["二、强化稳就业保就业信息公开"], ["区直各有关单位", "各片区管理局"]),
+        ("3.", ["二、强化稳就业保就业信息公开"], ["区直各有关单位", "各乡镇人民政府"])]
