@@ -1,16 +1,18 @@
 """How far the importer's review list can be trusted: of the fields it got wrong, the
-share it names (recall), and of the items it names, the share that were right (false
-alarms).
+share it names (recall), and of its doubts, the share about fields that were right
+(false alarms).
 
     python bench/review_recall.py GOLD_DIR NOTICE [NOTICE ...] [-v]
 
--v lists every wrong or flagged item.
-
 Each notice is imported with ``duban import --json``. An item's field (lead, units or
-due) is wrong when it differs from the gold reading as ``shared/eval/score.py``
-compares them (simplified, NFKC, no spaces). A wrong field is *flagged* when the review
-list has a line at the item's source (``第12行：…``). Items the importer did not find
-count as wrong and unflagged.
+due) is wrong when it differs from the gold reading as ``shared/eval/score.py`` compares
+them (simplified, NFKC, no spaces). The review list's ``flags`` name the items they
+cover and the field they are about (units covers lead and units). A wrong field is
+*flagged* when a flag covers its item and field; items the importer did not find count
+as three wrong fields, unflagged. A *doubt* (a reading the importer guessed) is a false
+alarm when every field it is about was right; a *todo* (what the notice leaves open:
+no unit named, a per-case span) is counted apart, as it is true whatever the reading.
+-v lists every wrong or flagged item.
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ import yaml
 from opencc import OpenCC
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
 _T2S = OpenCC("t2s")
+COVERS = {"lead": {"lead"}, "units": {"lead", "units"}, "due": {"due"}}
 
 
 def norm(text: str) -> str:
@@ -44,21 +45,26 @@ def fields(entry: dict) -> dict[str, set[str]]:
             "due": {str(d).strip() for d in entry.get("due") or []}}
 
 
+def read(notice: Path, out: Path) -> dict:
+    target = out / f"{notice.stem}.json"
+    subprocess.run([str(ROOT / ".venv" / "bin" / "duban"), "import", str(notice), "--json",
+                    str(target)], capture_output=True, check=False)
+    return json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+
+
 def main() -> None:
     args = sys.argv[1:]
     verbose = "-v" in args
     args = [a for a in args if a != "-v"]
     gold_dir, notices = Path(args[0]), [Path(p) for p in args[1:]]
-    wrong = flagged = named_items = named_right = 0
+    wrong = flagged = doubts = false = todos = 0
     out = Path(tempfile.mkdtemp(prefix="duban-review-"))
     for notice in notices:
         gold = yaml.safe_load((gold_dir / f"{notice.stem}.yaml").read_text(encoding="utf-8"))
-        target = out / f"{notice.stem}.json"
-        subprocess.run([str(ROOT / ".venv" / "bin" / "duban"), "import", str(notice), "--json",
-                        str(target)], capture_output=True, check=False)
-        pred = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+        pred = read(notice, out)
         tasks = pred.get("tasks") or []
-        at = {line.split("：", 1)[0] for line in pred.get("review") or []}
+        flags = [f for f in pred.get("flags") or [] if f.get("items")]
+        bad_at: dict[str, set[str]] = {}  # item source → its wrong fields
         for item in gold.get("items") or []:
             key = norm(item["key"])
             found = [t for t in tasks if key in norm(t["text"])]
@@ -68,21 +74,35 @@ def main() -> None:
                     print(f"{notice.stem} {item['key']}: not found")
                 wrong += 3
                 continue
-            task = min(found, key=lambda t: len(t["text"]))
+            # score.py takes the shortest task holding the key; where two tasks print the
+            # same words (one block per department), the key cannot tell them apart.
+            shortest = min(len(t["text"]) for t in found)
+            ties = [t for t in found if len(t["text"]) == shortest]
+            task = next((t for t in ties if fields(t) == g), ties[0])
             p = fields(task)
-            bad = [f for f in g if g[f] != p[f]]
-            named = task["source"] in at or (task.get("sources") or {}).get("units") in at
+            bad = {f for f in g if g[f] != p[f]}
+            covered = set().union(*(COVERS.get(f["about"], set()) for f in flags
+                                    if task["source"] in f["items"]))
+            bad_at[task["source"]] = bad_at.get(task["source"], set()) | bad
             wrong += len(bad)
-            if verbose and (bad or named):
+            flagged += len(bad & covered)
+            if verbose and (bad or covered):
                 print(f"{notice.stem} {task['source']} {item['key']}: "
-                      + ("flagged " if named else "")
-                      + "; ".join(f"{f} {sorted(p[f])} ≠ {sorted(g[f])}" for f in bad))
-            flagged += len(bad) if named else 0
-            named_items += named
-            named_right += named and not bad
+                      + (f"flagged {sorted(covered)} " if covered else "")
+                      + "; ".join(f"{f} {sorted(p[f])} ≠ {sorted(g[f])}" for f in sorted(bad)))
+        for f in flags:
+            if f["kind"] == "todo":
+                todos += 1
+                continue
+            doubts += 1
+            right = all(not (bad_at.get(w, set()) & COVERS.get(f["about"], set()))
+                        for w in f["items"])
+            false += right
+            if verbose and right:
+                print(f"{notice.stem} false alarm {f['where']}: {f['what']}")
     print(f"wrong fields {wrong}, flagged {flagged}: review_recall="
-          f"{flagged / wrong if wrong else 1.0:.3f}; items flagged {named_items}, of them right "
-          f"{named_right}: false_alarm={named_right / named_items if named_items else 0.0:.3f}")
+          f"{flagged / wrong if wrong else 1.0:.3f}; doubts {doubts}, about right fields "
+          f"{false}: false_alarm={false / doubts if doubts else 0.0:.3f}; todos {todos}")
 
 
 if __name__ == "__main__":

@@ -131,19 +131,20 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     for rx, fmt in RULES:
         for m in rx.finditer(t):
             add(m, fmt.format(*m.groups()))
-    # Garbled year-month-day runs: 2021531日前 → 2021-05-31 (flagged).
+    # Garbled year-month-day runs (年 and 月 lost): 2021531日前 can only be 2021-05-31;
+    # 2022115日前 may be 01-15 or 11-05, read as the first and flagged.
     for m in re.finditer(r"(20\d\d)(\d{1,2})(\d{2})日(前|之前|以前)?", t):
         y, rest = int(m.group(1)), m.group(2) + m.group(3)
-        for cut in (1, 2):
-            mm, dd = int(rest[:cut]), int(rest[cut:])
-            if len(rest) > cut and _ok(y, mm, dd):
-                add(m, f"{y:04d}-{mm:02d}-{dd:02d}", certain=False)
-                break
-    # The same loss of 年 before a month end: 20216月底前 → 2021-06-30 (flagged).
+        readings = [(int(rest[:cut]), int(rest[cut:])) for cut in (1, 2)
+                    if len(rest) > cut and _ok(y, int(rest[:cut]), int(rest[cut:]))]
+        if readings:
+            mm, dd = readings[0]
+            add(m, f"{y:04d}-{mm:02d}-{dd:02d}", certain=len(readings) == 1)
+    # The same loss of 年 before a month end: 20216月底前 → 2021-06-30 (one reading).
     for m in re.finditer(r"(20\d\d)(\d{1,2})月(底|末)(前|之前|以前)?", t):
         y, mm = int(m.group(1)), int(m.group(2))
         if 1 <= mm <= 12:
-            add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}", certain=False)
+            add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
     for m in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)",
                          t):
         y = int(m.group(1)) if m.group(1) else year

@@ -80,11 +80,24 @@ class Field:
 
 @dataclass
 class Review:
+    """One line of the review list. ``about`` names the field it doubts (lead, units,
+    due, text; "" for the document as a whole) and ``items`` the items it covers by their
+    source line, so that a page can mark each. A *doubt* is a reading the importer
+    guessed and may have got wrong; a *todo* is something the notice leaves open (no
+    unit named, a per-case span) that a person must decide whatever the reading."""
+
     where: str
     what: str
+    about: str = ""
+    kind: str = "doubt"
+    items: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.where}：{self.what}"
+
+    def as_format(self) -> dict[str, Any]:
+        return {"where": self.where, "about": self.about, "kind": self.kind,
+                "items": self.items, "what": self.what}
 
 
 @dataclass
@@ -100,6 +113,8 @@ class TaskDraft:
     unit_how: str = ""  # which rule read them: a key of UNIT_CONFIDENCE
     cells: dict[str, str] = field(default_factory=dict)  # field → table cell it came from
     level: int = 0
+    doubts: list[tuple[str, str]] = field(default_factory=list)  # (field, why), for the review
+    chief: list[str] = field(default_factory=list)  # 主抓单位, to be found in 责任单位
 
     def confidence(self) -> dict[str, float]:
         """Per field, how far the rule that read it is trusted (0–1)."""
@@ -159,6 +174,7 @@ class Extraction:
     sections: dict[str, list[str]] = field(default_factory=dict)  # line → headings above it
     # 以下均需各片区配合落实，不再列出: units a clause adds to this and every later item
     standing: list[str] = field(default_factory=list)
+    standing_note: str = ""  # where the standing clause is, for the review list
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""
@@ -181,6 +197,7 @@ class Extraction:
             "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric,
                          "source": g.where} for g in self.targets],
             "review": [str(r) for r in self.review],
+            "flags": [r.as_format() for r in self.review],
         }
 
 
@@ -437,42 +454,111 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
 
 
 def review_fields(ex: Extraction) -> None:
-    """The review list: items without units, merged-cell leads, garbled dates, per-case
-    spans, a targets table that does not add up, and any other low-confidence field."""
-    merged: dict[str, list[TaskDraft]] = {}  # by the unit line that closed the run
-    for t in ex.tasks:
+    """The review list, item by item: what the notice leaves open (no unit, a per-case
+    span) and every field the importer guessed (a merged cell's lead, a sentence's
+    subject, units carried from a heading, a standing clause or the next item, a damaged
+    unit name, a garbled date, a date whose year the text does not state when the plan's
+    year is itself a guess or the date falls before the notice was issued). The same
+    guess on consecutive items is one line."""
+    issued = ex.meta["issued"].value if "issued" in ex.meta else None
+    year_sure = "year" in ex.meta and ex.meta["year"].confidence >= 1.0
+    open_runs: dict[tuple[str, str, str], tuple[Review, int]] = {}
+    # One reading rule applied throughout (a merged cell's lead, a sentence's subject, the
+    # plan year for dates that state none) is one line naming all the items it read.
+    summary: dict[str, list[TaskDraft]] = {}
+    for i, t in enumerate(ex.tasks):
+        flags: list[tuple[str, str, str]] = []  # (about, kind, what)
         if not t.lead and not t.units:
-            ex.review.append(Review(t.where, f"条目没有责任单位：“{t.text[:24]}…”"))
-        elif t.unit_how == "merged":
-            merged.setdefault(t.unit_source, []).append(t)
+            flags.append(("units", "todo", f"条目没有责任单位：“{t.text[:24]}…”"))
+        elif t.unit_how in ("merged", "sentence"):
+            summary.setdefault(t.unit_how, []).append(t)
+            if t.unit_how == "sentence" and (more := _unread_actors(t)):
+                flags.append(("units", "doubt", f"句中还提到“{'、'.join(more)}”，责任单位按主语读取"
+                                                f"为“{'、'.join(t.units)}”"))
+        elif t.unit_how == "heading":
+            flags.append(("units", "doubt", f"责任单位取自上级标题（{t.unit_source}）的"
+                                            f"“{'、'.join(t.lead + t.units)}”"))
+        flags += [(about, "doubt", why) for about, why in t.doubts]
+        damaged = [n for n in (*t.lead, *t.units) if DAMAGED_NAME.search(n)]
+        if damaged:
+            flags.append(("units", "doubt", f"单位名称“{'、'.join(damaged)}”不完整（原文缺字），"
+                                            "请对照原文补全"))
         for d in t.due:
             if not d.certain:
-                ex.review.append(Review(t.where, f"期限“{d.source}”字迹不清，按 {d.value} 读取，请核对"))
+                flags.append(("due", "doubt", f"期限“{d.source}”字迹不清，按 {d.value} 读取"))
             elif d.value.endswith("@event") and not d.event:
-                ex.review.append(Review(t.where, f"期限“{d.source}”按每件事项起算（如收到申请），"
-                                        "不是计划的一次性节点：改为 note 中的逐件时限，或写明事件名"
-                                        "（@event:事件名）"))
-    for run in merged.values():
-        span = f"（至{run[-1].where}共 {len(run)} 项）" if len(run) > 1 else ""
-        ex.review.append(Review(run[0].where, f"牵头单位按上方合并单元格沿用为“{'、'.join(run[0].lead)}”"
-                                f"{span}，请核对"))
+                flags.append(("due", "todo", f"期限“{d.source}”按每件事项起算（如收到申请），"
+                              "不是计划的一次性节点：改为 note 中的逐件时限，或写明事件名"
+                              "（@event:事件名）"))
+            elif _year_implied(d) and not year_sure:
+                summary.setdefault("year", []).append(t)
+            elif _year_implied(d) and issued and d.value < issued.isoformat():
+                flags.append(("due", "doubt", f"期限“{d.source}”未写年份，按 {d.value} 读取，"
+                                              "早于印发日期"))
+        for about, kind, what in flags:
+            key = (about, kind, what)
+            run = open_runs.get(key)
+            if run and run[1] == i - 1 and kind == "doubt":
+                run[0].items.append(t.where)
+                open_runs[key] = (run[0], i)
+                continue
+            r = Review(t.where, what, about, kind, [t.where])
+            ex.review.append(r)
+            open_runs[key] = (r, i)
+    for r in ex.review:
+        if r.kind == "doubt" and r.items:
+            span = f"（至{r.items[-1]}共 {len(r.items)} 项）" if len(r.items) > 1 else ""
+            r.what = f"{r.what}{span}，请核对"
+    if "year" in summary:  # the plan year's own line names the dates it decides
+        ex.review = [r for r in ex.review if r.where != "标题"]
+    for how, tasks in summary.items():
+        items = list(dict.fromkeys(t.where for t in tasks))
+        about, what = SUMMARY[how]
+        year = ex.meta["year"].value if "year" in ex.meta else ""
+        ex.review.append(Review(items[0], what.format(n=len(items), year=year,
+                                                     last=items[-1]), about, "doubt", items))
     counted = sum(g.count for g in ex.targets)
     if ex.target_total and ex.target_total[0] != counted:
         total, where = ex.target_total
         ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 {counted}："
-                                "有单位漏读或数字有误，请核对"))
-    flagged = {r.where for r in ex.review}
-    names = {"text": "条目文字", "units": "责任单位", "due": "期限"}
-    for t in ex.tasks:  # any other field read with low confidence is named too
-        for f, conf in t.confidence().items():
-            if conf < REVIEW_BELOW and t.where not in flagged and t.unit_how != "merged":
-                ex.review.append(Review(t.where, f"{names[f]}识别把握不大，请核对"))
-                flagged.add(t.where)
+                                "有单位漏读或数字有误，请核对", "units"))
     for c in ex.checkpoints:
         for d in c.due:
-            if not d.certain and c.where not in flagged:
+            if not d.certain:
                 ex.review.append(Review(c.where, f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，"
-                                        "请核对"))
+                                        "请核对", "due", items=[c.where]))
+
+
+SUMMARY = {
+    "merged": ("lead", "{n} 项的牵头单位格为空，按上方合并单元格沿用上一行的牵头单位（至{last}），"
+                       "请抽查"),
+    "sentence": ("units", "{n} 项未标注责任单位，按句中主语读取（至{last}），请逐项核对"),
+    "year": ("due", "标题中没有年份，{n} 项未写年份的期限按印发年份 {year} 年读取（至{last}），"
+                    "请核对"),
+}
+# Who else a sentence names as doing something: 同时通知存在问题的单位整改.
+_ACTOR = re.compile(r"(?:各|有关|相关|存在问题的|实行垂直管理的)?[\u4e00-\u9fa5]{0,12}?"
+                    r"(?:单位|部门|政府|机关|机构)(?=[要应向,，、整负])")
+
+
+def _unread_actors(t: TaskDraft) -> list[str]:
+    named = (*t.lead, *t.units)
+    text = re.sub(r"《[^》]*》", "", t.text)
+    out = []
+    for m in _ACTOR.finditer(text):
+        n = re.sub(r"^.*?(?:通知|转发|报|向|和|及|与|对|由)", "", m.group(0))
+        if len(n) >= 2 and not any(n in x or x in n for x in named) and n not in out:
+            out.append(n)
+    return out
+
+
+DAMAGED_NAME = re.compile(r"^[、，,；;）)]|[（(][^）)]*$")  # 、区县政府门户网站承办单位
+
+
+def _year_implied(d: Due) -> bool:
+    """A calendar date whose words give no year (9月底前, 年底前): the plan's year."""
+    return bool(re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)) and \
+        not re.search(r"\d{4}\s*年|次年|明年|今年|本年", normalise(d.source))
 
 
 def check_units(ex: Extraction, directory: Directory) -> None:
@@ -512,8 +598,6 @@ def units_from_sentences(ex: Extraction) -> None:
             if t.unit_source or not (lead or units):
                 continue
             t.lead, t.units, t.unit_source, t.unit_how = lead, lead + units, t.where, "sentence"
-            ex.review.append(Review(t.where, "责任单位按句中主语读取为“"
-                                    f"{'、'.join(t.units)}”，请核对"))
 
 
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
@@ -555,6 +639,9 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         ul = unit_line(text)
         if ul is not None and (pending or second):
             lead, units = ul
+            if DAMAGED_NAME.search(text):  # 、区县政府门户网站承办单位: the line lost its start
+                for k in pending or second:
+                    ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
             if pending:
                 run, pending = pending, []
                 two = table_mode and i + 1 < len(lines) and unit_line(lines[i + 1].text) \
@@ -657,7 +744,10 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     elif roles:
         t.lead, t.units = roles
         t.unit_source, t.unit_how = ln.where, "inline"
-    t.units += [u for u in ex.standing if u not in t.units and u not in t.lead]
+    added = [u for u in ex.standing if u not in t.units and u not in t.lead]
+    if added:
+        t.units += added
+        t.doubts.append(("units", ex.standing_note))
     ex.tasks.append(t)
     return t
 
@@ -676,8 +766,8 @@ def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
     names = [n for n in split_units(m.group("who")) if n]
     if names:
         ex.standing = names
-        ex.review.append(Review(ln.where, f"“{m.group(0).strip('，,；; ')}”：{'、'.join(names)} "
-                                          "已加入此条及以后各条的责任单位，请核对"))
+        ex.standing_note = (f"责任单位中的“{'、'.join(names)}”来自{ln.where}的常设条款"
+                            f"“{m.group(0).strip('，,；; ')}”")
     return body[:m.start()] + body[m.end():]
 
 
@@ -729,6 +819,15 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
                 t.units.extend(n for n in roles[1] if n not in t.units)
             else:
                 names = split_units(value)
+                if label == "主抓单位":
+                    t.chief = names
+                elif label == "责任单位" and t.chief:
+                    # 主抓单位 are among the 责任单位: one the list lacks is a variant name
+                    stray = [n for n in t.chief if n not in names]
+                    t.units = [n for n in t.units if n not in stray]
+                    if stray:
+                        t.doubts.append(("units", f"主抓单位“{'、'.join(stray)}”不在责任单位中，"
+                                                  "已按责任单位读取"))
                 (t.lead if "牵头" in label else t.units).extend(
                     n for n in names if n not in t.units)
             t.unit_source, t.unit_how = ln.where, "clause"
@@ -926,7 +1025,8 @@ def draft_plan(ex: Extraction, directory: str | None = None,
     digest = hashlib.sha1(ex.source.name.encode()).hexdigest()[:6]
     pending: dict[str, list[str]] = {}
     for r in ex.review:
-        pending.setdefault(r.where, []).append(r.what)
+        for where in r.items or [r.where]:
+            pending.setdefault(where, []).append(r.what)
 
     def note(*wheres: str) -> str:
         todo = [w for where in dict.fromkeys(wheres) for w in pending.get(where, [])]

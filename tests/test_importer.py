@@ -177,11 +177,13 @@ def test_deadline_wordings(words: str, due: list[str]) -> None:
     assert [d.value for d in read_dues(words, 2021)] == due
 
 
-def test_a_garbled_date_is_read_and_flagged() -> None:
-    (d,) = read_dues("2021531日前完成", 2021)
-    assert (d.value, d.certain) == ("2021-05-31", False)
+def test_a_garbled_date_is_read_and_flagged_when_it_reads_two_ways() -> None:
+    (d,) = read_dues("2021531日前完成", 2021)  # only 5-31 is a date: read, not flagged
+    assert (d.value, d.certain) == ("2021-05-31", True)
     (d,) = read_dues("在20216月底前更新", 2021)  # 年 lost before a month end
-    assert (d.value, d.certain) == ("2021-06-30", False)
+    assert (d.value, d.certain) == ("2021-06-30", True)
+    (d,) = read_dues("2022115日前报送", 2021)  # 01-15 or 11-05
+    assert (d.value, d.certain) == ("2022-01-15", False)
 
 
 POINTS = """临川县政务公开领导小组办公室
@@ -561,7 +563,10 @@ def test_a_standing_clause_and_mixed_brackets(tmp_path: Path) -> None:
         (["区资源生态局"], ["各片区"], ["2023-12-31"]),
         (["区资源生态局"], ["区经发局", "区市场监管局", "某区海关", "各片区"], ["2025-12-31"]),
         ([], ["区农业农村局", "区农业农村中心(区供销社)", "各片区"], [])]
-    assert any("各片区 已加入此条及以后各条" in r.what for r in ex.review)
+    # one line naming every later item (the first names 各片区 in its own words)
+    (flag,) = [r for r in ex.review if "常设条款" in r.what]
+    assert (flag.about, flag.items) == ("units", [t.where for t in ex.tasks[1:]])
+    assert "“各片区”" in flag.what and "共 2 项" in flag.what
 
 
 def test_an_item_with_its_own_bracket_never_takes_the_next_items_units(
@@ -650,3 +655,29 @@ def test_work_requirements_after_the_tasks_are_checkpoints_not_tasks(tmp_path: P
     check = next(c for c in ex.checkpoints if "每月一检查" in c.text)
     assert (check.kind, [d.value for d in check.due]) == (
         "check", ["monthly:end", "quarterly:end", "semiannual:end"])
+
+
+def test_the_review_list_names_each_guessed_field_with_its_items(tmp_path: Path) -> None:
+    """A plan year taken from the signature decides every date that states no year: one
+    line names all of them. An item read from its sentence's subject while the sentence
+    names another actor is a doubt of its own; an item naming no one is a todo. The JSON
+    export carries each line's field and items, as the browser marks them."""
+    notice = tmp_path / "guess.txt"
+    notice.write_text(
+        "某县人民政府办公室关于印发政务公开重点工作的通知\n某县人民政府办公室\n2023年3月1日\n"
+        "政务公开重点工作\n"
+        "一、深化公开\n"
+        "（一）公开预算。县财政局要在6月底前公开预算，同时通知存在问题的单位整改。\n"
+        "（二）做好解读。县融媒体中心要在年底前做好政策宣传。\n"
+        "（三）办好公报。提高公报质量，丰富传播渠道。\n", encoding="utf-8")
+    out = tmp_path / "guess.json"
+    cli("import", str(notice), "--json", str(out))
+    flags = json.loads(out.read_text(encoding="utf-8"))["flags"]
+    year = next(f for f in flags if "未写年份" in f["what"])
+    assert (year["about"], year["kind"], year["items"]) == ("due", "doubt", ["第6行", "第7行"])
+    assert "2023 年" in year["what"]
+    (more,) = [f for f in flags if "句中还提到" in f["what"]]
+    assert (more["items"], more["about"]) == (["第6行"], "units")
+    assert "存在问题的单位" in more["what"]
+    (none,) = [f for f in flags if "没有责任单位" in f["what"]]
+    assert (none["items"], none["kind"]) == (["第8行"], "todo")
