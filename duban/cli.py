@@ -33,14 +33,12 @@ from ledger.load import (
     DirectoryDrift,
     DirectoryError,
     describe_counts,
-    file_hash,
     import_directory,
     jurisdictions,
     ledger_units,
-    load_plan,
-    plan_events,
 )
 from ledger.models import Notice, Plan, Unit, utcnow
+from ledger.planfile import PlanFileError, check_file, load_file, plan_directory, read_plan_file
 from ledger.reports import (
     ActionError,
     find_contact,
@@ -53,7 +51,7 @@ from ledger.reports import (
     review_report,
 )
 from ledger.supervise import rung_label, sweep_all
-from plans.compile import ROLE_NAMES, Compiled, compile_plan, read_plan
+from plans.compile import ROLE_NAMES, Compiled, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
 from plans.duerules import parse_moment
 from plans.model import CHECKPOINT_KINDS, json_schema
@@ -130,66 +128,29 @@ def _read_units(path: Path) -> DirectoryFile:
     return df
 
 
-def _plan_jurisdiction(plan: PlanSpec, plan_file: Path) -> str:
-    """The plan's ``jurisdiction``, else the one its ``directory`` file names, else ''."""
-    if plan.jurisdiction:
-        return plan.jurisdiction
-    if plan.directory and (plan_file.parent / plan.directory).exists():
-        return read_directory(plan_file.parent / plan.directory).jurisdiction or ""
-    return ""
+def _planfile(fn: Callable[[], T]) -> T:
+    """A ``ledger.planfile`` step, its refusal printed with the file's problems."""
+    try:
+        return fn()
+    except PlanFileError as exc:
+        _print_problems(exc.problems)
+        raise _fail(exc.message) from exc
 
 
 def _plan_directory(plan: PlanSpec, plan_file: Path, units_file: Path | None, *,
                     file_fallback: bool = False) -> tuple[Directory, str]:
-    """The directory a plan is checked against, and a phrase saying which one it is.
-
-    ``--units`` names a file; otherwise it is the ledger's directory of the
-    plan's jurisdiction, exactly as ``plan load`` will use it. Commands that
-    leave the ledger alone (show, preview, simulate) may fall back to the
-    plan's own ``directory`` file when the ledger has none yet.
-    """
-    if units_file is None:
-        j = _plan_jurisdiction(plan, plan_file)
-        with transaction(_ledger()) as s:
-            units, known = ledger_units(s, j), jurisdictions(s)
-        if units:
-            return Directory.build(units, j), \
-                f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"
-        if not (file_fallback and plan.directory):
-            hint = (f"duban units import {plan_file.parent / plan.directory}" if plan.directory
-                    else "duban units import 单位名录.csv")
-            if not j:
-                raise _fail(f"计划 {plan_file} 没有写明辖区（如 jurisdiction: 中山市），也没有"
-                            f"可读的 directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}")
-            raise _fail(f"台账中还没有{j}的单位名录，请先导入：{hint}"
-                        "（或用 --units 指定名录文件校验）")
-        units_file = plan_file.parent / plan.directory
-    df = _read_units(units_file)
-    j = df.jurisdiction or plan.jurisdiction or ""
-    return Directory.build(df.units, j), f"单位名录文件 {units_file}（{j or '未指明辖区'}）"
-
-
-def _compiled(plan: PlanSpec, lines: LineMap, path: Path, directory: Directory,
-              events: dict[str, pendulum.DateTime] | None = None) -> Compiled:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarGapWarning)  # reported as problems instead
-        return compile_plan(plan, directory, config.calendar(), file=str(path), lines=lines,
-                            events=events)
+    return _planfile(lambda: plan_directory(_ledger(), plan, plan_file, units_file,
+                                            file_fallback=file_fallback))
 
 
 def _read_plan(path: Path) -> tuple[PlanSpec, LineMap]:
-    plan, lines, problems = read_plan(path)
-    if plan is None:
-        _print_problems(problems)
-        raise _fail(f"计划文件 {path} 有 {len(problems)} 处错误，未作任何改动。")
-    return plan, lines
+    return _planfile(lambda: read_plan_file(path))
 
 
 def _compile(path: Path, units_file: Path | None, *, file_fallback: bool = False
              ) -> tuple[Compiled, str]:
-    plan, lines = _read_plan(path)
-    directory, used = _plan_directory(plan, path, units_file, file_fallback=file_fallback)
-    return _compiled(plan, lines, path, directory), used
+    return _planfile(lambda: check_file(_ledger(), path, config.calendar(), units_file,
+                                        file_fallback=file_fallback))
 
 
 @plan_app.command("validate")
@@ -224,28 +185,21 @@ def plan_load(
 
     例：duban plan load plans/zhongshan-2021.yaml
     """
-    factory = _ledger()
-    plan, lines = _read_plan(file)
-    directory, _ = _plan_directory(plan, file, None)
-    with transaction(factory) as s:
-        events = plan_events(s, plan.id)
-    compiled = _compiled(plan, lines, file, directory, events)
-    _print_problems(compiled.problems)
-    if compiled.errors:
-        raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
     try:
-        with transaction(factory) as s:
-            result = load_plan(s, compiled, source=file.resolve(), digest=file_hash(file),
-                               cal=config.calendar(), actor=_actor(), directory_changes=yes)
+        compiled, result = _planfile(lambda: load_file(_ledger(), file, config.calendar(),
+                                                       actor=_actor(), directory_changes=yes))
     except DirectoryDrift as exc:
         raise _fail(f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}；"
                     "确需如此请加 --yes") from exc
+    _print_problems(compiled.problems)
+    if result is None:
+        raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
     if result.unchanged:
         out.print(f"计划 {result.plan_key} 与台账一致，无变化。")
         return
     verb = "已新建" if result.created else "已更新"
     out.print(f"[green]{verb}计划 {result.plan_key}[/green]"
-              f"（{directory.jurisdiction or '未指明辖区'}）：{describe_counts(result.counts)}。")
+              f"（{compiled.jurisdiction or '未指明辖区'}）：{describe_counts(result.counts)}。")
 
 
 @plan_app.command("show")
