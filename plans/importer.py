@@ -58,7 +58,7 @@ PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|
 DOC_NO = re.compile(r"([\u4e00-\u9fa5]{1,12}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)")
 DATE_LINE = re.compile(r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月"
                        r"[0-9一二三四五六七八九十]{1,3}日$")
-ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|小组|领导小组办公室|局|委|厅)$")
+ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|管委会|小组|领导小组办公室|局|委|厅|办事处)$")
 
 UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
                         r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
@@ -371,7 +371,12 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     for i in range(start, min(start + 4, len(lines))):
         t = lines[i].text
         if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法)$", t) and len(t) <= 60:
-            title, start = Field(t, lines[i].where), i + 1
+            # a long title wraps over short lines: 某区深化…结合 / 优化服务改革… / 重点任务分工方案
+            above = [ln.text for ln in lines[start:i] if not ln.text.lstrip("(（").startswith("此件")]
+            whole = all(len(a) <= 30 and not re.search(r"[，。；：:,.;]", a) for a in above)
+            title = Field("".join(above) + t if whole else t,
+                          lines[i - len(above) if whole else i].where)
+            start = i + 1
             break
         if t.startswith("(此件") or t.startswith("（此件"):
             continue

@@ -187,6 +187,9 @@ _SIGNED = re.compile(r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?
                      r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
                      rf"(?P<date>{_CN_DATE})"
                      r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])")
+# The signature's date glued to the attachment's title that follows it.
+_DATE_THEN_TITLE = re.compile(rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
+                              r"(?=.*(?:方案|要点|分工|安排|清单|计划|意见|办法)$)")
 _SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
                     r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])")
 
@@ -324,6 +327,12 @@ def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int,
     return out
 
 
+def _date_then_title(text: str) -> list[str]:
+    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title."""
+    m = _DATE_THEN_TITLE.match(text)
+    return [m.group(1), text[m.end(1):]] if m else [text]
+
+
 def read_notice(path: Path) -> list[Line]:
     if not path.exists():
         raise NoticeProblem(f"{path}: 文件不存在")
@@ -358,6 +367,7 @@ def read_notice(path: Path) -> list[Line]:
             row = t.strip(" \r\n\u3000").split("\t")  # empty cells at either end count
             t = " | ".join(row)
         parts = reflow(t) if not row and "|" not in t else [t]
+        parts = [q for p in parts for q in _date_then_title(p)]
         for k, part in enumerate(parts, start=1):
             line = _clean(part)
             if not line:

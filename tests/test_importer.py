@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -681,3 +682,26 @@ def test_the_review_list_names_each_guessed_field_with_its_items(tmp_path: Path)
     assert "存在问题的单位" in more["what"]
     (none,) = [f for f in flags if "没有责任单位" in f["what"]]
     assert (none["items"], none["kind"]) == (["第8行"], "todo")
+
+
+def test_a_wrapped_title_and_a_date_glued_to_the_next_title(tmp_path: Path) -> None:
+    """The plan's title printed over three short lines is one title; a signature date
+    glued to the attachment's title (a page copy) is still the date of issue; 管委会 signs."""
+    notice = tmp_path / "meta.txt"
+    notice.write_text(
+        "某区管委会关于印发某区改革重点任务分工方案的通知\n区直各单位：\n现将方案印发给你们。\n"
+        "某区管委会\n2017年10月9日\n某区深化简政放权放管结合\n优化服务改革电视电话会议\n"
+        "重点任务分工方案\n一、任务分工\n1.推进审批改革，年底前完成。\n责任单位：区行政审批局\n",
+        encoding="utf-8")
+    ex = extract(notice)
+    assert (ex.meta["title"].value, ex.meta["issuer"].value, ex.meta["issued"].value) == (
+        "某区深化简政放权放管结合优化服务改革电视电话会议重点任务分工方案", "某区管委会",
+        date(2017, 10, 9))
+    glued = tmp_path / "glued.txt"
+    glued.write_text("某区管委会办公室关于印发某区治理工作方案的通知\n各相关单位：\n现印发给你们。\n"
+                     "某区管委会办公室\n2023年3月30日某区新污染物治理工作方案\n一、重点任务\n"
+                     "1.落实环境信息调查。年底前完成调查。（区资源生态局牵头负责）\n",
+                     encoding="utf-8")
+    ex = extract(glued)
+    assert (ex.meta["issued"].value, ex.meta["year"].value, ex.tasks[0].due[0].value) == (
+        date(2023, 3, 30), 2023, "2023-12-31")
