@@ -111,12 +111,15 @@ class Unit(BaseModel):
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, v: object) -> object:
-        return _KIND_ALIASES.get(v, v) if isinstance(v, str) else v
+        if isinstance(v, str) and (v := _KIND_ALIASES.get(v, v)) not in KIND_NAMES:
+            raise ValueError(f"类型“{v}”无效，应为 {'、'.join(KIND_NAMES.values())} 之一")
+        return v
 
 
 # Columns of the CSV/XLSX file. English headers are accepted too.
 _UNIT_COLS = {"单位名称": "name", "别名": "aliases", "类型": "kind", "上级单位": "parent",
               "所属分组": "groups"}
+_COLUMN_OF = {v: k for k, v in _UNIT_COLS.items()}
 _CONTACT_FIELDS = {"": "name", "手机": "mobile", "邮箱": "email", "企业微信": "wecom_id",
                    "钉钉": "dingtalk_id", "渠道": "channels"}
 HEADERS: list[str] = list(_UNIT_COLS) + [
@@ -313,7 +316,9 @@ def read_directory(path: Path) -> DirectoryFile:
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(name, lineno, loc, err["msg"]))
+                loc = _COLUMN_OF.get(loc, loc)  # the column's own heading: 类型, not kind
+                problems.append(Problem(name, lineno, loc,
+                                        err["msg"].removeprefix("Value error, ")))
             continue
         if unit.name in seen:
             problems.append(Problem(name, lineno, "单位名称",

@@ -570,9 +570,11 @@ def check_units(ex: Extraction, directory: Directory) -> None:
     """Every unit name the draft uses that the directory cannot place, with the closest
     known name: one review item per name, at its first line, with its count."""
     seen: dict[str, list[str]] = {}
+    items: dict[str, list[str]] = {}
     for t in ex.tasks:
         for n in (*t.lead, *t.units):
             seen.setdefault(n, []).append(t.unit_source or t.where)
+            items.setdefault(n, []).append(t.where)
     for c in ex.checkpoints:
         for n in c.units:
             seen.setdefault(n, []).append(c.where)
@@ -585,7 +587,8 @@ def check_units(ex: Extraction, directory: Directory) -> None:
         more = f"（共 {len(wheres)} 处）" if len(wheres) > 1 else ""
         ex.review.append(Review(wheres[0], f"单位“{name}”不在单位名录中{more}"
                                 + (f"，最接近的是“{hint}”" if hint else "")
-                                + "：在名录中补充该单位或别名，或在计划中改用名录中的名称"))
+                                + "：在名录中补充该单位或别名，或在计划中改用名录中的名称",
+                                "units", "doubt", list(dict.fromkeys(items.get(name, [])))))
 
 
 def units_from_sentences(ex: Extraction) -> None:
@@ -1077,8 +1080,12 @@ def draft_yaml(ex: Extraction, plan: dict[str, Any]) -> str:
             "# 用 duban plan validate 校验，再 duban plan load 加载。",
             f"# 来源：{ex.source.name}"]
     head += [f"# 待核对 {len(ex.review)} 处："] + [f"#   - {r}" for r in ex.review]
-    body = yaml.dump(plan, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=200)
-    return "\n".join(head) + "\n" + body
+    return "\n".join(head) + "\n" + dump_plan(plan)
+
+
+def dump_plan(plan: dict[str, Any]) -> str:
+    """A plan as YAML, as every draft is written (no anchors, keys in plan order)."""
+    return yaml.dump(plan, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=200)
 
 
 REVIEWED = re.compile(r"核对\[([a-z_,]+)\]")

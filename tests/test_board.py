@@ -289,3 +289,32 @@ def test_a_progress_report_is_accepted_from_the_queue(ledger: sessionmaker[Sessi
     r = web.post(f"/reviews/{pid}", data={"decision": "accept", "csrf": csrf},
                  follow_redirects=False)
     assert r.status_code == 303 and f"ok={pid}" in r.headers["location"]
+
+
+def test_importing_a_notice_refuses_what_is_not_one_and_keeps_nothing(
+        ledger: sessionmaker[Session], tmp_path: Path) -> None:
+    """The import page names the file and what to do; a refused notice leaves no draft;
+    a viewer cannot import; a pasted notice becomes a draft like an uploaded one."""
+    users(ledger)
+    app = create_app(ledger)
+    web, csrf = signed_in(app, "王科长")
+    bad = web.post("/import", data={"csrf": csrf},
+                   files={"notice": ("通知.pdf", b"%PDF-1.4", "application/pdf")})
+    assert bad.status_code == 400 and "通知.pdf：只能导入 .txt、.html 或 .docx 文件" in bad.text
+    empty = web.post("/import", data={"csrf": csrf, "text": "  "})
+    assert empty.status_code == 400 and "请选择通知文件，或把通知全文粘贴到文本框中" in empty.text
+    prose = web.post("/import", data={"csrf": csrf, "text": "今天天气很好。\n我们去公园散步。"})
+    assert prose.status_code == 400 and "没有识别出任何任务条目" in prose.text
+    assert str(config.home()) not in prose.text  # no server path in the message
+    assert not any((config.home() / "drafts").iterdir())  # nothing kept of a refusal
+    viewer, vcsrf = signed_in(app, "李查看")
+    assert viewer.post("/import", data={"csrf": vcsrf, "text": "x"}).status_code == 403
+    pasted = web.post("/import", follow_redirects=False, data={
+        "csrf": csrf, "jurisdiction": "中山市",
+        "text": "中山市人民政府办公室\n2021年3月1日\n中山市2021年政务公开工作任务分工\n"
+                "一、深化公开\n（一）公开财政预决算，6月底前完成。（牵头单位：市财政局；"
+                "责任单位：市政府各部门）\n"})
+    assert pasted.status_code == 303
+    page = web.get(pasted.headers["location"])
+    assert page.status_code == 200 and "公开财政预决算" in page.text
+    assert 'value="市财政局"' in page.text and "2021-06-30" in page.text

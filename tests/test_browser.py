@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+import yaml
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -128,3 +129,93 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
     row = next(r for r in rows[2:] if r[4] == "市司法局" and r[3] == title)
     assert (row[7], row[11]) == ("已销号", "材料齐全，同意销号。")
     assert str(row[10]).startswith("已按要求完成备案")
+
+
+REAL = ROOT / "tests" / "notices" / "real" / "r04_pingtan_xwrw2023.txt"
+PINGTAN = """辖区：平潭综合实验区
+单位名称,别名,类型,上级单位,所属分组
+区管委会办公室,平潭综合实验区管委会办公室,部门,,
+区资源生态局,区自然资源与生态环境局,部门,,区直各部门
+区经发局,区经济发展局,部门,,区直各部门
+区市场监管局,,部门,,区直各部门
+区财金局,,部门,,区直各部门
+区社会事业局,,部门,,区直各部门
+区交建局,,部门,,区直各部门
+区党群工作部,,部门,,区直各部门
+区农业农村局,,部门,,区直各部门
+区农业农村中心(区供销社),,部门,,区直各部门
+区税务局,,部门,,区直各部门
+区智慧岛公司,,其他,,
+人行平潭支行,,其他,,
+平潭海关,,其他,,
+平潭银保监组,,其他,,
+金井片区管理局,,其他,,各片区
+岚城片区管理局,,其他,,各片区
+"""
+
+
+def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
+        site: str, tmp_path: Path) -> None:
+    """A real notice (平潭, as a browser copy gives it) uploaded on the import page: the
+    draft beside the notice's text, the fields the importer doubts marked, a unit the
+    directory does not know corrected by hand, then checked and loaded with the CLI's
+    own code, and the plan is on the board. The plan file the page keeps is the one
+    ``duban import --out`` writes, with the hand-corrected fields marked 核对[units]."""
+    units = tmp_path / "平潭.csv"
+    units.write_text(PINGTAN, encoding="utf-8")
+    cli("units", "import", str(units))
+    by_cli = tmp_path / "cli.yaml"
+    cli("import", str(REAL), "--units", str(units), "--out", str(by_cli))
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        office = browser.new_page(viewport={"width": 1400, "height": 900})
+        office.goto(site + "/")
+        office.fill("#name", "王科长")
+        office.fill("#password", PASSWORD)
+        office.click("form.box button[type=submit]")
+        office.click("header >> text=导入通知")
+        office.set_input_files("#notice", str(REAL))
+        office.select_option("#jurisdiction", "平潭综合实验区")
+        office.click("form.box button[type=submit]")
+        assert re.search(r"/drafts/[0-9a-f]{16}$", office.url)
+        draft = office.url
+        # the notice's own text, each line an anchor the fields link to
+        assert "以下均需各片区配合落实" in office.locator(".notice").inner_text()
+        source = office.locator("#task-t001 a", has_text="原文").get_attribute("href")
+        assert office.locator(f".notice p{source}").inner_text().endswith(
+            "(区资源生态局牵头负责;各片区负责配合落实,以下均需各片区配合落实,不再列出)")
+        # units carried from the standing clause, and a name the directory lacks
+        assert office.locator("#task-t002 input.flag[name='t002.units']").count() == 1
+        assert "常设条款" in office.locator("#task-t002").inner_text()
+        t012 = office.locator("#task-t012")
+        assert t012.locator("input[name='t012.units']").get_attribute("class") == "flag"
+        assert "“有关单位”不在单位名录中" in t012.inner_text()
+        shot(office, "web-draft.png")
+        kept = office.request.get(draft + "/plan.yaml").text()
+        assert "&id" not in kept and "*id" not in kept
+        on_page = yaml.safe_load(kept)
+        from_cli = yaml.safe_load(by_cli.read_text(encoding="utf-8"))
+        assert on_page == {k: v for k, v in from_cli.items() if k != "directory"}
+
+        office.click("button[value=load]")  # the unknown units stop it, nothing loaded
+        assert office.url == draft
+        refusal = office.locator(".error").inner_text()
+        assert "任务 t012 责任单位：单位名录中没有 '有关单位'" in refusal
+        office.fill("input[name='t012.units']", "区经发局、各片区")
+        office.fill("input[name='t015.units']", "区财金局、各片区")
+        office.click("button[value=load]")
+        assert office.url.endswith("/p/" + on_page["id"])
+        assert office.locator("h1").inner_text().startswith("平潭综合实验区新污染物治理工作方案")
+        # the dated tasks' units are on the board; 各片区 is its two members
+        assert {office.locator("tr[data-unit]").nth(i).get_attribute("data-unit")
+                for i in range(office.locator("tr[data-unit]").count())} == {
+            "区资源生态局", "金井片区管理局", "岚城片区管理局"}
+        browser.close()
+    saved = yaml.safe_load((config.home() / "drafts" / draft.rsplit("/", 1)[1] / "plan.yaml")
+                           .read_text(encoding="utf-8"))
+    t012 = next(t for t in saved["tasks"] if t["id"] == "t012")
+    assert t012["units"] == ["区经发局", "各片区"] and "核对[units]" in t012["note"]
+    again = cli("plan", "load", str(config.home() / "drafts" / draft.rsplit("/", 1)[1] /
+                                    "plan.yaml"))
+    assert f"计划 {saved['id']} 与台账一致，无变化。" in again  # the CLI reads the same file

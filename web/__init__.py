@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config
 from ledger.db import open_ledger
-from web import auth, board, unit
+from web import auth, board, drafts, unit
 from web.pages import Clock, Web, real_clock, security_headers
 
 __all__ = ["Clock", "create_app"]
@@ -33,4 +33,5 @@ def create_app(factory: sessionmaker[Session] | None = None, *, clock: Clock = r
     auth.routes(app, web)
     unit.routes(app, web)
     board.routes(app, web)
+    drafts.routes(app, web)
     return app

@@ -1,0 +1,309 @@
+"""Importing a notice in the browser: upload or paste it, review the draft beside the
+notice's own text, correct what the importer flagged, then check and load.
+
+A draft is a folder under ``$DUBAN_HOME/drafts/<id>/``: the notice as uploaded, the
+plan draft ``plan.yaml`` exactly as ``duban import --out`` writes it (its review list as
+comments, no YAML anchors), and the extraction (``extraction.json``, the importer's JSON
+export) that says where each field was read and which fields are in doubt. Saving
+writes ``plan.yaml`` again, with every field a person changed marked ``核对[…]`` in its
+note as a hand-reviewed draft is; "check and load" runs ``ledger.planfile`` — the same
+code as ``duban plan validate`` and ``duban plan load`` — on that file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ledger import config
+from ledger.db import transaction
+from ledger.evidence import safe_name
+from ledger.load import DirectoryDrift, jurisdictions, ledger_units
+from ledger.planfile import PlanFileError, load_file
+from ledger.users import SignedIn
+from plans.directory import Directory
+from plans.importer import REVIEWED, draft_plan, draft_yaml, dump_plan, extract
+from plans.notice import NoticeProblem, read_notice
+from plans.source import Problem
+from web import auth
+from web.pages import Web
+
+NOTICE_TYPES = (".txt", ".html", ".htm", ".docx")
+MAX_NOTICE_BYTES = 20 * 1024 * 1024
+_DRAFT_ID = re.compile(r"^[0-9a-f]{16}$")
+FIELDS = ("lead", "units", "due")
+_SPLIT = re.compile(r"[、，,；;\n]+")
+
+
+def drafts_root() -> Path:
+    return config.home() / "drafts"
+
+
+def _folder(draft: str) -> Path | None:
+    folder = drafts_root() / draft
+    return folder if _DRAFT_ID.match(draft) and (folder / "plan.yaml").is_file() else None
+
+
+def _directory(web: Web, jurisdiction: str) -> Directory | None:
+    if not jurisdiction:
+        return None
+    with transaction(web.ledger) as s:
+        units = ledger_units(s, jurisdiction)
+    return Directory.build(units, jurisdiction) if units else None
+
+
+def new_draft(web: Web, name: str, data: bytes, jurisdiction: str, actor: str) -> str:
+    """Read a notice into a new draft folder; its id. A notice the importer cannot read
+    leaves nothing behind (NoticeProblem says why)."""
+    draft = secrets.token_hex(8)
+    folder = drafts_root() / draft
+    folder.mkdir(parents=True)
+    notice = folder / safe_name(name)
+    try:
+        notice.write_bytes(data)
+        ex = extract(notice, _directory(web, jurisdiction))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    plan = draft_plan(ex, None, jurisdiction or None)
+    (folder / "plan.yaml").write_text(draft_yaml(ex, plan), encoding="utf-8")
+    (folder / "extraction.json").write_text(json.dumps(ex.as_format(), ensure_ascii=False),
+                                            encoding="utf-8")
+    (folder / "draft.json").write_text(json.dumps(
+        {"notice": notice.name, "jurisdiction": jurisdiction, "by": actor},
+        ensure_ascii=False), encoding="utf-8")
+    return draft
+
+
+def _read(folder: Path) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The plan file's comment head, the plan, the extraction and the draft's own facts."""
+    text = (folder / "plan.yaml").read_text(encoding="utf-8")
+    head = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    return (head, yaml.safe_load(text) or {},
+            json.loads((folder / "extraction.json").read_text(encoding="utf-8")),
+            json.loads((folder / "draft.json").read_text(encoding="utf-8")))
+
+
+def _names(value: str) -> list[str]:
+    return [n.strip() for n in _SPLIT.split(value) if n.strip()]
+
+
+def _mark_reviewed(task: dict[str, Any], changed: list[str]) -> None:
+    """``核对[units,due]`` in the note: a re-import (``--diff``) keeps these fields."""
+    note = task.get("note") or ""
+    m = REVIEWED.search(note)
+    done = set(m.group(1).split(",")) if m else set()
+    fields = ",".join(f for f in FIELDS if f in done | set(changed))
+    mark = f"核对[{fields}]"
+    task["note"] = REVIEWED.sub(mark, note) if m else (f"{note}；{mark}" if note else mark)
+
+
+def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> int:
+    """The form's values into the plan; how many fields changed."""
+    changed = 0
+    for key in ("title", "doc_no", "issuer", "coordinator", "jurisdiction"):
+        if key in form and (form[key].strip() or None) != plan.get(key):
+            plan[key] = form[key].strip() or None
+            changed += 1
+    if form.get("year", "").strip().isdigit() and int(form["year"]) != plan.get("year"):
+        plan["year"], changed = int(form["year"]), changed + 1
+    if "issued" in form and form["issued"].strip() != str(plan.get("issued") or ""):
+        plan["issued"], changed = form["issued"].strip() or None, changed + 1
+    for task in plan.get("tasks") or []:
+        tid, edits = task["id"], []
+        text = form.get(f"{tid}.text")
+        if text is not None and text.strip() and text.strip() != task["text"]:
+            task["text"], changed = text.strip(), changed + 1
+        for f in FIELDS:
+            value = form.get(f"{tid}.{f}")
+            if value is None:
+                continue
+            new = _names(value)
+            if new != [str(v) for v in task.get(f) or []]:
+                task[f] = new
+                edits.append(f)
+        if edits:
+            _mark_reviewed(task, edits)
+            changed += len(edits)
+    return changed
+
+
+def save(folder: Path, head: str, plan: dict[str, Any]) -> None:
+    clean = {k: v for k, v in plan.items() if v is not None}
+    (folder / "plan.yaml").write_text(head + dump_plan(clean), encoding="utf-8")
+
+
+@dataclass
+class Row:
+    """One task of the draft as the page shows it."""
+
+    task: dict[str, Any]
+    source: str  # the notice line it was read from (an anchor on the page)
+    units_source: str
+    flags: dict[str, list[str]]  # field → what the review list says of it
+    unknown: dict[str, str]  # unit name not in the directory → the closest known name
+
+
+def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None) -> list[Row]:
+    """The plan's tasks with where each was read and what is flagged on it."""
+    out = []
+    sources = ex.get("tasks") or []
+    for i, task in enumerate(plan.get("tasks") or []):
+        read = sources[i] if i < len(sources) else {}
+        where = read.get("source", "")
+        units_at = (read.get("sources") or {}).get("units") or where
+        flags: dict[str, list[str]] = {}
+        for f in ex.get("flags") or []:
+            if where and where in f.get("items", []):
+                for field in ({"units": ("lead", "units")}.get(f["about"]) or (f["about"],)):
+                    flags.setdefault(field, []).append(f["what"])
+        unknown = {}
+        if directory is not None:
+            for name in (*task.get("lead", []), *task.get("units", [])):
+                if directory.resolve(str(name)) is None:
+                    unknown[str(name)] = directory.suggest(str(name)) or ""
+        out.append(Row(task, where, units_at, flags, unknown))
+    return out
+
+
+def _problem(p: Problem, plan: dict[str, Any]) -> str:
+    """A compile problem as the page says it: the task's id (t012) rather than
+    ``tasks[11]``, the plan file's line rather than the server's path."""
+    label = "错误" if p.severity == "error" else "警告"
+    m = re.match(r"(tasks|checkpoints)\[(\d+)\](.*)", p.field)
+    entries = plan.get(m.group(1)) or [] if m else []
+    if m and int(m.group(2)) < len(entries):
+        what = {"tasks": "任务", "checkpoints": "节点"}[m.group(1)]
+        field = FIELD_NAMES.get(m.group(3).split("[")[0].lstrip("."), "")
+        where = f"{what} {entries[int(m.group(2))].get('id', '')} {field}".strip()
+    else:
+        where = FIELD_NAMES.get(p.field, p.field) or "计划"
+    return f"{label}：{where}：{p.message}（plan.yaml 第{p.line}行）" if p.line else \
+        f"{label}：{where}：{p.message}"
+
+
+FIELD_NAMES = {"lead": "牵头单位", "units": "责任单位", "due": "期限", "text": "任务",
+               "coordinator": "协调单位", "title": "标题", "year": "年度", "issued": "印发日期",
+               "jurisdiction": "辖区", "doc_no": "文号", "issuer": "发文机关"}
+
+
+def _anchor(where: str) -> str:
+    return "src-" + re.sub(r"\W", "-", where)
+
+
+def routes(app: FastAPI, web: Web) -> None:
+    def page(who: SignedIn, draft: str, folder: Path, *, problems: list[str] | None = None,
+             saved: str = "", status: int = 200) -> HTMLResponse:
+        _, plan, ex, info = _read(folder)
+        directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
+        flagged = {w for f in ex.get("flags") or [] for w in f.get("items") or [f["where"]]}
+        lines = read_notice(folder / info["notice"])
+        return web.page("draft.html.j2", status, title=f"草稿：{plan.get('title', '')}",
+                        signed=who, draft=draft, plan=plan, info=info,
+                        rows=rows(plan, ex, directory), review=ex.get("flags") or [],
+                        lines=lines, flagged=flagged, anchor=_anchor, problems=problems or [],
+                        saved=saved, names=sorted(directory.units) + sorted(directory.groups)
+                        if directory else [])
+
+    @app.get("/import", response_class=HTMLResponse, response_model=None)
+    def import_form(request: Request) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        with transaction(web.ledger) as s:
+            known = jurisdictions(s)
+        return web.page("import.html.j2", title="导入通知", signed=who, known=known, error="")
+
+    @app.post("/import", response_class=HTMLResponse, response_model=None)
+    def import_post(request: Request, csrf: str = Form(""), text: str = Form(""),
+                    jurisdiction: str = Form(""),
+                    notice: Annotated[UploadFile | None, File()] = None) -> Response:
+        who = auth.guard(web, request, csrf, change=True)
+        if not isinstance(who, SignedIn):
+            return who
+        with transaction(web.ledger) as s:
+            known = jurisdictions(s)
+
+        def refuse(message: str) -> HTMLResponse:
+            return web.page("import.html.j2", 400, title="导入通知", signed=who, known=known,
+                            error=message)
+
+        if jurisdiction and jurisdiction not in known:
+            return refuse(f"台账中没有辖区“{jurisdiction}”的单位名录")
+        if notice is not None and notice.filename:
+            name = notice.filename
+            if not name.lower().endswith(NOTICE_TYPES):
+                return refuse(f"{name}：只能导入 .txt、.html 或 .docx 文件（.doc/.pdf 请先另存为 "
+                              ".docx 或文本）")
+            data = notice.file.read(MAX_NOTICE_BYTES + 1)
+            if len(data) > MAX_NOTICE_BYTES:
+                return refuse(f"{name}：文件超过 {MAX_NOTICE_BYTES >> 20} MB，不像一份通知")
+        elif text.strip():
+            name, data = "粘贴的通知.txt", text.encode("utf-8")
+        else:
+            return refuse("请选择通知文件，或把通知全文粘贴到文本框中")
+        try:
+            draft = new_draft(web, name, data, jurisdiction, f"web:{who.user.name}")
+        except NoticeProblem as exc:
+            return refuse(str(exc).replace(str(drafts_root()), "…"))
+        return RedirectResponse(f"/drafts/{draft}", status_code=303)
+
+    @app.get("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
+    def draft_page(request: Request, draft: str) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        folder = _folder(draft)
+        if folder is None:
+            return web.refuse(404, "没有这份草稿。", who)
+        return page(who, draft, folder)
+
+    @app.get("/drafts/{draft}/plan.yaml", response_model=None)
+    def draft_file(request: Request, draft: str) -> Response:
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        folder = _folder(draft)
+        if folder is None:
+            return web.refuse(404, "没有这份草稿。", who)
+        return Response((folder / "plan.yaml").read_bytes(), media_type="application/yaml",
+                        headers={"Content-Disposition": "attachment; filename=plan.yaml"})
+
+    @app.post("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
+    async def draft_post(request: Request, draft: str) -> Response:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        who = auth.guard(web, request, form.get("csrf", ""), change=True)
+        if not isinstance(who, SignedIn):
+            return who
+        folder = _folder(draft)
+        if folder is None:
+            return web.refuse(404, "没有这份草稿。", who)
+        head, plan, _, _ = _read(folder)
+        changed = apply_edits(plan, form)
+        save(folder, head, plan)
+        if form.get("action") != "load":
+            return page(who, draft, folder, saved=f"已保存（改动 {changed} 处）。")
+        try:
+            compiled, result = load_file(web.ledger, folder / "plan.yaml", config.calendar(),
+                                         actor=f"web:{who.user.name}")
+        except PlanFileError as exc:
+            return page(who, draft, folder, status=400, problems=[
+                exc.message.replace(str(folder / "plan.yaml"), "plan.yaml"),
+                *(_problem(p, plan) for p in exc.problems)])
+        except DirectoryDrift as exc:
+            return page(who, draft, folder, status=400, problems=[
+                f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}"])
+        if result is None:
+            return page(who, draft, folder, status=400,
+                        problems=[f"有 {len(compiled.errors)} 处错误，未加载："]
+                        + [_problem(p, plan) for p in compiled.problems])
+        return RedirectResponse(f"/p/{result.plan_key}", status_code=303)
