@@ -361,7 +361,8 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         ex.review.append(Review("文首", "未找到文号，请补填"))
     if "issuer" not in ex.meta:
         for ln in head[:12]:
-            if ISSUER_END.search(ln.text) and len(ln.text) <= 25 and not DOC_NO.search(ln.text):
+            if ISSUER_END.search(ln.text) and len(ln.text) <= 25 and not DOC_NO.search(ln.text) \
+                    and not re.search(r"[:：]", ln.text):
                 ex.meta["issuer"] = Field(ln.text, ln.where, 0.6)
                 ex.review.append(Review(ln.where, f"发文机关按“{ln.text}”识别，请核对"))
                 break
@@ -488,6 +489,9 @@ def review_fields(ex: Extraction) -> None:
         if damaged:
             flags.append(("units", "doubt", f"单位名称“{'、'.join(damaged)}”不完整（原文缺字），"
                                             "请对照原文补全"))
+        if "year" not in ex.meta and any(_year_implied(d) for d in t.due):
+            t.due = [d for d in t.due if not _year_implied(d)]  # no year to read them in
+            summary.setdefault("noyear", []).append(t)
         for d in t.due:
             if not d.certain:
                 flags.append(("due", "doubt", f"期限“{d.source}”字迹不清，按 {d.value} 读取"))
@@ -520,14 +524,18 @@ def review_fields(ex: Extraction) -> None:
         items = list(dict.fromkeys(t.where for t in tasks))
         about, what = SUMMARY[how]
         year = ex.meta["year"].value if "year" in ex.meta else ""
-        ex.review.append(Review(items[0], what.format(n=len(items), year=year,
-                                                     last=items[-1]), about, "doubt", items))
+        ex.review.append(Review(items[0], what.format(n=len(items), year=year, last=items[-1]),
+                                about, "todo" if how == "noyear" else "doubt", items))
     counted = sum(g.count for g in ex.targets)
     if ex.target_total and ex.target_total[0] != counted:
         total, where = ex.target_total
         ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 {counted}："
                                 "有单位漏读或数字有误，请核对", "units"))
     for c in ex.checkpoints:
+        if "year" not in ex.meta and any(_year_implied(d) for d in c.due):
+            c.due = [d for d in c.due if not _year_implied(d)]
+            ex.review.append(Review(c.where, "节点期限未写年份，通知中也没有年度，没有读成日期：请补填",
+                                    "due", "todo", [c.where]))
         for d in c.due:
             if not d.certain:
                 ex.review.append(Review(c.where, f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，"
@@ -540,6 +548,8 @@ SUMMARY = {
     "sentence": ("units", "{n} 项未标注责任单位，按句中主语读取（至{last}），请逐项核对"),
     "year": ("due", "标题中没有年份，{n} 项未写年份的期限按印发年份 {year} 年读取（至{last}），"
                     "请核对"),
+    "noyear": ("due", "通知的标题、落款和页面都没有写明年度：{n} 项未写年份的期限（如“年底前”）"
+                      "没有读成日期（至{last}）。请在草稿中填写 year，再补上这些期限"),
 }
 # Who else a sentence names as doing something: 同时通知存在问题的单位整改.
 _ACTOR = re.compile(r"(?:各|有关|相关|存在问题的|实行垂直管理的)?[\u4e00-\u9fa5]{0,12}?"
@@ -851,8 +861,11 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
 def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     """A table row (.docx or ``|`` text): header rows set the column roles."""
     cells = ln.cells
+    while len(cells) > 1 and not cells[-1]:
+        cells = cells[:-1]  # "a | b | |": a row padded at its end, as a pipe copy gives it
     joined = "".join(cells)
-    if re.search(r"(牵头单位|责任单位|配合单位|落实单位|完成时限)", joined) and \
+    if re.search(r"(牵头单位|责任单位|配合单位|落实单位|完成时限|牵头部门|责任部门|责任科室|责任处室|"
+                 r"配合部门|时限要求|完成时间)", joined) and \
             all(len(c) <= 12 for c in cells):
         # a header cell merged across columns names each of them (工作任务 over two)
         ex.columns = []
@@ -884,8 +897,10 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     due: list[Due] = []
     cell_of: dict[str, list[int]] = {"text": [], "units": [], "due": []}  # 1-based columns
     # A browser copy of a table gives a merged cell only in its first row: a shorter row
-    # lacks its leftmost cells, so its cells belong to the rightmost columns.
-    shift = len(cols) - len(cells) if len(cells) < len(cols) else 0
+    # lacks some of its cells. They are placed where their contents fit the columns (a
+    # unit list under a unit column, a deadline under the time column), the rightmost
+    # placement where several fit as well.
+    shift = _best_shift(cells, cols, year) if len(cells) < len(cols) else 0
     for k, c in enumerate(cells):
         name = cols[k + shift] if k + shift < len(cols) else ""
         if not c:
@@ -914,14 +929,52 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     if not texts:
         return True
     task_text = max(texts, key=len)
-    # a shorter text column beside the requirement (工作任务 | 具体要求) names its group
+    # a shorter text column beside the requirement (工作任务 | 具体要求) names its group; a
+    # row without it sits under the group of the row above (a merged cell)
     groups = [c for c in texts if c != task_text and len(c) <= 40]
+    if shift and not groups and ex.tasks and ex.tasks[-1].unit_how == "table":
+        groups = ex.tasks[-1].section[len(section):]
     t = TaskDraft(text=task_text, section=section + groups, where=ln.where, lead=lead, units=units,
                   due=due or read_dues(task_text, year), unit_source=ln.where, unit_how="table")
     t.text, t.path = _attach_path(task_text)
     t.cells = {f: f"{ln.where}第{'、'.join(map(str, ks))}列" for f, ks in cell_of.items() if ks}
     ex.tasks.append(t)
     return True
+
+
+def _column_kind(name: str) -> str:
+    if re.search(r"(牵头|责任|配合|落实|参与|协办)", name):
+        return "unit"
+    if re.search(r"(时限|时间|期限)", name):
+        return "due"
+    return "text" if re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措)", name) else ""
+
+
+def _cell_kind(cell: str, year: int) -> str:
+    if not cell:
+        return ""
+    if len(cell) <= 40 and (unit_line(cell) or all(is_unit(n) for n in split_units(cell))):
+        return "unit"
+    if len(cell) <= 20 and read_dues(cell, year):
+        return "due"
+    return "text"
+
+
+_FIT = {("unit", "unit"): 2, ("due", "due"): 2, ("text", "text"): 1, ("unit", "text"): -1,
+        ("unit", "due"): -2, ("due", "unit"): -1, ("due", "text"): -1, ("text", "unit"): -2,
+        ("text", "due"): -2}
+
+
+def _best_shift(cells: list[str], cols: list[str], year: int) -> int:
+    """How many leading columns a short row lacks, judged by what its cells hold."""
+    kinds = [_cell_kind(c, year) for c in cells]
+    col_kinds = [_column_kind(c) for c in cols]
+    best, best_score = 0, None
+    for shift in range(len(cols) - len(cells) + 1):
+        score = sum(_FIT.get((k, col_kinds[i + shift]), 0) for i, k in enumerate(kinds) if k)
+        if best_score is None or score >= best_score:
+            best, best_score = shift, score
+    return best
 
 
 # -- checkpoints -------------------------------------------------------------------------
@@ -1029,7 +1082,7 @@ def draft_plan(ex: Extraction, directory: str | None = None,
     """A plan document (the foundation's format) for a coordinator to review. Each
     task and checkpoint notes its source line and what in it awaits review."""
     meta = {k: v.value for k, v in ex.meta.items()}
-    year = meta.get("year") or 2000
+    year = meta.get("year")  # None when the notice states none: the draft says so
     digest = hashlib.sha1(ex.source.name.encode()).hexdigest()[:6]
     pending: dict[str, list[str]] = {}
     for r in ex.review:
@@ -1041,7 +1094,7 @@ def draft_plan(ex: Extraction, directory: str | None = None,
         return f"来源：{wheres[0]}" + (f"；待核对：{'；'.join(todo)}" if todo else "")
 
     plan: dict[str, Any] = {
-        "id": f"plan-{year}-{digest}",
+        "id": f"plan-{year or 'year'}-{digest}",
         "title": meta.get("title") or ex.source.stem,
         "doc_no": meta.get("doc_no"),
         "issuer": meta.get("issuer") or "（待填）",

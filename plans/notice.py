@@ -333,6 +333,80 @@ def _date_then_title(text: str) -> list[str]:
     return [m.group(1), text[m.end(1):]] if m else [text]
 
 
+_CELL_HEADER = re.compile(r"(工作任务|重点任务|主要任务|工作要求|具体要求|具体举措|工作措施|"
+                          r"具体措施|主要内容|序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
+                          r"完成时限|完成时间|时限要求|时间要求|完成期限|备注)")
+_CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
+
+
+def _column_label(name: str) -> str | None:
+    """The labelled field a table column's cells become (牵头单位：/责任单位：/完成时限：)."""
+    if re.search(r"(时限|时间|期限)", name):
+        return "完成时限"
+    if "牵头" in name:
+        return "牵头单位"
+    if re.search(r"(配合|协办)", name):
+        return "配合单位"
+    if re.search(r"(单位|部门|科室|处室)", name):
+        return "责任单位"
+    return None
+
+
+def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
+    """A table given one cell per line: its header names the unit and time columns; each
+    row starts at its number (序号), its requirement follows, then its unit and time
+    cells, recognised by what they hold rather than by position (a merged section cell
+    appears only in its first row). A short cell outside a row is a section heading."""
+    head = 0
+    while head < len(cells) and _CELL_HEADER.fullmatch(cells[head][1]):
+        head += 1
+    labels = [lb for _, name in cells[:head] if (lb := _column_label(name))]
+    units = [lb for lb in labels if lb != "完成时限"] or ["责任单位"]
+    out: list[tuple[int, str, list[str]]] = []
+    number: str | None = None
+    open_row, k, filled = False, 0, 0
+    for no, cell in cells[head:]:
+        if re.fullmatch(r"\d{1,3}", cell):
+            number, open_row = cell, False
+            continue
+        short = len(cell) <= 40 and not re.search("[。；;]", cell)
+        if number is not None and not open_row:
+            out.append((no, f"{number}.{cell}", []))
+            number, open_row, k, filled = None, True, 0, 0
+        elif open_row and short and _UNIT_RUN.match(cell) and not _CELL_DUE.search(cell):
+            out.append((no, f"{units[min(k, len(units) - 1)]}：{cell}", []))
+            k, filled = k + 1, filled + 1
+        elif open_row and short and _CELL_DUE.search(cell) and len(cell) <= 20:
+            out.append((no, f"完成时限：{cell}", []))
+            filled += 1
+        else:
+            out.append((no, cell, []))  # a section heading, or text outside the rows
+            open_row = False
+        if open_row and labels and filled >= len(labels):
+            open_row = False  # every column of the row is read: what follows is not its
+    return out
+
+
+def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """Runs of lines that alternate a cell and a lone ``|`` (a table copied one cell per
+    line) become the rows' lines; everything else is left as it is."""
+    out: list[tuple[int, str, list[str]]] = []
+    i = 0
+    while i < len(raw):
+        j, cells = i, []
+        while j + 1 < len(raw) and raw[j + 1][1].strip() == "|" and \
+                raw[j][1].strip() not in ("", "|"):
+            cells.append((raw[j][0], raw[j][1].strip()))
+            j += 2
+        if len(cells) >= 8:
+            out += _cells_as_lines(cells)
+            i = j
+            continue
+        out.append(raw[i])
+        i += 1
+    return out
+
+
 def read_notice(path: Path) -> list[Line]:
     if not path.exists():
         raise NoticeProblem(f"{path}: 文件不存在")
@@ -357,7 +431,8 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = _join_broken_cells([(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])
+        raw = _cell_stream(_join_broken_cells(
+            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]))
     if len(raw) > MAX_LINES:
         raise NoticeProblem(f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。"
                             "请确认选对了文件")

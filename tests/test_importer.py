@@ -705,3 +705,22 @@ def test_a_wrapped_title_and_a_date_glued_to_the_next_title(tmp_path: Path) -> N
     ex = extract(glued)
     assert (ex.meta["issued"].value, ex.meta["year"].value, ex.tasks[0].due[0].value) == (
         date(2023, 3, 30), 2023, "2023-12-31")
+
+
+COLLECTED = ROOT / "tests" / "notices" / "collected"
+
+
+@pytest.mark.parametrize("notice", sorted(COLLECTED.glob("*.txt")), ids=lambda p: p.stem)
+def test_collected_real_notices_read_as_their_gold(notice: Path) -> None:
+    """Real notices we collected (tests/notices/collected/README.md says where from): a
+    table copied one cell per line, a pipe table whose rows lost their merged cell. Every
+    gold item is found, with its lead, units and deadlines, as score.py compares them."""
+    gold = yaml.safe_load((COLLECTED / "gold" / f"{notice.stem}.yaml").read_text(encoding="utf-8"))
+    tasks = extract(notice).as_format()["tasks"]
+    for item in gold["items"]:
+        found = [t for t in tasks if item["key"] in t["text"]]
+        assert found, item["key"]
+        task = min(found, key=lambda t: len(t["text"]))
+        assert (task["lead"], sorted(task["lead"] + task["units"]), task["due"]) == (
+            item["lead"], sorted(item["lead"] + item["units"]),
+            [str(d) for d in item["due"]]), item["key"]
