@@ -72,7 +72,7 @@ def test_bad_rows_are_named_and_nothing_is_imported(tmp_path: Path, database_url
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["units", "import", str(f), "--jurisdiction", "中山市"])
     assert r.exit_code == 1
-    assert "bad.csv:3" in r.output and "kind" in r.output
+    assert "bad.csv:3: 错误: 类型: 类型“部委”无效" in r.output  # the column by its heading
     assert "bad.csv:4" in r.output and "重复" in r.output
     assert "未导入任何单位" in r.output
     export = runner.invoke(app, ["units", "export"])
