@@ -19,6 +19,7 @@ from ledger.models import AuditEvent, Milestone, Notice, Report, Unit
 from ledger.users import add_user
 from tests.conftest import at, cli
 from web import create_app
+from web.drafts import _names
 from web.pages import offset_clock, unit_csrf
 
 PLAN = "zhongshan-2021-zwgk"
@@ -318,3 +319,12 @@ def test_importing_a_notice_refuses_what_is_not_one_and_keeps_nothing(
     page = web.get(pasted.headers["location"])
     assert page.status_code == 200 and "公开财政预决算" in page.text
     assert 'value="市财政局"' in page.text and "2021-06-30" in page.text
+
+
+def test_a_draft_field_keeps_a_name_that_holds_a_dunhao() -> None:
+    """市、区县政府门户网站主办单位 is one group: saving the page keeps it whole, whether the
+    field was left alone or another name beside it was removed."""
+    group = "市、区县政府门户网站主办单位"
+    assert _names(f"{group}、市政府办公厅", [group, "市政府办公厅"]) == [group, "市政府办公厅"]
+    assert _names(group, [group, "市政府办公厅"]) == [group]
+    assert _names("区经发局、各片区", ["有关单位"]) == ["区经发局", "各片区"]

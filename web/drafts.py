@@ -93,8 +93,24 @@ def _read(folder: Path) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, 
             json.loads((folder / "draft.json").read_text(encoding="utf-8")))
 
 
-def _names(value: str) -> list[str]:
-    return [n.strip() for n in _SPLIT.split(value) if n.strip()]
+def _names(value: str, before: list[str]) -> list[str]:
+    """A field's names as typed (顿号 between them). A name that holds a 顿号 itself
+    (市、区县政府门户网站主办单位, one group) stays whole where it was in the draft."""
+    if value.strip() == "、".join(before):
+        return list(before)
+    parts = [n.strip() for n in _SPLIT.split(value) if n.strip()]
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i + 1, -1):  # the longest run that is a name it had
+            if "、".join(parts[i:j]) in before:
+                out.append("、".join(parts[i:j]))
+                i = j
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
 
 
 def _mark_reviewed(task: dict[str, Any], changed: list[str]) -> None:
@@ -127,8 +143,9 @@ def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> int:
             value = form.get(f"{tid}.{f}")
             if value is None:
                 continue
-            new = _names(value)
-            if new != [str(v) for v in task.get(f) or []]:
+            before = [str(v) for v in task.get(f) or []]
+            new = _names(value, before)
+            if new != before:
                 task[f] = new
                 edits.append(f)
         if edits:
