@@ -274,36 +274,36 @@ def routes(app: FastAPI, web: Web) -> None:
             return refuse(str(exc).replace(str(drafts_root()), "…"))
         return RedirectResponse(f"/drafts/{draft}", status_code=303)
 
-    @app.get("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
-    def draft_page(request: Request, draft: str) -> Response:
-        who = auth.guard(web, request)
+    def opened(request: Request, draft: str, csrf: str | None = None, change: bool = False
+               ) -> tuple[SignedIn, Path] | Response:
+        """The signed-in user and the draft's folder, or the page to answer instead."""
+        who = auth.guard(web, request, csrf, change=change)
         if not isinstance(who, SignedIn):
             return who
         folder = _folder(draft)
-        if folder is None:
-            return web.refuse(404, "没有这份草稿。", who)
-        return page(who, draft, folder)
+        return (who, folder) if folder else web.refuse(404, "没有这份草稿。", who)
+
+    @app.get("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
+    def draft_page(request: Request, draft: str) -> Response:
+        got = opened(request, draft)
+        return page(got[0], draft, got[1]) if isinstance(got, tuple) else got
 
     @app.get("/drafts/{draft}/plan.yaml", response_model=None)
     def draft_file(request: Request, draft: str) -> Response:
-        who = auth.guard(web, request)
-        if not isinstance(who, SignedIn):
-            return who
-        folder = _folder(draft)
-        if folder is None:
-            return web.refuse(404, "没有这份草稿。", who)
+        got = opened(request, draft)
+        if not isinstance(got, tuple):
+            return got
+        folder = got[1]
         return Response((folder / "plan.yaml").read_bytes(), media_type="application/yaml",
                         headers={"Content-Disposition": "attachment; filename=plan.yaml"})
 
     @app.post("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
     async def draft_post(request: Request, draft: str) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        who = auth.guard(web, request, form.get("csrf", ""), change=True)
-        if not isinstance(who, SignedIn):
-            return who
-        folder = _folder(draft)
-        if folder is None:
-            return web.refuse(404, "没有这份草稿。", who)
+        got = opened(request, draft, form.get("csrf", ""), change=True)
+        if not isinstance(got, tuple):
+            return got
+        who, folder = got
         head, plan, _, _ = _read(folder)
         changed = apply_edits(plan, form)
         save(folder, head, plan)
