@@ -181,8 +181,7 @@ def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None) 
         flags: dict[str, list[str]] = {}
         for f in ex.get("flags") or []:
             if where and where in f.get("items", []):
-                for field in ({"units": ("lead", "units")}.get(f["about"]) or (f["about"],)):
-                    flags.setdefault(field, []).append(f["what"])
+                flags.setdefault(f["about"], []).append(f["what"])  # the field it doubts
         unknown = {}
         if directory is not None:
             for name in (*task.get("lead", []), *task.get("units", [])):
