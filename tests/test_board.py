@@ -319,6 +319,8 @@ def test_importing_a_notice_refuses_what_is_not_one_and_keeps_nothing(
     page = web.get(pasted.headers["location"])
     assert page.status_code == 200 and "公开财政预决算" in page.text
     assert 'value="市财政局"' in page.text and "2021-06-30" in page.text
+    listed = web.get("/import").text  # a draft closed in the browser is found again
+    assert f'href="{pasted.headers["location"]}">粘贴的通知.txt' in listed
 
 
 def test_a_draft_field_keeps_a_name_that_holds_a_dunhao() -> None:

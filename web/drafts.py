@@ -12,6 +12,7 @@ code as ``duban plan validate`` and ``duban plan load`` — on that file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import secrets
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import pendulum
 import yaml
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -91,6 +93,24 @@ def _read(folder: Path) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, 
     return (head, yaml.safe_load(text) or {},
             json.loads((folder / "extraction.json").read_text(encoding="utf-8")),
             json.loads((folder / "draft.json").read_text(encoding="utf-8")))
+
+
+def recent_drafts(limit: int = 20) -> list[dict[str, Any]]:
+    """The latest drafts, newest first, for the import page: a draft closed in the
+    browser is not lost."""
+    root = drafts_root()
+    if not root.is_dir():
+        return []
+    found = sorted((f for f in root.iterdir() if _folder(f.name)),
+                   key=lambda f: (f / "plan.yaml").stat().st_mtime, reverse=True)[:limit]
+    out = []
+    for folder in found:
+        info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
+        saved = dt.datetime.fromtimestamp((folder / "plan.yaml").stat().st_mtime, dt.UTC)
+        out.append({"id": folder.name, "notice": info.get("notice", ""), "by": info.get("by", ""),
+                    "saved": pendulum.instance(saved).in_timezone("Asia/Shanghai")
+                    .format("YYYY-MM-DD HH:mm")})
+    return out
 
 
 def _names(value: str, before: list[str]) -> list[str]:
@@ -237,7 +257,8 @@ def routes(app: FastAPI, web: Web) -> None:
             return who
         with transaction(web.ledger) as s:
             known = jurisdictions(s)
-        return web.page("import.html.j2", title="导入通知", signed=who, known=known, error="")
+        return web.page("import.html.j2", title="导入通知", signed=who, known=known, error="",
+                        drafts=recent_drafts())
 
     @app.post("/import", response_class=HTMLResponse, response_model=None)
     def import_post(request: Request, csrf: str = Form(""), text: str = Form(""),
@@ -251,7 +272,7 @@ def routes(app: FastAPI, web: Web) -> None:
 
         def refuse(message: str) -> HTMLResponse:
             return web.page("import.html.j2", 400, title="导入通知", signed=who, known=known,
-                            error=message)
+                            error=message, drafts=recent_drafts())
 
         if jurisdiction and jurisdiction not in known:
             return refuse(f"台账中没有辖区“{jurisdiction}”的单位名录")
