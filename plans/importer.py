@@ -37,7 +37,7 @@ import yaml
 from plans.cn_dates import Due, forget_dues, normalise, read_dues
 from plans.compile import DYNAMIC_GROUPS
 from plans.directory import Directory
-from plans.notice import Line, NoticeProblem, read_notice
+from plans.notice import Line, NoticeProblem, column_label, read_notice
 from plans.text import UNIT_SUFFIX, norm
 
 CN = "一二三四五六七八九十"
@@ -135,7 +135,6 @@ def _due_confidence(dues: list[Due], stated_none: float) -> float:
 # sentence's subject are readings a person should confirm.
 UNIT_CONFIDENCE = {"clause": 0.95, "table": 0.95, "inline": 0.85, "line": 0.85, "heading": 0.85,
                    "shared": 0.75, "merged": 0.6, "sentence": 0.6, "": 0.0}
-REVIEW_BELOW = 0.7
 
 
 @dataclass
@@ -943,10 +942,9 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
 
 
 def _column_kind(name: str) -> str:
-    if re.search(r"(牵头|责任|配合|落实|参与|协办)", name):
-        return "unit"
-    if re.search(r"(时限|时间|期限)", name):
-        return "due"
+    label = column_label(name)
+    if label:
+        return "due" if label == "完成时限" else "unit"
     return "text" if re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措)", name) else ""
 
 

@@ -339,7 +339,7 @@ _CELL_HEADER = re.compile(r"(工作任务|重点任务|主要任务|工作要求
 _CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
 
 
-def _column_label(name: str) -> str | None:
+def column_label(name: str) -> str | None:
     """The labelled field a table column's cells become (牵头单位：/责任单位：/完成时限：)."""
     if re.search(r"(时限|时间|期限)", name):
         return "完成时限"
@@ -360,7 +360,7 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
     head = 0
     while head < len(cells) and _CELL_HEADER.fullmatch(cells[head][1]):
         head += 1
-    labels = [lb for _, name in cells[:head] if (lb := _column_label(name))]
+    labels = [lb for _, name in cells[:head] if (lb := column_label(name))]
     units = [lb for lb in labels if lb != "完成时限"] or ["责任单位"]
     out: list[tuple[int, str, list[str]]] = []
     number: str | None = None

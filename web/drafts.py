@@ -101,12 +101,12 @@ def recent_drafts(limit: int = 20) -> list[dict[str, Any]]:
     root = drafts_root()
     if not root.is_dir():
         return []
-    found = sorted((f for f in root.iterdir() if _folder(f.name)),
-                   key=lambda f: (f / "plan.yaml").stat().st_mtime, reverse=True)[:limit]
+    found = sorted(((f / "plan.yaml").stat().st_mtime, f) for f in root.iterdir()
+                   if _folder(f.name))[::-1][:limit]
     out = []
-    for folder in found:
+    for mtime, folder in found:
         info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
-        saved = dt.datetime.fromtimestamp((folder / "plan.yaml").stat().st_mtime, dt.UTC)
+        saved = dt.datetime.fromtimestamp(mtime, dt.UTC)
         out.append({"id": folder.name, "notice": info.get("notice", ""), "by": info.get("by", ""),
                     "saved": pendulum.instance(saved).in_timezone("Asia/Shanghai")
                     .format("YYYY-MM-DD HH:mm")})
