@@ -9,9 +9,11 @@ due) is wrong when it differs from the gold reading as ``shared/eval/score.py`` 
 them (simplified, NFKC, no spaces). The review list's ``flags`` name the items they
 cover and the field they are about (units covers lead and units). A wrong field is
 *flagged* when a flag covers its item and field; items the importer did not find count
-as three wrong fields, unflagged. A *doubt* (a reading the importer guessed) is a false
-alarm when every field it is about was right; a *todo* (what the notice leaves open:
-no unit named, a per-case span) is counted apart, as it is true whatever the reading.
+as three wrong fields, unflagged. A *doubt* (one item's reading the importer guessed)
+is a false alarm when every field it is about was right; a *rule* (one reading rule
+applied to many items, to spot-check) is counted the same way but apart; a *todo* (what
+the notice leaves open: no unit named, a per-case span) is counted apart, as it is true
+whatever the reading.
 -v lists every wrong or flagged item.
 """
 
@@ -57,7 +59,7 @@ def main() -> None:
     verbose = "-v" in args
     args = [a for a in args if a != "-v"]
     gold_dir, notices = Path(args[0]), [Path(p) for p in args[1:]]
-    wrong = flagged = doubts = false = todos = 0
+    wrong = flagged = doubts = false = todos = rules = rules_false = 0
     out = Path(tempfile.mkdtemp(prefix="duban-review-"))
     for notice in notices:
         gold = yaml.safe_load((gold_dir / f"{notice.stem}.yaml").read_text(encoding="utf-8"))
@@ -75,10 +77,12 @@ def main() -> None:
                 wrong += 3
                 continue
             # score.py takes the shortest task holding the key; where two tasks print the
-            # same words (one block per department), the key cannot tell them apart.
+            # same words (one block per department, a gold note says KEY NOT UNIQUE), the
+            # key cannot tell them apart: the one that reads as the gold does is taken.
             shortest = min(len(t["text"]) for t in found)
             ties = [t for t in found if len(t["text"]) == shortest]
-            task = next((t for t in ties if fields(t) == g), ties[0])
+            task = next((t for t in found if fields(t) == g), ties[0]) \
+                if "KEY NOT UNIQUE" in str(item.get("note")) else ties[0]
             p = fields(task)
             bad = {f for f in g if g[f] != p[f]}
             covered = set().union(*(COVERS.get(f["about"], set()) for f in flags
@@ -94,15 +98,20 @@ def main() -> None:
             if f["kind"] == "todo":
                 todos += 1
                 continue
-            doubts += 1
             right = all(not (bad_at.get(w, set()) & COVERS.get(f["about"], set()))
                         for w in f["items"])
-            false += right
+            if f["kind"] == "rule":
+                rules += 1
+                rules_false += right
+            else:
+                doubts += 1
+                false += right
             if verbose and right:
                 print(f"{notice.stem} false alarm {f['where']}: {f['what']}")
     print(f"wrong fields {wrong}, flagged {flagged}: review_recall="
           f"{flagged / wrong if wrong else 1.0:.3f}; doubts {doubts}, about right fields "
-          f"{false}: false_alarm={false / doubts if doubts else 0.0:.3f}; todos {todos}")
+          f"{false}: false_alarm={false / doubts if doubts else 0.0:.3f}; rules {rules}, about "
+          f"right fields {rules_false}; todos {todos}")
 
 
 if __name__ == "__main__":

@@ -82,9 +82,12 @@ class Field:
 class Review:
     """One line of the review list. ``about`` names the field it doubts (lead, units,
     due, text; "" for the document as a whole) and ``items`` the items it covers by their
-    source line, so that a page can mark each. A *doubt* is a reading the importer
-    guessed and may have got wrong; a *todo* is something the notice leaves open (no
-    unit named, a per-case span) that a person must decide whatever the reading."""
+    source line, so that a page can mark each. A *doubt* is a reading of one item the
+    importer guessed and may have got wrong; a *rule* is one reading rule applied to
+    many items (a merged cell's lead, a standing clause, the plan year for dates that
+    state none), listed so a person can spot-check it; a *todo* is something the notice
+    leaves open (no unit named, a per-case span) that a person must decide whatever the
+    reading."""
 
     where: str
     what: str
@@ -297,6 +300,7 @@ def group_names(text: str) -> list[str]:
     """Names in a subject; a coordinated name that shares one head noun stays one group
     (``市、旗区两级政府部门`` is one group: ``市`` alone names nothing)."""
     text = re.sub(r"^(由|请)", "", text.strip())
+    text = re.sub(r"[（(](?:包括|含|即|指)[^）)]*[）)]", "", text)  # 基层政府（包括…）
     parts = split_units(text)
     if parts and all(is_unit(p) for p in parts):
         return parts
@@ -475,7 +479,7 @@ def review_fields(ex: Extraction) -> None:
         flags: list[tuple[str, str, str]] = []  # (about, kind, what)
         if not t.lead and not t.units:
             flags.append(("units", "todo", f"条目没有责任单位：“{t.text[:24]}…”"))
-        elif t.unit_how in ("merged", "sentence"):
+        elif t.unit_how in ("merged", "sentence", "shared"):
             summary.setdefault(t.unit_how, []).append(t)
             if t.unit_how == "sentence" and (more := _unread_actors(t)):
                 flags.append(("units", "doubt", f"句中还提到“{'、'.join(more)}”，责任单位按主语读取"
@@ -483,7 +487,8 @@ def review_fields(ex: Extraction) -> None:
         elif t.unit_how == "heading":
             flags.append(("units", "doubt", f"责任单位取自上级标题（{t.unit_source}）的"
                                             f"“{'、'.join(t.lead + t.units)}”"))
-        flags += [(about, "doubt", why) for about, why in t.doubts]
+        flags += [(about, "rule" if why == ex.standing_note else "doubt", why)
+                  for about, why in t.doubts]
         damaged = [n for n in (*t.lead, *t.units) if DAMAGED_NAME.search(n)]
         if damaged:
             flags.append(("units", "doubt", f"单位名称“{'、'.join(damaged)}”不完整（原文缺字），"
@@ -506,7 +511,7 @@ def review_fields(ex: Extraction) -> None:
         for about, kind, what in flags:
             key = (about, kind, what)
             run = open_runs.get(key)
-            if run and run[1] == i - 1 and kind == "doubt":
+            if run and run[1] == i - 1 and kind != "todo":
                 run[0].items.append(t.where)
                 open_runs[key] = (run[0], i)
                 continue
@@ -514,9 +519,9 @@ def review_fields(ex: Extraction) -> None:
             ex.review.append(r)
             open_runs[key] = (r, i)
     for r in ex.review:
-        if r.kind == "doubt" and r.items:
+        if r.kind != "todo" and r.items:
             span = f"（至{r.items[-1]}共 {len(r.items)} 项）" if len(r.items) > 1 else ""
-            r.what = f"{r.what}{span}，请核对"
+            r.what = f"{r.what}{span}，请{'核对' if r.kind == 'doubt' else '抽查'}"
     if "year" in summary:  # the plan year's own line names the dates it decides
         ex.review = [r for r in ex.review if r.where != "标题"]
     for how, tasks in summary.items():
@@ -524,7 +529,7 @@ def review_fields(ex: Extraction) -> None:
         about, what = SUMMARY[how]
         year = ex.meta["year"].value if "year" in ex.meta else ""
         ex.review.append(Review(items[0], what.format(n=len(items), year=year, last=items[-1]),
-                                about, "todo" if how == "noyear" else "doubt", items))
+                                about, "todo" if how == "noyear" else "rule", items))
     counted = sum(g.count for g in ex.targets)
     if ex.target_total and ex.target_total[0] != counted:
         total, where = ex.target_total
@@ -536,7 +541,8 @@ def review_fields(ex: Extraction) -> None:
             ex.review.append(Review(c.where, "节点期限未写年份，通知中也没有年度，没有读成日期：请补填",
                                     "due", "todo", [c.where]))
         for d in c.due:
-            if not d.certain:
+            said = any(r.where == c.where and d.source in r.what for r in ex.review)
+            if not d.certain and not said:  # a task's own line said it already
                 ex.review.append(Review(c.where, f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，"
                                         "请核对", "due", items=[c.where]))
 
@@ -545,6 +551,7 @@ SUMMARY = {
     "merged": ("lead", "{n} 项的牵头单位格为空，按上方合并单元格沿用上一行的牵头单位（至{last}），"
                        "请抽查"),
     "sentence": ("units", "{n} 项未标注责任单位，按句中主语读取（至{last}），请逐项核对"),
+    "shared": ("units", "{n} 项条目下没有单位行，按其后同级条目的单位行读取（至{last}），请抽查"),
     "year": ("due", "标题中没有年份，{n} 项未写年份的期限按印发年份 {year} 年读取（至{last}），"
                     "请核对"),
     "noyear": ("due", "通知的标题、落款和页面都没有写明年度：{n} 项未写年份的期限（如“年底前”）"
@@ -557,13 +564,22 @@ _ACTOR = re.compile(r"(?:各|有关|相关|存在问题的|实行垂直管理的
 
 def _unread_actors(t: TaskDraft) -> list[str]:
     named = (*t.lead, *t.units)
-    text = re.sub(r"《[^》]*》", "", t.text)
+    # a title, or a bracket that explains the subject (包括旗区和苏木乡镇人民政府), names
+    # no one else who acts
+    text = re.sub(r"《[^》]*》|（[^）]{3,}）|\([^)]{3,}\)", "", t.text)
     out = []
     for m in _ACTOR.finditer(text):
         n = re.sub(r"^.*?(?:通知|转发|报|向|和|及|与|对|由)", "", m.group(0))
+        clause = re.split(r"[，。；：,;:]", text[:m.end() - len(n)])[-1]
+        if _NOT_ACTOR.search(clause):  # 约谈…的单位, 对…的单位, 作为…的责任单位: not doers
+            continue
         if len(n) >= 2 and not any(n in x or x in n for x in named) and n not in out:
             out.append(n)
     return out
+
+
+# A unit named as the object of the sentence's action or as what its subject is.
+_NOT_ACTOR = re.compile(r"对|向|给|约谈|作为|(?<!特别)(?<!尤其)是|成为")
 
 
 DAMAGED_NAME = re.compile(r"^[、，,；;）)]|[（(][^）)]*$")  # 、区县政府门户网站承办单位
@@ -671,13 +687,18 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     continue
                 inherited: list[str] = []
                 if table_mode and columns == 2 and not lead and run[0] > 0:
-                    before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows
-                    if before.section == ex.tasks[run[0]].section:
+                    before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows,
+                    here = ex.tasks[run[0]].section  # also over a sub-heading in the row
+                    if here == before.section or (
+                            before.section and here[:len(before.section)] == before.section):
                         inherited = list(before.lead)
                 for k in run:
                     t = ex.tasks[k]
                     t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
                     t.unit_how = "merged" if inherited and not lead else "line"
+                    if table_mode and columns == 2 and not t.lead:
+                        t.doubts.append(("lead", "牵头单位格为空，可能是跨页或合并的单元格，"
+                                                 "已只按责任单位读取"))
             else:
                 for k in second:
                     ex.tasks[k].units = units or lead
@@ -793,7 +814,8 @@ def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
     for prev in reversed(ex.tasks):
         if prev is t:
             continue
-        if prev.unit_source or prev.section != t.section or prev.level != t.level or \
+        if (prev.unit_source and prev.unit_how != "shared") or prev.section != t.section or \
+                prev.level != t.level or \
                 TRAILING_ROLES.search(prev.text):
             break  # an item closing with its own bracket never takes another's units
         prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
@@ -839,9 +861,10 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
                 if label == "主抓单位":
                     t.chief = names
                 elif label == "责任单位" and t.chief:
-                    # 主抓单位 are among the 责任单位: one the list lacks is a variant name
-                    stray = [n for n in t.chief if n not in names]
-                    t.units = [n for n in t.units if n not in stray]
+                    # 主抓单位 are among the 责任单位: one the list lacks is a variant name,
+                    # sure when one holds the other (区自然资源与生态环境处, 自然资源与生态环境处)
+                    t.units = [n for n in t.units if n not in t.chief or n in names]
+                    stray = [n for n in t.chief if not any(n in m or m in n for m in names)]
                     if stray:
                         t.doubts.append(("units", f"主抓单位“{'、'.join(stray)}”不在责任单位中，"
                                                   "已按责任单位读取"))

@@ -675,13 +675,61 @@ def test_the_review_list_names_each_guessed_field_with_its_items(tmp_path: Path)
     cli("import", str(notice), "--json", str(out))
     flags = json.loads(out.read_text(encoding="utf-8"))["flags"]
     year = next(f for f in flags if "未写年份" in f["what"])
-    assert (year["about"], year["kind"], year["items"]) == ("due", "doubt", ["第6行", "第7行"])
+    assert (year["about"], year["kind"], year["items"]) == ("due", "rule", ["第6行", "第7行"])
+    assert year["what"].endswith("请核对")
     assert "2023 年" in year["what"]
     (more,) = [f for f in flags if "句中还提到" in f["what"]]
     assert (more["items"], more["about"]) == (["第6行"], "units")
     assert "存在问题的单位" in more["what"]
     (none,) = [f for f in flags if "没有责任单位" in f["what"]]
     assert (none["items"], none["kind"]) == (["第8行"], "todo")
+
+
+def test_a_doubt_names_a_likely_mistake_and_a_sure_reading_is_not_doubted(
+        tmp_path: Path) -> None:
+    """Doubts are kept for readings that may be wrong, so a coordinator keeps reading
+    them: a unit the sentence acts on (约谈…的单位, 对…的单位), a bracket that explains
+    the subject, or a 主抓单位 listed with its jurisdiction's prefix is no doubt; an item
+    that takes the unit lines printed under a later item is one."""
+    notice = tmp_path / "doubts.txt"
+    notice.write_text(
+        "某市人民政府办公室关于印发2023年政务公开重点工作的通知\n某市人民政府办公室\n"
+        "2023年3月1日\n一、深化公开\n"
+        "（一）开好协调会。由市政府办牵头召开协调会，约谈工作进展缓慢、问题突出的单位。\n"
+        "（二）严格考核。对未按期完成整改的单位，由市政府办扣减绩效分。\n"
+        "（三）编制目录。基层政府（包括县区人民政府和乡镇人民政府、街道办事处）要在"
+        "10月底前完成目录编制。\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units) for t in ex.tasks] == [
+        (["市政府办"], ["市政府办"]), ([], []), ([], ["基层政府"])]
+    assert [str(r) for r in ex.review if r.kind == "doubt" and r.items] == []
+    labelled = tmp_path / "labelled.txt"
+    labelled.write_text(
+        "某区管理局关于印发2019年人居环境整治工作要点的通知\n某区管理局\n2019年3月1日\n"
+        "一、重点任务\n（一）清理文件。全面清理规范性文件。\n牵头单位：司法处\n"
+        "主抓单位：区司法处\n责任单位：司法处、各行政村\n"
+        "（二）整治村容。开展村庄清洁行动。\n（三）改善农房。推进农房整治。\n"
+        "牵头单位：农业农村处\n责任单位：农业农村处、各行政村\n", encoding="utf-8")
+    ex = extract(labelled)
+    assert [(t.lead, t.units) for t in ex.tasks] == [
+        (["司法处"], ["司法处", "各行政村"]), (["农业农村处"], ["农业农村处", "各行政村"]),
+        (["农业农村处"], ["农业农村处", "各行政村"])]
+    assert [str(r) for r in ex.review if r.kind == "doubt" and r.items] == []
+    (shared,) = [r for r in ex.review if r.kind == "rule"]  # taken from a later item
+    assert (shared.about, shared.items) == ("units", [ex.tasks[1].where])
+
+
+def test_a_merged_lead_cell_carries_over_a_sub_heading_and_an_empty_one_is_doubted(
+        ) -> None:
+    """In the Chongqing table a page break printed row 1.政府网站 1) without its lead
+    cell: the merged cell above (市政府办公厅) carries over the row's sub-heading, as one
+    spot-check line with the other merged cells."""
+    ex = extract(CQ_NOTICE)
+    t = next(t for t in ex.tasks if "切实履行政府网站的主管" in t.text)
+    assert (t.lead, t.units) == (["市政府办公厅"], ["市政府各部门", "各区县政府"])
+    merged = next(r for r in ex.review if "合并单元格" in r.what)
+    assert merged.kind == "rule" and t.where in merged.items
+    assert not [r for r in ex.review if "牵头单位格为空，可能" in r.what]
 
 
 def test_a_wrapped_title_and_a_date_glued_to_the_next_title(tmp_path: Path) -> None:
