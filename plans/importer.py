@@ -206,7 +206,10 @@ class Extraction:
 # -- units -------------------------------------------------------------------------------
 
 _ROLE_HEAD = re.compile(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?")
-_UNIT_SPLIT = re.compile(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])和")
+# 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
+# name's own part (各旗区人民政府及其部门)
+_UNIT_SPLIT = re.compile(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])"
+                         r"(?:和|及(?!其))")
 _BY_HEAD = re.compile(r"^(由|请)")
 _DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
 
@@ -449,6 +452,11 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     units_from_sentences(ex)
     find_checkpoints(body, year, ex, in_cover=False, sections=ex.sections)
     if not ex.tasks:
+        text = "".join(ln.text for ln in lines)
+        sent = re.search(r"现将[^。]{0,80}?(《[^》]{2,80}》)[^。]{0,30}印发给你们", text)
+        if sent:  # the cover letter alone: its table is an attachment the copy left out
+            raise NoticeProblem(f"{path}: 这是印发{sent.group(1)}的通知正文，没有附带任务分工"
+                                f"表。请导入含附件{sent.group(1)}全文（任务条目及牵头、责任单位）的文件")
         raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
                             "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
     if len(ex.tasks) > MAX_ITEMS:

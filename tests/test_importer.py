@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from plans.cn_dates import read_dues
 from plans.directory import Directory, read_directory
-from plans.importer import REVIEWED, diff_plans, draft_plan, extract
+from plans.importer import REVIEWED, NoticeProblem, diff_plans, draft_plan, extract
 from tests.conftest import PLAN_001, ROOT, cli
 
 SHARED = ROOT.parent / "shared"
@@ -772,3 +772,12 @@ def test_collected_real_notices_read_as_their_gold(notice: Path) -> None:
         assert (task["lead"], sorted(task["lead"] + task["units"]), task["due"]) == (
             item["lead"], sorted(item["lead"] + item["units"]),
             [str(d) for d in item["due"]]), item["key"]
+
+
+def test_a_cover_letter_without_its_table_says_to_import_the_attachment() -> None:
+    """A real cover letter (盘锦, collected/cover/) sends a task table that its page left
+    out: the refusal names the attachment to import instead of "no task found"."""
+    with pytest.raises(NoticeProblem) as e:
+        extract(COLLECTED / "cover" / "c05_panjin_cover2021.txt")
+    assert "通知正文，没有附带任务分工表" in str(e.value)
+    assert "《2021年市〈政府工作报告〉任务分解和责任分工方案》全文" in str(e.value)
