@@ -185,9 +185,10 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
         source = office.locator("#task-t001 a", has_text="原文").get_attribute("href")
         assert office.locator(f".notice p{source}").inner_text().endswith(
             "(区资源生态局牵头负责;各片区负责配合落实,以下均需各片区配合落实,不再列出)")
-        # units carried from the standing clause, and a name the directory lacks
-        assert office.locator("#task-t002 input.flag[name='t002.units']").count() == 1
-        assert "常设条款" in office.locator("#task-t002").inner_text()
+        # units carried from the standing clause: a rule to spot-check, marked apart from
+        # a doubt; a name the directory lacks is a doubt
+        assert office.locator("#task-t002 input.check[name='t002.units']").count() == 1
+        assert "常设条款" in office.locator("#task-t002 p.rule").inner_text()
         t012 = office.locator("#task-t012")
         assert t012.locator("input[name='t012.units']").get_attribute("class") == "flag"
         assert "“有关单位”不在单位名录中" in t012.inner_text()

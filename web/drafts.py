@@ -186,8 +186,9 @@ class Row:
     task: dict[str, Any]
     source: str  # the notice line it was read from (an anchor on the page)
     units_source: str
-    flags: dict[str, list[str]]  # field → what the review list says of it
+    flags: dict[str, list[str]]  # field → what the review list doubts of it
     unknown: dict[str, str]  # unit name not in the directory → the closest known name
+    checks: dict[str, list[str]]  # field → a reading rule that decided it, to spot-check
 
 
 def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None) -> list[Row]:
@@ -199,15 +200,17 @@ def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None) 
         where = read.get("source", "")
         units_at = (read.get("sources") or {}).get("units") or where
         flags: dict[str, list[str]] = {}
+        checks: dict[str, list[str]] = {}
         for f in ex.get("flags") or []:
-            if where and where in f.get("items", []):
-                flags.setdefault(f["about"], []).append(f["what"])  # the field it doubts
+            if where and where in f.get("items", []):  # the field it is about
+                (checks if f.get("kind") == "rule" else flags).setdefault(
+                    f["about"], []).append(f["what"])
         unknown = {}
         if directory is not None:
             for name in (*task.get("lead", []), *task.get("units", [])):
                 if directory.resolve(str(name)) is None:
                     unknown[str(name)] = directory.suggest(str(name)) or ""
-        out.append(Row(task, where, units_at, flags, unknown))
+        out.append(Row(task, where, units_at, flags, unknown, checks))
     return out
 
 
