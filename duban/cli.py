@@ -21,6 +21,7 @@ import pendulum
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -384,6 +385,9 @@ def status(
             except ActionError as exc:
                 raise _fail(str(exc)) from exc
         rows = queries.unit_status(s, now.in_timezone("UTC"), plan_key=plan, unit_ids=unit_ids)
+        gaps = queries.calendar_gaps(s, config.calendar(), now.date())
+    for msg in gaps.values():
+        out.print(f"[bold red]【注意】{escape(msg)}[/bold red]", markup=True)
     if not rows:
         out.print("没有时限节点。" + ("" if plan else "请先 duban plan load 加载计划。"))
         return
@@ -534,6 +538,10 @@ def sweep_cmd(
             raise _fail(str(exc)) from exc
     from flows.app import finish_documents
 
+    with transaction(factory) as s:
+        gaps = queries.calendar_gaps(s, config.calendar(), now.date())
+    for msg in gaps.values():
+        err.print(f"[bold red]【注意】{escape(msg)}[/bold red]")
     r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
     circulars = finish_documents(factory, r.circular_plans, now, config.calendar())
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))

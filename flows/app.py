@@ -19,9 +19,10 @@ from ledger.circular import issue_circular
 from ledger.db import open_ledger, transaction
 from ledger.lookback import look_back
 from ledger.models import Plan
+from ledger.queries import calendar_gaps
 from ledger.reports import get_plan
-from ledger.supervise import rung_label, sweep_all
-from notifications.dispatch import Dispatched, Settings, dispatch
+from ledger.supervise import insert_notices, rung_label, sweep_all
+from notifications.dispatch import Dispatched, Settings, calendar_alert_rows, dispatch
 from notifications.render import Templates
 from notifications.transports import Transports
 from plans.duerules import parse_moment
@@ -68,6 +69,10 @@ def supervise(plan: str | None = None, at: str | None = None,
     if plan:
         with transaction(factory) as s:
             plan_id = get_plan(s, plan).id
+    with transaction(factory) as s:
+        gaps = calendar_gaps(s, cal, now.date())
+    for msg in gaps.values():  # loud in the run's log; the dispatcher alerts the operator
+        log.warning("【注意】%s", msg)
     r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
     circulars = finish_documents(factory, r.circular_plans, now, cal)
     log.info("巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）", now.format("YYYY-MM-DD HH:mm"),
@@ -84,7 +89,7 @@ def supervise(plan: str | None = None, at: str | None = None,
     return {"milestones": r.milestones, "notices": r.notices, "by_rung": dict(r.by_rung),
             "documents": r.documents, "circulars": circulars,
             "skipped_rungs": r.skipped, "stale_rungs": r.stale,
-            "no_recipient": sorted(set(r.no_recipient))}
+            "no_recipient": sorted(set(r.no_recipient)), "calendar_gaps": sorted(gaps)}
 
 
 @flow(name="duban-check")
@@ -125,7 +130,12 @@ def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Di
     template override or channel file fails here, before anything is claimed."""
     templates = Templates(config.home() / "templates")
     transports = Transports.from_home(config.home())
-    return dispatch(open_ledger(config.database_url()), now.in_timezone("UTC"), templates,
+    factory = open_ledger(config.database_url())
+    with transaction(factory) as s:  # once per unknown year: the key says so
+        gaps = calendar_gaps(s, config.calendar(), now.in_timezone(TZ).date())
+        insert_notices(s, calendar_alert_rows(gaps, transports.config.operators,
+                                              now.in_timezone("UTC")))
+    return dispatch(factory, now.in_timezone("UTC"), templates,
                     transports, settings, limit_for=transports.per_minute,
                     operators=transports.config.operators)
 

@@ -24,8 +24,10 @@ from sqlalchemy import select
 
 from flows.deploy import plan_deployments, reconcile, shared_deployments, supervising
 from flows.server import LocalServer, start_server
+from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.models import Plan
+from ledger.queries import calendar_gaps
 from plans.model import Plan as PlanSpec
 
 
@@ -73,6 +75,10 @@ def up(home: Path, database_url: str, *, port: int | None = None,
     if not specs:
         say("台账中还没有计划：先 duban plan load 计划文件。")
         return
+    with transaction(open_ledger(database_url)) as s:
+        gaps = calendar_gaps(s, config.calendar(), pendulum.now("Asia/Shanghai").date())
+    for msg in gaps.values():
+        say(f"【注意】{msg}")
     server: LocalServer | None = None
     stop_web: Callable[[], None] | None = None
     signal.signal(signal.SIGTERM, _interrupt)  # systemd or a test harness stops like Ctrl-C

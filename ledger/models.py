@@ -229,6 +229,7 @@ class Milestone(Base):
               sqlite_where=text("next_action_at IS NOT NULL")),
         Index("ix_milestones_plan_unit_state", "plan_id", "unit_id", "state"),
         Index("ix_milestones_unit_state", "unit_id", "state"),
+        Index("ix_milestones_due_date", "due_date"),  # the calendar check's latest deadline
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

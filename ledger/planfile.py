@@ -121,7 +121,8 @@ def load_file(factory: sessionmaker[Session], path: Path, cal: WorkCalendar, *, 
     compiled = compile_file(plan, lines, path, directory, cal, events)
     if compiled.errors:
         return compiled, None
-    with transaction(factory) as s:
+    with transaction(factory) as s, warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarGapWarning)  # compile_file reported it
         result = load_plan(s, compiled, source=path.resolve(), digest=file_hash(path), cal=cal,
                            actor=actor, directory_changes=directory_changes)
     return compiled, result

@@ -128,3 +128,18 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
             (r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else "")) if r else "",
             (r.review_comment or "") if r else "", "、".join(docs.get(m.id, []))])
     return out
+
+
+def calendar_gaps(session: Session, cal: WorkCalendar, today: dt.date) -> dict[int, str]:
+    """Years the ledger needs that the working-day calendar does not know, each with its
+    warning: from the earliest plan year still running (or this year) to the latest
+    deadline. Two small reads (the plans, and the latest due date on its index), so the
+    daily sweep and every ``status`` can afford it."""
+    years = set(session.scalars(select(Plan.year)))
+    last = session.scalar(select(func.max(Milestone.due_date)))
+    if last is not None:
+        years.add(last.year)
+    if not years:
+        return {}
+    first = max(min(years), today.year)
+    return {y: msg for y in range(first, max(years) + 1) if (msg := cal.check_year(y))}

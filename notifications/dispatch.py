@@ -333,6 +333,18 @@ def operator_targets(operators: list[str], avoid: str = "") -> list[tuple[str, s
     return out or [("operator", "值班运维")]
 
 
+def calendar_alert_rows(gaps: dict[int, str], operators: list[str], now: dt.datetime
+                        ) -> list[dict]:
+    """Operator alerts for years the working-day calendar does not know: keyed by the
+    year, so each is sent once however often the dispatcher runs."""
+    return [{"idempotency_key": f"calendar/{year}/{channel}/{to}", "plan_id": None,
+             "milestone_id": None, "unit_id": None, "kind": "alert", "step": "alert",
+             "channel": channel, "recipient": to, "status": "pending", "next_attempt_at": now,
+             "context": {"event": "calendar_gap", "year": year, "message": msg}}
+            for year, msg in sorted(gaps.items())
+            for channel, to in operator_targets(operators)]
+
+
 def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.datetime,
                operators: list[str]) -> list[dict]:
     """Operator alerts for a dead delivery, naming unit, channel and the last error."""

@@ -123,7 +123,9 @@ class WorkCalendar:
         lo, hi = _library_years()
         return (
             f"{year} 年的法定节假日和调休安排未知（日历库只含 {lo}–{hi} 年）："
-            f"工作日暂按周一至周五计算，可能有误。请在节假日文件中补充 {year} 年安排。"
+            f"工作日暂按周一至周五计算，提醒和催办的日子可能有误。请按国务院办公厅"
+            f"《关于{year}年部分节假日安排的通知》在节假日文件 $DUBAN_HOME/holidays.yaml 中"
+            f"补充 {year} 年的放假日期和调休上班日（见 README“节假日文件”）。"
         )
 
     def is_workday(self, day: dt.date) -> bool:

@@ -96,3 +96,37 @@ def test_bad_holiday_file_names_file_and_year(tmp_path: Path, content: str, need
     with pytest.raises(HolidayFileError) as exc:
         default_calendar([f])
     assert str(f) in str(exc.value) and needle in str(exc.value)
+
+
+def test_a_year_the_calendar_does_not_know_is_said_loudly_and_alerted_once(
+        database_url: str, tmp_path: Path) -> None:
+    """A plan running into a year chinese-calendar does not know: ``status`` and the
+    sweep say so in red, the dispatcher alerts the operator once however often it runs,
+    and the holiday file's entry for that year silences all of them."""
+    from sqlalchemy import select
+
+    from ledger import config
+    from ledger.db import open_ledger, transaction
+    from ledger.models import Notice
+    from tests.conftest import PLAN_001, UNITS_ZS, cli
+
+    later = tmp_path / "later.yaml"  # the reference plan moved to a year no calendar knows
+    later.write_text(PLAN_001.read_text(encoding="utf-8").replace("2021", "2099"),
+                     encoding="utf-8")
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(later))
+    status = cli("status", "--at", "2099-03-01")
+    assert "【注意】2099 年的法定节假日和调休安排未知" in status
+    assert "$DUBAN_HOME/holidays.yaml" in status
+    assert "2099 年" in cli("sweep", "--at", "2099-03-02T09:00")
+    for minute in ("09:05", "09:10"):
+        cli("dispatch", "--at", f"2099-03-02T{minute}")
+    with transaction(open_ledger(database_url)) as s:
+        alerts = s.scalars(select(Notice).where(Notice.kind == "alert")).all()
+        assert [(n.idempotency_key, n.status) for n in alerts] == [
+            ("calendar/2099/operator/值班运维", "sent")]
+    (mail,) = (config.home() / "outbox" / "operator").glob("*")
+    assert "2099 年节假日安排未录入" in mail.read_text(encoding="utf-8")
+    (config.home() / "holidays.yaml").write_text(
+        "2099:\n  holidays: [2099-01-01]\n  workdays: []\n", encoding="utf-8")
+    assert "【注意】" not in cli("status", "--at", "2099-03-01")
