@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pendulum
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine, open_ledger, transaction
 from ledger.load import file_hash, ledger_directory, load_plan, sync_units
-from ledger.supervise import sweep_all
+from ledger.supervise import due_milestones_query, sweep_all
 from plans.compile import compile_plan
 from plans.directory import Contact, Unit
 from plans.model import Plan
@@ -54,6 +55,16 @@ def plan(tasks: int, due_tasks: int) -> Plan:
                   for i in range(tasks)]})
 
 
+def explain(factory: sessionmaker[Session], now: dt.datetime) -> list[str]:
+    """The due query's plan, as the database will run it (it must use the partial index
+    on next_action_at, not read the ledger)."""
+    with factory() as s:
+        q = due_milestones_query(now, 2000)
+        sql = q.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        word = "EXPLAIN" if s.get_bind().dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
+        return [" | ".join(str(c) for c in row) for row in s.execute(text(f"{word} {sql}"))]
+
+
 def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, float, int]:
     cal = default_calendar()
     factory = open_ledger(url)
@@ -72,6 +83,8 @@ def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, f
     t0 = time.perf_counter()
     r = sweep_all(factory, now, cal)
     sweep = time.perf_counter() - t0
+    for line in explain(factory, now):
+        print(f"  plan: {line}")
     return compiled.milestone_count, load, sweep, r.milestones
 
 

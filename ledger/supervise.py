@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.load import audit
@@ -92,51 +91,130 @@ class SweepResult:
     circular_plans: set[int] = field(default_factory=set)  # plans with a new 通报
 
 
+# Postgres: the whole batch as one JSON parameter read by json_to_recordset, so the
+# statement has two parameters however many rows it carries (a multi-row VALUES list, or
+# one array per column, costs the driver time for every value).
+_RECORDSET = text("""
+INSERT INTO notices (idempotency_key, plan_id, milestone_id, unit_id, kind, step, channel,
+                     recipient, context, status, next_attempt_at, created_at, subject, body,
+                     attempts)
+SELECT k, p, m, u, kd, st, ch, r, c, s, n, :created, '', '', 0
+FROM json_to_recordset(CAST(:rows AS json))
+     AS v(k text, p int, m int, u int, kd text, st text, ch text, r text, c json, s text,
+          n timestamptz)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id""")
+_RECORD = {"k": "idempotency_key", "p": "plan_id", "m": "milestone_id", "u": "unit_id",
+           "kd": "kind", "st": "step", "ch": "channel", "r": "recipient", "c": "context",
+           "s": "status", "n": "next_attempt_at"}
+
+
+_MOVE = text("""
+UPDATE milestones SET step = v.step, escalated = v.escalated,
+       next_action_at = v.next_action_at, updated_at = v.updated_at
+FROM json_to_recordset(CAST(:rows AS json))
+     AS v(id int, step text, escalated text, next_action_at timestamptz, updated_at timestamptz)
+WHERE milestones.id = v.id""")
+
+
+def write_milestones(session: Session, writes: list[dict[str, Any]]) -> None:
+    """A batch's new steps and next actions in one statement: on Postgres one UPDATE
+    joined to the batch as a JSON record set, elsewhere an executemany by primary key."""
+    if not writes:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(update(Milestone), writes)  # ORM bulk UPDATE by primary key
+        return
+    stamp = [{**w, "next_action_at": w["next_action_at"] and w["next_action_at"].isoformat(),
+              "updated_at": w["updated_at"].isoformat()} for w in writes]
+    session.execute(_MOVE, {"rows": json.dumps(stamp)})
+
+
 def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert outbox rows, ignoring any whose idempotency key exists; count the new ones."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Notice.__table__
     now = utcnow()
-    rows = [{"subject": "", "body": "", "attempts": 0, "last_error": None, "sent_at": None,
-             "created_at": now, **r} for r in rows]
-    stmt = (insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id))
-    # executemany: SQLAlchemy batches it ("insertmanyvalues") and returns only inserted ids
-    return len(session.connection().execute(stmt, rows).all())
+    if session.get_bind().dialect.name == "postgresql":
+        records = [{k: r.get(c) for k, c in _RECORD.items()} for r in rows]
+        for rec in records:
+            rec["n"] = rec["n"].isoformat() if rec["n"] is not None else None
+            rec["c"] = rec["c"] or {}
+        return len(session.execute(_RECORDSET, {"rows": json.dumps(records, ensure_ascii=False),
+                                                "created": now}).all())
+    # SQLite: the driver's own executemany of INSERT OR IGNORE, each value converted by its
+    # column type as SQLAlchemy would; the new rows are counted from the connection's
+    # change counter (an ignored row changes nothing).
+    conn = session.connection()
+    columns = [Notice.__table__.c[c] for c in _NOTICE_COLUMNS]
+    convert = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+    defaults = {"subject": "", "body": "", "attempts": 0, "created_at": now}
+    values = [tuple(f(v) if f else v for f, v in zip(
+        convert, (r.get(c, defaults.get(c)) for c in _NOTICE_COLUMNS), strict=True))
+        for r in rows]
+    raw = conn.connection.driver_connection
+    before = raw.total_changes  # type: ignore[union-attr]
+    conn.exec_driver_sql(f"INSERT OR IGNORE INTO notices ({', '.join(_NOTICE_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(_NOTICE_COLUMNS))})", values)
+    return raw.total_changes - before  # type: ignore[union-attr,no-any-return]
+
+
+_NOTICE_COLUMNS = ("idempotency_key", "plan_id", "milestone_id", "unit_id", "kind", "step",
+                   "channel", "recipient", "context", "status", "next_attempt_at", "created_at",
+                   "subject", "body", "attempts")
+
+
+def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None
+                         ) -> Select[tuple[Milestone]]:
+    """Due work, found on the partial index on ``next_action_at`` (bench/sweep.py prints
+    the plan each backend makes of it)."""
+    q = (select(Milestone)
+         .where(Milestone.next_action_at <= now, Milestone.state.in_(OPEN_STATES))
+         .order_by(Milestone.next_action_at, Milestone.id).limit(limit))
+    return q if plan_id is None else q.where(Milestone.plan_id == plan_id)
 
 
 def due_milestones(session: Session, now: dt.datetime, limit: int, plan_id: int | None = None
                    ) -> list[Milestone]:
-    q = (select(Milestone)
-         .where(Milestone.next_action_at <= now, Milestone.state.in_(OPEN_STATES))
-         .order_by(Milestone.next_action_at, Milestone.id).limit(limit))
-    if plan_id is not None:
-        q = q.where(Milestone.plan_id == plan_id)
+    q = due_milestones_query(now, limit, plan_id)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)  # several workers may sweep at once
     return list(session.scalars(q))
 
 
-class _Context:
-    """Plans, items and units of a batch, loaded in a few queries."""
+@dataclass
+class Known:
+    """Plans, items and units (with contacts) read by earlier batches of one sweep: the
+    same units recur in every batch, so each is read once per sweep, not once a batch.
+    (The sessions keep loaded objects usable after commit: ``expire_on_commit=False``.)"""
 
-    def __init__(self, session: Session, batch: list[Milestone]) -> None:
-        a_ids = {m.assignment_id for m in batch}
-        self.assignments = {a.id: a for a in session.scalars(
-            select(Assignment).where(Assignment.id.in_(a_ids)))}
-        item_ids = {a.item_id for a in self.assignments.values()}
-        self.items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
-        self.plans = {p.id: p for p in session.scalars(
-            select(Plan).where(Plan.id.in_({m.plan_id for m in batch})))}
+    plans: dict[int, Plan] = field(default_factory=dict)
+    items: dict[int, Item] = field(default_factory=dict)
+    units: dict[int, Unit] = field(default_factory=dict)
+
+
+class _Context:
+    """Plans, items and units of a batch, loaded in a few queries (only those no earlier
+    batch of the sweep has read)."""
+
+    def __init__(self, session: Session, batch: list[Milestone], known: Known) -> None:
+        self.item_of = dict(session.execute(  # assignment → item, as plain pairs
+            select(Assignment.id, Assignment.item_id).where(
+                Assignment.id.in_({m.assignment_id for m in batch}))).tuples().all())
+        self.plans, self.items, self.units = known.plans, known.items, known.units
+        if missing := {m.plan_id for m in batch} - self.plans.keys():
+            self.plans |= {p.id: p for p in session.scalars(
+                select(Plan).where(Plan.id.in_(missing)))}
+        if missing := set(self.item_of.values()) - self.items.keys():
+            self.items |= {i.id: i for i in session.scalars(
+                select(Item).where(Item.id.in_(missing)))}
         unit_ids = {m.unit_id for m in batch} | {p.coordinator_id for p in self.plans.values()}
-        self.units = {u.id: u for u in session.scalars(
-            select(Unit).where(Unit.id.in_(unit_ids)).options(selectinload(Unit.contacts)))}
+        if missing := unit_ids - self.units.keys():
+            self.units |= {u.id: u for u in session.scalars(
+                select(Unit).where(Unit.id.in_(missing)).options(selectinload(Unit.contacts)))}
 
     def item(self, m: Milestone) -> Item:
-        return self.items[self.assignments[m.assignment_id].item_id]
+        return self.items[self.item_of[m.assignment_id]]
 
 
 def role_label(role: str) -> str:
@@ -277,13 +355,17 @@ def advance(m: Milestone, rungs: list[Rung], now: pendulum.DateTime,
 
 
 def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int = 2000,
-          plan_id: int | None = None, actor: str = "sweep") -> SweepResult:
-    """One batch: act on up to ``limit`` due milestones. Call until it returns 0."""
+          plan_id: int | None = None, actor: str = "sweep", known: Known | None = None
+          ) -> SweepResult:
+    """One batch: act on up to ``limit`` due milestones. Call until it returns 0.
+    The milestones' new step and next action are written in one statement for the
+    batch (an executemany by primary key), not one UPDATE per milestone."""
     result = SweepResult()
     batch = due_milestones(session, now, limit, plan_id)
     if not batch:
         return result
-    ctx = _Context(session, batch)
+    ctx = _Context(session, batch, known or Known())
+    writes: list[dict[str, Any]] = []
     numbers = Numbers(session)
     have_docs = {(d.milestone_id, d.cycle, d.kind) for d in session.scalars(
         select(Document).where(Document.milestone_id.in_([m.id for m in batch])))}
@@ -292,9 +374,10 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
     policies: dict[str, Policy] = {}
     ladders: dict[tuple[dt.date, str, str], list[Rung]] = {}
     cutoffs: dict[int, dt.date] = {}
+    advances: dict[tuple[Any, ...], Advance] = {}
     for m in batch:
         plan = ctx.plans[m.plan_id]
-        key = json.dumps(m.policy, sort_keys=True)
+        key = repr(m.policy)  # one snapshot reads back as the same dict, in its order
         policy = policies.get(key) or policies.setdefault(key, Policy.model_validate(m.policy))
         assert m.due_date is not None
         lkey = (m.due_date, key, plan.timezone)
@@ -303,16 +386,18 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         cutoff = cutoffs.get(policy.stale_after_workdays) or cutoffs.setdefault(
             policy.stale_after_workdays,
             cal.add_workdays(at.in_timezone(plan.timezone).date(), -policy.stale_after_workdays))
-        adv = advance(m, rungs, at, cutoff)
+        akey = (lkey, m.step, cutoff)  # milestones on one ladder at one step move alike
+        adv = advances.get(akey) or advances.setdefault(akey, advance(m, rungs, at, cutoff))
         take, skipped, following = adv.take, adv.skipped, adv.following
         result.milestones += 1
+        write = {"id": m.id, "step": m.step, "escalated": m.escalated, "updated_at": now}
         if adv.stale:
             result.stale += len(adv.stale)
             result.stale_milestones += take is None
             audit(session, actor, "milestone.stale", plan_id=plan.id, entity="milestone",
                   key=str(m.id), rungs=[r.key for r in adv.stale])
             if take is None:
-                m.step = adv.stale[-1].key
+                write["step"] = adv.stale[-1].key
         if take is not None:
             item = ctx.item(m)
             rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
@@ -323,16 +408,18 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
                 result.documents += 1
             if take.kind == "tongbao":
                 result.circular_plans.add(plan.id)
-            m.step = take.key
+            write["step"] = take.key
             if take.escalation:
-                m.escalated = take.kind
+                write["escalated"] = take.kind
             result.by_rung[take.key] += 1
             result.skipped += len(skipped)
             if skipped:
                 audit(session, actor, "milestone.skipped", plan_id=plan.id, entity="milestone",
                       key=str(m.id), rungs=[r.key for r in skipped], taken=take.key)
-        m.next_action_at = following.at.in_timezone("UTC") if following else None
-        m.updated_at = now
+        write["next_action_at"] = following.at.in_timezone("UTC") if following else None
+        writes.append(write)
+    session.flush()  # the documents and audit rows; the milestones are written apart
+    write_milestones(session, writes)
     result.notices = insert_notices(session, rows)
     if result.no_recipient:
         audit(session, actor, "notice.no_recipient", entity="unit",
@@ -344,9 +431,10 @@ def sweep_all(session_factory: sessionmaker[Session], now: dt.datetime, cal: Wor
               batch: int = 2000, plan_id: int | None = None) -> SweepResult:
     """Sweep in batches, one transaction each, until nothing is due."""
     total = SweepResult()
+    known = Known()
     while True:
         with session_factory() as s, s.begin():
-            r = sweep(s, now, cal, limit=batch, plan_id=plan_id)
+            r = sweep(s, now, cal, limit=batch, plan_id=plan_id, known=known)
         total.milestones += r.milestones
         total.notices += r.notices
         total.by_rung.update(r.by_rung)
