@@ -64,6 +64,21 @@ def test_filing_ladder_sends_exactly_the_counted_notices(ledger: sessionmaker[Se
     assert dict(sweep(ledger, "2021-08-09T09:00").by_rung) == {"reminder-5": 55}
 
 
+def test_small_batches_act_as_one(ledger: sessionmaker[Session]) -> None:
+    """A sweep works in batches, one transaction each, reading each unit once per sweep:
+    in batches of 7 the filing ladder writes the same notices and the same numbered
+    催办单/督办单 as in one batch, each once."""
+    for when, rung in (("2021-07-12T09:00", "reminder-5"), ("2021-07-20T09:00", "cuiban"),
+                       ("2021-07-22T09:00", "duban")):
+        r = sweep_all(ledger, at(when), config.calendar(), batch=7)
+        assert (r.milestones, dict(r.by_rung), r.notices) == (55, {rung: 55}, 110), when
+    with transaction(ledger) as s:
+        numbers = sorted(s.execute(select(Document.kind, Document.number)).tuples().all())
+        steps = set(s.scalars(select(Milestone.step).where(Milestone.step.is_not(None))))
+    assert numbers == [("cuiban", n) for n in range(1, 56)] + [("duban", n) for n in range(1, 56)]
+    assert "duban" in steps and notices(ledger) == 330
+
+
 def test_a_report_stops_escalation_and_a_return_restarts_it(ledger: sessionmaker[Session]) -> None:
     sweep(ledger, "2021-07-12T09:00")
     cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "已报备",
