@@ -23,6 +23,7 @@ from typing import Any
 
 import pendulum
 from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.load import audit
@@ -142,26 +143,13 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
             rec["c"] = rec["c"] or {}
         return len(session.execute(_RECORDSET, {"rows": json.dumps(records, ensure_ascii=False),
                                                 "created": now}).all())
-    # SQLite: the driver's own executemany of INSERT OR IGNORE, each value converted by its
-    # column type as SQLAlchemy would; the new rows are counted from the connection's
-    # change counter (an ignored row changes nothing).
-    conn = session.connection()
-    columns = [Notice.__table__.c[c] for c in _NOTICE_COLUMNS]
-    convert = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
-    defaults = {"subject": "", "body": "", "attempts": 0, "created_at": now}
-    values = [tuple(f(v) if f else v for f, v in zip(
-        convert, (r.get(c, defaults.get(c)) for c in _NOTICE_COLUMNS), strict=True))
-        for r in rows]
-    raw = conn.connection.driver_connection
-    before = raw.total_changes  # type: ignore[union-attr]
-    conn.exec_driver_sql(f"INSERT OR IGNORE INTO notices ({', '.join(_NOTICE_COLUMNS)}) "
-                         f"VALUES ({', '.join('?' * len(_NOTICE_COLUMNS))})", values)
-    return raw.total_changes - before  # type: ignore[union-attr,no-any-return]
-
-
-_NOTICE_COLUMNS = ("idempotency_key", "plan_id", "milestone_id", "unit_id", "kind", "step",
-                   "channel", "recipient", "context", "status", "next_attempt_at", "created_at",
-                   "subject", "body", "attempts")
+    table = Notice.__table__
+    rows = [{"subject": "", "body": "", "attempts": 0, "last_error": None, "sent_at": None,
+             "created_at": now, **r} for r in rows]
+    stmt = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id))
+    # executemany: SQLAlchemy batches it ("insertmanyvalues") and returns only inserted ids
+    return len(session.connection().execute(stmt, rows).all())
 
 
 def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None

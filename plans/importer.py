@@ -117,6 +117,7 @@ class TaskDraft:
     cells: dict[str, str] = field(default_factory=dict)  # field → table cell it came from
     level: int = 0
     doubts: list[tuple[str, str]] = field(default_factory=list)  # (field, why), for the review
+    rules: list[tuple[str, str]] = field(default_factory=list)  # (field, which rule read it)
     chief: list[str] = field(default_factory=list)  # 主抓单位, to be found in 责任单位
 
     def confidence(self) -> dict[str, float]:
@@ -495,8 +496,8 @@ def review_fields(ex: Extraction) -> None:
         elif t.unit_how == "heading":
             flags.append(("units", "doubt", f"责任单位取自上级标题（{t.unit_source}）的"
                                             f"“{'、'.join(t.lead + t.units)}”"))
-        flags += [(about, "rule" if why == ex.standing_note else "doubt", why)
-                  for about, why in t.doubts]
+        flags += [(about, "doubt", why) for about, why in t.doubts]
+        flags += [(about, "rule", why) for about, why in t.rules]
         damaged = [n for n in (*t.lead, *t.units) if DAMAGED_NAME.search(n)]
         if damaged:
             flags.append(("units", "doubt", f"单位名称“{'、'.join(damaged)}”不完整（原文缺字），"
@@ -793,7 +794,7 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     added = [u for u in ex.standing if u not in t.units and u not in t.lead]
     if added:
         t.units += added
-        t.doubts.append(("units", ex.standing_note))
+        t.rules.append(("units", ex.standing_note))
     ex.tasks.append(t)
     return t
 
