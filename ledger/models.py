@@ -187,6 +187,10 @@ class Item(Base):
     path: Mapped[str | None] = mapped_column(Text)
     due: Mapped[list[str]] = mapped_column(default=list)
     archived_at: Mapped[dt.datetime | None]
+    schedule_digest: Mapped[str | None] = mapped_column(
+        String(32), doc="the deadlines (and policy) its stored milestones were last loaded from")
+    units_digest: Mapped[str | None] = mapped_column(
+        String(32), doc="the units and roles its stored assignments were last loaded from")
 
     plan: Mapped[Plan] = relationship(back_populates="items")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="item")

@@ -18,6 +18,8 @@ Nothing else in the plan has a rung before 08-09 (publication reminder-5).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -25,10 +27,10 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger import config
 from ledger.db import transaction
-from ledger.models import Document, Milestone, Notice, Report, Unit
+from ledger.models import Assignment, Document, Item, Milestone, Notice, Report, Unit
 from ledger.supervise import SweepResult, sweep_all
 from notifications.render import Templates
-from tests.conftest import at, cli
+from tests.conftest import PLAN_001, at, cli
 
 runner = CliRunner()
 PLAN = "zhongshan-2021-zwgk"
@@ -175,3 +177,32 @@ def test_an_extension_request_is_approved_or_refused_with_a_reply(
     r = runner.invoke(app, ["report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist",
                             "--extension", "2021-07-20", "--text", "x"])
     assert r.exit_code == 1 and "不晚于现有期限 2021-07-30" in r.output
+
+
+def test_a_granted_extension_survives_reloading_the_plan(
+        ledger: sessionmaker[Session], tmp_path: Path) -> None:
+    """Reloading the plan (unchanged, or with another item's deadline edited) must not
+    put an approved extension back to the plan's date."""
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist",
+        "--extension", "2021-07-30", "--text", "机构调整", "--at", "2021-07-13T10:00")
+    with transaction(ledger) as s:
+        ext = s.scalar(select(Report.id).where(Report.kind == "extension"))
+    cli("review", str(ext), "--accept", "--at", "2021-07-15T16:00")
+
+    def due_of(unit: str, item: str) -> list[str]:
+        with transaction(ledger) as s:
+            return [str(d) for d in s.scalars(
+                select(Milestone.due_date).join(Assignment).join(Item)
+                .join(Unit, Milestone.unit_id == Unit.id)
+                .where(Unit.name == unit, Item.key == item))]
+
+    assert due_of("市司法局", "cp-worklist") == ["2021-07-30"]
+    assert "无变化" in cli("plan", "load", str(PLAN_001))
+    assert due_of("市司法局", "cp-worklist") == ["2021-07-30"]
+    edited = tmp_path / "zhongshan-2021.yaml"
+    edited.write_text(PLAN_001.read_text(encoding="utf-8").replace(
+        "due: [+30wd@issued]", "due: [+20wd@issued]", 1), encoding="utf-8")
+    assert "调整时限节点 55" in cli("plan", "load", str(edited))
+    assert due_of("市司法局", "cp-publish") == ["2021-08-02"]
+    assert due_of("市司法局", "cp-worklist") == ["2021-07-30"]
+    assert due_of("市财政局", "cp-worklist") == ["2021-07-19"]
