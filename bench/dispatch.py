@@ -10,6 +10,12 @@ in its own process, as a real SMS gateway is):
   ceiling for HTTP from Python on this machine.
 
     python bench/dispatch.py [--notices 2000] [--workers 64]
+    python bench/dispatch.py --postgres URL [--processes 1 2 4] [--notices 6000]
+
+The second form measures scale-out: the same notices on a Postgres ledger (a scratch
+schema) drained by 1, 2 and 4 ``duban dispatch`` processes started at once against the
+receiver at 100 ms, timed from their start to the last one's exit (process start-up
+included), with the ledger's counts of sent notices and of send attempts per delivery.
 
 ends with ``dispatch latency_ms=100 duban=<n>/s apprise_sequential=<m>/s
 bare_client=<c>/s ratio=<n/m> sent=<s>/<n> failed=<f> unknown=<u>``: the counts are
@@ -52,10 +58,10 @@ def start_receiver(latency: float) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
-def make_ledger(home: Path, url: str, n: int) -> list[dict]:
+def make_ledger(home: Path, url: str, n: int, database_url: str | None = None) -> list[dict]:
     """A ledger with the reference plan's units and ``n`` due notices, one per mobile."""
     os.environ["DUBAN_HOME"] = str(home)
-    os.environ["DUBAN_DATABASE_URL"] = f"sqlite:///{home / 'ledger.db'}"
+    os.environ["DUBAN_DATABASE_URL"] = database_url or f"sqlite:///{home / 'ledger.db'}"
     os.environ["SMS_TOKEN"] = "bench-token"
     home.mkdir(parents=True, exist_ok=True)
     (home / "channels.yaml").write_text(yaml.safe_dump({"channels": {"sms": {
@@ -122,13 +128,49 @@ def run_bare(n: int, workers: int, url: str) -> float:
     return n / (time.perf_counter() - started)
 
 
+def run_processes(postgres: str, n: int, processes: int, workers: int, url: str) -> str:
+    """``processes`` dispatchers at once on one Postgres outbox; a bench line."""
+    from sqlalchemy import func
+
+    from bench.sweep import scratch
+    from ledger.models import Delivery, DeliveryAttempt
+
+    with tempfile.TemporaryDirectory() as tmp, scratch(postgres, tmp) as db:
+        make_ledger(Path(tmp), url, n, db)
+        started = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-m", "duban", "dispatch", "--at",
+                                   NOW.to_iso8601_string(), "--workers", str(workers)],
+                                  cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(processes)]
+        codes = [p.wait() for p in procs]
+        took = time.perf_counter() - started
+        with open_ledger(db, migrate=False)() as s:
+            status = dict(s.execute(select(Notice.status, func.count())
+                                    .group_by(Notice.status)).tuples().all())
+            deliveries = s.scalar(select(func.count()).select_from(Delivery)) or 0
+            attempts = s.scalar(select(func.count()).select_from(DeliveryAttempt)) or 0
+    others = ",".join(f"{k}={v}" for k, v in status.items() if k != "sent") or "none"
+    return (f"dispatch processes={processes} notices={n} took={took:.1f}s rate={n / took:.0f}/s "
+            f"sent={status.get('sent', 0)}/{n} other={others} deliveries={deliveries} "
+            f"attempts={attempts} exit={codes}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--postgres", help="measure 1, 2 and 4 dispatcher processes on Postgres")
+    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--notices", type=int, default=2000)
     ap.add_argument("--sequential", type=int, default=100,
                     help="notices for the sequential apprise loop (it is slow)")
     ap.add_argument("--workers", type=int, default=64)
     args = ap.parse_args()
+    if args.postgres:
+        proc, url = start_receiver(0.1)
+        try:
+            for p in args.processes:
+                print(run_processes(args.postgres, args.notices, p, args.workers, url), flush=True)
+        finally:
+            proc.terminate()
+        return
     results = {}
     for latency_ms in (0, 100):
         proc, url = start_receiver(latency_ms / 1000)

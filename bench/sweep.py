@@ -1,14 +1,17 @@
 """Sweep cost against ledger size: the same amount of due work in a small and a large ledger.
 
-    python bench/sweep.py [--units 400] [--sizes 10 100] [--due-tasks 5] [--postgres URL]
+    python bench/sweep.py [--units 2000] [--sizes 5 500] [--due-tasks 5] [--postgres URL]
+    python bench/sweep.py --quick          # 400 units × 10 and 100 tasks, for development
 
 (with --postgres, each ledger size gets a scratch schema, dropped afterwards)
 
 A synthetic directory of N units and plans of T tasks, each task assigned to
 every unit with its own deadline: T × N milestones. Only ``--due-tasks`` of the
 tasks have a reminder on the swept morning, so the sweep's work is the same
-for every T. Prints plan-load and sweep times per ledger size and ends with
-``sweep due=<d> small=<t1>s large=<t2>s ratio=<t2/t1>``.
+for every T. The defaults make ledgers of 10^4 and 10^6 milestones (``--sizes 5 50 500``
+adds 10^5). Prints plan-load, unchanged re-load and sweep times and the process's peak
+memory so far per ledger size, and ends with
+``sweep due=<d> small=<t1>s large=<t2>s ratio=<t2/t1>`` (first and last size).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import platform
+import resource
 import tempfile
 import time
 import uuid
@@ -65,7 +69,13 @@ def explain(factory: sessionmaker[Session], now: dt.datetime) -> list[str]:
         return [" | ".join(str(c) for c in row) for row in s.execute(text(f"{word} {sql}"))]
 
 
-def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, float, int]:
+def peak_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(url: str, units: int, tasks: int, due_tasks: int
+        ) -> tuple[int, float, float, float, int]:
     cal = default_calendar()
     factory = open_ledger(url)
     with transaction(factory) as s:
@@ -79,13 +89,20 @@ def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, f
         load_plan(s, compiled, source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal,
                   actor="bench")
     load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with transaction(factory) as s:  # the same plan again: must change nothing
+        again = load_plan(s, compile_plan(spec, ledger_directory(s, ""), cal),
+                          source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal,
+                          actor="bench")
+    reload = time.perf_counter() - t0
+    assert again.unchanged, again.counts
     now = pendulum.datetime(2021, 7, 12, 9, tz="Asia/Shanghai").in_timezone("UTC")
     t0 = time.perf_counter()
     r = sweep_all(factory, now, cal)
     sweep = time.perf_counter() - t0
     for line in explain(factory, now):
         print(f"  plan: {line}")
-    return compiled.milestone_count, load, sweep, r.milestones
+    return compiled.milestone_count, load, reload, sweep, r.milestones
 
 
 @contextmanager
@@ -109,21 +126,29 @@ def scratch(postgres: str | None, tmp: str) -> Iterator[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=400)
-    ap.add_argument("--sizes", type=int, nargs=2, default=[10, 100], metavar=("SMALL", "LARGE"))
+    ap.add_argument("--units", type=int, default=2000)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[5, 500], metavar="TASKS",
+                    help="tasks per ledger, two or more (milestones = units × tasks)")
     ap.add_argument("--due-tasks", type=int, default=5)
     ap.add_argument("--postgres", help="a Postgres URL to use instead of a scratch SQLite file")
+    ap.add_argument("--quick", action="store_true",
+                    help="400 units × 10 and 100 tasks (4,000 and 40,000 milestones)")
     args = ap.parse_args()
+    if args.quick:
+        args.units, args.sizes = 400, [10, 100]
+    if len(args.sizes) < 2:
+        ap.error("--sizes needs at least two ledger sizes")
     print(f"# {platform.node()} {platform.processor() or platform.machine()} "
           f"python {platform.python_version()} {dt.date.today()}")
     times = []
     for tasks in args.sizes:
         with tempfile.TemporaryDirectory() as tmp, scratch(args.postgres, tmp) as url:
-            total, load, sweep, due = run(url, args.units, tasks, args.due_tasks)
-        print(f"ledger milestones={total} load={load:.2f}s due={due} sweep={sweep:.2f}s "
-              f"({due / sweep:.0f} milestones/s)")
+            total, load, reload, sweep, due = run(url, args.units, tasks, args.due_tasks)
+        print(f"ledger milestones={total} load={load:.2f}s reload={reload:.2f}s due={due} "
+              f"sweep={sweep:.2f}s ({due / sweep:.0f} milestones/s) peak={peak_mb():.0f}MB",
+              flush=True)
         times.append((due, sweep))
-    (d, small), (_, large) = times
+    (d, small), (_, large) = times[0], times[-1]
     print(f"sweep due={d} small={small:.2f}s large={large:.2f}s ratio={large / small:.2f}")
 
 

@@ -239,26 +239,59 @@ def plan_show(
 
 @plan_app.command("deploy")
 def plan_deploy(
-    file: Annotated[Path, typer.Argument(help="计划文件（YAML），须已加载")],
+    file: Annotated[Path | None, typer.Argument(help="计划文件（YAML），须已加载")] = None,
+    all_plans: Annotated[bool, typer.Option(
+        "--all", help="部署台账中已加载的全部计划，并移除其他 duban 部署（服务脚本用）")] = False,
+    pool: Annotated[str | None, typer.Option(
+        "--pool", help="交给该 Prefect 工作池（process 类型）中的 worker 运行；"
+                       "缺省取环境变量 DUBAN_WORK_POOL")] = None,
+    write: Annotated[Path | None, typer.Option(
+        "--write", help="不连接 Prefect 服务，把这些部署写成 prefect.yaml "
+                        "（供 prefect deploy --all --prefect-file 使用；须同时给 --pool）")] = None,
 ) -> None:
     """把计划编译为 Prefect 部署：每日 9:00 督办巡检、各检查日期的检查；删除过期的日程。
     需要 PREFECT_API_URL 指向运行中的 Prefect 服务（duban up 会自动完成这一步）。
+    多台机器时用 --pool：部署交给 prefect worker start --pool 名称 启动的 worker 运行。
 
     例：PREFECT_API_URL=http://127.0.0.1:4200/api duban plan deploy plans/zhongshan-2021.yaml
+    例：duban plan deploy --all --pool duban
+    例：duban plan deploy plans/zhongshan-2021.yaml --pool duban --write deploy/prefect.yaml
     """
-    from flows.deploy import reconcile
+    from flows.deploy import prefect_yaml, reconcile, work_pool
+    from flows.up import loaded_plans
 
-    plan, _, problems = read_plan(file)
-    if plan is None:
-        _print_problems(problems)
-        raise _fail(f"计划文件 {file} 有错误。")
+    if (file is None) == (not all_plans):
+        raise _fail("请给出一个计划文件，或用 --all 部署台账中的全部计划（二者选一）。")
+    if file is not None:
+        plan, _, problems = read_plan(file)
+        if plan is None:
+            _print_problems(problems)
+            raise _fail(f"计划文件 {file} 有错误。")
+        specs = [plan]
+    else:
+        specs = loaded_plans(config.database_url())
+        if not specs:
+            out.print("台账中还没有计划：只部署共用的发送流程。先 duban plan load 计划文件。")
+    pool = work_pool(pool)
+    if write is not None:
+        if not pool:
+            raise _fail("--write 须同时给出 --pool（prefect.yaml 的部署由工作池中的 worker 运行）")
+        write.write_text("# Written by duban plan deploy --write; edit the plan, not this file.\n"
+                         + yaml.safe_dump(prefect_yaml(specs, pool), allow_unicode=True,
+                                          sort_keys=False, width=100), encoding="utf-8")
+        out.print(f"已写入 {write}：{len(specs)} 个计划的部署（工作池 {pool}）。"
+                  f"用法：prefect deploy --all --prefect-file {write}")
+        return
     if not os.environ.get("PREFECT_API_URL"):
         raise _fail("未设置 PREFECT_API_URL：请先启动 Prefect 服务，或直接运行 duban up", EXIT_ENV)
     try:
-        r = reconcile([plan])
+        r = reconcile(specs, pool=pool, prune_all=all_plans)
     except Exception as exc:  # the server's answer, shown to the operator
-        raise _fail(f"部署失败：{exc}", EXIT_ENV) from exc
-    out.print(f"[green]已部署[/green]：{'、'.join(r.applied)}")
+        hint = (f"（工作池 {pool} 须先建立：prefect work-pool create {pool} --type process）"
+                if pool and "pool" in str(exc).lower() else "")
+        raise _fail(f"部署失败：{exc}{hint}", EXIT_ENV) from exc
+    out.print(f"[green]已部署[/green]：{'、'.join(r.applied)}"
+              + (f"（工作池 {pool}，由 prefect worker start --pool {pool} 运行）" if pool else ""))
     for name in r.removed_schedules + r.removed_deployments:
         out.print(f"已移除过期日程/部署：{name}")
 

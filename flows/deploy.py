@@ -64,9 +64,17 @@ def check_schedule(day: dt.date, tz: str, hour: int = 9, prefix: str = "check") 
                  timezone=tz, slug=f"{prefix}-{day.isoformat()}")
 
 
-def plan_deployments(spec: PlanSpec, today: dt.date | None = None) -> list[RunnerDeployment]:
+def work_pool(given: str | None = None) -> str | None:
+    """The Prefect work pool the deployments go to: ``--pool``, else ``DUBAN_WORK_POOL``.
+    None: served by ``duban up`` itself (one machine); a pool: run by ``prefect worker
+    start --pool NAME`` on any number of machines that have duban installed."""
+    return given or os.environ.get("DUBAN_WORK_POOL") or None
+
+
+def plan_deployments(spec: PlanSpec, today: dt.date | None = None, pool: str | None = None
+                     ) -> list[RunnerDeployment]:
     tags = [TAG, f"plan:{spec.id}"]
-    common: dict[str, Any] = {"name": spec.id, "tags": tags,
+    common: dict[str, Any] = {"name": spec.id, "tags": tags, "work_pool_name": pool,
                               "entrypoint_type": EntrypointType.MODULE_PATH}
     live = supervising(spec, today)
     return [
@@ -97,15 +105,44 @@ def dispatch_cron() -> str | None:
     return None if value.lower() in ("", "off", "none") else value
 
 
-def shared_deployments(live: bool = True) -> list[RunnerDeployment]:
+def shared_deployments(live: bool = True, pool: str | None = None) -> list[RunnerDeployment]:
     """One dispatcher for all plans: it drains the whole outbox. Not ``live`` (a
     rehearsal on a simulated clock), it runs only when started with its ``at``: a
     real-time run would send the rehearsal's notices dated today."""
     cron = dispatch_cron() if live else None
     return [dispatcher.to_deployment(
         name="all", tags=[TAG, "shared"], entrypoint_type=EntrypointType.MODULE_PATH,
+        work_pool_name=pool,
         schedules=[Cron(cron, timezone="Asia/Shanghai", slug="every-5-min")] if cron else [],
         description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送")]
+
+
+def prefect_yaml(specs: list[PlanSpec], pool: str, workdir: str = "/opt/duban"
+                 ) -> dict[str, Any]:
+    """The same deployments as a ``prefect.yaml``, for teams that manage them with
+    ``prefect deploy --all``. duban's reconcile also deletes stale schedules and
+    deployments; ``prefect deploy`` does not, so redeploy after editing a plan's dates."""
+    import prefect
+
+    out = []
+    for d in [d for spec in specs for d in plan_deployments(spec, pool=pool)] + \
+            shared_deployments(pool=pool):
+        schedules = []
+        for s in d.schedules or []:
+            sched = s.schedule
+            entry: dict[str, Any] = ({"cron": sched.cron} if hasattr(sched, "cron")
+                                     else {"rrule": sched.rrule})
+            schedules.append(entry | {"timezone": sched.timezone, "slug": s.slug})
+        module, func = d.entrypoint.rsplit(".", 1)  # type: ignore[union-attr]
+        out.append({"name": d.name, "entrypoint": f"{module.replace('.', '/')}.py:{func}",
+                    "description": d.description, "tags": list(d.tags),
+                    "parameters": dict(d.parameters), "schedules": schedules,
+                    "work_pool": {"name": pool, "work_queue_name": None, "job_variables": {}}})
+    return {"name": "duban", "prefect-version": prefect.__version__,
+            "build": None, "push": None,
+            "pull": [{"prefect.deployments.steps.set_working_directory": {
+                "directory": workdir}}],
+            "deployments": out}
 
 
 @dataclass
@@ -128,15 +165,15 @@ async def _duban_deployments(client: PrefectClient) -> list[DeploymentResponse]:
 
 
 def reconcile(specs: list[PlanSpec], *, prune_all: bool = False,
-              live_dispatch: bool = True) -> Reconciled:
+              live_dispatch: bool = True, pool: str | None = None) -> Reconciled:
     """Apply the deployments of ``specs``; delete their stale schedules and deployments.
 
     With ``prune_all`` (``duban up``, which serves every loaded plan) any
     duban deployment not wanted is removed, e.g. that of an archived plan.
     """
     # Built outside the event loop: Flow.to_deployment is a coroutine inside one.
-    wanted = {d.full_name: d for spec in specs for d in plan_deployments(spec)}
-    wanted |= {d.full_name: d for d in shared_deployments(live_dispatch)}
+    wanted = {d.full_name: d for spec in specs for d in plan_deployments(spec, pool=pool)}
+    wanted |= {d.full_name: d for d in shared_deployments(live_dispatch, pool)}
     return asyncio.run(_reconcile(wanted, {f"plan:{s.id}" for s in specs}, prune_all))
 
 

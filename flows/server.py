@@ -25,11 +25,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_env(home: Path, port: int) -> dict[str, str]:
-    """Settings for the server and for every client and runner that talks to it."""
+def server_env(home: Path, port: int, database_url: str | None = None) -> dict[str, str]:
+    """Settings for the server and for every client and runner that talks to it.
+    ``database_url``: the server's own Postgres database (``postgresql+asyncpg://…``)
+    instead of SQLite in ``$DUBAN_HOME/prefect``."""
     prefect_home = home / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
-    return {
+    db = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
+    return db | {
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
         "PREFECT_SERVER_API_HOST": "127.0.0.1",
@@ -61,10 +64,11 @@ class LocalServer:
                 self.proc.wait(5)
 
 
-def start_server(home: Path, port: int | None = None, timeout: float = 90) -> LocalServer:
+def start_server(home: Path, port: int | None = None, timeout: float = 90,
+                 database_url: str | None = None) -> LocalServer:
     """Start the server and wait until its health endpoint answers."""
     port = port or free_port()
-    env = server_env(home, port)
+    env = server_env(home, port, database_url)
     log = home / "prefect" / "server.log"
     out = log.open("ab")
     proc = subprocess.Popen(

@@ -1,0 +1,120 @@
+"""A synthetic province: 20 cities × 10 counties × 80 units, one plan of 60 tasks, ~10^6
+milestones; load, unchanged re-load and the morning sweep, on SQLite or Postgres.
+
+    python bench/province.py [--postgres URL] [--cities 20]
+
+The plan, issued 2021-07-05, groups its units as a real one does (全省县区单位, each
+city's 各县区单位) and mixes one-off deadlines with recurrences:
+
+- 50 tasks for every unit (16,000), one deadline each between 07-19 and 12-31;
+- 6 tasks quarterly (quarterly:end) for the units of 10 cities (8,000 × 2 quarters);
+- 4 tasks monthly (monthly:end) for the units of 5 cities (4,000 × 6 months).
+
+On the swept morning (Mon 2021-07-12, 09:00) the first task is 5 working days from
+its deadline: its 16,000 reminders (1.6 % of the ledger) are the morning's work.
+Ends with ``province units=… milestones=… load=…s reload=…s sweep=…s due=… peak=…MB``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import pendulum
+from sweep import explain, peak_mb, scratch  # bench/ is on the path when run as a script
+
+from ledger.db import open_ledger, transaction
+from ledger.load import file_hash, ledger_directory, load_plan, sync_units
+from ledger.supervise import sweep_all
+from plans.compile import compile_plan
+from plans.directory import Contact, Unit
+from plans.model import Plan
+from plans.workdays import default_calendar
+
+COUNTIES, PER_COUNTY = 10, 80
+ALL = "全省县区单位"
+
+
+def city(c: int) -> str:
+    return f"第{c:02d}市"
+
+
+def directory(cities: int) -> list[Unit]:
+    roles = ("contact", "leader", "head")
+    units = [Unit(name="省政府办公厅", kind="department")]
+    n = 0
+    for c in range(cities):
+        for k in range(COUNTIES):
+            for i in range(PER_COUNTY):
+                n += 1
+                units.append(Unit(
+                    name=f"{city(c)}第{k:02d}县第{i:02d}单位", kind="town",
+                    groups=[ALL, f"{city(c)}各县区单位"],
+                    contacts=[Contact(role=r, name=f"联系人{n}", mobile=f"139{n:08d}",
+                                      email=f"u{n}@example.cn") for r in roles]))
+    return units
+
+
+def plan(cities: int) -> Plan:
+    days = [dt.date(2021, 7, 19) + dt.timedelta(days=3 * i + (14 if i else 0))
+            for i in range(50)]
+    tasks = [{"id": f"t{i:02d}", "text": f"全省任务{i}", "lead": ["省政府办公厅"],
+              "units": [ALL], "due": [days[i].isoformat()]} for i in range(50)]
+    tasks += [{"id": f"q{i}", "text": f"季度任务{i}", "lead": ["省政府办公厅"],
+               "units": [f"{city(c)}各县区单位" for c in range(min(10, cities))],
+               "due": ["quarterly:end"]} for i in range(6)]
+    tasks += [{"id": f"m{i}", "text": f"月度任务{i}", "lead": ["省政府办公厅"],
+               "units": [f"{city(c)}各县区单位" for c in range(min(5, cities))],
+               "due": ["monthly:end"]} for i in range(4)]
+    return Plan.model_validate({
+        "id": "province-2021", "title": "全省2021年政务公开工作要点分工方案",
+        "issuer": "省政府办公厅", "issued": "2021-07-05", "year": 2021,
+        "coordinator": "省政府办公厅", "tasks": tasks})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cities", type=int, default=20)
+    ap.add_argument("--postgres", help="a Postgres URL (a scratch schema is made and dropped)")
+    args = ap.parse_args()
+    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
+          f"python {platform.python_version()} {dt.date.today()}")
+    cal = default_calendar()
+    spec = plan(args.cities)
+    with tempfile.TemporaryDirectory() as tmp, scratch(args.postgres, tmp) as url:
+        factory = open_ledger(url)
+        units = directory(args.cities)
+        t0 = time.perf_counter()
+        with transaction(factory) as s:
+            sync_units(s, units, jurisdiction="", actor="bench")
+        print(f"directory units={len(units)} import={time.perf_counter() - t0:.1f}s", flush=True)
+        path = Path(tmp) / "province.json"
+        path.write_text(spec.model_dump_json(), encoding="utf-8")
+        times = {}
+        for step in ("load", "reload"):
+            t0 = time.perf_counter()
+            with transaction(factory) as s:
+                compiled = compile_plan(spec, ledger_directory(s, ""), cal)
+                r = load_plan(s, compiled, source=path, digest=file_hash(path), cal=cal,
+                              actor="bench")
+            times[step] = time.perf_counter() - t0
+            print(f"{step} {times[step]:.1f}s {r.counts or 'unchanged'} peak={peak_mb():.0f}MB",
+                  flush=True)
+        assert r.unchanged
+        now = pendulum.datetime(2021, 7, 12, 9, tz="Asia/Shanghai").in_timezone("UTC")
+        t0 = time.perf_counter()
+        swept = sweep_all(factory, now, cal)
+        sweep = time.perf_counter() - t0
+        for line in explain(factory, now):
+            print(f"  plan: {line}")
+    print(f"province units={len(units) - 1} milestones={compiled.milestone_count} "
+          f"load={times['load']:.1f}s reload={times['reload']:.1f}s sweep={sweep:.1f}s "
+          f"due={swept.milestones} notices={swept.notices} peak={peak_mb():.0f}MB")
+
+
+if __name__ == "__main__":
+    main()
