@@ -9,6 +9,7 @@ SQLite. Only for inserts whose rows need no ids back.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -25,14 +26,25 @@ class Converter:
         self.procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
                       for c in columns]
         self.native = dialect.name == "postgresql"  # COPY adapts Python values itself
+        self.memo: dict[tuple[int, Any], Any] = {}  # a batch's rows share a few times
+
+    def _value(self, i: int, v: Any) -> Any:
+        p = self.procs[i]
+        if p is None or v is None:
+            return v
+        if isinstance(v, dt.date):  # and datetimes: converting them is the slow part
+            key = (i, v)
+            if key not in self.memo:
+                self.memo[key] = p(v)
+            return self.memo[key]
+        return p(v)
 
     def __call__(self, values: dict[str, Any]) -> tuple:
         row = [values[c] for c in self.columns]
         if self.native:  # JSON columns go as their text; COPY parses it
             return tuple(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
                          for v in row)
-        return tuple(p(v) if p is not None and v is not None else v
-                     for p, v in zip(self.procs, row, strict=True))
+        return tuple(self._value(i, v) for i, v in enumerate(row))
 
 
 def copy_rows(conn: Connection, table: Table, columns: Sequence[str],
@@ -51,3 +63,12 @@ def copy_rows(conn: Connection, table: Table, columns: Sequence[str],
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
     return len(rows)
+
+
+def executemany(conn: Connection, sql: str, table: Table, columns: Sequence[str],
+                rows: Iterable[dict[str, Any]]) -> int:
+    """SQLite: ``sql`` (with ``?`` marks for ``columns``) once per row, the values
+    converted by the columns' types; the number of rows it changed."""
+    convert = Converter(table, columns, conn.dialect)
+    result = conn.exec_driver_sql(sql, [convert(r) for r in rows])
+    return int(result.rowcount)

@@ -82,12 +82,14 @@ class UnitSync:
     contacts_removed: list[str] = field(default_factory=list)  # 单位 角色
 
 
-def as_model(u: Unit) -> d.Unit:
-    """A stored unit in the file model (export, name resolution, change detection)."""
+def as_model(u: Unit, contacts: bool = True) -> d.Unit:
+    """A stored unit in the file model (export, name resolution, change detection);
+    without ``contacts`` for name resolution, which needs none (16,000 units of a
+    province have 48,000)."""
     return d.Unit(
         name=u.name, aliases=u.aliases, kind=u.kind,  # type: ignore[arg-type]
         parent=u.parent.name if u.parent else None, groups=[g.name for g in u.groups],
-        contacts=[d.Contact(role=c.role, name=c.name, mobile=c.mobile,  # type: ignore[arg-type]
+        contacts=[] if not contacts else [d.Contact(role=c.role, name=c.name, mobile=c.mobile,  # type: ignore[arg-type]
                             email=c.email, wecom_id=c.wecom_id, dingtalk_id=c.dingtalk_id,
                             channels=c.channels) for c in u.contacts])
 
@@ -98,11 +100,11 @@ def _state(m: d.Unit) -> tuple:
                     tuple(c.channels)) for c in m.contacts if not c.empty))
 
 
-def _stored_units(session: Session, jurisdiction: str) -> list[Unit]:
+def _stored_units(session: Session, jurisdiction: str, contacts: bool = True) -> list[Unit]:
+    loads = [selectinload(Unit.groups), selectinload(Unit.parent)]
     return list(session.scalars(
         select(Unit).where(Unit.jurisdiction == jurisdiction)
-        .options(selectinload(Unit.contacts), selectinload(Unit.groups),
-                 selectinload(Unit.parent)).order_by(Unit.id)))
+        .options(*loads, *([selectinload(Unit.contacts)] if contacts else [])).order_by(Unit.id)))
 
 
 def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, actor: str,
@@ -175,15 +177,16 @@ def jurisdictions(session: Session) -> list[str]:
     return list(session.scalars(select(Unit.jurisdiction).distinct().order_by(Unit.jurisdiction)))
 
 
-def ledger_units(session: Session, jurisdiction: str, *, active_only: bool = True
-                 ) -> list[d.Unit]:
+def ledger_units(session: Session, jurisdiction: str, *, active_only: bool = True,
+                 contacts: bool = True) -> list[d.Unit]:
     """One jurisdiction's directory as stored, in the file model (export, resolution)."""
-    return [as_model(u) for u in _stored_units(session, jurisdiction)
+    return [as_model(u, contacts) for u in _stored_units(session, jurisdiction, contacts)
             if u.active or not active_only]
 
 
 def ledger_directory(session: Session, jurisdiction: str) -> d.Directory:
-    return d.Directory.build(ledger_units(session, jurisdiction), jurisdiction)
+    """For resolving and compiling plans: names, aliases, groups; no contacts."""
+    return d.Directory.build(ledger_units(session, jurisdiction, contacts=False), jurisdiction)
 
 
 # ---------------------------------------------------------------- plans

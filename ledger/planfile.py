@@ -67,7 +67,7 @@ def plan_directory(factory: sessionmaker[Session], plan: Plan, plan_file: Path,
     if units_file is None:
         j = jurisdiction_of(plan, plan_file)
         with transaction(factory) as s:
-            units, known = ledger_units(s, j), jurisdictions(s)
+            units, known = ledger_units(s, j, contacts=False), jurisdictions(s)
         if units:
             return Directory.build(units, j), \
                 f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"

@@ -16,16 +16,17 @@ unique, so a re-run or a retried transaction cannot write a notice twice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import Select, func, select, text, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from ledger.bulk import executemany
 from ledger.load import audit
 from ledger.models import (
     GRADES,
@@ -123,8 +124,10 @@ def write_milestones(session: Session, writes: list[dict[str, Any]]) -> None:
     joined to the batch as a JSON record set, elsewhere an executemany by primary key."""
     if not writes:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(update(Milestone), writes)  # ORM bulk UPDATE by primary key
+    if session.get_bind().dialect.name != "postgresql":  # an executemany by primary key
+        executemany(session.connection(), "UPDATE milestones SET step = ?, escalated = ?, "
+                    "next_action_at = ?, updated_at = ? WHERE id = ?", Milestone.__table__,
+                    ("step", "escalated", "next_action_at", "updated_at", "id"), writes)
         return
     stamp = [{**w, "next_action_at": w["next_action_at"] and w["next_action_at"].isoformat(),
               "updated_at": w["updated_at"].isoformat()} for w in writes]
@@ -143,13 +146,16 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
             rec["c"] = rec["c"] or {}
         return len(session.execute(_RECORDSET, {"rows": json.dumps(records, ensure_ascii=False),
                                                 "created": now}).all())
-    table = Notice.__table__
-    rows = [{"subject": "", "body": "", "attempts": 0, "last_error": None, "sent_at": None,
-             "created_at": now, **r} for r in rows]
-    stmt = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id))
-    # executemany: SQLAlchemy batches it ("insertmanyvalues") and returns only inserted ids
-    return len(session.connection().execute(stmt, rows).all())
+    cols = (*_RECORD.values(), "subject", "body", "attempts", "created_at")
+    blank = dict.fromkeys(cols) | {"subject": "", "body": "", "attempts": 0, "created_at": now,
+                                   "context": {}}
+    if extra := {k for r in rows for k in r} - set(cols):
+        raise ValueError(f"notice rows with unknown fields: {sorted(extra)}")
+    marks = ", ".join("?" for _ in cols)
+    return executemany(  # rows the conflict clause ignored change nothing, so are not counted
+        session.connection(), f"INSERT INTO notices ({', '.join(cols)}) VALUES ({marks}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING", Notice.__table__, cols,
+        (blank | r for r in rows))
 
 
 def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None
@@ -252,6 +258,12 @@ def person_notices(key: str, person: Contact | None, channels: list[str], *, pla
             for channel, address in contact_channels(person, channels)]
 
 
+@functools.lru_cache(maxsize=1024)
+def _utc(at: pendulum.DateTime) -> pendulum.DateTime:
+    """A rung's time in UTC: the same few rungs recur for thousands of notices."""
+    return at.in_timezone("UTC")
+
+
 def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milestone,
                 rung: Rung, following: Rung | None, policy: Policy,
                 result: SweepResult, rungs: list[Rung]) -> list[dict[str, Any]]:
@@ -262,7 +274,7 @@ def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milest
         ctx |= {"role": role, "person": person.name if person else "", "to_unit": target.name}
         mine = person_notices(f"m{m.id}/c{m.cycle}/{rung.key}/{role}", person, policy.channels,
                               plan_id=plan.id, unit_id=target.id, milestone_id=m.id,
-                              kind=rung.kind, step=rung.key, at=rung.at.in_timezone("UTC"),
+                              kind=rung.kind, step=rung.key, at=_utc(rung.at),
                               context=ctx)
         if not mine:
             result.no_recipient.append(f"{target.name}（{role_label(role)}）")
