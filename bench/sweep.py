@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine, open_ledger, transaction
 from ledger.load import file_hash, ledger_directory, load_plan, sync_units
-from ledger.supervise import due_milestones_query, sweep_all
+from ledger.supervise import SweepResult, due_milestones_query, sweep_all
 from plans.compile import compile_plan
 from plans.directory import Contact, Unit
 from plans.model import Plan
-from plans.workdays import default_calendar
+from plans.workdays import WorkCalendar, default_calendar
 
 
 def directory(n: int) -> list[Unit]:
@@ -96,13 +96,19 @@ def run(url: str, units: int, tasks: int, due_tasks: int
                           actor="bench")
     reload = time.perf_counter() - t0
     assert again.unchanged, again.counts
+    r, sweep = sweep_morning(factory, cal)
+    return compiled.milestone_count, load, reload, sweep, r.milestones
+
+
+def sweep_morning(factory: sessionmaker[Session], cal: WorkCalendar) -> tuple[SweepResult, float]:
+    """The timed sweep of Monday 2021-07-12 09:00 Shanghai; prints the due query's plan."""
     now = pendulum.datetime(2021, 7, 12, 9, tz="Asia/Shanghai").in_timezone("UTC")
     t0 = time.perf_counter()
     r = sweep_all(factory, now, cal)
-    sweep = time.perf_counter() - t0
+    took = time.perf_counter() - t0
     for line in explain(factory, now):
         print(f"  plan: {line}")
-    return compiled.milestone_count, load, reload, sweep, r.milestones
+    return r, took
 
 
 @contextmanager

@@ -1,8 +1,9 @@
 """Bringing files into the ledger: the unit directory and plans.
 
 Both loads are upserts by stable keys (unit name; plan id, item id, unit,
-occurrence) computed in memory from a handful of queries, so their cost
-follows the plan's size, not the ledger's. Nothing a unit did is ever
+occurrence), so their cost follows the plan's size, not the ledger's; a plan
+is compared a batch of items at a time from plain rows, and an item whose
+deadlines and units are those of its last load is not read at all. Nothing a unit did is ever
 deleted: a task dropped from an edited plan is archived with its open
 milestones, and its reports and sent notices stay.
 """
