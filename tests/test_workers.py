@@ -118,8 +118,9 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
             for name in ("worker-a", "worker-b"):
                 procs.append(subprocess.Popen(
                     [BIN / "prefect", "worker", "start", "--pool", POOL, "--name", name],
-                    env=env | {"PREFECT_LOGGING_LEVEL": "INFO"}, stdout=(tmp_path / f"{name}.log").open("wb"),
-                    stderr=subprocess.STDOUT, cwd=tmp_path))
+                    env=env | {"PREFECT_LOGGING_LEVEL": "INFO"},
+                    stdout=(tmp_path / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
+                    cwd=tmp_path))
             for plan in (PLAN_001, second):
                 assert f"工作池 {POOL}" in duban(env, "plan", "deploy", str(plan), "--pool", POOL)
             with temporary_settings(updates={PREFECT_API_URL: server.url}):
