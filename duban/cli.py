@@ -270,8 +270,6 @@ def plan_deploy(
         specs = [plan]
     else:
         specs = loaded_plans(config.database_url())
-        if not specs:
-            out.print("台账中还没有计划：只部署共用的发送流程。先 duban plan load 计划文件。")
     pool = work_pool(pool)
     if write is not None:
         if not pool:
@@ -284,6 +282,8 @@ def plan_deploy(
         return
     if not os.environ.get("PREFECT_API_URL"):
         raise _fail("未设置 PREFECT_API_URL：请先启动 Prefect 服务，或直接运行 duban up", EXIT_ENV)
+    if not specs:
+        out.print("台账中还没有计划：只部署共用的发送流程。先 duban plan load 计划文件。")
     try:
         r = reconcile(specs, pool=pool, prune_all=all_plans)
     except Exception as exc:  # the server's answer, shown to the operator

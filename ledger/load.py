@@ -322,7 +322,8 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
     items = {i.key: i for i in session.scalars(
         select(Item).where(Item.plan_id == plan.id, Item.kind != "rectification"))}
     rows: list[tuple[Item, Any, bool]] = []
-    policy_tz = json.dumps([spec.policy.model_dump(mode="json"), spec.timezone], sort_keys=True)
+    policy = spec.policy.model_dump(mode="json")
+    policy_tz = json.dumps([policy, spec.timezone], sort_keys=True)
     for spec_item in compiled.items:
         row = items.get(spec_item.key)
         values = dict(kind=spec_item.kind, seq=spec_item.seq, title=spec_item.title,
@@ -346,8 +347,8 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             rows.append((row, spec_item, stored[0] != digests[0]))
     session.flush()  # new items get their ids
 
-    writer = _PlanWriter(session, plan, spec.policy.model_dump(mode="json"), FirstActions(cal),
-                         spec.timezone, now, result, unit_ids, fresh=result.created)
+    writer = _PlanWriter(session, plan, policy, FirstActions(cal), spec.timezone, now, result,
+                         unit_ids, fresh=result.created)
     batch: list[tuple[Item, Any, bool, bool]] = []
     size = 0
     for row, spec_item, full in rows:

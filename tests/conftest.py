@@ -6,9 +6,11 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pendulum
+import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,6 +76,24 @@ def _pg_schema_url(base: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+pg_schema = contextmanager(_pg_schema_url)  # a scratch schema's URL, dropped afterwards
+
+
+@contextmanager
+def prefect_database(base: str) -> Iterator[str]:
+    """A scratch database of Prefect's own (asyncpg URL), as an operator creates it
+    (deploy/README.md); dropped afterwards."""
+    name = f"prefect_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        host = base.split("://", 1)[1].rsplit("/", 1)[0]
+        yield f"postgresql+asyncpg://{host}/{name}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

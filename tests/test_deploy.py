@@ -29,8 +29,7 @@ from prefect import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.server import free_port
-from tests.conftest import PG_ENV, PLAN_001, UNITS_ZS, _pg_schema_url
-from tests.test_workers import prefect_database
+from tests.conftest import PG_ENV, PLAN_001, UNITS_ZS, pg_schema, prefect_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -167,7 +166,7 @@ def test_the_units_commands_run_against_postgres(tmp_path: Path) -> None:
 
     home = tmp_path / "home"
     home.mkdir()
-    with prefect_database(base) as prefect_db, contextmanager(_pg_schema_url)(base) as ledger:
+    with prefect_database(base) as prefect_db, pg_schema(base) as ledger:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
             "DUBAN_HOME": str(home), "DUBAN_DATABASE_URL": ledger,
             "PREFECT_HOME": str(tmp_path / "prefect"),

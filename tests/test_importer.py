@@ -691,30 +691,31 @@ def test_a_doubt_names_a_likely_mistake_and_a_sure_reading_is_not_doubted(
     them: a unit the sentence acts on (约谈…的单位, 对…的单位), a bracket that explains
     the subject, or a 主抓单位 listed with its jurisdiction's prefix is no doubt; an item
     that takes the unit lines printed under a later item is one."""
-    notice = tmp_path / "doubts.txt"
-    notice.write_text(
+    def read(name: str, text: str) -> Any:
+        """The notice's extraction; none of its items may carry a doubt."""
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        ex = extract(tmp_path / name)
+        assert [str(r) for r in ex.review if r.kind == "doubt" and r.items] == []
+        return ex
+
+    ex = read("doubts.txt",
         "某市人民政府办公室关于印发2023年政务公开重点工作的通知\n某市人民政府办公室\n"
         "2023年3月1日\n一、深化公开\n"
         "（一）开好协调会。由市政府办牵头召开协调会，约谈工作进展缓慢、问题突出的单位。\n"
         "（二）严格考核。对未按期完成整改的单位，由市政府办扣减绩效分。\n"
         "（三）编制目录。基层政府（包括县区人民政府和乡镇人民政府、街道办事处）要在"
-        "10月底前完成目录编制。\n", encoding="utf-8")
-    ex = extract(notice)
+        "10月底前完成目录编制。\n")
     assert [(t.lead, t.units) for t in ex.tasks] == [
         (["市政府办"], ["市政府办"]), ([], []), ([], ["基层政府"])]
-    assert [str(r) for r in ex.review if r.kind == "doubt" and r.items] == []
-    labelled = tmp_path / "labelled.txt"
-    labelled.write_text(
+    ex = read("labelled.txt",
         "某区管理局关于印发2019年人居环境整治工作要点的通知\n某区管理局\n2019年3月1日\n"
         "一、重点任务\n（一）清理文件。全面清理规范性文件。\n牵头单位：司法处\n"
         "主抓单位：区司法处\n责任单位：司法处、各行政村\n"
         "（二）整治村容。开展村庄清洁行动。\n（三）改善农房。推进农房整治。\n"
-        "牵头单位：农业农村处\n责任单位：农业农村处、各行政村\n", encoding="utf-8")
-    ex = extract(labelled)
+        "牵头单位：农业农村处\n责任单位：农业农村处、各行政村\n")
     assert [(t.lead, t.units) for t in ex.tasks] == [
         (["司法处"], ["司法处", "各行政村"]), (["农业农村处"], ["农业农村处", "各行政村"]),
         (["农业农村处"], ["农业农村处", "各行政村"])]
-    assert [str(r) for r in ex.review if r.kind == "doubt" and r.items] == []
     (shared,) = [r for r in ex.review if r.kind == "rule"]  # taken from a later item
     assert (shared.about, shared.items) == ("units", [ex.tasks[1].where])
 

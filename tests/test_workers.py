@@ -13,15 +13,11 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
 import pendulum
-import psycopg
 import pytest
 import yaml
 from prefect import get_client
@@ -32,26 +28,12 @@ from sqlalchemy import func, select
 from flows.server import start_server
 from ledger.db import open_ledger, transaction
 from ledger.models import Delivery, Notice
-from tests.conftest import PG_ENV, PLAN_001, UNITS_ZS, _pg_schema_url
+from tests.conftest import PG_ENV, PLAN_001, UNITS_ZS, pg_schema, prefect_database
 from tests.receiver import Receiver
 
 POOL = "duban-test"
 BIN = Path(sys.executable).parent
 SWEEP_AT = "2021-07-12T09:00"  # reminder-5 of the filing: 110 notices a plan (test_supervise)
-
-
-@contextmanager
-def prefect_database(base: str) -> Iterator[str]:
-    """A database of Prefect's own, as an operator creates it (deploy/README.md)."""
-    name = f"prefect_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        host = base.split("://", 1)[1].rsplit("/", 1)[0]
-        yield f"postgresql+asyncpg://{host}/{name}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def duban(env: dict[str, str], *args: str) -> str:
@@ -103,7 +85,7 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
     second.write_text(PLAN_001.read_text(encoding="utf-8").replace(
         "id: zhongshan-2021-zwgk", "id: zhongshan-2021-copy", 1), encoding="utf-8")
     procs: list[subprocess.Popen[bytes]] = []
-    with prefect_database(base) as prefect_db, contextmanager(_pg_schema_url)(base) as ledger:
+    with prefect_database(base) as prefect_db, pg_schema(base) as ledger:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env |= {"DUBAN_HOME": str(home), "DUBAN_DATABASE_URL": ledger, "SMS_TOKEN": "t0ken",
                 "DUBAN_DISPATCH_CRON": "off"}
