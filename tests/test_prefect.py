@@ -67,9 +67,13 @@ async def _schedules(name: str) -> tuple[str, list[tuple[str | None, object]]]:
 async def _backfill(dep_id: str, url: str, end: str = "2022-01-01") -> list[dt.datetime]:
     """Ask the server to create the runs of 2021 up to ``end`` (a backfill); read their times."""
     async with httpx.AsyncClient(base_url=url) as http:
-        r = await http.post(f"/deployments/{dep_id}/schedule", json={
-            "start_time": "2021-01-01T00:00:00Z", "end_time": f"{end}T00:00:00Z",
-            "min_runs": 500, "max_runs": 500})
+        for _ in range(5):  # 503: the server's SQLite was locked; Prefect's own client retries
+            r = await http.post(f"/deployments/{dep_id}/schedule", json={
+                "start_time": "2021-01-01T00:00:00Z", "end_time": f"{end}T00:00:00Z",
+                "min_runs": 500, "max_runs": 500})
+            if r.status_code != 503:
+                break
+            await asyncio.sleep(2)
         r.raise_for_status()
     runs: list[dt.datetime] = []
     async with get_client() as client:
