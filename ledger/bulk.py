@@ -23,28 +23,29 @@ class Converter:
 
     def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
         self.columns = tuple(columns)
-        self.procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
-                      for c in columns]
+        procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        self.procs = [(i, p) for i, p in enumerate(procs) if p is not None]  # the rest pass
         self.native = dialect.name == "postgresql"  # COPY adapts Python values itself
         self.memo: dict[tuple[int, Any], Any] = {}  # a batch's rows share a few times
-
-    def _value(self, i: int, v: Any) -> Any:
-        p = self.procs[i]
-        if p is None or v is None:
-            return v
-        if isinstance(v, dt.date):  # and datetimes: converting them is the slow part
-            key = (i, v)
-            if key not in self.memo:
-                self.memo[key] = p(v)
-            return self.memo[key]
-        return p(v)
 
     def __call__(self, values: dict[str, Any]) -> tuple:
         row = [values[c] for c in self.columns]
         if self.native:  # JSON columns go as their text; COPY parses it
             return tuple(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
                          for v in row)
-        return tuple(self._value(i, v) for i, v in enumerate(row))
+        memo = self.memo
+        for i, p in self.procs:
+            v = row[i]
+            if v is None:
+                continue
+            if isinstance(v, dt.date):  # and datetimes: converting them is the slow part
+                key = (i, v)
+                if key not in memo:
+                    memo[key] = p(v)
+                row[i] = memo[key]
+            else:
+                row[i] = p(v)
+        return tuple(row)
 
 
 def copy_rows(conn: Connection, table: Table, columns: Sequence[str],

@@ -20,10 +20,10 @@ import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pendulum
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, Text, cast, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.bulk import executemany
@@ -158,22 +158,45 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
         (blank | r for r in rows))
 
 
+class Due(NamedTuple):
+    """A due milestone as the sweep reads it: plain values, not an ORM object, and its
+    policy snapshot as the stored text (a plan's milestones share a few snapshots, so
+    each is parsed once per batch rather than once per milestone)."""
+
+    id: int
+    assignment_id: int
+    item_id: int
+    plan_id: int
+    unit_id: int
+    due_date: dt.date | None
+    step: str | None
+    cycle: int
+    escalated: str | None
+    state: str
+    policy: str
+
+
+_DUE = (Milestone.id, Milestone.assignment_id, Assignment.item_id, Milestone.plan_id,
+        Milestone.unit_id, Milestone.due_date, Milestone.step, Milestone.cycle, Milestone.escalated,
+        Milestone.state, cast(Milestone.policy, Text))
+
+
 def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None
-                         ) -> Select[tuple[Milestone]]:
+                         ) -> Select[Any]:
     """Due work, found on the partial index on ``next_action_at`` (bench/sweep.py prints
     the plan each backend makes of it)."""
-    q = (select(Milestone)
+    q = (select(*_DUE).join(Assignment, Assignment.id == Milestone.assignment_id)
          .where(Milestone.next_action_at <= now, Milestone.state.in_(OPEN_STATES))
          .order_by(Milestone.next_action_at, Milestone.id).limit(limit))
     return q if plan_id is None else q.where(Milestone.plan_id == plan_id)
 
 
 def due_milestones(session: Session, now: dt.datetime, limit: int, plan_id: int | None = None
-                   ) -> list[Milestone]:
+                   ) -> list[Due]:
     q = due_milestones_query(now, limit, plan_id)
     if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)  # several workers may sweep at once
-    return list(session.scalars(q))
+        q = q.with_for_update(of=Milestone, skip_locked=True)  # several sweeps at once
+    return [Due._make(row) for row in session.execute(q)]
 
 
 @dataclass
@@ -191,15 +214,12 @@ class _Context:
     """Plans, items and units of a batch, loaded in a few queries (only those no earlier
     batch of the sweep has read)."""
 
-    def __init__(self, session: Session, batch: list[Milestone], known: Known) -> None:
-        self.item_of = dict(session.execute(  # assignment → item, as plain pairs
-            select(Assignment.id, Assignment.item_id).where(
-                Assignment.id.in_({m.assignment_id for m in batch}))).tuples().all())
+    def __init__(self, session: Session, batch: list[Due], known: Known) -> None:
         self.plans, self.items, self.units = known.plans, known.items, known.units
         if missing := {m.plan_id for m in batch} - self.plans.keys():
             self.plans |= {p.id: p for p in session.scalars(
                 select(Plan).where(Plan.id.in_(missing)))}
-        if missing := set(self.item_of.values()) - self.items.keys():
+        if missing := {m.item_id for m in batch} - self.items.keys():
             self.items |= {i.id: i for i in session.scalars(
                 select(Item).where(Item.id.in_(missing)))}
         unit_ids = {m.unit_id for m in batch} | {p.coordinator_id for p in self.plans.values()}
@@ -207,8 +227,8 @@ class _Context:
             self.units |= {u.id: u for u in session.scalars(
                 select(Unit).where(Unit.id.in_(missing)).options(selectinload(Unit.contacts)))}
 
-    def item(self, m: Milestone) -> Item:
-        return self.items[self.item_of[m.assignment_id]]
+    def item(self, m: Due) -> Item:
+        return self.items[m.item_id]
 
 
 def role_label(role: str) -> str:
@@ -225,7 +245,7 @@ def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact 
     return target, next((c for c in target.contacts if c.role == wanted), None)
 
 
-def notice_context(plan: Plan, item: Item, unit: Unit, m: Milestone, rung: Rung,
+def notice_context(plan: Plan, item: Item, unit: Unit, m: Due, rung: Rung,
                    following: Rung | None, rungs: list[Rung] | None = None) -> dict[str, Any]:
     """What templates need to say: plan, task, deadline with weekday, what comes next
     (the next rung, and the first escalation step still ahead)."""
@@ -234,9 +254,19 @@ def notice_context(plan: Plan, item: Item, unit: Unit, m: Milestone, rung: Rung,
     return {
         "plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
         "item": item.key, "item_title": item.title, "item_kind": item.kind,
-        "unit": unit.name, "due_date": m.due_date.isoformat(),
-        "due_weekday": weekday_cn(m.due_date), "rung": rung.key, "rung_kind": rung.kind,
-        "rung_name": RUNG_NAMES[rung.kind], "cycle": m.cycle,
+        "unit": unit.name, "cycle": m.cycle,
+        **_rung_context(m.due_date, rung, following, escalation),
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _rung_context(due: dt.date, rung: Rung, following: Rung | None, escalation: Rung | None
+                  ) -> dict[str, Any]:
+    """The part of a notice's context that one ladder position gives every milestone on
+    it (thousands of units share a deadline and a rung)."""
+    return {
+        "due_date": due.isoformat(), "due_weekday": weekday_cn(due),
+        "rung": rung.key, "rung_kind": rung.kind, "rung_name": RUNG_NAMES[rung.kind],
         "next_rung": following.kind if following else None,
         "next_rung_name": RUNG_NAMES[following.kind] if following else None,
         "next_at": following.at.to_date_string() if following else None,
@@ -264,14 +294,15 @@ def _utc(at: pendulum.DateTime) -> pendulum.DateTime:
     return at.in_timezone("UTC")
 
 
-def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Milestone,
+def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Due,
                 rung: Rung, following: Rung | None, policy: Policy,
                 result: SweepResult, rungs: list[Rung]) -> list[dict[str, Any]]:
     rows = []
+    common = notice_context(plan, item, unit, m, rung, following, rungs)
     for role in rung.to:
         target, person = recipients(role, unit, coordinator)
-        ctx = notice_context(plan, item, unit, m, rung, following, rungs)
-        ctx |= {"role": role, "person": person.name if person else "", "to_unit": target.name}
+        ctx = common | {"role": role, "person": person.name if person else "",
+                        "to_unit": target.name}
         mine = person_notices(f"m{m.id}/c{m.cycle}/{rung.key}/{role}", person, policy.channels,
                               plan_id=plan.id, unit_id=target.id, milestone_id=m.id,
                               kind=rung.kind, step=rung.key, at=_utc(rung.at),
@@ -310,7 +341,7 @@ class Numbers:
         return self.last[key]
 
 
-def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m: Milestone,
+def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m: Due,
                          rung: Rung, following: Rung | None) -> Document:
     """The 催办单/督办单 issued with a 催办 or 督办 step (once per milestone, cycle, step)."""
     assert m.due_date is not None
@@ -327,6 +358,26 @@ def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m
                     title=f"{GRADE_NAMES[g]}{DOC_NAMES[rung.kind]}：{unit.name} {item.title}"[:300])
 
 
+def issue_documents(session: Session, supervised: list[tuple[Due, Plan, Item, Rung, Rung | None]],
+                    units: dict[int, Unit]) -> int:
+    """The 催办单/督办单 of a batch's 催办 and 督办 steps, in batch order; none twice for one
+    milestone, cycle and step (a retried sweep finds the one it wrote)."""
+    if not supervised:
+        return 0
+    have = set(session.execute(
+        select(Document.milestone_id, Document.cycle, Document.kind).where(
+            Document.milestone_id.in_({m.id for m, *_ in supervised}))).tuples())
+    numbers = Numbers(session)
+    issued = 0
+    for m, plan, item, take, following in supervised:
+        if (m.id, m.cycle, take.kind) not in have:
+            session.add(supervision_document(numbers, plan, item, units[m.unit_id], m, take,
+                                             following))
+            have.add((m.id, m.cycle, take.kind))
+            issued += 1
+    return issued
+
+
 @dataclass
 class Advance:
     """What the ladder says for one milestone now."""
@@ -337,7 +388,7 @@ class Advance:
     following: Rung | None  # the next rung ahead
 
 
-def advance(m: Milestone, rungs: list[Rung], now: pendulum.DateTime,
+def advance(m: Due, rungs: list[Rung], now: pendulum.DateTime,
             stale_before: dt.date) -> Advance:
     """Which rung to take now; older due rungs are skipped, and rungs dated before
     ``stale_before`` (the policy's ``stale_after_workdays`` back from today) are
@@ -366,10 +417,8 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         return result
     ctx = _Context(session, batch, known or Known())
     writes: list[dict[str, Any]] = []
-    numbers = Numbers(session)
-    have_docs = {(d.milestone_id, d.cycle, d.kind) for d in session.scalars(
-        select(Document).where(Document.milestone_id.in_([m.id for m in batch])))}
     at = pendulum.instance(now)
+    supervised: list[tuple[Due, Plan, Item, Rung, Rung | None]] = []  # 催办/督办 taken
     rows: list[dict[str, Any]] = []
     policies: dict[str, Policy] = {}
     ladders: dict[tuple[dt.date, str, str], list[Rung]] = {}
@@ -377,8 +426,8 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
     advances: dict[tuple[Any, ...], Advance] = {}
     for m in batch:
         plan = ctx.plans[m.plan_id]
-        key = repr(m.policy)  # one snapshot reads back as the same dict, in its order
-        policy = policies.get(key) or policies.setdefault(key, Policy.model_validate(m.policy))
+        key = m.policy  # the stored text: one snapshot reads back as the same text
+        policy = policies.get(key) or policies.setdefault(key, Policy.model_validate_json(key))
         assert m.due_date is not None
         lkey = (m.due_date, key, plan.timezone)
         rungs = ladders.get(lkey) or ladders.setdefault(
@@ -402,10 +451,8 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
             item = ctx.item(m)
             rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
                                 m, take, following, policy, result, rungs)
-            if take.kind in ("cuiban", "duban") and (m.id, m.cycle, take.kind) not in have_docs:
-                session.add(supervision_document(numbers, plan, item, ctx.units[m.unit_id], m,
-                                                 take, following))
-                result.documents += 1
+            if take.kind in ("cuiban", "duban"):
+                supervised.append((m, plan, item, take, following))
             if take.kind == "tongbao":
                 result.circular_plans.add(plan.id)
             write["step"] = take.key
@@ -418,6 +465,7 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
                       key=str(m.id), rungs=[r.key for r in skipped], taken=take.key)
         write["next_action_at"] = following.at.in_timezone("UTC") if following else None
         writes.append(write)
+    result.documents = issue_documents(session, supervised, ctx.units)
     session.flush()  # the documents and audit rows; the milestones are written apart
     write_milestones(session, writes)
     result.notices = insert_notices(session, rows)
