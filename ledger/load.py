@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -318,6 +319,8 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
         if changed:
             result.bump("plan_fields_updated", len(changed))
 
+    plan.reach(max((o.due_date for i in compiled.items for o in i.occurrences if o.due_date),
+                   default=None))
     # Items the plan file does not own (回头看 rectifications) are left alone.
     items = {i.key: i for i in session.scalars(
         select(Item).where(Item.plan_id == plan.id, Item.kind != "rectification"))}
@@ -377,11 +380,24 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
         result.unchanged = True
         return result
     plan.loaded_at = now
+    _analyze(session, result)
     audit(session, actor, "plan.load", plan_id=plan.id, entity="plan", key=spec.id,
           file=str(source), sha256=digest, created=result.created, **result.counts)
     return result
 
 
+def _analyze(session: Session, result: PlanLoad) -> None:
+    """Refresh Postgres's statistics after a load that wrote many rows. Until its
+    autovacuum gets round to it, the planner takes the ledger for the few rows it last
+    counted and may answer the sweep's due query by reading a whole index of states
+    instead of the partial index of due work. (Within the load's transaction: ANALYZE
+    counts the rows it has written.)"""
+    written = sum(v for k, v in result.counts.items() if k.startswith("milestones_"))
+    if written >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE assignments, milestones"))
+
+
+ANALYZE_AFTER = 10_000  # milestones written by one load
 BATCH = 20_000  # milestones compared and written per round of queries
 _IN = 5_000  # ids per IN list (SQLite allows 32,766 parameters a statement)
 ARCHIVABLE = ("waiting", "open", "rectifying")

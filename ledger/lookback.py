@@ -52,6 +52,7 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
     today = pendulum.instance(now).in_timezone(tz).date()
     due = due or cal.add_workdays(today, DEFAULT_WORKDAYS)
     result = LookBack(previous.key, due)
+    plan.reach(due)
     policy = PlanSpec.model_validate(plan.document).policy
     rows = session.execute(
         select(Milestone, Item, Unit.name)

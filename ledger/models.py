@@ -152,8 +152,18 @@ class Plan(Base):
     file_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(doc="the validated plan, as loaded")
     loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_due: Mapped[dt.date | None] = mapped_column(
+        doc="the latest deadline any of its milestones has had: the working-day calendar "
+            "must know its year")
 
     coordinator: Mapped[Unit] = relationship()
+
+    def reach(self, day: dt.date | None) -> None:
+        """Note a deadline set on one of the plan's milestones (a load, an extension, a
+        整改 or 回头看 deadline). Only ever later: a warning about a year the calendar
+        does not know may outlive the deadline that caused it, never miss one."""
+        if day is not None and (self.last_due is None or day > self.last_due):
+            self.last_due = day
     items: Mapped[list[Item]] = relationship(back_populates="plan", order_by="Item.seq")
 
 
@@ -204,7 +214,7 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # looked up with item_id
     role: Mapped[str] = mapped_column(String(20))
     archived_at: Mapped[dt.datetime | None]
 
@@ -233,13 +243,14 @@ class Milestone(Base):
               sqlite_where=text("next_action_at IS NOT NULL")),
         Index("ix_milestones_plan_unit_state", "plan_id", "unit_id", "state"),
         Index("ix_milestones_unit_state", "unit_id", "state"),
-        Index("ix_milestones_due_date", "due_date"),  # the calendar check's latest deadline
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # The assignment's plan and unit, copied so indexes can lead with them; no foreign
+    # keys of their own (the assignment's hold them; migration 0011 says why).
+    plan_id: Mapped[int]
+    unit_id: Mapped[int]
     occurrence: Mapped[str] = mapped_column(String(120))
     rule: Mapped[str] = mapped_column(String(120))
     due_date: Mapped[dt.date | None]
@@ -260,7 +271,7 @@ class Milestone(Base):
     closed_at: Mapped[dt.datetime | None]
 
     assignment: Mapped[Assignment] = relationship(back_populates="milestones")
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(primaryjoin="foreign(Milestone.unit_id) == Unit.id")
     reports: Mapped[list[Report]] = relationship(back_populates="milestone")
 
 

@@ -133,12 +133,11 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
 def calendar_gaps(session: Session, cal: WorkCalendar, today: dt.date) -> dict[int, str]:
     """Years the ledger needs that the working-day calendar does not know, each with its
     warning: from the earliest plan year still running (or this year) to the latest
-    deadline. Two small reads (the plans, and the latest due date on its index), so the
-    daily sweep and every ``status`` can afford it."""
-    years = set(session.scalars(select(Plan.year)))
-    last = session.scalar(select(func.max(Milestone.due_date)))
-    if last is not None:
-        years.add(last.year)
+    deadline. One read of the plans (each keeps its latest deadline), so the daily sweep
+    and every ``status`` can afford it."""
+    years: set[int] = set()
+    for year, last in session.execute(select(Plan.year, Plan.last_due)):
+        years |= {year, last.year} if last else {year}
     if not years:
         return {}
     first = max(min(years), today.year)

@@ -188,6 +188,7 @@ def _decide_extension(session: Session, report: Report, m: Milestone, *, accept:
         if due <= pendulum.instance(now).in_timezone(plan.timezone).date():
             raise ActionError(f"延期后的期限 {due} 已过，请给出以后的日期")
         m.due_date, m.due_at = due, end_of_day(due, plan.timezone).in_timezone("UTC")
+        plan.reach(due)
         if m.state not in OPEN_STATES:
             m.state = "open"
         _restart(m, due, cal, plan.timezone)
@@ -251,6 +252,7 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
         report.rectify_due_date = new_due
         m.state = "rectifying"
         m.due_date, m.due_at = new_due, end_of_day(new_due, plan.timezone).in_timezone("UTC")
+        plan.reach(new_due)
         _restart(m, new_due, cal, plan.timezone)
         _rectify_notice(session, plan, m, comment, now)
     if m is not None:

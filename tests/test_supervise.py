@@ -179,6 +179,20 @@ def test_an_extension_request_is_approved_or_refused_with_a_reply(
     assert r.exit_code == 1 and "不晚于现有期限 2021-07-30" in r.output
 
 
+def test_an_extension_into_a_year_the_calendar_does_not_know_is_said_loudly(
+        ledger: sessionmaker[Session]) -> None:
+    """The plan's own deadlines are all in 2021; a deadline extended into 2027 (which
+    chinese-calendar 1.11 does not know) must make ``status`` warn, as a plan for 2027
+    would."""
+    assert "【注意】" not in cli("status", "--at", "2021-07-14")
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist",
+        "--extension", "2027-01-29", "--text", "机构调整", "--at", "2021-07-13T10:00")
+    with transaction(ledger) as s:
+        ext = s.scalar(select(Report.id).where(Report.kind == "extension"))
+    cli("review", str(ext), "--accept", "--at", "2021-07-15T16:00")
+    assert "【注意】2027 年的法定节假日和调休安排未知" in cli("status", "--at", "2021-07-16")
+
+
 def test_a_granted_extension_survives_reloading_the_plan(
         ledger: sessionmaker[Session], tmp_path: Path) -> None:
     """Reloading the plan (unchanged, or with another item's deadline edited) must not
