@@ -89,7 +89,8 @@ def main() -> None:
         t0 = time.perf_counter()
         with transaction(factory) as s:
             sync_units(s, units, jurisdiction="", actor="bench")
-        print(f"directory units={len(units)} import={time.perf_counter() - t0:.1f}s", flush=True)
+        print(f"directory units={len(units)} import={time.perf_counter() - t0:.1f}s "
+              f"peak={peak_mb():.0f}MB", flush=True)
         path = Path(tmp) / "province.json"
         path.write_text(spec.model_dump_json(), encoding="utf-8")
         times = {}
