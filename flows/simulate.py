@@ -25,7 +25,7 @@ from flows.deploy import check_dates
 from ledger.checks import run_check, write_check
 from ledger.db import open_ledger, transaction
 from ledger.load import file_hash, ledger_directory, load_plan, sync_units
-from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Notice, Unit
+from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Notice, PolicySnapshot, Unit
 from ledger.reports import record_report, review_report
 from ledger.supervise import sweep_all
 from plans.compile import compile_plan
@@ -84,13 +84,15 @@ def _report_plan(session_factory: sessionmaker[Session], rate: float, seed: int,
     rng = random.Random(seed)
     out: list[tuple[pendulum.DateTime, int]] = []
     with transaction(session_factory) as s:
-        rows = s.execute(select(Milestone.id, Milestone.due_date, Milestone.policy)
+        rows = s.execute(select(Milestone.id, Milestone.due_date, Milestone.policy_id)
                          .where(Milestone.state.in_(OPEN_STATES), Milestone.due_date.is_not(None))
                          .order_by(Milestone.id)).all()
-    for mid, due, policy in rows:
+        policies = {i: Policy.model_validate(doc) for i, doc in s.execute(
+            select(PolicySnapshot.id, PolicySnapshot.document)).tuples()}
+    for mid, due, policy_id in rows:
         if rng.random() >= rate:
             continue
-        first = first_action_at(due, Policy.model_validate(policy), cal, tz)
+        first = first_action_at(due, policies[policy_id], cal, tz)
         start = first.date() if first else due
         days = [start + dt.timedelta(days=i) for i in range((due - start).days + 1)]
         days = [d for d in days if cal.is_workday(d)] or [due]

@@ -48,6 +48,7 @@ from ledger.models import (
     Milestone,
     Plan,
     PlanEvent,
+    PolicySnapshot,
     Unit,
     utcnow,
 )
@@ -221,6 +222,20 @@ class PlanLoad:
 
     def bump(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
+
+
+def policy_snapshot(session: Session, document: dict[str, Any]) -> int:
+    """The id of the stored snapshot of ``document``, stored now if no milestone has
+    started under this policy before."""
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    found = session.scalar(select(PolicySnapshot.id).where(PolicySnapshot.digest == digest))
+    if found is not None:
+        return found
+    snapshot = PolicySnapshot(digest=digest, document=document)
+    session.add(snapshot)
+    session.flush()
+    return snapshot.id
 
 
 class FirstActions:
@@ -408,7 +423,8 @@ _STORED = tuple(type_coerce(c, NullType()) for c in (
     Milestone.due_date, Milestone.window_start, Milestone.due_at, Milestone.state,
     Milestone.next_action_at, Milestone.step))
 _NEW = ("occurrence", "rule", "times", "due_date", "window_start", "due_at", "state", "cycle",
-        "step", "escalated", "next_action_at", "policy", "created_at", "updated_at", "closed_at")
+        "step", "escalated", "next_action_at", "policy_id", "created_at", "updated_at",
+        "closed_at")
 
 
 def _digests(item: Any, unit_ids: dict[str, int], policy_tz: str) -> tuple[str, str]:
@@ -458,6 +474,7 @@ class _PlanWriter:
                  tz: str, now: dt.datetime, result: PlanLoad, unit_ids: dict[str, int],
                  *, fresh: bool) -> None:
         self.session, self.plan, self.policy, self.first = session, plan, policy, first
+        self.policy_id = policy_snapshot(session, policy)
         self.tz, self.now, self.result, self.unit_ids, self.fresh = tz, now, result, unit_ids, fresh
         self.conn = session.connection()
         self.new_cols = ("assignment_id", "unit_id", "plan_id", *_NEW)
@@ -472,7 +489,7 @@ class _PlanWriter:
             "due_date": occ.due_date, "window_start": occ.window_start,
             "due_at": _plain(occ.due_at),
             "state": "open" if armed else "waiting", "cycle": 0, "step": None,
-            "escalated": None, "policy": self.policy,
+            "escalated": None, "policy_id": self.policy_id,
             "next_action_at": self.first(occ.due_date, self.policy, self.tz)  # type: ignore[arg-type]
             if armed else None,
             "created_at": self.now, "updated_at": self.now, "closed_at": None}

@@ -17,12 +17,12 @@ import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.load import audit
+from ledger.load import audit, policy_snapshot
 from ledger.models import Assignment, Item, Milestone, Plan, Unit, utcnow
 from ledger.reports import ActionError, get_plan
 from plans.duerules import end_of_day
 from plans.model import Plan as PlanSpec
-from plans.policy import Policy, first_action_at
+from plans.policy import first_action_at
 from plans.workdays import WorkCalendar
 
 KIND = "rectification"
@@ -54,6 +54,7 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
     result = LookBack(previous.key, due)
     plan.reach(due)
     policy = PlanSpec.model_validate(plan.document).policy
+    policy_id = policy_snapshot(session, policy.model_dump(mode="json"))
     rows = session.execute(
         select(Milestone, Item, Unit.name)
         .join(Assignment, Assignment.id == Milestone.assignment_id)
@@ -83,9 +84,8 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
         session.add(a)
         m = Milestone(assignment=a, plan_id=plan.id, unit_id=old.unit_id, state="open",
                       occurrence="lookback", rule="lookback", due_date=due,
-                      due_at=end_of_day(due, tz).in_timezone("UTC"),
-                      policy=policy.model_dump(mode="json"))
-        first = first_action_at(due, Policy.model_validate(m.policy), cal, tz)
+                      due_at=end_of_day(due, tz).in_timezone("UTC"), policy_id=policy_id)
+        first = first_action_at(due, policy, cal, tz)
         m.next_action_at = first.in_timezone("UTC") if first else None
         session.add(m)
         result.opened.append(f"{unit_name}：{old_item.key} {old_item.title}")

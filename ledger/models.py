@@ -227,6 +227,19 @@ MILESTONE_STATES = ("waiting", "open", "reported", "rectifying", "done", "archiv
 OPEN_STATES = ("open", "rectifying")
 
 
+class PolicySnapshot(Base):
+    """An escalation policy as a milestone started under it, stored once per distinct
+    policy (``digest`` of its canonical JSON) and shared by every milestone that took
+    it. Rows are never changed or deleted: a snapshot is what it was."""
+
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Milestone(Base):
     """One deadline of one unit: an assignment × a due occurrence.
 
@@ -265,7 +278,9 @@ class Milestone(Base):
     escalated: Mapped[str | None] = mapped_column(
         String(20), doc="highest escalation step really taken this cycle (催办/督办/通报)")
     next_action_at: Mapped[dt.datetime | None]
-    policy: Mapped[dict[str, Any]] = mapped_column(doc="policy snapshot taken at start")
+    # The policy snapshot taken at start. No foreign key: snapshots are insert-only, and
+    # checking a key on each of a province's 10^6 rows cost more than the column saved.
+    policy_id: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None]
@@ -273,6 +288,13 @@ class Milestone(Base):
     assignment: Mapped[Assignment] = relationship(back_populates="milestones")
     unit: Mapped[Unit] = relationship(primaryjoin="foreign(Milestone.unit_id) == Unit.id")
     reports: Mapped[list[Report]] = relationship(back_populates="milestone")
+    snapshot: Mapped[PolicySnapshot] = relationship(
+        primaryjoin="foreign(Milestone.policy_id) == PolicySnapshot.id")
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        """The policy this milestone started under, as stored."""
+        return self.snapshot.document
 
 
 class Report(Base):

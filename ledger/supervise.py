@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import pendulum
-from sqlalchemy import Select, Text, cast, func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.bulk import executemany
@@ -38,6 +38,7 @@ from ledger.models import (
     Milestone,
     Notice,
     Plan,
+    PolicySnapshot,
     Unit,
     utcnow,
 )
@@ -159,9 +160,8 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 class Due(NamedTuple):
-    """A due milestone as the sweep reads it: plain values, not an ORM object, and its
-    policy snapshot as the stored text (a plan's milestones share a few snapshots, so
-    each is parsed once per batch rather than once per milestone)."""
+    """A due milestone as the sweep reads it: plain values, not an ORM object (its
+    policy snapshot is read and parsed once per sweep, shared by thousands)."""
 
     id: int
     assignment_id: int
@@ -173,12 +173,12 @@ class Due(NamedTuple):
     cycle: int
     escalated: str | None
     state: str
-    policy: str
+    policy_id: int
 
 
 _DUE = (Milestone.id, Milestone.assignment_id, Assignment.item_id, Milestone.plan_id,
         Milestone.unit_id, Milestone.due_date, Milestone.step, Milestone.cycle, Milestone.escalated,
-        Milestone.state, cast(Milestone.policy, Text))
+        Milestone.state, Milestone.policy_id)
 
 
 def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None
@@ -208,14 +208,20 @@ class Known:
     plans: dict[int, Plan] = field(default_factory=dict)
     items: dict[int, Item] = field(default_factory=dict)
     units: dict[int, Unit] = field(default_factory=dict)
+    policies: dict[int, Policy] = field(default_factory=dict)
 
 
 class _Context:
-    """Plans, items and units of a batch, loaded in a few queries (only those no earlier
-    batch of the sweep has read)."""
+    """Plans, items, units and policies of a batch, loaded in a few queries (only those
+    no earlier batch of the sweep has read)."""
 
     def __init__(self, session: Session, batch: list[Due], known: Known) -> None:
         self.plans, self.items, self.units = known.plans, known.items, known.units
+        self.policies = known.policies
+        if missing := {m.policy_id for m in batch} - self.policies.keys():
+            self.policies |= {i: Policy.model_validate(doc) for i, doc in session.execute(
+                select(PolicySnapshot.id, PolicySnapshot.document)
+                .where(PolicySnapshot.id.in_(missing))).tuples()}
         if missing := {m.plan_id for m in batch} - self.plans.keys():
             self.plans |= {p.id: p for p in session.scalars(
                 select(Plan).where(Plan.id.in_(missing)))}
@@ -420,16 +426,14 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
     at = pendulum.instance(now)
     supervised: list[tuple[Due, Plan, Item, Rung, Rung | None]] = []  # 催办/督办 taken
     rows: list[dict[str, Any]] = []
-    policies: dict[str, Policy] = {}
-    ladders: dict[tuple[dt.date, str, str], list[Rung]] = {}
+    ladders: dict[tuple[dt.date, int, str], list[Rung]] = {}
     cutoffs: dict[int, dt.date] = {}
     advances: dict[tuple[Any, ...], Advance] = {}
     for m in batch:
         plan = ctx.plans[m.plan_id]
-        key = m.policy  # the stored text: one snapshot reads back as the same text
-        policy = policies.get(key) or policies.setdefault(key, Policy.model_validate_json(key))
+        policy = ctx.policies[m.policy_id]
         assert m.due_date is not None
-        lkey = (m.due_date, key, plan.timezone)
+        lkey = (m.due_date, m.policy_id, plan.timezone)
         rungs = ladders.get(lkey) or ladders.setdefault(
             lkey, ladder(m.due_date, policy, cal, plan.timezone))
         cutoff = cutoffs.get(policy.stale_after_workdays) or cutoffs.setdefault(
