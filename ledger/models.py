@@ -279,7 +279,8 @@ class Milestone(Base):
         String(20), doc="highest escalation step really taken this cycle (催办/督办/通报)")
     next_action_at: Mapped[dt.datetime | None]
     # The policy snapshot taken at start. No foreign key: snapshots are insert-only, and
-    # checking a key on each of a province's 10^6 rows cost more than the column saved.
+    # a key checked on each of a province's 10^6 rows would give back most of what
+    # storing the snapshot once saves (README, Benchmarks).
     policy_id: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
