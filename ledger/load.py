@@ -34,6 +34,8 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
@@ -226,16 +228,19 @@ class PlanLoad:
 
 def policy_snapshot(session: Session, document: dict[str, Any]) -> int:
     """The id of the stored snapshot of ``document``, stored now if no milestone has
-    started under this policy before."""
+    started under this policy before (two loads storing the same new policy at once
+    both get the one row: the insert ignores a digest already there)."""
     canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    found = session.scalar(select(PolicySnapshot.id).where(PolicySnapshot.digest == digest))
-    if found is not None:
+    find = select(PolicySnapshot.id).where(PolicySnapshot.digest == digest)
+    if (found := session.scalar(find)) is not None:
         return found
-    snapshot = PolicySnapshot(digest=digest, document=document)
-    session.add(snapshot)
-    session.flush()
-    return snapshot.id
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(upsert(PolicySnapshot).values(digest=digest, document=document,
+                                                  created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["digest"]))
+    return session.scalars(find).one()
 
 
 class FirstActions:

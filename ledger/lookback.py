@@ -52,9 +52,7 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
     today = pendulum.instance(now).in_timezone(tz).date()
     due = due or cal.add_workdays(today, DEFAULT_WORKDAYS)
     result = LookBack(previous.key, due)
-    plan.reach(due)
     policy = PlanSpec.model_validate(plan.document).policy
-    policy_id = policy_snapshot(session, policy.model_dump(mode="json"))
     rows = session.execute(
         select(Milestone, Item, Unit.name)
         .join(Assignment, Assignment.id == Milestone.assignment_id)
@@ -66,11 +64,13 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
         select(Item).where(Item.plan_id == plan.id, Item.kind == KIND))}
     seq = (session.scalar(select(Item.seq).where(Item.plan_id == plan.id)
                           .order_by(Item.seq.desc()).limit(1)) or 0) + 1
-    for old, old_item, unit_name in rows:
+    fresh = [row for row in rows if f"lb-{row[0].id}" not in existing]
+    result.already = len(rows) - len(fresh)
+    if fresh:  # the policy the new milestones start under; the plan's latest deadline
+        policy_id = policy_snapshot(session, policy.model_dump(mode="json"))
+        plan.reach(due)
+    for old, old_item, unit_name in fresh:
         key = f"lb-{old.id}"
-        if key in existing:
-            result.already += 1
-            continue
         due_text = old.due_date.isoformat() if old.due_date else "（未定时限）"
         item = Item(plan_id=plan.id, key=key, kind=KIND, seq=seq,
                     title=f"回头看：{old_item.title}"[:200], section=["回头看"], due=[],

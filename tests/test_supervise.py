@@ -179,6 +179,44 @@ def test_an_extension_request_is_approved_or_refused_with_a_reply(
     assert r.exit_code == 1 and "不晚于现有期限 2021-07-30" in r.output
 
 
+def test_milestones_keep_the_policy_they_started_under(
+        ledger: sessionmaker[Session], tmp_path: Path) -> None:
+    """A plan whose policy changes: milestones already in the ledger keep the stored
+    snapshot they started under, new ones take the new policy, each policy is stored
+    once however many milestones share it, and reloading stores nothing new."""
+    from ledger.models import PolicySnapshot
+
+    def policies() -> dict[str, list[int]]:
+        """item key → the reminder days of each of its milestones' policies"""
+        with transaction(ledger) as s:
+            out: dict[str, list[int]] = {}
+            for key, doc in s.execute(select(Item.key, PolicySnapshot.document)
+                                      .join(Assignment, Assignment.item_id == Item.id)
+                                      .join(Milestone, Milestone.assignment_id == Assignment.id)
+                                      .join(PolicySnapshot,
+                                            PolicySnapshot.id == Milestone.policy_id)):
+                out.setdefault(key, []).append(doc["reminders"])
+            return out
+
+    before = policies()
+    assert {tuple(r) for rs in before.values() for r in rs} == {(5, 2, 1)}
+    edited = tmp_path / "zhongshan-2021.yaml"
+    text = PLAN_001.read_text(encoding="utf-8").replace(
+        "tasks:\n", "policy:\n  reminders: [3]\ntasks:\n", 1)
+    text += ("- id: t99\n  title: 新增任务\n  text: 新增任务\n  lead: [司法局]\n"
+             "  due: [2021-11-30]\n")
+    edited.write_text(text, encoding="utf-8")
+    cli("plan", "load", str(edited))
+    after = policies()
+    assert after["t99"] == [[3]]
+    assert {k: v for k, v in after.items() if k != "t99"} == before
+    with transaction(ledger) as s:
+        assert s.scalar(select(func.count()).select_from(PolicySnapshot)) == 2
+    assert "无变化" in cli("plan", "load", str(edited))
+    with transaction(ledger) as s:
+        assert s.scalar(select(func.count()).select_from(PolicySnapshot)) == 2
+
+
 def test_an_extension_into_a_year_the_calendar_does_not_know_is_said_loudly(
         ledger: sessionmaker[Session]) -> None:
     """The plan's own deadlines are all in 2021; a deadline extended into 2027 (which
