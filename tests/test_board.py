@@ -323,6 +323,39 @@ def test_importing_a_notice_refuses_what_is_not_one_and_keeps_nothing(
     assert f'href="{pasted.headers["location"]}">粘贴的通知.txt' in listed
 
 
+def test_a_discarded_draft_leaves_the_list_but_not_the_disk(
+        ledger: sessionmaker[Session]) -> None:
+    """A coordinator discards a wrongly imported notice: it is gone from the list and
+    its page, kept under drafts/discarded/ for the operator, and the audit log says who;
+    a viewer, or a form without its token, discards nothing."""
+    users(ledger)
+    app = create_app(ledger)
+    web, csrf = signed_in(app, "王科长")
+    pasted = web.post("/import", follow_redirects=False, data={
+        "csrf": csrf,
+        "text": "中山市人民政府办公室\n2021年3月1日\n中山市2021年政务公开工作任务分工\n"
+                "一、深化公开\n（一）公开财政预决算，6月底前完成。（牵头单位：市财政局）\n"})
+    draft = pasted.headers["location"]
+    draft_id = draft.rsplit("/", 1)[1]
+    assert "丢弃草稿" in web.get(draft).text
+    viewer, vcsrf = signed_in(app, "李查看")
+    assert viewer.post(f"{draft}/discard", data={"csrf": vcsrf}).status_code == 403
+    assert web.post(f"{draft}/discard", data={}).status_code == 403
+    assert web.post(f"{draft}/discard", data={"csrf": vcsrf}).status_code == 403
+    assert f'href="{draft}"' in web.get("/import").text  # still there after the refusals
+    done = web.post(f"{draft}/discard", data={"csrf": csrf})
+    assert done.status_code == 200 and "已丢弃草稿“粘贴的通知.txt”" in done.text
+    assert f'href="{draft}"' not in done.text and f'href="{draft}"' not in web.get("/import").text
+    assert web.get(draft).status_code == 404
+    assert web.post(f"{draft}/discard", data={"csrf": csrf}).status_code == 404
+    kept = config.home() / "drafts" / "discarded" / draft_id
+    assert (kept / "plan.yaml").is_file() and (kept / "粘贴的通知.txt").is_file()
+    with transaction(ledger) as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "draft.discard")).one()
+        assert (event.actor, event.entity_key, event.detail) == (
+            "web:王科长", draft_id, {"notice": "粘贴的通知.txt"})
+
+
 def test_a_draft_field_keeps_a_name_that_holds_a_dunhao() -> None:
     """市、区县政府门户网站主办单位 is one group: saving the page keeps it whole, whether the
     field was left alone or another name beside it was removed."""

@@ -212,6 +212,20 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
         assert {office.locator("tr[data-unit]").nth(i).get_attribute("data-unit")
                 for i in range(office.locator("tr[data-unit]").count())} == {
             "区资源生态局", "金井片区管理局", "岚城片区管理局"}
+        # the same notice imported a second time by mistake: that draft is discarded,
+        # the first one stays listed
+        office.click("header >> text=导入通知")
+        office.set_input_files("#notice", str(REAL))
+        office.click("form.box button[type=submit]")
+        second = office.url
+        assert re.search(r"/drafts/[0-9a-f]{16}$", second) and second != draft
+        office.get_by_role("button", name="丢弃草稿").click()
+        assert office.locator("h1").inner_text() == "导入通知"
+        assert "已丢弃草稿" in office.get_by_role("status").inner_text()
+        shot(office, "web-discarded.png")
+        listed = office.locator("table a")
+        assert [listed.nth(i).get_attribute("href") for i in range(listed.count())] == [
+            "/drafts/" + draft.rsplit("/", 1)[1]]
         browser.close()
     saved = yaml.safe_load((config.home() / "drafts" / draft.rsplit("/", 1)[1] / "plan.yaml")
                            .read_text(encoding="utf-8"))

@@ -29,7 +29,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ledger import config
 from ledger.db import transaction
 from ledger.evidence import safe_name
-from ledger.load import DirectoryDrift, jurisdictions, ledger_units
+from ledger.load import DirectoryDrift, audit, jurisdictions, ledger_units
 from ledger.planfile import PlanFileError, load_file
 from ledger.users import SignedIn
 from plans.directory import Directory
@@ -48,6 +48,12 @@ _SPLIT = re.compile(r"[、，,；;\n]+")
 
 def drafts_root() -> Path:
     return config.home() / "drafts"
+
+
+def discarded_root() -> Path:
+    """Where a discarded draft goes: out of the list, not off the disk (the operator can
+    move it back). Its name is not a draft id, so it is never listed as a draft."""
+    return drafts_root() / "discarded"
 
 
 def _folder(draft: str) -> Path | None:
@@ -253,15 +259,16 @@ def routes(app: FastAPI, web: Web) -> None:
                         saved=saved, names=sorted(directory.units) + sorted(directory.groups)
                         if directory else [])
 
+    def import_page(who: SignedIn, *, error: str = "", done: str = "") -> HTMLResponse:
+        with transaction(web.ledger) as s:
+            known = jurisdictions(s)
+        return web.page("import.html.j2", 400 if error else 200, title="导入通知", signed=who,
+                        known=known, error=error, done=done, drafts=recent_drafts())
+
     @app.get("/import", response_class=HTMLResponse, response_model=None)
     def import_form(request: Request) -> Response:
         who = auth.guard(web, request)
-        if not isinstance(who, SignedIn):
-            return who
-        with transaction(web.ledger) as s:
-            known = jurisdictions(s)
-        return web.page("import.html.j2", title="导入通知", signed=who, known=known, error="",
-                        drafts=recent_drafts())
+        return import_page(who) if isinstance(who, SignedIn) else who
 
     @app.post("/import", response_class=HTMLResponse, response_model=None)
     def import_post(request: Request, csrf: str = Form(""), text: str = Form(""),
@@ -274,8 +281,7 @@ def routes(app: FastAPI, web: Web) -> None:
             known = jurisdictions(s)
 
         def refuse(message: str) -> HTMLResponse:
-            return web.page("import.html.j2", 400, title="导入通知", signed=who, known=known,
-                            error=message, drafts=recent_drafts())
+            return import_page(who, error=message)
 
         if jurisdiction and jurisdiction not in known:
             return refuse(f"台账中没有辖区“{jurisdiction}”的单位名录")
@@ -319,6 +325,24 @@ def routes(app: FastAPI, web: Web) -> None:
         folder = got[1]
         return Response((folder / "plan.yaml").read_bytes(), media_type="application/yaml",
                         headers={"Content-Disposition": "attachment; filename=plan.yaml"})
+
+    @app.post("/drafts/{draft}/discard", response_class=HTMLResponse, response_model=None)
+    def draft_discard(request: Request, draft: str, csrf: str = Form("")) -> Response:
+        """A draft nobody will load (the wrong notice, a second import of one): off the
+        list, kept on disk under drafts/discarded/, and recorded in the audit log."""
+        got = opened(request, draft, csrf, change=True)
+        if not isinstance(got, tuple):
+            return got
+        who, folder = got
+        notice = _read(folder)[3].get("notice", "")
+        discarded_root().mkdir(exist_ok=True)
+        folder.rename(discarded_root() / draft)
+        with transaction(web.ledger) as s:
+            audit(s, f"web:{who.user.name}", "draft.discard", entity="draft", key=draft,
+                  notice=notice)
+        return import_page(who, done=f"已丢弃草稿“{notice}”。它已不在草稿列表中；如需找回，"
+                                     f"请运维人员把 $DUBAN_HOME/drafts/discarded/{draft} "
+                                     "移回 $DUBAN_HOME/drafts/。")
 
     @app.post("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
     async def draft_post(request: Request, draft: str) -> Response:
