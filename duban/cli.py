@@ -30,6 +30,7 @@ from duban.i18n import localize_typer
 from ledger import config, queries
 from ledger.checks import CheckReport
 from ledger.db import DatabaseError, open_ledger, transaction, upgrade
+from ledger.labels import STANDING_KIND, progress_code
 from ledger.load import (
     DirectoryDrift,
     DirectoryError,
@@ -51,6 +52,7 @@ from ledger.reports import (
     request_extension,
     review_report,
 )
+from ledger.selfcheck import ProgressEntry, read_rows, record_progress
 from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
@@ -463,8 +465,9 @@ def _act(fn: Callable[[Session], T]) -> T:
 def report(
     plan: Annotated[str, typer.Argument(help="计划 id")],
     unit: Annotated[str, typer.Option("--unit", help="报送单位")],
-    text: Annotated[str, typer.Option("--text", help="完成情况说明")],
-    task: Annotated[str | None, typer.Option("--task", help="任务编号，如 t26")] = None,
+    text: Annotated[str, typer.Option("--text", help="完成情况或工作进展说明")] = "",
+    task: Annotated[list[str] | None, typer.Option(
+        "--task", help="任务编号，如 t26；可多次给出，同一说明报送多项任务")] = None,
     checkpoint: Annotated[str | None, typer.Option("--checkpoint", help="节点编号，如 cp-worklist")]
     = None,
     url: Annotated[list[str] | None, typer.Option("--url", help="佐证链接，可多次给出")] = None,
@@ -472,31 +475,64 @@ def report(
     occurrence: Annotated[str | None, typer.Option(help="指定期次（周期性任务）")] = None,
     extension: Annotated[str | None, typer.Option(
         "--extension", help="申请延期至此日期 YYYY-MM-DD（--text 写理由），由协调单位批复")] = None,
+    progress: Annotated[str | None, typer.Option(
+        "--progress",
+        help="持续推进任务的进展：已完成、推进中 或 未开展（未开展须在 --text 写明原因）")]
+    = None,
+    rows: Annotated[Path | None, typer.Option(
+        "--rows",
+        help="自查表（.xlsx 或 .csv）：表头 任务编号、进展、报送说明（可加 公开链接），"
+             "每项任务一行")]
+    = None,
     at: Annotated[str | None, typer.Option("--at", help=f"报送时间。{AT_RULE}")] = None,
 ) -> None:
     """登记单位报送（单位以公文或电话报来时由协调单位代为登记）。登记后该节点停止催办。
+    持续推进任务（无自身期限，在计划的检查节点报送进展）须用 --progress 写明进展；
+    一个单位的自查表可一次登记：多次给出 --task，或用 --rows 给出表格。
     加 --extension 则登记延期申请：批复前催办照常，批复后发出延期批复通知。
 
     例：duban report zhongshan-2021-zwgk --unit 市司法局 --task t26 --text "规章已集中公开" --url https://…
         duban report zhongshan-2021-zwgk --unit 市司法局 --checkpoint cp-worklist \
             --extension 2021-07-30 --text "机构调整，需重新报批"
+        duban report zhongshan-2021-zwgk --unit 市司法局 --task t01 --task t02 \
+            --progress 推进中 --text "已按季度更新"
+        duban report zhongshan-2021-zwgk --unit 市司法局 --rows 自查表.xlsx
     """
-    if (task is None) == (checkpoint is None):
-        raise _fail("请给出 --task 或 --checkpoint 之一", EXIT_USAGE)
+    if sum(x is not None for x in (task, checkpoint, rows)) != 1:
+        raise _fail("请给出 --task、--checkpoint 或 --rows 之一", EXIT_USAGE)
     when = _at(at).in_timezone("UTC") if at else None
+    code = None
+    if progress is not None and (code := progress_code(progress)) is None:
+        raise _fail(f"--progress {progress!r} 应为 已完成、推进中 或 未开展", EXIT_USAGE)
+    if rows is not None or (task and len(task) > 1):
+        if rows is None and code is None:
+            raise _fail("多项任务一起报送须用 --progress 写明进展", EXIT_USAGE)
+        entries = _act(lambda s: read_rows(rows)) if rows is not None else [
+            ProgressEntry(t, code or "", text, list(url or []), list(file or []), occurrence)
+            for t in task or []]
+        done = _act(lambda s: record_progress(
+            s, plan_key=plan, unit_name=unit, entries=entries,
+            evidence_dir=config.home() / "evidence", actor=_actor(), now=when))
+        for r in done:
+            what = f"{r.milestone.due_date} 轮" if r.milestone and r.milestone.due_date else ""
+            out.print(f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”{what}"
+                      f"{'（逾期报送）' if r.late else ''}。")
+        out.print(f"共 {len(done)} 项。审核：duban review 编号 --accept 或 --return --due …")
+        return
+    item_key = (task or [None])[0] or checkpoint or ""
     if extension:
         new_due = _parse_when(extension, "--extension").date()
         e = _act(lambda s: request_extension(
-            s, plan_key=plan, unit_name=unit, item_key=task or checkpoint or "", new_due=new_due,
+            s, plan_key=plan, unit_name=unit, item_key=item_key, new_due=new_due,
             reason=text, actor=_actor(), now=when, occurrence=occurrence))
         out.print(f"[green]已登记延期申请 #{e.report.id}[/green]：{e.unit}“{e.item}”，"
                   f"现期限 {e.milestone.due_date if e.milestone else '—'}，申请延至 {new_due}。"
                   f"批复：duban review {e.report.id} --accept [--due …] 或 --return")
         return
     r = _act(lambda s: record_report(
-        s, plan_key=plan, unit_name=unit, item_key=task or checkpoint or "", text=text,
+        s, plan_key=plan, unit_name=unit, item_key=item_key, text=text,
         urls=url or [], files=file or [], evidence_dir=config.home() / "evidence",
-        actor=_actor(), now=when, occurrence=occurrence))
+        actor=_actor(), now=when, occurrence=occurrence, progress=code))
     what = f"时限 {r.milestone.due_date}" if r.milestone and r.milestone.due_date else "进展"
     late = "（逾期报送）" if r.late else ""
     out.print(f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”，"
@@ -893,8 +929,9 @@ def export_cmd(
     else:
         raise _fail(f"--out {target}：只支持 .xlsx 或 .csv", EXIT_USAGE)
     late = sum(1 for r in rows if r[7] in ("已逾期", "整改逾期"))
-    out.print(f"[green]已导出台账[/green] {target}：{len(rows)} 个时限节点，"
-              f"其中逾期未完成 {late} 个。")
+    rounds = sum(1 for r in rows if r[1] == STANDING_KIND)
+    out.print(f"[green]已导出台账[/green] {target}：{len(rows)} 个时限节点"
+              f"（其中持续推进任务的进展报送 {rounds} 个），其中逾期未完成 {late} 个。")
 
 
 @app.command("score")

@@ -162,7 +162,8 @@ def _simulate_report(factory: sessionmaker[Session], mid: int, now: pendulum.Dat
         plan_key = item.plan.key
         r = record_report(s, plan_key=plan_key, unit_name=unit.name, item_key=item.key,
                           text="（模拟报送）", urls=[], files=[], evidence_dir=Path("."),
-                          actor=ACTOR, now=now.in_timezone("UTC"), occurrence=m.occurrence)
+                          actor=ACTOR, now=now.in_timezone("UTC"), occurrence=m.occurrence,
+                          progress="ongoing" if item.standing else None)
         review_report(s, r.report.id, accept=True, comment="", new_due=None, cal=cal,
                       actor=ACTOR, now=now.in_timezone("UTC"))
 

@@ -57,7 +57,7 @@ from ledger.models import (
 from plans import directory as d
 from plans.compile import Compiled
 from plans.duerules import Occurrence
-from plans.policy import Policy, first_action_at
+from plans.policy import Policy, first_action_at, progress_policy
 from plans.workdays import WorkCalendar
 
 
@@ -345,14 +345,15 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
     items = {i.key: i for i in session.scalars(
         select(Item).where(Item.plan_id == plan.id, Item.kind != "rectification"))}
     rows: list[tuple[Item, Any, bool]] = []
-    policy = spec.policy.model_dump(mode="json")
-    policy_tz = json.dumps([policy, spec.timezone], sort_keys=True)
+    policies = {False: spec.policy.model_dump(mode="json"),
+                True: progress_policy(spec.policy).model_dump(mode="json")}
+    policy_tz = {k: json.dumps([p, spec.timezone], sort_keys=True) for k, p in policies.items()}
     for spec_item in compiled.items:
         row = items.get(spec_item.key)
         values = dict(kind=spec_item.kind, seq=spec_item.seq, title=spec_item.title,
                       text=spec_item.text, section=spec_item.section, path=spec_item.path,
-                      due=spec_item.due, archived_at=None)
-        digests = _digests(spec_item, unit_ids, policy_tz)
+                      due=spec_item.due, standing=spec_item.standing, archived_at=None)
+        digests = _digests(spec_item, unit_ids, policy_tz[spec_item.standing])
         if row is None:
             row = Item(plan=plan, key=spec_item.key, **values)
             session.add(row)
@@ -370,7 +371,7 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             rows.append((row, spec_item, stored[0] != digests[0]))
     session.flush()  # new items get their ids
 
-    writer = _PlanWriter(session, plan, policy, FirstActions(cal), spec.timezone, now, result,
+    writer = _PlanWriter(session, plan, policies, FirstActions(cal), spec.timezone, now, result,
                          unit_ids, fresh=result.created)
     batch: list[tuple[Item, Any, bool, bool]] = []
     size = 0
@@ -475,27 +476,36 @@ class _PlanWriter:
     """One load's comparison of stored assignments and milestones with the compiled
     plan, a batch of items at a time; writes only the differences."""
 
-    def __init__(self, session: Session, plan: Plan, policy: dict, first: FirstActions,
-                 tz: str, now: dt.datetime, result: PlanLoad, unit_ids: dict[str, int],
-                 *, fresh: bool) -> None:
-        self.session, self.plan, self.policy, self.first = session, plan, policy, first
-        self.policy_id = policy_snapshot(session, policy)
+    def __init__(self, session: Session, plan: Plan, policies: dict[bool, dict],
+                 first: FirstActions, tz: str, now: dt.datetime, result: PlanLoad,
+                 unit_ids: dict[str, int], *, fresh: bool) -> None:
+        self.session, self.plan, self.first = session, plan, first
+        self.policies = policies  # by standing: a deadline's policy, a progress report's
+        self.policy_ids: dict[bool, int] = {}
         self.tz, self.now, self.result, self.unit_ids, self.fresh = tz, now, result, unit_ids, fresh
         self.conn = session.connection()
         self.new_cols = ("assignment_id", "unit_id", "plan_id", *_NEW)
         self.convert = Converter(Milestone.__table__, _NEW, self.conn.dialect)
         self.templates: Table | None = None
 
-    def _template(self, occ: Occurrence) -> dict[str, Any]:
+    def _policy_id(self, standing: bool) -> int:
+        """The snapshot's id, stored on first use (a plan with no standing task stores
+        no progress policy)."""
+        if standing not in self.policy_ids:
+            self.policy_ids[standing] = policy_snapshot(self.session, self.policies[standing])
+        return self.policy_ids[standing]
+
+    def _template(self, occ: Occurrence, standing: bool) -> dict[str, Any]:
         """A new milestone's values shared by every unit of the occurrence."""
         armed = occ.due_at is not None and occ.due_date is not None
+        policy = self.policies[standing]
         return {
             "occurrence": occ.key, "rule": occ.rule, "times": occ.times,
             "due_date": occ.due_date, "window_start": occ.window_start,
             "due_at": _plain(occ.due_at),
             "state": "open" if armed else "waiting", "cycle": 0, "step": None,
-            "escalated": None, "policy_id": self.policy_id,
-            "next_action_at": self.first(occ.due_date, self.policy, self.tz)  # type: ignore[arg-type]
+            "escalated": None, "policy_id": self._policy_id(standing),
+            "next_action_at": self.first(occ.due_date, policy, self.tz)  # type: ignore[arg-type]
             if armed else None,
             "created_at": self.now, "updated_at": self.now, "closed_at": None}
 
@@ -523,7 +533,8 @@ class _PlanWriter:
         for row, spec_item, drifted, full in batch:
             item_id = row.id
             existing = have.get(item_id, {})
-            dues = [(o, self._tail(templates, item_id, o)) for o in spec_item.occurrences] \
+            dues = [(o, self._tail(templates, item_id, o, spec_item.standing))
+                    for o in spec_item.occurrences] \
                 if existing else []
             if full and existing:
                 full_items.append(item_id)
@@ -590,11 +601,11 @@ class _PlanWriter:
         s.flush()
 
     def _tail(self, templates: dict[tuple[int, str], tuple], item_id: int,
-              occ: Occurrence) -> tuple:
+              occ: Occurrence, standing: bool) -> tuple:
         """The template converted once, for comparing and for the odd single insert."""
         key = (item_id, occ.key)
         if key not in templates:
-            templates[key] = self.convert(self._template(occ))
+            templates[key] = self.convert(self._template(occ, standing))
         return templates[key]
 
     def _insert_new(self, rows: list[tuple], batch: list[tuple[Item, Any, bool, bool]]) -> None:
@@ -613,7 +624,7 @@ class _PlanWriter:
             self.templates.create(conn)
         t = self.templates
         new_items = {r[0] for r in rows}
-        shared = [{"item_id": row.id, **self._template(occ)}
+        shared = [{"item_id": row.id, **self._template(occ, spec_item.standing)}
                   for row, spec_item, _, _ in batch if row.id in new_items
                   for occ in spec_item.occurrences]
         if not shared:  # tasks without deadlines: assignments only

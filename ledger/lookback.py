@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.load import audit, policy_snapshot
-from ledger.models import Assignment, Item, Milestone, Plan, Unit, utcnow
+from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit, utcnow
 from ledger.reports import ActionError, get_plan
 from plans.duerules import end_of_day
 from plans.model import Plan as PlanSpec
@@ -58,8 +59,10 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
         .join(Assignment, Assignment.id == Milestone.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Unit, Unit.id == Milestone.unit_id)
-        .where(Milestone.plan_id == previous.id, Milestone.state.not_in(("done", "archived")))
+        .where(Milestone.plan_id == previous.id, Milestone.state.not_in(("done", "archived")),
+               Item.standing.is_(False))
         .order_by(Item.seq, Unit.name, Milestone.id)).all()
+    rows += _unfinished_standing(session, previous.id)
     existing = {i.key: i for i in session.scalars(
         select(Item).where(Item.plan_id == plan.id, Item.kind == KIND))}
     seq = (session.scalar(select(Item.seq).where(Item.plan_id == plan.id)
@@ -72,10 +75,12 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
     for old, old_item, unit_name in fresh:
         key = f"lb-{old.id}"
         due_text = old.due_date.isoformat() if old.due_date else "（未定时限）"
+        said = (f"为持续推进任务，至 {due_text} 最后一轮进展报送仍未确认已完成" if old_item.standing
+                else f"原定 {due_text} 前完成")
         item = Item(plan_id=plan.id, key=key, kind=KIND, seq=seq,
                     title=f"回头看：{old_item.title}"[:200], section=["回头看"], due=[],
                     text=f"{previous.title}（{previous.doc_no or previous.key}）"
-                         f"{old_item.key}“{old_item.title}”原定 {due_text} 前完成，"
+                         f"{old_item.key}“{old_item.title}”{said}，"
                          f"回头看核查未完成，限 {due.isoformat()} 前整改到位。\n"
                          f"原任务：{old_item.text}")
         seq += 1
@@ -93,3 +98,25 @@ def look_back(session: Session, plan_key: str, cal: WorkCalendar, *, actor: str,
           predecessor=previous.key, opened=len(result.opened), already=result.already,
           due=due.isoformat())
     return result
+
+
+def _unfinished_standing(session: Session, plan_id: int) -> list[Any]:
+    """Each assignment of a standing task whose latest accepted progress is not 已完成,
+    as its last round (milestone): one rectification per unit and task, not per round."""
+    latest = dict(session.execute(
+        select(Report.assignment_id, Report.progress)
+        .join(Milestone, Milestone.id == Report.milestone_id)
+        .where(Milestone.plan_id == plan_id, Report.kind == "progress",
+               Report.review_state == "accepted")
+        .order_by(Report.submitted_at, Report.id)).tuples().all())  # the last one wins
+    done = {aid for aid, progress in latest.items() if progress == "done"}
+    last: dict[int, Any] = {}
+    for row in session.execute(
+            select(Milestone, Item, Unit.name)
+            .join(Assignment, Assignment.id == Milestone.assignment_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Milestone.plan_id == plan_id, Milestone.state != "archived", Item.standing)
+            .order_by(Item.seq, Unit.name, Milestone.due_at, Milestone.id)).all():
+        last[row[0].assignment_id] = row
+    return [row for aid, row in last.items() if aid not in done]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -196,6 +197,9 @@ class Item(Base):
     section: Mapped[list[str]] = mapped_column(default=list)
     path: Mapped[str | None] = mapped_column(Text)
     due: Mapped[list[str]] = mapped_column(default=list)
+    standing: Mapped[bool] = mapped_column(
+        default=False, server_default=false(),
+        doc="no date of its own (持续推进): its milestones are progress owed at the checks")
     archived_at: Mapped[dt.datetime | None]
     schedule_digest: Mapped[str | None] = mapped_column(
         String(32), doc="the deadlines (and policy) its stored milestones were last loaded from")
@@ -320,6 +324,8 @@ class Report(Base):
     rectify_due_date: Mapped[dt.date | None]
     requested_due_date: Mapped[dt.date | None] = mapped_column(
         doc="an extension request's proposed deadline (kind extension)")
+    progress: Mapped[str | None] = mapped_column(
+        String(20), doc="where the unit says the task stands: done | ongoing | not_started")
 
     milestone: Mapped[Milestone | None] = relationship(back_populates="reports")
     assignment: Mapped[Assignment] = relationship()

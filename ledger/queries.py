@@ -14,6 +14,7 @@ import pendulum
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ledger.labels import DATED_KIND, PROGRESS_LABELS, STANDING_KIND
 from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Plan, Report, Unit
 from plans.compile import ROLE_NAMES
 from plans.model import CHECKPOINT_KINDS
@@ -71,7 +72,7 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
 
 
 LEDGER_HEADER = ["序号", "类别", "栏目", "事项", "责任单位", "分工", "期限", "状态",
-                 "逾期工作日", "最近报送", "报送说明", "审核意见", "已发文书"]
+                 "逾期工作日", "最近报送", "进展", "报送说明", "审核意见", "已发文书"]
 
 
 def state_label(state: str, due_at: dt.datetime | None, at: dt.datetime) -> str:
@@ -120,14 +121,22 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
             and m.due_date else ""
         r = latest.get(m.id)
         submitted = pendulum.instance(r.submitted_at).in_timezone(plan.timezone) if r else None
+        due = m.due_date.isoformat() if m.due_date else m.rule
         out.append([
-            n, "任务" if item.kind == "task" else CHECKPOINT_KINDS.get(item.kind, item.kind),
-            " / ".join(item.section), item.title, unit, ROLE_NAMES.get(role, role),
-            m.due_date.isoformat() if m.due_date else m.rule, label, late,
-            submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
+            n, category(item), " / ".join(item.section), item.title, unit,
+            ROLE_NAMES.get(role, role), f"{due} 报送进展" if item.standing else due, label,
+            late, submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
+            PROGRESS_LABELS.get(r.progress or "", "") if r else "",
             (r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else "")) if r else "",
             (r.review_comment or "") if r else "", "、".join(docs.get(m.id, []))])
     return out
+
+
+def category(item: Item) -> str:
+    """The 台账's 类别 of an item: a dated task, a standing one, or a checkpoint's kind."""
+    if item.kind != "task":
+        return CHECKPOINT_KINDS.get(item.kind, item.kind)
+    return STANDING_KIND if item.standing else DATED_KIND
 
 
 def calendar_gaps(session: Session, cal: WorkCalendar, today: dt.date) -> dict[int, str]:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import evidence
+from ledger.labels import PROGRESS_LABELS
 from ledger.load import audit, jurisdictions, ledger_directory, reload_plan
 from ledger.models import (
     OPEN_STATES,
@@ -126,16 +127,24 @@ def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
 def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: str,
                   text: str, urls: list[str], files: list[Path | evidence.Upload],
                   evidence_dir: Path, actor: str, now: dt.datetime | None = None,
-                  occurrence: str | None = None,
+                  occurrence: str | None = None, progress: str | None = None,
                   max_bytes: int = evidence.MAX_FILE_BYTES) -> Recorded:
     """Record a unit's report on a task or checkpoint; stop that milestone's escalation.
 
     The report answers the unit's earliest open milestone of the item (or the
-    given occurrence). On an item without deadlines it is kept as progress.
+    given occurrence). On a standing task (持续推进) it is a progress report and must say
+    where the task stands (``progress``: done, ongoing or not_started, with a reason).
     """
     now = now or utcnow()
     plan, unit, item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
                                                      occurrence)
+    if progress is not None and progress not in PROGRESS_LABELS:
+        raise ActionError(f"进展 {progress!r} 应为 " + "、".join(PROGRESS_LABELS.values()))
+    if item.standing and progress is None:
+        raise ActionError(f"“{item.title}”是持续推进任务，报送须写明进展："
+                          + "、".join(PROGRESS_LABELS.values()) + "（命令行用 --progress）")
+    if progress == "not_started" and not text.strip():
+        raise ActionError(f"“{item.title}”未开展的，请写明原因")
     try:
         stored = evidence.store(files, evidence_dir, plan.key, max_bytes=max_bytes) \
             if files else []
@@ -143,7 +152,8 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
         raise ActionError(str(exc)) from exc
     report = Report(assignment_id=assignment.id, milestone_id=milestone.id if milestone else None,
                     unit_id=unit.id, submitted_at=now, text=text, evidence_urls=urls,
-                    files=stored, kind="completion" if milestone else "progress")
+                    files=stored, progress=progress,
+                    kind="progress" if item.standing or milestone is None else "completion")
     session.add(report)
     session.flush()
     late = False
@@ -242,6 +252,8 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
             Report.milestone_id == m.id, Report.review_state == "accepted")) or 0
         if accepted >= m.times:  # yearly:N needs N accepted reports
             m.state, m.closed_at = "done", now
+            if report.progress == "done":
+                _close_later_rounds(session, m, now)
         else:
             m.state = "open"
             _restart(m, m.due_date, cal, plan.timezone if plan else "Asia/Shanghai")
@@ -261,6 +273,22 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
           key=str(report.id), accepted=accept, comment=comment,
           new_due=new_due.isoformat() if new_due else None)
     return report
+
+
+def _close_later_rounds(session: Session, m: Milestone, now: dt.datetime) -> None:
+    """A standing task reported 已完成 and accepted owes no further progress: its later
+    rounds close with it (their reminders stop)."""
+    if m.due_at is None:
+        return
+    later = session.scalars(select(Milestone).where(
+        Milestone.assignment_id == m.assignment_id, Milestone.id != m.id,
+        Milestone.state.in_((*OPEN_STATES, "waiting")), Milestone.due_at > m.due_at)).all()
+    for other in later:
+        other.state, other.closed_at, other.next_action_at, other.updated_at = (
+            "done", now, None, now)
+    if later:
+        audit(session, "duban", "progress.close_rounds", plan_id=m.plan_id, entity="milestone",
+              key=str(m.id), closed=[o.id for o in later])
 
 
 def _restart(m: Milestone, due: dt.date | None, cal: WorkCalendar, tz: str) -> None:

@@ -260,7 +260,7 @@ def notice_context(plan: Plan, item: Item, unit: Unit, m: Due, rung: Rung,
     return {
         "plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
         "item": item.key, "item_title": item.title, "item_kind": item.kind,
-        "unit": unit.name, "cycle": m.cycle,
+        "standing": item.standing, "unit": unit.name, "cycle": m.cycle,
         **_rung_context(m.due_date, rung, following, escalation),
     }
 

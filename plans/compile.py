@@ -10,6 +10,7 @@ upsert by stable keys and a re-load changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,8 @@ import pendulum
 from pydantic import ValidationError
 
 from plans.directory import Directory
-from plans.duerules import Occurrence, Period, expand, parse_rule
-from plans.model import Plan
+from plans.duerules import DueRuleError, Occurrence, Period, expand, parse_rule
+from plans.model import CHECKPOINT_KINDS, Plan
 from plans.source import FieldPath, LineMap, Problem, SourceError, format_path, load_yaml
 from plans.workdays import WorkCalendar
 
@@ -92,6 +93,7 @@ class Item:
     due: list[str]
     assignments: dict[str, str]  # unit name -> lead | responsible | support
     occurrences: list[Occurrence]
+    standing: bool = False  # a task with no date of its own: progress owed at the checks
 
 
 @dataclass
@@ -101,6 +103,8 @@ class Compiled:
     coordinator: str = ""
     problems: list[Problem] = field(default_factory=list)
     jurisdiction: str = ""  # whose directory the names were resolved in
+    progress: list[str] = field(default_factory=list)  # rules of standing tasks' reports
+    progress_source: str = ""  # where they come from, in Chinese, for plan show
 
     @property
     def errors(self) -> list[Problem]:
@@ -113,6 +117,50 @@ class Compiled:
     @property
     def milestone_count(self) -> int:
         return sum(len(i.assignments) * len(i.occurrences) for i in self.items)
+
+
+PROGRESS_KINDS = ("check", "report")  # checkpoints whose dates drive progress by default
+
+
+def is_standing(rules: list[str]) -> bool:
+    """A task with no date of its own (no rule, or only 持续推进/长期坚持 ``ongoing``):
+    supervised by the progress its units report at the plan's checks."""
+    return all(parse_rule(r).kind == "ongoing" for r in rules)
+
+
+def progress_rules(plan: Plan, problem: Callable[..., None] | None = None
+                   ) -> tuple[list[str], str]:
+    """When units report progress on standing tasks, and where that comes from (Chinese).
+
+    ``progress:`` names checkpoint ids and/or due rules; when it is silent, the dates of
+    the plan's checks and completion report; else the end of the plan's period.
+    """
+    cps = {c.id: c for c in plan.checkpoints}
+    rules: list[str] = []
+    said: list[str] = []
+    for j, entry in enumerate(plan.progress):
+        if entry in cps:
+            rules += cps[entry].due
+            said.append(f"{CHECKPOINT_KINDS[cps[entry].kind]}“{cps[entry].title or entry}”")
+            continue
+        try:
+            rules.append(parse_rule(entry).text)
+            said.append(entry)
+        except DueRuleError as exc:
+            if problem:
+                problem(("progress", j), f"{entry!r} 既不是检查节点的 id，也不是期限规则：{exc}")
+    if plan.progress:
+        source = "按计划 progress 设定：" + "、".join(said)
+    else:
+        named = [c for c in plan.checkpoints if c.kind in PROGRESS_KINDS and c.due]
+        rules = [r for c in named for r in c.due]
+        source = "按计划的" + "、".join(
+            f"{CHECKPOINT_KINDS[c.kind]}“{c.title or c.id}”" for c in named)
+    rules = [r for r in rules if parse_rule(r).kind != "ongoing"]
+    if not rules:
+        rules = [plan.period_end.isoformat()]
+        source = "计划未设检查日期，按计划期末"
+    return list(dict.fromkeys(rules)), source
 
 
 def compile_plan(
@@ -196,6 +244,9 @@ def compile_plan(
         keys: set[str] = set()
         return [o for o in occ if not (o.key in keys or keys.add(o.key))]
 
+    out.progress, out.progress_source = progress_rules(plan, problem)
+    progress_occ = occurrences(out.progress, ("progress",))
+
     roles_by_task: list[dict[str, str]] = []
     for i, task in enumerate(plan.tasks):
         assigned: dict[str, str] = {}
@@ -209,9 +260,11 @@ def compile_plan(
             problem(("tasks", i), "没有牵头或责任单位，不会进入台账", "warning")
         roles_by_task.append(assigned)
         rules = task.due or plan.default_due
-        occ = occurrences(rules, ("tasks", i, "due") if task.due else ("default_due",))
+        standing = is_standing(rules)
+        occ = progress_occ if standing else occurrences(
+            rules, ("tasks", i, "due") if task.due else ("default_due",))
         out.items.append(Item(task.id, "task", i, task.text, task.short_title, task.section,
-                              task.path, list(rules), assigned, occ))
+                              task.path, list(rules), assigned, occ, standing))
 
     def dynamic(role: str) -> list[str]:
         names = {u for a in roles_by_task for u, r in a.items() if role == "responsible"

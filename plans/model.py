@@ -131,12 +131,21 @@ class Plan(_Strict):
     default_due: list[DueText] = Field(
         default_factory=list, description="deadline for tasks that state none; empty: no milestone"
     )
+    progress: list[str] = Field(
+        default_factory=list,
+        description="when units report progress on standing tasks (持续推进, no date of their "
+        "own): checkpoint ids and/or due rules (2021-09-20, quarterly:end …); empty: the dates "
+        "of the plan's checks (kind check) and completion report (kind report), else the end "
+        "of the plan's period")
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     targets: list[Target] = Field(default_factory=list)
 
     _due = field_validator("default_due", mode="before")(
+        classmethod(lambda cls, v: _due_list(v))
+    )
+    _progress = field_validator("progress", mode="before")(
         classmethod(lambda cls, v: _due_list(v))
     )
 

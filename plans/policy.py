@@ -87,6 +87,38 @@ def _default_steps() -> list[Step]:
     ]
 
 
+def _progress_steps() -> list[Step]:
+    return [
+        Step(name="cuiban", after_workdays=1, to=["contact"]),
+        Step(name="duban", after_workdays=3, to=["leader"]),
+    ]
+
+
+class ProgressLadder(_Strict):
+    """The ladder of a progress report owed on a standing task (持续推进) at a check.
+
+    Lighter than a deadline's: one reminder, the due-day notice, 催办 the next working
+    day, 督办 after three; no 通报 unless the plan adds one, since a round of progress
+    reports is routine and a missed one is first a matter for the unit's leader.
+    """
+
+    reminders: list[int] = Field(
+        default_factory=lambda: [3],
+        description="working days before the check at which a reminder goes out")
+    due_day_notice: bool = True
+    steps: list[Step] = Field(default_factory=_progress_steps)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProgressLadder:
+        if any(r < 1 for r in self.reminders):
+            raise ValueError("progress.reminders 应为正整数（检查日前的工作日数）")
+        self.reminders = sorted(set(self.reminders), reverse=True)
+        waits = [s.after_workdays for s in self.steps]
+        if waits != sorted(waits):
+            raise ValueError("progress.steps 应按 after_workdays 从小到大排列")
+        return self
+
+
 class Policy(_Strict):
     """When and to whom notices go for one milestone."""
 
@@ -108,6 +140,9 @@ class Policy(_Strict):
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     digest: Digest = Field(default_factory=Digest)
     rubric: Rubric | None = None
+    progress: ProgressLadder = Field(
+        default_factory=ProgressLadder,
+        description="the ladder of progress reports on standing tasks at the plan's checks")
 
     @model_validator(mode="after")
     def _ordered(self) -> Policy:
@@ -118,6 +153,15 @@ class Policy(_Strict):
         if waits != sorted(waits):
             raise ValueError("steps 应按 after_workdays 从小到大排列（催办→督办→通报）")
         return self
+
+
+def progress_policy(policy: Policy) -> Policy:
+    """The policy a progress milestone starts under: the plan's, with the progress
+    ladder's reminders and steps (quiet hours, channels and the rest are shared)."""
+    ladder = policy.progress
+    return policy.model_copy(update={"reminders": list(ladder.reminders),
+                                     "due_day_notice": ladder.due_day_notice,
+                                     "steps": list(ladder.steps)})
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def test_report_turns_the_light_and_review_closes_it(ledger: sessionmaker[Sessio
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert "台账" in str(rows[0][0])
     row = next(r for r in rows[2:] if r[4] == "市司法局" and r[7] == "已销号")
-    assert row[11] == "同意销号" and row[10].startswith("已报备")
+    assert row[12] == "同意销号" and row[11].startswith("已报备")
 
 
 def test_a_viewer_changes_nothing_and_forms_need_their_token(

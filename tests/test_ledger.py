@@ -74,8 +74,20 @@ def load_reference() -> None:
 def test_reference_plan_loads_with_the_counted_numbers(database_url: str) -> None:
     load_reference()
     c = counts(database_url)
-    assert (c["tasks"], c["items"], c["assignments"], c["milestones"]) == (48, 52, 1547, 167)
+    # 167 dated milestones; the 1,380 assignments of the 45 standing tasks (持续推进) owe
+    # progress at each of the plan's two checks (9月20日、12月20日).
+    assert (c["tasks"], c["items"], c["assignments"], c["milestones"]) == (
+        48, 52, 1547, 167 + 2 * 1380)
     with transaction(open_ledger(database_url)) as s:
+        standing = s.scalars(select(Item.key).where(Item.standing)).all()
+        assert len(standing) == 45 and "t01" in standing
+        progress = s.scalars(select(Milestone).join(Assignment).join(Item)
+                             .where(Item.key == "t01")).all()
+        assert {m.due_date for m in progress} == {dt.date(2021, 9, 20), dt.date(2021, 12, 20)}
+        # Every assignment is supervised: none is left without a milestone.
+        bare = s.scalar(select(func.count()).select_from(Assignment).where(
+            ~select(Milestone.id).where(Milestone.assignment_id == Assignment.id).exists()))
+        assert bare == 0
         filing = s.scalars(select(Milestone).join(Assignment).join(Item)
                            .where(Item.key == "cp-worklist")).all()
         assert len(filing) == 55
@@ -104,7 +116,7 @@ def test_a_new_group_member_joins_a_loaded_plan(database_url: str, tmp_path: Pat
     text_ = UNITS_ZS.read_text(encoding="utf-8-sig")
     directory.write_text(text_ + "新设街道,,镇街,,各镇街\n", encoding="utf-8")
     shown = CliRunner().invoke(app, ["units", "import", str(directory)])
-    assert shown.exit_code == 1 and "新增分工 19，新增时限节点 3" in shown.output
+    assert shown.exit_code == 1 and "新增分工 19，新增时限节点 35" in shown.output
     assert counts(database_url) == before  # shown, not done, without --yes
     out = cli("units", "import", str(directory), "--yes")  # the loaded plan follows at once
     assert "无变化" in cli("plan", "load", str(PLAN_001))
@@ -115,7 +127,8 @@ def test_a_new_group_member_joins_a_loaded_plan(database_url: str, tmp_path: Pat
     assert town_tasks == 17
     # + the filing and publication checkpoints (各责任单位), + item 41's yearly milestone.
     assert after["assignments"] == before["assignments"] + town_tasks + 2
-    assert after["milestones"] == before["milestones"] + 3
+    # 16 of the 17 are standing tasks: progress at each of the two checks.
+    assert after["milestones"] == before["milestones"] + 3 + 2 * 16
     assert "新增分工 19" in out
 
 
@@ -153,7 +166,8 @@ def test_editing_a_plan_archives_and_never_loses_reports(database_url: str,
     assert "归档条目 1" in out and "调整时限节点" in out and "新增分工 1" in out
     assert "归档分工 1" in out
     c = counts(database_url)
-    assert (c["tasks"], c["assignments"], c["milestones"]) == (47, 1547 - 1 + 1, 167 - 1)
+    assert (c["tasks"], c["assignments"], c["milestones"]) == (47, 1547 - 1 + 1,
+                                                           167 - 1 + 2 * (1380 + 1))
     with transaction(factory) as s:
         m26 = s.get(Milestone, m26_id)
         assert m26.due_date == dt.date(2021, 11, 30) and m26.state == "reported"
@@ -209,7 +223,7 @@ def test_status_shows_who_is_late(database_url: str) -> None:
     assert "56 个单位，其中 55 个有逾期节点" in out
     one = cli("status", "--plan", "zhongshan-2021-zwgk", "--unit", "司法局", "--at", "2021-09-01")
     row = next(line for line in one.splitlines() if "市司法局" in line)
-    assert [c.strip() for c in row.split("│")[2:8]] == ["2", "2", "0", "0", "0", "4"]
+    assert [c.strip() for c in row.split("│")[2:8]] == ["70", "2", "0", "0", "0", "72"]
     r = runner.invoke(app, ["status", "--plan", "no-such-plan"])
     assert r.exit_code == 1 and "zhongshan-2021-zwgk" in r.output
 
@@ -252,13 +266,16 @@ def test_the_ledger_exports_as_an_office_files_it(database_url: str, tmp_path: P
         cli("sweep", "--at", f"{day}T09:00")
     target = tmp_path / "台账.xlsx"
     out = cli("export", "zhongshan-2021-zwgk", "--out", str(target), "--at", "2021-07-22")
-    assert "167 个时限节点，其中逾期未完成 54 个" in out
+    assert "2927 个时限节点（其中持续推进任务的进展报送 2760 个），其中逾期未完成 54 个" in out
     ws = load_workbook(target).active
     assert str(ws["A1"].value).endswith("台账（截至2021年7月22日 23:59）")
     assert ws.freeze_panes == "A3" and ws.page_setup.orientation == "landscape"
     header = [c.value for c in ws[2]]
     rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=3, values_only=True)]
-    assert len(rows) == 167
+    assert len(rows) == 2927
+    standing = [r for r in rows if r["类别"] == "持续推进任务"]
+    assert len(standing) == 2760 and {r["期限"] for r in standing} == {
+        "2021-09-20 报送进展", "2021-12-20 报送进展"}
     filing = "报送具体工作计划、措施备案"
     sifa = next(r for r in rows if r["责任单位"] == "市司法局" and r["事项"] == filing)
     assert sifa["状态"] == "待审核" and sifa["最近报送"] == "2021-07-13 10:00"
