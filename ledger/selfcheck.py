@@ -22,9 +22,10 @@ from ledger import evidence
 from ledger.labels import PROGRESS_LABELS, progress_code
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
 from ledger.queries import state_label
-from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report
+from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report, review_report
 from plans.compile import ROLE_NAMES
 from plans.text import decode_chinese
+from plans.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -209,3 +210,22 @@ def _sheet(path: Path) -> list[list[str]]:
         wb.close()
         return rows
     raise ActionError(f"{path}：只支持 .xlsx 或 .csv 的自查表")
+
+
+def review_selfcheck(session: Session, decisions: list[tuple[int, bool, str]], *,
+                     new_due: dt.date | None, cal: WorkCalendar, actor: str,
+                     now: dt.datetime | None = None) -> tuple[int, int]:
+    """A unit's 自查表 reviewed at once: each row accepted (销号) or returned for 整改 with
+    the one deadline given; all or none. Returns (accepted, returned)."""
+    if not decisions:
+        raise ActionError("没有选择要审核的报送")
+    if any(not accept for _, accept, _ in decisions) and new_due is None:
+        raise ActionError("有退回整改的行：请给出整改期限")
+    for rid, accept, comment in decisions:
+        try:
+            review_report(session, rid, accept=accept, comment=comment, new_due=new_due,
+                          cal=cal, actor=actor, now=now)
+        except ActionError as exc:
+            raise ActionError(f"报送 {rid}：{exc}（本次审核均未保存）") from exc
+    returned = sum(1 for _, accept, _ in decisions if not accept)
+    return len(decisions) - returned, returned

@@ -21,13 +21,17 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from ledger import board as boards
 from ledger import config, notices, queries
 from ledger.checks import CheckReport, run_check, write_check
 from ledger.db import transaction
-from ledger.models import Document, Item, Plan, Report, Unit
+from ledger.labels import PROGRESS_LABELS
+from ledger.models import Assignment, Document, Item, Plan, Report, Unit
 from ledger.reports import ActionError, find_units, get_plan, review_report
+from ledger.selfcheck import review_selfcheck
 from ledger.supervise import rung_label
 from ledger.users import SignedIn
 from web import auth
@@ -117,9 +121,16 @@ def routes(app: FastAPI, web: Web) -> None:
             if plan is None:
                 return web.refuse(404, f"没有计划 {key}。", who)
             pending = boards.review_queue(s, plan)
+            by_unit: dict[str, list[boards.Pending]] = {}
+            for p in pending:
+                if p.report.kind == "progress" and p.report.milestone_id is not None:
+                    by_unit.setdefault(p.unit, []).append(p)
+            sheets = {u: rows for u, rows in by_unit.items() if len(rows) > 1}
+            pending = [p for p in pending if not any(p in rows for rows in sheets.values())]
             today = pendulum.instance(web.clock()).in_timezone(plan.timezone).date()
             return web.page("review.html.j2", title=f"审核：{plan.title}", signed=who,
-                            plan=plan, pending=pending, error=error, ok=ok,
+                            plan=plan, pending=pending, sheets=sheets, error=error, ok=ok,
+                            progress_labels=PROGRESS_LABELS,
                             default_due=(today + dt.timedelta(days=14)).isoformat(),
                             local=_local)
 
@@ -146,6 +157,39 @@ def routes(app: FastAPI, web: Web) -> None:
         except (ActionError, ValueError) as exc:
             return RedirectResponse(f"/p/{key}/review?error={quote(str(exc))}", status_code=303)
         return RedirectResponse(f"/p/{key}/review?ok={report_id}", status_code=303)
+
+    @app.post("/p/{key}/reviews", response_model=None)
+    async def review_many_post(request: Request, key: str) -> Response:
+        """A unit's whole 自查表 reviewed at once: a decision (and comment) per row."""
+        form = await request.form()
+        return await run_in_threadpool(_review_many, request, key, form)
+
+    def _review_many(request: Request, key: str, form: FormData) -> Response:
+        who = auth.guard(web, request, str(form.get("csrf") or ""), change=True)
+        if not isinstance(who, SignedIn):
+            return who
+        decisions = [(int(name[2:]), str(value) == "accept",
+                      str(form.get(f"c_{name[2:]}") or "").strip())
+                     for name, value in form.multi_items()
+                     if name.startswith("d_") and name[2:].isdigit() and value]
+        due = str(form.get("due") or "")
+        try:
+            with transaction(web.ledger) as s:
+                plan = plan_or_404(s, key)
+                if plan is None:
+                    return web.refuse(404, f"没有计划 {key}。", who)
+                ids = [rid for rid, _, _ in decisions]
+                mine = set(s.scalars(select(Report.id).join(Assignment).join(Item).where(
+                    Report.id.in_(ids), Item.plan_id == plan.id))) if ids else set()
+                if set(ids) - mine:
+                    return web.refuse(404, "所选报送不属于本计划。", who)
+                accepted, returned = review_selfcheck(
+                    s, decisions, new_due=dt.date.fromisoformat(due) if due else None,
+                    cal=config.calendar(), actor=f"web:{who.user.name}", now=web.clock())
+        except (ActionError, ValueError) as exc:
+            return RedirectResponse(f"/p/{key}/review?error={quote(str(exc))}", status_code=303)
+        said = f"采纳 {accepted} 项" + (f"，退回整改 {returned} 项" if returned else "")
+        return RedirectResponse(f"/p/{key}/review?ok={quote(said)}", status_code=303)
 
     @app.get("/files/{report_id}/{n}", response_model=None)
     def evidence_file(request: Request, report_id: int, n: int) -> Response:
