@@ -54,9 +54,9 @@ from ledger.reports import (
 )
 from ledger.selfcheck import ProgressEntry, read_rows, record_progress
 from ledger.supervise import rung_label, sweep_all
-from plans.compile import ROLE_NAMES, Compiled, read_plan
+from plans.compile import ROLE_NAMES, Compiled, Item, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
-from plans.duerules import parse_moment
+from plans.duerules import Occurrence, parse_moment
 from plans.model import CHECKPOINT_KINDS, json_schema
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, Rubric
@@ -141,9 +141,10 @@ def _planfile(fn: Callable[[], T]) -> T:
 
 
 def _plan_directory(plan: PlanSpec, plan_file: Path, units_file: Path | None, *,
-                    file_fallback: bool = False) -> tuple[Directory, str]:
+                    file_fallback: bool = False, contacts: bool = False
+                    ) -> tuple[Directory, str]:
     return _planfile(lambda: plan_directory(_ledger(), plan, plan_file, units_file,
-                                            file_fallback=file_fallback))
+                                            file_fallback=file_fallback, contacts=contacts))
 
 
 def _read_plan(path: Path) -> tuple[PlanSpec, LineMap]:
@@ -228,15 +229,34 @@ def plan_show(
         cps.add_row(item.key, CHECKPOINT_KINDS[item.kind], dues,
                     str(len(item.assignments)) if item.assignments else "协调单位")
     out.print(cps)
-    tasks = Table("任务", "简称", "牵头", "责任/配合", "期限", title="任务", title_justify="left")
+    tasks = Table("任务", "简称", "牵头", "责任/配合", "类型", "期限或进展报送",
+                  title="任务", title_justify="left")
     for item, spec in zip([i for i in c.items if i.kind == "task"], p.tasks, strict=True):
         others = [u for u, r in item.assignments.items() if r != "lead"]
         tasks.add_row(item.key, item.title, "、".join(spec.lead) or "—",
                       f"{len(others)} 个单位" if len(others) > 3 else "、".join(others) or "—",
-                      "、".join(item.due) or "—")
+                      "持续推进" if item.standing else "有时限", _dues(item))
     out.print(tasks)
+    standing = [i for i in c.items if i.standing]
+    if standing:
+        rounds = "、".join(_dates(standing[0].occurrences))
+        out.print(f"持续推进任务 {len(standing)} 项（无自身期限）：{c.progress_source}，"
+                  f"于 {rounds} 由各单位逐项报送进展（自查表）。")
     out.print(f"共 {len(p.tasks)} 项任务，{c.assignment_count} 条分工"
               f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。")
+
+
+def _dates(occurrences: list[Occurrence]) -> list[str]:
+    return [str(o.due_date) if o.due_date else "待事件发生后起算" for o in occurrences]
+
+
+def _dues(item: Item) -> str:
+    """A task's deadlines as a coordinator reads them (dates, not rule codes)."""
+    dates = _dates(item.occurrences)
+    if not dates:
+        return "—"
+    shown = "、".join(dates[:3]) + (f" 等 {len(dates)} 次" if len(dates) > 3 else "")
+    return f"{shown} 报送进展" if item.standing else shown
 
 
 @plan_app.command("deploy")
@@ -705,8 +725,18 @@ def _demo_logins(now: dt.datetime) -> None:
 
 
 def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, Directory]:
+    """The plan and the directory it would run with (contacts included), said aloud:
+    a directory whose units have no contacts would preview as silence."""
     plan, _ = _read_plan(file)
-    return plan, _plan_directory(plan, file, units, file_fallback=True)[0]
+    directory, used = _plan_directory(plan, file, units, file_fallback=True, contacts=True)
+    out.print(f"按{used}。")
+    silent = [u.name for u in directory.units.values() if not u.contacts]
+    if silent:
+        shown = "、".join(silent[:5]) + (f" 等 {len(silent)} 个" if len(silent) > 5 else "")
+        out.print(f"[yellow]注意[/yellow]：名录中 {shown}单位没有联系人，不会收到任何通知；"
+                  "请在单位名录中补充经办人、分管领导的手机或邮箱后重新导入"
+                  "（duban units import）。")
+    return plan, directory
 
 
 def _simulation(file: Path, units: Path | None, until: dt.date, rate: float, seed: int
@@ -724,16 +754,17 @@ def _simulation(file: Path, units: Path | None, until: dt.date, rate: float, see
 
 
 def _print_month_summary(sim: Simulation) -> None:
-    steps = ["reminder-5", "reminder-2", "reminder-1", "due", "cuiban", "duban", "tongbao",
-             "rectify", "check"]
     months = sim.by_month()
-    present = [s for s in steps if any(c[s] for c in months.values())]
-    present += sorted({k for c in months.values() for k in c} - set(steps))
-    short = {"reminder-5": "提醒5", "reminder-2": "提醒2", "reminder-1": "提醒1", "due": "到期",
-             "cuiban": "催办", "duban": "督办", "tongbao": "通报", "rectify": "整改",
-             "check": "检查"}
-    t = Table("月份", *[short.get(s, rung_label(s)) for s in present], "合计",
-              title="按月汇总（条）", title_justify="left")
+    seen = {k for c in months.values() for k in c if c[k]}
+    reminders = sorted((k for k in seen if k.startswith("reminder-")),
+                       key=lambda k: -int(k.split("-")[1]))
+    steps = [*reminders, "due", "cuiban", "duban", "tongbao", "rectify", "check"]
+    present = [s for s in steps if s in seen] + sorted(seen - set(steps))
+    short = {"due": "到期", "cuiban": "催办", "duban": "督办", "tongbao": "通报", "rectify": "整改",
+             "check": "检查"} | {k: f"提醒{k.split('-')[1]}" for k in reminders}
+    t = Table(title="按月汇总（条）", title_justify="left")
+    for name in ("月份", *[short.get(s, rung_label(s)) for s in present], "合计"):
+        t.add_column(name, no_wrap=True, min_width=2 * len(name))
     for month, c in months.items():
         t.add_row(month, *[str(c[s]) for s in present], str(sum(c.values())))
     out.print(t)

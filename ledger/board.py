@@ -17,14 +17,13 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
-from ledger.queries import state_label
+from ledger.queries import SOON_WORKDAYS, soon_after, state_label
 from plans.duerules import end_of_day
 from plans.workdays import WorkCalendar
 
 # 红黄绿灯, and blue for a report the coordinator has not yet reviewed.
 LIGHTS = {"red": "已逾期", "yellow": "临近期限", "blue": "待审核", "green": "已完成",
           "grey": "未到期"}
-SOON_WORKDAYS = 5
 
 
 def light(state: str, due_at: dt.datetime | None, now: dt.datetime,
@@ -41,6 +40,8 @@ def light(state: str, due_at: dt.datetime | None, now: dt.datetime,
 def soon_until(plan: Plan, now: dt.datetime, cal: WorkCalendar,
                workdays: int = SOON_WORKDAYS) -> dt.datetime:
     """The end of the Nth working day from today: a deadline before it is "near"."""
+    if workdays == SOON_WORKDAYS:
+        return soon_after(now, cal, plan.timezone)
     today = pendulum.instance(now).in_timezone(plan.timezone).date()
     return end_of_day(cal.add_workdays(today, workdays), plan.timezone).in_timezone("UTC")
 
@@ -106,36 +107,175 @@ class Board:
     rows: list[UnitRow]
     lights: dict[str, int]
     units: list[str]  # every unit on the board, whatever the light filter keeps
+    page: int = 1
+    pages: int = 1
+    matched: int = 0  # units that pass the filters (on every page)
+
+
+PAGE_UNITS = 60  # units per page of the board: a province's plan is read a page at a time
+
+
+def _light_sums(now: dt.datetime, soon: dt.datetime) -> list[Any]:
+    """Per-light counts in SQL, by the same rule as ``light``."""
+    is_open = Milestone.state.in_(OPEN_STATES)
+
+    def count(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    red = and_(is_open, Milestone.due_at <= now)
+    yellow = and_(is_open, Milestone.due_at > now, Milestone.due_at <= soon)
+    return [count(red).label("red"), count(yellow).label("yellow"),
+            count(Milestone.state == "reported").label("blue"),
+            count(Milestone.state == "done").label("green"), func.count().label("total")]
 
 
 def board(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
           unit_ids: list[int] | None = None, only: str | None = None,
+          item_ids: list[int] | None = None, page: int = 1,
           soon_days: int = SOON_WORKDAYS) -> Board:
     """The plan's units (rows, most red first) and their milestones as lights, in plan
-    order; ``only`` keeps the cells of one light (and the units that have one)."""
+    order, a page of units at a time; ``only`` keeps the cells of one light (and the
+    units that have one), ``item_ids`` the cells of some tasks.
+
+    One grouped query counts every unit's lights (the order, the totals, the pages);
+    cells are read for the page's units only, so a page costs what it shows."""
     soon = soon_until(plan, now, cal, soon_days)
-    q = (select(Milestone.id, Milestone.state, Milestone.due_at, Milestone.due_date,
-                Milestone.unit_id, Unit.name, Item.key, Item.title)
-         .join(Assignment, Assignment.id == Milestone.assignment_id)
-         .join(Item, Item.id == Assignment.item_id)
-         .join(Unit, Unit.id == Milestone.unit_id)
-         .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
-         .order_by(Item.seq, Milestone.due_at.nulls_last(), Milestone.id))
+    summary = (select(Milestone.unit_id, Unit.name, *_light_sums(now, soon))
+               .join(Unit, Unit.id == Milestone.unit_id)
+               .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
+               .group_by(Milestone.unit_id, Unit.name))
     if unit_ids is not None:
-        q = q.where(Milestone.unit_id.in_(unit_ids))
-    rows: dict[int, UnitRow] = {}
+        summary = summary.where(Milestone.unit_id.in_(unit_ids))
+    if item_ids is not None:
+        summary = summary.join(Assignment, Assignment.id == Milestone.assignment_id).where(
+            Assignment.item_id.in_(item_ids))
+    counts = session.execute(summary).all()
     lights = dict.fromkeys(LIGHTS, 0)
-    for mid, state, due_at, due_date, uid, uname, key, title in session.execute(q):
-        colour = light(state, due_at, now, soon)
-        lights[colour] += 1
-        row = rows.setdefault(uid, UnitRow(uid, uname))
-        if only and colour != only:
-            continue
-        row.cells.append(Cell(mid, key, title, due_date.isoformat() if due_date else "待事件",
-                              colour, state_label(state, due_at, now)))
-    kept = [r for r in rows.values() if r.cells or not only]
-    kept.sort(key=lambda r: (-r.count("red"), -r.count("yellow"), r.rate, r.unit))
-    return Board(plan, kept, lights, sorted(r.unit for r in rows.values()))
+    for c in counts:
+        for colour in ("red", "yellow", "blue", "green"):
+            lights[colour] += getattr(c, colour)
+        lights["grey"] += c.total - c.red - c.yellow - c.blue - c.green
+    kept = [c for c in counts if not only or _has(c, only)]
+    kept.sort(key=lambda c: (-c.red, -c.yellow, c.green / c.total if c.total else 0, c.name))
+    pages = max(1, -(-len(kept) // PAGE_UNITS))
+    page = min(max(1, page), pages)
+    shown = kept[(page - 1) * PAGE_UNITS: page * PAGE_UNITS]
+    rows = {c.unit_id: UnitRow(c.unit_id, c.name) for c in shown}
+    if rows:
+        q = (select(Milestone.id, Milestone.state, Milestone.due_at, Milestone.due_date,
+                    Milestone.unit_id, Item.key, Item.title)
+             .join(Assignment, Assignment.id == Milestone.assignment_id)
+             .join(Item, Item.id == Assignment.item_id)
+             .where(Milestone.plan_id == plan.id, Milestone.state != "archived",
+                    Milestone.unit_id.in_(list(rows)))
+             .order_by(Item.seq, Milestone.due_at.nulls_last(), Milestone.id))
+        if item_ids is not None:
+            q = q.where(Assignment.item_id.in_(item_ids))
+        for mid, state, due_at, due_date, uid, key, title in session.execute(q):
+            colour = light(state, due_at, now, soon)
+            if only and colour != only:
+                continue
+            rows[uid].cells.append(Cell(mid, key, title,
+                                        due_date.isoformat() if due_date else "待事件",
+                                        colour, state_label(state, due_at, now, soon)))
+    return Board(plan, list(rows.values()), lights, sorted(c.name for c in counts),
+                 page, pages, len(kept))
+
+
+def _has(c: Any, colour: str) -> bool:
+    if colour == "grey":
+        return bool(c.total - c.red - c.yellow - c.blue - c.green)
+    return bool(getattr(c, colour))
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """One item's completion over every unit assigned to it."""
+
+    item_id: int
+    key: str
+    title: str
+    section: str
+    standing: bool
+    units: int
+    red: int
+    yellow: int
+    blue: int
+    green: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.green / self.total if self.total else 0.0
+
+
+def task_summaries(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
+                   section: str = "") -> list[TaskSummary]:
+    """Per task and checkpoint: its units and their milestones by light, one grouped
+    query, in plan order."""
+    soon = soon_until(plan, now, cal)
+    counts = {r[0]: r[1:] for r in session.execute(
+        select(Assignment.item_id, func.count(func.distinct(Milestone.unit_id)),
+               *_light_sums(now, soon))
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
+        .group_by(Assignment.item_id))}
+    out = [TaskSummary(i.id, i.key, i.title, " / ".join(i.section or []), i.standing,
+                       *counts[i.id])
+           for i in session.scalars(select(Item).where(
+               Item.plan_id == plan.id, Item.archived_at.is_(None)).order_by(Item.seq))
+           if i.id in counts]
+    return [t for t in out if not section or section in t.section]
+
+
+@dataclass(frozen=True)
+class TaskUnit:
+    """One unit's part in one task: its role, its rounds or deadlines, its last word."""
+
+    unit: str
+    role: str
+    cells: list[Cell]
+    progress: str
+    text: str
+    review: str
+    submitted_at: dt.datetime | None
+
+
+def task_units(session: Session, plan: Plan, item: Item, now: dt.datetime,
+               cal: WorkCalendar) -> list[TaskUnit]:
+    """Every unit's progress on one task side by side (牵头 first): what its lead unit
+    and the coordinator read. Reads the task's own rows only."""
+    from ledger.labels import PROGRESS_LABELS
+    from plans.compile import ROLE_NAMES, ROLE_RANK
+
+    soon = soon_until(plan, now, cal)
+    assignments = session.execute(
+        select(Assignment.id, Assignment.role, Unit.name)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.item_id == item.id, Assignment.archived_at.is_(None))).all()
+    cells: dict[int, list[Cell]] = {}
+    for m in session.scalars(select(Milestone).where(
+            Milestone.assignment_id.in_([a.id for a in assignments]),
+            Milestone.state != "archived").order_by(Milestone.due_at.nulls_last())):
+        cells.setdefault(m.assignment_id, []).append(Cell(
+            m.id, item.key, item.title, m.due_date.isoformat() if m.due_date else "待事件",
+            light(m.state, m.due_at, now, soon), state_label(m.state, m.due_at, now, soon)))
+    latest: dict[int, Report] = {}
+    for r in session.scalars(select(Report).where(
+            Report.assignment_id.in_([a.id for a in assignments]))
+            .order_by(Report.submitted_at, Report.id)):
+        latest[r.assignment_id] = r
+    out = []
+    for a in sorted(assignments, key=lambda a: (ROLE_RANK.get(a.role, 9), a.name)):
+        r = latest.get(a.id)
+        review = "" if r is None else {"accepted": "已采纳", "returned": "已退回",
+                                       "submitted": "待审核"}.get(r.review_state, "")
+        if r is not None and r.review_comment:
+            review += f"：{r.review_comment}"
+        out.append(TaskUnit(a.name, ROLE_NAMES.get(a.role, a.role), cells.get(a.id, []),
+                            PROGRESS_LABELS.get(r.progress or "", "") if r else "",
+                            r.text if r else "", review, r.submitted_at if r else None))
+    return out
 
 
 def completion_series(session: Session, plan: Plan, now: dt.datetime

@@ -17,7 +17,17 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Notice, Plan, Unit
+from ledger.models import (
+    OPEN_STATES,
+    Assignment,
+    Contact,
+    Document,
+    Item,
+    Milestone,
+    Notice,
+    Plan,
+    Unit,
+)
 from ledger.supervise import DOC_NAMES, Numbers
 from plans.workdays import WorkCalendar
 
@@ -37,9 +47,16 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
     for d in session.scalars(select(Document).where(Document.milestone_id.in_(ids))
                              .order_by(Document.id)) if ids else []:
         docs.setdefault(d.milestone_id or 0, []).append(d.context.get("doc_no_text", ""))
-    sent = dict(session.execute(select(Notice.milestone_id, func.count())
-                                .where(Notice.milestone_id.in_(ids))
-                                .group_by(Notice.milestone_id)).all()) if ids else {}
+    # What really reached the unit: notices delivered to its own people (not the
+    # coordinator's copies, not those still waiting or given up).
+    sent = dict(session.execute(
+        select(Notice.milestone_id, func.count())
+        .join(Milestone, Milestone.id == Notice.milestone_id)
+        .where(Notice.milestone_id.in_(ids), Notice.unit_id == Milestone.unit_id,
+               Notice.status == "sent")
+        .group_by(Notice.milestone_id)).all()) if ids else {}
+    reachable = set(session.scalars(select(Contact.unit_id).where(
+        Contact.unit_id.in_({m.unit_id for m, *_ in rows})))) if ids else set()
     out = []
     for m, unit, key, title in rows:
         assert m.due_date is not None
@@ -47,7 +64,8 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
                     "due_date": m.due_date.isoformat(),
                     "late_workdays": cal.workdays_between(m.due_date, today),
                     "rectifying": m.state == "rectifying",
-                    "documents": docs.get(m.id, []), "notices": sent.get(m.id, 0)})
+                    "documents": docs.get(m.id, []), "notices": sent.get(m.id, 0),
+                    "no_contact": m.unit_id not in reachable})
     return out
 
 
@@ -78,8 +96,9 @@ def issue_circular(session: Session, plan: Plan, now: dt.datetime,
     year = plan.year
     number = Numbers(session).next(plan.id, "circular", year)
     units = sorted({e["unit"] for e in entries})
+    # "经催办、督办" only when every unit was chased by document and really notified.
     escalated = all(any(d.startswith(("催办", "督办")) for d in e["documents"])
-                    for e in entries)
+                    and e["notices"] > 0 for e in entries)
     doc = Document(
         plan_id=plan.id, kind="circular", year=year, number=number, grade=None,
         title=f"关于{plan.title}逾期未完成事项的通报"[:300],

@@ -55,19 +55,20 @@ def units_file_directory(path: Path, jurisdiction: str = "") -> Directory:
 
 
 def plan_directory(factory: sessionmaker[Session], plan: Plan, plan_file: Path,
-                   units_file: Path | None = None, *, file_fallback: bool = False
-                   ) -> tuple[Directory, str]:
+                   units_file: Path | None = None, *, file_fallback: bool = False,
+                   contacts: bool = False) -> tuple[Directory, str]:
     """The directory a plan is checked against, and a phrase saying which one it is.
 
     ``units_file`` names a file; otherwise it is the ledger's directory of the plan's
     jurisdiction, exactly as loading will use it. Callers that leave the ledger alone
     (show, preview, simulate) may fall back to the plan's own ``directory`` file when the
-    ledger has none yet.
+    ledger has none yet. ``contacts``: with the units' contacts (preview and simulate
+    address notices; validating does not need them).
     """
     if units_file is None:
         j = jurisdiction_of(plan, plan_file)
         with transaction(factory) as s:
-            units, known = ledger_units(s, j, contacts=False), jurisdictions(s)
+            units, known = ledger_units(s, j, contacts=contacts), jurisdictions(s)
         if units:
             return Directory.build(units, j), \
                 f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ledger.labels import DATED_KIND, PROGRESS_LABELS, STANDING_KIND
 from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Plan, Report, Unit
 from plans.compile import ROLE_NAMES
+from plans.duerules import end_of_day
 from plans.model import CHECKPOINT_KINDS
 from plans.workdays import WorkCalendar
 
@@ -75,12 +76,24 @@ LEDGER_HEADER = ["序号", "类别", "栏目", "事项", "责任单位", "分工
                  "逾期工作日", "最近报送", "进展", "报送说明", "审核意见", "已发文书"]
 
 
-def state_label(state: str, due_at: dt.datetime | None, at: dt.datetime) -> str:
-    """A milestone's state as the 台账 says it, as of ``at``."""
+SOON_WORKDAYS = 5  # a deadline within this many working days is 临近期限 (the board's yellow)
+
+
+def soon_after(at: dt.datetime, cal: WorkCalendar, tz: str = "Asia/Shanghai") -> dt.datetime:
+    """The end of the Nth working day from ``at``'s day: a deadline before it is near."""
+    today = pendulum.instance(at).in_timezone(tz).date()
+    return end_of_day(cal.add_workdays(today, SOON_WORKDAYS), tz).in_timezone("UTC")
+
+
+def state_label(state: str, due_at: dt.datetime | None, at: dt.datetime,
+                soon: dt.datetime | None = None) -> str:
+    """A milestone's state as the 台账 and every page say it, as of ``at``; with ``soon``
+    (``soon_after``), an open deadline before it is 临近期限, as the board's yellow."""
     late = due_at is not None and due_at <= at
+    near = not late and soon is not None and due_at is not None and due_at <= soon
     return {"waiting": "待事件", "reported": "待审核", "done": "已销号", "archived": "已归档",
             "rectifying": "整改逾期" if late else "整改中",
-            "open": "已逾期" if late else "未到期"}.get(state, state)
+            "open": "已逾期" if late else "临近期限" if near else "未到期"}.get(state, state)
 
 
 def latest_reports(session: Session, milestone_ids: list[int]) -> dict[int, Report]:
@@ -114,9 +127,10 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
             .order_by(Document.id)):
         docs.setdefault(milestone_id, []).append(text or "")
     today = pendulum.instance(at).in_timezone(plan.timezone).date()
+    soon = soon_after(at, cal, plan.timezone)
     out: list[list[object]] = []
     for n, (m, item, unit, role) in enumerate(rows, start=1):
-        label = state_label(m.state, m.due_at, at)
+        label = state_label(m.state, m.due_at, at, soon)
         late = cal.workdays_between(m.due_date, today) if label in ("已逾期", "整改逾期") \
             and m.due_date else ""
         r = latest.get(m.id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ledger import evidence
 from ledger.labels import PROGRESS_LABELS, progress_code
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
-from ledger.queries import state_label
+from ledger.queries import soon_after, state_label
 from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report, review_report
 from plans.compile import ROLE_NAMES
 from plans.text import decode_chinese
@@ -66,7 +66,8 @@ class SelfCheck:
         return sum(1 for r in self.rows if r.editable)
 
 
-def selfchecks(session: Session, unit_id: int, at: dt.datetime) -> list[SelfCheck]:
+def selfchecks(session: Session, unit_id: int, at: dt.datetime,
+               cal: WorkCalendar | None = None) -> list[SelfCheck]:
     """The unit's 自查表 of each plan: the round (occurrence) of its earliest open
     progress milestone, every standing task of the unit in that round. Reads only the
     unit's own rows (the (unit_id, state) index), whatever the plan's size."""
@@ -88,6 +89,7 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime) -> list[SelfChec
         return []
     plans = {p.id: p for p in session.execute(
         select(Plan.id, Plan.key, Plan.title, Plan.doc_no).where(Plan.id.in_(rounds)))}
+    soon = soon_after(at, cal) if cal is not None else None
     latest: dict[int, Report] = {}
     for report in session.scalars(
             select(Report).where(Report.unit_id == unit_id, Report.kind == "progress",
@@ -105,7 +107,7 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime) -> list[SelfChec
         last = latest.get(r.assignment_id)
         form.rows.append(SelfCheckRow(
             r.id, r.key, r.title, " / ".join(r.section), ROLE_NAMES.get(r.role, r.role),
-            r.due_date, r.state, state_label(r.state, r.due_at, at),
+            r.due_date, r.state, state_label(r.state, r.due_at, at, soon),
             PROGRESS_LABELS.get(last.progress or "", "") if last else "",
             last.text if last else "", _review(last), last.submitted_at if last else None))
     return list(out.values())

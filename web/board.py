@@ -20,6 +20,7 @@ import pendulum
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -87,7 +88,8 @@ def routes(app: FastAPI, web: Web) -> None:
             return web.page("plans.html.j2", title="计划", signed=who, plans=rows)
 
     @app.get("/p/{key}", response_class=HTMLResponse)
-    def board(request: Request, key: str, unit: str = "", light: str = "") -> Response:
+    def board(request: Request, key: str, unit: str = "", light: str = "", task: str = "",
+              section: str = "", page: int = 1) -> Response:
         who = auth.guard(web, request)
         if not isinstance(who, SignedIn):
             return who
@@ -96,20 +98,91 @@ def routes(app: FastAPI, web: Web) -> None:
             plan = plan_or_404(s, key)
             if plan is None:
                 return web.refuse(404, f"没有计划 {key}。", who)
-            error, ids = "", None
+            errors, ids, item_ids = [], None, None
             if unit:
-                found = find_units(s, unit, plan.jurisdiction)
+                try:
+                    found = find_units(s, unit, plan.jurisdiction)
+                except ActionError:
+                    found = []
                 ids = [u.id for u in found]
                 if not found:
-                    error = f"没有找到单位或分组“{unit}”"
+                    errors.append(f"没有找到单位或分组“{unit}”")
+            if task or section:
+                item_ids = _items(s, plan, task, section)
+                if not item_ids:
+                    errors.append(f"没有找到事项“{task or section}”")
             b = boards.board(s, plan, now, config.calendar(), unit_ids=ids,
-                             only=light if light in boards.LIGHTS else None)
+                             only=light if light in boards.LIGHTS else None,
+                             item_ids=item_ids, page=page)
             total = sum(b.lights.values())
             chart = completion_chart(boards.completion_series(s, plan, now), total)
             queue = boards.review_count(s, plan)
+            circular = s.scalar(select(Document.id).where(
+                Document.plan_id == plan.id, Document.kind == "circular").limit(1))
+            sections = _sections(s, plan)
             return web.page("board.html.j2", title=plan.title, signed=who, plan=plan, board=b,
-                            total=total, chart=chart, unit=unit, light=light, error=error,
-                            queue=queue, now=_local(now), units=b.units)
+                            total=total, chart=chart, unit=unit, light=light,
+                            error="；".join(errors), task=task, section=section,
+                            sections=sections, queue=queue, now=_local(now), units=b.units,
+                            has_circular=circular is not None,
+                            query={"unit": unit, "light": light, "task": task,
+                                   "section": section})
+
+    @app.get("/p/{key}/tasks", response_class=HTMLResponse)
+    def tasks_page(request: Request, key: str, section: str = "") -> Response:
+        """Every task with its completion over all its units, in plan order."""
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        now = web.clock()
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            if plan is None:
+                return web.refuse(404, f"没有计划 {key}。", who)
+            rows = boards.task_summaries(s, plan, now, config.calendar(), section=section)
+            return web.page("tasks.html.j2", title=f"任务一览：{plan.title}", signed=who,
+                            plan=plan, rows=rows, section=section,
+                            sections=_sections(s, plan), now=_local(now))
+
+    @app.get("/p/{key}/t/{item_key}", response_class=HTMLResponse)
+    def task_page(request: Request, key: str, item_key: str) -> Response:
+        """One task: every unit's rounds and latest progress side by side."""
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        now = web.clock()
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            item = None if plan is None else s.scalar(select(Item).where(
+                Item.plan_id == plan.id, Item.key == item_key, Item.archived_at.is_(None)))
+            if plan is None or item is None:
+                return web.refuse(404, f"计划 {key} 中没有事项 {item_key}。", who)
+            rows = boards.task_units(s, plan, item, now, config.calendar())
+            return web.page("task.html.j2", title=item.title, signed=who, plan=plan,
+                            item=item, rows=rows, now=_local(now), local=_local,
+                            category=queries.category(item))
+
+    def _items(s: Session, plan: Plan, task: str, section: str) -> list[int]:
+        """The items a board filter names: a key (t01), words of a title, a section."""
+        q = select(Item.id, Item.key, Item.title, Item.section).where(
+            Item.plan_id == plan.id, Item.archived_at.is_(None))
+        out = []
+        for iid, k, title, sec in s.execute(q):
+            if task and not (task == k or task in title):
+                continue
+            if section and section not in " / ".join(sec or []):
+                continue
+            out.append(iid)
+        return out
+
+    def _sections(s: Session, plan: Plan) -> list[str]:
+        """The plan's top-level sections, in plan order (for the section filter)."""
+        seen: dict[str, None] = {}
+        for sec in s.scalars(select(Item.section).where(
+                Item.plan_id == plan.id, Item.archived_at.is_(None)).order_by(Item.seq)):
+            if sec:
+                seen.setdefault(sec[0], None)
+        return list(seen)
 
     @app.get("/p/{key}/review", response_class=HTMLResponse)
     def review_get(request: Request, key: str, error: str = "", ok: str = "") -> Response:

@@ -27,7 +27,7 @@ from ledger.evidence import Upload
 from ledger.labels import PROGRESS_LABELS
 from ledger.links import LinkError, open_link
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
-from ledger.queries import latest_reports, state_label
+from ledger.queries import latest_reports, soon_after, state_label
 from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
 from ledger.selfcheck import ProgressEntry, record_progress, selfchecks
 from web.pages import Web, same, unit_csrf
@@ -74,13 +74,14 @@ def unit_page(web: Web, session: Session, unit: Unit, token: str, at: dt.datetim
                Item.standing.is_(False))
         .order_by(Plan.key, Milestone.due_at.nulls_last(), Item.seq)).all()
     latest = latest_reports(session, [m.id for m, *_ in rows])
+    soon = soon_after(at, config.calendar())
     plans: dict[int, dict[str, Any]] = {}
     open_rows = []
     for m, title, plan_id, plan_title, doc_no in rows:
-        label = state_label(m.state, m.due_at, at)
+        label = state_label(m.state, m.due_at, at, soon)
         r = latest.get(m.id)
         row = {"id": m.id, "title": title, "due": m.due_date or "待事件", "state": label,
-               "css": "late" if m.state in OPEN_STATES and label != "未到期"
+               "css": "late" if "逾期" in label else "near" if label == "临近期限"
                else "done" if m.state == "done" else "wait",
                "next": next_step(m, at), "decision": decision(r),
                "files": [f.rsplit("/", 1)[-1] for f in r.files] if r else []}
@@ -90,7 +91,8 @@ def unit_page(web: Web, session: Session, unit: Unit, token: str, at: dt.datetim
             open_rows.append(row)
     return web.page("unit.html.j2", status, title=unit.name, unit=unit, token=token,
                     plans=list(plans.values()), open=open_rows, message=message,
-                    selfchecks=selfchecks(session, unit.id, at), kept=kept or {},
+                    selfchecks=selfchecks(session, unit.id, at, config.calendar()),
+                    kept=kept or {},
                     progress_labels=PROGRESS_LABELS, error=error, csrf=unit_csrf(token),
                     limit_mb=f"{web.upload_bytes / 1024 / 1024:g}")
 
