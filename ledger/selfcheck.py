@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
 from ledger.queries import soon_after, state_label
 from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report, review_report
 from plans.compile import ROLE_NAMES
+from plans.duerules import end_of_day
 from plans.text import decode_chinese
 from plans.workdays import WorkCalendar
 
@@ -60,6 +62,7 @@ class SelfCheck:
     occurrence: str
     due_date: dt.date | None
     rows: list[SelfCheckRow] = field(default_factory=list)
+    near: bool = True  # due within NEAR_WORKDAYS (or late): the page shows it open
 
     @property
     def open_count(self) -> int:
@@ -90,6 +93,7 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime,
     plans = {p.id: p for p in session.execute(
         select(Plan.id, Plan.key, Plan.title, Plan.doc_no).where(Plan.id.in_(rounds)))}
     soon = soon_after(at, cal) if cal is not None else None
+    near = _near_until(at, cal) if cal is not None else None
     latest: dict[int, Report] = {}
     for report in session.scalars(
             select(Report).where(Report.unit_id == unit_id, Report.kind == "progress",
@@ -102,8 +106,9 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime,
         if r.occurrence != occurrence:
             continue
         p = plans[r.plan_id]
-        form = out.setdefault(r.plan_id, SelfCheck(p.key, p.title, p.doc_no, occurrence,
-                                                   r.due_date))
+        form = out.setdefault(r.plan_id, SelfCheck(
+            p.key, p.title, p.doc_no, occurrence, r.due_date,
+            near=near is None or rounds[r.plan_id][0] <= near))
         last = latest.get(r.assignment_id)
         form.rows.append(SelfCheckRow(
             r.id, r.key, r.title, " / ".join(r.section), ROLE_NAMES.get(r.role, r.role),
@@ -111,6 +116,14 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime,
             PROGRESS_LABELS.get(last.progress or "", "") if last else "",
             last.text if last else "", _review(last), last.submitted_at if last else None))
     return list(out.values())
+
+
+NEAR_WORKDAYS = 10  # a round due within this many working days is shown open
+
+
+def _near_until(at: dt.datetime, cal: WorkCalendar) -> dt.datetime:
+    today = pendulum.instance(at).in_timezone("Asia/Shanghai").date()
+    return end_of_day(cal.add_workdays(today, NEAR_WORKDAYS), "Asia/Shanghai").in_timezone("UTC")
 
 
 def _review(r: Report | None) -> str:

@@ -97,7 +97,7 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
         phone.fill("#text", "已按要求完成备案，见附件。")
         phone.fill("#url", "https://www.zs.gov.cn/zwgk/sfj/1")
         phone.set_input_files("#files", str(evidence))
-        phone.click("button[type=submit]")
+        phone.click("form[action$='/report'] button[type=submit]")
         assert "已收到报送" in phone.locator(".note").inner_text()
 
         office = browser.new_page(viewport={"width": 1366, "height": 900})
@@ -127,8 +127,102 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
     assert saved.suffix == ".xlsx"
     rows = [[c.value for c in r] for r in load_workbook(saved).active.iter_rows()]
     row = next(r for r in rows[2:] if r[4] == "市司法局" and r[3] == title)
-    assert (row[7], row[11]) == ("已销号", "材料齐全，同意销号。")
-    assert str(row[10]).startswith("已按要求完成备案")
+    assert (row[7], row[12]) == ("已销号", "材料齐全，同意销号。")
+    assert str(row[11]).startswith("已按要求完成备案")
+
+
+def serve(ledger: sessionmaker[Session], when: str, monkeypatch: pytest.MonkeyPatch
+          ) -> tuple[str, uvicorn.Server, threading.Thread]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("DUBAN_PUBLIC_URL", base)
+    app = create_app(ledger, clock=offset_clock(at(when)))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return base, server, thread
+
+
+def test_a_unit_files_its_whole_selfcheck_on_a_phone_in_one_submit(
+        ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """市司法局 holds 34 standing tasks: at the 9-20 check it answers them all from the
+    link in its SMS on a 390 px page with one submit; the coordinator accepts all but one,
+    returns that one for 整改, and the board shows green and yellow; the 台账 has a row
+    for every assignment."""
+    with transaction(ledger) as s:
+        add_user(s, "王科长", "coordinator", PASSWORD, actor="test")
+    site, server, thread = serve(ledger, "2021-09-16T10:00", monkeypatch)
+    try:
+        cli("sweep", "--at", "2021-09-16T09:00")  # the reminder 3 working days before 9-20
+        cli("dispatch", "--at", "2021-09-16T09:05")
+        sms = [json.loads(p.read_text()) for p in (config.home() / "outbox" / "sms").glob("*")
+               if SIFA_SMS in p.name]
+        assert sms
+        link = re.search(rf"{re.escape(site)}/u/[A-Za-z0-9]{{12}}",  # type: ignore[union-attr]
+                         sms[0]["body"]).group(0)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(link)
+            rows = phone.locator("fieldset.task")
+            assert rows.count() == 34
+            # Nothing is wider than the phone.
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            for i in range(rows.count()):
+                row = rows.nth(i)
+                row.get_by_label("已完成" if i % 4 == 0 else "推进中").check()
+                row.locator("textarea").fill(f"第{i + 1}项：已按方案推进，相关信息已公开。")
+            shot(phone, "web-selfcheck.png")
+            phone.get_by_role("button", name="提交全部已填写的行").click()
+            assert "已收到 34 项任务的进展" in phone.locator(".note").inner_text()
+
+            office = browser.new_page(viewport={"width": 1366, "height": 900})
+            office.goto(site + "/")
+            office.fill("#name", "王科长")
+            office.fill("#password", PASSWORD)
+            office.click("button[type=submit]")
+            office.goto(f"{site}/p/{PLAN}/review")
+            sheet = office.locator("form", has_text="市司法局：自查表（34 项进展）")
+            first = sheet.locator("tr[id^=report-]").nth(3)
+            first.get_by_label("退回整改").check()
+            first.locator("input[name^=c_]").fill("未附公开链接，请补充。")
+            sheet.locator("input[name=due]").fill("2021-09-22")
+            shot(office, "web-review-selfcheck.png")
+            sheet.get_by_role("button", name="审核本单位自查表").click()
+            assert "采纳 33 项，退回整改 1 项" in office.locator(".note").inner_text()
+            office.goto(f"{site}/p/{PLAN}?unit=市司法局")
+            row = office.locator('tr[data-unit="市司法局"]')
+            # 33 accepted, and the 12-20 rounds of the 9 tasks reported 已完成 closed too.
+            assert row.locator(".light.green").count() == 33 + 9
+            assert row.locator(".light.yellow").count() >= 1  # the 整改 due 9-22
+            with office.expect_download() as download:
+                office.click("text=导出台账")
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    sheet_rows = [[c.value for c in r] for r in load_workbook(saved).active.iter_rows()][2:]
+    from sqlalchemy import func, select
+
+    from ledger.models import Assignment, Item, Unit
+    with transaction(ledger) as s:
+        pairs = set(s.execute(select(Item.title, Unit.name)
+                              .join(Assignment, Assignment.item_id == Item.id)
+                              .join(Unit, Unit.id == Assignment.unit_id)).tuples().all())
+        assert s.scalar(select(func.count()).select_from(Assignment)) == 1547
+    assert {(r[3], r[4]) for r in sheet_rows} == pairs
+    mine = [r for r in sheet_rows if r[4] == "市司法局" and r[1] == "持续推进任务"
+            and r[6] != "2021-12-20 报送进展"]  # the 9-20 round; the returned row now 9-22
+    assert len(mine) == 34 and sum(1 for r in mine if r[7] == "已销号") == 33
+    returned = next(r for r in mine if r[7] != "已销号")
+    assert returned[6] == "2021-09-22 报送进展" and returned[12] == "未附公开链接，请补充。"
 
 
 REAL = ROOT / "tests" / "notices" / "real" / "r04_pingtan_xwrw2023.txt"
@@ -208,10 +302,13 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
         office.click("button[value=load]")
         assert office.url.endswith("/p/" + on_page["id"])
         assert office.locator("h1").inner_text().startswith("平潭综合实验区新污染物治理工作方案")
-        # the dated tasks' units are on the board; 各片区 is its two members
-        assert {office.locator("tr[data-unit]").nth(i).get_attribute("data-unit")
-                for i in range(office.locator("tr[data-unit]").count())} == {
-            "区资源生态局", "金井片区管理局", "岚城片区管理局"}
+        # every unit with a task is on the board, standing tasks' too; 各片区 is its two
+        # members
+        on_board = {office.locator("tr[data-unit]").nth(i).get_attribute("data-unit")
+                    for i in range(office.locator("tr[data-unit]").count())}
+        assert {"区资源生态局", "金井片区管理局", "岚城片区管理局", "区经发局",
+                "区财金局"} <= on_board
+        assert "各片区" not in on_board and "区管委会办公室" not in on_board
         # the same notice imported a second time by mistake: that draft is discarded,
         # the first one stays listed
         office.click("header >> text=导入通知")
