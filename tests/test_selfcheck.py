@@ -178,3 +178,44 @@ def test_duban_report_takes_a_units_whole_selfcheck(ledger: sessionmaker[Session
     r = CliRunner().invoke(app, ["report", PLAN, "--unit", "神湾镇", "--task", "t20",
                                  "--text", "进行中"])
     assert r.exit_code == 1 and "--progress" in r.output
+
+
+def test_the_board_covers_every_task_a_page_at_a_time(ledger: sessionmaker[Session],
+                                                      monkeypatch) -> None:
+    """任务一览 counts every assignment; a task's page shows every unit side by side; the
+    board filters by task and section and pages its units."""
+    from ledger import board as boards
+
+    cli("report", PLAN, "--unit", "市司法局", "--task", "t01", "--progress", "推进中",
+        "--text", "十四五规划纲要已公开", "--at", "2021-09-10T10:00")
+    with transaction(ledger) as s:
+        add_user(s, "王科长", "coordinator", "correct horse 9", actor="test")
+    app = create_app(ledger, clock=offset_clock(at("2021-09-16T10:00")), upload_mb=1)
+    web = TestClient(app)
+    login = web.get("/login").text
+    web.post("/login", data={"name": "王科长", "password": "correct horse 9",
+                             "csrf": re.search(r'name="csrf" value="([^"]+)"', login)[1]})
+    tasks = web.get(f"/p/{PLAN}/tasks").text
+    row = re.search(r"<tr><td>t01</td>.*?</tr>", tasks, re.S)[0]  # type: ignore[index]
+    # t01 is 市直各部门's: 36 units, two rounds each; none done, one awaiting review.
+    with transaction(ledger) as s:
+        n = s.scalar(select(func.count()).select_from(Assignment).join(Item)
+                     .where(Item.key == "t01"))
+    assert f"<td>{n}</td>" in row and f"0/{2 * n}" in row and "持续推进" in row
+    page = web.get(f"/p/{PLAN}/t/t01").text
+    assert page.count("<tr><td><a href") == n
+    assert "市司法局" in page and "十四五规划纲要已公开" in page and "推进中" in page
+    assert web.get(f"/p/{PLAN}/t/t999").status_code == 404
+    # The board filtered to one task: one cell per round for each of its units.
+    board = web.get(f"/p/{PLAN}", params={"task": "t01"}).text
+    assert board.count('data-unit="') == n and board.count("data-m=") == 2 * n
+    assert "没有找到事项" in web.get(f"/p/{PLAN}", params={"task": "不存在的事项"}).text
+    # A page of units at a time.
+    monkeypatch.setattr(boards, "PAGE_UNITS", 10)
+    first = web.get(f"/p/{PLAN}").text
+    assert first.count('data-unit="') == 10 and "第 1/6 页" in first
+    last = web.get(f"/p/{PLAN}", params={"page": 6}).text
+    assert last.count('data-unit="') == 56 - 50
+    # An unknown unit is a page that says so, not an error.
+    unknown = web.get(f"/p/{PLAN}", params={"unit": "不存在的单位"})
+    assert unknown.status_code == 200 and "没有找到单位或分组" in unknown.text
