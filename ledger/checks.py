@@ -78,7 +78,7 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
     before the deadline also count as early (for a rubric's bonus).
     """
     plan = get_plan(session, plan_key)
-    q = (select(Milestone, Unit.name, Item.key, Item.title)
+    q = (select(Milestone, Unit.name, Item.key, Item.title, Item.standing)
          .join(Unit, Unit.id == Milestone.unit_id)
          .join(Assignment, Assignment.id == Milestone.assignment_id)
          .join(Item, Item.id == Assignment.item_id)
@@ -95,7 +95,7 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
                Report.milestone_id.in_([m.id for m, *_ in rows]))
         .group_by(Report.milestone_id)).all()) if rows else {}
     by_unit: dict[str, UnitCheck] = {}
-    for m, unit, _key, title in rows:
+    for m, unit, _key, title, standing in rows:
         u = by_unit.setdefault(unit, UnitCheck(unit))
         u.due += 1
         if m.state == "done":
@@ -112,7 +112,7 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
             u.reported += 1
         else:
             u.missing += 1
-            u.missing_items.append(f"{title}（{m.due_date}）")
+            u.missing_items.append(f"{title}（{m.due_date}{' 进展未报送' if standing else ''}）")
     ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.unit))
     tz = plan.timezone
     return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered,
