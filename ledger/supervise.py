@@ -455,7 +455,10 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
             item = ctx.item(m)
             rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
                                 m, take, following, policy, result, rungs)
-            if take.kind in ("cuiban", "duban"):
+            # A 催办单/督办单 answers a missed deadline. A missed round of progress on a
+            # standing task is chased by message (to the 经办人, then the 分管领导): one
+            # document per task and unit would print dozens for one late 自查表.
+            if take.kind in ("cuiban", "duban") and not item.standing:
                 supervised.append((m, plan, item, take, following))
             if take.kind == "tongbao":
                 result.circular_plans.add(plan.id)

@@ -110,13 +110,18 @@ class ProgressLadder(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> ProgressLadder:
-        if any(r < 1 for r in self.reminders):
-            raise ValueError("progress.reminders 应为正整数（检查日前的工作日数）")
-        self.reminders = sorted(set(self.reminders), reverse=True)
-        waits = [s.after_workdays for s in self.steps]
-        if waits != sorted(waits):
-            raise ValueError("progress.steps 应按 after_workdays 从小到大排列")
+        self.reminders = _ladder_order(self.reminders, self.steps, "progress.")
         return self
+
+
+def _ladder_order(reminders: list[int], steps: list[Step], where: str = "") -> list[int]:
+    """Reminders latest-first without repeats; steps must climb (催办→督办→通报)."""
+    if any(r < 1 for r in reminders):
+        raise ValueError(f"{where}reminders 应为正整数（截止日前的工作日数）")
+    waits = [s.after_workdays for s in steps]
+    if waits != sorted(waits):
+        raise ValueError(f"{where}steps 应按 after_workdays 从小到大排列（催办→督办→通报）")
+    return sorted(set(reminders), reverse=True)
 
 
 class Policy(_Strict):
@@ -146,12 +151,7 @@ class Policy(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Policy:
-        if any(r < 1 for r in self.reminders):
-            raise ValueError("reminders 应为正整数（截止日前的工作日数）")
-        self.reminders = sorted(set(self.reminders), reverse=True)
-        waits = [s.after_workdays for s in self.steps]
-        if waits != sorted(waits):
-            raise ValueError("steps 应按 after_workdays 从小到大排列（催办→督办→通报）")
+        self.reminders = _ladder_order(self.reminders, self.steps)
         return self
 
 

@@ -50,12 +50,22 @@ def free_port() -> int:
 @pytest.fixture
 def site(ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``duban web`` on a free port, its address also the links' public address."""
+    with transaction(ledger) as s:
+        add_user(s, "王科长", "coordinator", PASSWORD, actor="test")
+    base, server, thread = serve(ledger, "2021-07-21T10:00", monkeypatch)
+    yield base
+    server.should_exit = True
+    thread.join(10)
+
+
+def serve(ledger: sessionmaker[Session], when: str, monkeypatch: pytest.MonkeyPatch
+          ) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """The pages on a free port with their clock at ``when`` (Shanghai); the address is
+    also the links' public address."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("DUBAN_PUBLIC_URL", base)
-    with transaction(ledger) as s:
-        add_user(s, "王科长", "coordinator", PASSWORD, actor="test")
-    app = create_app(ledger, clock=offset_clock(at("2021-07-21T10:00")))
+    app = create_app(ledger, clock=offset_clock(at(when)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -63,9 +73,7 @@ def site(ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> Iter
         if server.started:
             break
         time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    return base, server, thread
 
 
 def shot(page: object, name: str) -> None:
@@ -129,22 +137,6 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
     row = next(r for r in rows[2:] if r[4] == "市司法局" and r[3] == title)
     assert (row[7], row[12]) == ("已销号", "材料齐全，同意销号。")
     assert str(row[11]).startswith("已按要求完成备案")
-
-
-def serve(ledger: sessionmaker[Session], when: str, monkeypatch: pytest.MonkeyPatch
-          ) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("DUBAN_PUBLIC_URL", base)
-    app = create_app(ledger, clock=offset_clock(at(when)))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    return base, server, thread
 
 
 def test_a_unit_files_its_whole_selfcheck_on_a_phone_in_one_submit(
