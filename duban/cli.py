@@ -576,7 +576,8 @@ def sweep_cmd(
     for msg in gaps.values():
         err.print(f"[bold red]【注意】{escape(msg)}[/bold red]")
     r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
-    circulars = finish_documents(factory, r.circular_plans, now, config.calendar())
+    circulars = finish_documents(factory, r.circular_plans, now, config.calendar(),
+                                 progress=_rendering)
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
     out.print(f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
               f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。")
@@ -593,6 +594,20 @@ def sweep_cmd(
     if r.no_recipient:
         err.print(f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
                   f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]")
+    if r.notices or r.documents:
+        _warn_loopback()
+
+
+def _rendering(done: int, total: int) -> None:
+    """Says what is being rendered, so a long render (a re-run after a crash) is not silent."""
+    err.print(f"生成催办单/督办单/通报文件：{done}/{total}")
+
+
+def _warn_loopback() -> None:
+    from flows.documents import loopback_warning
+
+    if warning := loopback_warning():
+        err.print(f"[bold red]【注意】{escape(warning)}[/bold red]")
 
 
 @app.command("up")
@@ -839,20 +854,24 @@ def circular_cmd(
 
     now = _at(at)
 
-    def go(s: Session) -> tuple[str, str, bool] | None:
+    def go(s: Session) -> tuple[int, str, str, bool] | None:
         c = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
         if c is None:
             return None
-        render_pending(s, config.home() / "documents")
-        return c.document.context["doc_no_text"], c.document.path_docx or "", c.existing
+        d = c.document
+        return d.id, d.context["doc_no_text"], d.path_docx or "", c.existing
 
     made = _act(go)
     if made is None:
         out.print("没有需要通报的事项（没有已发出通报步骤仍逾期未完成的节点）。")
-    elif made[2]:
-        out.print(f"通报名单与上一期 {made[0]} 相同，未重新编号：{made[1]}")
+        return
+    doc_id, number, path, existing = made
+    rendered = render_pending(_ledger(), config.home() / "documents", progress=_rendering)
+    path = (rendered.paths or {}).get(doc_id, path)
+    if existing:
+        out.print(f"通报名单与上一期 {number} 相同，未重新编号：{path}")
     else:
-        out.print(f"[green]已生成通报 {made[0]}[/green]：{made[1]}")
+        out.print(f"[green]已生成通报 {number}[/green]：{path}")
 
 
 @app.command("export")
