@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Notice, Plan, Unit
+from ledger.order import UNIT_ORDER
 from ledger.supervise import DOC_NAMES, Numbers
 from plans.workdays import WorkCalendar
 
@@ -31,7 +32,7 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
         .join(Item, Item.id == Assignment.item_id)
         .where(Milestone.plan_id == plan.id, Milestone.escalated == "tongbao",
                Milestone.state.in_(OPEN_STATES))
-        .order_by(Milestone.due_date, Unit.name)).all()
+        .order_by(*UNIT_ORDER, Milestone.due_date, Item.seq, Milestone.id)).all()
     ids = [m.id for m, *_ in rows]
     docs: dict[int, list[str]] = {}
     for d in session.scalars(select(Document).where(Document.milestone_id.in_(ids))
@@ -77,14 +78,15 @@ def issue_circular(session: Session, plan: Plan, now: dt.datetime,
         return Circular(last, existing=True)
     year = plan.year
     number = Numbers(session).next(plan.id, "circular", year)
-    units = sorted({e["unit"] for e in entries})
+    units = list(dict.fromkeys(e["unit"] for e in entries))  # the directory's order
     escalated = all(any(d.startswith(("催办", "督办")) for d in e["documents"])
                     for e in entries)
     doc = Document(
         plan_id=plan.id, kind="circular", year=year, number=number, grade=None,
         title=f"关于{plan.title}逾期未完成事项的通报"[:300],
         context={"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-                 "issuer": plan.issuer, "number": number, "year": year,
+                 "issuer": plan.issuer, "coordinator": plan.coordinator.name,
+                 "number": number, "year": year,
                  "issued_on": local.to_date_string(),
                  "doc_no_text": f"{DOC_NAMES['circular'][:2]}〔{year}〕{number}号",
                  "entries": entries, "units": units, "count": len(entries),

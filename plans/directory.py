@@ -127,6 +127,18 @@ HEADERS: list[str] = list(_UNIT_COLS) + [
 ]
 
 
+def directory_positions(units: list[Unit]) -> dict[str, int]:
+    """Each unit's place as offices list them: the file's order, a group's units together
+    (at the place of the group's first unit); a unit in no group stands where it is."""
+    first: dict[str, int] = {}
+    keys = []
+    for i, u in enumerate(units):
+        group = u.groups[0] if u.groups else f"\0{u.name}"
+        first.setdefault(group, i)
+        keys.append((first[group], i, u.name))
+    return {name: n for n, (_, _, name) in enumerate(sorted(keys), start=1)}
+
+
 def _header_key(header: str) -> tuple[str, str] | None:
     h = header.strip()
     if h in _UNIT_COLS:

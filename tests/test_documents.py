@@ -80,6 +80,14 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     rows = circular.tables[0].rows
     assert len(rows) == 1 + 54  # header + every unit still late
     assert rows[0].cells[0].text == "单位"
+    # units as the directory lists them (市直各部门, then the 镇街), not by code point
+    directory = [ln.split(",")[0] for ln in UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()]
+    listed = [r.cells[0].text for r in rows[1:]]
+    assert listed == [n for n in directory if n in listed] and listed != sorted(listed)
+    status = [ln.split("│")[1].strip() for ln in cli("status", "--plan", PLAN, "--at",
+                                                       "2021-07-26").splitlines()
+              if ln.startswith("│")]
+    assert status == [n for n in directory if n in status] and len(status) > 50
     sample = next(r for r in rows if r.cells[0].text == "神湾镇")
     assert sample.cells[1].text == "报送具体工作计划、措施备案"  # the name, never an id
     assert [c.text for c in sample.cells[2:4]] == ["2021-07-19", "5"]  # 07-20..07-26: 5 wd
