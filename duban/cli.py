@@ -55,6 +55,7 @@ from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
 from plans.duerules import parse_moment
+from plans.duewords import describe_rule
 from plans.model import CHECKPOINT_KINDS, json_schema
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, Rubric
@@ -221,7 +222,7 @@ def plan_show(
     for item in c.items:
         if item.kind == "task":
             continue
-        dues = "、".join(str(o.due_date) if o.due_date else f"{o.rule}（待事件）"
+        dues = "、".join(str(o.due_date) if o.due_date else f"{describe_rule(o.rule)}（待事件）"
                         for o in item.occurrences) or "未定"
         cps.add_row(item.key, CHECKPOINT_KINDS[item.kind], dues,
                     str(len(item.assignments)) if item.assignments else "协调单位")
@@ -231,7 +232,7 @@ def plan_show(
         others = [u for u, r in item.assignments.items() if r != "lead"]
         tasks.add_row(item.key, item.title, "、".join(spec.lead) or "—",
                       f"{len(others)} 个单位" if len(others) > 3 else "、".join(others) or "—",
-                      "、".join(item.due) or "—")
+                      "、".join(describe_rule(d) for d in item.due) or "—")
     out.print(tasks)
     out.print(f"共 {len(p.tasks)} 项任务，{c.assignment_count} 条分工"
               f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。")
@@ -436,6 +437,13 @@ def status(
     out.print(f"{len(rows)} 个单位，其中 {late} 个有逾期节点。")
 
 
+def _cells(text: str) -> int:
+    """Terminal columns a text takes (a Chinese character two)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 def _parse_when(value: str, option: str, tz: str = "Asia/Shanghai") -> pendulum.DateTime:
     """A date or a moment. A bare date (YYYY-MM-DD) is the end of that day, local time:
     "as of 9月20日" counts everything due that day, for every command alike."""
@@ -535,7 +543,8 @@ def review(
 @app.command("event")
 def event(
     plan: Annotated[str, typer.Argument(help="计划 id")],
-    name: Annotated[str, typer.Argument(help="事件名称，与计划中 @event:名称 一致")],
+    name: Annotated[str, typer.Argument(help="事件名称，与计划中 @event:名称 一致",
+                                        metavar="事件名称")],
     date: Annotated[str, typer.Option("--date", help="事件发生日期 YYYY-MM-DD[THH:MM]")],
 ) -> None:
     """记录事件发生日期，使相对于该事件的期限开始计时（如“教育部出台规定后3个月内”）。
@@ -938,19 +947,25 @@ def score_cmd(
         return report, rubric
 
     report, rubric = _act(go)
-    rows = sorted(report.units, key=lambda u: (-u.score(rubric), u.unit))
-    t = Table("单位", "应完成", "按时", "提前", "逾期完成", "待审核", "未完成", "按时完成率",
-              "得分",
-              title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）",
+    # highest first; equal scores in the directory's order (ledger.order)
+    rows = sorted(report.units, key=lambda u: (-u.score(rubric), u.order))
+    t = Table(title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）",
               title_justify="left")
+    # a unit's name is never cut: it takes the width it needs and the counts wrap
+    t.add_column("单位", no_wrap=True, min_width=max((_cells(u.unit) for u in rows), default=4))
+    for header in ("应完成", "按时", "提前", "逾期完成", "待审核", "未完成", "按时完成率", "得分"):
+        t.add_column(header, justify="right", overflow="fold")
     for u in rows:
         t.add_row(u.unit, str(u.due), str(u.on_time), str(u.early), str(u.late),
                   str(u.reported), str(u.missing), f"{u.on_time_rate:.0%}",
                   f"{u.score(rubric):g}")
     out.print(t)
+    bounds = "".join([f"，最低 {rubric.floor:g} 分" if rubric.floor is not None else "",
+                      f"，最高 {rubric.ceiling:g} 分" if rubric.ceiling is not None else ""])
     out.print(f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
-              f"未完成每项 {rubric.missing:g}，提前 {rubric.early_workdays} 个工作日以上完成"
-              f"每项 {rubric.early_bonus:+g}。")
+              f"未完成每项 {rubric.missing:g}"
+              + (f"，提前 {rubric.early_workdays} 个工作日以上完成每项 {rubric.early_bonus:+g}"
+                 if rubric.early_bonus else "") + f"{bounds}。")
 
 
 @app.command("import")
@@ -1240,7 +1255,7 @@ app.add_typer(users_app, name="users")
 
 @users_app.command("add")
 def users_add(
-    name: Annotated[str, typer.Argument(help="用户名")],
+    name: Annotated[str, typer.Argument(help="用户名", metavar="用户名")],
     role: Annotated[str, typer.Option("--role", help="coordinator（协调单位）或 viewer（只读）")]
     = "coordinator",
     password_stdin: Annotated[bool, typer.Option(
@@ -1268,7 +1283,7 @@ def users_add(
 
 
 @users_app.command("disable")
-def users_disable(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+def users_disable(name: Annotated[str, typer.Argument(help="用户名", metavar="用户名")]) -> None:
     """停用账号并退出其已登录的浏览器（审计记录保留）。
 
     例：duban users disable 王科长
