@@ -92,7 +92,7 @@ def _group(text: str) -> typer.Typer:
 
 
 plan_app = _group("计划文件：校验、加载、查看、部署、导出格式说明。")
-units_app = _group("单位名录（按辖区）：导入、导出。")
+units_app = _group("单位名录（按辖区）：空白模板、导入、导出。")
 db_app = _group("数据库维护（运维人员）。")
 app.add_typer(plan_app, name="plan")
 app.add_typer(units_app, name="units")
@@ -394,6 +394,29 @@ def units_export(
         sys.stdout.write(text)
     else:
         out.print(f"已导出{j}的 {len(units)} 个单位到 {output}")
+
+
+@units_app.command("template")
+def units_template(
+    output: Annotated[Path, typer.Option("--out", help="写入的 .xlsx 文件")]
+    = Path("单位名录.xlsx"),
+    jurisdiction: Annotated[str | None, typer.Option(
+        "--jurisdiction", help="写在第一行的辖区名称（如 资阳市）；缺省留待填写")] = None,
+) -> None:
+    """生成空白单位名录（.xlsx）：表头、一行示例，第二张表逐列说明怎么填。
+    新辖区还没有名录可导出时用它；填好后在网页“单位名录”页上传，或用 duban units import 导入。
+
+    例：duban units template --out 资阳市单位名录.xlsx --jurisdiction 资阳市
+    """
+    from plans.directory_template import write_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise _fail(f"{output}：空白名录只写成 .xlsx（Excel）文件，请换成 .xlsx 结尾的文件名")
+    if output.exists():
+        raise _fail(f"{output} 已存在，未覆盖：请换一个文件名，或先移走它")
+    write_template(output, jurisdiction)
+    out.print(f"已写入空白名录 {output}：在“单位名录”表中每行填一个单位（第3行是示例），"
+              "各列的填法见“填写说明”表。")
 
 
 @app.command("status")

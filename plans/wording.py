@@ -66,5 +66,11 @@ def printed_title(title: str) -> str:
 
 
 def printed_text(text: str) -> str:
-    """A task's text as a document prints it (its leading number dropped too)."""
-    return chinese_punctuation(without_number(text)).strip()
+    """A task's text as a document prints it (its leading number dropped too), ending
+    as a sentence does."""
+    out = chinese_punctuation(without_number(text)).strip()
+    if out and out[-1] in "，、；":  # a clause cut from its list reads as a sentence
+        out = out[:-1] + "。"
+    elif out and re.match(rf"[{_CJK}\w]", out[-1]) and out[-1] not in "。！？：…":
+        out += "。"
+    return out

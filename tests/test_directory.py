@@ -150,3 +150,12 @@ def test_units_keep_the_directory_order_with_a_group_together() -> None:
     order = directory_positions(units)
     assert sorted(order, key=order.__getitem__) == [
         "市政府办公室", "市交通运输局", "乐至县", "安岳县", "临空经济区管委会"]
+
+
+def test_the_jurisdiction_is_read_from_the_issuing_office() -> None:
+    from plans.directory import jurisdiction_of_issuer
+
+    assert jurisdiction_of_issuer("资阳市人民政府办公室") == "资阳市"
+    assert jurisdiction_of_issuer("中共资阳市委办公室") == "资阳市"
+    assert jurisdiction_of_issuer("乐至县人民政府办公室") == "乐至县"
+    assert jurisdiction_of_issuer("市政务服务数据管理局") is None

@@ -63,7 +63,7 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     assert "报送具体工作计划、措施备案" in md and "2021年7月19日（星期一）" in md
     assert "将于2021年7月26日进入“通报”程序" in md
     # printed in Chinese punctuation; the plan (and the ledger) keep the source as written
-    assert "报市政府办公室（政务公开科）备案" in md and "(政务公开科)" not in md
+    assert "报市政府办公室（政务公开科）备案。" in md and "(政务公开科)" not in md
     with transaction(open_ledger(database_url)) as s:
         assert "(政务公开科)" in s.scalar(select(Item.text).where(Item.key == "cp-worklist"))
     assert md.rstrip().endswith("中山市人民政府办公室\n\n2021年7月22日")

@@ -138,12 +138,12 @@ def test_task_titles_print_without_number_and_in_chinese_punctuation() -> None:
     from plans.wording import printed_text, printed_title
 
     assert printed_text("(三)加强督促落实。县(区)政府办公室要建立自查整改机制,及时发现问题,") \
-        == "加强督促落实。县（区）政府办公室要建立自查整改机制，及时发现问题，"
+        == "加强督促落实。县（区）政府办公室要建立自查整改机制，及时发现问题。"
     assert printed_title("一、总体要求") == "总体要求"
     assert printed_title("（二）推进决策公开") == "推进决策公开"
     assert printed_title("12345热线") == "12345热线"  # a number that is not an outline number
-    assert printed_text("2．做好1,000户 10:30 见 http://a.example/c?x=1,2") == \
-        "做好1,000户 10:30 见 http://a.example/c?x=1,2"
+    assert printed_text("2．做好1,000户 10:30 见 http://a.example/c?x=1,2 ") == \
+        "做好1,000户 10:30 见 http://a.example/c?x=1,2。"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
