@@ -1063,6 +1063,11 @@ def dispatch_cmd(
     from notifications.transports import ConfigProblem
 
     now = _at(at)
+    with transaction(_ledger()) as s:  # links that open only here: said before they go
+        waiting = s.scalar(select(Notice.id).where(Notice.status == "pending",
+                                                   Notice.kind != "alert").limit(1))
+    if waiting is not None:
+        _warn_loopback()
     try:
         r = dispatch_now(now, Settings(workers=workers))
     except (TemplateProblem, ConfigProblem) as exc:

@@ -102,7 +102,7 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
          .join(Item, Item.id == Assignment.item_id)
          .join(Unit, Unit.id == Milestone.unit_id)
          .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
-         .order_by(Item.seq, Milestone.due_at.nulls_last(), Unit.name, Milestone.id))
+         .order_by(Item.seq, Milestone.due_at.nulls_last(), *UNIT_ORDER, Milestone.id))
     if unit_ids is not None:
         q = q.where(Milestone.unit_id.in_(unit_ids))
     rows = session.execute(q).all()

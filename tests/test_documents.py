@@ -203,7 +203,7 @@ def test_a_loopback_link_is_said_loudly(database_url: str, duban_home: Path,
     cli("plan", "load", str(PLAN_001))
     out = cli("sweep", "--at", "2021-07-20T09:00")
     assert "http://127.0.0.1:8780，只有本机能打开" in out and "DUBAN_PUBLIC_URL" in out
-    dispatch_now(at("2021-07-20T09:01"))
+    assert "只有本机能打开" in cli("dispatch", "--at", "2021-07-20T09:01")
     dispatch_now(at("2021-07-20T09:02"))
     with transaction(open_ledger(database_url)) as s:
         alerts = s.scalars(select(Notice).where(Notice.idempotency_key.like("loopback/%"))).all()
