@@ -26,6 +26,10 @@ _OUTLINE = re.compile(
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+|[\w.+-]+@[\w-]+\.[\w.]+")
 _PAIRS = {",": "，", ";": "；", "?": "？", "!": "！"}
+# "〔责任单位：市政府办公室、县（区）人民政府〕" closing a task: the document is addressed
+# to the unit already, and names its part in the task
+_ATTRIBUTION = re.compile(r"[〔［【（]\s*(?:牵头|责任|配合|主办|协办)(?:单位|部门)[^〔〕［］【】]*"
+                          r"[〕］】）]\s*[。；]?\s*$")
 
 
 def without_number(title: str) -> str:
@@ -68,7 +72,7 @@ def printed_title(title: str) -> str:
 def printed_text(text: str) -> str:
     """A task's text as a document prints it (its leading number dropped too), ending
     as a sentence does."""
-    out = chinese_punctuation(without_number(text)).strip()
+    out = _ATTRIBUTION.sub("", chinese_punctuation(without_number(text))).strip()
     if out and out[-1] in "，、；":  # a clause cut from its list reads as a sentence
         out = out[:-1] + "。"
     elif out and re.match(rf"[{_CJK}\w]", out[-1]) and out[-1] not in "。！？：…":

@@ -139,6 +139,8 @@ def test_task_titles_print_without_number_and_in_chinese_punctuation() -> None:
 
     assert printed_text("(三)加强督促落实。县(区)政府办公室要建立自查整改机制,及时发现问题,") \
         == "加强督促落实。县（区）政府办公室要建立自查整改机制，及时发现问题。"
+    assert printed_text("1．推动清单化，于2020年9月30日前完成。〔责任单位：市政府办公室、县（区）"
+                        "人民政府〕") == "推动清单化，于2020年9月30日前完成。"
     assert printed_title("一、总体要求") == "总体要求"
     assert printed_title("（二）推进决策公开") == "推进决策公开"
     assert printed_title("12345热线") == "12345热线"  # a number that is not an outline number
@@ -171,3 +173,37 @@ def test_a_long_sheet_flows_and_keeps_its_last_paragraph_with_the_signature(
     assert len(body_lines) >= 12  # page 1 is filled: the body flows
     last = pages[1].split("第 5 段")  # the last paragraph stands with the signature
     assert len(last) == 2 and "某某市人民政府办公室" in last[1] and "2021 年 7 月 22 日" in last[1]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (soffice) or poppler is not installed")
+def test_a_long_task_fills_page_one_of_its_sheet(tmp_path: Path) -> None:
+    """Seed 004's 加强督促落实 (seven lines): the task text stays on page 1 beside the rest
+    of the body; only the closing paragraph goes with the signature to page 2 (it used to
+    take the task text along and leave page 1 half empty)."""
+    from flows.documents import _env, markdown_to_docx
+
+    task = ("(三)加强督促落实。市政府各部门、县(区)政府办公室要建立自查整改机制,及时发现问题,"
+            "整改落实。市政府办公室每月定期对县(区)政府网站、市政府部门网站、“四川省政府信息公开"
+            "目录管理系统”、微信微博等网络载体进行网上检查,重点检查栏目更新、内容保障等情况,"
+            "每年组织开展全覆盖现场检查1次,重点检查政务公开工作相关要求贯彻落实情况及工作开展"
+            "情况,检查结果纳入年度考核。")
+    from plans.wording import printed_text
+
+    md = _env.get_template("supervision.md.j2").render(
+        issuer="资阳市人民政府办公室", doc_no_text="督办〔2020〕12号", grade_name="黄色",
+        doc_name="督办单", unit="市政府办公室", plan_title="资阳市全面推进政务公开工作的实施意见",
+        doc_no="资府办发〔2020〕31号", item_title="加强督促落实", due_date_cn="2020年9月30日",
+        due_weekday="星期三", issued_on_cn="2020年10月12日", item_text=printed_text(task),
+        rung_kind="duban", next_rung_name="通报", next_at_cn="2020年10月14日")
+    path = tmp_path / "sheet.docx"
+    markdown_to_docx(md, path, "yellow", "https://duban.example.gov.cn/u/abcdefghijkl")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   capture_output=True, check=True, timeout=240)
+    text = subprocess.run(["pdftotext", str(tmp_path / "sheet.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    pages = [p.replace("\n", "").replace(" ", "") for p in text.split("\f") if p.strip()]
+    assert "任务要求：加强督促落实。" in pages[0] and "检查结果纳入年度考核。" in pages[0]
+    assert "(三)" not in pages[0] and "县（区）政府办公室" in pages[0]
+    assert pages[-1].startswith("经催办仍未报送") and "资阳市人民政府办公室" in pages[-1]
