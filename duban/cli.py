@@ -387,7 +387,10 @@ def units_export(
             raise _fail(f"台账中有多个辖区（{'、'.join(known)}），请用 --jurisdiction 指定")
         j = jurisdiction if jurisdiction is not None else (known[0] if known else "")
         if jurisdiction is not None and jurisdiction not in known:
-            raise _fail(f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}")
+            raise _fail(f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}。"
+                        f"新辖区请先用 duban units template --out {jurisdiction}单位名录.xlsx "
+                        f"--jurisdiction {jurisdiction} 生成空白名录，填好后用 duban units import "
+                        "导入（或在网页“单位名录”页上传）。")
         units = ledger_units(s, j)
     text = write_directory(units, output, j)
     if text is not None:

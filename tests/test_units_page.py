@@ -111,3 +111,14 @@ def test_head_answers_as_get_does(database_url: str) -> None:
     assert head.headers["content-type"] == get.headers["content-type"]
     assert head.headers["X-Frame-Options"] == "DENY"
     assert web.head("/").status_code == 200  # the login page, for a monitor
+
+
+def test_an_empty_ledger_points_to_the_blank_directory(database_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from duban.cli import app
+
+    r = CliRunner().invoke(app, ["units", "export", "--jurisdiction", "资阳市"],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 1 and "台账中没有辖区 资阳市" in r.output
+    assert "duban units template" in r.output
