@@ -32,7 +32,8 @@ def main() -> None:
         for day in ("2021-07-20", "2021-07-22", "2021-07-26"):
             duban("sweep", "--at", f"{day}T09:00")
         folder = Path(tmp) / "documents" / "zhongshan-2021-zwgk"
-        for name, stem in (("duban-sheet", "2021-duban-0001"), ("circular", "2021-circular-0001")):
+        sheet = next(folder.glob("督办〔2021〕1号-*.docx")).stem
+        for name, stem in (("duban-sheet", sheet), ("circular", "通报〔2021〕1号")):
             subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo",
                             "--convert-to", "pdf", "--outdir", tmp, str(folder / f"{stem}.docx")],
                            check=True, capture_output=True)

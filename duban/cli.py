@@ -57,6 +57,7 @@ from ledger.supervise import rung_label, sweep_all
 from plans.compile import ROLE_NAMES, Compiled, Item, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
 from plans.duerules import Occurrence, parse_moment
+from plans.duewords import describe_rule
 from plans.model import CHECKPOINT_KINDS, json_schema
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, Rubric
@@ -93,7 +94,7 @@ def _group(text: str) -> typer.Typer:
 
 
 plan_app = _group("计划文件：校验、加载、查看、部署、导出格式说明。")
-units_app = _group("单位名录（按辖区）：导入、导出。")
+units_app = _group("单位名录（按辖区）：空白模板、导入、导出。")
 db_app = _group("数据库维护（运维人员）。")
 app.add_typer(plan_app, name="plan")
 app.add_typer(units_app, name="units")
@@ -224,7 +225,7 @@ def plan_show(
     for item in c.items:
         if item.kind == "task":
             continue
-        dues = "、".join(str(o.due_date) if o.due_date else f"{o.rule}（待事件）"
+        dues = "、".join(str(o.due_date) if o.due_date else f"{describe_rule(o.rule)}（待事件）"
                         for o in item.occurrences) or "未定"
         cps.add_row(item.key, CHECKPOINT_KINDS[item.kind], dues,
                     str(len(item.assignments)) if item.assignments else "协调单位")
@@ -235,7 +236,9 @@ def plan_show(
         others = [u for u, r in item.assignments.items() if r != "lead"]
         tasks.add_row(item.key, item.title, "、".join(spec.lead) or "—",
                       f"{len(others)} 个单位" if len(others) > 3 else "、".join(others) or "—",
-                      "持续推进" if item.standing else "有时限", _dues(item))
+                      "持续推进" if item.standing else "有时限",
+                      _dues(item) if item.standing
+                      else "、".join(describe_rule(d) for d in item.due) or "—")
     out.print(tasks)
     standing = [i for i in c.items if i.standing]
     if standing:
@@ -408,13 +411,39 @@ def units_export(
             raise _fail(f"台账中有多个辖区（{'、'.join(known)}），请用 --jurisdiction 指定")
         j = jurisdiction if jurisdiction is not None else (known[0] if known else "")
         if jurisdiction is not None and jurisdiction not in known:
-            raise _fail(f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}")
+            raise _fail(f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}。"
+                        f"新辖区请先用 duban units template --out {jurisdiction}单位名录.xlsx "
+                        f"--jurisdiction {jurisdiction} 生成空白名录，填好后用 duban units import "
+                        "导入（或在网页“单位名录”页上传）。")
         units = ledger_units(s, j)
     text = write_directory(units, output, j)
     if text is not None:
         sys.stdout.write(text)
     else:
         out.print(f"已导出{j}的 {len(units)} 个单位到 {output}")
+
+
+@units_app.command("template")
+def units_template(
+    output: Annotated[Path, typer.Option("--out", help="写入的 .xlsx 文件")]
+    = Path("单位名录.xlsx"),
+    jurisdiction: Annotated[str | None, typer.Option(
+        "--jurisdiction", help="写在第一行的辖区名称（如 资阳市）；缺省留待填写")] = None,
+) -> None:
+    """生成空白单位名录（.xlsx）：表头、一行示例，第二张表逐列说明怎么填。
+    新辖区还没有名录可导出时用它；填好后在网页“单位名录”页上传，或用 duban units import 导入。
+
+    例：duban units template --out 资阳市单位名录.xlsx --jurisdiction 资阳市
+    """
+    from plans.directory_template import write_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise _fail(f"{output}：空白名录只写成 .xlsx（Excel）文件，请换成 .xlsx 结尾的文件名")
+    if output.exists():
+        raise _fail(f"{output} 已存在，未覆盖：请换一个文件名，或先移走它")
+    write_template(output, jurisdiction)
+    out.print(f"已写入空白名录 {output}：在“单位名录”表中每行填一个单位（第3行是示例），"
+              "各列的填法见“填写说明”表。")
 
 
 @app.command("status")
@@ -456,6 +485,13 @@ def status(
     out.print(t)
     late = sum(1 for r in rows if r.overdue)
     out.print(f"{len(rows)} 个单位，其中 {late} 个有逾期节点。")
+
+
+def _cells(text: str) -> int:
+    """Terminal columns a text takes (a Chinese character two)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def _parse_when(value: str, option: str, tz: str = "Asia/Shanghai") -> pendulum.DateTime:
@@ -591,7 +627,8 @@ def review(
 @app.command("event")
 def event(
     plan: Annotated[str, typer.Argument(help="计划 id")],
-    name: Annotated[str, typer.Argument(help="事件名称，与计划中 @event:名称 一致")],
+    name: Annotated[str, typer.Argument(help="事件名称，与计划中 @event:名称 一致",
+                                        metavar="事件名称")],
     date: Annotated[str, typer.Option("--date", help="事件发生日期 YYYY-MM-DD[THH:MM]")],
 ) -> None:
     """记录事件发生日期，使相对于该事件的期限开始计时（如“教育部出台规定后3个月内”）。
@@ -632,7 +669,8 @@ def sweep_cmd(
     for msg in gaps.values():
         err.print(f"[bold red]【注意】{escape(msg)}[/bold red]")
     r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
-    circulars = finish_documents(factory, r.circular_plans, now, config.calendar())
+    circulars = finish_documents(factory, r.circular_plans, now, config.calendar(),
+                                 progress=_rendering)
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
     out.print(f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
               f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。")
@@ -649,6 +687,20 @@ def sweep_cmd(
     if r.no_recipient:
         err.print(f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
                   f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]")
+    if r.notices or r.documents:
+        _warn_loopback()
+
+
+def _rendering(done: int, total: int) -> None:
+    """Says what is being rendered, so a long render (a re-run after a crash) is not silent."""
+    err.print(f"生成催办单/督办单/通报文件：{done}/{total}")
+
+
+def _warn_loopback() -> None:
+    from flows.documents import loopback_warning
+
+    if warning := loopback_warning():
+        err.print(f"[bold red]【注意】{escape(warning)}[/bold red]")
 
 
 @app.command("up")
@@ -906,20 +958,24 @@ def circular_cmd(
 
     now = _at(at)
 
-    def go(s: Session) -> tuple[str, str, bool] | None:
+    def go(s: Session) -> tuple[int, str, str, bool] | None:
         c = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
         if c is None:
             return None
-        render_pending(s, config.home() / "documents")
-        return c.document.context["doc_no_text"], c.document.path_docx or "", c.existing
+        d = c.document
+        return d.id, d.context["doc_no_text"], d.path_docx or "", c.existing
 
     made = _act(go)
     if made is None:
         out.print("没有需要通报的事项（没有已发出通报步骤仍逾期未完成的节点）。")
-    elif made[2]:
-        out.print(f"通报名单与上一期 {made[0]} 相同，未重新编号：{made[1]}")
+        return
+    doc_id, number, path, existing = made
+    rendered = render_pending(_ledger(), config.home() / "documents", progress=_rendering)
+    path = (rendered.paths or {}).get(doc_id, path)
+    if existing:
+        out.print(f"通报名单与上一期 {number} 相同，未重新编号：{path}")
     else:
-        out.print(f"[green]已生成通报 {made[0]}[/green]：{made[1]}")
+        out.print(f"[green]已生成通报 {number}[/green]：{path}")
 
 
 @app.command("export")
@@ -987,19 +1043,25 @@ def score_cmd(
         return report, rubric
 
     report, rubric = _act(go)
-    rows = sorted(report.units, key=lambda u: (-u.score(rubric), u.unit))
-    t = Table("单位", "应完成", "按时", "提前", "逾期完成", "待审核", "未完成", "按时完成率",
-              "得分",
-              title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）",
+    # highest first; equal scores in the directory's order (ledger.order)
+    rows = sorted(report.units, key=lambda u: (-u.score(rubric), u.order))
+    t = Table(title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）",
               title_justify="left")
+    # a unit's name is never cut: it takes the width it needs and the counts wrap
+    t.add_column("单位", no_wrap=True, min_width=max((_cells(u.unit) for u in rows), default=4))
+    for header in ("应完成", "按时", "提前", "逾期完成", "待审核", "未完成", "按时完成率", "得分"):
+        t.add_column(header, justify="right", overflow="fold")
     for u in rows:
         t.add_row(u.unit, str(u.due), str(u.on_time), str(u.early), str(u.late),
                   str(u.reported), str(u.missing), f"{u.on_time_rate:.0%}",
                   f"{u.score(rubric):g}")
     out.print(t)
+    bounds = "".join([f"，最低 {rubric.floor:g} 分" if rubric.floor is not None else "",
+                      f"，最高 {rubric.ceiling:g} 分" if rubric.ceiling is not None else ""])
     out.print(f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
-              f"未完成每项 {rubric.missing:g}，提前 {rubric.early_workdays} 个工作日以上完成"
-              f"每项 {rubric.early_bonus:+g}。")
+              f"未完成每项 {rubric.missing:g}"
+              + (f"，提前 {rubric.early_workdays} 个工作日以上完成每项 {rubric.early_bonus:+g}"
+                 if rubric.early_bonus else "") + f"{bounds}。")
 
 
 @app.command("import")
@@ -1074,6 +1136,11 @@ def dispatch_cmd(
     from notifications.transports import ConfigProblem
 
     now = _at(at)
+    with transaction(_ledger()) as s:  # links that open only here: said before they go
+        waiting = s.scalar(select(Notice.id).where(Notice.status == "pending",
+                                                   Notice.kind != "alert").limit(1))
+    if waiting is not None:
+        _warn_loopback()
     try:
         r = dispatch_now(now, Settings(workers=workers))
     except (TemplateProblem, ConfigProblem) as exc:
@@ -1289,7 +1356,7 @@ app.add_typer(users_app, name="users")
 
 @users_app.command("add")
 def users_add(
-    name: Annotated[str, typer.Argument(help="用户名")],
+    name: Annotated[str, typer.Argument(help="用户名", metavar="用户名")],
     role: Annotated[str, typer.Option("--role", help="coordinator（协调单位）或 viewer（只读）")]
     = "coordinator",
     password_stdin: Annotated[bool, typer.Option(
@@ -1317,7 +1384,7 @@ def users_add(
 
 
 @users_app.command("disable")
-def users_disable(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+def users_disable(name: Annotated[str, typer.Argument(help="用户名", metavar="用户名")]) -> None:
     """停用账号并退出其已登录的浏览器（审计记录保留）。
 
     例：duban users disable 王科长

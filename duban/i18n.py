@@ -20,7 +20,8 @@ from typing import Any
 HELP_TEXT = "显示本帮助并退出。"
 USAGE = "用法："
 TYPE_LABELS = {"<bool>": "", "<str>": "<文字>", "<path>": "<文件>", "<int>": "<整数>",
-               "<float>": "<数值>", "<list[str]>": "<文字>", "<list[Path]>": "<文件>"}
+               "<float>": "<数值>", "<list[str]>": "<文字>", "<list[Path]>": "<文件>",
+               "<float range>": "<数值>", "<int range>": "<整数>"}
 PANELS = {"ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
           "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "命令用法有误",
           "ABORTED_TEXT": "已中止。", "REQUIRED_LONG_STRING": "[必填]",
@@ -49,8 +50,10 @@ ERRORS: list[tuple[re.Pattern[str], str]] = [(re.compile(a, re.S), b) for a, b i
     (r"^Invalid value for '(.+)': (.+)$", r"\1 的取值无效：\2"),
 ]]
 # How arguments are named in usage lines: {plan} reads as {计划}.
+# An argument whose name means different things in two commands (the ``name`` of an event,
+# of a user) is named by its command's ``metavar`` instead.
 ARGUMENT_NAMES = {"plan": "计划", "file": "文件", "report_id": "报送编号", "notice": "通知文件",
-                  "name": "事件名称", "contact": "联系人"}
+                  "name": "名称", "contact": "联系人", "unit": "单位"}
 
 
 def translate_error(message: str) -> str:

@@ -10,19 +10,26 @@ from typing import Any
 
 import pendulum
 from prefect import flow, get_run_logger
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.documents import docx_beside, render_pending
-from ledger import config
+from flows.documents import Progress, docx_beside, loopback_warning, render_pending
+from ledger import config, links
 from ledger.checks import run_check, write_check
 from ledger.circular import issue_circular
 from ledger.db import open_ledger, transaction
 from ledger.lookback import look_back
-from ledger.models import Plan
+from ledger.models import Notice, Plan
 from ledger.queries import calendar_gaps
 from ledger.reports import get_plan
 from ledger.supervise import insert_notices, rung_label, sweep_all
-from notifications.dispatch import Dispatched, Settings, calendar_alert_rows, dispatch
+from notifications.dispatch import (
+    Dispatched,
+    Settings,
+    calendar_alert_rows,
+    dispatch,
+    operator_targets,
+)
 from notifications.render import Templates
 from notifications.transports import Transports
 from plans.duerules import parse_moment
@@ -32,16 +39,37 @@ TZ = "Asia/Shanghai"
 
 
 def finish_documents(factory: sessionmaker[Session], circular_plans: set[int],
-                     now: pendulum.DateTime, cal: WorkCalendar) -> list[str]:
-    """After a sweep: a 通报 for each plan that reached it, then render every new document."""
+                     now: pendulum.DateTime, cal: WorkCalendar,
+                     progress: Progress | None = None) -> list[str]:
+    """After a sweep: a 通报 for each plan that reached it, then render every new document
+    in bounded batches outside the ledger transaction (``progress`` hears how far)."""
     issued = []
     with transaction(factory) as s:
         for plan_id in sorted(circular_plans):
             c = issue_circular(s, s.get_one(Plan, plan_id), now.in_timezone("UTC"), cal)
             if c is not None and not c.existing:
                 issued.append(c.document.context["doc_no_text"])
-        render_pending(s, config.home() / "documents")
+    render_pending(factory, config.home() / "documents", progress=progress)
     return issued
+
+
+def loopback_alert_rows(session: Session, operators: list[str], now: pendulum.DateTime
+                        ) -> list[dict[str, Any]]:
+    """An operator alert, once a day, while notices wait to go out with links that open
+    only on this machine (DUBAN_PUBLIC_URL unset or a loopback address)."""
+    message = loopback_warning()
+    if message is None or not session.scalar(
+            select(Notice.id).where(Notice.status == "pending", Notice.kind != "alert")
+            .limit(1)):
+        return []
+    day = now.in_timezone(TZ).to_date_string()
+    return [{"idempotency_key": f"loopback/{day}/{channel}/{to}", "plan_id": None,
+             "milestone_id": None, "unit_id": None, "kind": "alert", "step": "alert",
+             "channel": channel, "recipient": to, "status": "pending",
+             "next_attempt_at": now.in_timezone("UTC"),
+             "context": {"event": "loopback_link", "base": links.public_base(),
+                         "message": message}}
+            for channel, to in operator_targets(operators)]
 
 
 def _when(at: str | None) -> pendulum.DateTime:
@@ -74,7 +102,11 @@ def supervise(plan: str | None = None, at: str | None = None,
     for msg in gaps.values():  # loud in the run's log; the dispatcher alerts the operator
         log.warning("【注意】%s", msg)
     r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
-    circulars = finish_documents(factory, r.circular_plans, now, cal)
+    circulars = finish_documents(
+        factory, r.circular_plans, now, cal,
+        progress=lambda done, total: log.info("生成催办单/督办单/通报文件：%d/%d", done, total))
+    if (r.notices or r.documents) and (warning := loopback_warning()):
+        log.warning("【注意】%s", warning)
     log.info("巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）", now.format("YYYY-MM-DD HH:mm"),
              r.milestones, r.notices,
              "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items())) or "无")
@@ -135,6 +167,7 @@ def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Di
         gaps = calendar_gaps(s, config.calendar(), now.in_timezone(TZ).date())
         insert_notices(s, calendar_alert_rows(gaps, transports.config.operators,
                                               now.in_timezone("UTC")))
+        insert_notices(s, loopback_alert_rows(s, transports.config.operators, now))
     return dispatch(factory, now.in_timezone("UTC"), templates,
                     transports, settings, limit_for=transports.per_minute,
                     operators=transports.config.operators)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ FALLBACK = {BODY: "仿宋", TITLE: "宋体", HEADING: "SimHei", NUMBERS: "SimSun
 BODY_PT, TITLE_PT, TABLE_PT, PAGE_NO_PT = 16, 22, 10.5, 14  # 3号, 2号, 五号, 4号
 LINE_PT = 28.95  # 225 mm / 22 lines
 TEXT_WIDTH_MM = 156
+QR_MM, QR_COLUMN_MM, QR_NOTE_PT = 22, 90, 8  # the code, its widest column, the address
 MARK_MAX_PT = 36  # 小初; a long office name is set smaller to fit the line
 DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 DOC_NO = re.compile(r"^\*\*(.+〔\d{4}〕\d+号)\*\*$")
@@ -178,10 +180,10 @@ class Writer:
                 self._para(str(content), font=HEADING)
             else:
                 self._para(str(content))
-        if doc.signature or doc.date:
-            self._signature(doc.signature, doc.date)
         if doc.qr:
-            self._qr(doc.qr)
+            self._signature_beside_qr(doc.signature, doc.date, doc.qr)
+        elif doc.signature or doc.date:
+            self._signature(doc.signature, doc.date)
         self._page_numbers()
         self._font_table()
         self.docx.save(str(path))
@@ -312,46 +314,82 @@ class Writer:
                           font=HEADING if r == 0 else BODY)
         _fixed_layout(table, widths)
 
-    def _signature(self, signature: str, date: str) -> None:
-        """署名 centred over the 成文日期, the date four characters from the right, one
-        line under the text: the seal presses on both. The last paragraph of the text
-        goes with them, so the sealed page never stands without text (the standard
-        forbids 此页无正文)."""
+    def _keep_last_paragraph(self) -> None:
+        """The last paragraph of the text goes with the signature, so the sealed page never
+        stands without text (the standard forbids 此页无正文); the body before it flows."""
         body = self.docx.paragraphs
         if body:
             body[-1].paragraph_format.keep_with_next = True
+
+    def _signature(self, signature: str, date: str) -> None:
+        """署名 centred over the 成文日期, the date four characters from the right, one
+        line under the text: the seal presses on both."""
+        self._keep_last_paragraph()
         self._blank(1)
         self.docx.paragraphs[-1].paragraph_format.keep_with_next = True
+        self._signature_lines(self.docx.add_paragraph, signature, date)
+
+    @staticmethod
+    def _signature_indents(signature: str, date: str) -> tuple[float, float]:
+        """Right indents (pt) of the 署名 and the 成文日期: the date four characters in, the
+        signature centred over it; a signature longer than the date two characters in."""
         sig_w, date_w = text_width(signature, BODY_PT), text_width(date, BODY_PT)
         if sig_w <= date_w:
-            date_right, sig_right = BODY_PT * 4, BODY_PT * 4 + (date_w - sig_w) / 2
-        else:
-            sig_right, date_right = BODY_PT * 2, BODY_PT * 2 + (sig_w - date_w) / 2
+            return BODY_PT * 4 + (date_w - sig_w) / 2, BODY_PT * 4
+        return BODY_PT * 2, BODY_PT * 2 + (sig_w - date_w) / 2
+
+    def _signature_lines(self, add: Callable[[], Paragraph], signature: str,
+                         date: str) -> None:
+        sig_right, date_right = self._signature_indents(signature, date)
         for text, right in ((signature, sig_right), (date, date_right)):
             if not text:
                 continue
-            p = self.docx.add_paragraph()
+            p = add()
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             p.paragraph_format.right_indent = Pt(right)
             p.paragraph_format.keep_with_next = text == signature  # never a date alone
             self._run(p, text)
 
-    def _qr(self, url: str) -> None:
-        """The unit's link as a QR code, 25 mm, at the left under the date, with the
-        address beside it for a reader without a camera: paper answered from a phone."""
+    def _signature_beside_qr(self, signature: str, date: str, url: str) -> None:
+        """The signature block as in ``_signature``, with the unit's link as a 25 mm QR
+        code at the left of it and the address under the code for a reader without a
+        camera: paper answered from a phone. Side by side (a borderless table the width
+        of the text block, no cell margins, so the signature stands where it would
+        alone), the code costs no lines of its own and a sheet that fits on one page
+        stays on one page; the row never splits."""
         import io
 
         import segno
 
+        self._keep_last_paragraph()
+        table = self.docx.add_table(rows=1, cols=2)
+        table.autofit = False
+        row = table.rows[0]
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        sig_right, date_right = self._signature_indents(signature, date)
+        taken = max(sig_right + text_width(signature, BODY_PT),
+                    date_right + text_width(date, BODY_PT)) / 72 * 25.4
+        # the code's column: all the line left of the signature, less a character's gap
+        left_mm = max(QR_MM + 2, min(QR_COLUMN_MM, TEXT_WIDTH_MM - taken - 6))
+        qr_cell, sig_cell = row.cells
+        qr_cell.width, sig_cell.width = Mm(left_mm), Mm(TEXT_WIDTH_MM - left_mm)
+        _fixed_layout(table, [left_mm, TEXT_WIDTH_MM - left_mm])
+        _no_borders_or_margins(table)
         png = io.BytesIO()
         segno.make(url, error="m").save(png, kind="png", scale=8, border=2)
         png.seek(0)
-        self._blank(1)
-        p = self.docx.add_paragraph()
-        p.paragraph_format.keep_with_next = True
-        p.add_run().add_picture(png, width=Mm(25))
-        note = self.docx.add_paragraph()
-        self._run(note, f"扫码在线报送：{url}", size=TABLE_PT)
+        pic = qr_cell.paragraphs[0]
+        _plain(pic)
+        pic.add_run().add_picture(png, width=Mm(QR_MM))
+        note = qr_cell.add_paragraph()
+        _plain(note)
+        self._run(note, f"扫码在线报送：{url}", size=QR_NOTE_PT)
+        # The seal's top is within a line of the text (GB/T 9704 7.3.5.1): half a line
+        # between the text and the signature, which the code's note needs anyway.
+        gap = sig_cell.paragraphs[0]
+        _exact(gap, LINE_PT / 2)
+        gap.paragraph_format.keep_with_next = True
+        self._signature_lines(sig_cell.add_paragraph, signature, date)
 
     def _page_numbers(self) -> None:
         """``— 1 —``: odd pages right, even pages left, one character in."""
@@ -372,6 +410,57 @@ class Writer:
             self._run(p, "— ", font=NUMBERS, size=PAGE_NO_PT)
             _page_field(p)
             self._run(p, " —", font=NUMBERS, size=PAGE_NO_PT)
+
+
+def _plain(p: Paragraph) -> None:
+    """A paragraph of its own height, flush left (a picture or a small note in a cell)."""
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.first_line_indent = None
+    fmt.space_before = fmt.space_after = Pt(0)
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _no_snap(p)
+
+
+# w:tblPr's children in the order the schema requires (Word refuses another order)
+_TBLPR_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+                "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
+                "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"]
+
+
+def _set_tblpr(table: Table, el: object) -> None:
+    """Put ``el`` in the table's properties at its place, replacing one of its kind."""
+    tblpr = table._tbl.tblPr
+    tag = el.tag  # type: ignore[attr-defined]
+    for old in tblpr.findall(tag):
+        tblpr.remove(old)
+    name = tag.split("}")[1]
+    later = {qn(f"w:{t}") for t in _TBLPR_ORDER[_TBLPR_ORDER.index(name) + 1:]}
+    after = next((c for c in tblpr if c.tag in later), None)
+    if after is None:
+        tblpr.append(el)
+    else:
+        after.addprevious(el)
+
+
+def _no_borders_or_margins(table: Table) -> None:
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(round(TEXT_WIDTH_MM / 25.4 * 1440)))
+    width.set(qn("w:type"), "dxa")
+    _set_tblpr(table, width)
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    _set_tblpr(table, borders)
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), "0")
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    _set_tblpr(table, margins)
 
 
 def _page_field(p: Paragraph) -> None:
@@ -398,8 +487,9 @@ def _column_widths(rows: list[list[str]], ncols: int) -> list[float]:
     all they need, so they never wrap; long ones share the rest by what they need."""
     char_mm = TABLE_PT / 72 * 25.4
     pad = 4.5  # the cell's margins
-    # A header may wrap (逾期工作日 over a column of "5"), down to two characters a line.
-    need = [min(text_width(h, 1), 2.0) * char_mm * 1.1 + pad for h in rows[0]]
+    # A short header is set on one line (逾期工作日 over a column of "5" must not stand
+    # on three); a long one may wrap, down to five characters a line.
+    need = [min(text_width(h, 1), 5.0) * char_mm * 1.1 + pad for h in rows[0]]
     need += [pad] * (ncols - len(need))
     for r in rows[1:]:
         for c in range(ncols):
@@ -427,10 +517,9 @@ def _column_widths(rows: list[list[str]], ncols: int) -> list[float]:
 def _fixed_layout(table: Table, widths: list[float]) -> None:
     """Fixed column widths (Word and LibreOffice honour the grid, not cell hints alone)."""
     tbl = table._tbl
-    tblpr = tbl.tblPr
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
+    _set_tblpr(table, layout)
     grid = tbl.tblGrid
     for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=False):
         col.set(qn("w:w"), str(round(w / 25.4 * 1440)))

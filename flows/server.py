@@ -38,6 +38,7 @@ def server_env(home: Path, port: int, database_url: str | None = None) -> dict[s
         "PREFECT_SERVER_API_HOST": "127.0.0.1",
         "PREFECT_SERVER_API_PORT": str(port),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",  # the client side too (Prefect's English first-run notice)
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }

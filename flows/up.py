@@ -9,6 +9,7 @@ so the next ``duban up`` carries on where this one stopped.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from collections.abc import Callable
@@ -38,6 +39,21 @@ def loaded_plans(database_url: str) -> list[PlanSpec]:
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _quiet_shutdown() -> None:
+    """Ctrl-C and SIGTERM stop ``duban up`` in Chinese only: Prefect's runner would take
+    SIGTERM itself (logging "SIGTERM received…" and leaving ``Runner.astop`` never
+    awaited) and ``serve`` logs "Received KeyboardInterrupt, shutting down...". The
+    runner's handler raises KeyboardInterrupt as ours does, and that one line is not
+    logged; ``up`` says 已停止 when all is down."""
+    from prefect.runner import Runner
+
+    def handle_sigterm(self: Runner, *args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    Runner.handle_sigterm = handle_sigterm  # type: ignore[method-assign]
+    logging.getLogger("prefect.flows").setLevel(logging.WARNING)
 
 
 def queue_runs(runs: list[tuple[str, dict[str, Any], int]]) -> None:
@@ -82,6 +98,7 @@ def up(home: Path, database_url: str, *, port: int | None = None,
     server: LocalServer | None = None
     stop_web: Callable[[], None] | None = None
     signal.signal(signal.SIGTERM, _interrupt)  # systemd or a test harness stops like Ctrl-C
+    _quiet_shutdown()
     try:
         if not os.environ.get("PREFECT_API_URL"):
             server = start_server(home, port)

@@ -23,6 +23,7 @@ from ledger.reports import get_plan
 from ledger.supervise import insert_notices, person_notices, recipients
 from plans.policy import Policy, Rubric, next_send_at
 from plans.text import md_escape
+from plans.wording import printed_title
 from plans.workdays import WorkCalendar
 
 
@@ -36,6 +37,7 @@ class UnitCheck:
     missing: int = 0
     early: int = 0  # on time and at least the rubric's early_workdays ahead
     missing_items: list[str] = field(default_factory=list)
+    order: tuple[int, int] = (0, 0)  # the directory's (ledger.order): ties listed by it
 
     @property
     def done(self) -> int:
@@ -50,9 +52,10 @@ class UnitCheck:
         return self.on_time / self.due if self.due else 1.0
 
     def score(self, rubric: Rubric) -> float:
-        """Missing and still-unreviewed-after-deadline both count as missing."""
-        return (rubric.base + rubric.late * self.late + rubric.missing * self.missing
-                + rubric.early_bonus * self.early)
+        """Missing and still-unreviewed-after-deadline both count as missing; the result
+        stays within the rubric's range (floor 0 unless the rubric says otherwise)."""
+        return rubric.clamp(rubric.base + rubric.late * self.late + rubric.missing * self.missing
+                            + rubric.early_bonus * self.early)
 
 
 @dataclass
@@ -78,7 +81,8 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
     before the deadline also count as early (for a rubric's bonus).
     """
     plan = get_plan(session, plan_key)
-    q = (select(Milestone, Unit.name, Item.key, Item.title, Item.standing)
+    q = (select(Milestone, Unit.name, Item.key, Item.title, Unit.position, Unit.id,
+                Item.standing)
          .join(Unit, Unit.id == Milestone.unit_id)
          .join(Assignment, Assignment.id == Milestone.assignment_id)
          .join(Item, Item.id == Assignment.item_id)
@@ -95,8 +99,8 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
                Report.milestone_id.in_([m.id for m, *_ in rows]))
         .group_by(Report.milestone_id)).all()) if rows else {}
     by_unit: dict[str, UnitCheck] = {}
-    for m, unit, _key, title, standing in rows:
-        u = by_unit.setdefault(unit, UnitCheck(unit))
+    for m, unit, _key, title, position, unit_id, standing in rows:
+        u = by_unit.setdefault(unit, UnitCheck(unit, order=(position, unit_id)))
         u.due += 1
         if m.state == "done":
             submitted = first_accepted.get(m.id)
@@ -112,8 +116,9 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
             u.reported += 1
         else:
             u.missing += 1
-            u.missing_items.append(f"{title}（{m.due_date}{' 进展未报送' if standing else ''}）")
-    ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.unit))
+            u.missing_items.append(f"{printed_title(title)}（{m.due_date}"
+                                   f"{' 进展未报送' if standing else ''}）")
+    ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.order))
     tz = plan.timezone
     return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered,
                        plan.issuer, plan.doc_no)

@@ -28,6 +28,7 @@ from ledger.models import (
     Plan,
     Unit,
 )
+from ledger.order import UNIT_ORDER
 from ledger.supervise import DOC_NAMES, Numbers
 from plans.workdays import WorkCalendar
 
@@ -41,7 +42,7 @@ def circular_entries(session: Session, plan: Plan, today: dt.date,
         .join(Item, Item.id == Assignment.item_id)
         .where(Milestone.plan_id == plan.id, Milestone.escalated == "tongbao",
                Milestone.state.in_(OPEN_STATES))
-        .order_by(Milestone.due_date, Unit.name)).all()
+        .order_by(*UNIT_ORDER, Milestone.due_date, Item.seq, Milestone.id)).all()
     ids = [m.id for m, *_ in rows]
     docs: dict[int, list[str]] = {}
     for d in session.scalars(select(Document).where(Document.milestone_id.in_(ids))
@@ -95,7 +96,7 @@ def issue_circular(session: Session, plan: Plan, now: dt.datetime,
         return Circular(last, existing=True)
     year = plan.year
     number = Numbers(session).next(plan.id, "circular", year)
-    units = sorted({e["unit"] for e in entries})
+    units = list(dict.fromkeys(e["unit"] for e in entries))  # the directory's order
     # "经催办、督办" only when every unit was chased by document and really notified.
     escalated = all(any(d.startswith(("催办", "督办")) for d in e["documents"])
                     and e["notices"] > 0 for e in entries)
@@ -103,7 +104,8 @@ def issue_circular(session: Session, plan: Plan, now: dt.datetime,
         plan_id=plan.id, kind="circular", year=year, number=number, grade=None,
         title=f"关于{plan.title}逾期未完成事项的通报"[:300],
         context={"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-                 "issuer": plan.issuer, "number": number, "year": year,
+                 "issuer": plan.issuer, "coordinator": plan.coordinator.name,
+                 "number": number, "year": year,
                  "issued_on": local.to_date_string(),
                  "doc_no_text": f"{DOC_NAMES['circular'][:2]}〔{year}〕{number}号",
                  "entries": entries, "units": units, "count": len(entries),

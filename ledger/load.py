@@ -54,6 +54,7 @@ from ledger.models import (
     Unit,
     utcnow,
 )
+from ledger.order import UNIT_ORDER
 from plans import directory as d
 from plans.compile import Compiled
 from plans.duerules import Occurrence
@@ -109,7 +110,8 @@ def _stored_units(session: Session, jurisdiction: str, contacts: bool = True) ->
     loads = [selectinload(Unit.groups), selectinload(Unit.parent)]
     return list(session.scalars(
         select(Unit).where(Unit.jurisdiction == jurisdiction)
-        .options(*loads, *([selectinload(Unit.contacts)] if contacts else [])).order_by(Unit.id)))
+        .options(*loads, *([selectinload(Unit.contacts)] if contacts else []))
+        .order_by(*UNIT_ORDER)))
 
 
 def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, actor: str,
@@ -162,9 +164,11 @@ def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, acto
             if role in by_role and role not in wanted:
                 row.contacts.remove(by_role[role])
                 result.contacts_removed.append(f"{m.name} {d.ROLE_NAMES[role]}")
+    positions = d.directory_positions(units)
     for m in units:  # parents after every unit exists
         row = existing[m.name]
         row.parent = existing.get(m.parent) if m.parent else None
+        row.position = positions[m.name]  # the directory's order (ledger.order)
     if replace:
         for name, row in existing.items():
             if name not in names and row.active:

@@ -88,6 +88,9 @@ class Unit(Base):
     aliases: Mapped[list[str]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # place in the directory as the office wrote it, a group's units together
+    # (``ledger.order``); lists of units are read in this order
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="unit", cascade="all, delete-orphan", order_by="Contact.role"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.labels import DATED_KIND, PROGRESS_LABELS, STANDING_KIND
 from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Plan, Report, Unit
+from ledger.order import UNIT_ORDER
 from plans.compile import ROLE_NAMES
 from plans.duerules import end_of_day
 from plans.model import CHECKPOINT_KINDS
@@ -39,7 +40,7 @@ class UnitStatus:
 
 def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = None,
                 unit_ids: list[int] | None = None) -> list[UnitStatus]:
-    """Per-unit milestone counts, most overdue first.
+    """Per-unit milestone counts, in the directory's order (``ledger.order``).
 
     A deadline is "by the end of D" (23:59:59); as of that moment what is still open
     counts as overdue, exactly as a check at that moment counts it as missing.
@@ -62,14 +63,14 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
         )
         .join(Unit, Unit.id == Milestone.unit_id)
         .where(Milestone.state != "archived")
-        .group_by(Unit.id, Unit.name, Unit.jurisdiction)
+        .group_by(Unit.id, Unit.name, Unit.jurisdiction, Unit.position)
+        .order_by(Unit.jurisdiction, *UNIT_ORDER)
     )
     if plan_key is not None:
         q = q.join(Plan, Plan.id == Milestone.plan_id).where(Plan.key == plan_key)
     if unit_ids is not None:
         q = q.where(Milestone.unit_id.in_(unit_ids))
-    rows = [UnitStatus(*r) for r in session.execute(q)]
-    return sorted(rows, key=lambda s: (-s.overdue, -s.pending, s.unit))
+    return [UnitStatus(*r) for r in session.execute(q)]
 
 
 LEDGER_HEADER = ["序号", "类别", "栏目", "事项", "责任单位", "分工", "期限", "状态",
@@ -115,7 +116,7 @@ def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar
          .join(Item, Item.id == Assignment.item_id)
          .join(Unit, Unit.id == Milestone.unit_id)
          .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
-         .order_by(Item.seq, Milestone.due_at.nulls_last(), Unit.name, Milestone.id))
+         .order_by(Item.seq, Milestone.due_at.nulls_last(), *UNIT_ORDER, Milestone.id))
     if unit_ids is not None:
         q = q.where(Milestone.unit_id.in_(unit_ids))
     rows = session.execute(q).all()

@@ -127,6 +127,30 @@ HEADERS: list[str] = list(_UNIT_COLS) + [
 ]
 
 
+_ISSUER_PLACE = re.compile(r"(?:中共)?([\u4e00-\u9fff]{1,8}?(?:自治州|自治县|自治区|特别行政区|"
+                           r"省|市|州|盟|地区|县|区|旗))(?:人民政府|委|党委|政府|人大|政协)")
+
+
+def jurisdiction_of_issuer(issuer: str) -> str | None:
+    """The jurisdiction a notice's issuing office belongs to (资阳市人民政府办公室 → 资阳市,
+    中共资阳市委办公室 → 资阳市), for offering one before any directory exists; None when
+    the name does not say."""
+    m = _ISSUER_PLACE.search(norm(issuer))
+    return m.group(1) if m else None
+
+
+def directory_positions(units: list[Unit]) -> dict[str, int]:
+    """Each unit's place as offices list them: the file's order, a group's units together
+    (at the place of the group's first unit); a unit in no group stands where it is."""
+    first: dict[str, int] = {}
+    keys = []
+    for i, u in enumerate(units):
+        group = u.groups[0] if u.groups else f"\0{u.name}"
+        first.setdefault(group, i)
+        keys.append((first[group], i, u.name))
+    return {name: n for n, (_, _, name) in enumerate(sorted(keys), start=1)}
+
+
 def _header_key(header: str) -> tuple[str, str] | None:
     h = header.strip()
     if h in _UNIT_COLS:
@@ -234,6 +258,7 @@ class DirectoryFile:
 # A title line naming the jurisdiction: 辖区：中山市 (anything after a space is a caption).
 _JURISDICTION_LINE = re.compile(r"^\s*辖区\s*[:：]\s*([^\s　,，;；:：]+)")
 _JURISDICTION_COLS = ("辖区", "jurisdiction")
+TEMPLATE_PLACEHOLDER = "请把此处改为本辖区名称"  # the title of plans.directory_template
 
 
 def _title_jurisdiction(rows: list[list[str]]) -> tuple[str | None, int]:
@@ -333,6 +358,9 @@ def read_directory(path: Path) -> DirectoryFile:
                                     f"上级单位 {u.parent} 不在名录中"))
     problems += [Problem(name, seen[unit], "别名", message)
                  for unit, message in alias_conflicts(units)]
+    if jurisdiction == TEMPLATE_PLACEHOLDER:  # duban units template's title, left as it was
+        problems.insert(0, Problem(name, 1, "辖区", f"第一行“辖区：{TEMPLATE_PLACEHOLDER}”还没有"
+                                   "填写：请改为本辖区名称，如“辖区：资阳市”"))
     return DirectoryFile(path, jurisdiction, units, problems)
 
 

@@ -77,6 +77,18 @@ class Rubric(_Strict):
     missing: float = -10.0
     early_bonus: float = 0.0
     early_workdays: int = Field(3, ge=1, description="how early counts as early")
+    floor: float | None = Field(
+        0.0, description="the lowest score a unit gets (default 0); null for no floor")
+    ceiling: float | None = Field(
+        None, description="the highest score a unit gets (default none: base plus bonuses)")
+
+    def clamp(self, points: float) -> float:
+        """A score within the rubric's range: deductions never take a unit below the floor."""
+        if self.floor is not None:
+            points = max(self.floor, points)
+        if self.ceiling is not None:
+            points = min(self.ceiling, points)
+        return points
 
 
 def _default_steps() -> list[Step]:

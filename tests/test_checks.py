@@ -72,3 +72,29 @@ def test_check_names_an_unknown_unit(database_url: str) -> None:
     cli("plan", "load", str(PLAN_001))
     r = runner.invoke(app, ["check", PLAN, "--unit", "市司法厅"])
     assert r.exit_code == 1 and "是否指 市司法局" in r.output
+
+
+def test_scores_stay_in_the_rubric_range_and_names_are_never_cut(
+        database_url: str, tmp_path: Path) -> None:
+    """A harsh rubric floors at 0 (not −50); names print whole in an 80-column terminal;
+    equal scores are listed in the directory's order, not by code point."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN_001.read_text(encoding="utf-8").replace(
+        "coordinator: 市政府办公室\n",
+        "coordinator: 市政府办公室\npolicy:\n  rubric:\n    missing: -30\n", 1),
+        encoding="utf-8")
+    (tmp_path / "units").mkdir()
+    (tmp_path / "units" / "zhongshan.csv").write_bytes(UNITS_ZS.read_bytes())
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(plan))
+    r = runner.invoke(app, ["score", PLAN, "--at", "2022-01-31"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert "…" not in r.output and "市政务服务数据管理局" in r.output
+    assert row(r.output, "市政务服务数据管理局")[-1] == "0"  # 5 missing: 100 − 150, floored
+    assert not [ln for ln in r.output.splitlines() if "│ -" in ln]
+    assert "最低 0 分" in r.output
+    names = [ln.split("│")[1].strip() for ln in r.output.splitlines()
+             if ln.startswith("│") and ln.split("│")[-2].strip() == "10"]
+    towns = [n for n in names if n.endswith(("镇", "街道"))]
+    directory = [ln.split(",")[0] for ln in UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()]
+    assert towns == [n for n in directory if n in towns] and towns != sorted(towns)

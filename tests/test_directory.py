@@ -139,3 +139,23 @@ def test_exports_never_write_a_live_formula(tmp_path: Path, suffix: str) -> None
         rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
         assert [r[0] for r in rows[2:]] == ["'" + n for n in evil]
     assert [u.name for u in read_directory(path).units] == evil
+
+
+def test_units_keep_the_directory_order_with_a_group_together() -> None:
+    from plans.directory import Unit, directory_positions
+
+    units = [Unit(name="市政府办公室", groups=["市直"]), Unit(name="乐至县", groups=["区县"]),
+             Unit(name="市交通运输局", groups=["市直"]), Unit(name="临空经济区管委会"),
+             Unit(name="安岳县", groups=["区县"])]
+    order = directory_positions(units)
+    assert sorted(order, key=order.__getitem__) == [
+        "市政府办公室", "市交通运输局", "乐至县", "安岳县", "临空经济区管委会"]
+
+
+def test_the_jurisdiction_is_read_from_the_issuing_office() -> None:
+    from plans.directory import jurisdiction_of_issuer
+
+    assert jurisdiction_of_issuer("资阳市人民政府办公室") == "资阳市"
+    assert jurisdiction_of_issuer("中共资阳市委办公室") == "资阳市"
+    assert jurisdiction_of_issuer("乐至县人民政府办公室") == "乐至县"
+    assert jurisdiction_of_issuer("市政务服务数据管理局") is None

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 from pathlib import Path
 
+import pytest
 from docx import Document as Docx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from ledger.db import open_ledger, transaction
-from ledger.models import Document, Report
+from ledger.models import Document, Item, Notice, Report
 from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
@@ -53,20 +56,38 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     assert sifa == [("cuiban", "yellow"), ("duban", "red")]
     assert numbers == list(range(1, 56))
     folder = duban_home / "documents" / PLAN
-    md = (folder / "2021-duban-0001.md").read_text(encoding="utf-8")
+    # Filed as an office finds them: number, kind and unit.
+    md = next(folder.glob("督办〔2021〕1号-*.md")).read_text(encoding="utf-8")
     assert md.startswith("# 中山市人民政府办公室") and "## 黄色督办单" in md
     assert "督办〔2021〕1号" in md and "cp-worklist" not in md
     assert "报送具体工作计划、措施备案" in md and "2021年7月19日（星期一）" in md
     assert "将于2021年7月26日进入“通报”程序" in md
+    # printed in Chinese punctuation; the plan (and the ledger) keep the source as written
+    assert "报市政府办公室（政务公开科）备案。" in md and "(政务公开科)" not in md
+    with transaction(open_ledger(database_url)) as s:
+        assert "(政务公开科)" in s.scalar(select(Item.text).where(Item.key == "cp-worklist"))
     assert md.rstrip().endswith("中山市人民政府办公室\n\n2021年7月22日")
-    circular = Docx(str(folder / "2021-circular-0001.docx"))
+    assert len(list(folder.glob("督办〔2021〕*号-市发展改革局.docx"))) == 1
+    assert not list(folder.glob("2021-*"))
+    circular = Docx(str(folder / "通报〔2021〕1号.docx"))
     texts = [p.text for p in circular.paragraphs]
+    # the 通报 names the office to report to (the plan's coordinator), not 协调单位
+    assert any("并将整改情况报送市政府办公室。" in t for t in texts)
+    assert not any("协调单位" in t for t in texts)
     assert texts[0] == "中山市人民政府办公室" and "通报〔2021〕1号" in texts
     assert "关于《中山市2021年政务公开工作要点分工方案》逾期未完成事项的通报" in texts
     assert texts[-2:] == ["中山市人民政府办公室", "2021年7月26日"]
     rows = circular.tables[0].rows
     assert len(rows) == 1 + 54  # header + every unit still late
     assert rows[0].cells[0].text == "单位"
+    # units as the directory lists them (市直各部门, then the 镇街), not by code point
+    directory = [ln.split(",")[0] for ln in UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()]
+    listed = [r.cells[0].text for r in rows[1:]]
+    assert listed == [n for n in directory if n in listed] and listed != sorted(listed)
+    status = [ln.split("│")[1].strip() for ln in cli("status", "--plan", PLAN, "--at",
+                                                       "2021-07-26").splitlines()
+              if ln.startswith("│")]
+    assert status == [n for n in directory if n in status] and len(status) > 50
     sample = next(r for r in rows if r.cells[0].text == "神湾镇")
     assert sample.cells[1].text == "报送具体工作计划、措施备案"  # the name, never an id
     assert [c.text for c in sample.cells[2:4]] == ["2021-07-19", "5"]  # 07-20..07-26: 5 wd
@@ -97,7 +118,7 @@ def test_a_circular_lists_only_measures_really_taken(database_url: str, duban_ho
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     cli("sweep", "--at", "2021-07-26T09:00")
-    md = (duban_home / "documents" / PLAN / "2021-circular-0001.md").read_text(encoding="utf-8")
+    md = (duban_home / "documents" / PLAN / "通报〔2021〕1号.md").read_text(encoding="utf-8")
     assert "经催办、督办" not in md
     assert "未发催办单、督办单" in md
 
@@ -136,7 +157,62 @@ def test_user_text_is_inert_in_messages_and_documents(database_url: str, duban_h
     for day in ("2021-07-20", "2021-07-22"):
         cli("sweep", "--at", f"{day}T09:00")
     folder = duban_home / "documents" / PLAN
-    md = (folder / "2021-duban-0001.md").read_text(encoding="utf-8")
+    md = next(folder.glob("督办〔2021〕1号-*.md")).read_text(encoding="utf-8")
     assert "<script>" not in md and "&lt;script&gt;" in md
-    word = Docx(str(folder / "2021-duban-0001.docx"))
+    word = Docx(str(next(folder.glob("督办〔2021〕1号-*.docx"))))
     assert any("工作要点<script>alert(1)</script>" in p.text for p in word.paragraphs)
+
+
+def test_documents_render_in_batches_and_say_so(database_url: str, duban_home: Path) -> None:
+    """A render killed half-way leaves rows without files; the next run renders them in
+    bounded batches, each outside the ledger transaction, and says how far it is."""
+    from flows.documents import render_pending
+
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    cli("sweep", "--at", "2021-07-20T09:00")
+    factory = open_ledger(database_url)
+    with transaction(factory) as s:  # as if the render had been killed
+        s.execute(update(Document).values(path_md=None, path_docx=None))
+    heard: list[tuple[int, int]] = []
+    r = render_pending(factory, duban_home / "documents", batch=20,
+                       progress=lambda done, total: heard.append((done, total)))
+    assert r.documents == 55 and heard == [(20, 55), (40, 55), (55, 55)]
+    with transaction(factory) as s:
+        assert s.scalar(select(func.count()).where(Document.path_docx.is_(None))) == 0
+    with transaction(factory) as s:
+        s.execute(update(Document).where(Document.number > 50)
+                  .values(path_md=None, path_docx=None))
+    out = cli("sweep", "--at", "2021-07-20T09:00")
+    assert "处理 0 个节点" in out and "生成催办单/督办单/通报文件：5/5" in out
+
+
+def test_a_loopback_link_is_said_loudly(database_url: str, duban_home: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DUBAN_PUBLIC_URL the QR codes and links open only on this machine: the sweep
+    says so, and the dispatcher alerts the operator (once a day) before sending."""
+    from flows.app import dispatch_now
+    from ledger import config
+    from tests.conftest import at
+
+    monkeypatch.delenv("DUBAN_PUBLIC_URL", raising=False)
+    config.home().mkdir(parents=True, exist_ok=True)
+    (config.home() / "channels.yaml").write_text(
+        "operators: ['email:ops@zs.example.cn']\n", encoding="utf-8")
+    cli("units", "import", str(UNITS_ZS))
+    cli("plan", "load", str(PLAN_001))
+    out = cli("sweep", "--at", "2021-07-20T09:00")
+    assert "http://127.0.0.1:8780，只有本机能打开" in out and "DUBAN_PUBLIC_URL" in out
+    assert "只有本机能打开" in cli("dispatch", "--at", "2021-07-20T09:01")
+    dispatch_now(at("2021-07-20T09:02"))
+    with transaction(open_ledger(database_url)) as s:
+        alerts = s.scalars(select(Notice).where(Notice.idempotency_key.like("loopback/%"))).all()
+        assert [(a.recipient, a.status) for a in alerts] == [("ops@zs.example.cn", "sent")]
+    files = list((duban_home / "outbox").rglob("*ops@*"))
+    assert len(files) == 1
+    mail = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert mail["Subject"] == "【运维告警】单位链接只有本机能打开"
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "http://127.0.0.1:8780，只有本机能打开" in text and "DUBAN_PUBLIC_URL" in text
+    monkeypatch.setenv("DUBAN_PUBLIC_URL", "https://duban.zs.example.cn")
+    assert "只有本机能打开" not in cli("sweep", "--at", "2021-07-22T09:00")

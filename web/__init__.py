@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config
 from ledger.db import open_ledger
-from web import auth, board, drafts, unit
-from web.pages import Clock, Web, real_clock, security_headers
+from web import auth, board, drafts, unit, units
+from web.pages import Clock, HeadAsGet, Web, real_clock, security_headers
 
 __all__ = ["Clock", "create_app"]
 
@@ -30,8 +30,10 @@ def create_app(factory: sessionmaker[Session] | None = None, *, clock: Clock = r
     web = Web(factory or open_ledger(config.database_url()), clock,
               int((upload_mb if upload_mb is not None else config.upload_mb()) * 1024 * 1024))
     app.middleware("http")(security_headers)
+    app.add_middleware(HeadAsGet)
     auth.routes(app, web)
     unit.routes(app, web)
     board.routes(app, web)
     drafts.routes(app, web)
+    units.routes(app, web)
     return app
