@@ -1017,9 +1017,18 @@ def dispatch_cmd(
     out.print(f"送出 {delivered} 条消息，写入本地发件箱 {r.outboxed} 条"
               f"（新合并通知 {r.notices} 条，重发 {r.retried} 条）；"
               f"失败待重试 {r.failed}，结果未知待重试 {r.unknown}，放弃 {r.dead}，"
-              f"顺延 {r.deferred}（每日摘要上限或夜间免扰）。")
+              f"顺延 {r.deferred}（每日摘要上限或夜间免扰，顺延到工作日早晨）。")
+    if r.stale:
+        out.print(f"已过时未发送 {r.stale} 条通知（提醒的期限已过、已被下一步取代或超过计划的"
+                  f"过时天数），见 duban notices --status 已过时。")
+    if r.refused:
+        out.print(f"其中 {r.refused} 条被平台拒收（用户不存在、应用无权限等），不再重试，"
+                  f"已告警运维。")
+    if r.released:
+        out.print(f"渠道恢复后立即重发 {r.released} 条待重试的消息。")
     if r.alerts:
-        out.print(f"已向运维发出告警 {r.alerts} 条（见 duban notices --status dead）。")
+        where = "，见 duban notices --status 已放弃" if r.dead else ""
+        out.print(f"已向运维发出告警 {r.alerts} 条{where}。")
     if r.outboxed:
         out.print(f"未在 channels.yaml 配置的渠道不会真正发出，消息留在本地发件箱："
                   f"{config.home() / 'outbox'}")
@@ -1066,7 +1075,11 @@ def channels_test(
     for channel, address in pairs:
         message = templates.render("channel_test", {**ctx, "channel": channel_kind(channel)})
         key = f"test/{channel}/{address}/{now.format('YYYYMMDDHHmmss')}"
-        outcome = transports(channel).send(Outgoing(key, channel, address, message, False))
+        params = {"kind": "channel_test", "name": person.name, "unit": unit.name, "item": "",
+                  "due": "", "step": "", "count": "1", "day": now.to_date_string(), "plan": "",
+                  "subject": message.subject, "link": ""}  # a template SMS's variables
+        outcome = transports(channel).send(Outgoing(key, channel, address, message, False,
+                                                    params))
         failed += outcome.status != "sent"
         verdict = "已写入本地发件箱（未真正发出）" if outcome.local else \
             {"sent": "已送达", "failed": "失败", "unknown": "结果未知"}[outcome.status]

@@ -13,7 +13,8 @@ from ledger.load import audit
 from ledger.models import Notice, Plan, Unit
 from ledger.reports import ActionError
 
-NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃"}
+NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃",
+                 "stale": "已过时"}
 
 
 def state_code(status: str) -> str:
