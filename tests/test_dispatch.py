@@ -52,6 +52,9 @@ def test_one_message_per_notice_and_readable_mail(ledger: sessionmaker[Session])
     # 110 notices (counted in test_supervise), each recipient has one per channel.
     assert (r.deliveries, r.notices, r.sent) == (110, 110, 110)
     assert (len(files("sms")), len(files("email")), len(files("wecom_bot"))) == (55, 53, 2)
+    # Named plainly: the folder says the kind, the name the key's name once, day, serial.
+    assert [f.name for f in files("wecom_bot")] == ["ZS_FGJ_WECOM_KEY_2021-07-12_1.json",
+                                                    "ZS_JTJ_WECOM_KEY_2021-07-12_1.json"]
     mail = email.message_from_bytes(
         next(f for f in files("email") if "gk.sfj" in f.name).read_bytes(),
         policy=email.policy.default)
