@@ -81,11 +81,18 @@ class Dispatched:
     deferred: int = 0
     alerts: int = 0
     outboxed: int = 0  # of ``sent``: written to the local outbox (no channel configured)
+    outboxed_kinds: dict[str, int] = field(default_factory=dict)  # those, per channel kind
     retried: int = 0  # deliveries sent again (after a failure, an unknown outcome, a crash)
     stale: int = 0  # notices whose moment had passed: recorded as stale, not sent
     refused: int = 0  # of ``dead``: refused for good by the platform (no such user …)
     released: int = 0  # retries sent early because their channel was seen working again
     outcomes: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def troubled(self) -> int:
+        """Messages of this run that did not go: failed, unknown or given up. A run with
+        any is not a success (the CLI exits 4, the flow run ends Failed)."""
+        return self.failed + self.unknown + self.dead
 
 
 def open_items(session: Session, unit_ids: set[int], today: dt.date,

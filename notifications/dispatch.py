@@ -41,7 +41,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,7 +63,7 @@ from notifications.claim import (
 from notifications.render import Message, Templates
 
 __all__ = ["LEASE", "Budget", "Dispatched", "Settings", "calendar_alert_rows", "claim",
-           "dispatch", "operator_targets", "record_many"]
+           "dispatch", "operator_targets", "record_many", "unrouted"]
 log = logging.getLogger("duban.dispatch")
 
 
@@ -116,6 +116,8 @@ def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.
                 n.status, n.sent_at, n.attempts = "sent", now, d.attempts
             result.sent += 1
             result.outboxed += outcome.local
+            if outcome.local and kind != "operator":
+                result.outboxed_kinds[kind] = result.outboxed_kinds.get(kind, 0) + 1
             if outages.ok(kind):
                 recovered.add(kind)
             continue
@@ -278,6 +280,20 @@ def _claim_batch(factory: sessionmaker[Session], now: dt.datetime, templates: Te
         result.retried += len(again)
         return ids + again
     return []
+
+
+def unrouted(factory: sessionmaker[Session], routed: Callable[[str], bool]) -> dict[str, int]:
+    """Waiting notices per channel kind that no transport carries: they would only be
+    written to this machine's outbox and marked sent, reaching no one."""
+    with factory() as session:
+        rows = session.execute(select(Notice.channel, func.count()).where(
+            Notice.status == "pending").group_by(Notice.channel)).all()
+    out: dict[str, int] = {}
+    for channel, n in rows:
+        kind = channel_kind(channel)
+        if kind != "operator" and not routed(channel):
+            out[kind] = out.get(kind, 0) + n
+    return out
 
 
 def dispatch(factory: sessionmaker[Session], now: dt.datetime, templates: Templates,

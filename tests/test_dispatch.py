@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from duban.cli import app
 from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.links import open_link
@@ -28,6 +30,7 @@ from notifications.channels import LocalOutbox, Outcome, Outgoing
 from notifications.dispatch import Budget, Dispatched, Settings, claim, dispatch
 from notifications.render import TemplateProblem, Templates
 from tests.conftest import PLAN_001, UNITS_ZS, at, cli
+from tests.test_prefect import prefect_server  # noqa: F401 - one Prefect server per session
 
 PLAN = "zhongshan-2021-zwgk"
 SIFA_SMS = "13800000022"  # 市司法局 经办人
@@ -442,3 +445,33 @@ def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
     with transaction(ledger) as s:
         assert s.scalar(select(func.count()).select_from(Notice)
                         .where(Notice.status != "sent")) == 0
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
+        ledger: sessionmaker[Session]) -> None:
+    """An SMS gateway refusing connections: `duban dispatch` exits 4, the dispatch flow run
+    ends Failed (not Completed), and `duban notices --json --check` tells a cron check."""
+    from flows.app import dispatcher
+
+    config.home().mkdir(parents=True, exist_ok=True)
+    (config.home() / "channels.yaml").write_text(
+        "channels:\n  sms: {transport: sms_gateway, url: 'http://127.0.0.1:1/send'}\n",
+        encoding="utf-8")
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    r = CliRunner().invoke(app, ["dispatch", "--at", "2021-07-12T09:01"], env={"COLUMNS": "200"})
+    assert r.exit_code == 4, r.output
+    assert "有 55 条消息未能送出（失败 55" in r.output
+    assert "【注意】未在 channels.yaml 配置的渠道不会真正发出：email 53 条" in r.output
+    state = dispatcher(at="2021-07-12T09:05", return_state=True)
+    assert state.is_failed() and "条消息未能送出" in (state.message or "")
+    listed = CliRunner().invoke(app, ["notices", "--json", "--check", "--limit", "3"])
+    assert listed.exit_code == 0, listed.output  # failing, not yet given up
+    report = json.loads(listed.output)
+    # 53 mails and 2 bot messages (outbox), the operator's alert; 55 SMS still trying
+    assert report["counts"]["sent"] == 56 and report["counts"]["sending"] == 55
+    assert len(report["notices"]) == 3 and report["notices"][0]["kind"] == "alert"
+    with transaction(ledger) as s:
+        s.scalars(select(Notice).where(Notice.channel == "sms")).first().status = "dead"
+    dead = CliRunner().invoke(app, ["notices", "--check"], env={"COLUMNS": "200"})
+    assert dead.exit_code == 4 and "有 1 条已放弃的通知" in dead.output
