@@ -47,7 +47,7 @@ def calendar_alert_rows(gaps: dict[int, str], operators: list[str], now: dt.date
 
 
 def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.datetime,
-               operators: list[str]) -> list[dict]:
+               operators: list[str], refused: bool = False) -> list[dict]:
     """Operator alerts for a dead delivery, naming unit, channel and the last error."""
     if all(n.kind == "alert" for n in notices):
         return []  # an alert that cannot be delivered is logged, not alerted about again
@@ -56,6 +56,7 @@ def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.dat
     items = sorted({str(n.context.get("item_title") or "") for n in notices} - {""})
     ctx = {"units": units, "channel": d.channel, "recipient": d.recipient,
            "attempts": d.attempts, "last_error": d.last_error or "", "delivery": d.key,
+           "refused": refused,
            "count": len(notices), "items": items[:5],
            "plan_title": str(notices[0].context.get("plan_title", "")) if notices else ""}
     first = notices[0] if notices else None

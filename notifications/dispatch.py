@@ -124,7 +124,7 @@ def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.
         if outcome.permanent:  # retrying cannot help: one alert naming the contact
             _dead(d, notices, outcome.detail, result)
             result.refused += 1
-            alerts += alert_rows(session, d, notices, now, operators)
+            alerts += alert_rows(session, d, notices, now, operators, refused=True)
             continue
         outages.failed(kind, outcome.detail)
         # Back off (doubling, capped, with jitter) for as long as the message is useful.
