@@ -10,6 +10,7 @@ from typing import Any
 
 import pendulum
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -174,12 +175,23 @@ def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Di
 
 
 @flow(name="duban-dispatch")
-def dispatcher(at: str | None = None) -> dict[str, Any]:
-    """Deliver due notices, one digest per recipient, channel and day; retry failures."""
+def dispatcher(at: str | None = None) -> Any:
+    """Deliver due notices, one digest per recipient, channel and day; retry failures.
+    A run in which messages failed, stayed unknown or were given up ends Failed (with
+    the same summary), so a monitor watching flow runs sees it."""
     log = get_run_logger()
     r = dispatch_now(_when(at))
-    if r.deliveries or r.sent or r.failed or r.dead:
-        log.info("发出 %d 条消息（含 %d 条通知），失败 %d，结果未知 %d，放弃 %d，顺延 %d",
-                 r.sent, r.notices, r.failed, r.unknown, r.dead, r.deferred)
-    return {"deliveries": r.deliveries, "notices": r.notices, "sent": r.sent,
-            "failed": r.failed, "unknown": r.unknown, "dead": r.dead, "deferred": r.deferred}
+    if r.deliveries or r.sent or r.failed or r.dead or r.stale:
+        log.info("发出 %d 条消息（含 %d 条通知），失败 %d，结果未知 %d，放弃 %d，顺延 %d，"
+                 "已过时未发送 %d", r.sent, r.notices, r.failed, r.unknown, r.dead, r.deferred,
+                 r.stale)
+    for kind, n in sorted(r.outboxed_kinds.items()):
+        log.warning("【注意】channels.yaml 没有配置渠道 %s：%d 条消息只写入了本机发件箱，"
+                    "并未送达任何人", kind, n)
+    summary = {"deliveries": r.deliveries, "notices": r.notices, "sent": r.sent,
+               "failed": r.failed, "unknown": r.unknown, "dead": r.dead,
+               "deferred": r.deferred, "stale": r.stale, "outboxed": r.outboxed_kinds}
+    if r.troubled:
+        return Failed(message=f"{r.troubled} 条消息未能送出（失败 {r.failed}、结果未知 "
+                              f"{r.unknown}、放弃 {r.dead}）", data=summary)
+    return summary

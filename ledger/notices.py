@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.load import audit
 from ledger.models import Notice, Plan, Unit
 from ledger.reports import ActionError
 
-NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃"}
+NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃",
+                 "stale": "已过时"}
 
 
 def state_code(status: str) -> str:
@@ -35,6 +36,17 @@ def recent(session: Session, *, plan: Plan | None = None, unit: Unit | None = No
     if status:
         q = q.where(Notice.status == state_code(status))
     return list(session.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
+
+
+def counts(session: Session, *, plan: Plan | None = None, unit: Unit | None = None
+           ) -> dict[str, int]:
+    """Notices per state (codes), for a cron check and ``--json``."""
+    q = select(Notice.status, func.count()).group_by(Notice.status)
+    if plan is not None:
+        q = q.where(Notice.plan_id == plan.id)
+    if unit is not None:
+        q = q.where(Notice.unit_id == unit.id)
+    return {code: 0 for code in NOTICE_STATES} | dict(session.execute(q).tuples().all())
 
 
 def requeue_dead(session: Session, at: dt.datetime, *, actor: str, plan: Plan | None = None,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from notifications.render import Message
 
@@ -27,6 +27,9 @@ class Outgoing:
     recipient: str
     message: Message
     digest: bool
+    # A template SMS's variables (kind, unit, item, due, count, link …): cloud SMS sends
+    # an approved template with these, never the free text.
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Outcome:
     status: Literal["sent", "failed", "unknown"]
     detail: str = ""
     local: bool = False  # written to the local outbox: kept here, not delivered to anyone
+    # The platform refused for good (no such user, app not authorised, template missing):
+    # sending again cannot help, so it is not retried; the operator hears of it once.
+    permanent: bool = False
 
 
 class Channel(Protocol):
@@ -59,7 +65,10 @@ class LocalOutbox:
         self.folder = folder
 
     def path(self, out: Outgoing) -> Path:
-        safe = re.sub(r"[^0-9A-Za-z_.@-]+", "_", out.key)
+        """``outbox/KIND/RECIPIENT_DAY_SERIAL.json``: the folder names the kind, so the
+        name leaves out the channel (``wecom_bot:KEY/KEY/…`` once said the key twice)."""
+        key = out.key.removeprefix(f"{out.channel}/")
+        safe = re.sub(r"[^0-9A-Za-z_.@-]+", "_", key)
         suffix = ".eml" if channel_kind(out.channel) == "email" else ".json"
         return self.folder / channel_kind(out.channel) / f"{safe}{suffix}"
 

@@ -75,10 +75,12 @@ def cut_bytes(text: str, limit: int, tail: str = TAIL) -> str:
 
 def post(url: str, *, timeout: tuple[float, float], json_body: Any = None,
          form: dict[str, str] | None = None, headers: dict[str, str] | None = None,
-         params: dict[str, str] | None = None) -> tuple[Outcome | None, requests.Response | None]:
+         params: dict[str, str] | None = None, raw: bytes | None = None
+         ) -> tuple[Outcome | None, requests.Response | None]:
     """POST and classify transport failures; (None, response) when an answer came."""
     try:
-        r = session().post(url, json=json_body, data=form, headers=headers, params=params,
+        r = session().post(url, json=json_body, data=raw if raw is not None else form,
+                           headers=headers, params=params,
                            timeout=timeout, allow_redirects=False)
     except requests.ConnectTimeout as exc:
         return Outcome("failed", redact(f"连接超时：{exc}")), None
@@ -315,7 +317,9 @@ def key_message_ids() -> None:
 
 def register() -> None:
     """Make ``dubanwecom://KEY`` and friends usable as ordinary apprise URLs."""
+    from notifications.apps import APPS
+
     manager = NotificationManager()
-    for plugin in PLUGINS:
+    for plugin in (*PLUGINS, *APPS):
         if plugin.secure_protocol not in manager:
             manager.add(plugin)

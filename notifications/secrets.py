@@ -51,6 +51,12 @@ def resolve(name: str) -> str:
     return value
 
 
+def remember(value: str) -> None:
+    """A secret obtained otherwise (an app's access token): masked by :func:`redact` too."""
+    with _lock:
+        _seen.add(value)
+
+
 def optional(name: str) -> str | None:
     try:
         return resolve(name)

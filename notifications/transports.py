@@ -25,7 +25,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notifications import secrets
+from notifications.apps import AppPlugin, DingTalkWork, FeishuApp, WeComApp
 from notifications.channels import Channel, LocalOutbox, Outcome, Outgoing, channel_kind
+from notifications.cloudsms import PARAMS, VARIABLE, AliyunSms, CloudSms, SmsTemplate, TencentSms
 from notifications.plugins import (
     DingTalkBot,
     DubanPlugin,
@@ -41,7 +43,30 @@ from notifications.plugins import (
 for _name in ("apprise", "urllib3"):
     logging.getLogger(_name).setLevel(logging.INFO)
 
-BOT_LIMITS = {"wecom_bot": 20, "dingtalk_bot": 20, "feishu_bot": 100}  # per key and minute
+# Sends per minute: bots per key (their documented limits); apps per app, well under
+# the platforms' per-interface limits (WeCom 10,000/min per corp, DingTalk 1,500/min
+# per appkey, Feishu 1,000/min per app), leaving room for the office's other apps.
+BOT_LIMITS = {"wecom_bot": 20, "dingtalk_bot": 20, "feishu_bot": 100, "wecom_app": 1000,
+              "dingtalk_work": 1000, "feishu_app": 600}
+APPS: dict[str, type[AppPlugin]] = {"wecom_app": WeComApp, "dingtalk_work": DingTalkWork,
+                                    "feishu_app": FeishuApp}
+CLOUDS: dict[str, type[CloudSms]] = {"aliyun_sms": AliyunSms, "tencent_sms": TencentSms}
+KIND_NAMES = {"reminder": "提醒", "due": "到期通知", "cuiban": "催办", "duban": "督办",
+              "tongbao": "通报", "rectify": "整改通知", "check_result": "检查结果通知",
+              "digest": "每日摘要", "extension": "延期批复", "alert": "运维告警",
+              "channel_test": "渠道测试"}
+SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class TemplateRoute(BaseModel):
+    """An approved SMS template: its id, and each variable filled from the message's
+    parameters (``{item}``, ``{due}``, ``{link}`` …): by name (Alibaba) or in order
+    (Tencent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    params: dict[str, str] | list[str] = Field(default_factory=dict)
 
 
 class Route(BaseModel):
@@ -50,7 +75,8 @@ class Route(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     transport: Literal["outbox", "smtp", "sms_gateway", "wecom_bot", "dingtalk_bot",
-                       "feishu_bot", "apprise"]
+                       "feishu_bot", "apprise", "wecom_app", "dingtalk_work", "feishu_app",
+                       "aliyun_sms", "tencent_sms"]
     # smtp
     host: str | None = None
     port: int | None = None
@@ -70,6 +96,19 @@ class Route(BaseModel):
     read_timeout: float = 10.0
     per_minute: int | None = Field(None, description="sends per minute per key (bots) or "
                                                      "per kind (sms, email)")
+    # per-person apps: wecom_app (corp id), dingtalk_work (appkey), feishu_app (app id)
+    app_id: str | None = Field(None, description="corp id / appkey / app id (not secret)")
+    agent_id: str | None = Field(None, description="the app's agent id (WeCom, DingTalk)")
+    app_secret: str | None = Field(None, description="the NAME of the secret holding it")
+    id_type: Literal["open_id", "user_id", "union_id"] = "open_id"
+    # cloud SMS: aliyun_sms, tencent_sms
+    key_id: str | None = Field(None, description="the NAME of the secret holding the key id")
+    key_secret: str | None = Field(None, description="the NAME of the secret holding the key")
+    sign_name: str | None = Field(None, description="the registered SMS signature")
+    region: str | None = None
+    sdk_app_id: str | None = Field(None, description="Tencent's SmsSdkAppId")
+    templates: dict[str, TemplateRoute] = Field(default_factory=dict)
+    var_max: int | None = Field(None, description="longest variable value, in characters")
 
 
 class ChannelsConfig(BaseModel):
@@ -104,12 +143,51 @@ def load_config(path: Path) -> ChannelsConfig:
     except ValidationError as exc:
         lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ConfigProblem("\n".join(lines)) from exc
+    problems = [f"{path}: channels.{kind}.{p}" for kind, route in cfg.channels.items()
+                for p in route_problems(route)]
+    if problems:
+        raise ConfigProblem("\n".join(problems))
     for kind, route in cfg.channels.items():
         for text in (route.url or "", *route.headers.values(), *route.fields.values()):
             if re.search(r"(key|token|secret|password)=[A-Za-z0-9]{8,}", text, re.I):
                 raise ConfigProblem(f"{path}: channels.{kind}: 疑似明文密钥，请改为 "
                                     f"{{secret:名称}} 并把值放入环境变量或 Prefect Secret")
     return cfg
+
+
+def route_problems(r: Route) -> list[str]:
+    """What a per-person app or cloud SMS route lacks, field by field, in Chinese; every
+    notice kind must have an approved template, so a gap is found at start-up."""
+    out: list[str] = []
+    needs = {"wecom_app": ("app_id", "agent_id", "app_secret"),
+             "dingtalk_work": ("app_id", "agent_id", "app_secret"),
+             "feishu_app": ("app_id", "app_secret"),
+             "aliyun_sms": ("key_id", "key_secret", "sign_name"),
+             "tencent_sms": ("key_id", "key_secret", "sign_name", "sdk_app_id")}
+    out += [f"{f}: {r.transport} 需要填写 {f}" for f in needs.get(r.transport, ())
+            if not getattr(r, f)]
+    for f in ("app_secret", "key_id", "key_secret"):
+        value = getattr(r, f)
+        if value and not SECRET_NAME.match(value):
+            out.append(f"{f}: 应写密钥名（大写字母、数字、下划线，如 ZS_SMS_KEY_SECRET），"
+                       f"密钥本身放在同名环境变量或 Prefect Secret 中")
+    if r.transport not in CLOUDS:
+        return out
+    missing = [k for k in KIND_NAMES if k not in r.templates]
+    if missing:
+        out.append("templates: 缺少以下通知类型的短信模板（阿里云、腾讯云只发审核通过的模板）："
+                   + "、".join(f"{KIND_NAMES[k]}（{k}）" for k in missing))
+    out += [f"templates.{k}: 没有这种通知类型，可用：{'、'.join(KIND_NAMES)}"
+            for k in r.templates if k not in KIND_NAMES]
+    ordered = r.transport == "tencent_sms"
+    for k, t in r.templates.items():
+        if ordered != isinstance(t.params, list):
+            out.append(f"templates.{k}.params: " + ("腾讯云按顺序填变量，应写成列表" if ordered
+                                                     else "阿里云按变量名填写，应写成 变量名: 值"))
+        values = t.params if isinstance(t.params, list) else list(t.params.values())
+        out += [f"templates.{k}.params: 未知参数 {{{m}}}，可用：{'、'.join(PARAMS)}"
+                for v in values for m in VARIABLE.findall(v) if m not in PARAMS]
+    return out
 
 
 SECRET_REF = re.compile(r"\{secret:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -197,6 +275,28 @@ class SmsChannel:
                                    to=out.recipient)
 
 
+class AppChannel:
+    """A person reached through an app: the unit's link is the message's button."""
+
+    def __init__(self, plugin: AppPlugin) -> None:
+        self.plugin = plugin
+
+    def send(self, out: Outgoing) -> Outcome:
+        return self.plugin.deliver(out.message.text, out.message.subject, out.key,
+                                   to=out.recipient, link=str(out.params.get("link") or ""))
+
+
+class CloudSmsChannel:
+    """An approved template with the message's variables, never the free text."""
+
+    def __init__(self, plugin: CloudSms) -> None:
+        self.plugin = plugin
+
+    def send(self, out: Outgoing) -> Outcome:
+        return self.plugin.deliver(out.message.sms, out.message.subject, out.key,
+                                   to=out.recipient, params=out.params)
+
+
 class AppriseChannel:
     """Anything apprise supports: the URL is a template over ``{to}`` and secrets."""
 
@@ -275,6 +375,18 @@ class Transports:
                 headers=r.headers, secret_values={n: secrets.resolve(n) for n in names},
                 idempotency_header=r.idempotency_header, success_field=r.success_field,
                 success_value=r.success_value, read_timeout=r.read_timeout))
+        if r.transport in APPS:
+            return AppChannel(APPS[r.transport](
+                app_id=r.app_id or "", agent_id=r.agent_id or "", id_type=r.id_type,
+                app_secret=secrets.resolve(r.app_secret or ""), base_url=r.base_url,
+                read_timeout=r.read_timeout))
+        if r.transport in CLOUDS:
+            return CloudSmsChannel(CLOUDS[r.transport](
+                key_id=secrets.resolve(r.key_id or ""), base_url=r.base_url,
+                key_secret=secrets.resolve(r.key_secret or ""), sign_name=r.sign_name or "",
+                templates={k: SmsTemplate(t.id, t.params) for k, t in r.templates.items()},
+                region=r.region or "", sdk_app_id=r.sdk_app_id or "", var_max=r.var_max,
+                read_timeout=r.read_timeout))
         if r.transport in BOTS:
             if not name:
                 raise ConfigProblem(f"渠道 {channel} 须写成 {channel}:密钥名")
@@ -296,4 +408,7 @@ class Transports:
             return f"短信网关 {(r.url or '').split('?')[0]}"
         if r.transport in BOTS:
             return f"{r.transport} 密钥 {channel.split(':', 1)[-1]}"
+        if r.transport in APPS or r.transport in CLOUDS:
+            plugin = APPS.get(r.transport) or CLOUDS[r.transport]
+            return f"{plugin.service_name.split(' (')[0]} {r.base_url or plugin.base_url}"
         return "apprise"

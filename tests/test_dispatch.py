@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from duban.cli import app
 from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.links import open_link
@@ -28,6 +30,7 @@ from notifications.channels import LocalOutbox, Outcome, Outgoing
 from notifications.dispatch import Budget, Dispatched, Settings, claim, dispatch
 from notifications.render import TemplateProblem, Templates
 from tests.conftest import PLAN_001, UNITS_ZS, at, cli
+from tests.test_prefect import prefect_server  # noqa: F401 - one Prefect server per session
 
 PLAN = "zhongshan-2021-zwgk"
 SIFA_SMS = "13800000022"  # 市司法局 经办人
@@ -52,6 +55,9 @@ def test_one_message_per_notice_and_readable_mail(ledger: sessionmaker[Session])
     # 110 notices (counted in test_supervise), each recipient has one per channel.
     assert (r.deliveries, r.notices, r.sent) == (110, 110, 110)
     assert (len(files("sms")), len(files("email")), len(files("wecom_bot"))) == (55, 53, 2)
+    # Named plainly: the folder says the kind, the name the key's name once, day, serial.
+    assert [f.name for f in files("wecom_bot")] == ["ZS_FGJ_WECOM_KEY_2021-07-12_1.json",
+                                                    "ZS_JTJ_WECOM_KEY_2021-07-12_1.json"]
     mail = email.message_from_bytes(
         next(f for f in files("email") if "gk.sfj" in f.name).read_bytes(),
         policy=email.policy.default)
@@ -134,17 +140,17 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T10:30")
     flaky = Flaky(2)
     r = run(ledger, "2021-07-12T10:31", flaky)
-    assert (r.deliveries, r.failed) == (2, 2)
-    # Backoff: not yet retried. What goes out is the operator's outage alert, one for each
-    # failing channel (sms, email), over the operator's own channel.
+    # Both fail; the operator's outage alerts (one per failing channel, over the
+    # operator's own channel) go out in the same run.
+    assert (r.deliveries, r.failed, r.sent) == (4, 2, 2)
+    # The next run, still inside the backoff, probes each failing channel with one of its
+    # waiting messages: they go through, so the channels have recovered (two more alerts).
     r = run(ledger, "2021-07-12T10:31:30", flaky)
-    assert (r.sent, r.retried) == (2, 0)
-    r = run(ledger, "2021-07-12T10:35", flaky)
-    assert (r.sent, r.retried) == (2, 2)  # re-sent; the recovery alerts are queued
-    assert run(ledger, "2021-07-12T10:36", flaky).sent == 2  # sms and email recovered
+    assert (r.retried, r.sent) == (2, 4)
+    assert run(ledger, "2021-07-12T10:35", flaky).deliveries == 0  # nothing left
     with transaction(ledger) as s:
         attempts = s.scalars(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.id)).all()
-    assert attempts[:4] == ["failed", "failed", "sent", "sent"]
+    assert [a for a in attempts if a != "sent"] == ["failed", "failed"] and len(attempts) == 8
     # A channel that never works: dead after max_attempts, the notices too.
     cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
         "--at", "2021-07-13T10:00")
@@ -167,7 +173,7 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     # Re-queued the same day, they go out under new keys: a dead delivery's key is not
     # reused, so nothing blocks the dispatcher (it used to fail on deliveries.key).
     r = run(ledger, "2021-07-13T11:00")
-    assert (r.sent, r.dead) == (2, 0)
+    assert (r.sent, r.dead) == (4, 0)  # the two, and the two "recovered" alerts
     with transaction(ledger) as s:
         keys = s.scalars(select(Delivery.key).where(Delivery.recipient == "13800000025")
                          .order_by(Delivery.id)).all()
@@ -307,7 +313,8 @@ class SmsDown:
 def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
         ledger: sessionmaker[Session]) -> None:
     """The SMS gateway is down 09:00-13:00; the dispatcher runs every 5 minutes. Every
-    reminder (useful until 07-19) goes out once after recovery, none is given up, and
+    reminder (useful until 07-19) goes out once, at the first run after recovery (a probe
+    finds the gateway working and releases the rest), none is given up, and
     the operator gets two alerts: the outage began, the outage ended."""
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     channel = SmsDown()
@@ -323,6 +330,9 @@ def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
         retries = s.scalar(select(func.count()).select_from(DeliveryAttempt).where(
             DeliveryAttempt.outcome == "failed"))
     assert states == {"sent": 110}
+    with transaction(ledger) as s:  # all at the first run that saw the gateway working
+        sent_at = set(s.scalars(select(Delivery.sent_at).where(Delivery.channel == "sms")))
+    assert sent_at == {at("2021-07-12T13:01")}
     sms_keys = [k for k in channel.ok if k.startswith("sms/")]
     assert len(sms_keys) == 55 and all(channel.ok[k] == 1 for k in sms_keys)
     assert retries > 55 * 5  # retried for four hours, backing off up to 30 minutes
@@ -354,3 +364,114 @@ def test_after_recovery_the_most_urgent_go_first_within_the_limit(
              lambda c: channel.outbox if c == "operator" else channel, Settings(),
              limit_for=lambda c: 5 if c == "sms" else None)
     assert sorted(k for k in channel.ok if k.startswith("sms/")) == sorted(urgent)
+
+
+def test_a_rehearsal_years_ago_is_stale_today_not_sent(ledger: sessionmaker[Session]) -> None:
+    """Swept with --at in 2021 (reminders, a 催办 and a 督办 day), dispatched plainly on
+    2026-12-04: not one digest dated today with 2021 deadlines; every notice is recorded
+    as stale, with why, and counted."""
+    for day in ("2021-07-12", "2021-07-20", "2021-07-22"):
+        sweep_all(ledger, at(f"{day}T09:00"), config.calendar())
+    r = run(ledger, "2026-12-04T09:05")
+    with transaction(ledger) as s:
+        states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status))
+                      .tuples().all())
+        kinds = set(s.scalars(select(Notice.kind).where(Notice.status == "stale")))
+        why = s.scalars(select(Notice.last_error).where(Notice.kind == "reminder")).first()
+    assert (r.deliveries, r.sent, r.stale) == (0, 0, states["stale"])
+    assert set(states) == {"stale"} and {"reminder", "cuiban", "duban"} <= kinds
+    assert why == "期限 2021-07-19 已过，提醒不再发送"
+    assert files("sms") == [] and files("email") == []
+    out = cli("dispatch", "--at", "2026-12-04T09:10")
+    assert "送出 0 条消息" in out
+
+
+def test_re_queued_dead_reminders_after_their_deadline_are_dropped(
+        ledger: sessionmaker[Session]) -> None:
+    """A dead day, then --retry-dead the morning after the deadline: the old reminders
+    are dropped as stale instead of filling the daily cap ahead of today's 催办."""
+    sweep_all(ledger, at("2021-07-19T09:00"), config.calendar())  # the due-day notices
+    run(ledger, "2021-07-19T09:01", Flaky(999), max_attempts=1)
+    with transaction(ledger) as s:
+        dead = s.scalar(select(func.count()).select_from(Notice).where(
+            Notice.status == "dead", Notice.kind != "alert"))
+    assert dead == 110
+    cli("notices", "--retry-dead", "--at", "2021-07-20T08:59")
+    sweep_all(ledger, at("2021-07-20T09:00"), config.calendar())  # today's 催办
+    r = run(ledger, "2021-07-20T09:01")
+    assert r.stale == 110 and r.deferred == 0
+    sms = json.loads(next(f for f in files("sms") if SIFA_SMS in f.name).read_text())
+    assert "催办" in sms["subject"] and "今日（2021-07-19）" not in sms["body"]
+
+
+def test_quiet_hours_hold_retries_and_defer_to_the_working_day_morning(
+        ledger: sessionmaker[Session]) -> None:
+    """Friday 2021-07-16: an SMS failing at 17:50 is not retried at 19:31 (quiet from
+    18:00) but on Monday 07-19 at 08:30, not on the Saturday; so is a new one."""
+    sweep_all(ledger, at("2021-07-16T09:00"), config.calendar())
+    broken = Flaky(999)
+    run(ledger, "2021-07-16T17:50", broken)
+    healthy = Counting()
+    r = run(ledger, "2021-07-16T19:31", healthy)
+    assert not any(k.startswith("sms/") for k in healthy.sent)
+    with transaction(ledger) as s:
+        waits = set(s.scalars(select(Delivery.next_attempt_at).where(
+            Delivery.channel == "sms", Delivery.status == "failed")))
+    assert waits == {at("2021-07-19T08:30")}
+    r = run(ledger, "2021-07-19T08:31", healthy)
+    assert sum(k.startswith("sms/") for k in healthy.sent) == 55 and r.retried >= 55
+    # A new SMS found on Friday evening waits for Monday morning too.
+    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
+        "--at", "2021-07-16T19:00")
+    cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-16T20:00")
+    run(ledger, "2021-07-16T20:01", cap=5)
+    with transaction(ledger) as s:
+        waiting = s.scalars(select(Notice).where(Notice.status == "pending")).one()
+    assert (waiting.channel, waiting.next_attempt_at) == ("sms", at("2021-07-19T08:30"))
+
+
+def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
+        ledger: sessionmaker[Session]) -> None:
+    """Claims take whole recipients: with batches of 7 recipients, each recipient's due
+    notices still make one digest, none is pushed to tomorrow, and one run sends all."""
+    sweep_all(ledger, at("2021-12-24T09:00"), config.calendar())
+    with transaction(ledger) as s:
+        due = s.scalar(select(func.count()).select_from(Notice))
+        recipients = s.scalar(select(func.count()).select_from(
+            select(Notice.channel, Notice.recipient).distinct().subquery()))
+    assert due > recipients > 7 * 3
+    r = run(ledger, "2021-12-24T09:01", batch=7)
+    assert (r.deliveries, r.notices, r.deferred) == (recipients, due, 0)
+    with transaction(ledger) as s:
+        assert s.scalar(select(func.count()).select_from(Notice)
+                        .where(Notice.status != "sent")) == 0
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
+        ledger: sessionmaker[Session]) -> None:
+    """An SMS gateway refusing connections: `duban dispatch` exits 4, the dispatch flow run
+    ends Failed (not Completed), and `duban notices --json --check` tells a cron check."""
+    from flows.app import dispatcher
+
+    config.home().mkdir(parents=True, exist_ok=True)
+    (config.home() / "channels.yaml").write_text(
+        "channels:\n  sms: {transport: sms_gateway, url: 'http://127.0.0.1:1/send'}\n",
+        encoding="utf-8")
+    sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
+    r = CliRunner().invoke(app, ["dispatch", "--at", "2021-07-12T09:01"], env={"COLUMNS": "200"})
+    assert r.exit_code == 4, r.output
+    assert "有 55 条消息未能送出（失败 55" in r.output
+    assert "【注意】未在 channels.yaml 配置的渠道不会真正发出：email 53 条" in r.output
+    state = dispatcher(at="2021-07-12T09:05", return_state=True)
+    assert state.is_failed() and "条消息未能送出" in (state.message or "")
+    listed = CliRunner().invoke(app, ["notices", "--json", "--check", "--limit", "3"])
+    assert listed.exit_code == 0, listed.output  # failing, not yet given up
+    report = json.loads(listed.output)
+    # 53 mails and 2 bot messages (outbox), the operator's alert; 55 SMS still trying
+    assert report["counts"]["sent"] == 56 and report["counts"]["sending"] == 55
+    assert len(report["notices"]) == 3 and report["notices"][0]["kind"] == "alert"
+    with transaction(ledger) as s:
+        s.scalars(select(Notice).where(Notice.channel == "sms")).first().status = "dead"
+    dead = CliRunner().invoke(app, ["notices", "--check"], env={"COLUMNS": "200"})
+    assert dead.exit_code == 4 and "有 1 条已放弃的通知" in dead.output
