@@ -17,6 +17,7 @@ from ledger import config
 from ledger.checks import run_check, write_check
 from ledger.circular import issue_circular
 from ledger.db import open_ledger, transaction
+from ledger.heartbeats import DISPATCH, beating, sweep_name
 from ledger.lookback import look_back
 from ledger.models import Plan
 from ledger.queries import calendar_gaps
@@ -73,8 +74,9 @@ def supervise(plan: str | None = None, at: str | None = None,
         gaps = calendar_gaps(s, cal, now.date())
     for msg in gaps.values():  # loud in the run's log; the dispatcher alerts the operator
         log.warning("【注意】%s", msg)
-    r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
-    circulars = finish_documents(factory, r.circular_plans, now, cal)
+    with beating(factory, sweep_name(plan)):
+        r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
+        circulars = finish_documents(factory, r.circular_plans, now, cal)
     log.info("巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）", now.format("YYYY-MM-DD HH:mm"),
              r.milestones, r.notices,
              "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items())) or "无")
@@ -135,9 +137,10 @@ def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Di
         gaps = calendar_gaps(s, config.calendar(), now.in_timezone(TZ).date())
         insert_notices(s, calendar_alert_rows(gaps, transports.config.operators,
                                               now.in_timezone("UTC")))
-    return dispatch(factory, now.in_timezone("UTC"), templates,
-                    transports, settings, limit_for=transports.per_minute,
-                    operators=transports.config.operators)
+    with beating(factory, DISPATCH):
+        return dispatch(factory, now.in_timezone("UTC"), templates,
+                        transports, settings, limit_for=transports.per_minute,
+                        operators=transports.config.operators)
 
 
 @flow(name="duban-dispatch")
