@@ -1026,7 +1026,7 @@ def dispatch_cmd(
               f"失败待重试 {r.failed}，结果未知待重试 {r.unknown}，放弃 {r.dead}，"
               f"顺延 {r.deferred}（每日摘要上限或夜间免扰）。")
     if r.alerts:
-        out.print(f"已向运维发出告警 {r.alerts} 条（见 duban notices --status dead）。")
+        out.print(f"已向运维发出告警 {r.alerts} 条（见 duban notices --status 已放弃）。")
     if r.outboxed:
         out.print(f"未在 channels.yaml 配置的渠道不会真正发出，消息留在本地发件箱："
                   f"{config.home() / 'outbox'}")
@@ -1200,7 +1200,10 @@ def web_cmd(
     clock = offset_clock(_parse_when(at, "--at")) if at else real_clock
     for line in web_addresses(host, port):
         out.print(line)
-    uvicorn.run(create_app(_ledger(), clock=clock), host=host, port=port, log_level="warning")
+    from web.logs import uvicorn_log_config
+
+    uvicorn.run(create_app(_ledger(), clock=clock), host=host, port=port,
+                log_config=uvicorn_log_config(), access_log=True)
 
 
 def web_addresses(host: str, port: int) -> list[str]:
