@@ -6,6 +6,7 @@ ledger's work, and a FIFO given as evidence is refused at once."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -65,6 +66,21 @@ def test_only_db_upgrade_moves_an_existing_ledger(database_url: str) -> None:
     r = duban(env, "db", "upgrade")
     assert "无需升级" in r.stdout
     assert duban(env, "status").returncode == 0
+
+
+def test_two_upgrades_started_together_run_one_after_the_other(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the advisory lock is Postgres's; SQLite has a single writer")
+    upgrade(make_engine(database_url, wait=0), "0011")
+    env = env_for(database_url)
+    procs = [subprocess.Popen([sys.executable, "-m", "duban", "db", "upgrade"], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    said = sorted(out for out, _ in results)
+    assert "升级到" in said[0] + said[1] and "无需升级" in said[0] + said[1], said
+    assert revision_of(database_url) == head_revision()
 
 
 def test_a_ledger_newer_than_the_code_is_refused(database_url: str) -> None:
@@ -272,3 +288,37 @@ def test_a_fifo_given_as_evidence_is_refused_at_once(ledger: sessionmaker[Sessio
     r = duban(dict(os.environ), "report", "zhongshan-2021-zwgk", "--unit", "市司法局",
               "--task", "t26", "--text", "已公开", "--file", str(fifo), timeout=60)
     assert r.returncode == 1 and "不是普通文件" in r.stderr, r.stdout + r.stderr
+
+
+# Logs
+
+
+def test_the_web_logs_each_request_as_json_in_beijing_time(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DUBAN_HOME": str(tmp_path / "home"), "DUBAN_LOG_FORMAT": "json"}
+    env.pop("DUBAN_DATABASE_URL", None)
+    log = tmp_path / "web.log"
+    proc = subprocess.Popen([sys.executable, "-m", "duban", "web", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=log.open("wb"))
+    try:
+        deadline = time.monotonic() + 60
+        while fetch_quietly(f"http://127.0.0.1:{port}/login") != 200:
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()
+             if line.startswith("{")]
+    access = [e for e in lines if e["logger"] == "uvicorn.access" and "GET /login" in
+              e["message"]]
+    assert access, log.read_text()
+    assert access[-1]["time"].endswith("+08:00") and " 200" in access[-1]["message"]
+
+
+def fetch_quietly(url: str) -> int:
+    try:
+        return fetch(url)[0]
+    except OSError:
+        return 0
