@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -31,42 +32,61 @@ def wait_seconds() -> float:
     return float(os.environ.get("DUBAN_DB_WAIT", DEFAULT_WAIT))
 
 
+class _Watcher:
+    """One thread for the whole process, and a table of the statements in flight."""
+
+    def __init__(self) -> None:
+        self.flight: dict[int, tuple[float, int, Watchdog]] = {}
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def arm(self, key: int, deadline: float, fd: int, dog: Watchdog) -> None:
+        with self.lock:
+            self.flight[key] = (deadline, fd, dog)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._watch, name="duban-db-watchdog",
+                                               daemon=True)
+                self.thread.start()
+        self.wake.set()
+
+    def disarm(self, key: int) -> None:
+        with self.lock:
+            self.flight.pop(key, None)
+
+    def _watch(self) -> None:
+        while True:
+            with self.lock:
+                due = min((d for d, _, _ in self.flight.values()), default=None)
+            self.wake.wait(None if due is None else max(0.05, due - time.monotonic()))
+            self.wake.clear()
+            now = time.monotonic()
+            with self.lock:
+                late = [(key, fd, dog) for key, (d, fd, dog) in self.flight.items() if d <= now]
+                for key, _, dog in late:
+                    del self.flight[key]
+                    dog.fired.add(key)
+            for _, fd, _ in late:
+                _cut(fd)
+
+
+_WATCHER = _Watcher()
+
+
 class Watchdog:
-    """One thread per engine, and a table of the statements in flight."""
+    """An engine's wait, and the connections cut because of it."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.fired: set[int] = set()
-        self._flight: dict[int, tuple[float, int]] = {}
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        threading.Thread(target=self._watch, name="duban-db-watchdog", daemon=True).start()
 
     def arm(self, dbapi_connection: Any) -> None:
         fd = _socket_of(dbapi_connection)
         if fd is not None:
-            with self._lock:
-                self._flight[id(dbapi_connection)] = (time.monotonic() + self.seconds, fd)
-            self._wake.set()
+            _WATCHER.arm(id(dbapi_connection), time.monotonic() + self.seconds, fd, self)
 
     def disarm(self, dbapi_connection: Any) -> None:
-        with self._lock:
-            self._flight.pop(id(dbapi_connection), None)
-
-    def _watch(self) -> None:
-        while True:
-            with self._lock:
-                due = min((d for d, _ in self._flight.values()), default=None)
-            self._wake.wait(None if due is None else max(0.05, due - time.monotonic()))
-            self._wake.clear()
-            now = time.monotonic()
-            with self._lock:
-                late = [(key, fd) for key, (d, fd) in self._flight.items() if d <= now]
-                for key, _ in late:
-                    del self._flight[key]
-                    self.fired.add(key)
-            for _, fd in late:
-                _cut(fd)
+        _WATCHER.disarm(id(dbapi_connection))
 
 
 def _socket_of(dbapi_connection: Any) -> int | None:
@@ -87,13 +107,13 @@ def _cut(fd: int) -> None:
             sock.close()
 
 
-_DOGS: dict[int, Watchdog] = {}
+_DOGS: weakref.WeakKeyDictionary[Engine, Watchdog] = weakref.WeakKeyDictionary()
 
 
 def watch(engine: Engine, seconds: float) -> Watchdog:
     """Watch every statement and every pre-ping of ``engine`` (Postgres only)."""
     dog = Watchdog(seconds)
-    _DOGS[id(engine)] = dog
+    _DOGS[engine] = dog
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, *_args: Any) -> None:
@@ -130,7 +150,7 @@ def watch(engine: Engine, seconds: float) -> Watchdog:
 
 def limit(engine: Engine, seconds: float) -> None:
     """Change how long ``engine`` waits (the web pages wait less than a batch job)."""
-    if (dog := _DOGS.get(id(engine))) is not None:
+    if (dog := _DOGS.get(engine)) is not None:
         dog.seconds = seconds
 
 

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from flows.server import free_port
 from flows.up import start_web
 from ledger.db import head_revision, make_engine, open_ledger, transaction, upgrade
-from ledger.models import Delivery
+from ledger.models import Delivery, Plan
 from tests.conftest import PLAN_001, ROOT, UNITS_ZS, cli
 from tests.proxy import Proxy
 from web import create_app
-from web.health import last_sweep_due
+from web.health import last_sweep_due, sweep_checks
 
 
 def duban(env: dict[str, str], *args: str, timeout: float = 120
@@ -322,3 +322,19 @@ def fetch_quietly(url: str) -> int:
         return fetch(url)[0]
     except OSError:
         return 0
+
+
+def test_a_supervised_plan_without_a_sweep_since_the_last_working_morning_is_red(
+        ledger: sessionmaker[Session]) -> None:
+    """As of Tuesday 2021-07-13 10:30 the reference plan is supervised: its 09:00 sweep is
+    due. Nothing has swept it: red, naming the plan and what to run; after a sweep: green."""
+    now = pendulum.parse("2021-07-13T10:30", tz="Asia/Shanghai").in_timezone("UTC")
+    with transaction(ledger) as s:
+        s.execute(update(Plan).values(loaded_at=now.subtract(days=10)))
+        (check,) = sweep_checks(s, now)
+    assert not check.ok and "zhongshan-2021-zwgk 的每日巡检没有按时运行" in check.detail
+    assert "2021-07-13 09:00" in check.detail and "duban sweep --plan" in check.detail
+    cli("sweep", "--plan", "zhongshan-2021-zwgk", "--at", "2021-07-13T09:00")
+    with transaction(ledger) as s:
+        (check,) = sweep_checks(s, now)
+    assert check.ok, check.detail
