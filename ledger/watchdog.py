@@ -158,9 +158,12 @@ class Stalled(OperationalError):
     """The database did not answer within the wait; the connection was cut."""
 
     def __init__(self, statement: str | None, params: Any, orig: BaseException, *,
-                 seconds: float) -> None:
+                 seconds: float = 0.0) -> None:
         super().__init__(statement, params, orig)
         self.seconds = seconds
+
+    def __reduce__(self) -> Any:  # a failed flow run's state pickles its exception
+        return self.__class__, (self.statement, self.params, self.orig), {"seconds": self.seconds}
 
     def __str__(self) -> str:
         return f"数据库 {self.seconds:g} 秒无响应，连接已断开"
