@@ -1,3 +1,3 @@
-from duban.cli import app
+from duban.cli import main
 
-app()
+main()

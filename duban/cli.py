@@ -668,9 +668,12 @@ def sweep_cmd(
         gaps = queries.calendar_gaps(s, config.calendar(), now.date())
     for msg in gaps.values():
         err.print(f"[bold red]【注意】{escape(msg)}[/bold red]")
-    r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
-    circulars = finish_documents(factory, r.circular_plans, now, config.calendar(),
-                                 progress=_rendering)
+    from ledger.heartbeats import beating, sweep_name
+
+    with beating(factory, sweep_name(plan)):
+        r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
+        circulars = finish_documents(factory, r.circular_plans, now, config.calendar(),
+                                     progress=_rendering)
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
     out.print(f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
               f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。")
@@ -724,7 +727,11 @@ def up_cmd(
     from web import create_app
     from web.pages import offset_clock, real_clock
 
-    factory = _ledger()
+    url = config.database_url()
+    try:  # its own SQLite ledger: created and upgraded here, so the first command works
+        factory = open_ledger(url, migrate=url.startswith("sqlite"))
+    except DatabaseError as exc:
+        raise _fail(str(exc), EXIT_ENV) from exc
     kickoff = None
     clock = real_clock
     if demo:
@@ -1385,7 +1392,10 @@ def web_cmd(
     clock = offset_clock(_parse_when(at, "--at")) if at else real_clock
     for line in web_addresses(host, port):
         out.print(line)
-    uvicorn.run(create_app(_ledger(), clock=clock), host=host, port=port, log_level="warning")
+    from web.logs import uvicorn_log_config
+
+    uvicorn.run(create_app(_ledger(), clock=clock), host=host, port=port,
+                log_config=uvicorn_log_config(), access_log=True)
 
 
 def web_addresses(host: str, port: int) -> list[str]:
@@ -1457,17 +1467,19 @@ def users_disable(name: Annotated[str, typer.Argument(help="用户名", metavar=
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """把数据库结构升级到当前版本（多台机器部署时，在启动 worker 前运行一次）。
+    """把数据库结构升级到当前版本：新建、从旧版本升级，或说明无需升级。
+    只有本命令（以及单机 duban up 对自己的 SQLite 数据库）会改动数据库结构；
+    其他命令遇到版本不符的数据库会拒绝运行（退出码 3）。升级前先停止 worker。
 
     例：DUBAN_DATABASE_URL=postgresql://duban@db/duban duban db upgrade
     """
     from ledger.db import make_engine
 
-    try:
-        upgrade(make_engine(config.database_url()))
+    try:  # unwatched: a migration may rewrite a large table for minutes
+        done = upgrade(make_engine(config.database_url(), wait=0))
     except Exception as exc:
         raise _fail(f"数据库升级失败：{exc}", EXIT_ENV) from exc
-    out.print("数据库结构已是最新。")
+    out.print(done.describe())
 
 
 @app.command("demo")
@@ -1484,3 +1496,23 @@ def demo(
     plan_load(root / "zhongshan-2021.yaml")
     status(plan="zhongshan-2021-zwgk", unit=None, at=at)
 
+
+
+def main() -> None:
+    """The ``duban`` program: a database that fails or stops answering in any command is
+    a message and exit 3, never a traceback or a wait without end."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    try:
+        app()
+    except DatabaseError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        sys.exit(EXIT_ENV)
+    except DBAPIError as exc:
+        err.print(f"[red]数据库不可用，本次操作未完成（已提交的不受影响）："
+                  f"{escape(str(exc).splitlines()[0])}[/red]")
+        sys.exit(EXIT_ENV)
+    except PoolTimeout as exc:
+        err.print(f"[red]数据库连接全部占用或无响应，本次操作未完成：{escape(str(exc))}[/red]")
+        sys.exit(EXIT_ENV)

@@ -19,6 +19,7 @@ from ledger import config, links
 from ledger.checks import run_check, write_check
 from ledger.circular import issue_circular
 from ledger.db import open_ledger, transaction
+from ledger.heartbeats import DISPATCH, beating, sweep_name
 from ledger.lookback import look_back
 from ledger.models import Notice, Plan
 from ledger.queries import calendar_gaps
@@ -102,10 +103,12 @@ def supervise(plan: str | None = None, at: str | None = None,
         gaps = calendar_gaps(s, cal, now.date())
     for msg in gaps.values():  # loud in the run's log; the dispatcher alerts the operator
         log.warning("【注意】%s", msg)
-    r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
-    circulars = finish_documents(
-        factory, r.circular_plans, now, cal,
-        progress=lambda done, total: log.info("生成催办单/督办单/通报文件：%d/%d", done, total))
+    with beating(factory, sweep_name(plan)):
+        r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
+        circulars = finish_documents(
+            factory, r.circular_plans, now, cal,
+            progress=lambda done, total: log.info("生成催办单/督办单/通报文件：%d/%d", done,
+                                                  total))
     if (r.notices or r.documents) and (warning := loopback_warning()):
         log.warning("【注意】%s", warning)
     log.info("巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）", now.format("YYYY-MM-DD HH:mm"),
@@ -169,9 +172,10 @@ def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Di
         insert_notices(s, calendar_alert_rows(gaps, transports.config.operators,
                                               now.in_timezone("UTC")))
         insert_notices(s, loopback_alert_rows(s, transports.config.operators, now))
-    return dispatch(factory, now.in_timezone("UTC"), templates,
-                    transports, settings, limit_for=transports.per_minute,
-                    operators=transports.config.operators)
+    with beating(factory, DISPATCH):
+        return dispatch(factory, now.in_timezone("UTC"), templates,
+                        transports, settings, limit_for=transports.per_minute,
+                        operators=transports.config.operators)
 
 
 @flow(name="duban-dispatch")

@@ -2,8 +2,9 @@
 
 Prefect's ephemeral mode runs no scheduler, so scheduled runs would never
 happen there; a real server (SQLite, in ``$DUBAN_HOME/prefect``) does. Its
-analytics are off (on SQLite they log 'database is locked') and the task-run
-recorder reads larger batches so it keeps up on SQLite.
+analytics are off (on SQLite they log 'database is locked'), the task-run
+recorder reads larger batches so it keeps up on SQLite, and flow runs older than
+30 days are deleted so the dispatcher's runs do not grow its database for ever.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def server_env(home: Path, port: int, database_url: str | None = None) -> dict[s
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",  # the client side too (Prefect's English first-run notice)
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
+        # 288 dispatcher runs a day: flow runs older than 30 days are deleted.
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": "2592000",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
 

@@ -69,7 +69,10 @@ def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    from web.logs import uvicorn_log_config
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port,
+                                           log_config=uvicorn_log_config(), access_log=True))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name="duban-web", daemon=True)
     thread.start()

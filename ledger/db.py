@@ -1,15 +1,23 @@
 """Engines, sessions and schema migrations.
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection, so the
-embedded default behaves under a worker and a CLI at once. The schema is
-brought up to date by Alembic (``upgrade``), never by ``create_all``, so the
-embedded database and a provincial Postgres follow the same migrations.
+embedded default behaves under a worker and a CLI at once. Postgres gets server-side
+timeouts, TCP keepalives and a client-side watchdog (``ledger.watchdog``), so no
+command waits for ever on a database that stopped answering.
+
+The schema is brought up to date by Alembic (``upgrade``), never by ``create_all``,
+so the embedded database and a provincial Postgres follow the same migrations. Only
+``duban db upgrade`` (and ``duban up`` on its own SQLite ledger) migrates an existing
+ledger, one process at a time under an advisory lock; every other process refuses a
+schema behind or ahead of its code. An empty database is created by the first
+command that opens it: there is nothing in it to rewrite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +25,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from ledger import watchdog
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be reached or is not at the expected schema."""
+
+
+class SchemaMismatch(DatabaseError):
+    """The ledger's schema is behind or ahead of this code: only ``db upgrade`` moves it."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -37,7 +51,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, wait: float | None = None) -> Engine:
+    """An engine for ``url``. On Postgres ``wait`` is how long a statement may go without
+    an answer before its connection is cut (default ``DUBAN_DB_WAIT``; 0: unwatched)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -47,8 +63,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=30, connect_args={
+        "connect_timeout": 10,
+        # A peer that vanished (host down, network cut) is noticed within about a minute.
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+        "keepalives_count": 3, "tcp_user_timeout": 60_000})
     event.listen(engine, "connect", _postgres_timeouts)
+    seconds = watchdog.wait_seconds() if wait is None else wait
+    if seconds > 0:
+        watchdog.watch(engine, seconds)
     return engine
 
 
@@ -70,9 +93,41 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
-    command.upgrade(alembic_config(engine), revision)
+@dataclass(frozen=True)
+class Upgraded:
+    """What ``upgrade`` did: ``before`` None is a database it created."""
+
+    before: str | None
+    after: str | None
+
+    def describe(self) -> str:
+        if self.before == self.after:
+            return f"数据库结构已是最新（版本 {self.after}），无需升级。"
+        if self.before is None:
+            return f"已新建数据库结构（版本 {self.after}）。"
+        return f"已将数据库结构从版本 {self.before} 升级到 {self.after}。"
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Upgraded:
+    """Apply migrations up to ``revision``, one process at a time: on Postgres under an
+    advisory lock, so two upgrades started together run one after the other and the
+    second finds nothing to do."""
+    if engine.dialect.name != "postgresql":
+        before = current_revision(engine)
+        command.upgrade(alembic_config(engine), revision)
+        return Upgraded(before, current_revision(engine))
+    key = text("SELECT hashtext('duban-migrate:' || current_schema())")
+    with engine.connect() as lock:
+        lock.execute(text("SET lock_timeout = 0"))  # wait for the other upgrade to finish
+        lock.execute(text("SELECT pg_advisory_lock((:k))"), {"k": lock.scalar(key)})
+        lock.commit()
+        try:
+            before = current_revision(engine)
+            command.upgrade(alembic_config(engine), revision)
+            return Upgraded(before, current_revision(engine))
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock_all()"))
+            lock.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -84,22 +139,44 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
-def open_ledger(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
-    """A session factory on an up-to-date schema.
+def _known(revision: str) -> bool:
+    """Whether this code has ``revision`` among its migrations (else the ledger is newer)."""
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except Exception:
+        return False
 
-    ``migrate=False`` is for deployments that run ``duban db upgrade`` as a
-    separate step: an out-of-date schema is then an error, not a surprise
-    migration by whichever worker starts first.
+
+def _empty(engine: Engine) -> bool:
+    return not inspect(engine).has_table("plans")
+
+
+def mismatch(have: str | None, want: str | None) -> str:
+    """The operator's message for a ledger at ``have`` opened by code at ``want``."""
+    if have is not None and not _known(have):
+        return (f"数据库结构版本 {have} 比本机安装的 duban（结构版本 {want}）新：另一台机器已升级。"
+                "请把本机的 duban 升级到同一版本后再运行。")
+    return (f"数据库结构版本 {have or '（无版本记录）'} 落后于本机安装的 duban（结构版本 {want}）。"
+            "请运维人员先停止 worker，运行一次 duban db upgrade，再启动各服务"
+            "（见 deploy/README.md 的 Upgrading 一节）。")
+
+
+def open_ledger(url: str, *, migrate: bool = False) -> sessionmaker[Session]:
+    """A session factory on a schema at this code's version.
+
+    An empty database is created. An existing ledger at another version is an error
+    (``SchemaMismatch``) unless ``migrate``: only ``duban db upgrade`` and ``duban up``
+    on its own SQLite ledger pass it, so no worker rewrites a province's tables because
+    it happened to start first.
     """
     engine = make_engine(url)
     try:
-        if migrate:
-            upgrade(engine)
-        elif current_revision(engine) != head_revision():
-            have, want = current_revision(engine), head_revision()
-            raise DatabaseError(
-                f"数据库结构不是最新版本（当前 {have}，应为 {want}），请先运行 duban db upgrade"
-            )
+        have, want = current_revision(engine), head_revision()
+        if have != want:
+            if migrate or (have is None and _empty(engine)):
+                upgrade(engine)
+            else:
+                raise SchemaMismatch(mismatch(have, want))
     except DatabaseError:
         raise
     except Exception as exc:

@@ -56,7 +56,8 @@ def safe_name(name: str) -> str:
 def _open(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
     """A read-only descriptor of a regular file; refuses links, devices and big files."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         reason = "是符号链接，不作为附件" if exc.errno == 40 else (exc.strerror or str(exc))
         raise EvidenceError(f"附件 {path} 无法读取：{reason}") from None
@@ -64,6 +65,7 @@ def _open(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise EvidenceError(f"附件 {path} 不是普通文件")
+    os.set_blocking(fd, True)
     if info.st_size > max_bytes:
         os.close(fd)
         raise EvidenceError(f"附件 {path} 有 {info.st_size / 1024 / 1024:.0f} MB，超过上限 "

@@ -527,3 +527,18 @@ class WebSession(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
+
+
+class Heartbeat(Base):
+    """The last run of a recurring job (``sweep:<plan>``, ``sweep:*`` for all plans,
+    ``dispatch``): the health check and the metrics read it, whichever machine ran it."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime]
+    ok: Mapped[bool]
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    last_ok_at: Mapped[dt.datetime | None]
+    detail: Mapped[str] = mapped_column(Text, default="")

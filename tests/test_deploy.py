@@ -11,20 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import json
 import os
+import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import jsonschema
 import prefect
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from prefect import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -59,16 +66,47 @@ def exec_lines(name: str) -> list[list[str]]:
     return lines
 
 
-def test_compose_names_real_images_and_the_units_commands() -> None:
+def constraints() -> dict[str, str]:
+    pins = {}
+    for line in (DEPLOY / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_compose_follows_the_compose_specification() -> None:
+    """The compose file is valid against the compose specification's JSON schema
+    (vendored from compose-spec/compose-spec, Apache-2.0: tests/schemas/)."""
+    schema = json.loads((ROOT / "tests" / "schemas" / "compose-spec.json").read_text())
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(compose()), key=str)
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
+    broken = compose()
+    broken["services"]["web"]["restart_policy"] = "always"  # a key compose does not know
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+def test_compose_names_pinned_images_and_the_units_commands() -> None:
     c = compose()
     services = c["services"]
     assert set(services) == {"postgres", "prefect-server", "duban-init", "worker", "web"}
-    assert services["postgres"]["image"] == "postgres:15"
-    # Prefect's server image is the release this checkout's workers and flows speak to.
+    # Every image is pinned to a release; the server's Prefect is the one the duban image
+    # installs (deploy/constraints.txt) and this checkout runs.
+    assert re.fullmatch(r"postgres:15\.\d+-bookworm", services["postgres"]["image"])
     assert services["prefect-server"]["image"] == f"prefecthq/prefect:{prefect.__version__}-" \
         "python3.11"
-    for name in ("postgres", "prefect-server", "web"):
+    assert constraints()["prefect"] == prefect.__version__
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, re.M)
+    assert "-c /opt/duban/deploy/constraints.txt" in dockerfile
+    for name in ("postgres", "prefect-server", "web", "worker"):
         assert services[name]["healthcheck"]["test"][0] == "CMD", name
+    assert "--with-healthcheck" in services["worker"]["command"]
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])  # touches the ledger
+    # Services come back after a reboot, except the one-shot init step.
+    for name, service in services.items():
+        restart = service.get("restart", c["x-duban"]["restart"])
+        assert restart == ("no" if name == "duban-init" else "unless-stopped"), name
     # Each duban service runs a command the systemd units run too (and the test below
     # starts those); the init step is the duban-deploy unit's three commands in order.
     units = {n.name: exec_lines(n.name) for n in UNITS}
@@ -77,23 +115,42 @@ def test_compose_names_real_images_and_the_units_commands() -> None:
     assert services["prefect-server"]["command"][:3] == ["prefect", "server", "start"]
     assert services["worker"]["command"][:4] == ["prefect", "worker", "start", "--pool"]
     assert any(argv[:3] == services["web"]["command"][:3] for argv in flat)
-    init = services["duban-init"]["command"][2].split(" && ")
-    deploy_unit = [" ".join(Path(a).name if a.startswith(str(BIN)) else a for a in argv)
+    init = services["duban-init"]["command"][2]
+    deploy_unit = [" ".join(a.replace(f"{BIN}/", "") for a in argv)
                    for argv in units["duban-deploy.service"]]
-    assert init == deploy_unit
-    # Secrets come from the env file, which is not committed; the compose file holds none.
+    assert deploy_unit[0] == "duban db upgrade" and init.startswith(deploy_unit[0] + " && ")
+    assert "prefect work-pool inspect duban >/dev/null || " in deploy_unit[1]
+    assert "prefect work-pool inspect duban >/dev/null || " in init and "--overwrite" not in init
+    assert init.endswith(" && " + deploy_unit[2])
+    # Secrets come from the env file, which is neither committed nor in the image; only
+    # the workers (channel secrets) read it whole, the others get what they need.
     text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
     assert "PASSWORD=" not in text and "CHANGE-ME" not in text
-    assert all(services[s].get("env_file") == "duban.env" or s in ("duban-init", "worker", "web")
-               for s in services)
+    assert {s for s in services if "env_file" in services[s]} == {"worker"}
+    assert "DUBAN_LINK_SECRET" not in str(services["postgres"]) + str(services["prefect-server"])
     assert "deploy/duban.env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {"deploy/duban.env", ".git", ".venv"} <= set(ignored)
+    assert "FORWARDED_ALLOW_IPS" in services["web"]["environment"]
     example = (DEPLOY / "duban.env.example").read_text(encoding="utf-8")
     for key in ("DUBAN_DATABASE_URL", "PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_API_URL",
                 "DUBAN_PUBLIC_URL", "DUBAN_WORK_POOL", "DUBAN_DB_PASSWORD",
-                "PREFECT_DB_PASSWORD"):
+                "PREFECT_DB_PASSWORD", "PREFECT_API_AUTH_STRING", "PREFECT_HOME"):
         assert f"\n{key}=" in example, key
     assert set(c["volumes"]) == {"pgdata", "duban-home"}
     assert "duban-home:/var/lib/duban" in c["x-duban"]["volumes"]
+
+
+def test_constraints_pin_what_pyproject_allows() -> None:
+    """deploy/constraints.txt pins every package duban needs, within pyproject's ranges
+    (CI installs with it: .ci/run)."""
+    pins = constraints()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for spec in project["dependencies"] + project["optional-dependencies"]["test"]:
+        req = Requirement(spec)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{name} is not pinned in deploy/constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), (name, pins[name])
 
 
 def test_every_unit_restarts_on_failure_as_duban_with_the_env_file() -> None:
@@ -107,6 +164,43 @@ def test_every_unit_restarts_on_failure_as_duban_with_the_env_file() -> None:
         assert service["EnvironmentFile"].lstrip("-") == "/etc/duban/duban.env", path.name
         for argv in exec_lines(path.name):  # every program is one this install has
             assert Path(argv[0]).exists(), (path.name, argv[0])
+
+
+def test_every_unit_is_hardened_and_writes_only_its_data_folder() -> None:
+    for path in UNITS:
+        service = unit(path.name)["Service"]
+        for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict",
+                           "ReadWritePaths": "/var/lib/duban", "ProtectHome": "yes",
+                           "PrivateTmp": "yes", "UMask": "0027",
+                           "WorkingDirectory": "/var/lib/duban",
+                           "PREFECT_HOME": "/var/lib/duban/prefect"}.items():
+            got = service.get(key) or dict(
+                e.split("=", 1) for e in environment(path.name)).get(key)
+            assert got == value, (path.name, key, got)
+    # The server builds its UI where it may write; the worker pulls in no deploy step
+    # and no server (a worker-only machine), so restarting duban-deploy spares its runs.
+    assert "PREFECT_UI_STATIC_DIRECTORY=/var/lib/duban/prefect/ui" in \
+        environment("duban-prefect-server.service")
+    worker = unit("duban-worker@.service")["Unit"]
+    assert "Requires" not in worker and "duban-deploy" not in worker.get("Wants", "")
+    assert "duban-deploy.service" in worker["After"]
+    assert "Requires" not in unit("duban-web.service")["Unit"]
+
+
+def environment(name: str) -> list[str]:
+    return [line.partition("=")[2]
+            for line in (DEPLOY / "systemd" / name).read_text(encoding="utf-8").splitlines()
+            if line.startswith("Environment=")]
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is missing")
+@pytest.mark.parametrize("path", UNITS, ids=lambda p: p.name)
+def test_systemd_rates_every_unit_safe(path: Path) -> None:
+    r = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager",
+                        str(path)], capture_output=True, text=True)
+    level = re.search(r"Overall exposure level for \S+: ([\d.]+)", r.stdout + r.stderr)
+    assert level, r.stdout + r.stderr
+    assert float(level.group(1)) < 5, r.stdout
 
 
 def test_prefect_yaml_is_what_duban_writes(tmp_path: Path) -> None:
@@ -187,9 +281,14 @@ def test_the_units_commands_run_against_postgres(tmp_path: Path) -> None:
             assert "工作池 duban" in r.stdout
             (worker,) = argv_of("duban-worker@.service")
             (web,) = argv_of("duban-web.service")
-            with started(worker, env, tmp_path / "worker.log"), \
+            health_port = free_port()
+            worker_env = env | {"PREFECT_WORKER_WEBSERVER_PORT": str(health_port)}
+            with started(worker, worker_env, tmp_path / "worker.log") as worker_proc, \
                     started(web, env, tmp_path / "web.log") as web_proc:
                 wait_for(f"http://127.0.0.1:{web_port}/login", web_proc, tmp_path / "web.log")
+                # The worker's own health check (--with-healthcheck) answers.
+                wait_for(f"http://127.0.0.1:{health_port}/health", worker_proc,
+                         tmp_path / "worker.log")
                 with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
                     deadline = time.monotonic() + 60
                     while True:

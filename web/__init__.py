@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config
 from ledger.db import open_ledger
-from web import auth, board, drafts, unit, units
+from web import auth, board, drafts, health, unit, units
 from web.pages import Clock, HeadAsGet, Web, real_clock, security_headers
 
 __all__ = ["Clock", "create_app"]
@@ -36,4 +36,5 @@ def create_app(factory: sessionmaker[Session] | None = None, *, clock: Clock = r
     board.routes(app, web)
     drafts.routes(app, web)
     units.routes(app, web)
+    health.routes(app, web)  # /healthz, /metrics, and a 503 page when the database fails
     return app
