@@ -53,7 +53,9 @@ def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    # The client's address is the app's to work out (DUBAN_TRUSTED_PROXIES), not uvicorn's.
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           proxy_headers=False))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name="duban-web", daemon=True)
     thread.start()
