@@ -129,7 +129,7 @@ def serve(url: str, home: str, workers: int, fixed_chars: int) -> tuple[subproce
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "bench_fixed:app", "--factory", "--app-dir", home,
          "--workers", str(workers), "--port", str(port), "--no-proxy-headers",
-         "--log-level", "warning"], env=env, cwd=ROOT)
+         "--timeout-worker-healthcheck", "60", "--log-level", "warning"], env=env, cwd=ROOT)
     for _ in range(600):
         try:
             if httpx.get(f"{base}/fixed").status_code == 200:
@@ -192,19 +192,25 @@ async def timed(client: httpx.AsyncClient, method: str, url: str, kind: str,
     return r
 
 
-async def unit_visit(client: httpx.AsyncClient, token: str, report: bool, start: float,
-                     out: list[Sample]) -> None:
+async def unit_visit(client: httpx.AsyncClient, gate: asyncio.Semaphore, token: str,
+                     report: bool, start: float, out: list[Sample]) -> None:
+    """One unit: its page, and for a reporting unit its form and the page it is sent
+    back to. At most ``gate`` units are in flight (httpx's pool slows down with thousands
+    of queued requests); waiting for the gate counts in the latency."""
     await asyncio.sleep(max(0.0, start - time.perf_counter()))
-    page = await timed(client, "GET", f"/u/{token}", "page", start, out)
-    if not report or page is None or page.status_code != 200:
-        return
-    form = UnitForm()
-    form.feed(page.text)
-    t = time.perf_counter()
-    sent = await timed(client, "POST", form.action, "report", t, out, data=form.fields,
-                       files=[("files", ("进展佐证.pdf", b"%PDF-1.4 bench", "application/pdf"))])
-    if sent is not None and sent.status_code == 303:
-        await timed(client, "GET", sent.headers["location"], "page", time.perf_counter(), out)
+    async with gate:
+        page = await timed(client, "GET", f"/u/{token}", "page", start, out)
+        if not report or page is None or page.status_code != 200:
+            return
+        form = UnitForm()
+        form.feed(page.text)
+        t = time.perf_counter()
+        sent = await timed(client, "POST", form.action, "report", t, out, data=form.fields,
+                           files=[("files", ("进展佐证.pdf", b"%PDF-1.4 bench",
+                                             "application/pdf"))])
+        if sent is not None and sent.status_code == 303:
+            await timed(client, "GET", sent.headers["location"], "page", time.perf_counter(),
+                        out)
 
 
 async def closed_loop(base: str, paths: list[str], connections: int) -> tuple[list[Sample],
@@ -227,10 +233,11 @@ async def burst(base: str, tokens: list[str], duration: float, share: float,
     rnd = random.Random(20210712)
     reporters = set(rnd.sample(range(len(tokens)), int(len(tokens) * share)))
     out: list[Sample] = []
+    gate = asyncio.Semaphore(connections)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=httpx.Limits(
-            max_connections=connections * 4)) as client:
+            max_connections=connections)) as client:
         t0 = time.perf_counter()
-        await asyncio.gather(*(unit_visit(client, tok, i in reporters,
+        await asyncio.gather(*(unit_visit(client, gate, tok, i in reporters,
                                           t0 + rnd.uniform(0, duration), out)
                                for i, tok in enumerate(tokens)))
     return out, time.perf_counter() - t0

@@ -1215,7 +1215,10 @@ def web_cmd(
     if start:
         os.environ[WEB_AT] = start.isoformat()
     out.print(f"{workers} 个网页进程")
-    uvicorn.run("web:worker_app", factory=True, workers=workers, **options)
+    # A busy worker on a busy machine can miss uvicorn's 5 s health ping and be killed with
+    # its requests in flight; a minute tells hung from busy.
+    uvicorn.run("web:worker_app", factory=True, workers=workers,
+                timeout_worker_healthcheck=60, **options)
 
 
 def web_addresses(host: str, port: int) -> list[str]:
