@@ -15,7 +15,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import pendulum
 import typer
@@ -1377,25 +1377,49 @@ def web_cmd(
     port: Annotated[int, typer.Option("--port", help="监听端口")] = 8780,
     at: Annotated[str | None, typer.Option(
         "--at", help=f"演示：页面从此时刻起计时（计算期限和状态）。{AT_RULE}")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64,
+        help="网页进程数：高峰时按 CPU 核数设置；登录、会话和校验码在各进程间共用")] = 1,
 ) -> None:
     """启动网页服务：协调单位登录后在 / 查看计划、看板、审核队列、通知，发起检查，导出台账；
     单位凭通知中的链接（/u/…）查看本单位事项、报送完成情况、申请延期，无需账号。
     通知中的链接地址取环境变量 DUBAN_PUBLIC_URL（缺省为 http://127.0.0.1:8780）。
+    前面有反向代理时，把代理的地址写入 DUBAN_TRUSTED_PROXIES（逗号分隔，可写网段），
+    只有这些地址发来的 X-Forwarded-For 才被采信（登录次数按来访地址计）。
 
-    例：DUBAN_PUBLIC_URL=https://duban.zs.gov.cn duban web --port 8780
+    例：DUBAN_PUBLIC_URL=https://duban.zs.gov.cn duban web --port 8780 --workers 2
     """
     import uvicorn
 
-    from web import create_app
+    from web import WEB_AT, create_app
+    from web.auth import trusted_proxies
     from web.pages import offset_clock, real_clock
 
-    clock = offset_clock(_parse_when(at, "--at")) if at else real_clock
+    try:
+        trusted_proxies(os.environ.get("DUBAN_TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    start = _parse_when(at, "--at") if at else None
+    ledger = _ledger()  # migrated once, here, before any worker starts
     for line in web_addresses(host, port):
         out.print(line)
+    # The client's address is worked out by the app from DUBAN_TRUSTED_PROXIES, not by
+    # uvicorn (which would believe X-Forwarded-For from 127.0.0.1).
     from web.logs import uvicorn_log_config
 
-    uvicorn.run(create_app(_ledger(), clock=clock), host=host, port=port,
-                log_config=uvicorn_log_config(), access_log=True)
+    options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": False,
+                               "log_config": uvicorn_log_config(), "access_log": True}
+    if workers == 1:
+        clock = offset_clock(start) if start else real_clock
+        uvicorn.run(create_app(ledger, clock=clock), **options)
+        return
+    if start:
+        os.environ[WEB_AT] = start.isoformat()
+    out.print(f"{workers} 个网页进程")
+    # A busy worker on a busy machine can miss uvicorn's 5 s health ping and be killed with
+    # its requests in flight; a minute tells hung from busy.
+    uvicorn.run("web:worker_app", factory=True, workers=workers,
+                timeout_worker_healthcheck=60, **options)
 
 
 def web_addresses(host: str, port: int) -> list[str]:

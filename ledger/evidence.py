@@ -1,22 +1,28 @@
 """Evidence files a unit sends with a report, kept under the data folder.
 
-A file comes from outside (a coordinator's disk now, a unit's upload later), so
-nothing about it is trusted. A file on disk must be a regular file (a symlink or a device is
-refused, and the check is made on the open file, not the name, so it cannot be
-swapped in between), no larger than ``MAX_FILE_BYTES`` (a sparse 2 GB file is
-refused, not copied); an upload must be of a document, image or archive type
-and is counted as it streams in. Each is stored under a folder of its own with a random
-name, its own name cleaned. The copy is written to a temporary name and
+A file comes from outside (a coordinator's disk, a unit's upload), so nothing
+about it is trusted. A file on disk must be a regular file on a real file system:
+not under /proc, /sys or /dev nor on a pseudo file system mounted elsewhere (an
+operator's ``/proc/self/environ`` holds secrets), reached through no symlink (each
+folder of the path is opened without following links, then the file, so nothing
+can be swapped in between), opened without blocking (a FIFO is refused, not
+waited on), no larger than ``MAX_FILE_BYTES`` (a sparse 2 GB file is refused,
+not copied). An upload must be of a document, image or archive type and is
+counted as it streams in. Each is stored under a folder of its own with a random
+name, its own name cleaned of path, control and bidi characters (a U+202E would
+show ``exe.pdf`` as ``fdp.exe``). The copy is written to a temporary name and
 renamed, and a failure removes what was written: a report either has all its
 files or is not recorded.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import stat
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,15 +44,27 @@ class Upload:
     name: str
     stream: BinaryIO
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+PSEUDO_FILE_SYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "debugfs", "securityfs", "tracefs", "configfs",
+    "cgroup", "cgroup2", "bpf", "pstore", "efivarfs", "fusectl", "mqueue", "hugetlbfs",
+    "binfmt_misc", "autofs", "rpc_pipefs", "nsfs"})
 
 
 class EvidenceError(ValueError):
     """A file that cannot be kept as evidence; the message names it and says why."""
 
 
+def _shown(ch: str) -> bool:
+    """Not a control, format (bidi overrides, zero-width), private or line-separator
+    character: what a name shows is what it is."""
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+
+
 def safe_name(name: str) -> str:
-    """A file name with no path, control or reserved characters, at most 100 long."""
-    cleaned = _UNSAFE.sub("_", Path(name).name).strip(" .") or "附件"
+    """A file name with no path, control, bidi or reserved characters, at most 100 long."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFC", name) if _shown(ch))
+    cleaned = _UNSAFE.sub("_", Path(plain.replace("\\", "/")).name).strip(" .") or "附件"
     stem, dot, suffix = cleaned.rpartition(".")
     if dot and len(suffix) <= 10:
         return stem[:100 - len(suffix) - 1] + "." + suffix
@@ -54,23 +72,68 @@ def safe_name(name: str) -> str:
 
 
 def _open(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
-    """A read-only descriptor of a regular file; refuses links, devices and big files."""
+    """A read-only descriptor of a regular file on a real file system; refuses links
+    (in any folder of the path), devices, FIFOs, system files and big files."""
+    absolute = os.path.abspath(path)
+    for folder in SYSTEM_FOLDERS:
+        if absolute == folder or absolute.startswith(folder + "/"):
+            raise EvidenceError(f"附件 {path} 位于系统目录 {folder}，不是文件，不作为附件")
+    fd = _open_no_links(Path(absolute), path)
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        reason = "是符号链接，不作为附件" if exc.errno == 40 else (exc.strerror or str(exc))
-        raise EvidenceError(f"附件 {path} 无法读取：{reason}") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise EvidenceError(f"附件 {path} 不是普通文件（是设备、管道或目录），不作为附件")
+        kind = _file_system(info.st_dev)
+        if kind in PSEUDO_FILE_SYSTEMS:
+            raise EvidenceError(f"附件 {path} 位于 {kind} 虚拟文件系统，不是真实文件，不作为附件")
+        if info.st_size > max_bytes:
+            raise EvidenceError(f"附件 {path} 有 {info.st_size / 1024 / 1024:.0f} MB，超过上限 "
+                                f"{max_bytes / 1024 / 1024:g} MB")
+    except EvidenceError:
         os.close(fd)
-        raise EvidenceError(f"附件 {path} 不是普通文件")
-    os.set_blocking(fd, True)
-    if info.st_size > max_bytes:
-        os.close(fd)
-        raise EvidenceError(f"附件 {path} 有 {info.st_size / 1024 / 1024:.0f} MB，超过上限 "
-                            f"{max_bytes / 1024 / 1024:g} MB")
+        raise
     return fd
+
+
+def _open_no_links(absolute: Path, given: Path) -> int:
+    """Open each folder of the path, then the file, without following a symlink and
+    without waiting on a FIFO."""
+    parts = absolute.parts
+    fd = os.open(parts[0], os.O_RDONLY | os.O_DIRECTORY)
+    for i, name in enumerate(parts[1:], start=1):
+        last = i == len(parts) - 1
+        flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_NONBLOCK if last else os.O_DIRECTORY)
+        try:
+            opened = os.open(name, flags, dir_fd=fd)
+        except OSError as exc:
+            link = exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and \
+                stat.S_ISLNK(os.lstat(name, dir_fd=fd).st_mode)
+            os.close(fd)
+            if link:
+                raise EvidenceError(
+                    f"附件 {given} 无法读取：{Path(*parts[:i + 1])} 是符号链接，不作为附件"
+                    + ("" if last else "（路径中的文件夹不能是符号链接，请给出实际路径）")
+                ) from None
+            why = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限",
+                   errno.ENOTDIR: f"{Path(*parts[:i])} 不是文件夹"}.get(exc.errno or 0)
+            raise EvidenceError(f"附件 {given} 无法读取：{why or exc.strerror or exc}") from None
+        os.close(fd)
+        fd = opened
+    return fd
+
+
+def _file_system(device: int) -> str:
+    """The type of the mounted file system a device number belongs to ('' if unknown)."""
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) > 3 and fields[2] == wanted and " - " in line:
+                    return line.split(" - ", 1)[1].split()[0]
+    except OSError:
+        pass
+    return ""
 
 
 def _check_upload(up: Upload, limit: int) -> None:

@@ -1,10 +1,14 @@
 """Coordinators' and viewers' logins for the web board, and their browser sessions.
 
-Passwords are kept as argon2id hashes (argon2-cffi). Five wrong passwords in a
-row lock the name for 15 minutes, whichever machine or worker is asked: the
-count is in the ledger, not in one process. A session is a random token in a
-cookie; the ledger keeps its SHA-256 and the session's CSRF token, so a copy of
-the ledger signs nobody in.
+Passwords are kept as argon2id hashes (argon2-cffi). Failed sign-ins are rows of
+the ledger, so every web worker and machine counts the same ones: an address
+that fails ``ADDRESS_ATTEMPTS`` times in ``ADDRESS_WINDOW`` waits (whatever names
+it tried), and a name that fails ``MAX_FAILURES`` times from one address is
+refused from that address for ``LOCK``. The name is never locked for everybody
+(a stranger could otherwise lock the office out), and an unknown name gets the
+same answers as a real one. A session is a random token in a cookie; the ledger
+keeps its SHA-256 and the session's CSRF token, so a copy of the ledger signs
+nobody in.
 """
 
 from __future__ import annotations
@@ -16,21 +20,27 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ledger.load import audit
-from ledger.models import User, WebSession, utcnow
+from ledger.models import LoginFailure, User, WebSession, utcnow
 
 ROLES = {"coordinator": "协调单位", "viewer": "只读"}
 MAX_FAILURES = 5
 LOCK = dt.timedelta(minutes=15)
+ADDRESS_ATTEMPTS = 10
+ADDRESS_WINDOW = dt.timedelta(minutes=5)
 SESSION_LIFE = dt.timedelta(hours=12)
 _hasher = PasswordHasher()
 
 
 class LoginError(ValueError):
     """A name or password that does not sign in; the message says what to do."""
+
+
+class TooManyAttempts(LoginError):
+    """An address that keeps failing: it waits, whatever name it tries next."""
 
 
 def _digest(token: str) -> str:
@@ -54,8 +64,9 @@ def add_user(session: Session, name: str, role: str, password: str, *, actor: st
         audit(session, actor, "user.add", entity="user", key=name, role=role)
     else:
         user.role, user.password_hash = role, _hasher.hash(password)
-        user.failed_logins, user.locked_until, user.disabled_at = 0, None, None
+        user.disabled_at = None
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.execute(delete(LoginFailure).where(LoginFailure.name == name))
         audit(session, actor, "user.reset", entity="user", key=name, role=role)
     return user
 
@@ -69,27 +80,49 @@ def disable_user(session: Session, name: str, *, actor: str) -> None:
     audit(session, actor, "user.disable", entity="user", key=name)
 
 
-def authenticate(session: Session, name: str, password: str, now: dt.datetime) -> User:
-    """The user, or ``LoginError``; a failure is counted even for a locked name."""
+def authenticate(session: Session, name: str, password: str, now: dt.datetime,
+                 address: str = "?") -> User:
+    """The user, or ``LoginError``; the failure is recorded (commit it: the caller catches
+    the error inside its transaction). Whether the name exists changes no answer."""
+    name, address = name[:100], address[:64]
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - LOCK))
+    if _failures(session, LoginFailure.address == address,
+                 since=now - ADDRESS_WINDOW) >= ADDRESS_ATTEMPTS:
+        raise TooManyAttempts(f"登录尝试过于频繁，请 {ADDRESS_WINDOW.seconds // 60} 分钟后再试。")
+    mine = (LoginFailure.name == name, LoginFailure.address == address)
+    if _failures(session, *mine, since=now - LOCK) >= MAX_FAILURES:
+        first = session.scalar(select(func.min(LoginFailure.at)).where(*mine))
+        minutes = max(1, int(((first or now) + LOCK - now).total_seconds() // 60))
+        raise LoginError(f"密码连续输错 {MAX_FAILURES} 次，此用户名从您的网络地址暂停登录，"
+                         f"请 {minutes} 分钟后再试")
     user = session.scalar(select(User).where(User.name == name))
-    if user is None or user.disabled_at is not None:
-        _hasher.hash(password)  # the same time whether or not the name exists
+    if user is None or user.disabled_at is not None or not _verify(user, password):
+        session.add(LoginFailure(name=name, address=address, at=now))
+        if _failures(session, *mine, since=now - LOCK) >= MAX_FAILURES:
+            audit(session, f"web:{name}", "user.locked", entity="user", key=name,
+                  address=address)
         raise LoginError("用户名或密码不正确")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60))
-        raise LoginError(f"密码连续输错 {MAX_FAILURES} 次，账号已锁定，请 {minutes} 分钟后再试")
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.failed_logins, user.locked_until = 0, now + LOCK
-            audit(session, f"web:{name}", "user.locked", entity="user", key=name)
-        raise LoginError("用户名或密码不正确") from None
-    user.failed_logins, user.locked_until = 0, None
+    session.execute(delete(LoginFailure).where(*mine))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def _verify(user: User | None, password: str) -> bool:
+    """Whether the password is the user's; as slow for nobody as for a real user."""
+    if user is None:
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _failures(session: Session, *where: object, since: dt.datetime) -> int:
+    session.flush()
+    return session.scalar(select(func.count()).select_from(LoginFailure).where(
+        *where, LoginFailure.at >= since)) or 0  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

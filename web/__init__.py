@@ -11,25 +11,48 @@ carries a CSRF token, every value is escaped by jinja2's autoescape.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
+import pendulum
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp
 
 from ledger import config
 from ledger.db import open_ledger
 from web import auth, board, drafts, health, unit, units
-from web.pages import Clock, HeadAsGet, Web, real_clock, security_headers
+from web.pages import (
+    Clock,
+    HeadAsGet,
+    SecurityHeaders,
+    Web,
+    error_pages,
+    offset_clock,
+    real_clock,
+)
+from web.uploads import UploadGate
 
-__all__ = ["Clock", "create_app"]
+__all__ = ["Clock", "create_app", "worker_app"]
+WEB_AT = "DUBAN_WEB_AT"  # a demo's simulated start, handed from `duban web` to its workers
+
+
+class Pages(FastAPI):
+    """The app with its headers around everything, Starlette's last-resort 500 included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(factory: sessionmaker[Session] | None = None, *, clock: Clock = real_clock,
                upload_mb: float | None = None) -> FastAPI:
     """The app on a ledger; ``clock`` is the moment pages count deadlines from (a demo
     runs on a simulated one), ``upload_mb`` a unit's limit per file."""
-    app = FastAPI(title="督办", docs_url=None, redoc_url=None, openapi_url=None)
+    app = Pages(title="督办", docs_url=None, redoc_url=None, openapi_url=None)
     web = Web(factory or open_ledger(config.database_url()), clock,
               int((upload_mb if upload_mb is not None else config.upload_mb()) * 1024 * 1024))
-    app.middleware("http")(security_headers)
+    error_pages(app, web)
+    app.add_middleware(UploadGate, web=web)
     app.add_middleware(HeadAsGet)
     auth.routes(app, web)
     unit.routes(app, web)
@@ -38,3 +61,14 @@ def create_app(factory: sessionmaker[Session] | None = None, *, clock: Clock = r
     units.routes(app, web)
     health.routes(app, web)  # /healthz, /metrics, and a 503 page when the database fails
     return app
+
+
+def worker_app() -> FastAPI:
+    """One of ``duban web --workers N``'s processes. The parent migrated the ledger; a
+    worker only checks it is current (N workers must not race to migrate). Sessions,
+    CSRF tokens, link secrets and login limits are in the ledger or the data folder,
+    so any worker answers any request."""
+    at = os.environ.get(WEB_AT)
+    start = pendulum.parse(at) if at else None
+    clock = offset_clock(start) if isinstance(start, dt.datetime) else real_clock
+    return create_app(open_ledger(config.database_url(), migrate=False), clock=clock)

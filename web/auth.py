@@ -1,16 +1,19 @@
 """Signing coordinators and viewers in and out, and the guard every board route passes.
 
 The login form is protected by a double-submit CSRF cookie; a signed-in session
-carries its own CSRF token, checked on every changing form. Logins are limited
-per address in this process (``ATTEMPTS`` failures a ``WINDOW``) and per name in the
-ledger (five wrong passwords lock it for 15 minutes).
+carries its own CSRF token, checked on every changing form. Both hold across
+workers: the session and its token are in the ledger, the login token in the
+browser. Failed logins are counted in the ledger per address and per name from an
+address (``ledger.users``); the address is the peer's, or the one a configured
+proxy forwarded (``DUBAN_TRUSTED_PROXIES``), never a header anyone can send.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import secrets
-import time
-from collections import defaultdict, deque
+from functools import cache
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
@@ -20,6 +23,7 @@ from ledger.db import transaction
 from ledger.users import (
     LoginError,
     SignedIn,
+    TooManyAttempts,
     authenticate,
     close_session,
     open_session,
@@ -29,24 +33,42 @@ from web.pages import Web, same
 
 COOKIE = "duban_session"
 LOGIN_CSRF = "duban_login"
-ATTEMPTS, WINDOW = 10, 300.0
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class Limiter:
-    """Failed logins per address in this process: ``ATTEMPTS`` within ``WINDOW`` seconds,
-    then that address waits."""
+@cache
+def trusted_proxies(setting: str) -> tuple[Network, ...]:
+    """``DUBAN_TRUSTED_PROXIES``: the addresses or networks (comma-separated) of the
+    reverse proxies in front of the pages, whose ``X-Forwarded-For`` is believed."""
+    try:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False)
+                     for p in setting.split(",") if p.strip())
+    except ValueError as exc:
+        raise ValueError(f"环境变量 DUBAN_TRUSTED_PROXIES 有误：{exc}。"
+                         "请写代理的地址或网段，逗号分隔，如 10.0.0.5,10.1.0.0/16") from None
 
-    def __init__(self) -> None:
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
 
-    def blocked(self, address: str) -> bool:
-        now, tries = time.monotonic(), self.failures[address]
-        while tries and tries[0] < now - WINDOW:
-            tries.popleft()
-        return len(tries) >= ATTEMPTS
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
 
-    def failed(self, address: str) -> None:
-        self.failures[address].append(time.monotonic())
+
+def client_address(request: Request) -> str:
+    """Who is asking: the peer, unless the peer is a trusted proxy; then the nearest
+    address in ``X-Forwarded-For`` that is not one of ours (the rest is the client's
+    word and may be forged)."""
+    peer = request.client.host if request.client else "?"
+    proxies = trusted_proxies(os.environ.get("DUBAN_TRUSTED_PROXIES", ""))
+    if not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, proxies):
+            return hop
+    return peer
 
 
 def _secure(request: Request) -> bool:
@@ -92,8 +114,6 @@ def login_page(web: Web, error: str = "", next_url: str = "/", status: int = 200
 
 
 def routes(app: FastAPI, web: Web) -> None:
-    limiter = Limiter()
-
     @app.get("/login", response_class=HTMLResponse)
     def login_get(next: str = "/") -> HTMLResponse:
         return login_page(web, next_url=next)
@@ -104,20 +124,16 @@ def routes(app: FastAPI, web: Web) -> None:
                    ) -> Response:
         if not same(csrf, request.cookies.get(LOGIN_CSRF, "")):
             return web.refuse(403, "登录表单已失效，请刷新登录页后重试。")
-        address = request.client.host if request.client else "?"
-        if limiter.blocked(address):
-            return login_page(web, "登录尝试过于频繁，请 5 分钟后再试。", next, 429)
         now = web.clock()
-        error = token = ""
+        error, status, token = "", 401, ""
         with transaction(web.ledger) as s:  # a failure is counted: commit it, don't raise
             try:
-                user = authenticate(s, name.strip(), password, now)
+                user = authenticate(s, name.strip(), password, now, client_address(request))
                 token, _ = open_session(s, user, now)
             except LoginError as exc:
-                error = str(exc)
+                error, status = str(exc), 429 if isinstance(exc, TooManyAttempts) else 401
         if error:
-            limiter.failed(address)
-            return login_page(web, error, next, 401)
+            return login_page(web, error, next, status)
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="lax",

@@ -31,12 +31,12 @@ from ledger.checks import CheckReport, run_check, write_check
 from ledger.db import transaction
 from ledger.labels import PROGRESS_LABELS
 from ledger.models import Assignment, Document, Item, Plan, Report, Unit
-from ledger.reports import ActionError, find_units, get_plan, review_report
+from ledger.reports import ActionError, get_plan, review_report
 from ledger.selfcheck import review_selfcheck
 from ledger.supervise import rung_label
 from ledger.users import SignedIn
 from web import auth
-from web.pages import Web
+from web.pages import Web, units_named
 from web.svg import completion_chart
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,15 +98,9 @@ def routes(app: FastAPI, web: Web) -> None:
             plan = plan_or_404(s, key)
             if plan is None:
                 return web.refuse(404, f"没有计划 {key}。", who)
-            errors, ids, item_ids = [], None, None
-            if unit:
-                try:
-                    found = find_units(s, unit, plan.jurisdiction)
-                except ActionError:
-                    found = []
-                ids = [u.id for u in found]
-                if not found:
-                    errors.append(f"没有找到单位或分组“{unit}”")
+            found, error = units_named(s, unit, plan.jurisdiction)
+            ids = None if found is None else [u.id for u in found]
+            errors, item_ids = [error] if error else [], None
             if task or section:
                 item_ids = _items(s, plan, task, section)
                 if not item_ids:
@@ -370,13 +364,13 @@ def routes(app: FastAPI, web: Web) -> None:
         error = ""
         with transaction(web.ledger) as s:
             p = plan_or_404(s, plan) if plan else None
-            u: Unit | None = None
-            if unit:
-                found = find_units(s, unit, p.jurisdiction if p else None)
-                u = found[0] if len(found) == 1 else None
-                error = "" if u else f"单位“{unit}”不唯一或不存在"
+            found, error = units_named(s, unit, p.jurisdiction if p else None)
+            u: Unit | None = found[0] if found and len(found) == 1 else None
+            if found is not None and u is None:
+                error = error or f"“{unit}”是 {len(found)} 个单位的分组，请填写一个单位"
             try:
-                rows = notices.recent(s, plan=p, unit=u, status=status or None, limit=300)
+                rows = [] if error else notices.recent(s, plan=p, unit=u,
+                                                       status=status or None, limit=300)
             except ActionError as exc:
                 rows, error = [], str(exc)
             return web.page("notices.html.j2", title="通知", signed=who, rows=[
