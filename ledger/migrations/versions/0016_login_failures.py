@@ -1,7 +1,7 @@
 """failed sign-ins counted in the ledger, per address and per name from an address
 
-Revision ID: 0014
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-04
 
 Login limits lived in one web process's memory (every worker counted apart) and
@@ -18,8 +18,8 @@ from alembic import op
 
 import ledger.models
 
-revision: str = "0014"
-down_revision: str | None = "0012"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
