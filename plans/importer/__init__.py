@@ -73,7 +73,7 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     if directory is not None:
         check_units(ex, directory)
     else:
-        ex.review.append(Review("单位", "未提供单位名录（--units），单位名称未逐一核对"))
+        ex.review.append(Review("单位", "未提供单位名录（--units），单位名称未逐一核对", "directory"))
     return ex
 
 

@@ -83,11 +83,17 @@ class _PlainDumper(yaml.SafeDumper):
 
 def draft_yaml(ex: Extraction, plan: dict[str, Any]) -> str:
     """The draft as YAML, headed by the review list as comments."""
+    return review_head(ex.source.name, [str(r) for r in ex.review]) + dump_plan(plan)
+
+
+def review_head(source: str, review: list[str]) -> str:
+    """The comment head of a draft: what to do with it, and the review list as it stands
+    (the draft page writes it again as fixes are saved)."""
     head = ["# 由 duban import 生成的计划草稿：请按下列待核对事项逐项核对、修改后，",
             "# 用 duban plan validate 校验，再 duban plan load 加载。",
-            f"# 来源：{ex.source.name}"]
-    head += [f"# 待核对 {len(ex.review)} 处："] + [f"#   - {r}" for r in ex.review]
-    return "\n".join(head) + "\n" + dump_plan(plan)
+            f"# 来源：{source}"]
+    head += [f"# 待核对 {len(review)} 处："] + [f"#   - {r}" for r in review]
+    return "\n".join(head) + "\n"
 
 
 def dump_plan(plan: dict[str, Any]) -> str:

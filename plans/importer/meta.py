@@ -37,7 +37,7 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         sig = next((i for i, ln in enumerate(head) if re.search(r"(发布日期|印发日期|成文日期)", ln.text)
                     and _date(ln.text)), None)
         if sig is not None:
-            ex.review.append(Review(lines[sig].where, "未找到落款日期，取页面发布日期，请核对"))
+            ex.review.append(Review(lines[sig].where, "未找到落款日期，取页面发布日期，请核对", "issued"))
     if sig is not None:
         ex.meta["issued"] = Field(_date(lines[sig].text), lines[sig].where)
         above = lines[sig - 1].text if sig else ""
@@ -50,13 +50,13 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
                                       .replace("文号", ""), ln.where)
             break
     else:
-        ex.review.append(Review("文首", "未找到文号，请补填"))
+        ex.review.append(Review("文首", "未找到文号，请补填", "doc_no"))
     if "issuer" not in ex.meta:
         for ln in head[:12]:
             if ISSUER_END.search(ln.text) and len(ln.text) <= 25 and not DOC_NO.search(ln.text) \
                     and not re.search(r"[:：]", ln.text):
                 ex.meta["issuer"] = Field(ln.text, ln.where, 0.6)
-                ex.review.append(Review(ln.where, f"发文机关按“{ln.text}”识别，请核对"))
+                ex.review.append(Review(ln.where, f"发文机关按“{ln.text}”识别，请核对", "issuer"))
                 break
     # Title: the plan's own title right after the signature block, else the notice's.
     start = (sig + 1) if sig is not None else 0
@@ -92,7 +92,7 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         ex.meta["year"] = Field(int(ym.group(1)), title.where if title else "")
     elif "issued" in ex.meta and ex.meta["issued"].value:
         ex.meta["year"] = Field(ex.meta["issued"].value.year, ex.meta["issued"].where, 0.7)
-        ex.review.append(Review("标题", "标题中没有年份，工作年度取印发年份，请核对"))
+        ex.review.append(Review("标题", "标题中没有年份，工作年度取印发年份，请核对", "year"))
     for ln in head[:15]:
         if re.search(r"[:：]$", ln.text) and re.search(r"(政府|部门|单位|管委会|办事处)", ln.text):
             ex.recipients = [r for r in split_units(ln.text.rstrip(":：")) if r]

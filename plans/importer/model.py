@@ -20,26 +20,30 @@ class Field:
 @dataclass
 class Review:
     """One line of the review list. ``about`` names the field it doubts (lead, units,
-    due, text; "" for the document as a whole) and ``items`` the items it covers by their
+    due, text; a plan field: doc_no, issuer, issued, year; "directory" for a notice
+    read without one; "" for the document as a whole) and ``items`` the items it covers by their
     source line, so that a page can mark each. A *doubt* is a reading of one item the
     importer guessed and may have got wrong; a *rule* is one reading rule applied to
     many items (a merged cell's lead, a standing clause, the plan year for dates that
     state none), listed so a person can spot-check it; a *todo* is something the notice
     leaves open (no unit named, a per-case span) that a person must decide whatever the
-    reading."""
+    reading. ``unknown`` is the unit name a directory lacks, for a line that says so:
+    the draft page checks it again as names are corrected."""
 
     where: str
     what: str
     about: str = ""
     kind: str = "doubt"
     items: list[str] = field(default_factory=list)
+    unknown: str = ""
 
     def __str__(self) -> str:
         return f"{self.where}：{self.what}"
 
     def as_format(self) -> dict[str, Any]:
         return {"where": self.where, "about": self.about, "kind": self.kind,
-                "items": self.items, "what": self.what}
+                "items": self.items, "what": self.what,
+                **({"unknown": self.unknown} if self.unknown else {})}
 
 
 @dataclass

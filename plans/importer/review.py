@@ -50,9 +50,9 @@ def review_fields(ex: Extraction) -> None:
             if not d.certain:
                 flags.append(("due", "doubt", f"期限“{d.source}”字迹不清，按 {d.value} 读取"))
             elif d.value.endswith("@event") and not d.event:
-                flags.append(("due", "todo", f"期限“{d.source}”按每件事项起算（如收到申请），"
-                              "不是计划的一次性节点：改为 note 中的逐件时限，或写明事件名"
-                              "（@event:事件名）"))
+                flags.append(("due", "todo", f"期限“{d.source}”从每件事项发生时起算（如收到"
+                              "申请之日），不是整个计划的一个期限：可删去这个期限（任务内容中仍"
+                              "保留原文要求），或写明从哪件事起算，如“+20wd@event:收到申请”"))
             elif _year_implied(d) and not year_sure:
                 summary.setdefault("year", []).append(t)
             elif _year_implied(d) and issued and d.value < issued.isoformat():
@@ -160,6 +160,6 @@ def check_units(ex: Extraction, directory: Directory) -> None:
         ex.review.append(Review(wheres[0], f"单位“{name}”不在单位名录中{more}"
                                 + (f"，最接近的是“{hint}”" if hint else "")
                                 + "：在名录中补充该单位或别名，或在计划中改用名录中的名称",
-                                "units", "doubt", list(dict.fromkeys(items.get(name, [])))))
+                                "units", "doubt", list(dict.fromkeys(items.get(name, []))), name))
 
 
