@@ -33,7 +33,7 @@ class NoticeProblem(ValueError):
 # 5 columns): a file past them is refused before it costs minutes and gigabytes.
 MAX_TEXT_BYTES = 8 * 1024 * 1024  # .txt / .html on disk
 MAX_DOCX_BYTES = 30 * 1024 * 1024  # .docx on disk (pictures included)
-MAX_DOCX_XML = 40 * 1024 * 1024  # word/document.xml once inflated
+MAX_DOCX_XML = 40 * 1024 * 1024  # any XML part of a .docx once inflated
 MAX_LINES = 40_000
 MAX_COLUMNS = 64
 MAX_ROWSPAN = 1000
@@ -412,7 +412,9 @@ def read_notice(path: Path) -> list[Line]:
         raise NoticeProblem(f"{path}: 文件不存在")
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        return _docx(path)
+        from plans.office_files import read_docx
+
+        return read_docx(path)
     if suffix in (".doc", ".pdf", ".wps"):
         raise NoticeProblem(f"{path}: 不能直接读取 {suffix} 文件。请在 Word/WPS 中另存为 .docx，"
                             "或把 PDF 转为文本（.txt）后再导入")
@@ -454,68 +456,4 @@ def read_notice(path: Path) -> list[Line]:
                     if line.count("|") >= 2 else []
             where = f"第{no}行" if len(parts) == 1 else f"第{no}行第{k}段"
             out.append(Line(no, line, cells, where))
-    return out
-
-
-def _check_docx_size(path: Path) -> None:
-    """Refuse a .docx too big on disk, or whose text inflates past any real notice (a
-    zip bomb), before python-docx inflates it."""
-    import zipfile
-
-    size = path.stat().st_size
-    if size > MAX_DOCX_BYTES:
-        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 "
-                            f"{_mb(MAX_DOCX_BYTES)}")
-    try:
-        with zipfile.ZipFile(path) as z:
-            body = next((i for i in z.infolist() if i.filename == "word/document.xml"), None)
-    except zipfile.BadZipFile as exc:
-        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（{exc}）") from exc
-    if body is None:
-        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（没有 word/document.xml）")
-    if body.file_size > MAX_DOCX_XML:
-        raise NoticeProblem(f"{path}: 正文解压后有 {_mb(body.file_size)}，超过上限 "
-                            f"{_mb(MAX_DOCX_XML)}（真实的通知不到 1 MB），拒绝读取")
-
-
-def _docx(path: Path) -> list[Line]:
-    import docx  # python-docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    _check_docx_size(path)
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # a broken zip, not a Word file
-        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（{exc}）") from exc
-    out: list[Line] = []
-    n = t = 0
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            n += 1
-            if n > MAX_LINES:
-                raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
-            text = _clean(Paragraph(block, document).text)
-            if text:
-                out.append(Line(n, text, [], f"第{n}段"))
-        elif tag == "tbl":
-            t += 1
-            for r, row in enumerate(Table(block, document).rows, start=1):
-                # One cell per grid column, so columns stay aligned with the header. A
-                # cell merged down repeats its text in each row (a lead spanning rows);
-                # a cell merged across leaves the columns it covers empty.
-                grid = row.cells
-                cells = [_clean(c.text) if k == 0 or c._tc is not grid[k - 1]._tc else ""
-                         for k, c in enumerate(grid)]
-                if not any(cells):
-                    continue
-                n += 1
-                if n > MAX_LINES:
-                    raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
-                if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
-                    # a row merged across the whole table: a heading, read as a line
-                    out.append(Line(n, cells[0], [], f"表{t}第{r}行"))
-                else:
-                    out.append(Line(n, " | ".join(cells), cells, f"表{t}第{r}行"))
     return out
