@@ -388,11 +388,27 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
 
 
 def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
-    """Runs of lines that alternate a cell and a lone ``|`` (a table copied one cell per
-    line) become the rows' lines; everything else is left as it is."""
+    """A table copied one cell per line becomes its rows: cells between blank lines (a
+    Word copy) or each followed by a lone ``|`` (a CMS export, where an empty cell is an
+    empty line before its ``|``). With a header it is read back into rows; a run of
+    ``|`` cells without one is read by what the cells hold."""
     out: list[tuple[int, str, list[str]]] = []
     i = 0
     while i < len(raw):
+        if _header_run(raw, i):
+            piped = i + 1 < len(raw) and raw[i + 1][1].strip() == "|"
+            if piped:
+                j, cells = i, []
+                while j + 1 < len(raw) and raw[j + 1][1].strip() == "|":
+                    cells.append((raw[j][0], raw[j][1].strip()))
+                    j += 2
+            else:
+                j = len(raw)
+                cells = [(no, t.strip()) for no, t, _ in raw[i:] if t.strip() not in ("", "|")]
+            cells = [c for c in cells if not _PAGE_NUMBER.fullmatch(c[1])]
+            out += _cells_as_rows(cells)
+            i = j
+            continue
         j, cells = i, []
         while j + 1 < len(raw) and raw[j + 1][1].strip() == "|" and \
                 raw[j][1].strip() not in ("", "|"):
@@ -404,6 +420,70 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
             continue
         out.append(raw[i])
         i += 1
+    return out
+
+
+_PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
+
+
+def _header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
+    """A table's header given one cell per line: at least four header cells in a row
+    (blank lines or lone ``|`` between them), among them a unit column."""
+    if not _CELL_HEADER.fullmatch(raw[i][1].strip()):
+        return False
+    names = []
+    for _, text, row in raw[i:i + 16]:
+        t = text.strip()
+        if row or t in ("", "|"):
+            continue
+        if not _CELL_HEADER.fullmatch(t):
+            break
+        names.append(t)
+    return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
+
+
+_SECTION_CELL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
+_PLACEHOLDER = re.compile(r"^[/／\\—－\-–无]$|^(暂无|空)$")
+
+
+def _cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
+    """A table given one cell per line, back into rows: the header cells first, then a
+    row at each number (序号) holding the cells up to the next number or section
+    heading. A row shorter than the header lacks its merged cells; the table reader
+    places the cells it has by what they hold. A placeholder ("/", "无") is an empty
+    cell; the header repeated at a page break is dropped."""
+    head = 0
+    while head < len(cells) and _CELL_HEADER.fullmatch(cells[head][1]):
+        head += 1
+    header = [c for _, c in cells[:head]]
+    out: list[tuple[int, str, list[str]]] = [(cells[0][0], " | ".join(header), header)]
+    row: list[str] = []
+    start = 0
+
+    def close() -> None:
+        if row:
+            out.append((start, " | ".join(row), list(row)))
+            row.clear()
+
+    k = head
+    while k < len(cells):
+        no, cell = cells[k]
+        if [c for _, c in cells[k:k + len(header)]] == header:
+            close()  # the header again, after a page break
+            k += len(header)
+            continue
+        if re.fullmatch(r"\d{1,3}", cell) and (not row or len(row) >= 2):
+            close()
+            row, start = [cell], no
+        elif _SECTION_CELL.match(cell) and len(cell) <= 40 and not re.search(r"[。；;]", cell):
+            close()
+            out.append((no, cell, []))
+        elif row:
+            row.append("" if _PLACEHOLDER.match(cell) else cell)
+        else:
+            out.append((no, cell, []))  # text outside the rows
+        k += 1
+    close()
     return out
 
 

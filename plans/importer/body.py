@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import read_dues
+from plans.cn_dates import read_cell_dues, read_dues
 from plans.importer.model import Extraction, TaskDraft
 from plans.importer.tables import _attach_path, _table_row
 from plans.importer.units import (
@@ -25,7 +25,9 @@ H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
 H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-]))\s*(.*)$")
 H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
 PAGE_FURNITURE = re.compile(r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
-                            r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$",
+                            r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
+                            # the 版记 under a 公文: who else receives it, who printed it when
+                            r"^(抄送|抄报|分送)\s*[:：]|(\d{4}|[〇零○一二三四五六七八九]{4})年.{1,6}日\s*印发[。.]?$",
                             re.I)
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
@@ -290,7 +292,7 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
         elif label == "公开路径":
             t.path = value
         else:
-            dues = read_dues(value, year) or read_dues(value + "前", year)
+            dues = read_cell_dues(value, year)
             t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
     if t.unit_source == ln.where:
         _share_backwards(ex, t)

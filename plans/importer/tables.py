@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import Due, read_dues
+from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.importer.model import Extraction, Target, TaskDraft
 from plans.importer.units import is_unit, split_units, unit_line
 from plans.notice import Line, column_label
@@ -74,11 +74,10 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         elif re.search(r"(责任|配合|落实|参与)", name):
             units += split_units(c)
         elif re.search(r"(时限|时间|期限)", name):
-            due += read_dues(c, year, issued_anchor=True) or \
-                ([Due(v.value) for v in read_dues(c + "前", year)])
+            due += read_cell_dues(c, year)
             cell_of["due"].append(k + 1)
             continue
-        elif re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目)", name):
+        elif re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措)", name):
             texts.append(c)
             if len(c) >= max(map(len, texts)):
                 cell_of["text"] = [k + 1]

@@ -1,0 +1,75 @@
+"""Rules of Chinese official writing the importer reads, each on a small notice written
+for it (places, units and dates invented)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plans.importer import extract
+
+HEAD = """青石县人民政府办公室
+青石县人民政府办公室
+2023年3月6日
+青石县2023年政务公开重点任务分工方案
+"""
+
+
+def read(tmp_path: Path, body: str, name: str = "notice.txt") -> list[tuple[str, list[str],
+                                                                           list[str], list[str]]]:
+    """(text start, lead, units, due) of every task read from HEAD + body."""
+    notice = tmp_path / name
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    return [(t.text[:6], t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks]
+
+
+def test_a_table_copied_one_cell_per_line_between_blank_lines(tmp_path: Path) -> None:
+    """A Word table pasted as one cell per line: the header gives the columns, a number
+    starts each row, a merged 工作任务 cell appears only in its first row, "/" is an
+    empty cell, the header repeats after a page number."""
+    cells = ["序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限",
+             "一、深化重点领域公开",
+             "1", "推进财政公开", "公开本级预决算，细化到项级科目。", "县财政局", "县直各部门",
+             "2023年6月底前",
+             "2", "公开政府采购意向和采购结果。", "县财政局", "/", "次年1月20日前",
+             "— 2 —", "序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限",
+             "3", "做好教育信息公开", "公开招生入学政策和学区划分。", "县教育局", "各乡镇人民政府",
+             "长期"]
+    tasks = read(tmp_path, "\n \n".join(cells) + "\n")
+    assert tasks == [
+        ("公开本级预决", ["县财政局"], ["县直各部门"], ["2023-06-30"]),
+        ("公开政府采购", ["县财政局"], [], ["2024-01-20"]),
+        ("公开招生入学", ["县教育局"], ["各乡镇人民政府"], ["ongoing"])]
+
+
+def test_a_spreadsheet_copy_with_a_measures_column_and_merged_cells(tmp_path: Path) -> None:
+    """Tab-separated rows under 重点任务 / 具体举措: the measure is the task's text, a
+    merged 重点任务 is an empty cell, a 完成情况 column is not read."""
+    rows = ["序号\t重点任务\t具体举措\t牵头单位\t责任单位\t完成时限\t完成情况",
+            "1\t规范执法公示\t编制并公布行政执法事项清单。\t县市场监管局\t县司法局\t9月底前\t未启动",
+            "2\t\t公开典型执法案例，发挥警示作用。\t\t县市场监管局\t每季度\t推进中"]
+    tasks = read(tmp_path, "\n".join(rows) + "\n")
+    assert tasks[0] == ("编制并公布行", ["县市场监管局"], ["县司法局"], ["2023-09-30"])
+    assert tasks[1][2:] == (["县市场监管局"], ["quarterly:end"])
+
+
+def test_the_footer_of_a_gongwen_is_not_a_task(tmp_path: Path) -> None:
+    body = ("一、重点任务\n（一）公开财政预决算信息，6月底前完成。（责任单位：县财政局）\n"
+            "抄送：县委办公室，县人大常委会办公室。\n青石县人民政府办公室 2023年3月6日印发\n")
+    assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财"]
+
+
+def test_deadline_words_of_tables_and_quarters(tmp_path: Path) -> None:
+    """次年 with a day, a quarter's end, 按季度, a target year after 确保, and the words a
+    deadline cell uses alone (长期, 每季度, 全年)."""
+    from plans.cn_dates import read_cell_dues, read_dues
+
+    assert [d.value for d in read_dues("次年1月20日前报送", 2023)] == ["2024-01-20"]
+    assert [d.value for d in read_dues("三季度末前完成改版", 2023)] == ["2023-09-30"]
+    assert [d.value for d in read_dues("2024年第一季度完成", 2023)] == ["2024-03-31"]
+    assert [d.value for d in read_dues("按季度公开财政收支执行情况", 2023)] == ["quarterly:end"]
+    assert [d.value for d in read_dues("确保2020年全面完成", 2019)] == ["2020-12-31"]
+    assert not read_dues("每季度新闻发布会计划", 2023)  # a noun, not a cadence
+    for cell, due in (("长期", "ongoing"), ("常态化", "ongoing"), ("每季度", "quarterly:end"),
+                      ("全年", "2023-12-31"), ("11月", "2023-11-30"), ("每月", "monthly:end")):
+        assert [d.value for d in read_cell_dues(cell, 2023)] == [due], cell
