@@ -73,3 +73,42 @@ def test_deadline_words_of_tables_and_quarters(tmp_path: Path) -> None:
     for cell, due in (("长期", "ongoing"), ("常态化", "ongoing"), ("每季度", "quarterly:end"),
                       ("全年", "2023-12-31"), ("11月", "2023-11-30"), ("每月", "monthly:end")):
         assert [d.value for d in read_cell_dues(cell, 2023)] == [due], cell
+
+
+def test_units_named_before_a_colon_lead_the_item(tmp_path: Path) -> None:
+    body = ("一、重点任务\n"
+            "1．县民政局：公开养老服务机构名录和收费标准，9月30日前完成。\n"
+            "2．县民政局（牵头）、县财政局（牵头）、县直各部门：公开救助政策的认定条件。\n"
+            "3．县人社局牵头，各乡镇人民政府配合：公开就业补贴申领流程。\n")
+    assert [t[1:3] for t in read(tmp_path, body)] == [
+        ([], ["县民政局"]), (["县民政局", "县财政局"], ["县直各部门"]),
+        (["县人社局"], ["各乡镇人民政府"])]
+
+
+def test_a_heading_closing_with_who_is_responsible_governs_its_items(tmp_path: Path) -> None:
+    body = ("一、重点任务\n（一）做好就业社保信息公开（各乡镇人民政府、县直各部门负责）\n"
+            "1．及时公开稳岗返还政策的申领条件和办理流程，并持续推进。\n"
+            "2．集中发布重点群体招聘信息，9月底前完成。\n"
+            "（二）加强统计信息公开\n3．区直各部门：公开审计结果和整改情况。\n")
+    tasks = read(tmp_path, body)
+    assert [t[2] for t in tasks[:2]] == [["各乡镇人民政府", "县直各部门"]] * 2
+    assert tasks[2][2] == ["区直各部门"]  # the next heading governs nothing of it
+
+
+def test_a_sentence_that_says_who_does_the_item(tmp_path: Path) -> None:
+    """The item's requirement first, then a sentence of roles: X牵头，Y配合 / 由X牵头，Y按职责
+    分工抓好落实 / X负责落实，DATE前完成 / 由X和Y负责，持续开展. A 负责人 is no role."""
+    body = ("一、重点任务\n"
+            "1.公开国土空间总体规划批复文件。县自然资源局负责落实，2023年8月15日前完成。\n"
+            "2.做好历史规划的归集整理。由县发展改革委牵头，各县(市、区)政府、县直有关部门按职责分工抓好落实。\n"
+            "3.公开交易规则和投诉处理结果。县财政局、县公共资源交易中心牵头抓总，县直各部门配合，12月底前完成。\n"
+            "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n")
+    tasks = read(tmp_path, body)
+    assert [t[1:] for t in tasks] == [
+        ([], ["县自然资源局"], ["2023-08-15"]),
+        (["县发展改革委"], ["各县(市、区)政府", "县直有关部门"], []),
+        (["县财政局", "县公共资源交易中心"], ["县直各部门"], ["2023-12-31"]),
+        ([], ["县财政局", "县公共资源交易中心"], ["ongoing"])]
+    from plans.importer.units import sentence_roles
+    assert sentence_roles("1.整改情况报送。整改情况于2日内,经单位主要负责人审签后书面报区政府办",
+                          lambda s: s) is None

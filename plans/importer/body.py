@@ -13,7 +13,9 @@ from plans.importer.units import (
     CLAUSE_OPEN,
     DAMAGED_NAME,
     inline_roles,
+    leading_units,
     read_clause,
+    sentence_roles,
     split_units,
     unit_line,
 )
@@ -126,7 +128,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         if num is not None:
             level, rest = num
             nxt = next((n for n in nums[i + 1:i + 2] if n is not None), None)
-            cm = CLAUSE.search(rest)  # （一）推进决策公开（牵头单位：…）governs its items
+            # （一）推进决策公开（牵头单位：…） / （二）做好社保公开（X、Y负责）governs its items
+            cm, roles = heading_roles(rest)
             bare = rest[:cm.start()].strip() if cm else rest
             deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
             if level <= 2 and _is_heading(bare, level, nxt) and (deeper or not cm):
@@ -134,8 +137,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     del headings[k]
                 headings[level] = text[: len(text) - len(rest)] + bare
                 head_units = {k: v for k, v in head_units.items() if k < level}
-                if cm:
-                    head_units[level] = (*read_clause(cm.group(1)), ln.where)
+                if roles:
+                    head_units[level] = (*roles, ln.where)
                 if level == 1:
                     skipping = bool(PRINCIPLES.match(rest) or (ex.tasks and REQUIREMENTS.match(bare)))
                 if text not in seen:  # a heading repeated at a page break keeps the run
@@ -180,6 +183,16 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         pending.append(len(ex.tasks) - 1)
 
 
+def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:
+    """The clause closing a heading and the (lead, units) it names, if any."""
+    cm = CLAUSE.search(rest)
+    if cm:
+        return cm, read_clause(cm.group(1))
+    tm = TRAILING_ROLES.search(rest)
+    named = unit_line(_drop_due_words(tm.group(1))) if tm else None
+    return (tm, named) if tm and named else (None, None)
+
+
 def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
              level: int) -> TaskDraft:
     text, path = _attach_path(text)
@@ -187,7 +200,7 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
                   path=path, level=level)
     m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
     paren = None if m else TRAILING_ROLES.search(text)
-    roles = None if m or paren else inline_roles(text)
+    roles = None if m or paren else (sentence_roles(text, _drop_due_words) or inline_roles(text))
     inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
     if m:
         t.lead, t.units = read_clause(m.group(1))
@@ -200,6 +213,9 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     elif roles:
         t.lead, t.units = roles
         t.unit_source, t.unit_how = ln.where, "inline"
+    elif leading := leading_units(text):
+        t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
+        t.unit_source, t.unit_how = ln.where, "clause"
     added = [u for u in ex.standing if u not in t.units and u not in t.lead]
     if added:
         t.units += added
@@ -245,7 +261,7 @@ TRAILING_ROLES = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）
                             r"(?:负责|牵头|配合|参与|落实)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
                             r"[)）]\s*[。;；]?\s*$")
 DUE_WORDS = re.compile(r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
-                       r"持续深化|长期推进|每[年月季])[^,，;；]*")
+                       r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*")
 
 
 def _drop_due_words(text: str) -> str:

@@ -4,6 +4,7 @@ responsible (责任、配合、落实), from clauses, unit lines and sentence su
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from plans.importer.model import Extraction, TaskDraft
 from plans.text import UNIT_SUFFIX
@@ -11,7 +12,7 @@ from plans.text import UNIT_SUFFIX
 UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
                         r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
 ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
-                       r"共同负责|具体负责|按职能职责落实|按职责)$")
+                       r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施)$")
 CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
                     r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
                     r"\s*[)）〕\]】]\s*[。;；]?\s*$")
@@ -29,10 +30,17 @@ _BY_HEAD = re.compile(r"^(由|请)")
 _DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
 
 
+_IN_BRACKETS = re.compile(r"[(（][^()（）]{1,20}[)）]")
+_KEEP, _KEEP2 = "\u0001", "\u0002"
+
+
 def split_units(text: str) -> list[str]:
     """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
     text = _ROLE_HEAD.sub("", text.strip())
-    parts = _UNIT_SPLIT.split(text)
+    # 各县(市、区)政府 is one group: a 顿号 inside brackets does not part names
+    guarded = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", _KEEP).replace("，", _KEEP2),
+                               text)
+    parts = [p.replace(_KEEP, "、").replace(_KEEP2, "，") for p in _UNIT_SPLIT.split(guarded)]
     out = []
     for p in parts:
         p = p.strip().strip("。.")
@@ -52,7 +60,8 @@ NOT_A_NAME = re.compile(r"^(按照|根据|对照|依照|依据|通过|围绕|结
 
 def is_unit(token: str) -> bool:
     balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
-    return balanced and bool(UNIT_TOKEN.match(token)) and not NOT_A_NAME.search(token)
+    plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
+    return balanced and bool(UNIT_TOKEN.match(plain)) and not NOT_A_NAME.search(token)
 
 
 ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
@@ -80,7 +89,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             names = [n for n in split_units(part.group(1)) if is_unit(n)]  # X负责法制审查工作
         if not names:
             return None
-        (lead if re.search(r"牵头(负责|落实|实施)?$", seg) else units).extend(names)
+        (lead if re.search(r"牵头(负责|落实|实施|抓总)?$", seg) else units).extend(names)
     return (lead, units) if lead or units else None
 
 
@@ -165,3 +174,49 @@ def units_from_sentences(ex: Extraction) -> None:
             t.lead, t.units, t.unit_source, t.unit_how = lead, lead + units, t.where, "sentence"
 
 
+
+
+_LEADING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?"
+                      r"(?P<who>[^：:。；;“”《》]{2,80}?)[：:](?P<rest>.{6,})$")
+_LEAD_MARK = re.compile(r"[(（]\s*牵头\s*[)）]$|牵头(负责)?$")
+
+
+def leading_units(text: str) -> tuple[list[str], list[str]] | None:
+    """Units named before a colon at the start of an item: ``区财政局：…``,
+    ``区民政局（牵头）、区财政局（牵头）、区直各部门：…``, ``X牵头，Y配合：…``. A name
+    marked （牵头） or 牵头 leads; every part must read as an organisation."""
+    m = _LEADING.match(text.strip())
+    if not m:
+        return None
+    lead: list[str] = []
+    units: list[str] = []
+    for seg in re.split(r"[，,;；]", m.group("who")):
+        seg = ROLE_PHRASE.sub("", seg.strip())
+        leads_all = bool(re.search(r"牵头(负责)?$", seg))
+        for part in re.split(r"、", seg):
+            leads = bool(_LEAD_MARK.search(part.strip())) or leads_all
+            name = _LEAD_MARK.sub("", part.strip())
+            names = split_units(name) if name else []
+            if len(names) != 1 or not is_unit(names[0]):
+                return None
+            (lead if leads else units).append(names[0])
+    return (lead, units) if lead or units else None
+
+
+# a role verb closing a clause (not 负责人, 负责同志)
+ROLE_AT_END = re.compile(r"(牵头|负责|配合|落实|参与|协助|抓总)(?:[，,]|$)")
+
+
+def sentence_roles(text: str, drop_due: Callable[[str], str]) -> tuple[list[str], list[str]] | None:
+    """A sentence of the item that says only who does it: ``市人社局牵头，各县(市、区)政府
+    配合。``, ``由市发展改革委牵头，…按职责分工抓好落实。``, ``市自然资源规划局负责落实，
+    8月15日前完成。``. Its deadline words are left to the dates; the last such sentence
+    counts (the item's requirement comes first)."""
+    for sentence in reversed(re.split(r"[。；;]", text)[1:]):
+        s = drop_due(sentence.strip())
+        if not ROLE_AT_END.search(s):
+            continue
+        named = unit_line(s)
+        if named:
+            return named
+    return None
