@@ -14,6 +14,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from plans.cn_dates import cn_number
+from plans.copied_tables import (
+    CELL_DUE,
+    CELL_HEADER,
+    PAGE_NUMBER,
+    cells_as_rows,
+    column_label,
+    fixed_width_rows,
+    header_run,
+)
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm
 
 
@@ -333,32 +342,13 @@ def _date_then_title(text: str) -> list[str]:
     return [m.group(1), text[m.end(1):]] if m else [text]
 
 
-_CELL_HEADER = re.compile(r"(工作任务|重点任务|主要任务|工作要求|具体要求|具体举措|工作措施|"
-                          r"具体措施|主要内容|序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
-                          r"完成时限|完成时间|时限要求|时间要求|完成期限|备注)")
-_CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
-
-
-def column_label(name: str) -> str | None:
-    """The labelled field a table column's cells become (牵头单位：/责任单位：/完成时限：)."""
-    if re.search(r"(时限|时间|期限)", name):
-        return "完成时限"
-    if "牵头" in name:
-        return "牵头单位"
-    if re.search(r"(配合|协办)", name):
-        return "配合单位"
-    if re.search(r"(单位|部门|科室|处室)", name):
-        return "责任单位"
-    return None
-
-
 def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
     """A table given one cell per line: its header names the unit and time columns; each
     row starts at its number (序号), its requirement follows, then its unit and time
     cells, recognised by what they hold rather than by position (a merged section cell
     appears only in its first row). A short cell outside a row is a section heading."""
     head = 0
-    while head < len(cells) and _CELL_HEADER.fullmatch(cells[head][1]):
+    while head < len(cells) and CELL_HEADER.fullmatch(cells[head][1]):
         head += 1
     labels = [lb for _, name in cells[:head] if (lb := column_label(name))]
     units = [lb for lb in labels if lb != "完成时限"] or ["责任单位"]
@@ -373,10 +363,10 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
         if number is not None and not open_row:
             out.append((no, f"{number}.{cell}", []))
             number, open_row, k, filled = None, True, 0, 0
-        elif open_row and short and _UNIT_RUN.match(cell) and not _CELL_DUE.search(cell):
+        elif open_row and short and _UNIT_RUN.match(cell) and not CELL_DUE.search(cell):
             out.append((no, f"{units[min(k, len(units) - 1)]}：{cell}", []))
             k, filled = k + 1, filled + 1
-        elif open_row and short and _CELL_DUE.search(cell) and len(cell) <= 20:
+        elif open_row and short and CELL_DUE.search(cell) and len(cell) <= 20:
             out.append((no, f"完成时限：{cell}", []))
             filled += 1
         else:
@@ -395,7 +385,7 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
     out: list[tuple[int, str, list[str]]] = []
     i = 0
     while i < len(raw):
-        if _header_run(raw, i):
+        if header_run(raw, i):
             piped = i + 1 < len(raw) and raw[i + 1][1].strip() == "|"
             if piped:
                 j, cells = i, []
@@ -405,8 +395,8 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
             else:
                 j = len(raw)
                 cells = [(no, t.strip()) for no, t, _ in raw[i:] if t.strip() not in ("", "|")]
-            cells = [c for c in cells if not _PAGE_NUMBER.fullmatch(c[1])]
-            out += _cells_as_rows(cells)
+            cells = [c for c in cells if not PAGE_NUMBER.fullmatch(c[1])]
+            out += cells_as_rows(cells)
             i = j
             continue
         j, cells = i, []
@@ -420,70 +410,6 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
             continue
         out.append(raw[i])
         i += 1
-    return out
-
-
-_PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
-
-
-def _header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
-    """A table's header given one cell per line: at least four header cells in a row
-    (blank lines or lone ``|`` between them), among them a unit column."""
-    if not _CELL_HEADER.fullmatch(raw[i][1].strip()):
-        return False
-    names = []
-    for _, text, row in raw[i:i + 16]:
-        t = text.strip()
-        if row or t in ("", "|"):
-            continue
-        if not _CELL_HEADER.fullmatch(t):
-            break
-        names.append(t)
-    return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
-
-
-_SECTION_CELL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
-_PLACEHOLDER = re.compile(r"^[/／\\—－\-–无]$|^(暂无|空)$")
-
-
-def _cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
-    """A table given one cell per line, back into rows: the header cells first, then a
-    row at each number (序号) holding the cells up to the next number or section
-    heading. A row shorter than the header lacks its merged cells; the table reader
-    places the cells it has by what they hold. A placeholder ("/", "无") is an empty
-    cell; the header repeated at a page break is dropped."""
-    head = 0
-    while head < len(cells) and _CELL_HEADER.fullmatch(cells[head][1]):
-        head += 1
-    header = [c for _, c in cells[:head]]
-    out: list[tuple[int, str, list[str]]] = [(cells[0][0], " | ".join(header), header)]
-    row: list[str] = []
-    start = 0
-
-    def close() -> None:
-        if row:
-            out.append((start, " | ".join(row), list(row)))
-            row.clear()
-
-    k = head
-    while k < len(cells):
-        no, cell = cells[k]
-        if [c for _, c in cells[k:k + len(header)]] == header:
-            close()  # the header again, after a page break
-            k += len(header)
-            continue
-        if re.fullmatch(r"\d{1,3}", cell) and (not row or len(row) >= 2):
-            close()
-            row, start = [cell], no
-        elif _SECTION_CELL.match(cell) and len(cell) <= 40 and not re.search(r"[。；;]", cell):
-            close()
-            out.append((no, cell, []))
-        elif row:
-            row.append("" if _PLACEHOLDER.match(cell) else cell)
-        else:
-            out.append((no, cell, []))  # text outside the rows
-        k += 1
-    close()
     return out
 
 
@@ -513,8 +439,8 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = _cell_stream(_join_broken_cells(
-            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]))
+        raw = _cell_stream(_join_broken_cells(fixed_width_rows(
+            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])))
     if len(raw) > MAX_LINES:
         raise NoticeProblem(f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。"
                             "请确认选对了文件")

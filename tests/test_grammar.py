@@ -112,3 +112,22 @@ def test_a_sentence_that_says_who_does_the_item(tmp_path: Path) -> None:
     from plans.importer.units import sentence_roles
     assert sentence_roles("1.整改情况报送。整改情况于2日内,经单位主要负责人审签后书面报区政府办",
                           lambda s: s) is None
+
+
+def test_a_table_in_fixed_width_columns_as_pdftotext_gives_it(tmp_path: Path) -> None:
+    """Cells wrap onto continuation lines under their header word; a unit cell over two
+    lines is two names; the header repeats after a form feed; X（牵头）、Y in a cell."""
+    body = (
+        "序号    重点任务                                  责任单位                完成时限\n"
+        "一、深化重点领域公开\n"
+        "1       公开国有产权转让和国有资产出租信息，防止  县交易中心（牵头）      三季度末前\n"
+        "        国有资产流失。                            县财政局（牵头）、\n"
+        "                                                  县直有关部门\n"
+        "\f\n"
+        "序号    重点任务                                  责任单位                完成时限\n"
+        "2       公开政府投资项目年度计划。                县发改局、县住建局      长期\n"
+        "3       公开老旧小区改造项目清单，接受居民监督。  县财政局                —\n")
+    assert read(tmp_path, body) == [
+        ("公开国有产权", ["县交易中心", "县财政局"], ["县直有关部门"], ["2023-09-30"]),
+        ("公开政府投资", [], ["县发改局", "县住建局"], ["ongoing"]),
+        ("公开老旧小区", [], ["县财政局"], [])]

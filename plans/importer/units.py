@@ -71,6 +71,9 @@ ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职
 DOING_PART = re.compile(r"^(.{2,40}?)(?:负责|承担)[\u4e00-\u9fa5]{2,16}(?:工作)?$")
 
 
+_MARKED = re.compile(r"\s*[(（]\s*(牵头|牵头单位|主责)\s*[)）]")
+
+
 def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     """(lead, units) when the whole line is unit names with role words, else None."""
     t = text.strip().rstrip("。.")
@@ -81,6 +84,13 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     for seg in re.split(r"[,，;；。]", t):
         seg = ROLE_PHRASE.sub("", seg.strip())
         if not seg:
+            continue
+        if _MARKED.search(seg):  # X（牵头）、Y: the mark names the lead among the names
+            names = split_units(seg)
+            if not all(is_unit(_MARKED.sub("", n)) for n in names):
+                return None
+            lead += [_MARKED.sub("", n) for n in names if _MARKED.search(n)]
+            units += [n for n in names if not _MARKED.search(n)]
             continue
         names = split_units(seg)
         if not names or not all(is_unit(n) for n in names):
