@@ -73,6 +73,11 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
             out.append((start, " | ".join(row), list(row)))
             row.clear()
 
+    # Columns before the number (a merged 工作任务 printed in its group's first row) come
+    # before the number in the stream: held, they open the next row.
+    before = next((k for k, c in enumerate(header) if c == "序号"), 0)
+    width = len(header) - before
+    prefix: list[str] = []
     k = head
     while k < len(cells):
         no, cell = cells[k]
@@ -82,15 +87,27 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
             continue
         if re.fullmatch(r"\d{1,3}", cell) and (not row or len(row) >= 2):
             close()
-            row, start = [cell], no
+            row, start = [*prefix, cell] if prefix else [cell], no
+            if prefix:
+                row[:0] = [""] * (before - len(prefix))
+            prefix = []
         elif _SECTION_CELL.match(cell) and len(cell) <= 40 and not re.search(r"[。；;]", cell):
             close()
+            out.extend((no, c, []) for c in prefix)
+            prefix = []
             out.append((no, cell, []))
-        elif row:
+        elif row and (not before or len(row) < width or row[0] == "" or
+                      not re.fullmatch(r"\d{1,3}", row[0])):
             row.append("" if _PLACEHOLDER.match(cell) else cell)
+        elif before:
+            close()
+            prefix.append(cell)
+            if len(prefix) > before:
+                out.append((no, prefix.pop(0), []))
         else:
             out.append((no, cell, []))  # text outside the rows
         k += 1
+    out.extend((cells[-1][0], c, []) for c in prefix)
     close()
     return out
 

@@ -131,3 +131,18 @@ def test_a_table_in_fixed_width_columns_as_pdftotext_gives_it(tmp_path: Path) ->
         ("公开国有产权", ["县交易中心", "县财政局"], ["县直有关部门"], ["2023-09-30"]),
         ("公开政府投资", [], ["县发改局", "县住建局"], ["ongoing"]),
         ("公开老旧小区", [], ["县财政局"], [])]
+
+
+def test_a_cms_export_of_one_cell_per_line_each_followed_by_a_bar(tmp_path: Path) -> None:
+    """Each cell, empty ones included, is followed by a lone "|"; the merged 工作任务 comes
+    before its group's first number; "—" and "无" are no unit."""
+    cells = ["工作任务", "序号", "具体要求", "牵头单位", "配合单位", "时限要求",
+             "一、深化重点领域公开", "推进财政公开",
+             "1", "公开本级预决算，细化到项级科目。", "县财政局", "—", "11月底前",
+             "2", "公开政府采购意向。", "", "县财政局", "年内",
+             "做好教育信息公开",
+             "3", "公开招生入学政策。", "县教育局", "无", "持续开展"]
+    tasks = read(tmp_path, "".join(f"{c}\n|\n" for c in cells))
+    assert [t[1:] for t in tasks] == [
+        (["县财政局"], [], ["2023-11-30"]), ([], ["县财政局"], ["2023-12-31"]),
+        (["县教育局"], [], ["ongoing"])]

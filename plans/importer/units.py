@@ -30,6 +30,7 @@ _BY_HEAD = re.compile(r"^(由|请)")
 _DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
 
 
+PLACEHOLDER = re.compile(r"[/／\\—－\-–─━]+|无|暂无|空|略|不涉及")
 _IN_BRACKETS = re.compile(r"[(（][^()（）]{1,20}[)）]")
 _KEEP, _KEEP2 = "\u0001", "\u0002"
 
@@ -48,7 +49,7 @@ def split_units(text: str) -> list[str]:
             p = q
         p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
         p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等$", "", p)  # 区市场监管局等 → 区市场监管局
-        if p:
+        if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
             out.append(p)
     return out
 
