@@ -51,7 +51,7 @@ def normalise(text: str) -> str:
         n = cn_number(m.group(1))
         return f"{n}{m.group(2)}" if n is not None else m.group(0)
 
-    return re.sub(f"({_CN_NUM})(月|日|个工作日|个月|日内|天|小时|次)", md, text)
+    return re.sub(f"({_CN_NUM})(月|日|个工作日|个月|日内|天|小时|次|场|期|轮|批)", md, text)
 
 
 @dataclass(frozen=True)
@@ -207,14 +207,14 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         add(m, f"+{n}{code}@{anchor}", event=named.group(1) if named else "")
     for m in re.finditer(r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t):
         add(m, "+0d@event")
-    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)次", t):
+    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
     for m in re.finditer(r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取)|"
                          r"按年度[^，。；]{0,4}(制定|开展|编制))", t):
         if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end():]):
             add(m, "yearly:1")
-    for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对)", t):
+    for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布)", t):
         add(m, "monthly:end")
     for m in ONGOING.finditer(t):
         add(m, "ongoing")

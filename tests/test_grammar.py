@@ -146,3 +146,35 @@ def test_a_cms_export_of_one_cell_per_line_each_followed_by_a_bar(tmp_path: Path
     assert [t[1:] for t in tasks] == [
         (["县财政局"], [], ["2023-11-30"]), ([], ["县财政局"], ["2023-12-31"]),
         (["县教育局"], [], ["ongoing"])]
+
+
+def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
+    """Independent of the reading rules: an item whose text names organisations but
+    was read with none is a doubt about its units (not a todo); a unit that is no
+    organisation's name is a doubt; a cadence with no deadline read, and a date in the
+    text beside a deadline cell, are doubts about the deadline. An item that names no
+    one is a todo, and the coordinator acting itself names no one."""
+    from plans.cn_dates import Due
+    from plans.importer.model import Extraction, TaskDraft
+    from plans.importer.review import review_fields
+    from plans.importer.self_check import check, looks_like_org
+
+    ex = Extraction(Path("x.txt"))
+    ex.tasks = [
+        TaskDraft("（一）办好政府公报。提高公报质量，丰富传播渠道。", [], "第1行"),
+        TaskDraft("（二）规范答复。受理单位应在答复申请人当日录入答复情况。", [], "第2行"),
+        TaskDraft("（三）严格考核。对未按期整改的单位，由县政府办扣减绩效分。", [], "第3行"),
+        TaskDraft("（四）公开预算。", [], "第4行", units=["2022年12月底前", "县财政局"]),
+        TaskDraft("（五）公开采购意向，每季度开展检查。", [], "第5行", units=["县财政局"]),
+        TaskDraft("（六）8月15日前完成改版，年底前全覆盖。", [], "第6行", units=["县住建局"],
+                  due=[Due("2023-08-15")], cells={"due": "表1第6行第5列"})]
+    check(ex, 2023)
+    review_fields(ex)
+    lines = {(r.kind, r.about, r.items[0] if r.items else ""): r.what for r in ex.review}
+    assert ("todo", "units", "第1行") in lines and ("todo", "units", "第3行") in lines
+    assert "原文提到“受理单位”，但没有读出责任单位" in lines[("doubt", "units", "第2行")]
+    assert "“2022年12月底前”不像单位名称" in lines[("doubt", "units", "第4行")]
+    assert "原文有时间要求“每季度开展”，但没有读出期限" in lines[("doubt", "due", "第5行")]
+    assert "正文中还写有期限“年底前”" in lines[("doubt", "due", "第6行")]
+    assert looks_like_org("各县(市、区)人民政府") and looks_like_org("人行平潭支行")
+    assert not looks_like_org("按职责分工落实")

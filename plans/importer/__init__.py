@@ -36,6 +36,7 @@ from plans.importer.draft import REVIEWED, diff_plans, draft_plan, draft_yaml, d
 from plans.importer.meta import read_meta
 from plans.importer.model import CheckpointDraft, Extraction, Review, TaskDraft
 from plans.importer.review import check_units, review_fields
+from plans.importer.self_check import check as self_check
 from plans.importer.units import units_from_sentences
 from plans.notice import NoticeProblem, read_notice
 
@@ -69,6 +70,7 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     if len(ex.tasks) > MAX_ITEMS:
         raise NoticeProblem(f"{path}: 读出 {len(ex.tasks)} 项任务，超过一份通知的上限 {MAX_ITEMS} 项"
                             "（真实的分工方案不过数百项）。请确认选对了文件")
+    self_check(ex, year)
     review_fields(ex)
     if directory is not None:
         check_units(ex, directory)

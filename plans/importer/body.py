@@ -210,12 +210,12 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
         t.lead, t.units = named  # （县发展改革局负责，持续推进）
         t.unit_source, t.unit_how = ln.where, "clause"
         _share_backwards(ex, t)
+    elif not (m or paren) and (leading := leading_units(text)):
+        t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
+        t.unit_source, t.unit_how = ln.where, "clause"
     elif roles:
         t.lead, t.units = roles
         t.unit_source, t.unit_how = ln.where, "inline"
-    elif leading := leading_units(text):
-        t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
-        t.unit_source, t.unit_how = ln.where, "clause"
     added = [u for u in ex.standing if u not in t.units and u not in t.lead]
     if added:
         t.units += added

@@ -9,6 +9,7 @@ from plans.cn_dates import Due, normalise
 from plans.compile import DYNAMIC_GROUPS
 from plans.directory import Directory
 from plans.importer.model import Extraction, Review, TaskDraft
+from plans.importer.self_check import named_orgs
 from plans.importer.units import DAMAGED_NAME
 
 
@@ -27,7 +28,11 @@ def review_fields(ex: Extraction) -> None:
     summary: dict[str, list[TaskDraft]] = {}
     for i, t in enumerate(ex.tasks):
         flags: list[tuple[str, str, str]] = []  # (about, kind, what)
-        if not t.lead and not t.units:
+        if not t.lead and not t.units and (orgs := named_orgs(t.text)):
+            # the text names organisations: a misreading, not a notice that leaves it open
+            flags.append(("units", "doubt", f"原文提到“{'、'.join(orgs[:4])}”，但没有读出责任"
+                                            "单位"))
+        elif not t.lead and not t.units:
             flags.append(("units", "todo", f"条目没有责任单位：“{t.text[:24]}…”"))
         elif t.unit_how in ("merged", "sentence", "shared"):
             summary.setdefault(t.unit_how, []).append(t)
