@@ -413,6 +413,12 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
     return out
 
 
+# Forms read by plans.other_forms: the reader of each.
+OTHER_FORMS = {".pdf": "read_pdf", ".xlsx": "read_xlsx", ".xlsm": "read_xlsx", ".xls": "read_xls",
+               ".doc": "read_legacy", ".wps": "read_legacy", ".rtf": "read_legacy",
+               ".odt": "read_legacy"}
+
+
 def read_notice(path: Path) -> list[Line]:
     if not path.exists():
         raise NoticeProblem(f"{path}: 文件不存在")
@@ -421,9 +427,13 @@ def read_notice(path: Path) -> list[Line]:
         from plans.office_files import read_docx
 
         return read_docx(path)
-    if suffix in (".doc", ".pdf", ".wps"):
-        raise NoticeProblem(f"{path}: 不能直接读取 {suffix} 文件。请在 Word/WPS 中另存为 .docx，"
-                            "或把 PDF 转为文本（.txt）后再导入")
+    if suffix in OTHER_FORMS:
+        from plans import other_forms
+
+        return getattr(other_forms, OTHER_FORMS[suffix])(path)  # type: ignore[no-any-return]
+    if suffix in (".ofd", ".et", ".dps", ".ppt", ".pptx"):
+        raise NoticeProblem(f"{path}: 不能读取 {suffix} 文件。请另存为 .docx、.pdf 或 .xlsx "
+                            "后再导入")
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
         raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"

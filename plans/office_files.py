@@ -34,7 +34,7 @@ CHUNK = 1 << 20
 
 
 def _refuse(path: Path, why: str) -> NoticeProblem:
-    return NoticeProblem(f"{path}: 不是可以读取的 .docx 文件：{why}")
+    return NoticeProblem(f"{path}: 不是可以读取的 {path.suffix.lower() or '.docx'} 文件：{why}")
 
 
 def _count_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, total: int) -> int:
@@ -75,23 +75,27 @@ def check_docx(path: Path) -> None:
     if size > MAX_DOCX_BYTES:
         raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 "
                             f"{_mb(MAX_DOCX_BYTES)}")
+    check_zip(path, "word/document.xml", "Word/WPS")
+
+
+def check_zip(path: Path, body: str, program: str) -> None:
+    """An Office file (a zip of XML parts) inflated part by part as a stream and
+    refused at the first bound it passes; ``body`` is the part it cannot lack."""
+    again = f"请在 {program} 中重新另存为 {path.suffix.lower()}"
     try:
         with zipfile.ZipFile(path) as z:
             parts = z.infolist()
             if len(parts) > MAX_DOCX_PARTS:
                 raise _refuse(path, f"压缩包中有 {len(parts)} 个部分，超过上限 {MAX_DOCX_PARTS}")
-            if not any(i.filename == "word/document.xml" for i in parts):
-                raise _refuse(path, "没有正文（word/document.xml）；请确认是 Word 文档，"
-                                    "或在 Word/WPS 中重新另存为 .docx")
+            if not any(i.filename == body for i in parts):
+                raise _refuse(path, f"没有正文（{body}）；请确认文件类型，或{again}")
             total = 0
             for info in parts:
                 total = _count_part(z, info, path, total)
     except zipfile.BadZipFile as exc:
-        raise _refuse(path, f"压缩包已损坏（{_zip_reason(exc)}）；请在 Word/WPS 中重新另存为 "
-                            ".docx") from None
+        raise _refuse(path, f"压缩包已损坏（{_zip_reason(exc)}）；{again}") from None
     except (OSError, EOFError, NotImplementedError, RuntimeError, zlib.error) as exc:
-        raise _refuse(path, f"压缩包无法解压（{_zip_reason(exc)}）；请在 Word/WPS 中重新"
-                            "另存为 .docx") from None
+        raise _refuse(path, f"压缩包无法解压（{_zip_reason(exc)}）；{again}") from None
 
 
 def _zip_reason(exc: BaseException) -> str:

@@ -42,7 +42,7 @@ from plans.source import Problem
 from web import auth
 from web.pages import Web
 
-NOTICE_TYPES = (".txt", ".html", ".htm", ".docx")
+NOTICE_TYPES = (".txt", ".html", ".htm", ".docx", ".doc", ".wps", ".pdf", ".xlsx", ".xls")
 MAX_NOTICE_BYTES = 20 * 1024 * 1024
 _DRAFT_ID = re.compile(r"^[0-9a-f]{16}$")
 FIELDS = ("lead", "units", "due")
@@ -367,8 +367,8 @@ def routes(app: FastAPI, web: Web) -> None:
         if notice is not None and notice.filename:
             name = notice.filename
             if not name.lower().endswith(NOTICE_TYPES):
-                return refuse(f"{name}：只能导入 .txt、.html 或 .docx 文件（.doc/.pdf 请先另存为 "
-                              ".docx 或文本）")
+                return refuse(f"{name}：只能导入 .docx、.doc、.wps、.pdf、.xlsx、.xls、.html 或 "
+                              ".txt 文件")
             data = notice.file.read(MAX_NOTICE_BYTES + 1)
             if len(data) > MAX_NOTICE_BYTES:
                 return refuse(f"{name}：文件超过 {MAX_NOTICE_BYTES >> 20} MB，不像一份通知")
