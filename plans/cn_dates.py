@@ -154,8 +154,11 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         if _ok(y, mm, dd):
             add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
     # "将于9月20日、12月20日(前后)对…检查": a list of dates after 于/在.
-    for m in re.finditer(r"(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)", t):
-        for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1)):
+    # … or a list that closes with 前/前后: "8月15日和9月15日前后".
+    for m in re.finditer(r"(?:(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)|"
+                         r"((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及])+(?:\d{4}年)?\d{1,2}月\d{1,2}日)"
+                         r"(?=前|前后|之前|以前))", t):
+        for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1) or m.group(2)):
             y = int(d.group(1)) if d.group(1) else year
             if _ok(y, int(d.group(2)), int(d.group(3))):
                 found.append((m.start() + d.start(),

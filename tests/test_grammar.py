@@ -178,3 +178,26 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
     assert "正文中还写有期限“年底前”" in lines[("doubt", "due", "第6行")]
     assert looks_like_org("各县(市、区)人民政府") and looks_like_org("人行平潭支行")
     assert not looks_like_org("按职责分工落实")
+
+
+def test_the_first_unit_leads_when_the_notice_says_so_and_x_hui_tong_y(tmp_path: Path) -> None:
+    """"排在第一位的为牵头单位" said once applies to every later list that marks no
+    lead (a rule to spot-check); "X会同Y负责" makes X the lead."""
+    body = ("各项任务的责任单位中，排在第一位的为牵头单位，其他单位按职责分工配合。\n"
+            "一、重点任务\n（一）公开财政预决算信息。（责任单位：县财政局、县审计局）\n"
+            "（二）公开招生入学政策。由县教育局会同各乡镇人民政府负责。\n")
+    notice = tmp_path / "first.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.lead, t.units) for t in ex.tasks] == [
+        (["县财政局"], ["县财政局", "县审计局"]), (["县教育局"], ["各乡镇人民政府"])]
+    assert any(r.kind == "rule" and "排在第一位的为牵头单位" in r.what for r in ex.review)
+
+
+def test_two_dates_in_one_checkpoint_sentence_are_both_read() -> None:
+    from plans.cn_dates import read_dues
+
+    assert [d.value for d in read_dues("分别于8月15日和9月15日前后开展集中检查", 2023)] == [
+        "2023-08-15", "2023-09-15"]
+    assert [d.value for d in read_dues("8月15日和9月15日前后开展集中检查", 2023)] == [
+        "2023-08-15", "2023-09-15"]

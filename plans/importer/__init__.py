@@ -37,7 +37,7 @@ from plans.importer.meta import read_meta
 from plans.importer.model import CheckpointDraft, Extraction, Review, TaskDraft
 from plans.importer.review import check_units, review_fields
 from plans.importer.self_check import check as self_check
-from plans.importer.units import units_from_sentences
+from plans.importer.units import first_unit_leads, units_from_sentences
 from plans.notice import NoticeProblem, read_notice
 
 __all__ = ["MAX_ITEMS", "REVIEWED", "CheckpointDraft", "Extraction", "NoticeProblem", "Review",
@@ -58,6 +58,7 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     body = lines[body_start:]
     parse_body(body, year, ex)
     units_from_sentences(ex)
+    first_unit_leads(ex, [ln.text for ln in lines])
     find_checkpoints(body, year, ex, in_cover=False, sections=ex.sections)
     if not ex.tasks:
         text = "".join(ln.text for ln in lines)

@@ -120,6 +120,8 @@ class Extraction:
     sections: dict[str, list[str]] = field(default_factory=dict)  # line → headings above it
     # 以下均需各片区配合落实，不再列出: units a clause adds to this and every later item
     standing: list[str] = field(default_factory=list)
+    # 排在第一位的为牵头单位: the sentence that makes every list's first unit its lead
+    first_leads: str = ""
     standing_note: str = ""  # where the standing clause is, for the review list
 
     def as_format(self) -> dict[str, Any]:

@@ -86,6 +86,14 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
         seg = ROLE_PHRASE.sub("", seg.strip())
         if not seg:
             continue
+        if "会同" in seg:  # X会同Y负责: X leads, Y joins
+            first, _, rest = seg.partition("会同")
+            lead_names, others = split_units(first), split_units(rest)
+            if lead_names and others and all(is_unit(n) for n in (*lead_names, *others)):
+                lead += lead_names
+                units += others
+                continue
+            return None
         if _MARKED.search(seg):  # X（牵头）、Y: the mark names the lead among the names
             names = split_units(seg)
             if not all(is_unit(_MARKED.sub("", n)) for n in names):
@@ -231,3 +239,21 @@ def sentence_roles(text: str, drop_due: Callable[[str], str]) -> tuple[list[str]
         if named:
             return named
     return None
+
+
+FIRST_LEADS = re.compile(r"[^。；;]{0,30}(?:排在第一位|排第一位|列第一位|排在首位|排名第一|第一个)的?"
+                         r"(?:单位|部门)?(?:者)?(?:为|是)牵头(?:单位|部门)[^。；;]{0,20}")
+
+
+def first_unit_leads(ex: Extraction, lines: list[str]) -> None:
+    """A notice that says once "排在第一位的为牵头单位" makes the first unit of every list
+    that marks no lead its lead; the review list names the sentence as a rule."""
+    sentence = next((m.group(0).strip("，,") for text in lines
+                     if (m := FIRST_LEADS.search(text))), "")
+    if not sentence:
+        return
+    ex.first_leads = sentence
+    for t in ex.tasks:
+        if t.units and not t.lead:
+            t.lead = [t.units[0]]
+            t.rules.append(("lead", f"按通知“{sentence}”，以第一个单位为牵头单位"))
