@@ -201,3 +201,9 @@ def test_two_dates_in_one_checkpoint_sentence_are_both_read() -> None:
         "2023-08-15", "2023-09-15"]
     assert [d.value for d in read_dues("8月15日和9月15日前后开展集中检查", 2023)] == [
         "2023-08-15", "2023-09-15"]
+
+
+def test_a_line_saying_what_the_item_delivers_is_no_item(tmp_path: Path) -> None:
+    body = ("一、重点任务\n【任务1】公开财政预决算信息。\n牵头单位：县财政局\n完成时限：6月底前\n"
+            "成果形式：网页链接清单、工作台账\n【任务2】公开采购意向。\n牵头单位：县财政局\n")
+    assert [t[0] for t in read(tmp_path, body)] == ["【任务1】公", "【任务2】公"]

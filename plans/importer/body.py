@@ -85,6 +85,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     "完成时限", "序号", "任务", "主要内容"):
             table_mode = True
             continue
+        if ATTRIBUTE_LINE.match(text) and ex.tasks and not table_mode:
+            continue  # 成果形式：工作台账 — what the item above delivers, not an item
         if FIELD_LINE.match(text) and ex.tasks and not table_mode:
             field_line(ln, year, ex)
             pending = []
@@ -271,6 +273,8 @@ def _drop_due_words(text: str) -> str:
 UNIT_LABELS = (r"牵头单位|主抓单位|责任单位|配合单位|协办单位|落实单位|主责单位|参与单位|牵头部门"
                r"|责任部门|配合部门|责任处室|牵头处室")
 TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限"
+ATTRIBUTE_LINE = re.compile(r"^(成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|"
+                            r"成果要求|完成形式|验收标准)\s*[:：]")
 FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
 FIELD = re.compile(rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
                    rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)")
