@@ -11,9 +11,10 @@ cover and the field they are about (units covers lead and units). A wrong field 
 *flagged* when a flag covers its item and field; items the importer did not find count
 as three wrong fields, unflagged. A *doubt* (one item's reading the importer guessed)
 is a false alarm when every field it is about was right; a *rule* (one reading rule
-applied to many items, to spot-check) is counted the same way but apart; a *todo* (what
-the notice leaves open: no unit named, a per-case span) is counted apart, as it is true
-whatever the reading.
+applied to many items, to spot-check) is counted the same way but apart. A *todo* (what
+the notice leaves open: no unit named, a per-case span) flags nothing: recall counts
+doubts and rules only, and the wrong fields only a todo lands on are counted apart (a
+todo on a misread item tells the coordinator the notice is silent where it is not).
 -v lists every wrong or flagged item.
 """
 
@@ -59,7 +60,7 @@ def main() -> None:
     verbose = "-v" in args
     args = [a for a in args if a != "-v"]
     gold_dir, notices = Path(args[0]), [Path(p) for p in args[1:]]
-    wrong = flagged = doubts = false = todos = rules = rules_false = 0
+    wrong = flagged = doubts = false = todos = rules = rules_false = only_todo = 0
     out = Path(tempfile.mkdtemp(prefix="duban-review-"))
     for notice in notices:
         gold = yaml.safe_load((gold_dir / f"{notice.stem}.yaml").read_text(encoding="utf-8"))
@@ -86,7 +87,10 @@ def main() -> None:
             p = fields(task)
             bad = {f for f in g if g[f] != p[f]}
             covered = set().union(*(COVERS.get(f["about"], set()) for f in flags
-                                    if task["source"] in f["items"]))
+                                    if task["source"] in f["items"] and f["kind"] != "todo"))
+            todo_at = set().union(*(COVERS.get(f["about"], set()) for f in flags
+                                    if task["source"] in f["items"] and f["kind"] == "todo"))
+            only_todo += len(bad & todo_at - covered)
             bad_at[task["source"]] = bad_at.get(task["source"], set()) | bad
             wrong += len(bad)
             flagged += len(bad & covered)
@@ -111,7 +115,8 @@ def main() -> None:
     print(f"wrong fields {wrong}, flagged {flagged}: review_recall="
           f"{flagged / wrong if wrong else 1.0:.3f}; doubts {doubts}, about right fields "
           f"{false}: false_alarm={false / doubts if doubts else 0.0:.3f}; rules {rules}, about "
-          f"right fields {rules_false}; todos {todos}")
+          f"right fields {rules_false}; todos {todos} (on {only_todo} wrong fields no doubt "
+          "or rule names)")
 
 
 if __name__ == "__main__":

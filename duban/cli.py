@@ -1073,7 +1073,8 @@ def score_cmd(
 
 @app.command("import")
 def import_cmd(
-    notice: Annotated[Path, typer.Argument(help="通知文件：.txt、.html 或 .docx")],
+    notice: Annotated[Path, typer.Argument(
+        help="通知文件：.docx/.doc/.wps、.pdf、.xlsx/.xls、.html 或 .txt")],
     json_out: Annotated[Path | None, typer.Option("--json", help="按抽取格式写出 JSON")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="计划草稿 YAML 的路径")] = None,
     diff: Annotated[Path | None, typer.Option("--diff", help="与已有计划比较，列出变化")] = None,

@@ -51,7 +51,7 @@ def normalise(text: str) -> str:
         n = cn_number(m.group(1))
         return f"{n}{m.group(2)}" if n is not None else m.group(0)
 
-    return re.sub(f"({_CN_NUM})(月|日|个工作日|个月|日内|天|小时|次)", md, text)
+    return re.sub(f"({_CN_NUM})(月|日|个工作日|个月|日内|天|小时|次|场|期|轮|批)", md, text)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     # 每季度对…督查 / 每季度召开: once a quarter (not 每季度新闻发布会计划, a noun)
     (re.compile(r"每(个)?季度(至少)?(对|开展|召开|报送|组织|进行|通报|检查|督查|调度|更新|一次)"),
      "quarterly:end"),
+    (re.compile(r"按季度(对|开展|公开|发布|报送|更新|通报|检查|督查|调度|梳理)"), "quarterly:end"),
+    (re.compile(r"按月(对|开展|公开|发布|报送|更新|通报|检查|督查|调度|梳理)"), "monthly:end"),
     (re.compile(r"每半年"), "semiannual:end"),
     # 每月一检查、一季一评估、半年一通报: a cadence of reviews, one per period
     (re.compile(r"每月一(检查|调度|通报|报告|评估|督查)"), "monthly:end"),
@@ -145,15 +147,18 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         y, mm = int(m.group(1)), int(m.group(2))
         if 1 <= mm <= 12:
             add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
-    for m in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)",
+    for m in re.finditer(r"(?:(\d{4})年|(次年|明年))?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)",
                          t):
-        y = int(m.group(1)) if m.group(1) else year
-        mm, dd = int(m.group(2)), int(m.group(3))
+        y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
+        mm, dd = int(m.group(3)), int(m.group(4))
         if _ok(y, mm, dd):
             add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
     # "将于9月20日、12月20日(前后)对…检查": a list of dates after 于/在.
-    for m in re.finditer(r"(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)", t):
-        for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1)):
+    # … or a list that closes with 前/前后: "8月15日和9月15日前后".
+    for m in re.finditer(r"(?:(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)|"
+                         r"((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及])+(?:\d{4}年)?\d{1,2}月\d{1,2}日)"
+                         r"(?=前|前后|之前|以前))", t):
+        for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1) or m.group(2)):
             y = int(d.group(1)) if d.group(1) else year
             if _ok(y, int(d.group(2)), int(d.group(3))):
                 found.append((m.start() + d.start(),
@@ -173,8 +178,14 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         if m.group(1) == "今年内" or m.group(2):
             add(m, f"{year:04d}-12-31")
     # A target year: 到2022年, 力争到2025年 (not 到2022年6月, which the rules above read).
-    for m in re.finditer(r"(?:到|至)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十])", t):
+    for m in re.finditer(r"(?:到|至|确保|力争|于)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十第次])", t):
         add(m, f"{int(m.group(1)):04d}-12-31")
+    # 三季度末前 / 第二季度内 / 2024年一季度: the end of that quarter of the plan year
+    for m in re.finditer(r"(?<![每按])(?:(\d{4})年|(次年|明年))?第?([一二三四1-4])季度(末|底|前|内|完成)?", t):
+        if m.group(4) or m.group(1) or m.group(2):
+            y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
+            q = "一二三四".find(m.group(3)) + 1 or int(m.group(3))
+            add(m, f"{y:04d}-{3 * q:02d}-{_last_day(y, 3 * q):02d}")
     for m in re.finditer(r"(?:(\d{4})年)?上半年", t):
         add(m, f"{int(m.group(1) or year):04d}-06-30")
     issued_at: int | None = None
@@ -199,14 +210,14 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         add(m, f"+{n}{code}@{anchor}", event=named.group(1) if named else "")
     for m in re.finditer(r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t):
         add(m, "+0d@event")
-    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)次", t):
+    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
     for m in re.finditer(r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取)|"
                          r"按年度[^，。；]{0,4}(制定|开展|编制))", t):
         if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end():]):
             add(m, "yearly:1")
-    for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对)", t):
+    for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布)", t):
         add(m, "monthly:end")
     for m in ONGOING.finditer(t):
         add(m, "ongoing")
@@ -216,3 +227,31 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         if d.value not in {o.value for o in out}:
             out.append(d)
     return tuple(out)
+
+
+# A deadline cell of a table says in a word what a sentence says in a clause.
+CELL_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(长期|长期坚持|持续|持续推进|常态化|常态化推进|长效|经常性)(开展|推进|落实)?$"), "ongoing"),
+    (re.compile(r"^(每|按)季度?$|^每季$|^(每|按)季度(末|底)?$"), "quarterly:end"),
+    (re.compile(r"^(每|按)月$"), "monthly:end"),
+    (re.compile(r"^每半年$"), "semiannual:end"),
+    (re.compile(r"^(每|按)年(度)?$"), "yearly:1"),
+    (re.compile(r"^(全年|年内|本年度|年度内)$"), "{year}-12-31"),
+]
+
+
+def read_cell_dues(cell: str, year: int) -> list[Due]:
+    """The deadlines in a table's time cell: as in a sentence, else the words a cell
+    uses alone (长期, 每季度, 全年), else a bare date read as "by" that date."""
+    found = read_dues(cell, year)
+    if found:
+        return found
+    bare = normalise(cell).strip().rstrip("。.")
+    for rx, fmt in CELL_WORDS:
+        if rx.match(bare):
+            return [Due(fmt.format(year=f"{year:04d}"), True, cell)]
+    if m := re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月份?", bare):  # 11月: within November
+        y, mm = int(m.group(1) or year), int(m.group(2))
+        if 1 <= mm <= 12:
+            return [Due(f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}", True, cell)]
+    return [Due(d.value, d.certain, cell, d.event) for d in read_dues(cell + "前", year)]

@@ -14,6 +14,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from plans.cn_dates import cn_number
+from plans.copied_tables import (
+    CELL_DUE,
+    CELL_HEADER,
+    PAGE_NUMBER,
+    cells_as_rows,
+    column_label,
+    fixed_width_rows,
+    header_run,
+)
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm
 
 
@@ -33,7 +42,7 @@ class NoticeProblem(ValueError):
 # 5 columns): a file past them is refused before it costs minutes and gigabytes.
 MAX_TEXT_BYTES = 8 * 1024 * 1024  # .txt / .html on disk
 MAX_DOCX_BYTES = 30 * 1024 * 1024  # .docx on disk (pictures included)
-MAX_DOCX_XML = 40 * 1024 * 1024  # word/document.xml once inflated
+MAX_DOCX_XML = 40 * 1024 * 1024  # any XML part of a .docx once inflated
 MAX_LINES = 40_000
 MAX_COLUMNS = 64
 MAX_ROWSPAN = 1000
@@ -333,32 +342,13 @@ def _date_then_title(text: str) -> list[str]:
     return [m.group(1), text[m.end(1):]] if m else [text]
 
 
-_CELL_HEADER = re.compile(r"(工作任务|重点任务|主要任务|工作要求|具体要求|具体举措|工作措施|"
-                          r"具体措施|主要内容|序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
-                          r"完成时限|完成时间|时限要求|时间要求|完成期限|备注)")
-_CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
-
-
-def column_label(name: str) -> str | None:
-    """The labelled field a table column's cells become (牵头单位：/责任单位：/完成时限：)."""
-    if re.search(r"(时限|时间|期限)", name):
-        return "完成时限"
-    if "牵头" in name:
-        return "牵头单位"
-    if re.search(r"(配合|协办)", name):
-        return "配合单位"
-    if re.search(r"(单位|部门|科室|处室)", name):
-        return "责任单位"
-    return None
-
-
 def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
     """A table given one cell per line: its header names the unit and time columns; each
     row starts at its number (序号), its requirement follows, then its unit and time
     cells, recognised by what they hold rather than by position (a merged section cell
     appears only in its first row). A short cell outside a row is a section heading."""
     head = 0
-    while head < len(cells) and _CELL_HEADER.fullmatch(cells[head][1]):
+    while head < len(cells) and CELL_HEADER.fullmatch(cells[head][1]):
         head += 1
     labels = [lb for _, name in cells[:head] if (lb := column_label(name))]
     units = [lb for lb in labels if lb != "完成时限"] or ["责任单位"]
@@ -373,10 +363,10 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
         if number is not None and not open_row:
             out.append((no, f"{number}.{cell}", []))
             number, open_row, k, filled = None, True, 0, 0
-        elif open_row and short and _UNIT_RUN.match(cell) and not _CELL_DUE.search(cell):
+        elif open_row and short and _UNIT_RUN.match(cell) and not CELL_DUE.search(cell):
             out.append((no, f"{units[min(k, len(units) - 1)]}：{cell}", []))
             k, filled = k + 1, filled + 1
-        elif open_row and short and _CELL_DUE.search(cell) and len(cell) <= 20:
+        elif open_row and short and CELL_DUE.search(cell) and len(cell) <= 20:
             out.append((no, f"完成时限：{cell}", []))
             filled += 1
         else:
@@ -388,11 +378,27 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
 
 
 def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
-    """Runs of lines that alternate a cell and a lone ``|`` (a table copied one cell per
-    line) become the rows' lines; everything else is left as it is."""
+    """A table copied one cell per line becomes its rows: cells between blank lines (a
+    Word copy) or each followed by a lone ``|`` (a CMS export, where an empty cell is an
+    empty line before its ``|``). With a header it is read back into rows; a run of
+    ``|`` cells without one is read by what the cells hold."""
     out: list[tuple[int, str, list[str]]] = []
     i = 0
     while i < len(raw):
+        if header_run(raw, i):
+            piped = i + 1 < len(raw) and raw[i + 1][1].strip() == "|"
+            if piped:
+                j, cells = i, []
+                while j + 1 < len(raw) and raw[j + 1][1].strip() == "|":
+                    cells.append((raw[j][0], raw[j][1].strip()))
+                    j += 2
+            else:
+                j = len(raw)
+                cells = [(no, t.strip()) for no, t, _ in raw[i:] if t.strip() not in ("", "|")]
+            cells = [c for c in cells if not PAGE_NUMBER.fullmatch(c[1])]
+            out += cells_as_rows(cells)
+            i = j
+            continue
         j, cells = i, []
         while j + 1 < len(raw) and raw[j + 1][1].strip() == "|" and \
                 raw[j][1].strip() not in ("", "|"):
@@ -407,15 +413,27 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
     return out
 
 
+# Forms read by plans.other_forms: the reader of each.
+OTHER_FORMS = {".pdf": "read_pdf", ".xlsx": "read_xlsx", ".xlsm": "read_xlsx", ".xls": "read_xls",
+               ".doc": "read_legacy", ".wps": "read_legacy", ".rtf": "read_legacy",
+               ".odt": "read_legacy"}
+
+
 def read_notice(path: Path) -> list[Line]:
     if not path.exists():
         raise NoticeProblem(f"{path}: 文件不存在")
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        return _docx(path)
-    if suffix in (".doc", ".pdf", ".wps"):
-        raise NoticeProblem(f"{path}: 不能直接读取 {suffix} 文件。请在 Word/WPS 中另存为 .docx，"
-                            "或把 PDF 转为文本（.txt）后再导入")
+        from plans.office_files import read_docx
+
+        return read_docx(path)
+    if suffix in OTHER_FORMS:
+        from plans import other_forms
+
+        return getattr(other_forms, OTHER_FORMS[suffix])(path)  # type: ignore[no-any-return]
+    if suffix in (".ofd", ".et", ".dps", ".ppt", ".pptx"):
+        raise NoticeProblem(f"{path}: 不能读取 {suffix} 文件。请另存为 .docx、.pdf 或 .xlsx "
+                            "后再导入")
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
         raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"
@@ -431,8 +449,8 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = _cell_stream(_join_broken_cells(
-            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]))
+        raw = _cell_stream(_join_broken_cells(fixed_width_rows(
+            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])))
     if len(raw) > MAX_LINES:
         raise NoticeProblem(f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。"
                             "请确认选对了文件")
@@ -454,68 +472,4 @@ def read_notice(path: Path) -> list[Line]:
                     if line.count("|") >= 2 else []
             where = f"第{no}行" if len(parts) == 1 else f"第{no}行第{k}段"
             out.append(Line(no, line, cells, where))
-    return out
-
-
-def _check_docx_size(path: Path) -> None:
-    """Refuse a .docx too big on disk, or whose text inflates past any real notice (a
-    zip bomb), before python-docx inflates it."""
-    import zipfile
-
-    size = path.stat().st_size
-    if size > MAX_DOCX_BYTES:
-        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 "
-                            f"{_mb(MAX_DOCX_BYTES)}")
-    try:
-        with zipfile.ZipFile(path) as z:
-            body = next((i for i in z.infolist() if i.filename == "word/document.xml"), None)
-    except zipfile.BadZipFile as exc:
-        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（{exc}）") from exc
-    if body is None:
-        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（没有 word/document.xml）")
-    if body.file_size > MAX_DOCX_XML:
-        raise NoticeProblem(f"{path}: 正文解压后有 {_mb(body.file_size)}，超过上限 "
-                            f"{_mb(MAX_DOCX_XML)}（真实的通知不到 1 MB），拒绝读取")
-
-
-def _docx(path: Path) -> list[Line]:
-    import docx  # python-docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    _check_docx_size(path)
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # a broken zip, not a Word file
-        raise NoticeProblem(f"{path}: 不是有效的 .docx 文件（{exc}）") from exc
-    out: list[Line] = []
-    n = t = 0
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            n += 1
-            if n > MAX_LINES:
-                raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
-            text = _clean(Paragraph(block, document).text)
-            if text:
-                out.append(Line(n, text, [], f"第{n}段"))
-        elif tag == "tbl":
-            t += 1
-            for r, row in enumerate(Table(block, document).rows, start=1):
-                # One cell per grid column, so columns stay aligned with the header. A
-                # cell merged down repeats its text in each row (a lead spanning rows);
-                # a cell merged across leaves the columns it covers empty.
-                grid = row.cells
-                cells = [_clean(c.text) if k == 0 or c._tc is not grid[k - 1]._tc else ""
-                         for k, c in enumerate(grid)]
-                if not any(cells):
-                    continue
-                n += 1
-                if n > MAX_LINES:
-                    raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
-                if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
-                    # a row merged across the whole table: a heading, read as a line
-                    out.append(Line(n, cells[0], [], f"表{t}第{r}行"))
-                else:
-                    out.append(Line(n, " | ".join(cells), cells, f"表{t}第{r}行"))
     return out

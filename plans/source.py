@@ -106,6 +106,36 @@ class _Alias(Exception):
         self.line, self.path = line, path
 
 
+# A plan is four or five levels deep (tasks → a task → its units → a name); PyYAML
+# composes nested nodes by recursion, so [[[[… 50,000 deep ends in a RecursionError.
+MAX_DEPTH = 64
+_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+         yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where the nesting first passes MAX_DEPTH, read from the token stream
+    (PyYAML's scanner keeps its own stack, without recursion); None when it never
+    does, or when the text does not scan (compose then names the syntax error)."""
+    flow = text.count("[") + text.count("{") - text.count("[]") - text.count("{}")
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    if flow + 2 * (indent + 1) <= MAX_DEPTH:
+        return None  # cannot nest deeper: spare the second pass over a large plan
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            if isinstance(token, _OPEN):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark.line + 1
+            elif isinstance(token, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
     """Data and line map of a YAML file; raises SourceError naming the line."""
     name = str(path)
@@ -116,6 +146,10 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
             raise SourceError([Problem(name, None, "", "文件不存在")]) from exc
         except UnicodeDecodeError as exc:
             raise SourceError([Problem(name, None, "", f"不是 UTF-8 编码的文本：{exc}")]) from exc
+    too_deep = _too_deep(text)
+    if too_deep:
+        raise SourceError([Problem(name, too_deep, "", f"嵌套超过 {MAX_DEPTH} 层（括号或缩进一层套"
+                                   "一层）：计划文件不过三四层，请检查这一行附近是否多出了括号")])
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:

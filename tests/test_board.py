@@ -300,8 +300,11 @@ def test_importing_a_notice_refuses_what_is_not_one_and_keeps_nothing(
     app = create_app(ledger)
     web, csrf = signed_in(app, "王科长")
     bad = web.post("/import", data={"csrf": csrf},
-                   files={"notice": ("通知.pdf", b"%PDF-1.4", "application/pdf")})
-    assert bad.status_code == 400 and "通知.pdf：只能导入 .txt、.html 或 .docx 文件" in bad.text
+                   files={"notice": ("通知.ofd", b"%OFD", "application/ofd")})
+    assert bad.status_code == 400 and "通知.ofd：只能导入 .docx、.doc、.wps、.pdf" in bad.text
+    broken = web.post("/import", data={"csrf": csrf},
+                      files={"notice": ("通知.pdf", b"%PDF-1.4", "application/pdf")})
+    assert broken.status_code == 400 and "不是可以读取的 PDF 文件" in broken.text
     empty = web.post("/import", data={"csrf": csrf, "text": "  "})
     assert empty.status_code == 400 and "请选择通知文件，或把通知全文粘贴到文本框中" in empty.text
     prose = web.post("/import", data={"csrf": csrf, "text": "今天天气很好。\n我们去公园散步。"})

@@ -221,6 +221,26 @@ def test_actors_named_in_sentences_and_checkpoints_in_safeguards(tmp_path: Path)
     assert not any(c.kind == "publish" and "公报" in c.text for c in ex.checkpoints)
 
 
+def test_a_sentence_is_a_task_deadline_or_a_checkpoint_never_both(tmp_path: Path) -> None:
+    """A sentence read as a plan-wide checkpoint keeps its deadline there only: units are
+    not chased twice for it, and the coordinator's own quarterly check is no deadline
+    for anyone (its checkpoint names no unit)."""
+    notice = tmp_path / "linchuan.txt"
+    notice.write_text(POINTS, encoding="utf-8")
+    plan = draft_plan(extract(notice))
+    check, report, summary, _ = plan["checkpoints"]
+    assert (check["due"], check["units"]) == (["quarterly:end"], [])
+    assert report["units"] == summary["units"] == ["各单位"]
+    tasks = {t["text"][:10]: t for t in plan["tasks"]}
+    assert tasks["(一)推进决策公开。"]["due"] == ["2023-12-31"]  # a task's own deadline
+    for title, cps in (("(一)加强督促检查。", "cp01"), ("(二)按时报送进展。", "cp02、cp03"),
+                       ("(三)加强统筹协调。", "cp04")):
+        assert tasks[title]["due"] == [], title
+        assert f"检查节点 {cps}，期限见该节点" in tasks[title]["note"]
+    due = {(t["id"], d) for t in plan["tasks"] for d in t["due"]}
+    assert not {d for _, d in due} & {"quarterly:end", "2023-06-30", "semiannual:end"}
+
+
 NOTICES = Path(__file__).parent / "notices"
 CQ_PLAN = ROOT / "plans" / "chongqing-2021.yaml"
 CQ_NOTICE = ROOT / "plans" / "notices" / "chongqing-2021.txt"
@@ -249,6 +269,9 @@ def _directory(path: Path) -> Directory:
     return Directory.build(df.units, df.jurisdiction or "")
 
 
+OWNED = re.compile(r"已作为检查节点 ([cp\d、]+)")
+
+
 def test_reimporting_chongqing_differs_only_in_reviewed_fields() -> None:
     """The committed plan is the importer's draft of the 2021 Chongqing notice after a
     person worked through its review list: every field a note marks 核对[…] was changed
@@ -268,6 +291,12 @@ def test_reimporting_chongqing_differs_only_in_reviewed_fields() -> None:
                 if f in reviewed:
                     assert mine.get(f) != new.get(f), (mine["id"], f, "marked but unchanged")
                     changed += 1
+                elif f == "due" and (owned := OWNED.search(new.get("note") or "")):
+                    # the plan predates the rule that a sentence read as a checkpoint
+                    # gives its deadline to the checkpoint alone
+                    moved = {d for c in fresh["checkpoints"] if c["id"] in owned.group(1)
+                             for d in c["due"]}
+                    assert [d for d in mine[f] if d not in moved] == new[f], (mine["id"], f)
                 else:
                     assert mine.get(f) == new.get(f), (mine["id"], f)
     assert changed >= 30  # the review was real work: 7 unit names, 2 per-case spans …
@@ -314,7 +343,13 @@ def test_diff_shows_what_a_reissued_notice_changes(tmp_path: Path) -> None:
     """``duban import --diff PLAN NOTICE``: a changed date, a reworded item and a new
     item are listed; the hand-reviewed fields of the plan are kept, and counted."""
     same = cli("import", str(CQ_NOTICE), "--units", str(CQ_UNITS), "--diff", str(CQ_PLAN))
-    assert same.startswith("与现有计划相比没有变化") and "人工核对过的字段" in same
+    # the committed plan predates the rule that a sentence read as a checkpoint gives its
+    # deadline to the checkpoint alone: the three deadlines that move are all it lists
+    assert [line for line in same.splitlines() if line.startswith("~")] == [
+        "~ 任务 t163（3.依法规范开展政府信息公开工作考核评估…） 期限：yearly:1 → 无",
+        "~ 任务 t170（3.对照《任务分工》,进一步细化工作任务…） 期限：2021-05-31 → 无",
+        "~ 任务 t173（6.《任务分工》完成情况于2022115…） 期限：2022-01-15 → 无"]
+    assert "人工核对过的字段" in same
     text = CQ_NOTICE.read_text(encoding="utf-8")
     changed = tmp_path / "chongqing-2021-revised.txt"
     changed.write_text(text.replace("2022115日前报市政府办公厅", "2022年1月20日前报市政府办公厅")
@@ -322,7 +357,7 @@ def test_diff_shows_what_a_reissued_notice_changes(tmp_path: Path) -> None:
                        + "\n8.建立政务公开联络员制度,于2021年6月15日前报送联络员名单。\n",
                        encoding="utf-8")
     out = cli("import", str(changed), "--units", str(CQ_UNITS), "--diff", str(CQ_PLAN))
-    assert "~ 任务 t173" in out and "期限：2022-01-15 → 2022-01-20" in out
+    assert "~ 检查节点 cp09" in out and "期限：2022-01-15 → 2022-01-20" in out
     assert "~ 任务 t008" in out and "内容有改动" in out
     assert "+ 新增任务：8.建立政务公开联络员制度" in out
     assert "- 删除" not in out

@@ -34,12 +34,15 @@ from ledger.planfile import PlanFileError, load_file
 from ledger.users import SignedIn
 from plans.directory import Directory
 from plans.importer import REVIEWED, draft_plan, draft_yaml, dump_plan, extract
+from plans.importer.draft import review_head
+from plans.importer.still_open import PLAN_FIELDS, still_open
+from plans.model import CHECKPOINT_KINDS
 from plans.notice import NoticeProblem, read_notice
 from plans.source import Problem
 from web import auth
 from web.pages import Web
 
-NOTICE_TYPES = (".txt", ".html", ".htm", ".docx")
+NOTICE_TYPES = (".txt", ".html", ".htm", ".docx", ".doc", ".wps", ".pdf", ".xlsx", ".xls")
 MAX_NOTICE_BYTES = 20 * 1024 * 1024
 _DRAFT_ID = re.compile(r"^[0-9a-f]{16}$")
 FIELDS = ("lead", "units", "due")
@@ -87,7 +90,7 @@ def new_draft(web: Web, name: str, data: bytes, jurisdiction: str, actor: str) -
     (folder / "extraction.json").write_text(json.dumps(ex.as_format(), ensure_ascii=False),
                                             encoding="utf-8")
     (folder / "draft.json").write_text(json.dumps(
-        {"notice": notice.name, "jurisdiction": jurisdiction, "by": actor},
+        {"notice": notice.name, "jurisdiction": jurisdiction, "by": actor, "confirmed": []},
         ensure_ascii=False), encoding="utf-8")
     return draft
 
@@ -113,10 +116,16 @@ def recent_drafts(limit: int = 20) -> list[dict[str, Any]]:
     for mtime, folder in found:
         info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
         saved = dt.datetime.fromtimestamp(mtime, dt.UTC)
-        out.append({"id": folder.name, "notice": info.get("notice", ""), "by": info.get("by", ""),
+        out.append({"id": folder.name, "notice": info.get("notice", ""),
+                    "by": _person(info.get("by", "")),
                     "saved": pendulum.instance(saved).in_timezone("Asia/Shanghai")
                     .format("YYYY-MM-DD HH:mm")})
     return out
+
+
+def _person(actor: str) -> str:
+    """Who imported a draft, as a person reads it: 王科长, not ``web:王科长``."""
+    return actor.split(":", 1)[1] if actor.startswith(("web:", "cli:")) else actor
 
 
 def _names(value: str, before: list[str]) -> list[str]:
@@ -139,57 +148,121 @@ def _names(value: str, before: list[str]) -> list[str]:
     return out
 
 
-def _mark_reviewed(task: dict[str, Any], changed: list[str]) -> None:
+def _mark_reviewed(entry: dict[str, Any], changed: list[str]) -> None:
     """``核对[units,due]`` in the note: a re-import (``--diff``) keeps these fields."""
-    note = task.get("note") or ""
+    note = entry.get("note") or ""
     m = REVIEWED.search(note)
     done = set(m.group(1).split(",")) if m else set()
-    fields = ",".join(f for f in FIELDS if f in done | set(changed))
+    fields = ",".join(f for f in ("text", "kind", *FIELDS) if f in done | set(changed))
     mark = f"核对[{fields}]"
-    task["note"] = REVIEWED.sub(mark, note) if m else (f"{note}；{mark}" if note else mark)
+    entry["note"] = REVIEWED.sub(mark, note) if m else (f"{note}；{mark}" if note else mark)
 
 
-def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> int:
-    """The form's values into the plan; how many fields changed."""
-    changed = 0
-    for key in ("title", "doc_no", "issuer", "coordinator", "jurisdiction"):
+def _edit_entry(entry: dict[str, Any], form: dict[str, str], fields: tuple[str, ...]) -> int:
+    """One task's or checkpoint's fields from the form; how many changed."""
+    eid, edits = entry["id"], []
+    text = form.get(f"{eid}.text")
+    if text is not None and text.strip() and text.strip() != entry["text"]:
+        entry["text"] = text.strip()
+        edits.append("text")
+    kind = form.get(f"{eid}.kind")
+    if kind in CHECKPOINT_KINDS and kind != entry.get("kind"):
+        entry["kind"] = kind
+        edits.append("kind")
+    for f in fields:
+        value = form.get(f"{eid}.{f}")
+        if value is None:
+            continue
+        before = [str(v) for v in entry.get(f) or []]
+        new = _names(value, before)
+        if new != before:
+            entry[f] = new
+            edits.append(f)
+    if edits:
+        _mark_reviewed(entry, edits)
+    return len(edits)
+
+
+def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> tuple[int, set[str]]:
+    """The form's values into the plan: how many fields changed, and what the person
+    confirmed (``t012.units``, ``year``): fields changed, and fields ticked as read
+    right, whose lines leave the review list."""
+    changed, confirmed = 0, set()
+    for key in ("id", "title", "doc_no", "issuer", "coordinator", "jurisdiction"):
         if key in form and (form[key].strip() or None) != plan.get(key):
             plan[key] = form[key].strip() or None
             changed += 1
+            confirmed.add(key)
     if form.get("year", "").strip().isdigit() and int(form["year"]) != plan.get("year"):
         plan["year"], changed = int(form["year"]), changed + 1
+        confirmed.add("year")
     if "issued" in form and form["issued"].strip() != str(plan.get("issued") or ""):
         plan["issued"], changed = form["issued"].strip() or None, changed + 1
-    for task in plan.get("tasks") or []:
-        tid, edits = task["id"], []
-        text = form.get(f"{tid}.text")
-        if text is not None and text.strip() and text.strip() != task["text"]:
-            task["text"], changed = text.strip(), changed + 1
-        for f in FIELDS:
-            value = form.get(f"{tid}.{f}")
-            if value is None:
-                continue
-            before = [str(v) for v in task.get(f) or []]
-            new = _names(value, before)
-            if new != before:
-                task[f] = new
-                edits.append(f)
-        if edits:
-            _mark_reviewed(task, edits)
-            changed += len(edits)
-    return changed
+        confirmed.add("issued")
+    if form.get("ok.plan"):
+        confirmed |= set(PLAN_FIELDS)
+    for kind, fields in (("tasks", FIELDS), ("checkpoints", ("units", "due"))):
+        for entry in plan.get(kind) or []:
+            changed += _edit_entry(entry, form, fields)
+            if form.get(f"ok.{entry['id']}"):
+                confirmed |= {f"{entry['id']}.{f}" for f in ("text", "kind", *FIELDS)}
+    return changed, confirmed
 
 
-def save(folder: Path, head: str, plan: dict[str, Any]) -> None:
+_MOVED = re.compile(r"原文中带期限的句子已作为检查节点[^；]*")
+
+
+def _refresh_notes(plan: dict[str, Any], ex: dict[str, Any], review: list[dict[str, Any]]
+                   ) -> None:
+    """Each entry's note names what of the review list is still open about it, as the
+    importer wrote it (来源；待核对：…), keeping what else it says."""
+    for kind in ("tasks", "checkpoints"):
+        sources = ex.get(kind) or []
+        for i, entry in enumerate(plan.get(kind) or []):
+            read = sources[i] if i < len(sources) else {}
+            wheres = {read.get("source"), (read.get("sources") or {}).get("units")} - {None}
+            names = {str(n) for f in ("lead", "units") for n in entry.get(f) or []}
+            todo = list(dict.fromkeys(
+                f["what"] for f in review if (wheres & set(f.get("items") or [])
+                                              and not f.get("unknown"))
+                or f.get("unknown") in names))
+            note = entry.get("note") or ""
+            src = re.match(r"来源：[^；]*", note)
+            parts = [src.group(0)] if src else []
+            parts += [f"待核对：{'；'.join(todo)}"] if todo else []
+            parts += _MOVED.findall(note) + [m.group(0) for m in REVIEWED.finditer(note)]
+            if parts:
+                entry["note"] = "；".join(parts)
+            else:
+                entry.pop("note", None)
+
+
+def save(folder: Path, plan: dict[str, Any], review: list[dict[str, Any]],
+         ex: dict[str, Any]) -> None:
+    """The plan file, headed by the review list as it now stands, each entry's note
+    saying what is still open about it."""
+    info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
+    _refresh_notes(plan, ex, review)
     clean = {k: v for k, v in plan.items() if v is not None}
+    head = review_head(info.get("notice", ""), [f"{f['where']}：{f['what']}" for f in review])
     (folder / "plan.yaml").write_text(head + dump_plan(clean), encoding="utf-8")
+
+
+def _confirm(folder: Path, more: set[str]) -> set[str]:
+    """Record what the person confirmed in the draft's own facts; all of it so far."""
+    path = folder / "draft.json"
+    info = json.loads(path.read_text(encoding="utf-8"))
+    done = set(info.get("confirmed") or []) | more
+    info["confirmed"] = sorted(done)
+    path.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    return done
 
 
 @dataclass
 class Row:
-    """One task of the draft as the page shows it."""
+    """One task or checkpoint of the draft as the page shows it."""
 
-    task: dict[str, Any]
+    entry: dict[str, Any]
     source: str  # the notice line it was read from (an anchor on the page)
     units_source: str
     flags: dict[str, list[str]]  # field → what the review list doubts of it
@@ -197,26 +270,28 @@ class Row:
     checks: dict[str, list[str]]  # field → a reading rule that decided it, to spot-check
 
 
-def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None) -> list[Row]:
-    """The plan's tasks with where each was read and what is flagged on it."""
+def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None,
+         review: list[dict[str, Any]], kind: str = "tasks") -> list[Row]:
+    """The plan's tasks (or checkpoints) with where each was read and what of the review
+    list, as it stands, is about it."""
     out = []
-    sources = ex.get("tasks") or []
-    for i, task in enumerate(plan.get("tasks") or []):
+    sources = ex.get(kind) or []
+    for i, entry in enumerate(plan.get(kind) or []):
         read = sources[i] if i < len(sources) else {}
         where = read.get("source", "")
         units_at = (read.get("sources") or {}).get("units") or where
         flags: dict[str, list[str]] = {}
         checks: dict[str, list[str]] = {}
-        for f in ex.get("flags") or []:
-            if where and where in f.get("items", []):  # the field it is about
+        for f in review:
+            if where and where in f.get("items", []) and not f.get("unknown"):
                 (checks if f.get("kind") == "rule" else flags).setdefault(
                     f["about"], []).append(f["what"])
         unknown = {}
         if directory is not None:
-            for name in (*task.get("lead", []), *task.get("units", [])):
+            for name in (*entry.get("lead", []), *entry.get("units", [])):
                 if directory.resolve(str(name)) is None:
                     unknown[str(name)] = directory.suggest(str(name)) or ""
-        out.append(Row(task, where, units_at, flags, unknown, checks))
+        out.append(Row(entry, where, units_at, flags, unknown, checks))
     return out
 
 
@@ -250,11 +325,15 @@ def routes(app: FastAPI, web: Web) -> None:
              saved: str = "", status: int = 200) -> HTMLResponse:
         _, plan, ex, info = _read(folder)
         directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
-        flagged = {w for f in ex.get("flags") or [] for w in f.get("items") or [f["where"]]}
+        review = still_open(plan, ex, directory, set(info.get("confirmed") or []))
+        flagged = {w for f in review for w in f.get("items") or [f["where"]]}
         lines = read_notice(folder / info["notice"])
         return web.page("draft.html.j2", status, title=f"草稿：{plan.get('title', '')}",
                         signed=who, draft=draft, plan=plan, info=info,
-                        rows=rows(plan, ex, directory), review=ex.get("flags") or [],
+                        rows=rows(plan, ex, directory, review),
+                        points=rows(plan, ex, directory, review, "checkpoints"),
+                        kinds=CHECKPOINT_KINDS, review=review,
+                        plan_flags={f["about"] for f in review},
                         lines=lines, flagged=flagged, anchor=_anchor, problems=problems or [],
                         saved=saved, names=sorted(directory.units) + sorted(directory.groups)
                         if directory else [])
@@ -288,8 +367,8 @@ def routes(app: FastAPI, web: Web) -> None:
         if notice is not None and notice.filename:
             name = notice.filename
             if not name.lower().endswith(NOTICE_TYPES):
-                return refuse(f"{name}：只能导入 .txt、.html 或 .docx 文件（.doc/.pdf 请先另存为 "
-                              ".docx 或文本）")
+                return refuse(f"{name}：只能导入 .docx、.doc、.wps、.pdf、.xlsx、.xls、.html 或 "
+                              ".txt 文件")
             data = notice.file.read(MAX_NOTICE_BYTES + 1)
             if len(data) > MAX_NOTICE_BYTES:
                 return refuse(f"{name}：文件超过 {MAX_NOTICE_BYTES >> 20} MB，不像一份通知")
@@ -351,9 +430,11 @@ def routes(app: FastAPI, web: Web) -> None:
         if not isinstance(got, tuple):
             return got
         who, folder = got
-        head, plan, _, _ = _read(folder)
-        changed = apply_edits(plan, form)
-        save(folder, head, plan)
+        _, plan, ex, info = _read(folder)
+        changed, confirmed = apply_edits(plan, form)
+        confirmed = _confirm(folder, confirmed)
+        directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
+        save(folder, plan, still_open(plan, ex, directory, confirmed), ex)
         if form.get("action") != "load":
             return page(who, draft, folder, saved=f"已保存（改动 {changed} 处）。")
         try:

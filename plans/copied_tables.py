@@ -1,0 +1,214 @@
+"""Tables as text copies give them: one cell per line (between blank lines, or each
+followed by a lone ``|``), or in fixed-width columns (pdftotext -layout). Each is read
+back into rows of cells under its header, so that the table reader places the cells by
+the header's columns whatever the layout was.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+Raw = list[tuple[int, str, list[str]]]
+
+CELL_HEADER = re.compile(r"(工作任务|重点任务|主要任务|工作要求|具体要求|具体举措|工作措施|"
+                          r"具体措施|主要内容|序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
+                          r"完成时限|完成时间|时限要求|时间要求|完成期限|备注)")
+CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
+
+
+def column_label(name: str) -> str | None:
+    """The labelled field a table column's cells become (牵头单位：/责任单位：/完成时限：)."""
+    if re.search(r"(时限|时间|期限)", name):
+        return "完成时限"
+    if "牵头" in name:
+        return "牵头单位"
+    if re.search(r"(配合|协办)", name):
+        return "配合单位"
+    if re.search(r"(单位|部门|科室|处室)", name):
+        return "责任单位"
+    return None
+
+
+
+PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
+
+
+def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
+    """A table's header given one cell per line: at least four header cells in a row
+    (blank lines or lone ``|`` between them), among them a unit column."""
+    if not CELL_HEADER.fullmatch(raw[i][1].strip()):
+        return False
+    names = []
+    for _, text, row in raw[i:i + 16]:
+        t = text.strip()
+        if row or t in ("", "|"):
+            continue
+        if not CELL_HEADER.fullmatch(t):
+            break
+        names.append(t)
+    return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
+
+
+_SECTION_CELL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
+_PLACEHOLDER = re.compile(r"^[/／\\—－\-–无]$|^(暂无|空)$")
+
+
+def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
+    """A table given one cell per line, back into rows: the header cells first, then a
+    row at each number (序号) holding the cells up to the next number or section
+    heading. A row shorter than the header lacks its merged cells; the table reader
+    places the cells it has by what they hold. A placeholder ("/", "无") is an empty
+    cell; the header repeated at a page break is dropped."""
+    head = 0
+    while head < len(cells) and CELL_HEADER.fullmatch(cells[head][1]):
+        head += 1
+    header = [c for _, c in cells[:head]]
+    out: list[tuple[int, str, list[str]]] = [(cells[0][0], " | ".join(header), header)]
+    row: list[str] = []
+    start = 0
+
+    def close() -> None:
+        if row:
+            out.append((start, " | ".join(row), list(row)))
+            row.clear()
+
+    # Columns before the number (a merged 工作任务 printed in its group's first row) come
+    # before the number in the stream: held, they open the next row.
+    before = next((k for k, c in enumerate(header) if c == "序号"), 0)
+    width = len(header) - before
+    prefix: list[str] = []
+    k = head
+    while k < len(cells):
+        no, cell = cells[k]
+        if [c for _, c in cells[k:k + len(header)]] == header:
+            close()  # the header again, after a page break
+            k += len(header)
+            continue
+        if re.fullmatch(r"\d{1,3}", cell) and (not row or len(row) >= 2):
+            close()
+            row, start = [*prefix, cell] if prefix else [cell], no
+            if prefix:
+                row[:0] = [""] * (before - len(prefix))
+            prefix = []
+        elif _SECTION_CELL.match(cell) and len(cell) <= 40 and not re.search(r"[。；;]", cell):
+            close()
+            out.extend((no, c, []) for c in prefix)
+            prefix = []
+            out.append((no, cell, []))
+        elif row and (not before or len(row) < width or row[0] == "" or
+                      not re.fullmatch(r"\d{1,3}", row[0])):
+            row.append("" if _PLACEHOLDER.match(cell) else cell)
+        elif before:
+            close()
+            prefix.append(cell)
+            if len(prefix) > before:
+                out.append((no, prefix.pop(0), []))
+        else:
+            out.append((no, cell, []))  # text outside the rows
+        k += 1
+    out.extend((cells[-1][0], c, []) for c in prefix)
+    close()
+    return out
+
+
+
+
+def _width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _columns_of(line: str) -> list[tuple[int, str]]:
+    """(display column, text) of each run of a line set apart by two spaces or more."""
+    out: list[tuple[int, str]] = []
+    col, run, start, gap = 0, "", 0, 0
+    for ch in line.replace("\u3000", "  "):
+        if ch == " ":
+            gap += 1
+        else:
+            if run and gap >= 2:
+                out.append((start, run))
+                run = ""
+            if not run:
+                start = col
+            elif gap:
+                run += " "
+            run += ch
+            gap = 0
+        col += _width(ch)
+    if run:
+        out.append((start, run))
+    return out
+
+
+def _fixed_header(text: str) -> list[tuple[int, str]] | None:
+    """The header of a fixed-width table: three or more header words two spaces apart,
+    among them a unit column."""
+    if "\t" in text or "|" in text:
+        return None
+    runs = _columns_of(text)
+    if len(runs) >= 3 and all(CELL_HEADER.fullmatch(r) for _, r in runs) and \
+            any(column_label(r) not in (None, "完成时限") for _, r in runs):
+        return runs
+    return None
+
+
+def _glue(kind: str | None, before: str, more: str) -> str:
+    """A cell's next line: unit names get a 顿号 between them, deadlines a comma, text
+    nothing (a Chinese line wraps mid-sentence)."""
+    if not before:
+        return more
+    if kind and kind != "完成时限" and before[-1] not in "、，,；;" and more[0] not in "、，,":
+        return before + "、" + more
+    if kind == "完成时限" and before[-1] not in "，,":
+        return before + "，" + more
+    return before + more
+
+
+def fixed_width_rows(raw: Raw) -> Raw:
+    """A table laid out in fixed-width columns (pdftotext -layout): a row starts at its
+    number in the first column, its wrapped lines continue each cell under its header
+    word; a line at the margin that is no row (a section heading) stays a line. The
+    header repeated on a new page, page numbers and form feeds are dropped."""
+    at = next((k for k, (_, t, row) in enumerate(raw) if not row and _fixed_header(t)), None)
+    if at is None:
+        return raw
+    runs = _fixed_header(raw[at][1]) or []
+    starts = [c for c, _ in runs]
+    names = [n for _, n in runs]
+    kinds = [column_label(n) for n in names]
+    out: Raw = [*raw[:at], (raw[at][0], " | ".join(names), names)]
+    row: list[str] | None = None
+    start = 0
+
+    def close() -> None:
+        nonlocal row
+        if row is not None:
+            cells = ["" if _PLACEHOLDER.match(c) else c for c in row]
+            out.append((start, " | ".join(cells), cells))
+            row = None
+
+    for no, text, cells in raw[at + 1:]:
+        line = text.replace("\f", "").rstrip()
+        if cells or not line.strip() or PAGE_NUMBER.fullmatch(line.strip()):
+            continue
+        if _fixed_header(line):
+            continue  # the header again, on a new page
+        parts = _columns_of(line)
+        first = re.fullmatch(r"\d{1,3}", parts[0][1]) and parts[0][0] < (starts[1] if
+                                                                           len(starts) > 1 else 8)
+        if first:
+            close()
+            row, start = [""] * len(starts), no
+        elif parts[0][0] < max(starts[1] - 2, 2) if len(starts) > 1 else True:
+            close()  # text at the margin: a section heading, or prose after the table
+            out.append((no, line.strip(), []))
+            continue
+        if row is None:
+            out.append((no, line.strip(), []))
+            continue
+        for col, piece in parts:
+            k = max(i for i, s in enumerate(starts) if s <= col + 1) if col + 1 >= starts[0] else 0
+            row[k] = _glue(kinds[k], row[k], piece)
+    close()
+    return out

@@ -1,0 +1,320 @@
+"""The body's structure: numbering gives headings and items, unit lines and
+labelled field lines attach to the items before them."""
+
+from __future__ import annotations
+
+import re
+
+from plans.cn_dates import read_cell_dues, read_dues
+from plans.importer.model import Extraction, TaskDraft
+from plans.importer.tables import _attach_path, _table_row
+from plans.importer.units import (
+    CLAUSE,
+    CLAUSE_OPEN,
+    DAMAGED_NAME,
+    inline_roles,
+    leading_units,
+    read_clause,
+    sentence_roles,
+    split_units,
+    unit_line,
+)
+from plans.notice import Line
+
+CN = "一二三四五六七八九十"
+H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
+H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
+H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-]))\s*(.*)$")
+H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
+PAGE_FURNITURE = re.compile(r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
+                            r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
+                            # the 版记 under a 公文: who else receives it, who printed it when
+                            r"^(抄送|抄报|分送)\s*[:：]|(\d{4}|[〇零○一二三四五六七八九]{4})年.{1,6}日\s*印发[。.]?$",
+                            re.I)
+MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
+CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
+# 二、工作要求 after the tasks: requirements on the whole plan (organise, supervise,
+# report), read for checkpoints but not tasks of their own.
+REQUIREMENTS = re.compile(r"^(工作要求|有关要求|相关要求|其他要求|具体要求|有关事项|其他事项)[。.]?$")
+PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
+
+# -- structure ---------------------------------------------------------------------------
+
+def numbering(text: str) -> tuple[int, str] | None:
+    for level, rx in ((1, H1), (2, H2), (3, H3), (4, H4), (5, CIRCLED)):
+        m = rx.match(text)
+        if m:
+            return level, m.group(2)
+    return None
+
+
+def _is_heading(text: str, level: int, nxt: tuple[int, str] | None) -> bool:
+    short = len(text) <= 32 and text.count("。") <= 1 and (text.endswith("。") or "。" not in text)
+    return short and (nxt is None or nxt[0] > level or level <= 2)
+
+
+def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
+    headings: dict[int, str] = {}
+    skipping = False
+    in_attachment = False
+    pending: list[int] = []  # tasks since the last unit assignment (for a following unit line)
+    second: list[int] = []  # tasks whose lead column was read; their units column is next
+    columns = 1  # 2 once a lead line and a units line have followed a run of items
+    seen: set[str] = set()
+    nums = [numbering(ln.text) for ln in lines]
+    table_mode = False
+    head_units: dict[int, tuple[list[str], list[str], str]] = {}  # level → a heading's clause
+
+    def section() -> list[str]:
+        return [headings[k] for k in sorted(headings)]
+
+    for i, ln in enumerate(lines):
+        text = ln.text
+        ex.sections[ln.where] = section()
+        if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
+            in_attachment = True
+            headings.clear()
+            head_units.clear()
+            pending.clear()
+            continue
+        num = nums[i]
+        if ln.cells and _table_row(ln, year, ex, section()):
+            table_mode = True
+            continue
+        if text in ("工作任务", "具体要求", "落实单位", "牵头单位", "责任单位", "配合单位",
+                    "完成时限", "序号", "任务", "主要内容"):
+            table_mode = True
+            continue
+        if ATTRIBUTE_LINE.match(text) and ex.tasks and not table_mode:
+            continue  # 成果形式：工作台账 — what the item above delivers, not an item
+        if FIELD_LINE.match(text) and ex.tasks and not table_mode:
+            field_line(ln, year, ex)
+            pending = []
+            continue
+        ul = unit_line(text)
+        if ul is not None and (pending or second):
+            lead, units = ul
+            if DAMAGED_NAME.search(text):  # 、区县政府门户网站承办单位: the line lost its start
+                for k in pending or second:
+                    ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
+            if pending:
+                run, pending = pending, []
+                two = table_mode and i + 1 < len(lines) and unit_line(lines[i + 1].text) \
+                    is not None and not unit_line(lines[i + 1].text)[0]  # type: ignore[index]
+                if two and not lead:  # the lead column; the units column follows
+                    for k in run:
+                        ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where
+                        ex.tasks[k].unit_how = "line"
+                    second = run
+                    continue
+                inherited: list[str] = []
+                if table_mode and columns == 2 and not lead and run[0] > 0:
+                    before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows,
+                    here = ex.tasks[run[0]].section  # also over a sub-heading in the row
+                    if here == before.section or (
+                            before.section and here[:len(before.section)] == before.section):
+                        inherited = list(before.lead)
+                for k in run:
+                    t = ex.tasks[k]
+                    t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
+                    t.unit_how = "merged" if inherited and not lead else "line"
+                    if table_mode and columns == 2 and not t.lead:
+                        t.doubts.append(("lead", "牵头单位格为空，可能是跨页或合并的单元格，"
+                                                 "已只按责任单位读取"))
+            else:
+                for k in second:
+                    ex.tasks[k].units = units or lead
+                second, columns = [], 2
+            continue
+        second = []
+        if num is not None:
+            level, rest = num
+            nxt = next((n for n in nums[i + 1:i + 2] if n is not None), None)
+            # （一）推进决策公开（牵头单位：…） / （二）做好社保公开（X、Y负责）governs its items
+            cm, roles = heading_roles(rest)
+            bare = rest[:cm.start()].strip() if cm else rest
+            deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
+            if level <= 2 and _is_heading(bare, level, nxt) and (deeper or not cm):
+                for k in [k for k in headings if k >= level]:
+                    del headings[k]
+                headings[level] = text[: len(text) - len(rest)] + bare
+                head_units = {k: v for k, v in head_units.items() if k < level}
+                if roles:
+                    head_units[level] = (*roles, ln.where)
+                if level == 1:
+                    skipping = bool(PRINCIPLES.match(rest) or (ex.tasks and REQUIREMENTS.match(bare)))
+                if text not in seen:  # a heading repeated at a page break keeps the run
+                    pending = []
+                seen.add(text)
+                continue
+            if level == 1 and PRINCIPLES.match(rest):
+                skipping = True
+                continue
+            if level == 1:
+                skipping = False
+        elif not re.search(r"[，。；,;：:]", text):
+            nxt = nums[i + 1] if i + 1 < len(nums) else None
+            if len(text) <= 40 and nxt is not None:
+                headings[9] = text  # an unnumbered heading over numbered items (a table column)
+                pending = []
+                continue
+            if len(text) < 20:
+                continue  # captions, footers, navigation
+        if re.match(r"^[(（]公开路径[:：]", text) and ex.tasks:
+            prev = ex.tasks[-1]  # a cell's path wrapped onto its own line
+            prev.text, prev.path = _attach_path(prev.text + text)
+            continue
+        if in_attachment and num is not None and not re.search(r"[，。；,;]", text):
+            continue  # the list of attachment titles
+        if num is not None and num[0] >= 3 and len(num[1]) <= 12 and "，" not in num[1] and \
+                "," not in num[1]:
+            headings[num[0] + 5] = text  # a short numbered caption (1.政府网站。) heads a group
+            continue
+        if re.search(r"(.{2,8})\1\1", text):
+            continue  # injected spam and navigation repeat themselves (微信微信微信)
+        if PAGE_FURNITURE.search(text):
+            continue  # 来源：…, 责任编辑：…, an attached file's name: the page, not the notice
+        if skipping or (not headings and not ex.tasks and num is None):
+            continue
+        if in_attachment and num is None:
+            continue
+        t = add_task(ln, text, section(), year, ex, num[0] if num else 0)
+        if not t.unit_source and head_units:
+            lead, units, where = head_units[max(head_units)]
+            t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
+        pending.append(len(ex.tasks) - 1)
+
+
+def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:
+    """The clause closing a heading and the (lead, units) it names, if any."""
+    cm = CLAUSE.search(rest)
+    if cm:
+        return cm, read_clause(cm.group(1))
+    tm = TRAILING_ROLES.search(rest)
+    named = unit_line(_drop_due_words(tm.group(1))) if tm else None
+    return (tm, named) if tm and named else (None, None)
+
+
+def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
+             level: int) -> TaskDraft:
+    text, path = _attach_path(text)
+    t = TaskDraft(text=text, section=section, where=ln.where, due=read_dues(text, year),
+                  path=path, level=level)
+    m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
+    paren = None if m else TRAILING_ROLES.search(text)
+    roles = None if m or paren else (sentence_roles(text, _drop_due_words) or inline_roles(text))
+    inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
+    if m:
+        t.lead, t.units = read_clause(m.group(1))
+        t.unit_source, t.unit_how = ln.where, "clause"
+        _share_backwards(ex, t)
+    elif paren and (named := unit_line(_drop_due_words(inside))):
+        t.lead, t.units = named  # （县发展改革局负责，持续推进）
+        t.unit_source, t.unit_how = ln.where, "clause"
+        _share_backwards(ex, t)
+    elif not (m or paren) and (leading := leading_units(text)):
+        t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
+        t.unit_source, t.unit_how = ln.where, "clause"
+    elif roles:
+        t.lead, t.units = roles
+        t.unit_source, t.unit_how = ln.where, "inline"
+    added = [u for u in ex.standing if u not in t.units and u not in t.lead]
+    if added:
+        t.units += added
+        t.rules.append(("units", ex.standing_note))
+    ex.tasks.append(t)
+    return t
+
+
+STANDING = re.compile(r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
+                      r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?")
+
+
+def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
+    """Note a standing clause (以下均需各片区配合落实，不再列出) and return the bracket's
+    words without it; its units join this and every later item, and the review list
+    says so once."""
+    m = STANDING.search(body)
+    if not m:
+        return body
+    names = [n for n in split_units(m.group("who")) if n]
+    if names:
+        ex.standing = names
+        ex.standing_note = (f"责任单位中的“{'、'.join(names)}”来自{ln.where}的常设条款"
+                            f"“{m.group(0).strip('，,；; ')}”")
+    return body[:m.start()] + body[m.end():]
+
+
+def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
+    """A clause closing a run of siblings governs those before it that have none."""
+    for prev in reversed(ex.tasks):
+        if prev is t:
+            continue
+        if (prev.unit_source and prev.unit_how != "shared") or prev.section != t.section or \
+                prev.level != t.level or \
+                TRAILING_ROLES.search(prev.text):
+            break  # an item closing with its own bracket never takes another's units
+        prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
+        prev.unit_how = "shared"
+
+
+# （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
+TRAILING_ROLES = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
+                            r"(?:负责|牵头|配合|参与|落实)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
+                            r"[)）]\s*[。;；]?\s*$")
+DUE_WORDS = re.compile(r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
+                       r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*")
+
+
+def _drop_due_words(text: str) -> str:
+    return DUE_WORDS.sub("", text)
+
+
+UNIT_LABELS = (r"牵头单位|主抓单位|责任单位|配合单位|协办单位|落实单位|主责单位|参与单位|牵头部门"
+               r"|责任部门|配合部门|责任处室|牵头处室")
+TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限"
+ATTRIBUTE_LINE = re.compile(r"^(成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|"
+                            r"成果要求|完成形式|验收标准)\s*[:：]")
+FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
+FIELD = re.compile(rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
+                   rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)")
+
+
+def field_line(ln: Line, year: int, ex: Extraction) -> None:
+    """``责任单位：县财政局`` / ``完成时限：2023年6月底前`` on lines of their own after
+    an item: fields of that item (units also of the siblings before it with none)."""
+    t = ex.tasks[-1]
+    for m in FIELD.finditer(ln.text):
+        label, value = m.group(1), m.group(2).strip()
+        if not value:
+            continue
+        if re.fullmatch(UNIT_LABELS, label):
+            roles = unit_line(value) if "牵头" not in label and \
+                re.search(r"(牵头|负责|配合)", value) else None
+            if roles:  # 责任单位：X牵头，Y按职责分工负责 → lead X, units Y
+                t.lead.extend(n for n in roles[0] if n not in t.lead)
+                t.units.extend(n for n in roles[1] if n not in t.units)
+            else:
+                names = split_units(value)
+                if label == "主抓单位":
+                    t.chief = names
+                elif label == "责任单位" and t.chief:
+                    # 主抓单位 are among the 责任单位: one the list lacks is a variant name,
+                    # sure when one holds the other (区自然资源与生态环境处, 自然资源与生态环境处)
+                    t.units = [n for n in t.units if n not in t.chief or n in names]
+                    stray = [n for n in t.chief if not any(n in m or m in n for m in names)]
+                    if stray:
+                        t.doubts.append(("units", f"主抓单位“{'、'.join(stray)}”不在责任单位中，"
+                                                  "已按责任单位读取"))
+                (t.lead if "牵头" in label else t.units).extend(
+                    n for n in names if n not in t.units)
+            t.unit_source, t.unit_how = ln.where, "clause"
+        elif label == "公开路径":
+            t.path = value
+        else:
+            dues = read_cell_dues(value, year)
+            t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
+    if t.unit_source == ln.where:
+        _share_backwards(ex, t)
+
+

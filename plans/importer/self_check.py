@@ -1,0 +1,77 @@
+"""A check of the reading that does not share its rules: it knows when it is unsure.
+
+The reading rules decide who leads and when; this check only asks whether the result
+looks like what Chinese official writing can mean. Every unit must look like an
+organisation (a lexicon of the endings of organisation names and of groups); an item
+read with no unit whose own text names organisations was misread, not left open by
+the notice; a date the text states that the deadline does not hold, or a cadence (每年
+至少两次, 每月发布 …) with no deadline read, may have been missed. Each finding is a
+doubt that names its field, for the review list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from plans.cn_dates import read_dues
+from plans.importer.checkpoints import COORDINATOR
+from plans.importer.model import Extraction, TaskDraft
+
+# How an organisation's name ends, and how a group is named (各部门, 有关单位 …).
+ORG_END = (r"(局|委员会|委|办公室|办|厅|部|署|政府|中心|院|所|处|室|站|队|镇|街道|街|乡|"
+           r"公司|集团|银行|馆|台|社|组|管委会|办事处|分局|支队|海关|片区|单位|部门|机关|"
+           r"机构|学校|医院|协会|联合会|商会|村|社区|区县|旗区|镇街|企业|支行|分行|银行|科|开发区|高新区|"
+           r"园区|新区|专班|指挥部|领导小组)")
+ORG_NAME = re.compile(rf"^(各|有关|相关|全[市区县])?[\u4e00-\u9fa5A-Za-z()（）、]{{1,40}}?{ORG_END}"
+                      r"([(（][^()（）]{1,20}[)）])?(等)?$")
+NOT_ORG = re.compile(r"\d{4}年|\d+月|\d+日|[前内底末]$|[。；;，,：:]|^(按|在|对|将|把|要|应)")
+# Organisations as a sentence names them: 区财政局, 各乡镇人民政府, 市直有关部门.
+ORG_IN_TEXT = re.compile(r"(?:^|(?<=[，,。；;、：:由请和及与同]))(?:各|有关|相关)?[市区县州省镇乡旗]"
+                         r"[\u4e00-\u9fa5]{0,10}?(?:局|委|办公室|政府办|厅|政府|中心|管委会|办事处|"
+                         r"部门|单位)(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))")
+CADENCE = re.compile(r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
+                     r"年内完成|每(月|季度|半年)(定期)?(开展|召开|举办|发布|公开|报送|更新|组织|通报|"
+                     r"检查|对)")
+
+
+def looks_like_org(name: str) -> bool:
+    """A unit name as offices write one: an organisation's or a group's name."""
+    return bool(ORG_NAME.match(name)) and not NOT_ORG.search(name)
+
+
+# A sentence whose subject is an organisation named by what it does: 受理单位应…,
+# 开设有政务新媒体的单位，应…, 主办单位应按要求….
+ORG_SUBJECT = re.compile(r"(?:^|(?<=[。；;，,]))\s*(?:\d{1,2}[.．、])?([\u4e00-\u9fa5()（）]{0,24}?"
+                         r"(?:单位|部门|机构|机关))(?=[，,]?(?:应|要|须|必须|在|答复|负责|对|将))")
+
+
+def named_orgs(text: str) -> list[str]:
+    """Organisations an item's text names, outside titles (《…》)."""
+    plain = re.sub(r"《[^》]*》|“[^”]*”", "", text)
+    found = [m.group(0) for m in ORG_IN_TEXT.finditer(plain)]
+    found += [m.group(1) for m in ORG_SUBJECT.finditer(plain)]
+    # the coordinator acting itself (由市政府办扣减绩效分) is no unit to chase
+    return [n for n in dict.fromkeys(found) if not COORDINATOR.match(n)]
+
+
+def check(ex: Extraction, year: int) -> None:
+    """Add the doubts this check finds to each task, field by field."""
+    for t in ex.tasks:
+        _units(t)
+        _dues(t, year)
+
+
+def _units(t: TaskDraft) -> None:
+    odd = [n for n in (*t.lead, *t.units) if not looks_like_org(n)]
+    if odd:
+        t.doubts.append(("units", f"“{'、'.join(dict.fromkeys(odd))}”不像单位名称，"
+                                  "可能读错了列或把要求读成了单位"))
+
+
+def _dues(t: TaskDraft, year: int) -> None:
+    said = [d for d in read_dues(t.text, year) if d.value not in {x.value for x in t.due}]
+    if said and "due" in t.cells:  # the deadline came from a cell; the text says more
+        t.doubts.append(("due", "正文中还写有期限“" + "”“".join(d.source for d in said)
+                                + "”，未计入期限"))
+    elif not t.due and (m := CADENCE.search(t.text)):
+        t.doubts.append(("due", f"原文有时间要求“{m.group(0)}”，但没有读出期限"))

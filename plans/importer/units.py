@@ -1,0 +1,259 @@
+"""The unit-role grammar of Chinese official writing: who leads (牵头) and who is
+responsible (责任、配合、落实), from clauses, unit lines and sentence subjects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from plans.importer.model import Extraction, TaskDraft
+from plans.text import UNIT_SUFFIX
+
+UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
+                        r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
+ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
+                       r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施)$")
+CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
+                    r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
+                    r"\s*[)）〕\]】]\s*[。;；]?\s*$")
+# "…。牵头单位：市财政局；配合单位：各部门。" without brackets, closing the item
+CLAUSE_OPEN = re.compile(r"(?<=[。;；.])\s*((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$")
+
+# -- units -------------------------------------------------------------------------------
+
+_ROLE_HEAD = re.compile(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?")
+# 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
+# name's own part (各旗区人民政府及其部门)
+_UNIT_SPLIT = re.compile(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])"
+                         r"(?:和|及(?!其))")
+_BY_HEAD = re.compile(r"^(由|请)")
+_DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
+
+
+PLACEHOLDER = re.compile(r"[/／\\—－\-–─━]+|无|暂无|空|略|不涉及")
+_IN_BRACKETS = re.compile(r"[(（][^()（）]{1,20}[)）]")
+_KEEP, _KEEP2 = "\u0001", "\u0002"
+
+
+def split_units(text: str) -> list[str]:
+    """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
+    text = _ROLE_HEAD.sub("", text.strip())
+    # 各县(市、区)政府 is one group: a 顿号 inside brackets does not part names
+    guarded = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", _KEEP).replace("，", _KEEP2),
+                               text)
+    parts = [p.replace(_KEEP, "、").replace(_KEEP2, "，") for p in _UNIT_SPLIT.split(guarded)]
+    out = []
+    for p in parts:
+        p = p.strip().strip("。.")
+        while (q := ROLE_TAIL.sub("", p).strip()) != p:  # 牵头负责, 负责配合落实
+            p = q
+        p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
+        p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等$", "", p)  # 区市场监管局等 → 区市场监管局
+        if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
+            out.append(p)
+    return out
+
+
+NOT_A_NAME = re.compile(r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
+                        r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
+                        r"强化|持续|及时|全面|进一步)|[。“”《》]|的")
+
+
+def is_unit(token: str) -> bool:
+    balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
+    plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
+    return balanced and bool(UNIT_TOKEN.match(plain)) and not NOT_A_NAME.search(token)
+
+
+ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
+
+
+# 区管委会办公室政策法规处负责法制审查工作: a unit named with the part of the work it does.
+DOING_PART = re.compile(r"^(.{2,40}?)(?:负责|承担)[\u4e00-\u9fa5]{2,16}(?:工作)?$")
+
+
+_MARKED = re.compile(r"\s*[(（]\s*(牵头|牵头单位|主责)\s*[)）]")
+
+
+def unit_line(text: str) -> tuple[list[str], list[str]] | None:
+    """(lead, units) when the whole line is unit names with role words, else None."""
+    t = text.strip().rstrip("。.")
+    if len(t) > 160 or not t:
+        return None
+    lead: list[str] = []
+    units: list[str] = []
+    for seg in re.split(r"[,，;；。]", t):
+        seg = ROLE_PHRASE.sub("", seg.strip())
+        if not seg:
+            continue
+        if "会同" in seg:  # X会同Y负责: X leads, Y joins
+            first, _, rest = seg.partition("会同")
+            lead_names, others = split_units(first), split_units(rest)
+            if lead_names and others and all(is_unit(n) for n in (*lead_names, *others)):
+                lead += lead_names
+                units += others
+                continue
+            return None
+        if _MARKED.search(seg):  # X（牵头）、Y: the mark names the lead among the names
+            names = split_units(seg)
+            if not all(is_unit(_MARKED.sub("", n)) for n in names):
+                return None
+            lead += [_MARKED.sub("", n) for n in names if _MARKED.search(n)]
+            units += [n for n in names if not _MARKED.search(n)]
+            continue
+        names = split_units(seg)
+        if not names or not all(is_unit(n) for n in names):
+            names = group_names(seg)  # 市、区县政府门户网站主办单位 is one group
+        if not names and (part := DOING_PART.match(seg)):
+            names = [n for n in split_units(part.group(1)) if is_unit(n)]  # X负责法制审查工作
+        if not names:
+            return None
+        (lead if re.search(r"牵头(负责|落实|实施|抓总)?$", seg) else units).extend(names)
+    return (lead, units) if lead or units else None
+
+
+def read_clause(body: str) -> tuple[list[str], list[str]]:
+    lead: list[str] = []
+    units: list[str] = []
+    for part in re.split(r"[;；]", body):
+        m = re.match(r"\s*(牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]\s*(.*)", part)
+        if not m:
+            continue
+        names = split_units(m.group(2))
+        (lead if m.group(1) == "牵头" else units).extend(names)
+    return lead, units
+
+
+def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
+    """``…，由X牵头，Y配合。`` inside a requirement sentence."""
+    m = re.search(r"(?:由)?([^，,。；;:：]{2,60}?)牵头[，,]\s*([^，,。；;]{2,80}?)(?:配合|参与|按职责分工落实|落实)",
+                  text)
+    if m:
+        lead = [n for n in split_units(m.group(1)) if is_unit(n)]
+        units = [n for n in split_units(m.group(2)) if is_unit(n)]
+        if lead:
+            return lead, units
+    return None
+
+
+SUBJECT = re.compile(r"^([^，,。；;：:“”《》]{2,60}?)(?:要|应当|应|须|必须|务必|作为|负责|切实|依法|按照|认真|"
+                     r"在|于|将|每|贯彻)")
+BY = re.compile(r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一)")
+JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
+
+
+def group_names(text: str) -> list[str]:
+    """Names in a subject; a coordinated name that shares one head noun stays one group
+    (``市、旗区两级政府部门`` is one group: ``市`` alone names nothing)."""
+    text = re.sub(r"^(由|请)", "", text.strip())
+    text = re.sub(r"[（(](?:包括|含|即|指)[^）)]*[）)]", "", text)  # 基层政府（包括…）
+    parts = split_units(text)
+    if parts and all(is_unit(p) for p in parts):
+        return parts
+    whole = ROLE_TAIL.sub("", text).strip()
+    return [whole] if is_unit(whole.replace("、", "")) else []
+
+
+def sentence_actors(text: str) -> tuple[list[str], list[str]]:
+    """(lead, units) named as the actors of an item's sentences: subjects
+    (``市、旗区两级政府部门要…``), ``由X牵头/负责…`` and ``Y等有关单位参加``."""
+    lead: list[str] = []
+    units: list[str] = []
+    body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text)
+    for sentence in re.split(r"[。；;]", body):
+        sentence = re.sub(r"^[^，,]{2,12}(前|后|起|以来)[,，]", "", sentence.strip())
+        found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
+        if m := SUBJECT.match(sentence):
+            found.append((m.group(1), False))
+        found += [(m.group(1), False) for m in JOINS.finditer(sentence)]
+        for names, leads in found:
+            for n in group_names(names):
+                if n not in lead and n not in units:
+                    (lead if leads else units).append(n)
+    return lead, units
+
+
+DAMAGED_NAME = re.compile(r"^[、，,；;）)]|[（(][^）)]*$")  # 、区县政府门户网站承办单位
+
+
+def units_from_sentences(ex: Extraction) -> None:
+    """A part of a notice that marks units marks nearly every item; a part that marks
+    none (a whole notice, an attachment, 保障措施) names its actors in the sentences
+    ("市、旗区两级政府部门要…", "由区公安分局…"): read those, and flag them."""
+    groups: dict[str, list[TaskDraft]] = {}
+    for t in ex.tasks:
+        groups.setdefault(t.section[0] if t.section else "", []).append(t)
+    for tasks in groups.values():
+        if sum(1 for t in tasks if t.unit_source) >= len(tasks) / 5:
+            continue
+        for t in tasks:
+            lead, units = sentence_actors(t.text)
+            if t.unit_source or not (lead or units):
+                continue
+            t.lead, t.units, t.unit_source, t.unit_how = lead, lead + units, t.where, "sentence"
+
+
+
+
+_LEADING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?"
+                      r"(?P<who>[^：:。；;“”《》]{2,80}?)[：:](?P<rest>.{6,})$")
+_LEAD_MARK = re.compile(r"[(（]\s*牵头\s*[)）]$|牵头(负责)?$")
+
+
+def leading_units(text: str) -> tuple[list[str], list[str]] | None:
+    """Units named before a colon at the start of an item: ``区财政局：…``,
+    ``区民政局（牵头）、区财政局（牵头）、区直各部门：…``, ``X牵头，Y配合：…``. A name
+    marked （牵头） or 牵头 leads; every part must read as an organisation."""
+    m = _LEADING.match(text.strip())
+    if not m:
+        return None
+    lead: list[str] = []
+    units: list[str] = []
+    for seg in re.split(r"[，,;；]", m.group("who")):
+        seg = ROLE_PHRASE.sub("", seg.strip())
+        leads_all = bool(re.search(r"牵头(负责)?$", seg))
+        for part in re.split(r"、", seg):
+            leads = bool(_LEAD_MARK.search(part.strip())) or leads_all
+            name = _LEAD_MARK.sub("", part.strip())
+            names = split_units(name) if name else []
+            if len(names) != 1 or not is_unit(names[0]):
+                return None
+            (lead if leads else units).append(names[0])
+    return (lead, units) if lead or units else None
+
+
+# a role verb closing a clause (not 负责人, 负责同志)
+ROLE_AT_END = re.compile(r"(牵头|负责|配合|落实|参与|协助|抓总)(?:[，,]|$)")
+
+
+def sentence_roles(text: str, drop_due: Callable[[str], str]) -> tuple[list[str], list[str]] | None:
+    """A sentence of the item that says only who does it: ``市人社局牵头，各县(市、区)政府
+    配合。``, ``由市发展改革委牵头，…按职责分工抓好落实。``, ``市自然资源规划局负责落实，
+    8月15日前完成。``. Its deadline words are left to the dates; the last such sentence
+    counts (the item's requirement comes first)."""
+    for sentence in reversed(re.split(r"[。；;]", text)[1:]):
+        s = drop_due(sentence.strip())
+        if not ROLE_AT_END.search(s):
+            continue
+        named = unit_line(s)
+        if named:
+            return named
+    return None
+
+
+FIRST_LEADS = re.compile(r"[^。；;]{0,30}(?:排在第一位|排第一位|列第一位|排在首位|排名第一|第一个)的?"
+                         r"(?:单位|部门)?(?:者)?(?:为|是)牵头(?:单位|部门)[^。；;]{0,20}")
+
+
+def first_unit_leads(ex: Extraction, lines: list[str]) -> None:
+    """A notice that says once "排在第一位的为牵头单位" makes the first unit of every list
+    that marks no lead its lead; the review list names the sentence as a rule."""
+    sentence = next((m.group(0).strip("，,") for text in lines
+                     if (m := FIRST_LEADS.search(text))), "")
+    if not sentence:
+        return
+    ex.first_leads = sentence
+    for t in ex.tasks:
+        if t.units and not t.lead:
+            t.lead = [t.units[0]]
+            t.rules.append(("lead", f"按通知“{sentence}”，以第一个单位为牵头单位"))

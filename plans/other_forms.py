@@ -1,0 +1,227 @@
+"""Notices in the other forms an office receives them: PDF (its text layer, tables read
+as tables), spreadsheets (.xlsx, .xls: a 任务分解表 attachment) and old Word or WPS files
+(.doc, .wps, through LibreOffice when it is installed). Each becomes the same lines and
+table rows a .docx gives, within the same bounds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from plans.notice import MAX_COLUMNS, MAX_DOCX_BYTES, MAX_LINES, Line, NoticeProblem, _clean, _mb
+from plans.office_files import check_zip, read_docx
+
+MAX_PDF_PAGES = 300  # a notice with its attachments runs to tens of pages
+MAX_SHEET_ROWS = 20_000
+CONVERT_SECONDS = 120
+
+
+def _too_big(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_DOCX_BYTES:
+        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_DOCX_BYTES)}")
+
+
+def _counted(path: Path, out: list[Line]) -> None:
+    if len(out) > MAX_LINES:
+        raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
+
+
+def _cell(value: Any) -> str:
+    """A table cell's text: a cell's own line breaks join its lines (a PDF wraps a
+    cell's text at the column's width)."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))  # 序号 1.0 in a spreadsheet
+    return _clean(text.replace("\r", "").replace("\n", ""))
+
+
+def _row(path: Path, out: list[Line], cells: list[str], where: str) -> None:
+    """One table row as a line: a row of one cell is a line of text (a heading)."""
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    if not any(cells):
+        return
+    if len(cells) > MAX_COLUMNS:
+        raise NoticeProblem(f"{path}: 表格一行超过 {MAX_COLUMNS} 列（{where}），不像一份通知")
+    n = len(out) + 1
+    filled = [c for c in cells if c]
+    if len(filled) == 1:
+        out.append(Line(n, filled[0], [], where))
+    else:
+        out.append(Line(n, " | ".join(cells), cells, where))
+    _counted(path, out)
+
+
+# -- PDF -----------------------------------------------------------------------------------
+
+def read_pdf(path: Path) -> list[Line]:
+    """The text layer of a PDF in reading order: paragraphs joined across the page's
+    line breaks (a line ending short of the right margin ends its paragraph), tables as
+    rows of cells. A scanned PDF has no text layer: it is refused with what to do."""
+    import pdfplumber
+
+    _too_big(path)
+    out: list[Line] = []
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            if len(pdf.pages) > MAX_PDF_PAGES:
+                raise NoticeProblem(f"{path}: 有 {len(pdf.pages)} 页，超过通知的上限 "
+                                    f"{MAX_PDF_PAGES} 页。请确认选对了文件")
+            for p, page in enumerate(pdf.pages, start=1):
+                _pdf_page(path, page, p, out)
+    except NoticeProblem:
+        raise
+    except Exception as exc:  # pdfminer's errors of a damaged file carry English text
+        raise NoticeProblem(f"{path}: 不是可以读取的 PDF 文件（{type(exc).__name__}）。请用 "
+                            "原文件另存为 PDF，或改导入 .docx") from None
+    if not out:
+        raise NoticeProblem(f"{path}: PDF 中没有文字层（可能是扫描件）。请导入原始的 .docx/.wps "
+                            "文件，或先做文字识别（OCR）后另存为文本")
+    return out
+
+
+def _pdf_page(path: Path, page: Any, p: int, out: list[Line]) -> None:
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj: dict[str, Any]) -> bool:
+        x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
+        y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    blocks: list[tuple[float, str, Any]] = [(t.bbox[1], "table", t) for t in tables]
+    lines = page.filter(outside).extract_text_lines(return_chars=False) if boxes else \
+        page.extract_text_lines(return_chars=False)
+    right = max((ln["x1"] for ln in lines), default=0)
+    para, top = "", 0.0
+    for ln in lines:
+        text = ln["text"].strip()
+        if not text:
+            continue
+        if not para:
+            top = ln["top"]
+        para += text
+        # a line that stops short of the right margin, or ends a sentence, ends a paragraph
+        if ln["x1"] < right - 2 * max(ln.get("bottom", 0) - ln.get("top", 0), 8) or \
+                text.endswith(("。", "：", ":", "；")):
+            blocks.append((top, "text", para))
+            para = ""
+    if para:
+        blocks.append((top, "text", para))
+    t = 0
+    for _, kind, item in sorted(blocks, key=lambda b: b[0]):
+        if kind == "text":
+            if not _page_number(item):
+                out.append(Line(len(out) + 1, _clean(item), [], f"第{p}页第{len(out) + 1}段"))
+                _counted(path, out)
+            continue
+        t += 1
+        for r, row in enumerate(item.extract(), start=1):
+            _row(path, out, [_cell(c) for c in row], f"第{p}页表{t}第{r}行")
+
+
+def _page_number(text: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[—\-－–]*\s*\d{1,3}\s*[—\-－–]*|第\s*\d+\s*页.*", text.strip()))
+
+
+# -- spreadsheets --------------------------------------------------------------------------
+
+def read_xlsx(path: Path) -> list[Line]:
+    """Every sheet's rows; a cell merged down repeats its text in each row it spans (a
+    lead over several rows, as a .docx gives it), a cell merged across leaves the
+    columns it covers empty."""
+    from openpyxl import load_workbook
+
+    _too_big(path)
+    check_zip(path, "xl/workbook.xml", "表格")
+    try:
+        book = load_workbook(str(path), data_only=True)
+    except Exception as exc:  # parts openpyxl cannot make sense of
+        raise NoticeProblem(f"{path}: 不是可以读取的 .xlsx 文件（{type(exc).__name__}）。请在 "
+                            "Excel/WPS 中重新另存为 .xlsx") from None
+    out: list[Line] = []
+    for s, sheet in enumerate(book.worksheets, start=1):
+        if sheet.max_row > MAX_SHEET_ROWS or sheet.max_column > MAX_COLUMNS:
+            raise NoticeProblem(f"{path}: 工作表“{sheet.title}”有 {sheet.max_row} 行、"
+                                f"{sheet.max_column} 列，超过一份任务分解表的上限")
+        grid = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            value = grid[merged.min_row - 1][merged.min_col - 1]
+            for r in range(merged.min_row, merged.max_row + 1):
+                grid[r - 1][merged.min_col - 1] = value
+        name = sheet.title if len(book.worksheets) > 1 else ""
+        for r, cells in enumerate(grid, start=1):
+            _row(path, out, cells, f"{name}表{s}第{r}行" if name else f"第{r}行")
+    return out
+
+
+def read_xls(path: Path) -> list[Line]:
+    """An Excel 97–2003 workbook, as ``read_xlsx`` reads a new one."""
+    import xlrd
+
+    _too_big(path)
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd's own errors carry English text
+        raise NoticeProblem(f"{path}: 不是可以读取的 .xls 文件（{type(exc).__name__}）。请在 "
+                            "Excel/WPS 中另存为 .xlsx") from None
+    out: list[Line] = []
+    for s in range(book.nsheets):
+        sheet = book.sheet_by_index(s)
+        if sheet.nrows > MAX_SHEET_ROWS or sheet.ncols > MAX_COLUMNS:
+            raise NoticeProblem(f"{path}: 工作表“{sheet.name}”有 {sheet.nrows} 行、"
+                                f"{sheet.ncols} 列，超过一份任务分解表的上限")
+        grid = [[_cell(sheet.cell_value(r, c)) for c in range(sheet.ncols)]
+                for r in range(sheet.nrows)]
+        for r0, r1, c0, _ in sheet.merged_cells:
+            for r in range(r0 + 1, r1):
+                grid[r][c0] = grid[r0][c0]
+        for r, cells in enumerate(grid, start=1):
+            _row(path, out, cells, f"表{s + 1}第{r}行")
+    return out
+
+
+# -- old Word and WPS files, through LibreOffice ---------------------------------------------
+
+def office() -> str | None:
+    """The LibreOffice program, if installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_legacy(path: Path) -> list[Line]:
+    """A .doc or .wps converted to .docx by LibreOffice (headless, in a scratch folder
+    with its own profile, within a time bound), then read as a .docx is."""
+    _too_big(path)
+    program = office()
+    if program is None:
+        raise NoticeProblem(f"{path}: 读取 {path.suffix} 文件需要 LibreOffice，本机没有安装。请在 "
+                            "Word/WPS 中另存为 .docx 后导入，或请运维人员安装 LibreOffice"
+                            "（Debian/Ubuntu：apt-get install libreoffice-writer）")
+    with tempfile.TemporaryDirectory(prefix="duban-convert-") as scratch:
+        work = Path(scratch)
+        source = work / f"notice{path.suffix.lower()}"
+        shutil.copyfile(path, source)
+        try:
+            subprocess.run(
+                [program, f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
+                 "--norestore", "--convert-to", "docx", "--outdir", str(work), str(source)],
+                capture_output=True, timeout=CONVERT_SECONDS, check=False,
+                env={**os.environ, "HOME": str(work)})
+        except subprocess.TimeoutExpired:
+            raise NoticeProblem(f"{path}: LibreOffice 在 {CONVERT_SECONDS} 秒内没有转换完，"
+                                "请在 Word/WPS 中另存为 .docx 后导入") from None
+        converted = work / "notice.docx"
+        if not converted.is_file():
+            raise NoticeProblem(f"{path}: LibreOffice 无法转换这个 {path.suffix} 文件（文件可能"
+                                "已损坏或加密）。请在 Word/WPS 中打开并另存为 .docx 后导入")
+        return read_docx(converted)

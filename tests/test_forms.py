@@ -1,0 +1,116 @@
+"""One notice in every form an office receives it: a .docx, the PDF LibreOffice prints
+of it, the .doc it saves, and the spreadsheet of its table read as the .docx does."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from openpyxl import Workbook
+
+from plans.importer import extract
+from plans.notice import NoticeProblem
+from plans.other_forms import office
+
+HEAD = ["泓川县人民政府办公室", "泓政办发〔2023〕12号",
+        "泓川县人民政府办公室关于印发泓川县2023年政务公开重点任务分工的通知",
+        "各乡镇人民政府，县政府各部门：",
+        "现将《泓川县2023年政务公开重点任务分工》印发给你们，请认真贯彻落实。",
+        "泓川县人民政府办公室", "2023年3月6日", "泓川县2023年政务公开重点任务分工"]
+HEADER = ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"]
+ROWS = [["1", "公开本级政府预决算和部门预决算，细化到项级科目。", "县财政局", "县政府各部门",
+         "2023年6月30日前"],
+        ["2", "公开重大建设项目批准和实施信息。", "县发展改革局", "县住建局、各乡镇人民政府",
+         "年底前"],
+        ["3", "每季度公开财政收支执行情况。", "县财政局", "县统计局", "每季度末"],
+        ["4", "做好义务教育招生入学政策解读。", "县教育局", "各乡镇人民政府", "长期坚持"]]
+EXPECTED = [(["县财政局"], ["县政府各部门"], ["2023-06-30"]),
+            (["县发展改革局"], ["县住建局", "各乡镇人民政府"], ["2023-12-31"]),
+            (["县财政局"], ["县统计局"], ["quarterly:end"]),
+            (["县教育局"], ["各乡镇人民政府"], ["ongoing"])]
+
+
+def reading(path: Path) -> list[tuple[list[str], list[str], list[str]]]:
+    return [(t.lead, t.units, [d.value for d in t.due]) for t in extract(path).tasks]
+
+
+@pytest.fixture
+def notice_docx(tmp_path: Path) -> Path:
+    d = docx.Document()
+    for text in HEAD:
+        d.add_paragraph(text)
+    table = d.add_table(rows=1 + len(ROWS), cols=len(HEADER))
+    table.style = "Table Grid"  # ruled, as offices print them
+    for r, row in enumerate([HEADER, *ROWS]):
+        for cell, text in zip(table.rows[r].cells, row, strict=True):
+            cell.text = text
+    path = tmp_path / "notice.docx"
+    d.save(str(path))
+    return path
+
+
+def convert(path: Path, to: str) -> Path:
+    program = office()
+    if program is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer)")
+    out = path.parent / f"to-{to}"
+    subprocess.run([program, f"-env:UserInstallation=file://{path.parent / 'lo'}", "--headless",
+                    "--convert-to", to, "--outdir", str(out), str(path)],
+                   capture_output=True, timeout=180, check=True)
+    return out / f"{path.stem}.{to}"
+
+
+def test_the_docx_reads_as_its_table_says(notice_docx: Path) -> None:
+    assert reading(notice_docx) == EXPECTED
+
+
+def test_a_pdf_of_the_notice_reads_as_its_docx(notice_docx: Path) -> None:
+    pdf = convert(notice_docx, "pdf")
+    assert reading(pdf) == EXPECTED
+    ex = extract(pdf)
+    assert ex.meta["doc_no"].value == "泓政办发〔2023〕12号"
+    assert ex.tasks[0].where.startswith("第1页表1第")  # a page's table row, for the review
+
+
+def test_a_doc_of_the_notice_reads_as_its_docx(notice_docx: Path) -> None:
+    # by way of .odt: LibreOffice's Word 97 export drops a python-docx table it reads
+    assert reading(convert(convert(notice_docx, "odt"), "doc")) == EXPECTED
+
+
+def test_a_spreadsheet_of_the_table_with_merged_cells(tmp_path: Path) -> None:
+    """The 任务分解表 as a spreadsheet: the notice's title rows, then the table; the 牵头
+    cell merged down over two rows leads both."""
+    book = Workbook()
+    sheet = book.active
+    for text in HEAD:
+        sheet.append([text])
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append(row)
+    first = len(HEAD) + 2
+    sheet.cell(first + 1, 3).value = None  # row 2's lead, merged with row 1's above it
+    sheet.merge_cells(start_row=first, start_column=3, end_row=first + 1, end_column=3)
+    path = tmp_path / "notice.xlsx"
+    book.save(str(path))
+    got = reading(path)
+    assert got[0] == EXPECTED[0] and got[2:] == EXPECTED[2:]
+    assert got[1] == (["县财政局"], *EXPECTED[1][1:])  # the merged cell's lead
+
+
+def test_what_cannot_be_read_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scanned = tmp_path / "scan.pdf"
+    scanned.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with pytest.raises(NoticeProblem, match="PDF"):
+        extract(scanned)
+    bomb = tmp_path / "bomb.xlsx"
+    shutil.copyfile(Path(__file__), bomb)  # not a zip at all
+    with pytest.raises(NoticeProblem, match="压缩包已损坏"):
+        extract(bomb)
+    monkeypatch.setattr("plans.other_forms.office", lambda: None)
+    old = tmp_path / "old.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    with pytest.raises(NoticeProblem, match="需要 LibreOffice，本机没有安装"):
+        extract(old)
