@@ -151,14 +151,16 @@ def _empty(engine: Engine) -> bool:
     return not inspect(engine).has_table("plans")
 
 
-def mismatch(have: str | None, want: str | None) -> str:
+def mismatch(have: str | None, want: str | None, *, sqlite: bool = False) -> str:
     """The operator's message for a ledger at ``have`` opened by code at ``want``."""
     if have is not None and not _known(have):
-        return (f"数据库结构版本 {have} 比本机安装的 duban（结构版本 {want}）新：另一台机器已升级。"
-                "请把本机的 duban 升级到同一版本后再运行。")
-    return (f"数据库结构版本 {have or '（无版本记录）'} 落后于本机安装的 duban（结构版本 {want}）。"
-            "请运维人员先停止 worker，运行一次 duban db upgrade，再启动各服务"
+        return (f"数据库结构版本 {have} 比本机安装的 duban（结构版本 {want}）新：数据库已由更新的"
+                "版本升级。请把本机的 duban 升级到同一版本后再运行。")
+    todo = ("请先运行一次 duban db upgrade（duban up 启动时也会自动升级本机的数据库）。"
+            if sqlite else "请运维人员先停止 worker，运行一次 duban db upgrade，再启动各服务"
             "（见 deploy/README.md 的 Upgrading 一节）。")
+    return (f"数据库结构版本 {have or '（无版本记录）'} 落后于本机安装的 duban"
+            f"（结构版本 {want}）。{todo}")
 
 
 def open_ledger(url: str, *, migrate: bool = False) -> sessionmaker[Session]:
@@ -176,7 +178,7 @@ def open_ledger(url: str, *, migrate: bool = False) -> sessionmaker[Session]:
             if migrate or (have is None and _empty(engine)):
                 upgrade(engine)
             else:
-                raise SchemaMismatch(mismatch(have, want))
+                raise SchemaMismatch(mismatch(have, want, sqlite=engine.dialect.name == "sqlite"))
     except DatabaseError:
         raise
     except Exception as exc:
