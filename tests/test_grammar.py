@@ -167,7 +167,9 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
         TaskDraft("（四）公开预算。", [], "第4行", units=["2022年12月底前", "县财政局"]),
         TaskDraft("（五）公开采购意向，每季度开展检查。", [], "第5行", units=["县财政局"]),
         TaskDraft("（六）8月15日前完成改版，年底前全覆盖。", [], "第6行", units=["县住建局"],
-                  due=[Due("2023-08-15")], cells={"due": "表1第6行第5列"})]
+                  due=[Due("2023-08-15")], cells={"due": "表1第6行第5列"}),
+        TaskDraft("（七）公开审计结果。县审计局牵头，县财政局配合。", [], "第7行",
+                  units=["县财政局"], unit_how="table")]
     check(ex, 2023)
     review_fields(ex)
     lines = {(r.kind, r.about, r.items[0] if r.items else ""): r.what for r in ex.review}
@@ -176,6 +178,7 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
     assert "“2022年12月底前”不像单位名称" in lines[("doubt", "units", "第4行")]
     assert "原文有时间要求“每季度开展”，但没有读出期限" in lines[("doubt", "due", "第5行")]
     assert "正文中还写有期限“年底前”" in lines[("doubt", "due", "第6行")]
+    assert "原文句中还写有“县审计局”的分工" in lines[("doubt", "units", "第7行")]  # two readings
     assert looks_like_org("各县(市、区)人民政府") and looks_like_org("人行平潭支行")
     assert not looks_like_org("按职责分工落实")
 

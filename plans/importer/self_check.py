@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import read_dues
+from plans.importer.body import _drop_due_words
 from plans.importer.checkpoints import COORDINATOR
 from plans.importer.model import Extraction, TaskDraft
+from plans.importer.units import sentence_roles
 
 # How an organisation's name ends, and how a group is named (各部门, 有关单位 …).
 ORG_END = (r"(局|委员会|委|办公室|办|厅|部|署|政府|中心|院|所|处|室|站|队|镇|街道|街|乡|"
@@ -58,6 +60,7 @@ def check(ex: Extraction, year: int) -> None:
     """Add the doubts this check finds to each task, field by field."""
     for t in ex.tasks:
         _units(t)
+        _second_reading(t)
         _dues(t, year)
 
 
@@ -66,6 +69,20 @@ def _units(t: TaskDraft) -> None:
     if odd:
         t.doubts.append(("units", f"“{'、'.join(dict.fromkeys(odd))}”不像单位名称，"
                                   "可能读错了列或把要求读成了单位"))
+
+
+def _second_reading(t: TaskDraft) -> None:
+    """Two readings that disagree: the units a role sentence of the text names ("X牵头，
+    Y配合。") against those read from a clause, a cell or a line."""
+    if t.unit_how in ("", "inline", "sentence"):
+        return
+    said = sentence_roles(t.text, _drop_due_words)
+    if not said:
+        return
+    named = {*t.lead, *t.units}
+    other = [n for n in (*said[0], *said[1]) if n not in named]
+    if other:
+        t.doubts.append(("units", f"原文句中还写有“{'、'.join(other)}”的分工，与读出的单位不同"))
 
 
 def _dues(t: TaskDraft, year: int) -> None:
