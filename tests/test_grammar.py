@@ -210,3 +210,14 @@ def test_a_line_saying_what_the_item_delivers_is_no_item(tmp_path: Path) -> None
     body = ("一、重点任务\n【任务1】公开财政预决算信息。\n牵头单位：县财政局\n完成时限：6月底前\n"
             "成果形式：网页链接清单、工作台账\n【任务2】公开采购意向。\n牵头单位：县财政局\n")
     assert [t[0] for t in read(tmp_path, body)] == ["【任务1】公", "【任务2】公"]
+
+
+def test_an_introduction_over_its_items_is_a_heading_not_a_task(tmp_path: Path) -> None:
+    body = ("一、重点任务\n1.围绕重大项目建设，实施如下重点公开：\n"
+            "(1)公开项目批准结果。（责任单位：县发展改革局）\n"
+            "(2)公开项目施工信息。（责任单位：县住建局）\n")
+    notice = tmp_path / "intro.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [t.text[:7] for t in ex.tasks] == ["(1)公开项目", "(2)公开项目"]
+    assert ex.tasks[0].section[-1].startswith("1.围绕重大项目建设")
