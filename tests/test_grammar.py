@@ -102,13 +102,15 @@ def test_a_sentence_that_says_who_does_the_item(tmp_path: Path) -> None:
             "1.公开国土空间总体规划批复文件。县自然资源局负责落实，2023年8月15日前完成。\n"
             "2.做好历史规划的归集整理。由县发展改革委牵头，各县(市、区)政府、县直有关部门按职责分工抓好落实。\n"
             "3.公开交易规则和投诉处理结果。县财政局、县公共资源交易中心牵头抓总，县直各部门配合，12月底前完成。\n"
-            "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n")
+            "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n"
+            "5.公开重点排污单位名录，9月底前完成。责任单位为县生态环境局。\n")
     tasks = read(tmp_path, body)
     assert [t[1:] for t in tasks] == [
         ([], ["县自然资源局"], ["2023-08-15"]),
         (["县发展改革委"], ["各县(市、区)政府", "县直有关部门"], []),
         (["县财政局", "县公共资源交易中心"], ["县直各部门"], ["2023-12-31"]),
-        ([], ["县财政局", "县公共资源交易中心"], ["ongoing"])]
+        ([], ["县财政局", "县公共资源交易中心"], ["ongoing"]),
+        ([], ["县生态环境局"], ["2023-09-30"])]
     from plans.importer.units import sentence_roles
     assert sentence_roles("1.整改情况报送。整改情况于2日内,经单位主要负责人审签后书面报区政府办",
                           lambda s: s) is None
@@ -179,6 +181,11 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
     assert "原文有时间要求“每季度开展”，但没有读出期限" in lines[("doubt", "due", "第5行")]
     assert "正文中还写有期限“年底前”" in lines[("doubt", "due", "第6行")]
     assert "原文句中还写有“县审计局”的分工" in lines[("doubt", "units", "第7行")]  # two readings
+    from plans.importer.self_check import named_orgs
+
+    assert named_orgs("1.拟新开设政务新媒体(包括微信公众号、微博等)的单位,应报区政府办备案") == [
+        "拟新开设政务新媒体的单位"]
+    assert "区司法局" in named_orgs("2.受理单位的答复意见,需经区司法局审核把关")
     assert looks_like_org("各县(市、区)人民政府") and looks_like_org("人行平潭支行")
     assert not looks_like_org("按职责分工落实")
 

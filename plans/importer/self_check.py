@@ -28,7 +28,7 @@ ORG_NAME = re.compile(rf"^(各|有关|相关|全[市区县])?[\u4e00-\u9fa5A-Za-
                       r"([(（][^()（）]{1,20}[)）])?(等)?$")
 NOT_ORG = re.compile(r"\d{4}年|\d+月|\d+日|[前内底末]$|[。；;，,：:]|^(按|在|对|将|把|要|应)")
 # Organisations as a sentence names them: 区财政局, 各乡镇人民政府, 市直有关部门.
-ORG_IN_TEXT = re.compile(r"(?:^|(?<=[，,。；;、：:由请和及与同]))(?:各|有关|相关)?[市区县州省镇乡旗]"
+ORG_IN_TEXT = re.compile(r"(?:^|(?<=[，,。；;、：:由请和及与同经]))(?:各|有关|相关)?[市区县州省镇乡旗]"
                          r"[\u4e00-\u9fa5]{0,10}?(?:局|委|办公室|政府办|厅|政府|中心|管委会|办事处|"
                          r"部门|单位)(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))")
 CADENCE = re.compile(r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
@@ -49,7 +49,7 @@ ORG_SUBJECT = re.compile(r"(?:^|(?<=[。；;，,]))\s*(?:\d{1,2}[.．、])?([\u4
 
 def named_orgs(text: str) -> list[str]:
     """Organisations an item's text names, outside titles (《…》)."""
-    plain = re.sub(r"《[^》]*》|“[^”]*”", "", text)
+    plain = re.sub(r"《[^》]*》|“[^”]*”|[(（][^()（）]*[)）]", "", text)  # titles, asides
     found = [m.group(0) for m in ORG_IN_TEXT.finditer(plain)]
     found += [m.group(1) for m in ORG_SUBJECT.finditer(plain)]
     # the coordinator acting itself (由市政府办扣减绩效分) is no unit to chase
