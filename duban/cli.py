@@ -1104,10 +1104,12 @@ def import_cmd(
         json_out.write_text(json.dumps(ex.as_format(), ensure_ascii=False, indent=1),
                             encoding="utf-8")
     if diff:
+        from plans.source import SourceError, load_yaml
+
         try:
-            old = yaml.safe_load(diff.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise _fail(f"{diff}: 无法读取计划文件：{exc}") from exc
+            old = load_yaml(diff)[0] or {}  # bounded as plan files are (nesting, aliases)
+        except SourceError as exc:
+            raise _fail(str(exc)) from exc
         changes, reviewed = diff_plans(old, plan)
         out.print("\n".join(changes) if changes else "与现有计划相比没有变化。", markup=False)
         if reviewed:

@@ -255,3 +255,51 @@ def read_cell_dues(cell: str, year: int) -> list[Due]:
         if 1 <= mm <= 12:
             return [Due(f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}", True, cell)]
     return [Due(d.value, d.certain, cell, d.event) for d in read_dues(cell + "前", year)]
+
+
+# -- a due rule in the words of a notice, and back ---------------------------------------
+
+_UNIT_WORDS = {"wd": "个工作日", "d": "日", "mo": "个月", "h": "小时"}
+
+
+def due_in_words(rule: str) -> str:
+    """A canonical due string as a coordinator reads it: ``quarterly:end`` → 每季度末,
+    ``+20wd@event:收到申请`` → 收到申请后20个工作日内; a date stays a date."""
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", rule):
+        return rule
+    fixed = {"ongoing": "持续推进", "quarterly:end": "每季度末", "semiannual:end": "每半年",
+             "monthly:end": "每月底前", "monthly:lastwd": "每月最后一个工作日前"}
+    if rule in fixed:
+        return fixed[rule]
+    if m := re.fullmatch(r"yearly:(\d+)", rule):
+        return f"每年{m.group(1)}次"
+    if m := re.fullmatch(r"(bi)?monthly:(\d{1,2})(?:-(\d{1,2}))?", rule):
+        span = f"{m.group(2)}日至{m.group(3)}日" if m.group(3) else f"{m.group(2)}日前"
+        return ("双月" if m.group(1) else "每月") + span
+    if m := re.fullmatch(r"\+(\d+)(wd|d|mo|h)@(issued|event)(?::(.+))?", rule):
+        start = "印发后" if m.group(3) == "issued" else f"{m.group(4)}后" if m.group(4) \
+            else "每件事项发生后"
+        return f"{start}{m.group(1)}{_UNIT_WORDS[m.group(2)]}内"
+    return rule
+
+
+def due_from_words(text: str, year: int) -> list[str]:
+    """What a coordinator typed for a deadline, as canonical strings: a canonical
+    string stays one, words are read as a deadline cell is (长期, 每季度末, 11月底前 …),
+    and what reads as nothing is kept as typed, for the plan's check to name."""
+    from plans.duerules import DueRuleError, parse_rule
+
+    try:
+        return [parse_rule(text).text]
+    except DueRuleError:
+        pass
+    back = {due_in_words(r): r for r in ("ongoing", "quarterly:end", "semiannual:end",
+                                          "monthly:end", "monthly:lastwd")}
+    if text in back:
+        return [back[text]]
+    if m := re.fullmatch(r"(.+?)后(\d+)(个工作日|日|个月|小时)内", text):
+        code = {v: k for k, v in _UNIT_WORDS.items()}[m.group(3)]
+        anchor = {"印发": "issued", "每件事项发生": "event"}.get(m.group(1), f"event:{m.group(1)}")
+        return [f"+{m.group(2)}{code}@{anchor}"]
+    read = read_cell_dues(text, year)
+    return [d.rule for d in read] or [text]

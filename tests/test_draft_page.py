@@ -66,6 +66,15 @@ def test_checkpoints_and_the_plan_id_are_fixed_on_the_page_and_the_review_list_f
     assert plan["id"] == "zs-2021-yd"
     cp02 = plan["checkpoints"][1]
     assert cp02["units"] == ["各镇街"] and "核对[units]" in cp02["note"]
+    # deadlines are shown and typed in a notice's words, kept as rules in the plan
+    assert 'name="t001.due" value="2021-12-31"' in page
+    assert 'name="cp01.due" value="每季度末"' in page and "quarterly:end" not in page
+    web.post(draft, data={"csrf": csrf, "action": "save", "cp01.due": "每季度末",
+                          "t002.due": "持续推进、次年1月20日前"})
+    plan = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
+    assert plan["checkpoints"][0]["due"] == ["quarterly:end"]  # shown words, unchanged
+    assert plan["tasks"][1]["due"] == ["ongoing", "2022-01-20"]
+    assert "核对[due" in plan["tasks"][1]["note"] or "核对[units,due]" in plan["tasks"][1]["note"]
     # a doubted field read right is confirmed without a change: its line goes too
     left = len(after)
     confirmed = web.post(draft, data={"csrf": csrf, "action": "save", "ok.plan": "1"}).text

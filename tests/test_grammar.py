@@ -102,13 +102,15 @@ def test_a_sentence_that_says_who_does_the_item(tmp_path: Path) -> None:
             "1.公开国土空间总体规划批复文件。县自然资源局负责落实，2023年8月15日前完成。\n"
             "2.做好历史规划的归集整理。由县发展改革委牵头，各县(市、区)政府、县直有关部门按职责分工抓好落实。\n"
             "3.公开交易规则和投诉处理结果。县财政局、县公共资源交易中心牵头抓总，县直各部门配合，12月底前完成。\n"
-            "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n")
+            "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n"
+            "5.公开重点排污单位名录，9月底前完成。责任单位为县生态环境局。\n")
     tasks = read(tmp_path, body)
     assert [t[1:] for t in tasks] == [
         ([], ["县自然资源局"], ["2023-08-15"]),
         (["县发展改革委"], ["各县(市、区)政府", "县直有关部门"], []),
         (["县财政局", "县公共资源交易中心"], ["县直各部门"], ["2023-12-31"]),
-        ([], ["县财政局", "县公共资源交易中心"], ["ongoing"])]
+        ([], ["县财政局", "县公共资源交易中心"], ["ongoing"]),
+        ([], ["县生态环境局"], ["2023-09-30"])]
     from plans.importer.units import sentence_roles
     assert sentence_roles("1.整改情况报送。整改情况于2日内,经单位主要负责人审签后书面报区政府办",
                           lambda s: s) is None
@@ -167,7 +169,9 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
         TaskDraft("（四）公开预算。", [], "第4行", units=["2022年12月底前", "县财政局"]),
         TaskDraft("（五）公开采购意向，每季度开展检查。", [], "第5行", units=["县财政局"]),
         TaskDraft("（六）8月15日前完成改版，年底前全覆盖。", [], "第6行", units=["县住建局"],
-                  due=[Due("2023-08-15")], cells={"due": "表1第6行第5列"})]
+                  due=[Due("2023-08-15")], cells={"due": "表1第6行第5列"}),
+        TaskDraft("（七）公开审计结果。县审计局牵头，县财政局配合。", [], "第7行",
+                  units=["县财政局"], unit_how="table")]
     check(ex, 2023)
     review_fields(ex)
     lines = {(r.kind, r.about, r.items[0] if r.items else ""): r.what for r in ex.review}
@@ -176,6 +180,12 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
     assert "“2022年12月底前”不像单位名称" in lines[("doubt", "units", "第4行")]
     assert "原文有时间要求“每季度开展”，但没有读出期限" in lines[("doubt", "due", "第5行")]
     assert "正文中还写有期限“年底前”" in lines[("doubt", "due", "第6行")]
+    assert "原文句中还写有“县审计局”的分工" in lines[("doubt", "units", "第7行")]  # two readings
+    from plans.importer.self_check import named_orgs
+
+    assert named_orgs("1.拟新开设政务新媒体(包括微信公众号、微博等)的单位,应报区政府办备案") == [
+        "拟新开设政务新媒体的单位"]
+    assert "区司法局" in named_orgs("2.受理单位的答复意见,需经区司法局审核把关")
     assert looks_like_org("各县(市、区)人民政府") and looks_like_org("人行平潭支行")
     assert not looks_like_org("按职责分工落实")
 
@@ -207,3 +217,14 @@ def test_a_line_saying_what_the_item_delivers_is_no_item(tmp_path: Path) -> None
     body = ("一、重点任务\n【任务1】公开财政预决算信息。\n牵头单位：县财政局\n完成时限：6月底前\n"
             "成果形式：网页链接清单、工作台账\n【任务2】公开采购意向。\n牵头单位：县财政局\n")
     assert [t[0] for t in read(tmp_path, body)] == ["【任务1】公", "【任务2】公"]
+
+
+def test_an_introduction_over_its_items_is_a_heading_not_a_task(tmp_path: Path) -> None:
+    body = ("一、重点任务\n1.围绕重大项目建设，实施如下重点公开：\n"
+            "(1)公开项目批准结果。（责任单位：县发展改革局）\n"
+            "(2)公开项目施工信息。（责任单位：县住建局）\n")
+    notice = tmp_path / "intro.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [t.text[:7] for t in ex.tasks] == ["(1)公开项目", "(2)公开项目"]
+    assert ex.tasks[0].section[-1].startswith("1.围绕重大项目建设")

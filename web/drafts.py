@@ -32,6 +32,7 @@ from ledger.evidence import safe_name
 from ledger.load import DirectoryDrift, audit, jurisdictions, ledger_units
 from ledger.planfile import PlanFileError, load_file
 from ledger.users import SignedIn
+from plans.cn_dates import due_from_words, due_in_words
 from plans.directory import Directory
 from plans.importer import REVIEWED, draft_plan, draft_yaml, dump_plan, extract
 from plans.importer.draft import review_head
@@ -158,7 +159,17 @@ def _mark_reviewed(entry: dict[str, Any], changed: list[str]) -> None:
     entry["note"] = REVIEWED.sub(mark, note) if m else (f"{note}；{mark}" if note else mark)
 
 
-def _edit_entry(entry: dict[str, Any], form: dict[str, str], fields: tuple[str, ...]) -> int:
+def _dues(value: str, before: list[str], year: int) -> list[str]:
+    """A deadline field as typed: the words the page showed keep the rules they stood
+    for; new words are read as a deadline cell is (长期, 每季度末, 2023年6月底前)."""
+    if value.strip() == "、".join(due_in_words(r) for r in before):
+        return list(before)
+    return [r for part in _SPLIT.split(value) if part.strip()
+            for r in due_from_words(part.strip(), year)]
+
+
+def _edit_entry(entry: dict[str, Any], form: dict[str, str], fields: tuple[str, ...],
+                year: int) -> int:
     """One task's or checkpoint's fields from the form; how many changed."""
     eid, edits = entry["id"], []
     text = form.get(f"{eid}.text")
@@ -174,7 +185,7 @@ def _edit_entry(entry: dict[str, Any], form: dict[str, str], fields: tuple[str, 
         if value is None:
             continue
         before = [str(v) for v in entry.get(f) or []]
-        new = _names(value, before)
+        new = _dues(value, before, year) if f == "due" else _names(value, before)
         if new != before:
             entry[f] = new
             edits.append(f)
@@ -201,9 +212,10 @@ def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> tuple[int, set[st
         confirmed.add("issued")
     if form.get("ok.plan"):
         confirmed |= set(PLAN_FIELDS)
+    year = int(plan.get("year") or dt.date.today().year)
     for kind, fields in (("tasks", FIELDS), ("checkpoints", ("units", "due"))):
         for entry in plan.get(kind) or []:
-            changed += _edit_entry(entry, form, fields)
+            changed += _edit_entry(entry, form, fields, year)
             if form.get(f"ok.{entry['id']}"):
                 confirmed |= {f"{entry['id']}.{f}" for f in ("text", "kind", *FIELDS)}
     return changed, confirmed
@@ -268,6 +280,11 @@ class Row:
     flags: dict[str, list[str]]  # field → what the review list doubts of it
     unknown: dict[str, str]  # unit name not in the directory → the closest known name
     checks: dict[str, list[str]]  # field → a reading rule that decided it, to spot-check
+
+    @property
+    def due_text(self) -> str:
+        """The deadlines in a notice's words, as the page shows and takes them."""
+        return "、".join(due_in_words(str(r)) for r in self.entry.get("due") or [])
 
 
 def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None,

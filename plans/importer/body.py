@@ -134,7 +134,9 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             cm, roles = heading_roles(rest)
             bare = rest[:cm.start()].strip() if cm else rest
             deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
-            if level <= 2 and _is_heading(bare, level, nxt) and (deeper or not cm):
+            # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
+            introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
+            if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (deeper or not cm):
                 for k in [k for k in headings if k >= level]:
                     del headings[k]
                 headings[level] = text[: len(text) - len(rest)] + bare

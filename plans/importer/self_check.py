@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import read_dues
+from plans.importer.body import _drop_due_words
 from plans.importer.checkpoints import COORDINATOR
 from plans.importer.model import Extraction, TaskDraft
+from plans.importer.units import sentence_roles
 
 # How an organisation's name ends, and how a group is named (各部门, 有关单位 …).
 ORG_END = (r"(局|委员会|委|办公室|办|厅|部|署|政府|中心|院|所|处|室|站|队|镇|街道|街|乡|"
@@ -26,7 +28,7 @@ ORG_NAME = re.compile(rf"^(各|有关|相关|全[市区县])?[\u4e00-\u9fa5A-Za-
                       r"([(（][^()（）]{1,20}[)）])?(等)?$")
 NOT_ORG = re.compile(r"\d{4}年|\d+月|\d+日|[前内底末]$|[。；;，,：:]|^(按|在|对|将|把|要|应)")
 # Organisations as a sentence names them: 区财政局, 各乡镇人民政府, 市直有关部门.
-ORG_IN_TEXT = re.compile(r"(?:^|(?<=[，,。；;、：:由请和及与同]))(?:各|有关|相关)?[市区县州省镇乡旗]"
+ORG_IN_TEXT = re.compile(r"(?:^|(?<=[，,。；;、：:由请和及与同经]))(?:各|有关|相关)?[市区县州省镇乡旗]"
                          r"[\u4e00-\u9fa5]{0,10}?(?:局|委|办公室|政府办|厅|政府|中心|管委会|办事处|"
                          r"部门|单位)(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))")
 CADENCE = re.compile(r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
@@ -47,7 +49,7 @@ ORG_SUBJECT = re.compile(r"(?:^|(?<=[。；;，,]))\s*(?:\d{1,2}[.．、])?([\u4
 
 def named_orgs(text: str) -> list[str]:
     """Organisations an item's text names, outside titles (《…》)."""
-    plain = re.sub(r"《[^》]*》|“[^”]*”", "", text)
+    plain = re.sub(r"《[^》]*》|“[^”]*”|[(（][^()（）]*[)）]", "", text)  # titles, asides
     found = [m.group(0) for m in ORG_IN_TEXT.finditer(plain)]
     found += [m.group(1) for m in ORG_SUBJECT.finditer(plain)]
     # the coordinator acting itself (由市政府办扣减绩效分) is no unit to chase
@@ -58,6 +60,7 @@ def check(ex: Extraction, year: int) -> None:
     """Add the doubts this check finds to each task, field by field."""
     for t in ex.tasks:
         _units(t)
+        _second_reading(t)
         _dues(t, year)
 
 
@@ -66,6 +69,20 @@ def _units(t: TaskDraft) -> None:
     if odd:
         t.doubts.append(("units", f"“{'、'.join(dict.fromkeys(odd))}”不像单位名称，"
                                   "可能读错了列或把要求读成了单位"))
+
+
+def _second_reading(t: TaskDraft) -> None:
+    """Two readings that disagree: the units a role sentence of the text names ("X牵头，
+    Y配合。") against those read from a clause, a cell or a line."""
+    if t.unit_how in ("", "inline", "sentence"):
+        return
+    said = sentence_roles(t.text, _drop_due_words)
+    if not said:
+        return
+    named = {*t.lead, *t.units}
+    other = [n for n in (*said[0], *said[1]) if n not in named]
+    if other:
+        t.doubts.append(("units", f"原文句中还写有“{'、'.join(other)}”的分工，与读出的单位不同"))
 
 
 def _dues(t: TaskDraft, year: int) -> None:

@@ -76,7 +76,8 @@ def still_open(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | 
     out: list[dict[str, Any]] = []
     for flag in ex.get("flags") or []:
         about = flag.get("about", "")
-        if flag.get("unknown") or (about == "directory" and directory is not None):
+        unknown = flag.get("unknown") or "不在单位名录中" in flag.get("what", "")  # older drafts
+        if unknown or (about == "directory" and directory is not None):
             continue  # checked again below, on the plan as it stands
         if about in PLAN_FIELDS:
             if about not in confirmed:

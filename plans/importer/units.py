@@ -222,6 +222,7 @@ def leading_units(text: str) -> tuple[list[str], list[str]] | None:
     return (lead, units) if lead or units else None
 
 
+_LABELLED = re.compile(r"^(牵头|责任|配合|落实|主责)(?:单位|部门)(?:为|是)[:：]?(.{2,80})$")
 # a role verb closing a clause (not 负责人, 负责同志)
 ROLE_AT_END = re.compile(r"(牵头|负责|配合|落实|参与|协助|抓总)(?:[，,]|$)")
 
@@ -232,6 +233,10 @@ def sentence_roles(text: str, drop_due: Callable[[str], str]) -> tuple[list[str]
     8月15日前完成。``. Its deadline words are left to the dates; the last such sentence
     counts (the item's requirement comes first)."""
     for sentence in reversed(re.split(r"[。；;]", text)[1:]):
+        if said := _LABELLED.match(sentence.strip()):  # 责任单位为X、Y。
+            names = split_units(said.group(2))
+            if names and all(is_unit(n) for n in names):
+                return (names, []) if said.group(1) == "牵头" else ([], names)
         s = drop_due(sentence.strip())
         if not ROLE_AT_END.search(s):
             continue
