@@ -88,10 +88,12 @@ def test_a_day_of_several_notices_is_one_digest(ledger: sessionmaker[Session]) -
     assert d.subject == "【督办】2项待办事项（2021-12-24）"
     assert "现行有效规章集中公开" in d.text and "主要负责同志听取政务公开工作汇报" in d.text
     # It also lists everything else of the unit that is late or due within a week: the
-    # filing (07-19) and its publication (08-16), never reported.
+    # filing (07-19) and its publication (08-16), never reported, and the progress on
+    # its 34 standing tasks owed at both checks (9-20, 12-20): 2 + 68, every one counted.
     assert "- 市司法局“报送具体工作计划、措施备案”，期限 2021-07-19（已逾期）" in d.text
     assert "- 市司法局“工作计划在政府网站公开”，期限 2021-08-16（已逾期）" in d.text
-    assert len(d.sms.partition(" 在线报送：")[0]) <= 70 and "另2项未办结（2项逾期）" in d.sms
+    assert "……共 70 项" in d.text
+    assert len(d.sms.partition(" 在线报送：")[0]) <= 70 and "另70项未办结（70项逾期）" in d.sms
 
 
 def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(
