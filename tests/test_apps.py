@@ -250,10 +250,12 @@ def test_an_unknown_user_is_dead_at_once_with_one_alert(
         alert = s.scalars(select(Notice).where(Notice.kind == "alert")).all()
     assert (d.status, d.attempts) == ("dead", 1)
     assert "81013" in (d.last_error or "")
-    assert [a.context["recipient"] for a in alert] == ["left_the_office"]
+    # (the other alert of the day says the links point at this machine: no public URL)
+    assert [a.context["recipient"] for a in alert
+            if a.context.get("event") != "loopback_link"] == ["left_the_office"]
     with transaction(ledger) as s:
-        told = s.scalars(select(Delivery.text).where(
-            Delivery.recipient == "ops@zs.example.cn")).one()
+        told = "\n".join(s.scalars(select(Delivery.text).where(
+            Delivery.recipient == "ops@zs.example.cn")))
     assert "被平台明确拒收" in told and "收件地址：left_the_office" in told
     assert dispatch_now(at("2021-07-22T10:05")).retried == 0  # never tried again
 
