@@ -72,8 +72,10 @@ def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
     from web.logs import uvicorn_log_config
 
     # The client's address is the app's to work out (DUBAN_TRUSTED_PROXIES), not uvicorn's.
+    # In the terminal of `duban up` only warnings show (`duban web` logs every request).
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, proxy_headers=False,
-                                           log_config=uvicorn_log_config(), access_log=True))
+                                           log_config=uvicorn_log_config(quiet=True),
+                                           access_log=False))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name="duban-web", daemon=True)
     thread.start()

@@ -22,7 +22,7 @@ def test_the_circular_says_who_was_really_notified(database_url: str,
     cli("dispatch", "--at", "2021-07-20T09:05")  # reaches the outbox: delivered
     cli("sweep", "--at", "2021-07-22T09:00")  # 督办: written, never dispatched
     cli("sweep", "--at", "2021-07-26T09:00")  # 通报, with the circular
-    md = next((duban_home / "documents").rglob("*circular*.md")).read_text(encoding="utf-8")
+    md = next((duban_home / "documents").rglob("通报*.md")).read_text(encoding="utf-8")
     row = {line.split("|")[1].strip(): line for line in md.splitlines()
            if line.startswith("| ") and "2021-07-19" in line}
     assert len(row) == 55

@@ -218,4 +218,4 @@ def test_the_board_covers_every_task_a_page_at_a_time(ledger: sessionmaker[Sessi
     assert last.count('data-unit="') == 56 - 50
     # An unknown unit is a page that says so, not an error.
     unknown = web.get(f"/p/{PLAN}", params={"unit": "不存在的单位"})
-    assert unknown.status_code == 200 and "没有找到单位或分组" in unknown.text
+    assert unknown.status_code == 200 and "单位名录中没有" in unknown.text

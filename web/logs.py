@@ -31,8 +31,10 @@ class JsonFormatter(BeijingFormatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's ``log_config``: its error and access loggers through one formatter."""
+def uvicorn_log_config(*, quiet: bool = False) -> dict[str, Any]:
+    """uvicorn's ``log_config``: its error and access loggers through one formatter.
+    ``quiet`` (``duban up`` in a coordinator's terminal): warnings and errors only, no
+    English start-up lines and no line per request."""
     formatter = ({"()": JsonFormatter} if os.environ.get("DUBAN_LOG_FORMAT") == "json" else
                  {"()": BeijingFormatter, "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"})
     return {
@@ -43,7 +45,8 @@ def uvicorn_log_config() -> dict[str, Any]:
                                 "stream": "ext://sys.stderr"}},
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "WARNING" if quiet else "INFO"},
+            "uvicorn.access": {"handlers": ["stderr"], "level": "WARNING" if quiet else "INFO",
+                               "propagate": False},
         },
     }
