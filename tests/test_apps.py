@@ -182,11 +182,12 @@ def test_cloud_sms_sends_the_approved_template_with_its_variables(
         ["市司法局", "政务公开工作要点", "2021-07-19"])
 
 
-def channels_yaml(url: str, sms: dict[str, Any] | None = None) -> None:
+def channels_yaml(url: str, sms: dict[str, Any] | None = None, agent: str = "1000002"
+                  ) -> None:
     config.home().mkdir(parents=True, exist_ok=True)
     channels = {
         "wecom": {"transport": "wecom_app", "base_url": url, "app_id": "ww-corp-1",
-                  "agent_id": "1000002", "app_secret": "ZS_WECOM_APP_SECRET"},
+                  "agent_id": agent, "app_secret": "ZS_WECOM_APP_SECRET"},
         "sms": sms or {"transport": "aliyun_sms", "base_url": url, "key_id": "ZS_SMS_KEY_ID",
                        "key_secret": "ZS_SMS_KEY_SECRET", "sign_name": "中山市政务公开",
                        "templates": {k: {"id": f"SMS_{k.upper()}", "params": ALIYUN_VARS}
@@ -264,7 +265,8 @@ def test_a_kind_without_a_template_is_refused_at_start(
     channels_yaml(url, {"transport": "tencent_sms", "base_url": url, "key_id": "ZS_SMS_KEY_ID",
                         "key_secret": "tencent-key-secret-in-the-file", "sign_name": "浙江政务",
                         "sdk_app_id": "1400000001",
-                        "templates": {"reminder": {"id": "1001", "params": {"a": "{itme}"}}}})
+                        "templates": {"reminder": {"id": "1001", "params": {"a": "{itme}"}}}},
+                  agent="督办应用")
     r = CliRunner().invoke(app, ["dispatch"], env={"COLUMNS": "200"})
     assert r.exit_code != 0
     assert "channels.sms.templates: 缺少以下通知类型的短信模板" in r.output
@@ -272,6 +274,7 @@ def test_a_kind_without_a_template_is_refused_at_start(
     assert "channels.sms.key_secret: 应写密钥名" in r.output
     assert "templates.reminder.params: 腾讯云按顺序填变量" in r.output
     assert "未知参数 {itme}" in r.output
+    assert "channels.wecom.agent_id: 应为应用的 AgentId 数字" in r.output
 
 
 def test_channels_test_covers_the_new_kinds(
