@@ -26,7 +26,13 @@ from ledger.models import Contact, Delivery, Notice, Unit
 from ledger.supervise import sweep_all
 from notifications.apps import DingTalkWork, FeishuApp, WeComApp
 from notifications.channels import Outcome
-from notifications.cloudsms import AliyunSms, SmsTemplate, TencentSms
+from notifications.cloudsms import (
+    AliyunSms,
+    SmsTemplate,
+    TencentSms,
+    aliyun_signature,
+    tc3_string_to_sign,
+)
 from notifications.render import KINDS
 from tests.conftest import ROOT, at, cli
 from tests.receiver import Platforms, Receiver
@@ -166,6 +172,22 @@ def test_a_wrong_secret_is_refused_for_good_and_never_shown(
         assert out.permanent and "签名计算不符" in out.detail, out.detail
         assert "wrong-" not in out.detail
     assert p.sms == []
+
+
+def test_the_signatures_reproduce_the_platforms_published_examples() -> None:
+    """The loopback servers recompute signatures with duban's own functions, so these
+    are checked against the vendors' worked examples: Alibaba's RPC signature example
+    (DescribeRegions, secret ``testsecret``) and the string to sign of Tencent's TC3
+    example (CVM DescribeInstances at 1551113065; its key is masked in the document)."""
+    assert aliyun_signature({
+        "AccessKeyId": "testid", "Action": "DescribeRegions", "Format": "XML",
+        "SignatureMethod": "HMAC-SHA1", "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+        "SignatureVersion": "1.0", "Timestamp": "2016-02-23T12:46:24Z",
+        "Version": "2014-05-26"}, "testsecret", "GET") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    payload = b'{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}'
+    assert tc3_string_to_sign("cvm.tencentcloudapi.com", payload, 1551113065, "cvm") == (
+        "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n"
+        "2815843035062fffda5fd6f2a44ea8a34818b0dc46f024b8b3786976a3adda7a")
 
 
 def test_cloud_sms_sends_the_approved_template_with_its_variables(
