@@ -342,7 +342,8 @@ class Notice(Base):
     """
 
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),
+                      Index("ix_notices_recipient_status", "recipient", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -1,7 +1,7 @@
 """Claiming: from due outbox rows to deliveries, one transaction per batch.
 
-A batch is a set of *recipients* (per channel), not of rows: every due notice of
-a recipient is claimed together, so a recipient's day makes one digest however
+A batch is the oldest due notices widened to every due notice of their recipients
+(per channel): a recipient is claimed whole, so a recipient's day makes one digest however
 large the backlog (a batch of rows once split it, and the daily cap then pushed
 half of it to the next morning). Each notice is first checked for staleness
 (:func:`notifications.rules.stale_reason`); each group for quiet hours, the daily
@@ -61,7 +61,7 @@ class Settings:
     max_attempts: int | None = None  # a hard cap (tests); normally time decides, see USEFUL
     backoff: dt.timedelta = dt.timedelta(minutes=1)
     backoff_cap: dt.timedelta = dt.timedelta(minutes=30)
-    batch: int = 500  # recipients (per channel) per claim
+    batch: int = 500  # due notices per claim, widened to all of their recipients' notices
     workers: int = 32  # concurrent sends: most of a send is waiting for the far end
     passes: int = 1000  # claim again until nothing is due, at most this many times
     # How long one ledger transaction may take before the database counts as stalled
@@ -187,16 +187,18 @@ def link_of(n: Notice) -> tuple[str, str]:
 
 
 def due_notices(session: Session, now: dt.datetime, s: Settings) -> list[Notice]:
-    """Every due notice of the first ``s.batch`` recipients (per channel) with any."""
-    first = (select(Notice.channel, Notice.recipient)
-             .where(Notice.status == "pending", Notice.next_attempt_at <= now)
-             .group_by(Notice.channel, Notice.recipient)
-             .order_by(func.min(Notice.id)).limit(s.batch))
-    pairs = set(session.execute(first).tuples())
+    """The first ``s.batch`` due notices (oldest first, by the status index), widened to
+    every due notice of their recipients (by the recipient index): a recipient is
+    claimed whole, at a cost that grows with the batch, not with the backlog."""
+    head = (select(Notice.channel, Notice.recipient)
+            .where(Notice.status == "pending", Notice.next_attempt_at <= now)
+            .order_by(Notice.id).limit(s.batch))
+    pairs = set(session.execute(head).tuples())
     if not pairs:
         return []
-    q = (select(Notice).where(Notice.status == "pending", Notice.next_attempt_at <= now,
-                              Notice.recipient.in_({r for _, r in pairs})).order_by(Notice.id))
+    q = (select(Notice).where(Notice.recipient.in_({r for _, r in pairs}),
+                              Notice.status == "pending", Notice.next_attempt_at <= now)
+         .order_by(Notice.id))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     return [n for n in session.scalars(q) if (n.channel, n.recipient) in pairs]

@@ -175,15 +175,23 @@ class AliyunSms(CloudSms):
                         ALIYUN_TRANSIENT, self.platform)
 
 
+def tc3_string_to_sign(host: str, payload: bytes, timestamp: int, service: str = "sms"
+                       ) -> str:
+    """Steps 1 and 2 of TC3-HMAC-SHA256: the canonical POST request (content-type and
+    host signed), hashed into the string to sign under the UTC date's scope."""
+    date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
+    canonical = (f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\n"
+                 f"content-type;host\n{hashlib.sha256(payload).hexdigest()}")
+    return (f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n"
+            f"{hashlib.sha256(canonical.encode()).hexdigest()}")
+
+
 def tc3_authorization(secret_id: str, secret_key: str, host: str, payload: bytes,
                       timestamp: int, service: str = "sms") -> str:
     """Tencent Cloud API 3.0 TC3-HMAC-SHA256 over the canonical POST request."""
     date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
-    canonical = (f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\n"
-                 f"content-type;host\n{hashlib.sha256(payload).hexdigest()}")
     scope = f"{date}/{service}/tc3_request"
-    to_sign = (f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n"
-               f"{hashlib.sha256(canonical.encode()).hexdigest()}")
+    to_sign = tc3_string_to_sign(host, payload, timestamp, service)
 
     def mac(key: bytes, msg: str) -> bytes:
         return hmac.new(key, msg.encode(), hashlib.sha256).digest()

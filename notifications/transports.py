@@ -166,6 +166,9 @@ def route_problems(r: Route) -> list[str]:
              "tencent_sms": ("key_id", "key_secret", "sign_name", "sdk_app_id")}
     out += [f"{f}: {r.transport} 需要填写 {f}" for f in needs.get(r.transport, ())
             if not getattr(r, f)]
+    if r.transport in ("wecom_app", "dingtalk_work") and r.agent_id and \
+            not str(r.agent_id).isdigit():
+        out.append(f"agent_id: 应为应用的 AgentId 数字（如 1000002），现为 {r.agent_id!r}")
     for f in ("app_secret", "key_id", "key_secret"):
         value = getattr(r, f)
         if value and not SECRET_NAME.match(value):

@@ -26,7 +26,13 @@ from ledger.models import Contact, Delivery, Notice, Unit
 from ledger.supervise import sweep_all
 from notifications.apps import DingTalkWork, FeishuApp, WeComApp
 from notifications.channels import Outcome
-from notifications.cloudsms import AliyunSms, SmsTemplate, TencentSms
+from notifications.cloudsms import (
+    AliyunSms,
+    SmsTemplate,
+    TencentSms,
+    aliyun_signature,
+    tc3_string_to_sign,
+)
 from notifications.render import KINDS
 from tests.conftest import ROOT, at, cli
 from tests.receiver import Platforms, Receiver
@@ -168,6 +174,22 @@ def test_a_wrong_secret_is_refused_for_good_and_never_shown(
     assert p.sms == []
 
 
+def test_the_signatures_reproduce_the_platforms_published_examples() -> None:
+    """The loopback servers recompute signatures with duban's own functions, so these
+    are checked against the vendors' worked examples: Alibaba's RPC signature example
+    (DescribeRegions, secret ``testsecret``) and the string to sign of Tencent's TC3
+    example (CVM DescribeInstances at 1551113065; its key is masked in the document)."""
+    assert aliyun_signature({
+        "AccessKeyId": "testid", "Action": "DescribeRegions", "Format": "XML",
+        "SignatureMethod": "HMAC-SHA1", "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+        "SignatureVersion": "1.0", "Timestamp": "2016-02-23T12:46:24Z",
+        "Version": "2014-05-26"}, "testsecret", "GET") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    payload = b'{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}'
+    assert tc3_string_to_sign("cvm.tencentcloudapi.com", payload, 1551113065, "cvm") == (
+        "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n"
+        "2815843035062fffda5fd6f2a44ea8a34818b0dc46f024b8b3786976a3adda7a")
+
+
 def test_cloud_sms_sends_the_approved_template_with_its_variables(
         platforms: tuple[Platforms, str]) -> None:
     p, url = platforms
@@ -182,11 +204,12 @@ def test_cloud_sms_sends_the_approved_template_with_its_variables(
         ["市司法局", "政务公开工作要点", "2021-07-19"])
 
 
-def channels_yaml(url: str, sms: dict[str, Any] | None = None) -> None:
+def channels_yaml(url: str, sms: dict[str, Any] | None = None, agent: str = "1000002"
+                  ) -> None:
     config.home().mkdir(parents=True, exist_ok=True)
     channels = {
         "wecom": {"transport": "wecom_app", "base_url": url, "app_id": "ww-corp-1",
-                  "agent_id": "1000002", "app_secret": "ZS_WECOM_APP_SECRET"},
+                  "agent_id": agent, "app_secret": "ZS_WECOM_APP_SECRET"},
         "sms": sms or {"transport": "aliyun_sms", "base_url": url, "key_id": "ZS_SMS_KEY_ID",
                        "key_secret": "ZS_SMS_KEY_SECRET", "sign_name": "中山市政务公开",
                        "templates": {k: {"id": f"SMS_{k.upper()}", "params": ALIYUN_VARS}
@@ -266,7 +289,8 @@ def test_a_kind_without_a_template_is_refused_at_start(
     channels_yaml(url, {"transport": "tencent_sms", "base_url": url, "key_id": "ZS_SMS_KEY_ID",
                         "key_secret": "tencent-key-secret-in-the-file", "sign_name": "浙江政务",
                         "sdk_app_id": "1400000001",
-                        "templates": {"reminder": {"id": "1001", "params": {"a": "{itme}"}}}})
+                        "templates": {"reminder": {"id": "1001", "params": {"a": "{itme}"}}}},
+                  agent="督办应用")
     r = CliRunner().invoke(app, ["dispatch"], env={"COLUMNS": "200"})
     assert r.exit_code != 0
     assert "channels.sms.templates: 缺少以下通知类型的短信模板" in r.output
@@ -274,6 +298,7 @@ def test_a_kind_without_a_template_is_refused_at_start(
     assert "channels.sms.key_secret: 应写密钥名" in r.output
     assert "templates.reminder.params: 腾讯云按顺序填变量" in r.output
     assert "未知参数 {itme}" in r.output
+    assert "channels.wecom.agent_id: 应为应用的 AgentId 数字" in r.output
 
 
 def test_channels_test_covers_the_new_kinds(

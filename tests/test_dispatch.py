@@ -434,7 +434,7 @@ def test_quiet_hours_hold_retries_and_defer_to_the_working_day_morning(
 
 def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
         ledger: sessionmaker[Session]) -> None:
-    """Claims take whole recipients: with batches of 7 recipients, each recipient's due
+    """Claims take whole recipients: with batches of 7 notices, each recipient's due
     notices still make one digest, none is pushed to tomorrow, and one run sends all."""
     sweep_all(ledger, at("2021-12-24T09:00"), config.calendar())
     with transaction(ledger) as s:
