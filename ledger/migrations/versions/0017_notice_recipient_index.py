@@ -1,7 +1,7 @@
 """notices by recipient
 
-Revision ID: 0014
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04
 
 The dispatcher claims whole recipients (every due notice of each, so a recipient's day
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0012"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
