@@ -51,6 +51,12 @@ class Mailbox:
         return "250 OK"
 
 
+@pytest.fixture(autouse=True)
+def public_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Links as an install gives them (a loopback address would add its operator alert)."""
+    monkeypatch.setenv("DUBAN_PUBLIC_URL", "https://duban.zs.example.cn")
+
+
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, int]]:
     box = Mailbox()
