@@ -36,6 +36,7 @@ import datetime as dt
 import os
 import platform
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -322,6 +323,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--fixed", type=int, default=3000)
     args = ap.parse_args()
+    # Stopped by hand: still stop the server and drop the scratch ledger.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"# {platform.node()} {platform.processor() or platform.machine()} "
           f"{os.cpu_count()} cores python {platform.python_version()} {dt.date.today()} "
           f"{'postgres' if args.postgres else 'sqlite'} workers={args.workers}", flush=True)
