@@ -98,7 +98,7 @@ def build(url: str, units: int, tasks: int) -> list[str]:
     cal = default_calendar()
     with transaction(factory) as s:
         sync_units(s, directory(cities)[:units + 1], jurisdiction="", actor="bench")
-    path = Path(tempfile.mkdtemp(prefix="duban-bench-plan-")) / "burst.json"
+    path = Path(os.environ["DUBAN_HOME"]) / "burst.json"  # removed with the scratch folder
     path.write_text(spec.model_dump_json(), encoding="utf-8")
     with transaction(factory) as s:
         load_plan(s, compile_plan(spec, ledger_directory(s, ""), cal), source=path,
