@@ -36,6 +36,7 @@ import datetime as dt
 import os
 import platform
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -97,7 +98,7 @@ def build(url: str, units: int, tasks: int) -> list[str]:
     cal = default_calendar()
     with transaction(factory) as s:
         sync_units(s, directory(cities)[:units + 1], jurisdiction="", actor="bench")
-    path = Path(tempfile.mkdtemp(prefix="duban-bench-plan-")) / "burst.json"
+    path = Path(os.environ["DUBAN_HOME"]) / "burst.json"  # removed with the scratch folder
     path.write_text(spec.model_dump_json(), encoding="utf-8")
     with transaction(factory) as s:
         load_plan(s, compile_plan(spec, ledger_directory(s, ""), cal), source=path,
@@ -322,6 +323,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--fixed", type=int, default=3000)
     args = ap.parse_args()
+    # Stopped by hand: still stop the server and drop the scratch ledger.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"# {platform.node()} {platform.processor() or platform.machine()} "
           f"{os.cpu_count()} cores python {platform.python_version()} {dt.date.today()} "
           f"{'postgres' if args.postgres else 'sqlite'} workers={args.workers}", flush=True)

@@ -128,9 +128,10 @@ def test_a_database_that_cannot_be_reached_is_a_503_page(url: str, tmp_path: Pat
                            connect_args={} if url.startswith("sqlite") else
                            {"connect_timeout": 2})
     web = TestClient(create_app(sessionmaker(engine)), raise_server_exceptions=False)
-    r = web.get("/u/abcdefghijkl")
-    assert r.status_code == 503 and "数据库暂时无法访问" in r.text
-    assert r.headers["retry-after"] and "'none'" in r.headers[CSP]
+    for r in (web.get("/u/abcdefghijkl"),  # a page, and a form stopped at the upload gate
+              web.post("/u/abcdefghijkl/report", data={"csrf": "x", "text": "x"})):
+        assert r.status_code == 503 and "数据库暂时无法访问" in r.text
+        assert r.headers["retry-after"] and "'none'" in r.headers[CSP]
 
 
 def test_an_unknown_unit_filter_is_a_page_that_says_so(

@@ -116,6 +116,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+# A database that cannot be reached, or no connection free in time: try again shortly.
+DB_UNAVAILABLE = (db_errors.OperationalError, db_errors.TimeoutError,
+                  db_errors.DisconnectionError)
 WHY = {400: "请求不完整或格式不对，请返回页面重新填写后提交。",
        404: "没有这个页面。请检查地址，或从首页进入。",
        405: "不支持这种请求方式。请从页面上的按钮或链接进入。",
@@ -145,8 +148,7 @@ def error_pages(app: Any, web: Web) -> None:
 
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, bad_form)
-    for cause in (db_errors.OperationalError, db_errors.TimeoutError,
-                  db_errors.DisconnectionError):
+    for cause in DB_UNAVAILABLE:
         app.add_exception_handler(cause, unavailable)
     app.add_exception_handler(Exception, broken)
 

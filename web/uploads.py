@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledger.db import transaction
 from ledger.evidence import MAX_FILES
 from ledger.links import LinkError, open_link
-from web.pages import Web, same, unit_csrf
+from web.pages import DB_UNAVAILABLE, WHY, Web, same, unit_csrf
 
 UNIT_FORM = re.compile(r"^/u/([^/]+)/[^/]+/?$")
 FIELDS_BYTES = 2 * 1024 * 1024  # the text of a 自查 with many rows, URL-encoded
@@ -125,6 +125,8 @@ class UploadGate:
                 open_link(s, token, self.web.clock())
         except LinkError as exc:
             return exc.status, str(exc)
+        except DB_UNAVAILABLE:  # outside the app's handlers: answer as they would
+            return 503, WHY[503]
         return None
 
     def _too_large(self) -> str:
@@ -135,6 +137,8 @@ class UploadGate:
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
         page = self.web.refuse(status, message)
         page.headers["Connection"] = "close"  # the rest of the body is not read
+        if status == 503:
+            page.headers["Retry-After"] = "30"
 
         async def nothing() -> Message:
             return {"type": "http.disconnect"}
