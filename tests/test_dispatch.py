@@ -451,10 +451,13 @@ def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
 
 @pytest.mark.usefixtures("prefect_server")
 def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
-        ledger: sessionmaker[Session]) -> None:
+        ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
     """An SMS gateway refusing connections: `duban dispatch` exits 4, the dispatch flow run
     ends Failed (not Completed), and `duban notices --json --check` tells a cron check."""
     from flows.app import dispatcher
+
+    # Links under a public address, as an install has them (no loopback-link alert).
+    monkeypatch.setenv("DUBAN_PUBLIC_URL", "https://duban.zs.example.cn")
 
     config.home().mkdir(parents=True, exist_ok=True)
     (config.home() / "channels.yaml").write_text(
