@@ -36,8 +36,18 @@ class UnitCheck:
     reported: int = 0
     missing: int = 0
     early: int = 0  # on time and at least the rubric's early_workdays ahead
-    missing_items: list[str] = field(default_factory=list)
+    missing_items: list[str] = field(default_factory=list)  # dated work, by title
+    missing_progress: int = 0  # rounds of standing tasks with no progress reported
     order: tuple[int, int] = (0, 0)  # the directory's (ledger.order): ties listed by it
+
+    @property
+    def missing_text(self) -> str:
+        """What the unit has not done, as a report says it: dated work by title, a
+        round of standing tasks as a count (34 titles in every row would fill pages)."""
+        parts = list(self.missing_items)
+        if self.missing_progress:
+            parts.append(f"{self.missing_progress} 项持续推进任务未报送进展（明细见台账）")
+        return "；".join(parts)
 
     @property
     def done(self) -> int:
@@ -116,8 +126,10 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
             u.reported += 1
         else:
             u.missing += 1
-            u.missing_items.append(f"{printed_title(title)}（{m.due_date}"
-                                   f"{' 进展未报送' if standing else ''}）")
+            if standing:
+                u.missing_progress += 1
+            else:
+                u.missing_items.append(f"{printed_title(title)}（{m.due_date}）")
     ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.order))
     tz = plan.timezone
     return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered,
@@ -144,7 +156,7 @@ def render_markdown(report: CheckReport) -> str:
               f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。", ""]
     if report.lagging:
         lines += ["## 未完成事项", "", "| 单位 | 未完成事项（期限） |", "| --- | --- |"]
-        lines += [f"| {e(u.unit)} | {e('；'.join(u.missing_items))} |" for u in report.lagging]
+        lines += [f"| {e(u.unit)} | {e(u.missing_text)} |" for u in report.lagging]
         lines.append("")
     lines += [e(report.issuer), "", report.at.format("YYYY年M月D日")]
     return "\n".join(lines) + "\n"
@@ -177,7 +189,8 @@ def write_check(session: Session, report: CheckReport, folder: Path, *, actor: s
         _, person = recipients("contact", unit, coordinator)
         context = {"plan": plan.key, "plan_title": plan.title, "unit": unit.name,
                    "check_date": stamp, "due": u.due, "done": u.done, "missing": u.missing,
-                   "missing_items": u.missing_items, "rate": round(u.rate, 4),
+                   "missing_items": u.missing_items, "missing_progress": u.missing_progress,
+                   "missing_text": u.missing_text, "rate": round(u.rate, 4),
                    "person": person.name if person else ""}
         rows += person_notices(f"check/{plan.key}/{stamp}/{unit.id}", person, policy.channels,
                                plan_id=plan.id, unit_id=unit.id, milestone_id=None,

@@ -145,7 +145,8 @@ def test_up_serves_the_plan_and_stops_cleanly(duban_home: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     # The dispatcher runs by hand here: a live 5-minute run on today's clock could take
     # the 2021 notices first (dated today, SMS held in quiet hours), whenever the test runs.
-    env |= {"DUBAN_HOME": str(duban_home), "DUBAN_DISPATCH_CRON": "off"}
+    env |= {"DUBAN_HOME": str(duban_home), "DUBAN_DISPATCH_CRON": "off",
+            "DUBAN_PUBLIC_URL": "https://duban.zs.example.cn"}  # no loopback-link alert
     for args in (["units", "import", str(UNITS_ZS)], ["plan", "load", str(PLAN_001)]):
         subprocess.run([exe, *args], env=env, check=True, capture_output=True)
     port = free_port()

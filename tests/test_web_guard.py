@@ -201,7 +201,8 @@ def test_a_unit_upload_is_refused_before_it_is_stored(ledger: sessionmaker[Sessi
                       cli("links", "issue", "司法局", "--plan", PLAN)).group(1)
     with transaction(ledger) as s:
         mid = s.scalars(select(Milestone.id).join(Unit, Unit.id == Milestone.unit_id).where(
-            Unit.name == "市司法局", Milestone.state == "open")).first()
+            Unit.name == "市司法局", Milestone.state == "open")
+            .order_by(Milestone.due_at, Milestone.id)).first()
     app = create_app(ledger, clock=offset_clock(at("2021-07-12T10:00")), upload_mb=0.1)
     limit = int(0.1 * 1024 * 1024) * 20 + 2 * 1024 * 1024  # files × DUBAN_UPLOAD_MB + text
     big = 300 * 1024 * 1024

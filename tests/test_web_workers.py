@@ -99,7 +99,8 @@ def test_two_workers_share_sessions_forms_and_login_limits(
                       cli("links", "issue", "司法局", "--plan", PLAN)).group(1)
     with transaction(ledger) as s:
         mid = s.scalars(select(Milestone.id).join(Unit, Unit.id == Milestone.unit_id).where(
-            Unit.name == "市司法局", Milestone.state == "open")).first()
+            Unit.name == "市司法局", Milestone.state == "open")
+            .order_by(Milestone.due_at, Milestone.id)).first()
     unit = fresh(site)
     page = unit.get(f"/u/{token}")
     r = unit.post(f"/u/{token}/report", data={"csrf": form_token(page.text),

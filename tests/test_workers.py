@@ -88,7 +88,8 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
     with prefect_database(base) as prefect_db, pg_schema(base) as ledger:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         env |= {"DUBAN_HOME": str(home), "DUBAN_DATABASE_URL": ledger, "SMS_TOKEN": "t0ken",
-                "DUBAN_DISPATCH_CRON": "off"}
+                "DUBAN_DISPATCH_CRON": "off",
+                "DUBAN_PUBLIC_URL": "https://duban.zs.example.cn"}  # no loopback-link alert
         duban(env, "units", "import", str(UNITS_ZS))
         for plan in (PLAN_001, second):
             duban(env, "plan", "load", str(plan))
