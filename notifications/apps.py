@@ -97,6 +97,16 @@ class AppPlugin(DubanPlugin):
     def accepted(self, answer: dict[str, Any], to: str) -> Outcome:
         return Outcome("sent", f"{self.platform}已受理")
 
+    def _get_token(self, path: str, params: dict[str, Any]) -> tuple[str, int]:
+        """A token fetched by GET (WeCom's and DingTalk's ``gettoken``)."""
+        try:
+            r: requests.Response | None = session().get(
+                f"{self.base_url}{path}", timeout=self.timeout, params=params)
+            bad = None
+        except requests.RequestException as exc:
+            r, bad = None, Outcome("failed", redact(str(exc)))
+        return self._token_answer(r, bad, "access_token", "expires_in")
+
     def _token_answer(self, r: requests.Response | None, bad: Outcome | None, field: str,
                       expires: str) -> tuple[str, int]:
         from notifications.tokens import TokenError
@@ -161,14 +171,8 @@ class WeComApp(AppPlugin):
     codes = WECOM_CODES
 
     def fetch(self) -> tuple[str, int]:
-        try:
-            r: requests.Response | None = session().get(
-                f"{self.base_url}/cgi-bin/gettoken", timeout=self.timeout,
-                params={"corpid": self.client_id, "corpsecret": self.app_secret})
-            bad = None
-        except requests.RequestException as exc:
-            r, bad = None, Outcome("failed", redact(str(exc)))
-        return self._token_answer(r, bad, "access_token", "expires_in")
+        return self._get_token("/cgi-bin/gettoken",
+                               {"corpid": self.client_id, "corpsecret": self.app_secret})
 
     def request(self, token: str, to: str, title: str, body: str, link: str, key: str
                 ) -> tuple[Outcome | None, requests.Response | None]:
@@ -203,14 +207,8 @@ class DingTalkWork(AppPlugin):
     codes = DINGTALK_CODES
 
     def fetch(self) -> tuple[str, int]:
-        try:
-            r: requests.Response | None = session().get(
-                f"{self.base_url}/gettoken", timeout=self.timeout,
-                params={"appkey": self.client_id, "appsecret": self.app_secret})
-            bad = None
-        except requests.RequestException as exc:
-            r, bad = None, Outcome("failed", redact(str(exc)))
-        return self._token_answer(r, bad, "access_token", "expires_in")
+        return self._get_token("/gettoken",
+                               {"appkey": self.client_id, "appsecret": self.app_secret})
 
     def request(self, token: str, to: str, title: str, body: str, link: str, key: str
                 ) -> tuple[Outcome | None, requests.Response | None]:
