@@ -246,6 +246,7 @@ def task_units(session: Session, plan: Plan, item: Item, now: dt.datetime,
     """Every unit's progress on one task side by side (牵头 first): what its lead unit
     and the coordinator read. Reads the task's own rows only."""
     from ledger.labels import PROGRESS_LABELS
+    from ledger.selfcheck import review_text
     from plans.compile import ROLE_NAMES, ROLE_RANK
 
     soon = soon_until(plan, now, cal)
@@ -268,10 +269,7 @@ def task_units(session: Session, plan: Plan, item: Item, now: dt.datetime,
     out = []
     for a in sorted(assignments, key=lambda a: (ROLE_RANK.get(a.role, 9), a.name)):
         r = latest.get(a.id)
-        review = "" if r is None else {"accepted": "已采纳", "returned": "已退回",
-                                       "submitted": "待审核"}.get(r.review_state, "")
-        if r is not None and r.review_comment:
-            review += f"：{r.review_comment}"
+        review = review_text(r)
         out.append(TaskUnit(a.name, ROLE_NAMES.get(a.role, a.role), cells.get(a.id, []),
                             PROGRESS_LABELS.get(r.progress or "", "") if r else "",
                             r.text if r else "", review, r.submitted_at if r else None))

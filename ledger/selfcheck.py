@@ -114,7 +114,7 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime,
             r.id, r.key, r.title, " / ".join(r.section), ROLE_NAMES.get(r.role, r.role),
             r.due_date, r.state, state_label(r.state, r.due_at, at, soon),
             PROGRESS_LABELS.get(last.progress or "", "") if last else "",
-            last.text if last else "", _review(last), last.submitted_at if last else None))
+            last.text if last else "", review_text(last), last.submitted_at if last else None))
     return list(out.values())
 
 
@@ -126,7 +126,8 @@ def _near_until(at: dt.datetime, cal: WorkCalendar) -> dt.datetime:
     return end_of_day(cal.add_workdays(today, NEAR_WORKDAYS), "Asia/Shanghai").in_timezone("UTC")
 
 
-def _review(r: Report | None) -> str:
+def review_text(r: Report | None) -> str:
+    """The coordinator's word on a report, with its comment (已采纳：… / 已退回：…)."""
     if r is None:
         return ""
     word = REVIEW_NAMES.get(r.review_state, r.review_state)
