@@ -6,13 +6,18 @@ milestones; load, unchanged re-load and the morning sweep, on SQLite or Postgres
 The plan, issued 2021-07-05, groups its units as a real one does (全省县区单位, each
 city's 各县区单位) and mixes one-off deadlines with recurrences:
 
-- 50 tasks for every unit (16,000), one deadline each between 07-19 and 12-31;
+- 30 tasks for every unit (16,000), one deadline each between 07-19 and 12-31;
+- 20 standing tasks (no date of their own) for every unit: a progress milestone each at
+  the plan's two checks (09-20, 12-20), as a real plan's 持续推进 tasks are supervised;
 - 6 tasks quarterly (quarterly:end) for the units of 10 cities (8,000 × 2 quarters);
 - 4 tasks monthly (monthly:end) for the units of 5 cities (4,000 × 6 months).
 
 On the swept morning (Mon 2021-07-12, 09:00) the first task is 5 working days from
-its deadline: its 16,000 reminders (1.6 % of the ledger) are the morning's work.
-Ends with ``province units=… milestones=… load=…s reload=…s sweep=…s due=… peak=…MB``.
+its deadline: its 16,000 reminders (1.4 % of the ledger) are the morning's work.
+Ends with ``province units=… milestones=… load=…s reload=…s sweep=…s due=… peak=…MB``,
+then times the coordinator's pages on that ledger through the app in this process (no
+socket): the board's first and last page, the tasks page, one task's page and a unit's
+page, median and p90 (``--rounds``), and the board's peak memory.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
 from sweep import peak_mb, scratch, sweep_morning  # bench/ is on the path as a script
 
+from ledger.board import PAGE_UNITS
 from ledger.db import open_ledger, transaction
 from ledger.load import file_hash, ledger_directory, load_plan, sync_units
 from plans.compile import compile_plan
@@ -58,10 +65,12 @@ def directory(cities: int) -> list[Unit]:
 
 
 def plan(cities: int) -> Plan:
-    days = [dt.date(2021, 7, 19) + dt.timedelta(days=3 * i + (14 if i else 0))
-            for i in range(50)]
+    days = [dt.date(2021, 7, 19) + dt.timedelta(days=5 * i + (14 if i else 0))
+            for i in range(30)]
     tasks = [{"id": f"t{i:02d}", "text": f"全省任务{i}", "lead": ["省政府办公厅"],
-              "units": [ALL], "due": [days[i].isoformat()]} for i in range(50)]
+              "units": [ALL], "due": [days[i].isoformat()]} for i in range(30)]
+    tasks += [{"id": f"s{i:02d}", "text": f"持续推进任务{i}", "lead": ["省政府办公厅"],
+               "units": [ALL], "due": ["ongoing"]} for i in range(20)]
     tasks += [{"id": f"q{i}", "text": f"季度任务{i}", "lead": ["省政府办公厅"],
                "units": [f"{city(c)}各县区单位" for c in range(min(10, cities))],
                "due": ["quarterly:end"]} for i in range(6)]
@@ -71,13 +80,17 @@ def plan(cities: int) -> Plan:
     return Plan.model_validate({
         "id": "province-2021", "title": "全省2021年政务公开工作要点分工方案",
         "issuer": "省政府办公厅", "issued": "2021-07-05", "year": 2021,
-        "coordinator": "省政府办公厅", "tasks": tasks})
+        "coordinator": "省政府办公厅", "tasks": tasks,
+        "checkpoints": [{"id": "cp-check", "kind": "check", "title": "分工方案落实情况检查",
+                         "text": "省政府办公厅将于9月20日、12月20日前后对落实情况进行检查",
+                         "due": ["2021-09-20", "2021-12-20"], "units": []}]})
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cities", type=int, default=20)
     ap.add_argument("--postgres", help="a Postgres URL (a scratch schema is made and dropped)")
+    ap.add_argument("--rounds", type=int, default=10, help="requests per page timed")
     args = ap.parse_args()
     print(f"# {platform.node()} {platform.processor() or platform.machine()} "
           f"python {platform.python_version()} {dt.date.today()}")
@@ -105,9 +118,34 @@ def main() -> None:
                   flush=True)
         assert r.unchanged
         swept, sweep = sweep_morning(factory, cal)
-    print(f"province units={len(units) - 1} milestones={compiled.milestone_count} "
-          f"load={times['load']:.1f}s reload={times['reload']:.1f}s sweep={sweep:.1f}s "
-          f"due={swept.milestones} notices={swept.notices} peak={peak_mb():.0f}MB")
+        print(f"province units={len(units) - 1} milestones={compiled.milestone_count} "
+              f"load={times['load']:.1f}s reload={times['reload']:.1f}s sweep={sweep:.1f}s "
+              f"due={swept.milestones} notices={swept.notices} peak={peak_mb():.0f}MB",
+              flush=True)
+        pages(factory, spec.id, len(units) - 1, args.rounds)
+
+
+def pages(factory: sessionmaker[Session], key: str, units: int, rounds: int) -> None:
+    """The coordinator's pages and one unit's page of the swept province, timed."""
+    from pagetime import line, signed_client, timed
+    from sqlalchemy import select
+
+    from ledger.links import issue
+    from ledger.models import Unit as UnitRow
+
+    now = dt.datetime(2021, 7, 12, 2, tzinfo=dt.UTC)
+    with transaction(factory) as s:
+        unit = s.scalars(select(UnitRow).where(UnitRow.name == f"{city(0)}第00县第00单位")).one()
+        token = issue(s, unit, actor="bench", now=now).token
+    client = signed_client(factory, now)
+    last = -(-units // PAGE_UNITS)
+    for name, path in (("board, page 1", f"/p/{key}"),
+                       (f"board, page {last}", f"/p/{key}?page={last}"),
+                       ("board, one task", f"/p/{key}?task=t00"),
+                       ("board, red only", f"/p/{key}?light=red"),
+                       ("tasks page", f"/p/{key}/tasks"), ("task page t00", f"/p/{key}/t/t00"),
+                       (f"unit page ({unit.name})", f"/u/{token}")):
+        print(f"{line(name, timed(client, path, rounds))}, peak={peak_mb():.0f}MB", flush=True)
 
 
 if __name__ == "__main__":

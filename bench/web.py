@@ -257,9 +257,7 @@ def summary(name: str, samples: list[Sample], wall: float, kind: str = "page") -
 
 def chongqing(rounds: int, postgres: str) -> None:
     """The board of the Chongqing plan and its busiest unit's page, in this process."""
-    import re
-
-    from fastapi.testclient import TestClient
+    from pagetime import line, signed_client, timed
     from sqlalchemy import func, select
     from typer.testing import CliRunner
 
@@ -267,47 +265,29 @@ def chongqing(rounds: int, postgres: str) -> None:
     from ledger.db import open_ledger, transaction
     from ledger.links import issue
     from ledger.models import Milestone, Plan, Unit
-    from ledger.users import add_user
-    from web import create_app
-    from web.pages import offset_clock
 
     home = tempfile.mkdtemp(prefix="duban-bench-web-")
     os.environ["DUBAN_HOME"] = home
     os.environ["DUBAN_DATABASE_URL"] = postgres or f"sqlite:///{home}/duban.db"
-    for line in (("units", "import", str(ROOT / "plans" / "units" / "chongqing.csv")),
+    for args in (("units", "import", str(ROOT / "plans" / "units" / "chongqing.csv")),
                  ("plan", "load", str(ROOT / "plans" / "chongqing-2021.yaml")),
                  ("sweep", "--at", "2021-09-20T09:00")):
-        r = CliRunner().invoke(cli, list(line))
+        r = CliRunner().invoke(cli, list(args))
         assert r.exit_code == 0, r.output
     factory = open_ledger(os.environ["DUBAN_DATABASE_URL"])
     now = dt.datetime(2021, 9, 20, 2, tzinfo=dt.UTC)
     with transaction(factory) as s:
-        add_user(s, "bench", "coordinator", "benchmark-password", actor="bench")
         key = s.get_one(Plan, s.scalar(select(func.min(Milestone.plan_id)))).key
         unit_id, count = s.execute(select(Milestone.unit_id, func.count()).group_by(
             Milestone.unit_id).order_by(func.count().desc())).first()  # type: ignore[misc]
         unit = s.get_one(Unit, unit_id)
         token = issue(s, unit, actor="bench", now=now).token
         milestones = s.scalar(select(func.count()).select_from(Milestone))
-    web = TestClient(create_app(factory, clock=offset_clock(now)))
-    csrf = re.search(r'name="csrf" value="([^"]+)"', web.get("/login").text)
-    web.post("/login", data={"name": "bench", "password": "benchmark-password",
-                             "csrf": csrf.group(1) if csrf else ""})
-
-    def timed(path: str) -> list[float]:
-        assert web.get(path).status_code == 200  # warm
-        out = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            assert web.get(path).status_code == 200
-            out.append((time.perf_counter() - t) * 1000)
-        return sorted(out)
-
+    client = signed_client(factory, now)
     print(f"plan {key}: {milestones} milestones")
-    for name, ms in ((f"board /p/{key}", timed(f"/p/{key}")),
-                     (f"unit page ({unit.name}, {count} milestones)", timed(f"/u/{token}"))):
-        print(f"{name}: median {statistics.median(ms):.0f} ms, "
-              f"p90 {ms[int(len(ms) * 0.9) - 1]:.0f} ms over {len(ms)} requests")
+    for name, path in ((f"board /p/{key}", f"/p/{key}"),
+                       (f"unit page ({unit.name}, {count} milestones)", f"/u/{token}")):
+        print(line(name, timed(client, path, rounds)))
 
 
 def main() -> None:

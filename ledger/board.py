@@ -8,7 +8,6 @@ the board of a 174-task plan is one query for its cells.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +15,17 @@ import pendulum
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
+from ledger.lights import light_sums, unit_counts
+from ledger.models import (
+    OPEN_STATES,
+    Assignment,
+    Item,
+    ItemCount,
+    Milestone,
+    Plan,
+    Report,
+    Unit,
+)
 from ledger.queries import SOON_WORKDAYS, soon_after, state_label
 from plans.duerules import end_of_day
 from plans.workdays import WorkCalendar
@@ -59,18 +68,16 @@ class PlanProgress:
         return self.done / self.total if self.total else 0.0
 
 
-def plans_progress(session: Session, now: dt.datetime) -> list[PlanProgress]:
-    """Every loaded plan with its milestone counts (one grouped query), newest year first."""
-    def count(cond: object) -> object:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # type: ignore[arg-type]
-
-    counts = {pid: (t, d, r, late) for pid, t, d, r, late in session.execute(
-        select(Milestone.plan_id, func.count(), count(Milestone.state == "done"),
-               count(Milestone.state == "reported"),
-               count(and_(Milestone.state.in_(OPEN_STATES), Milestone.due_at <= now)))
-        .where(Milestone.state != "archived").group_by(Milestone.plan_id))}
-    plans = session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.key)).all()
-    return [PlanProgress(p, *counts.get(p.id, (0, 0, 0, 0))) for p in plans]
+def plans_progress(session: Session, now: dt.datetime, cal: WorkCalendar
+                   ) -> list[PlanProgress]:
+    """Every loaded plan with its milestone counts (the units' stored lights, recounted
+    where they changed), newest year first."""
+    out = []
+    for p in session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.key)):
+        counts = unit_counts(session, p.id, now, soon_until(p, now, cal))
+        out.append(PlanProgress(p, sum(c.total for c in counts), sum(c.green for c in counts),
+                                sum(c.blue for c in counts), sum(c.red for c in counts)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -113,43 +120,45 @@ class Board:
 
 
 PAGE_UNITS = 60  # units per page of the board: a province's plan is read a page at a time
+TASK_PAGE_UNITS = 200  # units per page of one task's page
 
 
-def _light_sums(now: dt.datetime, soon: dt.datetime) -> list[Any]:
-    """Per-light counts in SQL, by the same rule as ``light``."""
-    is_open = Milestone.state.in_(OPEN_STATES)
+def _unit_counts(session: Session, plan: Plan, now: dt.datetime, soon: dt.datetime,
+                 unit_ids: list[int] | None, item_ids: list[int] | None) -> list[Any]:
+    """Each unit's lights under the board's filter: stored counts for whole units, the
+    tasks' own milestones when the filter names tasks (as many as those tasks hold)."""
+    if item_ids is None:
+        return unit_counts(session, plan.id, now, soon, unit_ids=unit_ids)
+    chosen = select(Assignment.id).where(Assignment.item_id.in_(item_ids))  # by item index
+    summary = (select(Milestone.unit_id, Unit.name, *light_sums(now, soon))
+               .join(Unit, Unit.id == Milestone.unit_id)
+               .where(Milestone.assignment_id.in_(chosen), Milestone.state != "archived")
+               .group_by(Milestone.unit_id, Unit.name))
+    if unit_ids is not None:
+        summary = summary.where(Milestone.unit_id.in_(unit_ids))
+    return list(session.execute(summary))
 
-    def count(cond: Any) -> Any:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    red = and_(is_open, Milestone.due_at <= now)
-    yellow = and_(is_open, Milestone.due_at > now, Milestone.due_at <= soon)
-    return [count(red).label("red"), count(yellow).label("yellow"),
-            count(Milestone.state == "reported").label("blue"),
-            count(Milestone.state == "done").label("green"), func.count().label("total")]
+def milestone_total(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
+                    unit_ids: list[int] | None = None,
+                    item_ids: list[int] | None = None) -> int:
+    """How many milestones the board shows under a filter (the chart's scale)."""
+    return sum(c.total for c in _unit_counts(session, plan, now, soon_until(plan, now, cal),
+                                             unit_ids, item_ids))
 
 
 def board(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
           unit_ids: list[int] | None = None, only: str | None = None,
-          item_ids: list[int] | None = None, page: int = 1,
-          soon_days: int = SOON_WORKDAYS) -> Board:
+          item_ids: list[int] | None = None, page: int = 1) -> Board:
     """The plan's units (rows, most red first) and their milestones as lights, in plan
     order, a page of units at a time; ``only`` keeps the cells of one light (and the
     units that have one), ``item_ids`` the cells of some tasks.
 
-    One grouped query counts every unit's lights (the order, the totals, the pages);
-    cells are read for the page's units only, so a page costs what it shows."""
-    soon = soon_until(plan, now, cal, soon_days)
-    summary = (select(Milestone.unit_id, Unit.name, *_light_sums(now, soon))
-               .join(Unit, Unit.id == Milestone.unit_id)
-               .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
-               .group_by(Milestone.unit_id, Unit.name))
-    if unit_ids is not None:
-        summary = summary.where(Milestone.unit_id.in_(unit_ids))
-    if item_ids is not None:
-        summary = summary.join(Assignment, Assignment.id == Milestone.assignment_id).where(
-            Assignment.item_id.in_(item_ids))
-    counts = session.execute(summary).all()
+    Every unit's lights (the order, the totals, the pages) come from the stored counts
+    (``ledger.lights``), recounted only where something changed; cells are read for the
+    page's units only, so a page costs what it shows and what changed."""
+    soon = soon_until(plan, now, cal)
+    counts = _unit_counts(session, plan, now, soon, unit_ids, item_ids)
     lights = dict.fromkeys(LIGHTS, 0)
     for c in counts:
         for colour in ("red", "yellow", "blue", "green"):
@@ -211,20 +220,27 @@ class TaskSummary:
 
 def task_summaries(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
                    section: str = "") -> list[TaskSummary]:
-    """Per task and checkpoint: its units and their milestones by light, one grouped
-    query, in plan order."""
+    """Per task and checkpoint: its units and their milestones by light, in plan order,
+    summed from the item counts the database keeps (``ItemCount``): a few rows a task,
+    whatever the number of its units."""
     soon = soon_until(plan, now, cal)
+    is_open = ItemCount.state.in_(OPEN_STATES)
+
+    def total(cond: Any) -> Any:
+        return func.coalesce(func.sum(case((cond, ItemCount.n), else_=0)), 0)
+
     counts = {r[0]: r[1:] for r in session.execute(
-        select(Assignment.item_id, func.count(func.distinct(Milestone.unit_id)),
-               *_light_sums(now, soon))
-        .join(Assignment, Assignment.id == Milestone.assignment_id)
-        .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
-        .group_by(Assignment.item_id))}
+        select(ItemCount.item_id, total(ItemCount.state == "assigned"),
+               total(and_(is_open, ItemCount.due_at <= now)),
+               total(and_(is_open, ItemCount.due_at > now, ItemCount.due_at <= soon)),
+               total(ItemCount.state == "reported"), total(ItemCount.state == "done"),
+               total(ItemCount.state != "assigned"))
+        .where(ItemCount.plan_id == plan.id).group_by(ItemCount.item_id))}
     out = [TaskSummary(i.id, i.key, i.title, " / ".join(i.section or []), i.standing,
                        *counts[i.id])
            for i in session.scalars(select(Item).where(
                Item.plan_id == plan.id, Item.archived_at.is_(None)).order_by(Item.seq))
-           if i.id in counts]
+           if counts.get(i.id, (0,) * 6)[-1]]
     return [t for t in out if not section or section in t.section]
 
 
@@ -242,62 +258,45 @@ class TaskUnit:
 
 
 def task_units(session: Session, plan: Plan, item: Item, now: dt.datetime,
-               cal: WorkCalendar) -> list[TaskUnit]:
-    """Every unit's progress on one task side by side (牵头 first): what its lead unit
-    and the coordinator read. Reads the task's own rows only."""
+               cal: WorkCalendar, *, page: int = 1) -> tuple[list[TaskUnit], int]:
+    """Every unit's progress on one task side by side (牵头 first), a page of
+    ``TASK_PAGE_UNITS`` at a time, and the number of pages: what its lead unit and the
+    coordinator read. Reads the page's rows only."""
     from ledger.labels import PROGRESS_LABELS
     from ledger.selfcheck import review_text
     from plans.compile import ROLE_NAMES, ROLE_RANK
 
     soon = soon_until(plan, now, cal)
+    active = and_(Assignment.item_id == item.id, Assignment.archived_at.is_(None))
+    count = session.scalar(select(func.count()).select_from(Assignment).where(active)) or 0
+    pages = max(1, -(-count // TASK_PAGE_UNITS))
+    page = min(max(1, page), pages)
+    rank = case(*((Assignment.role == r, n) for r, n in ROLE_RANK.items()), else_=9)
     assignments = session.execute(
         select(Assignment.id, Assignment.role, Unit.name)
-        .join(Unit, Unit.id == Assignment.unit_id)
-        .where(Assignment.item_id == item.id, Assignment.archived_at.is_(None))).all()
+        .join(Unit, Unit.id == Assignment.unit_id).where(active)
+        .order_by(rank, Unit.name).offset((page - 1) * TASK_PAGE_UNITS)
+        .limit(TASK_PAGE_UNITS)).all()
+    ids = [a.id for a in assignments]
     cells: dict[int, list[Cell]] = {}
     for m in session.scalars(select(Milestone).where(
-            Milestone.assignment_id.in_([a.id for a in assignments]),
+            Milestone.assignment_id.in_(ids),
             Milestone.state != "archived").order_by(Milestone.due_at.nulls_last())):
         cells.setdefault(m.assignment_id, []).append(Cell(
             m.id, item.key, item.title, m.due_date.isoformat() if m.due_date else "待事件",
             light(m.state, m.due_at, now, soon), state_label(m.state, m.due_at, now, soon)))
     latest: dict[int, Report] = {}
-    for r in session.scalars(select(Report).where(
-            Report.assignment_id.in_([a.id for a in assignments]))
-            .order_by(Report.submitted_at, Report.id)):
+    for r in session.scalars(select(Report).where(Report.assignment_id.in_(ids))
+                             .order_by(Report.submitted_at, Report.id)):
         latest[r.assignment_id] = r
     out = []
-    for a in sorted(assignments, key=lambda a: (ROLE_RANK.get(a.role, 9), a.name)):
+    for a in assignments:
         r = latest.get(a.id)
-        review = review_text(r)
         out.append(TaskUnit(a.name, ROLE_NAMES.get(a.role, a.role), cells.get(a.id, []),
                             PROGRESS_LABELS.get(r.progress or "", "") if r else "",
-                            r.text if r else "", review, r.submitted_at if r else None))
-    return out
-
-
-def completion_series(session: Session, plan: Plan, now: dt.datetime
-                      ) -> list[tuple[dt.date, int, int]]:
-    """(week's end, milestones closed by then, milestones due by then), weekly from the
-    plan's start to today: the chart of completion over time."""
-    tz = plan.timezone
-    start = dt.date.fromisoformat(str(plan.document.get("start") or plan.issued))
-    today = pendulum.instance(now).in_timezone(tz).date()
-    closed = sorted(pendulum.instance(c).in_timezone(tz).date() for c in session.scalars(
-        select(Milestone.closed_at).where(Milestone.plan_id == plan.id,
-                                          Milestone.state == "done",
-                                          Milestone.closed_at.is_not(None))))
-    dues = sorted(d for d in session.scalars(
-        select(Milestone.due_date).where(Milestone.plan_id == plan.id,
-                                         Milestone.state != "archived",
-                                         Milestone.due_date.is_not(None))) if d)
-    points: list[tuple[dt.date, int, int]] = []
-    day = min(start, today)
-    while True:
-        points.append((day, bisect_right(closed, day), bisect_right(dues, day)))
-        if day >= today:
-            return points
-        day = min(day + dt.timedelta(days=7), today)
+                            r.text if r else "", review_text(r),
+                            r.submitted_at if r else None))
+    return out, pages
 
 
 @dataclass(frozen=True)

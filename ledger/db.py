@@ -41,11 +41,14 @@ class SchemaMismatch(DatabaseError):
     """The ledger's schema is behind or ahead of this code: only ``db upgrade`` moves it."""
 
 
+SQLITE_BUSY_MS = 30_000  # how long a SQLite writer waits for another's transaction
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk loads keep their indexes in memory
     cur.close()

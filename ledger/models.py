@@ -305,6 +305,48 @@ class Milestone(Base):
         return self.snapshot.document
 
 
+class UnitLights(Base):
+    """One unit's lights in one plan as last counted, and until when that count holds.
+
+    Written by the board (``ledger/board.py``), marked stale (``changes``) by triggers on
+    ``milestones`` (migration 0018) whenever one of the unit's milestones is inserted,
+    deleted, or changes state or deadline: the board recounts what changed, not the plan.
+    """
+
+    __tablename__ = "unit_lights"
+
+    plan_id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    red: Mapped[int] = mapped_column(default=0, server_default="0")
+    yellow: Mapped[int] = mapped_column(default=0, server_default="0")
+    blue: Mapped[int] = mapped_column(default=0, server_default="0")
+    green: Mapped[int] = mapped_column(default=0, server_default="0")
+    total: Mapped[int] = mapped_column(default=0, server_default="0")
+    counted_at: Mapped[dt.datetime | None] = mapped_column(doc="the moment counted for")
+    soon_at: Mapped[dt.datetime | None] = mapped_column(doc="the near-deadline bound used")
+    next_red_at: Mapped[dt.datetime | None] = mapped_column(
+        doc="the first open deadline after counted_at: a light turns red then")
+    next_yellow_at: Mapped[dt.datetime | None] = mapped_column(
+        doc="the first open deadline after soon_at: a light turns yellow as soon passes it")
+    changes: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class ItemCount(Base):
+    """How many of one item's milestones are in one state with one deadline (a missing
+    deadline is the far future), and in state ``assigned`` how many units it has.
+
+    Kept exact by triggers on ``milestones`` and ``assignments`` (migration 0019), never
+    written by code: the tasks page sums a handful of rows per task, at any moment."""
+
+    __tablename__ = "item_counts"
+
+    plan_id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    due_at: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class Report(Base):
     """A unit's submission: progress or completion, with evidence, and its review."""
 

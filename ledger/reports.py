@@ -62,6 +62,11 @@ def find_units(session: Session, name: str, jurisdiction: str | None = None, *,
     jurisdiction, and a name that means units in two of them is refused
     rather than guessed.
     """
+    if jurisdiction is not None:  # a unit's own name: one indexed row, not the directory
+        exact = session.scalar(select(Unit).where(Unit.jurisdiction == jurisdiction,
+                                                  Unit.name == name))
+        if exact is not None:
+            return [exact]
     places = [jurisdiction] if jurisdiction is not None else jurisdictions(session)
     found: list[tuple[str, tuple[str, str], Directory]] = []
     hints = []

@@ -3,8 +3,10 @@ review, checks, notices, exports; viewers, forged forms, other units' ids, uploa
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -366,3 +368,41 @@ def test_a_draft_field_keeps_a_name_that_holds_a_dunhao() -> None:
     assert _names(f"{group}、市政府办公厅", [group, "市政府办公厅"]) == [group, "市政府办公厅"]
     assert _names(group, [group, "市政府办公厅"]) == [group]
     assert _names("区经发局、各片区", ["有关单位"]) == ["区经发局", "各片区"]
+
+
+def test_the_chart_counts_what_the_board_shows_and_ends_with_the_plan(
+        ledger: sessionmaker[Session], app: object) -> None:
+    """#23: filtered to one unit the legend counts that unit's; completion is a step; a
+    finished plan's axis ends with its period or last deadline, not today."""
+    import html
+
+    from sqlalchemy import func
+
+    web, _ = signed_in(app, "王科长")
+    page = web.get(f"/p/{PLAN}", params={"unit": "市司法局"}).text
+    src = html.unescape(re.search(r'<img class="chart" src="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    unit_chart = web.get(src)
+    assert unit_chart.headers["content-type"].startswith("image/svg+xml")
+    shown = int(re.search(r"共 (\d+) 个时限节点", page).group(1))  # type: ignore[union-attr]
+    assert f"共 {shown} 个节点" in unit_chart.text
+    whole = web.get(f"/p/{PLAN}/chart.svg").text
+    with transaction(ledger) as s:
+        due_by_today = s.scalar(select(func.count()).select_from(Milestone)
+                                .join(Unit, Unit.id == Milestone.unit_id)
+                                .where(Unit.name == "市司法局", Milestone.state != "archived",
+                                       Milestone.due_date <= dt.date(2021, 7, 21)))
+        last_due = s.scalar(select(func.max(Milestone.due_date)))
+    assert f"已到期 {due_by_today}</text>" in unit_chart.text
+    assert int(re.search(r"已到期 (\d+)", whole).group(1)) > due_by_today  # type: ignore[union-attr]
+    assert ">2021-07-21</text>" in whole  # a running plan: up to today
+    # A step line: every change is a vertical segment (two points with one x).
+    points = re.search(r'<polyline points="([^"]+)"', whole).group(1).split()  # type: ignore[union-attr]
+    xs = [p.split(",")[0] for p in points]
+    assert any(a == b for a, b in pairwise(xs[1:]))
+    assert web.get("/p/nope/chart.svg").status_code == 404
+    # Years later the plan is finished: the axis ends with it.
+    later = create_app(ledger, clock=offset_clock(at("2026-12-04T10:00")))
+    old, _ = signed_in(later, "王科长")
+    end = max(last_due, dt.date(2021, 12, 31))  # type: ignore[type-var]
+    finished = old.get(f"/p/{PLAN}/chart.svg").text
+    assert f">{end.isoformat()}</text>" in finished and "2026-12-04" not in finished

@@ -127,6 +127,23 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
         office.goto(f"{site}/p/{PLAN}?unit=市司法局")
         assert office.locator('tr[data-unit="市司法局"] .light.blue').count() == 0
         assert office.locator('tr[data-unit="市司法局"] .light.green').count() >= 1
+        # The same board on the coordinator's phone: the name and 退出 stay inside the red
+        # band (white on red, not white on white below it), the chart fits, the page
+        # does not ask to be hovered.
+        office.set_viewport_size({"width": 390, "height": 844})
+        office.goto(f"{site}/p/{PLAN}")
+        band = office.locator("header").bounding_box()
+        for part in (office.locator("header .who"), office.locator("header button",
+                                                                   has_text="退出")):
+            box = part.bounding_box()
+            assert band and box and box["y"] >= band["y"] and \
+                box["y"] + box["height"] <= band["y"] + band["height"], (band, box)
+            assert box["x"] + box["width"] <= 390
+        chart = office.locator("img.chart").bounding_box()
+        assert chart and chart["width"] <= 390 and chart["height"] > 50  # drawn, and fits
+        assert "悬停" not in office.content()
+        shot(office, "web-board-phone.png")
+        office.set_viewport_size({"width": 1366, "height": 900})
         with office.expect_download() as download:
             office.click("text=导出台账")
         saved = tmp_path / download.value.suggested_filename

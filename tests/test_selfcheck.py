@@ -216,6 +216,15 @@ def test_the_board_covers_every_task_a_page_at_a_time(ledger: sessionmaker[Sessi
     assert first.count('data-unit="') == 10 and "第 1/6 页" in first
     last = web.get(f"/p/{PLAN}", params={"page": 6}).text
     assert last.count('data-unit="') == 56 - 50
+    # A task's page, too: its units a page at a time, the lead unit first.
+    monkeypatch.setattr(boards, "TASK_PAGE_UNITS", 10)
+    first = web.get(f"/p/{PLAN}/t/t01").text
+    pages = -(-n // 10)
+    assert first.count("<tr><td><a href") == 10 and f"第 1/{pages} 页" in first
+    assert re.search(r"<tr><td><a href[^>]*>[^<]*</a></td><td>牵头</td>", first)
+    rest = [web.get(f"/p/{PLAN}/t/t01", params={"page": p}).text for p in range(2, pages + 1)]
+    assert sum(p.count("<tr><td><a href") for p in [first, *rest]) == n
+    assert "下一页" not in rest[-1] and "上一页" in rest[-1]
     # An unknown unit is a page that says so, not an error.
     unknown = web.get(f"/p/{PLAN}", params={"unit": "不存在的单位"})
     assert unknown.status_code == 200 and "单位名录中没有" in unknown.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,6 +32,7 @@ from ledger.checks import CheckReport, run_check, write_check
 from ledger.db import transaction
 from ledger.labels import PROGRESS_LABELS
 from ledger.models import Assignment, Document, Item, Plan, Report, Unit
+from ledger.progress_chart import completion_series
 from ledger.reports import ActionError, get_plan, review_report
 from ledger.selfcheck import review_selfcheck
 from ledger.supervise import rung_label
@@ -71,6 +73,9 @@ def _prefect_run(plan: str, units: list[str] | None, tasks: list[str] | None) ->
     return f"{ui}/runs/flow-run/{run.id}"
 
 
+LIST_UNITS = 300  # above this many units, the board names none in lists: they are typed
+
+
 def routes(app: FastAPI, web: Web) -> None:
     def plan_or_404(s: object, key: str) -> Plan | None:
         try:
@@ -84,7 +89,7 @@ def routes(app: FastAPI, web: Web) -> None:
         if who is None:
             return auth.login_page(web)
         with transaction(web.ledger) as s:
-            rows = boards.plans_progress(s, web.clock())
+            rows = boards.plans_progress(s, web.clock(), config.calendar())
             return web.page("plans.html.j2", title="计划", signed=who, plans=rows)
 
     @app.get("/p/{key}", response_class=HTMLResponse)
@@ -98,29 +103,57 @@ def routes(app: FastAPI, web: Web) -> None:
             plan = plan_or_404(s, key)
             if plan is None:
                 return web.refuse(404, f"没有计划 {key}。", who)
-            found, error = units_named(s, unit, plan.jurisdiction)
-            ids = None if found is None else [u.id for u in found]
-            errors, item_ids = [error] if error else [], None
-            if task or section:
-                item_ids = _items(s, plan, task, section)
-                if not item_ids:
-                    errors.append(f"没有找到事项“{task or section}”")
+            ids, item_ids, errors = _filters(s, plan, unit, task, section)
             b = boards.board(s, plan, now, config.calendar(), unit_ids=ids,
                              only=light if light in boards.LIGHTS else None,
                              item_ids=item_ids, page=page)
             total = sum(b.lights.values())
-            chart = completion_chart(boards.completion_series(s, plan, now), total)
             queue = boards.review_count(s, plan)
             circular = s.scalar(select(Document.id).where(
                 Document.plan_id == plan.id, Document.kind == "circular").limit(1))
             sections = _sections(s, plan)
             return web.page("board.html.j2", title=plan.title, signed=who, plan=plan, board=b,
-                            total=total, chart=chart, unit=unit, light=light,
+                            total=total, unit=unit, light=light,
                             error="；".join(errors), task=task, section=section,
-                            sections=sections, queue=queue, now=_local(now), units=b.units,
+                            sections=sections, queue=queue, now=_local(now),
+                            units=b.units if len(b.units) <= LIST_UNITS else [],
                             has_circular=circular is not None,
                             query={"unit": unit, "light": light, "task": task,
                                    "section": section})
+
+    @app.get("/p/{key}/chart.svg")
+    def chart(request: Request, key: str, unit: str = "", task: str = "",
+              section: str = "") -> Response:
+        """The board's completion chart for the same filter, as its own image: the board
+        answers without it, and a browser keeps it for five minutes."""
+        who = auth.guard(web, request)
+        if not isinstance(who, SignedIn):
+            return who
+        now = web.clock()
+        with transaction(web.ledger) as s:
+            plan = plan_or_404(s, key)
+            if plan is None:
+                return web.refuse(404, f"没有计划 {key}。", who)
+            ids, item_ids, _ = _filters(s, plan, unit, task, section)
+            total = boards.milestone_total(s, plan, now, config.calendar(), unit_ids=ids,
+                                           item_ids=item_ids)
+            svg = completion_chart(completion_series(s, plan, now, unit_ids=ids,
+                                                     item_ids=item_ids), total)
+        return Response(svg or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
+                        media_type="image/svg+xml",
+                        headers={"Cache-Control": "private, max-age=300"})
+
+    def _filters(s: Session, plan: Plan, unit: str, task: str, section: str
+                 ) -> tuple[list[int] | None, list[int] | None, list[str]]:
+        """The board's filter as unit and item ids (None: all), and what it could not find."""
+        found, error = units_named(s, unit, plan.jurisdiction)
+        ids = None if found is None else [u.id for u in found]
+        errors, item_ids = [error] if error else [], None
+        if task or section:
+            item_ids = _items(s, plan, task, section)
+            if not item_ids:
+                errors.append(f"没有找到事项“{task or section}”")
+        return ids, item_ids, errors
 
     @app.get("/p/{key}/tasks", response_class=HTMLResponse)
     def tasks_page(request: Request, key: str, section: str = "") -> Response:
@@ -139,7 +172,7 @@ def routes(app: FastAPI, web: Web) -> None:
                             sections=_sections(s, plan), now=_local(now))
 
     @app.get("/p/{key}/t/{item_key}", response_class=HTMLResponse)
-    def task_page(request: Request, key: str, item_key: str) -> Response:
+    def task_page(request: Request, key: str, item_key: str, page: int = 1) -> Response:
         """One task: every unit's rounds and latest progress side by side."""
         who = auth.guard(web, request)
         if not isinstance(who, SignedIn):
@@ -151,9 +184,10 @@ def routes(app: FastAPI, web: Web) -> None:
                 Item.plan_id == plan.id, Item.key == item_key, Item.archived_at.is_(None)))
             if plan is None or item is None:
                 return web.refuse(404, f"计划 {key} 中没有事项 {item_key}。", who)
-            rows = boards.task_units(s, plan, item, now, config.calendar())
+            rows, pages = boards.task_units(s, plan, item, now, config.calendar(), page=page)
             return web.page("task.html.j2", title=item.title, signed=who, plan=plan,
                             item=item, rows=rows, now=_local(now), local=_local,
+                            page=min(max(1, page), pages), pages=pages,
                             category=queries.category(item))
 
     def _items(s: Session, plan: Plan, task: str, section: str) -> list[int]:
@@ -282,7 +316,8 @@ def routes(app: FastAPI, web: Web) -> None:
         if not isinstance(who, SignedIn):
             return who
         items = [t for t in tasks.replace("，", ",").replace(" ", ",").split(",") if t] or None
-        chosen = [u for u in units or [] if u] or None
+        # A list box gives one name a value; the text box of a large plan, several.
+        chosen = [n for u in units or [] for n in re.split(r"[、,，;；\s]+", u) if n] or None
         if os.environ.get("PREFECT_API_URL"):
             try:
                 url = _prefect_run(key, chosen, items)
