@@ -13,6 +13,19 @@ from ledger.load import audit
 from ledger.models import Notice, Plan, Unit
 from ledger.reports import ActionError
 
+CHANNEL_NAMES = {"sms": "短信", "email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉",
+                 "feishu": "飞书", "wecom_bot": "企业微信群", "dingtalk_bot": "钉钉群",
+                 "feishu_bot": "飞书群", "operator": "运维告警"}
+
+
+def channel_name(channel: str) -> str:
+    """A channel as a coordinator reads it: 短信, not ``sms``; a named channel
+    (``wecom_bot:办公室群``) by its kind and name."""
+    kind, _, name = channel.partition(":")
+    label = CHANNEL_NAMES.get(kind, kind)
+    return f"{label}（{name}）" if name else label
+
+
 NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃",
                  "stale": "已过时"}
 

@@ -235,6 +235,9 @@ def test_ad_hoc_check_and_notices_page(ledger: sessionmaker[Session], app: objec
     cli("dispatch", "--at", "2021-07-21T11:00")
     page = web.get("/notices", params={"plan": PLAN})
     assert page.status_code == 200 and "已发送" in page.text and "市司法局" in page.text
+    # Plain words (#23): the plan chosen by its title, channels named as people say them.
+    assert "计划 id" not in page.text and f'<option value="{PLAN}" selected>' in page.text
+    assert "<td>短信</td>" in page.text and "<td>sms</td>" not in page.text
 
 
 def test_an_extension_asked_on_the_unit_page_is_decided_on_the_board(

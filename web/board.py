@@ -410,13 +410,15 @@ def routes(app: FastAPI, web: Web) -> None:
                 rows, error = [], str(exc)
             return web.page("notices.html.j2", title="通知", signed=who, rows=[
                 {"id": n.id, "unit": name or "", "kind": rung_label(n.step or n.kind),
-                 "channel": n.channel, "recipient": n.recipient,
+                 "channel": notices.channel_name(n.channel), "recipient": n.recipient,
                  "status": notices.NOTICE_STATES.get(n.status, n.status),
                  "dead": n.status == "dead", "attempts": n.attempts,
                  "when": _local(n.next_attempt_at) if n.next_attempt_at else "",
                  "error": (n.last_error or "")[:120]} for n, name in rows],
                 plan=plan, state=status, unit=unit, error=error,
-                states=notices.NOTICE_STATES)
+                states=notices.NOTICE_STATES,
+                plans=s.execute(select(Plan.key, Plan.title).order_by(
+                    Plan.year.desc(), Plan.key)).all())
 
     @app.post("/notices/retry", response_model=None)
     def notices_retry(request: Request, csrf: str = Form(""),
