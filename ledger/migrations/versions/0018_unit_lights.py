@@ -12,8 +12,10 @@ with the moments they stay good until, and the database itself marks them stale
 (``changes``) whenever a milestone of that unit is inserted, deleted, or changes state or
 deadline, whoever writes it. The board recounts only stale units (``ledger/board.py``).
 
-SQLite fires a row trigger; Postgres a statement trigger over the transition tables, so
-a load of 10^6 milestones marks its 16,000 units once, not once per row.
+SQLite fires a row trigger. Postgres marks inserts and deletes with a statement trigger
+over the transition tables, so a load of 10^6 milestones marks its 16,000 units once,
+not once per row, and updates with a row trigger whose WHEN (state, deadline) is checked
+without calling the function, so updates of other columns (the sweep's) cost nothing.
 """
 
 from collections.abc import Sequence
@@ -47,25 +49,27 @@ POSTGRES = [
     BEGIN
       IF TG_OP = 'INSERT' THEN
         {_MARK.format(rows="SELECT DISTINCT plan_id, unit_id, 1 FROM new_rows")};
-      ELSIF TG_OP = 'DELETE' THEN
-        {_MARK.format(rows="SELECT DISTINCT plan_id, unit_id, 1 FROM old_rows")};
       ELSE
-        {_MARK.format(rows="SELECT DISTINCT x.plan_id, x.unit_id, 1 FROM ("
-                            "SELECT n.plan_id, n.unit_id FROM new_rows n JOIN old_rows o "
-                            "ON o.id = n.id WHERE o.state IS DISTINCT FROM n.state "
-                            "OR o.due_at IS DISTINCT FROM n.due_at "
-                            "OR o.plan_id != n.plan_id OR o.unit_id != n.unit_id "
-                            "UNION SELECT o.plan_id, o.unit_id FROM new_rows n JOIN old_rows o "
-                            "ON o.id = n.id WHERE o.plan_id != n.plan_id "
-                            "OR o.unit_id != n.unit_id) x")};
+        {_MARK.format(rows="SELECT DISTINCT plan_id, unit_id, 1 FROM old_rows")};
+      END IF;
+      RETURN NULL;
+    END $$""",
+    f"""CREATE FUNCTION unit_lights_mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      {_MARK.format(rows="VALUES (NEW.plan_id, NEW.unit_id, 1)")};
+      IF OLD.plan_id != NEW.plan_id OR OLD.unit_id != NEW.unit_id THEN
+        {_MARK.format(rows="VALUES (OLD.plan_id, OLD.unit_id, 1)")};
       END IF;
       RETURN NULL;
     END $$""",
     """CREATE TRIGGER unit_lights_insert AFTER INSERT ON milestones
        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION unit_lights_mark()""",
-    """CREATE TRIGGER unit_lights_update AFTER UPDATE ON milestones
-       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-       FOR EACH STATEMENT EXECUTE FUNCTION unit_lights_mark()""",
+    # A row trigger whose WHEN is checked without calling the function: the sweep's
+    # many updates of next_action_at cost nothing here.
+    """CREATE TRIGGER unit_lights_update AFTER UPDATE ON milestones FOR EACH ROW
+       WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.due_at IS DISTINCT FROM NEW.due_at
+             OR OLD.plan_id != NEW.plan_id OR OLD.unit_id != NEW.unit_id)
+       EXECUTE FUNCTION unit_lights_mark_row()""",
     """CREATE TRIGGER unit_lights_delete AFTER DELETE ON milestones
        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION unit_lights_mark()""",
 ]
@@ -99,6 +103,7 @@ def downgrade() -> None:
         for name in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER unit_lights_{name} ON milestones")
         op.execute("DROP FUNCTION unit_lights_mark()")
+        op.execute("DROP FUNCTION unit_lights_mark_row()")
     else:
         for name in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER unit_lights_{name}")

@@ -13,7 +13,10 @@ writes it; red and yellow are then a sum over those rows at the moment asked. A 
 deadline is stored as the far future (never red, never yellow).
 
 The state ``assigned`` counts the task's current assignments (its units), kept by
-triggers on ``assignments`` the same way.
+triggers on ``assignments`` the same way. On Postgres inserts and deletes are counted by
+statement triggers over the transition tables (a load's 10^6 rows in one grouped
+statement), updates by a row trigger whose WHEN (state, deadline) is checked without
+calling the function, so the sweep's updates of other columns cost nothing here.
 """
 
 from collections.abc import Sequence
@@ -70,35 +73,41 @@ SQLITE = [
 ]
 
 
-def _pg_rows(table: str, sign: str, where: str = "true") -> str:
+def _pg_rows(table: str, sign: str) -> str:
     return (f"SELECT x.plan_id, a.item_id, x.state, coalesce(x.due_at, {NEVER_PG}), "
             f"{sign}count(*) FROM {table} x JOIN assignments a ON a.id = x.assignment_id "
-            f"WHERE x.state != 'archived' AND {where} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
+            "WHERE x.state != 'archived' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
 
 
-_CHANGED_OLD = ("EXISTS (SELECT 1 FROM new_rows n WHERE n.id = x.id AND "
-                "(n.state IS DISTINCT FROM x.state OR n.due_at IS DISTINCT FROM x.due_at))")
-_CHANGED_NEW = ("EXISTS (SELECT 1 FROM old_rows o WHERE o.id = x.id AND "
-                "(o.state IS DISTINCT FROM x.state OR o.due_at IS DISTINCT FROM x.due_at))")
+def _pg_one(row: str, sign: str) -> str:
+    return (f"IF {row}.state != 'archived' THEN "
+            + _ADD.format(rows=f"VALUES ({row}.plan_id, (SELECT item_id FROM assignments "
+                               f"WHERE id = {row}.assignment_id), {row}.state, "
+                               f"coalesce({row}.due_at, {NEVER_PG}), {sign}1)")
+            + "; END IF;")
+
 
 POSTGRES = [
     f"""CREATE FUNCTION item_counts_mark() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'INSERT' THEN
         {_ADD.format(rows=_pg_rows("new_rows", ""))};
-      ELSIF TG_OP = 'DELETE' THEN
-        {_ADD.format(rows=_pg_rows("old_rows", "-"))};
       ELSE
-        {_ADD.format(rows=_pg_rows("old_rows", "-", _CHANGED_OLD))};
-        {_ADD.format(rows=_pg_rows("new_rows", "", _CHANGED_NEW))};
+        {_ADD.format(rows=_pg_rows("old_rows", "-"))};
       END IF;
+      RETURN NULL;
+    END $$""",
+    f"""CREATE FUNCTION item_counts_mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      {_pg_one("OLD", "-")}
+      {_pg_one("NEW", "")}
       RETURN NULL;
     END $$""",
     """CREATE TRIGGER item_counts_insert AFTER INSERT ON milestones
        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION item_counts_mark()""",
-    """CREATE TRIGGER item_counts_update AFTER UPDATE ON milestones
-       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-       FOR EACH STATEMENT EXECUTE FUNCTION item_counts_mark()""",
+    """CREATE TRIGGER item_counts_update AFTER UPDATE ON milestones FOR EACH ROW
+       WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.due_at IS DISTINCT FROM NEW.due_at)
+       EXECUTE FUNCTION item_counts_mark_row()""",
     """CREATE TRIGGER item_counts_delete AFTER DELETE ON milestones
        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION item_counts_mark()""",
     f"""CREATE FUNCTION item_counts_assign() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -107,26 +116,26 @@ POSTGRES = [
         {_ADD.format(rows="SELECT i.plan_id, x.item_id, 'assigned', " + NEVER_PG
                      + ", count(*) FROM new_rows x JOIN items i ON i.id = x.item_id "
                        "WHERE x.archived_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2")};
-      ELSIF TG_OP = 'DELETE' THEN
+      ELSE
         {_ADD.format(rows="SELECT i.plan_id, x.item_id, 'assigned', " + NEVER_PG
                      + ", -count(*) FROM old_rows x JOIN items i ON i.id = x.item_id "
                        "WHERE x.archived_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2")};
-      ELSE
-        {_ADD.format(rows="SELECT i.plan_id, n.item_id, 'assigned', " + NEVER_PG
-                     + ", sum(CASE WHEN n.archived_at IS NULL THEN 1 ELSE -1 END) "
-                       "FROM new_rows n JOIN old_rows o ON o.id = n.id "
-                       "JOIN items i ON i.id = n.item_id "
-                       "WHERE (o.archived_at IS NULL) != (n.archived_at IS NULL) "
-                       "GROUP BY 1, 2 ORDER BY 1, 2")};
       END IF;
+      RETURN NULL;
+    END $$""",
+    f"""CREATE FUNCTION item_counts_unassign_row() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      {_ADD.format(rows="SELECT i.plan_id, NEW.item_id, 'assigned', " + NEVER_PG
+                   + ", CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE -1 END "
+                     "FROM items i WHERE i.id = NEW.item_id")};
       RETURN NULL;
     END $$""",
     """CREATE TRIGGER item_counts_assign AFTER INSERT ON assignments
        REFERENCING NEW TABLE AS new_rows
        FOR EACH STATEMENT EXECUTE FUNCTION item_counts_assign()""",
-    """CREATE TRIGGER item_counts_unassign AFTER UPDATE ON assignments
-       REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-       FOR EACH STATEMENT EXECUTE FUNCTION item_counts_assign()""",
+    """CREATE TRIGGER item_counts_unassign AFTER UPDATE ON assignments FOR EACH ROW
+       WHEN ((OLD.archived_at IS NULL) != (NEW.archived_at IS NULL))
+       EXECUTE FUNCTION item_counts_unassign_row()""",
     """CREATE TRIGGER item_counts_assignment_delete AFTER DELETE ON assignments
        REFERENCING OLD TABLE AS old_rows
        FOR EACH STATEMENT EXECUTE FUNCTION item_counts_assign()""",
@@ -163,8 +172,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER item_counts_{name} ON milestones")
         for name in ("assign", "unassign", "assignment_delete"):
             op.execute(f"DROP TRIGGER item_counts_{name} ON assignments")
-        op.execute("DROP FUNCTION item_counts_mark()")
-        op.execute("DROP FUNCTION item_counts_assign()")
+        for name in ("mark", "mark_row", "assign", "unassign_row"):
+            op.execute(f"DROP FUNCTION item_counts_{name}()")
     else:
         for name in ("insert", "update", "delete", "assign", "unassign",
                      "assignment_delete"):
