@@ -1132,7 +1132,10 @@ EXIT_UNDELIVERED = 4  # dispatch: messages failed or were given up; notices --ch
 
 
 def _kinds(counts: dict[str, int]) -> str:
-    return "、".join(f"{k} {n} 条" for k, n in sorted(counts.items()))
+    """Channels as an operator reads and configures them: 短信（sms） 3 条."""
+    from ledger.notices import channel_name
+
+    return "、".join(f"{channel_name(k)}（{k}） {n} 条" for k, n in sorted(counts.items()))
 
 
 @app.command("dispatch")
@@ -1310,7 +1313,8 @@ def notices_cmd(
         t = Table("编号", "单位", "类型", "渠道", "接收人", "状态", "尝试", "计划发送", "错误",
                   title="通知", title_justify="left")
         for n, unit_name in rows:
-            t.add_row(str(n.id), unit_name, rung_label(n.step or n.kind), n.channel, n.recipient,
+            t.add_row(str(n.id), unit_name, rung_label(n.step or n.kind),
+                      notices.channel_name(n.channel), n.recipient,
                       notices.NOTICE_STATES.get(n.status, n.status), str(n.attempts),
                       local(n.next_attempt_at),
                       "" if not n.last_error else n.last_error[:40] if n.status == "stale"

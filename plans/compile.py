@@ -245,7 +245,11 @@ def compile_plan(
         return [o for o in occ if not (o.key in keys or keys.add(o.key))]
 
     out.progress, out.progress_source = progress_rules(plan, problem)
-    progress_occ = occurrences(out.progress, ("progress",))
+    # Two checks on one day (a monthly check's December and the year-end report) ask
+    # for one round of progress, not two identical rows.
+    days: set[dt.date] = set()
+    progress_occ = [o for o in occurrences(out.progress, ("progress",))
+                    if o.due_date is None or not (o.due_date in days or days.add(o.due_date))]
 
     roles_by_task: list[dict[str, str]] = []
     for i, task in enumerate(plan.tasks):

@@ -467,7 +467,7 @@ def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
     r = CliRunner().invoke(app, ["dispatch", "--at", "2021-07-12T09:01"], env={"COLUMNS": "200"})
     assert r.exit_code == 4, r.output
     assert "有 55 条消息未能送出（失败 55" in r.output
-    assert "【注意】未在 channels.yaml 配置的渠道不会真正发出：email 53 条" in r.output
+    assert "【注意】未在 channels.yaml 配置的渠道不会真正发出：邮件（email） 53 条" in r.output
     state = dispatcher(at="2021-07-12T09:05", return_state=True)
     assert state.is_failed() and "条消息未能送出" in (state.message or "")
     listed = CliRunner().invoke(app, ["notices", "--json", "--check", "--limit", "3"])

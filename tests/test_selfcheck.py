@@ -228,3 +228,28 @@ def test_the_board_covers_every_task_a_page_at_a_time(ledger: sessionmaker[Sessi
     # An unknown unit is a page that says so, not an error.
     unknown = web.get(f"/p/{PLAN}", params={"unit": "不存在的单位"})
     assert unknown.status_code == 200 and "单位名录中没有" in unknown.text
+
+
+def test_two_checks_on_one_day_ask_for_one_round_of_progress() -> None:
+    """A monthly check's December and the year-end report fall on 12-31: a standing task
+    has one progress round that day, not two identical rows (walk-through of seed 004)."""
+    from plans.compile import compile_plan
+    from plans.model import Plan
+    from plans.workdays import default_calendar
+    from tests.conftest import zhongshan_directory
+
+    plan = Plan.model_validate({
+        "id": "t-2021", "title": "测试", "issuer": "中山市人民政府办公室",
+        "issued": "2021-07-05", "year": 2021, "coordinator": "市政府办公室",
+        "jurisdiction": "中山市",
+        "tasks": [{"id": "t01", "text": "持续推进", "units": ["市司法局"], "due": ["ongoing"]}],
+        "checkpoints": [
+            {"id": "cp-m", "kind": "check", "title": "每月检查", "text": "每月检查",
+             "due": ["monthly:end"], "units": []},
+            {"id": "cp-r", "kind": "report", "title": "年度总结", "text": "12月31日前报送总结",
+             "due": ["2021-12-31"], "units": ["市司法局"]}]})
+    compiled = compile_plan(plan, zhongshan_directory(), default_calendar())
+    [task] = [i for i in compiled.items if i.key == "t01"]
+    days = [o.due_date for o in task.occurrences]
+    assert days and len(days) == len(set(days)) and days.count(
+        __import__("datetime").date(2021, 12, 31)) == 1
