@@ -52,8 +52,12 @@ NOW = pendulum.datetime(2021, 7, 12, 10, 0, tz="Asia/Shanghai")
 
 
 def start_receiver(latency: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.receiver", "0", str(latency)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.receiver", "0", str(latency)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
 
@@ -64,24 +68,58 @@ def make_ledger(home: Path, url: str, n: int, database_url: str | None = None) -
     os.environ["DUBAN_DATABASE_URL"] = database_url or f"sqlite:///{home / 'ledger.db'}"
     os.environ["SMS_TOKEN"] = "bench-token"
     home.mkdir(parents=True, exist_ok=True)
-    (home / "channels.yaml").write_text(yaml.safe_dump({"channels": {"sms": {
-        "transport": "sms_gateway", "url": f"{url}/send", "success_field": "code",
-        "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"}}}}), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "duban", "units", "import",
-                    str(ROOT / "plans/units/zhongshan.csv")], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    (home / "channels.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "channels": {
+                    "sms": {
+                        "transport": "sms_gateway",
+                        "url": f"{url}/send",
+                        "success_field": "code",
+                        "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"},
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "duban", "units", "import", str(ROOT / "plans/units/zhongshan.csv")],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     factory = open_ledger(os.environ["DUBAN_DATABASE_URL"])
     with factory() as s, s.begin():
         unit_id = s.scalars(select(Unit.id).where(Unit.name == "市司法局")).one()
-        ctx = {"plan": "zhongshan-2021-zwgk", "plan_title": "2021年政务公开工作要点",
-               "item_title": "报送具体工作计划、措施备案", "unit": "市司法局",
-               "to_unit": "市司法局", "person": "王晓明", "role": "leader",
-               "due_date": "2021-07-19", "due_weekday": "星期一", "rung_name": "到期提醒",
-               "next_rung_name": "催办通知", "next_at": "2021-07-20"}
-        rows = [{"idempotency_key": f"bench/{i}", "unit_id": unit_id, "kind": "reminder",
-                 "step": "reminder-5", "channel": "sms", "recipient": f"139{i:08d}",
-                 "context": ctx, "status": "pending",
-                 "next_attempt_at": NOW.in_timezone("UTC")} for i in range(n)]
+        ctx = {
+            "plan": "zhongshan-2021-zwgk",
+            "plan_title": "2021年政务公开工作要点",
+            "item_title": "报送具体工作计划、措施备案",
+            "unit": "市司法局",
+            "to_unit": "市司法局",
+            "person": "王晓明",
+            "role": "leader",
+            "due_date": "2021-07-19",
+            "due_weekday": "星期一",
+            "rung_name": "到期提醒",
+            "next_rung_name": "催办通知",
+            "next_at": "2021-07-20",
+        }
+        rows = [
+            {
+                "idempotency_key": f"bench/{i}",
+                "unit_id": unit_id,
+                "kind": "reminder",
+                "step": "reminder-5",
+                "channel": "sms",
+                "recipient": f"139{i:08d}",
+                "context": ctx,
+                "status": "pending",
+                "next_attempt_at": NOW.in_timezone("UTC"),
+            }
+            for i in range(n)
+        ]
         s.execute(insert(Notice), rows)
     return rows
 
@@ -99,8 +137,14 @@ def run_duban(n: int, workers: int, url: str) -> tuple[float, str]:
 
 
 def payloads(n: int) -> list[dict]:
-    return [{"mobile": f"138{i:08d}", "content": f"【到期提醒】市司法局：“报送工作计划”将于"
-             f"2021-07-19（星期一）到期，请按时报送。{i}"} for i in range(n)]
+    return [
+        {
+            "mobile": f"138{i:08d}",
+            "content": f"【到期提醒】市司法局：“报送工作计划”将于"
+            f"2021-07-19（星期一）到期，请按时报送。{i}",
+        }
+        for i in range(n)
+    ]
 
 
 def run_apprise(n: int, url: str) -> float:
@@ -119,8 +163,9 @@ def run_bare(n: int, workers: int, url: str) -> float:
     def post(p: dict) -> None:
         s = getattr(local, "s", None) or requests.Session()
         local.s = s
-        s.post(f"{url}/send", json=p, headers={"Idempotency-Key": p["mobile"]},
-               timeout=(3, 10)).raise_for_status()
+        s.post(
+            f"{url}/send", json=p, headers={"Idempotency-Key": p["mobile"]}, timeout=(3, 10)
+        ).raise_for_status()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -138,20 +183,39 @@ def run_processes(postgres: str, n: int, processes: int, workers: int, url: str)
     with tempfile.TemporaryDirectory() as tmp, scratch(postgres, tmp) as db:
         make_ledger(Path(tmp), url, n, db)
         started = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-m", "duban", "dispatch", "--at",
-                                   NOW.to_iso8601_string(), "--workers", str(workers)],
-                                  cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(processes)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "duban",
+                    "dispatch",
+                    "--at",
+                    NOW.to_iso8601_string(),
+                    "--workers",
+                    str(workers),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            for _ in range(processes)
+        ]
         codes = [p.wait() for p in procs]
         took = time.perf_counter() - started
         with open_ledger(db, migrate=False)() as s:
-            status = dict(s.execute(select(Notice.status, func.count())
-                                    .group_by(Notice.status)).tuples().all())
+            status = dict(
+                s.execute(select(Notice.status, func.count()).group_by(Notice.status))
+                .tuples()
+                .all()
+            )
             deliveries = s.scalar(select(func.count()).select_from(Delivery)) or 0
             attempts = s.scalar(select(func.count()).select_from(DeliveryAttempt)) or 0
     others = ",".join(f"{k}={v}" for k, v in status.items() if k != "sent") or "none"
-    return (f"dispatch processes={processes} notices={n} took={took:.1f}s rate={n / took:.0f}/s "
-            f"sent={status.get('sent', 0)}/{n} other={others} deliveries={deliveries} "
-            f"attempts={attempts} exit={codes}")
+    return (
+        f"dispatch processes={processes} notices={n} took={took:.1f}s rate={n / took:.0f}/s "
+        f"sent={status.get('sent', 0)}/{n} other={others} deliveries={deliveries} "
+        f"attempts={attempts} exit={codes}"
+    )
 
 
 def main() -> None:
@@ -159,8 +223,12 @@ def main() -> None:
     ap.add_argument("--postgres", help="measure 1, 2 and 4 dispatcher processes on Postgres")
     ap.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--notices", type=int, default=2000)
-    ap.add_argument("--sequential", type=int, default=100,
-                    help="notices for the sequential apprise loop (it is slow)")
+    ap.add_argument(
+        "--sequential",
+        type=int,
+        default=100,
+        help="notices for the sequential apprise loop (it is slow)",
+    )
     ap.add_argument("--workers", type=int, default=64)
     args = ap.parse_args()
     if args.postgres:
@@ -181,12 +249,17 @@ def main() -> None:
         finally:
             proc.terminate()
         results[latency_ms] = (duban, seq, bare, counts)
-        print(f"latency_ms={latency_ms} notices={args.notices} workers={args.workers}: "
-              f"duban {duban:.0f}/s, apprise sequential {seq:.0f}/s, bare client {bare:.0f}/s, "
-              f"duban per notice {1000 / duban:.2f} ms, {counts}", flush=True)
+        print(
+            f"latency_ms={latency_ms} notices={args.notices} workers={args.workers}: "
+            f"duban {duban:.0f}/s, apprise sequential {seq:.0f}/s, bare client {bare:.0f}/s, "
+            f"duban per notice {1000 / duban:.2f} ms, {counts}",
+            flush=True,
+        )
     duban, seq, bare, counts = results[100]
-    print(f"dispatch latency_ms=100 duban={duban:.0f}/s apprise_sequential={seq:.1f}/s "
-          f"bare_client={bare:.0f}/s ratio={duban / seq:.1f} {counts}")
+    print(
+        f"dispatch latency_ms=100 duban={duban:.0f}/s apprise_sequential={seq:.1f}/s "
+        f"bare_client={bare:.0f}/s ratio={duban / seq:.1f} {counts}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,10 @@ def main() -> None:
     for p in seeds:
         started = time.perf_counter()
         extract(p)
-        print(f"{p.name}: {p.stat().st_size / 1024:.0f} KB in "
-              f"{(time.perf_counter() - started) * 1000:.0f} ms")
+        print(
+            f"{p.name}: {p.stat().st_size / 1024:.0f} KB in "
+            f"{(time.perf_counter() - started) * 1000:.0f} ms"
+        )
     started = time.perf_counter()
     for _ in range(args.rounds):
         for p in seeds:

@@ -28,8 +28,14 @@ def signed_client(factory: sessionmaker[Session], now: dt.datetime) -> TestClien
         add_user(s, "bench", "coordinator", "benchmark-password", actor="bench")
     client = TestClient(create_app(factory, clock=offset_clock(now)))
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    client.post("/login", data={"name": "bench", "password": "benchmark-password",
-                                "csrf": csrf.group(1) if csrf else ""})
+    client.post(
+        "/login",
+        data={
+            "name": "bench",
+            "password": "benchmark-password",
+            "csrf": csrf.group(1) if csrf else "",
+        },
+    )
     return client
 
 
@@ -46,5 +52,7 @@ def timed(client: TestClient, path: str, rounds: int) -> list[float]:
 
 
 def line(name: str, ms: list[float]) -> str:
-    return (f"{name}: median {statistics.median(ms):.0f} ms, "
-            f"p90 {ms[max(0, int(len(ms) * 0.9) - 1)]:.0f} ms over {len(ms)} requests")
+    return (
+        f"{name}: median {statistics.median(ms):.0f} ms, "
+        f"p90 {ms[max(0, int(len(ms) * 0.9) - 1)]:.0f} ms over {len(ms)} requests"
+    )

@@ -56,34 +56,88 @@ def directory(cities: int) -> list[Unit]:
         for k in range(COUNTIES):
             for i in range(PER_COUNTY):
                 n += 1
-                units.append(Unit(
-                    name=f"{city(c)}第{k:02d}县第{i:02d}单位", kind="town",
-                    groups=[ALL, f"{city(c)}各县区单位"],
-                    contacts=[Contact(role=r, name=f"联系人{n}", mobile=f"139{n:08d}",
-                                      email=f"u{n}@example.cn") for r in roles]))
+                units.append(
+                    Unit(
+                        name=f"{city(c)}第{k:02d}县第{i:02d}单位",
+                        kind="town",
+                        groups=[ALL, f"{city(c)}各县区单位"],
+                        contacts=[
+                            Contact(
+                                role=r,
+                                name=f"联系人{n}",
+                                mobile=f"139{n:08d}",
+                                email=f"u{n}@example.cn",
+                            )
+                            for r in roles
+                        ],
+                    )
+                )
     return units
 
 
 def plan(cities: int) -> Plan:
-    days = [dt.date(2021, 7, 19) + dt.timedelta(days=5 * i + (14 if i else 0))
-            for i in range(30)]
-    tasks = [{"id": f"t{i:02d}", "text": f"全省任务{i}", "lead": ["省政府办公厅"],
-              "units": [ALL], "due": [days[i].isoformat()]} for i in range(30)]
-    tasks += [{"id": f"s{i:02d}", "text": f"持续推进任务{i}", "lead": ["省政府办公厅"],
-               "units": [ALL], "due": ["ongoing"]} for i in range(20)]
-    tasks += [{"id": f"q{i}", "text": f"季度任务{i}", "lead": ["省政府办公厅"],
-               "units": [f"{city(c)}各县区单位" for c in range(min(10, cities))],
-               "due": ["quarterly:end"]} for i in range(6)]
-    tasks += [{"id": f"m{i}", "text": f"月度任务{i}", "lead": ["省政府办公厅"],
-               "units": [f"{city(c)}各县区单位" for c in range(min(5, cities))],
-               "due": ["monthly:end"]} for i in range(4)]
-    return Plan.model_validate({
-        "id": "province-2021", "title": "全省2021年政务公开工作要点分工方案",
-        "issuer": "省政府办公厅", "issued": "2021-07-05", "year": 2021,
-        "coordinator": "省政府办公厅", "tasks": tasks,
-        "checkpoints": [{"id": "cp-check", "kind": "check", "title": "分工方案落实情况检查",
-                         "text": "省政府办公厅将于9月20日、12月20日前后对落实情况进行检查",
-                         "due": ["2021-09-20", "2021-12-20"], "units": []}]})
+    days = [dt.date(2021, 7, 19) + dt.timedelta(days=5 * i + (14 if i else 0)) for i in range(30)]
+    tasks = [
+        {
+            "id": f"t{i:02d}",
+            "text": f"全省任务{i}",
+            "lead": ["省政府办公厅"],
+            "units": [ALL],
+            "due": [days[i].isoformat()],
+        }
+        for i in range(30)
+    ]
+    tasks += [
+        {
+            "id": f"s{i:02d}",
+            "text": f"持续推进任务{i}",
+            "lead": ["省政府办公厅"],
+            "units": [ALL],
+            "due": ["ongoing"],
+        }
+        for i in range(20)
+    ]
+    tasks += [
+        {
+            "id": f"q{i}",
+            "text": f"季度任务{i}",
+            "lead": ["省政府办公厅"],
+            "units": [f"{city(c)}各县区单位" for c in range(min(10, cities))],
+            "due": ["quarterly:end"],
+        }
+        for i in range(6)
+    ]
+    tasks += [
+        {
+            "id": f"m{i}",
+            "text": f"月度任务{i}",
+            "lead": ["省政府办公厅"],
+            "units": [f"{city(c)}各县区单位" for c in range(min(5, cities))],
+            "due": ["monthly:end"],
+        }
+        for i in range(4)
+    ]
+    return Plan.model_validate(
+        {
+            "id": "province-2021",
+            "title": "全省2021年政务公开工作要点分工方案",
+            "issuer": "省政府办公厅",
+            "issued": "2021-07-05",
+            "year": 2021,
+            "coordinator": "省政府办公厅",
+            "tasks": tasks,
+            "checkpoints": [
+                {
+                    "id": "cp-check",
+                    "kind": "check",
+                    "title": "分工方案落实情况检查",
+                    "text": "省政府办公厅将于9月20日、12月20日前后对落实情况进行检查",
+                    "due": ["2021-09-20", "2021-12-20"],
+                    "units": [],
+                }
+            ],
+        }
+    )
 
 
 def main() -> None:
@@ -92,8 +146,10 @@ def main() -> None:
     ap.add_argument("--postgres", help="a Postgres URL (a scratch schema is made and dropped)")
     ap.add_argument("--rounds", type=int, default=10, help="requests per page timed")
     args = ap.parse_args()
-    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
-          f"python {platform.python_version()} {dt.date.today()}")
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()} "
+        f"python {platform.python_version()} {dt.date.today()}"
+    )
     cal = default_calendar()
     spec = plan(args.cities)
     with tempfile.TemporaryDirectory() as tmp, scratch(args.postgres, tmp) as url:
@@ -102,8 +158,11 @@ def main() -> None:
         t0 = time.perf_counter()
         with transaction(factory) as s:
             sync_units(s, units, jurisdiction="", actor="bench")
-        print(f"directory units={len(units)} import={time.perf_counter() - t0:.1f}s "
-              f"peak={peak_mb():.0f}MB", flush=True)
+        print(
+            f"directory units={len(units)} import={time.perf_counter() - t0:.1f}s "
+            f"peak={peak_mb():.0f}MB",
+            flush=True,
+        )
         path = Path(tmp) / "province.json"
         path.write_text(spec.model_dump_json(), encoding="utf-8")
         times = {}
@@ -111,17 +170,22 @@ def main() -> None:
             t0 = time.perf_counter()
             with transaction(factory) as s:
                 compiled = compile_plan(spec, ledger_directory(s, ""), cal)
-                r = load_plan(s, compiled, source=path, digest=file_hash(path), cal=cal,
-                              actor="bench")
+                r = load_plan(
+                    s, compiled, source=path, digest=file_hash(path), cal=cal, actor="bench"
+                )
             times[step] = time.perf_counter() - t0
-            print(f"{step} {times[step]:.1f}s {r.counts or 'unchanged'} peak={peak_mb():.0f}MB",
-                  flush=True)
+            print(
+                f"{step} {times[step]:.1f}s {r.counts or 'unchanged'} peak={peak_mb():.0f}MB",
+                flush=True,
+            )
         assert r.unchanged
         swept, sweep = sweep_morning(factory, cal)
-        print(f"province units={len(units) - 1} milestones={compiled.milestone_count} "
-              f"load={times['load']:.1f}s reload={times['reload']:.1f}s sweep={sweep:.1f}s "
-              f"due={swept.milestones} notices={swept.notices} peak={peak_mb():.0f}MB",
-              flush=True)
+        print(
+            f"province units={len(units) - 1} milestones={compiled.milestone_count} "
+            f"load={times['load']:.1f}s reload={times['reload']:.1f}s sweep={sweep:.1f}s "
+            f"due={swept.milestones} notices={swept.notices} peak={peak_mb():.0f}MB",
+            flush=True,
+        )
         pages(factory, spec.id, len(units) - 1, args.rounds)
 
 
@@ -139,12 +203,15 @@ def pages(factory: sessionmaker[Session], key: str, units: int, rounds: int) -> 
         token = issue(s, unit, actor="bench", now=now).token
     client = signed_client(factory, now)
     last = -(-units // PAGE_UNITS)
-    for name, path in (("board, page 1", f"/p/{key}"),
-                       (f"board, page {last}", f"/p/{key}?page={last}"),
-                       ("board, one task", f"/p/{key}?task=t00"),
-                       ("board, red only", f"/p/{key}?light=red"),
-                       ("tasks page", f"/p/{key}/tasks"), ("task page t00", f"/p/{key}/t/t00"),
-                       (f"unit page ({unit.name})", f"/u/{token}")):
+    for name, path in (
+        ("board, page 1", f"/p/{key}"),
+        (f"board, page {last}", f"/p/{key}?page={last}"),
+        ("board, one task", f"/p/{key}?task=t00"),
+        ("board, red only", f"/p/{key}?light=red"),
+        ("tasks page", f"/p/{key}/tasks"),
+        ("task page t00", f"/p/{key}/t/t00"),
+        (f"unit page ({unit.name})", f"/u/{token}"),
+    ):
         print(f"{line(name, timed(client, path, rounds))}, peak={peak_mb():.0f}MB", flush=True)
 
 

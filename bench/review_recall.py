@@ -44,14 +44,20 @@ def norm(text: str) -> str:
 def fields(entry: dict) -> dict[str, set[str]]:
     """As score.py's item_exact sees them: the lead, all units (lead and others), dues."""
     lead = {norm(u) for u in entry.get("lead") or []}
-    return {"lead": lead, "units": lead | {norm(u) for u in entry.get("units") or []},
-            "due": {str(d).strip() for d in entry.get("due") or []}}
+    return {
+        "lead": lead,
+        "units": lead | {norm(u) for u in entry.get("units") or []},
+        "due": {str(d).strip() for d in entry.get("due") or []},
+    }
 
 
 def read(notice: Path, out: Path) -> dict:
     target = out / f"{notice.stem}.json"
-    subprocess.run([str(ROOT / ".venv" / "bin" / "duban"), "import", str(notice), "--json",
-                    str(target)], capture_output=True, check=False)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "duban"), "import", str(notice), "--json", str(target)],
+        capture_output=True,
+        check=False,
+    )
     return json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
 
 
@@ -82,28 +88,44 @@ def main() -> None:
             # key cannot tell them apart: the one that reads as the gold does is taken.
             shortest = min(len(t["text"]) for t in found)
             ties = [t for t in found if len(t["text"]) == shortest]
-            task = next((t for t in found if fields(t) == g), ties[0]) \
-                if "KEY NOT UNIQUE" in str(item.get("note")) else ties[0]
+            task = (
+                next((t for t in found if fields(t) == g), ties[0])
+                if "KEY NOT UNIQUE" in str(item.get("note"))
+                else ties[0]
+            )
             p = fields(task)
             bad = {f for f in g if g[f] != p[f]}
-            covered = set().union(*(COVERS.get(f["about"], set()) for f in flags
-                                    if task["source"] in f["items"] and f["kind"] != "todo"))
-            todo_at = set().union(*(COVERS.get(f["about"], set()) for f in flags
-                                    if task["source"] in f["items"] and f["kind"] == "todo"))
+            covered = set().union(
+                *(
+                    COVERS.get(f["about"], set())
+                    for f in flags
+                    if task["source"] in f["items"] and f["kind"] != "todo"
+                )
+            )
+            todo_at = set().union(
+                *(
+                    COVERS.get(f["about"], set())
+                    for f in flags
+                    if task["source"] in f["items"] and f["kind"] == "todo"
+                )
+            )
             only_todo += len(bad & todo_at - covered)
             bad_at[task["source"]] = bad_at.get(task["source"], set()) | bad
             wrong += len(bad)
             flagged += len(bad & covered)
             if verbose and (bad or covered):
-                print(f"{notice.stem} {task['source']} {item['key']}: "
-                      + (f"flagged {sorted(covered)} " if covered else "")
-                      + "; ".join(f"{f} {sorted(p[f])} ≠ {sorted(g[f])}" for f in sorted(bad)))
+                print(
+                    f"{notice.stem} {task['source']} {item['key']}: "
+                    + (f"flagged {sorted(covered)} " if covered else "")
+                    + "; ".join(f"{f} {sorted(p[f])} ≠ {sorted(g[f])}" for f in sorted(bad))
+                )
         for f in flags:
             if f["kind"] == "todo":
                 todos += 1
                 continue
-            right = all(not (bad_at.get(w, set()) & COVERS.get(f["about"], set()))
-                        for w in f["items"])
+            right = all(
+                not (bad_at.get(w, set()) & COVERS.get(f["about"], set())) for w in f["items"]
+            )
             if f["kind"] == "rule":
                 rules += 1
                 rules_false += right
@@ -112,11 +134,13 @@ def main() -> None:
                 false += right
             if verbose and right:
                 print(f"{notice.stem} false alarm {f['where']}: {f['what']}")
-    print(f"wrong fields {wrong}, flagged {flagged}: review_recall="
-          f"{flagged / wrong if wrong else 1.0:.3f}; doubts {doubts}, about right fields "
-          f"{false}: false_alarm={false / doubts if doubts else 0.0:.3f}; rules {rules}, about "
-          f"right fields {rules_false}; todos {todos} (on {only_todo} wrong fields no doubt "
-          "or rule names)")
+    print(
+        f"wrong fields {wrong}, flagged {flagged}: review_recall="
+        f"{flagged / wrong if wrong else 1.0:.3f}; doubts {doubts}, about right fields "
+        f"{false}: false_alarm={false / doubts if doubts else 0.0:.3f}; rules {rules}, about "
+        f"right fields {rules_false}; todos {todos} (on {only_todo} wrong fields no doubt "
+        "or rule names)"
+    )
 
 
 if __name__ == "__main__":

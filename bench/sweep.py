@@ -42,21 +42,42 @@ from plans.workdays import WorkCalendar, default_calendar
 
 def directory(n: int) -> list[Unit]:
     roles = ("contact", "leader", "head")
-    return [Unit(name=f"单位{i:05d}", kind="town", groups=["各单位"],
-                 contacts=[Contact(role=r, name=f"联系人{i}", mobile=f"139{i:08d}",
-                                   email=f"u{i}@example.cn") for r in roles])
-            for i in range(n)] + [Unit(name="协调办", kind="department")]
+    return [
+        Unit(
+            name=f"单位{i:05d}",
+            kind="town",
+            groups=["各单位"],
+            contacts=[
+                Contact(role=r, name=f"联系人{i}", mobile=f"139{i:08d}", email=f"u{i}@example.cn")
+                for r in roles
+            ],
+        )
+        for i in range(n)
+    ] + [Unit(name="协调办", kind="department")]
 
 
 def plan(tasks: int, due_tasks: int) -> Plan:
     """Tasks 0..due_tasks-1 are due 2021-07-19; the rest spread over later months."""
     later = [dt.date(2021, 8 + (i % 5), 10 + (i % 15)) for i in range(tasks)]
-    return Plan.model_validate({
-        "id": f"bench-{tasks}", "title": "基准计划", "issuer": "协调办", "issued": "2021-07-01",
-        "year": 2021, "coordinator": "协调办",
-        "tasks": [{"id": f"t{i:04d}", "text": f"任务{i}", "units": ["各单位"],
-                   "due": ["2021-07-19" if i < due_tasks else later[i].isoformat()]}
-                  for i in range(tasks)]})
+    return Plan.model_validate(
+        {
+            "id": f"bench-{tasks}",
+            "title": "基准计划",
+            "issuer": "协调办",
+            "issued": "2021-07-01",
+            "year": 2021,
+            "coordinator": "协调办",
+            "tasks": [
+                {
+                    "id": f"t{i:04d}",
+                    "text": f"任务{i}",
+                    "units": ["各单位"],
+                    "due": ["2021-07-19" if i < due_tasks else later[i].isoformat()],
+                }
+                for i in range(tasks)
+            ],
+        }
+    )
 
 
 def explain(factory: sessionmaker[Session], now: dt.datetime) -> list[str]:
@@ -74,8 +95,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(url: str, units: int, tasks: int, due_tasks: int
-        ) -> tuple[int, float, float, float, int]:
+def run(url: str, units: int, tasks: int, due_tasks: int) -> tuple[int, float, float, float, int]:
     cal = default_calendar()
     factory = open_ledger(url)
     with transaction(factory) as s:
@@ -86,14 +106,20 @@ def run(url: str, units: int, tasks: int, due_tasks: int
     t0 = time.perf_counter()
     with transaction(factory) as s:
         compiled = compile_plan(spec, ledger_directory(s, ""), cal)
-        load_plan(s, compiled, source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal,
-                  actor="bench")
+        load_plan(
+            s, compiled, source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal, actor="bench"
+        )
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
     with transaction(factory) as s:  # the same plan again: must change nothing
-        again = load_plan(s, compile_plan(spec, ledger_directory(s, ""), cal),
-                          source=Path(f.name), digest=file_hash(Path(f.name)), cal=cal,
-                          actor="bench")
+        again = load_plan(
+            s,
+            compile_plan(spec, ledger_directory(s, ""), cal),
+            source=Path(f.name),
+            digest=file_hash(Path(f.name)),
+            cal=cal,
+            actor="bench",
+        )
     reload = time.perf_counter() - t0
     assert again.unchanged, again.counts
     r, sweep = sweep_morning(factory, cal)
@@ -133,26 +159,39 @@ def scratch(postgres: str | None, tmp: str) -> Iterator[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=2000)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[5, 500], metavar="TASKS",
-                    help="tasks per ledger, two or more (milestones = units × tasks)")
+    ap.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[5, 500],
+        metavar="TASKS",
+        help="tasks per ledger, two or more (milestones = units × tasks)",
+    )
     ap.add_argument("--due-tasks", type=int, default=5)
     ap.add_argument("--postgres", help="a Postgres URL to use instead of a scratch SQLite file")
-    ap.add_argument("--quick", action="store_true",
-                    help="400 units × 10 and 100 tasks (4,000 and 40,000 milestones)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="400 units × 10 and 100 tasks (4,000 and 40,000 milestones)",
+    )
     args = ap.parse_args()
     if args.quick:
         args.units, args.sizes = 400, [10, 100]
     if len(args.sizes) < 2:
         ap.error("--sizes needs at least two ledger sizes")
-    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
-          f"python {platform.python_version()} {dt.date.today()}")
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()} "
+        f"python {platform.python_version()} {dt.date.today()}"
+    )
     times = []
     for tasks in args.sizes:
         with tempfile.TemporaryDirectory() as tmp, scratch(args.postgres, tmp) as url:
             total, load, reload, sweep, due = run(url, args.units, tasks, args.due_tasks)
-        print(f"ledger milestones={total} load={load:.2f}s reload={reload:.2f}s due={due} "
-              f"sweep={sweep:.2f}s ({due / sweep:.0f} milestones/s) peak={peak_mb():.0f}MB",
-              flush=True)
+        print(
+            f"ledger milestones={total} load={load:.2f}s reload={reload:.2f}s due={due} "
+            f"sweep={sweep:.2f}s ({due / sweep:.0f} milestones/s) peak={peak_mb():.0f}MB",
+            flush=True,
+        )
         times.append((due, sweep))
     (d, small), (_, large) = times[0], times[-1]
     print(f"sweep due={d} small={small:.2f}s large={large:.2f}s ratio={large / small:.2f}")

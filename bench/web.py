@@ -87,28 +87,48 @@ def build(url: str, units: int, tasks: int) -> list[str]:
 
     cities = max(1, -(-units // 800))
     days = [dt.date(2021, 7, 16) + dt.timedelta(days=7 * i) for i in range(tasks)]
-    spec = Plan.model_validate({
-        "id": "burst-2021", "title": "全省2021年政务公开工作要点分工方案",
-        "issuer": "省政府办公厅", "issued": "2021-07-05", "year": 2021,
-        "coordinator": "省政府办公厅", "tasks": [
-            {"id": f"t{i:02d}", "text": f"全省任务{i}：按要求完成并报送佐证材料",
-             "lead": ["省政府办公厅"], "units": [ALL], "due": [d.isoformat()]}
-            for i, d in enumerate(days)]})
+    spec = Plan.model_validate(
+        {
+            "id": "burst-2021",
+            "title": "全省2021年政务公开工作要点分工方案",
+            "issuer": "省政府办公厅",
+            "issued": "2021-07-05",
+            "year": 2021,
+            "coordinator": "省政府办公厅",
+            "tasks": [
+                {
+                    "id": f"t{i:02d}",
+                    "text": f"全省任务{i}：按要求完成并报送佐证材料",
+                    "lead": ["省政府办公厅"],
+                    "units": [ALL],
+                    "due": [d.isoformat()],
+                }
+                for i, d in enumerate(days)
+            ],
+        }
+    )
     factory = open_ledger(url)
     cal = default_calendar()
     with transaction(factory) as s:
-        sync_units(s, directory(cities)[:units + 1], jurisdiction="", actor="bench")
+        sync_units(s, directory(cities)[: units + 1], jurisdiction="", actor="bench")
     path = Path(os.environ["DUBAN_HOME"]) / "burst.json"  # removed with the scratch folder
     path.write_text(spec.model_dump_json(), encoding="utf-8")
     with transaction(factory) as s:
-        load_plan(s, compile_plan(spec, ledger_directory(s, ""), cal), source=path,
-                  digest=file_hash(path), cal=cal, actor="bench")
+        load_plan(
+            s,
+            compile_plan(spec, ledger_directory(s, ""), cal),
+            source=path,
+            digest=file_hash(path),
+            cal=cal,
+            actor="bench",
+        )
     now = dt.datetime(2021, 7, 12, 1, tzinfo=dt.UTC)
     with transaction(factory) as s:
-        found = s.scalars(select(Unit).where(Unit.name != "省政府办公厅")
-                          .order_by(Unit.id)).all()
-        tokens = [issue(s, u, actor="bench", now=now,
-                        expires_at=now + dt.timedelta(days=365)).token for u in found]
+        found = s.scalars(select(Unit).where(Unit.name != "省政府办公厅").order_by(Unit.id)).all()
+        tokens = [
+            issue(s, u, actor="bench", now=now, expires_at=now + dt.timedelta(days=365)).token
+            for u in found
+        ]
     factory.kw["bind"].dispose()
     return tokens
 
@@ -119,18 +139,43 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(url: str, home: str, workers: int, fixed_chars: int) -> tuple[subprocess.Popen[bytes],
-                                                                         str]:
+def serve(
+    url: str, home: str, workers: int, fixed_chars: int
+) -> tuple[subprocess.Popen[bytes], str]:
     """``duban web --workers N``'s stack on a free port (one more route: /fixed)."""
     Path(home, "bench_fixed.py").write_text(FIXED_APP, encoding="utf-8")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DUBAN_HOME": home, "DUBAN_DATABASE_URL": url, "DUBAN_PUBLIC_URL": base,
-           "DUBAN_WEB_AT": f"{AT}:00+08:00", "BENCH_FIXED_CHARS": str(fixed_chars)}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": home,
+        "DUBAN_DATABASE_URL": url,
+        "DUBAN_PUBLIC_URL": base,
+        "DUBAN_WEB_AT": f"{AT}:00+08:00",
+        "BENCH_FIXED_CHARS": str(fixed_chars),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench_fixed:app", "--factory", "--app-dir", home,
-         "--workers", str(workers), "--port", str(port), "--no-proxy-headers",
-         "--timeout-worker-healthcheck", "60", "--log-level", "warning"], env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench_fixed:app",
+            "--factory",
+            "--app-dir",
+            home,
+            "--workers",
+            str(workers),
+            "--port",
+            str(port),
+            "--no-proxy-headers",
+            "--timeout-worker-healthcheck",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     for _ in range(600):
         try:
             if httpx.get(f"{base}/fixed").status_code == 200:
@@ -182,8 +227,15 @@ class UnitForm(HTMLParser):
 Sample = tuple[str, float, int]  # what, ms, status (0: no answer)
 
 
-async def timed(client: httpx.AsyncClient, method: str, url: str, kind: str,
-                since: float, out: list[Sample], **kw: object) -> httpx.Response | None:
+async def timed(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    kind: str,
+    since: float,
+    out: list[Sample],
+    **kw: object,
+) -> httpx.Response | None:
     try:
         r = await client.request(method, url, **kw)  # type: ignore[arg-type]
     except httpx.HTTPError:
@@ -193,8 +245,14 @@ async def timed(client: httpx.AsyncClient, method: str, url: str, kind: str,
     return r
 
 
-async def unit_visit(client: httpx.AsyncClient, gate: asyncio.Semaphore, token: str,
-                     report: bool, start: float, out: list[Sample]) -> None:
+async def unit_visit(
+    client: httpx.AsyncClient,
+    gate: asyncio.Semaphore,
+    token: str,
+    report: bool,
+    start: float,
+    out: list[Sample],
+) -> None:
     """One unit: its page, and for a reporting unit its form and the page it is sent
     back to. At most ``gate`` units are in flight (httpx's pool slows down with thousands
     of queued requests); waiting for the gate counts in the latency."""
@@ -206,20 +264,27 @@ async def unit_visit(client: httpx.AsyncClient, gate: asyncio.Semaphore, token: 
         form = UnitForm()
         form.feed(page.text)
         t = time.perf_counter()
-        sent = await timed(client, "POST", form.action, "report", t, out, data=form.fields,
-                           files=[("files", ("进展佐证.pdf", b"%PDF-1.4 bench",
-                                             "application/pdf"))])
+        sent = await timed(
+            client,
+            "POST",
+            form.action,
+            "report",
+            t,
+            out,
+            data=form.fields,
+            files=[("files", ("进展佐证.pdf", b"%PDF-1.4 bench", "application/pdf"))],
+        )
         if sent is not None and sent.status_code == 303:
-            await timed(client, "GET", sent.headers["location"], "page", time.perf_counter(),
-                        out)
+            await timed(client, "GET", sent.headers["location"], "page", time.perf_counter(), out)
 
 
-async def closed_loop(base: str, paths: list[str], connections: int) -> tuple[list[Sample],
-                                                                              float]:
+async def closed_loop(base: str, paths: list[str], connections: int) -> tuple[list[Sample], float]:
     out: list[Sample] = []
     queue = iter(paths)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(
-            max_connections=connections)) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=httpx.Limits(max_connections=connections)
+    ) as client:
+
         async def worker() -> None:
             for path in queue:
                 await timed(client, "GET", path, "page", time.perf_counter(), out)
@@ -229,18 +294,23 @@ async def closed_loop(base: str, paths: list[str], connections: int) -> tuple[li
     return out, time.perf_counter() - t0
 
 
-async def burst(base: str, tokens: list[str], duration: float, share: float,
-                connections: int) -> tuple[list[Sample], float]:
+async def burst(
+    base: str, tokens: list[str], duration: float, share: float, connections: int
+) -> tuple[list[Sample], float]:
     rnd = random.Random(20210712)
     reporters = set(rnd.sample(range(len(tokens)), int(len(tokens) * share)))
     out: list[Sample] = []
     gate = asyncio.Semaphore(connections)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=httpx.Limits(
-            max_connections=connections)) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=120, limits=httpx.Limits(max_connections=connections)
+    ) as client:
         t0 = time.perf_counter()
-        await asyncio.gather(*(unit_visit(client, gate, tok, i in reporters,
-                                          t0 + rnd.uniform(0, duration), out)
-                               for i, tok in enumerate(tokens)))
+        await asyncio.gather(
+            *(
+                unit_visit(client, gate, tok, i in reporters, t0 + rnd.uniform(0, duration), out)
+                for i, tok in enumerate(tokens)
+            )
+        )
     return out, time.perf_counter() - t0
 
 
@@ -251,8 +321,10 @@ def summary(name: str, samples: list[Sample], wall: float, kind: str = "page") -
     bad = Counter(st for k, _, st in samples if k == kind and st not in (200, 303))
     errors = f"{sum(bad.values())} errors" + (f" {dict(bad)}" if bad else "")
     q = statistics.quantiles(ms, n=100, method="inclusive")
-    return (f"{name}: {len(ms)} requests, {errors}, {len(ms) / wall:.1f}/s, "
-            f"p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, max {ms[-1]:.0f} ms")
+    return (
+        f"{name}: {len(ms)} requests, {errors}, {len(ms) / wall:.1f}/s, "
+        f"p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, max {ms[-1]:.0f} ms"
+    )
 
 
 def chongqing(rounds: int, postgres: str) -> None:
@@ -269,24 +341,31 @@ def chongqing(rounds: int, postgres: str) -> None:
     home = tempfile.mkdtemp(prefix="duban-bench-web-")
     os.environ["DUBAN_HOME"] = home
     os.environ["DUBAN_DATABASE_URL"] = postgres or f"sqlite:///{home}/duban.db"
-    for args in (("units", "import", str(ROOT / "plans" / "units" / "chongqing.csv")),
-                 ("plan", "load", str(ROOT / "plans" / "chongqing-2021.yaml")),
-                 ("sweep", "--at", "2021-09-20T09:00")):
+    for args in (
+        ("units", "import", str(ROOT / "plans" / "units" / "chongqing.csv")),
+        ("plan", "load", str(ROOT / "plans" / "chongqing-2021.yaml")),
+        ("sweep", "--at", "2021-09-20T09:00"),
+    ):
         r = CliRunner().invoke(cli, list(args))
         assert r.exit_code == 0, r.output
     factory = open_ledger(os.environ["DUBAN_DATABASE_URL"])
     now = dt.datetime(2021, 9, 20, 2, tzinfo=dt.UTC)
     with transaction(factory) as s:
         key = s.get_one(Plan, s.scalar(select(func.min(Milestone.plan_id)))).key
-        unit_id, count = s.execute(select(Milestone.unit_id, func.count()).group_by(
-            Milestone.unit_id).order_by(func.count().desc())).first()  # type: ignore[misc]
+        unit_id, count = s.execute(
+            select(Milestone.unit_id, func.count())
+            .group_by(Milestone.unit_id)
+            .order_by(func.count().desc())
+        ).first()  # type: ignore[misc]
         unit = s.get_one(Unit, unit_id)
         token = issue(s, unit, actor="bench", now=now).token
         milestones = s.scalar(select(func.count()).select_from(Milestone))
     client = signed_client(factory, now)
     print(f"plan {key}: {milestones} milestones")
-    for name, path in ((f"board /p/{key}", f"/p/{key}"),
-                       (f"unit page ({unit.name}, {count} milestones)", f"/u/{token}")):
+    for name, path in (
+        (f"board /p/{key}", f"/p/{key}"),
+        (f"unit page ({unit.name}, {count} milestones)", f"/u/{token}"),
+    ):
         print(line(name, timed(client, path, rounds)))
 
 
@@ -305,18 +384,26 @@ def main() -> None:
     args = ap.parse_args()
     # Stopped by hand: still stop the server and drop the scratch ledger.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print(f"# {platform.node()} {platform.processor() or platform.machine()} "
-          f"{os.cpu_count()} cores python {platform.python_version()} {dt.date.today()} "
-          f"{'postgres' if args.postgres else 'sqlite'} workers={args.workers}", flush=True)
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()} "
+        f"{os.cpu_count()} cores python {platform.python_version()} {dt.date.today()} "
+        f"{'postgres' if args.postgres else 'sqlite'} workers={args.workers}",
+        flush=True,
+    )
     if args.chongqing:
         return chongqing(args.rounds, args.postgres)
-    with tempfile.TemporaryDirectory(prefix="duban-bench-web-") as home, \
-            scratch(args.postgres or None, home) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="duban-bench-web-") as home,
+        scratch(args.postgres or None, home) as url,
+    ):
         os.environ["DUBAN_HOME"] = home
         t0 = time.perf_counter()
         tokens = build(url, args.units, args.tasks)
-        print(f"ledger: {len(tokens)} units × {args.tasks} tasks, links issued, "
-              f"{time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"ledger: {len(tokens)} units × {args.tasks} tasks, links issued, "
+            f"{time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         proc, base = None, ""
         try:
             # A unit page's size, for the fixed page.
@@ -326,19 +413,30 @@ def main() -> None:
             proc.wait(30)
             proc, base = serve(url, home, args.workers, size)
             out, wall = asyncio.run(closed_loop(base, ["/fixed"] * args.fixed, args.connections))
-            print(summary(f"fixed page ({size} characters, {args.connections} connections)",
-                          out, wall), flush=True)
-            out, wall = asyncio.run(burst(base, tokens, args.duration, args.report,
-                                          args.connections))
-            print(f"burst: {len(tokens)} units within {args.duration:.0f} s, "
-                  f"{args.report:.0%} reporting, took {wall:.0f} s", flush=True)
+            print(
+                summary(
+                    f"fixed page ({size} characters, {args.connections} connections)", out, wall
+                ),
+                flush=True,
+            )
+            out, wall = asyncio.run(
+                burst(base, tokens, args.duration, args.report, args.connections)
+            )
+            print(
+                f"burst: {len(tokens)} units within {args.duration:.0f} s, "
+                f"{args.report:.0%} reporting, took {wall:.0f} s",
+                flush=True,
+            )
             print("  " + summary("unit pages", out, wall), flush=True)
             print("  " + summary("reports", out, wall, "report"), flush=True)
-            pages = [f"/u/{t}" for t in random.Random(1).sample(tokens, min(len(tokens),
-                                                                             args.fixed))]
+            pages = [
+                f"/u/{t}" for t in random.Random(1).sample(tokens, min(len(tokens), args.fixed))
+            ]
             out, wall = asyncio.run(closed_loop(base, pages, args.connections))
-            print(summary(f"unit pages, closed loop ({args.connections} connections)", out,
-                          wall), flush=True)
+            print(
+                summary(f"unit pages, closed loop ({args.connections} connections)", out, wall),
+                flush=True,
+            )
         finally:
             if proc is not None:
                 proc.terminate()

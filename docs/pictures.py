@@ -34,11 +34,36 @@ def main() -> None:
         folder = Path(tmp) / "documents" / "zhongshan-2021-zwgk"
         sheet = next(folder.glob("督办〔2021〕1号-*.docx")).stem
         for name, stem in (("duban-sheet", sheet), ("circular", "通报〔2021〕1号")):
-            subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo",
-                            "--convert-to", "pdf", "--outdir", tmp, str(folder / f"{stem}.docx")],
-                           check=True, capture_output=True)
-            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1",
-                            "-singlefile", f"{tmp}/{stem}.pdf", str(HERE / name)], check=True)
+            subprocess.run(
+                [
+                    "soffice",
+                    "--headless",
+                    f"-env:UserInstallation=file://{tmp}/lo",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    tmp,
+                    str(folder / f"{stem}.docx"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "60",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    f"{tmp}/{stem}.pdf",
+                    str(HERE / name),
+                ],
+                check=True,
+            )
             print(HERE / f"{name}.png")
 
 

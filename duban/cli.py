@@ -69,8 +69,10 @@ if TYPE_CHECKING:  # Prefect is imported only by the commands that need it
 
 EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
 T = TypeVar("T")
-AT_RULE = ("只写日期（YYYY-MM-DD）指当日结束时（23:59:59，北京时间），"
-           "写到时刻（YYYY-MM-DDTHH:MM）指该时刻；缺省为现在")
+AT_RULE = (
+    "只写日期（YYYY-MM-DD）指当日结束时（23:59:59，北京时间），"
+    "写到时刻（YYYY-MM-DDTHH:MM）指该时刻；缺省为现在"
+)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -89,8 +91,12 @@ app = typer.Typer(
 
 def _group(text: str) -> typer.Typer:
     """A command group, worded like the top level."""
-    return typer.Typer(help=text, no_args_is_help=True, options_metavar="[选项]",
-                       subcommand_metavar="命令 [参数]...")
+    return typer.Typer(
+        help=text,
+        no_args_is_help=True,
+        options_metavar="[选项]",
+        subcommand_metavar="命令 [参数]...",
+    )
 
 
 plan_app = _group("计划文件：校验、加载、查看、部署、导出格式说明。")
@@ -141,28 +147,41 @@ def _planfile(fn: Callable[[], T]) -> T:
         raise _fail(exc.message) from exc
 
 
-def _plan_directory(plan: PlanSpec, plan_file: Path, units_file: Path | None, *,
-                    file_fallback: bool = False, contacts: bool = False
-                    ) -> tuple[Directory, str]:
-    return _planfile(lambda: plan_directory(_ledger(), plan, plan_file, units_file,
-                                            file_fallback=file_fallback, contacts=contacts))
+def _plan_directory(
+    plan: PlanSpec,
+    plan_file: Path,
+    units_file: Path | None,
+    *,
+    file_fallback: bool = False,
+    contacts: bool = False,
+) -> tuple[Directory, str]:
+    return _planfile(
+        lambda: plan_directory(
+            _ledger(), plan, plan_file, units_file, file_fallback=file_fallback, contacts=contacts
+        )
+    )
 
 
 def _read_plan(path: Path) -> tuple[PlanSpec, LineMap]:
     return _planfile(lambda: read_plan_file(path))
 
 
-def _compile(path: Path, units_file: Path | None, *, file_fallback: bool = False
-             ) -> tuple[Compiled, str]:
-    return _planfile(lambda: check_file(_ledger(), path, config.calendar(), units_file,
-                                        file_fallback=file_fallback))
+def _compile(
+    path: Path, units_file: Path | None, *, file_fallback: bool = False
+) -> tuple[Compiled, str]:
+    return _planfile(
+        lambda: check_file(
+            _ledger(), path, config.calendar(), units_file, file_fallback=file_fallback
+        )
+    )
 
 
 @plan_app.command("validate")
 def plan_validate(
     file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
-    units: Annotated[Path | None, typer.Option("--units", help="用此单位名录校验（CSV/XLSX）")]
-    = None,
+    units: Annotated[
+        Path | None, typer.Option("--units", help="用此单位名录校验（CSV/XLSX）")
+    ] = None,
 ) -> None:
     """校验计划文件：报告每一处错误的文件、行号和字段，未知单位给出最接近的名称。
 
@@ -173,16 +192,19 @@ def plan_validate(
     _print_problems(compiled.problems)
     if compiled.errors:
         raise _fail(f"{file}: {len(compiled.errors)} 处错误。")
-    out.print(f"[green]{file}: 校验通过[/green]：{len(compiled.plan.tasks)} 项任务、"
-              f"{len(compiled.plan.checkpoints)} 个节点、{compiled.assignment_count} 条分工、"
-              f"{compiled.milestone_count} 个时限节点。")
+    out.print(
+        f"[green]{file}: 校验通过[/green]：{len(compiled.plan.tasks)} 项任务、"
+        f"{len(compiled.plan.checkpoints)} 个节点、{compiled.assignment_count} 条分工、"
+        f"{compiled.milestone_count} 个时限节点。"
+    )
 
 
 @plan_app.command("load")
 def plan_load(
     file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
-    yes: Annotated[bool, typer.Option(
-        "--yes", help="确认：单位名录变化导致的分工归档也照此执行")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="确认：单位名录变化导致的分工归档也照此执行")
+    ] = False,
 ) -> None:
     """把计划加载进台账（按台账中该计划所属辖区的单位名录）。重复加载同一文件不产生任何变化；
     加载修改后的计划只更新变化之处，删除的任务归档，单位已报送的材料和已发出的通知一律保留。
@@ -191,11 +213,15 @@ def plan_load(
     例：duban plan load plans/zhongshan-2021.yaml
     """
     try:
-        compiled, result = _planfile(lambda: load_file(_ledger(), file, config.calendar(),
-                                                       actor=_actor(), directory_changes=yes))
+        compiled, result = _planfile(
+            lambda: load_file(
+                _ledger(), file, config.calendar(), actor=_actor(), directory_changes=yes
+            )
+        )
     except DirectoryDrift as exc:
-        raise _fail(f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}；"
-                    "确需如此请加 --yes") from exc
+        raise _fail(
+            f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}；确需如此请加 --yes"
+        ) from exc
     _print_problems(compiled.problems)
     if result is None:
         raise _fail(f"{file}: {len(compiled.errors)} 处错误，未作任何改动。")
@@ -203,8 +229,10 @@ def plan_load(
         out.print(f"计划 {result.plan_key} 与台账一致，无变化。")
         return
     verb = "已新建" if result.created else "已更新"
-    out.print(f"[green]{verb}计划 {result.plan_key}[/green]"
-              f"（{compiled.jurisdiction or '未指明辖区'}）：{describe_counts(result.counts)}。")
+    out.print(
+        f"[green]{verb}计划 {result.plan_key}[/green]"
+        f"（{compiled.jurisdiction or '未指明辖区'}）：{describe_counts(result.counts)}。"
+    )
 
 
 @plan_app.command("show")
@@ -225,28 +253,52 @@ def plan_show(
     for item in c.items:
         if item.kind == "task":
             continue
-        dues = "、".join(str(o.due_date) if o.due_date else f"{describe_rule(o.rule)}（待事件）"
-                        for o in item.occurrences) or "未定"
-        cps.add_row(item.key, CHECKPOINT_KINDS[item.kind], dues,
-                    str(len(item.assignments)) if item.assignments else "协调单位")
+        dues = (
+            "、".join(
+                str(o.due_date) if o.due_date else f"{describe_rule(o.rule)}（待事件）"
+                for o in item.occurrences
+            )
+            or "未定"
+        )
+        cps.add_row(
+            item.key,
+            CHECKPOINT_KINDS[item.kind],
+            dues,
+            str(len(item.assignments)) if item.assignments else "协调单位",
+        )
     out.print(cps)
-    tasks = Table("任务", "简称", "牵头", "责任/配合", "类型", "期限或进展报送",
-                  title="任务", title_justify="left")
+    tasks = Table(
+        "任务",
+        "简称",
+        "牵头",
+        "责任/配合",
+        "类型",
+        "期限或进展报送",
+        title="任务",
+        title_justify="left",
+    )
     for item, spec in zip([i for i in c.items if i.kind == "task"], p.tasks, strict=True):
         others = [u for u, r in item.assignments.items() if r != "lead"]
-        tasks.add_row(item.key, item.title, "、".join(spec.lead) or "—",
-                      f"{len(others)} 个单位" if len(others) > 3 else "、".join(others) or "—",
-                      "持续推进" if item.standing else "有时限",
-                      _dues(item) if item.standing
-                      else "、".join(describe_rule(d) for d in item.due) or "—")
+        tasks.add_row(
+            item.key,
+            item.title,
+            "、".join(spec.lead) or "—",
+            f"{len(others)} 个单位" if len(others) > 3 else "、".join(others) or "—",
+            "持续推进" if item.standing else "有时限",
+            _dues(item) if item.standing else "、".join(describe_rule(d) for d in item.due) or "—",
+        )
     out.print(tasks)
     standing = [i for i in c.items if i.standing]
     if standing:
         rounds = "、".join(_dates(standing[0].occurrences))
-        out.print(f"持续推进任务 {len(standing)} 项（无自身期限）：{c.progress_source}，"
-                  f"于 {rounds} 由各单位逐项报送进展（自查表）。")
-    out.print(f"共 {len(p.tasks)} 项任务，{c.assignment_count} 条分工"
-              f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。")
+        out.print(
+            f"持续推进任务 {len(standing)} 项（无自身期限）：{c.progress_source}，"
+            f"于 {rounds} 由各单位逐项报送进展（自查表）。"
+        )
+    out.print(
+        f"共 {len(p.tasks)} 项任务，{c.assignment_count} 条分工"
+        f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。"
+    )
 
 
 def _dates(occurrences: list[Occurrence]) -> list[str]:
@@ -265,14 +317,28 @@ def _dues(item: Item) -> str:
 @plan_app.command("deploy")
 def plan_deploy(
     file: Annotated[Path | None, typer.Argument(help="计划文件（YAML），须已加载")] = None,
-    all_plans: Annotated[bool, typer.Option(
-        "--all", help="部署台账中已加载的全部计划，并移除其他 duban 部署（服务脚本用）")] = False,
-    pool: Annotated[str | None, typer.Option(
-        "--pool", help="交给该 Prefect 工作池（process 类型）中的 worker 运行；"
-                       "缺省取环境变量 DUBAN_WORK_POOL")] = None,
-    write: Annotated[Path | None, typer.Option(
-        "--write", help="不连接 Prefect 服务，把这些部署写成 prefect.yaml "
-                        "（供 prefect deploy --all --prefect-file 使用；须同时给 --pool）")] = None,
+    all_plans: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="部署台账中已加载的全部计划，并移除其他 duban 部署（服务脚本用）"
+        ),
+    ] = False,
+    pool: Annotated[
+        str | None,
+        typer.Option(
+            "--pool",
+            help="交给该 Prefect 工作池（process 类型）中的 worker 运行；"
+            "缺省取环境变量 DUBAN_WORK_POOL",
+        ),
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            help="不连接 Prefect 服务，把这些部署写成 prefect.yaml "
+            "（供 prefect deploy --all --prefect-file 使用；须同时给 --pool）",
+        ),
+    ] = None,
 ) -> None:
     """把计划编译为 Prefect 部署：每日 9:00 督办巡检、各检查日期的检查；删除过期的日程。
     需要 PREFECT_API_URL 指向运行中的 Prefect 服务（duban up 会自动完成这一步）。
@@ -299,11 +365,17 @@ def plan_deploy(
     if write is not None:
         if not pool:
             raise _fail("--write 须同时给出 --pool（prefect.yaml 的部署由工作池中的 worker 运行）")
-        write.write_text("# Written by duban plan deploy --write; edit the plan, not this file.\n"
-                         + yaml.safe_dump(prefect_yaml(specs, pool), allow_unicode=True,
-                                          sort_keys=False, width=100), encoding="utf-8")
-        out.print(f"已写入 {write}：{len(specs)} 个计划的部署（工作池 {pool}）。"
-                  f"用法：prefect deploy --all --prefect-file {write}")
+        write.write_text(
+            "# Written by duban plan deploy --write; edit the plan, not this file.\n"
+            + yaml.safe_dump(
+                prefect_yaml(specs, pool), allow_unicode=True, sort_keys=False, width=100
+            ),
+            encoding="utf-8",
+        )
+        out.print(
+            f"已写入 {write}：{len(specs)} 个计划的部署（工作池 {pool}）。"
+            f"用法：prefect deploy --all --prefect-file {write}"
+        )
         return
     if not os.environ.get("PREFECT_API_URL"):
         raise _fail("未设置 PREFECT_API_URL：请先启动 Prefect 服务，或直接运行 duban up", EXIT_ENV)
@@ -312,11 +384,16 @@ def plan_deploy(
     try:
         r = reconcile(specs, pool=pool, prune_all=all_plans)
     except Exception as exc:  # the server's answer, shown to the operator
-        hint = (f"（工作池 {pool} 须先建立：prefect work-pool create {pool} --type process）"
-                if pool and "pool" in str(exc).lower() else "")
+        hint = (
+            f"（工作池 {pool} 须先建立：prefect work-pool create {pool} --type process）"
+            if pool and "pool" in str(exc).lower()
+            else ""
+        )
         raise _fail(f"部署失败：{exc}{hint}", EXIT_ENV) from exc
-    out.print(f"[green]已部署[/green]：{'、'.join(r.applied)}"
-              + (f"（工作池 {pool}，由 prefect worker start --pool {pool} 运行）" if pool else ""))
+    out.print(
+        f"[green]已部署[/green]：{'、'.join(r.applied)}"
+        + (f"（工作池 {pool}，由 prefect worker start --pool {pool} 运行）" if pool else "")
+    )
     for name in r.removed_schedules + r.removed_deployments:
         out.print(f"已移除过期日程/部署：{name}")
 
@@ -342,20 +419,27 @@ def _jurisdiction_of(df: DirectoryFile, given: str | None) -> str:
         raise _fail(f"{df.path} 第一行写明辖区为 {df.jurisdiction}，与 --jurisdiction {given} 不同")
     j = given or df.jurisdiction
     if not j:
-        raise _fail(f"{df.path} 没有写明辖区：在第一行写“辖区：中山市”（或加一列“辖区”），"
-                    "或用 --jurisdiction 中山市 指定")
+        raise _fail(
+            f"{df.path} 没有写明辖区：在第一行写“辖区：中山市”（或加一列“辖区”），"
+            "或用 --jurisdiction 中山市 指定"
+        )
     return j
 
 
 @units_app.command("import")
 def units_import(
     file: Annotated[Path, typer.Argument(help="单位名录 CSV 或 XLSX")],
-    jurisdiction: Annotated[str | None, typer.Option(
-        "--jurisdiction", help="名录所属辖区（如 中山市）；缺省取文件第一行“辖区：…”")] = None,
-    replace: Annotated[bool, typer.Option(
-        "--replace", help="本辖区中文件里没有的单位标记为停用")] = False,
-    yes: Annotated[bool, typer.Option(
-        "--yes", help="确认：名录变化会改动已加载计划的分工、分组或联系人时照此执行")] = False,
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", help="名录所属辖区（如 中山市）；缺省取文件第一行“辖区：…”"),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="本辖区中文件里没有的单位标记为停用")
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="确认：名录变化会改动已加载计划的分工、分组或联系人时照此执行"),
+    ] = False,
 ) -> None:
     """导入一个辖区的单位名录（每行一个单位：名称、别名、类型、分组、经办人/分管领导/主要负责人
     联系方式）。同名单位在不同辖区是不同的单位。有任何错误则整个文件不导入；
@@ -374,8 +458,9 @@ def units_import(
     factory = _ledger()
     try:
         with factory() as s, s.begin() as tx:
-            r = import_directory(s, df.units, jurisdiction=j, cal=config.calendar(),
-                                 actor=_actor(), replace=replace)
+            r = import_directory(
+                s, df.units, jurisdiction=j, cal=config.calendar(), actor=_actor(), replace=replace
+            )
             if r.touches_plans and not yes:
                 tx.rollback()
     except (DirectoryError, DirectoryDrift) as exc:
@@ -386,19 +471,25 @@ def units_import(
             out.print(f"  - {line}", markup=False)
         raise _fail("未作任何改动。核对无误后加 --yes 重新运行。")
     sync = r.sync
-    out.print(f"[green]已导入 {file}[/green]（{j}）：新增 {len(sync.created)}，"
-              f"更新 {len(sync.updated)}，未变 {sync.unchanged}"
-              + (f"，停用 {len(sync.deactivated)}" if sync.deactivated else "") + "。")
+    out.print(
+        f"[green]已导入 {file}[/green]（{j}）：新增 {len(sync.created)}，"
+        f"更新 {len(sync.updated)}，未变 {sync.unchanged}"
+        + (f"，停用 {len(sync.deactivated)}" if sync.deactivated else "")
+        + "。"
+    )
     for line in r.lines():
         out.print(f"  - {line}", markup=False)
 
 
 @units_app.command("export")
 def units_export(
-    output: Annotated[Path | None, typer.Option("--out", help="写入 .csv 或 .xlsx；缺省输出到屏幕")]
-    = None,
-    jurisdiction: Annotated[str | None, typer.Option(
-        "--jurisdiction", help="导出哪个辖区的名录；台账中只有一个辖区时可省略")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="写入 .csv 或 .xlsx；缺省输出到屏幕")
+    ] = None,
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", help="导出哪个辖区的名录；台账中只有一个辖区时可省略"),
+    ] = None,
 ) -> None:
     """导出一个辖区的单位名录，格式与导入相同（第一行写明辖区，可直接再导入）。
     XLSX 带标题行、加粗冻结的表头、列宽和 A4 横向打印设置。
@@ -411,10 +502,12 @@ def units_export(
             raise _fail(f"台账中有多个辖区（{'、'.join(known)}），请用 --jurisdiction 指定")
         j = jurisdiction if jurisdiction is not None else (known[0] if known else "")
         if jurisdiction is not None and jurisdiction not in known:
-            raise _fail(f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}。"
-                        f"新辖区请先用 duban units template --out {jurisdiction}单位名录.xlsx "
-                        f"--jurisdiction {jurisdiction} 生成空白名录，填好后用 duban units import "
-                        "导入（或在网页“单位名录”页上传）。")
+            raise _fail(
+                f"台账中没有辖区 {jurisdiction}。已有：{'、'.join(known) or '无'}。"
+                f"新辖区请先用 duban units template --out {jurisdiction}单位名录.xlsx "
+                f"--jurisdiction {jurisdiction} 生成空白名录，填好后用 duban units import "
+                "导入（或在网页“单位名录”页上传）。"
+            )
         units = ledger_units(s, j)
     text = write_directory(units, output, j)
     if text is not None:
@@ -425,10 +518,13 @@ def units_export(
 
 @units_app.command("template")
 def units_template(
-    output: Annotated[Path, typer.Option("--out", help="写入的 .xlsx 文件")]
-    = Path("单位名录.xlsx"),
-    jurisdiction: Annotated[str | None, typer.Option(
-        "--jurisdiction", help="写在第一行的辖区名称（如 资阳市）；缺省留待填写")] = None,
+    output: Annotated[Path, typer.Option("--out", help="写入的 .xlsx 文件")] = Path(
+        "单位名录.xlsx"
+    ),
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", help="写在第一行的辖区名称（如 资阳市）；缺省留待填写"),
+    ] = None,
 ) -> None:
     """生成空白单位名录（.xlsx）：表头、一行示例，第二张表逐列说明怎么填。
     新辖区还没有名录可导出时用它；填好后在网页“单位名录”页上传，或用 duban units import 导入。
@@ -442,8 +538,10 @@ def units_template(
     if output.exists():
         raise _fail(f"{output} 已存在，未覆盖：请换一个文件名，或先移走它")
     write_template(output, jurisdiction)
-    out.print(f"已写入空白名录 {output}：在“单位名录”表中每行填一个单位（第3行是示例），"
-              "各列的填法见“填写说明”表。")
+    out.print(
+        f"已写入空白名录 {output}：在“单位名录”表中每行填一个单位（第3行是示例），"
+        "各列的填法见“填写说明”表。"
+    )
 
 
 @app.command("status")
@@ -475,13 +573,28 @@ def status(
     if not rows:
         out.print("没有时限节点。" + ("" if plan else "请先 duban plan load 加载计划。"))
         return
-    t = Table("单位", "未到期", "已逾期", "待审核", "已办结", "待事件", "合计",
-              title=f"时限节点情况（截至 {now.format('YYYY-MM-DD HH:mm')}）", title_justify="left")
+    t = Table(
+        "单位",
+        "未到期",
+        "已逾期",
+        "待审核",
+        "已办结",
+        "待事件",
+        "合计",
+        title=f"时限节点情况（截至 {now.format('YYYY-MM-DD HH:mm')}）",
+        title_justify="left",
+    )
     several = len({r.jurisdiction for r in rows}) > 1
     for r in rows:
-        t.add_row(f"{r.jurisdiction} {r.unit}" if several else r.unit, str(r.pending),
-                  f"[red]{r.overdue}[/red]" if r.overdue else "0",
-                  str(r.reported), str(r.done), str(r.waiting), str(r.total))
+        t.add_row(
+            f"{r.jurisdiction} {r.unit}" if several else r.unit,
+            str(r.pending),
+            f"[red]{r.overdue}[/red]" if r.overdue else "0",
+            str(r.reported),
+            str(r.done),
+            str(r.waiting),
+            str(r.total),
+        )
     out.print(t)
     late = sum(1 for r in rows if r.overdue)
     out.print(f"{len(rows)} 个单位，其中 {late} 个有逾期节点。")
@@ -500,8 +613,9 @@ def _parse_when(value: str, option: str, tz: str = "Asia/Shanghai") -> pendulum.
     try:
         return parse_moment(value, tz)
     except ValueError as exc:
-        raise _fail(f"{option} {value!r} 不是日期时间（应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）",
-                    EXIT_USAGE) from exc
+        raise _fail(
+            f"{option} {value!r} 不是日期时间（应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）", EXIT_USAGE
+        ) from exc
 
 
 def _at(value: str | None) -> pendulum.DateTime:
@@ -522,24 +636,37 @@ def report(
     plan: Annotated[str, typer.Argument(help="计划 id")],
     unit: Annotated[str, typer.Option("--unit", help="报送单位")],
     text: Annotated[str, typer.Option("--text", help="完成情况或工作进展说明")] = "",
-    task: Annotated[list[str] | None, typer.Option(
-        "--task", help="任务编号，如 t26；可多次给出，同一说明报送多项任务")] = None,
-    checkpoint: Annotated[str | None, typer.Option("--checkpoint", help="节点编号，如 cp-worklist")]
-    = None,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", help="任务编号，如 t26；可多次给出，同一说明报送多项任务"),
+    ] = None,
+    checkpoint: Annotated[
+        str | None, typer.Option("--checkpoint", help="节点编号，如 cp-worklist")
+    ] = None,
     url: Annotated[list[str] | None, typer.Option("--url", help="佐证链接，可多次给出")] = None,
     file: Annotated[list[Path] | None, typer.Option("--file", help="佐证附件，可多次给出")] = None,
     occurrence: Annotated[str | None, typer.Option(help="指定期次（周期性任务）")] = None,
-    extension: Annotated[str | None, typer.Option(
-        "--extension", help="申请延期至此日期 YYYY-MM-DD（--text 写理由），由协调单位批复")] = None,
-    progress: Annotated[str | None, typer.Option(
-        "--progress",
-        help="持续推进任务的进展：已完成、推进中 或 未开展（未开展须在 --text 写明原因）")]
-    = None,
-    rows: Annotated[Path | None, typer.Option(
-        "--rows",
-        help="自查表（.xlsx 或 .csv）：表头 任务编号、进展、报送说明（可加 公开链接），"
-             "每项任务一行")]
-    = None,
+    extension: Annotated[
+        str | None,
+        typer.Option(
+            "--extension", help="申请延期至此日期 YYYY-MM-DD（--text 写理由），由协调单位批复"
+        ),
+    ] = None,
+    progress: Annotated[
+        str | None,
+        typer.Option(
+            "--progress",
+            help="持续推进任务的进展：已完成、推进中 或 未开展（未开展须在 --text 写明原因）",
+        ),
+    ] = None,
+    rows: Annotated[
+        Path | None,
+        typer.Option(
+            "--rows",
+            help="自查表（.xlsx 或 .csv）：表头 任务编号、进展、报送说明（可加 公开链接），"
+            "每项任务一行",
+        ),
+    ] = None,
     at: Annotated[str | None, typer.Option("--at", help=f"报送时间。{AT_RULE}")] = None,
 ) -> None:
     """登记单位报送（单位以公文或电话报来时由协调单位代为登记）。登记后该节点停止催办。
@@ -563,36 +690,77 @@ def report(
     if rows is not None or (task and len(task) > 1):
         if rows is None and code is None:
             raise _fail("多项任务一起报送须用 --progress 写明进展", EXIT_USAGE)
-        entries = _act(lambda s: read_rows(rows)) if rows is not None else [
-            ProgressEntry(t, code or "", text, list(url or []), list(file or []), occurrence)
-            for t in task or []]
-        done = _act(lambda s: record_progress(
-            s, plan_key=plan, unit_name=unit, entries=entries,
-            evidence_dir=config.home() / "evidence", actor=_actor(), now=when))
+        entries = (
+            _act(lambda s: read_rows(rows))
+            if rows is not None
+            else [
+                ProgressEntry(t, code or "", text, list(url or []), list(file or []), occurrence)
+                for t in task or []
+            ]
+        )
+        done = _act(
+            lambda s: record_progress(
+                s,
+                plan_key=plan,
+                unit_name=unit,
+                entries=entries,
+                evidence_dir=config.home() / "evidence",
+                actor=_actor(),
+                now=when,
+            )
+        )
         for r in done:
             what = f"{r.milestone.due_date} 轮" if r.milestone and r.milestone.due_date else ""
-            out.print(f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”{what}"
-                      f"{'（逾期报送）' if r.late else ''}。")
+            out.print(
+                f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”{what}"
+                f"{'（逾期报送）' if r.late else ''}。"
+            )
         out.print(f"共 {len(done)} 项。审核：duban review 编号 --accept 或 --return --due …")
         return
     item_key = (task or [None])[0] or checkpoint or ""
     if extension:
         new_due = _parse_when(extension, "--extension").date()
-        e = _act(lambda s: request_extension(
-            s, plan_key=plan, unit_name=unit, item_key=item_key, new_due=new_due,
-            reason=text, actor=_actor(), now=when, occurrence=occurrence))
-        out.print(f"[green]已登记延期申请 #{e.report.id}[/green]：{e.unit}“{e.item}”，"
-                  f"现期限 {e.milestone.due_date if e.milestone else '—'}，申请延至 {new_due}。"
-                  f"批复：duban review {e.report.id} --accept [--due …] 或 --return")
+        e = _act(
+            lambda s: request_extension(
+                s,
+                plan_key=plan,
+                unit_name=unit,
+                item_key=item_key,
+                new_due=new_due,
+                reason=text,
+                actor=_actor(),
+                now=when,
+                occurrence=occurrence,
+            )
+        )
+        out.print(
+            f"[green]已登记延期申请 #{e.report.id}[/green]：{e.unit}“{e.item}”，"
+            f"现期限 {e.milestone.due_date if e.milestone else '—'}，申请延至 {new_due}。"
+            f"批复：duban review {e.report.id} --accept [--due …] 或 --return"
+        )
         return
-    r = _act(lambda s: record_report(
-        s, plan_key=plan, unit_name=unit, item_key=item_key, text=text,
-        urls=url or [], files=file or [], evidence_dir=config.home() / "evidence",
-        actor=_actor(), now=when, occurrence=occurrence, progress=code))
+    r = _act(
+        lambda s: record_report(
+            s,
+            plan_key=plan,
+            unit_name=unit,
+            item_key=item_key,
+            text=text,
+            urls=url or [],
+            files=file or [],
+            evidence_dir=config.home() / "evidence",
+            actor=_actor(),
+            now=when,
+            occurrence=occurrence,
+            progress=code,
+        )
+    )
     what = f"时限 {r.milestone.due_date}" if r.milestone and r.milestone.due_date else "进展"
     late = "（逾期报送）" if r.late else ""
-    out.print(f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”，"
-              f"{what}{late}。审核：duban review {r.report.id} --accept 或 --return --due …")
+    out.print(
+        f"[green]已登记报送 #{r.report.id}[/green]：{r.unit}“{r.item}”，"
+        f"{what}{late}。审核：duban review {r.report.id} --accept 或 --return --due …"
+    )
 
 
 @app.command("review")
@@ -610,14 +778,25 @@ def review(
     """
     new_due = _parse_when(due, "--due").date() if due else None
     when = _at(at).in_timezone("UTC") if at else None
-    r = _act(lambda s: review_report(s, report_id, accept=accept, comment=comment,
-                                     new_due=new_due, cal=config.calendar(), actor=_actor(),
-                                     now=when))
+    r = _act(
+        lambda s: review_report(
+            s,
+            report_id,
+            accept=accept,
+            comment=comment,
+            new_due=new_due,
+            cal=config.calendar(),
+            actor=_actor(),
+            now=when,
+        )
+    )
     if r.kind == "extension":
         m = r.milestone
         verdict = "同意延期" if accept else "不同意延期"
-        out.print(f"延期申请 #{r.id}：[bold]{verdict}[/bold]，期限 {m.due_date if m else '—'}；"
-                  "延期批复通知已排入发件箱。")
+        out.print(
+            f"延期申请 #{r.id}：[bold]{verdict}[/bold]，期限 {m.due_date if m else '—'}；"
+            "延期批复通知已排入发件箱。"
+        )
     elif accept:
         out.print(f"[green]报送 #{r.id} 已采纳[/green]（销号）。")
     else:
@@ -627,8 +806,9 @@ def review(
 @app.command("event")
 def event(
     plan: Annotated[str, typer.Argument(help="计划 id")],
-    name: Annotated[str, typer.Argument(help="事件名称，与计划中 @event:名称 一致",
-                                        metavar="事件名称")],
+    name: Annotated[
+        str, typer.Argument(help="事件名称，与计划中 @event:名称 一致", metavar="事件名称")
+    ],
     date: Annotated[str, typer.Option("--date", help="事件发生日期 YYYY-MM-DD[THH:MM]")],
 ) -> None:
     """记录事件发生日期，使相对于该事件的期限开始计时（如“教育部出台规定后3个月内”）。
@@ -636,17 +816,22 @@ def event(
     例：duban event my-plan 教育部出台规定 --date 2021-08-31
     """
     when = _parse_when(date, "--date")
-    n = _act(lambda s: record_event(s, plan_key=plan, name=name, at=when,
-                                    cal=config.calendar(), actor=_actor()))
-    out.print(f"[green]已记录事件“{name}”[/green]：{when.to_date_string()}，"
-              f"{n} 个时限节点开始计时。")
+    n = _act(
+        lambda s: record_event(
+            s, plan_key=plan, name=name, at=when, cal=config.calendar(), actor=_actor()
+        )
+    )
+    out.print(
+        f"[green]已记录事件“{name}”[/green]：{when.to_date_string()}，{n} 个时限节点开始计时。"
+    )
 
 
 @app.command("sweep")
 def sweep_cmd(
     plan: Annotated[str | None, typer.Option("--plan", help="只处理此计划")] = None,
-    at: Annotated[str | None, typer.Option("--at", help=f"按此时处理（补跑或演练）。{AT_RULE}")]
-    = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help=f"按此时处理（补跑或演练）。{AT_RULE}")
+    ] = None,
 ) -> None:
     """执行一次督办巡检：发出已到时间的提醒、催办、督办、通报（写入通知发件箱）。
     重复执行不会重复发送。通常由 Prefect 每个工作日 9:00 自动执行。
@@ -672,24 +857,33 @@ def sweep_cmd(
 
     with beating(factory, sweep_name(plan)):
         r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
-        circulars = finish_documents(factory, r.circular_plans, now, config.calendar(),
-                                     progress=_rendering)
+        circulars = finish_documents(
+            factory, r.circular_plans, now, config.calendar(), progress=_rendering
+        )
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
-    out.print(f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
-              f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。")
+    out.print(
+        f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
+        f"写入 {r.notices} 条通知" + (f"（{detail}）" if detail else "") + "。"
+    )
     if r.documents or circulars:
-        out.print(f"催办单/督办单 {r.documents} 份" +
-                  (f"，通报 {'、'.join(circulars)}" if circulars else "") +
-                  f"，见 {config.home() / 'documents'}")
+        out.print(
+            f"催办单/督办单 {r.documents} 份"
+            + (f"，通报 {'、'.join(circulars)}" if circulars else "")
+            + f"，见 {config.home() / 'documents'}"
+        )
     if r.skipped:
         out.print(f"[yellow]{r.skipped} 个被后一步取代的步骤已跳过（只发最新一步）。[/yellow]")
     if r.stale:
-        err.print(f"[yellow]{r.stale} 个步骤已过时（超过计划规定的工作日数未执行），未发送，"
-                  f"已记入审计日志；其中 {r.stale_milestones} 个节点本次没有可发的步骤。"
-                  "逾期情况请用 duban status 或 duban check 查看。[/yellow]")
+        err.print(
+            f"[yellow]{r.stale} 个步骤已过时（超过计划规定的工作日数未执行），未发送，"
+            f"已记入审计日志；其中 {r.stale_milestones} 个节点本次没有可发的步骤。"
+            "逾期情况请用 duban status 或 duban check 查看。[/yellow]"
+        )
     if r.no_recipient:
-        err.print(f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
-                  f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]")
+        err.print(
+            f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
+            f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]"
+        )
     if r.notices or r.documents:
         _warn_loopback()
 
@@ -709,11 +903,13 @@ def _warn_loopback() -> None:
 @app.command("up")
 def up_cmd(
     port: Annotated[int | None, typer.Option(help="Prefect 服务端口，缺省自动选择")] = None,
-    web_port: Annotated[int, typer.Option("--web-port", help="网页服务端口；0 表示不启动网页")]
-    = 8780,
+    web_port: Annotated[
+        int, typer.Option("--web-port", help="网页服务端口；0 表示不启动网页")
+    ] = 8780,
     host: Annotated[str, typer.Option("--host", help="网页服务监听地址")] = "127.0.0.1",
-    demo: Annotated[bool, typer.Option(
-        "--demo", help="先导入示例名录和参考计划，并按演示时刻跑一次巡检和发送")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="先导入示例名录和参考计划，并按演示时刻跑一次巡检和发送")
+    ] = False,
     demo_at: Annotated[str, typer.Option(help="演示巡检的模拟时刻")] = "2021-07-12T09:00",
 ) -> None:
     """启动内嵌运行：本地 Prefect 服务（SQLite，位于数据目录）、所有已加载计划的部署和执行器，
@@ -736,16 +932,19 @@ def up_cmd(
     clock = real_clock
     if demo:
         root = Path(__file__).resolve().parent.parent / "plans"
-        units_import(root / "units" / "zhongshan.csv", jurisdiction=None, replace=False,
-                     yes=False)
+        units_import(root / "units" / "zhongshan.csv", jurisdiction=None, replace=False, yes=False)
         plan_load(root / "zhongshan-2021.yaml")
         when = _parse_when(demo_at, "--demo-at")
         later = when.add(minutes=5).format("YYYY-MM-DDTHH:mm")
-        kickoff = [("duban-supervise/zhongshan-2021-zwgk", {"at": demo_at}, 0),
-                   ("duban-dispatch/all", {"at": later}, 20)]
+        kickoff = [
+            ("duban-supervise/zhongshan-2021-zwgk", {"at": demo_at}, 0),
+            ("duban-dispatch/all", {"at": later}, 20),
+        ]
         clock = offset_clock(when)
-        out.print(f"演示：巡检按 {when.format('YYYY-MM-DD HH:mm')} 进行，通知写入 "
-                  f"{config.home() / 'outbox'}")
+        out.print(
+            f"演示：巡检按 {when.format('YYYY-MM-DD HH:mm')} 进行，通知写入 "
+            f"{config.home() / 'outbox'}"
+        )
     start = None
     if web_port:
         addresses = web_addresses(host, web_port)  # sets the links' address for flow runs
@@ -757,9 +956,16 @@ def up_cmd(
             if demo:
                 _demo_logins(clock())
             return stop
+
     try:
-        up(config.home(), config.database_url(), port=port, say=out.print, kickoff=kickoff,
-           web=start)
+        up(
+            config.home(),
+            config.database_url(),
+            port=port,
+            say=out.print,
+            kickoff=kickoff,
+            web=start,
+        )
     except ServerError as exc:
         raise _fail(str(exc), EXIT_ENV) from exc
 
@@ -792,22 +998,26 @@ def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, Directory
     silent = [u.name for u in directory.units.values() if not u.contacts]
     if silent:
         shown = "、".join(silent[:5]) + (f" 等 {len(silent)} 个" if len(silent) > 5 else "")
-        out.print(f"[yellow]注意[/yellow]：名录中 {shown}单位没有联系人，不会收到任何通知；"
-                  "请在单位名录中补充经办人、分管领导的手机或邮箱后重新导入"
-                  "（duban units import）。")
+        out.print(
+            f"[yellow]注意[/yellow]：名录中 {shown}单位没有联系人，不会收到任何通知；"
+            "请在单位名录中补充经办人、分管领导的手机或邮箱后重新导入"
+            "（duban units import）。"
+        )
     return plan, directory
 
 
-def _simulation(file: Path, units: Path | None, until: dt.date, rate: float, seed: int
-                ) -> Simulation:
+def _simulation(
+    file: Path, units: Path | None, until: dt.date, rate: float, seed: int
+) -> Simulation:
     from flows.simulate import simulate
 
     plan, directory = _plan_and_units(file, units)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalendarGapWarning)
         try:
-            return simulate(plan, directory, config.calendar(), until=until, report_rate=rate,
-                            seed=seed)
+            return simulate(
+                plan, directory, config.calendar(), until=until, report_rate=rate, seed=seed
+            )
         except ValueError as exc:
             raise _fail(f"计划无法模拟：{exc}") from exc
 
@@ -815,12 +1025,19 @@ def _simulation(file: Path, units: Path | None, until: dt.date, rate: float, see
 def _print_month_summary(sim: Simulation) -> None:
     months = sim.by_month()
     seen = {k for c in months.values() for k in c if c[k]}
-    reminders = sorted((k for k in seen if k.startswith("reminder-")),
-                       key=lambda k: -int(k.split("-")[1]))
+    reminders = sorted(
+        (k for k in seen if k.startswith("reminder-")), key=lambda k: -int(k.split("-")[1])
+    )
     steps = [*reminders, "due", "cuiban", "duban", "tongbao", "rectify", "check"]
     present = [s for s in steps if s in seen] + sorted(seen - set(steps))
-    short = {"due": "到期", "cuiban": "催办", "duban": "督办", "tongbao": "通报", "rectify": "整改",
-             "check": "检查"} | {k: f"提醒{k.split('-')[1]}" for k in reminders}
+    short = {
+        "due": "到期",
+        "cuiban": "催办",
+        "duban": "督办",
+        "tongbao": "通报",
+        "rectify": "整改",
+        "check": "检查",
+    } | {k: f"提醒{k.split('-')[1]}" for k in reminders}
     t = Table(title="按月汇总（条）", title_justify="left")
     for name in ("月份", *[short.get(s, rung_label(s)) for s in present], "合计"):
         t.add_column(name, no_wrap=True, min_width=2 * len(name))
@@ -848,14 +1065,20 @@ def preview(
     end = _parse_when(until, "--to").date() if until else dt.date(year + 1, 1, 31)
     start = _parse_when(since, "--from").date() if since else None
     sim = _simulation(file, units, end, 0.0, 1)
-    shown = [s for s in sim.sent if (start is None or s.at.date() >= start)
-             and (unit is None or unit in (s.unit, s.to) or s.unit.endswith(unit))]
+    shown = [
+        s
+        for s in sim.sent
+        if (start is None or s.at.date() >= start)
+        and (unit is None or unit in (s.unit, s.to) or s.unit.endswith(unit))
+    ]
     if not summary:
         for s in shown:
             who = s.to if s.to == s.unit else f"{s.to}（关于 {s.unit}）"
-            out.print(f"{s.at.format('YYYY-MM-DD ddd HH:mm', locale='zh')}  {who}  "
-                      f"{rung_label(s.step) if s.step != 'check' else '检查结果通知'}  "
-                      f"{s.item}  {s.channel}")
+            out.print(
+                f"{s.at.format('YYYY-MM-DD ddd HH:mm', locale='zh')}  {who}  "
+                f"{rung_label(s.step) if s.step != 'check' else '检查结果通知'}  "
+                f"{s.item}  {s.channel}"
+            )
     sim.sent = shown
     _print_month_summary(sim)
     out.print(f"共 {len(shown)} 条通知；按每人每渠道每日一条摘要合并后为 {sim.messages()} 条消息。")
@@ -865,8 +1088,9 @@ def preview(
 def simulate_cmd(
     file: Annotated[Path, typer.Argument(help="计划文件（YAML）")],
     until: Annotated[str, typer.Option("--until", help="模拟到此日期")],
-    report_rate: Annotated[float, typer.Option("--report-rate", min=0, max=1,
-                                               help="单位按时报送的比例")] = 0.8,
+    report_rate: Annotated[
+        float, typer.Option("--report-rate", min=0, max=1, help="单位按时报送的比例")
+    ] = 0.8,
     seed: Annotated[int, typer.Option(help="随机种子（同一种子结果相同）")] = 1,
     units: Annotated[Path | None, typer.Option("--units", help="单位名录（CSV/XLSX）")] = None,
 ) -> None:
@@ -877,9 +1101,11 @@ def simulate_cmd(
     """
     end = _parse_when(until, "--until").date()
     sim = _simulation(file, units, end, report_rate, seed)
-    out.print(f"模拟 {sim.plan}：{sim.start} 至 {sim.until}，报送比例 {report_rate:.0%}，"
-              f"共 {sim.reports} 次报送（当日采纳），{len(sim.sent)} 条通知，"
-              f"合并为每日摘要后 {sim.messages()} 条消息。")
+    out.print(
+        f"模拟 {sim.plan}：{sim.start} 至 {sim.until}，报送比例 {report_rate:.0%}，"
+        f"共 {sim.reports} 次报送（当日采纳），{len(sim.sent)} 条通知，"
+        f"合并为每日摘要后 {sim.messages()} 条消息。"
+    )
     _print_month_summary(sim)
     for day, n, lagging in sim.checks:
         out.print(f"{day} 检查：{n} 个单位中 {lagging} 个有未完成事项。")
@@ -891,8 +1117,9 @@ def check_cmd(
     unit: Annotated[list[str] | None, typer.Option("--unit", help="只检查这些单位")] = None,
     task: Annotated[list[str] | None, typer.Option("--task", help="只检查这些任务/节点")] = None,
     at: Annotated[str | None, typer.Option("--at", help=f"按此时检查。{AT_RULE}")] = None,
-    notify: Annotated[bool, typer.Option("--notify/--no-notify",
-                                         help="向未完成的单位发检查结果通知")] = True,
+    notify: Annotated[
+        bool, typer.Option("--notify/--no-notify", help="向未完成的单位发检查结果通知")
+    ] = True,
 ) -> None:
     """检查落实情况：各单位应完成、按时完成、逾期完成、待审核、未完成和完成率；
     报告写入数据目录 checks/，并向有未完成事项的单位发出检查结果通知。
@@ -907,24 +1134,45 @@ def check_cmd(
         j = get_plan(s, plan).jurisdiction
         names = [get_unit(s, u, j).name for u in unit or []] or None
         report = run_check(s, plan, now.in_timezone("UTC"), units=names, items=task or None)
-        path, sent = write_check(s, report, config.home() / "checks", actor=_actor(),
-                                 cal=config.calendar(),
-                                 notify=notify)
+        path, sent = write_check(
+            s,
+            report,
+            config.home() / "checks",
+            actor=_actor(),
+            cal=config.calendar(),
+            notify=notify,
+        )
         return report, path, sent
 
     from flows.documents import docx_beside
 
     report, path, sent = _act(go)
     docx_beside(path)
-    t = Table("单位", "应完成", "按时", "逾期完成", "待审核", "未完成", "完成率",
-              title=f"{report.title}：落实情况检查（{now.format('YYYY-MM-DD')}）",
-              title_justify="left")
+    t = Table(
+        "单位",
+        "应完成",
+        "按时",
+        "逾期完成",
+        "待审核",
+        "未完成",
+        "完成率",
+        title=f"{report.title}：落实情况检查（{now.format('YYYY-MM-DD')}）",
+        title_justify="left",
+    )
     for u in report.units:
-        t.add_row(u.unit, str(u.due), str(u.on_time), str(u.late), str(u.reported),
-                  f"[red]{u.missing}[/red]" if u.missing else "0", f"{u.rate:.0%}")
+        t.add_row(
+            u.unit,
+            str(u.due),
+            str(u.on_time),
+            str(u.late),
+            str(u.reported),
+            f"[red]{u.missing}[/red]" if u.missing else "0",
+            f"{u.rate:.0%}",
+        )
     out.print(t)
-    out.print(f"报告：{path}；{len(report.lagging)} 个单位有未完成事项，"
-              f"发出检查结果通知 {sent} 条。")
+    out.print(
+        f"报告：{path}；{len(report.lagging)} 个单位有未完成事项，发出检查结果通知 {sent} 条。"
+    )
 
 
 @app.command("lookback")
@@ -942,12 +1190,18 @@ def lookback_cmd(
 
     now = _at(at)
     limit = _parse_when(due, "--due").date() if due else None
-    r = _act(lambda s: look_back(s, plan, config.calendar(), actor=_actor(), due=limit,
-                                 now=now.in_timezone("UTC")))
+    r = _act(
+        lambda s: look_back(
+            s, plan, config.calendar(), actor=_actor(), due=limit, now=now.in_timezone("UTC")
+        )
+    )
     for line in r.opened:
         out.print(f"  {line}")
-    out.print(f"回头看 {r.predecessor}：新开整改事项 {len(r.opened)} 项"
-              + (f"（已开立 {r.already} 项）" if r.already else "") + f"，整改期限 {r.due}。")
+    out.print(
+        f"回头看 {r.predecessor}：新开整改事项 {len(r.opened)} 项"
+        + (f"（已开立 {r.already} 项）" if r.already else "")
+        + f"，整改期限 {r.due}。"
+    )
 
 
 @app.command("circular")
@@ -988,8 +1242,10 @@ def circular_cmd(
 @app.command("export")
 def export_cmd(
     plan: Annotated[str, typer.Argument(help="计划 id")],
-    output: Annotated[Path | None, typer.Option(
-        "--out", help="写入 .xlsx 或 .csv；缺省为数据目录 exports/ 下的 .xlsx")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--out", help="写入 .xlsx 或 .csv；缺省为数据目录 exports/ 下的 .xlsx"),
+    ] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="只导出此单位（或分组）")] = None,
     at: Annotated[str | None, typer.Option("--at", help=f"状态截至此时。{AT_RULE}")] = None,
 ) -> None:
@@ -1007,25 +1263,34 @@ def export_cmd(
     def go(s: Session) -> tuple[str, list[list[object]]]:
         p = get_plan(s, plan)
         ids = [u.id for u in find_units(s, unit, p.jurisdiction)] if unit else None
-        return p.title, queries.ledger_rows(s, p, now.in_timezone("UTC"), config.calendar(),
-                                            unit_ids=ids)
+        return p.title, queries.ledger_rows(
+            s, p, now.in_timezone("UTC"), config.calendar(), unit_ids=ids
+        )
 
     title, rows = _act(go)
     target = output or config.home() / "exports" / f"{plan}-台账-{now.format('YYYY-MM-DD')}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix.lower() == ".csv":
         with target.open("w", encoding="utf-8-sig", newline="") as f:
-            csv.writer(f).writerows([queries.LEDGER_HEADER,
-                                     *[[csv_cell(c) for c in r] for r in rows]])
+            csv.writer(f).writerows(
+                [queries.LEDGER_HEADER, *[[csv_cell(c) for c in r] for r in rows]]
+            )
     elif target.suffix.lower() == ".xlsx":
-        write_sheet(target, title=f"{title}　台账（截至{now.format('YYYY年M月D日 HH:mm')}）",
-                    sheet="台账", header=queries.LEDGER_HEADER, rows=rows)
+        write_sheet(
+            target,
+            title=f"{title}　台账（截至{now.format('YYYY年M月D日 HH:mm')}）",
+            sheet="台账",
+            header=queries.LEDGER_HEADER,
+            rows=rows,
+        )
     else:
         raise _fail(f"--out {target}：只支持 .xlsx 或 .csv", EXIT_USAGE)
     late = sum(1 for r in rows if r[7] in ("已逾期", "整改逾期"))
     rounds = sum(1 for r in rows if r[1] == STANDING_KIND)
-    out.print(f"[green]已导出台账[/green] {target}：{len(rows)} 个时限节点"
-              f"（其中持续推进任务的进展报送 {rounds} 个），其中逾期未完成 {late} 个。")
+    out.print(
+        f"[green]已导出台账[/green] {target}：{len(rows)} 个时限节点"
+        f"（其中持续推进任务的进展报送 {rounds} 个），其中逾期未完成 {late} 个。"
+    )
 
 
 @app.command("score")
@@ -1045,42 +1310,70 @@ def score_cmd(
     def go(s: Session) -> tuple[CheckReport, Rubric]:
         p = get_plan(s, plan)
         rubric = Policy.model_validate(p.document.get("policy") or {}).rubric or Rubric()
-        report = run_check(s, plan, now.in_timezone("UTC"), cal=config.calendar(),
-                           early_workdays=rubric.early_workdays)
+        report = run_check(
+            s,
+            plan,
+            now.in_timezone("UTC"),
+            cal=config.calendar(),
+            early_workdays=rubric.early_workdays,
+        )
         return report, rubric
 
     report, rubric = _act(go)
     # highest first; equal scores in the directory's order (ledger.order)
     rows = sorted(report.units, key=lambda u: (-u.score(rubric), u.order))
-    t = Table(title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）",
-              title_justify="left")
+    t = Table(
+        title=f"{report.title}：考核得分（截至 {now.format('YYYY-MM-DD')}）", title_justify="left"
+    )
     # a unit's name is never cut: it takes the width it needs and the counts wrap
     t.add_column("单位", no_wrap=True, min_width=max((_cells(u.unit) for u in rows), default=4))
     for header in ("应完成", "按时", "提前", "逾期完成", "待审核", "未完成", "按时完成率", "得分"):
         t.add_column(header, justify="right", overflow="fold")
     for u in rows:
-        t.add_row(u.unit, str(u.due), str(u.on_time), str(u.early), str(u.late),
-                  str(u.reported), str(u.missing), f"{u.on_time_rate:.0%}",
-                  f"{u.score(rubric):g}")
+        t.add_row(
+            u.unit,
+            str(u.due),
+            str(u.on_time),
+            str(u.early),
+            str(u.late),
+            str(u.reported),
+            str(u.missing),
+            f"{u.on_time_rate:.0%}",
+            f"{u.score(rubric):g}",
+        )
     out.print(t)
-    bounds = "".join([f"，最低 {rubric.floor:g} 分" if rubric.floor is not None else "",
-                      f"，最高 {rubric.ceiling:g} 分" if rubric.ceiling is not None else ""])
-    out.print(f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
-              f"未完成每项 {rubric.missing:g}"
-              + (f"，提前 {rubric.early_workdays} 个工作日以上完成每项 {rubric.early_bonus:+g}"
-                 if rubric.early_bonus else "") + f"{bounds}。")
+    bounds = "".join(
+        [
+            f"，最低 {rubric.floor:g} 分" if rubric.floor is not None else "",
+            f"，最高 {rubric.ceiling:g} 分" if rubric.ceiling is not None else "",
+        ]
+    )
+    out.print(
+        f"评分规则：基础分 {rubric.base:g}，逾期完成每项 {rubric.late:g}，"
+        f"未完成每项 {rubric.missing:g}"
+        + (
+            f"，提前 {rubric.early_workdays} 个工作日以上完成每项 {rubric.early_bonus:+g}"
+            if rubric.early_bonus
+            else ""
+        )
+        + f"{bounds}。"
+    )
 
 
 @app.command("import")
 def import_cmd(
-    notice: Annotated[Path, typer.Argument(
-        help="通知文件：.docx/.doc/.wps、.pdf、.xlsx/.xls、.html 或 .txt")],
+    notice: Annotated[
+        Path, typer.Argument(help="通知文件：.docx/.doc/.wps、.pdf、.xlsx/.xls、.html 或 .txt")
+    ],
     json_out: Annotated[Path | None, typer.Option("--json", help="按抽取格式写出 JSON")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="计划草稿 YAML 的路径")] = None,
     diff: Annotated[Path | None, typer.Option("--diff", help="与已有计划比较，列出变化")] = None,
-    units: Annotated[Path | None, typer.Option(
-        "--units", help="单位名录（CSV/XLSX）：逐一核对单位名称，不在名录中的给出最接近的名称")]
-    = None,
+    units: Annotated[
+        Path | None,
+        typer.Option(
+            "--units", help="单位名录（CSV/XLSX）：逐一核对单位名称，不在名录中的给出最接近的名称"
+        ),
+    ] = None,
 ) -> None:
     """读取任务分工通知，生成计划草稿和待核对清单（未识别准的字段逐项列出，绝不静默猜测）。
 
@@ -1101,8 +1394,9 @@ def import_cmd(
     plan = draft_plan(ex, rel, df.jurisdiction if df is not None else None)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(ex.as_format(), ensure_ascii=False, indent=1),
-                            encoding="utf-8")
+        json_out.write_text(
+            json.dumps(ex.as_format(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     if diff:
         from plans.source import SourceError, load_yaml
 
@@ -1113,17 +1407,22 @@ def import_cmd(
         changes, reviewed = diff_plans(old, plan)
         out.print("\n".join(changes) if changes else "与现有计划相比没有变化。", markup=False)
         if reviewed:
-            out.print(f"（另有 {reviewed} 处人工核对过的字段与新通知的读取不同，按核对结果保留，"
-                      "未列出：见各条 note 中的“核对[…]”）", markup=False)
+            out.print(
+                f"（另有 {reviewed} 处人工核对过的字段与新通知的读取不同，按核对结果保留，"
+                "未列出：见各条 note 中的“核对[…]”）",
+                markup=False,
+            )
         return
     if out_file or not json_out:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(draft_yaml(ex, plan), encoding="utf-8")
         out.print(f"计划草稿：{target}")
     meta = ex.meta
-    out.print(f"《{meta['title'].value if 'title' in meta else notice.name}》"
-              f"{meta['doc_no'].value if 'doc_no' in meta else ''}：任务 {len(ex.tasks)} 项，"
-              f"检查节点 {len(ex.checkpoints)} 个，待核对 {len(ex.review)} 处。")
+    out.print(
+        f"《{meta['title'].value if 'title' in meta else notice.name}》"
+        f"{meta['doc_no'].value if 'doc_no' in meta else ''}：任务 {len(ex.tasks)} 项，"
+        f"检查节点 {len(ex.checkpoints)} 个，待核对 {len(ex.review)} 处。"
+    )
     for r in ex.review:
         out.print(f"  - {r}", markup=False)
 
@@ -1140,8 +1439,9 @@ def _kinds(counts: dict[str, int]) -> str:
 
 @app.command("dispatch")
 def dispatch_cmd(
-    at: Annotated[str | None, typer.Option("--at", help=f"按此时发送（补发或演练）。{AT_RULE}")]
-    = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help=f"按此时发送（补发或演练）。{AT_RULE}")
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="并发发送数")] = 32,
 ) -> None:
     """发送发件箱中到时的通知：每人每渠道每天合并为一条摘要，失败的按退避重试。
@@ -1157,57 +1457,75 @@ def dispatch_cmd(
 
     now = _at(at)
     with transaction(_ledger()) as s:  # links that open only here: said before they go
-        waiting = s.scalar(select(Notice.id).where(Notice.status == "pending",
-                                                   Notice.kind != "alert").limit(1))
+        waiting = s.scalar(
+            select(Notice.id).where(Notice.status == "pending", Notice.kind != "alert").limit(1)
+        )
     if waiting is not None:
         _warn_loopback()
     try:
         transports = Transports.from_home(config.home())
         waiting = unrouted(_ledger(), lambda c: transports.route(c) is not None)
         if waiting:
-            out.print(f"【注意】channels.yaml 没有配置这些渠道：{_kinds(waiting)}待发。它们只会写入"
-                      f"本机发件箱 {config.home() / 'outbox'} 并记为已发送，不会送达任何人；"
-                      f"请在 channels.yaml 中为这些渠道配置发送方式（见 README Channels 一节）。")
+            out.print(
+                f"【注意】channels.yaml 没有配置这些渠道：{_kinds(waiting)}待发。它们只会写入"
+                f"本机发件箱 {config.home() / 'outbox'} 并记为已发送，不会送达任何人；"
+                f"请在 channels.yaml 中为这些渠道配置发送方式（见 README Channels 一节）。"
+            )
         r = dispatch_now(now, Settings(workers=workers))
     except (TemplateProblem, ConfigProblem) as exc:
         raise _fail(str(exc), EXIT_INVALID) from exc
     except (StoreLost, DatabaseError) as exc:
-        raise _fail(f"{exc}。数据库恢复后再运行 duban dispatch 即可，已发出的不会重复"
-                    "（至多重发结果未记录的几条）", EXIT_ENV) from exc
+        raise _fail(
+            f"{exc}。数据库恢复后再运行 duban dispatch 即可，已发出的不会重复"
+            "（至多重发结果未记录的几条）",
+            EXIT_ENV,
+        ) from exc
     delivered = r.sent - r.outboxed
-    out.print(f"送出 {delivered} 条消息，写入本地发件箱 {r.outboxed} 条"
-              f"（新合并通知 {r.notices} 条，重发 {r.retried} 条）；"
-              f"失败待重试 {r.failed}，结果未知待重试 {r.unknown}，放弃 {r.dead}，"
-              f"顺延 {r.deferred}（每日摘要上限或夜间免扰，顺延到工作日早晨）。")
+    out.print(
+        f"送出 {delivered} 条消息，写入本地发件箱 {r.outboxed} 条"
+        f"（新合并通知 {r.notices} 条，重发 {r.retried} 条）；"
+        f"失败待重试 {r.failed}，结果未知待重试 {r.unknown}，放弃 {r.dead}，"
+        f"顺延 {r.deferred}（每日摘要上限或夜间免扰，顺延到工作日早晨）。"
+    )
     if r.stale:
-        out.print(f"已过时未发送 {r.stale} 条通知（提醒的期限已过、已被下一步取代或超过计划的"
-                  f"过时天数），见 duban notices --status 已过时。")
+        out.print(
+            f"已过时未发送 {r.stale} 条通知（提醒的期限已过、已被下一步取代或超过计划的"
+            f"过时天数），见 duban notices --status 已过时。"
+        )
     if r.refused:
-        out.print(f"其中 {r.refused} 条被平台拒收（用户不存在、应用无权限等），不再重试，"
-                  f"已告警运维。")
+        out.print(
+            f"其中 {r.refused} 条被平台拒收（用户不存在、应用无权限等），不再重试，已告警运维。"
+        )
     if r.released:
         out.print(f"渠道恢复后立即重发 {r.released} 条待重试的消息。")
     if r.alerts:
         where = "，见 duban notices --status 已放弃" if r.dead else ""
         out.print(f"已向运维发出告警 {r.alerts} 条{where}。")
     if r.outboxed_kinds:
-        out.print(f"【注意】未在 channels.yaml 配置的渠道不会真正发出：{_kinds(r.outboxed_kinds)}"
-                  f"只写入了本机发件箱 {config.home() / 'outbox'}，并未送达任何人。")
+        out.print(
+            f"【注意】未在 channels.yaml 配置的渠道不会真正发出：{_kinds(r.outboxed_kinds)}"
+            f"只写入了本机发件箱 {config.home() / 'outbox'}，并未送达任何人。"
+        )
     if r.troubled:
-        out.print(f"有 {r.troubled} 条消息未能送出（失败 {r.failed}、结果未知 {r.unknown}、"
-                  f"放弃 {r.dead}），退出码 {EXIT_UNDELIVERED}。")
+        out.print(
+            f"有 {r.troubled} 条消息未能送出（失败 {r.failed}、结果未知 {r.unknown}、"
+            f"放弃 {r.dead}），退出码 {EXIT_UNDELIVERED}。"
+        )
         raise typer.Exit(EXIT_UNDELIVERED)
 
 
-channels_app = _group("消息渠道：向联系人的每个渠道发送测试消息，逐渠道报告结果。"
-                      "渠道在数据目录的 channels.yaml 中配置（见 README 的 Channels 一节）。")
+channels_app = _group(
+    "消息渠道：向联系人的每个渠道发送测试消息，逐渠道报告结果。"
+    "渠道在数据目录的 channels.yaml 中配置（见 README 的 Channels 一节）。"
+)
 app.add_typer(channels_app, name="channels")
 
 
 @channels_app.command("test")
 def channels_test(
-    contact: Annotated[str, typer.Argument(
-        help="联系人姓名，或 单位名称[:经办人|分管领导|主要负责人]")],
+    contact: Annotated[
+        str, typer.Argument(help="联系人姓名，或 单位名称[:经办人|分管领导|主要负责人]")
+    ],
 ) -> None:
     """向一位联系人的每个渠道发送一条测试消息，逐渠道报告结果（不写入台账）。
 
@@ -1240,16 +1558,31 @@ def channels_test(
     for channel, address in pairs:
         message = templates.render("channel_test", {**ctx, "channel": channel_kind(channel)})
         key = f"test/{channel}/{address}/{now.format('YYYYMMDDHHmmss')}"
-        params = {"kind": "channel_test", "name": person.name, "unit": unit.name, "item": "",
-                  "due": "", "step": "", "count": "1", "day": now.to_date_string(), "plan": "",
-                  "subject": message.subject, "link": ""}  # a template SMS's variables
-        outcome = transports(channel).send(Outgoing(key, channel, address, message, False,
-                                                    params))
+        params = {
+            "kind": "channel_test",
+            "name": person.name,
+            "unit": unit.name,
+            "item": "",
+            "due": "",
+            "step": "",
+            "count": "1",
+            "day": now.to_date_string(),
+            "plan": "",
+            "subject": message.subject,
+            "link": "",
+        }  # a template SMS's variables
+        outcome = transports(channel).send(Outgoing(key, channel, address, message, False, params))
         failed += outcome.status != "sent"
-        verdict = "已写入本地发件箱（未真正发出）" if outcome.local else \
-            {"sent": "已送达", "failed": "失败", "unknown": "结果未知"}[outcome.status]
-        detail = outcome.detail if outcome.status == "sent" else \
-            f"渠道返回错误（原文）：{outcome.detail}"
+        verdict = (
+            "已写入本地发件箱（未真正发出）"
+            if outcome.local
+            else {"sent": "已送达", "failed": "失败", "unknown": "结果未知"}[outcome.status]
+        )
+        detail = (
+            outcome.detail
+            if outcome.status == "sent"
+            else f"渠道返回错误（原文）：{outcome.detail}"
+        )
         table.add_row(channel, address, transports.describe(channel), verdict, detail[:160])
     out.print(table)
     if failed:
@@ -1260,19 +1593,30 @@ def channels_test(
 def notices_cmd(
     plan: Annotated[str | None, typer.Option("--plan", help="计划 id")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位")] = None,
-    status: Annotated[str | None, typer.Option(
-        "--status", help="待发送 / 发送中 / 已发送 / 已放弃 / 已过时（也可写 pending / sending / "
-        "sent / dead / stale）")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="待发送 / 发送中 / 已发送 / 已放弃 / 已过时（也可写 pending / sending / "
+            "sent / dead / stale）",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="最多显示条数")] = 50,
-    retry_dead: Annotated[bool, typer.Option("--retry-dead", help="把已放弃的通知重新排队")]
-    = False,
-    at: Annotated[str | None, typer.Option(
-        "--at", help=f"--retry-dead 时从此时起重新发送。{AT_RULE}")] = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="以 JSON 输出（各状态条数和所列通知），供脚本和监控读取")] = False,
-    check: Annotated[bool, typer.Option(
-        "--check", help=f"有已放弃的通知时以退出码 {EXIT_UNDELIVERED} 结束（供 cron 检查）")]
-    = False,
+    retry_dead: Annotated[
+        bool, typer.Option("--retry-dead", help="把已放弃的通知重新排队")
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option("--at", help=f"--retry-dead 时从此时起重新发送。{AT_RULE}")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出（各状态条数和所列通知），供脚本和监控读取")
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help=f"有已放弃的通知时以退出码 {EXIT_UNDELIVERED} 结束（供 cron 检查）"
+        ),
+    ] = False,
 ) -> None:
     """最近的通知及其发送状态，可按计划、单位、状态筛选；--retry-dead 重新发送已放弃的通知。
 
@@ -1289,8 +1633,10 @@ def notices_cmd(
         u = get_unit(s, unit, p.jurisdiction if p else None) if unit else None
         if retry_dead:
             return notices.requeue_dead(s, retry_at, actor=_actor(), plan=p, unit=u)
-        return (notices.recent(s, plan=p, unit=u, status=status, limit=limit),
-                notices.counts(s, plan=p, unit=u))
+        return (
+            notices.recent(s, plan=p, unit=u, status=status, limit=limit),
+            notices.counts(s, plan=p, unit=u),
+        )
 
     found = _act(go)
     if isinstance(found, int):
@@ -1299,31 +1645,75 @@ def notices_cmd(
     rows, counts = found
 
     def local(when: dt.datetime | None) -> str:
-        return pendulum.instance(when).in_timezone("Asia/Shanghai").format(
-            "YYYY-MM-DD HH:mm") if when else ""
+        return (
+            pendulum.instance(when).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm")
+            if when
+            else ""
+        )
 
     if as_json:
-        typer.echo(json.dumps({"counts": counts, "notices": [
-            {"id": n.id, "unit": unit_name, "kind": n.kind, "step": n.step,
-             "channel": n.channel, "recipient": n.recipient, "status": n.status,
-             "attempts": n.attempts, "next_attempt_at": local(n.next_attempt_at),
-             "sent_at": local(n.sent_at), "last_error": n.last_error or ""}
-            for n, unit_name in rows]}, ensure_ascii=False, indent=1))
+        typer.echo(
+            json.dumps(
+                {
+                    "counts": counts,
+                    "notices": [
+                        {
+                            "id": n.id,
+                            "unit": unit_name,
+                            "kind": n.kind,
+                            "step": n.step,
+                            "channel": n.channel,
+                            "recipient": n.recipient,
+                            "status": n.status,
+                            "attempts": n.attempts,
+                            "next_attempt_at": local(n.next_attempt_at),
+                            "sent_at": local(n.sent_at),
+                            "last_error": n.last_error or "",
+                        }
+                        for n, unit_name in rows
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
-        t = Table("编号", "单位", "类型", "渠道", "接收人", "状态", "尝试", "计划发送", "错误",
-                  title="通知", title_justify="left")
+        t = Table(
+            "编号",
+            "单位",
+            "类型",
+            "渠道",
+            "接收人",
+            "状态",
+            "尝试",
+            "计划发送",
+            "错误",
+            title="通知",
+            title_justify="left",
+        )
         for n, unit_name in rows:
-            t.add_row(str(n.id), unit_name, rung_label(n.step or n.kind),
-                      notices.channel_name(n.channel), n.recipient,
-                      notices.NOTICE_STATES.get(n.status, n.status), str(n.attempts),
-                      local(n.next_attempt_at),
-                      "" if not n.last_error else n.last_error[:40] if n.status == "stale"
-                      else f"渠道返回：{n.last_error[:40]}")
+            t.add_row(
+                str(n.id),
+                unit_name,
+                rung_label(n.step or n.kind),
+                notices.channel_name(n.channel),
+                n.recipient,
+                notices.NOTICE_STATES.get(n.status, n.status),
+                str(n.attempts),
+                local(n.next_attempt_at),
+                ""
+                if not n.last_error
+                else n.last_error[:40]
+                if n.status == "stale"
+                else f"渠道返回：{n.last_error[:40]}",
+            )
         out.print(t)
     if check and counts.get("dead"):
         if not as_json:
-            out.print(f"有 {counts['dead']} 条已放弃的通知（见 duban notices --status 已放弃，"
-                      f"可用 --retry-dead 重新发送），退出码 {EXIT_UNDELIVERED}。")
+            out.print(
+                f"有 {counts['dead']} 条已放弃的通知（见 duban notices --status 已放弃，"
+                f"可用 --retry-dead 重新发送），退出码 {EXIT_UNDELIVERED}。"
+            )
         raise typer.Exit(EXIT_UNDELIVERED)
 
 
@@ -1339,8 +1729,10 @@ def _link_unit(s: Session, unit: str, plan: str | None) -> Unit:
 def links_issue(
     unit: Annotated[str, typer.Argument(help="单位名称或别名")],
     plan: Annotated[str | None, typer.Option("--plan", help="在此计划的辖区中查找单位")] = None,
-    days: Annotated[int | None, typer.Option(
-        "--days", min=1, help="有效天数；缺省为该单位所在计划期结束后 60 天")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="有效天数；缺省为该单位所在计划期结束后 60 天"),
+    ] = None,
 ) -> None:
     """为单位生成新链接（旧链接随即停用）。链接只显示该单位的事项，可放进短信。
 
@@ -1382,11 +1774,19 @@ def links_revoke(
 def web_cmd(
     host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="监听端口")] = 8780,
-    at: Annotated[str | None, typer.Option(
-        "--at", help=f"演示：页面从此时刻起计时（计算期限和状态）。{AT_RULE}")] = None,
-    workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=64,
-        help="网页进程数：高峰时按 CPU 核数设置；登录、会话和校验码在各进程间共用")] = 1,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help=f"演示：页面从此时刻起计时（计算期限和状态）。{AT_RULE}"),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="网页进程数：高峰时按 CPU 核数设置；登录、会话和校验码在各进程间共用",
+        ),
+    ] = 1,
 ) -> None:
     """启动网页服务：协调单位登录后在 / 查看计划、看板、审核队列、通知，发起检查，导出台账；
     单位凭通知中的链接（/u/…）查看本单位事项、报送完成情况、申请延期，无需账号。
@@ -1414,8 +1814,13 @@ def web_cmd(
     # uvicorn (which would believe X-Forwarded-For from 127.0.0.1).
     from web.logs import uvicorn_log_config
 
-    options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": False,
-                               "log_config": uvicorn_log_config(), "access_log": True}
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "log_config": uvicorn_log_config(),
+        "access_log": True,
+    }
     if workers == 1:
         clock = offset_clock(start) if start else real_clock
         uvicorn.run(create_app(ledger, clock=clock), **options)
@@ -1425,8 +1830,9 @@ def web_cmd(
     out.print(f"{workers} 个网页进程")
     # A busy worker on a busy machine can miss uvicorn's 5 s health ping and be killed with
     # its requests in flight; a minute tells hung from busy.
-    uvicorn.run("web:worker_app", factory=True, workers=workers,
-                timeout_worker_healthcheck=60, **options)
+    uvicorn.run(
+        "web:worker_app", factory=True, workers=workers, timeout_worker_healthcheck=60, **options
+    )
 
 
 def web_addresses(host: str, port: int) -> list[str]:
@@ -1439,10 +1845,12 @@ def web_addresses(host: str, port: int) -> list[str]:
     lines = [f"网页服务：http://{shown}:{port}/（协调单位登录；用 duban users add 建账号）"]
     if not os.environ.get("DUBAN_PUBLIC_URL"):
         os.environ["DUBAN_PUBLIC_URL"] = f"http://{shown}:{port}"
-        lines.append(f"[yellow]DUBAN_PUBLIC_URL 未设置：本进程及其启动的流程发出的单位链接按 "
-                     f"{public_base()} 生成，只在本机能打开；单独运行的 duban dispatch 按缺省的 "
-                     "http://127.0.0.1:8780。正式使用请设为单位能访问的地址（见 README）。"
-                     "[/yellow]")
+        lines.append(
+            f"[yellow]DUBAN_PUBLIC_URL 未设置：本进程及其启动的流程发出的单位链接按 "
+            f"{public_base()} 生成，只在本机能打开；单独运行的 duban dispatch 按缺省的 "
+            "http://127.0.0.1:8780。正式使用请设为单位能访问的地址（见 README）。"
+            "[/yellow]"
+        )
     else:
         lines.append(f"单位链接地址：{public_base()}/u/…")
     return lines
@@ -1455,10 +1863,13 @@ app.add_typer(users_app, name="users")
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="用户名", metavar="用户名")],
-    role: Annotated[str, typer.Option("--role", help="coordinator（协调单位）或 viewer（只读）")]
-    = "coordinator",
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="从标准输入读密码（脚本用）；缺省为交互输入两次")] = False,
+    role: Annotated[
+        str, typer.Option("--role", help="coordinator（协调单位）或 viewer（只读）")
+    ] = "coordinator",
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="从标准输入读密码（脚本用）；缺省为交互输入两次"),
+    ] = False,
 ) -> None:
     """新建网页账号，或为已有账号重设密码和角色（同时解除锁定、退出其已登录的浏览器）。
     密码以 argon2 散列保存，至少 10 个字符。
@@ -1528,7 +1939,6 @@ def demo(
     status(plan="zhongshan-2021-zwgk", unit=None, at=at)
 
 
-
 def main() -> None:
     """The ``duban`` program: a database that fails or stops answering in any command is
     a message and exit 3, never a traceback or a wait without end."""
@@ -1541,8 +1951,10 @@ def main() -> None:
         err.print(f"[red]{escape(str(exc))}[/red]")
         sys.exit(EXIT_ENV)
     except DBAPIError as exc:
-        err.print(f"[red]数据库不可用，本次操作未完成（已提交的不受影响）："
-                  f"{escape(str(exc).splitlines()[0])}[/red]")
+        err.print(
+            f"[red]数据库不可用，本次操作未完成（已提交的不受影响）："
+            f"{escape(str(exc).splitlines()[0])}[/red]"
+        )
         sys.exit(EXIT_ENV)
     except PoolTimeout as exc:
         err.print(f"[red]数据库连接全部占用或无响应，本次操作未完成：{escape(str(exc))}[/red]")

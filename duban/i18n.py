@@ -19,41 +19,76 @@ from typing import Any
 
 HELP_TEXT = "显示本帮助并退出。"
 USAGE = "用法："
-TYPE_LABELS = {"<bool>": "", "<str>": "<文字>", "<path>": "<文件>", "<int>": "<整数>",
-               "<float>": "<数值>", "<list[str]>": "<文字>", "<list[Path]>": "<文件>",
-               "<float range>": "<数值>", "<int range>": "<整数>"}
-PANELS = {"ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项",
-          "COMMANDS_PANEL_TITLE": "命令", "ERRORS_PANEL_TITLE": "命令用法有误",
-          "ABORTED_TEXT": "已中止。", "REQUIRED_LONG_STRING": "[必填]",
-          "REQUIRED_SHORT_STRING": "*", "DEFAULT_STRING": "[缺省：{}]",
-          "ENVVAR_STRING": "[环境变量：{}]", "DEPRECATED_STRING": "（已弃用）",
-          "RANGE_STRING": " [范围 {}]",
-          "RICH_HELP": "用 [blue]{command_path} {help_option}[/] 查看帮助和例子。"}
-ERRORS: list[tuple[re.Pattern[str], str]] = [(re.compile(a, re.S), b) for a, b in [
-    (r"^No such option: (\S+)(?: Did you mean (\S+)\?)?$", r"没有选项 \1。"),
-    (r"^No such option: (\S+) \(Possible options: (.+)\)$", r"没有选项 \1（可能是：\2）。"),
-    (r"^No such command '(.+)'\.$", r"没有命令 \1。"),
-    (r"^Missing argument '(.+)'\.$", r"缺少参数 \1。"),
-    (r"^Missing option '(.+)'\.$", r"缺少选项 \1。"),
-    (r"^Missing command\.$", "缺少命令。"),
-    (r"^Option '(.+)' requires an argument\.$", r"选项 \1 需要给出取值。"),
-    (r"^Option '(.+)' requires (\d+) arguments\.$", r"选项 \1 需要给出 \2 个取值。"),
-    (r"^Got unexpected extra arguments? \((.+)\)$", r"多出了参数（\1）。"),
-    (r"^Invalid value for '(.+)': '(.+)' is not a valid integer\.$", r"\1 应为整数，不是 \2。"),
-    (r"^Invalid value for '(.+)': '(.+)' is not a valid float\.$", r"\1 应为数字，不是 \2。"),
-    (r"^Invalid value for '(.+)': (.+) is not in the range (.+)\.$", r"\1 的取值 \2 不在 \3 内。"),
-    (r"^Invalid value for '(.+)': (?:Path|File) '(.+)' does not exist\.$", r"\1：文件 \2 不存在。"),
-    (r"^Invalid value for '(.+)': Input should be less than or equal to (\S+)$",
-     r"\1 应不大于 \2。"),
-    (r"^Invalid value for '(.+)': Input should be greater than or equal to (\S+)$",
-     r"\1 应不小于 \2。"),
-    (r"^Invalid value for '(.+)': (.+)$", r"\1 的取值无效：\2"),
-]]
+TYPE_LABELS = {
+    "<bool>": "",
+    "<str>": "<文字>",
+    "<path>": "<文件>",
+    "<int>": "<整数>",
+    "<float>": "<数值>",
+    "<list[str]>": "<文字>",
+    "<list[Path]>": "<文件>",
+    "<float range>": "<数值>",
+    "<int range>": "<整数>",
+}
+PANELS = {
+    "ARGUMENTS_PANEL_TITLE": "参数",
+    "OPTIONS_PANEL_TITLE": "选项",
+    "COMMANDS_PANEL_TITLE": "命令",
+    "ERRORS_PANEL_TITLE": "命令用法有误",
+    "ABORTED_TEXT": "已中止。",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "REQUIRED_SHORT_STRING": "*",
+    "DEFAULT_STRING": "[缺省：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "DEPRECATED_STRING": "（已弃用）",
+    "RANGE_STRING": " [范围 {}]",
+    "RICH_HELP": "用 [blue]{command_path} {help_option}[/] 查看帮助和例子。",
+}
+ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(a, re.S), b)
+    for a, b in [
+        (r"^No such option: (\S+)(?: Did you mean (\S+)\?)?$", r"没有选项 \1。"),
+        (r"^No such option: (\S+) \(Possible options: (.+)\)$", r"没有选项 \1（可能是：\2）。"),
+        (r"^No such command '(.+)'\.$", r"没有命令 \1。"),
+        (r"^Missing argument '(.+)'\.$", r"缺少参数 \1。"),
+        (r"^Missing option '(.+)'\.$", r"缺少选项 \1。"),
+        (r"^Missing command\.$", "缺少命令。"),
+        (r"^Option '(.+)' requires an argument\.$", r"选项 \1 需要给出取值。"),
+        (r"^Option '(.+)' requires (\d+) arguments\.$", r"选项 \1 需要给出 \2 个取值。"),
+        (r"^Got unexpected extra arguments? \((.+)\)$", r"多出了参数（\1）。"),
+        (r"^Invalid value for '(.+)': '(.+)' is not a valid integer\.$", r"\1 应为整数，不是 \2。"),
+        (r"^Invalid value for '(.+)': '(.+)' is not a valid float\.$", r"\1 应为数字，不是 \2。"),
+        (
+            r"^Invalid value for '(.+)': (.+) is not in the range (.+)\.$",
+            r"\1 的取值 \2 不在 \3 内。",
+        ),
+        (
+            r"^Invalid value for '(.+)': (?:Path|File) '(.+)' does not exist\.$",
+            r"\1：文件 \2 不存在。",
+        ),
+        (
+            r"^Invalid value for '(.+)': Input should be less than or equal to (\S+)$",
+            r"\1 应不大于 \2。",
+        ),
+        (
+            r"^Invalid value for '(.+)': Input should be greater than or equal to (\S+)$",
+            r"\1 应不小于 \2。",
+        ),
+        (r"^Invalid value for '(.+)': (.+)$", r"\1 的取值无效：\2"),
+    ]
+]
 # How arguments are named in usage lines: {plan} reads as {计划}.
 # An argument whose name means different things in two commands (the ``name`` of an event,
 # of a user) is named by its command's ``metavar`` instead.
-ARGUMENT_NAMES = {"plan": "计划", "file": "文件", "report_id": "报送编号", "notice": "通知文件",
-                  "name": "名称", "contact": "联系人", "unit": "单位"}
+ARGUMENT_NAMES = {
+    "plan": "计划",
+    "file": "文件",
+    "report_id": "报送编号",
+    "notice": "通知文件",
+    "name": "名称",
+    "contact": "联系人",
+    "unit": "单位",
+}
 
 
 def translate_error(message: str) -> str:
@@ -86,16 +121,23 @@ def localize_typer() -> None:
 
     rich_utils.rich_format_error = format_error
 
-    def usage(self: Any, prog: str, args: str = "", prefix: str | None = None,
-              _orig: Callable[..., None] = formatting.HelpFormatter.write_usage) -> None:
+    def usage(
+        self: Any,
+        prog: str,
+        args: str = "",
+        prefix: str | None = None,
+        _orig: Callable[..., None] = formatting.HelpFormatter.write_usage,
+    ) -> None:
         _orig(self, prog, args, USAGE if prefix is None else prefix)
 
     formatting.HelpFormatter.write_usage = usage  # type: ignore[method-assign]
     rich_utils.highlighter.highlights = [  # the usage line's colour follows its new prefix
-        h.replace("Usage: ", USAGE) for h in rich_utils.highlighter.highlights]
+        h.replace("Usage: ", USAGE) for h in rich_utils.highlighter.highlights
+    ]
 
-    def help_option(self: Any, ctx: Any,
-                    _orig: Callable[..., Any] = click_core.Command.get_help_option) -> Any:
+    def help_option(
+        self: Any, ctx: Any, _orig: Callable[..., Any] = click_core.Command.get_help_option
+    ) -> Any:
         opt = _orig(self, ctx)
         if opt is not None:
             opt.help = HELP_TEXT
@@ -110,8 +152,10 @@ def localize_typer() -> None:
     core.TyperArgument.display_name_raw = property(argument_name)  # type: ignore[assignment]
 
     for cls in (core.TyperOption, core.TyperArgument):
-        def display(self: Any, ctx: Any,
-                    _orig: Callable[..., Any] = cls.display_type_rich) -> str | None:
+
+        def display(
+            self: Any, ctx: Any, _orig: Callable[..., Any] = cls.display_type_rich
+        ) -> str | None:
             label = _orig(self, ctx)
             return TYPE_LABELS.get(label, label) if isinstance(label, str) else label
 

@@ -60,8 +60,11 @@ def check_dates(spec: PlanSpec, kind: str = "check") -> list[dt.date]:
 
 def check_schedule(day: dt.date, tz: str, hour: int = 9, prefix: str = "check") -> Any:
     """Exactly one run, at ``hour`` o'clock local time on ``day``."""
-    return RRule(f"DTSTART:{day:%Y%m%d}T{hour:02d}0000\nRRULE:FREQ=DAILY;COUNT=1",
-                 timezone=tz, slug=f"{prefix}-{day.isoformat()}")
+    return RRule(
+        f"DTSTART:{day:%Y%m%d}T{hour:02d}0000\nRRULE:FREQ=DAILY;COUNT=1",
+        timezone=tz,
+        slug=f"{prefix}-{day.isoformat()}",
+    )
 
 
 def work_pool(given: str | None = None) -> str | None:
@@ -71,30 +74,45 @@ def work_pool(given: str | None = None) -> str | None:
     return given or os.environ.get("DUBAN_WORK_POOL") or None
 
 
-def plan_deployments(spec: PlanSpec, today: dt.date | None = None, pool: str | None = None
-                     ) -> list[RunnerDeployment]:
+def plan_deployments(
+    spec: PlanSpec, today: dt.date | None = None, pool: str | None = None
+) -> list[RunnerDeployment]:
     tags = [TAG, f"plan:{spec.id}"]
-    common: dict[str, Any] = {"name": spec.id, "tags": tags, "work_pool_name": pool,
-                              "entrypoint_type": EntrypointType.MODULE_PATH}
+    common: dict[str, Any] = {
+        "name": spec.id,
+        "tags": tags,
+        "work_pool_name": pool,
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+    }
     live = supervising(spec, today)
     return [
         supervise.to_deployment(
             schedules=[Cron(SUPERVISE_CRON, timezone=spec.timezone, slug="daily-0900")]
-            if live else [],
+            if live
+            else [],
             parameters={"plan": spec.id},
-            description=f"{spec.title}：每个工作日 9:00 督办巡检" if live else
-            f"{spec.title}：计划期已于 {spec.period_end} 结束，不再自动巡检；可手动运行", **common),
+            description=f"{spec.title}：每个工作日 9:00 督办巡检"
+            if live
+            else f"{spec.title}：计划期已于 {spec.period_end} 结束，不再自动巡检；可手动运行",
+            **common,
+        ),
         check.to_deployment(
             schedules=[check_schedule(d, spec.timezone) for d in check_dates(spec)],
             parameters={"plan": spec.id},
             description=f"{spec.title}：按检查日期（{'、'.join(map(str, check_dates(spec)))}）"
-                        "检查落实情况；也可带参数手动运行", **common),
+            "检查落实情况；也可带参数手动运行",
+            **common,
+        ),
         lookback.to_deployment(
-            schedules=[check_schedule(d, spec.timezone, prefix="lookback")
-                       for d in check_dates(spec, "lookback")],
+            schedules=[
+                check_schedule(d, spec.timezone, prefix="lookback")
+                for d in check_dates(spec, "lookback")
+            ],
             parameters={"plan": spec.id},
             description=f"{spec.title}：对上一年度计划（{spec.predecessor or '未设置'}）回头看，"
-                        "为未完成事项开立整改；可手动运行", **common),
+            "为未完成事项开立整改；可手动运行",
+            **common,
+        ),
     ]
 
 
@@ -110,39 +128,55 @@ def shared_deployments(live: bool = True, pool: str | None = None) -> list[Runne
     rehearsal on a simulated clock), it runs only when started with its ``at``: a
     real-time run would send the rehearsal's notices dated today."""
     cron = dispatch_cron() if live else None
-    return [dispatcher.to_deployment(
-        name="all", tags=[TAG, "shared"], entrypoint_type=EntrypointType.MODULE_PATH,
-        work_pool_name=pool,
-        schedules=[Cron(cron, timezone="Asia/Shanghai", slug="every-5-min")] if cron else [],
-        description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送")]
+    return [
+        dispatcher.to_deployment(
+            name="all",
+            tags=[TAG, "shared"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            work_pool_name=pool,
+            schedules=[Cron(cron, timezone="Asia/Shanghai", slug="every-5-min")] if cron else [],
+            description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送",
+        )
+    ]
 
 
-def prefect_yaml(specs: list[PlanSpec], pool: str, workdir: str = "/opt/duban"
-                 ) -> dict[str, Any]:
+def prefect_yaml(specs: list[PlanSpec], pool: str, workdir: str = "/opt/duban") -> dict[str, Any]:
     """The same deployments as a ``prefect.yaml``, for teams that manage them with
     ``prefect deploy --all``. duban's reconcile also deletes stale schedules and
     deployments; ``prefect deploy`` does not, so redeploy after editing a plan's dates."""
     import prefect
 
     out = []
-    for d in [d for spec in specs for d in plan_deployments(spec, pool=pool)] + \
-            shared_deployments(pool=pool):
+    for d in [d for spec in specs for d in plan_deployments(spec, pool=pool)] + shared_deployments(
+        pool=pool
+    ):
         schedules = []
         for s in d.schedules or []:
             sched = s.schedule
-            entry: dict[str, Any] = ({"cron": sched.cron} if hasattr(sched, "cron")
-                                     else {"rrule": sched.rrule})
+            entry: dict[str, Any] = (
+                {"cron": sched.cron} if hasattr(sched, "cron") else {"rrule": sched.rrule}
+            )
             schedules.append(entry | {"timezone": sched.timezone, "slug": s.slug})
         module, func = d.entrypoint.rsplit(".", 1)  # type: ignore[union-attr]
-        out.append({"name": d.name, "entrypoint": f"{module.replace('.', '/')}.py:{func}",
-                    "description": d.description, "tags": list(d.tags),
-                    "parameters": dict(d.parameters), "schedules": schedules,
-                    "work_pool": {"name": pool, "work_queue_name": None, "job_variables": {}}})
-    return {"name": "duban", "prefect-version": prefect.__version__,
-            "build": None, "push": None,
-            "pull": [{"prefect.deployments.steps.set_working_directory": {
-                "directory": workdir}}],
-            "deployments": out}
+        out.append(
+            {
+                "name": d.name,
+                "entrypoint": f"{module.replace('.', '/')}.py:{func}",
+                "description": d.description,
+                "tags": list(d.tags),
+                "parameters": dict(d.parameters),
+                "schedules": schedules,
+                "work_pool": {"name": pool, "work_queue_name": None, "job_variables": {}},
+            }
+        )
+    return {
+        "name": "duban",
+        "prefect-version": prefect.__version__,
+        "build": None,
+        "push": None,
+        "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": workdir}}],
+        "deployments": out,
+    }
 
 
 @dataclass
@@ -158,14 +192,22 @@ async def _duban_deployments(client: PrefectClient) -> list[DeploymentResponse]:
     while True:
         page = await client.read_deployments(
             deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[TAG])),
-            limit=200, offset=len(out), sort=DeploymentSort.NAME_ASC)
+            limit=200,
+            offset=len(out),
+            sort=DeploymentSort.NAME_ASC,
+        )
         out += page
         if len(page) < 200:
             return out
 
 
-def reconcile(specs: list[PlanSpec], *, prune_all: bool = False,
-              live_dispatch: bool = True, pool: str | None = None) -> Reconciled:
+def reconcile(
+    specs: list[PlanSpec],
+    *,
+    prune_all: bool = False,
+    live_dispatch: bool = True,
+    pool: str | None = None,
+) -> Reconciled:
     """Apply the deployments of ``specs``; delete their stale schedules and deployments.
 
     With ``prune_all`` (``duban up``, which serves every loaded plan) any
@@ -177,8 +219,9 @@ def reconcile(specs: list[PlanSpec], *, prune_all: bool = False,
     return asyncio.run(_reconcile(wanted, {f"plan:{s.id}" for s in specs}, prune_all))
 
 
-async def _reconcile(wanted: dict[str, RunnerDeployment], plan_tags: set[str],
-                     prune_all: bool) -> Reconciled:
+async def _reconcile(
+    wanted: dict[str, RunnerDeployment], plan_tags: set[str], prune_all: bool
+) -> Reconciled:
     result = Reconciled()
     async with get_client() as client:
         for name, d in wanted.items():

@@ -41,9 +41,13 @@ TEMPLATES = Path(__file__).with_name("templates")
 BATCH = 100  # documents read, rendered and recorded per step
 # Every value is escaped for Markdown (no live HTML from a title, no stray table column);
 # the Word copy reads the entities back.
-_env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                   keep_trailing_newline=True, trim_blocks=False,
-                   finalize=lambda v: md_escape(v) if isinstance(v, str) else v)
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=False,
+    finalize=lambda v: md_escape(v) if isinstance(v, str) else v,
+)
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\u200b-\u200f\u202a-\u202e\u2066-\u2069]')
 
 
@@ -56,8 +60,9 @@ def _printed(ctx: dict[str, Any]) -> dict[str, Any]:
     if out.get("item_text"):
         out["item_text"] = printed_text(str(out["item_text"]))
     if isinstance(out.get("entries"), list):
-        out["entries"] = [e | {"item_title": printed_title(str(e.get("item_title", "")))}
-                          for e in out["entries"]]
+        out["entries"] = [
+            e | {"item_title": printed_title(str(e.get("item_title", "")))} for e in out["entries"]
+        ]
     return out
 
 
@@ -131,34 +136,65 @@ Progress = Callable[[int, int], None]
 
 
 def _jobs(session: Session, after: int, limit: int) -> list[_Job]:
-    pending = list(session.scalars(
-        select(Document).where(Document.path_md.is_(None), Document.id > after)
-        .order_by(Document.id).limit(limit)))
+    pending = list(
+        session.scalars(
+            select(Document)
+            .where(Document.path_md.is_(None), Document.id > after)
+            .order_by(Document.id)
+            .limit(limit)
+        )
+    )
     if not pending:
         return []
-    plans = {p.id: p for p in session.scalars(
-        select(Plan).where(Plan.id.in_({d.plan_id for d in pending})))}
-    coordinators = dict(session.execute(
-        select(Plan.id, Unit.name).join(Unit, Unit.id == Plan.coordinator_id)
-        .where(Plan.id.in_(plans))).tuples().all())
+    plans = {
+        p.id: p
+        for p in session.scalars(select(Plan).where(Plan.id.in_({d.plan_id for d in pending})))
+    }
+    coordinators = dict(
+        session.execute(
+            select(Plan.id, Unit.name)
+            .join(Unit, Unit.id == Plan.coordinator_id)
+            .where(Plan.id.in_(plans))
+        )
+        .tuples()
+        .all()
+    )
     # A 催办单/督办单 carries the unit's link as a QR code: paper answered from a phone.
-    owners = dict(session.execute(select(Milestone.id, Milestone.unit_id).where(
-        Milestone.id.in_({d.milestone_id for d in pending if d.kind != "circular"})))
-        .tuples().all())
+    owners = dict(
+        session.execute(
+            select(Milestone.id, Milestone.unit_id).where(
+                Milestone.id.in_({d.milestone_id for d in pending if d.kind != "circular"})
+            )
+        )
+        .tuples()
+        .all()
+    )
     units = list(session.scalars(select(Unit).where(Unit.id.in_(set(owners.values())))))
     urls = links.current(session, units, actor="system:documents") if units else {}
-    return [_Job(d.id, plans[d.plan_id].key, file_stem(d),
-                 render_markdown(d, plans[d.plan_id], coordinators.get(d.plan_id, "")),
-                 d.grade, urls.get(owners.get(d.milestone_id or 0) or 0, ""))
-            for d in pending]
+    return [
+        _Job(
+            d.id,
+            plans[d.plan_id].key,
+            file_stem(d),
+            render_markdown(d, plans[d.plan_id], coordinators.get(d.plan_id, "")),
+            d.grade,
+            urls.get(owners.get(d.milestone_id or 0) or 0, ""),
+        )
+        for d in pending
+    ]
 
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).where(Document.path_md.is_(None))) or 0
 
 
-def render_pending(factory: sessionmaker[Session], folder: Path, *, batch: int = BATCH,
-                   progress: Progress | None = None) -> Rendered:
+def render_pending(
+    factory: sessionmaker[Session],
+    folder: Path,
+    *,
+    batch: int = BATCH,
+    progress: Progress | None = None,
+) -> Rendered:
     """Write the files of every document not yet rendered, ``batch`` at a time: each batch
     read in one short transaction, its files written, then its paths recorded in another
     (only where still empty: two renderers at once do not fight over a row)."""
@@ -181,9 +217,11 @@ def render_pending(factory: sessionmaker[Session], folder: Path, *, batch: int =
             done.loopback += bool(job.qr) and is_loopback(job.qr)
         with transaction(factory) as s:
             for doc_id, (md_path, docx_path) in written.items():
-                s.execute(update(Document).where(Document.id == doc_id,
-                                                 Document.path_md.is_(None))
-                          .values(path_md=md_path, path_docx=docx_path))
+                s.execute(
+                    update(Document)
+                    .where(Document.id == doc_id, Document.path_md.is_(None))
+                    .values(path_md=md_path, path_docx=docx_path)
+                )
         assert done.paths is not None
         done.paths.update({k: v[1] for k, v in written.items()})
         last = jobs[-1].id
@@ -198,6 +236,8 @@ def loopback_warning() -> str | None:
     base = links.public_base()
     if not is_loopback(base):
         return None
-    return (f"单位链接地址是 {base}，只有本机能打开：催办单、督办单上的二维码和通知中的链接"
-            "单位都打不开。请把环境变量 DUBAN_PUBLIC_URL 设为单位能访问的地址"
-            "（如 https://duban.example.gov.cn）后再发送。")
+    return (
+        f"单位链接地址是 {base}，只有本机能打开：催办单、督办单上的二维码和通知中的链接"
+        "单位都打不开。请把环境变量 DUBAN_PUBLIC_URL 设为单位能访问的地址"
+        "（如 https://duban.example.gov.cn）后再发送。"
+    )

@@ -41,8 +41,11 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 RED = RGBColor(0xFF, 0x00, 0x00)
-GRADE_COLOURS = {"blue": RGBColor(0x1F, 0x4E, 0x9E), "yellow": RGBColor(0xB8, 0x86, 0x0B),
-                 "red": RGBColor(0xC0, 0x00, 0x00)}
+GRADE_COLOURS = {
+    "blue": RGBColor(0x1F, 0x4E, 0x9E),
+    "yellow": RGBColor(0xB8, 0x86, 0x0B),
+    "red": RGBColor(0xC0, 0x00, 0x00),
+}
 BODY, TITLE, HEADING, NUMBERS = "仿宋_GB2312", "方正小标宋简体", "黑体", "宋体"
 FALLBACK = {BODY: "仿宋", TITLE: "宋体", HEADING: "SimHei", NUMBERS: "SimSun"}
 BODY_PT, TITLE_PT, TABLE_PT, PAGE_NO_PT = 16, 22, 10.5, 14  # 3号, 2号, 五号, 4号
@@ -94,10 +97,10 @@ class Gongwen:
                 while i < len(lines) and lines[i].startswith("|"):
                     rows.append(lines[i])
                     i += 1
-                cells = [[unescape(c.strip()) for c in r.strip().strip("|").split("|")]
-                         for r in rows]
-                aligns = next((c for c in cells if all(re.fullmatch(r":?-+:?", x) for x in c)),
-                              [])
+                cells = [
+                    [unescape(c.strip()) for c in r.strip().strip("|").split("|")] for r in rows
+                ]
+                aligns = next((c for c in cells if all(re.fullmatch(r":?-+:?", x) for x in c)), [])
                 body = [c for c in cells if c is not aligns]
                 doc.blocks.append(("table", (body, [a.endswith(":") for a in aligns])))
                 continue
@@ -117,8 +120,7 @@ class Gongwen:
             else:
                 doc.blocks.append(("para", line.replace("**", "")))
         paras = [b for b in doc.blocks if b[0] == "para"]
-        if len(paras) >= 2 and DATE.match(str(doc.blocks[-1][1])) \
-                and doc.blocks[-2][0] == "para":
+        if len(paras) >= 2 and DATE.match(str(doc.blocks[-1][1])) and doc.blocks[-2][0] == "para":
             doc.signature, doc.date = str(doc.blocks[-2][1]), str(doc.blocks[-1][1])
             doc.blocks = doc.blocks[:-2]
         return doc
@@ -219,8 +221,9 @@ class Writer:
 
     def _font_table(self) -> None:
         """Fallbacks for machines without the offices' fonts (Word reads ``altName``)."""
-        part = next(p for p in self.docx.part.package.iter_parts()
-                    if p.partname == "/word/fontTable.xml")
+        part = next(
+            p for p in self.docx.part.package.iter_parts() if p.partname == "/word/fontTable.xml"
+        )
         from lxml import etree
 
         root = etree.fromstring(part.blob)
@@ -231,13 +234,20 @@ class Writer:
             alt_el.set(qn("w:val"), alt)
             charset = etree.SubElement(font, qn("w:charset"))
             charset.set(qn("w:val"), "86")  # GB2312
-        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                    standalone=True)
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
     # ---- blocks
 
-    def _run(self, p: Paragraph, text: str, *, font: str = BODY, size: float = BODY_PT,
-             colour: RGBColor | None = None, bold: bool = False) -> None:
+    def _run(
+        self,
+        p: Paragraph,
+        text: str,
+        *,
+        font: str = BODY,
+        size: float = BODY_PT,
+        colour: RGBColor | None = None,
+        bold: bool = False,
+    ) -> None:
         run = p.add_run(text)
         _fonts(run, font)
         run.font.size = Pt(size)
@@ -264,8 +274,7 @@ class Writer:
         ppr = p._p.get_or_add_pPr()
         border = OxmlElement("w:pBdr")
         bottom = OxmlElement("w:bottom")
-        for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "11"),
-                     ("w:color", "FF0000")):
+        for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "11"), ("w:color", "FF0000")):
             bottom.set(qn(k), v)  # 1.5 pt red, 4 mm (11 pt) under the 发文字号
         border.append(bottom)
         ppr.append(border)
@@ -310,8 +319,9 @@ class Writer:
                 elif c < len(right) and right[c]:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 value = cells[c] if c < len(cells) else ""
-                self._run(p, value.replace("**", ""), size=TABLE_PT,
-                          font=HEADING if r == 0 else BODY)
+                self._run(
+                    p, value.replace("**", ""), size=TABLE_PT, font=HEADING if r == 0 else BODY
+                )
         _fixed_layout(table, widths)
 
     def _keep_last_paragraph(self) -> None:
@@ -338,8 +348,7 @@ class Writer:
             return BODY_PT * 4 + (date_w - sig_w) / 2, BODY_PT * 4
         return BODY_PT * 2, BODY_PT * 2 + (sig_w - date_w) / 2
 
-    def _signature_lines(self, add: Callable[[], Paragraph], signature: str,
-                         date: str) -> None:
+    def _signature_lines(self, add: Callable[[], Paragraph], signature: str, date: str) -> None:
         sig_right, date_right = self._signature_indents(signature, date)
         for text, right in ((signature, sig_right), (date, date_right)):
             if not text:
@@ -367,8 +376,11 @@ class Writer:
         row = table.rows[0]
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         sig_right, date_right = self._signature_indents(signature, date)
-        taken = max(sig_right + text_width(signature, BODY_PT),
-                    date_right + text_width(date, BODY_PT)) / 72 * 25.4
+        taken = (
+            max(sig_right + text_width(signature, BODY_PT), date_right + text_width(date, BODY_PT))
+            / 72
+            * 25.4
+        )
         # the code's column: all the line left of the signature, less a character's gap
         left_mm = max(QR_MM + 2, min(QR_COLUMN_MM, TEXT_WIDTH_MM - taken - 6))
         qr_cell, sig_cell = row.cells
@@ -395,8 +407,10 @@ class Writer:
         """``— 1 —``: odd pages right, even pages left, one character in."""
         self.docx.settings.odd_and_even_pages_header_footer = True
         section = self.docx.sections[0]
-        for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
-                              (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        for footer, align in (
+            (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+            (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+        ):
             footer.is_linked_to_previous = False
             p = footer.paragraphs[0]
             p.alignment = align
@@ -423,9 +437,25 @@ def _plain(p: Paragraph) -> None:
 
 
 # w:tblPr's children in the order the schema requires (Word refuses another order)
-_TBLPR_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
-                "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
-                "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"]
+_TBLPR_ORDER = [
+    "tblStyle",
+    "tblpPr",
+    "tblOverlap",
+    "bidiVisual",
+    "tblStyleRowBandSize",
+    "tblStyleColBandSize",
+    "tblW",
+    "jc",
+    "tblCellSpacing",
+    "tblInd",
+    "tblBorders",
+    "shd",
+    "tblLayout",
+    "tblCellMar",
+    "tblLook",
+    "tblCaption",
+    "tblDescription",
+]
 
 
 def _set_tblpr(table: Table, el: object) -> None:
@@ -435,7 +465,7 @@ def _set_tblpr(table: Table, el: object) -> None:
     for old in tblpr.findall(tag):
         tblpr.remove(old)
     name = tag.split("}")[1]
-    later = {qn(f"w:{t}") for t in _TBLPR_ORDER[_TBLPR_ORDER.index(name) + 1:]}
+    later = {qn(f"w:{t}") for t in _TBLPR_ORDER[_TBLPR_ORDER.index(name) + 1 :]}
     after = next((c for c in tblpr if c.tag in later), None)
     if after is None:
         tblpr.append(el)
@@ -467,8 +497,13 @@ def _page_field(p: Paragraph) -> None:
     run = p.add_run()
     _fonts(run, NUMBERS)
     run.font.size = Pt(PAGE_NO_PT)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"),
-                       ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        (None, " PAGE "),
+        ("separate", None),
+        (None, "1"),
+        ("end", None),
+    ):
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)

@@ -69,24 +69,39 @@ class LocalServer:
                 self.proc.wait(5)
 
 
-def start_server(home: Path, port: int | None = None, timeout: float = 90,
-                 database_url: str | None = None) -> LocalServer:
+def start_server(
+    home: Path, port: int | None = None, timeout: float = 90, database_url: str | None = None
+) -> LocalServer:
     """Start the server and wait until its health endpoint answers."""
     port = port or free_port()
     env = server_env(home, port, database_url)
     log = home / "prefect" / "server.log"
     out = log.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, **env},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server = LocalServer(proc, env["PREFECT_API_URL"], env, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ServerError(f"Prefect 服务启动失败（退出码 {proc.returncode}），日志：{log}\n"
-                              + log.read_text(encoding="utf-8", errors="replace")[-2000:])
+            raise ServerError(
+                f"Prefect 服务启动失败（退出码 {proc.returncode}），日志：{log}\n"
+                + log.read_text(encoding="utf-8", errors="replace")[-2000:]
+            )
         try:
             with urllib.request.urlopen(f"{server.url}/health", timeout=2) as r:
                 if r.status == 200:

@@ -77,18 +77,23 @@ class Simulation:
         return dict(sorted(out.items()))
 
 
-def _report_plan(session_factory: sessionmaker[Session], rate: float, seed: int,
-                 cal: WorkCalendar, tz: str) -> list[tuple[pendulum.DateTime, int]]:
+def _report_plan(
+    session_factory: sessionmaker[Session], rate: float, seed: int, cal: WorkCalendar, tz: str
+) -> list[tuple[pendulum.DateTime, int]]:
     """(time, milestone id) of each simulated report: with probability ``rate`` a unit
     reports on a random working day between its first reminder and its deadline."""
     rng = random.Random(seed)
     out: list[tuple[pendulum.DateTime, int]] = []
     with transaction(session_factory) as s:
-        rows = s.execute(select(Milestone.id, Milestone.due_date, Milestone.policy_id)
-                         .where(Milestone.state.in_(OPEN_STATES), Milestone.due_date.is_not(None))
-                         .order_by(Milestone.id)).all()
-        policies = {i: Policy.model_validate(doc) for i, doc in s.execute(
-            select(PolicySnapshot.id, PolicySnapshot.document)).tuples()}
+        rows = s.execute(
+            select(Milestone.id, Milestone.due_date, Milestone.policy_id)
+            .where(Milestone.state.in_(OPEN_STATES), Milestone.due_date.is_not(None))
+            .order_by(Milestone.id)
+        ).all()
+        policies = {
+            i: Policy.model_validate(doc)
+            for i, doc in s.execute(select(PolicySnapshot.id, PolicySnapshot.document)).tuples()
+        }
     for mid, due, policy_id in rows:
         if rng.random() >= rate:
             continue
@@ -101,17 +106,26 @@ def _report_plan(session_factory: sessionmaker[Session], rate: float, seed: int,
     return sorted(out)
 
 
-def simulate(spec: PlanSpec, directory: Directory, cal: WorkCalendar, *, until: dt.date,
-             report_rate: float = 0.0, seed: int = 1, start: dt.date | None = None,
-             workdir: Path | None = None) -> Simulation:
+def simulate(
+    spec: PlanSpec,
+    directory: Directory,
+    cal: WorkCalendar,
+    *,
+    until: dt.date,
+    report_rate: float = 0.0,
+    seed: int = 1,
+    start: dt.date | None = None,
+    workdir: Path | None = None,
+) -> Simulation:
     """Run the plan from ``start`` (default: its issue date) to the end of ``until``."""
     tz = spec.timezone
     with tempfile.TemporaryDirectory(prefix="duban-sim-") as tmp:
         folder = workdir or Path(tmp)
         factory = open_ledger(f"sqlite:///{folder / 'simulation.db'}")
         with transaction(factory) as s:
-            sync_units(s, list(directory.units.values()), jurisdiction=directory.jurisdiction,
-                       actor=ACTOR)
+            sync_units(
+                s, list(directory.units.values()), jurisdiction=directory.jurisdiction, actor=ACTOR
+            )
         with transaction(factory) as s:
             compiled = compile_plan(spec, ledger_directory(s, directory.jurisdiction), cal)
             if compiled.errors:
@@ -127,8 +141,11 @@ def simulate(spec: PlanSpec, directory: Directory, cal: WorkCalendar, *, until: 
         checks = [c for c in checks if begin <= c <= end]
         while True:
             with transaction(factory) as s:
-                nxt = s.scalar(select(func.min(Milestone.next_action_at))
-                               .where(Milestone.state.in_(OPEN_STATES)))
+                nxt = s.scalar(
+                    select(func.min(Milestone.next_action_at)).where(
+                        Milestone.state.in_(OPEN_STATES)
+                    )
+                )
             candidates = [pendulum.instance(nxt).in_timezone(tz)] if nxt else []
             candidates += [t for t, _ in reports[:1]] + checks[:1]
             if not candidates or min(candidates) > end:
@@ -149,8 +166,9 @@ def simulate(spec: PlanSpec, directory: Directory, cal: WorkCalendar, *, until: 
     return result
 
 
-def _simulate_report(factory: sessionmaker[Session], mid: int, now: pendulum.DateTime,
-                     cal: WorkCalendar) -> None:
+def _simulate_report(
+    factory: sessionmaker[Session], mid: int, now: pendulum.DateTime, cal: WorkCalendar
+) -> None:
     """The unit reports, and the coordinator accepts it the same day."""
     with transaction(factory) as s:
         m = s.get(Milestone, mid)
@@ -160,24 +178,64 @@ def _simulate_report(factory: sessionmaker[Session], mid: int, now: pendulum.Dat
         item = s.get(Item, a.item_id)
         unit = s.get(Unit, m.unit_id)
         plan_key = item.plan.key
-        r = record_report(s, plan_key=plan_key, unit_name=unit.name, item_key=item.key,
-                          text="（模拟报送）", urls=[], files=[], evidence_dir=Path("."),
-                          actor=ACTOR, now=now.in_timezone("UTC"), occurrence=m.occurrence,
-                          progress="ongoing" if item.standing else None)
-        review_report(s, r.report.id, accept=True, comment="", new_due=None, cal=cal,
-                      actor=ACTOR, now=now.in_timezone("UTC"))
+        r = record_report(
+            s,
+            plan_key=plan_key,
+            unit_name=unit.name,
+            item_key=item.key,
+            text="（模拟报送）",
+            urls=[],
+            files=[],
+            evidence_dir=Path("."),
+            actor=ACTOR,
+            now=now.in_timezone("UTC"),
+            occurrence=m.occurrence,
+            progress="ongoing" if item.standing else None,
+        )
+        review_report(
+            s,
+            r.report.id,
+            accept=True,
+            comment="",
+            new_due=None,
+            cal=cal,
+            actor=ACTOR,
+            now=now.in_timezone("UTC"),
+        )
 
 
 def _timeline(factory: sessionmaker[Session], tz: str) -> list[Sent]:
     with transaction(factory) as s:
-        owner = select(Milestone.id, Unit.name.label("unit")).join(
-            Unit, Unit.id == Milestone.unit_id).subquery()
+        owner = (
+            select(Milestone.id, Unit.name.label("unit"))
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .subquery()
+        )
         rows = s.execute(
-            select(Notice.next_attempt_at, owner.c.unit, Unit.name, Notice.step, Notice.channel,
-                   Notice.context, Notice.milestone_id, Notice.recipient)
+            select(
+                Notice.next_attempt_at,
+                owner.c.unit,
+                Unit.name,
+                Notice.step,
+                Notice.channel,
+                Notice.context,
+                Notice.milestone_id,
+                Notice.recipient,
+            )
             .join(Unit, Unit.id == Notice.unit_id)
             .outerjoin(owner, owner.c.id == Notice.milestone_id)
-            .order_by(Notice.next_attempt_at, Notice.id)).all()
-    return [Sent(pendulum.instance(at).in_timezone(tz), unit or to, to, step, channel,
-                 (ctx or {}).get("item", ""), mid, recipient)
-            for at, unit, to, step, channel, ctx, mid, recipient in rows]
+            .order_by(Notice.next_attempt_at, Notice.id)
+        ).all()
+    return [
+        Sent(
+            pendulum.instance(at).in_timezone(tz),
+            unit or to,
+            to,
+            step,
+            channel,
+            (ctx or {}).get("item", ""),
+            mid,
+            recipient,
+        )
+        for at, unit, to, step, channel, ctx, mid, recipient in rows
+    ]

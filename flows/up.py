@@ -59,8 +59,12 @@ def _quiet_shutdown() -> None:
 def queue_runs(runs: list[tuple[str, dict[str, Any], int]]) -> None:
     """Flow runs to start once the runner serves: (deployment, parameters, delay in s)."""
     for name, parameters, delay in runs:
-        run_deployment(name, parameters=parameters, timeout=0,
-                       scheduled_time=pendulum.now("UTC").add(seconds=delay))
+        run_deployment(
+            name,
+            parameters=parameters,
+            timeout=0,
+            scheduled_time=pendulum.now("UTC").add(seconds=delay),
+        )
 
 
 def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
@@ -73,9 +77,16 @@ def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
 
     # The client's address is the app's to work out (DUBAN_TRUSTED_PROXIES), not uvicorn's.
     # In the terminal of `duban up` only warnings show (`duban web` logs every request).
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, proxy_headers=False,
-                                           log_config=uvicorn_log_config(quiet=True),
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            log_config=uvicorn_log_config(quiet=True),
+            access_log=False,
+        )
+    )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, name="duban-web", daemon=True)
     thread.start()
@@ -87,10 +98,15 @@ def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
     return stop
 
 
-def up(home: Path, database_url: str, *, port: int | None = None,
-       say: Callable[[str], None] = print,
-       kickoff: list[tuple[str, dict[str, Any], int]] | None = None,
-       web: Callable[[], Callable[[], None]] | None = None) -> None:
+def up(
+    home: Path,
+    database_url: str,
+    *,
+    port: int | None = None,
+    say: Callable[[str], None] = print,
+    kickoff: list[tuple[str, dict[str, Any], int]] | None = None,
+    web: Callable[[], Callable[[], None]] | None = None,
+) -> None:
     """``web`` starts the pages (after the Prefect server, so that the board's checks
     run through it) and returns their stop."""
     specs = loaded_plans(database_url)
@@ -109,28 +125,41 @@ def up(home: Path, database_url: str, *, port: int | None = None,
         if not os.environ.get("PREFECT_API_URL"):
             server = start_server(home, port)
             os.environ.update(server.env)  # flow-run subprocesses inherit the server's address
-            say(f"Prefect 服务已启动：{server.url.removesuffix('/api')}"
-                "（可在界面查看和手动运行流程）")
+            say(
+                f"Prefect 服务已启动：{server.url.removesuffix('/api')}"
+                "（可在界面查看和手动运行流程）"
+            )
         if web is not None:
             stop_web = web()
         # Prefect read its settings at import: point this process's client at the server.
         with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"]}):
             rehearsal = bool(kickoff)  # the demo runs on a simulated clock
             r = reconcile(specs, prune_all=True, live_dispatch=not rehearsal)
-            say(f"已部署 {len(specs)} 个计划的 {len(r.applied)} 个流程"
-                + (f"，移除过期部署 {len(r.removed_deployments)} 个" if r.removed_deployments
-                   else "") + "。按 Ctrl-C 停止。")
+            say(
+                f"已部署 {len(specs)} 个计划的 {len(r.applied)} 个流程"
+                + (
+                    f"，移除过期部署 {len(r.removed_deployments)} 个"
+                    if r.removed_deployments
+                    else ""
+                )
+                + "。按 Ctrl-C 停止。"
+            )
             for spec in specs:
                 if not supervising(spec):
-                    say(f"计划 {spec.id} 的计划期已于 {spec.period_end} 结束，不安排每日 9:00 "
-                        "自动巡检（可在 Prefect 界面或用 duban sweep 手动运行）。")
+                    say(
+                        f"计划 {spec.id} 的计划期已于 {spec.period_end} 结束，不安排每日 9:00 "
+                        "自动巡检（可在 Prefect 界面或用 duban sweep 手动运行）。"
+                    )
             deployments = [d for spec in specs for d in plan_deployments(spec)]
             deployments += shared_deployments(live=not rehearsal)
             if kickoff:
                 queue_runs(kickoff)
-                say("已排队演示运行：" + "、".join(name for name, _, _ in kickoff)
+                say(
+                    "已排队演示运行："
+                    + "、".join(name for name, _, _ in kickoff)
                     + "。演示按模拟时刻运行，不安排每 5 分钟的实时发送；"
-                    "正式运行请用 duban up（不加 --demo）。")
+                    "正式运行请用 duban up（不加 --demo）。"
+                )
             serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
     except KeyboardInterrupt:
         pass

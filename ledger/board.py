@@ -31,12 +31,16 @@ from plans.duerules import end_of_day
 from plans.workdays import WorkCalendar
 
 # 红黄绿灯, and blue for a report the coordinator has not yet reviewed.
-LIGHTS = {"red": "已逾期", "yellow": "临近期限", "blue": "待审核", "green": "已完成",
-          "grey": "未到期"}
+LIGHTS = {
+    "red": "已逾期",
+    "yellow": "临近期限",
+    "blue": "待审核",
+    "green": "已完成",
+    "grey": "未到期",
+}
 
 
-def light(state: str, due_at: dt.datetime | None, now: dt.datetime,
-          soon: dt.datetime) -> str:
+def light(state: str, due_at: dt.datetime | None, now: dt.datetime, soon: dt.datetime) -> str:
     if state == "done":
         return "green"
     if state == "reported":
@@ -46,8 +50,9 @@ def light(state: str, due_at: dt.datetime | None, now: dt.datetime,
     return "grey"
 
 
-def soon_until(plan: Plan, now: dt.datetime, cal: WorkCalendar,
-               workdays: int = SOON_WORKDAYS) -> dt.datetime:
+def soon_until(
+    plan: Plan, now: dt.datetime, cal: WorkCalendar, workdays: int = SOON_WORKDAYS
+) -> dt.datetime:
     """The end of the Nth working day from today: a deadline before it is "near"."""
     if workdays == SOON_WORKDAYS:
         return soon_after(now, cal, plan.timezone)
@@ -68,15 +73,21 @@ class PlanProgress:
         return self.done / self.total if self.total else 0.0
 
 
-def plans_progress(session: Session, now: dt.datetime, cal: WorkCalendar
-                   ) -> list[PlanProgress]:
+def plans_progress(session: Session, now: dt.datetime, cal: WorkCalendar) -> list[PlanProgress]:
     """Every loaded plan with its milestone counts (the units' stored lights, recounted
     where they changed), newest year first."""
     out = []
     for p in session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.key)):
         counts = unit_counts(session, p.id, now, soon_until(p, now, cal))
-        out.append(PlanProgress(p, sum(c.total for c in counts), sum(c.green for c in counts),
-                                sum(c.blue for c in counts), sum(c.red for c in counts)))
+        out.append(
+            PlanProgress(
+                p,
+                sum(c.total for c in counts),
+                sum(c.green for c in counts),
+                sum(c.blue for c in counts),
+                sum(c.red for c in counts),
+            )
+        )
     return out
 
 
@@ -123,33 +134,57 @@ PAGE_UNITS = 60  # units per page of the board: a province's plan is read a page
 TASK_PAGE_UNITS = 200  # units per page of one task's page
 
 
-def _unit_counts(session: Session, plan: Plan, now: dt.datetime, soon: dt.datetime,
-                 unit_ids: list[int] | None, item_ids: list[int] | None) -> list[Any]:
+def _unit_counts(
+    session: Session,
+    plan: Plan,
+    now: dt.datetime,
+    soon: dt.datetime,
+    unit_ids: list[int] | None,
+    item_ids: list[int] | None,
+) -> list[Any]:
     """Each unit's lights under the board's filter: stored counts for whole units, the
     tasks' own milestones when the filter names tasks (as many as those tasks hold)."""
     if item_ids is None:
         return unit_counts(session, plan.id, now, soon, unit_ids=unit_ids)
     chosen = select(Assignment.id).where(Assignment.item_id.in_(item_ids))  # by item index
-    summary = (select(Milestone.unit_id, Unit.name, *light_sums(now, soon))
-               .join(Unit, Unit.id == Milestone.unit_id)
-               .where(Milestone.assignment_id.in_(chosen), Milestone.state != "archived")
-               .group_by(Milestone.unit_id, Unit.name))
+    summary = (
+        select(Milestone.unit_id, Unit.name, *light_sums(now, soon))
+        .join(Unit, Unit.id == Milestone.unit_id)
+        .where(Milestone.assignment_id.in_(chosen), Milestone.state != "archived")
+        .group_by(Milestone.unit_id, Unit.name)
+    )
     if unit_ids is not None:
         summary = summary.where(Milestone.unit_id.in_(unit_ids))
     return list(session.execute(summary))
 
 
-def milestone_total(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
-                    unit_ids: list[int] | None = None,
-                    item_ids: list[int] | None = None) -> int:
+def milestone_total(
+    session: Session,
+    plan: Plan,
+    now: dt.datetime,
+    cal: WorkCalendar,
+    *,
+    unit_ids: list[int] | None = None,
+    item_ids: list[int] | None = None,
+) -> int:
     """How many milestones the board shows under a filter (the chart's scale)."""
-    return sum(c.total for c in _unit_counts(session, plan, now, soon_until(plan, now, cal),
-                                             unit_ids, item_ids))
+    return sum(
+        c.total
+        for c in _unit_counts(session, plan, now, soon_until(plan, now, cal), unit_ids, item_ids)
+    )
 
 
-def board(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
-          unit_ids: list[int] | None = None, only: str | None = None,
-          item_ids: list[int] | None = None, page: int = 1) -> Board:
+def board(
+    session: Session,
+    plan: Plan,
+    now: dt.datetime,
+    cal: WorkCalendar,
+    *,
+    unit_ids: list[int] | None = None,
+    only: str | None = None,
+    item_ids: list[int] | None = None,
+    page: int = 1,
+) -> Board:
     """The plan's units (rows, most red first) and their milestones as lights, in plan
     order, a page of units at a time; ``only`` keeps the cells of one light (and the
     units that have one), ``item_ids`` the cells of some tasks.
@@ -168,27 +203,47 @@ def board(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
     kept.sort(key=lambda c: (-c.red, -c.yellow, c.green / c.total if c.total else 0, c.name))
     pages = max(1, -(-len(kept) // PAGE_UNITS))
     page = min(max(1, page), pages)
-    shown = kept[(page - 1) * PAGE_UNITS: page * PAGE_UNITS]
+    shown = kept[(page - 1) * PAGE_UNITS : page * PAGE_UNITS]
     rows = {c.unit_id: UnitRow(c.unit_id, c.name) for c in shown}
     if rows:
-        q = (select(Milestone.id, Milestone.state, Milestone.due_at, Milestone.due_date,
-                    Milestone.unit_id, Item.key, Item.title)
-             .join(Assignment, Assignment.id == Milestone.assignment_id)
-             .join(Item, Item.id == Assignment.item_id)
-             .where(Milestone.plan_id == plan.id, Milestone.state != "archived",
-                    Milestone.unit_id.in_(list(rows)))
-             .order_by(Item.seq, Milestone.due_at.nulls_last(), Milestone.id))
+        q = (
+            select(
+                Milestone.id,
+                Milestone.state,
+                Milestone.due_at,
+                Milestone.due_date,
+                Milestone.unit_id,
+                Item.key,
+                Item.title,
+            )
+            .join(Assignment, Assignment.id == Milestone.assignment_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .where(
+                Milestone.plan_id == plan.id,
+                Milestone.state != "archived",
+                Milestone.unit_id.in_(list(rows)),
+            )
+            .order_by(Item.seq, Milestone.due_at.nulls_last(), Milestone.id)
+        )
         if item_ids is not None:
             q = q.where(Assignment.item_id.in_(item_ids))
         for mid, state, due_at, due_date, uid, key, title in session.execute(q):
             colour = light(state, due_at, now, soon)
             if only and colour != only:
                 continue
-            rows[uid].cells.append(Cell(mid, key, title,
-                                        due_date.isoformat() if due_date else "待事件",
-                                        colour, state_label(state, due_at, now, soon)))
-    return Board(plan, list(rows.values()), lights, sorted(c.name for c in counts),
-                 page, pages, len(kept))
+            rows[uid].cells.append(
+                Cell(
+                    mid,
+                    key,
+                    title,
+                    due_date.isoformat() if due_date else "待事件",
+                    colour,
+                    state_label(state, due_at, now, soon),
+                )
+            )
+    return Board(
+        plan, list(rows.values()), lights, sorted(c.name for c in counts), page, pages, len(kept)
+    )
 
 
 def _has(c: Any, colour: str) -> bool:
@@ -218,8 +273,9 @@ class TaskSummary:
         return self.green / self.total if self.total else 0.0
 
 
-def task_summaries(session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *,
-                   section: str = "") -> list[TaskSummary]:
+def task_summaries(
+    session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar, *, section: str = ""
+) -> list[TaskSummary]:
     """Per task and checkpoint: its units and their milestones by light, in plan order,
     summed from the item counts the database keeps (``ItemCount``): a few rows a task,
     whatever the number of its units."""
@@ -229,18 +285,31 @@ def task_summaries(session: Session, plan: Plan, now: dt.datetime, cal: WorkCale
     def total(cond: Any) -> Any:
         return func.coalesce(func.sum(case((cond, ItemCount.n), else_=0)), 0)
 
-    counts = {r[0]: r[1:] for r in session.execute(
-        select(ItemCount.item_id, total(ItemCount.state == "assigned"),
-               total(and_(is_open, ItemCount.due_at <= now)),
-               total(and_(is_open, ItemCount.due_at > now, ItemCount.due_at <= soon)),
-               total(ItemCount.state == "reported"), total(ItemCount.state == "done"),
-               total(ItemCount.state != "assigned"))
-        .where(ItemCount.plan_id == plan.id).group_by(ItemCount.item_id))}
-    out = [TaskSummary(i.id, i.key, i.title, " / ".join(i.section or []), i.standing,
-                       *counts[i.id])
-           for i in session.scalars(select(Item).where(
-               Item.plan_id == plan.id, Item.archived_at.is_(None)).order_by(Item.seq))
-           if counts.get(i.id, (0,) * 6)[-1]]
+    counts = {
+        r[0]: r[1:]
+        for r in session.execute(
+            select(
+                ItemCount.item_id,
+                total(ItemCount.state == "assigned"),
+                total(and_(is_open, ItemCount.due_at <= now)),
+                total(and_(is_open, ItemCount.due_at > now, ItemCount.due_at <= soon)),
+                total(ItemCount.state == "reported"),
+                total(ItemCount.state == "done"),
+                total(ItemCount.state != "assigned"),
+            )
+            .where(ItemCount.plan_id == plan.id)
+            .group_by(ItemCount.item_id)
+        )
+    }
+    out = [
+        TaskSummary(i.id, i.key, i.title, " / ".join(i.section or []), i.standing, *counts[i.id])
+        for i in session.scalars(
+            select(Item)
+            .where(Item.plan_id == plan.id, Item.archived_at.is_(None))
+            .order_by(Item.seq)
+        )
+        if counts.get(i.id, (0,) * 6)[-1]
+    ]
     return [t for t in out if not section or section in t.section]
 
 
@@ -257,8 +326,9 @@ class TaskUnit:
     submitted_at: dt.datetime | None
 
 
-def task_units(session: Session, plan: Plan, item: Item, now: dt.datetime,
-               cal: WorkCalendar, *, page: int = 1) -> tuple[list[TaskUnit], int]:
+def task_units(
+    session: Session, plan: Plan, item: Item, now: dt.datetime, cal: WorkCalendar, *, page: int = 1
+) -> tuple[list[TaskUnit], int]:
     """Every unit's progress on one task side by side (牵头 first), a page of
     ``TASK_PAGE_UNITS`` at a time, and the number of pages: what its lead unit and the
     coordinator read. Reads the page's rows only."""
@@ -274,28 +344,48 @@ def task_units(session: Session, plan: Plan, item: Item, now: dt.datetime,
     rank = case(*((Assignment.role == r, n) for r, n in ROLE_RANK.items()), else_=9)
     assignments = session.execute(
         select(Assignment.id, Assignment.role, Unit.name)
-        .join(Unit, Unit.id == Assignment.unit_id).where(active)
-        .order_by(rank, Unit.name).offset((page - 1) * TASK_PAGE_UNITS)
-        .limit(TASK_PAGE_UNITS)).all()
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(active)
+        .order_by(rank, Unit.name)
+        .offset((page - 1) * TASK_PAGE_UNITS)
+        .limit(TASK_PAGE_UNITS)
+    ).all()
     ids = [a.id for a in assignments]
     cells: dict[int, list[Cell]] = {}
-    for m in session.scalars(select(Milestone).where(
-            Milestone.assignment_id.in_(ids),
-            Milestone.state != "archived").order_by(Milestone.due_at.nulls_last())):
-        cells.setdefault(m.assignment_id, []).append(Cell(
-            m.id, item.key, item.title, m.due_date.isoformat() if m.due_date else "待事件",
-            light(m.state, m.due_at, now, soon), state_label(m.state, m.due_at, now, soon)))
+    for m in session.scalars(
+        select(Milestone)
+        .where(Milestone.assignment_id.in_(ids), Milestone.state != "archived")
+        .order_by(Milestone.due_at.nulls_last())
+    ):
+        cells.setdefault(m.assignment_id, []).append(
+            Cell(
+                m.id,
+                item.key,
+                item.title,
+                m.due_date.isoformat() if m.due_date else "待事件",
+                light(m.state, m.due_at, now, soon),
+                state_label(m.state, m.due_at, now, soon),
+            )
+        )
     latest: dict[int, Report] = {}
-    for r in session.scalars(select(Report).where(Report.assignment_id.in_(ids))
-                             .order_by(Report.submitted_at, Report.id)):
+    for r in session.scalars(
+        select(Report).where(Report.assignment_id.in_(ids)).order_by(Report.submitted_at, Report.id)
+    ):
         latest[r.assignment_id] = r
     out = []
     for a in assignments:
         r = latest.get(a.id)
-        out.append(TaskUnit(a.name, ROLE_NAMES.get(a.role, a.role), cells.get(a.id, []),
-                            PROGRESS_LABELS.get(r.progress or "", "") if r else "",
-                            r.text if r else "", review_text(r),
-                            r.submitted_at if r else None))
+        out.append(
+            TaskUnit(
+                a.name,
+                ROLE_NAMES.get(a.role, a.role),
+                cells.get(a.id, []),
+                PROGRESS_LABELS.get(r.progress or "", "") if r else "",
+                r.text if r else "",
+                review_text(r),
+                r.submitted_at if r else None,
+            )
+        )
     return out, pages
 
 
@@ -309,9 +399,12 @@ class Pending:
 
 
 def _submitted(plan: Plan) -> Select[Any]:
-    return (select(Report).join(Assignment, Assignment.id == Report.assignment_id)
-            .join(Item, Item.id == Assignment.item_id)
-            .where(Report.review_state == "submitted", Item.plan_id == plan.id))
+    return (
+        select(Report)
+        .join(Assignment, Assignment.id == Report.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Report.review_state == "submitted", Item.plan_id == plan.id)
+    )
 
 
 def review_count(session: Session, plan: Plan) -> int:
@@ -322,8 +415,10 @@ def review_count(session: Session, plan: Plan) -> int:
 def review_queue(session: Session, plan: Plan) -> list[Pending]:
     """The plan's reports and extension requests not yet reviewed, oldest first."""
     rows = session.execute(
-        _submitted(plan).add_columns(Unit.name, Item.key, Item.title, Milestone.due_date)
+        _submitted(plan)
+        .add_columns(Unit.name, Item.key, Item.title, Milestone.due_date)
         .join(Unit, Unit.id == Report.unit_id)
         .join(Milestone, Milestone.id == Report.milestone_id, isouter=True)
-        .order_by(Report.submitted_at, Report.id)).all()
+        .order_by(Report.submitted_at, Report.id)
+    ).all()
     return [Pending(r, u, k, t, d.isoformat() if d else "") for r, u, k, t, d in rows]

@@ -31,8 +31,9 @@ class Converter:
     def __call__(self, values: dict[str, Any]) -> tuple:
         row = [values[c] for c in self.columns]
         if self.native:  # JSON columns go as their text; COPY parses it
-            return tuple(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-                         for v in row)
+            return tuple(
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row
+            )
         memo = self.memo
         for i, p in self.procs:
             v = row[i]
@@ -48,8 +49,7 @@ class Converter:
         return tuple(row)
 
 
-def copy_rows(conn: Connection, table: Table, columns: Sequence[str],
-              rows: Iterable[tuple]) -> int:
+def copy_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert converted rows (see ``Converter``) in the connection's transaction."""
     cols = ", ".join(columns)
     n = 0
@@ -66,8 +66,9 @@ def copy_rows(conn: Connection, table: Table, columns: Sequence[str],
     return len(rows)
 
 
-def executemany(conn: Connection, sql: str, table: Table, columns: Sequence[str],
-                rows: Iterable[dict[str, Any]]) -> int:
+def executemany(
+    conn: Connection, sql: str, table: Table, columns: Sequence[str], rows: Iterable[dict[str, Any]]
+) -> int:
     """SQLite: ``sql`` (with ``?`` marks for ``columns``) once per row, the values
     converted by the columns' types; the number of rows it changed."""
     convert = Converter(table, columns, conn.dialect)

@@ -64,8 +64,12 @@ class UnitCheck:
     def score(self, rubric: Rubric) -> float:
         """Missing and still-unreviewed-after-deadline both count as missing; the result
         stays within the rubric's range (floor 0 unless the rubric says otherwise)."""
-        return rubric.clamp(rubric.base + rubric.late * self.late + rubric.missing * self.missing
-                            + rubric.early_bonus * self.early)
+        return rubric.clamp(
+            rubric.base
+            + rubric.late * self.late
+            + rubric.missing * self.missing
+            + rubric.early_bonus * self.early
+        )
 
 
 @dataclass
@@ -82,32 +86,52 @@ class CheckReport:
         return [u for u in self.units if u.missing]
 
 
-def run_check(session: Session, plan_key: str, at: dt.datetime, *,
-              units: list[str] | None = None, items: list[str] | None = None,
-              cal: WorkCalendar | None = None, early_workdays: int = 3) -> CheckReport:
+def run_check(
+    session: Session,
+    plan_key: str,
+    at: dt.datetime,
+    *,
+    units: list[str] | None = None,
+    items: list[str] | None = None,
+    cal: WorkCalendar | None = None,
+    early_workdays: int = 3,
+) -> CheckReport:
     """Count each unit's milestones due by ``at``; one query for milestones, one for reports.
 
     With a calendar, reports accepted at least ``early_workdays`` working days
     before the deadline also count as early (for a rubric's bonus).
     """
     plan = get_plan(session, plan_key)
-    q = (select(Milestone, Unit.name, Item.key, Item.title, Unit.position, Unit.id,
-                Item.standing)
-         .join(Unit, Unit.id == Milestone.unit_id)
-         .join(Assignment, Assignment.id == Milestone.assignment_id)
-         .join(Item, Item.id == Assignment.item_id)
-         .where(Milestone.plan_id == plan.id, Milestone.due_at <= at,
-                Milestone.state.not_in(("archived", "waiting"))))
+    q = (
+        select(Milestone, Unit.name, Item.key, Item.title, Unit.position, Unit.id, Item.standing)
+        .join(Unit, Unit.id == Milestone.unit_id)
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(
+            Milestone.plan_id == plan.id,
+            Milestone.due_at <= at,
+            Milestone.state.not_in(("archived", "waiting")),
+        )
+    )
     if units:
         q = q.where(Unit.name.in_(units))
     if items:
         q = q.where(Item.key.in_(items))
     rows = session.execute(q).all()
-    first_accepted = dict(session.execute(
-        select(Report.milestone_id, func.min(Report.submitted_at))
-        .where(Report.review_state == "accepted",
-               Report.milestone_id.in_([m.id for m, *_ in rows]))
-        .group_by(Report.milestone_id)).all()) if rows else {}
+    first_accepted = (
+        dict(
+            session.execute(
+                select(Report.milestone_id, func.min(Report.submitted_at))
+                .where(
+                    Report.review_state == "accepted",
+                    Report.milestone_id.in_([m.id for m, *_ in rows]),
+                )
+                .group_by(Report.milestone_id)
+            ).all()
+        )
+        if rows
+        else {}
+    )
     by_unit: dict[str, UnitCheck] = {}
     for m, unit, _key, title, position, unit_id, standing in rows:
         u = by_unit.setdefault(unit, UnitCheck(unit, order=(position, unit_id)))
@@ -132,8 +156,14 @@ def run_check(session: Session, plan_key: str, at: dt.datetime, *,
                 u.missing_items.append(f"{printed_title(title)}（{m.due_date}）")
     ordered = sorted(by_unit.values(), key=lambda u: (u.rate, -u.missing, u.order))
     tz = plan.timezone
-    return CheckReport(plan.key, plan.title, pendulum.instance(at).in_timezone(tz), ordered,
-                       plan.issuer, plan.doc_no)
+    return CheckReport(
+        plan.key,
+        plan.title,
+        pendulum.instance(at).in_timezone(tz),
+        ordered,
+        plan.issuer,
+        plan.doc_no,
+    )
 
 
 def render_markdown(report: CheckReport) -> str:
@@ -141,19 +171,31 @@ def render_markdown(report: CheckReport) -> str:
     title, body, table, signature and date; never internal ids."""
     e = md_escape  # names and titles come from plan and directory files
     source = f"《{e(report.title)}》" + (f"（{e(report.doc_no)}）" if report.doc_no else "")
-    lines = [f"# {e(report.issuer)}", "", f"## 关于{source}落实情况的检查报告", "",
-             f"根据{source}，截至{report.at.format('YYYY年M月D日 HH:mm')}，"
-             "对各单位应完成事项的落实情况检查如下。", "",
-             "| 单位 | 应完成 | 按时完成 | 逾期完成 | 待审核 | 未完成 | 完成率 |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"# {e(report.issuer)}",
+        "",
+        f"## 关于{source}落实情况的检查报告",
+        "",
+        f"根据{source}，截至{report.at.format('YYYY年M月D日 HH:mm')}，"
+        "对各单位应完成事项的落实情况检查如下。",
+        "",
+        "| 单位 | 应完成 | 按时完成 | 逾期完成 | 待审核 | 未完成 | 完成率 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for u in report.units:
-        lines.append(f"| {e(u.unit)} | {u.due} | {u.on_time} | {u.late} | {u.reported} | "
-                     f"{u.missing} | {u.rate:.0%} |")
+        lines.append(
+            f"| {e(u.unit)} | {u.due} | {u.on_time} | {u.late} | {u.reported} | "
+            f"{u.missing} | {u.rate:.0%} |"
+        )
     total_due = sum(u.due for u in report.units)
     total_done = sum(u.done for u in report.units)
     rate = total_done / total_due if total_due else 1.0
-    lines += ["", f"合计：{len(report.units)} 个单位应完成 {total_due} 项，已完成 {total_done} 项，"
-              f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。", ""]
+    lines += [
+        "",
+        f"合计：{len(report.units)} 个单位应完成 {total_due} 项，已完成 {total_done} 项，"
+        f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。",
+        "",
+    ]
     if report.lagging:
         lines += ["## 未完成事项", "", "| 单位 | 未完成事项（期限） |", "| --- | --- |"]
         lines += [f"| {e(u.unit)} | {e(u.missing_text)} |" for u in report.lagging]
@@ -162,8 +204,15 @@ def render_markdown(report: CheckReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_check(session: Session, report: CheckReport, folder: Path, *, actor: str,
-                cal: WorkCalendar, notify: bool = True) -> tuple[Path, int]:
+def write_check(
+    session: Session,
+    report: CheckReport,
+    folder: Path,
+    *,
+    actor: str,
+    cal: WorkCalendar,
+    notify: bool = True,
+) -> tuple[Path, int]:
     """Write the Markdown report and a 检查结果通知 to each lagging unit (once per check).
 
     The notices go out at the plan's send time on the first working day at or
@@ -178,25 +227,62 @@ def write_check(session: Session, report: CheckReport, folder: Path, *, actor: s
     coordinator = session.get(Unit, plan.coordinator_id)
     policy = Policy.model_validate(plan.document.get("policy") or {})
     lagging = report.lagging if notify else []
-    units = {unit.name: unit for unit in session.scalars(
-        select(Unit).where(Unit.jurisdiction == plan.jurisdiction,
-                           Unit.name.in_([u.unit for u in lagging]))
-        .options(selectinload(Unit.contacts)))} if lagging else {}
+    units = (
+        {
+            unit.name: unit
+            for unit in session.scalars(
+                select(Unit)
+                .where(
+                    Unit.jurisdiction == plan.jurisdiction, Unit.name.in_([u.unit for u in lagging])
+                )
+                .options(selectinload(Unit.contacts))
+            )
+        }
+        if lagging
+        else {}
+    )
     send_at = next_send_at(report.at, policy, cal, plan.timezone).in_timezone("UTC")
     rows = []
     for u in lagging:
         unit = units[u.unit]
         _, person = recipients("contact", unit, coordinator)
-        context = {"plan": plan.key, "plan_title": plan.title, "unit": unit.name,
-                   "check_date": stamp, "due": u.due, "done": u.done, "missing": u.missing,
-                   "missing_items": u.missing_items, "missing_progress": u.missing_progress,
-                   "missing_text": u.missing_text, "rate": round(u.rate, 4),
-                   "person": person.name if person else ""}
-        rows += person_notices(f"check/{plan.key}/{stamp}/{unit.id}", person, policy.channels,
-                               plan_id=plan.id, unit_id=unit.id, milestone_id=None,
-                               kind="check_result", step="check",
-                               at=send_at, context=context)
+        context = {
+            "plan": plan.key,
+            "plan_title": plan.title,
+            "unit": unit.name,
+            "check_date": stamp,
+            "due": u.due,
+            "done": u.done,
+            "missing": u.missing,
+            "missing_items": u.missing_items,
+            "missing_progress": u.missing_progress,
+            "missing_text": u.missing_text,
+            "rate": round(u.rate, 4),
+            "person": person.name if person else "",
+        }
+        rows += person_notices(
+            f"check/{plan.key}/{stamp}/{unit.id}",
+            person,
+            policy.channels,
+            plan_id=plan.id,
+            unit_id=unit.id,
+            milestone_id=None,
+            kind="check_result",
+            step="check",
+            at=send_at,
+            context=context,
+        )
     sent = insert_notices(session, rows)
-    audit(session, actor, "plan.check", plan_id=plan.id, entity="check", key=stamp,
-          file=str(path), units=len(report.units), lagging=len(report.lagging), notices=sent)
+    audit(
+        session,
+        actor,
+        "plan.check",
+        plan_id=plan.id,
+        entity="check",
+        key=stamp,
+        file=str(path),
+        units=len(report.units),
+        lagging=len(report.lagging),
+        notices=sent,
+    )
     return path, sent

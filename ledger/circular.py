@@ -33,40 +33,75 @@ from ledger.supervise import DOC_NAMES, Numbers
 from plans.workdays import WorkCalendar
 
 
-def circular_entries(session: Session, plan: Plan, today: dt.date,
-                     cal: WorkCalendar) -> list[dict[str, Any]]:
+def circular_entries(
+    session: Session, plan: Plan, today: dt.date, cal: WorkCalendar
+) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Milestone, Unit.name, Item.key, Item.title)
         .join(Unit, Unit.id == Milestone.unit_id)
         .join(Assignment, Assignment.id == Milestone.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
-        .where(Milestone.plan_id == plan.id, Milestone.escalated == "tongbao",
-               Milestone.state.in_(OPEN_STATES))
-        .order_by(*UNIT_ORDER, Milestone.due_date, Item.seq, Milestone.id)).all()
+        .where(
+            Milestone.plan_id == plan.id,
+            Milestone.escalated == "tongbao",
+            Milestone.state.in_(OPEN_STATES),
+        )
+        .order_by(*UNIT_ORDER, Milestone.due_date, Item.seq, Milestone.id)
+    ).all()
     ids = [m.id for m, *_ in rows]
     docs: dict[int, list[str]] = {}
-    for d in session.scalars(select(Document).where(Document.milestone_id.in_(ids))
-                             .order_by(Document.id)) if ids else []:
+    for d in (
+        session.scalars(
+            select(Document).where(Document.milestone_id.in_(ids)).order_by(Document.id)
+        )
+        if ids
+        else []
+    ):
         docs.setdefault(d.milestone_id or 0, []).append(d.context.get("doc_no_text", ""))
     # What really reached the unit: notices delivered to its own people (not the
     # coordinator's copies, not those still waiting or given up).
-    sent = dict(session.execute(
-        select(Notice.milestone_id, func.count())
-        .join(Milestone, Milestone.id == Notice.milestone_id)
-        .where(Notice.milestone_id.in_(ids), Notice.unit_id == Milestone.unit_id,
-               Notice.status == "sent")
-        .group_by(Notice.milestone_id)).all()) if ids else {}
-    reachable = set(session.scalars(select(Contact.unit_id).where(
-        Contact.unit_id.in_({m.unit_id for m, *_ in rows})))) if ids else set()
+    sent = (
+        dict(
+            session.execute(
+                select(Notice.milestone_id, func.count())
+                .join(Milestone, Milestone.id == Notice.milestone_id)
+                .where(
+                    Notice.milestone_id.in_(ids),
+                    Notice.unit_id == Milestone.unit_id,
+                    Notice.status == "sent",
+                )
+                .group_by(Notice.milestone_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    reachable = (
+        set(
+            session.scalars(
+                select(Contact.unit_id).where(Contact.unit_id.in_({m.unit_id for m, *_ in rows}))
+            )
+        )
+        if ids
+        else set()
+    )
     out = []
     for m, unit, key, title in rows:
         assert m.due_date is not None
-        out.append({"milestone": [m.id, m.cycle], "unit": unit, "item": key, "item_title": title,
-                    "due_date": m.due_date.isoformat(),
-                    "late_workdays": cal.workdays_between(m.due_date, today),
-                    "rectifying": m.state == "rectifying",
-                    "documents": docs.get(m.id, []), "notices": sent.get(m.id, 0),
-                    "no_contact": m.unit_id not in reachable})
+        out.append(
+            {
+                "milestone": [m.id, m.cycle],
+                "unit": unit,
+                "item": key,
+                "item_title": title,
+                "due_date": m.due_date.isoformat(),
+                "late_workdays": cal.workdays_between(m.due_date, today),
+                "rectifying": m.state == "rectifying",
+                "documents": docs.get(m.id, []),
+                "notices": sent.get(m.id, 0),
+                "no_contact": m.unit_id not in reachable,
+            }
+        )
     return out
 
 
@@ -76,8 +111,9 @@ class Circular:
     existing: bool  # the same list was circulated already: its number, not a new one
 
 
-def issue_circular(session: Session, plan: Plan, now: dt.datetime,
-                   cal: WorkCalendar) -> Circular | None:
+def issue_circular(
+    session: Session, plan: Plan, now: dt.datetime, cal: WorkCalendar
+) -> Circular | None:
     """A numbered 通报 of the current list, or None when the list is empty.
 
     Numbers run per plan year. When the latest 通报 of the plan lists exactly
@@ -89,27 +125,46 @@ def issue_circular(session: Session, plan: Plan, now: dt.datetime,
     if not entries:
         return None
     members = [e["milestone"] for e in entries]
-    last = session.scalars(select(Document).where(Document.plan_id == plan.id,
-                                                  Document.kind == "circular")
-                           .order_by(Document.id.desc()).limit(1)).first()
+    last = session.scalars(
+        select(Document)
+        .where(Document.plan_id == plan.id, Document.kind == "circular")
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).first()
     if last is not None and sorted(last.context.get("members") or []) == sorted(members):
         return Circular(last, existing=True)
     year = plan.year
     number = Numbers(session).next(plan.id, "circular", year)
     units = list(dict.fromkeys(e["unit"] for e in entries))  # the directory's order
     # "经催办、督办" only when every unit was chased by document and really notified.
-    escalated = all(any(d.startswith(("催办", "督办")) for d in e["documents"])
-                    and e["notices"] > 0 for e in entries)
+    escalated = all(
+        any(d.startswith(("催办", "督办")) for d in e["documents"]) and e["notices"] > 0
+        for e in entries
+    )
     doc = Document(
-        plan_id=plan.id, kind="circular", year=year, number=number, grade=None,
+        plan_id=plan.id,
+        kind="circular",
+        year=year,
+        number=number,
+        grade=None,
         title=f"关于{plan.title}逾期未完成事项的通报"[:300],
-        context={"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-                 "issuer": plan.issuer, "coordinator": plan.coordinator.name,
-                 "number": number, "year": year,
-                 "issued_on": local.to_date_string(),
-                 "doc_no_text": f"{DOC_NAMES['circular'][:2]}〔{year}〕{number}号",
-                 "entries": entries, "units": units, "count": len(entries),
-                 "members": members, "escalated": escalated})
+        context={
+            "plan": plan.key,
+            "plan_title": plan.title,
+            "doc_no": plan.doc_no,
+            "issuer": plan.issuer,
+            "coordinator": plan.coordinator.name,
+            "number": number,
+            "year": year,
+            "issued_on": local.to_date_string(),
+            "doc_no_text": f"{DOC_NAMES['circular'][:2]}〔{year}〕{number}号",
+            "entries": entries,
+            "units": units,
+            "count": len(entries),
+            "members": members,
+            "escalated": escalated,
+        },
+    )
     session.add(doc)
     session.flush()
     return Circular(doc, existing=False)

@@ -66,11 +66,20 @@ def make_engine(url: str, *, wait: float | None = None) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_timeout=30, connect_args={
-        "connect_timeout": 10,
-        # A peer that vanished (host down, network cut) is noticed within about a minute.
-        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-        "keepalives_count": 3, "tcp_user_timeout": 60_000})
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=30,
+        connect_args={
+            "connect_timeout": 10,
+            # A peer that vanished (host down, network cut) is noticed within about a minute.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 60_000,
+        },
+    )
     event.listen(engine, "connect", _postgres_timeouts)
     seconds = watchdog.wait_seconds() if wait is None else wait
     if seconds > 0:
@@ -157,13 +166,20 @@ def _empty(engine: Engine) -> bool:
 def mismatch(have: str | None, want: str | None, *, sqlite: bool = False) -> str:
     """The operator's message for a ledger at ``have`` opened by code at ``want``."""
     if have is not None and not _known(have):
-        return (f"数据库结构版本 {have} 比本机安装的 duban（结构版本 {want}）新：数据库已由更新的"
-                "版本升级。请把本机的 duban 升级到同一版本后再运行。")
-    todo = ("请先运行一次 duban db upgrade（duban up 启动时也会自动升级本机的数据库）。"
-            if sqlite else "请运维人员先停止 worker，运行一次 duban db upgrade，再启动各服务"
-            "（见 deploy/README.md 的 Upgrading 一节）。")
-    return (f"数据库结构版本 {have or '（无版本记录）'} 落后于本机安装的 duban"
-            f"（结构版本 {want}）。{todo}")
+        return (
+            f"数据库结构版本 {have} 比本机安装的 duban（结构版本 {want}）新：数据库已由更新的"
+            "版本升级。请把本机的 duban 升级到同一版本后再运行。"
+        )
+    todo = (
+        "请先运行一次 duban db upgrade（duban up 启动时也会自动升级本机的数据库）。"
+        if sqlite
+        else "请运维人员先停止 worker，运行一次 duban db upgrade，再启动各服务"
+        "（见 deploy/README.md 的 Upgrading 一节）。"
+    )
+    return (
+        f"数据库结构版本 {have or '（无版本记录）'} 落后于本机安装的 duban"
+        f"（结构版本 {want}）。{todo}"
+    )
 
 
 def open_ledger(url: str, *, migrate: bool = False) -> sessionmaker[Session]:

@@ -32,9 +32,32 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FILES = 20
 # What a unit may upload from its page: documents, sheets, scans and archives; nothing a
 # browser would run (html, svg, js) even though stored files are only ever downloaded.
-UPLOAD_TYPES = frozenset({"pdf", "ofd", "doc", "docx", "wps", "xls", "xlsx", "et", "ppt",
-                          "pptx", "txt", "csv", "jpg", "jpeg", "png", "gif", "bmp", "tif",
-                          "tiff", "zip", "rar", "7z"})
+UPLOAD_TYPES = frozenset(
+    {
+        "pdf",
+        "ofd",
+        "doc",
+        "docx",
+        "wps",
+        "xls",
+        "xlsx",
+        "et",
+        "ppt",
+        "pptx",
+        "txt",
+        "csv",
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "bmp",
+        "tif",
+        "tiff",
+        "zip",
+        "rar",
+        "7z",
+    }
+)
 
 
 @dataclass
@@ -43,12 +66,34 @@ class Upload:
 
     name: str
     stream: BinaryIO
+
+
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
-PSEUDO_FILE_SYSTEMS = frozenset({
-    "proc", "sysfs", "devtmpfs", "devpts", "debugfs", "securityfs", "tracefs", "configfs",
-    "cgroup", "cgroup2", "bpf", "pstore", "efivarfs", "fusectl", "mqueue", "hugetlbfs",
-    "binfmt_misc", "autofs", "rpc_pipefs", "nsfs"})
+PSEUDO_FILE_SYSTEMS = frozenset(
+    {
+        "proc",
+        "sysfs",
+        "devtmpfs",
+        "devpts",
+        "debugfs",
+        "securityfs",
+        "tracefs",
+        "configfs",
+        "cgroup",
+        "cgroup2",
+        "bpf",
+        "pstore",
+        "efivarfs",
+        "fusectl",
+        "mqueue",
+        "hugetlbfs",
+        "binfmt_misc",
+        "autofs",
+        "rpc_pipefs",
+        "nsfs",
+    }
+)
 
 
 class EvidenceError(ValueError):
@@ -67,7 +112,7 @@ def safe_name(name: str) -> str:
     cleaned = _UNSAFE.sub("_", Path(plain.replace("\\", "/")).name).strip(" .") or "附件"
     stem, dot, suffix = cleaned.rpartition(".")
     if dot and len(suffix) <= 10:
-        return stem[:100 - len(suffix) - 1] + "." + suffix
+        return stem[: 100 - len(suffix) - 1] + "." + suffix
     return cleaned[:100]
 
 
@@ -87,8 +132,10 @@ def _open(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
         if kind in PSEUDO_FILE_SYSTEMS:
             raise EvidenceError(f"附件 {path} 位于 {kind} 虚拟文件系统，不是真实文件，不作为附件")
         if info.st_size > max_bytes:
-            raise EvidenceError(f"附件 {path} 有 {info.st_size / 1024 / 1024:.0f} MB，超过上限 "
-                                f"{max_bytes / 1024 / 1024:g} MB")
+            raise EvidenceError(
+                f"附件 {path} 有 {info.st_size / 1024 / 1024:.0f} MB，超过上限 "
+                f"{max_bytes / 1024 / 1024:g} MB"
+            )
     except EvidenceError:
         os.close(fd)
         raise
@@ -106,16 +153,20 @@ def _open_no_links(absolute: Path, given: Path) -> int:
         try:
             opened = os.open(name, flags, dir_fd=fd)
         except OSError as exc:
-            link = exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and \
-                stat.S_ISLNK(os.lstat(name, dir_fd=fd).st_mode)
+            link = exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and stat.S_ISLNK(
+                os.lstat(name, dir_fd=fd).st_mode
+            )
             os.close(fd)
             if link:
                 raise EvidenceError(
-                    f"附件 {given} 无法读取：{Path(*parts[:i + 1])} 是符号链接，不作为附件"
+                    f"附件 {given} 无法读取：{Path(*parts[: i + 1])} 是符号链接，不作为附件"
                     + ("" if last else "（路径中的文件夹不能是符号链接，请给出实际路径）")
                 ) from None
-            why = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限",
-                   errno.ENOTDIR: f"{Path(*parts[:i])} 不是文件夹"}.get(exc.errno or 0)
+            why = {
+                errno.ENOENT: "文件不存在",
+                errno.EACCES: "没有读取权限",
+                errno.ENOTDIR: f"{Path(*parts[:i])} 不是文件夹",
+            }.get(exc.errno or 0)
             raise EvidenceError(f"附件 {given} 无法读取：{why or exc.strerror or exc}") from None
         os.close(fd)
         fd = opened
@@ -139,14 +190,16 @@ def _file_system(device: int) -> str:
 def _check_upload(up: Upload, limit: int) -> None:
     suffix = safe_name(up.name).rpartition(".")[2].lower() if "." in up.name else ""
     if suffix not in UPLOAD_TYPES:
-        raise EvidenceError(f"附件 {safe_name(up.name)} 的类型不能上传；可上传："
-                            f"{'、'.join(sorted(UPLOAD_TYPES))}")
+        raise EvidenceError(
+            f"附件 {safe_name(up.name)} 的类型不能上传；可上传：{'、'.join(sorted(UPLOAD_TYPES))}"
+        )
     if limit <= 0:
         raise EvidenceError("上传附件的上限为 0：本系统不收附件")
 
 
-def store(files: list[Path | Upload], root: Path, plan_key: str, *,
-          max_bytes: int = MAX_FILE_BYTES) -> list[str]:
+def store(
+    files: list[Path | Upload], root: Path, plan_key: str, *, max_bytes: int = MAX_FILE_BYTES
+) -> list[str]:
     """Copy the files under ``root/plan_key/<random>/``; the stored paths, relative to root."""
     if len(files) > MAX_FILES:
         raise EvidenceError(f"一次最多 {MAX_FILES} 个附件（给了 {len(files)} 个）")
@@ -172,8 +225,7 @@ def store(files: list[Path | Upload], root: Path, plan_key: str, *,
                 while chunk := src.read(1024 * 1024):
                     copied += len(chunk)
                     if copied > max_bytes:  # it grew while being copied, or an upload
-                        raise EvidenceError(f"附件 {what} 超过上限 "
-                                            f"{max_bytes / 1024 / 1024:g} MB")
+                        raise EvidenceError(f"附件 {what} 超过上限 {max_bytes / 1024 / 1024:g} MB")
                     dst.write(chunk)
             os.replace(part, target)
     except OSError as exc:

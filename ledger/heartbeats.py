@@ -27,13 +27,20 @@ def sweep_name(plan_key: str | None) -> str:
     return f"sweep:{plan_key}" if plan_key else ALL_PLANS
 
 
-def record(session: Session, name: str, started: dt.datetime, *, ok: bool,
-           detail: str = "") -> None:
+def record(
+    session: Session, name: str, started: dt.datetime, *, ok: bool, detail: str = ""
+) -> None:
     """Upsert the job's row: two workers finishing together both land, the later wins."""
     now = utcnow()
-    values = {"name": name, "started_at": started, "finished_at": now, "ok": ok,
-              "duration_ms": int((now - started).total_seconds() * 1000),
-              "detail": detail[:2000], "last_ok_at": now if ok else None}
+    values = {
+        "name": name,
+        "started_at": started,
+        "finished_at": now,
+        "ok": ok,
+        "duration_ms": int((now - started).total_seconds() * 1000),
+        "detail": detail[:2000],
+        "last_ok_at": now if ok else None,
+    }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(Heartbeat).values(**values)
     update = {k: stmt.excluded[k] for k in values if k not in ("name", "last_ok_at")}

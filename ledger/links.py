@@ -93,16 +93,24 @@ def public_url(token: str) -> str:
 
 def default_expiry(session: Session, unit: Unit, now: dt.datetime) -> dt.datetime:
     """60 days after the end of the latest plan the unit has live work in."""
-    documents = session.scalars(select(Plan.document).where(Plan.id.in_(
-        select(Milestone.plan_id).where(Milestone.unit_id == unit.id).distinct()))).all()
-    ends = [dt.date.fromisoformat(str(doc.get("end") or f"{doc['year']}-12-31"))
-            for doc in documents]
+    documents = session.scalars(
+        select(Plan.document).where(
+            Plan.id.in_(select(Milestone.plan_id).where(Milestone.unit_id == unit.id).distinct())
+        )
+    ).all()
+    ends = [
+        dt.date.fromisoformat(str(doc.get("end") or f"{doc['year']}-12-31")) for doc in documents
+    ]
     if not ends:
         return now + AFTER_PLAN
     last = max(ends)
-    return max(pendulum.datetime(last.year, last.month, last.day, 23, 59, 59,
-                                 tz="Asia/Shanghai").in_timezone("UTC") + AFTER_PLAN,
-               now + dt.timedelta(days=1))
+    return max(
+        pendulum.datetime(
+            last.year, last.month, last.day, 23, 59, 59, tz="Asia/Shanghai"
+        ).in_timezone("UTC")
+        + AFTER_PLAN,
+        now + dt.timedelta(days=1),
+    )
 
 
 @dataclass
@@ -112,28 +120,47 @@ class Issued:
     expires_at: dt.datetime
 
 
-def issue(session: Session, unit: Unit, *, actor: str, now: dt.datetime | None = None,
-          expires_at: dt.datetime | None = None) -> Issued:
+def issue(
+    session: Session,
+    unit: Unit,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Issued:
     """A new link for the unit; its earlier links are revoked."""
     now = now or utcnow()
     revoke(session, unit, actor=actor, now=now, quiet=True)
     nonce = secrets.token_hex(16)
     token = derive(nonce, link_secret())
     expires = expires_at or default_expiry(session, unit, now)
-    session.add(UnitLink(unit_id=unit.id, token_hash=token_hash(token), created_at=now,
-                         expires_at=expires, created_by=actor, nonce=nonce))
-    audit(session, actor, "link.issue", entity="unit", key=unit.name,
-          expires=expires.isoformat())
+    session.add(
+        UnitLink(
+            unit_id=unit.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=expires,
+            created_by=actor,
+            nonce=nonce,
+        )
+    )
+    audit(session, actor, "link.issue", entity="unit", key=unit.name, expires=expires.isoformat())
     return Issued(token, public_url(token), expires)
 
 
-def revoke(session: Session, unit: Unit, *, actor: str, now: dt.datetime | None = None,
-           quiet: bool = False) -> int:
+def revoke(
+    session: Session, unit: Unit, *, actor: str, now: dt.datetime | None = None, quiet: bool = False
+) -> int:
     """Revoke every live link of the unit; how many there were."""
     now = now or utcnow()
-    n = session.execute(update(UnitLink).where(UnitLink.unit_id == unit.id,
-                                               UnitLink.revoked_at.is_(None))
-                        .values(revoked_at=now)).rowcount or 0
+    n = (
+        session.execute(
+            update(UnitLink)
+            .where(UnitLink.unit_id == unit.id, UnitLink.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        or 0
+    )
     if n and not quiet:
         audit(session, actor, "link.revoke", entity="unit", key=unit.name, links=n)
     return n
@@ -154,25 +181,39 @@ def open_link(session: Session, token: str, now: dt.datetime | None = None) -> U
     return session.get_one(Unit, link.unit_id)
 
 
-def current(session: Session, units: list[Unit], *, actor: str,
-            now: dt.datetime | None = None) -> dict[int, str]:
+def current(
+    session: Session, units: list[Unit], *, actor: str, now: dt.datetime | None = None
+) -> dict[int, str]:
     """Each unit's live link (URL), issuing one where there is none, where the secret has
     changed since it was made, or where it expires within a week and a new one would
     last longer (a unit's plans still running)."""
     now = now or utcnow()
     secret = link_secret()
     soon = now + dt.timedelta(days=7)
-    live = {link.unit_id: link for link in session.scalars(
-        select(UnitLink).where(UnitLink.unit_id.in_([u.id for u in units]),
-                               UnitLink.revoked_at.is_(None), UnitLink.expires_at > now)
-        .order_by(UnitLink.id))}
+    live = {
+        link.unit_id: link
+        for link in session.scalars(
+            select(UnitLink)
+            .where(
+                UnitLink.unit_id.in_([u.id for u in units]),
+                UnitLink.revoked_at.is_(None),
+                UnitLink.expires_at > now,
+            )
+            .order_by(UnitLink.id)
+        )
+    }
     urls: dict[int, str] = {}
     for unit in units:
         link = live.get(unit.id)
         token = derive(link.nonce, secret) if link is not None and link.nonce else ""
-        if link is None or token_hash(token) != link.token_hash or (
-                link.expires_at < soon and
-                default_expiry(session, unit, now) > link.expires_at + dt.timedelta(days=1)):
+        if (
+            link is None
+            or token_hash(token) != link.token_hash
+            or (
+                link.expires_at < soon
+                and default_expiry(session, unit, now) > link.expires_at + dt.timedelta(days=1)
+            )
+        ):
             token = issue(session, unit, actor=actor, now=now).token
         urls[unit.id] = public_url(token)
     return urls
@@ -201,5 +242,4 @@ def fill(session: Session, texts: list[str], *, now: dt.datetime | None = None) 
     units = list(session.scalars(select(Unit).where(Unit.id.in_(ids))))
     urls = current(session, units, actor="system:dispatch", now=now)
     tokens = {uid: url.rsplit("/", 1)[1] for uid, url in urls.items()}
-    return [_MARK.sub(lambda m: tokens.get(int(m.group(1)), "0" * TOKEN_CHARS), t)
-            for t in texts]
+    return [_MARK.sub(lambda m: tokens.get(int(m.group(1)), "0" * TOKEN_CHARS), t) for t in texts]

@@ -62,13 +62,30 @@ from plans.policy import Policy, first_action_at, progress_policy
 from plans.workdays import WorkCalendar
 
 
-def audit(session: Session, actor: str, action: str, *, plan_id: int | None = None,
-          entity: str = "", key: str = "", **detail: object) -> None:
-    session.add(AuditEvent(actor=actor, action=action, plan_id=plan_id, entity=entity,
-                           entity_key=key, detail=detail))
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    plan_id: int | None = None,
+    entity: str = "",
+    key: str = "",
+    **detail: object,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            plan_id=plan_id,
+            entity=entity,
+            entity_key=key,
+            detail=detail,
+        )
+    )
 
 
 # ---------------------------------------------------------------- directory
+
 
 class DirectoryError(ValueError):
     """A directory that cannot be imported as it is; each line says what and where."""
@@ -93,29 +110,57 @@ def as_model(u: Unit, contacts: bool = True) -> d.Unit:
     without ``contacts`` for name resolution, which needs none (16,000 units of a
     province have 48,000)."""
     return d.Unit(
-        name=u.name, aliases=u.aliases, kind=u.kind,  # type: ignore[arg-type]
-        parent=u.parent.name if u.parent else None, groups=[g.name for g in u.groups],
-        contacts=[] if not contacts else [d.Contact(role=c.role, name=c.name, mobile=c.mobile,  # type: ignore[arg-type]
-                            email=c.email, wecom_id=c.wecom_id, dingtalk_id=c.dingtalk_id,
-                            channels=c.channels) for c in u.contacts])
+        name=u.name,
+        aliases=u.aliases,
+        kind=u.kind,  # type: ignore[arg-type]
+        parent=u.parent.name if u.parent else None,
+        groups=[g.name for g in u.groups],
+        contacts=[]
+        if not contacts
+        else [
+            d.Contact(
+                role=c.role,
+                name=c.name,
+                mobile=c.mobile,  # type: ignore[arg-type]
+                email=c.email,
+                wecom_id=c.wecom_id,
+                dingtalk_id=c.dingtalk_id,
+                channels=c.channels,
+            )
+            for c in u.contacts
+        ],
+    )
 
 
 def _state(m: d.Unit) -> tuple:
-    return (m.kind, m.parent, sorted(m.aliases), sorted(m.groups),
-            sorted((c.role, c.name, c.mobile, c.email, c.wecom_id, c.dingtalk_id,
-                    tuple(c.channels)) for c in m.contacts if not c.empty))
+    return (
+        m.kind,
+        m.parent,
+        sorted(m.aliases),
+        sorted(m.groups),
+        sorted(
+            (c.role, c.name, c.mobile, c.email, c.wecom_id, c.dingtalk_id, tuple(c.channels))
+            for c in m.contacts
+            if not c.empty
+        ),
+    )
 
 
 def _stored_units(session: Session, jurisdiction: str, contacts: bool = True) -> list[Unit]:
     loads = [selectinload(Unit.groups), selectinload(Unit.parent)]
-    return list(session.scalars(
-        select(Unit).where(Unit.jurisdiction == jurisdiction)
-        .options(*loads, *([selectinload(Unit.contacts)] if contacts else []))
-        .order_by(*UNIT_ORDER)))
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.jurisdiction == jurisdiction)
+            .options(*loads, *([selectinload(Unit.contacts)] if contacts else []))
+            .order_by(*UNIT_ORDER)
+        )
+    )
 
 
-def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, actor: str,
-               replace: bool = False) -> UnitSync:
+def sync_units(
+    session: Session, units: list[d.Unit], *, jurisdiction: str, actor: str, replace: bool = False
+) -> UnitSync:
     """Upsert one jurisdiction's units by name. With ``replace``, its units missing
     from the file are deactivated (kept, since plans and reports refer to them).
 
@@ -125,13 +170,13 @@ def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, acto
     result = UnitSync()
     existing = {u.name: u for u in _stored_units(session, jurisdiction)}
     names = {m.name for m in units}
-    kept = [as_model(u) for n, u in existing.items() if n not in names and u.active
-            and not replace]
+    kept = [as_model(u) for n, u in existing.items() if n not in names and u.active and not replace]
     conflicts = d.alias_conflicts(units, kept)
     if conflicts:
         raise DirectoryError([f"{unit}：{msg}" for unit, msg in conflicts])
-    groups = {g.name: g for g in session.scalars(
-        select(Group).where(Group.jurisdiction == jurisdiction))}
+    groups = {
+        g.name: g for g in session.scalars(select(Group).where(Group.jurisdiction == jurisdiction))
+    }
     for m in units:
         row = existing.get(m.name)
         if row is not None and row.active and _state(as_model(row)) == _state(m):
@@ -146,11 +191,15 @@ def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, acto
             result.updated.append(m.name)
             before = sorted(g.name for g in row.groups)
             if before != sorted(m.groups):
-                result.moved.append(f"{m.name}（{'、'.join(before) or '无分组'} → "
-                                    f"{'、'.join(sorted(m.groups)) or '无分组'}）")
+                result.moved.append(
+                    f"{m.name}（{'、'.join(before) or '无分组'} → "
+                    f"{'、'.join(sorted(m.groups)) or '无分组'}）"
+                )
         row.kind, row.aliases, row.active, row.updated_at = m.kind, list(m.aliases), True, utcnow()
-        row.groups = [groups.get(g) or groups.setdefault(g, Group(jurisdiction=jurisdiction,
-                                                                  name=g)) for g in m.groups]
+        row.groups = [
+            groups.get(g) or groups.setdefault(g, Group(jurisdiction=jurisdiction, name=g))
+            for g in m.groups
+        ]
         by_role = {c.role: c for c in row.contacts}
         wanted = {c.role: c for c in m.contacts if not c.empty}
         for role, c in wanted.items():
@@ -158,8 +207,11 @@ def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, acto
             if role not in by_role:
                 row.contacts.append(target)
             target.name, target.mobile, target.email = c.name, c.mobile, c.email
-            target.wecom_id, target.dingtalk_id, target.channels = c.wecom_id, c.dingtalk_id, \
-                list(c.channels)
+            target.wecom_id, target.dingtalk_id, target.channels = (
+                c.wecom_id,
+                c.dingtalk_id,
+                list(c.channels),
+            )
         for role in d.ROLE_NAMES:  # 经办人, 分管领导, 主要负责人
             if role in by_role and role not in wanted:
                 row.contacts.remove(by_role[role])
@@ -175,9 +227,18 @@ def sync_units(session: Session, units: list[d.Unit], *, jurisdiction: str, acto
                 row.active = False
                 result.deactivated.append(name)
     if result.created or result.updated or result.deactivated:
-        audit(session, actor, "units.sync", entity="unit", jurisdiction=jurisdiction,
-              created=result.created, updated=result.updated, deactivated=result.deactivated,
-              moved=result.moved, contacts_removed=result.contacts_removed)
+        audit(
+            session,
+            actor,
+            "units.sync",
+            entity="unit",
+            jurisdiction=jurisdiction,
+            created=result.created,
+            updated=result.updated,
+            deactivated=result.deactivated,
+            moved=result.moved,
+            contacts_removed=result.contacts_removed,
+        )
     return result
 
 
@@ -186,11 +247,15 @@ def jurisdictions(session: Session) -> list[str]:
     return list(session.scalars(select(Unit.jurisdiction).distinct().order_by(Unit.jurisdiction)))
 
 
-def ledger_units(session: Session, jurisdiction: str, *, active_only: bool = True,
-                 contacts: bool = True) -> list[d.Unit]:
+def ledger_units(
+    session: Session, jurisdiction: str, *, active_only: bool = True, contacts: bool = True
+) -> list[d.Unit]:
     """One jurisdiction's directory as stored, in the file model (export, resolution)."""
-    return [as_model(u, contacts) for u in _stored_units(session, jurisdiction, contacts)
-            if u.active or not active_only]
+    return [
+        as_model(u, contacts)
+        for u in _stored_units(session, jurisdiction, contacts)
+        if u.active or not active_only
+    ]
 
 
 def ledger_directory(session: Session, jurisdiction: str) -> d.Directory:
@@ -200,13 +265,15 @@ def ledger_directory(session: Session, jurisdiction: str) -> d.Directory:
 
 # ---------------------------------------------------------------- plans
 
+
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def plan_events(session: Session, plan_key: str) -> dict[str, pendulum.DateTime]:
     rows = session.execute(
-        select(PlanEvent.name, PlanEvent.occurred_at).join(Plan).where(Plan.key == plan_key))
+        select(PlanEvent.name, PlanEvent.occurred_at).join(Plan).where(Plan.key == plan_key)
+    )
     return {name: pendulum.instance(at) for name, at in rows}
 
 
@@ -241,9 +308,11 @@ def policy_snapshot(session: Session, document: dict[str, Any]) -> int:
         return found
     dialect = session.get_bind().dialect.name
     upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(upsert(PolicySnapshot).values(digest=digest, document=document,
-                                                  created_at=utcnow())
-                    .on_conflict_do_nothing(index_elements=["digest"]))
+    session.execute(
+        upsert(PolicySnapshot)
+        .values(digest=digest, document=document, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["digest"])
+    )
     return session.scalars(find).one()
 
 
@@ -290,16 +359,25 @@ def _unit_specs(document: dict) -> dict[str, tuple]:
 
     A checkpoint of a plan-relative group (各责任单位) depends on every task's units.
     """
-    tasks = {t["id"]: (tuple(t.get("lead", [])), tuple(t.get("units", [])),
-                       tuple(t.get("support", [])))
-             for t in document.get("tasks", [])}
+    tasks = {
+        t["id"]: (tuple(t.get("lead", [])), tuple(t.get("units", [])), tuple(t.get("support", [])))
+        for t in document.get("tasks", [])
+    }
     everyone = tuple(sorted(tasks.items()))
     cps = {c["id"]: (tuple(c.get("units", [])), everyone) for c in document.get("checkpoints", [])}
     return tasks | cps
 
 
-def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str,
-              cal: WorkCalendar, actor: str, directory_changes: bool = False) -> PlanLoad:
+def load_plan(
+    session: Session,
+    compiled: Compiled,
+    *,
+    source: Path,
+    digest: str,
+    cal: WorkCalendar,
+    actor: str,
+    directory_changes: bool = False,
+) -> PlanLoad:
     """Upsert a compiled plan. The same file twice changes nothing.
 
     The comparison always runs, even for an unchanged file: recorded events
@@ -317,20 +395,37 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
     plan = session.scalar(select(Plan).where(Plan.key == spec.id))
     jurisdiction = compiled.jurisdiction
     if plan is not None and plan.jurisdiction != jurisdiction:
-        raise DirectoryDrift(spec.id, [
-            f"已按“{plan.jurisdiction or '未指明辖区'}”的单位名录加载，不能改用"
-            f"“{jurisdiction or '未指明辖区'}”的名录（会归档全部分工）"])
-    unit_ids = {name: uid for name, uid in session.execute(
-        select(Unit.name, Unit.id).where(Unit.jurisdiction == jurisdiction))}
+        raise DirectoryDrift(
+            spec.id,
+            [
+                f"已按“{plan.jurisdiction or '未指明辖区'}”的单位名录加载，不能改用"
+                f"“{jurisdiction or '未指明辖区'}”的名录（会归档全部分工）"
+            ],
+        )
+    unit_ids = {
+        name: uid
+        for name, uid in session.execute(
+            select(Unit.name, Unit.id).where(Unit.jurisdiction == jurisdiction)
+        )
+    }
     now = utcnow()
     document = spec.model_dump(mode="json")
     old_specs = _unit_specs(plan.document) if plan is not None else {}
     new_specs = _unit_specs(document)
-    fields = dict(title=spec.title, doc_no=spec.doc_no, issuer=spec.issuer, issued=spec.issued,
-                  year=spec.year, coordinator_id=unit_ids[compiled.coordinator],
-                  jurisdiction=jurisdiction, timezone=spec.timezone,
-                  predecessor_key=spec.predecessor, source_path=str(source), file_hash=digest,
-                  document=document)
+    fields = dict(
+        title=spec.title,
+        doc_no=spec.doc_no,
+        issuer=spec.issuer,
+        issued=spec.issued,
+        year=spec.year,
+        coordinator_id=unit_ids[compiled.coordinator],
+        jurisdiction=jurisdiction,
+        timezone=spec.timezone,
+        predecessor_key=spec.predecessor,
+        source_path=str(source),
+        file_hash=digest,
+        document=document,
+    )
     if plan is None:
         plan = Plan(key=spec.id, **fields)
         session.add(plan)
@@ -343,20 +438,35 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
         if changed:
             result.bump("plan_fields_updated", len(changed))
 
-    plan.reach(max((o.due_date for i in compiled.items for o in i.occurrences if o.due_date),
-                   default=None))
+    plan.reach(
+        max((o.due_date for i in compiled.items for o in i.occurrences if o.due_date), default=None)
+    )
     # Items the plan file does not own (回头看 rectifications) are left alone.
-    items = {i.key: i for i in session.scalars(
-        select(Item).where(Item.plan_id == plan.id, Item.kind != "rectification"))}
+    items = {
+        i.key: i
+        for i in session.scalars(
+            select(Item).where(Item.plan_id == plan.id, Item.kind != "rectification")
+        )
+    }
     rows: list[tuple[Item, Any, bool]] = []
-    policies = {False: spec.policy.model_dump(mode="json"),
-                True: progress_policy(spec.policy).model_dump(mode="json")}
+    policies = {
+        False: spec.policy.model_dump(mode="json"),
+        True: progress_policy(spec.policy).model_dump(mode="json"),
+    }
     policy_tz = {k: json.dumps([p, spec.timezone], sort_keys=True) for k, p in policies.items()}
     for spec_item in compiled.items:
         row = items.get(spec_item.key)
-        values = dict(kind=spec_item.kind, seq=spec_item.seq, title=spec_item.title,
-                      text=spec_item.text, section=spec_item.section, path=spec_item.path,
-                      due=spec_item.due, standing=spec_item.standing, archived_at=None)
+        values = dict(
+            kind=spec_item.kind,
+            seq=spec_item.seq,
+            title=spec_item.title,
+            text=spec_item.text,
+            section=spec_item.section,
+            path=spec_item.path,
+            due=spec_item.due,
+            standing=spec_item.standing,
+            archived_at=None,
+        )
         digests = _digests(spec_item, unit_ids, policy_tz[spec_item.standing])
         if row is None:
             row = Item(plan=plan, key=spec_item.key, **values)
@@ -364,8 +474,7 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             result.bump("items_created")
             stored = (None, None)
         else:
-            stored = (None, None) if row.archived_at else (row.schedule_digest,
-                                                            row.units_digest)
+            stored = (None, None) if row.archived_at else (row.schedule_digest, row.units_digest)
             if any(getattr(row, k) != v for k, v in values.items()):
                 for k, v in values.items():
                     setattr(row, k, v)
@@ -375,14 +484,24 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             rows.append((row, spec_item, stored[0] != digests[0]))
     session.flush()  # new items get their ids
 
-    writer = _PlanWriter(session, plan, policies, FirstActions(cal), spec.timezone, now, result,
-                         unit_ids, fresh=result.created)
+    writer = _PlanWriter(
+        session,
+        plan,
+        policies,
+        FirstActions(cal),
+        spec.timezone,
+        now,
+        result,
+        unit_ids,
+        fresh=result.created,
+    )
     batch: list[tuple[Item, Any, bool, bool]] = []
     size = 0
     for row, spec_item, full in rows:
         old = old_specs.get(spec_item.key)
-        batch.append((row, spec_item, old is not None and old == new_specs.get(spec_item.key),
-                      full))
+        batch.append(
+            (row, spec_item, old is not None and old == new_specs.get(spec_item.key), full)
+        )
         size += len(spec_item.assignments) * max(1, len(spec_item.occurrences))
         if size >= BATCH:
             writer.sync(batch)
@@ -396,18 +515,33 @@ def load_plan(session: Session, compiled: Compiled, *, source: Path, digest: str
             result.bump("items_archived")
             writer.archive_item(row.id)
     if result.drift and not directory_changes:
-        shown = "、".join(result.drift[:8]) + (f" 等 {len(result.drift)} 条" if
-                                              len(result.drift) > 8 else "")
-        raise DirectoryDrift(spec.id, [
-            f"计划文件未改动这些条目的单位，但按台账现有名录加载会归档其分工：{shown}。"
-            "名录的调整须经 duban units import … --yes 确认（确认时会同步已加载的计划）"])
+        shown = "、".join(result.drift[:8]) + (
+            f" 等 {len(result.drift)} 条" if len(result.drift) > 8 else ""
+        )
+        raise DirectoryDrift(
+            spec.id,
+            [
+                f"计划文件未改动这些条目的单位，但按台账现有名录加载会归档其分工：{shown}。"
+                "名录的调整须经 duban units import … --yes 确认（确认时会同步已加载的计划）"
+            ],
+        )
     if not result.created and not result.counts:
         result.unchanged = True
         return result
     plan.loaded_at = now
     _analyze(session, result)
-    audit(session, actor, "plan.load", plan_id=plan.id, entity="plan", key=spec.id,
-          file=str(source), sha256=digest, created=result.created, **result.counts)
+    audit(
+        session,
+        actor,
+        "plan.load",
+        plan_id=plan.id,
+        entity="plan",
+        key=spec.id,
+        file=str(source),
+        sha256=digest,
+        created=result.created,
+        **result.counts,
+    )
     return result
 
 
@@ -428,25 +562,67 @@ _IN = 5_000  # ids per IN list (SQLite allows 32,766 parameters a statement)
 ARCHIVABLE = ("waiting", "open", "rectifying")
 # Stored rows as the driver gives them (no type processing), compared with the new
 # rows' values in the same form: a reload reads 10^6 rows without building objects.
-_STORED = tuple(type_coerce(c, NullType()) for c in (
-    Milestone.id, Milestone.assignment_id, Milestone.occurrence, Milestone.rule, Milestone.times,
-    Milestone.due_date, Milestone.window_start, Milestone.due_at, Milestone.state,
-    Milestone.next_action_at, Milestone.step))
-_NEW = ("occurrence", "rule", "times", "due_date", "window_start", "due_at", "state", "cycle",
-        "step", "escalated", "next_action_at", "policy_id", "created_at", "updated_at",
-        "closed_at")
+_STORED = tuple(
+    type_coerce(c, NullType())
+    for c in (
+        Milestone.id,
+        Milestone.assignment_id,
+        Milestone.occurrence,
+        Milestone.rule,
+        Milestone.times,
+        Milestone.due_date,
+        Milestone.window_start,
+        Milestone.due_at,
+        Milestone.state,
+        Milestone.next_action_at,
+        Milestone.step,
+    )
+)
+_NEW = (
+    "occurrence",
+    "rule",
+    "times",
+    "due_date",
+    "window_start",
+    "due_at",
+    "state",
+    "cycle",
+    "step",
+    "escalated",
+    "next_action_at",
+    "policy_id",
+    "created_at",
+    "updated_at",
+    "closed_at",
+)
 
 
 def _digests(item: Any, unit_ids: dict[str, int], policy_tz: str) -> tuple[str, str]:
     """What a load reconciles an item's stored work with: its deadlines (with the policy
     that schedules them) and its units. An item whose two digests are as stored is
     skipped, so reloading an unchanged plan reads none of its milestones."""
-    schedule = json.dumps([[o.key, o.rule, o.times, str(o.due_date), str(o.window_start),
-                            o.due_at.isoformat() if o.due_at else None]
-                           for o in item.occurrences], ensure_ascii=False) + policy_tz
+    schedule = (
+        json.dumps(
+            [
+                [
+                    o.key,
+                    o.rule,
+                    o.times,
+                    str(o.due_date),
+                    str(o.window_start),
+                    o.due_at.isoformat() if o.due_at else None,
+                ]
+                for o in item.occurrences
+            ],
+            ensure_ascii=False,
+        )
+        + policy_tz
+    )
     units = repr(sorted((unit_ids[n], r) for n, r in item.assignments.items()))
-    return (hashlib.sha256(schedule.encode()).hexdigest()[:32],
-            hashlib.sha256(units.encode()).hexdigest()[:32])
+    return (
+        hashlib.sha256(schedule.encode()).hexdigest()[:32],
+        hashlib.sha256(units.encode()).hexdigest()[:32],
+    )
 
 
 def _plain(at: pendulum.DateTime | None) -> dt.datetime | None:
@@ -454,13 +630,14 @@ def _plain(at: pendulum.DateTime | None) -> dt.datetime | None:
     if at is None:
         return None
     u = at.in_timezone("UTC")
-    return dt.datetime(u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond,
-                       tzinfo=dt.UTC)
+    return dt.datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=dt.UTC
+    )
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for i in range(0, len(ids), _IN):
-        yield ids[i:i + _IN]
+        yield ids[i : i + _IN]
 
 
 def _settled(m: Row[Any], tail: tuple) -> bool:
@@ -480,9 +657,19 @@ class _PlanWriter:
     """One load's comparison of stored assignments and milestones with the compiled
     plan, a batch of items at a time; writes only the differences."""
 
-    def __init__(self, session: Session, plan: Plan, policies: dict[bool, dict],
-                 first: FirstActions, tz: str, now: dt.datetime, result: PlanLoad,
-                 unit_ids: dict[str, int], *, fresh: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        plan: Plan,
+        policies: dict[bool, dict],
+        first: FirstActions,
+        tz: str,
+        now: dt.datetime,
+        result: PlanLoad,
+        unit_ids: dict[str, int],
+        *,
+        fresh: bool,
+    ) -> None:
         self.session, self.plan, self.first = session, plan, first
         self.policies = policies  # by standing: a deadline's policy, a progress report's
         self.policy_ids: dict[bool, int] = {}
@@ -504,14 +691,24 @@ class _PlanWriter:
         armed = occ.due_at is not None and occ.due_date is not None
         policy = self.policies[standing]
         return {
-            "occurrence": occ.key, "rule": occ.rule, "times": occ.times,
-            "due_date": occ.due_date, "window_start": occ.window_start,
+            "occurrence": occ.key,
+            "rule": occ.rule,
+            "times": occ.times,
+            "due_date": occ.due_date,
+            "window_start": occ.window_start,
             "due_at": _plain(occ.due_at),
-            "state": "open" if armed else "waiting", "cycle": 0, "step": None,
-            "escalated": None, "policy_id": self._policy_id(standing),
+            "state": "open" if armed else "waiting",
+            "cycle": 0,
+            "step": None,
+            "escalated": None,
+            "policy_id": self._policy_id(standing),
             "next_action_at": self.first(occ.due_date, policy, self.tz)  # type: ignore[arg-type]
-            if armed else None,
-            "created_at": self.now, "updated_at": self.now, "closed_at": None}
+            if armed
+            else None,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "closed_at": None,
+        }
 
     def sync(self, batch: list[tuple[Item, Any, bool, bool]]) -> None:
         if not batch:
@@ -520,9 +717,15 @@ class _PlanWriter:
         item_ids = [row.id for row, _, _, _ in batch]
         have: dict[int, dict[int, Row[Any]]] = {}
         if not self.fresh:
-            for a in s.execute(select(Assignment.id, Assignment.item_id, Assignment.unit_id,
-                                      Assignment.role, Assignment.archived_at)
-                               .where(Assignment.item_id.in_(item_ids))):
+            for a in s.execute(
+                select(
+                    Assignment.id,
+                    Assignment.item_id,
+                    Assignment.unit_id,
+                    Assignment.role,
+                    Assignment.archived_at,
+                ).where(Assignment.item_id.in_(item_ids))
+            ):
                 have.setdefault(a.item_id, {})[a.unit_id] = a
         new_assignments: list[tuple] = []
         new_milestones: list[tuple] = []
@@ -537,9 +740,14 @@ class _PlanWriter:
         for row, spec_item, drifted, full in batch:
             item_id = row.id
             existing = have.get(item_id, {})
-            dues = [(o, self._tail(templates, item_id, o, spec_item.standing))
-                    for o in spec_item.occurrences] \
-                if existing else []
+            dues = (
+                [
+                    (o, self._tail(templates, item_id, o, spec_item.standing))
+                    for o in spec_item.occurrences
+                ]
+                if existing
+                else []
+            )
             if full and existing:
                 full_items.append(item_id)
             wanted_units = set()
@@ -569,8 +777,9 @@ class _PlanWriter:
                     result.bump("assignments_archived")
         stored: dict[int, list[Row[Any]]] = {}
         if full_items:
-            for m in s.execute(select(*_STORED).join(Assignment)
-                               .where(Assignment.item_id.in_(full_items))):
+            for m in s.execute(
+                select(*_STORED).join(Assignment).where(Assignment.item_id.in_(full_items))
+            ):
                 stored.setdefault(m[1], []).append(m)
         for chunk in _chunks(extra):
             for m in s.execute(select(*_STORED).where(Milestone.assignment_id.in_(chunk))):
@@ -604,8 +813,9 @@ class _PlanWriter:
             result.bump("milestones_created", len(new_milestones))
         s.flush()
 
-    def _tail(self, templates: dict[tuple[int, str], tuple], item_id: int,
-              occ: Occurrence, standing: bool) -> tuple:
+    def _tail(
+        self, templates: dict[tuple[int, str], tuple], item_id: int, occ: Occurrence, standing: bool
+    ) -> tuple:
         """The template converted once, for comparing and for the odd single insert."""
         key = (item_id, occ.key)
         if key not in templates:
@@ -622,24 +832,37 @@ class _PlanWriter:
         self.result.bump("assignments_created", len(rows))
         if self.templates is None:
             self.templates = Table(
-                "duban_load_templates", MetaData(), Column("item_id", Integer),
+                "duban_load_templates",
+                MetaData(),
+                Column("item_id", Integer),
                 *(Column(c, Milestone.__table__.c[c].type) for c in _NEW),
-                prefixes=["TEMPORARY"])
+                prefixes=["TEMPORARY"],
+            )
             self.templates.create(conn)
         t = self.templates
         new_items = {r[0] for r in rows}
-        shared = [{"item_id": row.id, **self._template(occ, spec_item.standing)}
-                  for row, spec_item, _, _ in batch if row.id in new_items
-                  for occ in spec_item.occurrences]
+        shared = [
+            {"item_id": row.id, **self._template(occ, spec_item.standing)}
+            for row, spec_item, _, _ in batch
+            if row.id in new_items
+            for occ in spec_item.occurrences
+        ]
         if not shared:  # tasks without deadlines: assignments only
             return
         conn.execute(insert(t), shared)
-        conn.execute(insert(Milestone).from_select(
-            ["assignment_id", "unit_id", "plan_id", *_NEW],
-            select(Assignment.id, Assignment.unit_id, literal(plan_id, Integer),
-                   *(t.c[c] for c in _NEW))
-            .join(t, t.c.item_id == Assignment.item_id)
-            .where(Assignment.item_id.in_(sorted(new_items)), Assignment.id > before)))
+        conn.execute(
+            insert(Milestone).from_select(
+                ["assignment_id", "unit_id", "plan_id", *_NEW],
+                select(
+                    Assignment.id,
+                    Assignment.unit_id,
+                    literal(plan_id, Integer),
+                    *(t.c[c] for c in _NEW),
+                )
+                .join(t, t.c.item_id == Assignment.item_id)
+                .where(Assignment.item_id.in_(sorted(new_items)), Assignment.id > before),
+            )
+        )
         per_item = {row.id: len(spec_item.occurrences) for row, spec_item, _, _ in batch}
         self.result.bump("milestones_created", sum(per_item[r[0]] for r in rows))
         conn.execute(delete(t))
@@ -657,13 +880,18 @@ class _PlanWriter:
                     m.updated_at = self.now
                     self.result.bump("milestones_updated")
                     continue
-                before = (m.due_at, m.due_date, m.state, m.next_action_at, m.window_start,
-                          m.times)
+                before = (m.due_at, m.due_date, m.state, m.next_action_at, m.window_start, m.times)
                 if m.state == "archived":
                     m.state = "open"
                 _schedule(m, touch[m.id], self.first, self.tz)
-                if before != (m.due_at, m.due_date, m.state, m.next_action_at, m.window_start,
-                              m.times):
+                if before != (
+                    m.due_at,
+                    m.due_date,
+                    m.state,
+                    m.next_action_at,
+                    m.window_start,
+                    m.times,
+                ):
                     m.updated_at = self.now
                     self.result.bump("milestones_updated")
 
@@ -671,53 +899,85 @@ class _PlanWriter:
         """Archive the open milestones among those whose ``column`` is in ``ids``."""
         for chunk in _chunks(ids):
             n = self.session.execute(
-                update(Milestone).where(column.in_(chunk), Milestone.state.in_(ARCHIVABLE))
+                update(Milestone)
+                .where(column.in_(chunk), Milestone.state.in_(ARCHIVABLE))
                 .values(state="archived", next_action_at=None, updated_at=self.now)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False)
+            ).rowcount
             if n:
                 self.result.bump("milestones_archived", n)
 
     def _archive_assignments(self, ids: list[int]) -> None:
         for chunk in _chunks(ids):
-            self.session.execute(update(Assignment).where(Assignment.id.in_(chunk))
-                                 .values(archived_at=self.now)
-                                 .execution_options(synchronize_session=False))
+            self.session.execute(
+                update(Assignment)
+                .where(Assignment.id.in_(chunk))
+                .values(archived_at=self.now)
+                .execution_options(synchronize_session=False)
+            )
         self._archive_milestones(Milestone.assignment_id, ids)
 
     def archive_item(self, item_id: int) -> None:
         """An item dropped from the plan: its assignments and open milestones."""
         n = self.session.execute(
-            update(Assignment).where(Assignment.item_id == item_id,
-                                     Assignment.archived_at.is_(None))
-            .values(archived_at=self.now).execution_options(synchronize_session=False)).rowcount
+            update(Assignment)
+            .where(Assignment.item_id == item_id, Assignment.archived_at.is_(None))
+            .values(archived_at=self.now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if n:
             self.result.bump("assignments_archived", n)
-        self._archive_milestones(Milestone.assignment_id, list(self.session.scalars(
-            select(Assignment.id).where(Assignment.item_id == item_id))))
+        self._archive_milestones(
+            Milestone.assignment_id,
+            list(self.session.scalars(select(Assignment.id).where(Assignment.item_id == item_id))),
+        )
 
 
-def reload_plan(session: Session, plan: Plan, cal: WorkCalendar, *, actor: str,
-                directory_changes: bool = False) -> PlanLoad:
+def reload_plan(
+    session: Session, plan: Plan, cal: WorkCalendar, *, actor: str, directory_changes: bool = False
+) -> PlanLoad:
     """Recompile a loaded plan from the document stored at load time (no file needed)
     against its jurisdiction's directory and events as they are now, and upsert it."""
     from plans.compile import compile_plan
     from plans.model import Plan as PlanSpec
 
     spec = PlanSpec.model_validate(plan.document)
-    compiled = compile_plan(spec, ledger_directory(session, plan.jurisdiction), cal,
-                            events=plan_events(session, plan.key))
+    compiled = compile_plan(
+        spec,
+        ledger_directory(session, plan.jurisdiction),
+        cal,
+        events=plan_events(session, plan.key),
+    )
     if compiled.errors:
-        raise DirectoryError([f"计划 {plan.key} 已不能按当前单位名录编译：{e.field}：{e.message}"
-                              for e in compiled.errors])
-    return load_plan(session, compiled, source=Path(plan.source_path), digest=plan.file_hash,
-                     cal=cal, actor=actor, directory_changes=directory_changes)
+        raise DirectoryError(
+            [
+                f"计划 {plan.key} 已不能按当前单位名录编译：{e.field}：{e.message}"
+                for e in compiled.errors
+            ]
+        )
+    return load_plan(
+        session,
+        compiled,
+        source=Path(plan.source_path),
+        digest=plan.file_hash,
+        cal=cal,
+        actor=actor,
+        directory_changes=directory_changes,
+    )
 
 
-LOAD_LABELS = {"plan_fields_updated": "修改计划信息", "items_created": "新增条目",
-               "items_updated": "修改条目", "items_archived": "归档条目",
-               "assignments_created": "新增分工", "assignments_updated": "修改分工",
-               "assignments_archived": "归档分工", "milestones_created": "新增时限节点",
-               "milestones_updated": "调整时限节点", "milestones_archived": "归档时限节点"}
+LOAD_LABELS = {
+    "plan_fields_updated": "修改计划信息",
+    "items_created": "新增条目",
+    "items_updated": "修改条目",
+    "items_archived": "归档条目",
+    "assignments_created": "新增分工",
+    "assignments_updated": "修改分工",
+    "assignments_archived": "归档分工",
+    "milestones_created": "新增时限节点",
+    "milestones_updated": "调整时限节点",
+    "milestones_archived": "归档时限节点",
+}
 
 
 def describe_counts(counts: dict[str, int]) -> str:
@@ -737,8 +997,9 @@ class DirectoryImport:
     def touches_plans(self) -> bool:
         """Whether loaded work changes: this is what needs the coordinator's --yes."""
         s = self.sync
-        return bool(self.plans) or (self.loaded and bool(s.moved or s.contacts_removed
-                                                          or s.deactivated))
+        return bool(self.plans) or (
+            self.loaded and bool(s.moved or s.contacts_removed or s.deactivated)
+        )
 
     def lines(self) -> list[str]:
         s, out = self.sync, []
@@ -752,8 +1013,15 @@ class DirectoryImport:
         return out
 
 
-def import_directory(session: Session, units: list[d.Unit], *, jurisdiction: str,
-                     cal: WorkCalendar, actor: str, replace: bool = False) -> DirectoryImport:
+def import_directory(
+    session: Session,
+    units: list[d.Unit],
+    *,
+    jurisdiction: str,
+    cal: WorkCalendar,
+    actor: str,
+    replace: bool = False,
+) -> DirectoryImport:
     """Import a directory and bring the jurisdiction's loaded plans in line with it.
 
     Run it in a transaction and roll back to preview: the result says what the
@@ -762,8 +1030,9 @@ def import_directory(session: Session, units: list[d.Unit], *, jurisdiction: str
     """
     sync = sync_units(session, units, jurisdiction=jurisdiction, actor=actor, replace=replace)
     result = DirectoryImport(jurisdiction, sync)
-    plans = session.scalars(select(Plan).where(Plan.jurisdiction == jurisdiction)
-                            .order_by(Plan.key)).all()
+    plans = session.scalars(
+        select(Plan).where(Plan.jurisdiction == jurisdiction).order_by(Plan.key)
+    ).all()
     result.loaded = bool(plans)
     if sync.created or sync.updated or sync.deactivated:
         session.flush()

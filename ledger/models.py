@@ -112,10 +112,12 @@ class Group(Base):
 class GroupMember(Base):
     __tablename__ = "group_members"
 
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
-                                          primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Contact(Base):
@@ -148,8 +150,9 @@ class Plan(Base):
     issued: Mapped[dt.date]
     year: Mapped[int]
     coordinator_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    jurisdiction: Mapped[str] = mapped_column(String(100), default="", server_default="",
-                                              doc="whose unit directory the plan draws on")
+    jurisdiction: Mapped[str] = mapped_column(
+        String(100), default="", server_default="", doc="whose unit directory the plan draws on"
+    )
     timezone: Mapped[str] = mapped_column(String(64))
     predecessor_key: Mapped[str | None] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(Text)
@@ -158,7 +161,8 @@ class Plan(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_due: Mapped[dt.date | None] = mapped_column(
         doc="the latest deadline any of its milestones has had: the working-day calendar "
-            "must know its year")
+        "must know its year"
+    )
 
     coordinator: Mapped[Unit] = relationship()
 
@@ -168,6 +172,7 @@ class Plan(Base):
         does not know may outlive the deadline that caused it, never miss one."""
         if day is not None and (self.last_due is None or day > self.last_due):
             self.last_due = day
+
     items: Mapped[list[Item]] = relationship(back_populates="plan", order_by="Item.seq")
 
 
@@ -201,13 +206,17 @@ class Item(Base):
     path: Mapped[str | None] = mapped_column(Text)
     due: Mapped[list[str]] = mapped_column(default=list)
     standing: Mapped[bool] = mapped_column(
-        default=False, server_default=false(),
-        doc="no date of its own (持续推进): its milestones are progress owed at the checks")
+        default=False,
+        server_default=false(),
+        doc="no date of its own (持续推进): its milestones are progress owed at the checks",
+    )
     archived_at: Mapped[dt.datetime | None]
     schedule_digest: Mapped[str | None] = mapped_column(
-        String(32), doc="the deadlines (and policy) its stored milestones were last loaded from")
+        String(32), doc="the deadlines (and policy) its stored milestones were last loaded from"
+    )
     units_digest: Mapped[str | None] = mapped_column(
-        String(32), doc="the units and roles its stored assignments were last loaded from")
+        String(32), doc="the units and roles its stored assignments were last loaded from"
+    )
 
     plan: Mapped[Plan] = relationship(back_populates="items")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="item")
@@ -258,9 +267,12 @@ class Milestone(Base):
     __tablename__ = "milestones"
     __table_args__ = (
         UniqueConstraint("assignment_id", "occurrence"),
-        Index("ix_milestones_next_action_at", "next_action_at",
-              postgresql_where=text("next_action_at IS NOT NULL"),
-              sqlite_where=text("next_action_at IS NOT NULL")),
+        Index(
+            "ix_milestones_next_action_at",
+            "next_action_at",
+            postgresql_where=text("next_action_at IS NOT NULL"),
+            sqlite_where=text("next_action_at IS NOT NULL"),
+        ),
         Index("ix_milestones_plan_unit_state", "plan_id", "unit_id", "state"),
         Index("ix_milestones_unit_state", "unit_id", "state"),
     )
@@ -278,12 +290,15 @@ class Milestone(Base):
     window_start: Mapped[dt.date | None]
     times: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(String(20))
-    cycle: Mapped[int] = mapped_column(default=0, server_default="0",
-                                       doc="restarts: a new deadline or a return for 整改")
+    cycle: Mapped[int] = mapped_column(
+        default=0, server_default="0", doc="restarts: a new deadline or a return for 整改"
+    )
     step: Mapped[str | None] = mapped_column(
-        String(20), doc="last ladder rung passed: taken, or skipped as superseded or stale")
+        String(20), doc="last ladder rung passed: taken, or skipped as superseded or stale"
+    )
     escalated: Mapped[str | None] = mapped_column(
-        String(20), doc="highest escalation step really taken this cycle (催办/督办/通报)")
+        String(20), doc="highest escalation step really taken this cycle (催办/督办/通报)"
+    )
     next_action_at: Mapped[dt.datetime | None]
     # The policy snapshot taken at start. No foreign key: snapshots are insert-only, and
     # a key checked on each of a province's 10^6 rows would give back most of what
@@ -297,7 +312,8 @@ class Milestone(Base):
     unit: Mapped[Unit] = relationship(primaryjoin="foreign(Milestone.unit_id) == Unit.id")
     reports: Mapped[list[Report]] = relationship(back_populates="milestone")
     snapshot: Mapped[PolicySnapshot] = relationship(
-        primaryjoin="foreign(Milestone.policy_id) == PolicySnapshot.id")
+        primaryjoin="foreign(Milestone.policy_id) == PolicySnapshot.id"
+    )
 
     @property
     def policy(self) -> dict[str, Any]:
@@ -325,9 +341,11 @@ class UnitLights(Base):
     counted_at: Mapped[dt.datetime | None] = mapped_column(doc="the moment counted for")
     soon_at: Mapped[dt.datetime | None] = mapped_column(doc="the near-deadline bound used")
     next_red_at: Mapped[dt.datetime | None] = mapped_column(
-        doc="the first open deadline after counted_at: a light turns red then")
+        doc="the first open deadline after counted_at: a light turns red then"
+    )
     next_yellow_at: Mapped[dt.datetime | None] = mapped_column(
-        doc="the first open deadline after soon_at: a light turns yellow as soon passes it")
+        doc="the first open deadline after soon_at: a light turns yellow as soon passes it"
+    )
     changes: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
@@ -354,8 +372,9 @@ class Report(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
-    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), index=True,
-                                                     doc="None for progress on undated tasks")
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestones.id"), index=True, doc="None for progress on undated tasks"
+    )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(20), default="completion")
@@ -368,9 +387,11 @@ class Report(Base):
     reviewed_at: Mapped[dt.datetime | None]
     rectify_due_date: Mapped[dt.date | None]
     requested_due_date: Mapped[dt.date | None] = mapped_column(
-        doc="an extension request's proposed deadline (kind extension)")
+        doc="an extension request's proposed deadline (kind extension)"
+    )
     progress: Mapped[str | None] = mapped_column(
-        String(20), doc="where the unit says the task stands: done | ongoing | not_started")
+        String(20), doc="where the unit says the task stands: done | ongoing | not_started"
+    )
 
     milestone: Mapped[Milestone | None] = relationship(back_populates="reports")
     assignment: Mapped[Assignment] = relationship()
@@ -384,8 +405,10 @@ class Notice(Base):
     """
 
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),
-                      Index("ix_notices_recipient_status", "recipient", "status"))
+    __table_args__ = (
+        Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_notices_recipient_status", "recipient", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -405,8 +428,9 @@ class Notice(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
-    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), index=True,
-                                                    doc="the message that carried it")
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id"), index=True, doc="the message that carried it"
+    )
 
 
 class Delivery(Base):
@@ -426,8 +450,9 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True,
-                                     doc="idempotency key passed to the channel")
+    key: Mapped[str] = mapped_column(
+        String(200), unique=True, doc="idempotency key passed to the channel"
+    )
     channel: Mapped[str] = mapped_column(String(60))
     recipient: Mapped[str] = mapped_column(String(300))
     day: Mapped[dt.date] = mapped_column(doc="local day whose digest this is")
@@ -442,9 +467,11 @@ class Delivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     claimed_at: Mapped[dt.datetime | None] = mapped_column(
-        doc="last handed to a sender; per-key rate limits count these")
+        doc="last handed to a sender; per-key rate limits count these"
+    )
     give_up_at: Mapped[dt.datetime | None] = mapped_column(
-        doc="retried until then, while the message is still useful; then dead")
+        doc="retried until then, while the message is still useful; then dead"
+    )
 
 
 class ChannelOutage(Base):
@@ -506,8 +533,12 @@ class Document(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "kind", "year", "number"),
         UniqueConstraint("milestone_id", "cycle", "kind"),
-        Index("ix_documents_unrendered", "id", postgresql_where=text("path_md IS NULL"),
-              sqlite_where=text("path_md IS NULL")),
+        Index(
+            "ix_documents_unrendered",
+            "id",
+            postgresql_where=text("path_md IS NULL"),
+            sqlite_where=text("path_md IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -540,8 +571,10 @@ class UnitLink(Base):
     revoked_at: Mapped[dt.datetime | None]
     created_by: Mapped[str] = mapped_column(String(100), default="")
     nonce: Mapped[str | None] = mapped_column(
-        String(32), doc="the token is HMAC(link secret, nonce): the dispatcher re-derives "
-        "it for every notice, the ledger alone cannot")
+        String(32),
+        doc="the token is HMAC(link secret, nonce): the dispatcher re-derives "
+        "it for every notice, the ledger alone cannot",
+    )
 
 
 class User(Base):
@@ -562,8 +595,10 @@ class LoginFailure(Base):
     web worker to refuse a name from that address and an address that keeps guessing."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),
-                      Index("ix_login_failures_name_address", "name", "address"))
+    __table_args__ = (
+        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_name_address", "name", "address"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -13,9 +13,17 @@ from ledger.load import audit
 from ledger.models import Notice, Plan, Unit
 from ledger.reports import ActionError
 
-CHANNEL_NAMES = {"sms": "短信", "email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉",
-                 "feishu": "飞书", "wecom_bot": "企业微信群", "dingtalk_bot": "钉钉群",
-                 "feishu_bot": "飞书群", "operator": "运维告警"}
+CHANNEL_NAMES = {
+    "sms": "短信",
+    "email": "邮件",
+    "wecom": "企业微信",
+    "dingtalk": "钉钉",
+    "feishu": "飞书",
+    "wecom_bot": "企业微信群",
+    "dingtalk_bot": "钉钉群",
+    "feishu_bot": "飞书群",
+    "operator": "运维告警",
+}
 
 
 def channel_name(channel: str) -> str:
@@ -26,8 +34,13 @@ def channel_name(channel: str) -> str:
     return f"{label}（{name}）" if name else label
 
 
-NOTICE_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃",
-                 "stale": "已过时"}
+NOTICE_STATES = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "dead": "已放弃",
+    "stale": "已过时",
+}
 
 
 def state_code(status: str) -> str:
@@ -38,8 +51,14 @@ def state_code(status: str) -> str:
     return code
 
 
-def recent(session: Session, *, plan: Plan | None = None, unit: Unit | None = None,
-           status: str | None = None, limit: int = 50) -> list[tuple[Notice, str]]:
+def recent(
+    session: Session,
+    *,
+    plan: Plan | None = None,
+    unit: Unit | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[tuple[Notice, str]]:
     """The newest notices (and their units' names), filtered; newest first."""
     q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
     if plan is not None:
@@ -51,8 +70,9 @@ def recent(session: Session, *, plan: Plan | None = None, unit: Unit | None = No
     return list(session.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
 
 
-def counts(session: Session, *, plan: Plan | None = None, unit: Unit | None = None
-           ) -> dict[str, int]:
+def counts(
+    session: Session, *, plan: Plan | None = None, unit: Unit | None = None
+) -> dict[str, int]:
     """Notices per state (codes), for a cron check and ``--json``."""
     q = select(Notice.status, func.count()).group_by(Notice.status)
     if plan is not None:
@@ -62,8 +82,15 @@ def counts(session: Session, *, plan: Plan | None = None, unit: Unit | None = No
     return {code: 0 for code in NOTICE_STATES} | dict(session.execute(q).tuples().all())
 
 
-def requeue_dead(session: Session, at: dt.datetime, *, actor: str, plan: Plan | None = None,
-                 unit: Unit | None = None, ids: list[int] | None = None) -> int:
+def requeue_dead(
+    session: Session,
+    at: dt.datetime,
+    *,
+    actor: str,
+    plan: Plan | None = None,
+    unit: Unit | None = None,
+    ids: list[int] | None = None,
+) -> int:
     """Given-up notices back in the queue from ``at``, each to get a new delivery."""
     q = select(Notice).where(Notice.status == "dead")
     if plan is not None:
@@ -76,6 +103,13 @@ def requeue_dead(session: Session, at: dt.datetime, *, actor: str, plan: Plan | 
     for n in dead:
         n.status, n.delivery_id, n.next_attempt_at = "pending", None, at
     if dead:
-        audit(session, actor, "notice.retry", plan_id=plan.id if plan else None,
-              entity="notice", key=",".join(str(n.id) for n in dead[:50]), count=len(dead))
+        audit(
+            session,
+            actor,
+            "notice.retry",
+            plan_id=plan.id if plan else None,
+            entity="notice",
+            key=",".join(str(n.id) for n in dead[:50]),
+            count=len(dead),
+        )
     return len(dead)

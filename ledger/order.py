@@ -26,8 +26,9 @@ def unit_key(unit: Unit) -> tuple[int, int]:
     return (unit.position, unit.id)
 
 
-def positions(session: Session, jurisdiction: str | None = None,
-              names: Iterable[str] | None = None) -> dict[str, tuple[int, int]]:
+def positions(
+    session: Session, jurisdiction: str | None = None, names: Iterable[str] | None = None
+) -> dict[str, tuple[int, int]]:
     """Sort keys by unit name, for rows that carry only the name (a report's lines):
     ``sorted(rows, key=lambda r: keys.get(r.unit, (maxsize, 0)))``."""
     q = select(Unit.name, Unit.position, Unit.id)

@@ -54,9 +54,15 @@ def units_file_directory(path: Path, jurisdiction: str = "") -> Directory:
     return Directory.build(df.units, df.jurisdiction or jurisdiction)
 
 
-def plan_directory(factory: sessionmaker[Session], plan: Plan, plan_file: Path,
-                   units_file: Path | None = None, *, file_fallback: bool = False,
-                   contacts: bool = False) -> tuple[Directory, str]:
+def plan_directory(
+    factory: sessionmaker[Session],
+    plan: Plan,
+    plan_file: Path,
+    units_file: Path | None = None,
+    *,
+    file_fallback: bool = False,
+    contacts: bool = False,
+) -> tuple[Directory, str]:
     """The directory a plan is checked against, and a phrase saying which one it is.
 
     ``units_file`` names a file; otherwise it is the ledger's directory of the plan's
@@ -70,17 +76,23 @@ def plan_directory(factory: sessionmaker[Session], plan: Plan, plan_file: Path,
         with transaction(factory) as s:
             units, known = ledger_units(s, j, contacts=contacts), jurisdictions(s)
         if units:
-            return Directory.build(units, j), \
-                f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"
+            return Directory.build(
+                units, j
+            ), f"台账中{j or '未指明辖区'}的单位名录（{len(units)} 个单位）"
         if not (file_fallback and plan.directory):
-            hint = (f"duban units import {plan_file.parent / plan.directory}" if plan.directory
-                    else "duban units import 单位名录.csv")
+            hint = (
+                f"duban units import {plan_file.parent / plan.directory}"
+                if plan.directory
+                else "duban units import 单位名录.csv"
+            )
             if not j:
                 raise PlanFileError(
                     f"计划 {plan_file} 没有写明辖区（如 jurisdiction: 中山市），也没有可读的 "
-                    f"directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}")
-            raise PlanFileError(f"台账中还没有{j}的单位名录，请先导入：{hint}"
-                                "（或用 --units 指定名录文件校验）")
+                    f"directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}"
+                )
+            raise PlanFileError(
+                f"台账中还没有{j}的单位名录，请先导入：{hint}（或用 --units 指定名录文件校验）"
+            )
         units_file = plan_file.parent / plan.directory
     directory = units_file_directory(units_file, plan.jurisdiction or "")
     j = directory.jurisdiction
@@ -94,25 +106,41 @@ def read_plan_file(path: Path) -> tuple[Plan, LineMap]:
     return plan, lines
 
 
-def compile_file(plan: Plan, lines: LineMap, path: Path, directory: Directory, cal: WorkCalendar,
-                 events: dict | None = None) -> Compiled:
+def compile_file(
+    plan: Plan,
+    lines: LineMap,
+    path: Path,
+    directory: Directory,
+    cal: WorkCalendar,
+    events: dict | None = None,
+) -> Compiled:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalendarGapWarning)  # reported as problems instead
         return compile_plan(plan, directory, cal, file=str(path), lines=lines, events=events)
 
 
-def check_file(factory: sessionmaker[Session], path: Path, cal: WorkCalendar,
-               units_file: Path | None = None, *, file_fallback: bool = False
-               ) -> tuple[Compiled, str]:
+def check_file(
+    factory: sessionmaker[Session],
+    path: Path,
+    cal: WorkCalendar,
+    units_file: Path | None = None,
+    *,
+    file_fallback: bool = False,
+) -> tuple[Compiled, str]:
     """``duban plan validate``: the compiled plan (its ``problems``) and which directory."""
     plan, lines = read_plan_file(path)
-    directory, used = plan_directory(factory, plan, path, units_file,
-                                     file_fallback=file_fallback)
+    directory, used = plan_directory(factory, plan, path, units_file, file_fallback=file_fallback)
     return compile_file(plan, lines, path, directory, cal), used
 
 
-def load_file(factory: sessionmaker[Session], path: Path, cal: WorkCalendar, *, actor: str,
-              directory_changes: bool = False) -> tuple[Compiled, PlanLoad | None]:
+def load_file(
+    factory: sessionmaker[Session],
+    path: Path,
+    cal: WorkCalendar,
+    *,
+    actor: str,
+    directory_changes: bool = False,
+) -> tuple[Compiled, PlanLoad | None]:
     """``duban plan load``: the compiled plan, and the load's result (None when the plan
     has errors and nothing was changed). Raises ``DirectoryDrift`` as load_plan does."""
     plan, lines = read_plan_file(path)
@@ -124,6 +152,13 @@ def load_file(factory: sessionmaker[Session], path: Path, cal: WorkCalendar, *, 
         return compiled, None
     with transaction(factory) as s, warnings.catch_warnings():
         warnings.simplefilter("ignore", CalendarGapWarning)  # compile_file reported it
-        result = load_plan(s, compiled, source=path.resolve(), digest=file_hash(path), cal=cal,
-                           actor=actor, directory_changes=directory_changes)
+        result = load_plan(
+            s,
+            compiled,
+            source=path.resolve(),
+            digest=file_hash(path),
+            cal=cal,
+            actor=actor,
+            directory_changes=directory_changes,
+        )
     return compiled, result

@@ -44,9 +44,14 @@ def _local_day(session: Session, tz: str) -> object:
     return func.date(Milestone.closed_at, f"{minutes:+d} minutes")
 
 
-def completion_series(session: Session, plan: Plan, now: dt.datetime, *,
-                      unit_ids: list[int] | None = None,
-                      item_ids: list[int] | None = None) -> Series:
+def completion_series(
+    session: Session,
+    plan: Plan,
+    now: dt.datetime,
+    *,
+    unit_ids: list[int] | None = None,
+    item_ids: list[int] | None = None,
+) -> Series:
     """Due and closed by day, from the plan's start up to today; for a plan whose period,
     deadlines and closures are all behind it, up to the last of those, not today."""
     tz = plan.timezone
@@ -59,19 +64,33 @@ def completion_series(session: Session, plan: Plan, now: dt.datetime, *,
             q = q.where(Milestone.unit_id.in_(unit_ids))
         if item_ids is not None:
             q = q.join(Assignment, Assignment.id == Milestone.assignment_id).where(
-                Assignment.item_id.in_(item_ids))
+                Assignment.item_id.in_(item_ids)
+            )
         return q
 
     day = _local_day(session, tz)
-    closed_days = sorted((_day(d), n) for d, n in session.execute(scoped(
-        select(day, func.count()).where(Milestone.state == "done",
-                                        Milestone.closed_at.is_not(None)).group_by(day))))
-    due_days = sorted((d, n) for d, n in session.execute(scoped(
-        select(Milestone.due_date, func.count()).where(
-            Milestone.state != "archived", Milestone.due_date.is_not(None))
-        .group_by(Milestone.due_date))) if d is not None)
-    period_end = dt.date.fromisoformat(str(plan.document.get("end")
-                                           or f"{plan.year}-12-31"))
+    closed_days = sorted(
+        (_day(d), n)
+        for d, n in session.execute(
+            scoped(
+                select(day, func.count())
+                .where(Milestone.state == "done", Milestone.closed_at.is_not(None))
+                .group_by(day)
+            )
+        )
+    )
+    due_days = sorted(
+        (d, n)
+        for d, n in session.execute(
+            scoped(
+                select(Milestone.due_date, func.count())
+                .where(Milestone.state != "archived", Milestone.due_date.is_not(None))
+                .group_by(Milestone.due_date)
+            )
+        )
+        if d is not None
+    )
+    period_end = dt.date.fromisoformat(str(plan.document.get("end") or f"{plan.year}-12-31"))
     end = min(today, max([period_end, *(d for d, _ in due_days), *(d for d, _ in closed_days)]))
     return Series(start, end, _cumulative(due_days, end), _cumulative(closed_days, end))
 

@@ -38,8 +38,13 @@ class UnitStatus:
         return self.pending + self.overdue + self.reported + self.done + self.waiting
 
 
-def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = None,
-                unit_ids: list[int] | None = None) -> list[UnitStatus]:
+def unit_status(
+    session: Session,
+    now: dt.datetime,
+    *,
+    plan_key: str | None = None,
+    unit_ids: list[int] | None = None,
+) -> list[UnitStatus]:
     """Per-unit milestone counts, in the directory's order (``ledger.order``).
 
     A deadline is "by the end of D" (23:59:59); as of that moment what is still open
@@ -73,8 +78,22 @@ def unit_status(session: Session, now: dt.datetime, *, plan_key: str | None = No
     return [UnitStatus(*r) for r in session.execute(q)]
 
 
-LEDGER_HEADER = ["序号", "类别", "栏目", "事项", "责任单位", "分工", "期限", "状态",
-                 "逾期工作日", "最近报送", "进展", "报送说明", "审核意见", "已发文书"]
+LEDGER_HEADER = [
+    "序号",
+    "类别",
+    "栏目",
+    "事项",
+    "责任单位",
+    "分工",
+    "期限",
+    "状态",
+    "逾期工作日",
+    "最近报送",
+    "进展",
+    "报送说明",
+    "审核意见",
+    "已发文书",
+]
 
 
 SOON_WORKDAYS = 5  # a deadline within this many working days is 临近期限 (the board's yellow)
@@ -86,64 +105,102 @@ def soon_after(at: dt.datetime, cal: WorkCalendar, tz: str = "Asia/Shanghai") ->
     return end_of_day(cal.add_workdays(today, SOON_WORKDAYS), tz).in_timezone("UTC")
 
 
-def state_label(state: str, due_at: dt.datetime | None, at: dt.datetime,
-                soon: dt.datetime | None = None) -> str:
+def state_label(
+    state: str, due_at: dt.datetime | None, at: dt.datetime, soon: dt.datetime | None = None
+) -> str:
     """A milestone's state as the 台账 and every page say it, as of ``at``; with ``soon``
     (``soon_after``), an open deadline before it is 临近期限, as the board's yellow."""
     late = due_at is not None and due_at <= at
     near = not late and soon is not None and due_at is not None and due_at <= soon
-    return {"waiting": "待事件", "reported": "待审核", "done": "已销号", "archived": "已归档",
-            "rectifying": "整改逾期" if late else "整改中",
-            "open": "已逾期" if late else "临近期限" if near else "未到期"}.get(state, state)
+    return {
+        "waiting": "待事件",
+        "reported": "待审核",
+        "done": "已销号",
+        "archived": "已归档",
+        "rectifying": "整改逾期" if late else "整改中",
+        "open": "已逾期" if late else "临近期限" if near else "未到期",
+    }.get(state, state)
 
 
 def latest_reports(session: Session, milestone_ids: list[int]) -> dict[int, Report]:
     """Each milestone's latest report (progress, completion or extension request)."""
     latest: dict[int, Report] = {}
-    for r in session.scalars(select(Report).where(Report.milestone_id.in_(milestone_ids))
-                             .order_by(Report.submitted_at)) if milestone_ids else []:
+    for r in (
+        session.scalars(
+            select(Report)
+            .where(Report.milestone_id.in_(milestone_ids))
+            .order_by(Report.submitted_at)
+        )
+        if milestone_ids
+        else []
+    ):
         latest[r.milestone_id or 0] = r  # the last one wins
     return latest
 
 
-def ledger_rows(session: Session, plan: Plan, at: dt.datetime, cal: WorkCalendar, *,
-                unit_ids: list[int] | None = None) -> list[list[object]]:
+def ledger_rows(
+    session: Session,
+    plan: Plan,
+    at: dt.datetime,
+    cal: WorkCalendar,
+    *,
+    unit_ids: list[int] | None = None,
+) -> list[list[object]]:
     """The 台账: one row per live milestone of the plan, in plan order, with its latest
     report, the review and the numbered documents issued. Three queries, whatever
     the plan's size."""
-    q = (select(Milestone, Item, Unit.name, Assignment.role)
-         .join(Assignment, Assignment.id == Milestone.assignment_id)
-         .join(Item, Item.id == Assignment.item_id)
-         .join(Unit, Unit.id == Milestone.unit_id)
-         .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
-         .order_by(Item.seq, Milestone.due_at.nulls_last(), *UNIT_ORDER, Milestone.id))
+    q = (
+        select(Milestone, Item, Unit.name, Assignment.role)
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .join(Unit, Unit.id == Milestone.unit_id)
+        .where(Milestone.plan_id == plan.id, Milestone.state != "archived")
+        .order_by(Item.seq, Milestone.due_at.nulls_last(), *UNIT_ORDER, Milestone.id)
+    )
     if unit_ids is not None:
         q = q.where(Milestone.unit_id.in_(unit_ids))
     rows = session.execute(q).all()
     latest = latest_reports(session, [m.id for m, *_ in rows])
     docs: dict[int, list[str]] = {}
     for milestone_id, text in session.execute(
-            select(Document.milestone_id, Document.context["doc_no_text"].as_string())
-            .where(Document.plan_id == plan.id, Document.milestone_id.is_not(None))
-            .order_by(Document.id)):
+        select(Document.milestone_id, Document.context["doc_no_text"].as_string())
+        .where(Document.plan_id == plan.id, Document.milestone_id.is_not(None))
+        .order_by(Document.id)
+    ):
         docs.setdefault(milestone_id, []).append(text or "")
     today = pendulum.instance(at).in_timezone(plan.timezone).date()
     soon = soon_after(at, cal, plan.timezone)
     out: list[list[object]] = []
     for n, (m, item, unit, role) in enumerate(rows, start=1):
         label = state_label(m.state, m.due_at, at, soon)
-        late = cal.workdays_between(m.due_date, today) if label in ("已逾期", "整改逾期") \
-            and m.due_date else ""
+        late = (
+            cal.workdays_between(m.due_date, today)
+            if label in ("已逾期", "整改逾期") and m.due_date
+            else ""
+        )
         r = latest.get(m.id)
         submitted = pendulum.instance(r.submitted_at).in_timezone(plan.timezone) if r else None
         due = m.due_date.isoformat() if m.due_date else m.rule
-        out.append([
-            n, category(item), " / ".join(item.section), item.title, unit,
-            ROLE_NAMES.get(role, role), f"{due} 报送进展" if item.standing else due, label,
-            late, submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
-            PROGRESS_LABELS.get(r.progress or "", "") if r else "",
-            (r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else "")) if r else "",
-            (r.review_comment or "") if r else "", "、".join(docs.get(m.id, []))])
+        out.append(
+            [
+                n,
+                category(item),
+                " / ".join(item.section),
+                item.title,
+                unit,
+                ROLE_NAMES.get(role, role),
+                f"{due} 报送进展" if item.standing else due,
+                label,
+                late,
+                submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
+                PROGRESS_LABELS.get(r.progress or "", "") if r else "",
+                (r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else ""))
+                if r
+                else "",
+                (r.review_comment or "") if r else "",
+                "、".join(docs.get(m.id, [])),
+            ]
+        )
     return out
 
 

@@ -54,8 +54,9 @@ def get_plan(session: Session, key: str) -> Plan:
     return plan
 
 
-def find_units(session: Session, name: str, jurisdiction: str | None = None, *,
-               groups: bool = True) -> list[Unit]:
+def find_units(
+    session: Session, name: str, jurisdiction: str | None = None, *, groups: bool = True
+) -> list[Unit]:
     """The units a name means: one unit, or (with ``groups``) a group's members.
 
     Resolved in the given jurisdiction (a plan's); without one, in every
@@ -63,8 +64,9 @@ def find_units(session: Session, name: str, jurisdiction: str | None = None, *,
     rather than guessed.
     """
     if jurisdiction is not None:  # a unit's own name: one indexed row, not the directory
-        exact = session.scalar(select(Unit).where(Unit.jurisdiction == jurisdiction,
-                                                  Unit.name == name))
+        exact = session.scalar(
+            select(Unit).where(Unit.jurisdiction == jurisdiction, Unit.name == name)
+        )
         if exact is not None:
             return [exact]
     places = [jurisdiction] if jurisdiction is not None else jurisdictions(session)
@@ -84,11 +86,15 @@ def find_units(session: Session, name: str, jurisdiction: str | None = None, *,
         raise ActionError(f"{name!r} 在多个辖区都有：{where}。请用 --plan 指明计划")
     j, (kind, canonical), directory = found[0]
     if kind == "group" and not groups:
-        raise ActionError(f"{name!r} 是分组（{len(directory.members(canonical))} 个单位），"
-                          "请给出单位名称")
+        raise ActionError(
+            f"{name!r} 是分组（{len(directory.members(canonical))} 个单位），请给出单位名称"
+        )
     names = [canonical] if kind == "unit" else directory.members(canonical)
-    return list(session.scalars(select(Unit).where(Unit.jurisdiction == j,
-                                                   Unit.name.in_(names)).order_by(Unit.id)))
+    return list(
+        session.scalars(
+            select(Unit).where(Unit.jurisdiction == j, Unit.name.in_(names)).order_by(Unit.id)
+        )
+    )
 
 
 def get_unit(session: Session, name: str, jurisdiction: str | None = None) -> Unit:
@@ -105,22 +111,31 @@ class Recorded:
     item: str = ""  # the task's or checkpoint's short title
 
 
-def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
-            occurrence: str | None) -> tuple[Plan, Unit, Item, Assignment, Milestone | None]:
+def _target(
+    session: Session, plan_key: str, unit_name: str, item_key: str, occurrence: str | None
+) -> tuple[Plan, Unit, Item, Assignment, Milestone | None]:
     """The unit's assignment on an item and its earliest open milestone (or ``occurrence``)."""
     plan = get_plan(session, plan_key)
     unit = get_unit(session, unit_name, plan.jurisdiction)
-    item = session.scalar(select(Item).where(Item.plan_id == plan.id, Item.key == item_key,
-                                             Item.archived_at.is_(None)))
+    item = session.scalar(
+        select(Item).where(
+            Item.plan_id == plan.id, Item.key == item_key, Item.archived_at.is_(None)
+        )
+    )
     if item is None:
         raise ActionError(f"计划 {plan_key} 中没有条目 {item_key!r}（用 duban plan show 查看编号）")
-    assignment = session.scalar(select(Assignment).where(
-        Assignment.item_id == item.id, Assignment.unit_id == unit.id,
-        Assignment.archived_at.is_(None)))
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.item_id == item.id,
+            Assignment.unit_id == unit.id,
+            Assignment.archived_at.is_(None),
+        )
+    )
     if assignment is None:
         raise ActionError(f"{unit.name} 不承担 {item_key}（{item.title}），无需报送")
-    q = select(Milestone).where(Milestone.assignment_id == assignment.id,
-                                Milestone.state.in_((*OPEN_STATES, "waiting")))
+    q = select(Milestone).where(
+        Milestone.assignment_id == assignment.id, Milestone.state.in_((*OPEN_STATES, "waiting"))
+    )
     if occurrence:
         q = q.where(Milestone.occurrence == occurrence)
     milestone = session.scalars(q.order_by(Milestone.due_at.nulls_last(), Milestone.id)).first()
@@ -129,11 +144,22 @@ def _target(session: Session, plan_key: str, unit_name: str, item_key: str,
     return plan, unit, item, assignment, milestone
 
 
-def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: str,
-                  text: str, urls: list[str], files: list[Path | evidence.Upload],
-                  evidence_dir: Path, actor: str, now: dt.datetime | None = None,
-                  occurrence: str | None = None, progress: str | None = None,
-                  max_bytes: int = evidence.MAX_FILE_BYTES) -> Recorded:
+def record_report(
+    session: Session,
+    *,
+    plan_key: str,
+    unit_name: str,
+    item_key: str,
+    text: str,
+    urls: list[str],
+    files: list[Path | evidence.Upload],
+    evidence_dir: Path,
+    actor: str,
+    now: dt.datetime | None = None,
+    occurrence: str | None = None,
+    progress: str | None = None,
+    max_bytes: int = evidence.MAX_FILE_BYTES,
+) -> Recorded:
     """Record a unit's report on a task or checkpoint; stop that milestone's escalation.
 
     The report answers the unit's earliest open milestone of the item (or the
@@ -141,38 +167,67 @@ def record_report(session: Session, *, plan_key: str, unit_name: str, item_key: 
     where the task stands (``progress``: done, ongoing or not_started, with a reason).
     """
     now = now or utcnow()
-    plan, unit, item, assignment, milestone = _target(session, plan_key, unit_name, item_key,
-                                                     occurrence)
+    plan, unit, item, assignment, milestone = _target(
+        session, plan_key, unit_name, item_key, occurrence
+    )
     if progress is not None and progress not in PROGRESS_LABELS:
         raise ActionError(f"进展 {progress!r} 应为 " + "、".join(PROGRESS_LABELS.values()))
     if item.standing and progress is None:
-        raise ActionError(f"“{item.title}”是持续推进任务，报送须写明进展："
-                          + "、".join(PROGRESS_LABELS.values()) + "（命令行用 --progress）")
+        raise ActionError(
+            f"“{item.title}”是持续推进任务，报送须写明进展："
+            + "、".join(PROGRESS_LABELS.values())
+            + "（命令行用 --progress）"
+        )
     if progress == "not_started" and not text.strip():
         raise ActionError(f"“{item.title}”未开展的，请写明原因")
     try:
-        stored = evidence.store(files, evidence_dir, plan.key, max_bytes=max_bytes) \
-            if files else []
+        stored = evidence.store(files, evidence_dir, plan.key, max_bytes=max_bytes) if files else []
     except evidence.EvidenceError as exc:
         raise ActionError(str(exc)) from exc
-    report = Report(assignment_id=assignment.id, milestone_id=milestone.id if milestone else None,
-                    unit_id=unit.id, submitted_at=now, text=text, evidence_urls=urls,
-                    files=stored, progress=progress,
-                    kind="progress" if item.standing or milestone is None else "completion")
+    report = Report(
+        assignment_id=assignment.id,
+        milestone_id=milestone.id if milestone else None,
+        unit_id=unit.id,
+        submitted_at=now,
+        text=text,
+        evidence_urls=urls,
+        files=stored,
+        progress=progress,
+        kind="progress" if item.standing or milestone is None else "completion",
+    )
     session.add(report)
     session.flush()
     late = False
     if milestone is not None:
         late = milestone.due_at is not None and now > milestone.due_at
         milestone.state, milestone.next_action_at, milestone.updated_at = "reported", None, now
-    audit(session, actor, "report.submit", plan_id=plan.id, entity="report", key=str(report.id),
-          unit=unit.name, item=item_key, milestone=milestone.id if milestone else None, late=late)
+    audit(
+        session,
+        actor,
+        "report.submit",
+        plan_id=plan.id,
+        entity="report",
+        key=str(report.id),
+        unit=unit.name,
+        item=item_key,
+        milestone=milestone.id if milestone else None,
+        late=late,
+    )
     return Recorded(report, milestone, late, unit.name, item.title)
 
 
-def request_extension(session: Session, *, plan_key: str, unit_name: str, item_key: str,
-                      new_due: dt.date, reason: str, actor: str, now: dt.datetime | None = None,
-                      occurrence: str | None = None) -> Recorded:
+def request_extension(
+    session: Session,
+    *,
+    plan_key: str,
+    unit_name: str,
+    item_key: str,
+    new_due: dt.date,
+    reason: str,
+    actor: str,
+    now: dt.datetime | None = None,
+    occurrence: str | None = None,
+) -> Recorded:
     """A unit asks to move a deadline. Escalation goes on until the coordinator approves."""
     now = now or utcnow()
     plan, unit, item, assignment, m = _target(session, plan_key, unit_name, item_key, occurrence)
@@ -182,19 +237,43 @@ def request_extension(session: Session, *, plan_key: str, unit_name: str, item_k
         raise ActionError(f"申请的期限 {new_due} 不晚于现有期限 {m.due_date}，无需延期")
     if not reason.strip():
         raise ActionError("请用 --text 说明延期理由")
-    report = Report(assignment_id=assignment.id, milestone_id=m.id, unit_id=unit.id,
-                    submitted_at=now, text=reason, kind="extension", requested_due_date=new_due)
+    report = Report(
+        assignment_id=assignment.id,
+        milestone_id=m.id,
+        unit_id=unit.id,
+        submitted_at=now,
+        text=reason,
+        kind="extension",
+        requested_due_date=new_due,
+    )
     session.add(report)
     session.flush()
-    audit(session, actor, "extension.request", plan_id=plan.id, entity="report",
-          key=str(report.id), unit=unit.name, item=item_key, due=m.due_date.isoformat(),
-          requested=new_due.isoformat())
+    audit(
+        session,
+        actor,
+        "extension.request",
+        plan_id=plan.id,
+        entity="report",
+        key=str(report.id),
+        unit=unit.name,
+        item=item_key,
+        due=m.due_date.isoformat(),
+        requested=new_due.isoformat(),
+    )
     return Recorded(report, m, False, unit.name, item.title)
 
 
-def _decide_extension(session: Session, report: Report, m: Milestone, *, accept: bool,
-                      comment: str, new_due: dt.date | None, cal: WorkCalendar,
-                      now: dt.datetime) -> None:
+def _decide_extension(
+    session: Session,
+    report: Report,
+    m: Milestone,
+    *,
+    accept: bool,
+    comment: str,
+    new_due: dt.date | None,
+    cal: WorkCalendar,
+    now: dt.datetime,
+) -> None:
     """延期批复: approve (to the requested date, or the coordinator's) or refuse; tell the unit."""
     plan = session.get_one(Plan, m.plan_id)
     assert m.due_date is not None and report.requested_due_date is not None
@@ -210,21 +289,51 @@ def _decide_extension(session: Session, report: Report, m: Milestone, *, accept:
     unit = session.get_one(Unit, m.unit_id)
     item = session.get_one(Item, session.get_one(Assignment, m.assignment_id).item_id)
     _, person = recipients("contact", unit, session.get_one(Unit, plan.coordinator_id))
-    context = {"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-               "item": item.key, "item_title": item.title, "unit": unit.name,
-               "due_date": m.due_date.isoformat(), "due_weekday": weekday_cn(m.due_date),
-               "requested_due": report.requested_due_date.isoformat(), "approved": accept,
-               "comment": comment, "rung": "extension", "rung_name": "延期批复",
-               "person": person.name if person else "", "role": "contact"}
-    insert_notices(session, person_notices(
-        f"ext{report.id}/contact", person, Policy.model_validate(m.policy).channels,
-        plan_id=plan.id, unit_id=unit.id, milestone_id=m.id, kind="extension",
-        step="extension", at=now, context=context))
+    context = {
+        "plan": plan.key,
+        "plan_title": plan.title,
+        "doc_no": plan.doc_no,
+        "item": item.key,
+        "item_title": item.title,
+        "unit": unit.name,
+        "due_date": m.due_date.isoformat(),
+        "due_weekday": weekday_cn(m.due_date),
+        "requested_due": report.requested_due_date.isoformat(),
+        "approved": accept,
+        "comment": comment,
+        "rung": "extension",
+        "rung_name": "延期批复",
+        "person": person.name if person else "",
+        "role": "contact",
+    }
+    insert_notices(
+        session,
+        person_notices(
+            f"ext{report.id}/contact",
+            person,
+            Policy.model_validate(m.policy).channels,
+            plan_id=plan.id,
+            unit_id=unit.id,
+            milestone_id=m.id,
+            kind="extension",
+            step="extension",
+            at=now,
+            context=context,
+        ),
+    )
 
 
-def review_report(session: Session, report_id: int, *, accept: bool, comment: str,
-                  new_due: dt.date | None, cal: WorkCalendar, actor: str,
-                  now: dt.datetime | None = None) -> Report:
+def review_report(
+    session: Session,
+    report_id: int,
+    *,
+    accept: bool,
+    comment: str,
+    new_due: dt.date | None,
+    cal: WorkCalendar,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> Report:
     """销号 (accept) or 退回整改 (return with a new deadline and a 整改通知);
     for an extension request, approve or refuse it (延期批复)."""
     now = now or utcnow()
@@ -236,14 +345,23 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
         raise ActionError(f"报送 {report_id} 已审核（{state}），不能重复审核")
     m = report.milestone
     if report.kind == "extension" and m is not None:
-        _decide_extension(session, report, m, accept=accept, comment=comment, new_due=new_due,
-                          cal=cal, now=now)
+        _decide_extension(
+            session, report, m, accept=accept, comment=comment, new_due=new_due, cal=cal, now=now
+        )
         report.review_state = "accepted" if accept else "returned"
         report.reviewer, report.review_comment, report.reviewed_at = actor, comment, now
         m.updated_at = now
-        audit(session, actor, "extension.decide", plan_id=m.plan_id, entity="report",
-              key=str(report.id), approved=accept, comment=comment,
-              due=m.due_date.isoformat() if m.due_date else None)
+        audit(
+            session,
+            actor,
+            "extension.decide",
+            plan_id=m.plan_id,
+            entity="report",
+            key=str(report.id),
+            approved=accept,
+            comment=comment,
+            due=m.due_date.isoformat() if m.due_date else None,
+        )
         return report
     if not accept and m is None:
         raise ActionError("这是无时限任务的进展报送，只能采纳（--accept）")
@@ -253,8 +371,14 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
     report.reviewer, report.review_comment, report.reviewed_at = actor, comment, now
     plan = session.get(Plan, m.plan_id) if m else None
     if m is not None and accept:
-        accepted = session.scalar(select(func.count()).select_from(Report).where(
-            Report.milestone_id == m.id, Report.review_state == "accepted")) or 0
+        accepted = (
+            session.scalar(
+                select(func.count())
+                .select_from(Report)
+                .where(Report.milestone_id == m.id, Report.review_state == "accepted")
+            )
+            or 0
+        )
         if accepted >= m.times:  # yearly:N needs N accepted reports
             m.state, m.closed_at = "done", now
             if report.progress == "done":
@@ -274,9 +398,17 @@ def review_report(session: Session, report_id: int, *, accept: bool, comment: st
         _rectify_notice(session, plan, m, comment, now)
     if m is not None:
         m.updated_at = now
-    audit(session, actor, "report.review", plan_id=plan.id if plan else None, entity="report",
-          key=str(report.id), accepted=accept, comment=comment,
-          new_due=new_due.isoformat() if new_due else None)
+    audit(
+        session,
+        actor,
+        "report.review",
+        plan_id=plan.id if plan else None,
+        entity="report",
+        key=str(report.id),
+        accepted=accept,
+        comment=comment,
+        new_due=new_due.isoformat() if new_due else None,
+    )
     return report
 
 
@@ -285,15 +417,31 @@ def _close_later_rounds(session: Session, m: Milestone, now: dt.datetime) -> Non
     rounds close with it (their reminders stop)."""
     if m.due_at is None:
         return
-    later = session.scalars(select(Milestone).where(
-        Milestone.assignment_id == m.assignment_id, Milestone.id != m.id,
-        Milestone.state.in_((*OPEN_STATES, "waiting")), Milestone.due_at > m.due_at)).all()
+    later = session.scalars(
+        select(Milestone).where(
+            Milestone.assignment_id == m.assignment_id,
+            Milestone.id != m.id,
+            Milestone.state.in_((*OPEN_STATES, "waiting")),
+            Milestone.due_at > m.due_at,
+        )
+    ).all()
     for other in later:
         other.state, other.closed_at, other.next_action_at, other.updated_at = (
-            "done", now, None, now)
+            "done",
+            now,
+            None,
+            now,
+        )
     if later:
-        audit(session, "duban", "progress.close_rounds", plan_id=m.plan_id, entity="milestone",
-              key=str(m.id), closed=[o.id for o in later])
+        audit(
+            session,
+            "duban",
+            "progress.close_rounds",
+            plan_id=m.plan_id,
+            entity="milestone",
+            key=str(m.id),
+            closed=[o.id for o in later],
+        )
 
 
 def _restart(m: Milestone, due: dt.date | None, cal: WorkCalendar, tz: str) -> None:
@@ -303,26 +451,55 @@ def _restart(m: Milestone, due: dt.date | None, cal: WorkCalendar, tz: str) -> N
     m.next_action_at = first.in_timezone("UTC") if first else None
 
 
-def _rectify_notice(session: Session, plan: Plan, m: Milestone, comment: str,
-                    now: dt.datetime) -> None:
+def _rectify_notice(
+    session: Session, plan: Plan, m: Milestone, comment: str, now: dt.datetime
+) -> None:
     unit = session.get(Unit, m.unit_id)
     item = session.get(Item, session.get(Assignment, m.assignment_id).item_id)
     coordinator = session.get(Unit, plan.coordinator_id)
     _, person = recipients("contact", unit, coordinator)
     assert m.due_date is not None
-    context = {"plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-               "item": item.key, "item_title": item.title, "unit": unit.name,
-               "due_date": m.due_date.isoformat(), "due_weekday": weekday_cn(m.due_date),
-               "comment": comment, "rung": "rectify", "rung_name": "整改通知",
-               "person": person.name if person else "", "role": "contact"}
-    insert_notices(session, person_notices(
-        f"m{m.id}/c{m.cycle}/rectify/contact", person, Policy.model_validate(m.policy).channels,
-        plan_id=plan.id, unit_id=unit.id, milestone_id=m.id, kind="rectify", step="rectify",
-        at=now, context=context))
+    context = {
+        "plan": plan.key,
+        "plan_title": plan.title,
+        "doc_no": plan.doc_no,
+        "item": item.key,
+        "item_title": item.title,
+        "unit": unit.name,
+        "due_date": m.due_date.isoformat(),
+        "due_weekday": weekday_cn(m.due_date),
+        "comment": comment,
+        "rung": "rectify",
+        "rung_name": "整改通知",
+        "person": person.name if person else "",
+        "role": "contact",
+    }
+    insert_notices(
+        session,
+        person_notices(
+            f"m{m.id}/c{m.cycle}/rectify/contact",
+            person,
+            Policy.model_validate(m.policy).channels,
+            plan_id=plan.id,
+            unit_id=unit.id,
+            milestone_id=m.id,
+            kind="rectify",
+            step="rectify",
+            at=now,
+            context=context,
+        ),
+    )
 
 
-def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.DateTime,
-                 cal: WorkCalendar, actor: str) -> int:
+def record_event(
+    session: Session,
+    *,
+    plan_key: str,
+    name: str,
+    at: pendulum.DateTime,
+    cal: WorkCalendar,
+    actor: str,
+) -> int:
     """Record (or correct) an event's date and arm the deadlines that wait for it.
 
     Returns how many milestones changed. The plan is recompiled from the
@@ -330,13 +507,20 @@ def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.Dat
     """
     plan = get_plan(session, plan_key)
     spec = PlanSpec.model_validate(plan.document)
-    known = {r.split("@event:", 1)[1] if "@event:" in r else "event"
-             for entry in (*spec.tasks, *spec.checkpoints) for r in entry.due if "@event" in r}
+    known = {
+        r.split("@event:", 1)[1] if "@event:" in r else "event"
+        for entry in (*spec.tasks, *spec.checkpoints)
+        for r in entry.due
+        if "@event" in r
+    }
     if name not in known:
-        raise ActionError(f"计划 {plan_key} 中没有期限相对于事件“{name}”。"
-                          f"可记录的事件：{'、'.join(sorted(known)) or '无'}")
-    row = session.scalar(select(PlanEvent).where(PlanEvent.plan_id == plan.id,
-                                                 PlanEvent.name == name))
+        raise ActionError(
+            f"计划 {plan_key} 中没有期限相对于事件“{name}”。"
+            f"可记录的事件：{'、'.join(sorted(known)) or '无'}"
+        )
+    row = session.scalar(
+        select(PlanEvent).where(PlanEvent.plan_id == plan.id, PlanEvent.name == name)
+    )
     if row is None:
         session.add(PlanEvent(plan_id=plan.id, name=name, occurred_at=at.in_timezone("UTC")))
     else:
@@ -346,8 +530,9 @@ def record_event(session: Session, *, plan_key: str, name: str, at: pendulum.Dat
         result = reload_plan(session, plan, cal, actor=actor)
     except ValueError as exc:  # DirectoryError, DirectoryDrift: the directory moved
         raise ActionError(str(exc)) from exc
-    audit(session, actor, "plan.event", plan_id=plan.id, entity="event", key=name,
-          at=at.isoformat())
+    audit(
+        session, actor, "plan.event", plan_id=plan.id, entity="event", key=name, at=at.isoformat()
+    )
     return sum(v for k, v in result.counts.items() if k.startswith("milestones"))
 
 
@@ -366,8 +551,11 @@ def find_contact(session: Session, text: str) -> tuple[Unit, Contact]:
         units = "、".join(session.get_one(Unit, p.unit_id).name for p in people)
         raise ActionError(f"有 {len(people)} 位联系人叫 {name}（{units}），请写 单位:角色")
     unit = get_unit(session, name)
-    person = session.scalar(select(Contact).where(Contact.unit_id == unit.id,
-                                                  Contact.role == ROLE_NAMES[role or "经办人"]))
+    person = session.scalar(
+        select(Contact).where(
+            Contact.unit_id == unit.id, Contact.role == ROLE_NAMES[role or "经办人"]
+        )
+    )
     if person is None:
         raise ActionError(f"{unit.name} 没有登记{role or '经办人'}")
     return unit, person

@@ -69,19 +69,36 @@ class SelfCheck:
         return sum(1 for r in self.rows if r.editable)
 
 
-def selfchecks(session: Session, unit_id: int, at: dt.datetime,
-               cal: WorkCalendar | None = None) -> list[SelfCheck]:
+def selfchecks(
+    session: Session, unit_id: int, at: dt.datetime, cal: WorkCalendar | None = None
+) -> list[SelfCheck]:
     """The unit's 自查表 of each plan: the round (occurrence) of its earliest open
     progress milestone, every standing task of the unit in that round. Reads only the
     unit's own rows (the (unit_id, state) index), whatever the plan's size."""
     rows = session.execute(
-        select(Milestone.id, Milestone.assignment_id, Milestone.occurrence, Milestone.due_date,
-               Milestone.due_at, Milestone.state, Milestone.plan_id, Item.key, Item.title,
-               Item.section, Item.seq, Assignment.role)
+        select(
+            Milestone.id,
+            Milestone.assignment_id,
+            Milestone.occurrence,
+            Milestone.due_date,
+            Milestone.due_at,
+            Milestone.state,
+            Milestone.plan_id,
+            Item.key,
+            Item.title,
+            Item.section,
+            Item.seq,
+            Assignment.role,
+        )
         .join(Assignment, Assignment.id == Milestone.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
-        .where(Milestone.unit_id == unit_id, Milestone.state != "archived", Item.standing,
-               Item.archived_at.is_(None))).all()
+        .where(
+            Milestone.unit_id == unit_id,
+            Milestone.state != "archived",
+            Item.standing,
+            Item.archived_at.is_(None),
+        )
+    ).all()
     rounds: dict[int, tuple[dt.datetime, str]] = {}
     for r in rows:
         if r.state in OPEN_STATES and r.due_at is not None:
@@ -90,15 +107,24 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime,
                 rounds[r.plan_id] = (r.due_at, r.occurrence)
     if not rounds:
         return []
-    plans = {p.id: p for p in session.execute(
-        select(Plan.id, Plan.key, Plan.title, Plan.doc_no).where(Plan.id.in_(rounds)))}
+    plans = {
+        p.id: p
+        for p in session.execute(
+            select(Plan.id, Plan.key, Plan.title, Plan.doc_no).where(Plan.id.in_(rounds))
+        )
+    }
     soon = soon_after(at, cal) if cal is not None else None
     near = _near_until(at, cal) if cal is not None else None
     latest: dict[int, Report] = {}
     for report in session.scalars(
-            select(Report).where(Report.unit_id == unit_id, Report.kind == "progress",
-                                 Report.assignment_id.in_({r.assignment_id for r in rows}))
-            .order_by(Report.submitted_at, Report.id)):
+        select(Report)
+        .where(
+            Report.unit_id == unit_id,
+            Report.kind == "progress",
+            Report.assignment_id.in_({r.assignment_id for r in rows}),
+        )
+        .order_by(Report.submitted_at, Report.id)
+    ):
         latest[report.assignment_id] = report
     out: dict[int, SelfCheck] = {}
     for r in sorted(rows, key=lambda r: r.seq):
@@ -106,15 +132,34 @@ def selfchecks(session: Session, unit_id: int, at: dt.datetime,
         if r.occurrence != occurrence:
             continue
         p = plans[r.plan_id]
-        form = out.setdefault(r.plan_id, SelfCheck(
-            p.key, p.title, p.doc_no, occurrence, r.due_date,
-            near=near is None or rounds[r.plan_id][0] <= near))
+        form = out.setdefault(
+            r.plan_id,
+            SelfCheck(
+                p.key,
+                p.title,
+                p.doc_no,
+                occurrence,
+                r.due_date,
+                near=near is None or rounds[r.plan_id][0] <= near,
+            ),
+        )
         last = latest.get(r.assignment_id)
-        form.rows.append(SelfCheckRow(
-            r.id, r.key, r.title, " / ".join(r.section), ROLE_NAMES.get(r.role, r.role),
-            r.due_date, r.state, state_label(r.state, r.due_at, at, soon),
-            PROGRESS_LABELS.get(last.progress or "", "") if last else "",
-            last.text if last else "", review_text(last), last.submitted_at if last else None))
+        form.rows.append(
+            SelfCheckRow(
+                r.id,
+                r.key,
+                r.title,
+                " / ".join(r.section),
+                ROLE_NAMES.get(r.role, r.role),
+                r.due_date,
+                r.state,
+                state_label(r.state, r.due_at, at, soon),
+                PROGRESS_LABELS.get(last.progress or "", "") if last else "",
+                last.text if last else "",
+                review_text(last),
+                last.submitted_at if last else None,
+            )
+        )
     return list(out.values())
 
 
@@ -147,10 +192,17 @@ class ProgressEntry:
     label: str = ""  # how the row is named in an error (第3行, a task's title …)
 
 
-def record_progress(session: Session, *, plan_key: str, unit_name: str,
-                    entries: list[ProgressEntry], evidence_dir: Path, actor: str,
-                    now: dt.datetime | None = None,
-                    max_bytes: int = evidence.MAX_FILE_BYTES) -> list[Recorded]:
+def record_progress(
+    session: Session,
+    *,
+    plan_key: str,
+    unit_name: str,
+    entries: list[ProgressEntry],
+    evidence_dir: Path,
+    actor: str,
+    now: dt.datetime | None = None,
+    max_bytes: int = evidence.MAX_FILE_BYTES,
+) -> list[Recorded]:
     """Record a 自查表's answered rows, all or none: an error names its row, and the
     caller's transaction rolls every row back."""
     if not entries:
@@ -158,21 +210,36 @@ def record_progress(session: Session, *, plan_key: str, unit_name: str,
     done: list[Recorded] = []
     for e in entries:
         try:
-            done.append(record_report(
-                session, plan_key=plan_key, unit_name=unit_name, item_key=e.item_key,
-                text=e.text, urls=e.urls, files=e.files, evidence_dir=evidence_dir,
-                actor=actor, now=now, occurrence=e.occurrence, progress=e.progress,
-                max_bytes=max_bytes))
+            done.append(
+                record_report(
+                    session,
+                    plan_key=plan_key,
+                    unit_name=unit_name,
+                    item_key=e.item_key,
+                    text=e.text,
+                    urls=e.urls,
+                    files=e.files,
+                    evidence_dir=evidence_dir,
+                    actor=actor,
+                    now=now,
+                    occurrence=e.occurrence,
+                    progress=e.progress,
+                    max_bytes=max_bytes,
+                )
+            )
         except ActionError as exc:
-            raise ActionError(f"{e.label or e.item_key}：{exc}"
-                              "（本次填写均未保存，请改正后重新提交）") from exc
+            raise ActionError(
+                f"{e.label or e.item_key}：{exc}（本次填写均未保存，请改正后重新提交）"
+            ) from exc
     return done
 
 
-ROW_COLUMNS = {"任务": ("任务编号", "任务", "编号", "task"),
-               "进展": ("进展", "进展情况", "状态", "progress"),
-               "说明": ("报送说明", "工作进展", "说明", "完成情况", "text"),
-               "链接": ("公开链接", "链接", "网址", "url")}
+ROW_COLUMNS = {
+    "任务": ("任务编号", "任务", "编号", "task"),
+    "进展": ("进展", "进展情况", "状态", "progress"),
+    "说明": ("报送说明", "工作进展", "说明", "完成情况", "text"),
+    "链接": ("公开链接", "链接", "网址", "url"),
+}
 
 
 def read_rows(path: Path) -> list[ProgressEntry]:
@@ -191,25 +258,34 @@ def read_rows(path: Path) -> list[ProgressEntry]:
                 break
     missing = [ROW_COLUMNS[n][0] for n in ("任务", "进展", "说明") if n not in where]
     if missing:
-        raise ActionError(f"{path} 第1行：缺少列 {'、'.join(missing)}（表头应为 任务编号、进展、"
-                          "报送说明，可加 公开链接）")
+        raise ActionError(
+            f"{path} 第1行：缺少列 {'、'.join(missing)}（表头应为 任务编号、进展、"
+            "报送说明，可加 公开链接）"
+        )
     out: list[ProgressEntry] = []
     for n, row in enumerate(rows[1:], start=2):
+
         def cell(name: str, row: list[str] = row) -> str:
             i = where.get(name)
             return row[i].strip() if i is not None and i < len(row) else ""
+
         if not any(c.strip() for c in row):
             continue
         code = progress_code(cell("进展"))
         if code is None:
-            raise ActionError(f"{path} 第{n}行 进展：{cell('进展')!r} 应为 "
-                              + "、".join(PROGRESS_LABELS.values()))
+            raise ActionError(
+                f"{path} 第{n}行 进展：{cell('进展')!r} 应为 " + "、".join(PROGRESS_LABELS.values())
+            )
         url = cell("链接")
         if url and not url.startswith(("http://", "https://")):
-            raise ActionError(f"{path} 第{n}行 公开链接：{url!r} 不是以 http:// 或 https:// "
-                              "开头的网址")
-        out.append(ProgressEntry(cell("任务"), code, cell("说明"), [url] if url else [],
-                                 label=f"{path} 第{n}行"))
+            raise ActionError(
+                f"{path} 第{n}行 公开链接：{url!r} 不是以 http:// 或 https:// 开头的网址"
+            )
+        out.append(
+            ProgressEntry(
+                cell("任务"), code, cell("说明"), [url] if url else [], label=f"{path} 第{n}行"
+            )
+        )
     return out
 
 
@@ -221,16 +297,24 @@ def _sheet(path: Path) -> list[list[str]]:
         from openpyxl import load_workbook
 
         wb = load_workbook(path, read_only=True, data_only=True)
-        rows = [["" if c is None else str(c) for c in r]
-                for r in wb.worksheets[0].iter_rows(values_only=True)]
+        rows = [
+            ["" if c is None else str(c) for c in r]
+            for r in wb.worksheets[0].iter_rows(values_only=True)
+        ]
         wb.close()
         return rows
     raise ActionError(f"{path}：只支持 .xlsx 或 .csv 的自查表")
 
 
-def review_selfcheck(session: Session, decisions: list[tuple[int, bool, str]], *,
-                     new_due: dt.date | None, cal: WorkCalendar, actor: str,
-                     now: dt.datetime | None = None) -> tuple[int, int]:
+def review_selfcheck(
+    session: Session,
+    decisions: list[tuple[int, bool, str]],
+    *,
+    new_due: dt.date | None,
+    cal: WorkCalendar,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> tuple[int, int]:
     """A unit's 自查表 reviewed at once: each row accepted (销号) or returned for 整改 with
     the one deadline given; all or none. Returns (accepted, returned)."""
     if not decisions:
@@ -239,8 +323,16 @@ def review_selfcheck(session: Session, decisions: list[tuple[int, bool, str]], *
         raise ActionError("有退回整改的行：请给出整改期限")
     for rid, accept, comment in decisions:
         try:
-            review_report(session, rid, accept=accept, comment=comment, new_due=new_due,
-                          cal=cal, actor=actor, now=now)
+            review_report(
+                session,
+                rid,
+                accept=accept,
+                comment=comment,
+                new_due=new_due,
+                cal=cal,
+                actor=actor,
+                now=now,
+            )
         except ActionError as exc:
             raise ActionError(f"报送 {rid}：{exc}（本次审核均未保存）") from exc
     returned = sum(1 for _, accept, _ in decisions if not accept)

@@ -47,10 +47,14 @@ from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"
-RUNG_NAMES = {"reminder": "到期提醒", "due": "到期通知", "cuiban": "催办通知",
-              "duban": "督办通知", "tongbao": "通报"}
-ADDRESS_FIELDS = {"sms": "mobile", "email": "email", "wecom": "wecom_id",
-                  "dingtalk": "dingtalk_id"}
+RUNG_NAMES = {
+    "reminder": "到期提醒",
+    "due": "到期通知",
+    "cuiban": "催办通知",
+    "duban": "督办通知",
+    "tongbao": "通报",
+}
+ADDRESS_FIELDS = {"sms": "mobile", "email": "email", "wecom": "wecom_id", "dingtalk": "dingtalk_id"}
 
 
 def contact_channels(contact: Contact, defaults: list[str]) -> list[tuple[str, str]]:
@@ -72,9 +76,16 @@ def rung_label(key: str) -> str:
     """提前5个工作日提醒, 到期通知, 催办, 督办, 通报, 整改通知."""
     if key.startswith("reminder-"):
         return f"提前{key.split('-', 1)[1]}个工作日提醒"
-    return {"due": "到期通知", "rectify": "整改通知", "check": "检查结果通知",
-            "check_result": "检查结果通知", "extension": "延期批复", "alert": "运维告警",
-            "channel_test": "渠道测试", **STEP_NAMES}.get(key, key)
+    return {
+        "due": "到期通知",
+        "rectify": "整改通知",
+        "check": "检查结果通知",
+        "check_result": "检查结果通知",
+        "extension": "延期批复",
+        "alert": "运维告警",
+        "channel_test": "渠道测试",
+        **STEP_NAMES,
+    }.get(key, key)
 
 
 def weekday_cn(day: dt.date) -> str:
@@ -107,9 +118,19 @@ FROM json_to_recordset(CAST(:rows AS json))
           n timestamptz)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id""")
-_RECORD = {"k": "idempotency_key", "p": "plan_id", "m": "milestone_id", "u": "unit_id",
-           "kd": "kind", "st": "step", "ch": "channel", "r": "recipient", "c": "context",
-           "s": "status", "n": "next_attempt_at"}
+_RECORD = {
+    "k": "idempotency_key",
+    "p": "plan_id",
+    "m": "milestone_id",
+    "u": "unit_id",
+    "kd": "kind",
+    "st": "step",
+    "ch": "channel",
+    "r": "recipient",
+    "c": "context",
+    "s": "status",
+    "n": "next_attempt_at",
+}
 
 
 _MOVE = text("""
@@ -126,12 +147,23 @@ def write_milestones(session: Session, writes: list[dict[str, Any]]) -> None:
     if not writes:
         return
     if session.get_bind().dialect.name != "postgresql":  # an executemany by primary key
-        executemany(session.connection(), "UPDATE milestones SET step = ?, escalated = ?, "
-                    "next_action_at = ?, updated_at = ? WHERE id = ?", Milestone.__table__,
-                    ("step", "escalated", "next_action_at", "updated_at", "id"), writes)
+        executemany(
+            session.connection(),
+            "UPDATE milestones SET step = ?, escalated = ?, "
+            "next_action_at = ?, updated_at = ? WHERE id = ?",
+            Milestone.__table__,
+            ("step", "escalated", "next_action_at", "updated_at", "id"),
+            writes,
+        )
         return
-    stamp = [{**w, "next_action_at": w["next_action_at"] and w["next_action_at"].isoformat(),
-              "updated_at": w["updated_at"].isoformat()} for w in writes]
+    stamp = [
+        {
+            **w,
+            "next_action_at": w["next_action_at"] and w["next_action_at"].isoformat(),
+            "updated_at": w["updated_at"].isoformat(),
+        }
+        for w in writes
+    ]
     session.execute(_MOVE, {"rows": json.dumps(stamp)})
 
 
@@ -145,18 +177,30 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
         for rec in records:
             rec["n"] = rec["n"].isoformat() if rec["n"] is not None else None
             rec["c"] = rec["c"] or {}
-        return len(session.execute(_RECORDSET, {"rows": json.dumps(records, ensure_ascii=False),
-                                                "created": now}).all())
+        return len(
+            session.execute(
+                _RECORDSET, {"rows": json.dumps(records, ensure_ascii=False), "created": now}
+            ).all()
+        )
     cols = (*_RECORD.values(), "subject", "body", "attempts", "created_at")
-    blank = dict.fromkeys(cols) | {"subject": "", "body": "", "attempts": 0, "created_at": now,
-                                   "context": {}}
+    blank = dict.fromkeys(cols) | {
+        "subject": "",
+        "body": "",
+        "attempts": 0,
+        "created_at": now,
+        "context": {},
+    }
     if extra := {k for r in rows for k in r} - set(cols):
         raise ValueError(f"notice rows with unknown fields: {sorted(extra)}")
     marks = ", ".join("?" for _ in cols)
     return executemany(  # rows the conflict clause ignored change nothing, so are not counted
-        session.connection(), f"INSERT INTO notices ({', '.join(cols)}) VALUES ({marks}) "
-        "ON CONFLICT (idempotency_key) DO NOTHING", Notice.__table__, cols,
-        (blank | r for r in rows))
+        session.connection(),
+        f"INSERT INTO notices ({', '.join(cols)}) VALUES ({marks}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING",
+        Notice.__table__,
+        cols,
+        (blank | r for r in rows),
+    )
 
 
 class Due(NamedTuple):
@@ -176,23 +220,37 @@ class Due(NamedTuple):
     policy_id: int
 
 
-_DUE = (Milestone.id, Milestone.assignment_id, Assignment.item_id, Milestone.plan_id,
-        Milestone.unit_id, Milestone.due_date, Milestone.step, Milestone.cycle, Milestone.escalated,
-        Milestone.state, Milestone.policy_id)
+_DUE = (
+    Milestone.id,
+    Milestone.assignment_id,
+    Assignment.item_id,
+    Milestone.plan_id,
+    Milestone.unit_id,
+    Milestone.due_date,
+    Milestone.step,
+    Milestone.cycle,
+    Milestone.escalated,
+    Milestone.state,
+    Milestone.policy_id,
+)
 
 
-def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None
-                         ) -> Select[Any]:
+def due_milestones_query(now: dt.datetime, limit: int, plan_id: int | None = None) -> Select[Any]:
     """Due work, found on the partial index on ``next_action_at`` (bench/sweep.py prints
     the plan each backend makes of it)."""
-    q = (select(*_DUE).join(Assignment, Assignment.id == Milestone.assignment_id)
-         .where(Milestone.next_action_at <= now, Milestone.state.in_(OPEN_STATES))
-         .order_by(Milestone.next_action_at, Milestone.id).limit(limit))
+    q = (
+        select(*_DUE)
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .where(Milestone.next_action_at <= now, Milestone.state.in_(OPEN_STATES))
+        .order_by(Milestone.next_action_at, Milestone.id)
+        .limit(limit)
+    )
     return q if plan_id is None else q.where(Milestone.plan_id == plan_id)
 
 
-def due_milestones(session: Session, now: dt.datetime, limit: int, plan_id: int | None = None
-                   ) -> list[Due]:
+def due_milestones(
+    session: Session, now: dt.datetime, limit: int, plan_id: int | None = None
+) -> list[Due]:
     q = due_milestones_query(now, limit, plan_id)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(of=Milestone, skip_locked=True)  # several sweeps at once
@@ -219,19 +277,30 @@ class _Context:
         self.plans, self.items, self.units = known.plans, known.items, known.units
         self.policies = known.policies
         if missing := {m.policy_id for m in batch} - self.policies.keys():
-            self.policies |= {i: Policy.model_validate(doc) for i, doc in session.execute(
-                select(PolicySnapshot.id, PolicySnapshot.document)
-                .where(PolicySnapshot.id.in_(missing))).tuples()}
+            self.policies |= {
+                i: Policy.model_validate(doc)
+                for i, doc in session.execute(
+                    select(PolicySnapshot.id, PolicySnapshot.document).where(
+                        PolicySnapshot.id.in_(missing)
+                    )
+                ).tuples()
+            }
         if missing := {m.plan_id for m in batch} - self.plans.keys():
-            self.plans |= {p.id: p for p in session.scalars(
-                select(Plan).where(Plan.id.in_(missing)))}
+            self.plans |= {
+                p.id: p for p in session.scalars(select(Plan).where(Plan.id.in_(missing)))
+            }
         if missing := {m.item_id for m in batch} - self.items.keys():
-            self.items |= {i.id: i for i in session.scalars(
-                select(Item).where(Item.id.in_(missing)))}
+            self.items |= {
+                i.id: i for i in session.scalars(select(Item).where(Item.id.in_(missing)))
+            }
         unit_ids = {m.unit_id for m in batch} | {p.coordinator_id for p in self.plans.values()}
         if missing := unit_ids - self.units.keys():
-            self.units |= {u.id: u for u in session.scalars(
-                select(Unit).where(Unit.id.in_(missing)).options(selectinload(Unit.contacts)))}
+            self.units |= {
+                u.id: u
+                for u in session.scalars(
+                    select(Unit).where(Unit.id.in_(missing)).options(selectinload(Unit.contacts))
+                )
+            }
 
     def item(self, m: Due) -> Item:
         return self.items[m.item_id]
@@ -251,28 +320,45 @@ def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact 
     return target, next((c for c in target.contacts if c.role == wanted), None)
 
 
-def notice_context(plan: Plan, item: Item, unit: Unit, m: Due, rung: Rung,
-                   following: Rung | None, rungs: list[Rung] | None = None) -> dict[str, Any]:
+def notice_context(
+    plan: Plan,
+    item: Item,
+    unit: Unit,
+    m: Due,
+    rung: Rung,
+    following: Rung | None,
+    rungs: list[Rung] | None = None,
+) -> dict[str, Any]:
     """What templates need to say: plan, task, deadline with weekday, what comes next
     (the next rung, and the first escalation step still ahead)."""
     assert m.due_date is not None
     escalation = next((r for r in rungs or [] if r.escalation and r.at > rung.at), None)
     return {
-        "plan": plan.key, "plan_title": plan.title, "doc_no": plan.doc_no,
-        "item": item.key, "item_title": item.title, "item_kind": item.kind,
-        "standing": item.standing, "unit": unit.name, "cycle": m.cycle,
+        "plan": plan.key,
+        "plan_title": plan.title,
+        "doc_no": plan.doc_no,
+        "item": item.key,
+        "item_title": item.title,
+        "item_kind": item.kind,
+        "standing": item.standing,
+        "unit": unit.name,
+        "cycle": m.cycle,
         **_rung_context(m.due_date, rung, following, escalation),
     }
 
 
 @functools.lru_cache(maxsize=4096)
-def _rung_context(due: dt.date, rung: Rung, following: Rung | None, escalation: Rung | None
-                  ) -> dict[str, Any]:
+def _rung_context(
+    due: dt.date, rung: Rung, following: Rung | None, escalation: Rung | None
+) -> dict[str, Any]:
     """The part of a notice's context that one ladder position gives every milestone on
     it (thousands of units share a deadline and a rung)."""
     return {
-        "due_date": due.isoformat(), "due_weekday": weekday_cn(due),
-        "rung": rung.key, "rung_kind": rung.kind, "rung_name": RUNG_NAMES[rung.kind],
+        "due_date": due.isoformat(),
+        "due_weekday": weekday_cn(due),
+        "rung": rung.key,
+        "rung_kind": rung.kind,
+        "rung_name": RUNG_NAMES[rung.kind],
         "next_rung": following.kind if following else None,
         "next_rung_name": RUNG_NAMES[following.kind] if following else None,
         "next_at": following.at.to_date_string() if following else None,
@@ -281,17 +367,38 @@ def _rung_context(due: dt.date, rung: Rung, following: Rung | None, escalation: 
     }
 
 
-def person_notices(key: str, person: Contact | None, channels: list[str], *, plan_id: int,
-                   unit_id: int, milestone_id: int | None, kind: str, step: str,
-                   at: dt.datetime, context: dict[str, Any]) -> list[dict[str, Any]]:
+def person_notices(
+    key: str,
+    person: Contact | None,
+    channels: list[str],
+    *,
+    plan_id: int,
+    unit_id: int,
+    milestone_id: int | None,
+    kind: str,
+    step: str,
+    at: dt.datetime,
+    context: dict[str, Any],
+) -> list[dict[str, Any]]:
     """One outbox row per channel of ``person``; each idempotency key is ``key/channel/address``."""
     if person is None:
         return []
-    return [{"idempotency_key": f"{key}/{channel}/{address}", "plan_id": plan_id,
-             "milestone_id": milestone_id, "unit_id": unit_id, "kind": kind, "step": step,
-             "channel": channel, "recipient": address, "context": context, "status": "pending",
-             "next_attempt_at": at}
-            for channel, address in contact_channels(person, channels)]
+    return [
+        {
+            "idempotency_key": f"{key}/{channel}/{address}",
+            "plan_id": plan_id,
+            "milestone_id": milestone_id,
+            "unit_id": unit_id,
+            "kind": kind,
+            "step": step,
+            "channel": channel,
+            "recipient": address,
+            "context": context,
+            "status": "pending",
+            "next_attempt_at": at,
+        }
+        for channel, address in contact_channels(person, channels)
+    ]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -300,19 +407,39 @@ def _utc(at: pendulum.DateTime) -> pendulum.DateTime:
     return at.in_timezone("UTC")
 
 
-def notice_rows(plan: Plan, item: Item, unit: Unit, coordinator: Unit, m: Due,
-                rung: Rung, following: Rung | None, policy: Policy,
-                result: SweepResult, rungs: list[Rung]) -> list[dict[str, Any]]:
+def notice_rows(
+    plan: Plan,
+    item: Item,
+    unit: Unit,
+    coordinator: Unit,
+    m: Due,
+    rung: Rung,
+    following: Rung | None,
+    policy: Policy,
+    result: SweepResult,
+    rungs: list[Rung],
+) -> list[dict[str, Any]]:
     rows = []
     common = notice_context(plan, item, unit, m, rung, following, rungs)
     for role in rung.to:
         target, person = recipients(role, unit, coordinator)
-        ctx = common | {"role": role, "person": person.name if person else "",
-                        "to_unit": target.name}
-        mine = person_notices(f"m{m.id}/c{m.cycle}/{rung.key}/{role}", person, policy.channels,
-                              plan_id=plan.id, unit_id=target.id, milestone_id=m.id,
-                              kind=rung.kind, step=rung.key, at=_utc(rung.at),
-                              context=ctx)
+        ctx = common | {
+            "role": role,
+            "person": person.name if person else "",
+            "to_unit": target.name,
+        }
+        mine = person_notices(
+            f"m{m.id}/c{m.cycle}/{rung.key}/{role}",
+            person,
+            policy.channels,
+            plan_id=plan.id,
+            unit_id=target.id,
+            milestone_id=m.id,
+            kind=rung.kind,
+            step=rung.key,
+            at=_utc(rung.at),
+            context=ctx,
+        )
         if not mine:
             result.no_recipient.append(f"{target.name}（{role_label(role)}）")
         rows += mine
@@ -339,46 +466,73 @@ class Numbers:
     def next(self, plan_id: int, kind: str, year: int) -> int:
         key = (plan_id, kind, year)
         if key not in self.last:
-            self.last[key] = self.session.scalar(
-                select(func.max(Document.number)).where(
-                    Document.plan_id == plan_id, Document.kind == kind, Document.year == year)
-            ) or 0
+            self.last[key] = (
+                self.session.scalar(
+                    select(func.max(Document.number)).where(
+                        Document.plan_id == plan_id, Document.kind == kind, Document.year == year
+                    )
+                )
+                or 0
+            )
         self.last[key] += 1
         return self.last[key]
 
 
-def supervision_document(numbers: Numbers, plan: Plan, item: Item, unit: Unit, m: Due,
-                         rung: Rung, following: Rung | None) -> Document:
+def supervision_document(
+    numbers: Numbers, plan: Plan, item: Item, unit: Unit, m: Due, rung: Rung, following: Rung | None
+) -> Document:
     """The 催办单/督办单 issued with a 催办 or 督办 step (once per milestone, cycle, step)."""
     assert m.due_date is not None
     year = plan.year  # numbers run per plan year (督办〔2021〕12号 even if sent in January)
     g = grade(rung.kind, m.state == "rectifying")
     number = numbers.next(plan.id, rung.kind, year)
     ctx = notice_context(plan, item, unit, m, rung, following)
-    ctx |= {"number": number, "year": year, "grade": g, "grade_name": GRADE_NAMES[g],
-            "doc_name": DOC_NAMES[rung.kind], "issued_on": rung.at.to_date_string(),
-            "doc_no_text": f"{DOC_NAMES[rung.kind][:2]}〔{year}〕{number}号",
-            "item_text": item.text}
-    return Document(plan_id=plan.id, milestone_id=m.id, cycle=m.cycle, kind=rung.kind,
-                    year=year, number=number, grade=g, context=ctx,
-                    title=f"{GRADE_NAMES[g]}{DOC_NAMES[rung.kind]}：{unit.name} {item.title}"[:300])
+    ctx |= {
+        "number": number,
+        "year": year,
+        "grade": g,
+        "grade_name": GRADE_NAMES[g],
+        "doc_name": DOC_NAMES[rung.kind],
+        "issued_on": rung.at.to_date_string(),
+        "doc_no_text": f"{DOC_NAMES[rung.kind][:2]}〔{year}〕{number}号",
+        "item_text": item.text,
+    }
+    return Document(
+        plan_id=plan.id,
+        milestone_id=m.id,
+        cycle=m.cycle,
+        kind=rung.kind,
+        year=year,
+        number=number,
+        grade=g,
+        context=ctx,
+        title=f"{GRADE_NAMES[g]}{DOC_NAMES[rung.kind]}：{unit.name} {item.title}"[:300],
+    )
 
 
-def issue_documents(session: Session, supervised: list[tuple[Due, Plan, Item, Rung, Rung | None]],
-                    units: dict[int, Unit]) -> int:
+def issue_documents(
+    session: Session,
+    supervised: list[tuple[Due, Plan, Item, Rung, Rung | None]],
+    units: dict[int, Unit],
+) -> int:
     """The 催办单/督办单 of a batch's 催办 and 督办 steps, in batch order; none twice for one
     milestone, cycle and step (a retried sweep finds the one it wrote)."""
     if not supervised:
         return 0
-    have = set(session.execute(
-        select(Document.milestone_id, Document.cycle, Document.kind).where(
-            Document.milestone_id.in_({m.id for m, *_ in supervised}))).tuples())
+    have = set(
+        session.execute(
+            select(Document.milestone_id, Document.cycle, Document.kind).where(
+                Document.milestone_id.in_({m.id for m, *_ in supervised})
+            )
+        ).tuples()
+    )
     numbers = Numbers(session)
     issued = 0
     for m, plan, item, take, following in supervised:
         if (m.id, m.cycle, take.kind) not in have:
-            session.add(supervision_document(numbers, plan, item, units[m.unit_id], m, take,
-                                             following))
+            session.add(
+                supervision_document(numbers, plan, item, units[m.unit_id], m, take, following)
+            )
             have.add((m.id, m.cycle, take.kind))
             issued += 1
     return issued
@@ -394,8 +548,7 @@ class Advance:
     following: Rung | None  # the next rung ahead
 
 
-def advance(m: Due, rungs: list[Rung], now: pendulum.DateTime,
-            stale_before: dt.date) -> Advance:
+def advance(m: Due, rungs: list[Rung], now: pendulum.DateTime, stale_before: dt.date) -> Advance:
     """Which rung to take now; older due rungs are skipped, and rungs dated before
     ``stale_before`` (the policy's ``stale_after_workdays`` back from today) are
     stale: never sent."""
@@ -411,9 +564,16 @@ def advance(m: Due, rungs: list[Rung], now: pendulum.DateTime,
     return Advance(fresh[-1], fresh[:-1], stale, following)
 
 
-def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int = 2000,
-          plan_id: int | None = None, actor: str = "sweep", known: Known | None = None
-          ) -> SweepResult:
+def sweep(
+    session: Session,
+    now: dt.datetime,
+    cal: WorkCalendar,
+    *,
+    limit: int = 2000,
+    plan_id: int | None = None,
+    actor: str = "sweep",
+    known: Known | None = None,
+) -> SweepResult:
     """One batch: act on up to ``limit`` due milestones. Call until it returns 0.
     The milestones' new step and next action are written in one statement for the
     batch (an executemany by primary key), not one UPDATE per milestone."""
@@ -435,10 +595,12 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         assert m.due_date is not None
         lkey = (m.due_date, m.policy_id, plan.timezone)
         rungs = ladders.get(lkey) or ladders.setdefault(
-            lkey, ladder(m.due_date, policy, cal, plan.timezone))
+            lkey, ladder(m.due_date, policy, cal, plan.timezone)
+        )
         cutoff = cutoffs.get(policy.stale_after_workdays) or cutoffs.setdefault(
             policy.stale_after_workdays,
-            cal.add_workdays(at.in_timezone(plan.timezone).date(), -policy.stale_after_workdays))
+            cal.add_workdays(at.in_timezone(plan.timezone).date(), -policy.stale_after_workdays),
+        )
         akey = (lkey, m.step, cutoff)  # milestones on one ladder at one step move alike
         adv = advances.get(akey) or advances.setdefault(akey, advance(m, rungs, at, cutoff))
         take, skipped, following = adv.take, adv.skipped, adv.following
@@ -447,14 +609,31 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
         if adv.stale:
             result.stale += len(adv.stale)
             result.stale_milestones += take is None
-            audit(session, actor, "milestone.stale", plan_id=plan.id, entity="milestone",
-                  key=str(m.id), rungs=[r.key for r in adv.stale])
+            audit(
+                session,
+                actor,
+                "milestone.stale",
+                plan_id=plan.id,
+                entity="milestone",
+                key=str(m.id),
+                rungs=[r.key for r in adv.stale],
+            )
             if take is None:
                 write["step"] = adv.stale[-1].key
         if take is not None:
             item = ctx.item(m)
-            rows += notice_rows(plan, item, ctx.units[m.unit_id], ctx.units[plan.coordinator_id],
-                                m, take, following, policy, result, rungs)
+            rows += notice_rows(
+                plan,
+                item,
+                ctx.units[m.unit_id],
+                ctx.units[plan.coordinator_id],
+                m,
+                take,
+                following,
+                policy,
+                result,
+                rungs,
+            )
             # A 催办单/督办单 answers a missed deadline. A missed round of progress on a
             # standing task is chased by message (to the 经办人, then the 分管领导): one
             # document per task and unit would print dozens for one late 自查表.
@@ -468,8 +647,16 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
             result.by_rung[take.key] += 1
             result.skipped += len(skipped)
             if skipped:
-                audit(session, actor, "milestone.skipped", plan_id=plan.id, entity="milestone",
-                      key=str(m.id), rungs=[r.key for r in skipped], taken=take.key)
+                audit(
+                    session,
+                    actor,
+                    "milestone.skipped",
+                    plan_id=plan.id,
+                    entity="milestone",
+                    key=str(m.id),
+                    rungs=[r.key for r in skipped],
+                    taken=take.key,
+                )
         write["next_action_at"] = following.at.in_timezone("UTC") if following else None
         writes.append(write)
     result.documents = issue_documents(session, supervised, ctx.units)
@@ -477,13 +664,24 @@ def sweep(session: Session, now: dt.datetime, cal: WorkCalendar, *, limit: int =
     write_milestones(session, writes)
     result.notices = insert_notices(session, rows)
     if result.no_recipient:
-        audit(session, actor, "notice.no_recipient", entity="unit",
-              missing=sorted(set(result.no_recipient)))
+        audit(
+            session,
+            actor,
+            "notice.no_recipient",
+            entity="unit",
+            missing=sorted(set(result.no_recipient)),
+        )
     return result
 
 
-def sweep_all(session_factory: sessionmaker[Session], now: dt.datetime, cal: WorkCalendar, *,
-              batch: int = 2000, plan_id: int | None = None) -> SweepResult:
+def sweep_all(
+    session_factory: sessionmaker[Session],
+    now: dt.datetime,
+    cal: WorkCalendar,
+    *,
+    batch: int = 2000,
+    plan_id: int | None = None,
+) -> SweepResult:
     """Sweep in batches, one transaction each, until nothing is due."""
     total = SweepResult()
     known = Known()

@@ -80,27 +80,31 @@ def disable_user(session: Session, name: str, *, actor: str) -> None:
     audit(session, actor, "user.disable", entity="user", key=name)
 
 
-def authenticate(session: Session, name: str, password: str, now: dt.datetime,
-                 address: str = "?") -> User:
+def authenticate(
+    session: Session, name: str, password: str, now: dt.datetime, address: str = "?"
+) -> User:
     """The user, or ``LoginError``; the failure is recorded (commit it: the caller catches
     the error inside its transaction). Whether the name exists changes no answer."""
     name, address = name[:100], address[:64]
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - LOCK))
-    if _failures(session, LoginFailure.address == address,
-                 since=now - ADDRESS_WINDOW) >= ADDRESS_ATTEMPTS:
+    if (
+        _failures(session, LoginFailure.address == address, since=now - ADDRESS_WINDOW)
+        >= ADDRESS_ATTEMPTS
+    ):
         raise TooManyAttempts(f"登录尝试过于频繁，请 {ADDRESS_WINDOW.seconds // 60} 分钟后再试。")
     mine = (LoginFailure.name == name, LoginFailure.address == address)
     if _failures(session, *mine, since=now - LOCK) >= MAX_FAILURES:
         first = session.scalar(select(func.min(LoginFailure.at)).where(*mine))
         minutes = max(1, int(((first or now) + LOCK - now).total_seconds() // 60))
-        raise LoginError(f"密码连续输错 {MAX_FAILURES} 次，此用户名从您的网络地址暂停登录，"
-                         f"请 {minutes} 分钟后再试")
+        raise LoginError(
+            f"密码连续输错 {MAX_FAILURES} 次，此用户名从您的网络地址暂停登录，"
+            f"请 {minutes} 分钟后再试"
+        )
     user = session.scalar(select(User).where(User.name == name))
     if user is None or user.disabled_at is not None or not _verify(user, password):
         session.add(LoginFailure(name=name, address=address, at=now))
         if _failures(session, *mine, since=now - LOCK) >= MAX_FAILURES:
-            audit(session, f"web:{name}", "user.locked", entity="user", key=name,
-                  address=address)
+            audit(session, f"web:{name}", "user.locked", entity="user", key=name, address=address)
         raise LoginError("用户名或密码不正确")
     session.execute(delete(LoginFailure).where(*mine))
     if _hasher.check_needs_rehash(user.password_hash):
@@ -121,8 +125,12 @@ def _verify(user: User | None, password: str) -> bool:
 
 def _failures(session: Session, *where: object, since: dt.datetime) -> int:
     session.flush()
-    return session.scalar(select(func.count()).select_from(LoginFailure).where(
-        *where, LoginFailure.at >= since)) or 0  # type: ignore[arg-type]
+    return (
+        session.scalar(
+            select(func.count()).select_from(LoginFailure).where(*where, LoginFailure.at >= since)
+        )
+        or 0
+    )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,15 @@ def open_session(session: Session, user: User, now: dt.datetime) -> tuple[str, s
     """A new session: (cookie token, CSRF token)."""
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    session.add(WebSession(token_hash=_digest(token), user_id=user.id, csrf=csrf,
-                           created_at=now, expires_at=now + SESSION_LIFE))
+    session.add(
+        WebSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            csrf=csrf,
+            created_at=now,
+            expires_at=now + SESSION_LIFE,
+        )
+    )
     audit(session, f"web:{user.name}", "user.login", entity="user", key=user.name)
     return token, csrf
 

@@ -45,8 +45,9 @@ class _Watcher:
         with self.lock:
             self.flight[key] = (deadline, fd, dog)
             if self.thread is None:
-                self.thread = threading.Thread(target=self._watch, name="duban-db-watchdog",
-                                               daemon=True)
+                self.thread = threading.Thread(
+                    target=self._watch, name="duban-db-watchdog", daemon=True
+                )
                 self.thread.start()
         self.wake.set()
 
@@ -131,8 +132,9 @@ def watch(engine: Engine, seconds: float) -> Watchdog:
             if id(raw) in dog.fired:
                 dog.fired.discard(id(raw))
                 ctx.is_disconnect = True  # the pool drops it; the next checkout reconnects
-                raise Stalled(ctx.statement, ctx.parameters, ctx.original_exception,
-                              seconds=dog.seconds)
+                raise Stalled(
+                    ctx.statement, ctx.parameters, ctx.original_exception, seconds=dog.seconds
+                )
 
     ping = engine.dialect.do_ping
 
@@ -157,8 +159,9 @@ def limit(engine: Engine, seconds: float) -> None:
 class Stalled(OperationalError):
     """The database did not answer within the wait; the connection was cut."""
 
-    def __init__(self, statement: str | None, params: Any, orig: BaseException, *,
-                 seconds: float = 0.0) -> None:
+    def __init__(
+        self, statement: str | None, params: Any, orig: BaseException, *, seconds: float = 0.0
+    ) -> None:
         super().__init__(statement, params, orig)
         self.seconds = seconds
 

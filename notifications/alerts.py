@@ -34,38 +34,72 @@ def operator_targets(operators: list[str], avoid: str = "") -> list[tuple[str, s
     return out or [("operator", "值班运维")]
 
 
-def calendar_alert_rows(gaps: dict[int, str], operators: list[str], now: dt.datetime
-                        ) -> list[dict]:
+def calendar_alert_rows(gaps: dict[int, str], operators: list[str], now: dt.datetime) -> list[dict]:
     """Operator alerts for years the working-day calendar does not know: keyed by the
     year, so each is sent once however often the dispatcher runs."""
-    return [{"idempotency_key": f"calendar/{year}/{channel}/{to}", "plan_id": None,
-             "milestone_id": None, "unit_id": None, "kind": "alert", "step": "alert",
-             "channel": channel, "recipient": to, "status": "pending", "next_attempt_at": now,
-             "context": {"event": "calendar_gap", "year": year, "message": msg}}
-            for year, msg in sorted(gaps.items())
-            for channel, to in operator_targets(operators)]
+    return [
+        {
+            "idempotency_key": f"calendar/{year}/{channel}/{to}",
+            "plan_id": None,
+            "milestone_id": None,
+            "unit_id": None,
+            "kind": "alert",
+            "step": "alert",
+            "channel": channel,
+            "recipient": to,
+            "status": "pending",
+            "next_attempt_at": now,
+            "context": {"event": "calendar_gap", "year": year, "message": msg},
+        }
+        for year, msg in sorted(gaps.items())
+        for channel, to in operator_targets(operators)
+    ]
 
 
-def alert_rows(session: Session, d: Delivery, notices: list[Notice], now: dt.datetime,
-               operators: list[str], refused: bool = False) -> list[dict]:
+def alert_rows(
+    session: Session,
+    d: Delivery,
+    notices: list[Notice],
+    now: dt.datetime,
+    operators: list[str],
+    refused: bool = False,
+) -> list[dict]:
     """Operator alerts for a dead delivery, naming unit, channel and the last error."""
     if all(n.kind == "alert" for n in notices):
         return []  # an alert that cannot be delivered is logged, not alerted about again
-    units = sorted({str(n.context.get("to_unit") or n.context.get("unit") or "")
-                    for n in notices} - {""})
+    units = sorted(
+        {str(n.context.get("to_unit") or n.context.get("unit") or "") for n in notices} - {""}
+    )
     items = sorted({str(n.context.get("item_title") or "") for n in notices} - {""})
-    ctx = {"units": units, "channel": d.channel, "recipient": d.recipient,
-           "attempts": d.attempts, "last_error": d.last_error or "", "delivery": d.key,
-           "refused": refused,
-           "count": len(notices), "items": items[:5],
-           "plan_title": str(notices[0].context.get("plan_title", "")) if notices else ""}
+    ctx = {
+        "units": units,
+        "channel": d.channel,
+        "recipient": d.recipient,
+        "attempts": d.attempts,
+        "last_error": d.last_error or "",
+        "delivery": d.key,
+        "refused": refused,
+        "count": len(notices),
+        "items": items[:5],
+        "plan_title": str(notices[0].context.get("plan_title", "")) if notices else "",
+    }
     first = notices[0] if notices else None
-    return [{"idempotency_key": f"alert/{d.key}/{channel}/{to}",
-             "plan_id": first.plan_id if first else None, "milestone_id": None,
-             "unit_id": first.unit_id if first else None, "kind": "alert", "step": "alert",
-             "channel": channel, "recipient": to, "context": ctx, "status": "pending",
-             "next_attempt_at": now}
-            for channel, to in operator_targets(operators)]
+    return [
+        {
+            "idempotency_key": f"alert/{d.key}/{channel}/{to}",
+            "plan_id": first.plan_id if first else None,
+            "milestone_id": None,
+            "unit_id": first.unit_id if first else None,
+            "kind": "alert",
+            "step": "alert",
+            "channel": channel,
+            "recipient": to,
+            "context": ctx,
+            "status": "pending",
+            "next_attempt_at": now,
+        }
+        for channel, to in operator_targets(operators)
+    ]
 
 
 class Outages:
@@ -73,32 +107,50 @@ class Outages:
     one (and alerts the operator by another channel), the next success closes it (and
     alerts again, with what was given up meanwhile)."""
 
-    def __init__(self, session: Session, now: dt.datetime, operators: list[str],
-                 tz: str) -> None:
+    def __init__(self, session: Session, now: dt.datetime, operators: list[str], tz: str) -> None:
         self.session, self.now, self.operators, self.tz = session, now, operators, tz
-        self.open = {o.channel: o for o in session.scalars(
-            select(ChannelOutage).where(ChannelOutage.ended_at.is_(None)))}
+        self.open = {
+            o.channel: o
+            for o in session.scalars(select(ChannelOutage).where(ChannelOutage.ended_at.is_(None)))
+        }
         self.alerts: list[dict] = []
 
     def _local(self, at: dt.datetime | None) -> str:
-        return pendulum.instance(at).in_timezone(self.tz).format("YYYY-MM-DD HH:mm") \
-            if at else ""
+        return pendulum.instance(at).in_timezone(self.tz).format("YYYY-MM-DD HH:mm") if at else ""
 
     def _alert(self, o: ChannelOutage, event: str) -> None:
-        ctx = {"event": event, "channel": o.channel, "started_at": self._local(o.started_at),
-               "ended_at": self._local(o.ended_at), "failures": o.failures,
-               "given_up": o.given_up, "last_error": o.last_error[:500]}
-        self.alerts += [{"idempotency_key": f"outage/{o.id}/{event}/{channel}/{to}",
-                         "plan_id": None, "milestone_id": None, "unit_id": None,
-                         "kind": "alert", "step": "alert", "channel": channel, "recipient": to,
-                         "context": ctx, "status": "pending", "next_attempt_at": self.now}
-                        for channel, to in operator_targets(self.operators, avoid=o.channel)]
+        ctx = {
+            "event": event,
+            "channel": o.channel,
+            "started_at": self._local(o.started_at),
+            "ended_at": self._local(o.ended_at),
+            "failures": o.failures,
+            "given_up": o.given_up,
+            "last_error": o.last_error[:500],
+        }
+        self.alerts += [
+            {
+                "idempotency_key": f"outage/{o.id}/{event}/{channel}/{to}",
+                "plan_id": None,
+                "milestone_id": None,
+                "unit_id": None,
+                "kind": "alert",
+                "step": "alert",
+                "channel": channel,
+                "recipient": to,
+                "context": ctx,
+                "status": "pending",
+                "next_attempt_at": self.now,
+            }
+            for channel, to in operator_targets(self.operators, avoid=o.channel)
+        ]
 
     def failed(self, kind: str, detail: str) -> None:
         o = self.open.get(kind)
         if o is None:
-            o = ChannelOutage(channel=kind, started_at=self.now, failures=0, given_up=0,
-                              last_error="")
+            o = ChannelOutage(
+                channel=kind, started_at=self.now, failures=0, given_up=0, last_error=""
+            )
             self.session.add(o)
             self.session.flush()
             self.open[kind] = o

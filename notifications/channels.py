@@ -89,9 +89,18 @@ class LocalOutbox:
             data = bytes(mail)
         else:
             body = out.message.sms if channel_kind(out.channel) == "sms" else out.message.markdown
-            data = json.dumps({"key": out.key, "channel": out.channel, "to": out.recipient,
-                               "subject": out.message.subject, "body": body,
-                               "digest": out.digest}, ensure_ascii=False, indent=1).encode()
+            data = json.dumps(
+                {
+                    "key": out.key,
+                    "channel": out.channel,
+                    "to": out.recipient,
+                    "subject": out.message.subject,
+                    "body": body,
+                    "digest": out.digest,
+                },
+                ensure_ascii=False,
+                indent=1,
+            ).encode()
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic: a crash leaves no half-written message

@@ -95,8 +95,9 @@ class Dispatched:
         return self.failed + self.unknown + self.dead
 
 
-def open_items(session: Session, unit_ids: set[int], today: dt.date,
-               exclude: set[int | None]) -> list[dict]:
+def open_items(
+    session: Session, unit_ids: set[int], today: dt.date, exclude: set[int | None]
+) -> list[dict]:
     """The units' other open milestones that are late or due within a week (for digests)."""
     if not unit_ids:
         return []
@@ -105,11 +106,18 @@ def open_items(session: Session, unit_ids: set[int], today: dt.date,
         .join(Assignment, Assignment.id == Milestone.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Unit, Unit.id == Milestone.unit_id)
-        .where(Milestone.unit_id.in_(unit_ids), Milestone.state.in_(OPEN_STATES),
-               Milestone.due_date <= today + SOON)
-        .order_by(Milestone.due_date, Milestone.id)).all()  # the unit's own: all counted
-    return [{"item_title": title, "due_date": due.isoformat(), "late": due < today,
-             "unit": unit} for mid, due, title, unit in rows if mid not in exclude]
+        .where(
+            Milestone.unit_id.in_(unit_ids),
+            Milestone.state.in_(OPEN_STATES),
+            Milestone.due_date <= today + SOON,
+        )
+        .order_by(Milestone.due_date, Milestone.id)
+    ).all()  # the unit's own: all counted
+    return [
+        {"item_title": title, "due_date": due.isoformat(), "late": due < today, "unit": unit}
+        for mid, due, title, unit in rows
+        if mid not in exclude
+    ]
 
 
 def _name(contexts: list[dict]) -> str:
@@ -132,11 +140,21 @@ class Budget:
                 self.left[channel] = None
             else:
                 if self.session.get_bind().dialect.name == "postgresql":
-                    self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                                         {"k": f"duban-rate/{channel}"})
-                used = self.session.scalar(select(func.count()).select_from(Delivery).where(
-                    Delivery.channel == channel,
-                    Delivery.claimed_at > self.now - dt.timedelta(minutes=1))) or 0
+                    self.session.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                        {"k": f"duban-rate/{channel}"},
+                    )
+                used = (
+                    self.session.scalar(
+                        select(func.count())
+                        .select_from(Delivery)
+                        .where(
+                            Delivery.channel == channel,
+                            Delivery.claimed_at > self.now - dt.timedelta(minutes=1),
+                        )
+                    )
+                    or 0
+                )
                 self.left[channel] = limit - used
         left = self.left[channel]
         if left is None:
@@ -152,9 +170,16 @@ class Policies:
 
     def __init__(self, session: Session, plan_ids: set[int | None]) -> None:
         ids = {p for p in plan_ids if p is not None}
-        self.by_plan = {pid: Policy.model_validate(doc.get("policy") or {}) for pid, doc in
-                        session.execute(select(Plan.id, Plan.document)
-                                        .where(Plan.id.in_(ids))).all()} if ids else {}
+        self.by_plan = (
+            {
+                pid: Policy.model_validate(doc.get("policy") or {})
+                for pid, doc in session.execute(
+                    select(Plan.id, Plan.document).where(Plan.id.in_(ids))
+                ).all()
+            }
+            if ids
+            else {}
+        )
         self.default = Policy()
 
     def __call__(self, plan_id: int | None) -> Policy:
@@ -165,12 +190,18 @@ def _unique_keys(session: Session, deliveries: list[Delivery]) -> None:
     """Give a new delivery whose key is already taken (its notice was re-queued after a
     dead delivery the same day) the next free ``-2``, ``-3`` … suffix. One query when
     nothing collides, which is almost always."""
-    taken = set(session.scalars(select(Delivery.key).where(
-        Delivery.key.in_([d.key for d in deliveries])))) if deliveries else set()
+    taken = (
+        set(
+            session.scalars(
+                select(Delivery.key).where(Delivery.key.in_([d.key for d in deliveries]))
+            )
+        )
+        if deliveries
+        else set()
+    )
     for d in deliveries:
         if d.key in taken:
-            used = set(session.scalars(select(Delivery.key).where(
-                Delivery.key.like(f"{d.key}-%"))))
+            used = set(session.scalars(select(Delivery.key).where(Delivery.key.like(f"{d.key}-%"))))
             n = 2
             while f"{d.key}-{n}" in used:
                 n += 1
@@ -190,22 +221,32 @@ def due_notices(session: Session, now: dt.datetime, s: Settings) -> list[Notice]
     """The first ``s.batch`` due notices (oldest first, by the status index), widened to
     every due notice of their recipients (by the recipient index): a recipient is
     claimed whole, at a cost that grows with the batch, not with the backlog."""
-    head = (select(Notice.channel, Notice.recipient)
-            .where(Notice.status == "pending", Notice.next_attempt_at <= now)
-            .order_by(Notice.id).limit(s.batch))
+    head = (
+        select(Notice.channel, Notice.recipient)
+        .where(Notice.status == "pending", Notice.next_attempt_at <= now)
+        .order_by(Notice.id)
+        .limit(s.batch)
+    )
     pairs = set(session.execute(head).tuples())
     if not pairs:
         return []
-    q = (select(Notice).where(Notice.recipient.in_({r for _, r in pairs}),
-                              Notice.status == "pending", Notice.next_attempt_at <= now)
-         .order_by(Notice.id))
+    q = (
+        select(Notice)
+        .where(
+            Notice.recipient.in_({r for _, r in pairs}),
+            Notice.status == "pending",
+            Notice.next_attempt_at <= now,
+        )
+        .order_by(Notice.id)
+    )
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     return [n for n in session.scalars(q) if (n.channel, n.recipient) in pairs]
 
 
-def _drop_stale(notices: list[Notice], day: dt.date, policies: Policies, s: Settings,
-                result: Dispatched) -> list[Notice]:
+def _drop_stale(
+    notices: list[Notice], day: dt.date, policies: Policies, s: Settings, result: Dispatched
+) -> list[Notice]:
     """The notices still worth sending; the others are recorded as stale, with why."""
     fresh = []
     for n in notices:
@@ -224,8 +265,14 @@ def _morning(local: pendulum.DateTime, hour: int, s: Settings) -> pendulum.DateT
     return pendulum.datetime(day.year, day.month, day.day, hour, tz=s.tz)
 
 
-def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
-          result: Dispatched, budget: Budget) -> list[int]:
+def claim(
+    session: Session,
+    now: dt.datetime,
+    templates: Templates,
+    s: Settings,
+    result: Dispatched,
+    budget: Budget,
+) -> list[int]:
     """Step 1: group due notices into deliveries; returns the new deliveries' ids."""
     local = pendulum.instance(now).in_timezone(s.tz)
     day = local.date()
@@ -245,11 +292,20 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     # re-queued dead message must not reuse its dead delivery's key).
     today: dict[tuple[str, str], int] = {}
     numbered: dict[tuple[str, str], int] = {}
-    for c, r, live, every in session.execute(
-            select(Delivery.channel, Delivery.recipient,
-                   func.sum(case((Delivery.status != "dead", 1), else_=0)), func.count())
+    for c, r, live, every in (
+        session.execute(
+            select(
+                Delivery.channel,
+                Delivery.recipient,
+                func.sum(case((Delivery.status != "dead", 1), else_=0)),
+                func.count(),
+            )
             .where(Delivery.day == day, Delivery.recipient.in_({r for _, r, _ in groups}))
-            .group_by(Delivery.channel, Delivery.recipient)) if groups else []:
+            .group_by(Delivery.channel, Delivery.recipient)
+        )
+        if groups
+        else []
+    ):
         today[(c, r)], numbered[(c, r)] = int(live or 0), every
     with session.no_autoflush:  # keys are checked before anything is written
         for (channel, recipient, single_id), notices in groups.items():
@@ -259,8 +315,11 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
             cap = s.cap or min(p.digest.max_per_channel_per_day for p in ps)
             hour = ps[0].digest.hour if s.cap is None else s.digest_hour
             q_hours = ps[0].quiet_hours
-            wait = (quiet_until(local, (q_hours.start, q_hours.end), s.calendar)
-                    if channel_kind(channel) in s.quiet_kinds and not alert else None)
+            wait = (
+                quiet_until(local, (q_hours.start, q_hours.end), s.calendar)
+                if channel_kind(channel) in s.quiet_kinds and not alert
+                else None
+            )
             already = today.get((channel, recipient), 0)
             if wait is None and already >= cap and not single_id:
                 wait = _morning(local, hour, s)
@@ -274,25 +333,51 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
             contexts = [n.context for n in notices]
             link, label = link_of(notices[0])
             # A unit's 经办人 hears, with today's notices, of everything else late or near.
-            others = open_items(session, {n.unit_id for n in notices
-                                          if n.context.get("role") == "contact" and n.unit_id},
-                                day, {n.milestone_id for n in notices}) if not single_id else []
+            others = (
+                open_items(
+                    session,
+                    {
+                        n.unit_id
+                        for n in notices
+                        if n.context.get("role") == "contact" and n.unit_id
+                    },
+                    day,
+                    {n.milestone_id for n in notices},
+                )
+                if not single_id
+                else []
+            )
             if len(notices) == 1 and not others:
                 message = templates.render(notices[0].kind, contexts[0], link, label)
             else:
-                message = templates.digest(_name(contexts), day.isoformat(),
-                                           [{**c, "kind": n.kind} for c, n in zip(contexts, notices,
-                                                                                  strict=True)],
-                                           others, link, label)
-            serial = f"{kinds[single_id]}-{single_id}" if single_id else \
-                numbered.get((channel, recipient), 0) + 1
+                message = templates.digest(
+                    _name(contexts),
+                    day.isoformat(),
+                    [{**c, "kind": n.kind} for c, n in zip(contexts, notices, strict=True)],
+                    others,
+                    link,
+                    label,
+                )
+            serial = (
+                f"{kinds[single_id]}-{single_id}"
+                if single_id
+                else numbered.get((channel, recipient), 0) + 1
+            )
             give_up = max(useful_until(n, now, s.tz) for n in notices)
-            d = Delivery(key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
-                         give_up_at=give_up, channel=channel, recipient=recipient, day=day,
-                         kind="digest" if len(notices) > 1 or others else "single",
-                         subject=message.subject,
-                         text=message.text, sms=message.sms, status="sending",
-                         next_attempt_at=now + LEASE, claimed_at=now)
+            d = Delivery(
+                key=f"{channel}/{recipient}/{day.isoformat()}/{serial}",
+                give_up_at=give_up,
+                channel=channel,
+                recipient=recipient,
+                day=day,
+                kind="digest" if len(notices) > 1 or others else "single",
+                subject=message.subject,
+                text=message.text,
+                sms=message.sms,
+                status="sending",
+                next_attempt_at=now + LEASE,
+                claimed_at=now,
+            )
             today[(channel, recipient)] = already + (0 if single_id else 1)
             if not single_id:
                 numbered[(channel, recipient)] = numbered.get((channel, recipient), 0) + 1
@@ -308,15 +393,17 @@ def claim(session: Session, now: dt.datetime, templates: Templates, s: Settings,
     return [d.id for d, _ in pending]
 
 
-def _quiet_retries(session: Session, due: list[Delivery], local: pendulum.DateTime,
-                   s: Settings) -> dict[int, pendulum.DateTime]:
+def _quiet_retries(
+    session: Session, due: list[Delivery], local: pendulum.DateTime, s: Settings
+) -> dict[int, pendulum.DateTime]:
     """The retries that must wait out quiet hours (their plans' windows), and until when.
     An operator's alert is never held."""
     quiet = [d.id for d in due if channel_kind(d.channel) in s.quiet_kinds]
     if not quiet:
         return {}
-    rows = session.execute(select(Notice.delivery_id, Notice.plan_id, Notice.kind)
-                           .where(Notice.delivery_id.in_(quiet))).all()
+    rows = session.execute(
+        select(Notice.delivery_id, Notice.plan_id, Notice.kind).where(Notice.delivery_id.in_(quiet))
+    ).all()
     policies = Policies(session, {p for _, p, _ in rows})
     plans: dict[int, tuple[int | None, bool]] = {}
     for delivery_id, plan_id, kind in rows:
@@ -338,15 +425,22 @@ def _probes(session: Session, now: dt.datetime, taken: set[str]) -> list[Deliver
     due soonest, not yet tried in this run: one message that finds out whether the
     channel works again (then the others follow at once, not after their backoff)."""
     out: list[Delivery] = []
-    for kind in session.scalars(select(ChannelOutage.channel)
-                                .where(ChannelOutage.ended_at.is_(None))):
+    for kind in session.scalars(
+        select(ChannelOutage.channel).where(ChannelOutage.ended_at.is_(None))
+    ):
         if kind in taken:
             continue
         candidates = session.scalars(
-            select(Delivery).where(Delivery.status.in_(("failed", "unknown")),
-                                   Delivery.next_attempt_at > now, Delivery.claimed_at < now,
-                                   Delivery.channel.like(f"{kind}%"))
-            .order_by(Delivery.next_attempt_at, Delivery.id).limit(5))
+            select(Delivery)
+            .where(
+                Delivery.status.in_(("failed", "unknown")),
+                Delivery.next_attempt_at > now,
+                Delivery.claimed_at < now,
+                Delivery.channel.like(f"{kind}%"),
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(5)
+        )
         probe = next((d for d in candidates if channel_kind(d.channel) == kind), None)
         if probe is not None:
             out.append(probe)
@@ -356,9 +450,14 @@ def _probes(session: Session, now: dt.datetime, taken: set[str]) -> list[Deliver
 def reclaim(session: Session, now: dt.datetime, s: Settings, budget: Budget) -> list[int]:
     """Step 3's claim: deliveries due for another try, leased again; those of a quiet
     kind in quiet hours wait for the working-day morning, as new ones do."""
-    q = (select(Delivery).where(Delivery.status.in_(("failed", "unknown", "sending")),
-                                Delivery.next_attempt_at <= now)
-         .order_by(Delivery.give_up_at.nulls_last(), Delivery.id).limit(s.batch))
+    q = (
+        select(Delivery)
+        .where(
+            Delivery.status.in_(("failed", "unknown", "sending")), Delivery.next_attempt_at <= now
+        )
+        .order_by(Delivery.give_up_at.nulls_last(), Delivery.id)
+        .limit(s.batch)
+    )
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     due = list(session.scalars(q))
@@ -384,9 +483,16 @@ def template_params(d: Delivery, notices: list[Notice]) -> dict[str, Any]:
     ctx = notices[0].context if notices else {}
     link, _ = link_of(notices[0]) if notices else ("", "")
     kind = "digest" if d.kind == "digest" else (notices[0].kind if notices else "alert")
-    return {"kind": kind, "name": _name([ctx]) if ctx else d.recipient,
-            "unit": str(ctx.get("to_unit") or ctx.get("unit") or ""),
-            "item": str(ctx.get("item_title") or ""), "due": str(ctx.get("due_date") or ""),
-            "step": str(ctx.get("rung_name") or ""), "count": str(len(notices)),
-            "day": d.day.isoformat(), "plan": str(ctx.get("plan_title") or ""),
-            "subject": d.subject, "link": link}
+    return {
+        "kind": kind,
+        "name": _name([ctx]) if ctx else d.recipient,
+        "unit": str(ctx.get("to_unit") or ctx.get("unit") or ""),
+        "item": str(ctx.get("item_title") or ""),
+        "due": str(ctx.get("due_date") or ""),
+        "step": str(ctx.get("rung_name") or ""),
+        "count": str(len(notices)),
+        "day": d.day.isoformat(),
+        "plan": str(ctx.get("plan_title") or ""),
+        "subject": d.subject,
+        "link": link,
+    }

@@ -30,24 +30,32 @@ from notifications.plugins import DubanPlugin, post
 from notifications.secrets import redact
 
 VARIABLE = re.compile(r"\{([a-z_]+)\}")
-PARAMS = ("kind", "name", "unit", "item", "due", "step", "count", "day", "plan", "subject",
-          "link")
+PARAMS = ("kind", "name", "unit", "item", "due", "step", "count", "day", "plan", "subject", "link")
 
 # Codes that sending again cannot help with; anything else is retried by the rules.
 ALIYUN_PERMANENT = {
-    "isv.MOBILE_NUMBER_ILLEGAL": "手机号不合法", "isv.TEMPLATE_MISSING_PARAMETERS": "模板缺少变量",
-    "isv.SMS_TEMPLATE_ILLEGAL": "模板不存在或未审核通过", "isv.SMS_SIGNATURE_ILLEGAL": "签名不合法",
-    "isv.INVALID_PARAMETERS": "参数异常", "isv.INVALID_JSON_PARAM": "变量不是合法 JSON",
-    "isv.PARAM_LENGTH_LIMIT": "变量超出长度限制", "isv.PARAM_NOT_SUPPORT_URL": "变量不支持链接",
-    "isv.AMOUNT_NOT_ENOUGH": "账户余额不足", "isv.BLACK_KEY_CONTROL_LIMIT": "号码在黑名单中",
-    "isp.RAM_PERMISSION_DENY": "RAM 权限不足", "isv.OUT_OF_SERVICE": "业务停机",
+    "isv.MOBILE_NUMBER_ILLEGAL": "手机号不合法",
+    "isv.TEMPLATE_MISSING_PARAMETERS": "模板缺少变量",
+    "isv.SMS_TEMPLATE_ILLEGAL": "模板不存在或未审核通过",
+    "isv.SMS_SIGNATURE_ILLEGAL": "签名不合法",
+    "isv.INVALID_PARAMETERS": "参数异常",
+    "isv.INVALID_JSON_PARAM": "变量不是合法 JSON",
+    "isv.PARAM_LENGTH_LIMIT": "变量超出长度限制",
+    "isv.PARAM_NOT_SUPPORT_URL": "变量不支持链接",
+    "isv.AMOUNT_NOT_ENOUGH": "账户余额不足",
+    "isv.BLACK_KEY_CONTROL_LIMIT": "号码在黑名单中",
+    "isp.RAM_PERMISSION_DENY": "RAM 权限不足",
+    "isv.OUT_OF_SERVICE": "业务停机",
     "SignatureDoesNotMatch": "签名计算不符（AccessKey Secret 有误？）",
     "InvalidAccessKeyId.NotFound": "AccessKey ID 不存在",
 }
 ALIYUN_TRANSIENT = {
-    "isp.SYSTEM_ERROR": "系统错误", "isv.BUSINESS_LIMIT_CONTROL": "业务限流",
-    "isv.DAY_LIMIT_CONTROL": "已达日发送上限", "Throttling.User": "调用频率超限",
-    "SignatureNonceUsed": "随机数重复", "InvalidTimeStamp.Expired": "时间戳过期（本机时钟？）",
+    "isp.SYSTEM_ERROR": "系统错误",
+    "isv.BUSINESS_LIMIT_CONTROL": "业务限流",
+    "isv.DAY_LIMIT_CONTROL": "已达日发送上限",
+    "Throttling.User": "调用频率超限",
+    "SignatureNonceUsed": "随机数重复",
+    "InvalidTimeStamp.Expired": "时间戳过期（本机时钟？）",
 }
 TENCENT_PERMANENT = {
     "AuthFailure.SignatureFailure": "签名计算不符（SecretKey 有误？）",
@@ -67,8 +75,10 @@ TENCENT_TRANSIENT = {
     "LimitExceeded.PhoneNumberThirtySecondLimit": "同一号码 30 秒内发送过多",
     "LimitExceeded.PhoneNumberOneHourLimit": "同一号码 1 小时内发送过多",
     "LimitExceeded.PhoneNumberDailyLimit": "同一号码当日发送过多",
-    "LimitExceeded.DeliveryFrequencyLimit": "下发频率超限", "RequestLimitExceeded": "请求频率超限",
-    "InternalError.Timeout": "平台超时", "InternalError.SendAndRecvFail": "平台收发失败",
+    "LimitExceeded.DeliveryFrequencyLimit": "下发频率超限",
+    "RequestLimitExceeded": "请求频率超限",
+    "InternalError.Timeout": "平台超时",
+    "InternalError.SendAndRecvFail": "平台收发失败",
     "AuthFailure.SignatureExpire": "签名过期（本机时钟？）",
 }
 
@@ -86,11 +96,13 @@ def fill(expr: str, values: dict[str, Any], limit: int | None) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _verdict(code: str, msg: str, permanent: dict[str, str], transient: dict[str, str],
-             platform: str) -> Outcome:
+def _verdict(
+    code: str, msg: str, permanent: dict[str, str], transient: dict[str, str], platform: str
+) -> Outcome:
     meaning = permanent.get(code) or transient.get(code) or "未列明的错误，按暂时失败重试"
-    return Outcome("failed", redact(f"{platform}返回 {code}：{msg}（{meaning}）"),
-                   permanent=code in permanent)
+    return Outcome(
+        "failed", redact(f"{platform}返回 {code}：{msg}（{meaning}）"), permanent=code in permanent
+    )
 
 
 class CloudSms(DubanPlugin):
@@ -98,9 +110,18 @@ class CloudSms(DubanPlugin):
 
     platform = ""
 
-    def __init__(self, *, key_id: str, key_secret: str, sign_name: str,
-                 templates: dict[str, SmsTemplate], region: str = "", sdk_app_id: str = "",
-                 var_max: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        key_id: str,
+        key_secret: str,
+        sign_name: str,
+        templates: dict[str, SmsTemplate],
+        region: str = "",
+        sdk_app_id: str = "",
+        var_max: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(key_id, **kwargs)
         self.key_id, self.key_secret, self.sign_name = key_id, key_secret, sign_name
         self.sms_templates, self.region, self.sdk_app_id = templates, region, sdk_app_id
@@ -112,16 +133,24 @@ class CloudSms(DubanPlugin):
     def template(self, params: dict[str, Any]) -> SmsTemplate | None:
         return self.sms_templates.get(str(params.get("kind", "")))
 
-    def deliver(self, body: str, title: str, key: str, to: str = "",  # type: ignore[override]
-                params: dict[str, Any] | None = None) -> Outcome:
+    def deliver(
+        self,
+        body: str,
+        title: str,
+        key: str,
+        to: str = "",  # type: ignore[override]
+        params: dict[str, Any] | None = None,
+    ) -> Outcome:
         t = self.template(params or {})
         if t is None:
-            return Outcome("failed", f"channels.yaml 中没有通知类型 {(params or {}).get('kind')} "
-                                     "的短信模板", permanent=True)
+            return Outcome(
+                "failed",
+                f"channels.yaml 中没有通知类型 {(params or {}).get('kind')} 的短信模板",
+                permanent=True,
+            )
         return self.send_template(to, t, params or {}, key)
 
-    def send_template(self, to: str, t: SmsTemplate, params: dict[str, Any], key: str
-                      ) -> Outcome:
+    def send_template(self, to: str, t: SmsTemplate, params: dict[str, Any], key: str) -> Outcome:
         raise NotImplementedError
 
 
@@ -147,18 +176,24 @@ class AliyunSms(CloudSms):
     base_url = "https://dysmsapi.aliyuncs.com"
     platform = "阿里云短信"
 
-    def send_template(self, to: str, t: SmsTemplate, params: dict[str, Any], key: str
-                      ) -> Outcome:
+    def send_template(self, to: str, t: SmsTemplate, params: dict[str, Any], key: str) -> Outcome:
         names = t.params if isinstance(t.params, dict) else {}
         variables = {k: fill(v, params, self.var_max) for k, v in names.items()}
         query = {
-            "AccessKeyId": self.key_id, "Action": "SendSms", "Format": "JSON",
-            "PhoneNumbers": to, "RegionId": self.region or "cn-hangzhou",
-            "SignName": self.sign_name, "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
-            "TemplateCode": t.id, "TemplateParam": json.dumps(variables, ensure_ascii=False),
+            "AccessKeyId": self.key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "PhoneNumbers": to,
+            "RegionId": self.region or "cn-hangzhou",
+            "SignName": self.sign_name,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": uuid.uuid4().hex,
+            "SignatureVersion": "1.0",
+            "TemplateCode": t.id,
+            "TemplateParam": json.dumps(variables, ensure_ascii=False),
             "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": "2017-05-25", "OutId": key[:200],
+            "Version": "2017-05-25",
+            "OutId": key[:200],
         }
         query["Signature"] = aliyun_signature(query, self.key_secret)
         bad, r = post(f"{self.base_url}/", form=query, timeout=self.timeout)
@@ -171,23 +206,28 @@ class AliyunSms(CloudSms):
         code = str(answer.get("Code", ""))
         if code == "OK":
             return Outcome("sent", f"阿里云已受理 BizId={answer.get('BizId', '')}")
-        return _verdict(code, str(answer.get("Message", "")), ALIYUN_PERMANENT,
-                        ALIYUN_TRANSIENT, self.platform)
+        return _verdict(
+            code, str(answer.get("Message", "")), ALIYUN_PERMANENT, ALIYUN_TRANSIENT, self.platform
+        )
 
 
-def tc3_string_to_sign(host: str, payload: bytes, timestamp: int, service: str = "sms"
-                       ) -> str:
+def tc3_string_to_sign(host: str, payload: bytes, timestamp: int, service: str = "sms") -> str:
     """Steps 1 and 2 of TC3-HMAC-SHA256: the canonical POST request (content-type and
     host signed), hashed into the string to sign under the UTC date's scope."""
     date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
-    canonical = (f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\n"
-                 f"content-type;host\n{hashlib.sha256(payload).hexdigest()}")
-    return (f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n"
-            f"{hashlib.sha256(canonical.encode()).hexdigest()}")
+    canonical = (
+        f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\n"
+        f"content-type;host\n{hashlib.sha256(payload).hexdigest()}"
+    )
+    return (
+        f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n"
+        f"{hashlib.sha256(canonical.encode()).hexdigest()}"
+    )
 
 
-def tc3_authorization(secret_id: str, secret_key: str, host: str, payload: bytes,
-                      timestamp: int, service: str = "sms") -> str:
+def tc3_authorization(
+    secret_id: str, secret_key: str, host: str, payload: bytes, timestamp: int, service: str = "sms"
+) -> str:
     """Tencent Cloud API 3.0 TC3-HMAC-SHA256 over the canonical POST request."""
     date = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
     scope = f"{date}/{service}/tc3_request"
@@ -198,8 +238,10 @@ def tc3_authorization(secret_id: str, secret_key: str, host: str, payload: bytes
 
     signing = mac(mac(mac(f"TC3{secret_key}".encode(), date), service), "tc3_request")
     signature = hmac.new(signing, to_sign.encode(), hashlib.sha256).hexdigest()
-    return (f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
-            f"SignedHeaders=content-type;host, Signature={signature}")
+    return (
+        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
+        f"SignedHeaders=content-type;host, Signature={signature}"
+    )
 
 
 class TencentSms(CloudSms):
@@ -210,22 +252,31 @@ class TencentSms(CloudSms):
     base_url = "https://sms.tencentcloudapi.com"
     platform = "腾讯云短信"
 
-    def send_template(self, to: str, t: SmsTemplate, params: dict[str, Any], key: str
-                      ) -> Outcome:
+    def send_template(self, to: str, t: SmsTemplate, params: dict[str, Any], key: str) -> Outcome:
         order = t.params if isinstance(t.params, list) else []
         number = to if to.startswith("+") else f"+86{to}"
-        payload = json.dumps({
-            "PhoneNumberSet": [number], "SmsSdkAppId": self.sdk_app_id,
-            "SignName": self.sign_name, "TemplateId": t.id,
-            "TemplateParamSet": [fill(v, params, self.var_max) for v in order],
-            "SessionContext": key[:500]}, ensure_ascii=False).encode()
+        payload = json.dumps(
+            {
+                "PhoneNumberSet": [number],
+                "SmsSdkAppId": self.sdk_app_id,
+                "SignName": self.sign_name,
+                "TemplateId": t.id,
+                "TemplateParamSet": [fill(v, params, self.var_max) for v in order],
+                "SessionContext": key[:500],
+            },
+            ensure_ascii=False,
+        ).encode()
         host = urlsplit(self.base_url).netloc
         now = int(time.time())
-        headers = {"Authorization": tc3_authorization(self.key_id, self.key_secret, host,
-                                                      payload, now),
-                   "Content-Type": "application/json; charset=utf-8", "Host": host,
-                   "X-TC-Action": "SendSms", "X-TC-Version": "2021-01-11",
-                   "X-TC-Timestamp": str(now), "X-TC-Region": self.region or "ap-guangzhou"}
+        headers = {
+            "Authorization": tc3_authorization(self.key_id, self.key_secret, host, payload, now),
+            "Content-Type": "application/json; charset=utf-8",
+            "Host": host,
+            "X-TC-Action": "SendSms",
+            "X-TC-Version": "2021-01-11",
+            "X-TC-Timestamp": str(now),
+            "X-TC-Region": self.region or "ap-guangzhou",
+        }
         bad, r = post(f"{self.base_url}/", raw=payload, headers=headers, timeout=self.timeout)
         if r is None:
             return bad  # type: ignore[return-value]
@@ -235,13 +286,23 @@ class TencentSms(CloudSms):
             return bad or Outcome("failed", redact(f"应答不是 JSON：{r.text[:200]}"))
         if "Error" in answer:
             err = answer["Error"]
-            return _verdict(str(err.get("Code")), str(err.get("Message")), TENCENT_PERMANENT,
-                            TENCENT_TRANSIENT, self.platform)
+            return _verdict(
+                str(err.get("Code")),
+                str(err.get("Message")),
+                TENCENT_PERMANENT,
+                TENCENT_TRANSIENT,
+                self.platform,
+            )
         status = (answer.get("SendStatusSet") or [{}])[0]
         if str(status.get("Code")) == "Ok":
             return Outcome("sent", f"腾讯云已受理 SerialNo={status.get('SerialNo', '')}")
-        return _verdict(str(status.get("Code")), str(status.get("Message")), TENCENT_PERMANENT,
-                        TENCENT_TRANSIENT, self.platform)
+        return _verdict(
+            str(status.get("Code")),
+            str(status.get("Message")),
+            TENCENT_PERMANENT,
+            TENCENT_TRANSIENT,
+            self.platform,
+        )
 
 
 SMS_CLOUDS = (AliyunSms, TencentSms)

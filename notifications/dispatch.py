@@ -62,23 +62,45 @@ from notifications.claim import (
 )
 from notifications.render import Message, Templates
 
-__all__ = ["LEASE", "Budget", "Dispatched", "Settings", "calendar_alert_rows", "claim",
-           "dispatch", "operator_targets", "record_many", "unrouted"]
+__all__ = [
+    "LEASE",
+    "Budget",
+    "Dispatched",
+    "Settings",
+    "calendar_alert_rows",
+    "claim",
+    "dispatch",
+    "operator_targets",
+    "record_many",
+    "unrouted",
+]
 log = logging.getLogger("duban.dispatch")
 
 
 def release(session: Session, kind: str, now: dt.datetime) -> int:
     """Every retry of ``kind`` waiting out its backoff, due now: the channel was just
     seen working. Only those not already tried in this run (no ping-pong)."""
-    waiting = session.scalars(select(Delivery.id).where(
-        Delivery.status.in_(("failed", "unknown")), Delivery.next_attempt_at > now,
-        Delivery.claimed_at < now, Delivery.channel.like(f"{kind}%"))).all()
-    ids = [i for i, c in session.execute(select(Delivery.id, Delivery.channel)
-                                         .where(Delivery.id.in_(waiting)))
-           if channel_kind(c) == kind] if waiting else []
+    waiting = session.scalars(
+        select(Delivery.id).where(
+            Delivery.status.in_(("failed", "unknown")),
+            Delivery.next_attempt_at > now,
+            Delivery.claimed_at < now,
+            Delivery.channel.like(f"{kind}%"),
+        )
+    ).all()
+    ids = (
+        [
+            i
+            for i, c in session.execute(
+                select(Delivery.id, Delivery.channel).where(Delivery.id.in_(waiting))
+            )
+            if channel_kind(c) == kind
+        ]
+        if waiting
+        else []
+    )
     if ids:
-        session.execute(update(Delivery).where(Delivery.id.in_(ids))
-                        .values(next_attempt_at=now))
+        session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(next_attempt_at=now))
         log.warning("渠道 %s 已恢复：%d 条待重试的消息立即重发", kind, len(ids))
     return len(ids)
 
@@ -91,8 +113,14 @@ def _dead(d: Delivery, notices: list[Notice], detail: str, result: Dispatched) -
     log.error("投递失败已放弃：%s → %s（%s 次）：%s", d.channel, d.recipient, d.attempts, detail)
 
 
-def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.datetime,
-                s: Settings, result: Dispatched, operators: list[str]) -> None:
+def record_many(
+    session: Session,
+    done: list[tuple[int, Outcome, int]],
+    now: dt.datetime,
+    s: Settings,
+    result: Dispatched,
+    operators: list[str],
+) -> None:
     """Record a batch of outcomes in one transaction (every attempt is kept)."""
     ids = [i for i, _, _ in done]
     deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
@@ -107,8 +135,15 @@ def record_many(session: Session, done: list[tuple[int, Outcome, int]], now: dt.
         notices = by_delivery.get(d.id, [])
         kind = channel_kind(d.channel)
         d.attempts += 1
-        session.add(DeliveryAttempt(delivery_id=d.id, at=now, outcome=outcome.status,
-                                    detail=outcome.detail[:2000], duration_ms=took_ms))
+        session.add(
+            DeliveryAttempt(
+                delivery_id=d.id,
+                at=now,
+                outcome=outcome.status,
+                detail=outcome.detail[:2000],
+                duration_ms=took_ms,
+            )
+        )
         result.outcomes.append((d.id, outcome.status))
         if outcome.status == "sent":
             d.status, d.sent_at, d.next_attempt_at, d.last_error = "sent", now, None, None
@@ -187,9 +222,15 @@ def _bounded(work: Callable[[], T], seconds: float, what: str) -> T:
     return box["value"]
 
 
-def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
-              channel_for: Callable[[str], Channel], s: Settings, result: Dispatched,
-              operators: list[str]) -> None:
+def _send_all(
+    factory: sessionmaker[Session],
+    ids: list[int],
+    now: dt.datetime,
+    channel_for: Callable[[str], Channel],
+    s: Settings,
+    result: Dispatched,
+    operators: list[str],
+) -> None:
     """Step 2: send concurrently, at most ``workers`` messages whose outcome is not yet
     recorded at any moment: a new send starts only when an earlier outcome is written.
     So a dispatcher killed at any instant re-sends, after its lease, at most ``workers``
@@ -198,16 +239,32 @@ def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
     with factory() as session, session.begin():  # links are filled in (and issued) here
         rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids))))
         carried: dict[int, list[Notice]] = {}
-        for n in session.scalars(select(Notice).where(Notice.delivery_id.in_(ids))
-                                 .order_by(Notice.id)):
+        for n in session.scalars(
+            select(Notice).where(Notice.delivery_id.in_(ids)).order_by(Notice.id)
+        ):
             carried.setdefault(n.delivery_id or 0, []).append(n)
         params = [template_params(d, carried.get(d.id, [])) for d in rows]
-        filled = iter(links.fill(session, [t for d, p in zip(rows, params, strict=True)
-                                           for t in (d.text, d.sms, p["link"])], now=now))
-        outs = [(d.id, Outgoing(d.key, d.channel, d.recipient,
-                                Message(d.subject, next(filled), next(filled)),
-                                d.kind == "digest", p | {"link": next(filled)}))
-                for d, p in zip(rows, params, strict=True)]
+        filled = iter(
+            links.fill(
+                session,
+                [t for d, p in zip(rows, params, strict=True) for t in (d.text, d.sms, p["link"])],
+                now=now,
+            )
+        )
+        outs = [
+            (
+                d.id,
+                Outgoing(
+                    d.key,
+                    d.channel,
+                    d.recipient,
+                    Message(d.subject, next(filled), next(filled)),
+                    d.kind == "digest",
+                    p | {"link": next(filled)},
+                ),
+            )
+            for d, p in zip(rows, params, strict=True)
+        ]
     queue = iter(outs)
     window = max(1, min(s.workers, len(outs)))
     with ThreadPoolExecutor(max_workers=window) as pool:
@@ -221,6 +278,7 @@ def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             done = [(running.pop(f), *f.result()) for f in finished]
+
             def record(done: list[tuple[int, Outcome, int]] = done) -> None:
                 with factory() as session, session.begin():
                     record_many(session, done, now, s, result, operators)
@@ -234,21 +292,30 @@ def _send_all(factory: sessionmaker[Session], ids: list[int], now: dt.datetime,
             except DBAPIError as exc:
                 for f in running:  # already handed over: let them finish, record nothing
                     f.cancel()
-                raise StoreLost(f"数据库不可用，发送结果无法记录，已停止发送"
-                                f"（{len(done) + len(running)} 条消息的结果未记录，租约到期后"
-                                f"重发）：{exc.orig or exc}") from exc
+                raise StoreLost(
+                    f"数据库不可用，发送结果无法记录，已停止发送"
+                    f"（{len(done) + len(running)} 条消息的结果未记录，租约到期后"
+                    f"重发）：{exc.orig or exc}"
+                ) from exc
             start(len(done))
 
 
 CLAIM_TRIES = 6
 
 
-def _claim_batch(factory: sessionmaker[Session], now: dt.datetime, templates: Templates,
-                 s: Settings, result: Dispatched, limit_for: LimitFor | None) -> list[int]:
+def _claim_batch(
+    factory: sessionmaker[Session],
+    now: dt.datetime,
+    templates: Templates,
+    s: Settings,
+    result: Dispatched,
+    limit_for: LimitFor | None,
+) -> list[int]:
     """One claim transaction. Dispatchers claim one at a time (an advisory lock on
     Postgres; SQLite has a single writer), so two never number a recipient's day alike;
     a transaction that still loses a race (a key taken, a lock timeout, a deadlock) is
     rolled back and claimed again, and nothing of it is counted."""
+
     def take(part: Dispatched) -> tuple[list[int], list[int]]:
         with factory() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
@@ -256,18 +323,19 @@ def _claim_batch(factory: sessionmaker[Session], now: dt.datetime, templates: Te
             else:  # SQLite: take the single write lock before reading, not at first write
                 session.execute(text("UPDATE deliveries SET id = id WHERE 0"))
             budget = Budget(session, now, limit_for or (lambda _c: None))
-            return claim(session, now, templates, s, part, budget), reclaim(session, now, s,
-                                                                             budget)
+            return claim(session, now, templates, s, part, budget), reclaim(session, now, s, budget)
 
     for attempt in range(CLAIM_TRIES):
         part = Dispatched()
         try:
-            ids, again = _bounded(lambda part=part: take(part), s.db_wait,
-                                  "未能领取待发通知，未发送任何消息")
+            ids, again = _bounded(
+                lambda part=part: take(part), s.db_wait, "未能领取待发通知，未发送任何消息"
+            )
         except (IntegrityError, OperationalError) as exc:
             if attempt == CLAIM_TRIES - 1:
-                raise StoreLost(f"领取待发通知失败（已重试 {CLAIM_TRIES} 次）："
-                                f"{exc.orig or exc}") from exc
+                raise StoreLost(
+                    f"领取待发通知失败（已重试 {CLAIM_TRIES} 次）：{exc.orig or exc}"
+                ) from exc
             log.warning("领取待发通知时与另一发送进程冲突，重试：%s", exc.orig or exc)
             time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
             continue
@@ -286,8 +354,11 @@ def unrouted(factory: sessionmaker[Session], routed: Callable[[str], bool]) -> d
     """Waiting notices per channel kind that no transport carries: they would only be
     written to this machine's outbox and marked sent, reaching no one."""
     with factory() as session:
-        rows = session.execute(select(Notice.channel, func.count()).where(
-            Notice.status == "pending").group_by(Notice.channel)).all()
+        rows = session.execute(
+            select(Notice.channel, func.count())
+            .where(Notice.status == "pending")
+            .group_by(Notice.channel)
+        ).all()
     out: dict[str, int] = {}
     for channel, n in rows:
         kind = channel_kind(channel)
@@ -296,10 +367,15 @@ def unrouted(factory: sessionmaker[Session], routed: Callable[[str], bool]) -> d
     return out
 
 
-def dispatch(factory: sessionmaker[Session], now: dt.datetime, templates: Templates,
-             channel_for: Callable[[str], Channel], s: Settings | None = None,
-             limit_for: LimitFor | None = None, operators: list[str] | None = None
-             ) -> Dispatched:
+def dispatch(
+    factory: sessionmaker[Session],
+    now: dt.datetime,
+    templates: Templates,
+    channel_for: Callable[[str], Channel],
+    s: Settings | None = None,
+    limit_for: LimitFor | None = None,
+    operators: list[str] | None = None,
+) -> Dispatched:
     """Claim and send new deliveries, then retry those that are due; again until
     nothing is due (so a backlog drains in one run, in bounded batches)."""
     s = s or Settings()

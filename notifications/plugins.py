@@ -73,24 +73,40 @@ def cut_bytes(text: str, limit: int, tail: str = TAIL) -> str:
     return "\n".join(kept).rstrip() + tail
 
 
-def post(url: str, *, timeout: tuple[float, float], json_body: Any = None,
-         form: dict[str, str] | None = None, headers: dict[str, str] | None = None,
-         params: dict[str, str] | None = None, raw: bytes | None = None
-         ) -> tuple[Outcome | None, requests.Response | None]:
+def post(
+    url: str,
+    *,
+    timeout: tuple[float, float],
+    json_body: Any = None,
+    form: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> tuple[Outcome | None, requests.Response | None]:
     """POST and classify transport failures; (None, response) when an answer came."""
     try:
-        r = session().post(url, json=json_body, data=raw if raw is not None else form,
-                           headers=headers, params=params,
-                           timeout=timeout, allow_redirects=False)
+        r = session().post(
+            url,
+            json=json_body,
+            data=raw if raw is not None else form,
+            headers=headers,
+            params=params,
+            timeout=timeout,
+            allow_redirects=False,
+        )
     except requests.ConnectTimeout as exc:
         return Outcome("failed", redact(f"连接超时：{exc}")), None
     except requests.ReadTimeout:
-        return Outcome("unknown", f"等待应答超时（{timeout[1]:g} 秒）：对方可能已收到，"
-                                  "将以同一幂等键重试"), None
+        return Outcome(
+            "unknown", f"等待应答超时（{timeout[1]:g} 秒）：对方可能已收到，将以同一幂等键重试"
+        ), None
     except requests.ConnectionError as exc:
         text, where = str(exc), urlsplit(url).netloc
-        if "NewConnectionError" in text or "Connection refused" in text or \
-                "Name or service" in text:
+        if (
+            "NewConnectionError" in text
+            or "Connection refused" in text
+            or "Name or service" in text
+        ):
             why = "连接被拒绝" if "refused" in text else "地址无法解析或不可达"
             return Outcome("failed", f"无法连接 {where}：{why}"), None
         return Outcome("unknown", f"与 {where} 的连接中断，未收到应答；将以同一幂等键重试"), None
@@ -125,8 +141,14 @@ class DubanPlugin(NotifyBase):  # type: ignore[misc]
     max_bytes = 4096
     base_url = ""
 
-    def __init__(self, token: str, sign_secret: str | None = None, base_url: str | None = None,
-                 read_timeout: float = 10.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        token: str,
+        sign_secret: str | None = None,
+        base_url: str | None = None,
+        read_timeout: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.token = token
         self.sign_secret = sign_secret
@@ -151,8 +173,9 @@ class DubanPlugin(NotifyBase):  # type: ignore[misc]
     def deliver(self, body: str, title: str, key: str) -> Outcome:
         raise NotImplementedError
 
-    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO,
-             **kwargs: Any) -> bool:
+    def send(
+        self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any
+    ) -> bool:
         return self.deliver(body, title, kwargs.get("key", "")).status == "sent"
 
 
@@ -166,16 +189,20 @@ class WeComBot(DubanPlugin):
 
     def deliver(self, body: str, title: str, key: str) -> Outcome:
         content = cut_bytes(f"**{title}**\n{body}" if title else body, self.max_bytes)
-        bad, r = post(f"{self.base_url}/cgi-bin/webhook/send", params={"key": self.token},
-                      json_body={"msgtype": "markdown", "markdown": {"content": content}},
-                      timeout=self.timeout)
+        bad, r = post(
+            f"{self.base_url}/cgi-bin/webhook/send",
+            params={"key": self.token},
+            json_body={"msgtype": "markdown", "markdown": {"content": content}},
+            timeout=self.timeout,
+        )
         return bad or errcode_outcome(r, ("errcode",))  # type: ignore[arg-type]
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     """HMAC-SHA256 of "timestamp\\nsecret", base64; URL-encoded once, by the caller."""
-    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256
+    ).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -193,9 +220,15 @@ class DingTalkBot(DubanPlugin):
             ts = int(time.time() * 1000)
             params |= {"timestamp": str(ts), "sign": dingtalk_sign(self.sign_secret, ts)}
         text = cut_bytes(f"### {title}\n\n{body}" if title else body, self.max_bytes)
-        bad, r = post(f"{self.base_url}/robot/send", params=params, timeout=self.timeout,
-                      json_body={"msgtype": "markdown",
-                                 "markdown": {"title": title or "督办通知", "text": text}})
+        bad, r = post(
+            f"{self.base_url}/robot/send",
+            params=params,
+            timeout=self.timeout,
+            json_body={
+                "msgtype": "markdown",
+                "markdown": {"title": title or "督办通知", "text": text},
+            },
+        )
         return bad or errcode_outcome(r, ("errcode",))  # type: ignore[arg-type]
 
 
@@ -214,13 +247,18 @@ class FeishuBot(DubanPlugin):
     max_bytes = 18000
 
     def deliver(self, body: str, title: str, key: str) -> Outcome:
-        payload: dict[str, Any] = {"msg_type": "text", "content": {
-            "text": cut_bytes(f"{title}\n{body}" if title else body, self.max_bytes)}}
+        payload: dict[str, Any] = {
+            "msg_type": "text",
+            "content": {"text": cut_bytes(f"{title}\n{body}" if title else body, self.max_bytes)},
+        }
         if self.sign_secret:
             ts = int(time.time())
             payload |= {"timestamp": str(ts), "sign": feishu_sign(self.sign_secret, ts)}
-        bad, r = post(f"{self.base_url}/open-apis/bot/v2/hook/{quote(self.token, safe='')}",
-                      json_body=payload, timeout=self.timeout)
+        bad, r = post(
+            f"{self.base_url}/open-apis/bot/v2/hook/{quote(self.token, safe='')}",
+            json_body=payload,
+            timeout=self.timeout,
+        )
         return bad or errcode_outcome(r, ("code", "StatusCode"))  # type: ignore[arg-type]
 
 
@@ -235,11 +273,20 @@ class SmsGateway(DubanPlugin):
     service_name = "SMS gateway (duban)"
     secure_protocol = "dubansms"
 
-    def __init__(self, token: str = "", *, url: str = "", form: bool = False,
-                 fields: dict[str, str] | None = None, headers: dict[str, str] | None = None,
-                 idempotency_header: str = "Idempotency-Key", success_field: str | None = None,
-                 success_value: Any = 0, secret_values: dict[str, str] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        token: str = "",
+        *,
+        url: str = "",
+        form: bool = False,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        idempotency_header: str = "Idempotency-Key",
+        success_field: str | None = None,
+        success_value: Any = 0,
+        secret_values: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(token, **kwargs)
         self.endpoint, self.form = url, form
         self.fields = fields or {"mobile": "{to}", "content": "{text}"}
@@ -257,14 +304,20 @@ class SmsGateway(DubanPlugin):
         def fill(template: str) -> str:
             """One pass, every value inserted literally: a secret or a message holding
             braces is never read as a template."""
-            return PLACEHOLDER.sub(lambda m: self.secret_values[m[2]] if m[2]
-                                   else values[m[1]], template)
+            return PLACEHOLDER.sub(
+                lambda m: self.secret_values[m[2]] if m[2] else values[m[1]], template
+            )
 
         data = {k: fill(v) for k, v in self.fields.items()}
         headers = {k: fill(v) for k, v in self.headers.items()}
         headers[self.idempotency_header] = key
-        bad, r = post(self.endpoint, timeout=self.timeout, headers=headers,
-                      json_body=None if self.form else data, form=data if self.form else None)
+        bad, r = post(
+            self.endpoint,
+            timeout=self.timeout,
+            headers=headers,
+            json_body=None if self.form else data,
+            form=data if self.form else None,
+        )
         if bad:
             return bad
         assert r is not None
@@ -274,8 +327,9 @@ class SmsGateway(DubanPlugin):
             except (ValueError, AttributeError):
                 return Outcome("failed", redact(f"短信网关应答不是 JSON：{r.text[:200]}"))
             if str(got) != str(self.success_value):
-                return Outcome("failed", redact(f"短信网关返回 {self.success_field}={got}："
-                                                f"{r.text[:200]}"))
+                return Outcome(
+                    "failed", redact(f"短信网关返回 {self.success_field}={got}：{r.text[:200]}")
+                )
         return Outcome("sent", f"HTTP {r.status_code}")
 
 

@@ -21,8 +21,19 @@ from jinja2 import Environment, FileSystemLoader, Template, TemplateSyntaxError
 from plans.text import im_safe
 
 SHIPPED = Path(__file__).with_name("templates")
-KINDS = ("reminder", "due", "cuiban", "duban", "tongbao", "rectify", "check_result", "digest",
-         "extension", "alert", "channel_test")
+KINDS = (
+    "reminder",
+    "due",
+    "cuiban",
+    "duban",
+    "tongbao",
+    "rectify",
+    "check_result",
+    "digest",
+    "extension",
+    "alert",
+    "channel_test",
+)
 SMS_SEGMENT = 70
 
 
@@ -42,8 +53,11 @@ class Message:
 
     @property
     def html(self) -> str:
-        paras = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
-                        for p in self.text.split("\n\n") if p.strip())
+        paras = "".join(
+            f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
+            for p in self.text.split("\n\n")
+            if p.strip()
+        )
         return f"<html><body><h3>{html.escape(self.subject)}</h3>{paras}</body></html>"
 
 
@@ -66,26 +80,32 @@ def _shorten(title: str, n: int) -> str:
 class Templates:
     def __init__(self, override: Path | None = None) -> None:
         folders = [str(override)] if override and override.is_dir() else []
-        self.env = Environment(loader=FileSystemLoader([*folders, str(SHIPPED)]),
-                               autoescape=False, keep_trailing_newline=False)
+        self.env = Environment(
+            loader=FileSystemLoader([*folders, str(SHIPPED)]),
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
         self.templates: dict[str, Template] = {}
         for kind in KINDS:
             try:
                 self.templates[kind] = self.env.get_template(f"{kind}.j2")
             except TemplateSyntaxError as exc:
-                raise TemplateProblem(f"{exc.filename}:{exc.lineno}: 模板语法错误：{exc.message}"
-                                      ) from exc
+                raise TemplateProblem(
+                    f"{exc.filename}:{exc.lineno}: 模板语法错误：{exc.message}"
+                ) from exc
             missing = {"subject", "sms", "text"} - set(self.templates[kind].blocks)
             if missing:
-                raise TemplateProblem(f"{self.templates[kind].filename}: 缺少块 "
-                                      f"{'、'.join(sorted(missing))}")
+                raise TemplateProblem(
+                    f"{self.templates[kind].filename}: 缺少块 {'、'.join(sorted(missing))}"
+                )
 
     def _block(self, kind: str, block: str, ctx: dict[str, Any]) -> str:
         t = self.templates[kind]
         return "".join(t.blocks[block](t.new_context(ctx))).strip()
 
-    def render(self, kind: str, ctx: dict[str, Any], link: str = "",
-               link_label: str = "在线报送") -> Message:
+    def render(
+        self, kind: str, ctx: dict[str, Any], link: str = "", link_label: str = "在线报送"
+    ) -> Message:
         ctx = {**_neutral(ctx), "link": link, "link_label": link_label}
         sms = self._block(kind, "sms", ctx)
         title = str(ctx.get("item_title", ""))
@@ -96,22 +116,37 @@ class Templates:
             sms = self._block(kind, "sms", {**ctx, "item_title": _shorten(title, n)})
         return Message(self._block(kind, "subject", ctx), self._block(kind, "text", ctx), sms)
 
-    def digest(self, name: str, day: str, notices: list[dict[str, Any]],
-               others: list[dict[str, Any]] | None = None, link: str = "",
-               link_label: str = "在线报送") -> Message:
+    def digest(
+        self,
+        name: str,
+        day: str,
+        notices: list[dict[str, Any]],
+        others: list[dict[str, Any]] | None = None,
+        link: str = "",
+        link_label: str = "在线报送",
+    ) -> Message:
         """One message for several notices, and the unit's other late or near items;
         the SMS lists as many as fit, then "等"."""
         others, notices = _neutral(others or []), _neutral(notices)
-        ctx = {"name": name, "day": day, "count": len(notices), "notices": notices,
-               "others": others, "late": sum(1 for o in others if o["late"]), "link": link,
-               "link_label": link_label}
+        ctx = {
+            "name": name,
+            "day": day,
+            "count": len(notices),
+            "notices": notices,
+            "others": others,
+            "late": sum(1 for o in others if o["late"]),
+            "link": link,
+            "link_label": link_label,
+        }
         sms = ""
         for k in range(len(notices), 0, -1):
-            shown = [{**c, "item_title": _shorten(str(c.get("item_title", "")), 12)}
-                     for c in notices[:k]]
+            shown = [
+                {**c, "item_title": _shorten(str(c.get("item_title", "")), 12)} for c in notices[:k]
+            ]
             sms = self._block("digest", "sms", {**ctx, "shown": shown, "more": k < len(notices)})
             extra = len(link_label) + len(link) + 2 if link and link in sms else 0
             if len(sms) <= SMS_SEGMENT + extra:
                 break
-        return Message(self._block("digest", "subject", ctx), self._block("digest", "text", ctx),
-                       sms)
+        return Message(
+            self._block("digest", "subject", ctx), self._block("digest", "text", ctx), sms
+        )

@@ -30,8 +30,9 @@ ESCALATIONS = ("cuiban", "duban", "tongbao")
 DEADLINED = ("reminder", "due")
 
 
-def quiet_until(local: pendulum.DateTime, window: tuple[dt.time, dt.time],
-                cal: WorkCalendar) -> pendulum.DateTime | None:
+def quiet_until(
+    local: pendulum.DateTime, window: tuple[dt.time, dt.time], cal: WorkCalendar
+) -> pendulum.DateTime | None:
     """The morning a quiet message may go, or None when it may go now: outside the
     window on a working day. Inside the window, or on a day off, it is the end of
     the window (08:30) on the next working day."""
@@ -42,8 +43,14 @@ def quiet_until(local: pendulum.DateTime, window: tuple[dt.time, dt.time],
         return None
     morning = day if t < end else day + dt.timedelta(days=1)
     morning = cal.next_workday(morning)
-    return pendulum.datetime(morning.year, morning.month, morning.day, end.hour, end.minute,
-                             tz=local.timezone_name or "Asia/Shanghai")
+    return pendulum.datetime(
+        morning.year,
+        morning.month,
+        morning.day,
+        end.hour,
+        end.minute,
+        tz=local.timezone_name or "Asia/Shanghai",
+    )
 
 
 def _date(value: object) -> dt.date | None:
@@ -70,8 +77,10 @@ def stale_reason(n: Notice, today: dt.date, policy: Policy, cal: WorkCalendar) -
             moment = cal.add_workdays(due, step.after_workdays)
             cutoff = cal.add_workdays(today, -policy.stale_after_workdays)
             if moment < cutoff:
-                return (f"{moment.isoformat()} 的{ctx.get('rung_name') or n.kind}已超过 "
-                        f"{policy.stale_after_workdays} 个工作日，不再发送")
+                return (
+                    f"{moment.isoformat()} 的{ctx.get('rung_name') or n.kind}已超过 "
+                    f"{policy.stale_after_workdays} 个工作日，不再发送"
+                )
     return None
 
 

@@ -44,8 +44,10 @@ def resolve(name: str) -> str:
         raise SecretMissing(f"密钥名“{name}”不合法：只能用字母、数字和下划线")
     value = os.environ.get(name) or _from_prefect(name)
     if not value:
-        raise SecretMissing(f"密钥 {name} 未设置：请设置环境变量 {name}，"
-                            f"或建立名为 {block_name(name)} 的 Prefect Secret 块")
+        raise SecretMissing(
+            f"密钥 {name} 未设置：请设置环境变量 {name}，"
+            f"或建立名为 {block_name(name)} 的 Prefect Secret 块"
+        )
     with _lock:
         _seen.add(value)
     return value
@@ -71,5 +73,6 @@ def redact(text: str) -> str:
     for v in values:
         if len(v) >= 4:
             text = text.replace(v, "****")
-    return re.sub(r"((?:key|access_token|token|sign|secret|password)=)[^&\s'\"]+", r"\1****",
-                  text, flags=re.I)
+    return re.sub(
+        r"((?:key|access_token|token|sign|secret|password)=)[^&\s'\"]+", r"\1****", text, flags=re.I
+    )

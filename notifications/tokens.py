@@ -79,8 +79,9 @@ class TokenCache:
                 if stored is None or stored[1] - MARGIN <= now:
                     token, seconds = fetch()
                     stored = (token, now + seconds)
-                    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                                 0o600)
+                    fd = os.open(
+                        path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+                    )
                     with os.fdopen(fd, "w", encoding="utf-8") as f:
                         json.dump({"token": stored[0], "expires_at": stored[1]}, f)
                     os.replace(path.with_suffix(".tmp"), path)

@@ -46,15 +46,33 @@ for _name in ("apprise", "urllib3"):
 # Sends per minute: bots per key (their documented limits); apps per app, well under
 # the platforms' per-interface limits (WeCom 10,000/min per corp, DingTalk 1,500/min
 # per appkey, Feishu 1,000/min per app), leaving room for the office's other apps.
-BOT_LIMITS = {"wecom_bot": 20, "dingtalk_bot": 20, "feishu_bot": 100, "wecom_app": 1000,
-              "dingtalk_work": 1000, "feishu_app": 600}
-APPS: dict[str, type[AppPlugin]] = {"wecom_app": WeComApp, "dingtalk_work": DingTalkWork,
-                                    "feishu_app": FeishuApp}
+BOT_LIMITS = {
+    "wecom_bot": 20,
+    "dingtalk_bot": 20,
+    "feishu_bot": 100,
+    "wecom_app": 1000,
+    "dingtalk_work": 1000,
+    "feishu_app": 600,
+}
+APPS: dict[str, type[AppPlugin]] = {
+    "wecom_app": WeComApp,
+    "dingtalk_work": DingTalkWork,
+    "feishu_app": FeishuApp,
+}
 CLOUDS: dict[str, type[CloudSms]] = {"aliyun_sms": AliyunSms, "tencent_sms": TencentSms}
-KIND_NAMES = {"reminder": "提醒", "due": "到期通知", "cuiban": "催办", "duban": "督办",
-              "tongbao": "通报", "rectify": "整改通知", "check_result": "检查结果通知",
-              "digest": "每日摘要", "extension": "延期批复", "alert": "运维告警",
-              "channel_test": "渠道测试"}
+KIND_NAMES = {
+    "reminder": "提醒",
+    "due": "到期通知",
+    "cuiban": "催办",
+    "duban": "督办",
+    "tongbao": "通报",
+    "rectify": "整改通知",
+    "check_result": "检查结果通知",
+    "digest": "每日摘要",
+    "extension": "延期批复",
+    "alert": "运维告警",
+    "channel_test": "渠道测试",
+}
 SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
@@ -74,9 +92,20 @@ class Route(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    transport: Literal["outbox", "smtp", "sms_gateway", "wecom_bot", "dingtalk_bot",
-                       "feishu_bot", "apprise", "wecom_app", "dingtalk_work", "feishu_app",
-                       "aliyun_sms", "tencent_sms"]
+    transport: Literal[
+        "outbox",
+        "smtp",
+        "sms_gateway",
+        "wecom_bot",
+        "dingtalk_bot",
+        "feishu_bot",
+        "apprise",
+        "wecom_app",
+        "dingtalk_work",
+        "feishu_app",
+        "aliyun_sms",
+        "tencent_sms",
+    ]
     # smtp
     host: str | None = None
     port: int | None = None
@@ -94,8 +123,9 @@ class Route(BaseModel):
     success_field: str | None = None
     success_value: Any = 0
     read_timeout: float = 10.0
-    per_minute: int | None = Field(None, description="sends per minute per key (bots) or "
-                                                     "per kind (sms, email)")
+    per_minute: int | None = Field(
+        None, description="sends per minute per key (bots) or per kind (sms, email)"
+    )
     # per-person apps: wecom_app (corp id), dingtalk_work (appkey), feishu_app (app id)
     app_id: str | None = Field(None, description="corp id / appkey / app id (not secret)")
     agent_id: str | None = Field(None, description="the app's agent id (WeCom, DingTalk)")
@@ -115,9 +145,10 @@ class ChannelsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channels: dict[str, Route] = Field(default_factory=dict)
-    operators: list[str] = Field(default_factory=list,
-                                 description="where alerts go: email:ADDR, sms:MOBILE, "
-                                             "wecom_bot:SECRET …")
+    operators: list[str] = Field(
+        default_factory=list,
+        description="where alerts go: email:ADDR, sms:MOBILE, wecom_bot:SECRET …",
+    )
 
 
 class ConfigProblem(ValueError):
@@ -136,22 +167,28 @@ def load_config(path: Path) -> ChannelsConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise ConfigProblem(f"{path}{where}: YAML 格式错误：{getattr(exc, 'problem', exc)}"
-                            ) from exc
+        raise ConfigProblem(
+            f"{path}{where}: YAML 格式错误：{getattr(exc, 'problem', exc)}"
+        ) from exc
     try:
         cfg = ChannelsConfig.model_validate(raw)
     except ValidationError as exc:
         lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ConfigProblem("\n".join(lines)) from exc
-    problems = [f"{path}: channels.{kind}.{p}" for kind, route in cfg.channels.items()
-                for p in route_problems(route)]
+    problems = [
+        f"{path}: channels.{kind}.{p}"
+        for kind, route in cfg.channels.items()
+        for p in route_problems(route)
+    ]
     if problems:
         raise ConfigProblem("\n".join(problems))
     for kind, route in cfg.channels.items():
         for text in (route.url or "", *route.headers.values(), *route.fields.values()):
             if re.search(r"(key|token|secret|password)=[A-Za-z0-9]{8,}", text, re.I):
-                raise ConfigProblem(f"{path}: channels.{kind}: 疑似明文密钥，请改为 "
-                                    f"{{secret:名称}} 并把值放入环境变量或 Prefect Secret")
+                raise ConfigProblem(
+                    f"{path}: channels.{kind}: 疑似明文密钥，请改为 "
+                    f"{{secret:名称}} 并把值放入环境变量或 Prefect Secret"
+                )
     return cfg
 
 
@@ -159,37 +196,60 @@ def route_problems(r: Route) -> list[str]:
     """What a per-person app or cloud SMS route lacks, field by field, in Chinese; every
     notice kind must have an approved template, so a gap is found at start-up."""
     out: list[str] = []
-    needs = {"wecom_app": ("app_id", "agent_id", "app_secret"),
-             "dingtalk_work": ("app_id", "agent_id", "app_secret"),
-             "feishu_app": ("app_id", "app_secret"),
-             "aliyun_sms": ("key_id", "key_secret", "sign_name"),
-             "tencent_sms": ("key_id", "key_secret", "sign_name", "sdk_app_id")}
-    out += [f"{f}: {r.transport} 需要填写 {f}" for f in needs.get(r.transport, ())
-            if not getattr(r, f)]
-    if r.transport in ("wecom_app", "dingtalk_work") and r.agent_id and \
-            not str(r.agent_id).isdigit():
+    needs = {
+        "wecom_app": ("app_id", "agent_id", "app_secret"),
+        "dingtalk_work": ("app_id", "agent_id", "app_secret"),
+        "feishu_app": ("app_id", "app_secret"),
+        "aliyun_sms": ("key_id", "key_secret", "sign_name"),
+        "tencent_sms": ("key_id", "key_secret", "sign_name", "sdk_app_id"),
+    }
+    out += [
+        f"{f}: {r.transport} 需要填写 {f}" for f in needs.get(r.transport, ()) if not getattr(r, f)
+    ]
+    if (
+        r.transport in ("wecom_app", "dingtalk_work")
+        and r.agent_id
+        and not str(r.agent_id).isdigit()
+    ):
         out.append(f"agent_id: 应为应用的 AgentId 数字（如 1000002），现为 {r.agent_id!r}")
     for f in ("app_secret", "key_id", "key_secret"):
         value = getattr(r, f)
         if value and not SECRET_NAME.match(value):
-            out.append(f"{f}: 应写密钥名（大写字母、数字、下划线，如 ZS_SMS_KEY_SECRET），"
-                       f"密钥本身放在同名环境变量或 Prefect Secret 中")
+            out.append(
+                f"{f}: 应写密钥名（大写字母、数字、下划线，如 ZS_SMS_KEY_SECRET），"
+                f"密钥本身放在同名环境变量或 Prefect Secret 中"
+            )
     if r.transport not in CLOUDS:
         return out
     missing = [k for k in KIND_NAMES if k not in r.templates]
     if missing:
-        out.append("templates: 缺少以下通知类型的短信模板（阿里云、腾讯云只发审核通过的模板）："
-                   + "、".join(f"{KIND_NAMES[k]}（{k}）" for k in missing))
-    out += [f"templates.{k}: 没有这种通知类型，可用：{'、'.join(KIND_NAMES)}"
-            for k in r.templates if k not in KIND_NAMES]
+        out.append(
+            "templates: 缺少以下通知类型的短信模板（阿里云、腾讯云只发审核通过的模板）："
+            + "、".join(f"{KIND_NAMES[k]}（{k}）" for k in missing)
+        )
+    out += [
+        f"templates.{k}: 没有这种通知类型，可用：{'、'.join(KIND_NAMES)}"
+        for k in r.templates
+        if k not in KIND_NAMES
+    ]
     ordered = r.transport == "tencent_sms"
     for k, t in r.templates.items():
         if ordered != isinstance(t.params, list):
-            out.append(f"templates.{k}.params: " + ("腾讯云按顺序填变量，应写成列表" if ordered
-                                                     else "阿里云按变量名填写，应写成 变量名: 值"))
+            out.append(
+                f"templates.{k}.params: "
+                + (
+                    "腾讯云按顺序填变量，应写成列表"
+                    if ordered
+                    else "阿里云按变量名填写，应写成 变量名: 值"
+                )
+            )
         values = t.params if isinstance(t.params, list) else list(t.params.values())
-        out += [f"templates.{k}.params: 未知参数 {{{m}}}，可用：{'、'.join(PARAMS)}"
-                for v in values for m in VARIABLE.findall(v) if m not in PARAMS]
+        out += [
+            f"templates.{k}.params: 未知参数 {{{m}}}，可用：{'、'.join(PARAMS)}"
+            for v in values
+            for m in VARIABLE.findall(v)
+            if m not in PARAMS
+        ]
     return out
 
 
@@ -247,10 +307,12 @@ class EmailChannel:
         auth = ""
         if r.user:
             pw = "****" if privacy else quote(self.password or "", safe="")
-            auth = f"{quote(r.user, safe='')}:{pw}@" if self.password else \
-                f"{quote(r.user, safe='')}@"
-        q = urlencode({"smtp": r.host, "from": r.sender, "to": to, "mode": r.secure,
-                       "rto": r.read_timeout})
+            auth = (
+                f"{quote(r.user, safe='')}:{pw}@" if self.password else f"{quote(r.user, safe='')}@"
+            )
+        q = urlencode(
+            {"smtp": r.host, "from": r.sender, "to": to, "mode": r.secure, "rto": r.read_timeout}
+        )
         return f"mailto://{auth}{r.host}:{r.port or 25}?{q}"
 
     def send(self, out: Outgoing) -> Outcome:
@@ -274,8 +336,7 @@ class SmsChannel:
         self.plugin = plugin
 
     def send(self, out: Outgoing) -> Outcome:
-        return self.plugin.deliver(out.message.sms, out.message.subject, out.key,
-                                   to=out.recipient)
+        return self.plugin.deliver(out.message.sms, out.message.subject, out.key, to=out.recipient)
 
 
 class AppChannel:
@@ -285,8 +346,13 @@ class AppChannel:
         self.plugin = plugin
 
     def send(self, out: Outgoing) -> Outcome:
-        return self.plugin.deliver(out.message.text, out.message.subject, out.key,
-                                   to=out.recipient, link=str(out.params.get("link") or ""))
+        return self.plugin.deliver(
+            out.message.text,
+            out.message.subject,
+            out.key,
+            to=out.recipient,
+            link=str(out.params.get("link") or ""),
+        )
 
 
 class CloudSmsChannel:
@@ -296,8 +362,9 @@ class CloudSmsChannel:
         self.plugin = plugin
 
     def send(self, out: Outgoing) -> Outcome:
-        return self.plugin.deliver(out.message.sms, out.message.subject, out.key,
-                                   to=out.recipient, params=out.params)
+        return self.plugin.deliver(
+            out.message.sms, out.message.subject, out.key, to=out.recipient, params=out.params
+        )
 
 
 class AppriseChannel:
@@ -324,8 +391,11 @@ class Broken:
         return Outcome("failed", self.detail)
 
 
-BOTS: dict[str, type[DubanPlugin]] = {"wecom_bot": WeComBot, "dingtalk_bot": DingTalkBot,
-                                      "feishu_bot": FeishuBot}
+BOTS: dict[str, type[DubanPlugin]] = {
+    "wecom_bot": WeComBot,
+    "dingtalk_bot": DingTalkBot,
+    "feishu_bot": FeishuBot,
+}
 
 
 class Transports:
@@ -371,31 +441,60 @@ class Transports:
         if r.transport == "sms_gateway":
             if not r.url:
                 raise ConfigProblem(f"channels.{channel_kind(channel)}: sms_gateway 需要 url")
-            names = {m.group(1) for v in (*r.fields.values(), *r.headers.values())
-                     for m in SECRET_REF.finditer(v)}
-            return SmsChannel(SmsGateway(
-                url=fill_secrets(r.url), form=r.format == "form", fields=r.fields,
-                headers=r.headers, secret_values={n: secrets.resolve(n) for n in names},
-                idempotency_header=r.idempotency_header, success_field=r.success_field,
-                success_value=r.success_value, read_timeout=r.read_timeout))
+            names = {
+                m.group(1)
+                for v in (*r.fields.values(), *r.headers.values())
+                for m in SECRET_REF.finditer(v)
+            }
+            return SmsChannel(
+                SmsGateway(
+                    url=fill_secrets(r.url),
+                    form=r.format == "form",
+                    fields=r.fields,
+                    headers=r.headers,
+                    secret_values={n: secrets.resolve(n) for n in names},
+                    idempotency_header=r.idempotency_header,
+                    success_field=r.success_field,
+                    success_value=r.success_value,
+                    read_timeout=r.read_timeout,
+                )
+            )
         if r.transport in APPS:
-            return AppChannel(APPS[r.transport](
-                app_id=r.app_id or "", agent_id=r.agent_id or "", id_type=r.id_type,
-                app_secret=secrets.resolve(r.app_secret or ""), base_url=r.base_url,
-                read_timeout=r.read_timeout))
+            return AppChannel(
+                APPS[r.transport](
+                    app_id=r.app_id or "",
+                    agent_id=r.agent_id or "",
+                    id_type=r.id_type,
+                    app_secret=secrets.resolve(r.app_secret or ""),
+                    base_url=r.base_url,
+                    read_timeout=r.read_timeout,
+                )
+            )
         if r.transport in CLOUDS:
-            return CloudSmsChannel(CLOUDS[r.transport](
-                key_id=secrets.resolve(r.key_id or ""), base_url=r.base_url,
-                key_secret=secrets.resolve(r.key_secret or ""), sign_name=r.sign_name or "",
-                templates={k: SmsTemplate(t.id, t.params) for k, t in r.templates.items()},
-                region=r.region or "", sdk_app_id=r.sdk_app_id or "", var_max=r.var_max,
-                read_timeout=r.read_timeout))
+            return CloudSmsChannel(
+                CLOUDS[r.transport](
+                    key_id=secrets.resolve(r.key_id or ""),
+                    base_url=r.base_url,
+                    key_secret=secrets.resolve(r.key_secret or ""),
+                    sign_name=r.sign_name or "",
+                    templates={k: SmsTemplate(t.id, t.params) for k, t in r.templates.items()},
+                    region=r.region or "",
+                    sdk_app_id=r.sdk_app_id or "",
+                    var_max=r.var_max,
+                    read_timeout=r.read_timeout,
+                )
+            )
         if r.transport in BOTS:
             if not name:
                 raise ConfigProblem(f"渠道 {channel} 须写成 {channel}:密钥名")
-            return BotChannel(BOTS[r.transport](
-                secrets.resolve(name), sign_secret=secrets.optional(f"{name}_SIGN"),
-                base_url=r.base_url, read_timeout=r.read_timeout))
+            return BotChannel(
+                BOTS[r.transport](
+                    secrets.resolve(name),
+                    sign_secret=secrets.optional(f"{name}_SIGN"),
+                    base_url=r.base_url,
+                    read_timeout=r.read_timeout,
+                )
+            )
         # apprise: a URL template in the file, or the whole URL in the named secret
         url = fill_secrets(r.url) if r.url else secrets.resolve(name)
         return AppriseChannel(url)

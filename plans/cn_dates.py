@@ -17,8 +17,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def cn_number(text: str) -> int | None:
@@ -44,8 +57,7 @@ def normalise(text: str) -> str:
         n = cn_number(m.group(1))
         return f"{n}年" if n else m.group(0)
 
-    text = re.sub(f"({_CN_NUM})年", lambda m: year(m) if len(m.group(1)) == 4 else m.group(0),
-                  text)
+    text = re.sub(f"({_CN_NUM})年", lambda m: year(m) if len(m.group(1)) == 4 else m.group(0), text)
 
     def md(m: re.Match[str]) -> str:
         n = cn_number(m.group(1))
@@ -75,27 +87,37 @@ def _ok(y: int, m: int, d: int) -> bool:
     return 1 <= m <= 12 and 1 <= d <= _last_day(y, m)
 
 
-ISSUED_WORDS = re.compile(r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
-                          r"(印发|公布|下发|发布|出台)(之日起|以后|后|起)?")
+ISSUED_WORDS = re.compile(
+    r"(本方案|本通知|本意见|本要点|本文件|本计划|分工方案|工作方案)[^，。；]{0,6}"
+    r"(印发|公布|下发|发布|出台)(之日起|以后|后|起)?"
+)
 # 持续 + a verb of doing (持续推进, 持续开展, 持续发布 …) is explicit continuity; 持续性 and
 # 持续健康发展 describe, they do not schedule.
 # 持续改善/持续优化 usually name an outcome (营商环境持续改善), so they are not in the list.
-ONGOING = re.compile(r"持续(?:推进|深化|开展|实施|打造|发布|提升|加强|做好|强化|抓好|推动|落实|加大|"
-                     r"巩固|跟踪|监测|整治|督促)|长期(?:坚持|推进)")
+ONGOING = re.compile(
+    r"持续(?:推进|深化|开展|实施|打造|发布|提升|加强|做好|强化|抓好|推动|落实|加大|"
+    r"巩固|跟踪|监测|整治|督促)|长期(?:坚持|推进)"
+)
 DUE_HINT = re.compile(r"[\d年月日每季次]|持续|长期|当天")  # no deadline without one of these
 OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束|后)")  # a span's own starting point
 # "在教育部出台公共企事业单位信息公开规定后3个月内": a one-time event that can be recorded.
 # Per-case spans (收到申请之日起, 不能当场答复的…) name no such event and stay unnamed.
-EVENT_NAME = re.compile(r"(?:在|自|待|于)([^，。；,;在自]{1,30}?(?:出台|印发|发布|公布|施行|实施|批复|下发)"
-                        r"[^，。；,;]{0,24}?)(?:之日起|以后|后|起)?$")
+EVENT_NAME = re.compile(
+    r"(?:在|自|待|于)([^，。；,;在自]{1,30}?(?:出台|印发|发布|公布|施行|实施|批复|下发)"
+    r"[^，。；,;]{0,24}?)(?:之日起|以后|后|起)?$"
+)
 RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每月(\d{1,2})日?\s*[—–\-~至到]+\s*(\d{1,2})日"), "monthly:{0}-{1}"),
     (re.compile(r"双月份?(\d{1,2})日(前|之前|以前)"), "bimonthly:{0}"),
     (re.compile(r"每月(\d{1,2})日(前|之前|以前)"), "monthly:{0}"),
     (re.compile(r"每季度(末|最后一个月|末月)"), "quarterly:end"),
     # 每季度对…督查 / 每季度召开: once a quarter (not 每季度新闻发布会计划, a noun)
-    (re.compile(r"每(个)?季度(至少)?(对|开展|召开|报送|组织|进行|通报|检查|督查|调度|更新|一次)"),
-     "quarterly:end"),
+    (
+        re.compile(
+            r"每(个)?季度(至少)?(对|开展|召开|报送|组织|进行|通报|检查|督查|调度|更新|一次)"
+        ),
+        "quarterly:end",
+    ),
     (re.compile(r"按季度(对|开展|公开|发布|报送|更新|通报|检查|督查|调度|梳理)"), "quarterly:end"),
     (re.compile(r"按月(对|开展|公开|发布|报送|更新|通报|检查|督查|调度|梳理)"), "monthly:end"),
     (re.compile(r"每半年"), "semiannual:end"),
@@ -137,8 +159,11 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     # 2022115日前 may be 01-15 or 11-05, read as the first and flagged.
     for m in re.finditer(r"(20\d\d)(\d{1,2})(\d{2})日(前|之前|以前)?", t):
         y, rest = int(m.group(1)), m.group(2) + m.group(3)
-        readings = [(int(rest[:cut]), int(rest[cut:])) for cut in (1, 2)
-                    if len(rest) > cut and _ok(y, int(rest[:cut]), int(rest[cut:]))]
+        readings = [
+            (int(rest[:cut]), int(rest[cut:]))
+            for cut in (1, 2)
+            if len(rest) > cut and _ok(y, int(rest[:cut]), int(rest[cut:]))
+        ]
         if readings:
             mm, dd = readings[0]
             add(m, f"{y:04d}-{mm:02d}-{dd:02d}", certain=len(readings) == 1)
@@ -147,23 +172,32 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         y, mm = int(m.group(1)), int(m.group(2))
         if 1 <= mm <= 12:
             add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
-    for m in re.finditer(r"(?:(\d{4})年|(次年|明年))?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)",
-                         t):
+    for m in re.finditer(
+        r"(?:(\d{4})年|(次年|明年))?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)", t
+    ):
         y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
         mm, dd = int(m.group(3)), int(m.group(4))
         if _ok(y, mm, dd):
             add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
     # "将于9月20日、12月20日(前后)对…检查": a list of dates after 于/在.
     # … or a list that closes with 前/前后: "8月15日和9月15日前后".
-    for m in re.finditer(r"(?:(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)|"
-                         r"((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及])+(?:\d{4}年)?\d{1,2}月\d{1,2}日)"
-                         r"(?=前|前后|之前|以前))", t):
+    for m in re.finditer(
+        r"(?:(?:于|在|定于)((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及,，]?)+)|"
+        r"((?:(?:\d{4}年)?\d{1,2}月\d{1,2}日[、和及])+(?:\d{4}年)?\d{1,2}月\d{1,2}日)"
+        r"(?=前|前后|之前|以前))",
+        t,
+    ):
         for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1) or m.group(2)):
             y = int(d.group(1)) if d.group(1) else year
             if _ok(y, int(d.group(2)), int(d.group(3))):
-                found.append((m.start() + d.start(),
-                              Due(f"{y:04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}", True,
-                                  d.group(0))))
+                found.append(
+                    (
+                        m.start() + d.start(),
+                        Due(
+                            f"{y:04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}", True, d.group(0)
+                        ),
+                    )
+                )
         taken.append((m.start(), m.end()))
     for m in re.finditer(r"(次年|明年|(\d{4})年)?(\d{1,2})月(底|末)(前|之前|以前)?", t):
         y = year + 1 if m.group(1) in ("次年", "明年") else int(m.group(2) or year)
@@ -178,10 +212,14 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         if m.group(1) == "今年内" or m.group(2):
             add(m, f"{year:04d}-12-31")
     # A target year: 到2022年, 力争到2025年 (not 到2022年6月, which the rules above read).
-    for m in re.finditer(r"(?:到|至|确保|力争|于)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十第次])", t):
+    for m in re.finditer(
+        r"(?:到|至|确保|力争|于)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十第次])", t
+    ):
         add(m, f"{int(m.group(1)):04d}-12-31")
     # 三季度末前 / 第二季度内 / 2024年一季度: the end of that quarter of the plan year
-    for m in re.finditer(r"(?<![每按])(?:(\d{4})年|(次年|明年))?第?([一二三四1-4])季度(末|底|前|内|完成)?", t):
+    for m in re.finditer(
+        r"(?<![每按])(?:(\d{4})年|(次年|明年))?第?([一二三四1-4])季度(末|底|前|内|完成)?", t
+    ):
         if m.group(4) or m.group(1) or m.group(2):
             y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
             q = "一二三四".find(m.group(3)) + 1 or int(m.group(3))
@@ -192,30 +230,46 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     for m in re.finditer(r"(\d+)个?(工作日|日|天|个月|月|小时)(内|以内|之内)", t):
         n, unit = m.group(1), m.group(2)
         code = {"工作日": "wd", "日": "d", "天": "d", "个月": "mo", "月": "mo", "小时": "h"}[unit]
-        before = t[max(0, m.start() - 30):m.start()]
+        before = t[max(0, m.start() - 30) : m.start()]
         said = list(ISSUED_WORDS.finditer(before))
         # The words since the anchor: after "本方案公布后", or after an earlier span that
         # counted from it ("在本方案公布后10个工作日内报…，并在30个工作日内公开"), unless
         # they name a starting point of their own (收到…之日起, …后).
-        since = before[said[-1].end():] if said else \
-            t[issued_at:m.start()] if issued_at is not None else None
+        since = (
+            before[said[-1].end() :]
+            if said
+            else t[issued_at : m.start()]
+            if issued_at is not None
+            else None
+        )
         anchor = "event"
-        if issued_anchor and code != "h" and since is not None and "。" not in since and \
-                not OWN_EVENT.search(since):
+        if (
+            issued_anchor
+            and code != "h"
+            and since is not None
+            and "。" not in since
+            and not OWN_EVENT.search(since)
+        ):
             anchor = "issued"
         if anchor == "issued":
             issued_at = m.end()
-        named = EVENT_NAME.search(t[max(0, m.start() - 50):m.start()]) if anchor == "event" \
-            else None
+        named = (
+            EVENT_NAME.search(t[max(0, m.start() - 50) : m.start()]) if anchor == "event" else None
+        )
         add(m, f"+{n}{code}@{anchor}", event=named.group(1) if named else "")
-    for m in re.finditer(r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t):
+    for m in re.finditer(
+        r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t
+    ):
         add(m, "+0d@event")
     for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
-    for m in re.finditer(r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取)|"
-                         r"按年度[^，。；]{0,4}(制定|开展|编制))", t):
-        if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end():]):
+    for m in re.finditer(
+        r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取)|"
+        r"按年度[^，。；]{0,4}(制定|开展|编制))",
+        t,
+    ):
+        if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end() :]):
             add(m, "yearly:1")
     for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布)", t):
         add(m, "monthly:end")
@@ -231,7 +285,12 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
 
 # A deadline cell of a table says in a word what a sentence says in a clause.
 CELL_WORDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(长期|长期坚持|持续|持续推进|常态化|常态化推进|长效|经常性)(开展|推进|落实)?$"), "ongoing"),
+    (
+        re.compile(
+            r"^(长期|长期坚持|持续|持续推进|常态化|常态化推进|长效|经常性)(开展|推进|落实)?$"
+        ),
+        "ongoing",
+    ),
     (re.compile(r"^(每|按)季度?$|^每季$|^(每|按)季度(末|底)?$"), "quarterly:end"),
     (re.compile(r"^(每|按)月$"), "monthly:end"),
     (re.compile(r"^每半年$"), "semiannual:end"),
@@ -267,8 +326,13 @@ def due_in_words(rule: str) -> str:
     ``+20wd@event:收到申请`` → 收到申请后20个工作日内; a date stays a date."""
     if re.fullmatch(r"\d{4}-\d\d-\d\d", rule):
         return rule
-    fixed = {"ongoing": "持续推进", "quarterly:end": "每季度末", "semiannual:end": "每半年",
-             "monthly:end": "每月底前", "monthly:lastwd": "每月最后一个工作日前"}
+    fixed = {
+        "ongoing": "持续推进",
+        "quarterly:end": "每季度末",
+        "semiannual:end": "每半年",
+        "monthly:end": "每月底前",
+        "monthly:lastwd": "每月最后一个工作日前",
+    }
     if rule in fixed:
         return fixed[rule]
     if m := re.fullmatch(r"yearly:(\d+)", rule):
@@ -277,8 +341,13 @@ def due_in_words(rule: str) -> str:
         span = f"{m.group(2)}日至{m.group(3)}日" if m.group(3) else f"{m.group(2)}日前"
         return ("双月" if m.group(1) else "每月") + span
     if m := re.fullmatch(r"\+(\d+)(wd|d|mo|h)@(issued|event)(?::(.+))?", rule):
-        start = "印发后" if m.group(3) == "issued" else f"{m.group(4)}后" if m.group(4) \
+        start = (
+            "印发后"
+            if m.group(3) == "issued"
+            else f"{m.group(4)}后"
+            if m.group(4)
             else "每件事项发生后"
+        )
         return f"{start}{m.group(1)}{_UNIT_WORDS[m.group(2)]}内"
     return rule
 
@@ -293,8 +362,10 @@ def due_from_words(text: str, year: int) -> list[str]:
         return [parse_rule(text).text]
     except DueRuleError:
         pass
-    back = {due_in_words(r): r for r in ("ongoing", "quarterly:end", "semiannual:end",
-                                          "monthly:end", "monthly:lastwd")}
+    back = {
+        due_in_words(r): r
+        for r in ("ongoing", "quarterly:end", "semiannual:end", "monthly:end", "monthly:lastwd")
+    }
     if text in back:
         return [back[text]]
     if m := re.fullmatch(r"(.+?)后(\d+)(个工作日|日|个月|小时)内", text):

@@ -73,8 +73,9 @@ def read_plan(path: Path, text: str | None = None) -> tuple[Plan | None, LineMap
         problems = []
         for err in exc.errors():
             loc: FieldPath = tuple(err["loc"])
-            problems.append(Problem(name, lines.line_of(loc), format_path(loc),
-                                    _pydantic_message(err)))
+            problems.append(
+                Problem(name, lines.line_of(loc), format_path(loc), _pydantic_message(err))
+            )
         return None, lines, problems
     return plan, lines, []
 
@@ -128,8 +129,7 @@ def is_standing(rules: list[str]) -> bool:
     return all(parse_rule(r).kind == "ongoing" for r in rules)
 
 
-def progress_rules(plan: Plan, problem: Callable[..., None] | None = None
-                   ) -> tuple[list[str], str]:
+def progress_rules(plan: Plan, problem: Callable[..., None] | None = None) -> tuple[list[str], str]:
     """When units report progress on standing tasks, and where that comes from (Chinese).
 
     ``progress:`` names checkpoint ids and/or due rules; when it is silent, the dates of
@@ -155,7 +155,8 @@ def progress_rules(plan: Plan, problem: Callable[..., None] | None = None
         named = [c for c in plan.checkpoints if c.kind in PROGRESS_KINDS and c.due]
         rules = [r for c in named for r in c.due]
         source = "按计划的" + "、".join(
-            f"{CHECKPOINT_KINDS[c.kind]}“{c.title or c.id}”" for c in named)
+            f"{CHECKPOINT_KINDS[c.kind]}“{c.title or c.id}”" for c in named
+        )
     rules = [r for r in rules if parse_rule(r).kind != "ongoing"]
     if not rules:
         rules = [plan.period_end.isoformat()]
@@ -188,8 +189,11 @@ def compile_plan(
             hit = directory.resolve(raw)
             if hit is None:
                 hint = directory.suggest(raw)
-                problem((*path, i), f"单位名录中没有 {raw!r}" +
-                        (f"，是否指 {hint}？" if hint else "；请先导入单位名录或补充别名"))
+                problem(
+                    (*path, i),
+                    f"单位名录中没有 {raw!r}"
+                    + (f"，是否指 {hint}？" if hint else "；请先导入单位名录或补充别名"),
+                )
             elif hit[0] == "group":
                 members = directory.members(hit[1])
                 if not members:
@@ -200,13 +204,19 @@ def compile_plan(
         return units
 
     if plan.jurisdiction and directory.jurisdiction != plan.jurisdiction:
-        problem(("jurisdiction",), f"计划属于 {plan.jurisdiction}，但所用单位名录属于 "
-                f"{directory.jurisdiction or '未指明的辖区'}：请改用 {plan.jurisdiction} 的名录")
+        problem(
+            ("jurisdiction",),
+            f"计划属于 {plan.jurisdiction}，但所用单位名录属于 "
+            f"{directory.jurisdiction or '未指明的辖区'}：请改用 {plan.jurisdiction} 的名录",
+        )
     coord = directory.resolve(plan.coordinator)
     if coord is None or coord[0] != "unit":
         hint = directory.suggest(plan.coordinator)
-        problem(("coordinator",), f"协调单位 {plan.coordinator!r} 不是名录中的单位" +
-                (f"，是否指 {hint}？" if hint else ""))
+        problem(
+            ("coordinator",),
+            f"协调单位 {plan.coordinator!r} 不是名录中的单位"
+            + (f"，是否指 {hint}？" if hint else ""),
+        )
     else:
         out.coordinator = coord[1]
 
@@ -215,8 +225,9 @@ def compile_plan(
         for i, entry in enumerate(entries):
             if entry.id in seen:
                 first = seen[entry.id]
-                problem((kind, i, "id"),
-                        f"id {entry.id!r} 重复（第 {lines.line_of(first)} 行已用过）")
+                problem(
+                    (kind, i, "id"), f"id {entry.id!r} 重复（第 {lines.line_of(first)} 行已用过）"
+                )
             else:
                 seen[entry.id] = (kind, i, "id")
 
@@ -232,14 +243,23 @@ def compile_plan(
         for j, text in enumerate(rules):
             rule = parse_rule(text)
             got = expand(rule, period, events, cal)
-            if rule.kind == "date" and rule.date and not (
-                plan.issued <= rule.date <= plan.period_end + dt.timedelta(days=366)
+            if (
+                rule.kind == "date"
+                and rule.date
+                and not (plan.issued <= rule.date <= plan.period_end + dt.timedelta(days=366))
             ):
-                problem((*path, j), f"截止日期 {rule.date} 不在计划期内（{plan.issued}起），请核对",
-                        "warning")
+                problem(
+                    (*path, j),
+                    f"截止日期 {rule.date} 不在计划期内（{plan.issued}起），请核对",
+                    "warning",
+                )
             if rule.is_event and not got[0].armed:
-                problem((*path, j), f"期限相对于事件“{rule.anchor}”，记录事件日期后才开始计时"
-                        f"（duban event {plan.id} {rule.anchor} --date …）", "warning")
+                problem(
+                    (*path, j),
+                    f"期限相对于事件“{rule.anchor}”，记录事件日期后才开始计时"
+                    f"（duban event {plan.id} {rule.anchor} --date …）",
+                    "warning",
+                )
             occ.extend(got)
         keys: set[str] = set()
         return [o for o in occ if not (o.key in keys or keys.add(o.key))]
@@ -248,16 +268,23 @@ def compile_plan(
     # Two checks on one day (a monthly check's December and the year-end report) ask
     # for one round of progress, not two identical rows.
     days: set[dt.date] = set()
-    progress_occ = [o for o in occurrences(out.progress, ("progress",))
-                    if o.due_date is None or not (o.due_date in days or days.add(o.due_date))]
+    progress_occ = [
+        o
+        for o in occurrences(out.progress, ("progress",))
+        if o.due_date is None or not (o.due_date in days or days.add(o.due_date))
+    ]
 
     roles_by_task: list[dict[str, str]] = []
     for i, task in enumerate(plan.tasks):
         assigned: dict[str, str] = {}
-        for role, names in (("lead", task.lead), ("responsible", task.units),
-                            ("support", task.support)):
-            for unit in resolve(names, ("tasks", i, role if role != "responsible" else "units"),
-                                allow_dynamic=False):
+        for role, names in (
+            ("lead", task.lead),
+            ("responsible", task.units),
+            ("support", task.support),
+        ):
+            for unit in resolve(
+                names, ("tasks", i, role if role != "responsible" else "units"), allow_dynamic=False
+            ):
                 if unit not in assigned or ROLE_RANK[role] < ROLE_RANK[assigned[unit]]:
                     assigned[unit] = role
         if not assigned and not (task.lead or task.units or task.support):
@@ -265,14 +292,31 @@ def compile_plan(
         roles_by_task.append(assigned)
         rules = task.due or plan.default_due
         standing = is_standing(rules)
-        occ = progress_occ if standing else occurrences(
-            rules, ("tasks", i, "due") if task.due else ("default_due",))
-        out.items.append(Item(task.id, "task", i, task.text, task.short_title, task.section,
-                              task.path, list(rules), assigned, occ, standing))
+        occ = (
+            progress_occ
+            if standing
+            else occurrences(rules, ("tasks", i, "due") if task.due else ("default_due",))
+        )
+        out.items.append(
+            Item(
+                task.id,
+                "task",
+                i,
+                task.text,
+                task.short_title,
+                task.section,
+                task.path,
+                list(rules),
+                assigned,
+                occ,
+                standing,
+            )
+        )
 
     def dynamic(role: str) -> list[str]:
-        names = {u for a in roles_by_task for u, r in a.items() if role == "responsible"
-                 or r == role}
+        names = {
+            u for a in roles_by_task for u, r in a.items() if role == "responsible" or r == role
+        }
         names.discard(out.coordinator)  # the coordinator never reports to itself
         return sorted(names)
 
@@ -283,10 +327,21 @@ def compile_plan(
                 assigned.setdefault(u, "responsible")
         occ = occurrences(cp.due, ("checkpoints", i, "due"))
         title = cp.title or (cp.text if len(cp.text) <= 30 else cp.text[:29] + "…")
-        out.items.append(Item(cp.id, cp.kind, len(plan.tasks) + i, cp.text, title, [], None,
-                              list(cp.due), assigned, occ))
+        out.items.append(
+            Item(
+                cp.id,
+                cp.kind,
+                len(plan.tasks) + i,
+                cp.text,
+                title,
+                [],
+                None,
+                list(cp.due),
+                assigned,
+                occ,
+            )
+        )
 
     for i, target in enumerate(plan.targets):
         resolve([target.unit], ("targets", i, "unit"), allow_dynamic=False)
     return out
-

@@ -11,9 +11,11 @@ import unicodedata
 
 Raw = list[tuple[int, str, list[str]]]
 
-CELL_HEADER = re.compile(r"(工作任务|重点任务|主要任务|工作要求|具体要求|具体举措|工作措施|"
-                          r"具体措施|主要内容|序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
-                          r"完成时限|完成时间|时限要求|时间要求|完成期限|备注)")
+CELL_HEADER = re.compile(
+    r"(工作任务|重点任务|主要任务|工作要求|具体要求|具体举措|工作措施|"
+    r"具体措施|主要内容|序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
+    r"完成时限|完成时间|时限要求|时间要求|完成期限|备注)"
+)
 CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
 
 
@@ -30,7 +32,6 @@ def column_label(name: str) -> str | None:
     return None
 
 
-
 PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
 
 
@@ -40,7 +41,7 @@ def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
     if not CELL_HEADER.fullmatch(raw[i][1].strip()):
         return False
     names = []
-    for _, text, row in raw[i:i + 16]:
+    for _, text, row in raw[i : i + 16]:
         t = text.strip()
         if row or t in ("", "|"):
             continue
@@ -81,7 +82,7 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     k = head
     while k < len(cells):
         no, cell = cells[k]
-        if [c for _, c in cells[k:k + len(header)]] == header:
+        if [c for _, c in cells[k : k + len(header)]] == header:
             close()  # the header again, after a page break
             k += len(header)
             continue
@@ -96,8 +97,9 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
             out.extend((no, c, []) for c in prefix)
             prefix = []
             out.append((no, cell, []))
-        elif row and (not before or len(row) < width or row[0] == "" or
-                      not re.fullmatch(r"\d{1,3}", row[0])):
+        elif row and (
+            not before or len(row) < width or row[0] == "" or not re.fullmatch(r"\d{1,3}", row[0])
+        ):
             row.append("" if _PLACEHOLDER.match(cell) else cell)
         elif before:
             close()
@@ -110,8 +112,6 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     out.extend((cells[-1][0], c, []) for c in prefix)
     close()
     return out
-
-
 
 
 def _width(ch: str) -> int:
@@ -147,8 +147,11 @@ def _fixed_header(text: str) -> list[tuple[int, str]] | None:
     if "\t" in text or "|" in text:
         return None
     runs = _columns_of(text)
-    if len(runs) >= 3 and all(CELL_HEADER.fullmatch(r) for _, r in runs) and \
-            any(column_label(r) not in (None, "完成时限") for _, r in runs):
+    if (
+        len(runs) >= 3
+        and all(CELL_HEADER.fullmatch(r) for _, r in runs)
+        and any(column_label(r) not in (None, "完成时限") for _, r in runs)
+    ):
         return runs
     return None
 
@@ -188,15 +191,16 @@ def fixed_width_rows(raw: Raw) -> Raw:
             out.append((start, " | ".join(cells), cells))
             row = None
 
-    for no, text, cells in raw[at + 1:]:
+    for no, text, cells in raw[at + 1 :]:
         line = text.replace("\f", "").rstrip()
         if cells or not line.strip() or PAGE_NUMBER.fullmatch(line.strip()):
             continue
         if _fixed_header(line):
             continue  # the header again, on a new page
         parts = _columns_of(line)
-        first = re.fullmatch(r"\d{1,3}", parts[0][1]) and parts[0][0] < (starts[1] if
-                                                                           len(starts) > 1 else 8)
+        first = re.fullmatch(r"\d{1,3}", parts[0][1]) and parts[0][0] < (
+            starts[1] if len(starts) > 1 else 8
+        )
         if first:
             close()
             row, start = [""] * len(starts), no

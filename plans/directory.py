@@ -38,8 +38,13 @@ KIND_NAMES: dict[str, str] = {
     "other": "其他",
 }
 _KIND_ALIASES = {v: k for k, v in KIND_NAMES.items()} | {
-    "区县": "district", "县区": "district", "镇": "town", "街道": "town", "乡镇": "town",
-    "镇街道": "town", "单位": "other",
+    "区县": "district",
+    "县区": "district",
+    "镇": "town",
+    "街道": "town",
+    "乡镇": "town",
+    "镇街道": "town",
+    "单位": "other",
 }
 ContactRole = Literal["contact", "leader", "head"]
 ROLE_NAMES: dict[str, str] = {"contact": "经办人", "leader": "分管领导", "head": "主要负责人"}
@@ -94,8 +99,9 @@ class Contact(BaseModel):
 
     @property
     def empty(self) -> bool:
-        return not any([self.name, self.mobile, self.email, self.wecom_id, self.dingtalk_id,
-                        self.channels])
+        return not any(
+            [self.name, self.mobile, self.email, self.wecom_id, self.dingtalk_id, self.channels]
+        )
 
 
 class Unit(BaseModel):
@@ -117,18 +123,31 @@ class Unit(BaseModel):
 
 
 # Columns of the CSV/XLSX file. English headers are accepted too.
-_UNIT_COLS = {"单位名称": "name", "别名": "aliases", "类型": "kind", "上级单位": "parent",
-              "所属分组": "groups"}
+_UNIT_COLS = {
+    "单位名称": "name",
+    "别名": "aliases",
+    "类型": "kind",
+    "上级单位": "parent",
+    "所属分组": "groups",
+}
 _COLUMN_OF = {v: k for k, v in _UNIT_COLS.items()}
-_CONTACT_FIELDS = {"": "name", "手机": "mobile", "邮箱": "email", "企业微信": "wecom_id",
-                   "钉钉": "dingtalk_id", "渠道": "channels"}
+_CONTACT_FIELDS = {
+    "": "name",
+    "手机": "mobile",
+    "邮箱": "email",
+    "企业微信": "wecom_id",
+    "钉钉": "dingtalk_id",
+    "渠道": "channels",
+}
 HEADERS: list[str] = list(_UNIT_COLS) + [
     f"{ROLE_NAMES[r]}{suffix}" for r in ROLE_NAMES for suffix in _CONTACT_FIELDS
 ]
 
 
-_ISSUER_PLACE = re.compile(r"(?:中共)?([\u4e00-\u9fff]{1,8}?(?:自治州|自治县|自治区|特别行政区|"
-                           r"省|市|州|盟|地区|县|区|旗))(?:人民政府|委|党委|政府|人大|政协)")
+_ISSUER_PLACE = re.compile(
+    r"(?:中共)?([\u4e00-\u9fff]{1,8}?(?:自治州|自治县|自治区|特别行政区|"
+    r"省|市|州|盟|地区|县|区|旗))(?:人民政府|委|党委|政府|人大|政协)"
+)
 
 
 def jurisdiction_of_issuer(issuer: str) -> str | None:
@@ -208,8 +227,11 @@ class Directory:
             if c in self._index:
                 return self._index[c]
         for c in candidates[1:] + candidates[:1]:
-            hits = {self._index[p + c] for p in ("市", "区", "县", "市直", "区直")
-                    if p + c in self._index}
+            hits = {
+                self._index[p + c]
+                for p in ("市", "区", "县", "市直", "区直")
+                if p + c in self._index
+            }
             if len(hits) == 1:
                 return hits.pop()
         return None
@@ -311,7 +333,7 @@ def read_directory(path: Path) -> DirectoryFile:
         return fail("缺少“单位名称”列", at + 1, "单位名称")
     units: list[Unit] = []
     seen: dict[str, int] = {}
-    for lineno, row in enumerate(rows[at + 1:], start=at + 2):
+    for lineno, row in enumerate(rows[at + 1 :], start=at + 2):
         if not any(c.strip() for c in row):
             continue
         if jcol is not None and jcol < len(row) and row[jcol].strip():
@@ -319,9 +341,15 @@ def read_directory(path: Path) -> DirectoryFile:
             if jurisdiction is None:
                 jurisdiction = cell
             elif cell != jurisdiction:
-                problems.append(Problem(name, lineno, "辖区",
-                                        f"{cell} 与本文件的辖区 {jurisdiction} 不同："
-                                        "一个名录文件只能属于一个辖区，请分成两个文件"))
+                problems.append(
+                    Problem(
+                        name,
+                        lineno,
+                        "辖区",
+                        f"{cell} 与本文件的辖区 {jurisdiction} 不同："
+                        "一个名录文件只能属于一个辖区，请分成两个文件",
+                    )
+                )
                 continue
         fields: dict[str, object] = {}
         contacts: dict[str, dict[str, object]] = {}
@@ -329,8 +357,9 @@ def read_directory(path: Path) -> DirectoryFile:
             if key is None or not cell.strip():
                 continue
             scope, fld = key
-            value: object = split_list(cell) if fld in ("aliases", "groups", "channels") \
-                else cell.strip()
+            value: object = (
+                split_list(cell) if fld in ("aliases", "groups", "channels") else cell.strip()
+            )
             if scope == "unit":
                 fields[fld] = value
             else:
@@ -342,30 +371,41 @@ def read_directory(path: Path) -> DirectoryFile:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
                 loc = _COLUMN_OF.get(loc, loc)  # the column's own heading: 类型, not kind
-                problems.append(Problem(name, lineno, loc,
-                                        err["msg"].removeprefix("Value error, ")))
+                problems.append(
+                    Problem(name, lineno, loc, err["msg"].removeprefix("Value error, "))
+                )
             continue
         if unit.name in seen:
-            problems.append(Problem(name, lineno, "单位名称",
-                                    f"{unit.name} 与第 {seen[unit.name]} 行重复"))
+            problems.append(
+                Problem(name, lineno, "单位名称", f"{unit.name} 与第 {seen[unit.name]} 行重复")
+            )
             continue
         seen[unit.name] = lineno
         units.append(unit)
     known = {u.name for u in units}
     for u in units:
         if u.parent and u.parent not in known:
-            problems.append(Problem(name, seen[u.name], "上级单位",
-                                    f"上级单位 {u.parent} 不在名录中"))
-    problems += [Problem(name, seen[unit], "别名", message)
-                 for unit, message in alias_conflicts(units)]
+            problems.append(
+                Problem(name, seen[u.name], "上级单位", f"上级单位 {u.parent} 不在名录中")
+            )
+    problems += [
+        Problem(name, seen[unit], "别名", message) for unit, message in alias_conflicts(units)
+    ]
     if jurisdiction == TEMPLATE_PLACEHOLDER:  # duban units template's title, left as it was
-        problems.insert(0, Problem(name, 1, "辖区", f"第一行“辖区：{TEMPLATE_PLACEHOLDER}”还没有"
-                                   "填写：请改为本辖区名称，如“辖区：资阳市”"))
+        problems.insert(
+            0,
+            Problem(
+                name,
+                1,
+                "辖区",
+                f"第一行“辖区：{TEMPLATE_PLACEHOLDER}”还没有"
+                "填写：请改为本辖区名称，如“辖区：资阳市”",
+            ),
+        )
     return DirectoryFile(path, jurisdiction, units, problems)
 
 
-def alias_conflicts(units: list[Unit], others: list[Unit] | None = None
-                    ) -> list[tuple[str, str]]:
+def alias_conflicts(units: list[Unit], others: list[Unit] | None = None) -> list[tuple[str, str]]:
     """(unit, message) for each alias of ``units`` that is another unit's name or alias.
 
     ``others`` are units already in the ledger (same jurisdiction) that the
@@ -390,8 +430,13 @@ def directory_rows(units: list[Unit]) -> list[list[str]]:
     rows = [HEADERS]
     for u in units:
         by_role = {c.role: c for c in u.contacts}
-        row = [u.name, "；".join(u.aliases), KIND_NAMES[u.kind], u.parent or "",
-               "；".join(u.groups)]
+        row = [
+            u.name,
+            "；".join(u.aliases),
+            KIND_NAMES[u.kind],
+            u.parent or "",
+            "；".join(u.groups),
+        ]
         for role in ROLE_NAMES:
             c = by_role.get(role)
             for fld in _CONTACT_FIELDS.values():
@@ -411,12 +456,18 @@ def write_directory(units: list[Unit], path: Path | None, jurisdiction: str) -> 
     rows = directory_rows(units)
     if path is not None and path.suffix.lower() == ".xlsx":
         today = pendulum.today("Asia/Shanghai").format("YYYY年M月D日")
-        write_sheet(path, title=f"{title_line(jurisdiction)}　单位名录（{len(units)} 个单位，"
-                    f"{today}导出）", sheet="单位名录", header=rows[0], rows=rows[1:])
+        write_sheet(
+            path,
+            title=f"{title_line(jurisdiction)}　单位名录（{len(units)} 个单位，{today}导出）",
+            sheet="单位名录",
+            header=rows[0],
+            rows=rows[1:],
+        )
         return None
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(
-        [[title_line(jurisdiction)], *[[csv_cell(c) for c in r] for r in rows]])
+        [[title_line(jurisdiction)], *[[csv_cell(c) for c in r] for r in rows]]
+    )
     if path is None:
         return buf.getvalue()
     path.write_text(buf.getvalue(), encoding="utf-8-sig")

@@ -130,7 +130,7 @@ class Period:
 
 
 def end_of_day(day: dt.date, tz: str) -> pendulum.DateTime:
-    """"By date D" means the end of D, local time."""
+    """ "By date D" means the end of D, local time."""
     return pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=tz)
 
 
@@ -194,8 +194,9 @@ def expand(
         return [Occurrence(rule.text, rule.text, due, end_of_day(due, tz), times=rule.amount)]
     if rule.kind == "relative":
         if rule.anchor == "issued":
-            base = pendulum.datetime(period.issued.year, period.issued.month, period.issued.day,
-                                     tz=tz)
+            base = pendulum.datetime(
+                period.issued.year, period.issued.month, period.issued.day, tz=tz
+            )
         elif rule.anchor in events:
             base = events[rule.anchor].in_timezone(tz)
         else:
@@ -221,11 +222,11 @@ def expand(
         months = [(y, m) for y, m in months if m in (6, 12)]
     out: list[Occurrence] = []
     for y, m in months:
-        due = (cal.last_workday_of_month(y, m) if rule.last_workday
-               else _month_day(y, m, rule.day))
+        due = cal.last_workday_of_month(y, m) if rule.last_workday else _month_day(y, m, rule.day)
         if not period.start <= due <= period.end:
             continue
         window = _month_day(y, m, rule.window_start) if rule.window_start else None
-        out.append(Occurrence(f"{rule.text}#{y:04d}-{m:02d}", rule.text, due,
-                              end_of_day(due, tz), window))
+        out.append(
+            Occurrence(f"{rule.text}#{y:04d}-{m:02d}", rule.text, due, end_of_day(due, tz), window)
+        )
     return out

@@ -7,8 +7,12 @@ from __future__ import annotations
 from plans.duerules import DueRule, DueRuleError, parse_rule
 
 _UNITS = {"wd": "个工作日", "d": "天", "mo": "个月", "h": "小时"}
-_EVERY = {"monthly": "每月", "bimonthly": "每双月", "quarterly": "每季度末月",
-          "semiannual": "每半年末月"}
+_EVERY = {
+    "monthly": "每月",
+    "bimonthly": "每双月",
+    "quarterly": "每季度末月",
+    "semiannual": "每半年末月",
+}
 
 
 def _day(rule: DueRule) -> str:
@@ -34,8 +38,11 @@ def describe_rule(text: str) -> str:
         assert rule.date is not None
         return f"{rule.date.year}年{rule.date.month}月{rule.date.day}日前"
     if rule.kind == "relative":
-        after = "印发" if rule.anchor == "issued" else (
-            "事件" if rule.anchor == "event" else f"“{rule.anchor}”")
+        after = (
+            "印发"
+            if rule.anchor == "issued"
+            else ("事件" if rule.anchor == "event" else f"“{rule.anchor}”")
+        )
         if rule.amount == 0:
             return f"{after}当日"
         return f"{after}后{rule.amount}{_UNITS[rule.unit]}内"

@@ -125,8 +125,10 @@ class Plan(_Strict):
     end: dt.date | None = Field(None, description="period end; default: 31 December of year")
     predecessor: str | None = Field(None, description="id of last year's plan, for 回头看")
     jurisdiction: str | None = Field(
-        None, description="辖区 whose unit directory the plan draws on (中山市); default: the "
-        "jurisdiction named in the directory file")
+        None,
+        description="辖区 whose unit directory the plan draws on (中山市); default: the "
+        "jurisdiction named in the directory file",
+    )
     directory: str | None = Field(None, description="unit directory file, relative to this file")
     default_due: list[DueText] = Field(
         default_factory=list, description="deadline for tasks that state none; empty: no milestone"
@@ -136,18 +138,15 @@ class Plan(_Strict):
         description="when units report progress on standing tasks (持续推进, no date of their "
         "own): checkpoint ids and/or due rules (2021-09-20, quarterly:end …); empty: the dates "
         "of the plan's checks (kind check) and completion report (kind report), else the end "
-        "of the plan's period")
+        "of the plan's period",
+    )
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     targets: list[Target] = Field(default_factory=list)
 
-    _due = field_validator("default_due", mode="before")(
-        classmethod(lambda cls, v: _due_list(v))
-    )
-    _progress = field_validator("progress", mode="before")(
-        classmethod(lambda cls, v: _due_list(v))
-    )
+    _due = field_validator("default_due", mode="before")(classmethod(lambda cls, v: _due_list(v)))
+    _progress = field_validator("progress", mode="before")(classmethod(lambda cls, v: _due_list(v)))
 
     @field_validator("timezone")
     @classmethod

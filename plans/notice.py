@@ -52,8 +52,25 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
-BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "td",
-         "th", "section", "article", "title"}
+BLOCK = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "td",
+    "th",
+    "section",
+    "article",
+    "title",
+}
 SKIP = {"script", "style", "noscript", "head", "nav", "footer", "select", "option"}
 
 
@@ -113,8 +130,9 @@ class _Html(HTMLParser):
             row = self.rows[-1]
             self._carry(row)
             if len(row) >= MAX_COLUMNS:
-                raise NoticeProblem(f"表格一行超过 {MAX_COLUMNS} 列（第 {self.getpos()[0]} 行），"
-                                    "不像通知中的表格")
+                raise NoticeProblem(
+                    f"表格一行超过 {MAX_COLUMNS} 列（第 {self.getpos()[0]} 行），不像通知中的表格"
+                )
             if self.rowspan > 1:
                 self.span[len(row)] = (self.rowspan - 1, " ".join(t for _, t in self.cell))
             row.append(self.cell)
@@ -163,8 +181,9 @@ def _decode(raw: bytes, path: Path) -> str:
     try:
         return decode_chinese(raw)
     except NotChineseText as exc:
-        raise NoticeProblem(f"{path}: 无法作为中文通知读取：{exc}。请在编辑器中另存为 UTF-8 "
-                            "后再导入") from exc
+        raise NoticeProblem(
+            f"{path}: 无法作为中文通知读取：{exc}。请在编辑器中另存为 UTF-8 后再导入"
+        ) from exc
 
 
 def _clean(text: str) -> str:
@@ -179,28 +198,42 @@ def _clean(text: str) -> str:
 # (牵头单位： …) that does not sit inside brackets.
 REFLOW_AT = 200
 _CN = "一二三四五六七八九十"
-_FAMILIES = (("h1", rf"[{_CN}]{{1,3}}、"), ("h2", rf"（[{_CN}]{{1,3}}）"),
-             ("h3", r"\d{1,2}[．.、](?![\d%％])"), ("h4", r"[（(]\d{1,2}[）)]"),
-             ("h5", "[①-⑳]"))
+_FAMILIES = (
+    ("h1", rf"[{_CN}]{{1,3}}、"),
+    ("h2", rf"（[{_CN}]{{1,3}}）"),
+    ("h3", r"\d{1,2}[．.、](?![\d%％])"),
+    ("h4", r"[（(]\d{1,2}[）)]"),
+    ("h5", "[①-⑳]"),
+)
 _MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
-_LABEL = re.compile(r"(?<=[\u3400-\u9fff。；！？”])"
-                    r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
-                    r"|完成时间|时间节点)[：:])")
+_LABEL = re.compile(
+    r"(?<=[\u3400-\u9fff。；！？”])"
+    r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
+    r"|完成时间|时间节点)[：:])"
+)
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
 # what follows it (the attachment's title).
-_CN_DATE = (r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
-            r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
+_CN_DATE = (
+    r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
+    r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
+)
 _ADDRESSEE = re.compile(r"通知(?P<to>各[^。：:；]{1,80}[：:])")
-_SIGNED = re.compile(r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
-                     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
-                     rf"(?P<date>{_CN_DATE})"
-                     r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])")
+_SIGNED = re.compile(
+    r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
+    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
+    rf"(?P<date>{_CN_DATE})"
+    r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
+)
 # The signature's date glued to the attachment's title that follows it.
-_DATE_THEN_TITLE = re.compile(rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
-                              r"(?=.*(?:方案|要点|分工|安排|清单|计划|意见|办法)$)")
-_SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
-                    r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])")
+_DATE_THEN_TITLE = re.compile(
+    rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
+    r"(?=.*(?:方案|要点|分工|安排|清单|计划|意见|办法)$)"
+)
+_SPACE = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
+    r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
+)
 
 
 def _value(name: str, mark: str) -> int:
@@ -219,10 +252,11 @@ def _numbered_starts(text: str) -> list[int]:
     for m in _MARKS.finditer(text):
         name = m.lastgroup or ""
         value = _value(name, m.group(0))
-        if (m.start() and text[m.start() - 1] in "第至和、—-～~（(") or \
-                text[m.end():m.end() + 1] in ("。", "，", "、", "；", "：", "）", ")"):
+        if (m.start() and text[m.start() - 1] in "第至和、—-～~（(") or text[
+            m.end() : m.end() + 1
+        ] in ("。", "，", "、", "；", "：", "）", ")"):
             continue  # 第二、三季度, 附件（一）。: a number inside a sentence
-        words = text[m.end():m.end() + 8]
+        words = text[m.end() : m.end() + 8]
         again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
         if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again:
             last[name], heading[name] = value, words
@@ -232,9 +266,11 @@ def _numbered_starts(text: str) -> list[int]:
 
 # A table flattened with its text: a header of column names glued together
 # (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
-_HEADER_CELL = (r"(?:工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
-                r"牵头单位|牵头部门|配合[/／]?责任单位|配合[(（]责任[)）]单位|责任单位|配合单位|"
-                r"责任部门|完成时限|完成时间)")
+_HEADER_CELL = (
+    r"(?:工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
+    r"牵头单位|牵头部门|配合[/／]?责任单位|配合[(（]责任[)）]单位|责任单位|配合单位|"
+    r"责任部门|完成时限|完成时间)"
+)
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
 _ROW_START = re.compile(r"^\d{1,2}[．.、]")
 _UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
@@ -248,23 +284,25 @@ def _row_cells(tail: str, spaced: bool) -> list[str]:
     if spaced:
         return [f"责任单位：{tail}"]
     cut = re.search(r"[，、,；;]", tail)
-    names = _NAME_JOIN.split(tail[:cut.start()] if cut else tail)
+    names = _NAME_JOIN.split(tail[: cut.start()] if cut else tail)
     if len(names) < 2:
         return [f"责任单位：{tail}"]
     lead = "、".join(names[:-1])
-    return [f"牵头单位：{lead}", f"责任单位：{tail[len(''.join(names[:-1])):]}"]
+    return [f"牵头单位：{lead}", f"责任单位：{tail[len(''.join(names[:-1])) :]}"]
 
 
 def _flattened_rows(parts: list[str]) -> list[str]:
     """After a flattened header with unit columns, each numbered row's trailing unit
     cells become labelled lines (牵头单位：/责任单位：) under its requirement."""
-    start = next((i for i, p in enumerate(parts) if (m := _FLAT_HEADER.search(p))
-                  and "单位" in m.group(0)), None)
+    start = next(
+        (i for i, p in enumerate(parts) if (m := _FLAT_HEADER.search(p)) and "单位" in m.group(0)),
+        None,
+    )
     if start is None:
         return parts
     header = _FLAT_HEADER.search(parts[start])
     assert header is not None
-    around = (parts[start][:header.start()], parts[start][header.end():])
+    around = (parts[start][: header.start()], parts[start][header.end() :])
     out = [*parts[:start], *(p for p in around if p.strip())]
     leads = "牵头" in header.group(0)
     i = start + 1
@@ -275,15 +313,19 @@ def _flattened_rows(parts: list[str]) -> list[str]:
             i += 1
             continue
         end = max(p.rfind("。"), p.rfind("；"))
-        tail = p[end + 1:].strip() if end >= 0 else ""
+        tail = p[end + 1 :].strip() if end >= 0 else ""
         spaced = False
         if tail and not _UNIT_RUN.match(tail):
             tail = ""
-        if not tail and i + 1 < len(parts) and _UNIT_RUN.match(parts[i + 1]) and \
-                not _ROW_START.match(parts[i + 1]):
+        if (
+            not tail
+            and i + 1 < len(parts)
+            and _UNIT_RUN.match(parts[i + 1])
+            and not _ROW_START.match(parts[i + 1])
+        ):
             tail, spaced = parts[i + 1], True
             i += 1
-        out.append(p[:len(p) - len(p[end + 1:])] if tail and not spaced else p)
+        out.append(p[: len(p) - len(p[end + 1 :])] if tail and not spaced else p)
         if tail:
             out += _row_cells(tail, spaced or not leads)
         i += 1
@@ -296,8 +338,12 @@ def reflow(text: str) -> list[str]:
         return [text]
     cuts = {m.end() for m in _SPACE.finditer(text)} | {m.start() for m in _LABEL.finditer(text)}
     cuts |= set(_numbered_starts(text))
-    cuts |= {i for m in _SIGNED.finditer(text)
-             for i in (m.start("org"), m.start("date"), m.end("date")) if i >= 0}
+    cuts |= {
+        i
+        for m in _SIGNED.finditer(text)
+        for i in (m.start("org"), m.start("date"), m.end("date"))
+        if i >= 0
+    }
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
     depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
     for i, ch in enumerate(text):
@@ -339,7 +385,7 @@ def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int,
 def _date_then_title(text: str) -> list[str]:
     """2023年3月30日某区治理工作方案: the signature's date, then the plan's title."""
     m = _DATE_THEN_TITLE.match(text)
-    return [m.group(1), text[m.end(1):]] if m else [text]
+    return [m.group(1), text[m.end(1) :]] if m else [text]
 
 
 def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
@@ -400,8 +446,9 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
             i = j
             continue
         j, cells = i, []
-        while j + 1 < len(raw) and raw[j + 1][1].strip() == "|" and \
-                raw[j][1].strip() not in ("", "|"):
+        while (
+            j + 1 < len(raw) and raw[j + 1][1].strip() == "|" and raw[j][1].strip() not in ("", "|")
+        ):
             cells.append((raw[j][0], raw[j][1].strip()))
             j += 2
         if len(cells) >= 8:
@@ -414,9 +461,16 @@ def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
 
 
 # Forms read by plans.other_forms: the reader of each.
-OTHER_FORMS = {".pdf": "read_pdf", ".xlsx": "read_xlsx", ".xlsm": "read_xlsx", ".xls": "read_xls",
-               ".doc": "read_legacy", ".wps": "read_legacy", ".rtf": "read_legacy",
-               ".odt": "read_legacy"}
+OTHER_FORMS = {
+    ".pdf": "read_pdf",
+    ".xlsx": "read_xlsx",
+    ".xlsm": "read_xlsx",
+    ".xls": "read_xls",
+    ".doc": "read_legacy",
+    ".wps": "read_legacy",
+    ".rtf": "read_legacy",
+    ".odt": "read_legacy",
+}
 
 
 def read_notice(path: Path) -> list[Line]:
@@ -432,15 +486,19 @@ def read_notice(path: Path) -> list[Line]:
 
         return getattr(other_forms, OTHER_FORMS[suffix])(path)  # type: ignore[no-any-return]
     if suffix in (".ofd", ".et", ".dps", ".ppt", ".pptx"):
-        raise NoticeProblem(f"{path}: 不能读取 {suffix} 文件。请另存为 .docx、.pdf 或 .xlsx "
-                            "后再导入")
+        raise NoticeProblem(
+            f"{path}: 不能读取 {suffix} 文件。请另存为 .docx、.pdf 或 .xlsx 后再导入"
+        )
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
-        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"
-                            "（真实的通知一般不到 1 MB）。请确认选对了文件")
+        raise NoticeProblem(
+            f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"
+            "（真实的通知一般不到 1 MB）。请确认选对了文件"
+        )
     text = _decode(path.read_bytes(), path)
-    if suffix in (".html", ".htm") or re.search(r"<(p|div|span|td|form|address)\b", text[:20000],
-                                                 re.I):
+    if suffix in (".html", ".htm") or re.search(
+        r"<(p|div|span|td|form|address)\b", text[:20000], re.I
+    ):
         parser = _Html()
         try:
             parser.feed(text)
@@ -449,11 +507,15 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = _cell_stream(_join_broken_cells(fixed_width_rows(
-            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])))
+        raw = _cell_stream(
+            _join_broken_cells(
+                fixed_width_rows([(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])
+            )
+        )
     if len(raw) > MAX_LINES:
-        raise NoticeProblem(f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。"
-                            "请确认选对了文件")
+        raise NoticeProblem(
+            f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。请确认选对了文件"
+        )
     out = []
     for no, t, row in raw:
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
@@ -468,8 +530,9 @@ def read_notice(path: Path) -> list[Line]:
             if row:
                 cells = [_clean(c) for c in row]
             else:
-                cells = [c.strip() for c in line.strip("|").split("|")] \
-                    if line.count("|") >= 2 else []
+                cells = (
+                    [c.strip() for c in line.strip("|").split("|")] if line.count("|") >= 2 else []
+                )
             where = f"第{no}行" if len(parts) == 1 else f"第{no}行第{k}段"
             out.append(Line(no, line, cells, where))
     return out

@@ -48,8 +48,11 @@ def _count_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, total: in
             size += len(chunk)
             total += len(chunk)
             if xml and size > MAX_DOCX_XML:
-                raise _refuse(path, f"其中 {info.filename} 解压后超过 {_mb(MAX_DOCX_XML)}"
-                                    "（真实的通知不到 1 MB），可能是压缩炸弹，拒绝读取")
+                raise _refuse(
+                    path,
+                    f"其中 {info.filename} 解压后超过 {_mb(MAX_DOCX_XML)}"
+                    "（真实的通知不到 1 MB），可能是压缩炸弹，拒绝读取",
+                )
             if total > MAX_DOCX_TOTAL:
                 raise _refuse(path, f"各部分解压后合计超过 {_mb(MAX_DOCX_TOTAL)}，拒绝读取")
             if not xml:
@@ -60,11 +63,16 @@ def _count_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, total: in
             paragraphs -= tail.count(b"<w:p>") + tail.count(b"<w:p ") + tail.count(b"<w:p/>")
             tail = chunk[-6:]
             if tags > MAX_XML_TAGS:
-                raise _refuse(path, f"其中 {info.filename} 有超过 {MAX_XML_TAGS:,} 个元素，"
-                                    "不像一份通知，拒绝读取")
+                raise _refuse(
+                    path,
+                    f"其中 {info.filename} 有超过 {MAX_XML_TAGS:,} 个元素，不像一份通知，拒绝读取",
+                )
             if paragraphs > MAX_PARAGRAPHS:
-                raise _refuse(path, f"其中 {info.filename} 有超过 {MAX_PARAGRAPHS:,} 个段落，"
-                                    "不像一份通知，拒绝读取")
+                raise _refuse(
+                    path,
+                    f"其中 {info.filename} 有超过 {MAX_PARAGRAPHS:,} 个段落，"
+                    "不像一份通知，拒绝读取",
+                )
     return total
 
 
@@ -73,8 +81,9 @@ def check_docx(path: Path) -> None:
     any real notice (a zip bomb), before python-docx opens it. Every refusal says why."""
     size = path.stat().st_size
     if size > MAX_DOCX_BYTES:
-        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 "
-                            f"{_mb(MAX_DOCX_BYTES)}")
+        raise NoticeProblem(
+            f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 {_mb(MAX_DOCX_BYTES)}"
+        )
     check_zip(path, "word/document.xml", "Word/WPS")
 
 
@@ -101,12 +110,18 @@ def check_zip(path: Path, body: str, program: str) -> None:
 def _zip_reason(exc: BaseException) -> str:
     """What went wrong in a zip, in Chinese where the library's words are known."""
     text = str(exc)
-    known = {"Bad CRC-32": "校验和不符，文件内容被改动过",
-             "File is not a zip file": "不是 zip 格式",
-             "Bad magic number": "文件头损坏", "encrypted": "文件已加密",
-             "Truncated file header": "文件不完整", "compression method": "使用了不支持的压缩方式"}
-    return next((cn for en, cn in known.items() if en in text), None) or \
-        f"{type(exc).__name__}{'：' + text if text else ''}"
+    known = {
+        "Bad CRC-32": "校验和不符，文件内容被改动过",
+        "File is not a zip file": "不是 zip 格式",
+        "Bad magic number": "文件头损坏",
+        "encrypted": "文件已加密",
+        "Truncated file header": "文件不完整",
+        "compression method": "使用了不支持的压缩方式",
+    }
+    return (
+        next((cn for en, cn in known.items() if en in text), None)
+        or f"{type(exc).__name__}{'：' + text if text else ''}"
+    )
 
 
 def read_docx(path: Path) -> list[Line]:
@@ -120,8 +135,10 @@ def read_docx(path: Path) -> list[Line]:
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # parts python-docx cannot make sense of
-        raise _refuse(path, f"无法按 Word 文档解析（{type(exc).__name__}"
-                            f"{'：' + str(exc) if str(exc) else ''}）") from None
+        raise _refuse(
+            path,
+            f"无法按 Word 文档解析（{type(exc).__name__}{'：' + str(exc) if str(exc) else ''}）",
+        ) from None
     out: list[Line] = []
     n = t = 0
     for block in document.element.body.iterchildren():
@@ -140,8 +157,10 @@ def read_docx(path: Path) -> list[Line]:
                 # cell merged down repeats its text in each row (a lead spanning rows);
                 # a cell merged across leaves the columns it covers empty.
                 grid = row.cells
-                cells = [_clean(c.text) if k == 0 or c._tc is not grid[k - 1]._tc else ""
-                         for k, c in enumerate(grid)]
+                cells = [
+                    _clean(c.text) if k == 0 or c._tc is not grid[k - 1]._tc else ""
+                    for k, c in enumerate(grid)
+                ]
                 if not any(cells):
                     continue
                 n += 1

@@ -62,6 +62,7 @@ def _row(path: Path, out: list[Line], cells: list[str], where: str) -> None:
 
 # -- PDF -----------------------------------------------------------------------------------
 
+
 def read_pdf(path: Path) -> list[Line]:
     """The text layer of a PDF in reading order: paragraphs joined across the page's
     line breaks (a line ending short of the right margin ends its paragraph), tables as
@@ -73,18 +74,24 @@ def read_pdf(path: Path) -> list[Line]:
     try:
         with pdfplumber.open(str(path)) as pdf:
             if len(pdf.pages) > MAX_PDF_PAGES:
-                raise NoticeProblem(f"{path}: 有 {len(pdf.pages)} 页，超过通知的上限 "
-                                    f"{MAX_PDF_PAGES} 页。请确认选对了文件")
+                raise NoticeProblem(
+                    f"{path}: 有 {len(pdf.pages)} 页，超过通知的上限 "
+                    f"{MAX_PDF_PAGES} 页。请确认选对了文件"
+                )
             for p, page in enumerate(pdf.pages, start=1):
                 _pdf_page(path, page, p, out)
     except NoticeProblem:
         raise
     except Exception as exc:  # pdfminer's errors of a damaged file carry English text
-        raise NoticeProblem(f"{path}: 不是可以读取的 PDF 文件（{type(exc).__name__}）。请用 "
-                            "原文件另存为 PDF，或改导入 .docx") from None
+        raise NoticeProblem(
+            f"{path}: 不是可以读取的 PDF 文件（{type(exc).__name__}）。请用 "
+            "原文件另存为 PDF，或改导入 .docx"
+        ) from None
     if not out:
-        raise NoticeProblem(f"{path}: PDF 中没有文字层（可能是扫描件）。请导入原始的 .docx/.wps "
-                            "文件，或先做文字识别（OCR）后另存为文本")
+        raise NoticeProblem(
+            f"{path}: PDF 中没有文字层（可能是扫描件）。请导入原始的 .docx/.wps "
+            "文件，或先做文字识别（OCR）后另存为文本"
+        )
     return out
 
 
@@ -98,8 +105,11 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line]) -> None:
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
     blocks: list[tuple[float, str, Any]] = [(t.bbox[1], "table", t) for t in tables]
-    lines = page.filter(outside).extract_text_lines(return_chars=False) if boxes else \
-        page.extract_text_lines(return_chars=False)
+    lines = (
+        page.filter(outside).extract_text_lines(return_chars=False)
+        if boxes
+        else page.extract_text_lines(return_chars=False)
+    )
     right = max((ln["x1"] for ln in lines), default=0)
     para, top = "", 0.0
     for ln in lines:
@@ -110,8 +120,9 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line]) -> None:
             top = ln["top"]
         para += text
         # a line that stops short of the right margin, or ends a sentence, ends a paragraph
-        if ln["x1"] < right - 2 * max(ln.get("bottom", 0) - ln.get("top", 0), 8) or \
-                text.endswith(("。", "：", ":", "；")):
+        if ln["x1"] < right - 2 * max(ln.get("bottom", 0) - ln.get("top", 0), 8) or text.endswith(
+            ("。", "：", ":", "；")
+        ):
             blocks.append((top, "text", para))
             para = ""
     if para:
@@ -136,6 +147,7 @@ def _page_number(text: str) -> bool:
 
 # -- spreadsheets --------------------------------------------------------------------------
 
+
 def read_xlsx(path: Path) -> list[Line]:
     """Every sheet's rows; a cell merged down repeats its text in each row it spans (a
     lead over several rows, as a .docx gives it), a cell merged across leaves the
@@ -147,13 +159,17 @@ def read_xlsx(path: Path) -> list[Line]:
     try:
         book = load_workbook(str(path), data_only=True)
     except Exception as exc:  # parts openpyxl cannot make sense of
-        raise NoticeProblem(f"{path}: 不是可以读取的 .xlsx 文件（{type(exc).__name__}）。请在 "
-                            "Excel/WPS 中重新另存为 .xlsx") from None
+        raise NoticeProblem(
+            f"{path}: 不是可以读取的 .xlsx 文件（{type(exc).__name__}）。请在 "
+            "Excel/WPS 中重新另存为 .xlsx"
+        ) from None
     out: list[Line] = []
     for s, sheet in enumerate(book.worksheets, start=1):
         if sheet.max_row > MAX_SHEET_ROWS or sheet.max_column > MAX_COLUMNS:
-            raise NoticeProblem(f"{path}: 工作表“{sheet.title}”有 {sheet.max_row} 行、"
-                                f"{sheet.max_column} 列，超过一份任务分解表的上限")
+            raise NoticeProblem(
+                f"{path}: 工作表“{sheet.title}”有 {sheet.max_row} 行、"
+                f"{sheet.max_column} 列，超过一份任务分解表的上限"
+            )
         grid = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
         for merged in sheet.merged_cells.ranges:
             value = grid[merged.min_row - 1][merged.min_col - 1]
@@ -173,16 +189,21 @@ def read_xls(path: Path) -> list[Line]:
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
     except Exception as exc:  # xlrd's own errors carry English text
-        raise NoticeProblem(f"{path}: 不是可以读取的 .xls 文件（{type(exc).__name__}）。请在 "
-                            "Excel/WPS 中另存为 .xlsx") from None
+        raise NoticeProblem(
+            f"{path}: 不是可以读取的 .xls 文件（{type(exc).__name__}）。请在 "
+            "Excel/WPS 中另存为 .xlsx"
+        ) from None
     out: list[Line] = []
     for s in range(book.nsheets):
         sheet = book.sheet_by_index(s)
         if sheet.nrows > MAX_SHEET_ROWS or sheet.ncols > MAX_COLUMNS:
-            raise NoticeProblem(f"{path}: 工作表“{sheet.name}”有 {sheet.nrows} 行、"
-                                f"{sheet.ncols} 列，超过一份任务分解表的上限")
-        grid = [[_cell(sheet.cell_value(r, c)) for c in range(sheet.ncols)]
-                for r in range(sheet.nrows)]
+            raise NoticeProblem(
+                f"{path}: 工作表“{sheet.name}”有 {sheet.nrows} 行、"
+                f"{sheet.ncols} 列，超过一份任务分解表的上限"
+            )
+        grid = [
+            [_cell(sheet.cell_value(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)
+        ]
         for r0, r1, c0, _ in sheet.merged_cells:
             for r in range(r0 + 1, r1):
                 grid[r][c0] = grid[r0][c0]
@@ -192,6 +213,7 @@ def read_xls(path: Path) -> list[Line]:
 
 
 # -- old Word and WPS files, through LibreOffice ---------------------------------------------
+
 
 def office() -> str | None:
     """The LibreOffice program, if installed."""
@@ -204,24 +226,42 @@ def read_legacy(path: Path) -> list[Line]:
     _too_big(path)
     program = office()
     if program is None:
-        raise NoticeProblem(f"{path}: 读取 {path.suffix} 文件需要 LibreOffice，本机没有安装。请在 "
-                            "Word/WPS 中另存为 .docx 后导入，或请运维人员安装 LibreOffice"
-                            "（Debian/Ubuntu：apt-get install libreoffice-writer）")
+        raise NoticeProblem(
+            f"{path}: 读取 {path.suffix} 文件需要 LibreOffice，本机没有安装。请在 "
+            "Word/WPS 中另存为 .docx 后导入，或请运维人员安装 LibreOffice"
+            "（Debian/Ubuntu：apt-get install libreoffice-writer）"
+        )
     with tempfile.TemporaryDirectory(prefix="duban-convert-") as scratch:
         work = Path(scratch)
         source = work / f"notice{path.suffix.lower()}"
         shutil.copyfile(path, source)
         try:
             subprocess.run(
-                [program, f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
-                 "--norestore", "--convert-to", "docx", "--outdir", str(work), str(source)],
-                capture_output=True, timeout=CONVERT_SECONDS, check=False,
-                env={**os.environ, "HOME": str(work)})
+                [
+                    program,
+                    f"-env:UserInstallation=file://{work / 'profile'}",
+                    "--headless",
+                    "--norestore",
+                    "--convert-to",
+                    "docx",
+                    "--outdir",
+                    str(work),
+                    str(source),
+                ],
+                capture_output=True,
+                timeout=CONVERT_SECONDS,
+                check=False,
+                env={**os.environ, "HOME": str(work)},
+            )
         except subprocess.TimeoutExpired:
-            raise NoticeProblem(f"{path}: LibreOffice 在 {CONVERT_SECONDS} 秒内没有转换完，"
-                                "请在 Word/WPS 中另存为 .docx 后导入") from None
+            raise NoticeProblem(
+                f"{path}: LibreOffice 在 {CONVERT_SECONDS} 秒内没有转换完，"
+                "请在 Word/WPS 中另存为 .docx 后导入"
+            ) from None
         converted = work / "notice.docx"
         if not converted.is_file():
-            raise NoticeProblem(f"{path}: LibreOffice 无法转换这个 {path.suffix} 文件（文件可能"
-                                "已损坏或加密）。请在 Word/WPS 中打开并另存为 .docx 后导入")
+            raise NoticeProblem(
+                f"{path}: LibreOffice 无法转换这个 {path.suffix} 文件（文件可能"
+                "已损坏或加密）。请在 Word/WPS 中打开并另存为 .docx 后导入"
+            )
         return read_docx(converted)

@@ -37,9 +37,7 @@ def _alias(table: dict[str, str]) -> BeforeValidator:
     return BeforeValidator(fix)
 
 
-Role = Annotated[
-    Literal["contact", "leader", "head", "coordinator"], _alias(ROLE_ALIASES)
-]
+Role = Annotated[Literal["contact", "leader", "head", "coordinator"], _alias(ROLE_ALIASES)]
 StepName = Annotated[Literal["cuiban", "duban", "tongbao"], _alias(STEP_ALIASES)]
 
 
@@ -78,9 +76,11 @@ class Rubric(_Strict):
     early_bonus: float = 0.0
     early_workdays: int = Field(3, ge=1, description="how early counts as early")
     floor: float | None = Field(
-        0.0, description="the lowest score a unit gets (default 0); null for no floor")
+        0.0, description="the lowest score a unit gets (default 0); null for no floor"
+    )
     ceiling: float | None = Field(
-        None, description="the highest score a unit gets (default none: base plus bonuses)")
+        None, description="the highest score a unit gets (default none: base plus bonuses)"
+    )
 
     def clamp(self, points: float) -> float:
         """A score within the rubric's range: deductions never take a unit below the floor."""
@@ -116,7 +116,8 @@ class ProgressLadder(_Strict):
 
     reminders: list[int] = Field(
         default_factory=lambda: [3],
-        description="working days before the check at which a reminder goes out")
+        description="working days before the check at which a reminder goes out",
+    )
     due_day_notice: bool = True
     steps: list[Step] = Field(default_factory=_progress_steps)
 
@@ -151,15 +152,19 @@ class Policy(_Strict):
     )
     steps: list[Step] = Field(default_factory=_default_steps)
     stale_after_workdays: int = Field(
-        3, ge=1, description="a rung more than this many working days old when the sweep "
+        3,
+        ge=1,
+        description="a rung more than this many working days old when the sweep "
         "reaches it is recorded as skipped, not sent: a sweep that wakes up late (a server "
-        "down for a week, an old plan loaded) does not send months of escalations at once")
+        "down for a week, an old plan loaded) does not send months of escalations at once",
+    )
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     digest: Digest = Field(default_factory=Digest)
     rubric: Rubric | None = None
     progress: ProgressLadder = Field(
         default_factory=ProgressLadder,
-        description="the ladder of progress reports on standing tasks at the plan's checks")
+        description="the ladder of progress reports on standing tasks at the plan's checks",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Policy:
@@ -171,9 +176,13 @@ def progress_policy(policy: Policy) -> Policy:
     """The policy a progress milestone starts under: the plan's, with the progress
     ladder's reminders and steps (quiet hours, channels and the rest are shared)."""
     ladder = policy.progress
-    return policy.model_copy(update={"reminders": list(ladder.reminders),
-                                     "due_day_notice": ladder.due_day_notice,
-                                     "steps": list(ladder.steps)})
+    return policy.model_copy(
+        update={
+            "reminders": list(ladder.reminders),
+            "due_day_notice": ladder.due_day_notice,
+            "steps": list(ladder.steps),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -211,16 +220,19 @@ def ladder(due_date: dt.date, policy: Policy, cal: WorkCalendar, tz: str) -> lis
     ]
     if policy.due_day_notice:
         rungs.append(Rung("due", "due", at(last_before), ("contact",)))
-    rungs += [Rung(s.name, s.name, at(cal.add_workdays(due_date, s.after_workdays)), tuple(s.to))
-              for s in policy.steps]
+    rungs += [
+        Rung(s.name, s.name, at(cal.add_workdays(due_date, s.after_workdays)), tuple(s.to))
+        for s in policy.steps
+    ]
     by_day: dict[dt.date, Rung] = {}
     for r in rungs:  # later rungs win their day
         by_day[r.at.date()] = r
     return sorted(by_day.values(), key=lambda r: r.at)
 
 
-def next_send_at(at: pendulum.DateTime, policy: Policy, cal: WorkCalendar,
-                 tz: str) -> pendulum.DateTime:
+def next_send_at(
+    at: pendulum.DateTime, policy: Policy, cal: WorkCalendar, tz: str
+) -> pendulum.DateTime:
     """The first send time (09:00 by default) on a working day at or after ``at``:
     a check "as of 9月20日" (the end of that day) tells units the next morning."""
     local = at.in_timezone(tz)

@@ -38,8 +38,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def write_sheet(path: Path, *, title: str, sheet: str, header: Sequence[str],
-                rows: Sequence[Sequence[object]]) -> None:
+def write_sheet(
+    path: Path, *, title: str, sheet: str, header: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
     """One sheet: title row, frozen bold header, fitted widths, A4 landscape."""
     from openpyxl import Workbook  # only exports need it
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side

@@ -77,8 +77,13 @@ class SourceError(Exception):
         self.problems = problems
 
 
-def _walk(node: yaml.Node, path: FieldPath, lines: LineMap,
-          dups: list[tuple[FieldPath, int]], seen_nodes: dict[int, int]) -> None:
+def _walk(
+    node: yaml.Node,
+    path: FieldPath,
+    lines: LineMap,
+    dups: list[tuple[FieldPath, int]],
+    seen_nodes: dict[int, int],
+) -> None:
     """Record lines and duplicate keys. A node met twice is a YAML alias (``*x``): plan
     files do not use them (editing one place would change another, and a small file
     of nested aliases expands without bound), so it is refused, never expanded."""
@@ -109,8 +114,12 @@ class _Alias(Exception):
 # A plan is four or five levels deep (tasks → a task → its units → a name); PyYAML
 # composes nested nodes by recursion, so [[[[… 50,000 deep ends in a RecursionError.
 MAX_DEPTH = 64
-_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
-         yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_OPEN = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
 _CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
@@ -148,15 +157,25 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
             raise SourceError([Problem(name, None, "", f"不是 UTF-8 编码的文本：{exc}")]) from exc
     too_deep = _too_deep(text)
     if too_deep:
-        raise SourceError([Problem(name, too_deep, "", f"嵌套超过 {MAX_DEPTH} 层（括号或缩进一层套"
-                                   "一层）：计划文件不过三四层，请检查这一行附近是否多出了括号")])
+        raise SourceError(
+            [
+                Problem(
+                    name,
+                    too_deep,
+                    "",
+                    f"嵌套超过 {MAX_DEPTH} 层（括号或缩进一层套"
+                    "一层）：计划文件不过三四层，请检查这一行附近是否多出了括号",
+                )
+            ]
+        )
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise SourceError([Problem(name, line, "", f"YAML 语法错误：{exc.problem or exc}")]) \
-            from exc
+        raise SourceError(
+            [Problem(name, line, "", f"YAML 语法错误：{exc.problem or exc}")]
+        ) from exc
     lines = LineMap()
     if node is None:
         return None, lines
@@ -164,22 +183,34 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
     try:
         _walk(node, (), lines, dups, {})
     except _Alias as alias:
-        raise SourceError([Problem(
-            name, lines.line_of(alias.path), format_path(alias.path),
-            f"计划文件不使用 YAML 锚点和别名（&名称 / *名称）：这里引用了第 {alias.line} 行的"
-            "内容。请把内容直接写出来，每处各写一份")]) from None
+        raise SourceError(
+            [
+                Problem(
+                    name,
+                    lines.line_of(alias.path),
+                    format_path(alias.path),
+                    f"计划文件不使用 YAML 锚点和别名（&名称 / *名称）：这里引用了第 {alias.line} 行的"
+                    "内容。请把内容直接写出来，每处各写一份",
+                )
+            ]
+        ) from None
     if dups:
-        raise SourceError([
-            Problem(name, line, format_path(p), "键重复出现（后一个会覆盖前一个），请合并或删除")
-            for p, line in dups
-        ])
+        raise SourceError(
+            [
+                Problem(
+                    name, line, format_path(p), "键重复出现（后一个会覆盖前一个），请合并或删除"
+                )
+                for p, line in dups
+            ]
+        )
     loader = Loader(text)
     try:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise SourceError([Problem(name, mark.line + 1 if mark else None, "",
-                                   f"无法解析的值：{exc.problem}")]) from exc
+        raise SourceError(
+            [Problem(name, mark.line + 1 if mark else None, "", f"无法解析的值：{exc.problem}")]
+        ) from exc
     finally:
         loader.dispose()
     return data, lines

@@ -59,8 +59,9 @@ def decode_chinese(raw: bytes) -> str:
     raise NotChineseText(f"检测到的编码是 {name}，不是中文文本（UTF-8、GBK/GB18030 或 Big5）")
 
 
-_IM_MARKUP = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀",
-                            "#": "＃", "|": "｜"})
+_IM_MARKUP = str.maketrans(
+    {"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀", "#": "＃", "|": "｜"}
+)
 
 
 def im_safe(text: str) -> str:
@@ -73,12 +74,13 @@ def im_safe(text: str) -> str:
 
 def md_escape(text: str) -> str:
     """A value for a Markdown document: no live HTML, no stray table column."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
-        .replace("|", "｜")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "｜")
 
 
 # How the name of a unit ends (局, 委, 办 …): the importer's test of a unit name, and the
 # reflow's cut between the glued cells of a flattened table row.
-UNIT_SUFFIX = (r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|"
-               r"银行|馆|台|社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|"
-               r"协|海关|支行|片区|村)")
+UNIT_SUFFIX = (
+    r"(局|委|办|院|会|部门|政府|单位|中心|厅|处|室|所|站|队|镇|街|乡|集团|公司|"
+    r"银行|馆|台|社|署|组|管委会|办事处|分局|支队|法院|检察院|镇街|街道|区县|旗区|部|团|"
+    r"协|海关|支行|片区|村)"
+)

@@ -28,26 +28,30 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+|[\w.+-]+@[\w-]+\.[\w.]+")
 _PAIRS = {",": "，", ";": "；", "?": "？", "!": "！"}
 # "〔责任单位：市政府办公室、县（区）人民政府〕" closing a task: the document is addressed
 # to the unit already, and names its part in the task
-_ATTRIBUTION = re.compile(r"[〔［【（]\s*(?:牵头|责任|配合|主办|协办)(?:单位|部门)[^〔〕［］【】]*"
-                          r"[〕］】）]\s*[。；]?\s*$")
+_ATTRIBUTION = re.compile(
+    r"[〔［【（]\s*(?:牵头|责任|配合|主办|协办)(?:单位|部门)[^〔〕［］【】]*"
+    r"[〕］】）]\s*[。；]?\s*$"
+)
 
 
 def without_number(title: str) -> str:
-    """"(三)加强督促落实" → "加强督促落实"; a title that is only a number stays."""
+    """ "(三)加强督促落实" → "加强督促落实"; a title that is only a number stays."""
     stripped = _OUTLINE.sub("", title, count=1)
     return stripped if stripped.strip() else title
 
 
 def _fullwidth(part: str) -> str:
     # , ; ? ! next to Chinese (not between digits: 1,000)
-    part = re.sub(r"(?<!\d)[,;?!]|[,;?!](?!\d)",
-                  lambda m: _PAIRS[m.group(0)], part)
+    part = re.sub(r"(?<!\d)[,;?!]|[,;?!](?!\d)", lambda m: _PAIRS[m.group(0)], part)
     # a colon that is not a time (10:30)
     part = re.sub(r"(?<!\d):|:(?!\d)", "：", part)
     # brackets around or beside Chinese
     part = re.sub(rf"\(([^()]*[{_CJK}][^()]*)\)", r"（\1）", part)
-    part = re.sub(rf"(?<=[{_CJK}])\(([^()]*)\)|\(([^()]*)\)(?=[{_CJK}])",
-                  lambda m: f"（{m.group(1) or m.group(2) or ''}）", part)
+    part = re.sub(
+        rf"(?<=[{_CJK}])\(([^()]*)\)|\(([^()]*)\)(?=[{_CJK}])",
+        lambda m: f"（{m.group(1) or m.group(2) or ''}）",
+        part,
+    )
     # a full stop after Chinese that ends a sentence (not 3.5, not an abbreviation)
     part = re.sub(rf"(?<=[{_CJK}])\.(?!\d)", "。", part)
     # no space between Chinese and its punctuation
@@ -58,7 +62,7 @@ def chinese_punctuation(text: str) -> str:
     """ASCII punctuation in Chinese text as full-width; addresses left alone."""
     out, last = [], 0
     for m in _URL.finditer(text):
-        out += [_fullwidth(text[last:m.start()]), m.group(0)]
+        out += [_fullwidth(text[last : m.start()]), m.group(0)]
         last = m.end()
     out.append(_fullwidth(text[last:]))
     return "".join(out)

@@ -187,7 +187,8 @@ class WorkCalendar:
         if end < start:
             return -self.workdays_between(end, start)
         return sum(
-            1 for i in range(1, (end - start).days + 1)
+            1
+            for i in range(1, (end - start).days + 1)
             if self.is_workday(start + dt.timedelta(days=i))
         )
 

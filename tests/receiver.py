@@ -92,17 +92,27 @@ class Receiver:
         self.server.server_close()
 
     def key(self, seen: Seen) -> str:
-        return seen.headers.get("idempotency-key") or json.dumps(seen.body, sort_keys=True,
-                                                                 ensure_ascii=False)
+        return seen.headers.get("idempotency-key") or json.dumps(
+            seen.body, sort_keys=True, ensure_ascii=False
+        )
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
         raw = h.rfile.read(int(h.headers.get("Content-Length") or 0))
         parts = urlsplit(h.path)
         ctype = h.headers.get("Content-Type", "")
-        body: Any = (json.loads(raw) if "json" in ctype else
-                     {k: v[0] for k, v in parse_qs(raw.decode()).items()})
-        seen = Seen(parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()},
-                    {k.lower(): v for k, v in h.headers.items()}, body, time.time(), raw)
+        body: Any = (
+            json.loads(raw)
+            if "json" in ctype
+            else {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        )
+        seen = Seen(
+            parts.path,
+            {k: v[0] for k, v in parse_qs(parts.query).items()},
+            {k.lower(): v for k, v in h.headers.items()},
+            body,
+            time.time(),
+            raw,
+        )
         if self.platforms is not None:
             answered = self.platforms.answer(seen)
             if answered is not None:
@@ -123,12 +133,21 @@ class Receiver:
         if action == "500":
             return self.answer(h, 500, {"error": "internal"})
         if action == "errcode":
-            return self.answer(h, 200, {"errcode": 93000, "errmsg": "invalid webhook url",
-                                        "code": 19001, "msg": "param invalid"})
+            return self.answer(
+                h,
+                200,
+                {
+                    "errcode": 93000,
+                    "errmsg": "invalid webhook url",
+                    "code": 19001,
+                    "msg": "param invalid",
+                },
+            )
         problem = self.check_signature(seen)
         if problem:
-            return self.answer(h, 200, {"errcode": 310000, "errmsg": problem,
-                                        "code": 19021, "msg": problem})
+            return self.answer(
+                h, 200, {"errcode": 310000, "errmsg": problem, "code": 19021, "msg": problem}
+            )
         with self.lock:
             self.accepted[key] += 1 if self.accepted[key] == 0 else 0  # a gateway de-duplicates
         if action == "slow":
@@ -140,14 +159,17 @@ class Receiver:
             return None
         if seen.path == "/robot/send":  # DingTalk: sign in the query, URL-decoded once
             ts, sign = seen.query.get("timestamp", ""), seen.query.get("sign", "")
-            want = base64.b64encode(hmac.new(self.sign_secret.encode(),
-                                             f"{ts}\n{self.sign_secret}".encode(),
-                                             hashlib.sha256).digest()).decode()
+            want = base64.b64encode(
+                hmac.new(
+                    self.sign_secret.encode(), f"{ts}\n{self.sign_secret}".encode(), hashlib.sha256
+                ).digest()
+            ).decode()
             return None if sign == want else "sign not match"
         if seen.path.startswith("/open-apis/bot/v2/hook/"):
             ts, sign = str(seen.body.get("timestamp", "")), seen.body.get("sign", "")
-            want = base64.b64encode(hmac.new(f"{ts}\n{self.sign_secret}".encode(), b"",
-                                             hashlib.sha256).digest()).decode()
+            want = base64.b64encode(
+                hmac.new(f"{ts}\n{self.sign_secret}".encode(), b"", hashlib.sha256).digest()
+            ).decode()
             return None if sign == want else "sign match fail"
         return None
 
@@ -213,11 +235,14 @@ class Platforms:
             return self.script.pop(0) if self.script else None
 
     def answer(self, seen: Seen) -> Answer | None:
-        route = {"/cgi-bin/gettoken": self.wecom_token, "/cgi-bin/message/send": self.wecom_send,
-                 "/gettoken": self.dingtalk_token,
-                 "/topapi/message/corpconversation/asyncsend_v2": self.dingtalk_send,
-                 "/open-apis/auth/v3/tenant_access_token/internal": self.feishu_token,
-                 "/open-apis/im/v1/messages": self.feishu_send}.get(seen.path)
+        route = {
+            "/cgi-bin/gettoken": self.wecom_token,
+            "/cgi-bin/message/send": self.wecom_send,
+            "/gettoken": self.dingtalk_token,
+            "/topapi/message/corpconversation/asyncsend_v2": self.dingtalk_send,
+            "/open-apis/auth/v3/tenant_access_token/internal": self.feishu_token,
+            "/open-apis/im/v1/messages": self.feishu_send,
+        }.get(seen.path)
         if route is None and seen.path == "/":
             route = self.tencent_send if "x-tc-action" in seen.headers else self.aliyun_send
         return route(seen) if route else None
@@ -225,20 +250,30 @@ class Platforms:
     def wecom_token(self, seen: Seen) -> Answer:
         if (seen.query.get("corpid"), seen.query.get("corpsecret")) != self.wecom:
             return 200, {"errcode": 40001, "errmsg": "invalid credential"}
-        return 200, {"errcode": 0, "errmsg": "ok", "access_token": self._issue("wecom"),
-                     "expires_in": int(self.ttl)}
+        return 200, {
+            "errcode": 0,
+            "errmsg": "ok",
+            "access_token": self._issue("wecom"),
+            "expires_in": int(self.ttl),
+        }
 
     def wecom_send(self, seen: Seen) -> Answer:
         state = self._token_state(seen.query.get("access_token", ""))
         if state != "ok":
-            return 200, ({"errcode": 42001, "errmsg": "access_token expired"} if state ==
-                         "expired" else {"errcode": 40014, "errmsg": "invalid access_token"})
+            return 200, (
+                {"errcode": 42001, "errmsg": "access_token expired"}
+                if state == "expired"
+                else {"errcode": 40014, "errmsg": "invalid access_token"}
+            )
         if (scripted := self._scripted()) is not None:
             return scripted
         to = seen.body.get("touser", "")
         if to not in self.users:
-            return 200, {"errcode": 81013, "errmsg": "user & party & tag all invalid",
-                         "invaliduser": to}
+            return 200, {
+                "errcode": 81013,
+                "errmsg": "user & party & tag all invalid",
+                "invaliduser": to,
+            }
         self.delivered[("wecom", to)] += 1
         self.bodies.append(seen.body)
         return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": uuid.uuid4().hex}
@@ -246,14 +281,21 @@ class Platforms:
     def dingtalk_token(self, seen: Seen) -> Answer:
         if (seen.query.get("appkey"), seen.query.get("appsecret")) != self.dingtalk:
             return 200, {"errcode": 40089, "errmsg": "不合法的appKey或appSecret"}
-        return 200, {"errcode": 0, "errmsg": "ok", "access_token": self._issue("dingtalk"),
-                     "expires_in": int(self.ttl)}
+        return 200, {
+            "errcode": 0,
+            "errmsg": "ok",
+            "access_token": self._issue("dingtalk"),
+            "expires_in": int(self.ttl),
+        }
 
     def dingtalk_send(self, seen: Seen) -> Answer:
         state = self._token_state(seen.query.get("access_token", ""))
         if state != "ok":
-            return 200, ({"errcode": 42001, "errmsg": "access_token超时"} if state == "expired"
-                         else {"errcode": 40014, "errmsg": "不合法的access_token"})
+            return 200, (
+                {"errcode": 42001, "errmsg": "access_token超时"}
+                if state == "expired"
+                else {"errcode": 40014, "errmsg": "不合法的access_token"}
+            )
         if (scripted := self._scripted()) is not None:
             return scripted
         to = seen.body.get("userid_list", "")
@@ -266,8 +308,12 @@ class Platforms:
     def feishu_token(self, seen: Seen) -> Answer:
         if (seen.body.get("app_id"), seen.body.get("app_secret")) != self.feishu:
             return 200, {"code": 10014, "msg": "app secret invalid"}
-        return 200, {"code": 0, "msg": "ok", "tenant_access_token": self._issue("feishu"),
-                     "expire": int(self.ttl)}
+        return 200, {
+            "code": 0,
+            "msg": "ok",
+            "tenant_access_token": self._issue("feishu"),
+            "expire": int(self.ttl),
+        }
 
     def feishu_send(self, seen: Seen) -> Answer:
         token = seen.headers.get("authorization", "").removeprefix("Bearer ")
@@ -288,11 +334,15 @@ class Platforms:
         params = dict(seen.body)
         given = params.pop("Signature", "")
         if params.get("AccessKeyId") != self.aliyun[0]:
-            return 404, {"Code": "InvalidAccessKeyId.NotFound",
-                         "Message": "Specified access key is not found."}
+            return 404, {
+                "Code": "InvalidAccessKeyId.NotFound",
+                "Message": "Specified access key is not found.",
+            }
         if given != aliyun_signature(params, self.aliyun[1], "POST"):
-            return 400, {"Code": "SignatureDoesNotMatch",
-                         "Message": "Specified signature is not matched with our calculation."}
+            return 400, {
+                "Code": "SignatureDoesNotMatch",
+                "Message": "Specified signature is not matched with our calculation.",
+            }
         if (scripted := self._scripted()) is not None:
             return scripted
         wanted = self.aliyun_templates.get(params.get("TemplateCode", ""))
@@ -303,22 +353,40 @@ class Platforms:
             return 200, {"Code": "isv.TEMPLATE_MISSING_PARAMETERS", "Message": "模板缺少变量"}
         if not MOBILE.match(params.get("PhoneNumbers", "")):
             return 200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}
-        self.sms.append({"platform": "aliyun", "to": params["PhoneNumbers"],
-                         "template": params["TemplateCode"], "vars": variables,
-                         "sign": params.get("SignName"), "key": params.get("OutId")})
-        return 200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{len(self.sms)}",
-                     "RequestId": uuid.uuid4().hex}
+        self.sms.append(
+            {
+                "platform": "aliyun",
+                "to": params["PhoneNumbers"],
+                "template": params["TemplateCode"],
+                "vars": variables,
+                "sign": params.get("SignName"),
+                "key": params.get("OutId"),
+            }
+        )
+        return 200, {
+            "Code": "OK",
+            "Message": "OK",
+            "BizId": f"biz-{len(self.sms)}",
+            "RequestId": uuid.uuid4().hex,
+        }
 
     def tencent_send(self, seen: Seen) -> Answer:
         from notifications.cloudsms import tc3_authorization
 
         ts = int(seen.headers.get("x-tc-timestamp", "0"))
-        want = tc3_authorization(self.tencent[0], self.tencent[1], seen.headers.get("host", ""),
-                                 seen.raw, ts)
+        want = tc3_authorization(
+            self.tencent[0], self.tencent[1], seen.headers.get("host", ""), seen.raw, ts
+        )
         if seen.headers.get("authorization") != want:
-            return 200, {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure",
-                                                "Message": "The provided credentials could "
-                                                "not be validated."}, "RequestId": "r"}}
+            return 200, {
+                "Response": {
+                    "Error": {
+                        "Code": "AuthFailure.SignatureFailure",
+                        "Message": "The provided credentials could not be validated.",
+                    },
+                    "RequestId": "r",
+                }
+            }
         if (scripted := self._scripted()) is not None:
             return scripted
         body = seen.body
@@ -331,15 +399,33 @@ class Platforms:
         elif not MOBILE.match(number):
             code = "InvalidParameterValue.IncorrectPhoneNumber"
         else:
-            self.sms.append({"platform": "tencent", "to": number, "template": body["TemplateId"],
-                             "vars": body["TemplateParamSet"], "sign": body.get("SignName"),
-                             "key": body.get("SessionContext")})
+            self.sms.append(
+                {
+                    "platform": "tencent",
+                    "to": number,
+                    "template": body["TemplateId"],
+                    "vars": body["TemplateParamSet"],
+                    "sign": body.get("SignName"),
+                    "key": body.get("SessionContext"),
+                }
+            )
             code = "Ok"
-        return 200, {"Response": {"SendStatusSet": [{
-            "SerialNo": f"serial-{len(self.sms)}", "PhoneNumber": number, "Fee": 1,
-            "SessionContext": body.get("SessionContext", ""), "Code": code,
-            "Message": "send success" if code == "Ok" else code, "IsoCode": "CN"}],
-            "RequestId": uuid.uuid4().hex}}
+        return 200, {
+            "Response": {
+                "SendStatusSet": [
+                    {
+                        "SerialNo": f"serial-{len(self.sms)}",
+                        "PhoneNumber": number,
+                        "Fee": 1,
+                        "SessionContext": body.get("SessionContext", ""),
+                        "Code": code,
+                        "Message": "send success" if code == "Ok" else code,
+                        "IsoCode": "CN",
+                    }
+                ],
+                "RequestId": uuid.uuid4().hex,
+            }
+        }
 
 
 if __name__ == "__main__":

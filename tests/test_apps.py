@@ -43,9 +43,11 @@ ALIYUN_VARS = {"unit": "{unit}", "item": "{item}", "due": "{due}", "link": "{lin
 
 @pytest.fixture
 def platforms() -> Iterator[tuple[Platforms, str]]:
-    p = Platforms(users={PERSON, "ding-user-1", "ou_feishu_user_1"},
-                  aliyun_templates={f"SMS_{k.upper()}": set(ALIYUN_VARS) for k in KINDS},
-                  tencent_templates={f"{1000 + i}": 3 for i, _ in enumerate(KINDS)})
+    p = Platforms(
+        users={PERSON, "ding-user-1", "ou_feishu_user_1"},
+        aliyun_templates={f"SMS_{k.upper()}": set(ALIYUN_VARS) for k in KINDS},
+        tencent_templates={f"{1000 + i}": 3 for i, _ in enumerate(KINDS)},
+    )
     r = Receiver(platforms=p)
     url = r.start()
     try:
@@ -59,8 +61,9 @@ def wecom(url: str, secret: str = "wecom-app-secret-1") -> WeComApp:
 
 
 def dingtalk(url: str) -> DingTalkWork:
-    return DingTalkWork(app_id="ding-app-key-1", agent_id="20001",
-                        app_secret="ding-app-secret-1", base_url=url)
+    return DingTalkWork(
+        app_id="ding-app-key-1", agent_id="20001", app_secret="ding-app-secret-1", base_url=url
+    )
 
 
 def feishu(url: str) -> FeishuApp:
@@ -68,27 +71,48 @@ def feishu(url: str) -> FeishuApp:
 
 
 def aliyun(url: str, secret: str = "aliyun-key-secret-1") -> AliyunSms:
-    return AliyunSms(key_id="LTAI-test-id", key_secret=secret, sign_name="中山市政务公开",
-                     base_url=url, templates={k: SmsTemplate(f"SMS_{k.upper()}", ALIYUN_VARS)
-                                              for k in KINDS})
+    return AliyunSms(
+        key_id="LTAI-test-id",
+        key_secret=secret,
+        sign_name="中山市政务公开",
+        base_url=url,
+        templates={k: SmsTemplate(f"SMS_{k.upper()}", ALIYUN_VARS) for k in KINDS},
+    )
 
 
 def tencent(url: str, secret: str = "tencent-key-secret-1") -> TencentSms:
-    return TencentSms(key_id="AKID-test-id", key_secret=secret, sign_name="浙江政务",
-                      sdk_app_id="1400000001", base_url=url,
-                      templates={k: SmsTemplate(f"{1000 + i}", ["{unit}", "{item}", "{due}"])
-                                 for i, k in enumerate(KINDS)})
+    return TencentSms(
+        key_id="AKID-test-id",
+        key_secret=secret,
+        sign_name="浙江政务",
+        sdk_app_id="1400000001",
+        base_url=url,
+        templates={
+            k: SmsTemplate(f"{1000 + i}", ["{unit}", "{item}", "{due}"])
+            for i, k in enumerate(KINDS)
+        },
+    )
 
 
-PARAMS = {"kind": "duban", "unit": "市司法局", "item": "政务公开工作要点", "due": "2021-07-19",
-          "link": "http://127.0.0.1:8780/u/abc"}
+PARAMS = {
+    "kind": "duban",
+    "unit": "市司法局",
+    "item": "政务公开工作要点",
+    "due": "2021-07-19",
+    "link": "http://127.0.0.1:8780/u/abc",
+}
 
 
 def send(plugin: Any, to: str) -> Outcome:
     if isinstance(plugin, AliyunSms | TencentSms):
         return plugin.deliver("", "【督办】", "k/1", to=to, params=PARAMS)
-    return plugin.deliver("正文\n在线报送：http://127.0.0.1:8780/u/abc", "【督办】标题", "k/1",
-                          to=to, link="http://127.0.0.1:8780/u/abc")
+    return plugin.deliver(
+        "正文\n在线报送：http://127.0.0.1:8780/u/abc",
+        "【督办】标题",
+        "k/1",
+        to=to,
+        link="http://127.0.0.1:8780/u/abc",
+    )
 
 
 # (platform, recipient, scripted answer or None, retried?, alert?): a refusal that sending
@@ -97,32 +121,66 @@ CASES = [
     ("wecom", PERSON, (200, {"errcode": 45009, "errmsg": "api freq out of limit"}), True),
     ("wecom", PERSON, (200, {"errcode": -1, "errmsg": "system busy"}), True),
     ("wecom", PERSON, (200, {"errcode": 48002, "errmsg": "api forbidden"}), False),
-    ("wecom", PERSON, (200, {"errcode": 60020, "errmsg": "not allow to access from your ip"}),
-     False),
+    (
+        "wecom",
+        PERSON,
+        (200, {"errcode": 60020, "errmsg": "not allow to access from your ip"}),
+        False,
+    ),
     ("wecom", "no_such_user", None, False),  # 81013 from the platform
     ("dingtalk", "ding-user-1", (200, {"errcode": 90018, "errmsg": "请求被限流"}), True),
     ("dingtalk", "ding-user-1", (200, {"errcode": 88, "errmsg": "ding talk error"}), True),
     ("dingtalk", "nobody", None, False),  # 33012
-    ("feishu", "ou_feishu_user_1", (400, {"code": 99991400, "msg": "request trigger "
-                                          "frequency limit"}), True),
+    (
+        "feishu",
+        "ou_feishu_user_1",
+        (400, {"code": 99991400, "msg": "request trigger frequency limit"}),
+        True,
+    ),
     ("feishu", "ou_feishu_user_1", (400, {"code": 230020, "msg": "rate limit"}), True),
     ("feishu", "ou_nobody", None, False),  # 230013
-    ("aliyun", "13800000022", (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "限流"}),
-     True),
+    (
+        "aliyun",
+        "13800000022",
+        (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "限流"}),
+        True,
+    ),
     ("aliyun", "13800000022", (200, {"Code": "isp.SYSTEM_ERROR", "Message": "系统错误"}), True),
     ("aliyun", "12345", None, False),  # isv.MOBILE_NUMBER_ILLEGAL
-    ("tencent", "13800000022", (200, {"Response": {"SendStatusSet": [{
-        "Code": "LimitExceeded.PhoneNumberThirtySecondLimit", "Message": "30s"}]}}), True),
+    (
+        "tencent",
+        "13800000022",
+        (
+            200,
+            {
+                "Response": {
+                    "SendStatusSet": [
+                        {"Code": "LimitExceeded.PhoneNumberThirtySecondLimit", "Message": "30s"}
+                    ]
+                }
+            },
+        ),
+        True,
+    ),
     ("tencent", "12345", None, False),  # InvalidParameterValue.IncorrectPhoneNumber
 ]
-MAKERS = {"wecom": wecom, "dingtalk": dingtalk, "feishu": feishu, "aliyun": aliyun,
-          "tencent": tencent}
+MAKERS = {
+    "wecom": wecom,
+    "dingtalk": dingtalk,
+    "feishu": feishu,
+    "aliyun": aliyun,
+    "tencent": tencent,
+}
 
 
 @pytest.mark.parametrize(("platform", "to", "scripted", "retried"), CASES)
 def test_each_error_code_is_retried_or_refused_for_good(
-        platforms: tuple[Platforms, str], platform: str, to: str,
-        scripted: tuple[int, dict] | None, retried: bool) -> None:
+    platforms: tuple[Platforms, str],
+    platform: str,
+    to: str,
+    scripted: tuple[int, dict] | None,
+    retried: bool,
+) -> None:
     p, url = platforms
     if scripted:
         p.script.append(scripted)
@@ -135,7 +193,8 @@ def test_each_error_code_is_retried_or_refused_for_good(
 
 @pytest.mark.parametrize("platform", ["wecom", "dingtalk", "feishu"])
 def test_a_token_is_fetched_once_and_refreshed_once_when_it_expires(
-        platforms: tuple[Platforms, str], platform: str) -> None:
+    platforms: tuple[Platforms, str], platform: str
+) -> None:
     p, url = platforms
     to = {"wecom": PERSON, "dingtalk": "ding-user-1", "feishu": "ou_feishu_user_1"}[platform]
     plugin = MAKERS[platform](url)
@@ -147,15 +206,23 @@ def test_a_token_is_fetched_once_and_refreshed_once_when_it_expires(
     assert p.issued[platform] == 2 and p.delivered[(platform, to)] == 4
 
 
-def test_the_token_is_shared_by_dispatcher_processes(platforms: tuple[Platforms, str],
-                                                     tmp_path: Path) -> None:
+def test_the_token_is_shared_by_dispatcher_processes(
+    platforms: tuple[Platforms, str], tmp_path: Path
+) -> None:
     p, url = platforms
     assert send(wecom(url), PERSON).status == "sent"
-    script = ("import sys; from tests.test_apps import wecom, send, PERSON; "
-              "print(send(wecom(sys.argv[1]), PERSON).status)")
+    script = (
+        "import sys; from tests.test_apps import wecom, send, PERSON; "
+        "print(send(wecom(sys.argv[1]), PERSON).status)"
+    )
     for _ in range(2):  # other processes, same $DUBAN_HOME: no token fetched again
-        done = subprocess.run([sys.executable, "-c", script, url], cwd=ROOT, text=True,
-                              capture_output=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script, url],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        )
         assert done.stdout.strip() == "sent", done.stderr
     assert p.issued["wecom"] == 1 and p.delivered[("wecom", PERSON)] == 3
     stored = list((config.home() / "tokens").glob("*.json"))
@@ -163,7 +230,8 @@ def test_the_token_is_shared_by_dispatcher_processes(platforms: tuple[Platforms,
 
 
 def test_a_wrong_secret_is_refused_for_good_and_never_shown(
-        platforms: tuple[Platforms, str]) -> None:
+    platforms: tuple[Platforms, str],
+) -> None:
     p, url = platforms
     refused = send(wecom(url, secret="wrong-secret-9"), PERSON)
     assert refused.permanent and "40001" in refused.detail and "secret 不正确" in refused.detail
@@ -179,45 +247,77 @@ def test_the_signatures_reproduce_the_platforms_published_examples() -> None:
     are checked against the vendors' worked examples: Alibaba's RPC signature example
     (DescribeRegions, secret ``testsecret``) and the string to sign of Tencent's TC3
     example (CVM DescribeInstances at 1551113065; its key is masked in the document)."""
-    assert aliyun_signature({
-        "AccessKeyId": "testid", "Action": "DescribeRegions", "Format": "XML",
-        "SignatureMethod": "HMAC-SHA1", "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
-        "SignatureVersion": "1.0", "Timestamp": "2016-02-23T12:46:24Z",
-        "Version": "2014-05-26"}, "testsecret", "GET") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    assert (
+        aliyun_signature(
+            {
+                "AccessKeyId": "testid",
+                "Action": "DescribeRegions",
+                "Format": "XML",
+                "SignatureMethod": "HMAC-SHA1",
+                "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+                "SignatureVersion": "1.0",
+                "Timestamp": "2016-02-23T12:46:24Z",
+                "Version": "2014-05-26",
+            },
+            "testsecret",
+            "GET",
+        )
+        == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    )
     payload = b'{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}'
     assert tc3_string_to_sign("cvm.tencentcloudapi.com", payload, 1551113065, "cvm") == (
         "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n"
-        "2815843035062fffda5fd6f2a44ea8a34818b0dc46f024b8b3786976a3adda7a")
+        "2815843035062fffda5fd6f2a44ea8a34818b0dc46f024b8b3786976a3adda7a"
+    )
 
 
 def test_cloud_sms_sends_the_approved_template_with_its_variables(
-        platforms: tuple[Platforms, str]) -> None:
+    platforms: tuple[Platforms, str],
+) -> None:
     p, url = platforms
     assert send(aliyun(url), "13800000022").detail.startswith("阿里云已受理 BizId=")
     assert send(tencent(url), "13800000022").detail.startswith("腾讯云已受理 SerialNo=")
     ali, ten = p.sms
     assert (ali["template"], ali["sign"], ali["key"]) == ("SMS_DUBAN", "中山市政务公开", "k/1")
-    assert ali["vars"] == {"unit": "市司法局", "item": "政务公开工作要点", "due": "2021-07-19",
-                           "link": "http://127.0.0.1:8780/u/abc"}
+    assert ali["vars"] == {
+        "unit": "市司法局",
+        "item": "政务公开工作要点",
+        "due": "2021-07-19",
+        "link": "http://127.0.0.1:8780/u/abc",
+    }
     assert (ten["to"], ten["template"], ten["vars"]) == (
-        "+8613800000022", str(1000 + KINDS.index("duban")),
-        ["市司法局", "政务公开工作要点", "2021-07-19"])
+        "+8613800000022",
+        str(1000 + KINDS.index("duban")),
+        ["市司法局", "政务公开工作要点", "2021-07-19"],
+    )
 
 
-def channels_yaml(url: str, sms: dict[str, Any] | None = None, agent: str = "1000002"
-                  ) -> None:
+def channels_yaml(url: str, sms: dict[str, Any] | None = None, agent: str = "1000002") -> None:
     config.home().mkdir(parents=True, exist_ok=True)
     channels = {
-        "wecom": {"transport": "wecom_app", "base_url": url, "app_id": "ww-corp-1",
-                  "agent_id": agent, "app_secret": "ZS_WECOM_APP_SECRET"},
-        "sms": sms or {"transport": "aliyun_sms", "base_url": url, "key_id": "ZS_SMS_KEY_ID",
-                       "key_secret": "ZS_SMS_KEY_SECRET", "sign_name": "中山市政务公开",
-                       "templates": {k: {"id": f"SMS_{k.upper()}", "params": ALIYUN_VARS}
-                                     for k in KINDS}},
+        "wecom": {
+            "transport": "wecom_app",
+            "base_url": url,
+            "app_id": "ww-corp-1",
+            "agent_id": agent,
+            "app_secret": "ZS_WECOM_APP_SECRET",
+        },
+        "sms": sms
+        or {
+            "transport": "aliyun_sms",
+            "base_url": url,
+            "key_id": "ZS_SMS_KEY_ID",
+            "key_secret": "ZS_SMS_KEY_SECRET",
+            "sign_name": "中山市政务公开",
+            "templates": {k: {"id": f"SMS_{k.upper()}", "params": ALIYUN_VARS} for k in KINDS},
+        },
     }
-    (config.home() / "channels.yaml").write_text(yaml.safe_dump(
-        {"channels": channels, "operators": ["email:ops@zs.example.cn"]}, allow_unicode=True),
-        encoding="utf-8")
+    (config.home() / "channels.yaml").write_text(
+        yaml.safe_dump(
+            {"channels": channels, "operators": ["email:ops@zs.example.cn"]}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
@@ -230,14 +330,15 @@ def app_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 def only_wecom(ledger: sessionmaker[Session], wecom_id: str) -> None:
     """市司法局's 分管领导 reachable only by a WeCom user id."""
     with transaction(ledger) as s:
-        c = s.scalars(select(Contact).join(Unit).where(Unit.name == "市司法局",
-                                                       Contact.role == "leader")).one()
+        c = s.scalars(
+            select(Contact).join(Unit).where(Unit.name == "市司法局", Contact.role == "leader")
+        ).one()
         c.mobile, c.email, c.wecom_id, c.channels = None, None, wecom_id, ["wecom"]
 
 
 def test_a_duban_reaches_a_person_on_wecom_and_sms_goes_as_a_template(
-        ledger: sessionmaker[Session], platforms: tuple[Platforms, str], app_secrets: None
-        ) -> None:
+    ledger: sessionmaker[Session], platforms: tuple[Platforms, str], app_secrets: None
+) -> None:
     p, url = platforms
     channels_yaml(url)
     only_wecom(ledger, PERSON)
@@ -254,13 +355,19 @@ def test_a_duban_reaches_a_person_on_wecom_and_sms_goes_as_a_template(
     assert {m["template"] for m in sifa} >= {"SMS_REMINDER", "SMS_DUE"}
     assert all(m["vars"]["link"].startswith("http://127.0.0.1:8780/u/") for m in sifa)
     with transaction(ledger) as s:
-        assert s.scalar(select(func.count()).select_from(Notice).where(
-            Notice.channel == "wecom", Notice.status == "sent")) == 1
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Notice)
+                .where(Notice.channel == "wecom", Notice.status == "sent")
+            )
+            == 1
+        )
 
 
 def test_an_unknown_user_is_dead_at_once_with_one_alert(
-        ledger: sessionmaker[Session], platforms: tuple[Platforms, str], app_secrets: None
-        ) -> None:
+    ledger: sessionmaker[Session], platforms: tuple[Platforms, str], app_secrets: None
+) -> None:
     _, url = platforms
     channels_yaml(url)
     only_wecom(ledger, "left_the_office")
@@ -274,23 +381,34 @@ def test_an_unknown_user_is_dead_at_once_with_one_alert(
     assert (d.status, d.attempts) == ("dead", 1)
     assert "81013" in (d.last_error or "")
     # (the other alert of the day says the links point at this machine: no public URL)
-    assert [a.context["recipient"] for a in alert
-            if a.context.get("event") != "loopback_link"] == ["left_the_office"]
+    assert [a.context["recipient"] for a in alert if a.context.get("event") != "loopback_link"] == [
+        "left_the_office"
+    ]
     with transaction(ledger) as s:
-        told = "\n".join(s.scalars(select(Delivery.text).where(
-            Delivery.recipient == "ops@zs.example.cn")))
+        told = "\n".join(
+            s.scalars(select(Delivery.text).where(Delivery.recipient == "ops@zs.example.cn"))
+        )
     assert "被平台明确拒收" in told and "收件地址：left_the_office" in told
     assert dispatch_now(at("2021-07-22T10:05")).retried == 0  # never tried again
 
 
 def test_a_kind_without_a_template_is_refused_at_start(
-        database_url: str, platforms: tuple[Platforms, str], app_secrets: None) -> None:
+    database_url: str, platforms: tuple[Platforms, str], app_secrets: None
+) -> None:
     _, url = platforms
-    channels_yaml(url, {"transport": "tencent_sms", "base_url": url, "key_id": "ZS_SMS_KEY_ID",
-                        "key_secret": "tencent-key-secret-in-the-file", "sign_name": "浙江政务",
-                        "sdk_app_id": "1400000001",
-                        "templates": {"reminder": {"id": "1001", "params": {"a": "{itme}"}}}},
-                  agent="督办应用")
+    channels_yaml(
+        url,
+        {
+            "transport": "tencent_sms",
+            "base_url": url,
+            "key_id": "ZS_SMS_KEY_ID",
+            "key_secret": "tencent-key-secret-in-the-file",
+            "sign_name": "浙江政务",
+            "sdk_app_id": "1400000001",
+            "templates": {"reminder": {"id": "1001", "params": {"a": "{itme}"}}},
+        },
+        agent="督办应用",
+    )
     r = CliRunner().invoke(app, ["dispatch"], env={"COLUMNS": "200"})
     assert r.exit_code != 0
     assert "channels.sms.templates: 缺少以下通知类型的短信模板" in r.output
@@ -302,13 +420,14 @@ def test_a_kind_without_a_template_is_refused_at_start(
 
 
 def test_channels_test_covers_the_new_kinds(
-        ledger: sessionmaker[Session], platforms: tuple[Platforms, str], app_secrets: None
-        ) -> None:
+    ledger: sessionmaker[Session], platforms: tuple[Platforms, str], app_secrets: None
+) -> None:
     p, url = platforms
     channels_yaml(url)
     with transaction(ledger) as s:
-        c = s.scalars(select(Contact).join(Unit).where(Unit.name == "市司法局",
-                                                       Contact.role == "leader")).one()
+        c = s.scalars(
+            select(Contact).join(Unit).where(Unit.name == "市司法局", Contact.role == "leader")
+        ).one()
         c.channels = ["wecom", "sms"]
     out = cli("channels", "test", "市司法局:分管领导")
     assert out.count("已送达") == 2

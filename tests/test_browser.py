@@ -34,11 +34,14 @@ PLAN = "zhongshan-2021-zwgk"
 SIFA_SMS = "13800000022"  # 市司法局 经办人
 PASSWORD = "correct horse 9"
 
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
-                                 "(pip install -e '.[test]')")
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
+)
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk "
-                "(.ci/run does)", allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk (.ci/run does)",
+        allow_module_level=True,
+    )
 
 
 def free_port() -> int:
@@ -58,8 +61,9 @@ def site(ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> Iter
     thread.join(10)
 
 
-def serve(ledger: sessionmaker[Session], when: str, monkeypatch: pytest.MonkeyPatch
-          ) -> tuple[str, uvicorn.Server, threading.Thread]:
+def serve(
+    ledger: sessionmaker[Session], when: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, uvicorn.Server, threading.Thread]:
     """The pages on a free port with their clock at ``when`` (Shanghai); the address is
     also the links' public address."""
     port = free_port()
@@ -84,17 +88,22 @@ def shot(page: object, name: str) -> None:
 
 
 def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
-        site: str, tmp_path: Path) -> None:
+    site: str, tmp_path: Path
+) -> None:
     cli("sweep", "--at", "2021-07-21T09:00")
     cli("dispatch", "--at", "2021-07-21T09:05")
-    sms = [json.loads(p.read_text()) for p in (config.home() / "outbox" / "sms").glob("*")
-           if SIFA_SMS in p.name]
+    sms = [
+        json.loads(p.read_text())
+        for p in (config.home() / "outbox" / "sms").glob("*")
+        if SIFA_SMS in p.name
+    ]
     link = re.search(rf"{re.escape(site)}/u/[A-Za-z0-9]{{12}}", sms[0]["body"]).group(0)  # type: ignore[union-attr]
     evidence = tmp_path / "备案回执.pdf"
     evidence.write_bytes(b"%PDF-1.4 receipt")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.goto(link)
         assert phone.locator("h1").inner_text() == "市司法局"
@@ -133,11 +142,17 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
         office.set_viewport_size({"width": 390, "height": 844})
         office.goto(f"{site}/p/{PLAN}")
         band = office.locator("header").bounding_box()
-        for part in (office.locator("header .who"), office.locator("header button",
-                                                                   has_text="退出")):
+        for part in (
+            office.locator("header .who"),
+            office.locator("header button", has_text="退出"),
+        ):
             box = part.bounding_box()
-            assert band and box and box["y"] >= band["y"] and \
-                box["y"] + box["height"] <= band["y"] + band["height"], (band, box)
+            assert (
+                band
+                and box
+                and box["y"] >= band["y"]
+                and box["y"] + box["height"] <= band["y"] + band["height"]
+            ), (band, box)
             assert box["x"] + box["width"] <= 390
         chart = office.locator("img.chart").bounding_box()
         assert chart and chart["width"] <= 390 and chart["height"] > 50  # drawn, and fits
@@ -157,7 +172,8 @@ def test_a_unit_answers_from_its_sms_and_the_coordinator_closes_it(
 
 
 def test_a_unit_files_its_whole_selfcheck_on_a_phone_in_one_submit(
-        ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """市司法局 holds 34 standing tasks: at the 9-20 check it answers them all from the
     link in its SMS on a 390 px page with one submit; the coordinator accepts all but one,
     returns that one for 整改, and the board shows green and yellow; the 台账 has a row
@@ -168,14 +184,20 @@ def test_a_unit_files_its_whole_selfcheck_on_a_phone_in_one_submit(
     try:
         cli("sweep", "--at", "2021-09-16T09:00")  # the reminder 3 working days before 9-20
         cli("dispatch", "--at", "2021-09-16T09:05")
-        sms = [json.loads(p.read_text()) for p in (config.home() / "outbox" / "sms").glob("*")
-               if SIFA_SMS in p.name]
+        sms = [
+            json.loads(p.read_text())
+            for p in (config.home() / "outbox" / "sms").glob("*")
+            if SIFA_SMS in p.name
+        ]
         assert sms
-        link = re.search(rf"{re.escape(site)}/u/[A-Za-z0-9]{{12}}",  # type: ignore[union-attr]
-                         sms[0]["body"]).group(0)
+        link = re.search(
+            rf"{re.escape(site)}/u/[A-Za-z0-9]{{12}}",  # type: ignore[union-attr]
+            sms[0]["body"],
+        ).group(0)
         with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM,
-                                        args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
             phone = browser.new_page(viewport={"width": 390, "height": 844})
             phone.goto(link)
             rows = phone.locator("fieldset.task")
@@ -221,14 +243,24 @@ def test_a_unit_files_its_whole_selfcheck_on_a_phone_in_one_submit(
     from sqlalchemy import func, select
 
     from ledger.models import Assignment, Item, Unit
+
     with transaction(ledger) as s:
-        pairs = set(s.execute(select(Item.title, Unit.name)
-                              .join(Assignment, Assignment.item_id == Item.id)
-                              .join(Unit, Unit.id == Assignment.unit_id)).tuples().all())
+        pairs = set(
+            s.execute(
+                select(Item.title, Unit.name)
+                .join(Assignment, Assignment.item_id == Item.id)
+                .join(Unit, Unit.id == Assignment.unit_id)
+            )
+            .tuples()
+            .all()
+        )
         assert s.scalar(select(func.count()).select_from(Assignment)) == 1547
     assert {(r[3], r[4]) for r in sheet_rows} == pairs
-    mine = [r for r in sheet_rows if r[4] == "市司法局" and r[1] == "持续推进任务"
-            and r[6] != "2021-12-20 报送进展"]  # the 9-20 round; the returned row now 9-22
+    mine = [
+        r
+        for r in sheet_rows
+        if r[4] == "市司法局" and r[1] == "持续推进任务" and r[6] != "2021-12-20 报送进展"
+    ]  # the 9-20 round; the returned row now 9-22
     assert len(mine) == 34 and sum(1 for r in mine if r[7] == "已销号") == 33
     returned = next(r for r in mine if r[7] != "已销号")
     assert returned[6] == "2021-09-22 报送进展" and returned[12] == "未附公开链接，请补充。"
@@ -258,7 +290,8 @@ PINGTAN = """辖区：平潭综合实验区
 
 
 def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
-        site: str, tmp_path: Path) -> None:
+    site: str, tmp_path: Path
+) -> None:
     """A real notice (平潭, as a browser copy gives it) uploaded on the import page: the
     draft beside the notice's text, the fields the importer doubts marked, a unit the
     directory does not know corrected by hand, then checked and loaded with the CLI's
@@ -270,8 +303,9 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
     by_cli = tmp_path / "cli.yaml"
     cli("import", str(REAL), "--units", str(units), "--out", str(by_cli))
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
         office = browser.new_page(viewport={"width": 1400, "height": 900})
         office.goto(site + "/")
         office.fill("#name", "王科长")
@@ -286,8 +320,11 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
         # the notice's own text, each line an anchor the fields link to
         assert "以下均需各片区配合落实" in office.locator(".notice").inner_text()
         source = office.locator("#task-t001 a", has_text="原文").get_attribute("href")
-        assert office.locator(f".notice p{source}").inner_text().endswith(
-            "(区资源生态局牵头负责;各片区负责配合落实,以下均需各片区配合落实,不再列出)")
+        assert (
+            office.locator(f".notice p{source}")
+            .inner_text()
+            .endswith("(区资源生态局牵头负责;各片区负责配合落实,以下均需各片区配合落实,不再列出)")
+        )
         # units carried from the standing clause: a rule to spot-check, marked apart from
         # a doubt; a name the directory lacks is a doubt
         assert office.locator("#task-t002 input.check[name='t002.units']").count() == 1
@@ -313,10 +350,17 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
         assert office.locator("h1").inner_text().startswith("平潭综合实验区新污染物治理工作方案")
         # every unit with a task is on the board, standing tasks' too; 各片区 is its two
         # members
-        on_board = {office.locator("tr[data-unit]").nth(i).get_attribute("data-unit")
-                    for i in range(office.locator("tr[data-unit]").count())}
-        assert {"区资源生态局", "金井片区管理局", "岚城片区管理局", "区经发局",
-                "区财金局"} <= on_board
+        on_board = {
+            office.locator("tr[data-unit]").nth(i).get_attribute("data-unit")
+            for i in range(office.locator("tr[data-unit]").count())
+        }
+        assert {
+            "区资源生态局",
+            "金井片区管理局",
+            "岚城片区管理局",
+            "区经发局",
+            "区财金局",
+        } <= on_board
         assert "各片区" not in on_board and "区管委会办公室" not in on_board
         # the same notice imported a second time by mistake: that draft is discarded,
         # the first one stays listed
@@ -331,12 +375,17 @@ def test_a_coordinator_imports_a_real_notice_corrects_it_and_loads_it(
         shot(office, "web-discarded.png")
         listed = office.locator("table a")
         assert [listed.nth(i).get_attribute("href") for i in range(listed.count())] == [
-            "/drafts/" + draft.rsplit("/", 1)[1]]
+            "/drafts/" + draft.rsplit("/", 1)[1]
+        ]
         browser.close()
-    saved = yaml.safe_load((config.home() / "drafts" / draft.rsplit("/", 1)[1] / "plan.yaml")
-                           .read_text(encoding="utf-8"))
+    saved = yaml.safe_load(
+        (config.home() / "drafts" / draft.rsplit("/", 1)[1] / "plan.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
     t012 = next(t for t in saved["tasks"] if t["id"] == "t012")
     assert t012["units"] == ["区经发局", "各片区"] and "核对[units]" in t012["note"]
-    again = cli("plan", "load", str(config.home() / "drafts" / draft.rsplit("/", 1)[1] /
-                                    "plan.yaml"))
+    again = cli(
+        "plan", "load", str(config.home() / "drafts" / draft.rsplit("/", 1)[1] / "plan.yaml")
+    )
     assert f"计划 {saved['id']} 与台账一致，无变化。" in again  # the CLI reads the same file

@@ -46,8 +46,12 @@ class Mailbox:
         self.mails: list[email.message.EmailMessage] = []
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.mails.append(email.message_from_bytes(envelope.content,  # type: ignore[attr-defined]
-                                                   policy=email.policy.default))
+        self.mails.append(
+            email.message_from_bytes(
+                envelope.content,  # type: ignore[attr-defined]
+                policy=email.policy.default,
+            )
+        )
         return "250 OK"
 
 
@@ -83,21 +87,33 @@ def gateway() -> Iterator[tuple[Receiver, str]]:
 
 def configure(url: str, smtp_port: int | None = None, **sms: object) -> None:
     channels: dict[str, object] = {
-        "sms": {"transport": "sms_gateway", "url": f"{url}/send",
-                "fields": {"mobile": "{to}", "content": "{text}", "sign": "中山政务公开"},
-                "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"},
-                "success_field": "code", **sms},
+        "sms": {
+            "transport": "sms_gateway",
+            "url": f"{url}/send",
+            "fields": {"mobile": "{to}", "content": "{text}", "sign": "中山政务公开"},
+            "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"},
+            "success_field": "code",
+            **sms,
+        },
         "wecom_bot": {"transport": "wecom_bot", "base_url": url},
         "dingtalk_bot": {"transport": "dingtalk_bot", "base_url": url},
         "feishu_bot": {"transport": "feishu_bot", "base_url": url},
     }
     if smtp_port:
-        channels["email"] = {"transport": "smtp", "host": "127.0.0.1", "port": smtp_port,
-                             "secure": "insecure", "from": "duban@zs.example.cn"}
+        channels["email"] = {
+            "transport": "smtp",
+            "host": "127.0.0.1",
+            "port": smtp_port,
+            "secure": "insecure",
+            "from": "duban@zs.example.cn",
+        }
     config.home().mkdir(parents=True, exist_ok=True)
     (config.home() / "channels.yaml").write_text(
-        yaml.safe_dump({"channels": channels, "operators": ["email:ops@zs.example.cn"]},
-                       allow_unicode=True), encoding="utf-8")
+        yaml.safe_dump(
+            {"channels": channels, "operators": ["email:ops@zs.example.cn"]}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
@@ -113,13 +129,23 @@ def sms_to(r: Receiver, mobile: str) -> list[Seen]:
 
 def attempts(ledger: sessionmaker[Session], recipient: str) -> list[str]:
     with transaction(ledger) as s:
-        return list(s.scalars(select(DeliveryAttempt.outcome).join(Delivery).where(
-            Delivery.recipient == recipient).order_by(DeliveryAttempt.id)))
+        return list(
+            s.scalars(
+                select(DeliveryAttempt.outcome)
+                .join(Delivery)
+                .where(Delivery.recipient == recipient)
+                .order_by(DeliveryAttempt.id)
+            )
+        )
 
 
-def test_real_mail_sms_and_wecom_delivery(ledger: sessionmaker[Session], smtp: tuple,
-                                          gateway: tuple, secrets_env: None,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_real_mail_sms_and_wecom_delivery(
+    ledger: sessionmaker[Session],
+    smtp: tuple,
+    gateway: tuple,
+    secrets_env: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     (box, port), (r, url) = smtp, gateway
     configure(url, port)
     caplog.set_level(logging.DEBUG)
@@ -136,8 +162,9 @@ def test_real_mail_sms_and_wecom_delivery(ledger: sessionmaker[Session], smtp: t
     # same one, so a receiving server that de-duplicates keeps one copy.
     assert len(mail.get_all("Message-ID")) == 1
     with transaction(ledger) as s:
-        key = s.scalars(select(Delivery.key).where(
-            Delivery.recipient == "gk.sfj@zs.example.cn")).one()
+        key = s.scalars(
+            select(Delivery.key).where(Delivery.recipient == "gk.sfj@zs.example.cn")
+        ).one()
     assert mail["Message-ID"] == message_id(key, "zs.example.cn")
     sms = sms_to(r, SIFA_SMS)
     words, _, link = sms[0].body["content"].partition(" 在线报送：")
@@ -156,14 +183,15 @@ def test_real_mail_sms_and_wecom_delivery(ledger: sessionmaker[Session], smtp: t
         assert secret not in caplog.text and secret not in stored
 
 
-def test_a_failing_gateway_is_retried_and_delivers_once(ledger: sessionmaker[Session],
-                                                         gateway: tuple, secrets_env: None
-                                                         ) -> None:
+def test_a_failing_gateway_is_retried_and_delivers_once(
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None
+) -> None:
     r, url = gateway
     configure(url)
     # 市司法局's gateway answers 500, then drops the connection, then works.
-    r.fault = lambda seen, before: (["500", "drop"][before] if before < 2 and
-                                    seen.body.get("mobile") == SIFA_SMS else "ok")
+    r.fault = lambda seen, before: (
+        ["500", "drop"][before] if before < 2 and seen.body.get("mobile") == SIFA_SMS else "ok"
+    )
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     for minute in ("09:01", "09:05", "09:15"):
         dispatch_now(at(f"2021-07-12T{minute}"))
@@ -175,14 +203,15 @@ def test_a_failing_gateway_is_retried_and_delivers_once(ledger: sessionmaker[Ses
     assert len([k for k in r.accepted if k.startswith("sms/")]) == 55
 
 
-def test_a_slow_answer_is_unknown_and_the_gateway_keeps_one(ledger: sessionmaker[Session],
-                                                           gateway: tuple, secrets_env: None
-                                                           ) -> None:
+def test_a_slow_answer_is_unknown_and_the_gateway_keeps_one(
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None
+) -> None:
     r, url = gateway
     configure(url, read_timeout=1.5)  # ample for the others on a busy machine
     r.slow = 3.0
-    r.fault = lambda seen, before: ("slow" if before == 0 and
-                                    seen.body.get("mobile") == SIFA_SMS else "ok")
+    r.fault = lambda seen, before: (
+        "slow" if before == 0 and seen.body.get("mobile") == SIFA_SMS else "ok"
+    )
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     first = dispatch_now(at("2021-07-12T09:01"))
     assert first.unknown == 1
@@ -192,8 +221,9 @@ def test_a_slow_answer_is_unknown_and_the_gateway_keeps_one(ledger: sessionmaker
     assert r.accepted[sms_to(r, SIFA_SMS)[0].headers["idempotency-key"]] == 1  # … kept once
 
 
-def test_http_200_with_an_errcode_is_a_failure(ledger: sessionmaker[Session], gateway: tuple,
-                                               secrets_env: None) -> None:
+def test_http_200_with_an_errcode_is_a_failure(
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None
+) -> None:
     r, url = gateway
     configure(url)
     r.fault = lambda seen, before: "errcode" if seen.path.startswith("/cgi-bin") else "ok"
@@ -214,8 +244,10 @@ def test_signed_bots_and_byte_limits(gateway: tuple, monkeypatch: pytest.MonkeyP
     for signed in ("DT_BOT_SIGN", "FS_BOT_SIGN"):
         monkeypatch.setenv(signed, "SEC-test-sign-secret")
     transports = Transports.from_home(config.home())
-    long_text = "\n".join(f"{i}. 市司法局承担的“推进行政执法公示”应于 2021-07-19（星期一）前完成。"
-                          for i in range(200))
+    long_text = "\n".join(
+        f"{i}. 市司法局承担的“推进行政执法公示”应于 2021-07-19（星期一）前完成。"
+        for i in range(200)
+    )
     msg = Message("【到期提醒】多项任务", long_text, "短信")
     for channel in ("dingtalk_bot:DT_BOT", "feishu_bot:FS_BOT", "wecom_bot:ZS_FGJ_WECOM_KEY"):
         if channel.startswith("wecom"):
@@ -231,7 +263,8 @@ def test_signed_bots_and_byte_limits(gateway: tuple, monkeypatch: pytest.MonkeyP
     # A wrong signing secret is refused by the platform, and duban says so.
     monkeypatch.setenv("DT_BOT_SIGN", "SEC-wrong")
     outcome = Transports.from_home(config.home())("dingtalk_bot:DT_BOT").send(
-        Outgoing("k2", "dingtalk_bot:DT_BOT", "x", msg, False))
+        Outgoing("k2", "dingtalk_bot:DT_BOT", "x", msg, False)
+    )
     assert outcome.status == "failed" and "sign not match" in outcome.detail
 
 
@@ -242,9 +275,9 @@ def test_cut_bytes_never_splits_a_character_or_a_link() -> None:
     assert cut_bytes("短", 100) == "短"
 
 
-def test_sms_gateway_quota_is_kept_across_dispatcher_runs(ledger: sessionmaker[Session],
-                                                          gateway: tuple, secrets_env: None
-                                                          ) -> None:
+def test_sms_gateway_quota_is_kept_across_dispatcher_runs(
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None
+) -> None:
     r, url = gateway
     configure(url, per_minute=20)
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
@@ -256,16 +289,21 @@ def test_sms_gateway_quota_is_kept_across_dispatcher_runs(ledger: sessionmaker[S
 
 
 def test_dispatcher_killed_mid_batch_delivers_every_notice_once(
-        ledger: sessionmaker[Session], gateway: tuple, secrets_env: None,
-        database_url: str) -> None:
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None, database_url: str
+) -> None:
     r, url = gateway
     configure(url)
     r.latency = 0.2
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     env = {**os.environ, "DUBAN_HOME": str(config.home()), "DUBAN_DATABASE_URL": database_url}
     cmd = [sys.executable, "-m", "duban", "dispatch", "--workers", "2"]
-    proc = subprocess.Popen([*cmd, "--at", "2021-07-12T09:01"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*cmd, "--at", "2021-07-12T09:01"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 60
     while len(r.requests) < 20 and time.time() < deadline:
         time.sleep(0.05)
@@ -274,27 +312,35 @@ def test_dispatcher_killed_mid_batch_delivers_every_notice_once(
     got_before = len(r.requests)
     assert 20 <= got_before < 108, got_before  # killed mid-batch
     with transaction(ledger) as s:
-        sending = s.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.status == "sending"))
+        sending = s.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.status == "sending")
+        )
     assert sending > 0  # handed over, never recorded
     r.latency = 0.0
-    done = subprocess.run([*cmd, "--at", "2021-07-12T09:07"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*cmd, "--at", "2021-07-12T09:07"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     keys = [s.headers["idempotency-key"] for s in r.requests if s.path == "/send"]
-    assert len(set(keys)) == 55 and all(n == 1 for k, n in r.accepted.items()
-                                        if k.startswith("sms/"))
+    assert len(set(keys)) == 55 and all(
+        n == 1 for k, n in r.accepted.items() if k.startswith("sms/")
+    )
     # 55 SMS and 2 WeCom messages over HTTP: handed to the far end again after the kill
     # are at most the 2 whose outcome was not yet recorded (--workers 2), not a batch.
     assert 57 <= len(r.requests) <= 57 + 2, len(r.requests)
     with transaction(ledger) as s:
-        states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status))
-                      .all())
+        states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status)).all())
     assert states == {"sent": 110}
 
 
-def test_channels_test_reports_each_channel(ledger: sessionmaker[Session], gateway: tuple,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_channels_test_reports_each_channel(
+    ledger: sessionmaker[Session], gateway: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r, url = gateway
     configure(url)
     monkeypatch.setenv("SMS_TOKEN", "sms-token-s3cr3t")
@@ -307,7 +353,8 @@ def test_channels_test_reports_each_channel(ledger: sessionmaker[Session], gatew
     monkeypatch.setenv("ZS_FGJ_WECOM_KEY", "fgj-bot-key-0001")
     assert "失败" not in cli("channels", "test", "张晓明")
     assert [s.query["key"] for s in r.requests if s.path == "/cgi-bin/webhook/send"] == [
-        "fgj-bot-key-0001"]
+        "fgj-bot-key-0001"
+    ]
 
 
 def test_duban_plugins_are_ordinary_apprise_urls(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,8 +367,9 @@ def test_duban_plugins_are_ordinary_apprise_urls(monkeypatch: pytest.MonkeyPatch
     assert plugin.url(privacy=True) == "dubanwecom://f...1"
 
 
-def test_a_secret_with_braces_is_sent_as_it_is(ledger: sessionmaker[Session], gateway: tuple,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_secret_with_braces_is_sent_as_it_is(
+    ledger: sessionmaker[Session], gateway: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A token like tok{PART}x9 is inserted literally, never read as a template (it used
     to fail with KeyError: 'PART' and show the braces' content in the attempt detail)."""
     r, url = gateway
@@ -334,8 +382,9 @@ def test_a_secret_with_braces_is_sent_as_it_is(ledger: sessionmaker[Session], ga
     assert attempts(ledger, SIFA_SMS) == ["sent"]
 
 
-def backlog_behind_a_proxy(ledger: sessionmaker[Session], gateway: tuple,
-                           database_url: str) -> Receiver:
+def backlog_behind_a_proxy(
+    ledger: sessionmaker[Session], gateway: tuple, database_url: str
+) -> Receiver:
     """The filing reminders pending, a receiver answering at 100 ms; Postgres only."""
     if not database_url.startswith("postgresql"):
         pytest.skip("the proxy stands between duban and Postgres; SQLite is a local file")
@@ -353,8 +402,8 @@ def wait_for_requests(r: Receiver, n: int) -> None:
 
 
 def test_the_database_going_away_mid_dispatch_stops_sending(
-        ledger: sessionmaker[Session], gateway: tuple, secrets_env: None,
-        database_url: str) -> None:
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None, database_url: str
+) -> None:
     """Postgres behind a proxy that the test cuts while a dispatcher sends (receiver at
     100 ms): the dispatcher stops handing messages over, exits 3 with a Chinese message,
     and the next run after recovery re-sends at most the messages in flight."""
@@ -363,8 +412,14 @@ def test_the_database_going_away_mid_dispatch_stops_sending(
     via_proxy = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     env = {**os.environ, "DUBAN_HOME": str(config.home()), "DUBAN_DATABASE_URL": via_proxy}
     cmd = [sys.executable, "-m", "duban", "dispatch", "--workers", "4"]
-    proc = subprocess.Popen([*cmd, "--at", "2021-07-12T09:01"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*cmd, "--at", "2021-07-12T09:01"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for_requests(r, 15)
     proxy.cut()
     at_cut = len(r.requests)
@@ -375,42 +430,71 @@ def test_the_database_going_away_mid_dispatch_stops_sending(
     proxy.close()
     r.latency = 0.0
     env["DUBAN_DATABASE_URL"] = database_url
-    done = subprocess.run([*cmd, "--at", "2021-07-12T09:07"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*cmd, "--at", "2021-07-12T09:07"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert 57 <= len(r.requests) <= 57 + 4 + 4, len(r.requests)  # in flight at the cut
     with transaction(ledger) as s:
-        states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status))
-                      .tuples().all())
+        states = dict(
+            s.execute(select(Notice.status, func.count()).group_by(Notice.status)).tuples().all()
+        )
     assert states == {"sent": 110}
 
 
 def test_dispatch_without_a_database_exits_3_in_chinese(tmp_path: Path) -> None:
-    env = {**os.environ, "DUBAN_HOME": str(tmp_path),
-           "DUBAN_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"}
-    r = subprocess.run([sys.executable, "-m", "duban", "dispatch"], env=env, cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(tmp_path),
+        "DUBAN_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "duban", "dispatch"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 3 and "无法打开数据库" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_a_stalled_database_stops_the_dispatcher_instead_of_holding_it(
-        ledger: sessionmaker[Session], gateway: tuple, secrets_env: None,
-        database_url: str) -> None:
+    ledger: sessionmaker[Session], gateway: tuple, secrets_env: None, database_url: str
+) -> None:
     """The proxy process is frozen (SIGSTOP): connections stay open and nothing answers,
     so no server-side timeout can fire. The dispatcher waits DUBAN_DB_WAIT seconds for
     the ledger, then stops sending and exits 3; nothing more is handed over meanwhile."""
     r = backlog_behind_a_proxy(ledger, gateway, database_url)
-    proxy = subprocess.Popen([sys.executable, "-m", "tests.proxy", "5432"], cwd=ROOT,
-                             stdout=subprocess.PIPE, text=True)
+    proxy = subprocess.Popen(
+        [sys.executable, "-m", "tests.proxy", "5432"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         port = int(proxy.stdout.readline())  # type: ignore[union-attr]
-        env = {**os.environ, "DUBAN_HOME": str(config.home()), "DUBAN_DB_WAIT": "3",
-               "DUBAN_DATABASE_URL": database_url.replace("127.0.0.1:5432",
-                                                          f"127.0.0.1:{port}")}
-        cmd = [sys.executable, "-m", "duban", "dispatch", "--workers", "4",
-               "--at", "2021-07-12T09:01"]
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "DUBAN_HOME": str(config.home()),
+            "DUBAN_DB_WAIT": "3",
+            "DUBAN_DATABASE_URL": database_url.replace("127.0.0.1:5432", f"127.0.0.1:{port}"),
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "duban",
+            "dispatch",
+            "--workers",
+            "4",
+            "--at",
+            "2021-07-12T09:01",
+        ]
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         wait_for_requests(r, 15)
         proxy.send_signal(signal.SIGSTOP)
         at_stall = len(r.requests)

@@ -17,14 +17,12 @@ runner = CliRunner()
 PLAN = "zhongshan-2021-zwgk"
 
 
-
 def row(out: str, unit: str) -> list[str]:
     line = next(line for line in out.splitlines() if f" {unit} " in line)
     return [c.strip() for c in line.split("│")[2:-1]]
 
 
-def test_check_and_score_after_the_filing_deadline(database_url: str,
-                                                   duban_home: Path) -> None:
+def test_check_and_score_after_the_filing_deadline(database_url: str, duban_home: Path) -> None:
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     filing = ("--checkpoint", "cp-worklist", "--text", "工作计划已报备")
@@ -56,8 +54,10 @@ def test_check_and_score_after_the_filing_deadline(database_url: str,
     again = cli("check", PLAN, "--at", "2021-07-20T15:00")
     assert "检查结果通知 0 条" in again  # one notice per unit and check day
     with transaction(open_ledger(database_url)) as s:
-        assert s.scalar(select(func.count()).select_from(Notice)
-                        .where(Notice.kind == "check_result")) == 104
+        assert (
+            s.scalar(select(func.count()).select_from(Notice).where(Notice.kind == "check_result"))
+            == 104
+        )
 
     score = cli("score", PLAN, "--at", "2021-07-20T12:00")
     # 应完成, 按时, 提前, 逾期完成, 待审核, 未完成, 按时完成率, 得分 (default rubric)
@@ -75,14 +75,19 @@ def test_check_names_an_unknown_unit(database_url: str) -> None:
 
 
 def test_scores_stay_in_the_rubric_range_and_names_are_never_cut(
-        database_url: str, tmp_path: Path) -> None:
+    database_url: str, tmp_path: Path
+) -> None:
     """A harsh rubric floors at 0 (not −50); names print whole in an 80-column terminal;
     equal scores are listed in the directory's order, not by code point."""
     plan = tmp_path / "plan.yaml"
-    plan.write_text(PLAN_001.read_text(encoding="utf-8").replace(
-        "coordinator: 市政府办公室\n",
-        "coordinator: 市政府办公室\npolicy:\n  rubric:\n    missing: -30\n", 1),
-        encoding="utf-8")
+    plan.write_text(
+        PLAN_001.read_text(encoding="utf-8").replace(
+            "coordinator: 市政府办公室\n",
+            "coordinator: 市政府办公室\npolicy:\n  rubric:\n    missing: -30\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     (tmp_path / "units").mkdir()
     (tmp_path / "units" / "zhongshan.csv").write_bytes(UNITS_ZS.read_bytes())
     cli("units", "import", str(UNITS_ZS))
@@ -94,8 +99,11 @@ def test_scores_stay_in_the_rubric_range_and_names_are_never_cut(
     assert row(r.output, "市政务服务数据管理局")[-1] == "0"
     assert not [ln for ln in r.output.splitlines() if "│ -" in ln]
     assert "最低 0 分" in r.output
-    names = [ln.split("│")[1].strip() for ln in r.output.splitlines()
-             if ln.startswith("│") and ln.split("│")[-2].strip() == "0"]
+    names = [
+        ln.split("│")[1].strip()
+        for ln in r.output.splitlines()
+        if ln.startswith("│") and ln.split("│")[-2].strip() == "0"
+    ]
     towns = [n for n in names if n.endswith(("镇", "街道"))]
     directory = [ln.split(",")[0] for ln in UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()]
     assert towns == [n for n in directory if n in towns] and towns != sorted(towns)

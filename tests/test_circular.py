@@ -8,12 +8,15 @@ from pathlib import Path
 from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 
-def test_the_circular_says_who_was_really_notified(database_url: str,
-                                                    duban_home: Path, tmp_path: Path) -> None:
+def test_the_circular_says_who_was_really_notified(
+    database_url: str, duban_home: Path, tmp_path: Path
+) -> None:
     lines = UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()
     # 三乡镇 without any contact: nobody there can be told anything.
-    lines = [",".join(line.split(",")[:5] + [""] * 18) if line.startswith("三乡镇,") else line
-             for line in lines]
+    lines = [
+        ",".join(line.split(",")[:5] + [""] * 18) if line.startswith("三乡镇,") else line
+        for line in lines
+    ]
     units = tmp_path / "units.csv"
     units.write_text("\n".join(lines) + "\n", encoding="utf-8")
     cli("units", "import", str(units))
@@ -23,8 +26,11 @@ def test_the_circular_says_who_was_really_notified(database_url: str,
     cli("sweep", "--at", "2021-07-22T09:00")  # 督办: written, never dispatched
     cli("sweep", "--at", "2021-07-26T09:00")  # 通报, with the circular
     md = next((duban_home / "documents").rglob("通报*.md")).read_text(encoding="utf-8")
-    row = {line.split("|")[1].strip(): line for line in md.splitlines()
-           if line.startswith("| ") and "2021-07-19" in line}
+    row = {
+        line.split("|")[1].strip(): line
+        for line in md.splitlines()
+        if line.startswith("| ") and "2021-07-19" in line
+    }
     assert len(row) == 55
     # 神湾镇's 经办人 got the 催办 by SMS and mail; the 督办 to its leader is still queued.
     assert row["神湾镇"].rstrip(" |").endswith("，通知2条")

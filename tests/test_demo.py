@@ -42,9 +42,14 @@ def test_readme_main_job_fills_the_local_outbox_through_prefect(duban_home: Path
         port = probe.getsockname()[1]
     site = f"http://127.0.0.1:{port}"
     env["DUBAN_PUBLIC_URL"] = site
-    proc = subprocess.Popen([exe, "up", "--demo", "--web-port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [exe, "up", "--demo", "--web-port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]
     reader.start()

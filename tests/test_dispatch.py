@@ -36,13 +36,18 @@ PLAN = "zhongshan-2021-zwgk"
 SIFA_SMS = "13800000022"  # 市司法局 经办人
 
 
-def run(factory: sessionmaker[Session], when: str, channel: object = None,
-        **settings: object) -> Dispatched:
+def run(
+    factory: sessionmaker[Session], when: str, channel: object = None, **settings: object
+) -> Dispatched:
     outbox = LocalOutbox(config.home() / "outbox")
     # Operators' alerts always reach the outbox, whatever the channel under test does.
-    return dispatch(factory, at(when), Templates(),
-                    lambda c: outbox if c == "operator" else channel or outbox,
-                    Settings(**settings))  # type: ignore[arg-type]
+    return dispatch(
+        factory,
+        at(when),
+        Templates(),
+        lambda c: outbox if c == "operator" else channel or outbox,
+        Settings(**settings),
+    )  # type: ignore[arg-type]
 
 
 def files(kind: str) -> list[Path]:
@@ -56,11 +61,14 @@ def test_one_message_per_notice_and_readable_mail(ledger: sessionmaker[Session])
     assert (r.deliveries, r.notices, r.sent) == (110, 110, 110)
     assert (len(files("sms")), len(files("email")), len(files("wecom_bot"))) == (55, 53, 2)
     # Named plainly: the folder says the kind, the name the key's name once, day, serial.
-    assert [f.name for f in files("wecom_bot")] == ["ZS_FGJ_WECOM_KEY_2021-07-12_1.json",
-                                                    "ZS_JTJ_WECOM_KEY_2021-07-12_1.json"]
+    assert [f.name for f in files("wecom_bot")] == [
+        "ZS_FGJ_WECOM_KEY_2021-07-12_1.json",
+        "ZS_JTJ_WECOM_KEY_2021-07-12_1.json",
+    ]
     mail = email.message_from_bytes(
         next(f for f in files("email") if "gk.sfj" in f.name).read_bytes(),
-        policy=email.policy.default)
+        policy=email.policy.default,
+    )
     assert mail["Subject"] == "【到期提醒】报送具体工作计划、措施备案将于2021-07-19到期"
     body = mail.get_body(("plain",)).get_content()
     assert "市司法局承担的“报送具体工作计划、措施备案”应于 2021-07-19（星期一）前" in body
@@ -82,8 +90,9 @@ def test_a_day_of_several_notices_is_one_digest(ledger: sessionmaker[Session]) -
     run(ledger, "2021-12-24T09:01")
     with transaction(ledger) as s:
         d = s.scalars(select(Delivery).where(Delivery.recipient == SIFA_SMS)).one()
-        carried = s.scalar(select(func.count()).select_from(Notice)
-                           .where(Notice.delivery_id == d.id))
+        carried = s.scalar(
+            select(func.count()).select_from(Notice).where(Notice.delivery_id == d.id)
+        )
     assert (d.kind, carried) == ("digest", 2)
     assert d.subject == "【督办】2项待办事项（2021-12-24）"
     assert "现行有效规章集中公开" in d.text and "主要负责同志听取政务公开工作汇报" in d.text
@@ -96,13 +105,22 @@ def test_a_day_of_several_notices_is_one_digest(ledger: sessionmaker[Session]) -
     assert len(d.sms.partition(" 在线报送：")[0]) <= 70 and "另70项未办结（70项逾期）" in d.sms
 
 
-def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(
-        ledger: sessionmaker[Session]) -> None:
+def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(ledger: sessionmaker[Session]) -> None:
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     run(ledger, "2021-07-12T09:01")
     # A report returned for 整改 at 20:00 writes a 整改通知 at once (SMS + email).
-    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-12T19:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-12T19:00",
+    )
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T20:00")
     r = run(ledger, "2021-07-12T20:01")
     # Both channels already had today's message (the plan's digest cap is 1): both wait
@@ -111,8 +129,18 @@ def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(
     r = run(ledger, "2021-07-13T09:00")
     assert (r.deliveries, r.sent) == (2, 2)
     # With a larger cap the same evening, SMS still waits out the quiet hours, email goes.
-    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-13T19:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "财政局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-13T19:00",
+    )
     cli("review", "2", "--return", "--due", "2021-07-30", "--at", "2021-07-13T20:00")
     r = run(ledger, "2021-07-13T20:05", cap=3)
     assert (r.sent, r.deferred) == (1, 1)
@@ -137,8 +165,18 @@ class Flaky:
 
 
 def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Session]) -> None:
-    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-12T10:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-12T10:00",
+    )
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T10:30")
     flaky = Flaky(2)
     r = run(ledger, "2021-07-12T10:31", flaky)
@@ -154,8 +192,18 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
         attempts = s.scalars(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.id)).all()
     assert [a for a in attempts if a != "sent"] == ["failed", "failed"] and len(attempts) == 8
     # A channel that never works: dead after max_attempts, the notices too.
-    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-13T10:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "财政局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-13T10:00",
+    )
     cli("review", "2", "--return", "--due", "2021-07-30", "--at", "2021-07-13T10:30")
     broken = Flaky(99)
     for minute in range(31, 60):
@@ -165,11 +213,16 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     assert dead == 2
     # With a hard cap, each dead message raises one operator's alert naming unit, channel
     # and last error (besides the alerts that the outage began and ended).
-    alerts = [a for a in (json.loads(p.read_text()) for p in files("operator"))
-              if "消息投递失败" in a["subject"]]
+    alerts = [
+        a
+        for a in (json.loads(p.read_text()) for p in files("operator"))
+        if "消息投递失败" in a["subject"]
+    ]
     assert len(alerts) == 2
-    assert {a["subject"] for a in alerts} == {"【运维告警】消息投递失败：市财政局（sms）",
-                                              "【运维告警】消息投递失败：市财政局（email）"}
+    assert {a["subject"] for a in alerts} == {
+        "【运维告警】消息投递失败：市财政局（sms）",
+        "【运维告警】消息投递失败：市财政局（email）",
+    }
     assert all("最后一次错误：HTTP 500" in a["body"] for a in alerts)
     assert "重新排队 2 条" in cli("notices", "--retry-dead", "--at", "2021-07-13T10:59")
     # Re-queued the same day, they go out under new keys: a dead delivery's key is not
@@ -177,18 +230,28 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     r = run(ledger, "2021-07-13T11:00")
     assert (r.sent, r.dead) == (4, 0)  # the two, and the two "recovered" alerts
     with transaction(ledger) as s:
-        keys = s.scalars(select(Delivery.key).where(Delivery.recipient == "13800000025")
-                         .order_by(Delivery.id)).all()
+        keys = s.scalars(
+            select(Delivery.key).where(Delivery.recipient == "13800000025").order_by(Delivery.id)
+        ).all()
     assert len(keys) == len(set(keys)) >= 2
     # A message of its own (an operator's alert) re-queued after dying gets a fresh key too.
     with transaction(ledger) as s:
-        alert = s.scalars(select(Notice).join(Delivery, Delivery.id == Notice.delivery_id)
-                          .where(Notice.kind == "alert", Delivery.status == "sent",
-                                 Delivery.day == dt.date(2021, 7, 13))).first()
+        alert = s.scalars(
+            select(Notice)
+            .join(Delivery, Delivery.id == Notice.delivery_id)
+            .where(
+                Notice.kind == "alert",
+                Delivery.status == "sent",
+                Delivery.day == dt.date(2021, 7, 13),
+            )
+        ).first()
         assert alert is not None and alert.status == "sent"
         first_key = s.get_one(Delivery, alert.delivery_id).key
-        alert.status, alert.delivery_id, alert.next_attempt_at = "pending", None, \
-            at("2021-07-13T11:01")
+        alert.status, alert.delivery_id, alert.next_attempt_at = (
+            "pending",
+            None,
+            at("2021-07-13T11:01"),
+        )
     run(ledger, "2021-07-13T11:02")
     with transaction(ledger) as s:
         again = s.get_one(Delivery, s.get_one(Notice, alert.id).delivery_id).key
@@ -198,8 +261,14 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
 def test_a_crash_between_claim_and_send_is_resent_once(ledger: sessionmaker[Session]) -> None:
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     with transaction(ledger) as s:  # the dispatcher dies right after claiming
-        claim(s, at("2021-07-12T09:01"), Templates(), Settings(), Dispatched(),
-              Budget(s, at("2021-07-12T09:01"), lambda _c: None))
+        claim(
+            s,
+            at("2021-07-12T09:01"),
+            Templates(),
+            Settings(),
+            Dispatched(),
+            Budget(s, at("2021-07-12T09:01"), lambda _c: None),
+        )
     assert files("sms") == []
     assert run(ledger, "2021-07-12T09:03").sent == 0  # the lease still holds
     r = run(ledger, "2021-07-12T09:07")
@@ -214,9 +283,10 @@ def test_a_crash_between_claim_and_send_is_resent_once(ledger: sessionmaker[Sess
 
 
 def test_a_broken_override_fails_at_startup_naming_file_and_line(tmp_path: Path) -> None:
-    (tmp_path / "cuiban.j2").write_text("{% block subject %}x{% endblock %}\n"
-                                        "{% block sms %}{{ unit }{% endblock %}\n",
-                                        encoding="utf-8")
+    (tmp_path / "cuiban.j2").write_text(
+        "{% block subject %}x{% endblock %}\n{% block sms %}{{ unit }{% endblock %}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(TemplateProblem, match=r"cuiban\.j2:2"):
         Templates(tmp_path)
 
@@ -224,20 +294,45 @@ def test_a_broken_override_fails_at_startup_naming_file_and_line(tmp_path: Path)
 def test_the_plans_policy_sets_cap_and_quiet_hours(database_url: str, tmp_path: Path) -> None:
     cli("units", "import", str(UNITS_ZS))
     plan = tmp_path / "plan.yaml"
-    plan.write_text(PLAN_001.read_text(encoding="utf-8") + (
-        "policy:\n  digest: {hour: 10, max_per_channel_per_day: 2}\n"
-        "  quiet_hours: {start: '21:00', end: '07:00'}\n"), encoding="utf-8")
+    plan.write_text(
+        PLAN_001.read_text(encoding="utf-8")
+        + (
+            "policy:\n  digest: {hour: 10, max_per_channel_per_day: 2}\n"
+            "  quiet_hours: {start: '21:00', end: '07:00'}\n"
+        ),
+        encoding="utf-8",
+    )
     cli("plan", "load", str(plan))
     factory = open_ledger(database_url)
     sweep_all(factory, at("2021-07-12T09:00"), config.calendar())
     run(factory, "2021-07-12T09:01")
-    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-12T19:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-12T19:00",
+    )
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-12T20:00")
     r = run(factory, "2021-07-12T20:01")  # a second message is allowed; 20:01 is not quiet
     assert (r.sent, r.deferred) == (2, 0)
-    cli("report", PLAN, "--unit", "财政局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-12T21:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "财政局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-12T21:00",
+    )
     cli("review", "2", "--return", "--due", "2021-07-30", "--at", "2021-07-12T21:30")
     r = run(factory, "2021-07-12T21:31")  # 21:31 is quiet for SMS under this plan
     assert (r.sent, r.deferred) == (1, 1)
@@ -266,10 +361,28 @@ def test_two_dispatchers_at_once_never_crash_lose_or_double(database_url: str) -
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     factory = open_ledger(database_url)
-    days = ["2021-07-12", "2021-07-15", "2021-07-16", "2021-07-19", "2021-07-20", "2021-07-22",
-            "2021-07-26", "2021-08-09", "2021-08-12", "2021-08-13", "2021-08-16", "2021-08-17",
-            "2021-08-19", "2021-08-23", "2021-12-24", "2021-12-29", "2021-12-30", "2021-12-31",
-            "2022-01-04", "2022-01-06"]
+    days = [
+        "2021-07-12",
+        "2021-07-15",
+        "2021-07-16",
+        "2021-07-19",
+        "2021-07-20",
+        "2021-07-22",
+        "2021-07-26",
+        "2021-08-09",
+        "2021-08-12",
+        "2021-08-13",
+        "2021-08-16",
+        "2021-08-17",
+        "2021-08-19",
+        "2021-08-23",
+        "2021-12-24",
+        "2021-12-29",
+        "2021-12-30",
+        "2021-12-31",
+        "2022-01-04",
+        "2022-01-06",
+    ]
     channel = Counting()
     for day in days:
         sweep_all(factory, at(f"{day}T09:00"), config.calendar())
@@ -277,8 +390,7 @@ def test_two_dispatchers_at_once_never_crash_lose_or_double(database_url: str) -
 
         def one(when: str = f"{day}T09:01", errors: list[BaseException] = errors) -> None:
             try:
-                dispatch(factory, at(when), Templates(), lambda _c: channel,
-                         Settings(workers=8))
+                dispatch(factory, at(when), Templates(), lambda _c: channel, Settings(workers=8))
             except BaseException as exc:
                 errors.append(exc)
 
@@ -289,8 +401,9 @@ def test_two_dispatchers_at_once_never_crash_lose_or_double(database_url: str) -
             t.join()
         assert errors == [], (day, errors)
     with transaction(factory) as s:
-        states = dict(s.execute(select(Notice.status, func.count())
-                                .group_by(Notice.status)).tuples().all())
+        states = dict(
+            s.execute(select(Notice.status, func.count()).group_by(Notice.status)).tuples().all()
+        )
         deliveries = s.scalar(select(func.count()).select_from(Delivery))
     assert set(states) == {"sent"} and states["sent"] > 1000
     assert sum(channel.sent.values()) == deliveries == len(channel.sent)  # once each
@@ -313,7 +426,8 @@ class SmsDown:
 
 
 def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     """The SMS gateway is down 09:00-13:00; the dispatcher runs every 5 minutes. Every
     reminder (useful until 07-19) goes out once, at the first run after recovery (a probe
     finds the gateway working and releases the rest), none is given up, and
@@ -323,14 +437,29 @@ def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
     t = at("2021-07-12T09:01")
     while t < at("2021-07-12T14:30"):
         channel.down = t < at("2021-07-12T13:00")
-        dispatch(ledger, t, Templates(), lambda c: channel.outbox if c == "operator" else channel,
-                 Settings())
+        dispatch(
+            ledger,
+            t,
+            Templates(),
+            lambda c: channel.outbox if c == "operator" else channel,
+            Settings(),
+        )
         t += dt.timedelta(minutes=5)
     with transaction(ledger) as s:
-        states = dict(s.execute(select(Notice.status, func.count()).where(
-            Notice.kind != "alert").group_by(Notice.status)).tuples().all())
-        retries = s.scalar(select(func.count()).select_from(DeliveryAttempt).where(
-            DeliveryAttempt.outcome == "failed"))
+        states = dict(
+            s.execute(
+                select(Notice.status, func.count())
+                .where(Notice.kind != "alert")
+                .group_by(Notice.status)
+            )
+            .tuples()
+            .all()
+        )
+        retries = s.scalar(
+            select(func.count())
+            .select_from(DeliveryAttempt)
+            .where(DeliveryAttempt.outcome == "failed")
+        )
     assert states == {"sent": 110}
     with transaction(ledger) as s:  # all at the first run that saw the gateway working
         sent_at = set(s.scalars(select(Delivery.sent_at).where(Delivery.channel == "sms")))
@@ -339,32 +468,47 @@ def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
     assert len(sms_keys) == 55 and all(channel.ok[k] == 1 for k in sms_keys)
     assert retries > 55 * 5  # retried for four hours, backing off up to 30 minutes
     alerts = [json.loads(p.read_text(encoding="utf-8")) for p in files("operator")]
-    assert sorted(a["subject"] for a in alerts) == ["【运维告警】sms 渠道发送失败",
-                                                   "【运维告警】sms 渠道已恢复"]
+    assert sorted(a["subject"] for a in alerts) == [
+        "【运维告警】sms 渠道发送失败",
+        "【运维告警】sms 渠道已恢复",
+    ]
     assert "2021-07-12 09:01" in alerts[0]["body"] + alerts[1]["body"]
 
 
 def test_after_recovery_the_most_urgent_go_first_within_the_limit(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     """A backlog of failed SMS and a gateway allowing 5 a minute: the deliveries that
     stop being useful soonest are retried first."""
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     channel = SmsDown()
-    dispatch(ledger, at("2021-07-12T09:01"), Templates(),
-             lambda c: channel.outbox if c == "operator" else channel, Settings())
+    dispatch(
+        ledger,
+        at("2021-07-12T09:01"),
+        Templates(),
+        lambda c: channel.outbox if c == "operator" else channel,
+        Settings(),
+    )
     with transaction(ledger) as s:
-        backlog = s.scalars(select(Delivery).where(Delivery.channel == "sms",
-                                                   Delivery.status == "failed")
-                            .order_by(Delivery.id)).all()
+        backlog = s.scalars(
+            select(Delivery)
+            .where(Delivery.channel == "sms", Delivery.status == "failed")
+            .order_by(Delivery.id)
+        ).all()
         assert len(backlog) == 55
         for i, d in enumerate(backlog):  # the later a delivery was made, the more urgent
             d.give_up_at = at("2021-07-19T23:59") - dt.timedelta(hours=i)
             d.next_attempt_at = at("2021-07-12T09:30")
         urgent = [d.key for d in backlog][-5:]
     channel.down = False
-    dispatch(ledger, at("2021-07-12T09:31"), Templates(),
-             lambda c: channel.outbox if c == "operator" else channel, Settings(),
-             limit_for=lambda c: 5 if c == "sms" else None)
+    dispatch(
+        ledger,
+        at("2021-07-12T09:31"),
+        Templates(),
+        lambda c: channel.outbox if c == "operator" else channel,
+        Settings(),
+        limit_for=lambda c: 5 if c == "sms" else None,
+    )
     assert sorted(k for k in channel.ok if k.startswith("sms/")) == sorted(urgent)
 
 
@@ -376,8 +520,9 @@ def test_a_rehearsal_years_ago_is_stale_today_not_sent(ledger: sessionmaker[Sess
         sweep_all(ledger, at(f"{day}T09:00"), config.calendar())
     r = run(ledger, "2026-12-04T09:05")
     with transaction(ledger) as s:
-        states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status))
-                      .tuples().all())
+        states = dict(
+            s.execute(select(Notice.status, func.count()).group_by(Notice.status)).tuples().all()
+        )
         kinds = set(s.scalars(select(Notice.kind).where(Notice.status == "stale")))
         why = s.scalars(select(Notice.last_error).where(Notice.kind == "reminder")).first()
     assert (r.deliveries, r.sent, r.stale) == (0, 0, states["stale"])
@@ -389,14 +534,18 @@ def test_a_rehearsal_years_ago_is_stale_today_not_sent(ledger: sessionmaker[Sess
 
 
 def test_re_queued_dead_reminders_after_their_deadline_are_dropped(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     """A dead day, then --retry-dead the morning after the deadline: the old reminders
     are dropped as stale instead of filling the daily cap ahead of today's 催办."""
     sweep_all(ledger, at("2021-07-19T09:00"), config.calendar())  # the due-day notices
     run(ledger, "2021-07-19T09:01", Flaky(999), max_attempts=1)
     with transaction(ledger) as s:
-        dead = s.scalar(select(func.count()).select_from(Notice).where(
-            Notice.status == "dead", Notice.kind != "alert"))
+        dead = s.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(Notice.status == "dead", Notice.kind != "alert")
+        )
     assert dead == 110
     cli("notices", "--retry-dead", "--at", "2021-07-20T08:59")
     sweep_all(ledger, at("2021-07-20T09:00"), config.calendar())  # today's 催办
@@ -407,7 +556,8 @@ def test_re_queued_dead_reminders_after_their_deadline_are_dropped(
 
 
 def test_quiet_hours_hold_retries_and_defer_to_the_working_day_morning(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     """Friday 2021-07-16: an SMS failing at 17:50 is not retried at 19:31 (quiet from
     18:00) but on Monday 07-19 at 08:30, not on the Saturday; so is a new one."""
     sweep_all(ledger, at("2021-07-16T09:00"), config.calendar())
@@ -417,14 +567,29 @@ def test_quiet_hours_hold_retries_and_defer_to_the_working_day_morning(
     r = run(ledger, "2021-07-16T19:31", healthy)
     assert not any(k.startswith("sms/") for k in healthy.sent)
     with transaction(ledger) as s:
-        waits = set(s.scalars(select(Delivery.next_attempt_at).where(
-            Delivery.channel == "sms", Delivery.status == "failed")))
+        waits = set(
+            s.scalars(
+                select(Delivery.next_attempt_at).where(
+                    Delivery.channel == "sms", Delivery.status == "failed"
+                )
+            )
+        )
     assert waits == {at("2021-07-19T08:30")}
     r = run(ledger, "2021-07-19T08:31", healthy)
     assert sum(k.startswith("sms/") for k in healthy.sent) == 55 and r.retried >= 55
     # A new SMS found on Friday evening waits for Monday morning too.
-    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-16T19:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-16T19:00",
+    )
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-16T20:00")
     run(ledger, "2021-07-16T20:01", cap=5)
     with transaction(ledger) as s:
@@ -433,25 +598,31 @@ def test_quiet_hours_hold_retries_and_defer_to_the_working_day_morning(
 
 
 def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     """Claims take whole recipients: with batches of 7 notices, each recipient's due
     notices still make one digest, none is pushed to tomorrow, and one run sends all."""
     sweep_all(ledger, at("2021-12-24T09:00"), config.calendar())
     with transaction(ledger) as s:
         due = s.scalar(select(func.count()).select_from(Notice))
-        recipients = s.scalar(select(func.count()).select_from(
-            select(Notice.channel, Notice.recipient).distinct().subquery()))
+        recipients = s.scalar(
+            select(func.count()).select_from(
+                select(Notice.channel, Notice.recipient).distinct().subquery()
+            )
+        )
     assert due > recipients > 7 * 3
     r = run(ledger, "2021-12-24T09:01", batch=7)
     assert (r.deliveries, r.notices, r.deferred) == (recipients, due, 0)
     with transaction(ledger) as s:
-        assert s.scalar(select(func.count()).select_from(Notice)
-                        .where(Notice.status != "sent")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(Notice).where(Notice.status != "sent")) == 0
+        )
 
 
 @pytest.mark.usefixtures("prefect_server")
 def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
-        ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An SMS gateway refusing connections: `duban dispatch` exits 4, the dispatch flow run
     ends Failed (not Completed), and `duban notices --json --check` tells a cron check."""
     from flows.app import dispatcher
@@ -462,7 +633,8 @@ def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
     config.home().mkdir(parents=True, exist_ok=True)
     (config.home() / "channels.yaml").write_text(
         "channels:\n  sms: {transport: sms_gateway, url: 'http://127.0.0.1:1/send'}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     sweep_all(ledger, at("2021-07-12T09:00"), config.calendar())
     r = CliRunner().invoke(app, ["dispatch", "--at", "2021-07-12T09:01"], env={"COLUMNS": "200"})
     assert r.exit_code == 4, r.output

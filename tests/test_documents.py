@@ -20,17 +20,35 @@ runner = CliRunner()
 PLAN = "zhongshan-2021-zwgk"
 
 
-
 def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> None:
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     # 市司法局 reports the filing early, is returned for 整改 with a deadline of 07-21.
-    cli("report", PLAN, "--unit", "司法局", "--checkpoint", "cp-worklist", "--text", "计划",
-        "--at", "2021-07-13T10:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "计划",
+        "--at",
+        "2021-07-13T10:00",
+    )
     with transaction(open_ledger(database_url)) as s:
         rid = s.scalar(select(Report.id))
-    cli("review", str(rid), "--return", "--comment", "缺少时间表", "--due", "2021-07-21",
-        "--at", "2021-07-14T10:00")
+    cli(
+        "review",
+        str(rid),
+        "--return",
+        "--comment",
+        "缺少时间表",
+        "--due",
+        "2021-07-21",
+        "--at",
+        "2021-07-14T10:00",
+    )
     assert "催办单/督办单 54 份" in cli("sweep", "--at", "2021-07-20T09:00")  # 催办, the 54
     # 07-22: the 54 get 督办 (yellow); 市司法局's 整改 deadline passed on 07-21, so it
     # gets its 催办单, one grade up: yellow.
@@ -40,19 +58,25 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     out = cli("sweep", "--at", "2021-07-26T09:00")
     assert "催办单/督办单 1 份" in out and "通报〔2021〕1号" in out
     with transaction(open_ledger(database_url)) as s:
-        counts = dict(s.execute(select(Document.kind, func.count())
-                                .group_by(Document.kind)).all())
-        grades = dict(s.execute(select(Document.grade, func.count())
-                                .where(Document.kind != "circular")
-                                .group_by(Document.grade)).all())
-        numbers = s.scalars(select(Document.number).where(Document.kind == "cuiban")
-                            .order_by(Document.number)).all()
+        counts = dict(s.execute(select(Document.kind, func.count()).group_by(Document.kind)).all())
+        grades = dict(
+            s.execute(
+                select(Document.grade, func.count())
+                .where(Document.kind != "circular")
+                .group_by(Document.grade)
+            ).all()
+        )
+        numbers = s.scalars(
+            select(Document.number).where(Document.kind == "cuiban").order_by(Document.number)
+        ).all()
     assert counts == {"cuiban": 55, "duban": 55, "circular": 1}
     assert grades == {"blue": 54, "yellow": 55, "red": 1}
     with transaction(open_ledger(database_url)) as s:
-        sifa = s.execute(select(Document.kind, Document.grade)
-                         .where(Document.title.contains("市司法局"))
-                         .order_by(Document.id)).all()
+        sifa = s.execute(
+            select(Document.kind, Document.grade)
+            .where(Document.title.contains("市司法局"))
+            .order_by(Document.id)
+        ).all()
     assert sifa == [("cuiban", "yellow"), ("duban", "red")]
     assert numbers == list(range(1, 56))
     folder = duban_home / "documents" / PLAN
@@ -84,9 +108,11 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
     directory = [ln.split(",")[0] for ln in UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()]
     listed = [r.cells[0].text for r in rows[1:]]
     assert listed == [n for n in directory if n in listed] and listed != sorted(listed)
-    status = [ln.split("│")[1].strip() for ln in cli("status", "--plan", PLAN, "--at",
-                                                       "2021-07-26").splitlines()
-              if ln.startswith("│")]
+    status = [
+        ln.split("│")[1].strip()
+        for ln in cli("status", "--plan", PLAN, "--at", "2021-07-26").splitlines()
+        if ln.startswith("│")
+    ]
     assert status == [n for n in directory if n in status] and len(status) > 50
     sample = next(r for r in rows if r.cells[0].text == "神湾镇")
     assert sample.cells[1].text == "报送具体工作计划、措施备案"  # the name, never an id
@@ -102,17 +128,27 @@ def test_a_circular_issued_again_keeps_its_number(database_url: str) -> None:
         cli("sweep", "--at", f"{day}T09:00")
     first = cli("circular", PLAN, "--at", "2021-07-27")
     assert "通报〔2021〕1号" in first and "相同，未重新编号" in first
-    cli("report", PLAN, "--unit", "神湾镇", "--checkpoint", "cp-worklist", "--text", "已报",
-        "--at", "2021-07-27T10:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "神湾镇",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "已报",
+        "--at",
+        "2021-07-27T10:00",
+    )
     # Another list: a new number, in the plan's year's series even when issued in 2026.
     assert "已生成通报 通报〔2021〕2号" in cli("circular", PLAN)
     with transaction(open_ledger(database_url)) as s:
-        assert s.scalars(select(Document.number).where(Document.kind == "circular")
-                         .order_by(Document.number)).all() == [1, 2]
+        assert s.scalars(
+            select(Document.number).where(Document.kind == "circular").order_by(Document.number)
+        ).all() == [1, 2]
 
 
-def test_a_circular_lists_only_measures_really_taken(database_url: str, duban_home: Path
-                                                     ) -> None:
+def test_a_circular_lists_only_measures_really_taken(database_url: str, duban_home: Path) -> None:
     """The sweep was down from 07-19: on 07-26 it skips 催办 and 督办 and takes 通报. The
     通报 does not claim 经催办、督办 and says so in its 已采取措施 column."""
     cli("units", "import", str(UNITS_ZS))
@@ -129,28 +165,55 @@ def test_circular_on_demand_says_when_there_is_nothing(database_url: str) -> Non
     assert "没有需要通报的事项" in cli("circular", PLAN, "--at", "2021-07-20T10:00")
 
 
-def test_user_text_is_inert_in_messages_and_documents(database_url: str, duban_home: Path,
-                                                      tmp_path: Path) -> None:
+def test_user_text_is_inert_in_messages_and_documents(
+    database_url: str, duban_home: Path, tmp_path: Path
+) -> None:
     """A review comment with a markdown link reaches WeCom as plain text; a plan title with
     <script> is escaped in every Markdown document and shown as typed in Word; a 整改通知
     merged into a digest keeps its 审核意见."""
     plan = tmp_path / "plan.yaml"
-    plan.write_text(PLAN_001.read_text(encoding="utf-8").replace(
-        "title: 中山市2021年政务公开工作要点分工方案",
-        "title: 工作要点<script>alert(1)</script>", 1), encoding="utf-8")
+    plan.write_text(
+        PLAN_001.read_text(encoding="utf-8").replace(
+            "title: 中山市2021年政务公开工作要点分工方案",
+            "title: 工作要点<script>alert(1)</script>",
+            1,
+        ),
+        encoding="utf-8",
+    )
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(plan))
     # 市发展改革局's 经办人 reads notices in a WeCom group (wecom_bot in the directory).
     cli("sweep", "--at", "2021-07-12T09:00")
-    cli("report", PLAN, "--unit", "发展改革局", "--checkpoint", "cp-worklist", "--text", "已报",
-        "--at", "2021-07-12T10:00")
+    cli(
+        "report",
+        PLAN,
+        "--unit",
+        "发展改革局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "已报",
+        "--at",
+        "2021-07-12T10:00",
+    )
     with transaction(open_ledger(database_url)) as s:
         rid = s.scalar(select(Report.id))
-    cli("review", str(rid), "--return", "--due", "2021-07-30", "--comment",
-        "请补充[钓鱼](http://evil.example/x)", "--at", "2021-07-12T10:30")
+    cli(
+        "review",
+        str(rid),
+        "--return",
+        "--due",
+        "2021-07-30",
+        "--comment",
+        "请补充[钓鱼](http://evil.example/x)",
+        "--at",
+        "2021-07-12T10:30",
+    )
     cli("dispatch", "--at", "2021-07-12T10:31")
-    bots = [json.loads(p.read_text(encoding="utf-8"))
-            for p in (duban_home / "outbox" / "wecom_bot").glob("*.json")]
+    bots = [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in (duban_home / "outbox" / "wecom_bot").glob("*.json")
+    ]
     rectify = next(b for b in bots if "整改" in b["body"])
     assert "[钓鱼](" not in rectify["body"] and "［钓鱼］" in rectify["body"]
     assert rectify["digest"] and "审核意见：请补充［钓鱼］" in rectify["body"]
@@ -175,20 +238,24 @@ def test_documents_render_in_batches_and_say_so(database_url: str, duban_home: P
     with transaction(factory) as s:  # as if the render had been killed
         s.execute(update(Document).values(path_md=None, path_docx=None))
     heard: list[tuple[int, int]] = []
-    r = render_pending(factory, duban_home / "documents", batch=20,
-                       progress=lambda done, total: heard.append((done, total)))
+    r = render_pending(
+        factory,
+        duban_home / "documents",
+        batch=20,
+        progress=lambda done, total: heard.append((done, total)),
+    )
     assert r.documents == 55 and heard == [(20, 55), (40, 55), (55, 55)]
     with transaction(factory) as s:
         assert s.scalar(select(func.count()).where(Document.path_docx.is_(None))) == 0
     with transaction(factory) as s:
-        s.execute(update(Document).where(Document.number > 50)
-                  .values(path_md=None, path_docx=None))
+        s.execute(update(Document).where(Document.number > 50).values(path_md=None, path_docx=None))
     out = cli("sweep", "--at", "2021-07-20T09:00")
     assert "处理 0 个节点" in out and "生成催办单/督办单/通报文件：5/5" in out
 
 
-def test_a_loopback_link_is_said_loudly(database_url: str, duban_home: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_loopback_link_is_said_loudly(
+    database_url: str, duban_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without DUBAN_PUBLIC_URL the QR codes and links open only on this machine: the sweep
     says so, and the dispatcher alerts the operator (once a day) before sending."""
     from flows.app import dispatch_now
@@ -198,7 +265,8 @@ def test_a_loopback_link_is_said_loudly(database_url: str, duban_home: Path,
     monkeypatch.delenv("DUBAN_PUBLIC_URL", raising=False)
     config.home().mkdir(parents=True, exist_ok=True)
     (config.home() / "channels.yaml").write_text(
-        "operators: ['email:ops@zs.example.cn']\n", encoding="utf-8")
+        "operators: ['email:ops@zs.example.cn']\n", encoding="utf-8"
+    )
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     out = cli("sweep", "--at", "2021-07-20T09:00")

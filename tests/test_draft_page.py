@@ -35,11 +35,15 @@ def _review(text: str) -> list[str]:
 
 
 def test_checkpoints_and_the_plan_id_are_fixed_on_the_page_and_the_review_list_follows(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     users(ledger)
     web, csrf = signed_in(create_app(ledger), "王科长")
-    made = web.post("/import", follow_redirects=False, data={
-        "csrf": csrf, "jurisdiction": "中山市", "text": NOTICE})
+    made = web.post(
+        "/import",
+        follow_redirects=False,
+        data={"csrf": csrf, "jurisdiction": "中山市", "text": NOTICE},
+    )
     draft = made.headers["location"]
     page = web.get(draft).text
     # the plan's id and year, and every checkpoint with its units, kind and deadline
@@ -52,9 +56,17 @@ def test_checkpoints_and_the_plan_id_are_fixed_on_the_page_and_the_review_list_f
     assert any("“市公报编辑部”不在单位名录中" in line for line in before)
     # fixes saved: the checkpoint's unit, the task it was read with, another task's unit,
     # and the plan gets a name
-    saved = web.post(draft, data={"csrf": csrf, "id": "zs-2021-yd", "action": "save",
-                                  "cp02.units": "各镇街", "t004.units": "各镇街",
-                                  "t002.units": "市政府办公室"}).text
+    saved = web.post(
+        draft,
+        data={
+            "csrf": csrf,
+            "id": "zs-2021-yd",
+            "action": "save",
+            "cp02.units": "各镇街",
+            "t004.units": "各镇街",
+            "t002.units": "市政府办公室",
+        },
+    ).text
     after = _review(saved)
     assert not any("不在单位名录中" in line for line in after), after
     assert len(after) == len(before) - 2
@@ -69,8 +81,15 @@ def test_checkpoints_and_the_plan_id_are_fixed_on_the_page_and_the_review_list_f
     # deadlines are shown and typed in a notice's words, kept as rules in the plan
     assert 'name="t001.due" value="2021-12-31"' in page
     assert 'name="cp01.due" value="每季度末"' in page and "quarterly:end" not in page
-    web.post(draft, data={"csrf": csrf, "action": "save", "cp01.due": "每季度末",
-                          "t002.due": "持续推进、次年1月20日前"})
+    web.post(
+        draft,
+        data={
+            "csrf": csrf,
+            "action": "save",
+            "cp01.due": "每季度末",
+            "t002.due": "持续推进、次年1月20日前",
+        },
+    )
     plan = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
     assert plan["checkpoints"][0]["due"] == ["quarterly:end"]  # shown words, unchanged
     assert plan["tasks"][1]["due"] == ["ongoing", "2022-01-20"]

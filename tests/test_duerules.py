@@ -68,8 +68,19 @@ def test_recurrence_keys_are_stable_per_period() -> None:
     assert keys == ["quarterly:end#2021-09", "quarterly:end#2021-12"]
 
 
-@pytest.mark.parametrize("bad", ["9月底前", "+10x@issued", "monthly:32", "monthly:23-20",
-                                 "yearly:0", "+5h@issued", "2021-02-30", ""])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "9月底前",
+        "+10x@issued",
+        "monthly:32",
+        "monthly:23-20",
+        "yearly:0",
+        "+5h@issued",
+        "2021-02-30",
+        "",
+    ],
+)
 def test_unknown_forms_are_refused_with_the_accepted_list(bad: str) -> None:
     with pytest.raises(DueRuleError, match=r"可用写法|窗口|日期应在|至少|小时"):
         parse_rule(bad)

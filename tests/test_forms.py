@@ -15,22 +15,35 @@ from plans.importer import extract
 from plans.notice import NoticeProblem
 from plans.other_forms import office
 
-HEAD = ["泓川县人民政府办公室", "泓政办发〔2023〕12号",
-        "泓川县人民政府办公室关于印发泓川县2023年政务公开重点任务分工的通知",
-        "各乡镇人民政府，县政府各部门：",
-        "现将《泓川县2023年政务公开重点任务分工》印发给你们，请认真贯彻落实。",
-        "泓川县人民政府办公室", "2023年3月6日", "泓川县2023年政务公开重点任务分工"]
+HEAD = [
+    "泓川县人民政府办公室",
+    "泓政办发〔2023〕12号",
+    "泓川县人民政府办公室关于印发泓川县2023年政务公开重点任务分工的通知",
+    "各乡镇人民政府，县政府各部门：",
+    "现将《泓川县2023年政务公开重点任务分工》印发给你们，请认真贯彻落实。",
+    "泓川县人民政府办公室",
+    "2023年3月6日",
+    "泓川县2023年政务公开重点任务分工",
+]
 HEADER = ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"]
-ROWS = [["1", "公开本级政府预决算和部门预决算，细化到项级科目。", "县财政局", "县政府各部门",
-         "2023年6月30日前"],
-        ["2", "公开重大建设项目批准和实施信息。", "县发展改革局", "县住建局、各乡镇人民政府",
-         "年底前"],
-        ["3", "每季度公开财政收支执行情况。", "县财政局", "县统计局", "每季度末"],
-        ["4", "做好义务教育招生入学政策解读。", "县教育局", "各乡镇人民政府", "长期坚持"]]
-EXPECTED = [(["县财政局"], ["县政府各部门"], ["2023-06-30"]),
-            (["县发展改革局"], ["县住建局", "各乡镇人民政府"], ["2023-12-31"]),
-            (["县财政局"], ["县统计局"], ["quarterly:end"]),
-            (["县教育局"], ["各乡镇人民政府"], ["ongoing"])]
+ROWS = [
+    [
+        "1",
+        "公开本级政府预决算和部门预决算，细化到项级科目。",
+        "县财政局",
+        "县政府各部门",
+        "2023年6月30日前",
+    ],
+    ["2", "公开重大建设项目批准和实施信息。", "县发展改革局", "县住建局、各乡镇人民政府", "年底前"],
+    ["3", "每季度公开财政收支执行情况。", "县财政局", "县统计局", "每季度末"],
+    ["4", "做好义务教育招生入学政策解读。", "县教育局", "各乡镇人民政府", "长期坚持"],
+]
+EXPECTED = [
+    (["县财政局"], ["县政府各部门"], ["2023-06-30"]),
+    (["县发展改革局"], ["县住建局", "各乡镇人民政府"], ["2023-12-31"]),
+    (["县财政局"], ["县统计局"], ["quarterly:end"]),
+    (["县教育局"], ["各乡镇人民政府"], ["ongoing"]),
+]
 
 
 def reading(path: Path) -> list[tuple[list[str], list[str], list[str]]]:
@@ -57,9 +70,21 @@ def convert(path: Path, to: str) -> Path:
     if program is None:
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer)")
     out = path.parent / f"to-{to}"
-    subprocess.run([program, f"-env:UserInstallation=file://{path.parent / 'lo'}", "--headless",
-                    "--convert-to", to, "--outdir", str(out), str(path)],
-                   capture_output=True, timeout=180, check=True)
+    subprocess.run(
+        [
+            program,
+            f"-env:UserInstallation=file://{path.parent / 'lo'}",
+            "--headless",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
     return out / f"{path.stem}.{to}"
 
 

@@ -14,8 +14,9 @@ HEAD = """青石县人民政府办公室
 """
 
 
-def read(tmp_path: Path, body: str, name: str = "notice.txt") -> list[tuple[str, list[str],
-                                                                           list[str], list[str]]]:
+def read(
+    tmp_path: Path, body: str, name: str = "notice.txt"
+) -> list[tuple[str, list[str], list[str], list[str]]]:
     """(text start, lead, units, due) of every task read from HEAD + body."""
     notice = tmp_path / name
     notice.write_text(HEAD + body, encoding="utf-8")
@@ -27,35 +28,65 @@ def test_a_table_copied_one_cell_per_line_between_blank_lines(tmp_path: Path) ->
     """A Word table pasted as one cell per line: the header gives the columns, a number
     starts each row, a merged 工作任务 cell appears only in its first row, "/" is an
     empty cell, the header repeats after a page number."""
-    cells = ["序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限",
-             "一、深化重点领域公开",
-             "1", "推进财政公开", "公开本级预决算，细化到项级科目。", "县财政局", "县直各部门",
-             "2023年6月底前",
-             "2", "公开政府采购意向和采购结果。", "县财政局", "/", "次年1月20日前",
-             "— 2 —", "序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限",
-             "3", "做好教育信息公开", "公开招生入学政策和学区划分。", "县教育局", "各乡镇人民政府",
-             "长期"]
+    cells = [
+        "序号",
+        "工作任务",
+        "具体措施",
+        "牵头单位",
+        "配合单位",
+        "完成时限",
+        "一、深化重点领域公开",
+        "1",
+        "推进财政公开",
+        "公开本级预决算，细化到项级科目。",
+        "县财政局",
+        "县直各部门",
+        "2023年6月底前",
+        "2",
+        "公开政府采购意向和采购结果。",
+        "县财政局",
+        "/",
+        "次年1月20日前",
+        "— 2 —",
+        "序号",
+        "工作任务",
+        "具体措施",
+        "牵头单位",
+        "配合单位",
+        "完成时限",
+        "3",
+        "做好教育信息公开",
+        "公开招生入学政策和学区划分。",
+        "县教育局",
+        "各乡镇人民政府",
+        "长期",
+    ]
     tasks = read(tmp_path, "\n \n".join(cells) + "\n")
     assert tasks == [
         ("公开本级预决", ["县财政局"], ["县直各部门"], ["2023-06-30"]),
         ("公开政府采购", ["县财政局"], [], ["2024-01-20"]),
-        ("公开招生入学", ["县教育局"], ["各乡镇人民政府"], ["ongoing"])]
+        ("公开招生入学", ["县教育局"], ["各乡镇人民政府"], ["ongoing"]),
+    ]
 
 
 def test_a_spreadsheet_copy_with_a_measures_column_and_merged_cells(tmp_path: Path) -> None:
     """Tab-separated rows under 重点任务 / 具体举措: the measure is the task's text, a
     merged 重点任务 is an empty cell, a 完成情况 column is not read."""
-    rows = ["序号\t重点任务\t具体举措\t牵头单位\t责任单位\t完成时限\t完成情况",
-            "1\t规范执法公示\t编制并公布行政执法事项清单。\t县市场监管局\t县司法局\t9月底前\t未启动",
-            "2\t\t公开典型执法案例，发挥警示作用。\t\t县市场监管局\t每季度\t推进中"]
+    rows = [
+        "序号\t重点任务\t具体举措\t牵头单位\t责任单位\t完成时限\t完成情况",
+        "1\t规范执法公示\t编制并公布行政执法事项清单。\t县市场监管局\t县司法局\t9月底前\t未启动",
+        "2\t\t公开典型执法案例，发挥警示作用。\t\t县市场监管局\t每季度\t推进中",
+    ]
     tasks = read(tmp_path, "\n".join(rows) + "\n")
     assert tasks[0] == ("编制并公布行", ["县市场监管局"], ["县司法局"], ["2023-09-30"])
     assert tasks[1][2:] == (["县市场监管局"], ["quarterly:end"])
 
 
 def test_the_footer_of_a_gongwen_is_not_a_task(tmp_path: Path) -> None:
-    body = ("一、重点任务\n（一）公开财政预决算信息，6月底前完成。（责任单位：县财政局）\n"
-            "抄送：县委办公室，县人大常委会办公室。\n青石县人民政府办公室 2023年3月6日印发\n")
+    body = (
+        "一、重点任务\n（一）公开财政预决算信息，6月底前完成。（责任单位：县财政局）\n"
+        "抄送：县委办公室，县人大常委会办公室。\n青石县人民政府办公室 2023年3月6日印发\n"
+    )
     assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财"]
 
 
@@ -70,26 +101,38 @@ def test_deadline_words_of_tables_and_quarters(tmp_path: Path) -> None:
     assert [d.value for d in read_dues("按季度公开财政收支执行情况", 2023)] == ["quarterly:end"]
     assert [d.value for d in read_dues("确保2020年全面完成", 2019)] == ["2020-12-31"]
     assert not read_dues("每季度新闻发布会计划", 2023)  # a noun, not a cadence
-    for cell, due in (("长期", "ongoing"), ("常态化", "ongoing"), ("每季度", "quarterly:end"),
-                      ("全年", "2023-12-31"), ("11月", "2023-11-30"), ("每月", "monthly:end")):
+    for cell, due in (
+        ("长期", "ongoing"),
+        ("常态化", "ongoing"),
+        ("每季度", "quarterly:end"),
+        ("全年", "2023-12-31"),
+        ("11月", "2023-11-30"),
+        ("每月", "monthly:end"),
+    ):
         assert [d.value for d in read_cell_dues(cell, 2023)] == [due], cell
 
 
 def test_units_named_before_a_colon_lead_the_item(tmp_path: Path) -> None:
-    body = ("一、重点任务\n"
-            "1．县民政局：公开养老服务机构名录和收费标准，9月30日前完成。\n"
-            "2．县民政局（牵头）、县财政局（牵头）、县直各部门：公开救助政策的认定条件。\n"
-            "3．县人社局牵头，各乡镇人民政府配合：公开就业补贴申领流程。\n")
+    body = (
+        "一、重点任务\n"
+        "1．县民政局：公开养老服务机构名录和收费标准，9月30日前完成。\n"
+        "2．县民政局（牵头）、县财政局（牵头）、县直各部门：公开救助政策的认定条件。\n"
+        "3．县人社局牵头，各乡镇人民政府配合：公开就业补贴申领流程。\n"
+    )
     assert [t[1:3] for t in read(tmp_path, body)] == [
-        ([], ["县民政局"]), (["县民政局", "县财政局"], ["县直各部门"]),
-        (["县人社局"], ["各乡镇人民政府"])]
+        ([], ["县民政局"]),
+        (["县民政局", "县财政局"], ["县直各部门"]),
+        (["县人社局"], ["各乡镇人民政府"]),
+    ]
 
 
 def test_a_heading_closing_with_who_is_responsible_governs_its_items(tmp_path: Path) -> None:
-    body = ("一、重点任务\n（一）做好就业社保信息公开（各乡镇人民政府、县直各部门负责）\n"
-            "1．及时公开稳岗返还政策的申领条件和办理流程，并持续推进。\n"
-            "2．集中发布重点群体招聘信息，9月底前完成。\n"
-            "（二）加强统计信息公开\n3．区直各部门：公开审计结果和整改情况。\n")
+    body = (
+        "一、重点任务\n（一）做好就业社保信息公开（各乡镇人民政府、县直各部门负责）\n"
+        "1．及时公开稳岗返还政策的申领条件和办理流程，并持续推进。\n"
+        "2．集中发布重点群体招聘信息，9月底前完成。\n"
+        "（二）加强统计信息公开\n3．区直各部门：公开审计结果和整改情况。\n"
+    )
     tasks = read(tmp_path, body)
     assert [t[2] for t in tasks[:2]] == [["各乡镇人民政府", "县直各部门"]] * 2
     assert tasks[2][2] == ["区直各部门"]  # the next heading governs nothing of it
@@ -98,22 +141,30 @@ def test_a_heading_closing_with_who_is_responsible_governs_its_items(tmp_path: P
 def test_a_sentence_that_says_who_does_the_item(tmp_path: Path) -> None:
     """The item's requirement first, then a sentence of roles: X牵头，Y配合 / 由X牵头，Y按职责
     分工抓好落实 / X负责落实，DATE前完成 / 由X和Y负责，持续开展. A 负责人 is no role."""
-    body = ("一、重点任务\n"
-            "1.公开国土空间总体规划批复文件。县自然资源局负责落实，2023年8月15日前完成。\n"
-            "2.做好历史规划的归集整理。由县发展改革委牵头，各县(市、区)政府、县直有关部门按职责分工抓好落实。\n"
-            "3.公开交易规则和投诉处理结果。县财政局、县公共资源交易中心牵头抓总，县直各部门配合，12月底前完成。\n"
-            "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n"
-            "5.公开重点排污单位名录，9月底前完成。责任单位为县生态环境局。\n")
+    body = (
+        "一、重点任务\n"
+        "1.公开国土空间总体规划批复文件。县自然资源局负责落实，2023年8月15日前完成。\n"
+        "2.做好历史规划的归集整理。由县发展改革委牵头，各县(市、区)政府、县直有关部门按职责分工抓好落实。\n"
+        "3.公开交易规则和投诉处理结果。县财政局、县公共资源交易中心牵头抓总，县直各部门配合，12月底前完成。\n"
+        "4.公开国有产权转让信息。由县财政局和县公共资源交易中心负责，持续开展。\n"
+        "5.公开重点排污单位名录，9月底前完成。责任单位为县生态环境局。\n"
+    )
     tasks = read(tmp_path, body)
     assert [t[1:] for t in tasks] == [
         ([], ["县自然资源局"], ["2023-08-15"]),
         (["县发展改革委"], ["各县(市、区)政府", "县直有关部门"], []),
         (["县财政局", "县公共资源交易中心"], ["县直各部门"], ["2023-12-31"]),
         ([], ["县财政局", "县公共资源交易中心"], ["ongoing"]),
-        ([], ["县生态环境局"], ["2023-09-30"])]
+        ([], ["县生态环境局"], ["2023-09-30"]),
+    ]
     from plans.importer.units import sentence_roles
-    assert sentence_roles("1.整改情况报送。整改情况于2日内,经单位主要负责人审签后书面报区政府办",
-                          lambda s: s) is None
+
+    assert (
+        sentence_roles(
+            "1.整改情况报送。整改情况于2日内,经单位主要负责人审签后书面报区政府办", lambda s: s
+        )
+        is None
+    )
 
 
 def test_a_table_in_fixed_width_columns_as_pdftotext_gives_it(tmp_path: Path) -> None:
@@ -128,26 +179,50 @@ def test_a_table_in_fixed_width_columns_as_pdftotext_gives_it(tmp_path: Path) ->
         "\f\n"
         "序号    重点任务                                  责任单位                完成时限\n"
         "2       公开政府投资项目年度计划。                县发改局、县住建局      长期\n"
-        "3       公开老旧小区改造项目清单，接受居民监督。  县财政局                —\n")
+        "3       公开老旧小区改造项目清单，接受居民监督。  县财政局                —\n"
+    )
     assert read(tmp_path, body) == [
         ("公开国有产权", ["县交易中心", "县财政局"], ["县直有关部门"], ["2023-09-30"]),
         ("公开政府投资", [], ["县发改局", "县住建局"], ["ongoing"]),
-        ("公开老旧小区", [], ["县财政局"], [])]
+        ("公开老旧小区", [], ["县财政局"], []),
+    ]
 
 
 def test_a_cms_export_of_one_cell_per_line_each_followed_by_a_bar(tmp_path: Path) -> None:
     """Each cell, empty ones included, is followed by a lone "|"; the merged 工作任务 comes
     before its group's first number; "—" and "无" are no unit."""
-    cells = ["工作任务", "序号", "具体要求", "牵头单位", "配合单位", "时限要求",
-             "一、深化重点领域公开", "推进财政公开",
-             "1", "公开本级预决算，细化到项级科目。", "县财政局", "—", "11月底前",
-             "2", "公开政府采购意向。", "", "县财政局", "年内",
-             "做好教育信息公开",
-             "3", "公开招生入学政策。", "县教育局", "无", "持续开展"]
+    cells = [
+        "工作任务",
+        "序号",
+        "具体要求",
+        "牵头单位",
+        "配合单位",
+        "时限要求",
+        "一、深化重点领域公开",
+        "推进财政公开",
+        "1",
+        "公开本级预决算，细化到项级科目。",
+        "县财政局",
+        "—",
+        "11月底前",
+        "2",
+        "公开政府采购意向。",
+        "",
+        "县财政局",
+        "年内",
+        "做好教育信息公开",
+        "3",
+        "公开招生入学政策。",
+        "县教育局",
+        "无",
+        "持续开展",
+    ]
     tasks = read(tmp_path, "".join(f"{c}\n|\n" for c in cells))
     assert [t[1:] for t in tasks] == [
-        (["县财政局"], [], ["2023-11-30"]), ([], ["县财政局"], ["2023-12-31"]),
-        (["县教育局"], [], ["ongoing"])]
+        (["县财政局"], [], ["2023-11-30"]),
+        ([], ["县财政局"], ["2023-12-31"]),
+        (["县教育局"], [], ["ongoing"]),
+    ]
 
 
 def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
@@ -168,10 +243,22 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
         TaskDraft("（三）严格考核。对未按期整改的单位，由县政府办扣减绩效分。", [], "第3行"),
         TaskDraft("（四）公开预算。", [], "第4行", units=["2022年12月底前", "县财政局"]),
         TaskDraft("（五）公开采购意向，每季度开展检查。", [], "第5行", units=["县财政局"]),
-        TaskDraft("（六）8月15日前完成改版，年底前全覆盖。", [], "第6行", units=["县住建局"],
-                  due=[Due("2023-08-15")], cells={"due": "表1第6行第5列"}),
-        TaskDraft("（七）公开审计结果。县审计局牵头，县财政局配合。", [], "第7行",
-                  units=["县财政局"], unit_how="table")]
+        TaskDraft(
+            "（六）8月15日前完成改版，年底前全覆盖。",
+            [],
+            "第6行",
+            units=["县住建局"],
+            due=[Due("2023-08-15")],
+            cells={"due": "表1第6行第5列"},
+        ),
+        TaskDraft(
+            "（七）公开审计结果。县审计局牵头，县财政局配合。",
+            [],
+            "第7行",
+            units=["县财政局"],
+            unit_how="table",
+        ),
+    ]
     check(ex, 2023)
     review_fields(ex)
     lines = {(r.kind, r.about, r.items[0] if r.items else ""): r.what for r in ex.review}
@@ -184,23 +271,28 @@ def test_the_self_check_doubts_what_the_reading_may_have_missed() -> None:
     from plans.importer.self_check import named_orgs
 
     assert named_orgs("1.拟新开设政务新媒体(包括微信公众号、微博等)的单位,应报区政府办备案") == [
-        "拟新开设政务新媒体的单位"]
+        "拟新开设政务新媒体的单位"
+    ]
     assert "区司法局" in named_orgs("2.受理单位的答复意见,需经区司法局审核把关")
     assert looks_like_org("各县(市、区)人民政府") and looks_like_org("人行平潭支行")
     assert not looks_like_org("按职责分工落实")
 
 
 def test_the_first_unit_leads_when_the_notice_says_so_and_x_hui_tong_y(tmp_path: Path) -> None:
-    """"排在第一位的为牵头单位" said once applies to every later list that marks no
+    """ "排在第一位的为牵头单位" said once applies to every later list that marks no
     lead (a rule to spot-check); "X会同Y负责" makes X the lead."""
-    body = ("各项任务的责任单位中，排在第一位的为牵头单位，其他单位按职责分工配合。\n"
-            "一、重点任务\n（一）公开财政预决算信息。（责任单位：县财政局、县审计局）\n"
-            "（二）公开招生入学政策。由县教育局会同各乡镇人民政府负责。\n")
+    body = (
+        "各项任务的责任单位中，排在第一位的为牵头单位，其他单位按职责分工配合。\n"
+        "一、重点任务\n（一）公开财政预决算信息。（责任单位：县财政局、县审计局）\n"
+        "（二）公开招生入学政策。由县教育局会同各乡镇人民政府负责。\n"
+    )
     notice = tmp_path / "first.txt"
     notice.write_text(HEAD + body, encoding="utf-8")
     ex = extract(notice)
     assert [(t.lead, t.units) for t in ex.tasks] == [
-        (["县财政局"], ["县财政局", "县审计局"]), (["县教育局"], ["各乡镇人民政府"])]
+        (["县财政局"], ["县财政局", "县审计局"]),
+        (["县教育局"], ["各乡镇人民政府"]),
+    ]
     assert any(r.kind == "rule" and "排在第一位的为牵头单位" in r.what for r in ex.review)
 
 
@@ -208,21 +300,29 @@ def test_two_dates_in_one_checkpoint_sentence_are_both_read() -> None:
     from plans.cn_dates import read_dues
 
     assert [d.value for d in read_dues("分别于8月15日和9月15日前后开展集中检查", 2023)] == [
-        "2023-08-15", "2023-09-15"]
+        "2023-08-15",
+        "2023-09-15",
+    ]
     assert [d.value for d in read_dues("8月15日和9月15日前后开展集中检查", 2023)] == [
-        "2023-08-15", "2023-09-15"]
+        "2023-08-15",
+        "2023-09-15",
+    ]
 
 
 def test_a_line_saying_what_the_item_delivers_is_no_item(tmp_path: Path) -> None:
-    body = ("一、重点任务\n【任务1】公开财政预决算信息。\n牵头单位：县财政局\n完成时限：6月底前\n"
-            "成果形式：网页链接清单、工作台账\n【任务2】公开采购意向。\n牵头单位：县财政局\n")
+    body = (
+        "一、重点任务\n【任务1】公开财政预决算信息。\n牵头单位：县财政局\n完成时限：6月底前\n"
+        "成果形式：网页链接清单、工作台账\n【任务2】公开采购意向。\n牵头单位：县财政局\n"
+    )
     assert [t[0] for t in read(tmp_path, body)] == ["【任务1】公", "【任务2】公"]
 
 
 def test_an_introduction_over_its_items_is_a_heading_not_a_task(tmp_path: Path) -> None:
-    body = ("一、重点任务\n1.围绕重大项目建设，实施如下重点公开：\n"
-            "(1)公开项目批准结果。（责任单位：县发展改革局）\n"
-            "(2)公开项目施工信息。（责任单位：县住建局）\n")
+    body = (
+        "一、重点任务\n1.围绕重大项目建设，实施如下重点公开：\n"
+        "(1)公开项目批准结果。（责任单位：县发展改革局）\n"
+        "(2)公开项目施工信息。（责任单位：县住建局）\n"
+    )
     notice = tmp_path / "intro.txt"
     notice.write_text(HEAD + body, encoding="utf-8")
     ex = extract(notice)

@@ -36,10 +36,12 @@ def test_a_huge_text_file_is_refused_by_size(tmp_path: Path) -> None:
 
 def test_more_items_than_any_notice_are_refused(tmp_path: Path) -> None:
     f = tmp_path / "many.txt"
-    items = "".join(f"{i}.公开第{i}项信息（牵头单位：市财政局）\n"
-                    for i in range(1, MAX_ITEMS + 200))
-    f.write_text("某市人民政府办公室关于印发任务分工的通知\n一、重点工作\n" + items,
-                 encoding="utf-8")
+    items = "".join(
+        f"{i}.公开第{i}项信息（牵头单位：市财政局）\n" for i in range(1, MAX_ITEMS + 200)
+    )
+    f.write_text(
+        "某市人民政府办公室关于印发任务分工的通知\n一、重点工作\n" + items, encoding="utf-8"
+    )
     assert f"超过一份通知的上限 {MAX_ITEMS} 项" in refused(f, tmp_path)
 
 
@@ -61,8 +63,8 @@ def _declare_small(path: Path, member: str) -> None:
         at = 0
         while (at := data.find(sig, at)) >= 0:
             name_at = at + (30 if sig == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + len(name)] == name:
-                data[at + offset:at + offset + 4] = (100).to_bytes(4, "little")
+            if data[name_at : name_at + len(name)] == name:
+                data[at + offset : at + offset + 4] = (100).to_bytes(4, "little")
             at += 4
     path.write_bytes(bytes(data))
 
@@ -72,12 +74,13 @@ def test_a_docx_that_inflates_past_any_notice_is_refused(tmp_path: Path) -> None
     assert "word/document.xml 解压后超过" in refused(f, tmp_path)
 
 
-def test_any_part_of_a_docx_is_bounded_as_it_inflates_whatever_it_declares(
-        tmp_path: Path) -> None:
+def test_any_part_of_a_docx_is_bounded_as_it_inflates_whatever_it_declares(tmp_path: Path) -> None:
     """A styles.xml bomb beside a small body, and a body that declares 100 bytes: both
     are refused as they inflate, with their reason in Chinese (never an empty one)."""
-    styles = _docx(tmp_path / "styles.docx", {"word/document.xml": b"<w:document/>",
-                                              "word/styles.xml": b" " * (MAX_DOCX_XML + 1024)})
+    styles = _docx(
+        tmp_path / "styles.docx",
+        {"word/document.xml": b"<w:document/>", "word/styles.xml": b" " * (MAX_DOCX_XML + 1024)},
+    )
     out = refused(styles, tmp_path)
     assert "word/styles.xml 解压后超过 40 MB" in out and "压缩炸弹" in out
     lying = _docx(tmp_path / "lying.docx", {"word/document.xml": b" " * (MAX_DOCX_XML + 1024)})
@@ -89,7 +92,8 @@ def test_any_part_of_a_docx_is_bounded_as_it_inflates_whatever_it_declares(
 
 
 def test_a_docx_of_countless_empty_paragraphs_is_refused_before_it_is_parsed(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     body = b"<w:document><w:body>" + b"<w:p/>" * 200_000 + b"</w:body></w:document>"
     f = _docx(tmp_path / "empty.docx", {"word/document.xml": body})
     assert "个段落，不像一份通知" in refused(f, tmp_path)
@@ -107,14 +111,17 @@ def test_a_broken_docx_says_why_in_chinese(tmp_path: Path) -> None:
 def test_rowspan_to_infinity_is_clamped_and_wide_rows_refused(tmp_path: Path) -> None:
     page = tmp_path / "span.html"
     cells = "".join(f'<td rowspan="999999999">单位{i}</td>' for i in range(8))
-    page.write_text("<html><body><table><tr><td>序号</td><td>工作任务</td></tr>"
-                    f"<tr>{cells}</tr>" + "<tr></tr>" * 20_000 + "</table></body></html>",
-                    encoding="utf-8")
+    page.write_text(
+        "<html><body><table><tr><td>序号</td><td>工作任务</td></tr>"
+        f"<tr>{cells}</tr>" + "<tr></tr>" * 20_000 + "</table></body></html>",
+        encoding="utf-8",
+    )
     lines = read_notice(page)
     assert len(lines) <= 3  # the empty rows receive nothing; nothing is multiplied
     wide = tmp_path / "wide.html"
-    wide.write_text("<table><tr>" + "<td>x</td>" * (MAX_COLUMNS + 5) + "</tr></table>",
-                    encoding="utf-8")
+    wide.write_text(
+        "<table><tr>" + "<td>x</td>" * (MAX_COLUMNS + 5) + "</tr></table>", encoding="utf-8"
+    )
     assert f"超过 {MAX_COLUMNS} 列" in refused(wide, tmp_path)
 
 
@@ -129,8 +136,10 @@ def test_big5_is_read_and_shift_jis_refused(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "重庆市人民政府办公厅" in draft.read_text(encoding="utf-8")
     sjis = tmp_path / "sjis.txt"
-    text = ("東京都の政府は、新しい政策を発表しました。これは市民のためのものです。\n"
-            "一、重点工作\n1.公開について、各部局が対応します。\n" * 20)
+    text = (
+        "東京都の政府は、新しい政策を発表しました。これは市民のためのものです。\n"
+        "一、重点工作\n1.公開について、各部局が対応します。\n" * 20
+    )
     sjis.write_bytes(text.encode("shift_jis"))
     out = refused(sjis, tmp_path)
     assert "不是中文文本" in out and "cp932" in out
@@ -146,9 +155,10 @@ def test_a_plan_nested_fifty_thousand_deep_is_refused_with_its_line(tmp_path: Pa
     """PyYAML composes nested nodes by recursion: [[[[… 50,000 deep was a 1,004-line
     RecursionError. It is refused before composing, with its line, in Chinese; a plan's
     own depth is far inside the bound."""
-    for name, text, line in (("flat.yaml", "[" * 50_000, 1),
-                             ("task.yaml", "id: p\ntasks:\n  - units: " + "[" * 100 + "x"
-                              + "]" * 100 + "\n", 3)):
+    for name, text, line in (
+        ("flat.yaml", "[" * 50_000, 1),
+        ("task.yaml", "id: p\ntasks:\n  - units: " + "[" * 100 + "x" + "]" * 100 + "\n", 3),
+    ):
         plan = tmp_path / name
         plan.write_text(text, encoding="utf-8")
         r = runner.invoke(app, ["plan", "validate", str(plan)], env={"COLUMNS": "200"})

@@ -27,8 +27,12 @@ def run(*args: str) -> tuple[int, str]:
 
 def live_assignments(url: str) -> int:
     with transaction(open_ledger(url)) as s:
-        return s.scalar(select(func.count()).select_from(Assignment)
-                        .where(Assignment.archived_at.is_(None))) or 0
+        return (
+            s.scalar(
+                select(func.count()).select_from(Assignment).where(Assignment.archived_at.is_(None))
+            )
+            or 0
+        )
 
 
 def test_shipped_directories_name_their_jurisdiction() -> None:
@@ -37,8 +41,9 @@ def test_shipped_directories_name_their_jurisdiction() -> None:
 
 
 def test_an_exact_name_beats_another_units_alias() -> None:
-    d = Directory.build([DirUnit(name="市政府新闻办", aliases=["市新闻办"]),
-                         DirUnit(name="市新闻办")])
+    d = Directory.build(
+        [DirUnit(name="市政府新闻办", aliases=["市新闻办"]), DirUnit(name="市新闻办")]
+    )
     assert d.resolve("市新闻办") == ("unit", "市新闻办")
     assert d.resolve("市政府新闻办") == ("unit", "市政府新闻办")
 
@@ -80,8 +85,9 @@ def test_two_cities_side_by_side(database_url: str, tmp_path: Path) -> None:
 def test_an_alias_taken_in_the_ledger_is_refused(database_url: str, tmp_path: Path) -> None:
     cli("units", "import", str(UNITS_ZS))
     extra = tmp_path / "extra.csv"
-    extra.write_text("辖区：中山市\n单位名称,别名,类型\n市政府新闻办,市新闻办,部门\n",
-                     encoding="utf-8")
+    extra.write_text(
+        "辖区：中山市\n单位名称,别名,类型\n市政府新闻办,市新闻办,部门\n", encoding="utf-8"
+    )
     code, msg = run("units", "import", str(extra))
     assert code == 1 and "市新闻办 已是 市新闻办 的名称" in msg and "未导入任何单位" in msg
     with transaction(open_ledger(database_url)) as s:
@@ -95,16 +101,21 @@ def test_an_alias_taken_in_the_ledger_is_refused(database_url: str, tmp_path: Pa
     assert "新增 1" in cli("units", "import", str(extra), "--jurisdiction", "江门市")
 
 
-def test_a_directory_change_is_shown_before_it_moves_work(database_url: str,
-                                                        tmp_path: Path) -> None:
+def test_a_directory_change_is_shown_before_it_moves_work(
+    database_url: str, tmp_path: Path
+) -> None:
     """Moving 市司法局 to another group and dropping its contacts archives its work in
     市直各部门 tasks: the import lists that, changes nothing, and needs --yes."""
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     before = live_assignments(database_url)
     lines = UNITS_ZS.read_text(encoding="utf-8-sig").splitlines()
-    moved = [ln if not ln.startswith("市司法局,") else
-             ",".join(ln.split(",")[:4] + ["市政府各部门"] + [""] * 18) for ln in lines]
+    moved = [
+        ln
+        if not ln.startswith("市司法局,")
+        else ",".join(ln.split(",")[:4] + ["市政府各部门"] + [""] * 18)
+        for ln in lines
+    ]
     f = tmp_path / "moved.csv"
     f.write_text("\n".join(moved) + "\n", encoding="utf-8")
     code, msg = run("units", "import", str(f))
@@ -122,8 +133,7 @@ def test_a_directory_change_is_shown_before_it_moves_work(database_url: str,
     assert "无变化" in cli("plan", "load", str(PLAN_001))
 
 
-def test_plan_load_never_archives_for_an_unconfirmed_directory_change(
-        database_url: str) -> None:
+def test_plan_load_never_archives_for_an_unconfirmed_directory_change(database_url: str) -> None:
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
     before = live_assignments(database_url)

@@ -52,11 +52,12 @@ from tests.conftest import PLAN_001, UNITS_ZS, cli
 runner = CliRunner()
 
 
-
 def counts(url: str) -> dict[str, int]:
     with transaction(open_ledger(url)) as s:
+
         def n(model, *where) -> int:
             return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
         return {
             "tasks": n(Item, Item.kind == "task", Item.archived_at.is_(None)),
             "items": n(Item, Item.archived_at.is_(None)),
@@ -77,26 +78,34 @@ def test_reference_plan_loads_with_the_counted_numbers(database_url: str) -> Non
     # 167 dated milestones; the 1,380 assignments of the 45 standing tasks (持续推进) owe
     # progress at each of the plan's two checks (9月20日、12月20日).
     assert (c["tasks"], c["items"], c["assignments"], c["milestones"]) == (
-        48, 52, 1547, 167 + 2 * 1380)
+        48,
+        52,
+        1547,
+        167 + 2 * 1380,
+    )
     with transaction(open_ledger(database_url)) as s:
         standing = s.scalars(select(Item.key).where(Item.standing)).all()
         assert len(standing) == 45 and "t01" in standing
-        progress = s.scalars(select(Milestone).join(Assignment).join(Item)
-                             .where(Item.key == "t01")).all()
+        progress = s.scalars(
+            select(Milestone).join(Assignment).join(Item).where(Item.key == "t01")
+        ).all()
         assert {m.due_date for m in progress} == {dt.date(2021, 9, 20), dt.date(2021, 12, 20)}
         # Every assignment is supervised: none is left without a milestone.
-        bare = s.scalar(select(func.count()).select_from(Assignment).where(
-            ~select(Milestone.id).where(Milestone.assignment_id == Assignment.id).exists()))
+        bare = s.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .where(~select(Milestone.id).where(Milestone.assignment_id == Assignment.id).exists())
+        )
         assert bare == 0
-        filing = s.scalars(select(Milestone).join(Assignment).join(Item)
-                           .where(Item.key == "cp-worklist")).all()
+        filing = s.scalars(
+            select(Milestone).join(Assignment).join(Item).where(Item.key == "cp-worklist")
+        ).all()
         assert len(filing) == 55
         assert {m.due_date for m in filing} == {dt.date(2021, 7, 19)}
         # End of 2021-07-19 in Shanghai is 15:59:59 UTC.
         assert {m.due_at for m in filing} == {dt.datetime(2021, 7, 19, 15, 59, 59, tzinfo=dt.UTC)}
         # First reminder 5 working days before, at 09:00 Shanghai (01:00 UTC).
-        assert {m.next_action_at for m in filing} == {
-            dt.datetime(2021, 7, 12, 1, 0, tzinfo=dt.UTC)}
+        assert {m.next_action_at for m in filing} == {dt.datetime(2021, 7, 12, 1, 0, tzinfo=dt.UTC)}
         coordinator = s.scalar(select(Unit).where(Unit.name == "市政府办公室"))
         assert all(m.unit_id != coordinator.id for m in filing)
 
@@ -132,33 +141,55 @@ def test_a_new_group_member_joins_a_loaded_plan(database_url: str, tmp_path: Pat
     assert "新增分工 19" in out
 
 
-def test_editing_a_plan_archives_and_never_loses_reports(database_url: str,
-                                                         tmp_path: Path) -> None:
+def test_editing_a_plan_archives_and_never_loses_reports(database_url: str, tmp_path: Path) -> None:
     load_reference()
     factory = open_ledger(database_url)
     with transaction(factory) as s:
         # 市司法局 reports on item 26 and a notice went out to 市政务服务数据管理局 for item 30.
-        m26 = s.scalar(select(Milestone).join(Assignment).join(Item)
-                       .join(Unit, Unit.id == Milestone.unit_id)
-                       .where(Item.key == "t26", Unit.name == "市司法局"))
-        s.add(Report(milestone_id=m26.id, assignment_id=m26.assignment_id, unit_id=m26.unit_id,
-                     text="规章已集中公开",
-                     evidence_urls=["https://www.zs.gov.cn/example"]))
+        m26 = s.scalar(
+            select(Milestone)
+            .join(Assignment)
+            .join(Item)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Item.key == "t26", Unit.name == "市司法局")
+        )
+        s.add(
+            Report(
+                milestone_id=m26.id,
+                assignment_id=m26.assignment_id,
+                unit_id=m26.unit_id,
+                text="规章已集中公开",
+                evidence_urls=["https://www.zs.gov.cn/example"],
+            )
+        )
         m26.state = "reported"
         m30 = s.scalar(select(Milestone).join(Assignment).join(Item).where(Item.key == "t30"))
-        s.add(Notice(idempotency_key=f"m{m30.id}:reminder-5:contact:email", plan_id=m30.plan_id,
-                     milestone_id=m30.id, unit_id=m30.unit_id, kind="reminder",
-                     channel="email", recipient="gk.zsj@zs.example.cn", status="sent"))
+        s.add(
+            Notice(
+                idempotency_key=f"m{m30.id}:reminder-5:contact:email",
+                plan_id=m30.plan_id,
+                milestone_id=m30.id,
+                unit_id=m30.unit_id,
+                kind="reminder",
+                channel="email",
+                recipient="gk.zsj@zs.example.cn",
+                status="sent",
+            )
+        )
         m26_id, m30_id = m26.id, m30.id
     text_ = PLAN_001.read_text(encoding="utf-8")
     # Drop item 30, move item 26's deadline to 2021-11-30, give item 31 to 市司法局 too.
     start = text_.index("- id: t30")
-    edited = text_[:start] + text_[text_.index("- id: t31"):]
-    edited = edited.replace("  due: ['2021-12-31']\n  note: 原文“2021年底前”\n- id: t27",
-                            "  due: ['2021-11-30']\n  note: 原文“2021年底前”\n- id: t27", 1)
+    edited = text_[:start] + text_[text_.index("- id: t31") :]
+    edited = edited.replace(
+        "  due: ['2021-12-31']\n  note: 原文“2021年底前”\n- id: t27",
+        "  due: ['2021-11-30']\n  note: 原文“2021年底前”\n- id: t27",
+        1,
+    )
     t31 = edited.index("- id: t31")
-    edited = edited[:t31] + edited[t31:].replace("units: [市政府办公室]",
-                                                 "units: [市政府办公室, 市司法局]", 1)
+    edited = edited[:t31] + edited[t31:].replace(
+        "units: [市政府办公室]", "units: [市政府办公室, 市司法局]", 1
+    )
     assert edited != text_ and "'2021-11-30'" in edited
     f = tmp_path / "zhongshan-2021.yaml"
     f.write_text(edited, encoding="utf-8")
@@ -166,8 +197,11 @@ def test_editing_a_plan_archives_and_never_loses_reports(database_url: str,
     assert "归档条目 1" in out and "调整时限节点" in out and "新增分工 1" in out
     assert "归档分工 1" in out
     c = counts(database_url)
-    assert (c["tasks"], c["assignments"], c["milestones"]) == (47, 1547 - 1 + 1,
-                                                           167 - 1 + 2 * (1380 + 1))
+    assert (c["tasks"], c["assignments"], c["milestones"]) == (
+        47,
+        1547 - 1 + 1,
+        167 - 1 + 2 * (1380 + 1),
+    )
     with transaction(factory) as s:
         m26 = s.get(Milestone, m26_id)
         assert m26.due_date == dt.date(2021, 11, 30) and m26.state == "reported"
@@ -184,13 +218,14 @@ def test_editing_a_plan_archives_and_never_loses_reports(database_url: str,
         assert s.get(Milestone, m26_id).due_date == dt.date(2021, 12, 31)
 
 
-def test_load_refuses_an_unknown_unit_and_writes_nothing(database_url: str,
-                                                         tmp_path: Path) -> None:
+def test_load_refuses_an_unknown_unit_and_writes_nothing(database_url: str, tmp_path: Path) -> None:
     load_reference()
     before = counts(database_url)
     f = tmp_path / "bad.yaml"
-    f.write_text(PLAN_001.read_text(encoding="utf-8").replace(
-        "lead: [市司法局]", "lead: [市司法厅]", 1), encoding="utf-8")
+    f.write_text(
+        PLAN_001.read_text(encoding="utf-8").replace("lead: [市司法局]", "lead: [市司法厅]", 1),
+        encoding="utf-8",
+    )
     r = runner.invoke(app, ["plan", "load", str(f)])
     assert r.exit_code == 1
     assert "市司法厅" in r.output and "是否指 市司法局" in r.output and "未作任何改动" in r.output
@@ -231,8 +266,10 @@ def test_status_shows_who_is_late(database_url: str) -> None:
 def test_due_query_uses_the_next_action_index(database_url: str) -> None:
     load_reference()
     engine = make_engine(database_url)
-    q = ("SELECT id FROM milestones WHERE next_action_at IS NOT NULL "
-         "AND next_action_at <= '2021-07-12 02:00:00'")
+    q = (
+        "SELECT id FROM milestones WHERE next_action_at IS NOT NULL "
+        "AND next_action_at <= '2021-07-12 02:00:00'"
+    )
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN QUERY PLAN " + q)))
@@ -249,8 +286,9 @@ def test_migrations_match_the_models(database_url: str) -> None:
     open_ledger(database_url)
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     assert diff == []
     assert alembic_config(engine).get_main_option("script_location")
 
@@ -260,8 +298,20 @@ def test_the_ledger_exports_as_an_office_files_it(database_url: str, tmp_path: P
     from openpyxl import load_workbook
 
     load_reference()
-    cli("report", "zhongshan-2021-zwgk", "--unit", "司法局", "--checkpoint", "cp-worklist",
-        "--text", "已报备", "--url", "https://www.zs.gov.cn/x", "--at", "2021-07-13T10:00")
+    cli(
+        "report",
+        "zhongshan-2021-zwgk",
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "已报备",
+        "--url",
+        "https://www.zs.gov.cn/x",
+        "--at",
+        "2021-07-13T10:00",
+    )
     for day in ("2021-07-20", "2021-07-22"):
         cli("sweep", "--at", f"{day}T09:00")
     target = tmp_path / "台账.xlsx"
@@ -275,7 +325,9 @@ def test_the_ledger_exports_as_an_office_files_it(database_url: str, tmp_path: P
     assert len(rows) == 2927
     standing = [r for r in rows if r["类别"] == "持续推进任务"]
     assert len(standing) == 2760 and {r["期限"] for r in standing} == {
-        "2021-09-20 报送进展", "2021-12-20 报送进展"}
+        "2021-09-20 报送进展",
+        "2021-12-20 报送进展",
+    }
     filing = "报送具体工作计划、措施备案"
     sifa = next(r for r in rows if r["责任单位"] == "市司法局" and r["事项"] == filing)
     assert sifa["状态"] == "待审核" and sifa["最近报送"] == "2021-07-13 10:00"
@@ -306,8 +358,18 @@ def test_evidence_files_are_kept_safely(database_url: str, tmp_path: Path) -> No
     b.mkdir()
     (a / "公开截图.png").write_bytes(b"one")
     (b / "公开截图.png").write_bytes(b"two")
-    base = ["report", "zhongshan-2021-zwgk", "--unit", "司法局", "--checkpoint", "cp-worklist",
-            "--text", "已报备", "--at", "2021-07-13T10:00"]
+    base = [
+        "report",
+        "zhongshan-2021-zwgk",
+        "--unit",
+        "司法局",
+        "--checkpoint",
+        "cp-worklist",
+        "--text",
+        "已报备",
+        "--at",
+        "2021-07-13T10:00",
+    ]
     for bad, why in ((link, "符号链接"), (sparse, "超过上限"), (tmp_path / "nope.pdf", "无法读取")):
         r = CliRunner().invoke(app, [*base, "--file", str(a / "公开截图.png"), "--file", str(bad)])
         assert r.exit_code == 1 and why in r.output, r.output

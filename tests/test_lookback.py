@@ -36,26 +36,50 @@ tasks:
 """
 
 
-
 def rectifications(url: str) -> int:
     with transaction(open_ledger(url)) as s:
-        return s.scalar(select(func.count()).select_from(Item).where(
-            Item.kind == "rectification", Item.archived_at.is_(None))) or 0
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(Item)
+                .where(Item.kind == "rectification", Item.archived_at.is_(None))
+            )
+            or 0
+        )
 
 
-def test_lookback_opens_each_unfinished_milestone_once(database_url: str,
-                                                       tmp_path: Path) -> None:
+def test_lookback_opens_each_unfinished_milestone_once(database_url: str, tmp_path: Path) -> None:
     cli("units", "import", str(UNITS_ZS))
     plan_2020 = tmp_path / "zhongshan-2020.yaml"
     plan_2020.write_text(PLAN_2020, encoding="utf-8")
     cli("plan", "load", str(plan_2020))
     # 2020: 2 + 23 = 25 milestones. 市司法局 finished t01 (销号); 神湾镇 reported t02
     # but it was never reviewed, so it is not verified done.
-    cli("report", "zhongshan-2020-zwgk", "--unit", "司法局", "--task", "t01", "--text", "已公开",
-        "--at", "2020-12-20T10:00")
+    cli(
+        "report",
+        "zhongshan-2020-zwgk",
+        "--unit",
+        "司法局",
+        "--task",
+        "t01",
+        "--text",
+        "已公开",
+        "--at",
+        "2020-12-20T10:00",
+    )
     cli("review", "1", "--accept", "--at", "2020-12-21T10:00")
-    cli("report", "zhongshan-2020-zwgk", "--unit", "神湾镇", "--task", "t02", "--text", "已编制",
-        "--at", "2020-10-30T10:00")
+    cli(
+        "report",
+        "zhongshan-2020-zwgk",
+        "--unit",
+        "神湾镇",
+        "--task",
+        "t02",
+        "--text",
+        "已编制",
+        "--at",
+        "2020-10-30T10:00",
+    )
 
     cli("plan", "load", str(PLAN_001))  # its predecessor is zhongshan-2020-zwgk
     out = cli("lookback", "zhongshan-2021-zwgk", "--due", "2021-09-30", "--at", "2021-08-02")
@@ -69,17 +93,34 @@ def test_lookback_opens_each_unfinished_milestone_once(database_url: str,
 
     # Supervised like any milestone, and closed by a report and 销号.
     with transaction(open_ledger(database_url)) as s:
-        key = s.scalar(select(Item.key).where(Item.kind == "rectification")
-                       .where(Item.title == "回头看：规章集中公开"))
-    cli("report", "zhongshan-2021-zwgk", "--unit", "财政局", "--task", key, "--text", "已整改",
-        "--at", "2021-09-10T10:00")
+        key = s.scalar(
+            select(Item.key)
+            .where(Item.kind == "rectification")
+            .where(Item.title == "回头看：规章集中公开")
+        )
+    cli(
+        "report",
+        "zhongshan-2021-zwgk",
+        "--unit",
+        "财政局",
+        "--task",
+        key,
+        "--text",
+        "已整改",
+        "--at",
+        "2021-09-10T10:00",
+    )
     with transaction(open_ledger(database_url)) as s:
         rid = s.scalar(select(Report.id).order_by(Report.id.desc()))
     cli("review", str(rid), "--accept", "--at", "2021-09-10T11:00")
     with transaction(open_ledger(database_url)) as s:
-        states = dict(s.execute(select(Milestone.state, func.count())
-                                .where(Milestone.rule == "lookback")
-                                .group_by(Milestone.state)).all())
+        states = dict(
+            s.execute(
+                select(Milestone.state, func.count())
+                .where(Milestone.rule == "lookback")
+                .group_by(Milestone.state)
+            ).all()
+        )
     assert states == {"done": 1, "open": 23}
 
 

@@ -32,11 +32,18 @@ from web import create_app
 from web.health import last_sweep_due, sweep_checks
 
 
-def duban(env: dict[str, str], *args: str, timeout: float = 120
-          ) -> subprocess.CompletedProcess[str]:
+def duban(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """The installed program (``duban.cli:main``), as an operator runs it."""
-    return subprocess.run([sys.executable, "-m", "duban", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "duban", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def env_for(url: str, **extra: str) -> dict[str, str]:
@@ -73,9 +80,17 @@ def test_two_upgrades_started_together_run_one_after_the_other(database_url: str
         pytest.skip("the advisory lock is Postgres's; SQLite has a single writer")
     upgrade(make_engine(database_url, wait=0), "0011")
     env = env_for(database_url)
-    procs = [subprocess.Popen([sys.executable, "-m", "duban", "db", "upgrade"], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "duban", "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     said = sorted(out for out, _ in results)
@@ -157,8 +172,13 @@ def test_a_sweep_stops_when_postgres_freezes_mid_run(loaded: str) -> None:
     timeout can fire. The sweep waits DUBAN_DB_WAIT seconds, says so, exits 3."""
     proxy = FreezingProxy(("127.0.0.1", 5432), freeze_on=b"next_action_at")
     try:
-        r = duban(env_for(through(proxy, loaded), DUBAN_DB_WAIT="3"),
-                  "sweep", "--at", "2021-07-12T09:00", timeout=90)
+        r = duban(
+            env_for(through(proxy, loaded), DUBAN_DB_WAIT="3"),
+            "sweep",
+            "--at",
+            "2021-07-12T09:00",
+            timeout=90,
+        )
     finally:
         proxy.thaw()
         proxy.close()
@@ -199,7 +219,8 @@ def served(loaded: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, 
 
 
 def test_pages_answer_503_in_chinese_on_a_frozen_database_and_recover(
-        served: tuple[str, FreezingProxy]) -> None:
+    served: tuple[str, FreezingProxy],
+) -> None:
     base, proxy = served
     forged = f"{base}/u/{'x' * 32}"
     assert fetch(forged)[0] == 404  # the link is looked up in the ledger: a pooled connection
@@ -236,7 +257,8 @@ def app_url(ledger: sessionmaker[Session]) -> Iterator[str]:
 
 
 def test_healthz_is_red_until_the_dispatcher_runs_and_again_on_a_dead_delivery(
-        ledger: sessionmaker[Session], app_url: str) -> None:
+    ledger: sessionmaker[Session], app_url: str
+) -> None:
     status, body, _ = fetch(f"{app_url}/healthz")
     assert status == 503 and "发送进程超过 15 分钟没有成功运行" in body
     cli("sweep", "--at", "2021-07-12T09:00")
@@ -244,14 +266,18 @@ def test_healthz_is_red_until_the_dispatcher_runs_and_again_on_a_dead_delivery(
     status, body, _ = fetch(f"{app_url}/healthz")
     assert status == 200, body
     with transaction(ledger) as s:
-        s.execute(update(Delivery).where(Delivery.id == s.scalar(
-            text("SELECT min(id) FROM deliveries"))).values(status="dead"))
+        s.execute(
+            update(Delivery)
+            .where(Delivery.id == s.scalar(text("SELECT min(id) FROM deliveries")))
+            .values(status="dead")
+        )
     status, body, _ = fetch(f"{app_url}/healthz")
     assert status == 503 and "1 条消息已放弃发送" in body and "--retry-dead" in body
 
 
-def test_metrics_count_the_ledger_and_the_pages(ledger: sessionmaker[Session],
-                                                app_url: str) -> None:
+def test_metrics_count_the_ledger_and_the_pages(
+    ledger: sessionmaker[Session], app_url: str
+) -> None:
     cli("sweep", "--at", "2021-07-12T09:00")
     cli("dispatch", "--at", "2021-07-12T09:05")
     fetch(f"{app_url}/login")
@@ -261,8 +287,9 @@ def test_metrics_count_the_ledger_and_the_pages(ledger: sessionmaker[Session],
     assert "duban_database_up 1.0" in body
     assert 'duban_job_last_run_ok{job="dispatch"} 1.0' in body
     assert 'duban_job_last_run_ok{job="sweep:*"} 1.0' in body
-    assert 'duban_web_request_duration_seconds_count{method="GET",route="/login",' \
-           'status="200"}' in body
+    assert (
+        'duban_web_request_duration_seconds_count{method="GET",route="/login",status="200"}' in body
+    )
 
 
 def test_a_missed_sweep_is_due_from_the_last_working_day() -> None:
@@ -281,12 +308,25 @@ def test_a_missed_sweep_is_due_from_the_last_working_day() -> None:
 # Evidence
 
 
-def test_a_fifo_given_as_evidence_is_refused_at_once(ledger: sessionmaker[Session],
-                                                    tmp_path: Path) -> None:
+def test_a_fifo_given_as_evidence_is_refused_at_once(
+    ledger: sessionmaker[Session], tmp_path: Path
+) -> None:
     fifo = tmp_path / "f.pdf"
     os.mkfifo(fifo)
-    r = duban(dict(os.environ), "report", "zhongshan-2021-zwgk", "--unit", "市司法局",
-              "--task", "t26", "--text", "已公开", "--file", str(fifo), timeout=60)
+    r = duban(
+        dict(os.environ),
+        "report",
+        "zhongshan-2021-zwgk",
+        "--unit",
+        "市司法局",
+        "--task",
+        "t26",
+        "--text",
+        "已公开",
+        "--file",
+        str(fifo),
+        timeout=60,
+    )
     assert r.returncode == 1 and "不是普通文件" in r.stderr, r.stdout + r.stderr
 
 
@@ -298,9 +338,13 @@ def test_the_web_logs_each_request_as_json_in_beijing_time(tmp_path: Path) -> No
     env = {**os.environ, "DUBAN_HOME": str(tmp_path / "home"), "DUBAN_LOG_FORMAT": "json"}
     env.pop("DUBAN_DATABASE_URL", None)
     log = tmp_path / "web.log"
-    proc = subprocess.Popen([sys.executable, "-m", "duban", "web", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=log.open("wb"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duban", "web", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
     try:
         deadline = time.monotonic() + 60
         while fetch_quietly(f"http://127.0.0.1:{port}/login") != 200:
@@ -309,10 +353,12 @@ def test_the_web_logs_each_request_as_json_in_beijing_time(tmp_path: Path) -> No
     finally:
         proc.terminate()
         proc.wait(30)
-    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()
-             if line.startswith("{")]
-    access = [e for e in lines if e["logger"] == "uvicorn.access" and "GET /login" in
-              e["message"]]
+    lines = [
+        json.loads(line)
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    access = [e for e in lines if e["logger"] == "uvicorn.access" and "GET /login" in e["message"]]
     assert access, log.read_text()
     assert access[-1]["time"].endswith("+08:00") and " 200" in access[-1]["message"]
 
@@ -325,7 +371,8 @@ def fetch_quietly(url: str) -> int:
 
 
 def test_a_supervised_plan_without_a_sweep_since_the_last_working_morning_is_red(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     """As of Tuesday 2021-07-13 10:30 the reference plan is supervised: its 09:00 sweep is
     due. Nothing has swept it: red, naming the plan and what to run; after a sweep: green."""
     now = pendulum.parse("2021-07-13T10:30", tz="Asia/Shanghai").in_timezone("UTC")

@@ -29,17 +29,28 @@ def test_reference_plan_has_every_task_unit_and_deadline_of_the_notice() -> None
     assert {cp.kind for cp in plan.checkpoints} == {"list", "publish", "check", "lookback"}
     dated = {t.id: t.due for t in plan.tasks if t.due}
     # 2021年底前 in items 26 and 30; 每年至少1次 in 41; 持续… in 7, 20, 33.
-    assert dated == {"t07": ["ongoing"], "t20": ["ongoing"], "t26": ["2021-12-31"],
-                     "t30": ["2021-12-31"], "t33": ["ongoing"], "t41": ["yearly:1"]}
+    assert dated == {
+        "t07": ["ongoing"],
+        "t20": ["ongoing"],
+        "t26": ["2021-12-31"],
+        "t30": ["2021-12-31"],
+        "t33": ["ongoing"],
+        "t41": ["yearly:1"],
+    }
     items = {i.key: i for i in c.items}
     assert [str(o.due_date) for o in items["cp-worklist"].occurrences] == ["2021-07-19"]
     assert [str(o.due_date) for o in items["cp-publish"].occurrences] == ["2021-08-16"]
-    assert [str(o.due_date) for o in items["cp-check"].occurrences] == ["2021-09-20",
-                                                                        "2021-12-20"]
+    assert [str(o.due_date) for o in items["cp-check"].occurrences] == ["2021-09-20", "2021-12-20"]
     # Item 39's unit line: seven named units, 中山供电局 written "中山供电局等部门".
     assert set(items["t39"].assignments) == {
-        "市教育体育局", "市生态环境局", "市住房城乡建设局", "市交通运输局", "市卫生健康局",
-        "市水务局", "中山供电局"}
+        "市教育体育局",
+        "市生态环境局",
+        "市住房城乡建设局",
+        "市交通运输局",
+        "市卫生健康局",
+        "市水务局",
+        "中山供电局",
+    }
     assert items["t26"].assignments == {"市司法局": "lead", "市政务服务数据管理局": "support"}
 
 
@@ -65,15 +76,18 @@ def test_validate_and_load_use_the_same_directory(database_url: str) -> None:
 
 def test_installed_command_exit_codes() -> None:
     exe = Path(sys.executable).with_name("duban")
-    ok = subprocess.run([exe, "plan", "validate", str(PLAN_001), "--units", str(UNITS_ZS)],
-                        capture_output=True,
-                        text=True, check=False)
+    ok = subprocess.run(
+        [exe, "plan", "validate", str(PLAN_001), "--units", str(UNITS_ZS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
-    missing = subprocess.run([exe, "plan", "validate", "/nonexistent.yaml"],
-                             capture_output=True, text=True, check=False)
+    missing = subprocess.run(
+        [exe, "plan", "validate", "/nonexistent.yaml"], capture_output=True, text=True, check=False
+    )
     assert missing.returncode == 1 and "文件不存在" in missing.stderr
-    usage = subprocess.run([exe, "plan", "validate"], capture_output=True, text=True,
-                           check=False)
+    usage = subprocess.run([exe, "plan", "validate"], capture_output=True, text=True, check=False)
     assert usage.returncode == 2
 
 
@@ -122,17 +136,24 @@ def test_good_minimal_plan(tmp_path: Path) -> None:
         # A due rule outside the grammar.
         (("due: [2021-12-31]", "due: [年底前]"), ":12: 错误: tasks[0].due[0]", "可用写法"),
         # A misspelt field.
-        (("    due: [2021-12-31]", "    deadline: [2021-12-31]"), ":12: 错误: tasks[0].deadline",
-         "未知字段"),
+        (
+            ("    due: [2021-12-31]", "    deadline: [2021-12-31]"),
+            ":12: 错误: tasks[0].deadline",
+            "未知字段",
+        ),
         # A key given twice.
         (("year: 2021", "year: 2021\nyear: 2022"), ":6: 错误: year", "键重复"),
         # An unknown coordinator.
-        (("coordinator: 市政府办公室", "coordinator: 市府办公厅"), ":6: 错误: coordinator",
-         "不是名录中的单位"),
+        (
+            ("coordinator: 市政府办公室", "coordinator: 市府办公厅"),
+            ":6: 错误: coordinator",
+            "不是名录中的单位",
+        ),
     ],
 )
-def test_malformed_plan_names_file_line_and_field(tmp_path: Path, edit: tuple[str, str],
-                                                  where: str, needle: str) -> None:
+def test_malformed_plan_names_file_line_and_field(
+    tmp_path: Path, edit: tuple[str, str], where: str, needle: str
+) -> None:
     old, new = edit
     assert old in GOOD
     code, out = validate(tmp_path, GOOD.replace(old, new, 1))
@@ -165,7 +186,7 @@ def test_published_schema_is_current() -> None:
 def test_readme_plan_example_is_a_valid_plan(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("```yaml\nid: zhongshan-2021-zwgk") + len("```yaml\n")
-    example = readme[start:readme.index("```", start)]
+    example = readme[start : readme.index("```", start)]
     plan, lines, problems = read_plan(tmp_path / "example.yaml", example)
     assert problems == [] and plan is not None
     c = compile_plan(plan, zhongshan_directory(), default_calendar(), lines=lines)
@@ -187,7 +208,8 @@ def test_yaml_aliases_are_refused_not_expanded(tmp_path: Path) -> None:
     """A plan needs no anchors; a nest of aliases (a "billion laughs") is refused at once,
     naming the line, instead of being expanded path by path."""
     levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
-        f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcd", "bcde", strict=True)]
+        f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcd", "bcde", strict=True)
+    ]
     code, out = validate(tmp_path, GOOD + "\n".join(levels) + "\n")
     assert code == 1
     assert "锚点和别名" in out and "第 " in out

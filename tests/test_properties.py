@@ -19,8 +19,9 @@ counts = st.integers(min_value=1, max_value=60)
 
 @settings(max_examples=300, deadline=None)
 @given(days, counts)
-def test_n_working_days_after_a_date_is_a_working_day_n_working_days_on(day: dt.date,
-                                                                      n: int) -> None:
+def test_n_working_days_after_a_date_is_a_working_day_n_working_days_on(
+    day: dt.date, n: int
+) -> None:
     later = CAL.add_workdays(day, n)
     assert CAL.is_workday(later)
     assert CAL.workdays_between(day, later) == n
@@ -37,9 +38,20 @@ def test_next_workday_is_never_a_day_off_and_never_before(day: dt.date) -> None:
     assert nxt == day or not CAL.is_workday(day)
 
 
-RULES = ["+10wd@issued", "+20wd@issued", "+30d@issued", "+2mo@issued", "monthly:20",
-         "monthly:lastwd", "monthly:end", "bimonthly:20", "quarterly:end", "semiannual:end",
-         "yearly:1", "monthly:20-23"]
+RULES = [
+    "+10wd@issued",
+    "+20wd@issued",
+    "+30d@issued",
+    "+2mo@issued",
+    "monthly:20",
+    "monthly:lastwd",
+    "monthly:end",
+    "bimonthly:20",
+    "quarterly:end",
+    "semiannual:end",
+    "yearly:1",
+    "monthly:20-23",
+]
 
 
 @settings(max_examples=200, deadline=None)

@@ -35,13 +35,21 @@ def run(rate: float, seed: int = 1) -> Simulation:
     df = read_directory(UNITS_ZS)
     assert plan is not None
     directory = Directory.build(df.units, df.jurisdiction or "")
-    return simulate(plan, directory, default_calendar(), until=dt.date(2022, 1, 31),
-                    report_rate=rate, seed=seed)
+    return simulate(
+        plan, directory, default_calendar(), until=dt.date(2022, 1, 31), report_rate=rate, seed=seed
+    )
 
 
 def ladder(milestones: int, progress: int) -> dict[str, int]:
-    per = {"reminder-5": 2, "reminder-2": 2, "reminder-1": 2, "due": 2, "cuiban": 2,
-           "duban": 2, "tongbao": 4}
+    per = {
+        "reminder-5": 2,
+        "reminder-2": 2,
+        "reminder-1": 2,
+        "due": 2,
+        "cuiban": 2,
+        "duban": 2,
+        "tongbao": 4,
+    }
     rounds = {"reminder-3": 2, "due": 2, "cuiban": 2, "duban": 2}
     out = {k: v * milestones for k, v in per.items()} | {"check": 4}
     for k, v in rounds.items():
@@ -56,7 +64,9 @@ def test_full_year_without_reports_matches_the_hand_count() -> None:
     # The simulated checks run at 09:00: the 12-20 check also counts the 9-20 round's
     # progress, owed by 市政府办公室 too (it leads item 2).
     assert [(d.isoformat(), n, late) for d, n, late in sim.checks] == [
-        ("2021-09-20", 55, 55), ("2021-12-20", 56, 56)]
+        ("2021-09-20", 55, 55),
+        ("2021-12-20", 56, 56),
+    ]
     # Digests: 市司法局's 经办人 (13800000022) gets 5 contact rungs (reminders, due,
     # 催办) for each of 4 milestones by SMS, plus the two 检查结果通知 (9-20, 12-20):
     # 22 notices. Items 26 and 41 share their deadline (12-31) and so every rung
@@ -77,8 +87,9 @@ def test_reports_cut_escalation_and_the_seed_makes_it_repeatable() -> None:
     none, some, again = run(0.0), run(0.8), run(0.8)
     assert some.reports > 0
     assert len(some.sent) < len(none.sent)
-    assert [(s.at, s.unit, s.step) for s in some.sent] == \
-           [(s.at, s.unit, s.step) for s in again.sent]
+    assert [(s.at, s.unit, s.step) for s in some.sent] == [
+        (s.at, s.unit, s.step) for s in again.sent
+    ]
     # A unit that reported before its deadline is never escalated for that milestone.
     escalated = {s.milestone_id for s in some.sent if s.step in ("cuiban", "duban", "tongbao")}
     reminded = {s.milestone_id for s in some.sent if s.step in ("reminder-5", "reminder-3")}

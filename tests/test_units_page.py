@@ -23,8 +23,9 @@ from web import create_app
 PASSWORD = "correct horse 9"
 
 
-def browser(factory: sessionmaker[Session], name: str = "王科长", role: str = "coordinator"
-            ) -> tuple[TestClient, str]:
+def browser(
+    factory: sessionmaker[Session], name: str = "王科长", role: str = "coordinator"
+) -> tuple[TestClient, str]:
     with transaction(factory) as s:
         add_user(s, name, role, PASSWORD, actor="test")
     web = TestClient(create_app(factory))
@@ -48,10 +49,12 @@ def filled_template(path: Path, jurisdiction: str, units: list[tuple[str, str, s
     return buf.getvalue()
 
 
-ZIYANG = [("市人民政府办公室", "市直各部门", "13800000001"),
-          ("乐至县人民政府", "各县（区）", "13800000002"),
-          ("市交通运输局", "市直各部门", "13800000003"),
-          ("安岳县人民政府", "各县（区）", "13800000004")]
+ZIYANG = [
+    ("市人民政府办公室", "市直各部门", "13800000001"),
+    ("乐至县人民政府", "各县（区）", "13800000002"),
+    ("市交通运输局", "市直各部门", "13800000003"),
+    ("安岳县人民政府", "各县（区）", "13800000004"),
+]
 
 
 def test_a_new_jurisdiction_starts_in_the_browser(database_url: str, tmp_path: Path) -> None:
@@ -64,15 +67,25 @@ def test_a_new_jurisdiction_starts_in_the_browser(database_url: str, tmp_path: P
     assert "已写入空白名录" in cli("units", "template", "--out", str(tmp_path / "t.xlsx"))
     wb = load_workbook(tmp_path / "t.xlsx")
     assert wb.sheetnames == ["单位名录", "填写说明"]
-    assert [c.value for c in wb["单位名录"][2]][:5] == ["单位名称", "别名", "类型", "上级单位",
-                                                    "所属分组"]
+    assert [c.value for c in wb["单位名录"][2]][:5] == [
+        "单位名称",
+        "别名",
+        "类型",
+        "上级单位",
+        "所属分组",
+    ]
     explained = [r[0] for r in wb["填写说明"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert "单位名称" in explained and "经办人渠道" in explained
     page = web.get("/units/template.xlsx")
     assert page.status_code == 200 and page.content[:2] == b"PK"
     # left unfilled, the title is refused, naming the line
-    r = web.post("/units", data={"csrf": csrf}, files={"upload": (
-        "名录.xlsx", (tmp_path / "t.xlsx").read_bytes(), "application/octet-stream")})
+    r = web.post(
+        "/units",
+        data={"csrf": csrf},
+        files={
+            "upload": ("名录.xlsx", (tmp_path / "t.xlsx").read_bytes(), "application/octet-stream")
+        },
+    )
     assert r.status_code == 400 and "名录.xlsx:1" in r.text and "资阳市" in r.text
     # filled: checked and previewed, nothing applied yet
     data = filled_template(tmp_path / "t.xlsx", "资阳市", ZIYANG)
@@ -81,12 +94,20 @@ def test_a_new_jurisdiction_starts_in_the_browser(database_url: str, tmp_path: P
     with transaction(factory) as s:
         assert s.scalar(select(func.count()).select_from(Unit)) == 0
     carried = re.search(r'name="directory" value="([^"]*)"', r.text, re.S).group(1)  # type: ignore[union-attr]
-    r = web.post("/units", data={"csrf": csrf, "jurisdiction": "资阳市", "action": "apply",
-                                 "directory": html.unescape(carried)})
+    r = web.post(
+        "/units",
+        data={
+            "csrf": csrf,
+            "jurisdiction": "资阳市",
+            "action": "apply",
+            "directory": html.unescape(carried),
+        },
+    )
     assert r.status_code == 200 and "已导入资阳市的单位名录：新增 4" in r.text
     with transaction(factory) as s:
-        names = s.scalars(select(Unit.name).where(Unit.jurisdiction == "资阳市")
-                          .order_by(Unit.position)).all()
+        names = s.scalars(
+            select(Unit.name).where(Unit.jurisdiction == "资阳市").order_by(Unit.position)
+        ).all()
     # the directory's order, a group's units together
     assert names == ["市人民政府办公室", "市交通运输局", "乐至县人民政府", "安岳县人民政府"]
     # a bad row is named by line and column, and nothing is imported
@@ -118,7 +139,8 @@ def test_an_empty_ledger_points_to_the_blank_directory(database_url: str) -> Non
 
     from duban.cli import app
 
-    r = CliRunner().invoke(app, ["units", "export", "--jurisdiction", "资阳市"],
-                           env={"COLUMNS": "200"})
+    r = CliRunner().invoke(
+        app, ["units", "export", "--jurisdiction", "资阳市"], env={"COLUMNS": "200"}
+    )
     assert r.exit_code == 1 and "台账中没有辖区 资阳市" in r.output
     assert "duban units template" in r.output

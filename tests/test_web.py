@@ -27,7 +27,8 @@ def link(unit: str) -> str:
 
 
 def test_a_unit_link_shows_that_unit_only_and_takes_its_report(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     cli("sweep", "--at", "2021-07-12T09:00")
     sifa, shenwan = link("司法局"), link("神湾镇")
     web = TestClient(create_app(ledger))
@@ -36,21 +37,37 @@ def test_a_unit_link_shows_that_unit_only_and_takes_its_report(
     assert "报送具体工作计划、措施备案" in page.text and "现行有效规章集中公开" in page.text
     assert "神湾镇" not in page.text
     with transaction(ledger) as s:
-        theirs = s.scalars(select(Milestone.id).join(Unit, Unit.id == Milestone.unit_id)
-                           .where(Unit.name == "神湾镇")).first()
-        mine = s.scalars(select(Milestone).join(Unit, Unit.id == Milestone.unit_id)
-                         .where(Unit.name == "市司法局", Milestone.state == "open")
-                         .order_by(Milestone.due_at)).first()
+        theirs = s.scalars(
+            select(Milestone.id)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Unit.name == "神湾镇")
+        ).first()
+        mine = s.scalars(
+            select(Milestone)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Unit.name == "市司法局", Milestone.state == "open")
+            .order_by(Milestone.due_at)
+        ).first()
         assert mine is not None
         mine_id = mine.id
     # Another unit's milestone through this link: not found, nothing recorded.
-    r = web.post(f"/u/{sifa}/report", follow_redirects=False,
-                 data={"milestone": theirs, "text": "冒名", "csrf": unit_csrf(sifa)})
+    r = web.post(
+        f"/u/{sifa}/report",
+        follow_redirects=False,
+        data={"milestone": theirs, "text": "冒名", "csrf": unit_csrf(sifa)},
+    )
     assert r.status_code == 404
     # The unit's own report: recorded under its link, escalation stopped, shown escaped.
-    r = web.post(f"/u/{sifa}/report", follow_redirects=False,
-                 data={"milestone": mine_id, "text": "<script>alert(1)</script>已报备",
-                       "url": "https://www.zs.gov.cn/gk/1", "csrf": unit_csrf(sifa)})
+    r = web.post(
+        f"/u/{sifa}/report",
+        follow_redirects=False,
+        data={
+            "milestone": mine_id,
+            "text": "<script>alert(1)</script>已报备",
+            "url": "https://www.zs.gov.cn/gk/1",
+            "csrf": unit_csrf(sifa),
+        },
+    )
     assert r.status_code == 303
     page = web.get(r.headers["location"])
     assert "已收到报送" in page.text and "已报送，等待审核" in page.text
@@ -60,8 +77,9 @@ def test_a_unit_link_shows_that_unit_only_and_takes_its_report(
         assert m.state == "reported" and m.next_action_at is None
         report = s.scalars(select(Report)).one()
         assert report.evidence_urls == ["https://www.zs.gov.cn/gk/1"]
-        actors = s.scalars(select(AuditEvent.actor).where(
-            AuditEvent.action == "report.submit")).all()
+        actors = s.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "report.submit")
+        ).all()
         assert actors == ["unit-link:市司法局"]
     assert "神湾镇" in web.get(f"/u/{shenwan}").text
 
@@ -76,11 +94,13 @@ def test_unknown_revoked_and_expired_links_open_nothing(ledger: sessionmaker[Ses
     assert web.get(f"/u/{new}").status_code == 200
     assert "已停用 市司法局 的 1 个链接" in cli("links", "revoke", "司法局", "--plan", PLAN)
     assert web.get(f"/u/{new}").status_code == 410
-    short = re.search(r"/u/([A-Za-z0-9]{12})",
-                      cli("links", "issue", "神湾镇", "--plan", PLAN, "--days", "1")).group(1)
+    short = re.search(
+        r"/u/([A-Za-z0-9]{12})", cli("links", "issue", "神湾镇", "--plan", PLAN, "--days", "1")
+    ).group(1)
     assert web.get(f"/u/{short}").status_code == 200
     with transaction(ledger) as s:  # a day and a bit later
         from ledger.links import LinkError
+
         try:
             open_link(s, short, at("2099-01-01T00:00"))
             raise AssertionError("an expired link opened")

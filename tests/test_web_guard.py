@@ -33,8 +33,12 @@ CSP = "content-security-policy"
 def sign_in(web: TestClient, name: str, password: str, **headers: str) -> tuple[int, str]:
     page = web.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = web.post("/login", data={"name": name, "password": password, "csrf": token},
-                 headers=headers, follow_redirects=False)
+    r = web.post(
+        "/login",
+        data={"name": name, "password": password, "csrf": token},
+        headers=headers,
+        follow_redirects=False,
+    )
     return r.status_code, r.text
 
 
@@ -52,8 +56,8 @@ def browser(app: FastAPI, address: str) -> TestClient:
 
 # ---------------------------------------------------------------- sign-in
 
-def test_an_unknown_name_gets_the_answers_a_real_one_gets(
-        accounts: sessionmaker[Session]) -> None:
+
+def test_an_unknown_name_gets_the_answers_a_real_one_gets(accounts: sessionmaker[Session]) -> None:
     app = create_app(accounts)
     real = [sign_in(browser(app, "10.0.0.1"), "王科长", "wrong password") for _ in range(6)]
     fake = [sign_in(browser(app, "10.0.0.2"), "王科员", "wrong password") for _ in range(6)]
@@ -64,7 +68,8 @@ def test_an_unknown_name_gets_the_answers_a_real_one_gets(
 
 
 def test_wrong_passwords_from_one_address_do_not_lock_the_coordinator_out(
-        accounts: sessionmaker[Session]) -> None:
+    accounts: sessionmaker[Session],
+) -> None:
     app = create_app(accounts)
     stranger, office = browser(app, "203.0.113.9"), browser(app, "10.1.2.3")
     assert [sign_in(stranger, "王科长", "guess-guess")[0] for _ in range(5)] == [401] * 5
@@ -76,8 +81,10 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_coordinator_out(
 def test_every_worker_counts_the_same_failures(accounts: sessionmaker[Session]) -> None:
     """Two apps on one ledger stand for two worker processes."""
     one, two = create_app(accounts), create_app(accounts)
-    codes = [sign_in(browser(app, "198.51.100.7"), f"nobody{n}", "x" * 12)[0]
-             for n, app in enumerate([one, two] * 5)]
+    codes = [
+        sign_in(browser(app, "198.51.100.7"), f"nobody{n}", "x" * 12)[0]
+        for n, app in enumerate([one, two] * 5)
+    ]
     assert codes == [401] * 10
     code, text = sign_in(browser(one, "198.51.100.7"), "王科长", PASSWORD)
     assert code == 429 and "过于频繁" in text
@@ -85,26 +92,41 @@ def test_every_worker_counts_the_same_failures(accounts: sessionmaker[Session]) 
 
 
 def test_forwarded_addresses_are_believed_only_from_configured_proxies(
-        accounts: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    accounts: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = create_app(accounts)
-    rotating = [sign_in(browser(app, "192.0.2.50"), f"nobody{n}", "x" * 12,
-                        **{"X-Forwarded-For": f"172.16.0.{n}"})[0] for n in range(11)]
+    rotating = [
+        sign_in(
+            browser(app, "192.0.2.50"),
+            f"nobody{n}",
+            "x" * 12,
+            **{"X-Forwarded-For": f"172.16.0.{n}"},
+        )[0]
+        for n in range(11)
+    ]
     assert rotating == [401] * 10 + [429]  # a header anyone can send changes nothing
     monkeypatch.setenv("DUBAN_TRUSTED_PROXIES", "192.0.2.60, 10.9.0.0/16")
     proxy = browser(app, "192.0.2.60")
     # Through the proxy: each client is its own address, the forged hop before it ignored.
-    assert [sign_in(proxy, f"nobody{n}", "x" * 12,
-                    **{"X-Forwarded-For": f"6.6.6.6, 172.16.1.{n}, 10.9.3.4"})[0]
-            for n in range(12)] == [401] * 12
-    same = [sign_in(proxy, f"nobody{n}", "x" * 12,
-                    **{"X-Forwarded-For": "172.16.2.1"})[0] for n in range(11)]
+    assert [
+        sign_in(
+            proxy, f"nobody{n}", "x" * 12, **{"X-Forwarded-For": f"6.6.6.6, 172.16.1.{n}, 10.9.3.4"}
+        )[0]
+        for n in range(12)
+    ] == [401] * 12
+    same = [
+        sign_in(proxy, f"nobody{n}", "x" * 12, **{"X-Forwarded-For": "172.16.2.1"})[0]
+        for n in range(11)
+    ]
     assert same == [401] * 10 + [429]
 
 
 # ---------------------------------------------------------------- error pages
 
+
 def test_error_pages_are_chinese_pages_with_the_security_headers(
-        accounts: sessionmaker[Session], tmp_path: Path) -> None:
+    accounts: sessionmaker[Session], tmp_path: Path
+) -> None:
     app = create_app(accounts)
 
     @app.get("/boom")
@@ -112,8 +134,7 @@ def test_error_pages_are_chinese_pages_with_the_security_headers(
         raise RuntimeError("a bug")
 
     web = TestClient(app, raise_server_exceptions=False)
-    for path, code, words in (("/no/such/page", 404, "没有这个页面"),
-                              ("/boom", 500, "系统出错")):
+    for path, code, words in (("/no/such/page", 404, "没有这个页面"), ("/boom", 500, "系统出错")):
         r = web.get(path)
         assert r.status_code == code and words in r.text, path
         assert "'none'" in r.headers[CSP] and r.headers["x-frame-options"] == "DENY", path
@@ -121,27 +142,33 @@ def test_error_pages_are_chinese_pages_with_the_security_headers(
     assert r.status_code in (400, 403) and "<html" in r.text and CSP in r.headers
 
 
-@pytest.mark.parametrize("url", ["sqlite:///{tmp}/no-folder/ledger.db",
-                                 "postgresql+psycopg://postgres@127.0.0.1:1/test"])
+@pytest.mark.parametrize(
+    "url", ["sqlite:///{tmp}/no-folder/ledger.db", "postgresql+psycopg://postgres@127.0.0.1:1/test"]
+)
 def test_a_database_that_cannot_be_reached_is_a_503_page(url: str, tmp_path: Path) -> None:
-    engine = create_engine(url.format(tmp=tmp_path),
-                           connect_args={} if url.startswith("sqlite") else
-                           {"connect_timeout": 2})
+    engine = create_engine(
+        url.format(tmp=tmp_path),
+        connect_args={} if url.startswith("sqlite") else {"connect_timeout": 2},
+    )
     web = TestClient(create_app(sessionmaker(engine)), raise_server_exceptions=False)
-    for r in (web.get("/u/abcdefghijkl"),  # a page, and a form stopped at the upload gate
-              web.post("/u/abcdefghijkl/report", data={"csrf": "x", "text": "x"})):
+    for r in (
+        web.get("/u/abcdefghijkl"),  # a page, and a form stopped at the upload gate
+        web.post("/u/abcdefghijkl/report", data={"csrf": "x", "text": "x"}),
+    ):
         assert r.status_code == 503 and "数据库暂时无法访问" in r.text
         assert r.headers["retry-after"] and "'none'" in r.headers[CSP]
 
 
-def test_an_unknown_unit_filter_is_a_page_that_says_so(
-        ledger: sessionmaker[Session]) -> None:
+def test_an_unknown_unit_filter_is_a_page_that_says_so(ledger: sessionmaker[Session]) -> None:
     with transaction(ledger) as s:
         add_user(s, "王科长", "coordinator", PASSWORD, actor="test")
     web = TestClient(create_app(ledger))
     assert sign_in(web, "王科长", PASSWORD)[0] == 303
-    for path in (f"/p/{PLAN}?unit=不存在的单位", "/notices?unit=不存在的单位",
-                 f"/notices?plan={PLAN}&unit=不存在的单位"):
+    for path in (
+        f"/p/{PLAN}?unit=不存在的单位",
+        "/notices?unit=不存在的单位",
+        f"/notices?plan={PLAN}&unit=不存在的单位",
+    ):
         r = web.get(path)
         assert r.status_code == 200, path
         assert "不存在的单位" in r.text and "没有" in r.text and CSP in r.headers, path
@@ -151,13 +178,21 @@ def test_an_unknown_unit_filter_is_a_page_that_says_so(
 
 # ---------------------------------------------------------------- uploads
 
+
 def multipart(csrf: str, file_bytes: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
     """A unit's form as a browser streams it: the fields, then one file, in chunks."""
     b = b"----duban-test"
-    yield (b"--" + b + b'\r\ncontent-disposition: form-data; name="csrf"\r\n\r\n'
-           + csrf.encode() + b"\r\n--" + b + b'\r\ncontent-disposition: form-data; '
-           b'name="text"\r\n\r\nreport\r\n--' + b + b'\r\ncontent-disposition: form-data; '
-           b'name="files"; filename="scan.pdf"\r\ncontent-type: application/pdf\r\n\r\n')
+    yield (
+        b"--"
+        + b
+        + b'\r\ncontent-disposition: form-data; name="csrf"\r\n\r\n'
+        + csrf.encode()
+        + b"\r\n--"
+        + b
+        + b"\r\ncontent-disposition: form-data; "
+        b'name="text"\r\n\r\nreport\r\n--' + b + b"\r\ncontent-disposition: form-data; "
+        b'name="files"; filename="scan.pdf"\r\ncontent-type: application/pdf\r\n\r\n'
+    )
     sent = 0
     while sent < file_bytes:
         yield b"x" * min(chunk, file_bytes - sent)
@@ -165,18 +200,29 @@ def multipart(csrf: str, file_bytes: int, chunk: int = 256 * 1024) -> Iterator[b
     yield b"\r\n--" + b + b"--\r\n"
 
 
-def post_streamed(app: FastAPI, path: str, body: Iterator[bytes],
-                  declared: int | None = None) -> tuple[int, int]:
+def post_streamed(
+    app: FastAPI, path: str, body: Iterator[bytes], declared: int | None = None
+) -> tuple[int, int]:
     """POST through the ASGI interface as a server would: the status and how many bytes
     of the body the app pulled."""
     pulled, status = 0, 0
     headers = [(b"content-type", b"multipart/form-data; boundary=----duban-test")]
     if declared is not None:
         headers.append((b"content-length", str(declared).encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "root_path": "", "headers": headers,
-             "client": ("10.0.0.1", 5000), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("10.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
 
     async def receive() -> Message:
         nonlocal pulled
@@ -197,42 +243,54 @@ def post_streamed(app: FastAPI, path: str, body: Iterator[bytes],
 
 def test_a_unit_upload_is_refused_before_it_is_stored(ledger: sessionmaker[Session]) -> None:
     cli("sweep", "--at", "2021-07-12T09:00")
-    token = re.search(r"/u/([A-Za-z0-9]{12})",  # type: ignore[union-attr]
-                      cli("links", "issue", "司法局", "--plan", PLAN)).group(1)
+    token = re.search(
+        r"/u/([A-Za-z0-9]{12})",  # type: ignore[union-attr]
+        cli("links", "issue", "司法局", "--plan", PLAN),
+    ).group(1)
     with transaction(ledger) as s:
-        mid = s.scalars(select(Milestone.id).join(Unit, Unit.id == Milestone.unit_id).where(
-            Unit.name == "市司法局", Milestone.state == "open")
-            .order_by(Milestone.due_at, Milestone.id)).first()
+        mid = s.scalars(
+            select(Milestone.id)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Unit.name == "市司法局", Milestone.state == "open")
+            .order_by(Milestone.due_at, Milestone.id)
+        ).first()
     app = create_app(ledger, clock=offset_clock(at("2021-07-12T10:00")), upload_mb=0.1)
     limit = int(0.1 * 1024 * 1024) * 20 + 2 * 1024 * 1024  # files × DUBAN_UPLOAD_MB + text
     big = 300 * 1024 * 1024
     # A forged link: refused before a byte of the body is read.
     assert post_streamed(app, "/u/forgedtoken0/report", multipart("x", big)) == (404, 0)
     # A real link, a body declared too large: refused before reading.
-    assert post_streamed(app, f"/u/{token}/report", multipart(unit_csrf(token), big),
-                         declared=big) == (413, 0)
+    assert post_streamed(
+        app, f"/u/{token}/report", multipart(unit_csrf(token), big), declared=big
+    ) == (413, 0)
     # A real link without its form's token: refused once the first fields are in.
     status, pulled = post_streamed(app, f"/u/{token}/report", multipart("guess", big))
     assert status == 403 and pulled < 64 * 1024 + 256 * 1024
     # Declared small, streamed large: stopped at the bound.
-    status, pulled = post_streamed(app, f"/u/{token}/report", multipart(unit_csrf(token), big),
-                                   declared=1000)
+    status, pulled = post_streamed(
+        app, f"/u/{token}/report", multipart(unit_csrf(token), big), declared=1000
+    )
     assert status == 413 and pulled <= limit + 256 * 1024
     with transaction(ledger) as s:
         assert s.scalars(select(Report)).all() == []
         assert s.get_one(Milestone, mid).state == "open"
     # Within the bounds the same form is taken.
     web = TestClient(app)
-    r = web.post(f"/u/{token}/report", follow_redirects=False,
-                 data={"milestone": mid, "text": "已报备", "csrf": unit_csrf(token)},
-                 files=[("files", ("\u202efdp.exe.pdf", b"%PDF-1.4", "application/pdf"))])
+    r = web.post(
+        f"/u/{token}/report",
+        follow_redirects=False,
+        data={"milestone": mid, "text": "已报备", "csrf": unit_csrf(token)},
+        files=[("files", ("\u202efdp.exe.pdf", b"%PDF-1.4", "application/pdf"))],
+    )
     assert r.status_code == 303, r.text
     with transaction(ledger) as s:
-        assert [f.rsplit("/", 1)[-1] for f in s.scalars(select(Report)).one().files] == \
-            ["fdp.exe.pdf"]
+        assert [f.rsplit("/", 1)[-1] for f in s.scalars(select(Report)).one().files] == [
+            "fdp.exe.pdf"
+        ]
 
 
 # ---------------------------------------------------------------- evidence
+
 
 def test_evidence_must_be_a_real_file_reached_without_links(tmp_path: Path) -> None:
     real = tmp_path / "real"
@@ -244,12 +302,14 @@ def test_evidence_must_be_a_real_file_reached_without_links(tmp_path: Path) -> N
 
     os.mkfifo(fifo)
     root = tmp_path / "evidence"
-    for path, why in ((Path("/proc/self/environ"), "系统目录 /proc"),
-                      (Path("/sys/kernel/hostname"), "系统目录 /sys"),
-                      (Path("/dev/zero"), "系统目录 /dev"),
-                      (tmp_path / "linked" / "scan.pdf", "是符号链接"),
-                      (fifo, "不是普通文件"),  # refused at once, never waited on
-                      (real, "不是普通文件")):
+    for path, why in (
+        (Path("/proc/self/environ"), "系统目录 /proc"),
+        (Path("/sys/kernel/hostname"), "系统目录 /sys"),
+        (Path("/dev/zero"), "系统目录 /dev"),
+        (tmp_path / "linked" / "scan.pdf", "是符号链接"),
+        (fifo, "不是普通文件"),  # refused at once, never waited on
+        (real, "不是普通文件"),
+    ):
         with pytest.raises(EvidenceError, match=re.escape(why)):
             store([path], root, "plan")
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
@@ -257,23 +317,40 @@ def test_evidence_must_be_a_real_file_reached_without_links(tmp_path: Path) -> N
 
 
 def test_a_report_from_the_command_line_refuses_the_environment_as_evidence(
-        ledger: sessionmaker[Session]) -> None:
+    ledger: sessionmaker[Session],
+) -> None:
     from typer.testing import CliRunner
 
     from duban.cli import app
 
-    r = CliRunner().invoke(app, ["report", PLAN, "--unit", "市司法局", "--task", "t26",
-                                 "--text", "附件", "--file", "/proc/self/environ"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "report",
+            PLAN,
+            "--unit",
+            "市司法局",
+            "--task",
+            "t26",
+            "--text",
+            "附件",
+            "--file",
+            "/proc/self/environ",
+        ],
+    )
     assert r.exit_code != 0 and "/proc" in r.output
     with transaction(ledger) as s:
         assert s.scalars(select(Report)).all() == []
 
 
-@pytest.mark.parametrize(("given", "kept"), [
-    ("报告\u202efdp.exe", "报告fdp.exe"),
-    ("a\u200bb\u2066c\u2069.pdf", "abc.pdf"),
-    ("..\\..\\windows\\evil.docx", "evil.docx"),
-    ("line\nbreak\u2028.pdf", "linebreak.pdf"),
-])
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("报告\u202efdp.exe", "报告fdp.exe"),
+        ("a\u200bb\u2066c\u2069.pdf", "abc.pdf"),
+        ("..\\..\\windows\\evil.docx", "evil.docx"),
+        ("line\nbreak\u2028.pdf", "linebreak.pdf"),
+    ],
+)
 def test_stored_names_lose_bidi_and_control_characters(given: str, kept: str) -> None:
     assert safe_name(given) == kept

@@ -54,12 +54,31 @@ def site(ledger: sessionmaker[Session], database_url: str, duban_home: Path) -> 
         add_user(s, "王科长", "coordinator", PASSWORD, actor="test")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DUBAN_HOME": str(duban_home), "DUBAN_DATABASE_URL": database_url,
-           "DUBAN_PUBLIC_URL": base}
+    env = {
+        **os.environ,
+        "DUBAN_HOME": str(duban_home),
+        "DUBAN_DATABASE_URL": database_url,
+        "DUBAN_PUBLIC_URL": base,
+    }
     env.pop("DUBAN_TRUSTED_PROXIES", None)
-    proc = subprocess.Popen([sys.executable, "-m", "duban", "web", "--port", str(port),
-                             "--workers", "2", "--at", "2021-07-12T10:00"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "duban",
+            "web",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--at",
+            "2021-07-12T10:00",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(300):
             try:
@@ -87,32 +106,48 @@ def form_token(text: str) -> str:
 
 
 def test_two_workers_share_sessions_forms_and_login_limits(
-        site: str, ledger: sessionmaker[Session]) -> None:
+    site: str, ledger: sessionmaker[Session]
+) -> None:
     web = fresh(site)
     login = web.get("/login")
-    r = web.post("/login", data={"name": "王科长", "password": PASSWORD,
-                                 "csrf": form_token(login.text)})
+    r = web.post(
+        "/login", data={"name": "王科长", "password": PASSWORD, "csrf": form_token(login.text)}
+    )
     assert r.status_code == 303
     pages = [web.get("/") for _ in range(20)]
     assert all(p.status_code == 200 and "计划" in p.text for p in pages)
-    token = re.search(r"/u/([A-Za-z0-9]{12})",  # type: ignore[union-attr]
-                      cli("links", "issue", "司法局", "--plan", PLAN)).group(1)
+    token = re.search(
+        r"/u/([A-Za-z0-9]{12})",  # type: ignore[union-attr]
+        cli("links", "issue", "司法局", "--plan", PLAN),
+    ).group(1)
     with transaction(ledger) as s:
-        mid = s.scalars(select(Milestone.id).join(Unit, Unit.id == Milestone.unit_id).where(
-            Unit.name == "市司法局", Milestone.state == "open")
-            .order_by(Milestone.due_at, Milestone.id)).first()
+        mid = s.scalars(
+            select(Milestone.id)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Unit.name == "市司法局", Milestone.state == "open")
+            .order_by(Milestone.due_at, Milestone.id)
+        ).first()
     unit = fresh(site)
     page = unit.get(f"/u/{token}")
-    r = unit.post(f"/u/{token}/report", data={"csrf": form_token(page.text),
-                                              "milestone": str(mid), "text": "已报备"},
-                  files=[("files", ("清单.pdf", b"%PDF-1.4", "application/pdf"))])
+    r = unit.post(
+        f"/u/{token}/report",
+        data={"csrf": form_token(page.text), "milestone": str(mid), "text": "已报备"},
+        files=[("files", ("清单.pdf", b"%PDF-1.4", "application/pdf"))],
+    )
     assert r.status_code == 303, r.text
     with transaction(ledger) as s:
         assert len(s.scalars(select(Report)).all()) == 1
     codes = []
     for n in range(11):
         guess = fresh(site)
-        codes.append(guess.post("/login", data={
-            "name": f"nobody{n}", "password": "x" * 12,
-            "csrf": form_token(guess.get("/login").text)}).status_code)
+        codes.append(
+            guess.post(
+                "/login",
+                data={
+                    "name": f"nobody{n}",
+                    "password": "x" * 12,
+                    "csrf": form_token(guess.get("/login").text),
+                },
+            ).status_code
+        )
     assert codes == [401] * 10 + [429]

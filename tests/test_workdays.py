@@ -67,8 +67,10 @@ def test_unknown_year_warns_loudly_never_silently(cal: WorkCalendar) -> None:
 def test_operator_holiday_file_covers_a_new_year(tmp_path: Path) -> None:
     # A fictional arrangement for 2099, only to exercise the file format.
     f = tmp_path / "holidays.yaml"
-    f.write_text("2099:\n  holidays: [2099-01-01, 2099-01-26..2099-01-30]\n"
-                 "  workdays: [2099-01-24]\n", encoding="utf-8")
+    f.write_text(
+        "2099:\n  holidays: [2099-01-01, 2099-01-26..2099-01-30]\n  workdays: [2099-01-24]\n",
+        encoding="utf-8",
+    )
     cal = default_calendar([f])
     with warnings.catch_warnings():
         warnings.simplefilter("error", CalendarGapWarning)
@@ -99,7 +101,8 @@ def test_bad_holiday_file_names_file_and_year(tmp_path: Path, content: str, need
 
 
 def test_a_year_the_calendar_does_not_know_is_said_loudly_and_alerted_once(
-        database_url: str, tmp_path: Path) -> None:
+    database_url: str, tmp_path: Path
+) -> None:
     """A plan running into a year chinese-calendar does not know: ``status`` and the
     sweep say so in red, the dispatcher alerts the operator once however often it runs,
     and the holiday file's entry for that year silences all of them."""
@@ -111,8 +114,7 @@ def test_a_year_the_calendar_does_not_know_is_said_loudly_and_alerted_once(
     from tests.conftest import PLAN_001, UNITS_ZS, cli
 
     later = tmp_path / "later.yaml"  # the reference plan moved to a year no calendar knows
-    later.write_text(PLAN_001.read_text(encoding="utf-8").replace("2021", "2099"),
-                     encoding="utf-8")
+    later.write_text(PLAN_001.read_text(encoding="utf-8").replace("2021", "2099"), encoding="utf-8")
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(later))
     status = cli("status", "--at", "2099-03-01")
@@ -124,9 +126,11 @@ def test_a_year_the_calendar_does_not_know_is_said_loudly_and_alerted_once(
     with transaction(open_ledger(database_url)) as s:
         alerts = s.scalars(select(Notice).where(Notice.kind == "alert")).all()
         assert [(n.idempotency_key, n.status) for n in alerts] == [
-            ("calendar/2099/operator/值班运维", "sent")]
+            ("calendar/2099/operator/值班运维", "sent")
+        ]
     (mail,) = (config.home() / "outbox" / "operator").glob("*")
     assert "2099 年节假日安排未录入" in mail.read_text(encoding="utf-8")
     (config.home() / "holidays.yaml").write_text(
-        "2099:\n  holidays: [2099-01-01]\n  workdays: []\n", encoding="utf-8")
+        "2099:\n  holidays: [2099-01-01]\n  workdays: []\n", encoding="utf-8"
+    )
     assert "【注意】" not in cli("status", "--at", "2099-03-01")

@@ -66,8 +66,10 @@ async def _workers() -> list[str]:
 def start_together(runs: list[tuple[str, dict[str, str]]]) -> list[UUID]:
     """Flow runs all scheduled for the same instant, a few seconds ahead."""
     when = pendulum.now("UTC").add(seconds=3)
-    return [run_deployment(name, parameters=params, timeout=0, scheduled_time=when).id
-            for name, params in runs]
+    return [
+        run_deployment(name, parameters=params, timeout=0, scheduled_time=when).id
+        for name, params in runs
+    ]
 
 
 def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
@@ -78,32 +80,60 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
     url = gateway.start()
     home = tmp_path / "home"
     home.mkdir()
-    (home / "channels.yaml").write_text(yaml.safe_dump({"channels": {"sms": {
-        "transport": "sms_gateway", "url": f"{url}/send", "success_field": "code",
-        "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"}}}}), encoding="utf-8")
+    (home / "channels.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "channels": {
+                    "sms": {
+                        "transport": "sms_gateway",
+                        "url": f"{url}/send",
+                        "success_field": "code",
+                        "headers": {"Authorization": "Bearer {secret:SMS_TOKEN}"},
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     second = tmp_path / "zhongshan-2021-copy.yaml"
-    second.write_text(PLAN_001.read_text(encoding="utf-8").replace(
-        "id: zhongshan-2021-zwgk", "id: zhongshan-2021-copy", 1), encoding="utf-8")
+    second.write_text(
+        PLAN_001.read_text(encoding="utf-8").replace(
+            "id: zhongshan-2021-zwgk", "id: zhongshan-2021-copy", 1
+        ),
+        encoding="utf-8",
+    )
     procs: list[subprocess.Popen[bytes]] = []
     with prefect_database(base) as prefect_db, pg_schema(base) as ledger:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        env |= {"DUBAN_HOME": str(home), "DUBAN_DATABASE_URL": ledger, "SMS_TOKEN": "t0ken",
-                "DUBAN_DISPATCH_CRON": "off",
-                "DUBAN_PUBLIC_URL": "https://duban.zs.example.cn"}  # no loopback-link alert
+        env |= {
+            "DUBAN_HOME": str(home),
+            "DUBAN_DATABASE_URL": ledger,
+            "SMS_TOKEN": "t0ken",
+            "DUBAN_DISPATCH_CRON": "off",
+            "DUBAN_PUBLIC_URL": "https://duban.zs.example.cn",
+        }  # no loopback-link alert
         duban(env, "units", "import", str(UNITS_ZS))
         for plan in (PLAN_001, second):
             duban(env, "plan", "load", str(plan))
         server = start_server(tmp_path, database_url=prefect_db, timeout=240)
         try:
             env |= server.env | {"PREFECT_WORKER_QUERY_SECONDS": "1"}
-            subprocess.run([BIN / "prefect", "work-pool", "create", POOL, "--type", "process"],
-                           env=env, check=True, capture_output=True)
+            subprocess.run(
+                [BIN / "prefect", "work-pool", "create", POOL, "--type", "process"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             for name in ("worker-a", "worker-b"):
-                procs.append(subprocess.Popen(
-                    [BIN / "prefect", "worker", "start", "--pool", POOL, "--name", name],
-                    env=env | {"PREFECT_LOGGING_LEVEL": "INFO"},
-                    stdout=(tmp_path / f"{name}.log").open("wb"), stderr=subprocess.STDOUT,
-                    cwd=tmp_path))
+                procs.append(
+                    subprocess.Popen(
+                        [BIN / "prefect", "worker", "start", "--pool", POOL, "--name", name],
+                        env=env | {"PREFECT_LOGGING_LEVEL": "INFO"},
+                        stdout=(tmp_path / f"{name}.log").open("wb"),
+                        stderr=subprocess.STDOUT,
+                        cwd=tmp_path,
+                    )
+                )
             for plan in (PLAN_001, second):
                 assert f"工作池 {POOL}" in duban(env, "plan", "deploy", str(plan), "--pool", POOL)
             with temporary_settings(updates={PREFECT_API_URL: server.url}):
@@ -113,9 +143,13 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
                     time.sleep(1)
                 # Two sweeps of each plan and two dispatchers, all at the same moment.
                 first = start_together(
-                    [(f"duban-supervise/{p}", {"at": SWEEP_AT})
-                     for p in ("zhongshan-2021-zwgk", "zhongshan-2021-copy") for _ in range(2)]
-                    + [("duban-dispatch/all", {"at": "2021-07-12T09:05"})] * 2)
+                    [
+                        (f"duban-supervise/{p}", {"at": SWEEP_AT})
+                        for p in ("zhongshan-2021-zwgk", "zhongshan-2021-copy")
+                        for _ in range(2)
+                    ]
+                    + [("duban-dispatch/all", {"at": "2021-07-12T09:05"})] * 2
+                )
                 states = asyncio.run(_finish(first))
                 pools = asyncio.run(_pools(first))
                 assert set(states.values()) == {"Completed"}, states
@@ -130,12 +164,17 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
             server.stop()
         assert pools == {POOL}
         with transaction(open_ledger(ledger, migrate=False)) as s:
-            by_status = dict(s.execute(select(Notice.status, func.count())
-                                       .group_by(Notice.status)).tuples().all())
-            sms_keys = set(s.scalars(select(Delivery.key).join(Notice)
-                                     .where(Notice.channel == "sms")))
-            sms_notices = s.scalar(select(func.count()).select_from(Notice)
-                                   .where(Notice.channel == "sms"))
+            by_status = dict(
+                s.execute(select(Notice.status, func.count()).group_by(Notice.status))
+                .tuples()
+                .all()
+            )
+            sms_keys = set(
+                s.scalars(select(Delivery.key).join(Notice).where(Notice.channel == "sms"))
+            )
+            sms_notices = s.scalar(
+                select(func.count()).select_from(Notice).where(Notice.channel == "sms")
+            )
     gateway.stop()
     # Four sweeps wrote each plan's notices once: 2 × 110, and every one was sent.
     assert by_status == {"sent": 220}
@@ -149,9 +188,12 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
     assert len({r.body.get("mobile") for r in gateway.requests}) == 55
     # Every run went through a worker of the pool. Both workers reach for the same runs;
     # the server lets one start each and aborts the other's submission.
-    logs = {n: (tmp_path / f"{n}.log").read_text(errors="replace")
-            for n in ("worker-a", "worker-b")}
-    ran = {n: log.count("submitting flow run") - log.count("Aborted submission")
-           for n, log in logs.items()}
+    logs = {
+        n: (tmp_path / f"{n}.log").read_text(errors="replace") for n in ("worker-a", "worker-b")
+    }
+    ran = {
+        n: log.count("submitting flow run") - log.count("Aborted submission")
+        for n, log in logs.items()
+    }
     print(f"flow runs started per worker: {ran}")
     assert sum(ran.values()) == len(first) + len(drain) == 8

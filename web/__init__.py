@@ -44,13 +44,20 @@ class Pages(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
 
-def create_app(factory: sessionmaker[Session] | None = None, *, clock: Clock = real_clock,
-               upload_mb: float | None = None) -> FastAPI:
+def create_app(
+    factory: sessionmaker[Session] | None = None,
+    *,
+    clock: Clock = real_clock,
+    upload_mb: float | None = None,
+) -> FastAPI:
     """The app on a ledger; ``clock`` is the moment pages count deadlines from (a demo
     runs on a simulated one), ``upload_mb`` a unit's limit per file."""
     app = Pages(title="督办", docs_url=None, redoc_url=None, openapi_url=None)
-    web = Web(factory or open_ledger(config.database_url()), clock,
-              int((upload_mb if upload_mb is not None else config.upload_mb()) * 1024 * 1024))
+    web = Web(
+        factory or open_ledger(config.database_url()),
+        clock,
+        int((upload_mb if upload_mb is not None else config.upload_mb()) * 1024 * 1024),
+    )
     error_pages(app, web)
     app.add_middleware(UploadGate, web=web)
     app.add_middleware(HeadAsGet)

@@ -41,11 +41,14 @@ def trusted_proxies(setting: str) -> tuple[Network, ...]:
     """``DUBAN_TRUSTED_PROXIES``: the addresses or networks (comma-separated) of the
     reverse proxies in front of the pages, whose ``X-Forwarded-For`` is believed."""
     try:
-        return tuple(ipaddress.ip_network(p.strip(), strict=False)
-                     for p in setting.split(",") if p.strip())
+        return tuple(
+            ipaddress.ip_network(p.strip(), strict=False) for p in setting.split(",") if p.strip()
+        )
     except ValueError as exc:
-        raise ValueError(f"环境变量 DUBAN_TRUSTED_PROXIES 有误：{exc}。"
-                         "请写代理的地址或网段，逗号分隔，如 10.0.0.5,10.1.0.0/16") from None
+        raise ValueError(
+            f"环境变量 DUBAN_TRUSTED_PROXIES 有误：{exc}。"
+            "请写代理的地址或网段，逗号分隔，如 10.0.0.5,10.1.0.0/16"
+        ) from None
 
 
 def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
@@ -72,8 +75,7 @@ def client_address(request: Request) -> str:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or \
-        request.headers.get("x-forwarded-proto", "") == "https"
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
 
 
 def signed_in(web: Web, request: Request) -> SignedIn | None:
@@ -87,8 +89,9 @@ def signed_in(web: Web, request: Request) -> SignedIn | None:
         return found
 
 
-def guard(web: Web, request: Request, csrf: str | None = None, *,
-          change: bool = False) -> SignedIn | Response:
+def guard(
+    web: Web, request: Request, csrf: str | None = None, *, change: bool = False
+) -> SignedIn | Response:
     """The signed-in user, or the answer to give instead: the login page for nobody, 403
     for a form without its session's CSRF token, 403 for a viewer changing anything."""
     who = signed_in(web, request)
@@ -96,19 +99,24 @@ def guard(web: Web, request: Request, csrf: str | None = None, *,
         target = quote(request.url.path) if request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={target}", status_code=303)
     if csrf is not None and not same(csrf, who.csrf):
-        return web.refuse(403, "表单已失效（缺少或不匹配的校验码）。请返回刷新页面后重新提交。",
-                          who)
+        return web.refuse(
+            403, "表单已失效（缺少或不匹配的校验码）。请返回刷新页面后重新提交。", who
+        )
     if change and who.user.role != "coordinator":
         return web.refuse(403, "只读账号只能查看，不能审核、检查或重发。", who)
     return who
 
 
-def login_page(web: Web, error: str = "", next_url: str = "/", status: int = 200
-               ) -> HTMLResponse:
+def login_page(web: Web, error: str = "", next_url: str = "/", status: int = 200) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    page = web.page("login.html.j2", status, title="登录", error=error, csrf=token,
-                    next=next_url if next_url.startswith("/") and not next_url.startswith("//")
-                    else "/")
+    page = web.page(
+        "login.html.j2",
+        status,
+        title="登录",
+        error=error,
+        csrf=token,
+        next=next_url if next_url.startswith("/") and not next_url.startswith("//") else "/",
+    )
     page.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
     return page
 
@@ -119,9 +127,13 @@ def routes(app: FastAPI, web: Web) -> None:
         return login_page(web, next_url=next)
 
     @app.post("/login", response_model=None)
-    def login_post(request: Request, name: str = Form(""), password: str = Form(""),
-                   csrf: str = Form(""), next: str = Form("/")
-                   ) -> Response:
+    def login_post(
+        request: Request,
+        name: str = Form(""),
+        password: str = Form(""),
+        csrf: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
         if not same(csrf, request.cookies.get(LOGIN_CSRF, "")):
             return web.refuse(403, "登录表单已失效，请刷新登录页后重试。")
         now = web.clock()
@@ -136,8 +148,9 @@ def routes(app: FastAPI, web: Web) -> None:
             return login_page(web, error, next, status)
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="lax",
-                            secure=_secure(request), max_age=12 * 3600)
+        response.set_cookie(
+            COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), max_age=12 * 3600
+        )
         response.delete_cookie(LOGIN_CSRF)
         return response
 

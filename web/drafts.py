@@ -88,11 +88,16 @@ def new_draft(web: Web, name: str, data: bytes, jurisdiction: str, actor: str) -
         raise
     plan = draft_plan(ex, None, jurisdiction or None)
     (folder / "plan.yaml").write_text(draft_yaml(ex, plan), encoding="utf-8")
-    (folder / "extraction.json").write_text(json.dumps(ex.as_format(), ensure_ascii=False),
-                                            encoding="utf-8")
-    (folder / "draft.json").write_text(json.dumps(
-        {"notice": notice.name, "jurisdiction": jurisdiction, "by": actor, "confirmed": []},
-        ensure_ascii=False), encoding="utf-8")
+    (folder / "extraction.json").write_text(
+        json.dumps(ex.as_format(), ensure_ascii=False), encoding="utf-8"
+    )
+    (folder / "draft.json").write_text(
+        json.dumps(
+            {"notice": notice.name, "jurisdiction": jurisdiction, "by": actor, "confirmed": []},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     return draft
 
 
@@ -100,9 +105,12 @@ def _read(folder: Path) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, 
     """The plan file's comment head, the plan, the extraction and the draft's own facts."""
     text = (folder / "plan.yaml").read_text(encoding="utf-8")
     head = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-    return (head, yaml.safe_load(text) or {},
-            json.loads((folder / "extraction.json").read_text(encoding="utf-8")),
-            json.loads((folder / "draft.json").read_text(encoding="utf-8")))
+    return (
+        head,
+        yaml.safe_load(text) or {},
+        json.loads((folder / "extraction.json").read_text(encoding="utf-8")),
+        json.loads((folder / "draft.json").read_text(encoding="utf-8")),
+    )
 
 
 def recent_drafts(limit: int = 20) -> list[dict[str, Any]]:
@@ -111,16 +119,23 @@ def recent_drafts(limit: int = 20) -> list[dict[str, Any]]:
     root = drafts_root()
     if not root.is_dir():
         return []
-    found = sorted(((f / "plan.yaml").stat().st_mtime, f) for f in root.iterdir()
-                   if _folder(f.name))[::-1][:limit]
+    found = sorted(
+        ((f / "plan.yaml").stat().st_mtime, f) for f in root.iterdir() if _folder(f.name)
+    )[::-1][:limit]
     out = []
     for mtime, folder in found:
         info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
         saved = dt.datetime.fromtimestamp(mtime, dt.UTC)
-        out.append({"id": folder.name, "notice": info.get("notice", ""),
-                    "by": _person(info.get("by", "")),
-                    "saved": pendulum.instance(saved).in_timezone("Asia/Shanghai")
-                    .format("YYYY-MM-DD HH:mm")})
+        out.append(
+            {
+                "id": folder.name,
+                "notice": info.get("notice", ""),
+                "by": _person(info.get("by", "")),
+                "saved": pendulum.instance(saved)
+                .in_timezone("Asia/Shanghai")
+                .format("YYYY-MM-DD HH:mm"),
+            }
+        )
     return out
 
 
@@ -164,12 +179,17 @@ def _dues(value: str, before: list[str], year: int) -> list[str]:
     for; new words are read as a deadline cell is (长期, 每季度末, 2023年6月底前)."""
     if value.strip() == "、".join(due_in_words(r) for r in before):
         return list(before)
-    return [r for part in _SPLIT.split(value) if part.strip()
-            for r in due_from_words(part.strip(), year)]
+    return [
+        r
+        for part in _SPLIT.split(value)
+        if part.strip()
+        for r in due_from_words(part.strip(), year)
+    ]
 
 
-def _edit_entry(entry: dict[str, Any], form: dict[str, str], fields: tuple[str, ...],
-                year: int) -> int:
+def _edit_entry(
+    entry: dict[str, Any], form: dict[str, str], fields: tuple[str, ...], year: int
+) -> int:
     """One task's or checkpoint's fields from the form; how many changed."""
     eid, edits = entry["id"], []
     text = form.get(f"{eid}.text")
@@ -224,8 +244,7 @@ def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> tuple[int, set[st
 _MOVED = re.compile(r"原文中带期限的句子已作为检查节点[^；]*")
 
 
-def _refresh_notes(plan: dict[str, Any], ex: dict[str, Any], review: list[dict[str, Any]]
-                   ) -> None:
+def _refresh_notes(plan: dict[str, Any], ex: dict[str, Any], review: list[dict[str, Any]]) -> None:
     """Each entry's note names what of the review list is still open about it, as the
     importer wrote it (来源；待核对：…), keeping what else it says."""
     for kind in ("tasks", "checkpoints"):
@@ -234,10 +253,14 @@ def _refresh_notes(plan: dict[str, Any], ex: dict[str, Any], review: list[dict[s
             read = sources[i] if i < len(sources) else {}
             wheres = {read.get("source"), (read.get("sources") or {}).get("units")} - {None}
             names = {str(n) for f in ("lead", "units") for n in entry.get(f) or []}
-            todo = list(dict.fromkeys(
-                f["what"] for f in review if (wheres & set(f.get("items") or [])
-                                              and not f.get("unknown"))
-                or f.get("unknown") in names))
+            todo = list(
+                dict.fromkeys(
+                    f["what"]
+                    for f in review
+                    if (wheres & set(f.get("items") or []) and not f.get("unknown"))
+                    or f.get("unknown") in names
+                )
+            )
             note = entry.get("note") or ""
             src = re.match(r"来源：[^；]*", note)
             parts = [src.group(0)] if src else []
@@ -249,8 +272,9 @@ def _refresh_notes(plan: dict[str, Any], ex: dict[str, Any], review: list[dict[s
                 entry.pop("note", None)
 
 
-def save(folder: Path, plan: dict[str, Any], review: list[dict[str, Any]],
-         ex: dict[str, Any]) -> None:
+def save(
+    folder: Path, plan: dict[str, Any], review: list[dict[str, Any]], ex: dict[str, Any]
+) -> None:
     """The plan file, headed by the review list as it now stands, each entry's note
     saying what is still open about it."""
     info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
@@ -287,8 +311,13 @@ class Row:
         return "、".join(due_in_words(str(r)) for r in self.entry.get("due") or [])
 
 
-def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None,
-         review: list[dict[str, Any]], kind: str = "tasks") -> list[Row]:
+def rows(
+    plan: dict[str, Any],
+    ex: dict[str, Any],
+    directory: Directory | None,
+    review: list[dict[str, Any]],
+    kind: str = "tasks",
+) -> list[Row]:
     """The plan's tasks (or checkpoints) with where each was read and what of the review
     list, as it stands, is about it."""
     out = []
@@ -301,8 +330,9 @@ def rows(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None,
         checks: dict[str, list[str]] = {}
         for f in review:
             if where and where in f.get("items", []) and not f.get("unknown"):
-                (checks if f.get("kind") == "rule" else flags).setdefault(
-                    f["about"], []).append(f["what"])
+                (checks if f.get("kind") == "rule" else flags).setdefault(f["about"], []).append(
+                    f["what"]
+                )
         unknown = {}
         if directory is not None:
             for name in (*entry.get("lead", []), *entry.get("units", [])):
@@ -324,13 +354,26 @@ def _problem(p: Problem, plan: dict[str, Any]) -> str:
         where = f"{what} {entries[int(m.group(2))].get('id', '')} {field}".strip()
     else:
         where = FIELD_NAMES.get(p.field, p.field) or "计划"
-    return f"{label}：{where}：{p.message}（plan.yaml 第{p.line}行）" if p.line else \
-        f"{label}：{where}：{p.message}"
+    return (
+        f"{label}：{where}：{p.message}（plan.yaml 第{p.line}行）"
+        if p.line
+        else f"{label}：{where}：{p.message}"
+    )
 
 
-FIELD_NAMES = {"lead": "牵头单位", "units": "责任单位", "due": "期限", "text": "任务",
-               "coordinator": "协调单位", "title": "标题", "year": "年度", "issued": "印发日期",
-               "jurisdiction": "辖区", "doc_no": "文号", "issuer": "发文机关"}
+FIELD_NAMES = {
+    "lead": "牵头单位",
+    "units": "责任单位",
+    "due": "期限",
+    "text": "任务",
+    "coordinator": "协调单位",
+    "title": "标题",
+    "year": "年度",
+    "issued": "印发日期",
+    "jurisdiction": "辖区",
+    "doc_no": "文号",
+    "issuer": "发文机关",
+}
 
 
 def _anchor(where: str) -> str:
@@ -338,28 +381,54 @@ def _anchor(where: str) -> str:
 
 
 def routes(app: FastAPI, web: Web) -> None:
-    def page(who: SignedIn, draft: str, folder: Path, *, problems: list[str] | None = None,
-             saved: str = "", status: int = 200) -> HTMLResponse:
+    def page(
+        who: SignedIn,
+        draft: str,
+        folder: Path,
+        *,
+        problems: list[str] | None = None,
+        saved: str = "",
+        status: int = 200,
+    ) -> HTMLResponse:
         _, plan, ex, info = _read(folder)
         directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
         review = still_open(plan, ex, directory, set(info.get("confirmed") or []))
         flagged = {w for f in review for w in f.get("items") or [f["where"]]}
         lines = read_notice(folder / info["notice"])
-        return web.page("draft.html.j2", status, title=f"草稿：{plan.get('title', '')}",
-                        signed=who, draft=draft, plan=plan, info=info,
-                        rows=rows(plan, ex, directory, review),
-                        points=rows(plan, ex, directory, review, "checkpoints"),
-                        kinds=CHECKPOINT_KINDS, review=review,
-                        plan_flags={f["about"] for f in review},
-                        lines=lines, flagged=flagged, anchor=_anchor, problems=problems or [],
-                        saved=saved, names=sorted(directory.units) + sorted(directory.groups)
-                        if directory else [])
+        return web.page(
+            "draft.html.j2",
+            status,
+            title=f"草稿：{plan.get('title', '')}",
+            signed=who,
+            draft=draft,
+            plan=plan,
+            info=info,
+            rows=rows(plan, ex, directory, review),
+            points=rows(plan, ex, directory, review, "checkpoints"),
+            kinds=CHECKPOINT_KINDS,
+            review=review,
+            plan_flags={f["about"] for f in review},
+            lines=lines,
+            flagged=flagged,
+            anchor=_anchor,
+            problems=problems or [],
+            saved=saved,
+            names=sorted(directory.units) + sorted(directory.groups) if directory else [],
+        )
 
     def import_page(who: SignedIn, *, error: str = "", done: str = "") -> HTMLResponse:
         with transaction(web.ledger) as s:
             known = jurisdictions(s)
-        return web.page("import.html.j2", 400 if error else 200, title="导入通知", signed=who,
-                        known=known, error=error, done=done, drafts=recent_drafts())
+        return web.page(
+            "import.html.j2",
+            400 if error else 200,
+            title="导入通知",
+            signed=who,
+            known=known,
+            error=error,
+            done=done,
+            drafts=recent_drafts(),
+        )
 
     @app.get("/import", response_class=HTMLResponse, response_model=None)
     def import_form(request: Request) -> Response:
@@ -367,9 +436,13 @@ def routes(app: FastAPI, web: Web) -> None:
         return import_page(who) if isinstance(who, SignedIn) else who
 
     @app.post("/import", response_class=HTMLResponse, response_model=None)
-    def import_post(request: Request, csrf: str = Form(""), text: str = Form(""),
-                    jurisdiction: str = Form(""),
-                    notice: Annotated[UploadFile | None, File()] = None) -> Response:
+    def import_post(
+        request: Request,
+        csrf: str = Form(""),
+        text: str = Form(""),
+        jurisdiction: str = Form(""),
+        notice: Annotated[UploadFile | None, File()] = None,
+    ) -> Response:
         who = auth.guard(web, request, csrf, change=True)
         if not isinstance(who, SignedIn):
             return who
@@ -384,8 +457,9 @@ def routes(app: FastAPI, web: Web) -> None:
         if notice is not None and notice.filename:
             name = notice.filename
             if not name.lower().endswith(NOTICE_TYPES):
-                return refuse(f"{name}：只能导入 .docx、.doc、.wps、.pdf、.xlsx、.xls、.html 或 "
-                              ".txt 文件")
+                return refuse(
+                    f"{name}：只能导入 .docx、.doc、.wps、.pdf、.xlsx、.xls、.html 或 .txt 文件"
+                )
             data = notice.file.read(MAX_NOTICE_BYTES + 1)
             if len(data) > MAX_NOTICE_BYTES:
                 return refuse(f"{name}：文件超过 {MAX_NOTICE_BYTES >> 20} MB，不像一份通知")
@@ -399,8 +473,9 @@ def routes(app: FastAPI, web: Web) -> None:
             return refuse(str(exc).replace(str(drafts_root()), "…"))
         return RedirectResponse(f"/drafts/{draft}", status_code=303)
 
-    def opened(request: Request, draft: str, csrf: str | None = None, change: bool = False
-               ) -> tuple[SignedIn, Path] | Response:
+    def opened(
+        request: Request, draft: str, csrf: str | None = None, change: bool = False
+    ) -> tuple[SignedIn, Path] | Response:
         """The signed-in user and the draft's folder, or the page to answer instead."""
         who = auth.guard(web, request, csrf, change=change)
         if not isinstance(who, SignedIn):
@@ -419,8 +494,11 @@ def routes(app: FastAPI, web: Web) -> None:
         if not isinstance(got, tuple):
             return got
         folder = got[1]
-        return Response((folder / "plan.yaml").read_bytes(), media_type="application/yaml",
-                        headers={"Content-Disposition": "attachment; filename=plan.yaml"})
+        return Response(
+            (folder / "plan.yaml").read_bytes(),
+            media_type="application/yaml",
+            headers={"Content-Disposition": "attachment; filename=plan.yaml"},
+        )
 
     @app.post("/drafts/{draft}/discard", response_class=HTMLResponse, response_model=None)
     def draft_discard(request: Request, draft: str, csrf: str = Form("")) -> Response:
@@ -434,11 +512,15 @@ def routes(app: FastAPI, web: Web) -> None:
         discarded_root().mkdir(exist_ok=True)
         folder.rename(discarded_root() / draft)
         with transaction(web.ledger) as s:
-            audit(s, f"web:{who.user.name}", "draft.discard", entity="draft", key=draft,
-                  notice=notice)
-        return import_page(who, done=f"已丢弃草稿“{notice}”。它已不在草稿列表中；如需找回，"
-                                     f"请运维人员把 $DUBAN_HOME/drafts/discarded/{draft} "
-                                     "移回 $DUBAN_HOME/drafts/。")
+            audit(
+                s, f"web:{who.user.name}", "draft.discard", entity="draft", key=draft, notice=notice
+            )
+        return import_page(
+            who,
+            done=f"已丢弃草稿“{notice}”。它已不在草稿列表中；如需找回，"
+            f"请运维人员把 $DUBAN_HOME/drafts/discarded/{draft} "
+            "移回 $DUBAN_HOME/drafts/。",
+        )
 
     @app.post("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
     async def draft_post(request: Request, draft: str) -> Response:
@@ -455,17 +537,35 @@ def routes(app: FastAPI, web: Web) -> None:
         if form.get("action") != "load":
             return page(who, draft, folder, saved=f"已保存（改动 {changed} 处）。")
         try:
-            compiled, result = load_file(web.ledger, folder / "plan.yaml", config.calendar(),
-                                         actor=f"web:{who.user.name}")
+            compiled, result = load_file(
+                web.ledger, folder / "plan.yaml", config.calendar(), actor=f"web:{who.user.name}"
+            )
         except PlanFileError as exc:
-            return page(who, draft, folder, status=400, problems=[
-                exc.message.replace(str(folder / "plan.yaml"), "plan.yaml"),
-                *(_problem(p, plan) for p in exc.problems)])
+            return page(
+                who,
+                draft,
+                folder,
+                status=400,
+                problems=[
+                    exc.message.replace(str(folder / "plan.yaml"), "plan.yaml"),
+                    *(_problem(p, plan) for p in exc.problems),
+                ],
+            )
         except DirectoryDrift as exc:
-            return page(who, draft, folder, status=400, problems=[
-                f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}"])
+            return page(
+                who,
+                draft,
+                folder,
+                status=400,
+                problems=[f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}"],
+            )
         if result is None:
-            return page(who, draft, folder, status=400,
-                        problems=[f"有 {len(compiled.errors)} 处错误，未加载："]
-                        + [_problem(p, plan) for p in compiled.problems])
+            return page(
+                who,
+                draft,
+                folder,
+                status=400,
+                problems=[f"有 {len(compiled.errors)} 处错误，未加载："]
+                + [_problem(p, plan) for p in compiled.problems],
+            )
         return RedirectResponse(f"/p/{result.plan_key}", status_code=303)

@@ -89,17 +89,26 @@ def sweep_checks(s: Session, now: dt.datetime) -> Iterator[Check]:
     for plan in s.scalars(select(Plan).order_by(Plan.key)):
         if today > period_end(plan) + SUPERVISED_AFTER_END or plan.loaded_at > due:
             continue
-        runs = [b.last_ok_at for n in (sweep_name(plan.key), ALL_PLANS)
-                if (b := beats.get(n)) is not None and b.last_ok_at is not None]
+        runs = [
+            b.last_ok_at
+            for n in (sweep_name(plan.key), ALL_PLANS)
+            if (b := beats.get(n)) is not None and b.last_ok_at is not None
+        ]
         last = max(runs, default=None)
         shown = pendulum.instance(due).in_timezone(TZ).format("YYYY-MM-DD HH:mm")
         if last is None or last < due:
-            when = pendulum.instance(last).in_timezone(TZ).format("YYYY-MM-DD HH:mm") \
-                if last else "从未成功运行"
-            yield Check(f"sweep:{plan.key}", False,
-                        f"计划 {plan.key} 的每日巡检没有按时运行（应于 {shown} 运行，"
-                        f"最近一次成功：{when}）：查看 worker 和 Prefect 服务，"
-                        "或手动运行 duban sweep --plan " + plan.key)
+            when = (
+                pendulum.instance(last).in_timezone(TZ).format("YYYY-MM-DD HH:mm")
+                if last
+                else "从未成功运行"
+            )
+            yield Check(
+                f"sweep:{plan.key}",
+                False,
+                f"计划 {plan.key} 的每日巡检没有按时运行（应于 {shown} 运行，"
+                f"最近一次成功：{when}）：查看 worker 和 Prefect 服务，"
+                "或手动运行 duban sweep --plan " + plan.key,
+            )
         else:
             yield Check(f"sweep:{plan.key}", True, f"最近一次成功巡检不早于 {shown}")
 
@@ -111,10 +120,17 @@ def dispatch_check(s: Session, now: dt.datetime) -> Check | None:
     beat = all_beats(s).get(DISPATCH)
     last = beat.last_ok_at if beat else None
     if last is None or now - last > dt.timedelta(minutes=minutes):
-        when = pendulum.instance(last).in_timezone(TZ).format("YYYY-MM-DD HH:mm") \
-            if last else "从未成功运行"
-        return Check("dispatch", False, f"发送进程超过 {minutes:g} 分钟没有成功运行（最近一次："
-                     f"{when}）：查看 worker 和 duban-dispatch/all 的运行记录")
+        when = (
+            pendulum.instance(last).in_timezone(TZ).format("YYYY-MM-DD HH:mm")
+            if last
+            else "从未成功运行"
+        )
+        return Check(
+            "dispatch",
+            False,
+            f"发送进程超过 {minutes:g} 分钟没有成功运行（最近一次："
+            f"{when}）：查看 worker 和 duban-dispatch/all 的运行记录",
+        )
     return Check("dispatch", True, "发送进程运行正常")
 
 
@@ -130,23 +146,35 @@ def checks(web: Web, *, only_database: bool = False) -> list[Check]:
         return [Check("database", False, f"数据库无法访问：{str(exc).splitlines()[0]}")]
     have, want = current_revision(engine), head_revision()
     if have != want:
-        return [Check("database", True, "数据库可以访问"),
-                Check("schema", False, mismatch(have, want))]
+        return [
+            Check("database", True, "数据库可以访问"),
+            Check("schema", False, mismatch(have, want)),
+        ]
     now = pendulum.now("UTC")
-    result = [Check("database", True, "数据库可以访问"),
-              Check("schema", True, f"数据库结构版本 {have}")]
+    result = [
+        Check("database", True, "数据库可以访问"),
+        Check("schema", True, f"数据库结构版本 {have}"),
+    ]
     if only_database:
         return result
     with web.ledger() as s:
         result += list(sweep_checks(s, now))
         if (d := dispatch_check(s, now)) is not None:
             result.append(d)
-        dead = s.scalar(select(func.count()).select_from(Delivery)
-                        .where(Delivery.status == "dead")) or 0
-    result.append(Check("dead_deliveries", dead == 0,
-                        "没有已放弃的消息" if not dead else
-                        f"{dead} 条消息已放弃发送：修复渠道后运行 duban notices --retry-dead"
-                        "（duban notices --status 已放弃 列出它们）"))
+        dead = (
+            s.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "dead"))
+            or 0
+        )
+    result.append(
+        Check(
+            "dead_deliveries",
+            dead == 0,
+            "没有已放弃的消息"
+            if not dead
+            else f"{dead} 条消息已放弃发送：修复渠道后运行 duban notices --retry-dead"
+            "（duban notices --status 已放弃 列出它们）",
+        )
+    )
     return result
 
 
@@ -172,28 +200,42 @@ class LedgerCollector(Collector):
 
 
 def _ledger_families(s: Session) -> Iterator[Metric]:
-    notices = GaugeMetricFamily("duban_notices", "Notices in the outbox by status and channel",
-                                labels=["status", "channel"])
-    for status, channel, n in s.execute(select(Notice.status, Notice.channel, func.count())
-                                        .group_by(Notice.status, Notice.channel)):
+    notices = GaugeMetricFamily(
+        "duban_notices", "Notices in the outbox by status and channel", labels=["status", "channel"]
+    )
+    for status, channel, n in s.execute(
+        select(Notice.status, Notice.channel, func.count()).group_by(Notice.status, Notice.channel)
+    ):
         notices.add_metric([status, channel], n)
     deliveries = GaugeMetricFamily(
-        "duban_deliveries", "Messages by status (sending, sent, failed, unknown, dead) "
-        "and channel", labels=["status", "channel"])
-    for status, channel, n in s.execute(select(Delivery.status, Delivery.channel, func.count())
-                                        .group_by(Delivery.status, Delivery.channel)):
+        "duban_deliveries",
+        "Messages by status (sending, sent, failed, unknown, dead) and channel",
+        labels=["status", "channel"],
+    )
+    for status, channel, n in s.execute(
+        select(Delivery.status, Delivery.channel, func.count()).group_by(
+            Delivery.status, Delivery.channel
+        )
+    ):
         deliveries.add_metric([status, channel], n)
     outages = GaugeMetricFamily("duban_open_outages", "Channels failing now", labels=["channel"])
-    for channel, n in s.execute(select(ChannelOutage.channel, func.count())
-                                .where(ChannelOutage.ended_at.is_(None))
-                                .group_by(ChannelOutage.channel)):
+    for channel, n in s.execute(
+        select(ChannelOutage.channel, func.count())
+        .where(ChannelOutage.ended_at.is_(None))
+        .group_by(ChannelOutage.channel)
+    ):
         outages.add_metric([channel], n)
-    last_ok = GaugeMetricFamily("duban_job_last_success_timestamp_seconds",
-                                "When a sweep or the dispatcher last succeeded", labels=["job"])
-    duration = GaugeMetricFamily("duban_job_last_duration_seconds",
-                                 "How long the job's last run took", labels=["job"])
-    ok = GaugeMetricFamily("duban_job_last_run_ok", "1 if the job's last run succeeded",
-                           labels=["job"])
+    last_ok = GaugeMetricFamily(
+        "duban_job_last_success_timestamp_seconds",
+        "When a sweep or the dispatcher last succeeded",
+        labels=["job"],
+    )
+    duration = GaugeMetricFamily(
+        "duban_job_last_duration_seconds", "How long the job's last run took", labels=["job"]
+    )
+    ok = GaugeMetricFamily(
+        "duban_job_last_run_ok", "1 if the job's last run succeeded", labels=["job"]
+    )
     for name, beat in all_beats(s).items():
         if beat.last_ok_at is not None:
             last_ok.add_metric([name], beat.last_ok_at.timestamp())
@@ -205,10 +247,14 @@ def _ledger_families(s: Session) -> Iterator[Metric]:
 def _unavailable(web: Web) -> Callable[[Request, Exception], Response]:
     def answer(_request: Request, exc: Exception) -> Response:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        response = web.refuse(503, "数据库暂时无法访问，本页面未能打开，已填写的内容没有保存。"
-                              f"请稍后刷新重试；如持续出现，请联系运维人员。（{detail}）")
+        response = web.refuse(
+            503,
+            "数据库暂时无法访问，本页面未能打开，已填写的内容没有保存。"
+            f"请稍后刷新重试；如持续出现，请联系运维人员。（{detail}）",
+        )
         response.headers["Retry-After"] = "30"
         return response
+
     return answer
 
 
@@ -216,28 +262,35 @@ def routes(app: FastAPI, web: Web) -> None:
     watchdog.limit(web.ledger.kw["bind"], web_wait())
     registry = CollectorRegistry()
     registry.register(LedgerCollector(web))
-    latency = Histogram("duban_web_request_duration_seconds", "Time to answer a page",
-                        ["method", "route", "status"], registry=registry)
+    latency = Histogram(
+        "duban_web_request_duration_seconds",
+        "Time to answer a page",
+        ["method", "route", "status"],
+        registry=registry,
+    )
     for kind in (DBAPIError, DatabaseError, PoolTimeout):
         app.add_exception_handler(kind, _unavailable(web))  # type: ignore[arg-type]
 
     @app.middleware("http")
-    async def timed(request: Request,
-                    call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def timed(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "other")  # /u/{token}, not tokens
         latency.labels(request.method, route, str(response.status_code)).observe(
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
         return response
 
     @app.get("/healthz", response_model=None)
     def healthz(only: str = "") -> JSONResponse:
         found = checks(web, only_database=only == "database")
         ok = all(c.ok for c in found)
-        return JSONResponse({"status": "ok" if ok else "fail",
-                             "checks": [asdict(c) for c in found]},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "fail", "checks": [asdict(c) for c in found]},
+            status_code=200 if ok else 503,
+        )
 
     @app.get("/metrics", response_model=None)
     def metrics() -> Response:

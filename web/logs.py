@@ -24,8 +24,12 @@ class BeijingFormatter(logging.Formatter):
 
 class JsonFormatter(BeijingFormatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {"time": self.formatTime(record), "level": record.levelname,
-                                 "logger": record.name, "message": record.getMessage()}
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -35,18 +39,29 @@ def uvicorn_log_config(*, quiet: bool = False) -> dict[str, Any]:
     """uvicorn's ``log_config``: its error and access loggers through one formatter.
     ``quiet`` (``duban up`` in a coordinator's terminal): warnings and errors only, no
     English start-up lines and no line per request."""
-    formatter = ({"()": JsonFormatter} if os.environ.get("DUBAN_LOG_FORMAT") == "json" else
-                 {"()": BeijingFormatter, "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"})
+    formatter = (
+        {"()": JsonFormatter}
+        if os.environ.get("DUBAN_LOG_FORMAT") == "json"
+        else {"()": BeijingFormatter, "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"duban": formatter},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "duban",
-                                "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "duban",
+                "stream": "ext://sys.stderr",
+            }
+        },
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "WARNING" if quiet else "INFO"},
-            "uvicorn.access": {"handlers": ["stderr"], "level": "WARNING" if quiet else "INFO",
-                               "propagate": False},
+            "uvicorn.access": {
+                "handlers": ["stderr"],
+                "level": "WARNING" if quiet else "INFO",
+                "propagate": False,
+            },
         },
     }

@@ -29,8 +29,10 @@ from ledger.models import Unit
 from ledger.reports import ActionError, find_units
 
 TEMPLATES = Path(__file__).with_name("templates")
-env = Environment(loader=FileSystemLoader(TEMPLATES),
-                  autoescape=select_autoescape(["html", "html.j2"], default=True))
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "html.j2"], default=True),
+)
 env.globals["LIGHTS"] = LIGHTS
 
 Clock = Callable[[], dt.datetime]
@@ -64,13 +66,23 @@ class Web:
     def page(self, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         now = pendulum.instance(self.clock()).in_timezone("Asia/Shanghai")
         ctx.setdefault("signed", None)
-        return HTMLResponse(env.get_template(name).render(
-            simulated=now.format("YYYY-MM-DD HH:mm") if self.simulated else "", **ctx),
-            status_code=status)
+        return HTMLResponse(
+            env.get_template(name).render(
+                simulated=now.format("YYYY-MM-DD HH:mm") if self.simulated else "", **ctx
+            ),
+            status_code=status,
+        )
 
     def refuse(self, status: int, message: str, signed: object = None) -> HTMLResponse:
-        title = {403: "无权操作", 404: "没有找到", 410: "链接不可用", 413: "内容太大",
-                 429: "请稍后再试", 500: "系统出错", 503: "暂时无法访问"}.get(status, "无法完成")
+        title = {
+            403: "无权操作",
+            404: "没有找到",
+            410: "链接不可用",
+            413: "内容太大",
+            429: "请稍后再试",
+            500: "系统出错",
+            503: "暂时无法访问",
+        }.get(status, "无法完成")
         return self.page("gone.html.j2", status, title=title, message=message, signed=signed)
 
 
@@ -84,8 +96,11 @@ def same(a: str, b: str) -> bool:
 
 
 HEADERS = [
-    (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'; "
-     b"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'unsafe-inline'; "
+        b"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
@@ -117,14 +132,15 @@ class SecurityHeaders:
 
 
 # A database that cannot be reached, or no connection free in time: try again shortly.
-DB_UNAVAILABLE = (db_errors.OperationalError, db_errors.TimeoutError,
-                  db_errors.DisconnectionError)
-WHY = {400: "请求不完整或格式不对，请返回页面重新填写后提交。",
-       404: "没有这个页面。请检查地址，或从首页进入。",
-       405: "不支持这种请求方式。请从页面上的按钮或链接进入。",
-       413: "提交的内容太大，请减少或压缩附件后重试。",
-       500: "系统出错，已记录。请稍后再试；若一再出现，请联系协调单位。",
-       503: "数据库暂时无法访问，请稍后刷新重试。已填写的内容请先自行保存。"}
+DB_UNAVAILABLE = (db_errors.OperationalError, db_errors.TimeoutError, db_errors.DisconnectionError)
+WHY = {
+    400: "请求不完整或格式不对，请返回页面重新填写后提交。",
+    404: "没有这个页面。请检查地址，或从首页进入。",
+    405: "不支持这种请求方式。请从页面上的按钮或链接进入。",
+    413: "提交的内容太大，请减少或压缩附件后重试。",
+    500: "系统出错，已记录。请稍后再试；若一再出现，请联系协调单位。",
+    503: "数据库暂时无法访问，请稍后刷新重试。已填写的内容请先自行保存。",
+}
 
 
 def error_pages(app: Any, web: Web) -> None:
@@ -153,8 +169,9 @@ def error_pages(app: Any, web: Web) -> None:
     app.add_exception_handler(Exception, broken)
 
 
-def units_named(session: Session, text: str, jurisdiction: str | None
-                ) -> tuple[list[Unit] | None, str]:
+def units_named(
+    session: Session, text: str, jurisdiction: str | None
+) -> tuple[list[Unit] | None, str]:
     """What a page's unit filter names: ``None`` for no filter, else the units and, when
     there are none, why, to show on the page (an unknown name is not an error)."""
     if not text.strip():

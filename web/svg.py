@@ -35,7 +35,9 @@ def completion_chart(series: Series, total: int) -> str:
 
     ticks = "".join(
         f'<text x="{PAD - 6}" y="{y(round(total * f)) + 4:.1f}" text-anchor="end">'
-        f"{round(total * f)}</text>" for f in (0, 0.5, 1))
+        f"{round(total * f)}</text>"
+        for f in (0, 0.5, 1)
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
         f'aria-label="完成进度：已完成 {series.closed_total}，已到期 {series.due_total}，'
@@ -51,4 +53,5 @@ def completion_chart(series: Series, total: int) -> str:
         f'<text x="{PAD + 6}" y="{PAD - 8}" fill="#1a7f37">— 已完成 {series.closed_total}</text>'
         f'<text x="{PAD + 140}" y="{PAD - 8}" fill="#777">- - 已到期 {series.due_total}</text>'
         f'<text x="{W - PAD}" y="{PAD - 8}" text-anchor="end" fill="#777">共 {total} 个节点</text>'
-        f"</svg>")
+        f"</svg>"
+    )

@@ -38,12 +38,12 @@ def decision(r: Report | None) -> str:
     if r is None:
         return ""
     if r.kind == "extension":
-        verdict = {"accepted": "同意延期", "returned": "不同意延期"}.get(r.review_state,
-                                                                    "延期申请待批复")
+        verdict = {"accepted": "同意延期", "returned": "不同意延期"}.get(
+            r.review_state, "延期申请待批复"
+        )
         return verdict + (f"：{r.review_comment}" if r.review_comment else "")
     if r.review_state == "returned":
-        return (f"退回整改：{r.review_comment or '（无意见）'}；整改期限 "
-                f"{r.rectify_due_date or '—'}")
+        return f"退回整改：{r.review_comment or '（无意见）'}；整改期限 {r.rectify_due_date or '—'}"
     return REVIEW_NAMES.get(r.review_state, r.review_state)
 
 
@@ -59,9 +59,17 @@ def next_step(m: Milestone, at: dt.datetime) -> str:
     return f"请于 {m.due_date} 前报送；若到期未报送，将发出催办"
 
 
-def unit_page(web: Web, session: Session, unit: Unit, token: str, at: dt.datetime,
-              message: str = "", error: str = "", status: int = 200,
-              kept: dict[int, dict[str, str]] | None = None) -> HTMLResponse:
+def unit_page(
+    web: Web,
+    session: Session,
+    unit: Unit,
+    token: str,
+    at: dt.datetime,
+    message: str = "",
+    error: str = "",
+    status: int = 200,
+    kept: dict[int, dict[str, str]] | None = None,
+) -> HTMLResponse:
     """The unit's 自查表 of each plan (its standing tasks in the current round), then its
     dated work. Reads the unit's own rows only: plans come as their titles, never as
     their stored documents."""
@@ -70,9 +78,11 @@ def unit_page(web: Web, session: Session, unit: Unit, token: str, at: dt.datetim
         .join(Assignment, Assignment.id == Milestone.assignment_id)
         .join(Item, Item.id == Assignment.item_id)
         .join(Plan, Plan.id == Milestone.plan_id)
-        .where(Milestone.unit_id == unit.id, Milestone.state != "archived",
-               Item.standing.is_(False))
-        .order_by(Plan.key, Milestone.due_at.nulls_last(), Item.seq)).all()
+        .where(
+            Milestone.unit_id == unit.id, Milestone.state != "archived", Item.standing.is_(False)
+        )
+        .order_by(Plan.key, Milestone.due_at.nulls_last(), Item.seq)
+    ).all()
     latest = latest_reports(session, [m.id for m, *_ in rows])
     soon = soon_after(at, config.calendar())
     plans: dict[int, dict[str, Any]] = {}
@@ -80,25 +90,47 @@ def unit_page(web: Web, session: Session, unit: Unit, token: str, at: dt.datetim
     for m, title, plan_id, plan_title, doc_no in rows:
         label = state_label(m.state, m.due_at, at, soon)
         r = latest.get(m.id)
-        row = {"id": m.id, "title": title, "due": m.due_date or "待事件", "state": label,
-               "css": "late" if "逾期" in label else "near" if label == "临近期限"
-               else "done" if m.state == "done" else "wait",
-               "next": next_step(m, at), "decision": decision(r),
-               "files": [f.rsplit("/", 1)[-1] for f in r.files] if r else []}
+        row = {
+            "id": m.id,
+            "title": title,
+            "due": m.due_date or "待事件",
+            "state": label,
+            "css": "late"
+            if "逾期" in label
+            else "near"
+            if label == "临近期限"
+            else "done"
+            if m.state == "done"
+            else "wait",
+            "next": next_step(m, at),
+            "decision": decision(r),
+            "files": [f.rsplit("/", 1)[-1] for f in r.files] if r else [],
+        }
         plans.setdefault(plan_id, {"title": plan_title, "doc_no": doc_no, "rows": []})
         plans[plan_id]["rows"].append(row)
         if m.state in OPEN_STATES:
             open_rows.append(row)
-    return web.page("unit.html.j2", status, title=unit.name, unit=unit, token=token,
-                    plans=list(plans.values()), open=open_rows, message=message,
-                    selfchecks=selfchecks(session, unit.id, at, config.calendar()),
-                    kept=kept or {},
-                    progress_labels=PROGRESS_LABELS, error=error, csrf=unit_csrf(token),
-                    limit_mb=f"{web.upload_bytes / 1024 / 1024:g}")
+    return web.page(
+        "unit.html.j2",
+        status,
+        title=unit.name,
+        unit=unit,
+        token=token,
+        plans=list(plans.values()),
+        open=open_rows,
+        message=message,
+        selfchecks=selfchecks(session, unit.id, at, config.calendar()),
+        kept=kept or {},
+        progress_labels=PROGRESS_LABELS,
+        error=error,
+        csrf=unit_csrf(token),
+        limit_mb=f"{web.upload_bytes / 1024 / 1024:g}",
+    )
 
 
-def _entries(form: FormData, session: Session, unit: Unit
-             ) -> tuple[str, list[ProgressEntry], dict[int, dict[str, str]]]:
+def _entries(
+    form: FormData, session: Session, unit: Unit
+) -> tuple[str, list[ProgressEntry], dict[int, dict[str, str]]]:
     """The answered rows of a posted 自查表 (or only the row whose button was pressed),
     each checked to be this unit's open progress milestone of the form's plan."""
     only = str(form.get("only") or "")
@@ -118,7 +150,9 @@ def _entries(form: FormData, session: Session, unit: Unit
             select(Milestone, Item.key, Item.title, Item.standing, Plan.key)
             .join(Assignment, Assignment.id == Milestone.assignment_id)
             .join(Item, Item.id == Assignment.item_id)
-            .join(Plan, Plan.id == Milestone.plan_id).where(Milestone.id == mid)).first()
+            .join(Plan, Plan.id == Milestone.plan_id)
+            .where(Milestone.id == mid)
+        ).first()
         if found is None or found[0].unit_id != unit.id or not found[3]:
             raise LinkError("没有这个事项。请从本单位的页面填写自查表。", 404)
         m, item_key, title, _, key = found
@@ -132,13 +166,25 @@ def _entries(form: FormData, session: Session, unit: Unit
             raise ActionError(f"“{title}”：请选择进展（{'、'.join(PROGRESS_LABELS.values())}）")
         url = values.get("url", "")
         if url and not url.startswith(("http://", "https://")):
-            raise ActionError(f"“{title}”：公开链接 {url!r} 不是网址，请填写以 http:// 或 "
-                              "https:// 开头的完整地址")
-        files = [Upload(f.filename or "", f.file) for f in form.getlist(f"files_{mid}")
-                 if isinstance(f, StarletteUpload) and f.filename]
-        entries.append(ProgressEntry(item_key, code, values.get("text", ""),
-                                     [url] if url else [], list(files), m.occurrence,
-                                     label=f"“{title}”"))
+            raise ActionError(
+                f"“{title}”：公开链接 {url!r} 不是网址，请填写以 http:// 或 https:// 开头的完整地址"
+            )
+        files = [
+            Upload(f.filename or "", f.file)
+            for f in form.getlist(f"files_{mid}")
+            if isinstance(f, StarletteUpload) and f.filename
+        ]
+        entries.append(
+            ProgressEntry(
+                item_key,
+                code,
+                values.get("text", ""),
+                [url] if url else [],
+                list(files),
+                m.occurrence,
+                label=f"“{title}”",
+            )
+        )
     return plan_key, entries, kept
 
 
@@ -151,10 +197,11 @@ def routes(app: FastAPI, web: Web) -> None:
                 unit = open_link(s, token, now)
             except LinkError as exc:
                 return web.refuse(exc.status, str(exc))
-            message = {"report": "已收到报送，催办已停止，等待协调单位审核。",
-                       "progress": f"已收到 {n} 项任务的进展，这些任务的催办已停止，"
-                                   "等待协调单位审核。",
-                       "extension": "已收到延期申请，批复前催办照常。"}.get(ok, "")
+            message = {
+                "report": "已收到报送，催办已停止，等待协调单位审核。",
+                "progress": f"已收到 {n} 项任务的进展，这些任务的催办已停止，等待协调单位审核。",
+                "extension": "已收到延期申请，批复前催办照常。",
+            }.get(ok, "")
             return unit_page(web, s, unit, token, now, message=message)
 
     @app.post("/u/{token}/progress", response_class=HTMLResponse, response_model=None)
@@ -175,22 +222,42 @@ def routes(app: FastAPI, web: Web) -> None:
                 if not same(str(form.get("csrf") or ""), unit_csrf(token)):
                     raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
                 plan_key, entries, kept = _entries(form, s, unit)
-                done = record_progress(s, plan_key=plan_key, unit_name=unit.name,
-                                       entries=entries, evidence_dir=config.home() / "evidence",
-                                       actor=f"unit-link:{unit.name}", now=now,
-                                       max_bytes=web.upload_bytes)
+                done = record_progress(
+                    s,
+                    plan_key=plan_key,
+                    unit_name=unit.name,
+                    entries=entries,
+                    evidence_dir=config.home() / "evidence",
+                    actor=f"unit-link:{unit.name}",
+                    now=now,
+                    max_bytes=web.upload_bytes,
+                )
         except LinkError as exc:
             return web.refuse(exc.status, str(exc))
         except (ActionError, ValueError) as exc:
             with transaction(web.ledger) as s:
-                return unit_page(web, s, open_link(s, token, now), token, now, error=str(exc),
-                                 status=400, kept=kept)
+                return unit_page(
+                    web,
+                    s,
+                    open_link(s, token, now),
+                    token,
+                    now,
+                    error=str(exc),
+                    status=400,
+                    kept=kept,
+                )
         return RedirectResponse(f"/u/{token}?ok=progress&n={len(done)}", status_code=303)
 
     @app.post("/u/{token}/report", response_class=HTMLResponse, response_model=None)
-    def unit_report(token: str, milestone: int = Form(...), text: str = Form(...),
-                    url: str = Form(""), extension: str = Form(""), csrf: str = Form(""),
-                    files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    def unit_report(
+        token: str,
+        milestone: int = Form(...),
+        text: str = Form(...),
+        url: str = Form(""),
+        extension: str = Form(""),
+        csrf: str = Form(""),
+        files: Annotated[list[UploadFile] | None, File()] = None,
+    ) -> Response:
         now = web.clock()
         uploads = [Upload(f.filename or "", f.file) for f in files or [] if f.filename]
         try:
@@ -205,24 +272,42 @@ def routes(app: FastAPI, web: Web) -> None:
                 plan = s.get_one(Plan, m.plan_id)
                 actor = f"unit-link:{unit.name}"
                 if url and not url.startswith(("http://", "https://")):
-                    raise ActionError(f"公开链接 {url!r} 不是网址，请填写以 http:// 或 "
-                                      "https:// 开头的完整地址")
+                    raise ActionError(
+                        f"公开链接 {url!r} 不是网址，请填写以 http:// 或 https:// 开头的完整地址"
+                    )
                 if extension:
-                    request_extension(s, plan_key=plan.key, unit_name=unit.name,
-                                      item_key=item.key, new_due=dt.date.fromisoformat(extension),
-                                      reason=text, actor=actor, now=now,
-                                      occurrence=m.occurrence)
+                    request_extension(
+                        s,
+                        plan_key=plan.key,
+                        unit_name=unit.name,
+                        item_key=item.key,
+                        new_due=dt.date.fromisoformat(extension),
+                        reason=text,
+                        actor=actor,
+                        now=now,
+                        occurrence=m.occurrence,
+                    )
                 else:
-                    record_report(s, plan_key=plan.key, unit_name=unit.name, item_key=item.key,
-                                  text=text, urls=[url] if url else [], files=list(uploads),
-                                  evidence_dir=config.home() / "evidence", actor=actor,
-                                  now=now, occurrence=m.occurrence,
-                                  max_bytes=web.upload_bytes)
+                    record_report(
+                        s,
+                        plan_key=plan.key,
+                        unit_name=unit.name,
+                        item_key=item.key,
+                        text=text,
+                        urls=[url] if url else [],
+                        files=list(uploads),
+                        evidence_dir=config.home() / "evidence",
+                        actor=actor,
+                        now=now,
+                        occurrence=m.occurrence,
+                        max_bytes=web.upload_bytes,
+                    )
         except LinkError as exc:
             return web.refuse(exc.status, str(exc))
         except (ActionError, ValueError) as exc:
             with transaction(web.ledger) as s:
-                return unit_page(web, s, open_link(s, token, now), token, now, error=str(exc),
-                                 status=400)
+                return unit_page(
+                    web, s, open_link(s, token, now), token, now, error=str(exc), status=400
+                )
         kind = "extension" if extension else "report"
         return RedirectResponse(f"/u/{token}?ok={kind}", status_code=303)

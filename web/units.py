@@ -58,8 +58,17 @@ def _read(data: bytes, suffix: str) -> DirectoryFile:
     return df
 
 
-def check_directory(web: Web, data: bytes, suffix: str, name: str, jurisdiction: str,
-                    *, replace: bool, apply: bool, actor: str) -> Preview:
+def check_directory(
+    web: Web,
+    data: bytes,
+    suffix: str,
+    name: str,
+    jurisdiction: str,
+    *,
+    replace: bool,
+    apply: bool,
+    actor: str,
+) -> Preview:
     """``duban units import`` for a file from the browser: problems named by line and
     column, else the changes; applied only with ``apply`` (the CLI's --yes)."""
     df = _read(data, suffix)
@@ -80,8 +89,9 @@ def check_directory(web: Web, data: bytes, suffix: str, name: str, jurisdiction:
     p.jurisdiction = j
     try:
         with web.ledger() as s, s.begin() as tx:
-            r = import_directory(s, df.units, jurisdiction=j, cal=config.calendar(),
-                                 actor=actor, replace=replace)
+            r = import_directory(
+                s, df.units, jurisdiction=j, cal=config.calendar(), actor=actor, replace=replace
+            )
             if not apply:
                 tx.rollback()
     except (DirectoryError, DirectoryDrift) as exc:
@@ -98,11 +108,20 @@ def check_directory(web: Web, data: bytes, suffix: str, name: str, jurisdiction:
 def routes(app: FastAPI, web: Web) -> None:
     def units_page(who: SignedIn, status: int = 200, **ctx: object) -> HTMLResponse:
         with transaction(web.ledger) as s:
-            held = s.execute(select(Unit.jurisdiction, func.count())
-                             .where(Unit.active.is_(True)).group_by(Unit.jurisdiction)
-                             .order_by(Unit.jurisdiction)).all()
-        return web.page("units.html.j2", status, title="单位名录", signed=who,
-                        held=[(j, n, quote(j)) for j, n in held], **ctx)
+            held = s.execute(
+                select(Unit.jurisdiction, func.count())
+                .where(Unit.active.is_(True))
+                .group_by(Unit.jurisdiction)
+                .order_by(Unit.jurisdiction)
+            ).all()
+        return web.page(
+            "units.html.j2",
+            status,
+            title="单位名录",
+            signed=who,
+            held=[(j, n, quote(j)) for j, n in held],
+            **ctx,
+        )
 
     @app.get("/units", response_class=HTMLResponse, response_model=None)
     def units_get(request: Request) -> Response:
@@ -118,8 +137,13 @@ def routes(app: FastAPI, web: Web) -> None:
             path = Path(tmp) / "单位名录.xlsx"
             write_template(path)
             data = path.read_bytes()
-        return Response(data, media_type=XLSX, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote('空白单位名录.xlsx')}"})
+        return Response(
+            data,
+            media_type=XLSX,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote('空白单位名录.xlsx')}"
+            },
+        )
 
     @app.get("/units/export.xlsx", response_model=None)
     def units_export(request: Request, jurisdiction: str = "") -> Response:
@@ -134,15 +158,24 @@ def routes(app: FastAPI, web: Web) -> None:
             path = Path(tmp) / "名录.xlsx"
             write_directory(units, path, jurisdiction)
             data = path.read_bytes()
-        return Response(data, media_type=XLSX, headers={
-            "Content-Disposition":
-                f"attachment; filename*=UTF-8''{quote(f'{jurisdiction}单位名录.xlsx')}"})
+        return Response(
+            data,
+            media_type=XLSX,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'{jurisdiction}单位名录.xlsx')}"
+            },
+        )
 
     @app.post("/units", response_class=HTMLResponse, response_model=None)
-    def units_post(request: Request, csrf: str = Form(""), jurisdiction: str = Form(""),
-                   replace: str = Form(""), directory: str = Form(""),
-                   action: str = Form("preview"),
-                   upload: Annotated[UploadFile | None, File()] = None) -> Response:
+    def units_post(
+        request: Request,
+        csrf: str = Form(""),
+        jurisdiction: str = Form(""),
+        replace: str = Form(""),
+        directory: str = Form(""),
+        action: str = Form("preview"),
+        upload: Annotated[UploadFile | None, File()] = None,
+    ) -> Response:
         who = auth.guard(web, request, csrf, change=True)
         if not isinstance(who, SignedIn):
             return who
@@ -152,23 +185,40 @@ def routes(app: FastAPI, web: Web) -> None:
             name = upload.filename
             suffix = Path(name).suffix.lower()
             if suffix not in (".xlsx", ".csv"):
-                return units_page(who, 400, error=f"{name}：单位名录请上传 .xlsx（Excel）"
-                                  "或 .csv 文件")
+                return units_page(
+                    who, 400, error=f"{name}：单位名录请上传 .xlsx（Excel）或 .csv 文件"
+                )
             data = upload.file.read(MAX_DIRECTORY_BYTES + 1)
             if len(data) > MAX_DIRECTORY_BYTES:
-                return units_page(who, 400, error=f"{name}：文件超过 "
-                                  f"{MAX_DIRECTORY_BYTES >> 20} MB，不像一份单位名录")
+                return units_page(
+                    who,
+                    400,
+                    error=f"{name}：文件超过 {MAX_DIRECTORY_BYTES >> 20} MB，不像一份单位名录",
+                )
         else:
             return units_page(who, 400, error="请选择单位名录文件（.xlsx 或 .csv）")
         apply = action == "apply"
-        p = check_directory(web, data, suffix, name, jurisdiction, replace=bool(replace),
-                            apply=apply, actor=f"web:{who.user.name}")
+        p = check_directory(
+            web,
+            data,
+            suffix,
+            name,
+            jurisdiction,
+            replace=bool(replace),
+            apply=apply,
+            actor=f"web:{who.user.name}",
+        )
         if p.errors:
-            return units_page(who, 400, error=f"{name} 有错误，未导入任何单位。", preview=p,
-                              replace=bool(replace))
+            return units_page(
+                who, 400, error=f"{name} 有错误，未导入任何单位。", preview=p, replace=bool(replace)
+            )
         if apply:
-            return units_page(who, done=f"已导入{p.jurisdiction}的单位名录：新增 {len(p.created)}，"
-                              f"更新 {len(p.updated)}，未变 {p.unchanged}"
-                              + (f"，停用 {len(p.deactivated)}" if p.deactivated else "") + "。",
-                              applied=p)
+            return units_page(
+                who,
+                done=f"已导入{p.jurisdiction}的单位名录：新增 {len(p.created)}，"
+                f"更新 {len(p.updated)}，未变 {p.unchanged}"
+                + (f"，停用 {len(p.deactivated)}" if p.deactivated else "")
+                + "。",
+                applied=p,
+            )
         return units_page(who, preview=p, replace=bool(replace))

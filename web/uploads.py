@@ -25,7 +25,9 @@ FIELDS_BYTES = 2 * 1024 * 1024  # the text of a 自查 with many rows, URL-encod
 HEAD_BYTES = 64 * 1024  # the CSRF field must come within this: before any file
 _MULTIPART_CSRF = re.compile(
     rb'content-disposition:[ \t]*form-data;[ \t]*name="?csrf"?\r\n'
-    rb"(?:[^\r\n]+\r\n)*\r\n([^\r\n]{0,100})\r\n", re.IGNORECASE)
+    rb"(?:[^\r\n]+\r\n)*\r\n([^\r\n]{0,100})\r\n",
+    re.IGNORECASE,
+)
 _URLENCODED_CSRF = re.compile(rb"(?:^|&)csrf=([^&]{0,100})&")
 
 
@@ -66,8 +68,9 @@ class UploadGate:
         refusal = await to_thread.run_sync(self._link_refusal, token)
         if refusal is not None:
             return await self._refuse(scope, send, *refusal)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         declared = headers.get("content-length", "")
         if declared and (not declared.isdigit() or int(declared) > limit):
             return await self._refuse(scope, send, 413, self._too_large())
@@ -85,12 +88,14 @@ class UploadGate:
         if len(head) > limit:
             return await self._refuse(scope, send, 413, self._too_large())
         if not same(csrf, unit_csrf(token)):
-            return await self._refuse(scope, send, 403, "表单已失效（缺少校验码）。"
-                                      "请重新打开通知中的链接后提交。")
+            return await self._refuse(
+                scope, send, 403, "表单已失效（缺少校验码）。请重新打开通知中的链接后提交。"
+            )
         await self._pass(scope, receive, send, head, more, limit)
 
-    async def _pass(self, scope: Scope, receive: Receive, send: Send, head: bytes,
-                    more: bool, limit: int) -> None:
+    async def _pass(
+        self, scope: Scope, receive: Receive, send: Send, head: bytes, more: bool, limit: int
+    ) -> None:
         """The app, on the bytes already read and then the rest, counted."""
         state = {"received": len(head), "replayed": False, "over": False, "started": False}
 
@@ -131,8 +136,9 @@ class UploadGate:
 
     def _too_large(self) -> str:
         mb = self.web.upload_bytes / 1024 / 1024
-        return (f"提交的内容太大：每个附件不超过 {mb:g} MB，一次最多 {MAX_FILES} 个。"
-                "请压缩或分次上传。")
+        return (
+            f"提交的内容太大：每个附件不超过 {mb:g} MB，一次最多 {MAX_FILES} 个。请压缩或分次上传。"
+        )
 
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
         page = self.web.refuse(status, message)

@@ -22,7 +22,6 @@
 Whatever is uncertain goes into the review list, never silently into the plan.
 """
 
-
 from __future__ import annotations
 
 import re
@@ -40,8 +39,20 @@ from plans.importer.self_check import check as self_check
 from plans.importer.units import first_unit_leads, units_from_sentences
 from plans.notice import NoticeProblem, read_notice
 
-__all__ = ["MAX_ITEMS", "REVIEWED", "CheckpointDraft", "Extraction", "NoticeProblem", "Review",
-           "TaskDraft", "diff_plans", "draft_plan", "draft_yaml", "dump_plan", "extract"]
+__all__ = [
+    "MAX_ITEMS",
+    "REVIEWED",
+    "CheckpointDraft",
+    "Extraction",
+    "NoticeProblem",
+    "Review",
+    "TaskDraft",
+    "diff_plans",
+    "draft_plan",
+    "draft_yaml",
+    "dump_plan",
+    "extract",
+]
 
 
 def extract(path: Path, directory: Directory | None = None) -> Extraction:
@@ -64,19 +75,25 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
         text = "".join(ln.text for ln in lines)
         sent = re.search(r"现将[^。]{0,80}?(《[^》]{2,80}》)[^。]{0,30}印发给你们", text)
         if sent:  # the cover letter alone: its table is an attachment the copy left out
-            raise NoticeProblem(f"{path}: 这是印发{sent.group(1)}的通知正文，没有附带任务分工"
-                                f"表。请导入含附件{sent.group(1)}全文（任务条目及牵头、责任单位）的文件")
-        raise NoticeProblem(f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
-                            "这份文件可能不是任务分工方案；请检查文件，或手工编写计划")
+            raise NoticeProblem(
+                f"{path}: 这是印发{sent.group(1)}的通知正文，没有附带任务分工"
+                f"表。请导入含附件{sent.group(1)}全文（任务条目及牵头、责任单位）的文件"
+            )
+        raise NoticeProblem(
+            f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"
+            "这份文件可能不是任务分工方案；请检查文件，或手工编写计划"
+        )
     if len(ex.tasks) > MAX_ITEMS:
-        raise NoticeProblem(f"{path}: 读出 {len(ex.tasks)} 项任务，超过一份通知的上限 {MAX_ITEMS} 项"
-                            "（真实的分工方案不过数百项）。请确认选对了文件")
+        raise NoticeProblem(
+            f"{path}: 读出 {len(ex.tasks)} 项任务，超过一份通知的上限 {MAX_ITEMS} 项"
+            "（真实的分工方案不过数百项）。请确认选对了文件"
+        )
     self_check(ex, year)
     review_fields(ex)
     if directory is not None:
         check_units(ex, directory)
     else:
-        ex.review.append(Review("单位", "未提供单位名录（--units），单位名称未逐一核对", "directory"))
+        ex.review.append(
+            Review("单位", "未提供单位名录（--units），单位名称未逐一核对", "directory")
+        )
     return ex
-
-

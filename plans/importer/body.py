@@ -26,19 +26,24 @@ H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
 H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
 H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-]))\s*(.*)$")
 H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
-PAGE_FURNITURE = re.compile(r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
-                            r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
-                            # the 版记 under a 公文: who else receives it, who printed it when
-                            r"^(抄送|抄报|分送)\s*[:：]|(\d{4}|[〇零○一二三四五六七八九]{4})年.{1,6}日\s*印发[。.]?$",
-                            re.I)
+PAGE_FURNITURE = re.compile(
+    r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
+    r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
+    # the 版记 under a 公文: who else receives it, who printed it when
+    r"^(抄送|抄报|分送)\s*[:：]|(\d{4}|[〇零○一二三四五六七八九]{4})年.{1,6}日\s*印发[。.]?$",
+    re.I,
+)
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 # 二、工作要求 after the tasks: requirements on the whole plan (organise, supervise,
 # report), read for checkpoints but not tasks of their own.
-REQUIREMENTS = re.compile(r"^(工作要求|有关要求|相关要求|其他要求|具体要求|有关事项|其他事项)[。.]?$")
+REQUIREMENTS = re.compile(
+    r"^(工作要求|有关要求|相关要求|其他要求|具体要求|有关事项|其他事项)[。.]?$"
+)
 PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
 
 # -- structure ---------------------------------------------------------------------------
+
 
 def numbering(text: str) -> tuple[int, str] | None:
     for level, rx in ((1, H1), (2, H2), (3, H3), (4, H4), (5, CIRCLED)):
@@ -81,8 +86,18 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         if ln.cells and _table_row(ln, year, ex, section()):
             table_mode = True
             continue
-        if text in ("工作任务", "具体要求", "落实单位", "牵头单位", "责任单位", "配合单位",
-                    "完成时限", "序号", "任务", "主要内容"):
+        if text in (
+            "工作任务",
+            "具体要求",
+            "落实单位",
+            "牵头单位",
+            "责任单位",
+            "配合单位",
+            "完成时限",
+            "序号",
+            "任务",
+            "主要内容",
+        ):
             table_mode = True
             continue
         if ATTRIBUTE_LINE.match(text) and ex.tasks and not table_mode:
@@ -99,8 +114,12 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
             if pending:
                 run, pending = pending, []
-                two = table_mode and i + 1 < len(lines) and unit_line(lines[i + 1].text) \
-                    is not None and not unit_line(lines[i + 1].text)[0]  # type: ignore[index]
+                two = (
+                    table_mode
+                    and i + 1 < len(lines)
+                    and unit_line(lines[i + 1].text) is not None
+                    and not unit_line(lines[i + 1].text)[0]
+                )  # type: ignore[index]
                 if two and not lead:  # the lead column; the units column follows
                     for k in run:
                         ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where
@@ -112,15 +131,17 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows,
                     here = ex.tasks[run[0]].section  # also over a sub-heading in the row
                     if here == before.section or (
-                            before.section and here[:len(before.section)] == before.section):
+                        before.section and here[: len(before.section)] == before.section
+                    ):
                         inherited = list(before.lead)
                 for k in run:
                     t = ex.tasks[k]
                     t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
                     t.unit_how = "merged" if inherited and not lead else "line"
                     if table_mode and columns == 2 and not t.lead:
-                        t.doubts.append(("lead", "牵头单位格为空，可能是跨页或合并的单元格，"
-                                                 "已只按责任单位读取"))
+                        t.doubts.append(
+                            ("lead", "牵头单位格为空，可能是跨页或合并的单元格，已只按责任单位读取")
+                        )
             else:
                 for k in second:
                     ex.tasks[k].units = units or lead
@@ -129,14 +150,16 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
         second = []
         if num is not None:
             level, rest = num
-            nxt = next((n for n in nums[i + 1:i + 2] if n is not None), None)
+            nxt = next((n for n in nums[i + 1 : i + 2] if n is not None), None)
             # （一）推进决策公开（牵头单位：…） / （二）做好社保公开（X、Y负责）governs its items
             cm, roles = heading_roles(rest)
-            bare = rest[:cm.start()].strip() if cm else rest
+            bare = rest[: cm.start()].strip() if cm else rest
             deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
             # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
             introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
-            if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (deeper or not cm):
+            if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (
+                deeper or not cm
+            ):
                 for k in [k for k in headings if k >= level]:
                     del headings[k]
                 headings[level] = text[: len(text) - len(rest)] + bare
@@ -144,7 +167,9 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                 if roles:
                     head_units[level] = (*roles, ln.where)
                 if level == 1:
-                    skipping = bool(PRINCIPLES.match(rest) or (ex.tasks and REQUIREMENTS.match(bare)))
+                    skipping = bool(
+                        PRINCIPLES.match(rest) or (ex.tasks and REQUIREMENTS.match(bare))
+                    )
                 if text not in seen:  # a heading repeated at a page break keeps the run
                     pending = []
                 seen.add(text)
@@ -168,8 +193,13 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             continue
         if in_attachment and num is not None and not re.search(r"[，。；,;]", text):
             continue  # the list of attachment titles
-        if num is not None and num[0] >= 3 and len(num[1]) <= 12 and "，" not in num[1] and \
-                "," not in num[1]:
+        if (
+            num is not None
+            and num[0] >= 3
+            and len(num[1]) <= 12
+            and "，" not in num[1]
+            and "," not in num[1]
+        ):
             headings[num[0] + 5] = text  # a short numbered caption (1.政府网站。) heads a group
             continue
         if re.search(r"(.{2,8})\1\1", text):
@@ -197,11 +227,18 @@ def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], lis
     return (tm, named) if tm and named else (None, None)
 
 
-def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
-             level: int) -> TaskDraft:
+def add_task(
+    ln: Line, text: str, section: list[str], year: int, ex: Extraction, level: int
+) -> TaskDraft:
     text, path = _attach_path(text)
-    t = TaskDraft(text=text, section=section, where=ln.where, due=read_dues(text, year),
-                  path=path, level=level)
+    t = TaskDraft(
+        text=text,
+        section=section,
+        where=ln.where,
+        due=read_dues(text, year),
+        path=path,
+        level=level,
+    )
     m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
     paren = None if m else TRAILING_ROLES.search(text)
     roles = None if m or paren else (sentence_roles(text, _drop_due_words) or inline_roles(text))
@@ -228,8 +265,10 @@ def add_task(ln: Line, text: str, section: list[str], year: int, ex: Extraction,
     return t
 
 
-STANDING = re.compile(r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
-                      r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?")
+STANDING = re.compile(
+    r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
+    r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?"
+)
 
 
 def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
@@ -242,9 +281,11 @@ def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
     names = [n for n in split_units(m.group("who")) if n]
     if names:
         ex.standing = names
-        ex.standing_note = (f"责任单位中的“{'、'.join(names)}”来自{ln.where}的常设条款"
-                            f"“{m.group(0).strip('，,；; ')}”")
-    return body[:m.start()] + body[m.end():]
+        ex.standing_note = (
+            f"责任单位中的“{'、'.join(names)}”来自{ln.where}的常设条款"
+            f"“{m.group(0).strip('，,；; ')}”"
+        )
+    return body[: m.start()] + body[m.end() :]
 
 
 def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
@@ -252,34 +293,47 @@ def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
     for prev in reversed(ex.tasks):
         if prev is t:
             continue
-        if (prev.unit_source and prev.unit_how != "shared") or prev.section != t.section or \
-                prev.level != t.level or \
-                TRAILING_ROLES.search(prev.text):
+        if (
+            (prev.unit_source and prev.unit_how != "shared")
+            or prev.section != t.section
+            or prev.level != t.level
+            or TRAILING_ROLES.search(prev.text)
+        ):
             break  # an item closing with its own bracket never takes another's units
         prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
         prev.unit_how = "shared"
 
 
 # （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
-TRAILING_ROLES = re.compile(r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
-                            r"(?:负责|牵头|配合|参与|落实)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
-                            r"[)）]\s*[。;；]?\s*$")
-DUE_WORDS = re.compile(r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
-                       r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*")
+TRAILING_ROLES = re.compile(
+    r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
+    r"(?:负责|牵头|配合|参与|落实)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
+    r"[)）]\s*[。;；]?\s*$"
+)
+DUE_WORDS = re.compile(
+    r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
+    r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*"
+)
 
 
 def _drop_due_words(text: str) -> str:
     return DUE_WORDS.sub("", text)
 
 
-UNIT_LABELS = (r"牵头单位|主抓单位|责任单位|配合单位|协办单位|落实单位|主责单位|参与单位|牵头部门"
-               r"|责任部门|配合部门|责任处室|牵头处室")
+UNIT_LABELS = (
+    r"牵头单位|主抓单位|责任单位|配合单位|协办单位|落实单位|主责单位|参与单位|牵头部门"
+    r"|责任部门|配合部门|责任处室|牵头处室"
+)
 TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限"
-ATTRIBUTE_LINE = re.compile(r"^(成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|"
-                            r"成果要求|完成形式|验收标准)\s*[:：]")
+ATTRIBUTE_LINE = re.compile(
+    r"^(成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|"
+    r"成果要求|完成形式|验收标准)\s*[:：]"
+)
 FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
-FIELD = re.compile(rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
-                   rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)")
+FIELD = re.compile(
+    rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
+    rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)"
+)
 
 
 def field_line(ln: Line, year: int, ex: Extraction) -> None:
@@ -291,8 +345,11 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
         if not value:
             continue
         if re.fullmatch(UNIT_LABELS, label):
-            roles = unit_line(value) if "牵头" not in label and \
-                re.search(r"(牵头|负责|配合)", value) else None
+            roles = (
+                unit_line(value)
+                if "牵头" not in label and re.search(r"(牵头|负责|配合)", value)
+                else None
+            )
             if roles:  # 责任单位：X牵头，Y按职责分工负责 → lead X, units Y
                 t.lead.extend(n for n in roles[0] if n not in t.lead)
                 t.units.extend(n for n in roles[1] if n not in t.units)
@@ -306,10 +363,15 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
                     t.units = [n for n in t.units if n not in t.chief or n in names]
                     stray = [n for n in t.chief if not any(n in m or m in n for m in names)]
                     if stray:
-                        t.doubts.append(("units", f"主抓单位“{'、'.join(stray)}”不在责任单位中，"
-                                                  "已按责任单位读取"))
+                        t.doubts.append(
+                            (
+                                "units",
+                                f"主抓单位“{'、'.join(stray)}”不在责任单位中，已按责任单位读取",
+                            )
+                        )
                 (t.lead if "牵头" in label else t.units).extend(
-                    n for n in names if n not in t.units)
+                    n for n in names if n not in t.units
+                )
             t.unit_source, t.unit_how = ln.where, "clause"
         elif label == "公开路径":
             t.path = value
@@ -318,5 +380,3 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
             t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
     if t.unit_source == ln.where:
         _share_backwards(ex, t)
-
-

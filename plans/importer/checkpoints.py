@@ -16,24 +16,45 @@ from plans.notice import Line
 # meetings and inspections that supervise it. Such sentences sit in the cover letter, in
 # sections about safeguards and supervision, or name the plan (本方案, 《任务分工》).
 
-PLAN_SELF = re.compile(r"(本方案|本通知|本要点|本意见|本计划|本文件|分工方案|任务分工|工作要点|实施方案)")
+PLAN_SELF = re.compile(
+    r"(本方案|本通知|本要点|本意见|本计划|本文件|分工方案|任务分工|工作要点|实施方案)"
+)
 PROGRESS = r"(落实情况|完成情况|主要情况|进展情况|推进情况|开展情况|工作总结|总结报告)"
-SUPERVISION_HEADING = re.compile(r"(保障|督查|督促|督办|督导|考核|考评|监督|检查|评估|组织实施|工作要求|"
-                                 r"协调|任务落实|抓好落实|狠抓落实|落实机制)")
+SUPERVISION_HEADING = re.compile(
+    r"(保障|督查|督促|督办|督导|考核|考评|监督|检查|评估|组织实施|工作要求|"
+    r"协调|任务落实|抓好落实|狠抓落实|落实机制)"
+)
 TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办公厅)")
-CUE = re.compile(rf"(回头看|清单|台账|工作计划|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
-                 rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern})")
-CHECK_ACT = re.compile(r"(开展|进行|组织|实施|集中)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估)|"
-                       r"(每月|季|半年)一(检查|评估|督查)|"
-                       rf"{PROGRESS}[^。；;]{{0,30}}(检查|督查|评估|巡查)|跟踪检查|检查巡查")
+CUE = re.compile(
+    rf"(回头看|清单|台账|工作计划|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
+    rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern})"
+)
+CHECK_ACT = re.compile(
+    r"(开展|进行|组织|实施|集中)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估)|"
+    r"(每月|季|半年)一(检查|评估|督查)|"
+    rf"{PROGRESS}[^。；;]{{0,30}}(检查|督查|评估|巡查)|跟踪检查|检查巡查"
+)
 KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("lookback", re.compile(r"回头看")),
-    ("meeting", re.compile(r"(听取[^，。；]{0,20}汇报|召开[^，。；]{0,30}(会|会议)|协调会|联席会议|例会)")),
+    (
+        "meeting",
+        re.compile(r"(听取[^，。；]{0,20}汇报|召开[^，。；]{0,30}(会|会议)|协调会|联席会议|例会)"),
+    ),
     ("check", CHECK_ACT),
-    ("report", re.compile(rf"{PROGRESS}[^。；;]{{0,40}}(报送|报告|报|纳入)|纳入[^，。；]{{0,20}}年度报告|"
-                          r"(报送|上报)[^，。；]{0,20}(总结|进展|完成情况)")),
-    ("list", re.compile(r"(任务清单|责任清单|工作清单|任务台账|工作台账|工作计划|实施方案|具体措施|"
-                        r"工作方案)")),
+    (
+        "report",
+        re.compile(
+            rf"{PROGRESS}[^。；;]{{0,40}}(报送|报告|报|纳入)|纳入[^，。；]{{0,20}}年度报告|"
+            r"(报送|上报)[^，。；]{0,20}(总结|进展|完成情况)"
+        ),
+    ),
+    (
+        "list",
+        re.compile(
+            r"(任务清单|责任清单|工作清单|任务台账|工作台账|工作计划|实施方案|具体措施|"
+            r"工作方案)"
+        ),
+    ),
     ("publish", re.compile(r"(公开|公布|发布)")),
 ]
 RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
@@ -42,8 +63,14 @@ DUTY = re.compile(r"(承担|履行|负责)[^。；]{0,40}(职责|职能)[。；;
 COORDINATOR = re.compile(r"^(市|区|县|州|盟|旗)?(人民)?政府(办公室|办公厅|办)")
 
 
-def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: bool,
-                     sections: dict[str, list[str]] | None = None) -> None:
+def find_checkpoints(
+    lines: list[Line],
+    year: int,
+    ex: Extraction,
+    *,
+    in_cover: bool,
+    sections: dict[str, list[str]] | None = None,
+) -> None:
     tasks = {t.where: t for t in ex.tasks}
     actor: list[str] = []  # the last subject named in the paragraph, for sentences without one
     for ln in lines:
@@ -56,20 +83,30 @@ def find_checkpoints(lines: list[Line], year: int, ex: Extraction, *, in_cover: 
             lead, others = sentence_actors(s)
             named = lead + others
             actor = named or actor
-            if dues is None or len(re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.．、]?", "", s)) < 10:
+            if (
+                dues is None
+                or len(re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.．、]?", "", s)) < 10
+            ):
                 continue  # an item's own title ("（二）按时报送进展。") states no obligation
             recurring = any(d.value.split(":")[0] in RECURRING for d in dues)
             kind = next((k for k, rx in KINDS if rx.search(s)), "other")
-            about_plan = bool(PLAN_SELF.search(s)) and bool(re.search(
-                rf"({PROGRESS}|公布后|印发后|报送|备案|检查)", s))
+            about_plan = bool(PLAN_SELF.search(s)) and bool(
+                re.search(rf"({PROGRESS}|公布后|印发后|报送|备案|检查)", s)
+            )
             to_coordinator = TO_COORDINATOR.search(s)
-            if not (kind == "lookback" or about_plan
-                    or (supervised and (kind != "publish" or dues or re.search("(年度报告|清单)", s)))
-                    or (recurring and (kind in ("check", "meeting") or to_coordinator))
-                    or (dues and kind in ("report", "list"))):
+            if not (
+                kind == "lookback"
+                or about_plan
+                or (supervised and (kind != "publish" or dues or re.search("(年度报告|清单)", s)))
+                or (recurring and (kind in ("check", "meeting") or to_coordinator))
+                or (dues and kind in ("report", "list"))
+            ):
                 continue
-            if OWN_DOMAIN.search(s) or DUTY.search(s) or \
-                    (kind == "other" and not (dues or to_coordinator)):
+            if (
+                OWN_DOMAIN.search(s)
+                or DUTY.search(s)
+                or (kind == "other" and not (dues or to_coordinator))
+            ):
                 continue
             if any(c.text == s for c in ex.checkpoints):
                 continue
@@ -97,14 +134,12 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
         # and the rest still has one: "…10个工作日内报备，并在30个工作日内公开".
         start = taken = 0
         for m in CLAUSE_CUT.finditer(s):
-            n = len([d for d in read_dues(s[:m.start()], year) if d.value != "ongoing"])
+            n = len([d for d in read_dues(s[: m.start()], year) if d.value != "ongoing"])
             if taken < n < len(dues):
-                out.append((s[start:m.start()], dues[taken:n]))
+                out.append((s[start : m.start()], dues[taken:n]))
                 start, taken = m.end(), n
         out.append((s[start:], dues[taken:]))
     return out
 
 
 CLAUSE_CUT = re.compile(r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月))")
-
-

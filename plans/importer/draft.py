@@ -15,8 +15,10 @@ from plans.text import norm
 
 # -- output ------------------------------------------------------------------------------
 
-def draft_plan(ex: Extraction, directory: str | None = None,
-               jurisdiction: str | None = None) -> dict[str, Any]:
+
+def draft_plan(
+    ex: Extraction, directory: str | None = None, jurisdiction: str | None = None
+) -> dict[str, Any]:
     """A plan document (the foundation's format) for a coordinator to review. Each
     task and checkpoint notes its source line and what in it awaits review."""
     meta = {k: v.value for k, v in ex.meta.items()}
@@ -42,35 +44,56 @@ def draft_plan(ex: Extraction, directory: str | None = None,
         "recipients": ex.recipients,
         "jurisdiction": jurisdiction,
         "directory": directory,
-        "checkpoints": [{"id": f"cp{i:02d}", "kind": c.kind, "text": c.text,
-                         "due": [d.rule for d in c.due], "units": c.units,
-                         "note": note(c.where)}
-                        for i, c in enumerate(ex.checkpoints, start=1)],
-        "tasks": [_task_entry(i, t, ex.checkpoints,
-                              note(t.where, *([t.unit_source] if t.unit_source else [])))
-                  for i, t in enumerate(ex.tasks, start=1)],
-        "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric}
-                    for g in ex.targets] or None,
+        "checkpoints": [
+            {
+                "id": f"cp{i:02d}",
+                "kind": c.kind,
+                "text": c.text,
+                "due": [d.rule for d in c.due],
+                "units": c.units,
+                "note": note(c.where),
+            }
+            for i, c in enumerate(ex.checkpoints, start=1)
+        ],
+        "tasks": [
+            _task_entry(
+                i, t, ex.checkpoints, note(t.where, *([t.unit_source] if t.unit_source else []))
+            )
+            for i, t in enumerate(ex.tasks, start=1)
+        ],
+        "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric} for g in ex.targets]
+        or None,
     }
     return {k: v for k, v in plan.items() if v is not None}
 
 
-def _task_entry(i: int, t: TaskDraft, checkpoints: list[CheckpointDraft], note: str
-                ) -> dict[str, Any]:
+def _task_entry(
+    i: int, t: TaskDraft, checkpoints: list[CheckpointDraft], note: str
+) -> dict[str, Any]:
     """A task of the draft. A sentence of its text that is also a plan-wide checkpoint
     (双月份20日前报…, 每月定期检查…) is the checkpoint's alone: its deadline leaves the
     task, so that units are not chased twice for one sentence, and a check the
     coordinator makes itself never becomes a deadline for every unit."""
-    owned = [(k, c) for k, c in enumerate(checkpoints, start=1)
-             if c.where == t.where and norm(c.text) in norm(t.text)]
+    owned = [
+        (k, c)
+        for k, c in enumerate(checkpoints, start=1)
+        if c.where == t.where and norm(c.text) in norm(t.text)
+    ]
     taken = {d.value for _, c in owned for d in c.due}
     due = [d.rule for d in t.due if d.value not in taken]
     if owned and len(due) < len(t.due):
         ids = "、".join(f"cp{k:02d}" for k, _ in owned)
         note = f"{note}；原文中带期限的句子已作为检查节点 {ids}，期限见该节点"
-    return {"id": f"t{i:03d}", "section": t.section, "text": t.text, "lead": t.lead,
-            "units": t.units, "due": due, **({"path": t.path} if t.path else {}),
-            "note": note}
+    return {
+        "id": f"t{i:03d}",
+        "section": t.section,
+        "text": t.text,
+        "lead": t.lead,
+        "units": t.units,
+        "due": due,
+        **({"path": t.path} if t.path else {}),
+        "note": note,
+    }
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -89,9 +112,11 @@ def draft_yaml(ex: Extraction, plan: dict[str, Any]) -> str:
 def review_head(source: str, review: list[str]) -> str:
     """The comment head of a draft: what to do with it, and the review list as it stands
     (the draft page writes it again as fixes are saved)."""
-    head = ["# 由 duban import 生成的计划草稿：请按下列待核对事项逐项核对、修改后，",
-            "# 用 duban plan validate 校验，再 duban plan load 加载。",
-            f"# 来源：{source}"]
+    head = [
+        "# 由 duban import 生成的计划草稿：请按下列待核对事项逐项核对、修改后，",
+        "# 用 duban plan validate 校验，再 duban plan load 加载。",
+        f"# 来源：{source}",
+    ]
     head += [f"# 待核对 {len(review)} 处："] + [f"#   - {r}" for r in review]
     return "\n".join(head) + "\n"
 
@@ -103,8 +128,10 @@ def dump_plan(plan: dict[str, Any]) -> str:
 
 REVIEWED = re.compile(r"核对\[([a-z_,]+)\]")
 # An item's own number ("3." "（二）" "①" "第五条") is layout: a hand-written plan may drop it.
-ITEM_NUMBER = re.compile(r"^\s*(?:第[一二三四五六七八九十百\d]+条|[(（][一二三四五六七八九十\d]+[)）]|"
-                         r"[一二三四五六七八九十]+[、.．]|\d+[、.．)）]|[①-⑳])\s*")
+ITEM_NUMBER = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百\d]+条|[(（][一二三四五六七八九十\d]+[)）]|"
+    r"[一二三四五六七八九十]+[、.．]|\d+[、.．)）]|[①-⑳])\s*"
+)
 
 
 def _body(text: str) -> str:
@@ -112,14 +139,18 @@ def _body(text: str) -> str:
     return norm(ITEM_NUMBER.sub("", text or "", count=1))
 
 
-def _pair(olds: list[dict[str, Any]], news: list[dict[str, Any]]) -> tuple[
-        list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _pair(
+    olds: list[dict[str, Any]], news: list[dict[str, Any]]
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Match entries by section and text, then by close text (a reworded item);
     returns (pairs, added, removed)."""
 
     def key(t: dict[str, Any]) -> str:
-        return norm("".join(ITEM_NUMBER.sub("", h, count=1) for h in t.get("section") or [])) \
-            + "|" + _body(t.get("text", ""))
+        return (
+            norm("".join(ITEM_NUMBER.sub("", h, count=1) for h in t.get("section") or []))
+            + "|"
+            + _body(t.get("text", ""))
+        )
 
     pool: dict[str, list[dict[str, Any]]] = {}
     for t in olds:

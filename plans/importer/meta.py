@@ -12,11 +12,16 @@ from plans.importer.units import split_units
 from plans.notice import Line
 
 DOC_NO = re.compile(r"([\u4e00-\u9fa5]{1,12}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)")
-DATE_LINE = re.compile(r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月"
-                       r"[0-9一二三四五六七八九十]{1,3}日$")
-ISSUER_END = re.compile(r"(办公室|办公厅|人民政府|政府|委员会|管委会|小组|领导小组办公室|局|委|厅|办事处)$")
+DATE_LINE = re.compile(
+    r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月"
+    r"[0-9一二三四五六七八九十]{1,3}日$"
+)
+ISSUER_END = re.compile(
+    r"(办公室|办公厅|人民政府|政府|委员会|管委会|小组|领导小组办公室|局|委|厅|办事处)$"
+)
 
 # -- metadata ----------------------------------------------------------------------------
+
 
 def _date(text: str) -> dt.date | None:
     t = normalise(text)
@@ -34,10 +39,18 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     head = lines[:60]
     sig = next((i for i, ln in enumerate(head) if DATE_LINE.match(ln.text)), None)
     if sig is None:
-        sig = next((i for i, ln in enumerate(head) if re.search(r"(发布日期|印发日期|成文日期)", ln.text)
-                    and _date(ln.text)), None)
+        sig = next(
+            (
+                i
+                for i, ln in enumerate(head)
+                if re.search(r"(发布日期|印发日期|成文日期)", ln.text) and _date(ln.text)
+            ),
+            None,
+        )
         if sig is not None:
-            ex.review.append(Review(lines[sig].where, "未找到落款日期，取页面发布日期，请核对", "issued"))
+            ex.review.append(
+                Review(lines[sig].where, "未找到落款日期，取页面发布日期，请核对", "issued")
+            )
     if sig is not None:
         ex.meta["issued"] = Field(_date(lines[sig].text), lines[sig].where)
         above = lines[sig - 1].text if sig else ""
@@ -46,15 +59,20 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     for ln in head:
         m = DOC_NO.search(ln.text)
         if m and not re.search(r"[《(（]", ln.text[: m.start()].replace("文号", "")[-3:] or "x"):
-            ex.meta["doc_no"] = Field(re.sub(r"\s+", "", m.group(1)).replace("文号:", "")
-                                      .replace("文号", ""), ln.where)
+            ex.meta["doc_no"] = Field(
+                re.sub(r"\s+", "", m.group(1)).replace("文号:", "").replace("文号", ""), ln.where
+            )
             break
     else:
         ex.review.append(Review("文首", "未找到文号，请补填", "doc_no"))
     if "issuer" not in ex.meta:
         for ln in head[:12]:
-            if ISSUER_END.search(ln.text) and len(ln.text) <= 25 and not DOC_NO.search(ln.text) \
-                    and not re.search(r"[:：]", ln.text):
+            if (
+                ISSUER_END.search(ln.text)
+                and len(ln.text) <= 25
+                and not DOC_NO.search(ln.text)
+                and not re.search(r"[:：]", ln.text)
+            ):
                 ex.meta["issuer"] = Field(ln.text, ln.where, 0.6)
                 ex.review.append(Review(ln.where, f"发文机关按“{ln.text}”识别，请核对", "issuer"))
                 break
@@ -65,18 +83,24 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         t = lines[i].text
         if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法)$", t) and len(t) <= 60:
             # a long title wraps over short lines: 某区深化…结合 / 优化服务改革… / 重点任务分工方案
-            above = [ln.text for ln in lines[start:i] if not ln.text.lstrip("(（").startswith("此件")]
+            above = [
+                ln.text for ln in lines[start:i] if not ln.text.lstrip("(（").startswith("此件")
+            ]
             whole = all(len(a) <= 30 and not re.search(r"[，。；：:,.;]", a) for a in above)
-            title = Field("".join(above) + t if whole else t,
-                          lines[i - len(above) if whole else i].where)
+            title = Field(
+                "".join(above) + t if whole else t, lines[i - len(above) if whole else i].where
+            )
             start = i + 1
             break
         if t.startswith("(此件") or t.startswith("（此件"):
             continue
     if title is None:  # a 工作要点 printed with its title above the date
         for ln in head[: sig or 0]:
-            if re.search(r"(方案|要点|分工|安排|清单|计划)$", ln.text) and len(ln.text) <= 60 and \
-                    re.search(r"(19|20)\d\d年", normalise(ln.text)):
+            if (
+                re.search(r"(方案|要点|分工|安排|清单|计划)$", ln.text)
+                and len(ln.text) <= 60
+                and re.search(r"(19|20)\d\d年", normalise(ln.text))
+            ):
                 title = Field(ln.text, ln.where, 0.8)
     if title is None:
         for ln in head[:10]:
@@ -98,5 +122,3 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
             ex.recipients = [r for r in split_units(ln.text.rstrip(":：")) if r]
             break
     return start
-
-

@@ -41,9 +41,14 @@ class Review:
         return f"{self.where}：{self.what}"
 
     def as_format(self) -> dict[str, Any]:
-        return {"where": self.where, "about": self.about, "kind": self.kind,
-                "items": self.items, "what": self.what,
-                **({"unknown": self.unknown} if self.unknown else {})}
+        return {
+            "where": self.where,
+            "about": self.about,
+            "kind": self.kind,
+            "items": self.items,
+            "what": self.what,
+            **({"unknown": self.unknown} if self.unknown else {}),
+        }
 
 
 @dataclass
@@ -80,8 +85,17 @@ def _due_confidence(dues: list[Due], stated_none: float) -> float:
 # How far each unit rule is trusted. A clause or a table column says outright who does
 # what; a unit line after a run, a clause shared backwards, a merged cell and a
 # sentence's subject are readings a person should confirm.
-UNIT_CONFIDENCE = {"clause": 0.95, "table": 0.95, "inline": 0.85, "line": 0.85, "heading": 0.85,
-                   "shared": 0.75, "merged": 0.6, "sentence": 0.6, "": 0.0}
+UNIT_CONFIDENCE = {
+    "clause": 0.95,
+    "table": 0.95,
+    "inline": 0.85,
+    "line": 0.85,
+    "heading": 0.85,
+    "shared": 0.75,
+    "merged": 0.6,
+    "sentence": 0.6,
+    "": 0.0,
+}
 
 
 @dataclass
@@ -128,24 +142,44 @@ class Extraction:
         """The extraction format of shared/eval/FORMAT.md."""
         return {
             "doc": self.source.name,
-            "meta": {k: (v.value.isoformat() if hasattr(v.value, "isoformat") else v.value)
-                     for k, v in self.meta.items()},
-            "meta_sources": {k: {"where": v.where, "confidence": v.confidence}
-                             for k, v in self.meta.items()},
+            "meta": {
+                k: (v.value.isoformat() if hasattr(v.value, "isoformat") else v.value)
+                for k, v in self.meta.items()
+            },
+            "meta_sources": {
+                k: {"where": v.where, "confidence": v.confidence} for k, v in self.meta.items()
+            },
             "recipients": self.recipients,
-            "checkpoints": [{"kind": c.kind, "text": c.text, "due": [d.value for d in c.due],
-                             "units": c.units, "source": c.where,
-                             "confidence": c.confidence()} for c in self.checkpoints],
-            "tasks": [{"text": t.text, "section": t.section, "lead": t.lead, "units": t.units,
-                       "due": [d.value for d in t.due], **({"path": t.path} if t.path else {}),
-                       "source": t.where,
-                       "sources": {"text": t.where, "units": t.unit_source or None,
-                                   "due": t.where} | t.cells,
-                       "confidence": t.confidence()} for t in self.tasks],
-            "targets": [{"unit": g.unit, "count": g.count, "metric": g.metric,
-                         "source": g.where} for g in self.targets],
+            "checkpoints": [
+                {
+                    "kind": c.kind,
+                    "text": c.text,
+                    "due": [d.value for d in c.due],
+                    "units": c.units,
+                    "source": c.where,
+                    "confidence": c.confidence(),
+                }
+                for c in self.checkpoints
+            ],
+            "tasks": [
+                {
+                    "text": t.text,
+                    "section": t.section,
+                    "lead": t.lead,
+                    "units": t.units,
+                    "due": [d.value for d in t.due],
+                    **({"path": t.path} if t.path else {}),
+                    "source": t.where,
+                    "sources": {"text": t.where, "units": t.unit_source or None, "due": t.where}
+                    | t.cells,
+                    "confidence": t.confidence(),
+                }
+                for t in self.tasks
+            ],
+            "targets": [
+                {"unit": g.unit, "count": g.count, "metric": g.metric, "source": g.where}
+                for g in self.targets
+            ],
             "review": [str(r) for r in self.review],
             "flags": [r.as_format() for r in self.review],
         }
-
-

@@ -30,24 +30,39 @@ def review_fields(ex: Extraction) -> None:
         flags: list[tuple[str, str, str]] = []  # (about, kind, what)
         if not t.lead and not t.units and (orgs := named_orgs(t.text)):
             # the text names organisations: a misreading, not a notice that leaves it open
-            flags.append(("units", "doubt", f"原文提到“{'、'.join(orgs[:4])}”，但没有读出责任"
-                                            "单位"))
+            flags.append(("units", "doubt", f"原文提到“{'、'.join(orgs[:4])}”，但没有读出责任单位"))
         elif not t.lead and not t.units:
             flags.append(("units", "todo", f"条目没有责任单位：“{t.text[:24]}…”"))
         elif t.unit_how in ("merged", "sentence", "shared"):
             summary.setdefault(t.unit_how, []).append(t)
             if t.unit_how == "sentence" and (more := _unread_actors(t)):
-                flags.append(("units", "doubt", f"句中还提到“{'、'.join(more)}”，责任单位按主语读取"
-                                                f"为“{'、'.join(t.units)}”"))
+                flags.append(
+                    (
+                        "units",
+                        "doubt",
+                        f"句中还提到“{'、'.join(more)}”，责任单位按主语读取"
+                        f"为“{'、'.join(t.units)}”",
+                    )
+                )
         elif t.unit_how == "heading":
-            flags.append(("units", "doubt", f"责任单位取自上级标题（{t.unit_source}）的"
-                                            f"“{'、'.join(t.lead + t.units)}”"))
+            flags.append(
+                (
+                    "units",
+                    "doubt",
+                    f"责任单位取自上级标题（{t.unit_source}）的“{'、'.join(t.lead + t.units)}”",
+                )
+            )
         flags += [(about, "doubt", why) for about, why in t.doubts]
         flags += [(about, "rule", why) for about, why in t.rules]
         damaged = [n for n in (*t.lead, *t.units) if DAMAGED_NAME.search(n)]
         if damaged:
-            flags.append(("units", "doubt", f"单位名称“{'、'.join(damaged)}”不完整（原文缺字），"
-                                            "请对照原文补全"))
+            flags.append(
+                (
+                    "units",
+                    "doubt",
+                    f"单位名称“{'、'.join(damaged)}”不完整（原文缺字），请对照原文补全",
+                )
+            )
         if "year" not in ex.meta and any(_year_implied(d) for d in t.due):
             t.due = [d for d in t.due if not _year_implied(d)]  # no year to read them in
             summary.setdefault("noyear", []).append(t)
@@ -55,14 +70,21 @@ def review_fields(ex: Extraction) -> None:
             if not d.certain:
                 flags.append(("due", "doubt", f"期限“{d.source}”字迹不清，按 {d.value} 读取"))
             elif d.value.endswith("@event") and not d.event:
-                flags.append(("due", "todo", f"期限“{d.source}”从每件事项发生时起算（如收到"
-                              "申请之日），不是整个计划的一个期限：可删去这个期限（任务内容中仍"
-                              "保留原文要求），或写明从哪件事起算，如“+20wd@event:收到申请”"))
+                flags.append(
+                    (
+                        "due",
+                        "todo",
+                        f"期限“{d.source}”从每件事项发生时起算（如收到"
+                        "申请之日），不是整个计划的一个期限：可删去这个期限（任务内容中仍"
+                        "保留原文要求），或写明从哪件事起算，如“+20wd@event:收到申请”",
+                    )
+                )
             elif _year_implied(d) and not year_sure:
                 summary.setdefault("year", []).append(t)
             elif _year_implied(d) and issued and d.value < issued.isoformat():
-                flags.append(("due", "doubt", f"期限“{d.source}”未写年份，按 {d.value} 读取，"
-                                              "早于印发日期"))
+                flags.append(
+                    ("due", "doubt", f"期限“{d.source}”未写年份，按 {d.value} 读取，早于印发日期")
+                )
         for about, kind, what in flags:
             key = (about, kind, what)
             run = open_runs.get(key)
@@ -83,38 +105,72 @@ def review_fields(ex: Extraction) -> None:
         items = list(dict.fromkeys(t.where for t in tasks))
         about, what = SUMMARY[how]
         year = ex.meta["year"].value if "year" in ex.meta else ""
-        ex.review.append(Review(items[0], what.format(n=len(items), year=year, last=items[-1]),
-                                about, "todo" if how == "noyear" else "rule", items))
+        ex.review.append(
+            Review(
+                items[0],
+                what.format(n=len(items), year=year, last=items[-1]),
+                about,
+                "todo" if how == "noyear" else "rule",
+                items,
+            )
+        )
     counted = sum(g.count for g in ex.targets)
     if ex.target_total and ex.target_total[0] != counted:
         total, where = ex.target_total
-        ex.review.append(Review(where, f"目标任务表合计为 {total}，逐项相加为 {counted}："
-                                "有单位漏读或数字有误，请核对", "units"))
+        ex.review.append(
+            Review(
+                where,
+                f"目标任务表合计为 {total}，逐项相加为 {counted}：有单位漏读或数字有误，请核对",
+                "units",
+            )
+        )
     for c in ex.checkpoints:
         if "year" not in ex.meta and any(_year_implied(d) for d in c.due):
             c.due = [d for d in c.due if not _year_implied(d)]
-            ex.review.append(Review(c.where, "节点期限未写年份，通知中也没有年度，没有读成日期：请补填",
-                                    "due", "todo", [c.where]))
+            ex.review.append(
+                Review(
+                    c.where,
+                    "节点期限未写年份，通知中也没有年度，没有读成日期：请补填",
+                    "due",
+                    "todo",
+                    [c.where],
+                )
+            )
         for d in c.due:
             said = any(r.where == c.where and d.source in r.what for r in ex.review)
             if not d.certain and not said:  # a task's own line said it already
-                ex.review.append(Review(c.where, f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，"
-                                        "请核对", "due", items=[c.where]))
+                ex.review.append(
+                    Review(
+                        c.where,
+                        f"节点期限“{d.source}”字迹不清，按 {d.value} 读取，请核对",
+                        "due",
+                        items=[c.where],
+                    )
+                )
 
 
 SUMMARY = {
-    "merged": ("lead", "{n} 项的牵头单位格为空，按上方合并单元格沿用上一行的牵头单位（至{last}），"
-                       "请抽查"),
+    "merged": (
+        "lead",
+        "{n} 项的牵头单位格为空，按上方合并单元格沿用上一行的牵头单位（至{last}），请抽查",
+    ),
     "sentence": ("units", "{n} 项未标注责任单位，按句中主语读取（至{last}），请逐项核对"),
     "shared": ("units", "{n} 项条目下没有单位行，按其后同级条目的单位行读取（至{last}），请抽查"),
-    "year": ("due", "标题中没有年份，{n} 项未写年份的期限按印发年份 {year} 年读取（至{last}），"
-                    "请核对"),
-    "noyear": ("due", "通知的标题、落款和页面都没有写明年度：{n} 项未写年份的期限（如“年底前”）"
-                      "没有读成日期（至{last}）。请在草稿中填写 year，再补上这些期限"),
+    "year": (
+        "due",
+        "标题中没有年份，{n} 项未写年份的期限按印发年份 {year} 年读取（至{last}），请核对",
+    ),
+    "noyear": (
+        "due",
+        "通知的标题、落款和页面都没有写明年度：{n} 项未写年份的期限（如“年底前”）"
+        "没有读成日期（至{last}）。请在草稿中填写 year，再补上这些期限",
+    ),
 }
 # Who else a sentence names as doing something: 同时通知存在问题的单位整改.
-_ACTOR = re.compile(r"(?:各|有关|相关|存在问题的|实行垂直管理的)?[\u4e00-\u9fa5]{0,12}?"
-                    r"(?:单位|部门|政府|机关|机构)(?=[要应向,，、整负])")
+_ACTOR = re.compile(
+    r"(?:各|有关|相关|存在问题的|实行垂直管理的)?[\u4e00-\u9fa5]{0,12}?"
+    r"(?:单位|部门|政府|机关|机构)(?=[要应向,，、整负])"
+)
 
 
 def _unread_actors(t: TaskDraft) -> list[str]:
@@ -125,7 +181,7 @@ def _unread_actors(t: TaskDraft) -> list[str]:
     out = []
     for m in _ACTOR.finditer(text):
         n = re.sub(r"^.*?(?:通知|转发|报|向|和|及|与|对|由)", "", m.group(0))
-        clause = re.split(r"[，。；：,;:]", text[:m.end() - len(n)])[-1]
+        clause = re.split(r"[，。；：,;:]", text[: m.end() - len(n)])[-1]
         if _NOT_ACTOR.search(clause):  # 约谈…的单位, 对…的单位, 作为…的责任单位: not doers
             continue
         if len(n) >= 2 and not any(n in x or x in n for x in named) and n not in out:
@@ -139,8 +195,9 @@ _NOT_ACTOR = re.compile(r"对|向|给|约谈|作为|(?<!特别)(?<!尤其)是|�
 
 def _year_implied(d: Due) -> bool:
     """A calendar date whose words give no year (9月底前, 年底前): the plan's year."""
-    return bool(re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)) and \
-        not re.search(r"\d{4}\s*年|次年|明年|今年|本年", normalise(d.source))
+    return bool(re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)) and not re.search(
+        r"\d{4}\s*年|次年|明年|今年|本年", normalise(d.source)
+    )
 
 
 def check_units(ex: Extraction, directory: Directory) -> None:
@@ -162,9 +219,15 @@ def check_units(ex: Extraction, directory: Directory) -> None:
             continue
         hint = directory.suggest(name)
         more = f"（共 {len(wheres)} 处）" if len(wheres) > 1 else ""
-        ex.review.append(Review(wheres[0], f"单位“{name}”不在单位名录中{more}"
-                                + (f"，最接近的是“{hint}”" if hint else "")
-                                + "：在名录中补充该单位或别名，或在计划中改用名录中的名称",
-                                "units", "doubt", list(dict.fromkeys(items.get(name, []))), name))
-
-
+        ex.review.append(
+            Review(
+                wheres[0],
+                f"单位“{name}”不在单位名录中{more}"
+                + (f"，最接近的是“{hint}”" if hint else "")
+                + "：在名录中补充该单位或别名，或在计划中改用名录中的名称",
+                "units",
+                "doubt",
+                list(dict.fromkeys(items.get(name, []))),
+                name,
+            )
+        )

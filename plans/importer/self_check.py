@@ -20,20 +20,28 @@ from plans.importer.model import Extraction, TaskDraft
 from plans.importer.units import sentence_roles
 
 # How an organisation's name ends, and how a group is named (各部门, 有关单位 …).
-ORG_END = (r"(局|委员会|委|办公室|办|厅|部|署|政府|中心|院|所|处|室|站|队|镇|街道|街|乡|"
-           r"公司|集团|银行|馆|台|社|组|管委会|办事处|分局|支队|海关|片区|单位|部门|机关|"
-           r"机构|学校|医院|协会|联合会|商会|村|社区|区县|旗区|镇街|企业|支行|分行|银行|科|开发区|高新区|"
-           r"园区|新区|专班|指挥部|领导小组)")
-ORG_NAME = re.compile(rf"^(各|有关|相关|全[市区县])?[\u4e00-\u9fa5A-Za-z()（）、]{{1,40}}?{ORG_END}"
-                      r"([(（][^()（）]{1,20}[)）])?(等)?$")
+ORG_END = (
+    r"(局|委员会|委|办公室|办|厅|部|署|政府|中心|院|所|处|室|站|队|镇|街道|街|乡|"
+    r"公司|集团|银行|馆|台|社|组|管委会|办事处|分局|支队|海关|片区|单位|部门|机关|"
+    r"机构|学校|医院|协会|联合会|商会|村|社区|区县|旗区|镇街|企业|支行|分行|银行|科|开发区|高新区|"
+    r"园区|新区|专班|指挥部|领导小组)"
+)
+ORG_NAME = re.compile(
+    rf"^(各|有关|相关|全[市区县])?[\u4e00-\u9fa5A-Za-z()（）、]{{1,40}}?{ORG_END}"
+    r"([(（][^()（）]{1,20}[)）])?(等)?$"
+)
 NOT_ORG = re.compile(r"\d{4}年|\d+月|\d+日|[前内底末]$|[。；;，,：:]|^(按|在|对|将|把|要|应)")
 # Organisations as a sentence names them: 区财政局, 各乡镇人民政府, 市直有关部门.
-ORG_IN_TEXT = re.compile(r"(?:^|(?<=[，,。；;、：:由请和及与同经]))(?:各|有关|相关)?[市区县州省镇乡旗]"
-                         r"[\u4e00-\u9fa5]{0,10}?(?:局|委|办公室|政府办|厅|政府|中心|管委会|办事处|"
-                         r"部门|单位)(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))")
-CADENCE = re.compile(r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
-                     r"年内完成|每(月|季度|半年)(定期)?(开展|召开|举办|发布|公开|报送|更新|组织|通报|"
-                     r"检查|对)")
+ORG_IN_TEXT = re.compile(
+    r"(?:^|(?<=[，,。；;、：:由请和及与同经]))(?:各|有关|相关)?[市区县州省镇乡旗]"
+    r"[\u4e00-\u9fa5]{0,10}?(?:局|委|办公室|政府办|厅|政府|中心|管委会|办事处|"
+    r"部门|单位)(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))"
+)
+CADENCE = re.compile(
+    r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
+    r"年内完成|每(月|季度|半年)(定期)?(开展|召开|举办|发布|公开|报送|更新|组织|通报|"
+    r"检查|对)"
+)
 
 
 def looks_like_org(name: str) -> bool:
@@ -43,8 +51,10 @@ def looks_like_org(name: str) -> bool:
 
 # A sentence whose subject is an organisation named by what it does: 受理单位应…,
 # 开设有政务新媒体的单位，应…, 主办单位应按要求….
-ORG_SUBJECT = re.compile(r"(?:^|(?<=[。；;，,]))\s*(?:\d{1,2}[.．、])?([\u4e00-\u9fa5()（）]{0,24}?"
-                         r"(?:单位|部门|机构|机关))(?=[，,]?(?:应|要|须|必须|在|答复|负责|对|将))")
+ORG_SUBJECT = re.compile(
+    r"(?:^|(?<=[。；;，,]))\s*(?:\d{1,2}[.．、])?([\u4e00-\u9fa5()（）]{0,24}?"
+    r"(?:单位|部门|机构|机关))(?=[，,]?(?:应|要|须|必须|在|答复|负责|对|将))"
+)
 
 
 def named_orgs(text: str) -> list[str]:
@@ -67,8 +77,12 @@ def check(ex: Extraction, year: int) -> None:
 def _units(t: TaskDraft) -> None:
     odd = [n for n in (*t.lead, *t.units) if not looks_like_org(n)]
     if odd:
-        t.doubts.append(("units", f"“{'、'.join(dict.fromkeys(odd))}”不像单位名称，"
-                                  "可能读错了列或把要求读成了单位"))
+        t.doubts.append(
+            (
+                "units",
+                f"“{'、'.join(dict.fromkeys(odd))}”不像单位名称，可能读错了列或把要求读成了单位",
+            )
+        )
 
 
 def _second_reading(t: TaskDraft) -> None:
@@ -88,7 +102,8 @@ def _second_reading(t: TaskDraft) -> None:
 def _dues(t: TaskDraft, year: int) -> None:
     said = [d for d in read_dues(t.text, year) if d.value not in {x.value for x in t.due}]
     if said and "due" in t.cells:  # the deadline came from a cell; the text says more
-        t.doubts.append(("due", "正文中还写有期限“" + "”“".join(d.source for d in said)
-                                + "”，未计入期限"))
+        t.doubts.append(
+            ("due", "正文中还写有期限“" + "”“".join(d.source for d in said) + "”，未计入期限")
+        )
     elif not t.due and (m := CADENCE.search(t.text)):
         t.doubts.append(("due", f"原文有时间要求“{m.group(0)}”，但没有读出期限"))

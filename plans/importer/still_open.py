@@ -44,8 +44,9 @@ def _entries_at(plan: dict[str, Any], ex: dict[str, Any]) -> dict[str, list[dict
     return out
 
 
-def unknown_units(plan: dict[str, Any], ex: dict[str, Any], directory: Directory
-                  ) -> list[dict[str, Any]]:
+def unknown_units(
+    plan: dict[str, Any], ex: dict[str, Any], directory: Directory
+) -> list[dict[str, Any]]:
     """One line per unit name the directory cannot place, as the plan stands now."""
     wheres: dict[str, list[str]] = {}
     for kind, fields in (("tasks", ("lead", "units")), ("checkpoints", ("units",))):
@@ -61,16 +62,24 @@ def unknown_units(plan: dict[str, Any], ex: dict[str, Any], directory: Directory
             continue
         hint = directory.suggest(name)
         more = f"（共 {len(at)} 处）" if len(at) > 1 else ""
-        out.append({"where": at[0], "about": "units", "kind": "doubt", "unknown": name,
-                    "items": list(dict.fromkeys(at)),
-                    "what": f"单位“{name}”不在单位名录中{more}"
-                            + (f"，最接近的是“{hint}”" if hint else "")
-                            + "：在名录中补充该单位或别名，或在计划中改用名录中的名称"})
+        out.append(
+            {
+                "where": at[0],
+                "about": "units",
+                "kind": "doubt",
+                "unknown": name,
+                "items": list(dict.fromkeys(at)),
+                "what": f"单位“{name}”不在单位名录中{more}"
+                + (f"，最接近的是“{hint}”" if hint else "")
+                + "：在名录中补充该单位或别名，或在计划中改用名录中的名称",
+            }
+        )
     return out
 
 
-def still_open(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None,
-               confirmed: set[str]) -> list[dict[str, Any]]:
+def still_open(
+    plan: dict[str, Any], ex: dict[str, Any], directory: Directory | None, confirmed: set[str]
+) -> list[dict[str, Any]]:
     """The review list as it stands: doubts first, then rules, then todos."""
     at = _entries_at(plan, ex)
     out: list[dict[str, Any]] = []
@@ -88,8 +97,9 @@ def still_open(plan: dict[str, Any], ex: dict[str, Any], directory: Directory | 
             out.append(flag)
             continue
         closes = CLOSES.get(about, {about})
-        left = [w for w in items
-                if any(not (reviewed(e, confirmed) & closes) for e in at.get(w, [{}]))]
+        left = [
+            w for w in items if any(not (reviewed(e, confirmed) & closes) for e in at.get(w, [{}]))
+        ]
         if left:
             out.append({**flag, "items": left, "where": left[0]})
     if directory is not None:

@@ -24,9 +24,11 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     while len(cells) > 1 and not cells[-1]:
         cells = cells[:-1]  # "a | b | |": a row padded at its end, as a pipe copy gives it
     joined = "".join(cells)
-    if re.search(r"(牵头单位|责任单位|配合单位|落实单位|完成时限|牵头部门|责任部门|责任科室|责任处室|"
-                 r"配合部门|时限要求|完成时间)", joined) and \
-            all(len(c) <= 12 for c in cells):
+    if re.search(
+        r"(牵头单位|责任单位|配合单位|落实单位|完成时限|牵头部门|责任部门|责任科室|责任处室|"
+        r"配合部门|时限要求|完成时间)",
+        joined,
+    ) and all(len(c) <= 12 for c in cells):
         # a header cell merged across columns names each of them (工作任务 over two)
         ex.columns = []
         for c in cells:
@@ -40,8 +42,11 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
             ex.target_metric = re.sub(r"\s+", "", metric)
             ex.in_targets = True
             return True
-        pairs = [(cells[k], cells[k + 1]) for k in range(0, len(cells) - 1, 2)
-                 if cells[k] and re.fullmatch(r"\d+", cells[k + 1])]
+        pairs = [
+            (cells[k], cells[k + 1])
+            for k in range(0, len(cells) - 1, 2)
+            if cells[k] and re.fullmatch(r"\d+", cells[k + 1])
+        ]
         if ex.in_targets and pairs:
             for name, count in pairs:
                 if re.fullmatch(r"(合计|小计|总计|共计)", name):
@@ -92,9 +97,17 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     # row without it sits under the group of the row above (a merged cell)
     groups = [c for c in texts if c != task_text and len(c) <= 40]
     if shift and not groups and ex.tasks and ex.tasks[-1].unit_how == "table":
-        groups = ex.tasks[-1].section[len(section):]
-    t = TaskDraft(text=task_text, section=section + groups, where=ln.where, lead=lead, units=units,
-                  due=due or read_dues(task_text, year), unit_source=ln.where, unit_how="table")
+        groups = ex.tasks[-1].section[len(section) :]
+    t = TaskDraft(
+        text=task_text,
+        section=section + groups,
+        where=ln.where,
+        lead=lead,
+        units=units,
+        due=due or read_dues(task_text, year),
+        unit_source=ln.where,
+        unit_how="table",
+    )
     t.text, t.path = _attach_path(task_text)
     t.cells = {f: f"{ln.where}第{'、'.join(map(str, ks))}列" for f, ks in cell_of.items() if ks}
     ex.tasks.append(t)
@@ -118,9 +131,17 @@ def _cell_kind(cell: str, year: int) -> str:
     return "text"
 
 
-_FIT = {("unit", "unit"): 2, ("due", "due"): 2, ("text", "text"): 1, ("unit", "text"): -1,
-        ("unit", "due"): -2, ("due", "unit"): -1, ("due", "text"): -1, ("text", "unit"): -2,
-        ("text", "due"): -2}
+_FIT = {
+    ("unit", "unit"): 2,
+    ("due", "due"): 2,
+    ("text", "text"): 1,
+    ("unit", "text"): -1,
+    ("unit", "due"): -2,
+    ("due", "unit"): -1,
+    ("due", "text"): -1,
+    ("text", "unit"): -2,
+    ("text", "due"): -2,
+}
 
 
 def _best_shift(cells: list[str], cols: list[str], year: int) -> int:
@@ -133,5 +154,3 @@ def _best_shift(cells: list[str], cols: list[str], year: int) -> int:
         if best_score is None or score >= best_score:
             best, best_score = shift, score
     return best
-
-

@@ -9,23 +9,33 @@ from collections.abc import Callable
 from plans.importer.model import Extraction, TaskDraft
 from plans.text import UNIT_SUFFIX
 
-UNIT_TOKEN = re.compile(rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
-                        r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$")
-ROLE_TAIL = re.compile(r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
-                       r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施)$")
-CLAUSE = re.compile(r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
-                    r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
-                    r"\s*[)）〕\]】]\s*[。;；]?\s*$")
+UNIT_TOKEN = re.compile(
+    rf"^[\u4e00-\u9fa5A-Za-z0-9()（）]{{1,40}}?{UNIT_SUFFIX}"
+    r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$"
+)
+ROLE_TAIL = re.compile(
+    r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
+    r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施)$"
+)
+CLAUSE = re.compile(
+    r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
+    r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
+    r"\s*[)）〕\]】]\s*[。;；]?\s*$"
+)
 # "…。牵头单位：市财政局；配合单位：各部门。" without brackets, closing the item
-CLAUSE_OPEN = re.compile(r"(?<=[。;；.])\s*((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$")
+CLAUSE_OPEN = re.compile(
+    r"(?<=[。;；.])\s*((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$"
+)
 
 # -- units -------------------------------------------------------------------------------
 
 _ROLE_HEAD = re.compile(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?")
 # 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
 # name's own part (各旗区人民政府及其部门)
-_UNIT_SPLIT = re.compile(r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])"
-                         r"(?:和|及(?!其))")
+_UNIT_SPLIT = re.compile(
+    r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])"
+    r"(?:和|及(?!其))"
+)
 _BY_HEAD = re.compile(r"^(由|请)")
 _DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
 
@@ -39,8 +49,9 @@ def split_units(text: str) -> list[str]:
     """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
     text = _ROLE_HEAD.sub("", text.strip())
     # 各县(市、区)政府 is one group: a 顿号 inside brackets does not part names
-    guarded = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", _KEEP).replace("，", _KEEP2),
-                               text)
+    guarded = _IN_BRACKETS.sub(
+        lambda m: m.group(0).replace("、", _KEEP).replace("，", _KEEP2), text
+    )
     parts = [p.replace(_KEEP, "、").replace(_KEEP2, "，") for p in _UNIT_SPLIT.split(guarded)]
     out = []
     for p in parts:
@@ -54,9 +65,11 @@ def split_units(text: str) -> list[str]:
     return out
 
 
-NOT_A_NAME = re.compile(r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
-                        r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
-                        r"强化|持续|及时|全面|进一步)|[。“”《》]|的")
+NOT_A_NAME = re.compile(
+    r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
+    r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
+    r"强化|持续|及时|全面|进一步)|[。“”《》]|的"
+)
 
 
 def is_unit(token: str) -> bool:
@@ -65,7 +78,9 @@ def is_unit(token: str) -> bool:
     return balanced and bool(UNIT_TOKEN.match(plain)) and not NOT_A_NAME.search(token)
 
 
-ROLE_PHRASE = re.compile(r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$")
+ROLE_PHRASE = re.compile(
+    r"(等部门|等单位)?(按照?职责分工|按照?职能职责|按职责|根据职责|分别)[^,，;；。]{0,12}$"
+)
 
 
 # 区管委会办公室政策法规处负责法制审查工作: a unit named with the part of the work it does.
@@ -126,8 +141,10 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
 
 def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
     """``…，由X牵头，Y配合。`` inside a requirement sentence."""
-    m = re.search(r"(?:由)?([^，,。；;:：]{2,60}?)牵头[，,]\s*([^，,。；;]{2,80}?)(?:配合|参与|按职责分工落实|落实)",
-                  text)
+    m = re.search(
+        r"(?:由)?([^，,。；;:：]{2,60}?)牵头[，,]\s*([^，,。；;]{2,80}?)(?:配合|参与|按职责分工落实|落实)",
+        text,
+    )
     if m:
         lead = [n for n in split_units(m.group(1)) if is_unit(n)]
         units = [n for n in split_units(m.group(2)) if is_unit(n)]
@@ -136,8 +153,10 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
     return None
 
 
-SUBJECT = re.compile(r"^([^，,。；;：:“”《》]{2,60}?)(?:要|应当|应|须|必须|务必|作为|负责|切实|依法|按照|认真|"
-                     r"在|于|将|每|贯彻)")
+SUBJECT = re.compile(
+    r"^([^，,。；;：:“”《》]{2,60}?)(?:要|应当|应|须|必须|务必|作为|负责|切实|依法|按照|认真|"
+    r"在|于|将|每|贯彻)"
+)
 BY = re.compile(r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一)")
 JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
 
@@ -193,10 +212,10 @@ def units_from_sentences(ex: Extraction) -> None:
             t.lead, t.units, t.unit_source, t.unit_how = lead, lead + units, t.where, "sentence"
 
 
-
-
-_LEADING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?"
-                      r"(?P<who>[^：:。；;“”《》]{2,80}?)[：:](?P<rest>.{6,})$")
+_LEADING = re.compile(
+    r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?"
+    r"(?P<who>[^：:。；;“”《》]{2,80}?)[：:](?P<rest>.{6,})$"
+)
 _LEAD_MARK = re.compile(r"[(（]\s*牵头\s*[)）]$|牵头(负责)?$")
 
 
@@ -246,15 +265,18 @@ def sentence_roles(text: str, drop_due: Callable[[str], str]) -> tuple[list[str]
     return None
 
 
-FIRST_LEADS = re.compile(r"[^。；;]{0,30}(?:排在第一位|排第一位|列第一位|排在首位|排名第一|第一个)的?"
-                         r"(?:单位|部门)?(?:者)?(?:为|是)牵头(?:单位|部门)[^。；;]{0,20}")
+FIRST_LEADS = re.compile(
+    r"[^。；;]{0,30}(?:排在第一位|排第一位|列第一位|排在首位|排名第一|第一个)的?"
+    r"(?:单位|部门)?(?:者)?(?:为|是)牵头(?:单位|部门)[^。；;]{0,20}"
+)
 
 
 def first_unit_leads(ex: Extraction, lines: list[str]) -> None:
     """A notice that says once "排在第一位的为牵头单位" makes the first unit of every list
     that marks no lead its lead; the review list names the sentence as a rule."""
-    sentence = next((m.group(0).strip("，,") for text in lines
-                     if (m := FIRST_LEADS.search(text))), "")
+    sentence = next(
+        (m.group(0).strip("，,") for text in lines if (m := FIRST_LEADS.search(text))), ""
+    )
     if not sentence:
         return
     ex.first_leads = sentence

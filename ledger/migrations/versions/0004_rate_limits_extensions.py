@@ -24,8 +24,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
-        batch.add_column(sa.Column("claimed_at", ledger.models.UTCDateTime(timezone=True),
-                                   nullable=True))
+        batch.add_column(
+            sa.Column("claimed_at", ledger.models.UTCDateTime(timezone=True), nullable=True)
+        )
         batch.create_index("ix_deliveries_channel_claimed_at", ["channel", "claimed_at"])
     with op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("requested_due_date", sa.Date(), nullable=True))

@@ -39,8 +39,9 @@ def upgrade() -> None:
         batch.add_column(_column())
     with op.batch_alter_table("milestones") as batch:
         batch.add_column(sa.Column("escalated", sa.String(length=20), nullable=True))
-    op.execute("UPDATE milestones SET escalated = step "
-               "WHERE step IN ('cuiban', 'duban', 'tongbao')")
+    op.execute(
+        "UPDATE milestones SET escalated = step WHERE step IN ('cuiban', 'duban', 'tongbao')"
+    )
 
 
 def downgrade() -> None:

@@ -26,8 +26,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
-        batch.add_column(sa.Column("give_up_at", ledger.models.UTCDateTime(timezone=True),
-                                   nullable=True))
+        batch.add_column(
+            sa.Column("give_up_at", ledger.models.UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "channel_outages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -39,8 +40,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_outages")),
     )
-    op.create_index("ix_channel_outages_channel_ended_at", "channel_outages",
-                    ["channel", "ended_at"])
+    op.create_index(
+        "ix_channel_outages_channel_ended_at", "channel_outages", ["channel", "ended_at"]
+    )
 
 
 def downgrade() -> None:

@@ -31,8 +31,9 @@ def upgrade() -> None:
         sa.Column("expires_at", ledger.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", ledger.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(["unit_id"], ["units.id"],
-                                name=op.f("fk_unit_links_unit_id_units")),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["units.id"], name=op.f("fk_unit_links_unit_id_units")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_unit_links_token_hash")),
     )

@@ -46,8 +46,9 @@ def upgrade() -> None:
         sa.Column("csrf", sa.String(length=64), nullable=False),
         sa.Column("created_at", ledger.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", ledger.models.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
-                                name=op.f("fk_web_sessions_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
     )

@@ -35,8 +35,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("plans") as batch:
         batch.add_column(sa.Column("last_due", sa.Date(), nullable=True))
-    op.execute("UPDATE plans SET last_due = (SELECT max(due_date) FROM milestones "
-               "WHERE milestones.plan_id = plans.id)")
+    op.execute(
+        "UPDATE plans SET last_due = (SELECT max(due_date) FROM milestones "
+        "WHERE milestones.plan_id = plans.id)"
+    )
     op.drop_index("ix_milestones_due_date", table_name="milestones")
     op.drop_index("ix_assignments_unit_id", table_name="assignments")
     with op.batch_alter_table("milestones") as batch:
@@ -46,8 +48,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("milestones") as batch:
-        batch.create_foreign_key("fk_milestones_plan_id_plans", "plans", ["plan_id"], ["id"],
-                                 ondelete="CASCADE")
+        batch.create_foreign_key(
+            "fk_milestones_plan_id_plans", "plans", ["plan_id"], ["id"], ondelete="CASCADE"
+        )
         batch.create_foreign_key("fk_milestones_unit_id_units", "units", ["unit_id"], ["id"])
     op.create_index("ix_milestones_due_date", "milestones", ["due_date"])
     op.create_index("ix_assignments_unit_id", "assignments", ["unit_id"])

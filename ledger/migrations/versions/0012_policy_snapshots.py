@@ -39,24 +39,29 @@ def upgrade() -> None:
     with op.batch_alter_table("milestones") as batch:
         batch.add_column(sa.Column("policy_id", sa.Integer(), nullable=True))
     conn = op.get_bind()
-    policies = sa.table("policies", sa.column("id", sa.Integer), sa.column("digest", sa.String),
-                        sa.column("document", sa.JSON),
-                        sa.column("created_at", ledger.models.UTCDateTime()))
+    policies = sa.table(
+        "policies",
+        sa.column("id", sa.Integer),
+        sa.column("digest", sa.String),
+        sa.column("document", sa.JSON),
+        sa.column("created_at", ledger.models.UTCDateTime()),
+    )
     ids: dict[str, int] = {}
     texts = conn.execute(sa.text("SELECT DISTINCT CAST(policy AS TEXT) FROM milestones")).scalars()
     for stored in list(texts):
         document = json.loads(stored)
-        canonical = json.dumps(document, sort_keys=True, ensure_ascii=False,
-                               separators=(",", ":"))
+        canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha256(canonical.encode()).hexdigest()
         if digest not in ids:
             ids[digest] = conn.execute(
-                sa.insert(policies).values(digest=digest, document=document,
-                                           created_at=ledger.models.utcnow())
-                .returning(policies.c.id)).scalar_one()
-        conn.execute(sa.text("UPDATE milestones SET policy_id = :id "
-                             "WHERE CAST(policy AS TEXT) = :stored"),
-                     {"id": ids[digest], "stored": stored})
+                sa.insert(policies)
+                .values(digest=digest, document=document, created_at=ledger.models.utcnow())
+                .returning(policies.c.id)
+            ).scalar_one()
+        conn.execute(
+            sa.text("UPDATE milestones SET policy_id = :id WHERE CAST(policy AS TEXT) = :stored"),
+            {"id": ids[digest], "stored": stored},
+        )
     with op.batch_alter_table("milestones") as batch:
         batch.alter_column("policy_id", existing_type=sa.Integer(), nullable=False)
         batch.drop_column("policy")
@@ -65,8 +70,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("milestones") as batch:
         batch.add_column(sa.Column("policy", sa.JSON(), nullable=True))
-    op.execute("UPDATE milestones SET policy = (SELECT document FROM policies "
-               "WHERE policies.id = milestones.policy_id)")
+    op.execute(
+        "UPDATE milestones SET policy = (SELECT document FROM policies "
+        "WHERE policies.id = milestones.policy_id)"
+    )
     with op.batch_alter_table("milestones") as batch:
         batch.alter_column("policy", existing_type=sa.JSON(), nullable=False)
         batch.drop_column("policy_id")

@@ -24,8 +24,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("items") as batch:
-        batch.add_column(sa.Column("standing", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+        batch.add_column(
+            sa.Column("standing", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("progress", sa.String(20), nullable=True))
 

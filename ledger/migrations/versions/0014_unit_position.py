@@ -22,8 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("units") as batch:
-        batch.add_column(sa.Column("position", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(sa.Column("position", sa.Integer(), nullable=False, server_default="0"))
     op.execute("UPDATE units SET position = id")
 
 

@@ -43,8 +43,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False,
-                                   server_default="0"))
-        batch.add_column(sa.Column("locked_until", ledger.models.UTCDateTime(timezone=True),
-                                   nullable=True))
+        batch.add_column(
+            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column("locked_until", ledger.models.UTCDateTime(timezone=True), nullable=True)
+        )
     op.drop_table("login_failures")

@@ -28,8 +28,10 @@ down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_MARK = ("INSERT INTO unit_lights (plan_id, unit_id, changes) {rows} "
-         "ON CONFLICT (plan_id, unit_id) DO UPDATE SET changes = unit_lights.changes + 1")
+_MARK = (
+    "INSERT INTO unit_lights (plan_id, unit_id, changes) {rows} "
+    "ON CONFLICT (plan_id, unit_id) DO UPDATE SET changes = unit_lights.changes + 1"
+)
 
 SQLITE = [
     f"""CREATE TRIGGER unit_lights_insert AFTER INSERT ON milestones BEGIN
@@ -37,8 +39,12 @@ SQLITE = [
     f"""CREATE TRIGGER unit_lights_update AFTER UPDATE OF state, due_at, plan_id, unit_id
         ON milestones BEGIN
         {_MARK.format(rows="SELECT NEW.plan_id, NEW.unit_id, 1 WHERE true")};
-        {_MARK.format(rows="SELECT OLD.plan_id, OLD.unit_id, 1 "
-                            "WHERE OLD.plan_id != NEW.plan_id OR OLD.unit_id != NEW.unit_id")};
+        {
+        _MARK.format(
+            rows="SELECT OLD.plan_id, OLD.unit_id, 1 "
+            "WHERE OLD.plan_id != NEW.plan_id OR OLD.unit_id != NEW.unit_id"
+        )
+    };
         END""",
     f"""CREATE TRIGGER unit_lights_delete AFTER DELETE ON milestones BEGIN
         {_MARK.format(rows="SELECT OLD.plan_id, OLD.unit_id, 1 WHERE true")}; END""",
@@ -92,8 +98,10 @@ def upgrade() -> None:
         sa.Column("changes", sa.Integer(), nullable=False, server_default="1"),
         sa.PrimaryKeyConstraint("plan_id", "unit_id"),
     )
-    op.execute("INSERT INTO unit_lights (plan_id, unit_id, changes) "
-               "SELECT DISTINCT plan_id, unit_id, 1 FROM milestones")
+    op.execute(
+        "INSERT INTO unit_lights (plan_id, unit_id, changes) "
+        "SELECT DISTINCT plan_id, unit_id, 1 FROM milestones"
+    )
     for statement in POSTGRES if op.get_bind().dialect.name == "postgresql" else SQLITE:
         op.execute(statement)
 

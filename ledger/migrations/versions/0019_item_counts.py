@@ -31,21 +31,27 @@ depends_on: str | Sequence[str] | None = None
 
 NEVER_SQLITE = "'9999-12-31 00:00:00.000000'"
 NEVER_PG = "'infinity'::timestamptz"
-_ADD = ("INSERT INTO item_counts (plan_id, item_id, state, due_at, n) {rows} "
-        "ON CONFLICT (plan_id, item_id, state, due_at) DO UPDATE SET n = item_counts.n + "
-        "excluded.n")
+_ADD = (
+    "INSERT INTO item_counts (plan_id, item_id, state, due_at, n) {rows} "
+    "ON CONFLICT (plan_id, item_id, state, due_at) DO UPDATE SET n = item_counts.n + "
+    "excluded.n"
+)
 _ITEM = "(SELECT item_id FROM assignments WHERE id = {row}.assignment_id)"
 
 
 def _sqlite_sub(row: str) -> str:
-    return (f"UPDATE item_counts SET n = n - 1 WHERE plan_id = {row}.plan_id "
-            f"AND item_id = {_ITEM.format(row=row)} AND state = {row}.state "
-            f"AND due_at = coalesce({row}.due_at, {NEVER_SQLITE})")
+    return (
+        f"UPDATE item_counts SET n = n - 1 WHERE plan_id = {row}.plan_id "
+        f"AND item_id = {_ITEM.format(row=row)} AND state = {row}.state "
+        f"AND due_at = coalesce({row}.due_at, {NEVER_SQLITE})"
+    )
 
 
 def _sqlite_add(row: str, when: str = "true") -> str:
-    return _ADD.format(rows=f"SELECT {row}.plan_id, {_ITEM.format(row=row)}, {row}.state, "
-                            f"coalesce({row}.due_at, {NEVER_SQLITE}), 1 WHERE {when}")
+    return _ADD.format(
+        rows=f"SELECT {row}.plan_id, {_ITEM.format(row=row)}, {row}.state, "
+        f"coalesce({row}.due_at, {NEVER_SQLITE}), 1 WHERE {when}"
+    )
 
 
 SQLITE = [
@@ -59,32 +65,53 @@ SQLITE = [
         WHEN OLD.state != 'archived' BEGIN {_sqlite_sub("OLD")}; END""",
     f"""CREATE TRIGGER item_counts_assign AFTER INSERT ON assignments
         WHEN NEW.archived_at IS NULL BEGIN
-        {_ADD.format(rows="SELECT i.plan_id, NEW.item_id, 'assigned', " + NEVER_SQLITE
-                     + ", 1 FROM items i WHERE i.id = NEW.item_id")}; END""",
+        {
+        _ADD.format(
+            rows="SELECT i.plan_id, NEW.item_id, 'assigned', "
+            + NEVER_SQLITE
+            + ", 1 FROM items i WHERE i.id = NEW.item_id"
+        )
+    }; END""",
     f"""CREATE TRIGGER item_counts_unassign AFTER UPDATE OF archived_at ON assignments
         WHEN (OLD.archived_at IS NULL) != (NEW.archived_at IS NULL) BEGIN
-        {_ADD.format(rows="SELECT i.plan_id, NEW.item_id, 'assigned', " + NEVER_SQLITE
-                     + ", CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE -1 END "
-                       "FROM items i WHERE i.id = NEW.item_id")}; END""",
+        {
+        _ADD.format(
+            rows="SELECT i.plan_id, NEW.item_id, 'assigned', "
+            + NEVER_SQLITE
+            + ", CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE -1 END "
+            "FROM items i WHERE i.id = NEW.item_id"
+        )
+    }; END""",
     f"""CREATE TRIGGER item_counts_assignment_delete AFTER DELETE ON assignments
         WHEN OLD.archived_at IS NULL BEGIN
-        {_ADD.format(rows="SELECT i.plan_id, OLD.item_id, 'assigned', " + NEVER_SQLITE
-                     + ", -1 FROM items i WHERE i.id = OLD.item_id")}; END""",
+        {
+        _ADD.format(
+            rows="SELECT i.plan_id, OLD.item_id, 'assigned', "
+            + NEVER_SQLITE
+            + ", -1 FROM items i WHERE i.id = OLD.item_id"
+        )
+    }; END""",
 ]
 
 
 def _pg_rows(table: str, sign: str) -> str:
-    return (f"SELECT x.plan_id, a.item_id, x.state, coalesce(x.due_at, {NEVER_PG}), "
-            f"{sign}count(*) FROM {table} x JOIN assignments a ON a.id = x.assignment_id "
-            "WHERE x.state != 'archived' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
+    return (
+        f"SELECT x.plan_id, a.item_id, x.state, coalesce(x.due_at, {NEVER_PG}), "
+        f"{sign}count(*) FROM {table} x JOIN assignments a ON a.id = x.assignment_id "
+        "WHERE x.state != 'archived' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    )
 
 
 def _pg_one(row: str, sign: str) -> str:
-    return (f"IF {row}.state != 'archived' THEN "
-            + _ADD.format(rows=f"VALUES ({row}.plan_id, (SELECT item_id FROM assignments "
-                               f"WHERE id = {row}.assignment_id), {row}.state, "
-                               f"coalesce({row}.due_at, {NEVER_PG}), {sign}1)")
-            + "; END IF;")
+    return (
+        f"IF {row}.state != 'archived' THEN "
+        + _ADD.format(
+            rows=f"VALUES ({row}.plan_id, (SELECT item_id FROM assignments "
+            f"WHERE id = {row}.assignment_id), {row}.state, "
+            f"coalesce({row}.due_at, {NEVER_PG}), {sign}1)"
+        )
+        + "; END IF;"
+    )
 
 
 POSTGRES = [
@@ -113,21 +140,36 @@ POSTGRES = [
     f"""CREATE FUNCTION item_counts_assign() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'INSERT' THEN
-        {_ADD.format(rows="SELECT i.plan_id, x.item_id, 'assigned', " + NEVER_PG
-                     + ", count(*) FROM new_rows x JOIN items i ON i.id = x.item_id "
-                       "WHERE x.archived_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2")};
+        {
+        _ADD.format(
+            rows="SELECT i.plan_id, x.item_id, 'assigned', "
+            + NEVER_PG
+            + ", count(*) FROM new_rows x JOIN items i ON i.id = x.item_id "
+            "WHERE x.archived_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    };
       ELSE
-        {_ADD.format(rows="SELECT i.plan_id, x.item_id, 'assigned', " + NEVER_PG
-                     + ", -count(*) FROM old_rows x JOIN items i ON i.id = x.item_id "
-                       "WHERE x.archived_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2")};
+        {
+        _ADD.format(
+            rows="SELECT i.plan_id, x.item_id, 'assigned', "
+            + NEVER_PG
+            + ", -count(*) FROM old_rows x JOIN items i ON i.id = x.item_id "
+            "WHERE x.archived_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    };
       END IF;
       RETURN NULL;
     END $$""",
     f"""CREATE FUNCTION item_counts_unassign_row() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      {_ADD.format(rows="SELECT i.plan_id, NEW.item_id, 'assigned', " + NEVER_PG
-                   + ", CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE -1 END "
-                     "FROM items i WHERE i.id = NEW.item_id")};
+      {
+        _ADD.format(
+            rows="SELECT i.plan_id, NEW.item_id, 'assigned', "
+            + NEVER_PG
+            + ", CASE WHEN NEW.archived_at IS NULL THEN 1 ELSE -1 END "
+            "FROM items i WHERE i.id = NEW.item_id"
+        )
+    };
       RETURN NULL;
     END $$""",
     """CREATE TRIGGER item_counts_assign AFTER INSERT ON assignments
@@ -154,14 +196,18 @@ def upgrade() -> None:
     )
     pg = op.get_bind().dialect.name == "postgresql"
     never = NEVER_PG if pg else NEVER_SQLITE
-    op.execute("INSERT INTO item_counts (plan_id, item_id, state, due_at, n) "
-               f"SELECT m.plan_id, a.item_id, m.state, coalesce(m.due_at, {never}), count(*) "
-               "FROM milestones m JOIN assignments a ON a.id = m.assignment_id "
-               "WHERE m.state != 'archived' GROUP BY 1, 2, 3, 4")
-    op.execute("INSERT INTO item_counts (plan_id, item_id, state, due_at, n) "
-               f"SELECT i.plan_id, a.item_id, 'assigned', {never}, count(*) "
-               "FROM assignments a JOIN items i ON i.id = a.item_id "
-               "WHERE a.archived_at IS NULL GROUP BY 1, 2")
+    op.execute(
+        "INSERT INTO item_counts (plan_id, item_id, state, due_at, n) "
+        f"SELECT m.plan_id, a.item_id, m.state, coalesce(m.due_at, {never}), count(*) "
+        "FROM milestones m JOIN assignments a ON a.id = m.assignment_id "
+        "WHERE m.state != 'archived' GROUP BY 1, 2, 3, 4"
+    )
+    op.execute(
+        "INSERT INTO item_counts (plan_id, item_id, state, due_at, n) "
+        f"SELECT i.plan_id, a.item_id, 'assigned', {never}, count(*) "
+        "FROM assignments a JOIN items i ON i.id = a.item_id "
+        "WHERE a.archived_at IS NULL GROUP BY 1, 2"
+    )
     for statement in POSTGRES if pg else SQLITE:
         op.execute(statement)
 
@@ -175,7 +221,6 @@ def downgrade() -> None:
         for name in ("mark", "mark_row", "assign", "unassign_row"):
             op.execute(f"DROP FUNCTION item_counts_{name}()")
     else:
-        for name in ("insert", "update", "delete", "assign", "unassign",
-                     "assignment_delete"):
+        for name in ("insert", "update", "delete", "assign", "unassign", "assignment_delete"):
             op.execute(f"DROP TRIGGER item_counts_{name}")
     op.drop_table("item_counts")
