@@ -189,7 +189,8 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
                     name,
                     lines.line_of(alias.path),
                     format_path(alias.path),
-                    f"计划文件不使用 YAML 锚点和别名（&名称 / *名称）：这里引用了第 {alias.line} 行的"
+                    f"计划文件不使用 YAML 锚点和别名（&名称 / *名称）："
+                    f"这里引用了第 {alias.line} 行的"
                     "内容。请把内容直接写出来，每处各写一份",
                 )
             ]

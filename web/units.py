@@ -162,7 +162,8 @@ def routes(app: FastAPI, web: Web) -> None:
             data,
             media_type=XLSX,
             headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'{jurisdiction}单位名录.xlsx')}"
+                "Content-Disposition": "attachment; filename*=UTF-8''"
+                + quote(f"{jurisdiction}单位名录.xlsx")
             },
         )
 
