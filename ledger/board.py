@@ -368,10 +368,10 @@ def task_units(
             )
         )
     latest: dict[int, Report] = {}
-    for r in session.scalars(
+    for report in session.scalars(
         select(Report).where(Report.assignment_id.in_(ids)).order_by(Report.submitted_at, Report.id)
     ):
-        latest[r.assignment_id] = r
+        latest[report.assignment_id] = report
     out = []
     for a in assignments:
         r = latest.get(a.id)

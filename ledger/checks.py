@@ -127,7 +127,9 @@ def run_check(
                     Report.milestone_id.in_([m.id for m, *_ in rows]),
                 )
                 .group_by(Report.milestone_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if rows
         else {}
@@ -224,7 +226,7 @@ def write_check(
     path = folder / f"{report.plan}-检查-{stamp}.md"
     path.write_text(render_markdown(report), encoding="utf-8")
     plan = session.scalars(select(Plan).where(Plan.key == report.plan)).one()
-    coordinator = session.get(Unit, plan.coordinator_id)
+    coordinator = session.get_one(Unit, plan.coordinator_id)
     policy = Policy.model_validate(plan.document.get("policy") or {})
     lagging = report.lagging if notify else []
     units = (

@@ -71,7 +71,9 @@ def circular_entries(
                     Notice.status == "sent",
                 )
                 .group_by(Notice.milestone_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         if ids
         else {}

@@ -22,9 +22,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pendulum
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ledger import config
@@ -154,10 +155,13 @@ def revoke(
     """Revoke every live link of the unit; how many there were."""
     now = now or utcnow()
     n = (
-        session.execute(
-            update(UnitLink)
-            .where(UnitLink.unit_id == unit.id, UnitLink.revoked_at.is_(None))
-            .values(revoked_at=now)
+        cast(
+            CursorResult[Any],
+            session.execute(
+                update(UnitLink)
+                .where(UnitLink.unit_id == unit.id, UnitLink.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ),
         ).rowcount
         or 0
     )

@@ -16,11 +16,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pendulum
 from sqlalchemy import (
     Column,
+    CursorResult,
     Integer,
     MetaData,
     Row,
@@ -112,7 +113,7 @@ def as_model(u: Unit, contacts: bool = True) -> d.Unit:
     return d.Unit(
         name=u.name,
         aliases=u.aliases,
-        kind=u.kind,  # type: ignore[arg-type]
+        kind=u.kind,
         parent=u.parent.name if u.parent else None,
         groups=[g.name for g in u.groups],
         contacts=[]
@@ -121,7 +122,7 @@ def as_model(u: Unit, contacts: bool = True) -> d.Unit:
             d.Contact(
                 role=c.role,
                 name=c.name,
-                mobile=c.mobile,  # type: ignore[arg-type]
+                mobile=c.mobile,
                 email=c.email,
                 wecom_id=c.wecom_id,
                 dingtalk_id=c.dingtalk_id,
@@ -201,7 +202,7 @@ def sync_units(
             for g in m.groups
         ]
         by_role = {c.role: c for c in row.contacts}
-        wanted = {c.role: c for c in m.contacts if not c.empty}
+        wanted: dict[str, d.Contact] = {c.role: c for c in m.contacts if not c.empty}
         for role, c in wanted.items():
             target = by_role.get(role) or Contact(role=role)
             if role not in by_role:
@@ -468,6 +469,7 @@ def load_plan(
             archived_at=None,
         )
         digests = _digests(spec_item, unit_ids, policy_tz[spec_item.standing])
+        stored: tuple[str | None, str | None]
         if row is None:
             row = Item(plan=plan, key=spec_item.key, **values)
             session.add(row)
@@ -717,7 +719,7 @@ class _PlanWriter:
         item_ids = [row.id for row, _, _, _ in batch]
         have: dict[int, dict[int, Row[Any]]] = {}
         if not self.fresh:
-            for a in s.execute(
+            for found in s.execute(
                 select(
                     Assignment.id,
                     Assignment.item_id,
@@ -726,7 +728,7 @@ class _PlanWriter:
                     Assignment.archived_at,
                 ).where(Assignment.item_id.in_(item_ids))
             ):
-                have.setdefault(a.item_id, {})[a.unit_id] = a
+                have.setdefault(found.item_id, {})[found.unit_id] = found
         new_assignments: list[tuple] = []
         new_milestones: list[tuple] = []
         touch: dict[int, Occurrence] = {}  # stored milestones whose schedule changes
@@ -777,13 +779,13 @@ class _PlanWriter:
                     result.bump("assignments_archived")
         stored: dict[int, list[Row[Any]]] = {}
         if full_items:
-            for m in s.execute(
+            for kept in s.execute(
                 select(*_STORED).join(Assignment).where(Assignment.item_id.in_(full_items))
             ):
-                stored.setdefault(m[1], []).append(m)
+                stored.setdefault(kept[1], []).append(kept)
         for chunk in _chunks(extra):
-            for m in s.execute(select(*_STORED).where(Milestone.assignment_id.in_(chunk))):
-                stored.setdefault(m[1], []).append(m)
+            for kept in s.execute(select(*_STORED).where(Milestone.assignment_id.in_(chunk))):
+                stored.setdefault(kept[1], []).append(kept)
         for aid, uid, dues in compare:
             # Milestones whose occurrence vanished take over new occurrences in order:
             # an edited deadline is the same obligation, and its reports stay with it.
@@ -898,11 +900,14 @@ class _PlanWriter:
     def _archive_milestones(self, column: Any, ids: list[int]) -> None:
         """Archive the open milestones among those whose ``column`` is in ``ids``."""
         for chunk in _chunks(ids):
-            n = self.session.execute(
-                update(Milestone)
-                .where(column.in_(chunk), Milestone.state.in_(ARCHIVABLE))
-                .values(state="archived", next_action_at=None, updated_at=self.now)
-                .execution_options(synchronize_session=False)
+            n = cast(
+                CursorResult[Any],
+                self.session.execute(
+                    update(Milestone)
+                    .where(column.in_(chunk), Milestone.state.in_(ARCHIVABLE))
+                    .values(state="archived", next_action_at=None, updated_at=self.now)
+                    .execution_options(synchronize_session=False)
+                ),
             ).rowcount
             if n:
                 self.result.bump("milestones_archived", n)
@@ -919,11 +924,14 @@ class _PlanWriter:
 
     def archive_item(self, item_id: int) -> None:
         """An item dropped from the plan: its assignments and open milestones."""
-        n = self.session.execute(
-            update(Assignment)
-            .where(Assignment.item_id == item_id, Assignment.archived_at.is_(None))
-            .values(archived_at=self.now)
-            .execution_options(synchronize_session=False)
+        n = cast(
+            CursorResult[Any],
+            self.session.execute(
+                update(Assignment)
+                .where(Assignment.item_id == item_id, Assignment.archived_at.is_(None))
+                .values(archived_at=self.now)
+                .execution_options(synchronize_session=False)
+            ),
         ).rowcount
         if n:
             self.result.bump("assignments_archived", n)

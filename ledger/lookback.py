@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 import pendulum
 from sqlalchemy import select
@@ -62,18 +61,22 @@ def look_back(
     due = due or cal.add_workdays(today, DEFAULT_WORKDAYS)
     result = LookBack(previous.key, due)
     policy = PlanSpec.model_validate(plan.document).policy
-    rows = session.execute(
-        select(Milestone, Item, Unit.name)
-        .join(Assignment, Assignment.id == Milestone.assignment_id)
-        .join(Item, Item.id == Assignment.item_id)
-        .join(Unit, Unit.id == Milestone.unit_id)
-        .where(
-            Milestone.plan_id == previous.id,
-            Milestone.state.not_in(("done", "archived")),
-            Item.standing.is_(False),
+    rows = list(
+        session.execute(
+            select(Milestone, Item, Unit.name)
+            .join(Assignment, Assignment.id == Milestone.assignment_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(
+                Milestone.plan_id == previous.id,
+                Milestone.state.not_in(("done", "archived")),
+                Item.standing.is_(False),
+            )
+            .order_by(Item.seq, Unit.name, Milestone.id)
         )
-        .order_by(Item.seq, Unit.name, Milestone.id)
-    ).all()
+        .tuples()
+        .all()
+    )
     rows += _unfinished_standing(session, previous.id)
     existing = {
         i.key: i
@@ -145,7 +148,7 @@ def look_back(
     return result
 
 
-def _unfinished_standing(session: Session, plan_id: int) -> list[Any]:
+def _unfinished_standing(session: Session, plan_id: int) -> list[tuple[Milestone, Item, str]]:
     """Each assignment of a standing task whose latest accepted progress is not 已完成,
     as its last round (milestone): one rectification per unit and task, not per round."""
     latest = dict(
@@ -163,14 +166,18 @@ def _unfinished_standing(session: Session, plan_id: int) -> list[Any]:
         .all()
     )  # the last one wins
     done = {aid for aid, progress in latest.items() if progress == "done"}
-    last: dict[int, Any] = {}
-    for row in session.execute(
-        select(Milestone, Item, Unit.name)
-        .join(Assignment, Assignment.id == Milestone.assignment_id)
-        .join(Item, Item.id == Assignment.item_id)
-        .join(Unit, Unit.id == Milestone.unit_id)
-        .where(Milestone.plan_id == plan_id, Milestone.state != "archived", Item.standing)
-        .order_by(Item.seq, Unit.name, Milestone.due_at, Milestone.id)
-    ).all():
+    last: dict[int, tuple[Milestone, Item, str]] = {}
+    for row in (
+        session.execute(
+            select(Milestone, Item, Unit.name)
+            .join(Assignment, Assignment.id == Milestone.assignment_id)
+            .join(Item, Item.id == Assignment.item_id)
+            .join(Unit, Unit.id == Milestone.unit_id)
+            .where(Milestone.plan_id == plan_id, Milestone.state != "archived", Item.standing)
+            .order_by(Item.seq, Unit.name, Milestone.due_at, Milestone.id)
+        )
+        .tuples()
+        .all()
+    ):
         last[row[0].assignment_id] = row
     return [row for aid, row in last.items() if aid not in done]

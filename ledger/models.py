@@ -10,7 +10,7 @@ sweep finds due work through the partial index on ``next_action_at``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -68,6 +69,11 @@ class Base(DeclarativeBase):
         list[str]: JSON(),
         list[dict[str, Any]]: JSON(),
     }
+
+    if TYPE_CHECKING:
+        # Each class here maps one table (no joins or selects), so its ``__table__`` is
+        # a Table, not DeclarativeBase's wider FromClause.
+        __table__: ClassVar[Table]
 
 
 def utcnow() -> dt.datetime:

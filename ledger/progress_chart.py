@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any, TypeVar
 
 import pendulum
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from ledger.models import Assignment, Milestone, Plan
@@ -36,7 +37,10 @@ class Series:
         return self.closed[-1][1] if self.closed else 0
 
 
-def _local_day(session: Session, tz: str) -> object:
+_Cols = TypeVar("_Cols", bound=tuple[Any, ...])
+
+
+def _local_day(session: Session, tz: str) -> ColumnElement[Any]:
     """``closed_at`` as a day in the plan's time zone, in the ledger's own SQL."""
     if session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone(tz, Milestone.closed_at))
@@ -58,7 +62,7 @@ def completion_series(
     today = pendulum.instance(now).in_timezone(tz).date()
     start = min(dt.date.fromisoformat(str(plan.document.get("start") or plan.issued)), today)
 
-    def scoped(q: Select[tuple[object, int]]) -> Select[tuple[object, int]]:
+    def scoped(q: Select[_Cols]) -> Select[_Cols]:
         q = q.where(Milestone.plan_id == plan.id)
         if unit_ids is not None:
             q = q.where(Milestone.unit_id.in_(unit_ids))

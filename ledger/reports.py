@@ -35,6 +35,7 @@ from ledger.models import (
 from ledger.supervise import insert_notices, person_notices, recipients, weekday_cn
 from plans.directory import Directory
 from plans.duerules import end_of_day
+from plans.model import Checkpoint, Task
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
@@ -454,9 +455,9 @@ def _restart(m: Milestone, due: dt.date | None, cal: WorkCalendar, tz: str) -> N
 def _rectify_notice(
     session: Session, plan: Plan, m: Milestone, comment: str, now: dt.datetime
 ) -> None:
-    unit = session.get(Unit, m.unit_id)
-    item = session.get(Item, session.get(Assignment, m.assignment_id).item_id)
-    coordinator = session.get(Unit, plan.coordinator_id)
+    unit = session.get_one(Unit, m.unit_id)
+    item = session.get_one(Item, session.get_one(Assignment, m.assignment_id).item_id)
+    coordinator = session.get_one(Unit, plan.coordinator_id)
     _, person = recipients("contact", unit, coordinator)
     assert m.due_date is not None
     context = {
@@ -507,9 +508,10 @@ def record_event(
     """
     plan = get_plan(session, plan_key)
     spec = PlanSpec.model_validate(plan.document)
+    entries: list[Task | Checkpoint] = [*spec.tasks, *spec.checkpoints]
     known = {
         r.split("@event:", 1)[1] if "@event:" in r else "event"
-        for entry in (*spec.tasks, *spec.checkpoints)
+        for entry in entries
         for r in entry.due
         if "@event" in r
     }

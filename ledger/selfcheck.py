@@ -128,8 +128,8 @@ def selfchecks(
         latest[report.assignment_id] = report
     out: dict[int, SelfCheck] = {}
     for r in sorted(rows, key=lambda r: r.seq):
-        occurrence = rounds[r.plan_id][1] if r.plan_id in rounds else None
-        if r.occurrence != occurrence:
+        current = rounds.get(r.plan_id)
+        if current is None or r.occurrence != current[1]:
             continue
         p = plans[r.plan_id]
         form = out.setdefault(
@@ -138,9 +138,9 @@ def selfchecks(
                 p.key,
                 p.title,
                 p.doc_no,
-                occurrence,
+                current[1],
                 r.due_date,
-                near=near is None or rounds[r.plan_id][0] <= near,
+                near=near is None or current[0] <= near,
             ),
         )
         last = latest.get(r.assignment_id)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from ledger.load import audit
@@ -123,14 +123,14 @@ def _verify(user: User | None, password: str) -> bool:
         return False
 
 
-def _failures(session: Session, *where: object, since: dt.datetime) -> int:
+def _failures(session: Session, *where: ColumnElement[bool], since: dt.datetime) -> int:
     session.flush()
     return (
         session.scalar(
             select(func.count()).select_from(LoginFailure).where(*where, LoginFailure.at >= since)
         )
         or 0
-    )  # type: ignore[arg-type]
+    )
 
 
 @dataclass(frozen=True)
