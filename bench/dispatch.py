@@ -125,7 +125,7 @@ def make_ledger(home: Path, url: str, n: int, database_url: str | None = None) -
 
 
 def run_duban(n: int, workers: int, url: str) -> tuple[float, str]:
-    from flows.app import dispatch_now
+    from usecases.dispatch import dispatch_now
     from notifications.dispatch import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

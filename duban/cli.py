@@ -53,7 +53,7 @@ from ledger.reports import (
     review_report,
 )
 from ledger.selfcheck import ProgressEntry, read_rows, record_progress
-from ledger.supervise import rung_label, sweep_all
+from ledger.supervise import rung_label
 from plans.compile import ROLE_NAMES, Compiled, Item, read_plan
 from plans.directory import Directory, DirectoryFile, read_directory, write_directory
 from plans.duerules import Occurrence, parse_moment
@@ -65,7 +65,7 @@ from plans.source import LineMap, Problem
 from plans.workdays import CalendarGapWarning
 
 if TYPE_CHECKING:  # Prefect is imported only by the commands that need it
-    from flows.simulate import Simulation
+    from usecases.simulate import Simulation
 
 EXIT_INVALID, EXIT_USAGE, EXIT_ENV = 1, 2, 3
 T = TypeVar("T")
@@ -838,28 +838,16 @@ def sweep_cmd(
 
     例：duban sweep --at 2021-07-12T09:00
     """
+    from usecases.supervise import supervise_now
+
     now = _at(at)
-    factory = _ledger()
-    plan_id = None
-    if plan:
-        try:
-            with transaction(factory) as s:
-                plan_id = get_plan(s, plan).id
-        except ActionError as exc:
-            raise _fail(str(exc)) from exc
-    from flows.app import finish_documents
-
-    with transaction(factory) as s:
-        gaps = queries.calendar_gaps(s, config.calendar(), now.date())
-    for msg in gaps.values():
+    try:
+        done = supervise_now(_ledger(), now, config.calendar(), plan, progress=_rendering)
+    except ActionError as exc:
+        raise _fail(str(exc)) from exc
+    for msg in done.calendar_gaps.values():
         err.print(f"[bold red]【注意】{escape(msg)}[/bold red]")
-    from ledger.heartbeats import beating, sweep_name
-
-    with beating(factory, sweep_name(plan)):
-        r = sweep_all(factory, now.in_timezone("UTC"), config.calendar(), plan_id=plan_id)
-        circulars = finish_documents(
-            factory, r.circular_plans, now, config.calendar(), progress=_rendering
-        )
+    r, circulars = done.result, done.circulars
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
     out.print(
         f"巡检 {now.format('YYYY-MM-DD HH:mm')}：处理 {r.milestones} 个节点，"
@@ -884,8 +872,8 @@ def sweep_cmd(
             f"[yellow]以下单位缺少联系人或联系方式，通知未能写入："
             f"{'、'.join(sorted(set(r.no_recipient)))}[/yellow]"
         )
-    if r.notices or r.documents:
-        _warn_loopback()
+    if done.loopback:
+        err.print(f"[bold red]【注意】{escape(done.loopback)}[/bold red]")
 
 
 def _rendering(done: int, total: int) -> None:
@@ -894,7 +882,7 @@ def _rendering(done: int, total: int) -> None:
 
 
 def _warn_loopback() -> None:
-    from flows.documents import loopback_warning
+    from documents.render import loopback_warning
 
     if warning := loopback_warning():
         err.print(f"[bold red]【注意】{escape(warning)}[/bold red]")
@@ -1009,7 +997,7 @@ def _plan_and_units(file: Path, units: Path | None) -> tuple[PlanSpec, Directory
 def _simulation(
     file: Path, units: Path | None, until: dt.date, rate: float, seed: int
 ) -> Simulation:
-    from flows.simulate import simulate
+    from usecases.simulate import simulate
 
     plan, directory = _plan_and_units(file, units)
     with warnings.catch_warnings():
@@ -1126,28 +1114,23 @@ def check_cmd(
 
     例：duban check zhongshan-2021-zwgk --at 2021-09-20
     """
-    from ledger.checks import run_check, write_check
+    from usecases.check import check_now
 
     now = _at(at)
-
-    def go(s: Session) -> tuple[CheckReport, Path, int]:
-        j = get_plan(s, plan).jurisdiction
-        names = [get_unit(s, u, j).name for u in unit or []] or None
-        report = run_check(s, plan, now.in_timezone("UTC"), units=names, items=task or None)
-        path, sent = write_check(
-            s,
-            report,
-            config.home() / "checks",
+    try:
+        done = check_now(
+            _ledger(),
+            plan,
+            now,
+            config.calendar(),
             actor=_actor(),
-            cal=config.calendar(),
+            units=unit or None,
+            tasks=task or None,
             notify=notify,
         )
-        return report, path, sent
-
-    from flows.documents import docx_beside
-
-    report, path, sent = _act(go)
-    docx_beside(path)
+    except ActionError as exc:
+        raise _fail(str(exc)) from exc
+    report, path, sent = done.report, done.path, done.notices
     t = Table(
         "单位",
         "应完成",
@@ -1214,29 +1197,18 @@ def circular_cmd(
 
     例：duban circular zhongshan-2021-zwgk --at 2021-07-26
     """
-    from flows.documents import render_pending
-    from ledger.circular import issue_circular
+    from usecases.documents import circular_now
 
-    now = _at(at)
-
-    def go(s: Session) -> tuple[int, str, str, bool] | None:
-        c = issue_circular(s, get_plan(s, plan), now.in_timezone("UTC"), config.calendar())
-        if c is None:
-            return None
-        d = c.document
-        return d.id, d.context["doc_no_text"], d.path_docx or "", c.existing
-
-    made = _act(go)
+    try:
+        made = circular_now(_ledger(), plan, _at(at), config.calendar(), progress=_rendering)
+    except ActionError as exc:
+        raise _fail(str(exc)) from exc
     if made is None:
         out.print("没有需要通报的事项（没有已发出通报步骤仍逾期未完成的节点）。")
-        return
-    doc_id, number, path, existing = made
-    rendered = render_pending(_ledger(), config.home() / "documents", progress=_rendering)
-    path = (rendered.paths or {}).get(doc_id, path)
-    if existing:
-        out.print(f"通报名单与上一期 {number} 相同，未重新编号：{path}")
+    elif made.existing:
+        out.print(f"通报名单与上一期 {made.number} 相同，未重新编号：{made.path}")
     else:
-        out.print(f"[green]已生成通报 {number}[/green]：{path}")
+        out.print(f"[green]已生成通报 {made.number}[/green]：{made.path}")
 
 
 @app.command("export")
@@ -1450,10 +1422,10 @@ def dispatch_cmd(
 
     例：duban dispatch --at 2021-07-12T09:05
     """
-    from flows.app import dispatch_now
     from notifications.dispatch import Settings, StoreLost, unrouted
     from notifications.render import TemplateProblem
     from notifications.transports import ConfigProblem, Transports
+    from usecases.dispatch import dispatch_now
 
     now = _at(at)
     with transaction(_ledger()) as s:  # links that open only here: said before they go

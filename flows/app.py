@@ -1,4 +1,5 @@
-"""The Prefect flows. Each is a thin wrapper around plain ledger functions.
+"""The Prefect flows. Each is a thin wrapper around a use case (``usecases/``) that
+only adds the run's log and its state.
 
 One sweep flow run handles every due milestone of a plan in batches, one
 transaction each (a task run per notice would cost more than the notice).
@@ -11,81 +12,17 @@ from typing import Any
 import pendulum
 from prefect import flow, get_run_logger
 from prefect.states import Failed
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from flows.documents import Progress, docx_beside, loopback_warning, render_pending
-from ledger import config, links
-from ledger.checks import run_check, write_check
-from ledger.circular import issue_circular
+from ledger import config
 from ledger.db import open_ledger, transaction
-from ledger.heartbeats import DISPATCH, beating, sweep_name
 from ledger.lookback import look_back
-from ledger.models import Notice, Plan
-from ledger.queries import calendar_gaps
-from ledger.reports import get_plan
-from ledger.supervise import insert_notices, rung_label, sweep_all
-from notifications.dispatch import (
-    Dispatched,
-    Settings,
-    calendar_alert_rows,
-    dispatch,
-    operator_targets,
-)
-from notifications.render import Templates
-from notifications.transports import Transports
+from ledger.supervise import rung_label
 from plans.duerules import parse_moment
-from plans.workdays import WorkCalendar
+from usecases.check import check_now
+from usecases.dispatch import dispatch_now
+from usecases.supervise import supervise_now
 
 TZ = "Asia/Shanghai"
-
-
-def finish_documents(
-    factory: sessionmaker[Session],
-    circular_plans: set[int],
-    now: pendulum.DateTime,
-    cal: WorkCalendar,
-    progress: Progress | None = None,
-) -> list[str]:
-    """After a sweep: a 通报 for each plan that reached it, then render every new document
-    in bounded batches outside the ledger transaction (``progress`` hears how far)."""
-    issued = []
-    with transaction(factory) as s:
-        for plan_id in sorted(circular_plans):
-            c = issue_circular(s, s.get_one(Plan, plan_id), now.in_timezone("UTC"), cal)
-            if c is not None and not c.existing:
-                issued.append(c.document.context["doc_no_text"])
-    render_pending(factory, config.home() / "documents", progress=progress)
-    return issued
-
-
-def loopback_alert_rows(
-    session: Session, operators: list[str], now: pendulum.DateTime
-) -> list[dict[str, Any]]:
-    """An operator alert, once a day, while notices wait to go out with links that open
-    only on this machine (DUBAN_PUBLIC_URL unset or a loopback address)."""
-    message = loopback_warning()
-    if message is None or not session.scalar(
-        select(Notice.id).where(Notice.status == "pending", Notice.kind != "alert").limit(1)
-    ):
-        return []
-    day = now.in_timezone(TZ).to_date_string()
-    return [
-        {
-            "idempotency_key": f"loopback/{day}/{channel}/{to}",
-            "plan_id": None,
-            "milestone_id": None,
-            "unit_id": None,
-            "kind": "alert",
-            "step": "alert",
-            "channel": channel,
-            "recipient": to,
-            "status": "pending",
-            "next_attempt_at": now.in_timezone("UTC"),
-            "context": {"event": "loopback_link", "base": links.public_base(), "message": message},
-        }
-        for channel, to in operator_targets(operators)
-    ]
 
 
 def _when(at: str | None) -> pendulum.DateTime:
@@ -109,26 +46,18 @@ def supervise(
     if working_days_only and not cal.is_workday(now.date()):
         log.info("%s 不是工作日，不巡检", now.to_date_string())
         return {"skipped": "not a working day"}
-    factory = open_ledger(config.database_url())
-    plan_id = None
-    if plan:
-        with transaction(factory) as s:
-            plan_id = get_plan(s, plan).id
-    with transaction(factory) as s:
-        gaps = calendar_gaps(s, cal, now.date())
-    for msg in gaps.values():  # loud in the run's log; the dispatcher alerts the operator
+    done = supervise_now(
+        open_ledger(config.database_url()),
+        now,
+        cal,
+        plan,
+        progress=lambda n, total: log.info("生成催办单/督办单/通报文件：%d/%d", n, total),
+    )
+    for msg in done.calendar_gaps.values():  # loud in the run's log; the dispatcher alerts
         log.warning("【注意】%s", msg)
-    with beating(factory, sweep_name(plan)):
-        r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
-        circulars = finish_documents(
-            factory,
-            r.circular_plans,
-            now,
-            cal,
-            progress=lambda done, total: log.info("生成催办单/督办单/通报文件：%d/%d", done, total),
-        )
-    if (r.notices or r.documents) and (warning := loopback_warning()):
-        log.warning("【注意】%s", warning)
+    r, circulars = done.result, done.circulars
+    if done.loopback:
+        log.warning("【注意】%s", done.loopback)
     log.info(
         "巡检 %s：处理 %d 个节点，写入 %d 条通知（%s）",
         now.format("YYYY-MM-DD HH:mm"),
@@ -161,7 +90,7 @@ def supervise(
         "skipped_rungs": r.skipped,
         "stale_rungs": r.stale,
         "no_recipient": sorted(set(r.no_recipient)),
-        "calendar_gaps": sorted(gaps),
+        "calendar_gaps": sorted(done.calendar_gaps),
     }
 
 
@@ -176,18 +105,17 @@ def check(
     """督查检查: per-unit completion as of ``at``; 检查结果通知 to lagging units."""
     log = get_run_logger()
     now = _when(at)
-    factory = open_ledger(config.database_url())
-    with transaction(factory) as s:
-        report = run_check(s, plan, now.in_timezone("UTC"), units=units, items=tasks)
-        path, sent = write_check(
-            s,
-            report,
-            config.home() / "checks",
-            actor="flow:check",
-            cal=config.calendar(),
-            notify=notify,
-        )
-    docx_beside(path)
+    done = check_now(
+        open_ledger(config.database_url()),
+        plan,
+        now,
+        config.calendar(),
+        actor="flow:check",
+        units=units,
+        tasks=tasks,
+        notify=notify,
+    )
+    report, path, sent = done.report, done.path, done.notices
     log.info(
         "检查报告已写入 %s；%d 个单位有未完成事项，发出 %d 条检查结果通知",
         path,
@@ -230,30 +158,6 @@ def lookback(plan: str, due: str | None = None, at: str | None = None) -> dict[s
         "already": r.already,
         "due": r.due.isoformat(),
     }
-
-
-def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Dispatched:
-    """One dispatcher run with the operator's templates and channels.yaml; a broken
-    template override or channel file fails here, before anything is claimed."""
-    templates = Templates(config.home() / "templates")
-    transports = Transports.from_home(config.home())
-    factory = open_ledger(config.database_url())
-    with transaction(factory) as s:  # once per unknown year: the key says so
-        gaps = calendar_gaps(s, config.calendar(), now.in_timezone(TZ).date())
-        insert_notices(
-            s, calendar_alert_rows(gaps, transports.config.operators, now.in_timezone("UTC"))
-        )
-        insert_notices(s, loopback_alert_rows(s, transports.config.operators, now))
-    with beating(factory, DISPATCH):
-        return dispatch(
-            factory,
-            now.in_timezone("UTC"),
-            templates,
-            transports,
-            settings,
-            limit_for=transports.per_minute,
-            operators=transports.config.operators,
-        )
 
 
 @flow(name="duban-dispatch")

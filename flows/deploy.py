@@ -29,7 +29,7 @@ from prefect.schedules import Cron, RRule
 from prefect.types.entrypoint import EntrypointType
 
 from flows.app import check, dispatcher, lookback, supervise
-from plans.duerules import parse_rule
+from plans.compile import checkpoint_dates
 from plans.model import Plan as PlanSpec
 
 TAG = "duban"
@@ -43,19 +43,6 @@ SUPERVISE_GRACE = dt.timedelta(days=120)
 def supervising(spec: PlanSpec, today: dt.date | None = None) -> bool:
     """Whether the plan's daily sweep should be scheduled: its period has not long ended."""
     return (today or dt.date.today()) <= spec.period_end + SUPERVISE_GRACE
-
-
-def check_dates(spec: PlanSpec, kind: str = "check") -> list[dt.date]:
-    """The dated rules of the plan's checkpoints of ``kind`` (check, lookback)."""
-    dates = set()
-    for cp in spec.checkpoints:
-        if cp.kind != kind:
-            continue
-        for text in cp.due:
-            rule = parse_rule(text)
-            if rule.kind == "date" and rule.date:
-                dates.add(rule.date)
-    return sorted(dates)
 
 
 def check_schedule(day: dt.date, tz: str, hour: int = 9, prefix: str = "check") -> Any:
@@ -97,16 +84,16 @@ def plan_deployments(
             **common,
         ),
         check.to_deployment(
-            schedules=[check_schedule(d, spec.timezone) for d in check_dates(spec)],
+            schedules=[check_schedule(d, spec.timezone) for d in checkpoint_dates(spec)],
             parameters={"plan": spec.id},
-            description=f"{spec.title}：按检查日期（{'、'.join(map(str, check_dates(spec)))}）"
+            description=f"{spec.title}：按检查日期（{'、'.join(map(str, checkpoint_dates(spec)))}）"
             "检查落实情况；也可带参数手动运行",
             **common,
         ),
         lookback.to_deployment(
             schedules=[
                 check_schedule(d, spec.timezone, prefix="lookback")
-                for d in check_dates(spec, "lookback")
+                for d in checkpoint_dates(spec, "lookback")
             ],
             parameters={"plan": spec.id},
             description=f"{spec.title}：对上一年度计划（{spec.predecessor or '未设置'}）回头看，"

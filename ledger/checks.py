@@ -3,15 +3,14 @@
 A check counts only what was due by then: done on time (reported before the
 deadline and accepted), done late, reported and awaiting review, and missing
 (still open or in 整改 past the deadline). Units with anything missing are
-"lagging" and get a 检查结果通知. The report is written as Markdown under the
-data folder; the same numbers feed ``duban score``.
+"lagging" and get a 检查结果通知. The report itself is a document
+(``documents.check_report``); the same numbers feed ``duban score``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pendulum
 from sqlalchemy import func, select
@@ -22,7 +21,6 @@ from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.reports import get_plan
 from ledger.supervise import insert_notices, person_notices, recipients
 from plans.policy import Policy, Rubric, next_send_at
-from plans.text import md_escape
 from plans.wording import printed_title
 from plans.workdays import WorkCalendar
 
@@ -168,63 +166,23 @@ def run_check(
     )
 
 
-def render_markdown(report: CheckReport) -> str:
-    """The report in the 公文 Markdown convention (``flows.gongwen``): issuing office,
-    title, body, table, signature and date; never internal ids."""
-    e = md_escape  # names and titles come from plan and directory files
-    source = f"《{e(report.title)}》" + (f"（{e(report.doc_no)}）" if report.doc_no else "")
-    lines = [
-        f"# {e(report.issuer)}",
-        "",
-        f"## 关于{source}落实情况的检查报告",
-        "",
-        f"根据{source}，截至{report.at.format('YYYY年M月D日 HH:mm')}，"
-        "对各单位应完成事项的落实情况检查如下。",
-        "",
-        "| 单位 | 应完成 | 按时完成 | 逾期完成 | 待审核 | 未完成 | 完成率 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for u in report.units:
-        lines.append(
-            f"| {e(u.unit)} | {u.due} | {u.on_time} | {u.late} | {u.reported} | "
-            f"{u.missing} | {u.rate:.0%} |"
-        )
-    total_due = sum(u.due for u in report.units)
-    total_done = sum(u.done for u in report.units)
-    rate = total_done / total_due if total_due else 1.0
-    lines += [
-        "",
-        f"合计：{len(report.units)} 个单位应完成 {total_due} 项，已完成 {total_done} 项，"
-        f"完成率 {rate:.0%}；{len(report.lagging)} 个单位有未完成事项。",
-        "",
-    ]
-    if report.lagging:
-        lines += ["## 未完成事项", "", "| 单位 | 未完成事项（期限） |", "| --- | --- |"]
-        lines += [f"| {e(u.unit)} | {e(u.missing_text)} |" for u in report.lagging]
-        lines.append("")
-    lines += [e(report.issuer), "", report.at.format("YYYY年M月D日")]
-    return "\n".join(lines) + "\n"
-
-
-def write_check(
+def record_check(
     session: Session,
     report: CheckReport,
-    folder: Path,
+    file: str,
     *,
     actor: str,
     cal: WorkCalendar,
     notify: bool = True,
-) -> tuple[Path, int]:
-    """Write the Markdown report and a 检查结果通知 to each lagging unit (once per check).
+) -> int:
+    """Record a check whose report is ``file``: a 检查结果通知 to each lagging unit (once
+    per check) and an audit entry. Returns the notices written.
 
     The notices go out at the plan's send time on the first working day at or
     after the check's moment: a check as of the end of 9月20日 tells units on
     the morning of the 21st, never at midnight.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = report.at.format("YYYY-MM-DD")
-    path = folder / f"{report.plan}-检查-{stamp}.md"
-    path.write_text(render_markdown(report), encoding="utf-8")
     plan = session.scalars(select(Plan).where(Plan.key == report.plan)).one()
     coordinator = session.get_one(Unit, plan.coordinator_id)
     policy = Policy.model_validate(plan.document.get("policy") or {})
@@ -282,9 +240,9 @@ def write_check(
         plan_id=plan.id,
         entity="check",
         key=stamp,
-        file=str(path),
+        file=file,
         units=len(report.units),
         lagging=len(report.lagging),
         notices=sent,
     )
-    return path, sent
+    return sent

@@ -121,6 +121,20 @@ class Compiled:
 
 
 PROGRESS_KINDS = ("check", "report")  # checkpoints whose dates drive progress by default
+def checkpoint_dates(plan: Plan, kind: str = "check") -> list[dt.date]:
+    """The dated rules of the plan's checkpoints of ``kind`` (check, lookback): the days
+    its scheduled checks run."""
+    dates = set()
+    for cp in plan.checkpoints:
+        if cp.kind != kind:
+            continue
+        for text in cp.due:
+            rule = parse_rule(text)
+            if rule.kind == "date" and rule.date:
+                dates.add(rule.date)
+    return sorted(dates)
+
+
 
 
 def is_standing(rules: list[str]) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from duban.cli import app
-from flows.app import dispatch_now
+from usecases.dispatch import dispatch_now
 from ledger import config
 from ledger.db import transaction
 from ledger.models import Contact, Delivery, Notice, Unit

@@ -229,7 +229,7 @@ def test_user_text_is_inert_in_messages_and_documents(
 def test_documents_render_in_batches_and_say_so(database_url: str, duban_home: Path) -> None:
     """A render killed half-way leaves rows without files; the next run renders them in
     bounded batches, each outside the ledger transaction, and says how far it is."""
-    from flows.documents import render_pending
+    from documents.render import render_pending
 
     cli("units", "import", str(UNITS_ZS))
     cli("plan", "load", str(PLAN_001))
@@ -258,7 +258,7 @@ def test_a_loopback_link_is_said_loudly(
 ) -> None:
     """Without DUBAN_PUBLIC_URL the QR codes and links open only on this machine: the sweep
     says so, and the dispatcher alerts the operator (once a day) before sending."""
-    from flows.app import dispatch_now
+    from usecases.dispatch import dispatch_now
     from ledger import config
     from tests.conftest import at
 

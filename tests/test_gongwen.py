@@ -13,7 +13,7 @@ import pytest
 from docx import Document as Docx
 from docx.shared import Length
 
-from flows.gongwen import Gongwen, _column_widths
+from documents.gongwen import Gongwen, _column_widths
 from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 PLAN = "zhongshan-2021-zwgk"
@@ -189,7 +189,7 @@ def test_task_titles_print_without_number_and_in_chinese_punctuation() -> None:
 )
 def test_a_long_sheet_flows_and_keeps_its_last_paragraph_with_the_signature(tmp_path: Path) -> None:
     """GB/T 9704: the signature page is never bare; the body does not jump to page 2."""
-    from flows.documents import markdown_to_docx
+    from documents.render import markdown_to_docx
 
     body = "\n\n".join(
         f"第{i}段。" + "各责任单位要结合业务实际制定具体工作计划。" * 4 for i in range(1, 6)
@@ -239,7 +239,7 @@ def test_a_long_task_fills_page_one_of_its_sheet(tmp_path: Path) -> None:
     """Seed 004's 加强督促落实 (seven lines): the task text stays on page 1 beside the rest
     of the body; only the closing paragraph goes with the signature to page 2 (it used to
     take the task text along and leave page 1 half empty)."""
-    from flows.documents import _env, markdown_to_docx
+    from documents.render import _env, markdown_to_docx
 
     task = (
         "(三)加强督促落实。市政府各部门、县(区)政府办公室要建立自查整改机制,及时发现问题,"

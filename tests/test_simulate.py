@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flows.simulate import Simulation, simulate
 from plans.compile import read_plan
 from plans.directory import Directory, read_directory
 from plans.workdays import default_calendar
 from tests.conftest import PLAN_001, UNITS_ZS
+from usecases.simulate import Simulation, simulate
 
 
 def run(rate: float, seed: int = 1) -> Simulation:

@@ -28,7 +28,6 @@ from starlette.datastructures import FormData
 
 from ledger import board as boards
 from ledger import config, notices, queries
-from ledger.checks import CheckReport, run_check, write_check
 from ledger.db import transaction
 from ledger.labels import PROGRESS_LABELS
 from ledger.models import Assignment, Document, Item, Plan, Report, Unit
@@ -37,6 +36,7 @@ from ledger.reports import ActionError, get_plan, review_report
 from ledger.selfcheck import review_selfcheck
 from ledger.supervise import rung_label
 from ledger.users import SignedIn
+from usecases.check import check_now
 from web import auth
 from web.pages import Web, units_named
 from web.svg import completion_chart
@@ -433,24 +433,19 @@ def routes(app: FastAPI, web: Web) -> None:
             return web.page(
                 "check.html.j2", title="检查已启动", signed=who, key=key, flow_run=url, report=None
             )
-        now = web.clock()
         try:
-            with transaction(web.ledger) as s:
-                plan = get_plan(s, key)
-                report: CheckReport = run_check(s, key, now, units=chosen, items=items)
-                path, sent = write_check(
-                    s,
-                    report,
-                    config.home() / "checks",
-                    actor=f"web:{who.user.name}",
-                    cal=config.calendar(),
-                )
-                title = plan.title
+            done = check_now(
+                web.ledger,
+                key,
+                pendulum.instance(web.clock()),
+                config.calendar(),
+                actor=f"web:{who.user.name}",
+                units=chosen,
+                tasks=items,
+            )
         except ActionError as exc:
             return web.refuse(400, str(exc), who)
-        from flows.documents import docx_beside
-
-        docx_beside(path)
+        report, path, sent, title = done.report, done.path, done.notices, done.plan_title
         return web.page(
             "check.html.j2",
             title=f"检查：{title}",

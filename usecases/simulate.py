@@ -21,18 +21,17 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.deploy import check_dates
-from ledger.checks import run_check, write_check
 from ledger.db import open_ledger, transaction
 from ledger.load import file_hash, ledger_directory, load_plan, sync_units
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Notice, PolicySnapshot, Unit
 from ledger.reports import record_report, review_report
 from ledger.supervise import sweep_all
-from plans.compile import compile_plan
+from plans.compile import checkpoint_dates, compile_plan
 from plans.directory import Directory
 from plans.model import Plan as PlanSpec
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
+from usecases.check import check_now
 
 ACTOR = "simulation"
 
@@ -137,7 +136,9 @@ def simulate(
         begin = pendulum.datetime(result.start.year, result.start.month, result.start.day, tz=tz)
         end = pendulum.datetime(until.year, until.month, until.day, tz=tz).end_of("day")
         reports = _report_plan(factory, report_rate, seed, cal, tz) if report_rate else []
-        checks = [pendulum.datetime(d.year, d.month, d.day, 9, 0, tz=tz) for d in check_dates(spec)]
+        checks = [
+            pendulum.datetime(d.year, d.month, d.day, 9, 0, tz=tz) for d in checkpoint_dates(spec)
+        ]
         checks = [c for c in checks if begin <= c <= end]
         while True:
             with transaction(factory) as s:
@@ -157,9 +158,9 @@ def simulate(
                 result.reports += 1
             if checks and checks[0] <= now:
                 checks.pop(0)
-                with transaction(factory) as s:
-                    report = run_check(s, spec.id, now.in_timezone("UTC"))
-                    write_check(s, report, folder / "checks", actor=ACTOR, cal=cal)
+                report = check_now(
+                    factory, spec.id, now, cal, actor=ACTOR, folder=folder / "checks", word=False
+                ).report
                 result.checks.append((now.date(), len(report.units), len(report.lagging)))
             sweep_all(factory, now.in_timezone("UTC"), cal)
         result.sent = _timeline(factory, tz)

@@ -30,7 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from flows.gongwen import Gongwen, cn_date
+from documents.gongwen import Gongwen, cn_date
 from ledger import links
 from ledger.db import transaction
 from ledger.models import Document, Milestone, Plan, Unit
