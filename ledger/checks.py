@@ -16,7 +16,7 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.load import audit
+from ledger.audit import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.reports import get_plan
 from ledger.supervise import insert_notices, person_notices, recipients

@@ -29,7 +29,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from ledger import config
-from ledger.load import audit
+from ledger.audit import audit
 from ledger.models import Milestone, Plan, Unit, UnitLink, utcnow
 
 TOKEN_CHARS = 12

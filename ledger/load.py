@@ -40,11 +40,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import NullType
 
+from ledger.audit import audit
 from ledger.bulk import Converter, copy_rows
 from ledger.models import (
     OPEN_STATES,
     Assignment,
-    AuditEvent,
     Contact,
     Group,
     Item,
@@ -61,29 +61,6 @@ from plans.compile import Compiled
 from plans.duerules import Occurrence
 from plans.policy import Policy, first_action_at, progress_policy
 from plans.workdays import WorkCalendar
-
-
-def audit(
-    session: Session,
-    actor: str,
-    action: str,
-    *,
-    plan_id: int | None = None,
-    entity: str = "",
-    key: str = "",
-    **detail: object,
-) -> None:
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            plan_id=plan_id,
-            entity=entity,
-            entity_key=key,
-            detail=detail,
-        )
-    )
-
 
 # ---------------------------------------------------------------- directory
 

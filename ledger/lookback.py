@@ -17,7 +17,8 @@ import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.load import audit, policy_snapshot
+from ledger.audit import audit
+from ledger.load import policy_snapshot
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit, utcnow
 from ledger.reports import ActionError, get_plan
 from plans.duerules import end_of_day

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.load import audit
+from ledger.audit import audit
 from ledger.models import Notice, Plan, Unit
 from ledger.reports import ActionError
 

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import evidence
+from ledger.audit import audit
 from ledger.labels import PROGRESS_LABELS
-from ledger.load import audit, jurisdictions, ledger_directory, reload_plan
+from ledger.load import jurisdictions, ledger_directory, reload_plan
 from ledger.models import (
     OPEN_STATES,
     Assignment,

@@ -26,8 +26,8 @@ import pendulum
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from ledger.audit import audit
 from ledger.bulk import executemany
-from ledger.load import audit
 from ledger.models import (
     GRADES,
     OPEN_STATES,

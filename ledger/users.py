@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from ledger.load import audit
+from ledger.audit import audit
 from ledger.models import LoginFailure, User, WebSession, utcnow
 
 ROLES = {"coordinator": "协调单位", "viewer": "只读"}
