@@ -39,6 +39,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 RED = RGBColor(0xFF, 0x00, 0x00)
 GRADE_COLOURS = {
@@ -68,6 +69,9 @@ def text_width(text: str, size: float) -> float:
     return sum(size if unicodedata.east_asian_width(ch) in "WF" else size / 2 for ch in text)
 
 
+TableBlock = tuple[list[list[str]], list[bool]]
+
+
 @dataclass
 class Gongwen:
     """A document read from its Markdown twin."""
@@ -76,7 +80,8 @@ class Gongwen:
     doc_no: str = ""
     title: str = ""
     addressee: str = ""
-    blocks: list[tuple[str, object]] = field(default_factory=list)  # (kind, content)
+    # (kind, content): a table's content is its rows and which columns align right
+    blocks: list[tuple[str, str | TableBlock]] = field(default_factory=list)
     signature: str = ""
     date: str = ""
     qr: str = ""  # a link printed as a QR code under the date (a unit's page)
@@ -107,8 +112,8 @@ class Gongwen:
             line = unescape(line)
             if line.startswith("# ") and not doc.issuer:
                 doc.issuer = line[2:].strip()
-            elif DOC_NO.match(line) and not doc.title:
-                doc.doc_no = DOC_NO.match(line).group(1)  # type: ignore[union-attr]
+            elif (number := DOC_NO.match(line)) and not doc.title:
+                doc.doc_no = number.group(1)
             elif line.startswith("## ") and not doc.title:
                 doc.title = line[3:].strip()
             elif line.startswith("#"):
@@ -175,9 +180,8 @@ class Writer:
         if doc.addressee:
             self._para(doc.addressee, indent=False)
         for kind, content in doc.blocks:
-            if kind == "table":
-                rows, right = content  # type: ignore[misc]
-                self._table(rows, right)
+            if isinstance(content, tuple):
+                self._table(*content)
             elif kind == "heading":
                 self._para(str(content), font=HEADING)
             else:
@@ -458,10 +462,10 @@ _TBLPR_ORDER = [
 ]
 
 
-def _set_tblpr(table: Table, el: object) -> None:
+def _set_tblpr(table: Table, el: etree._Element) -> None:
     """Put ``el`` in the table's properties at its place, replacing one of its kind."""
     tblpr = table._tbl.tblPr
-    tag = el.tag  # type: ignore[attr-defined]
+    tag = el.tag
     for old in tblpr.findall(tag):
         tblpr.remove(old)
     name = tag.split("}")[1]

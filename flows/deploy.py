@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from prefect import get_client
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
 from prefect.client.schemas.responses import DeploymentResponse
+from prefect.client.schemas.schedules import CronSchedule, RRuleSchedule
 from prefect.client.schemas.sorting import DeploymentSort
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, RRule
@@ -61,6 +63,13 @@ def work_pool(given: str | None = None) -> str | None:
     return given or os.environ.get("DUBAN_WORK_POOL") or None
 
 
+def _deployment(made: RunnerDeployment | Coroutine[Any, Any, RunnerDeployment]) -> RunnerDeployment:
+    """``Flow.to_deployment`` is sync-compatible: called from sync code it returns the
+    deployment itself, which its typing does not say."""
+    assert isinstance(made, RunnerDeployment)
+    return made
+
+
 def plan_deployments(
     spec: PlanSpec, today: dt.date | None = None, pool: str | None = None
 ) -> list[RunnerDeployment]:
@@ -72,7 +81,7 @@ def plan_deployments(
         "entrypoint_type": EntrypointType.MODULE_PATH,
     }
     live = supervising(spec, today)
-    return [
+    made = (
         supervise.to_deployment(
             schedules=[Cron(SUPERVISE_CRON, timezone=spec.timezone, slug="daily-0900")]
             if live
@@ -100,7 +109,8 @@ def plan_deployments(
             "为未完成事项开立整改；可手动运行",
             **common,
         ),
-    ]
+    )
+    return [_deployment(d) for d in made]
 
 
 def dispatch_cron() -> str | None:
@@ -116,13 +126,17 @@ def shared_deployments(live: bool = True, pool: str | None = None) -> list[Runne
     real-time run would send the rehearsal's notices dated today."""
     cron = dispatch_cron() if live else None
     return [
-        dispatcher.to_deployment(
-            name="all",
-            tags=[TAG, "shared"],
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            work_pool_name=pool,
-            schedules=[Cron(cron, timezone="Asia/Shanghai", slug="every-5-min")] if cron else [],
-            description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送",
+        _deployment(
+            dispatcher.to_deployment(
+                name="all",
+                tags=[TAG, "shared"],
+                entrypoint_type=EntrypointType.MODULE_PATH,
+                work_pool_name=pool,
+                schedules=[Cron(cron, timezone="Asia/Shanghai", slug="every-5-min")]
+                if cron
+                else [],
+                description="发送发件箱中到时的通知（每人每渠道每天一条摘要），重试失败的发送",
+            )
         )
     ]
 
@@ -133,17 +147,20 @@ def prefect_yaml(specs: list[PlanSpec], pool: str, workdir: str = "/opt/duban") 
     deployments; ``prefect deploy`` does not, so redeploy after editing a plan's dates."""
     import prefect
 
-    out = []
+    out: list[dict[str, Any]] = []
     for d in [d for spec in specs for d in plan_deployments(spec, pool=pool)] + shared_deployments(
         pool=pool
     ):
         schedules = []
         for s in d.schedules or []:
             sched = s.schedule
-            entry: dict[str, Any] = (
-                {"cron": sched.cron} if hasattr(sched, "cron") else {"rrule": sched.rrule}
-            )
-            schedules.append(entry | {"timezone": sched.timezone, "slug": s.slug})
+            if isinstance(sched, CronSchedule):
+                entry = {"cron": sched.cron, "timezone": sched.timezone}
+            elif isinstance(sched, RRuleSchedule):
+                entry = {"rrule": sched.rrule, "timezone": sched.timezone}
+            else:  # duban makes only cron and rrule schedules
+                raise TypeError(f"unexpected schedule {sched!r}")
+            schedules.append(entry | {"slug": s.slug})
         module, func = d.entrypoint.rsplit(".", 1)  # type: ignore[union-attr]
         out.append(
             {

@@ -87,7 +87,8 @@ def start_web(app: Any, host: str, port: int) -> Callable[[], None]:
             access_log=False,
         )
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # uvicorn installs no signal handlers outside the main thread (Server.capture_signals),
+    # so this thread leaves Ctrl-C to the launcher.
     thread = threading.Thread(target=server.run, name="duban-web", daemon=True)
     thread.start()
 

@@ -175,9 +175,9 @@ def _simulate_report(
         m = s.get(Milestone, mid)
         if m is None or m.state not in OPEN_STATES:
             return
-        a = s.get(Assignment, m.assignment_id)
-        item = s.get(Item, a.item_id)
-        unit = s.get(Unit, m.unit_id)
+        a = s.get_one(Assignment, m.assignment_id)
+        item = s.get_one(Item, a.item_id)
+        unit = s.get_one(Unit, m.unit_id)
         plan_key = item.plan.key
         r = record_report(
             s,

@@ -77,7 +77,8 @@ def _prefect_run(plan: str, units: list[str] | None, tasks: list[str] | None) ->
             timeout=0,
         )
     ui = os.environ.get("PREFECT_UI_URL") or api.removesuffix("/api")
-    return f"{ui}/runs/flow-run/{run.id}"
+    # sync_compatible: called from sync code, run_deployment returns the FlowRun itself
+    return f"{ui}/runs/flow-run/{run.id}"  # type: ignore[union-attr]
 
 
 LIST_UNITS = 300  # above this many units, the board names none in lists: they are typed

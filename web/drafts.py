@@ -219,7 +219,7 @@ def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> tuple[int, set[st
     """The form's values into the plan: how many fields changed, and what the person
     confirmed (``t012.units``, ``year``): fields changed, and fields ticked as read
     right, whose lines leave the review list."""
-    changed, confirmed = 0, set()
+    changed, confirmed = 0, set[str]()
     for key in ("id", "title", "doc_no", "issuer", "coordinator", "jurisdiction"):
         if key in form and (form[key].strip() or None) != plan.get(key):
             plan[key] = form[key].strip() or None

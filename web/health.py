@@ -269,7 +269,7 @@ def routes(app: FastAPI, web: Web) -> None:
         registry=registry,
     )
     for kind in (DBAPIError, DatabaseError, PoolTimeout):
-        app.add_exception_handler(kind, _unavailable(web))  # type: ignore[arg-type]
+        app.add_exception_handler(kind, _unavailable(web))
 
     @app.middleware("http")
     async def timed(

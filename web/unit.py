@@ -137,8 +137,8 @@ def _entries(
     kept: dict[int, dict[str, str]] = {}
     for name in form:
         if name.startswith(("state_", "text_", "url_")) and name.split("_", 1)[1].isdigit():
-            field, mid = name.split("_", 1)
-            kept.setdefault(int(mid), {})[field] = str(form.get(name) or "").strip()
+            field, row = name.split("_", 1)
+            kept.setdefault(int(row), {})[field] = str(form.get(name) or "").strip()
     if only.isdigit():
         kept = {k: v for k, v in kept.items() if k == int(only)} or {int(only): {}}
     entries: list[ProgressEntry] = []
