@@ -34,7 +34,8 @@ from sweep import peak_mb, scratch, sweep_morning  # bench/ is on the path as a 
 
 from ledger.board import PAGE_UNITS
 from ledger.db import open_ledger, transaction
-from ledger.load import file_hash, ledger_directory, load_plan, sync_units
+from ledger.directory_sync import ledger_directory, sync_units
+from ledger.load import file_hash, load_plan
 from plans.compile import compile_plan
 from plans.directory import Contact, Unit
 from plans.model import Plan

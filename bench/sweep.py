@@ -32,7 +32,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine, open_ledger, transaction
-from ledger.load import file_hash, ledger_directory, load_plan, sync_units
+from ledger.directory_sync import ledger_directory, sync_units
+from ledger.load import file_hash, load_plan
 from ledger.supervise import SweepResult, due_milestones_query, sweep_all
 from plans.compile import compile_plan
 from plans.directory import Contact, Unit

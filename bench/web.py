@@ -78,8 +78,9 @@ def build(url: str, units: int, tasks: int) -> list[str]:
     from sqlalchemy import select
 
     from ledger.db import open_ledger, transaction
+    from ledger.directory_sync import ledger_directory, sync_units
     from ledger.links import issue
-    from ledger.load import file_hash, ledger_directory, load_plan, sync_units
+    from ledger.load import file_hash, load_plan
     from ledger.models import Unit
     from plans.compile import compile_plan
     from plans.model import Plan

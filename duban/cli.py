@@ -30,15 +30,9 @@ from duban.i18n import localize_typer
 from ledger import config, queries
 from ledger.checks import CheckReport
 from ledger.db import DatabaseError, open_ledger, transaction, upgrade
+from ledger.directory_sync import DirectoryError, jurisdictions, ledger_units
 from ledger.labels import STANDING_KIND, progress_code
-from ledger.load import (
-    DirectoryDrift,
-    DirectoryError,
-    describe_counts,
-    import_directory,
-    jurisdictions,
-    ledger_units,
-)
+from ledger.load import DirectoryDrift, describe_counts, import_directory
 from ledger.models import Notice, Plan, Unit, utcnow
 from ledger.planfile import PlanFileError, check_file, load_file, plan_directory, read_plan_file
 from ledger.reports import (

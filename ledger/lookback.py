@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.audit import audit
-from ledger.load import policy_snapshot
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit, utcnow
+from ledger.plan_writer import policy_snapshot
 from ledger.reports import ActionError, get_plan
 from plans.duerules import end_of_day
 from plans.model import Plan as PlanSpec

@@ -11,14 +11,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import transaction
-from ledger.load import (
-    PlanLoad,
-    file_hash,
-    jurisdictions,
-    ledger_units,
-    load_plan,
-    plan_events,
-)
+from ledger.directory_sync import jurisdictions, ledger_units
+from ledger.load import PlanLoad, file_hash, load_plan, plan_events
 from plans.compile import Compiled, compile_plan, read_plan
 from plans.directory import Directory, read_directory
 from plans.model import Plan

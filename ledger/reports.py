@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from ledger import evidence
 from ledger.audit import audit
+from ledger.directory_sync import jurisdictions, ledger_directory
 from ledger.labels import PROGRESS_LABELS
-from ledger.load import jurisdictions, ledger_directory, reload_plan
+from ledger.load import reload_plan
 from ledger.models import (
     OPEN_STATES,
     Assignment,

@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import open_ledger, transaction
-from ledger.load import file_hash, ledger_directory, load_plan, sync_units
+from ledger.directory_sync import ledger_directory, sync_units
+from ledger.load import file_hash, load_plan
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Notice, PolicySnapshot, Unit
 from ledger.reports import record_report, review_report
 from ledger.supervise import sweep_all

@@ -29,8 +29,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ledger import config
 from ledger.audit import audit
 from ledger.db import transaction
+from ledger.directory_sync import jurisdictions, ledger_units
 from ledger.evidence import safe_name
-from ledger.load import DirectoryDrift, jurisdictions, ledger_units
+from ledger.load import DirectoryDrift
 from ledger.planfile import PlanFileError, load_file
 from ledger.users import SignedIn
 from plans.cn_dates import due_from_words, due_in_words

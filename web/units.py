@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 
 from ledger import config
 from ledger.db import transaction
-from ledger.load import DirectoryDrift, DirectoryError, import_directory, ledger_units
+from ledger.directory_sync import DirectoryError, ledger_units
+from ledger.load import DirectoryDrift, import_directory
 from ledger.models import Unit
 from ledger.users import SignedIn
 from plans.directory import DirectoryFile, read_directory, write_directory
