@@ -187,14 +187,16 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         r"(?=前|前后|之前|以前))",
         t,
     ):
-        for d in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1) or m.group(2)):
-            y = int(d.group(1)) if d.group(1) else year
-            if _ok(y, int(d.group(2)), int(d.group(3))):
+        for day in re.finditer(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", m.group(1) or m.group(2)):
+            y = int(day.group(1)) if day.group(1) else year
+            if _ok(y, int(day.group(2)), int(day.group(3))):
                 found.append(
                     (
-                        m.start() + d.start(),
+                        m.start() + day.start(),
                         Due(
-                            f"{y:04d}-{int(d.group(2)):02d}-{int(d.group(3)):02d}", True, d.group(0)
+                            f"{y:04d}-{int(day.group(2)):02d}-{int(day.group(3)):02d}",
+                            True,
+                            day.group(0),
                         ),
                     )
                 )

@@ -10,16 +10,17 @@ upsert by stable keys and a re-load changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pendulum
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from plans.directory import Directory
 from plans.duerules import DueRuleError, Occurrence, Period, expand, parse_rule
-from plans.model import CHECKPOINT_KINDS, Plan
+from plans.model import CHECKPOINT_KINDS, Checkpoint, Plan, Task
 from plans.source import FieldPath, LineMap, Problem, SourceError, format_path, load_yaml
 from plans.workdays import WorkCalendar
 
@@ -49,7 +50,7 @@ _PYDANTIC_CN = {
 }
 
 
-def _pydantic_message(err: dict) -> str:
+def _pydantic_message(err: ErrorDetails) -> str:
     kind = err["type"]
     if kind == "literal_error":
         return f"应为以下之一：{err['ctx']['expected']}（实际为 {err['input']!r}）"
@@ -120,7 +121,6 @@ class Compiled:
         return sum(len(i.assignments) * len(i.occurrences) for i in self.items)
 
 
-PROGRESS_KINDS = ("check", "report")  # checkpoints whose dates drive progress by default
 def checkpoint_dates(plan: Plan, kind: str = "check") -> list[dt.date]:
     """The dated rules of the plan's checkpoints of ``kind`` (check, lookback): the days
     its scheduled checks run."""
@@ -135,6 +135,7 @@ def checkpoint_dates(plan: Plan, kind: str = "check") -> list[dt.date]:
     return sorted(dates)
 
 
+PROGRESS_KINDS = ("check", "report")  # checkpoints whose dates drive progress by default
 
 
 def is_standing(rules: list[str]) -> bool:
@@ -235,7 +236,11 @@ def compile_plan(
         out.coordinator = coord[1]
 
     seen: dict[str, FieldPath] = {}
-    for kind, entries in (("checkpoints", plan.checkpoints), ("tasks", plan.tasks)):
+    sections: tuple[tuple[str, Sequence[Checkpoint | Task]], ...] = (
+        ("checkpoints", plan.checkpoints),
+        ("tasks", plan.tasks),
+    )
+    for kind, entries in sections:
         for i, entry in enumerate(entries):
             if entry.id in seen:
                 first = seen[entry.id]
@@ -276,17 +281,24 @@ def compile_plan(
                 )
             occ.extend(got)
         keys: set[str] = set()
-        return [o for o in occ if not (o.key in keys or keys.add(o.key))]
+        unique: list[Occurrence] = []
+        for o in occ:
+            if o.key not in keys:
+                keys.add(o.key)
+                unique.append(o)
+        return unique
 
     out.progress, out.progress_source = progress_rules(plan, problem)
     # Two checks on one day (a monthly check's December and the year-end report) ask
     # for one round of progress, not two identical rows.
     days: set[dt.date] = set()
-    progress_occ = [
-        o
-        for o in occurrences(out.progress, ("progress",))
-        if o.due_date is None or not (o.due_date in days or days.add(o.due_date))
-    ]
+    progress_occ: list[Occurrence] = []
+    for o in occurrences(out.progress, ("progress",)):
+        if o.due_date is not None:
+            if o.due_date in days:
+                continue
+            days.add(o.due_date)
+        progress_occ.append(o)
 
     roles_by_task: list[dict[str, str]] = []
     for i, task in enumerate(plan.tasks):

@@ -429,7 +429,7 @@ def directory_rows(units: list[Unit]) -> list[list[str]]:
     """Header plus one row per unit, the same layout ``read_directory`` reads."""
     rows = [HEADERS]
     for u in units:
-        by_role = {c.role: c for c in u.contacts}
+        by_role: dict[str, Contact] = {c.role: c for c in u.contacts}
         row = [
             u.name,
             "；".join(u.aliases),

@@ -145,10 +145,10 @@ def parse_moment(text: str, tz: str) -> pendulum.DateTime:
         parsed = pendulum.parse(text.strip(), tz=tz)
     except pendulum.parsing.exceptions.ParserError as exc:
         raise ValueError(str(exc)) from exc
-    if _BARE_DATE.fullmatch(text):
-        return end_of_day(dt.date(parsed.year, parsed.month, parsed.day), tz)
     if not isinstance(parsed, pendulum.DateTime):
         raise ValueError(f"{text!r} is not a date or a moment")
+    if _BARE_DATE.fullmatch(text):
+        return end_of_day(dt.date(parsed.year, parsed.month, parsed.day), tz)
     return parsed
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -172,7 +172,7 @@ class Plan(_Strict):
         return self.end or dt.date(self.year, 12, 31)
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """The published JSON Schema of plan files."""
     schema = Plan.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -9,6 +9,7 @@ navigation; .docx tables stay tables (one line per row, with its cells).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -101,7 +102,7 @@ class _Html(HTMLParser):
             self.lines.append((self.start, text, []))
         self.buf = []
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIP:
             self.skip += 1
         if tag in BLOCK:
@@ -350,8 +351,8 @@ def reflow(text: str) -> list[str]:
         if depth > 0:
             inside.add(i)
         depth += (ch in "（(") - (ch in "）)" and depth > 0)
-    cuts = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
-    parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    ordered = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
+    parts = [text[a:b] for a, b in zip([0, *ordered], [*ordered, len(text)], strict=True)]
     return _flattened_rows([p.strip() for p in parts if p.strip()])
 
 
@@ -484,7 +485,13 @@ def read_notice(path: Path) -> list[Line]:
     if suffix in OTHER_FORMS:
         from plans import other_forms
 
-        return getattr(other_forms, OTHER_FORMS[suffix])(path)  # type: ignore[no-any-return]
+        readers: dict[str, Callable[[Path], list[Line]]] = {
+            "read_pdf": other_forms.read_pdf,
+            "read_xlsx": other_forms.read_xlsx,
+            "read_xls": other_forms.read_xls,
+            "read_legacy": other_forms.read_legacy,
+        }
+        return readers[OTHER_FORMS[suffix]](path)
     if suffix in (".ofd", ".et", ".dps", ".ppt", ".pptx"):
         raise NoticeProblem(
             f"{path}: 不能读取 {suffix} 文件。请另存为 .docx、.pdf 或 .xlsx 后再导入"

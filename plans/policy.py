@@ -236,7 +236,7 @@ def next_send_at(
     """The first send time (09:00 by default) on a working day at or after ``at``:
     a check "as of 9月20日" (the end of that day) tells units the next morning."""
     local = at.in_timezone(tz)
-    day = local.date()
+    day: dt.date = local.date()
     t = policy.send_time
     if not (cal.is_workday(day) and local.time() <= t):
         day = cal.add_workdays(day, 1)

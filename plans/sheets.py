@@ -45,10 +45,12 @@ def write_sheet(
     from openpyxl import Workbook  # only exports need it
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.header_footer import HeaderFooterItem
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     thin = Side(style="thin", color="999999")
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook holds one sheet, the active one
     ws.title = sheet[:31]
     ncols = max(len(header), 1)
     ws.append([title])
@@ -84,8 +86,12 @@ def write_sheet(
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # The page setup and footer parts are set whole: a new sheet's defaults are empty
+    # ones, which the stubs type as optional.
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    footer = HeaderFooterItem()
+    footer.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter = footer
     wb.save(path)

@@ -9,6 +9,7 @@ which PyYAML silently overwrites, are reported instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,18 @@ class Loader(yaml.SafeLoader):
     value reaches the validators, which report it with file, line and field.
     """
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> object:
+    # Registered under its own name rather than overriding construct_yaml_timestamp:
+    # it widens the result (a date, or the text when the date is impossible).
+    # The timestamp tag resolves on scalars; an explicit !!timestamp on a
+    # collection is refused by PyYAML's construct_scalar as before.
+    def construct_timestamp_or_text(self, node: yaml.ScalarNode) -> date | str:
         try:
-            return super().construct_yaml_timestamp(node)
+            return self.construct_yaml_timestamp(node)
         except ValueError:
             return self.construct_scalar(node)
 
 
-Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_timestamp_or_text)
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,8 @@ def _too_deep(text: str) -> int | None:
             if isinstance(token, _OPEN):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return token.start_mark.line + 1
+                    mark: yaml.Mark = token.start_mark
+                    return mark.line + 1
             elif isinstance(token, _CLOSE):
                 depth -= 1
     except yaml.YAMLError:

@@ -21,7 +21,9 @@ def _t2s() -> opencc.OpenCC:
 
 
 def to_simplified(text: str) -> str:
-    return _t2s().convert(text)
+    # OpenCC.convert carries no return annotation; it returns the converted str.
+    simplified: str = _t2s().convert(text)
+    return simplified
 
 
 _SPACE = re.compile(r"\s+")

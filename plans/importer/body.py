@@ -114,12 +114,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
                     ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
             if pending:
                 run, pending = pending, []
-                two = (
-                    table_mode
-                    and i + 1 < len(lines)
-                    and unit_line(lines[i + 1].text) is not None
-                    and not unit_line(lines[i + 1].text)[0]
-                )  # type: ignore[index]
+                below = unit_line(lines[i + 1].text) if table_mode and i + 1 < len(lines) else None
+                two = below is not None and not below[0]
                 if two and not lead:  # the lead column; the units column follows
                     for k in run:
                         ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where

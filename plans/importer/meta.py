@@ -53,9 +53,9 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
             )
     if sig is not None:
         ex.meta["issued"] = Field(_date(lines[sig].text), lines[sig].where)
-        above = lines[sig - 1].text if sig else ""
-        if ISSUER_END.search(above) and len(above) <= 30:
-            ex.meta["issuer"] = Field(above, lines[sig - 1].where)
+        issuer = lines[sig - 1].text if sig else ""
+        if ISSUER_END.search(issuer) and len(issuer) <= 30:
+            ex.meta["issuer"] = Field(issuer, lines[sig - 1].where)
     for ln in head:
         m = DOC_NO.search(ln.text)
         if m and not re.search(r"[《(（]", ln.text[: m.start()].replace("文号", "")[-3:] or "x"):

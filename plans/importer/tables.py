@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_cell_dues, read_dues
+from plans.copied_tables import column_label
 from plans.importer.model import Extraction, Target, TaskDraft
 from plans.importer.units import is_unit, split_units, unit_line
-from plans.notice import Line, column_label
+from plans.notice import Line
 
 
 def _attach_path(text: str) -> tuple[str, str | None]:
