@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import pendulum
 from sqlalchemy import select
@@ -34,7 +35,9 @@ def operator_targets(operators: list[str], avoid: str = "") -> list[tuple[str, s
     return out or [("operator", "值班运维")]
 
 
-def calendar_alert_rows(gaps: dict[int, str], operators: list[str], now: dt.datetime) -> list[dict]:
+def calendar_alert_rows(
+    gaps: dict[int, str], operators: list[str], now: dt.datetime
+) -> list[dict[str, Any]]:
     """Operator alerts for years the working-day calendar does not know: keyed by the
     year, so each is sent once however often the dispatcher runs."""
     return [
@@ -63,7 +66,7 @@ def alert_rows(
     now: dt.datetime,
     operators: list[str],
     refused: bool = False,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Operator alerts for a dead delivery, naming unit, channel and the last error."""
     if all(n.kind == "alert" for n in notices):
         return []  # an alert that cannot be delivered is logged, not alerted about again
@@ -113,7 +116,7 @@ class Outages:
             o.channel: o
             for o in session.scalars(select(ChannelOutage).where(ChannelOutage.ended_at.is_(None)))
         }
-        self.alerts: list[dict] = []
+        self.alerts: list[dict[str, Any]] = []
 
     def _local(self, at: dt.datetime | None) -> str:
         return pendulum.instance(at).in_timezone(self.tz).format("YYYY-MM-DD HH:mm") if at else ""

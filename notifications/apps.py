@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import requests
 
 from notifications.channels import Outcome
-from notifications.plugins import DubanPlugin, cut_bytes, post, session
+from notifications.plugins import DubanPlugin, Posted, cut_bytes, post, session
 from notifications.secrets import redact
 
 # How each platform's codes are treated: "token" (refresh the token once and send
@@ -74,10 +74,14 @@ FEISHU_CODES: Codes = {
 
 def verdict(codes: Codes, code: object, msg: str, platform: str) -> tuple[str, Outcome]:
     """A platform's non-zero code as (class, Outcome), the Chinese meaning beside its own."""
-    try:
-        kind, meaning = codes.get(int(code), ("transient", "未列明的错误，按暂时失败重试"))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+    try:  # a JSON number or numeric text; null, a list or an object is not a code
+        number = int(code) if isinstance(code, (str, int, float)) else None
+    except ValueError:
+        number = None
+    if number is None:
         kind, meaning = "transient", "应答无法识别"
+    else:
+        kind, meaning = codes.get(number, ("transient", "未列明的错误，按暂时失败重试"))
     detail = redact(f"{platform}返回错误 {code}：{msg}（{meaning}）")
     return kind, Outcome("failed", detail, permanent=kind == "permanent")
 
@@ -86,6 +90,10 @@ class AppPlugin(DubanPlugin):
     """An app messaging a person: its token fetched once for all processes (see
     :mod:`notifications.tokens`), refreshed once on an expired-token code."""
 
+    # Declared again (as DubanPlugin does) so the plugins below are checked against
+    # str, not apprise's None.
+    service_name: str
+    secure_protocol: str
     platform = ""
     codes: ClassVar[Codes] = {}
 
@@ -110,9 +118,7 @@ class AppPlugin(DubanPlugin):
     def fetch(self) -> tuple[str, int]:
         raise NotImplementedError
 
-    def request(
-        self, token: str, to: str, title: str, body: str, link: str, key: str
-    ) -> tuple[Outcome | None, requests.Response | None]:
+    def request(self, token: str, to: str, title: str, body: str, link: str, key: str) -> Posted:
         raise NotImplementedError
 
     def accepted(self, answer: dict[str, Any], to: str) -> Outcome:
@@ -158,7 +164,7 @@ class AppPlugin(DubanPlugin):
         body: str,
         title: str,
         key: str,
-        to: str = "",  # type: ignore[override]
+        to: str = "",
         link: str = "",
     ) -> Outcome:
         from notifications.tokens import TokenError, cache
@@ -168,10 +174,13 @@ class AppPlugin(DubanPlugin):
                 token = cache().get(self.app, self.fetch)
             except TokenError as exc:
                 return Outcome("failed", exc.detail, permanent=exc.permanent)
-            bad, r = self.request(token, to, title, body, link, key)
-            answer = _json(r) if r is not None else None
+            posted = self.request(token, to, title, body, link, key)
+            if posted[1] is None:  # no answer came
+                return posted[0]
+            bad, r = posted
+            answer = _json(r)
             if answer is None:
-                return bad or Outcome("failed", redact(f"应答不是 JSON：{r.text[:200]}"))  # type: ignore[union-attr]
+                return bad or Outcome("failed", redact(f"应答不是 JSON：{r.text[:200]}"))
             code = answer.get("errcode", answer.get("code"))
             if code in (0, "0"):
                 return self.accepted(answer, to)
@@ -215,9 +224,7 @@ class WeComApp(AppPlugin):
             "/cgi-bin/gettoken", {"corpid": self.client_id, "corpsecret": self.app_secret}
         )
 
-    def request(
-        self, token: str, to: str, title: str, body: str, link: str, key: str
-    ) -> tuple[Outcome | None, requests.Response | None]:
+    def request(self, token: str, to: str, title: str, body: str, link: str, key: str) -> Posted:
         message: dict[str, Any] = {
             "touser": to,
             "agentid": int(self.agent_id or 0),
@@ -270,9 +277,7 @@ class DingTalkWork(AppPlugin):
             "/gettoken", {"appkey": self.client_id, "appsecret": self.app_secret}
         )
 
-    def request(
-        self, token: str, to: str, title: str, body: str, link: str, key: str
-    ) -> tuple[Outcome | None, requests.Response | None]:
+    def request(self, token: str, to: str, title: str, body: str, link: str, key: str) -> Posted:
         text = cut_bytes(f"### {title}\n\n{_without_link(body, link)}", 5000)
         msg: dict[str, Any] = (
             {
@@ -316,9 +321,7 @@ class FeishuApp(AppPlugin):
         )
         return self._token_answer(r, bad, "tenant_access_token", "expire")
 
-    def request(
-        self, token: str, to: str, title: str, body: str, link: str, key: str
-    ) -> tuple[Outcome | None, requests.Response | None]:
+    def request(self, token: str, to: str, title: str, body: str, link: str, key: str) -> Posted:
         elements: list[dict[str, Any]] = [
             {
                 "tag": "div",

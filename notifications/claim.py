@@ -33,7 +33,7 @@ from ledger.models import (
     Unit,
 )
 from notifications.channels import channel_kind
-from notifications.render import Templates
+from notifications.render import OpenItem, Templates
 from notifications.rules import quiet_until, stale_reason, useful_until
 from plans.policy import Policy
 from plans.workdays import WorkCalendar
@@ -97,7 +97,7 @@ class Dispatched:
 
 def open_items(
     session: Session, unit_ids: set[int], today: dt.date, exclude: set[int | None]
-) -> list[dict]:
+) -> list[OpenItem]:
     """The units' other open milestones that are late or due within a week (for digests)."""
     if not unit_ids:
         return []
@@ -114,13 +114,13 @@ def open_items(
         .order_by(Milestone.due_date, Milestone.id)
     ).all()  # the unit's own: all counted
     return [
-        {"item_title": title, "due_date": due.isoformat(), "late": due < today, "unit": unit}
+        OpenItem(item_title=title, due_date=due.isoformat(), late=due < today, unit=unit)
         for mid, due, title, unit in rows
         if mid not in exclude
     ]
 
 
-def _name(contexts: list[dict]) -> str:
+def _name(contexts: list[dict[str, Any]]) -> str:
     first = contexts[0]
     return str(first.get("person") or first.get("to_unit") or first.get("unit") or "")
 

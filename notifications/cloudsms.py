@@ -108,6 +108,10 @@ def _verdict(
 class CloudSms(DubanPlugin):
     """Shared parts: the template for the message's kind and its variables."""
 
+    # Declared again (as DubanPlugin does) so the plugins below are checked against
+    # str, not apprise's None.
+    service_name: str
+    secure_protocol: str
     platform = ""
 
     def __init__(
@@ -138,7 +142,7 @@ class CloudSms(DubanPlugin):
         body: str,
         title: str,
         key: str,
-        to: str = "",  # type: ignore[override]
+        to: str = "",
         params: dict[str, Any] | None = None,
     ) -> Outcome:
         t = self.template(params or {})
@@ -196,9 +200,10 @@ class AliyunSms(CloudSms):
             "OutId": key[:200],
         }
         query["Signature"] = aliyun_signature(query, self.key_secret)
-        bad, r = post(f"{self.base_url}/", form=query, timeout=self.timeout)
-        if r is None:
-            return bad  # type: ignore[return-value]
+        posted = post(f"{self.base_url}/", form=query, timeout=self.timeout)
+        if posted[1] is None:  # no answer came
+            return posted[0]
+        bad, r = posted
         try:
             answer = r.json()
         except ValueError:
@@ -277,9 +282,10 @@ class TencentSms(CloudSms):
             "X-TC-Timestamp": str(now),
             "X-TC-Region": self.region or "ap-guangzhou",
         }
-        bad, r = post(f"{self.base_url}/", raw=payload, headers=headers, timeout=self.timeout)
-        if r is None:
-            return bad  # type: ignore[return-value]
+        posted = post(f"{self.base_url}/", raw=payload, headers=headers, timeout=self.timeout)
+        if posted[1] is None:  # no answer came
+            return posted[0]
+        bad, r = posted
         try:
             answer = r.json().get("Response") or {}
         except (ValueError, AttributeError):

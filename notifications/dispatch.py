@@ -39,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text, update
@@ -47,7 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import links
 from ledger.models import Delivery, DeliveryAttempt, Notice
-from ledger.supervise import insert_notices
+from ledger.outbox import insert_notices
 from notifications.alerts import Outages, alert_rows, calendar_alert_rows, operator_targets
 from notifications.channels import Channel, Outcome, Outgoing, channel_kind
 from notifications.claim import (
@@ -127,7 +128,7 @@ def record_many(
     by_delivery: dict[int, list[Notice]] = {}
     for n in session.scalars(select(Notice).where(Notice.delivery_id.in_(ids))):
         by_delivery.setdefault(n.delivery_id or 0, []).append(n)
-    alerts: list[dict] = []
+    alerts: list[dict[str, Any]] = []
     outages = Outages(session, now, operators, s.tz)
     recovered: set[str] = set()
     for delivery_id, outcome, took_ms in done:
@@ -204,22 +205,23 @@ def _bounded(work: Callable[[], T], seconds: float, what: str) -> T:
     """Run one ledger transaction, but wait for it at most ``seconds``: a database that
     stops answering (not refusing: a frozen host or a stalled network) must not hold
     the dispatcher, and with it the supervision, for as long as the stall lasts."""
-    box: dict[str, Any] = {}
+    value: list[T] = []  # the result, or
+    error: list[BaseException] = []  # what the transaction raised
 
     def run() -> None:
         try:
-            box["value"] = work()
+            value.append(work())
         except BaseException as exc:
-            box["error"] = exc
+            error.append(exc)
 
     worker = threading.Thread(target=run, daemon=True, name="duban-ledger")
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
         raise StoreLost(f"数据库 {seconds:g} 秒无响应，{what}")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    if error:
+        raise error[0]
+    return value[0]
 
 
 def _send_all(
@@ -329,7 +331,7 @@ def _claim_batch(
         part = Dispatched()
         try:
             ids, again = _bounded(
-                lambda part=part: take(part), s.db_wait, "未能领取待发通知，未发送任何消息"
+                partial(take, part), s.db_wait, "未能领取待发通知，未发送任何消息"
             )
         except (IntegrityError, OperationalError) as exc:
             if attempt == CLAIM_TRIES - 1:

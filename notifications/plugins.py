@@ -73,6 +73,12 @@ def cut_bytes(text: str, limit: int, tail: str = TAIL) -> str:
     return "\n".join(kept).rstrip() + tail
 
 
+# What a POST gave: (failure, None) when no answer came, (failure, response) for an HTTP
+# error, (None, response) for a 2xx answer. Never (None, None): checking either item
+# for None narrows the other.
+Posted = tuple[Outcome, None] | tuple[Outcome, requests.Response] | tuple[None, requests.Response]
+
+
 def post(
     url: str,
     *,
@@ -82,7 +88,7 @@ def post(
     headers: dict[str, str] | None = None,
     params: dict[str, str] | None = None,
     raw: bytes | None = None,
-) -> tuple[Outcome | None, requests.Response | None]:
+) -> Posted:
     """POST and classify transport failures; (None, response) when an answer came."""
     try:
         r = session().post(
@@ -133,13 +139,22 @@ def errcode_outcome(r: requests.Response, code_fields: tuple[str, ...]) -> Outco
     return Outcome("failed", redact(f"应答中没有 {'/'.join(code_fields)}：{r.text[:200]}"))
 
 
-class DubanPlugin(NotifyBase):  # type: ignore[misc]
+class DubanPlugin(NotifyBase):  # type: ignore[no-untyped-call]  # apprise: unannotated __init_subclass__
     """Shared parts: no throttle, timeouts, ``deliver`` returning an Outcome."""
 
+    # apprise's URLBase sets both to None without annotations, so mypy takes them for
+    # None-typed; every duban plugin names itself with strings.
+    service_name: str  # type: ignore[assignment]
+    secure_protocol: str  # type: ignore[assignment]
     request_rate_per_sec = 0
     title_maxlen = 0
     max_bytes = 4096
     base_url = ""
+
+    # apprise's NotifyBase.__init_subclass__ is unannotated and every class statement
+    # below calls it: passed through once here, typed, instead of at each plugin.
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # type: ignore[no-untyped-call]  # apprise: unannotated
 
     def __init__(
         self,
@@ -149,7 +164,7 @@ class DubanPlugin(NotifyBase):  # type: ignore[misc]
         read_timeout: float = 10.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]  # apprise: unannotated
         self.token = token
         self.sign_secret = sign_secret
         if base_url:
@@ -157,17 +172,23 @@ class DubanPlugin(NotifyBase):  # type: ignore[misc]
         self.timeout = (3.0, read_timeout)
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
-        return f"{self.secure_protocol}://{self.pprint(self.token, privacy, safe='')}"
+        shown: str = self.pprint(self.token, privacy, safe="")  # type: ignore[no-untyped-call]  # apprise: unannotated
+        return f"{self.secure_protocol}://{shown}"
 
+    # apprise declares url_identifier as a plain attribute (None) and its own plugins
+    # override it with a property, as here.
     @property
-    def url_identifier(self) -> tuple[str, str]:
+    def url_identifier(self) -> tuple[str, str]:  # type: ignore[override]
         return (str(self.secure_protocol), self.token)
 
+    # apprise calls a plugin's parse_url(url) with the URL alone, and its own plugins
+    # override it so; the base's extra keywords (verify_host …) are its helpers' own.
     @classmethod
-    def parse_url(cls, url: str) -> dict[str, Any] | None:
+    def parse_url(cls, url: str) -> dict[str, Any] | None:  # type: ignore[override]
         results = NotifyBase.parse_url(url, verify_host=False)
         if results:
-            results["token"] = cls.unquote(results["host"])
+            token: str = cls.unquote(results["host"])  # type: ignore[no-untyped-call]  # apprise: unannotated
+            results["token"] = token
         return results
 
     def deliver(self, body: str, title: str, key: str) -> Outcome:
@@ -189,13 +210,15 @@ class WeComBot(DubanPlugin):
 
     def deliver(self, body: str, title: str, key: str) -> Outcome:
         content = cut_bytes(f"**{title}**\n{body}" if title else body, self.max_bytes)
-        bad, r = post(
+        posted = post(
             f"{self.base_url}/cgi-bin/webhook/send",
             params={"key": self.token},
             json_body={"msgtype": "markdown", "markdown": {"content": content}},
             timeout=self.timeout,
         )
-        return bad or errcode_outcome(r, ("errcode",))  # type: ignore[arg-type]
+        if posted[0] is not None:
+            return posted[0]
+        return errcode_outcome(posted[1], ("errcode",))
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -220,7 +243,7 @@ class DingTalkBot(DubanPlugin):
             ts = int(time.time() * 1000)
             params |= {"timestamp": str(ts), "sign": dingtalk_sign(self.sign_secret, ts)}
         text = cut_bytes(f"### {title}\n\n{body}" if title else body, self.max_bytes)
-        bad, r = post(
+        posted = post(
             f"{self.base_url}/robot/send",
             params=params,
             timeout=self.timeout,
@@ -229,7 +252,9 @@ class DingTalkBot(DubanPlugin):
                 "markdown": {"title": title or "督办通知", "text": text},
             },
         )
-        return bad or errcode_outcome(r, ("errcode",))  # type: ignore[arg-type]
+        if posted[0] is not None:
+            return posted[0]
+        return errcode_outcome(posted[1], ("errcode",))
 
 
 def feishu_sign(secret: str, timestamp_s: int) -> str:
@@ -254,12 +279,14 @@ class FeishuBot(DubanPlugin):
         if self.sign_secret:
             ts = int(time.time())
             payload |= {"timestamp": str(ts), "sign": feishu_sign(self.sign_secret, ts)}
-        bad, r = post(
+        posted = post(
             f"{self.base_url}/open-apis/bot/v2/hook/{quote(self.token, safe='')}",
             json_body=payload,
             timeout=self.timeout,
         )
-        return bad or errcode_outcome(r, ("code", "StatusCode"))  # type: ignore[arg-type]
+        if posted[0] is not None:
+            return posted[0]
+        return errcode_outcome(posted[1], ("code", "StatusCode"))
 
 
 class SmsGateway(DubanPlugin):
@@ -298,7 +325,7 @@ class SmsGateway(DubanPlugin):
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
         return f"{self.secure_protocol}://{self.endpoint.split('://', 1)[-1].split('?')[0]}"
 
-    def deliver(self, body: str, title: str, key: str, to: str = "") -> Outcome:  # type: ignore[override]
+    def deliver(self, body: str, title: str, key: str, to: str = "") -> Outcome:
         values = {"to": to, "text": body, "key": key, "subject": title}
 
         def fill(template: str) -> str:
@@ -311,16 +338,16 @@ class SmsGateway(DubanPlugin):
         data = {k: fill(v) for k, v in self.fields.items()}
         headers = {k: fill(v) for k, v in self.headers.items()}
         headers[self.idempotency_header] = key
-        bad, r = post(
+        posted = post(
             self.endpoint,
             timeout=self.timeout,
             headers=headers,
             json_body=None if self.form else data,
             form=data if self.form else None,
         )
-        if bad:
-            return bad
-        assert r is not None
+        if posted[0] is not None:
+            return posted[0]
+        r = posted[1]
         if self.success_field:
             try:
                 got = r.json().get(self.success_field)
@@ -365,15 +392,15 @@ def key_message_ids() -> None:
                 mail = dataclasses.replace(mail, body=head + sep + body)
             yield mail
 
-    prepare_emails._duban = True  # type: ignore[attr-defined]
-    NotifyEmail.prepare_emails = staticmethod(prepare_emails)  # type: ignore[method-assign]
+    prepare_emails._duban = True  # type: ignore[attr-defined]  # a mark on a plain function
+    NotifyEmail.prepare_emails = staticmethod(prepare_emails)  # type: ignore[method-assign]  # apprise patched on purpose
 
 
 def register() -> None:
     """Make ``dubanwecom://KEY`` and friends usable as ordinary apprise URLs."""
     from notifications.apps import APPS
 
-    manager = NotificationManager()
+    manager = NotificationManager()  # type: ignore[no-untyped-call]  # apprise: unannotated
     for plugin in (*PLUGINS, *APPS):
         if plugin.secure_protocol not in manager:
-            manager.add(plugin)
+            manager.add(plugin)  # type: ignore[no-untyped-call]  # apprise: unannotated

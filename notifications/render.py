@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from jinja2 import Environment, FileSystemLoader, Template, TemplateSyntaxError
 
@@ -35,6 +35,15 @@ KINDS = (
     "channel_test",
 )
 SMS_SEGMENT = 70
+
+
+class OpenItem(TypedDict):
+    """One of a unit's other open milestones, listed under a digest (``others``)."""
+
+    item_title: str
+    due_date: str  # ISO date
+    late: bool
+    unit: str
 
 
 class TemplateProblem(ValueError):
@@ -121,7 +130,7 @@ class Templates:
         name: str,
         day: str,
         notices: list[dict[str, Any]],
-        others: list[dict[str, Any]] | None = None,
+        others: list[OpenItem] | None = None,
         link: str = "",
         link_label: str = "在线报送",
     ) -> Message:

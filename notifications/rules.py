@@ -41,7 +41,7 @@ def quiet_until(
     inside = (t >= start or t < end) if start > end else start <= t < end
     if cal.is_workday(day) and not inside:
         return None
-    morning = day if t < end else day + dt.timedelta(days=1)
+    morning: dt.date = day if t < end else day + dt.timedelta(days=1)
     morning = cal.next_workday(morning)
     return pendulum.datetime(
         morning.year,

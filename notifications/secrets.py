@@ -34,7 +34,10 @@ def _from_prefect(name: str) -> str | None:
 
         if not PREFECT_API_URL.value():
             return None
-        return str(Secret.load(block_name(name), _sync=True).get())  # type: ignore[call-arg]
+        # prefect's async_dispatch typing knows neither the _sync keyword nor that
+        # _sync=True returns the block itself, never a coroutine.
+        secret = Secret.load(block_name(name), _sync=True)  # type: ignore[call-arg]
+        return str(secret.get())  # type: ignore[union-attr]
     except Exception:  # no server, no block: the caller reports the name
         return None
 

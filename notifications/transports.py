@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 import apprise
 import yaml
+from apprise.plugins.base import NotifyBase
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notifications import secrets
@@ -277,14 +278,15 @@ logging.getLogger("apprise").addHandler(_capture)
 
 @contextmanager
 def captured() -> Iterator[list[str]]:
-    _Capture.local.lines = lines = []
+    lines: list[str] = []
+    _Capture.local.lines = lines
     try:
         yield lines
     finally:
         _Capture.local.lines = None
 
 
-def _apprise_send(plugin: Any, body: str, title: str) -> Outcome:
+def _apprise_send(plugin: NotifyBase, body: str, title: str) -> Outcome:
     plugin.request_rate_per_sec = 0  # duban paces sends itself
     with captured() as lines:
         ok = plugin.send(body=body, title=title)
@@ -316,8 +318,10 @@ class EmailChannel:
         return f"mailto://{auth}{r.host}:{r.port or 25}?{q}"
 
     def send(self, out: Outgoing) -> Outcome:
+        from apprise.plugins.email.base import NotifyEmail
+
         plugin = apprise.Apprise.instantiate(self.url(out.recipient))
-        if plugin is None:
+        if not isinstance(plugin, NotifyEmail):  # None: the URL did not parse
             return Outcome("failed", f"无法构造邮件地址：{self.url(out.recipient, privacy=True)}")
         plugin.headers["X-Duban-Key"] = out.key
         return _apprise_send(plugin, out.message.html, out.message.subject)
