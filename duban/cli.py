@@ -1497,7 +1497,7 @@ def channels_test(
 
     例：duban channels test 市司法局    duban channels test 陈晓明
     """
-    from ledger.supervise import contact_channels
+    from ledger.outbox import contact_channels
     from notifications.channels import Outgoing, channel_kind
     from notifications.render import TemplateProblem, Templates
     from notifications.transports import ConfigProblem, Transports

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.audit import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
+from ledger.outbox import insert_notices, person_notices
 from ledger.reports import get_plan
-from ledger.supervise import insert_notices, person_notices, recipients
+from ledger.supervise import recipients
 from plans.policy import Policy, Rubric, next_send_at
 from plans.wording import printed_title
 from plans.workdays import WorkCalendar

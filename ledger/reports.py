@@ -34,7 +34,8 @@ from ledger.models import (
     Unit,
     utcnow,
 )
-from ledger.supervise import insert_notices, person_notices, recipients, weekday_cn
+from ledger.outbox import insert_notices, person_notices
+from ledger.supervise import recipients, weekday_cn
 from plans.directory import Directory
 from plans.duerules import end_of_day
 from plans.model import Checkpoint, Task

@@ -15,8 +15,8 @@ from ledger import config, links
 from ledger.db import open_ledger, transaction
 from ledger.heartbeats import DISPATCH, beating
 from ledger.models import Notice
+from ledger.outbox import insert_notices
 from ledger.queries import calendar_gaps
-from ledger.supervise import insert_notices
 from notifications.dispatch import (
     Dispatched,
     Settings,
