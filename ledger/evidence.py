@@ -24,6 +24,7 @@ import shutil
 import stat
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -198,7 +199,7 @@ def _check_upload(up: Upload, limit: int) -> None:
 
 
 def store(
-    files: list[Path | Upload], root: Path, plan_key: str, *, max_bytes: int = MAX_FILE_BYTES
+    files: Sequence[Path | Upload], root: Path, plan_key: str, *, max_bytes: int = MAX_FILE_BYTES
 ) -> list[str]:
     """Copy the files under ``root/plan_key/<random>/``; the stored paths, relative to root."""
     if len(files) > MAX_FILES:

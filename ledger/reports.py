@@ -10,6 +10,7 @@ same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def record_report(
     item_key: str,
     text: str,
     urls: list[str],
-    files: list[Path | evidence.Upload],
+    files: Sequence[Path | evidence.Upload],
     evidence_dir: Path,
     actor: str,
     now: dt.datetime | None = None,
