@@ -125,8 +125,8 @@ def make_ledger(home: Path, url: str, n: int, database_url: str | None = None) -
 
 
 def run_duban(n: int, workers: int, url: str) -> tuple[float, str]:
-    from usecases.dispatch import dispatch_now
     from notifications.dispatch import Settings
+    from usecases.dispatch import dispatch_now
 
     with tempfile.TemporaryDirectory() as tmp:
         make_ledger(Path(tmp), url, n)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from duban.cli import app
-from usecases.dispatch import dispatch_now
 from ledger import config
 from ledger.db import transaction
 from ledger.models import Contact, Delivery, Notice, Unit
@@ -36,6 +35,7 @@ from notifications.cloudsms import (
 from notifications.render import KINDS
 from tests.conftest import ROOT, at, cli
 from tests.receiver import Platforms, Receiver
+from usecases.dispatch import dispatch_now
 
 PERSON = "sfj_fg"  # 市司法局 分管领导's WeCom id in the sample directory
 ALIYUN_VARS = {"unit": "{unit}", "item": "{item}", "due": "{due}", "link": "{link}"}

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from duban.cli import app
-from usecases.dispatch import dispatch_now
 from ledger import config
 from ledger.db import transaction
 from ledger.models import Delivery, DeliveryAttempt, Notice
@@ -36,6 +35,7 @@ from notifications.transports import Transports
 from tests.conftest import ROOT, at, cli
 from tests.proxy import Proxy
 from tests.receiver import Receiver, Seen
+from usecases.dispatch import dispatch_now
 
 SIFA_SMS = "13800000022"  # 市司法局 经办人
 WECOM = {"ZS_FGJ_WECOM_KEY": "fgj-bot-key-0001", "ZS_JTJ_WECOM_KEY": "jtj-bot-key-0002"}

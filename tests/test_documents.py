@@ -258,9 +258,9 @@ def test_a_loopback_link_is_said_loudly(
 ) -> None:
     """Without DUBAN_PUBLIC_URL the QR codes and links open only on this machine: the sweep
     says so, and the dispatcher alerts the operator (once a day) before sending."""
-    from usecases.dispatch import dispatch_now
     from ledger import config
     from tests.conftest import at
+    from usecases.dispatch import dispatch_now
 
     monkeypatch.delenv("DUBAN_PUBLIC_URL", raising=False)
     config.home().mkdir(parents=True, exist_ok=True)
