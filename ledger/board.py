@@ -11,11 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import pendulum
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ledger.lights import light_sums, unit_counts
+from ledger.lights import UnitCount, light_sums, unit_counts
 from ledger.models import (
     OPEN_STATES,
     Assignment,
@@ -26,8 +25,7 @@ from ledger.models import (
     Report,
     Unit,
 )
-from ledger.queries import SOON_WORKDAYS, soon_after, state_label
-from plans.duerules import end_of_day
+from ledger.queries import soon_after, state_label
 from plans.workdays import WorkCalendar
 
 # 红黄绿灯, and blue for a report the coordinator has not yet reviewed.
@@ -50,16 +48,6 @@ def light(state: str, due_at: dt.datetime | None, now: dt.datetime, soon: dt.dat
     return "grey"
 
 
-def soon_until(
-    plan: Plan, now: dt.datetime, cal: WorkCalendar, workdays: int = SOON_WORKDAYS
-) -> dt.datetime:
-    """The end of the Nth working day from today: a deadline before it is "near"."""
-    if workdays == SOON_WORKDAYS:
-        return soon_after(now, cal, plan.timezone)
-    today = pendulum.instance(now).in_timezone(plan.timezone).date()
-    return end_of_day(cal.add_workdays(today, workdays), plan.timezone).in_timezone("UTC")
-
-
 @dataclass(frozen=True)
 class PlanProgress:
     plan: Plan
@@ -78,7 +66,7 @@ def plans_progress(session: Session, now: dt.datetime, cal: WorkCalendar) -> lis
     where they changed), newest year first."""
     out = []
     for p in session.scalars(select(Plan).order_by(Plan.year.desc(), Plan.key)):
-        counts = unit_counts(session, p.id, now, soon_until(p, now, cal))
+        counts = unit_counts(session, p.id, now, soon_after(now, cal, p.timezone))
         out.append(
             PlanProgress(
                 p,
@@ -141,7 +129,7 @@ def _unit_counts(
     soon: dt.datetime,
     unit_ids: list[int] | None,
     item_ids: list[int] | None,
-) -> list[Any]:
+) -> list[UnitCount]:
     """Each unit's lights under the board's filter: stored counts for whole units, the
     tasks' own milestones when the filter names tasks (as many as those tasks hold)."""
     if item_ids is None:
@@ -155,7 +143,7 @@ def _unit_counts(
     )
     if unit_ids is not None:
         summary = summary.where(Milestone.unit_id.in_(unit_ids))
-    return list(session.execute(summary))
+    return [UnitCount(*row) for row in session.execute(summary)]
 
 
 def milestone_total(
@@ -170,7 +158,9 @@ def milestone_total(
     """How many milestones the board shows under a filter (the chart's scale)."""
     return sum(
         c.total
-        for c in _unit_counts(session, plan, now, soon_until(plan, now, cal), unit_ids, item_ids)
+        for c in _unit_counts(
+            session, plan, now, soon_after(now, cal, plan.timezone), unit_ids, item_ids
+        )
     )
 
 
@@ -192,14 +182,13 @@ def board(
     Every unit's lights (the order, the totals, the pages) come from the stored counts
     (``ledger.lights``), recounted only where something changed; cells are read for the
     page's units only, so a page costs what it shows and what changed."""
-    soon = soon_until(plan, now, cal)
+    soon = soon_after(now, cal, plan.timezone)
     counts = _unit_counts(session, plan, now, soon, unit_ids, item_ids)
     lights = dict.fromkeys(LIGHTS, 0)
     for c in counts:
-        for colour in ("red", "yellow", "blue", "green"):
+        for colour in LIGHTS:
             lights[colour] += getattr(c, colour)
-        lights["grey"] += c.total - c.red - c.yellow - c.blue - c.green
-    kept = [c for c in counts if not only or _has(c, only)]
+    kept = [c for c in counts if not only or getattr(c, only) > 0]
     kept.sort(key=lambda c: (-c.red, -c.yellow, c.green / c.total if c.total else 0, c.name))
     pages = max(1, -(-len(kept) // PAGE_UNITS))
     page = min(max(1, page), pages)
@@ -246,12 +235,6 @@ def board(
     )
 
 
-def _has(c: Any, colour: str) -> bool:
-    if colour == "grey":
-        return bool(c.total - c.red - c.yellow - c.blue - c.green)
-    return bool(getattr(c, colour))
-
-
 @dataclass(frozen=True)
 class TaskSummary:
     """One item's completion over every unit assigned to it."""
@@ -279,7 +262,7 @@ def task_summaries(
     """Per task and checkpoint: its units and their milestones by light, in plan order,
     summed from the item counts the database keeps (``ItemCount``): a few rows a task,
     whatever the number of its units."""
-    soon = soon_until(plan, now, cal)
+    soon = soon_after(now, cal, plan.timezone)
     is_open = ItemCount.state.in_(OPEN_STATES)
 
     def total(cond: Any) -> Any:
@@ -336,7 +319,7 @@ def task_units(
     from ledger.selfcheck import review_text
     from plans.compile import ROLE_NAMES, ROLE_RANK
 
-    soon = soon_until(plan, now, cal)
+    soon = soon_after(now, cal, plan.timezone)
     active = and_(Assignment.item_id == item.id, Assignment.archived_at.is_(None))
     count = session.scalar(select(func.count()).select_from(Assignment).where(active)) or 0
     pages = max(1, -(-count // TASK_PAGE_UNITS))

@@ -10,10 +10,11 @@ from collections import Counter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.board import board, light, plans_progress, soon_until, task_summaries
+from ledger.board import board, light, plans_progress, task_summaries
 from ledger.db import transaction
 from ledger.lights import unit_counts
 from ledger.models import Assignment, Item, Milestone, Plan, Unit, UnitLights
+from ledger.queries import soon_after
 from plans.workdays import default_calendar
 from tests.conftest import at, cli
 
@@ -22,7 +23,7 @@ CAL = default_calendar()
 
 def truth(s: Session, plan: Plan, now: dt.datetime) -> dict[str, Counter[str]]:
     """Each unit's lights, counted one milestone at a time by the board's own rule."""
-    soon = soon_until(plan, now, CAL)
+    soon = soon_after(now, CAL, plan.timezone)
     out: dict[str, Counter[str]] = {}
     for m, name in s.execute(
         select(Milestone, Unit.name)
@@ -35,7 +36,7 @@ def truth(s: Session, plan: Plan, now: dt.datetime) -> dict[str, Counter[str]]:
 
 def task_truth(s: Session, plan: Plan, now: dt.datetime) -> dict[str, tuple[int, ...]]:
     """Each task's units and lights, counted one row at a time."""
-    soon = soon_until(plan, now, CAL)
+    soon = soon_after(now, CAL, plan.timezone)
     units: Counter[str] = Counter(
         s.scalars(
             select(Item.key)
@@ -71,7 +72,7 @@ def same(s: Session, plan: Plan, now: dt.datetime) -> bool:
 
 
 def stored(s: Session, plan: Plan, now: dt.datetime) -> dict[str, Counter[str]]:
-    soon = soon_until(plan, now, CAL)
+    soon = soon_after(now, CAL, plan.timezone)
     return {
         c.name: Counter(
             {
@@ -176,7 +177,7 @@ def test_stored_lights_equal_the_milestones_after_every_kind_of_change(
         s.execute(update(Assignment).where(Assignment.id == aid).values(archived_at=now))
         assert same(s, plan, now)
         assert uid not in {
-            c.unit_id for c in unit_counts(s, plan.id, now, soon_until(plan, now, CAL))
+            c.unit_id for c in unit_counts(s, plan.id, now, soon_after(now, CAL, plan.timezone))
         }
 
 
