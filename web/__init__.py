@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from ledger import config
 from ledger.db import open_ledger
-from web import auth, board, drafts, health, unit, units
+from web import auth, board, deps, documents, drafts, health, notices, review, unit, units
 from web.pages import (
     Clock,
     HeadAsGet,
@@ -59,13 +59,11 @@ def create_app(
         int((upload_mb if upload_mb is not None else config.upload_mb()) * 1024 * 1024),
     )
     error_pages(app, web)
+    deps.install(app, web)  # app.state.web for the route functions, and their refusals
     app.add_middleware(UploadGate, web=web)
     app.add_middleware(HeadAsGet)
-    auth.routes(app, web)
-    unit.routes(app, web)
-    board.routes(app, web)
-    drafts.routes(app, web)
-    units.routes(app, web)
+    for module in (auth, unit, board, review, documents, notices, drafts, units):
+        app.include_router(module.router)
     health.routes(app, web)  # /healthz, /metrics, and a 503 page when the database fails
     return app
 

@@ -1,4 +1,5 @@
-"""Signing coordinators and viewers in and out, and the guard every board route passes.
+"""Signing coordinators and viewers in and out, and the guard behind every board page
+(``web/deps.py`` makes it the pages' dependencies).
 
 The login form is protected by a double-submit CSRF cookie; a signed-in session
 carries its own CSRF token, checked on every changing form. Both hold across
@@ -16,7 +17,7 @@ import secrets
 from functools import cache
 from urllib.parse import quote
 
-from fastapi import FastAPI, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ledger.db import transaction
@@ -29,7 +30,7 @@ from ledger.users import (
     open_session,
     session_user,
 )
-from web.pages import Web, same
+from web.pages import Web, WebDep, same
 
 COOKIE = "duban_session"
 LOGIN_CSRF = "duban_login"
@@ -121,46 +122,51 @@ def login_page(web: Web, error: str = "", next_url: str = "/", status: int = 200
     return page
 
 
-def routes(app: FastAPI, web: Web) -> None:
-    @app.get("/login", response_class=HTMLResponse)
-    def login_get(next: str = "/") -> HTMLResponse:
-        return login_page(web, next_url=next)
+router = APIRouter()
 
-    @app.post("/login", response_model=None)
-    def login_post(
-        request: Request,
-        name: str = Form(""),
-        password: str = Form(""),
-        csrf: str = Form(""),
-        next: str = Form("/"),
-    ) -> Response:
-        if not same(csrf, request.cookies.get(LOGIN_CSRF, "")):
-            return web.refuse(403, "登录表单已失效，请刷新登录页后重试。")
-        now = web.clock()
-        error, status, token = "", 401, ""
-        with transaction(web.ledger) as s:  # a failure is counted: commit it, don't raise
-            try:
-                user = authenticate(s, name.strip(), password, now, client_address(request))
-                token, _ = open_session(s, user, now)
-            except LoginError as exc:
-                error, status = str(exc), 429 if isinstance(exc, TooManyAttempts) else 401
-        if error:
-            return login_page(web, error, next, status)
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), max_age=12 * 3600
-        )
-        response.delete_cookie(LOGIN_CSRF)
-        return response
 
-    @app.post("/logout", response_model=None)
-    def logout(request: Request, csrf: str = Form("")) -> Response:
-        who = guard(web, request, csrf)
-        if not isinstance(who, SignedIn):
-            return who
-        with transaction(web.ledger) as s:
-            close_session(s, request.cookies.get(COOKIE, ""))
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(COOKIE)
-        return response
+@router.get("/login", response_class=HTMLResponse)
+def login_get(web: WebDep, next: str = "/") -> HTMLResponse:
+    return login_page(web, next_url=next)
+
+
+@router.post("/login", response_model=None)
+def login_post(
+    request: Request,
+    web: WebDep,
+    name: str = Form(""),
+    password: str = Form(""),
+    csrf: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    if not same(csrf, request.cookies.get(LOGIN_CSRF, "")):
+        return web.refuse(403, "登录表单已失效，请刷新登录页后重试。")
+    now = web.clock()
+    error, status, token = "", 401, ""
+    with transaction(web.ledger) as s:  # a failure is counted: commit it, don't raise
+        try:
+            user = authenticate(s, name.strip(), password, now, client_address(request))
+            token, _ = open_session(s, user, now)
+        except LoginError as exc:
+            error, status = str(exc), 429 if isinstance(exc, TooManyAttempts) else 401
+    if error:
+        return login_page(web, error, next, status)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), max_age=12 * 3600
+    )
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/logout", response_model=None)
+def logout(request: Request, web: WebDep, csrf: str = Form("")) -> Response:
+    who = guard(web, request, csrf)
+    if not isinstance(who, SignedIn):
+        return who
+    with transaction(web.ledger) as s:
+        close_session(s, request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response

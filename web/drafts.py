@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 import pendulum
 import yaml
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ledger import config
@@ -42,8 +42,8 @@ from plans.importer.still_open import PLAN_FIELDS, still_open
 from plans.model import CHECKPOINT_KINDS
 from plans.notice import NoticeProblem, read_notice
 from plans.source import Problem
-from web import auth
-from web.pages import Web
+from web.deps import Changing, Refused, Signed
+from web.pages import Web, WebDep
 
 NOTICE_TYPES = (".txt", ".html", ".htm", ".docx", ".doc", ".wps", ".pdf", ".xlsx", ".xls")
 MAX_NOTICE_BYTES = 20 * 1024 * 1024
@@ -382,192 +382,194 @@ def _anchor(where: str) -> str:
     return "src-" + re.sub(r"\W", "-", where)
 
 
-def routes(app: FastAPI, web: Web) -> None:
-    def page(
-        who: SignedIn,
-        draft: str,
-        folder: Path,
-        *,
-        problems: list[str] | None = None,
-        saved: str = "",
-        status: int = 200,
-    ) -> HTMLResponse:
-        _, plan, ex, info = _read(folder)
-        directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
-        review = still_open(plan, ex, directory, set(info.get("confirmed") or []))
-        flagged = {w for f in review for w in f.get("items") or [f["where"]]}
-        lines = read_notice(folder / info["notice"])
-        return web.page(
-            "draft.html.j2",
-            status,
-            title=f"草稿：{plan.get('title', '')}",
-            signed=who,
-            draft=draft,
-            plan=plan,
-            info=info,
-            rows=rows(plan, ex, directory, review),
-            points=rows(plan, ex, directory, review, "checkpoints"),
-            kinds=CHECKPOINT_KINDS,
-            review=review,
-            plan_flags={f["about"] for f in review},
-            lines=lines,
-            flagged=flagged,
-            anchor=_anchor,
-            problems=problems or [],
-            saved=saved,
-            names=sorted(directory.units) + sorted(directory.groups) if directory else [],
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A draft's page: who asks, and the draft's folder."""
+
+    web: Web
+    who: SignedIn
+    draft: str
+    folder: Path
+
+
+def _opened(web: Web, who: SignedIn, draft: str) -> Opened:
+    folder = _folder(draft)
+    if folder is None:
+        raise Refused(web.refuse(404, "没有这份草稿。", who))
+    return Opened(web, who, draft, folder)
+
+
+def open_draft(draft: str, who: Signed, web: WebDep) -> Opened:
+    return _opened(web, who, draft)
+
+
+def change_draft(draft: str, who: Changing, web: WebDep) -> Opened:
+    return _opened(web, who, draft)
+
+
+OnDraft = Annotated[Opened, Depends(open_draft)]
+ChangingDraft = Annotated[Opened, Depends(change_draft)]
+
+
+def draft_view(
+    d: Opened, *, problems: list[str] | None = None, saved: str = "", status: int = 200
+) -> HTMLResponse:
+    """The draft beside the notice's text, with what is still open about it."""
+    web, folder = d.web, d.folder
+    _, plan, ex, info = _read(folder)
+    directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
+    review = still_open(plan, ex, directory, set(info.get("confirmed") or []))
+    flagged = {w for f in review for w in f.get("items") or [f["where"]]}
+    lines = read_notice(folder / info["notice"])
+    return web.page(
+        "draft.html.j2",
+        status,
+        title=f"草稿：{plan.get('title', '')}",
+        signed=d.who,
+        draft=d.draft,
+        plan=plan,
+        info=info,
+        rows=rows(plan, ex, directory, review),
+        points=rows(plan, ex, directory, review, "checkpoints"),
+        kinds=CHECKPOINT_KINDS,
+        review=review,
+        plan_flags={f["about"] for f in review},
+        lines=lines,
+        flagged=flagged,
+        anchor=_anchor,
+        problems=problems or [],
+        saved=saved,
+        names=sorted(directory.units) + sorted(directory.groups) if directory else [],
+    )
+
+
+def import_page(web: Web, who: SignedIn, *, error: str = "", done: str = "") -> HTMLResponse:
+    with transaction(web.ledger) as s:
+        known = jurisdictions(s)
+    return web.page(
+        "import.html.j2",
+        400 if error else 200,
+        title="导入通知",
+        signed=who,
+        known=known,
+        error=error,
+        done=done,
+        drafts=recent_drafts(),
+    )
+
+
+@router.get("/import", response_class=HTMLResponse, response_model=None)
+def import_form(who: Signed, web: WebDep) -> Response:
+    return import_page(web, who)
+
+
+@router.post("/import", response_class=HTMLResponse, response_model=None)
+def import_post(
+    who: Changing,
+    web: WebDep,
+    text: str = Form(""),
+    jurisdiction: str = Form(""),
+    notice: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    with transaction(web.ledger) as s:
+        known = jurisdictions(s)
+
+    def refuse(message: str) -> HTMLResponse:
+        return import_page(web, who, error=message)
+
+    if jurisdiction and jurisdiction not in known:
+        return refuse(f"台账中没有辖区“{jurisdiction}”的单位名录")
+    if notice is not None and notice.filename:
+        name = notice.filename
+        if not name.lower().endswith(NOTICE_TYPES):
+            return refuse(
+                f"{name}：只能导入 .docx、.doc、.wps、.pdf、.xlsx、.xls、.html 或 .txt 文件"
+            )
+        data = notice.file.read(MAX_NOTICE_BYTES + 1)
+        if len(data) > MAX_NOTICE_BYTES:
+            return refuse(f"{name}：文件超过 {MAX_NOTICE_BYTES >> 20} MB，不像一份通知")
+    elif text.strip():
+        name, data = "粘贴的通知.txt", text.encode("utf-8")
+    else:
+        return refuse("请选择通知文件，或把通知全文粘贴到文本框中")
+    try:
+        draft = new_draft(web, name, data, jurisdiction, f"web:{who.user.name}")
+    except NoticeProblem as exc:
+        return refuse(str(exc).replace(str(drafts_root()), "…"))
+    return RedirectResponse(f"/drafts/{draft}", status_code=303)
+
+
+@router.get("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
+def draft_page(d: OnDraft) -> Response:
+    return draft_view(d)
+
+
+@router.get("/drafts/{draft}/plan.yaml", response_model=None)
+def draft_file(d: OnDraft) -> Response:
+    return Response(
+        (d.folder / "plan.yaml").read_bytes(),
+        media_type="application/yaml",
+        headers={"Content-Disposition": "attachment; filename=plan.yaml"},
+    )
+
+
+@router.post("/drafts/{draft}/discard", response_class=HTMLResponse, response_model=None)
+def draft_discard(d: ChangingDraft) -> Response:
+    """A draft nobody will load (the wrong notice, a second import of one): off the
+    list, kept on disk under drafts/discarded/, and recorded in the audit log."""
+    web, who, draft = d.web, d.who, d.draft
+    notice = _read(d.folder)[3].get("notice", "")
+    discarded_root().mkdir(exist_ok=True)
+    d.folder.rename(discarded_root() / draft)
+    with transaction(web.ledger) as s:
+        audit(s, f"web:{who.user.name}", "draft.discard", entity="draft", key=draft, notice=notice)
+    return import_page(
+        web,
+        who,
+        done=f"已丢弃草稿“{notice}”。它已不在草稿列表中；如需找回，"
+        f"请运维人员把 $DUBAN_HOME/drafts/discarded/{draft} "
+        "移回 $DUBAN_HOME/drafts/。",
+    )
+
+
+@router.post("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
+async def draft_post(request: Request, d: ChangingDraft) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    web, who, folder = d.web, d.who, d.folder
+    _, plan, ex, info = _read(folder)
+    changed, confirmed = apply_edits(plan, form)
+    confirmed = _confirm(folder, confirmed)
+    directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
+    save(folder, plan, still_open(plan, ex, directory, confirmed), ex)
+    if form.get("action") != "load":
+        return draft_view(d, saved=f"已保存（改动 {changed} 处）。")
+    try:
+        compiled, result = load_file(
+            web.ledger, folder / "plan.yaml", config.calendar(), actor=f"web:{who.user.name}"
         )
-
-    def import_page(who: SignedIn, *, error: str = "", done: str = "") -> HTMLResponse:
-        with transaction(web.ledger) as s:
-            known = jurisdictions(s)
-        return web.page(
-            "import.html.j2",
-            400 if error else 200,
-            title="导入通知",
-            signed=who,
-            known=known,
-            error=error,
-            done=done,
-            drafts=recent_drafts(),
+    except PlanFileError as exc:
+        return draft_view(
+            d,
+            status=400,
+            problems=[
+                exc.message.replace(str(folder / "plan.yaml"), "plan.yaml"),
+                *(_problem(p, plan) for p in exc.problems),
+            ],
         )
-
-    @app.get("/import", response_class=HTMLResponse, response_model=None)
-    def import_form(request: Request) -> Response:
-        who = auth.guard(web, request)
-        return import_page(who) if isinstance(who, SignedIn) else who
-
-    @app.post("/import", response_class=HTMLResponse, response_model=None)
-    def import_post(
-        request: Request,
-        csrf: str = Form(""),
-        text: str = Form(""),
-        jurisdiction: str = Form(""),
-        notice: Annotated[UploadFile | None, File()] = None,
-    ) -> Response:
-        who = auth.guard(web, request, csrf, change=True)
-        if not isinstance(who, SignedIn):
-            return who
-        with transaction(web.ledger) as s:
-            known = jurisdictions(s)
-
-        def refuse(message: str) -> HTMLResponse:
-            return import_page(who, error=message)
-
-        if jurisdiction and jurisdiction not in known:
-            return refuse(f"台账中没有辖区“{jurisdiction}”的单位名录")
-        if notice is not None and notice.filename:
-            name = notice.filename
-            if not name.lower().endswith(NOTICE_TYPES):
-                return refuse(
-                    f"{name}：只能导入 .docx、.doc、.wps、.pdf、.xlsx、.xls、.html 或 .txt 文件"
-                )
-            data = notice.file.read(MAX_NOTICE_BYTES + 1)
-            if len(data) > MAX_NOTICE_BYTES:
-                return refuse(f"{name}：文件超过 {MAX_NOTICE_BYTES >> 20} MB，不像一份通知")
-        elif text.strip():
-            name, data = "粘贴的通知.txt", text.encode("utf-8")
-        else:
-            return refuse("请选择通知文件，或把通知全文粘贴到文本框中")
-        try:
-            draft = new_draft(web, name, data, jurisdiction, f"web:{who.user.name}")
-        except NoticeProblem as exc:
-            return refuse(str(exc).replace(str(drafts_root()), "…"))
-        return RedirectResponse(f"/drafts/{draft}", status_code=303)
-
-    def opened(
-        request: Request, draft: str, csrf: str | None = None, change: bool = False
-    ) -> tuple[SignedIn, Path] | Response:
-        """The signed-in user and the draft's folder, or the page to answer instead."""
-        who = auth.guard(web, request, csrf, change=change)
-        if not isinstance(who, SignedIn):
-            return who
-        folder = _folder(draft)
-        return (who, folder) if folder else web.refuse(404, "没有这份草稿。", who)
-
-    @app.get("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
-    def draft_page(request: Request, draft: str) -> Response:
-        got = opened(request, draft)
-        return page(got[0], draft, got[1]) if isinstance(got, tuple) else got
-
-    @app.get("/drafts/{draft}/plan.yaml", response_model=None)
-    def draft_file(request: Request, draft: str) -> Response:
-        got = opened(request, draft)
-        if not isinstance(got, tuple):
-            return got
-        folder = got[1]
-        return Response(
-            (folder / "plan.yaml").read_bytes(),
-            media_type="application/yaml",
-            headers={"Content-Disposition": "attachment; filename=plan.yaml"},
+    except DirectoryDrift as exc:
+        return draft_view(
+            d,
+            status=400,
+            problems=[f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}"],
         )
-
-    @app.post("/drafts/{draft}/discard", response_class=HTMLResponse, response_model=None)
-    def draft_discard(request: Request, draft: str, csrf: str = Form("")) -> Response:
-        """A draft nobody will load (the wrong notice, a second import of one): off the
-        list, kept on disk under drafts/discarded/, and recorded in the audit log."""
-        got = opened(request, draft, csrf, change=True)
-        if not isinstance(got, tuple):
-            return got
-        who, folder = got
-        notice = _read(folder)[3].get("notice", "")
-        discarded_root().mkdir(exist_ok=True)
-        folder.rename(discarded_root() / draft)
-        with transaction(web.ledger) as s:
-            audit(
-                s, f"web:{who.user.name}", "draft.discard", entity="draft", key=draft, notice=notice
-            )
-        return import_page(
-            who,
-            done=f"已丢弃草稿“{notice}”。它已不在草稿列表中；如需找回，"
-            f"请运维人员把 $DUBAN_HOME/drafts/discarded/{draft} "
-            "移回 $DUBAN_HOME/drafts/。",
+    if result is None:
+        return draft_view(
+            d,
+            status=400,
+            problems=[f"有 {len(compiled.errors)} 处错误，未加载："]
+            + [_problem(p, plan) for p in compiled.problems],
         )
-
-    @app.post("/drafts/{draft}", response_class=HTMLResponse, response_model=None)
-    async def draft_post(request: Request, draft: str) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        got = opened(request, draft, form.get("csrf", ""), change=True)
-        if not isinstance(got, tuple):
-            return got
-        who, folder = got
-        _, plan, ex, info = _read(folder)
-        changed, confirmed = apply_edits(plan, form)
-        confirmed = _confirm(folder, confirmed)
-        directory = _directory(web, plan.get("jurisdiction") or info.get("jurisdiction") or "")
-        save(folder, plan, still_open(plan, ex, directory, confirmed), ex)
-        if form.get("action") != "load":
-            return page(who, draft, folder, saved=f"已保存（改动 {changed} 处）。")
-        try:
-            compiled, result = load_file(
-                web.ledger, folder / "plan.yaml", config.calendar(), actor=f"web:{who.user.name}"
-            )
-        except PlanFileError as exc:
-            return page(
-                who,
-                draft,
-                folder,
-                status=400,
-                problems=[
-                    exc.message.replace(str(folder / "plan.yaml"), "plan.yaml"),
-                    *(_problem(p, plan) for p in exc.problems),
-                ],
-            )
-        except DirectoryDrift as exc:
-            return page(
-                who,
-                draft,
-                folder,
-                status=400,
-                problems=[f"未作任何改动。计划 {exc.plan_key}：{'；'.join(exc.lines)}"],
-            )
-        if result is None:
-            return page(
-                who,
-                draft,
-                folder,
-                status=400,
-                problems=[f"有 {len(compiled.errors)} 处错误，未加载："]
-                + [_problem(p, plan) for p in compiled.problems],
-            )
-        return RedirectResponse(f"/p/{result.plan_key}", status_code=303)
+    return RedirectResponse(f"/p/{result.plan_key}", status_code=303)

@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pendulum
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -84,6 +84,20 @@ class Web:
             503: "暂时无法访问",
         }.get(status, "无法完成")
         return self.page("gone.html.j2", status, title=title, message=message, signed=signed)
+
+
+def the_web(request: Request) -> Web:
+    """The app's ``Web`` (``create_app`` keeps it in ``app.state``), for route functions."""
+    web: Web = request.app.state.web
+    return web
+
+
+WebDep = Annotated[Web, Depends(the_web)]
+
+
+def local(at: dt.datetime) -> str:
+    """A stored instant as the office reads it: Shanghai time, to the minute."""
+    return pendulum.instance(at).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm")
 
 
 def unit_csrf(token: str) -> str:

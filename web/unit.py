@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
 from ledger.queries import latest_reports, soon_after, state_label
 from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
 from ledger.selfcheck import ProgressEntry, record_progress, selfchecks
-from web.pages import Web, same, unit_csrf
+from web.pages import Web, WebDep, same, unit_csrf
 
 
 def decision(r: Report | None) -> str:
@@ -188,126 +188,132 @@ def _entries(
     return plan_key, entries, kept
 
 
-def routes(app: FastAPI, web: Web) -> None:
-    @app.get("/u/{token}", response_class=HTMLResponse)
-    def unit_get(token: str, ok: str = "", n: int = 0) -> HTMLResponse:
-        now = web.clock()
+router = APIRouter()
+
+
+@router.get("/u/{token}", response_class=HTMLResponse)
+def unit_get(token: str, web: WebDep, ok: str = "", n: int = 0) -> HTMLResponse:
+    now = web.clock()
+    with transaction(web.ledger) as s:
+        try:
+            unit = open_link(s, token, now)
+        except LinkError as exc:
+            return web.refuse(exc.status, str(exc))
+        message = {
+            "report": "已收到报送，催办已停止，等待协调单位审核。",
+            "progress": f"已收到 {n} 项任务的进展，这些任务的催办已停止，等待协调单位审核。",
+            "extension": "已收到延期申请，批复前催办照常。",
+        }.get(ok, "")
+        return unit_page(web, s, unit, token, now, message=message)
+
+
+@router.post("/u/{token}/progress", response_class=HTMLResponse, response_model=None)
+async def unit_progress(token: str, request: Request, web: WebDep) -> Response:
+    """A 自查表: every answered row at once, or the one row whose button was pressed."""
+    form = await request.form(max_files=2000, max_fields=4000)
+    try:
+        return await run_in_threadpool(_progress, web, token, form)
+    finally:
+        await form.close()
+
+
+def _progress(web: Web, token: str, form: FormData) -> Response:
+    now = web.clock()
+    kept: dict[int, dict[str, str]] = {}
+    try:
+        with transaction(web.ledger) as s:  # all rows or none
+            unit = open_link(s, token, now)
+            if not same(str(form.get("csrf") or ""), unit_csrf(token)):
+                raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
+            plan_key, entries, kept = _entries(form, s, unit)
+            done = record_progress(
+                s,
+                plan_key=plan_key,
+                unit_name=unit.name,
+                entries=entries,
+                evidence_dir=config.home() / "evidence",
+                actor=f"unit-link:{unit.name}",
+                now=now,
+                max_bytes=web.upload_bytes,
+            )
+    except LinkError as exc:
+        return web.refuse(exc.status, str(exc))
+    except (ActionError, ValueError) as exc:
         with transaction(web.ledger) as s:
-            try:
-                unit = open_link(s, token, now)
-            except LinkError as exc:
-                return web.refuse(exc.status, str(exc))
-            message = {
-                "report": "已收到报送，催办已停止，等待协调单位审核。",
-                "progress": f"已收到 {n} 项任务的进展，这些任务的催办已停止，等待协调单位审核。",
-                "extension": "已收到延期申请，批复前催办照常。",
-            }.get(ok, "")
-            return unit_page(web, s, unit, token, now, message=message)
+            return unit_page(
+                web,
+                s,
+                open_link(s, token, now),
+                token,
+                now,
+                error=str(exc),
+                status=400,
+                kept=kept,
+            )
+    return RedirectResponse(f"/u/{token}?ok=progress&n={len(done)}", status_code=303)
 
-    @app.post("/u/{token}/progress", response_class=HTMLResponse, response_model=None)
-    async def unit_progress(token: str, request: Request) -> Response:
-        """A 自查表: every answered row at once, or the one row whose button was pressed."""
-        form = await request.form(max_files=2000, max_fields=4000)
-        try:
-            return await run_in_threadpool(_progress, token, form)
-        finally:
-            await form.close()
 
-    def _progress(token: str, form: FormData) -> Response:
-        now = web.clock()
-        kept: dict[int, dict[str, str]] = {}
-        try:
-            with transaction(web.ledger) as s:  # all rows or none
-                unit = open_link(s, token, now)
-                if not same(str(form.get("csrf") or ""), unit_csrf(token)):
-                    raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
-                plan_key, entries, kept = _entries(form, s, unit)
-                done = record_progress(
+@router.post("/u/{token}/report", response_class=HTMLResponse, response_model=None)
+def unit_report(
+    token: str,
+    web: WebDep,
+    milestone: int = Form(...),
+    text: str = Form(...),
+    url: str = Form(""),
+    extension: str = Form(""),
+    csrf: str = Form(""),
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    now = web.clock()
+    uploads = [Upload(f.filename or "", f.file) for f in files or [] if f.filename]
+    try:
+        with transaction(web.ledger) as s:  # all or nothing: an error rolls it back
+            unit = open_link(s, token, now)
+            if not same(csrf, unit_csrf(token)):
+                raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
+            m = s.get(Milestone, milestone)
+            if m is None or m.unit_id != unit.id:  # another unit's work is not here
+                raise LinkError("没有这个事项。请从本单位的页面选择事项报送。", 404)
+            item = s.get_one(Item, s.get_one(Assignment, m.assignment_id).item_id)
+            plan = s.get_one(Plan, m.plan_id)
+            actor = f"unit-link:{unit.name}"
+            if url and not url.startswith(("http://", "https://")):
+                raise ActionError(
+                    f"公开链接 {url!r} 不是网址，请填写以 http:// 或 https:// 开头的完整地址"
+                )
+            if extension:
+                request_extension(
                     s,
-                    plan_key=plan_key,
+                    plan_key=plan.key,
                     unit_name=unit.name,
-                    entries=entries,
-                    evidence_dir=config.home() / "evidence",
-                    actor=f"unit-link:{unit.name}",
+                    item_key=item.key,
+                    new_due=dt.date.fromisoformat(extension),
+                    reason=text,
+                    actor=actor,
                     now=now,
+                    occurrence=m.occurrence,
+                )
+            else:
+                record_report(
+                    s,
+                    plan_key=plan.key,
+                    unit_name=unit.name,
+                    item_key=item.key,
+                    text=text,
+                    urls=[url] if url else [],
+                    files=list(uploads),
+                    evidence_dir=config.home() / "evidence",
+                    actor=actor,
+                    now=now,
+                    occurrence=m.occurrence,
                     max_bytes=web.upload_bytes,
                 )
-        except LinkError as exc:
-            return web.refuse(exc.status, str(exc))
-        except (ActionError, ValueError) as exc:
-            with transaction(web.ledger) as s:
-                return unit_page(
-                    web,
-                    s,
-                    open_link(s, token, now),
-                    token,
-                    now,
-                    error=str(exc),
-                    status=400,
-                    kept=kept,
-                )
-        return RedirectResponse(f"/u/{token}?ok=progress&n={len(done)}", status_code=303)
-
-    @app.post("/u/{token}/report", response_class=HTMLResponse, response_model=None)
-    def unit_report(
-        token: str,
-        milestone: int = Form(...),
-        text: str = Form(...),
-        url: str = Form(""),
-        extension: str = Form(""),
-        csrf: str = Form(""),
-        files: Annotated[list[UploadFile] | None, File()] = None,
-    ) -> Response:
-        now = web.clock()
-        uploads = [Upload(f.filename or "", f.file) for f in files or [] if f.filename]
-        try:
-            with transaction(web.ledger) as s:  # all or nothing: an error rolls it back
-                unit = open_link(s, token, now)
-                if not same(csrf, unit_csrf(token)):
-                    raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
-                m = s.get(Milestone, milestone)
-                if m is None or m.unit_id != unit.id:  # another unit's work is not here
-                    raise LinkError("没有这个事项。请从本单位的页面选择事项报送。", 404)
-                item = s.get_one(Item, s.get_one(Assignment, m.assignment_id).item_id)
-                plan = s.get_one(Plan, m.plan_id)
-                actor = f"unit-link:{unit.name}"
-                if url and not url.startswith(("http://", "https://")):
-                    raise ActionError(
-                        f"公开链接 {url!r} 不是网址，请填写以 http:// 或 https:// 开头的完整地址"
-                    )
-                if extension:
-                    request_extension(
-                        s,
-                        plan_key=plan.key,
-                        unit_name=unit.name,
-                        item_key=item.key,
-                        new_due=dt.date.fromisoformat(extension),
-                        reason=text,
-                        actor=actor,
-                        now=now,
-                        occurrence=m.occurrence,
-                    )
-                else:
-                    record_report(
-                        s,
-                        plan_key=plan.key,
-                        unit_name=unit.name,
-                        item_key=item.key,
-                        text=text,
-                        urls=[url] if url else [],
-                        files=list(uploads),
-                        evidence_dir=config.home() / "evidence",
-                        actor=actor,
-                        now=now,
-                        occurrence=m.occurrence,
-                        max_bytes=web.upload_bytes,
-                    )
-        except LinkError as exc:
-            return web.refuse(exc.status, str(exc))
-        except (ActionError, ValueError) as exc:
-            with transaction(web.ledger) as s:
-                return unit_page(
-                    web, s, open_link(s, token, now), token, now, error=str(exc), status=400
-                )
-        kind = "extension" if extension else "report"
-        return RedirectResponse(f"/u/{token}?ok={kind}", status_code=303)
+    except LinkError as exc:
+        return web.refuse(exc.status, str(exc))
+    except (ActionError, ValueError) as exc:
+        with transaction(web.ledger) as s:
+            return unit_page(
+                web, s, open_link(s, token, now), token, now, error=str(exc), status=400
+            )
+    kind = "extension" if extension else "report"
+    return RedirectResponse(f"/u/{token}?ok={kind}", status_code=303)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
@@ -29,8 +29,8 @@ from ledger.models import Unit
 from ledger.users import SignedIn
 from plans.directory import DirectoryFile, read_directory, write_directory
 from plans.directory_template import write_template
-from web import auth
-from web.pages import Web
+from web.deps import Changing, Signed
+from web.pages import Web, WebDep
 
 MAX_DIRECTORY_BYTES = 5 << 20  # a province's directory is well under 1 MB
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,121 +106,124 @@ def check_directory(
     return p
 
 
-def routes(app: FastAPI, web: Web) -> None:
-    def units_page(who: SignedIn, status: int = 200, **ctx: object) -> HTMLResponse:
-        with transaction(web.ledger) as s:
-            held = s.execute(
-                select(Unit.jurisdiction, func.count())
-                .where(Unit.active.is_(True))
-                .group_by(Unit.jurisdiction)
-                .order_by(Unit.jurisdiction)
-            ).all()
-        return web.page(
-            "units.html.j2",
-            status,
-            title="单位名录",
-            signed=who,
-            held=[(j, n, quote(j)) for j, n in held],
-            **ctx,
-        )
+router = APIRouter()
 
-    @app.get("/units", response_class=HTMLResponse, response_model=None)
-    def units_get(request: Request) -> Response:
-        who = auth.guard(web, request)
-        return units_page(who) if isinstance(who, SignedIn) else who
 
-    @app.get("/units/template.xlsx", response_model=None)
-    def units_template(request: Request) -> Response:
-        who = auth.guard(web, request)
-        if not isinstance(who, SignedIn):
-            return who
-        with tempfile.TemporaryDirectory(prefix="duban-units-") as tmp:
-            path = Path(tmp) / "单位名录.xlsx"
-            write_template(path)
-            data = path.read_bytes()
-        return Response(
-            data,
-            media_type=XLSX,
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote('空白单位名录.xlsx')}"
-            },
-        )
+def units_page(web: Web, who: SignedIn, status: int = 200, **ctx: object) -> HTMLResponse:
+    with transaction(web.ledger) as s:
+        held = s.execute(
+            select(Unit.jurisdiction, func.count())
+            .where(Unit.active.is_(True))
+            .group_by(Unit.jurisdiction)
+            .order_by(Unit.jurisdiction)
+        ).all()
+    return web.page(
+        "units.html.j2",
+        status,
+        title="单位名录",
+        signed=who,
+        held=[(j, n, quote(j)) for j, n in held],
+        **ctx,
+    )
 
-    @app.get("/units/export.xlsx", response_model=None)
-    def units_export(request: Request, jurisdiction: str = "") -> Response:
-        who = auth.guard(web, request)
-        if not isinstance(who, SignedIn):
-            return who
-        with transaction(web.ledger) as s:
-            units = ledger_units(s, jurisdiction)
-        if not units:
-            return web.refuse(404, f"台账中没有辖区“{jurisdiction}”的单位名录。", who)
-        with tempfile.TemporaryDirectory(prefix="duban-units-") as tmp:
-            path = Path(tmp) / "名录.xlsx"
-            write_directory(units, path, jurisdiction)
-            data = path.read_bytes()
-        return Response(
-            data,
-            media_type=XLSX,
-            headers={
-                "Content-Disposition": "attachment; filename*=UTF-8''"
-                + quote(f"{jurisdiction}单位名录.xlsx")
-            },
-        )
 
-    @app.post("/units", response_class=HTMLResponse, response_model=None)
-    def units_post(
-        request: Request,
-        csrf: str = Form(""),
-        jurisdiction: str = Form(""),
-        replace: str = Form(""),
-        directory: str = Form(""),
-        action: str = Form("preview"),
-        upload: Annotated[UploadFile | None, File()] = None,
-    ) -> Response:
-        who = auth.guard(web, request, csrf, change=True)
-        if not isinstance(who, SignedIn):
-            return who
-        if action == "apply" and directory:
-            name, suffix, data = "核对过的名录", ".csv", directory.encode("utf-8-sig")
-        elif upload is not None and upload.filename:
-            name = upload.filename
-            suffix = Path(name).suffix.lower()
-            if suffix not in (".xlsx", ".csv"):
-                return units_page(
-                    who, 400, error=f"{name}：单位名录请上传 .xlsx（Excel）或 .csv 文件"
-                )
-            data = upload.file.read(MAX_DIRECTORY_BYTES + 1)
-            if len(data) > MAX_DIRECTORY_BYTES:
-                return units_page(
-                    who,
-                    400,
-                    error=f"{name}：文件超过 {MAX_DIRECTORY_BYTES >> 20} MB，不像一份单位名录",
-                )
-        else:
-            return units_page(who, 400, error="请选择单位名录文件（.xlsx 或 .csv）")
-        apply = action == "apply"
-        p = check_directory(
-            web,
-            data,
-            suffix,
-            name,
-            jurisdiction,
-            replace=bool(replace),
-            apply=apply,
-            actor=f"web:{who.user.name}",
-        )
-        if p.errors:
+@router.get("/units", response_class=HTMLResponse, response_model=None)
+def units_get(who: Signed, web: WebDep) -> Response:
+    return units_page(web, who)
+
+
+@router.get("/units/template.xlsx", response_model=None)
+def units_template(_: Signed) -> Response:
+    with tempfile.TemporaryDirectory(prefix="duban-units-") as tmp:
+        path = Path(tmp) / "单位名录.xlsx"
+        write_template(path)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote('空白单位名录.xlsx')}"
+        },
+    )
+
+
+@router.get("/units/export.xlsx", response_model=None)
+def units_export(who: Signed, web: WebDep, jurisdiction: str = "") -> Response:
+    with transaction(web.ledger) as s:
+        units = ledger_units(s, jurisdiction)
+    if not units:
+        return web.refuse(404, f"台账中没有辖区“{jurisdiction}”的单位名录。", who)
+    with tempfile.TemporaryDirectory(prefix="duban-units-") as tmp:
+        path = Path(tmp) / "名录.xlsx"
+        write_directory(units, path, jurisdiction)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''"
+            + quote(f"{jurisdiction}单位名录.xlsx")
+        },
+    )
+
+
+@router.post("/units", response_class=HTMLResponse, response_model=None)
+def units_post(
+    who: Changing,
+    web: WebDep,
+    jurisdiction: str = Form(""),
+    replace: str = Form(""),
+    directory: str = Form(""),
+    action: str = Form("preview"),
+    upload: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    if action == "apply" and directory:
+        name, suffix, data = "核对过的名录", ".csv", directory.encode("utf-8-sig")
+    elif upload is not None and upload.filename:
+        name = upload.filename
+        suffix = Path(name).suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
             return units_page(
-                who, 400, error=f"{name} 有错误，未导入任何单位。", preview=p, replace=bool(replace)
+                web, who, 400, error=f"{name}：单位名录请上传 .xlsx（Excel）或 .csv 文件"
             )
-        if apply:
+        data = upload.file.read(MAX_DIRECTORY_BYTES + 1)
+        if len(data) > MAX_DIRECTORY_BYTES:
             return units_page(
+                web,
                 who,
-                done=f"已导入{p.jurisdiction}的单位名录：新增 {len(p.created)}，"
-                f"更新 {len(p.updated)}，未变 {p.unchanged}"
-                + (f"，停用 {len(p.deactivated)}" if p.deactivated else "")
-                + "。",
-                applied=p,
+                400,
+                error=f"{name}：文件超过 {MAX_DIRECTORY_BYTES >> 20} MB，不像一份单位名录",
             )
-        return units_page(who, preview=p, replace=bool(replace))
+    else:
+        return units_page(web, who, 400, error="请选择单位名录文件（.xlsx 或 .csv）")
+    apply = action == "apply"
+    p = check_directory(
+        web,
+        data,
+        suffix,
+        name,
+        jurisdiction,
+        replace=bool(replace),
+        apply=apply,
+        actor=f"web:{who.user.name}",
+    )
+    if p.errors:
+        return units_page(
+            web,
+            who,
+            400,
+            error=f"{name} 有错误，未导入任何单位。",
+            preview=p,
+            replace=bool(replace),
+        )
+    if apply:
+        return units_page(
+            web,
+            who,
+            done=f"已导入{p.jurisdiction}的单位名录：新增 {len(p.created)}，"
+            f"更新 {len(p.updated)}，未变 {p.unchanged}"
+            + (f"，停用 {len(p.deactivated)}" if p.deactivated else "")
+            + "。",
+            applied=p,
+        )
+    return units_page(web, who, preview=p, replace=bool(replace))
