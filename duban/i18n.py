@@ -105,6 +105,7 @@ def localize_typer() -> None:
     from typer import core, rich_utils
     from typer._click import core as click_core
     from typer._click import formatting
+    from typer._click.exceptions import ClickException
 
     if getattr(rich_utils, "_duban_localized", False):
         return
@@ -114,10 +115,11 @@ def localize_typer() -> None:
 
     original_error = rich_utils.rich_format_error
 
-    def format_error(exc: Any) -> None:
-        message = exc.format_message()
-        exc.format_message = lambda: translate_error(message)
-        original_error(exc)
+    def format_error(self: ClickException) -> None:  # named as Typer's, which it replaces
+        message = self.format_message()
+        patched: Any = self  # this one error's message, not the class's method
+        patched.format_message = lambda: translate_error(message)
+        original_error(self)
 
     rich_utils.rich_format_error = format_error
 
@@ -131,8 +133,9 @@ def localize_typer() -> None:
         _orig(self, prog, args, USAGE if prefix is None else prefix)
 
     formatting.HelpFormatter.write_usage = usage  # type: ignore[method-assign]
-    rich_utils.highlighter.highlights = [  # the usage line's colour follows its new prefix
-        h.replace("Usage: ", USAGE) for h in rich_utils.highlighter.highlights
+    highlighter = type(rich_utils.highlighter)  # its one instance colours the usage line
+    highlighter.highlights = [  # the usage line's colour follows its new prefix
+        h.replace("Usage: ", USAGE) for h in highlighter.highlights
     ]
 
     def help_option(
