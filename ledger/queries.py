@@ -14,7 +14,13 @@ import pendulum
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ledger.labels import DATED_KIND, PROGRESS_LABELS, STANDING_KIND
+from ledger.labels import (
+    DATED_KIND,
+    LATE_STATUSES,
+    PROGRESS_LABELS,
+    STANDING_KIND,
+    STATUS_LABELS,
+)
 from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Plan, Report, Unit
 from ledger.order import UNIT_ORDER
 from plans.compile import ROLE_NAMES
@@ -96,6 +102,54 @@ LEDGER_HEADER = [
 ]
 
 
+@dataclass(frozen=True)
+class LedgerRow:
+    """One row of the 台账: codes for what code decides on (``status``), words for what
+    a reader reads; ``cells()`` gives the columns of ``LEDGER_HEADER``."""
+
+    n: int
+    category: str
+    section: str
+    title: str
+    unit: str
+    role: str
+    due: str
+    status: str  # a code of ledger.labels.STATUS_LABELS
+    late_workdays: int | None  # working days past due, for a late milestone
+    submitted: str
+    progress: str
+    text: str
+    comment: str
+    documents: str
+    standing: bool  # a progress round of a standing task (持续推进任务)
+
+    @property
+    def late(self) -> bool:
+        return self.status in LATE_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def cells(self) -> list[object]:
+        return [
+            self.n,
+            self.category,
+            self.section,
+            self.title,
+            self.unit,
+            self.role,
+            self.due,
+            self.status_label,
+            "" if self.late_workdays is None else self.late_workdays,
+            self.submitted,
+            self.progress,
+            self.text,
+            self.comment,
+            self.documents,
+        ]
+
+
 SOON_WORKDAYS = 5  # a deadline within this many working days is 临近期限 (the board's yellow)
 
 
@@ -105,21 +159,27 @@ def soon_after(at: dt.datetime, cal: WorkCalendar, tz: str = "Asia/Shanghai") ->
     return end_of_day(cal.add_workdays(today, SOON_WORKDAYS), tz).in_timezone("UTC")
 
 
+def milestone_status(
+    state: str, due_at: dt.datetime | None, at: dt.datetime, soon: dt.datetime | None = None
+) -> str:
+    """A milestone's status code as of ``at`` (``ledger.labels.STATUS_LABELS``): an open
+    or rectifying one past its deadline is late; with ``soon`` (``soon_after``), an open
+    deadline before it is near, as the board's yellow."""
+    late = due_at is not None and due_at <= at
+    if state == "rectifying":
+        return "rectifying_late" if late else "rectifying"
+    if state == "open":
+        near = soon is not None and due_at is not None and due_at <= soon
+        return "late" if late else "near" if near else "pending"
+    return state
+
+
 def state_label(
     state: str, due_at: dt.datetime | None, at: dt.datetime, soon: dt.datetime | None = None
 ) -> str:
-    """A milestone's state as the 台账 and every page say it, as of ``at``; with ``soon``
-    (``soon_after``), an open deadline before it is 临近期限, as the board's yellow."""
-    late = due_at is not None and due_at <= at
-    near = not late and soon is not None and due_at is not None and due_at <= soon
-    return {
-        "waiting": "待事件",
-        "reported": "待审核",
-        "done": "已销号",
-        "archived": "已归档",
-        "rectifying": "整改逾期" if late else "整改中",
-        "open": "已逾期" if late else "临近期限" if near else "未到期",
-    }.get(state, state)
+    """A milestone's status as the 台账 and every page say it, as of ``at``."""
+    code = milestone_status(state, due_at, at, soon)
+    return STATUS_LABELS.get(code, code)
 
 
 def latest_reports(session: Session, milestone_ids: list[int]) -> dict[int, Report]:
@@ -145,7 +205,7 @@ def ledger_rows(
     cal: WorkCalendar,
     *,
     unit_ids: list[int] | None = None,
-) -> list[list[object]]:
+) -> list[LedgerRow]:
     """The 台账: one row per live milestone of the plan, in plan order, with its latest
     report, the review and the numbered documents issued. Three queries, whatever
     the plan's size."""
@@ -170,36 +230,34 @@ def ledger_rows(
         docs.setdefault(milestone_id, []).append(text or "")
     today = pendulum.instance(at).in_timezone(plan.timezone).date()
     soon = soon_after(at, cal, plan.timezone)
-    out: list[list[object]] = []
+    out: list[LedgerRow] = []
     for n, (m, item, unit, role) in enumerate(rows, start=1):
-        label = state_label(m.state, m.due_at, at, soon)
-        late = (
-            cal.workdays_between(m.due_date, today)
-            if label in ("已逾期", "整改逾期") and m.due_date
-            else ""
-        )
+        status = milestone_status(m.state, m.due_at, at, soon)
         r = latest.get(m.id)
         submitted = pendulum.instance(r.submitted_at).in_timezone(plan.timezone) if r else None
         due = m.due_date.isoformat() if m.due_date else m.rule
         out.append(
-            [
-                n,
-                category(item),
-                " / ".join(item.section),
-                item.title,
-                unit,
-                ROLE_NAMES.get(role, role),
-                f"{due} 报送进展" if item.standing else due,
-                label,
-                late,
-                submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
-                PROGRESS_LABELS.get(r.progress or "", "") if r else "",
-                (r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else ""))
+            LedgerRow(
+                n=n,
+                category=category(item),
+                section=" / ".join(item.section),
+                title=item.title,
+                unit=unit,
+                role=ROLE_NAMES.get(role, role),
+                due=f"{due} 报送进展" if item.standing else due,
+                status=status,
+                late_workdays=cal.workdays_between(m.due_date, today)
+                if status in LATE_STATUSES and m.due_date
+                else None,
+                submitted=submitted.format("YYYY-MM-DD HH:mm") if submitted else "",
+                progress=PROGRESS_LABELS.get(r.progress or "", "") if r else "",
+                text=(r.text + ("；" + "、".join(r.evidence_urls) if r.evidence_urls else ""))
                 if r
                 else "",
-                (r.review_comment or "") if r else "",
-                "、".join(docs.get(m.id, [])),
-            ]
+                comment=(r.review_comment or "") if r else "",
+                documents="、".join(docs.get(m.id, [])),
+                standing=item.kind == "task" and item.standing,
+            )
         )
     return out
 

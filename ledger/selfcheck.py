@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import evidence
-from ledger.labels import PROGRESS_LABELS, progress_code
+from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, STATUS_LABELS, progress_code
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
-from ledger.queries import soon_after, state_label
+from ledger.queries import milestone_status, soon_after
 from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report, review_report
 from plans.compile import ROLE_NAMES
 from plans.duerules import end_of_day
@@ -41,11 +41,23 @@ class SelfCheckRow:
     role: str  # 牵头 / 责任 / 配合
     due_date: dt.date | None
     state: str  # the milestone's state code
-    label: str  # as the 台账 says it (未到期, 已逾期, 待审核 …)
+    status: str  # as of the form's moment: a code of ledger.labels.STATUS_LABELS
     last_progress: str  # the unit's latest word on the task (any round): 推进中 …
     last_text: str
     last_review: str
     last_at: dt.datetime | None
+
+    @property
+    def label(self) -> str:
+        """The status as the 台账 says it (未到期, 已逾期, 待审核 …)."""
+        return STATUS_LABELS[self.status]
+
+    @property
+    def css(self) -> str:
+        """The page's colour class of the status."""
+        if self.status in LATE_STATUSES:
+            return "late"
+        return {"near": "near", "done": "done"}.get(self.status, "wait")
 
     @property
     def editable(self) -> bool:
@@ -153,7 +165,7 @@ def selfchecks(
                 ROLE_NAMES.get(r.role, r.role),
                 r.due_date,
                 r.state,
-                state_label(r.state, r.due_at, at, soon),
+                milestone_status(r.state, r.due_at, at, soon),
                 PROGRESS_LABELS.get(last.progress or "", "") if last else "",
                 last.text if last else "",
                 review_text(last),

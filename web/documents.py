@@ -131,7 +131,7 @@ def export(at: OnPlan) -> Response:
         title=f"{title}　台账（截至{stamp.format('YYYY年M月D日 HH:mm')}）",
         sheet="台账",
         header=queries.LEDGER_HEADER,
-        rows=rows,
+        rows=[r.cells() for r in rows],
     )
     return download(target, target.name, XLSX, then_remove=folder)
 

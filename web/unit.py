@@ -24,10 +24,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from ledger import config
 from ledger.db import transaction
 from ledger.evidence import Upload
-from ledger.labels import PROGRESS_LABELS
+from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, STATUS_LABELS
 from ledger.links import LinkError, open_link
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
-from ledger.queries import latest_reports, soon_after, state_label
+from ledger.queries import latest_reports, milestone_status, soon_after
 from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
 from ledger.selfcheck import ProgressEntry, record_progress, selfchecks
 from web.pages import Web, WebDep, same, unit_csrf
@@ -88,19 +88,19 @@ def unit_page(
     plans: dict[int, dict[str, Any]] = {}
     open_rows = []
     for m, title, plan_id, plan_title, doc_no in rows:
-        label = state_label(m.state, m.due_at, at, soon)
+        now_status = milestone_status(m.state, m.due_at, at, soon)
         r = latest.get(m.id)
         row = {
             "id": m.id,
             "title": title,
             "due": m.due_date or "待事件",
-            "state": label,
+            "state": STATUS_LABELS[now_status],
             "css": "late"
-            if "逾期" in label
+            if now_status in LATE_STATUSES
             else "near"
-            if label == "临近期限"
+            if now_status == "near"
             else "done"
-            if m.state == "done"
+            if now_status == "done"
             else "wait",
             "next": next_step(m, at),
             "decision": decision(r),

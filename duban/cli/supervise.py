@@ -28,8 +28,8 @@ from duban.cli.common import (
 from ledger import config, queries
 from ledger.checks import CheckReport
 from ledger.db import transaction
-from ledger.labels import STANDING_KIND
 from ledger.models import Plan
+from ledger.queries import LedgerRow
 from ledger.reports import ActionError, find_units, get_plan
 from ledger.supervise import rung_label
 from plans.policy import Policy, Rubric
@@ -273,7 +273,7 @@ def export_cmd(
 
     now = read_at(at)
 
-    def go(s: Session) -> tuple[str, list[list[object]]]:
+    def go(s: Session) -> tuple[str, list[LedgerRow]]:
         p = get_plan(s, plan)
         ids = [u.id for u in find_units(s, unit, p.jurisdiction)] if unit else None
         return p.title, queries.ledger_rows(
@@ -286,7 +286,7 @@ def export_cmd(
     if target.suffix.lower() == ".csv":
         with target.open("w", encoding="utf-8-sig", newline="") as f:
             csv.writer(f).writerows(
-                [queries.LEDGER_HEADER, *[[csv_cell(c) for c in r] for r in rows]]
+                [queries.LEDGER_HEADER, *[[csv_cell(c) for c in r.cells()] for r in rows]]
             )
     elif target.suffix.lower() == ".xlsx":
         write_sheet(
@@ -294,12 +294,12 @@ def export_cmd(
             title=f"{title}　台账（截至{now.format('YYYY年M月D日 HH:mm')}）",
             sheet="台账",
             header=queries.LEDGER_HEADER,
-            rows=rows,
+            rows=[r.cells() for r in rows],
         )
     else:
         raise fail(f"--out {target}：只支持 .xlsx 或 .csv", EXIT_USAGE)
-    late = sum(1 for r in rows if r[7] in ("已逾期", "整改逾期"))
-    rounds = sum(1 for r in rows if r[1] == STANDING_KIND)
+    late = sum(1 for r in rows if r.late)
+    rounds = sum(1 for r in rows if r.standing)
     out.print(
         f"[green]已导出台账[/green] {target}：{len(rows)} 个时限节点"
         f"（其中持续推进任务的进展报送 {rounds} 个），其中逾期未完成 {late} 个。"
