@@ -46,7 +46,7 @@ import yaml  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from ledger.db import open_ledger  # noqa: E402
-from ledger.models import Notice, Unit  # noqa: E402
+from ledger.models import Notification, Unit  # noqa: E402
 
 NOW = pendulum.datetime(2021, 7, 12, 10, 0, tz="Asia/Shanghai")
 
@@ -120,7 +120,7 @@ def make_ledger(home: Path, url: str, n: int, database_url: str | None = None) -
             }
             for i in range(n)
         ]
-        s.execute(insert(Notice), rows)
+        s.execute(insert(Notification), rows)
     return rows
 
 
@@ -204,7 +204,7 @@ def run_processes(postgres: str, n: int, processes: int, workers: int, url: str)
         took = time.perf_counter() - started
         with open_ledger(db, migrate=False)() as s:
             status = dict(
-                s.execute(select(Notice.status, func.count()).group_by(Notice.status))
+                s.execute(select(Notification.status, func.count()).group_by(Notification.status))
                 .tuples()
                 .all()
             )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.audit import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
-from ledger.outbox import insert_notices, person_notices
+from ledger.outbox import insert_notifications, person_notifications
 from ledger.reports import get_plan
 from ledger.supervise import recipients
 from plans.policy import Policy, Rubric, next_send_at
@@ -221,7 +221,7 @@ def record_check(
             "rate": round(u.rate, 4),
             "person": person.name if person else "",
         }
-        rows += person_notices(
+        rows += person_notifications(
             f"check/{plan.key}/{stamp}/{unit.id}",
             person,
             policy.channels,
@@ -233,7 +233,7 @@ def record_check(
             at=send_at,
             context=context,
         )
-    sent = insert_notices(session, rows)
+    sent = insert_notifications(session, rows)
     audit(
         session,
         actor,

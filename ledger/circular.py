@@ -24,7 +24,7 @@ from ledger.models import (
     Document,
     Item,
     Milestone,
-    Notice,
+    Notification,
     Plan,
     Unit,
 )
@@ -63,14 +63,14 @@ def circular_entries(
     sent = (
         dict(
             session.execute(
-                select(Notice.milestone_id, func.count())
-                .join(Milestone, Milestone.id == Notice.milestone_id)
+                select(Notification.milestone_id, func.count())
+                .join(Milestone, Milestone.id == Notification.milestone_id)
                 .where(
-                    Notice.milestone_id.in_(ids),
-                    Notice.unit_id == Milestone.unit_id,
-                    Notice.status == "sent",
+                    Notification.milestone_id.in_(ids),
+                    Notification.unit_id == Milestone.unit_id,
+                    Notification.status == "sent",
                 )
-                .group_by(Notice.milestone_id)
+                .group_by(Notification.milestone_id)
             )
             .tuples()
             .all()

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ledger.bulk import executemany
-from ledger.models import Contact, Notice, utcnow
+from ledger.models import Contact, Notification, utcnow
 
 ADDRESS_FIELDS = {"sms": "mobile", "email": "email", "wecom": "wecom_id", "dingtalk": "dingtalk_id"}
 
@@ -36,7 +36,7 @@ def contact_channels(contact: Contact, defaults: list[str]) -> list[tuple[str, s
     return out
 
 
-def person_notices(
+def person_notifications(
     key: str,
     person: Contact | None,
     channels: list[str],
@@ -98,7 +98,7 @@ _RECORD = {
 }
 
 
-def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
+def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert outbox rows, ignoring any whose idempotency key exists; count the new ones."""
     if not rows:
         return 0
@@ -128,7 +128,7 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> int:
         session.connection(),
         f"INSERT INTO notices ({', '.join(cols)}) VALUES ({marks}) "
         "ON CONFLICT (idempotency_key) DO NOTHING",
-        Notice.__table__,
+        Notification.__table__,
         cols,
         (blank | r for r in rows),
     )

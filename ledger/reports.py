@@ -35,7 +35,7 @@ from ledger.models import (
     Unit,
     utcnow,
 )
-from ledger.outbox import insert_notices, person_notices
+from ledger.outbox import insert_notifications, person_notifications
 from ledger.supervise import recipients, weekday_cn
 from plans.directory import Directory
 from plans.duerules import end_of_day
@@ -311,9 +311,9 @@ def _decide_extension(
         "person": person.name if person else "",
         "role": "contact",
     }
-    insert_notices(
+    insert_notifications(
         session,
-        person_notices(
+        person_notifications(
             f"ext{report.id}/contact",
             person,
             Policy.model_validate(m.policy).channels,
@@ -479,9 +479,9 @@ def _rectify_notice(
         "person": person.name if person else "",
         "role": "contact",
     }
-    insert_notices(
+    insert_notifications(
         session,
-        person_notices(
+        person_notifications(
             f"m{m.id}/c{m.cycle}/rectify/contact",
             person,
             Policy.model_validate(m.policy).channels,

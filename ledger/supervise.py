@@ -40,7 +40,7 @@ from ledger.models import (
     PolicySnapshot,
     Unit,
 )
-from ledger.outbox import insert_notices, person_notices
+from ledger.outbox import insert_notifications, person_notifications
 from plans.directory import ROLE_NAMES
 from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
@@ -313,7 +313,7 @@ def notice_rows(
             "person": person.name if person else "",
             "to_unit": target.name,
         }
-        mine = person_notices(
+        mine = person_notifications(
             f"m{m.id}/c{m.cycle}/{rung.key}/{role}",
             person,
             policy.channels,
@@ -547,7 +547,7 @@ def sweep(
     result.documents = issue_documents(session, supervised, ctx.units)
     session.flush()  # the documents and audit rows; the milestones are written apart
     write_milestones(session, writes)
-    result.notices = insert_notices(session, rows)
+    result.notices = insert_notifications(session, rows)
     if result.no_recipient:
         audit(
             session,

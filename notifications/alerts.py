@@ -17,7 +17,7 @@ import pendulum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.models import ChannelOutage, Delivery, Notice
+from ledger.models import ChannelOutage, Delivery, Notification
 
 log = logging.getLogger("duban.dispatch")
 
@@ -62,7 +62,7 @@ def calendar_alert_rows(
 def alert_rows(
     session: Session,
     d: Delivery,
-    notices: list[Notice],
+    notices: list[Notification],
     now: dt.datetime,
     operators: list[str],
     refused: bool = False,

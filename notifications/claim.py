@@ -28,7 +28,7 @@ from ledger.models import (
     Delivery,
     Item,
     Milestone,
-    Notice,
+    Notification,
     Plan,
     Unit,
 )
@@ -208,7 +208,7 @@ def _unique_keys(session: Session, deliveries: list[Delivery]) -> None:
             d.key = f"{d.key}-{n}"
 
 
-def link_of(n: Notice) -> tuple[str, str]:
+def link_of(n: Notification) -> tuple[str, str]:
     """Where the recipient answers: a unit's own page, or the coordinator's board."""
     if n.kind in ("alert", "channel_test") or n.unit_id is None:
         return "", ""
@@ -217,27 +217,27 @@ def link_of(n: Notice) -> tuple[str, str]:
     return links.marker(n.unit_id), "在线报送"
 
 
-def due_notices(session: Session, now: dt.datetime, s: Settings) -> list[Notice]:
+def due_notices(session: Session, now: dt.datetime, s: Settings) -> list[Notification]:
     """The first ``s.batch`` due notices (oldest first, by the status index), widened to
     every due notice of their recipients (by the recipient index): a recipient is
     claimed whole, at a cost that grows with the batch, not with the backlog."""
     head = (
-        select(Notice.channel, Notice.recipient)
-        .where(Notice.status == "pending", Notice.next_attempt_at <= now)
-        .order_by(Notice.id)
+        select(Notification.channel, Notification.recipient)
+        .where(Notification.status == "pending", Notification.next_attempt_at <= now)
+        .order_by(Notification.id)
         .limit(s.batch)
     )
     pairs = set(session.execute(head).tuples())
     if not pairs:
         return []
     q = (
-        select(Notice)
+        select(Notification)
         .where(
-            Notice.recipient.in_({r for _, r in pairs}),
-            Notice.status == "pending",
-            Notice.next_attempt_at <= now,
+            Notification.recipient.in_({r for _, r in pairs}),
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
         )
-        .order_by(Notice.id)
+        .order_by(Notification.id)
     )
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
@@ -245,8 +245,8 @@ def due_notices(session: Session, now: dt.datetime, s: Settings) -> list[Notice]
 
 
 def _drop_stale(
-    notices: list[Notice], day: dt.date, policies: Policies, s: Settings, result: Dispatched
-) -> list[Notice]:
+    notices: list[Notification], day: dt.date, policies: Policies, s: Settings, result: Dispatched
+) -> list[Notification]:
     """The notices still worth sending; the others are recorded as stale, with why."""
     fresh = []
     for n in notices:
@@ -278,7 +278,7 @@ def claim(
     day = local.date()
     found = due_notices(session, now, s)
     policies = Policies(session, {n.plan_id for n in found})
-    groups: dict[tuple[str, str, int], list[Notice]] = {}
+    groups: dict[tuple[str, str, int], list[Notification]] = {}
     kinds: dict[int, str] = {}
     # An operator's alert is urgent: alone, no cap, no quiet hours. A reply to a unit's
     # own request (延期批复) goes alone too, in its own words, outside the daily cap.
@@ -286,7 +286,7 @@ def claim(
         alone = n.kind in ALONE
         groups.setdefault((n.channel, n.recipient, n.id if alone else 0), []).append(n)
         kinds[n.id] = n.kind
-    pending: list[tuple[Delivery, list[Notice]]] = []
+    pending: list[tuple[Delivery, list[Notification]]] = []
     # Deliveries each recipient already had today, per channel: those not dead count
     # against the daily cap; all of them, dead ones too, for the next key's serial (a
     # re-queued dead message must not reuse its dead delivery's key).
@@ -402,7 +402,9 @@ def _quiet_retries(
     if not quiet:
         return {}
     rows = session.execute(
-        select(Notice.delivery_id, Notice.plan_id, Notice.kind).where(Notice.delivery_id.in_(quiet))
+        select(Notification.delivery_id, Notification.plan_id, Notification.kind).where(
+            Notification.delivery_id.in_(quiet)
+        )
     ).all()
     policies = Policies(session, {p for _, p, _ in rows})
     plans: dict[int, tuple[int | None, bool]] = {}
@@ -476,7 +478,7 @@ def reclaim(session: Session, now: dt.datetime, s: Settings, budget: Budget) -> 
     return out
 
 
-def template_params(d: Delivery, notices: list[Notice]) -> dict[str, Any]:
+def template_params(d: Delivery, notices: list[Notification]) -> dict[str, Any]:
     """The variables an approved SMS template may use, from the delivery and the notices
     it carries: kind, name, unit, item, due, step, count, day, plan, link (a marker
     until the link is filled in at send time)."""

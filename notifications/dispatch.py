@@ -47,8 +47,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import links
-from ledger.models import Delivery, DeliveryAttempt, Notice
-from ledger.outbox import insert_notices
+from ledger.models import Delivery, DeliveryAttempt, Notification
+from ledger.outbox import insert_notifications
 from notifications.alerts import Outages, alert_rows, calendar_alert_rows, operator_targets
 from notifications.channels import Channel, Outcome, Outgoing, channel_kind
 from notifications.claim import (
@@ -106,7 +106,7 @@ def release(session: Session, kind: str, now: dt.datetime) -> int:
     return len(ids)
 
 
-def _dead(d: Delivery, notices: list[Notice], detail: str, result: Dispatched) -> None:
+def _dead(d: Delivery, notices: list[Notification], detail: str, result: Dispatched) -> None:
     d.status, d.next_attempt_at, d.last_error = "dead", None, detail
     for n in notices:
         n.status, n.last_error, n.attempts = "dead", detail, d.attempts
@@ -125,8 +125,8 @@ def record_many(
     """Record a batch of outcomes in one transaction (every attempt is kept)."""
     ids = [i for i, _, _ in done]
     deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)))}
-    by_delivery: dict[int, list[Notice]] = {}
-    for n in session.scalars(select(Notice).where(Notice.delivery_id.in_(ids))):
+    by_delivery: dict[int, list[Notification]] = {}
+    for n in session.scalars(select(Notification).where(Notification.delivery_id.in_(ids))):
         by_delivery.setdefault(n.delivery_id or 0, []).append(n)
     alerts: list[dict[str, Any]] = []
     outages = Outages(session, now, operators, s.tz)
@@ -182,7 +182,7 @@ def record_many(
     session.flush()
     for kind in recovered - set(outages.open):
         result.released += release(session, kind, now)
-    result.alerts += insert_notices(session, alerts + outages.alerts)
+    result.alerts += insert_notifications(session, alerts + outages.alerts)
 
 
 def _send(channel: Channel, out: Outgoing) -> tuple[Outcome, int]:
@@ -240,9 +240,9 @@ def _send_all(
     cannot be written (the database went away), nothing more is sent."""
     with factory() as session, session.begin():  # links are filled in (and issued) here
         rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids))))
-        carried: dict[int, list[Notice]] = {}
+        carried: dict[int, list[Notification]] = {}
         for n in session.scalars(
-            select(Notice).where(Notice.delivery_id.in_(ids)).order_by(Notice.id)
+            select(Notification).where(Notification.delivery_id.in_(ids)).order_by(Notification.id)
         ):
             carried.setdefault(n.delivery_id or 0, []).append(n)
         params = [template_params(d, carried.get(d.id, [])) for d in rows]
@@ -357,9 +357,9 @@ def unrouted(factory: sessionmaker[Session], routed: Callable[[str], bool]) -> d
     written to this machine's outbox and marked sent, reaching no one."""
     with factory() as session:
         rows = session.execute(
-            select(Notice.channel, func.count())
-            .where(Notice.status == "pending")
-            .group_by(Notice.channel)
+            select(Notification.channel, func.count())
+            .where(Notification.status == "pending")
+            .group_by(Notification.channel)
         ).all()
     out: dict[str, int] = {}
     for channel, n in rows:

@@ -18,7 +18,7 @@ import datetime as dt
 
 import pendulum
 
-from ledger.models import Notice
+from ledger.models import Notification
 from plans.duerules import end_of_day
 from plans.policy import Policy
 from plans.workdays import WorkCalendar
@@ -60,7 +60,7 @@ def _date(value: object) -> dt.date | None:
         return None
 
 
-def stale_reason(n: Notice, today: dt.date, policy: Policy, cal: WorkCalendar) -> str | None:
+def stale_reason(n: Notification, today: dt.date, policy: Policy, cal: WorkCalendar) -> str | None:
     """Why this pending notice must not go out any more (in Chinese), or None."""
     ctx = n.context or {}
     due = _date(ctx.get("due_date"))
@@ -84,7 +84,7 @@ def stale_reason(n: Notice, today: dt.date, policy: Policy, cal: WorkCalendar) -
     return None
 
 
-def useful_until(n: Notice, now: dt.datetime, tz: str) -> dt.datetime:
+def useful_until(n: Notification, now: dt.datetime, tz: str) -> dt.datetime:
     """Until when a notice is worth sending: a reminder until its deadline, an
     escalation until the next rung takes over, anything else two days; never less
     than two hours from now, never more than two days."""

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger import config
 from ledger.db import transaction
-from ledger.models import Contact, Delivery, Notice, Unit
+from ledger.models import Contact, Delivery, Notification, Unit
 from ledger.supervise import sweep_all
 from notifications.apps import DingTalkWork, FeishuApp, WeComApp
 from notifications.channels import Outcome
@@ -358,8 +358,8 @@ def test_a_duban_reaches_a_person_on_wecom_and_sms_goes_as_a_template(
         assert (
             s.scalar(
                 select(func.count())
-                .select_from(Notice)
-                .where(Notice.channel == "wecom", Notice.status == "sent")
+                .select_from(Notification)
+                .where(Notification.channel == "wecom", Notification.status == "sent")
             )
             == 1
         )
@@ -377,7 +377,7 @@ def test_an_unknown_user_is_dead_at_once_with_one_alert(
     assert r.refused == 1 and r.dead == 1
     with transaction(ledger) as s:
         d = s.scalars(select(Delivery).where(Delivery.channel == "wecom")).one()
-        alert = s.scalars(select(Notice).where(Notice.kind == "alert")).all()
+        alert = s.scalars(select(Notification).where(Notification.kind == "alert")).all()
     assert (d.status, d.attempts) == ("dead", 1)
     assert "81013" in (d.last_error or "")
     # (the other alert of the day says the links point at this machine: no public URL)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger import config
 from ledger.db import transaction
-from ledger.models import AuditEvent, Milestone, Notice, Report, Unit
+from ledger.models import AuditEvent, Milestone, Notification, Report, Unit
 from ledger.users import add_user
 from tests.conftest import at, cli
 from web import create_app
@@ -253,7 +253,7 @@ def test_text_is_escaped_everywhere_it_is_shown(
     texts = [c.value for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
     assert not any(t.startswith("=") for t in texts)  # no formula from a unit's words
     with transaction(ledger) as s:
-        rectify = s.scalars(select(Notice).where(Notice.kind == "rectify")).first()
+        rectify = s.scalars(select(Notification).where(Notification.kind == "rectify")).first()
         assert rectify is not None
         assert rectify.context["comment"] == "<b>补充</b>"  # kept as typed; rendered inert
     page = web.get(f"/u/{token}").text  # the unit reads the comment, escaped

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger import config
 from ledger.db import transaction
-from ledger.models import Delivery, DeliveryAttempt, Notice
+from ledger.models import Delivery, DeliveryAttempt, Notification
 from ledger.supervise import sweep_all
 from notifications.channels import Outgoing, message_id
 from notifications.plugins import cut_bytes
@@ -334,7 +334,9 @@ def test_dispatcher_killed_mid_batch_delivers_every_notice_once(
     # are at most the 2 whose outcome was not yet recorded (--workers 2), not a batch.
     assert 57 <= len(r.requests) <= 57 + 2, len(r.requests)
     with transaction(ledger) as s:
-        states = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status)).all())
+        states = dict(
+            s.execute(select(Notification.status, func.count()).group_by(Notification.status)).all()
+        )
     assert states == {"sent": 110}
 
 
@@ -442,7 +444,9 @@ def test_the_database_going_away_mid_dispatch_stops_sending(
     assert 57 <= len(r.requests) <= 57 + 4 + 4, len(r.requests)  # in flight at the cut
     with transaction(ledger) as s:
         states = dict(
-            s.execute(select(Notice.status, func.count()).group_by(Notice.status)).tuples().all()
+            s.execute(select(Notification.status, func.count()).group_by(Notification.status))
+            .tuples()
+            .all()
         )
     assert states == {"sent": 110}
 

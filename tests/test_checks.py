@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from duban.cli import app
 from ledger.db import open_ledger, transaction
-from ledger.models import Notice, Report
+from ledger.models import Notification, Report
 from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
@@ -55,7 +55,11 @@ def test_check_and_score_after_the_filing_deadline(database_url: str, duban_home
     assert "检查结果通知 0 条" in again  # one notice per unit and check day
     with transaction(open_ledger(database_url)) as s:
         assert (
-            s.scalar(select(func.count()).select_from(Notice).where(Notice.kind == "check_result"))
+            s.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.kind == "check_result")
+            )
             == 104
         )
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from duban.cli import app
 from ledger.db import transaction
-from ledger.models import Notice, Report
+from ledger.models import Notification, Report
 from tests.conftest import cli
 
 runner = CliRunner()
@@ -85,7 +85,7 @@ def test_at_means_the_end_of_a_bare_date_everywhere(ledger: sessionmaker[Session
     with transaction(ledger) as s:
         times = {
             n.next_attempt_at
-            for n in s.scalars(select(Notice).where(Notice.kind == "check_result"))
+            for n in s.scalars(select(Notification).where(Notification.kind == "check_result"))
         }
     assert times == {pendulum.datetime(2021, 7, 20, 9, tz="Asia/Shanghai")}
 

@@ -24,7 +24,7 @@ from duban.cli import app
 from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.links import open_link
-from ledger.models import Delivery, DeliveryAttempt, Notice
+from ledger.models import Delivery, DeliveryAttempt, Notification
 from ledger.supervise import sweep_all
 from notifications.channels import LocalOutbox, Outcome, Outgoing
 from notifications.dispatch import Budget, Dispatched, Settings, claim, dispatch
@@ -91,7 +91,7 @@ def test_a_day_of_several_notices_is_one_digest(ledger: sessionmaker[Session]) -
     with transaction(ledger) as s:
         d = s.scalars(select(Delivery).where(Delivery.recipient == SIFA_SMS)).one()
         carried = s.scalar(
-            select(func.count()).select_from(Notice).where(Notice.delivery_id == d.id)
+            select(func.count()).select_from(Notification).where(Notification.delivery_id == d.id)
         )
     assert (d.kind, carried) == ("digest", 2)
     assert d.subject == "【督办】2项待办事项（2021-12-24）"
@@ -145,7 +145,7 @@ def test_the_daily_cap_and_quiet_hours_defer_to_the_morning(ledger: sessionmaker
     r = run(ledger, "2021-07-13T20:05", cap=3)
     assert (r.sent, r.deferred) == (1, 1)
     with transaction(ledger) as s:
-        waiting = s.scalars(select(Notice).where(Notice.status == "pending")).one()
+        waiting = s.scalars(select(Notification).where(Notification.status == "pending")).one()
     assert waiting.channel == "sms"
     assert waiting.next_attempt_at == at("2021-07-14T08:30")
 
@@ -209,7 +209,9 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     for minute in range(31, 60):
         run(ledger, f"2021-07-13T10:{minute:02d}", broken, max_attempts=3)
     with transaction(ledger) as s:
-        dead = s.scalar(select(func.count()).select_from(Notice).where(Notice.status == "dead"))
+        dead = s.scalar(
+            select(func.count()).select_from(Notification).where(Notification.status == "dead")
+        )
     assert dead == 2
     # With a hard cap, each dead message raises one operator's alert naming unit, channel
     # and last error (besides the alerts that the outage began and ended).
@@ -237,10 +239,10 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
     # A message of its own (an operator's alert) re-queued after dying gets a fresh key too.
     with transaction(ledger) as s:
         alert = s.scalars(
-            select(Notice)
-            .join(Delivery, Delivery.id == Notice.delivery_id)
+            select(Notification)
+            .join(Delivery, Delivery.id == Notification.delivery_id)
             .where(
-                Notice.kind == "alert",
+                Notification.kind == "alert",
                 Delivery.status == "sent",
                 Delivery.day == dt.date(2021, 7, 13),
             )
@@ -254,7 +256,7 @@ def test_failures_are_retried_with_backoff_then_given_up(ledger: sessionmaker[Se
         )
     run(ledger, "2021-07-13T11:02")
     with transaction(ledger) as s:
-        again = s.get_one(Delivery, s.get_one(Notice, alert.id).delivery_id).key
+        again = s.get_one(Delivery, s.get_one(Notification, alert.id).delivery_id).key
     assert again == f"{first_key}-2"
 
 
@@ -337,7 +339,7 @@ def test_the_plans_policy_sets_cap_and_quiet_hours(database_url: str, tmp_path: 
     r = run(factory, "2021-07-12T21:31")  # 21:31 is quiet for SMS under this plan
     assert (r.sent, r.deferred) == (1, 1)
     with transaction(factory) as s:
-        waiting = s.scalars(select(Notice).where(Notice.status == "pending")).one()
+        waiting = s.scalars(select(Notification).where(Notification.status == "pending")).one()
     assert waiting.next_attempt_at == at("2021-07-13T07:00")
 
 
@@ -402,7 +404,9 @@ def test_two_dispatchers_at_once_never_crash_lose_or_double(database_url: str) -
         assert errors == [], (day, errors)
     with transaction(factory) as s:
         states = dict(
-            s.execute(select(Notice.status, func.count()).group_by(Notice.status)).tuples().all()
+            s.execute(select(Notification.status, func.count()).group_by(Notification.status))
+            .tuples()
+            .all()
         )
         deliveries = s.scalar(select(func.count()).select_from(Delivery))
     assert set(states) == {"sent"} and states["sent"] > 1000
@@ -448,9 +452,9 @@ def test_a_four_hour_sms_outage_loses_nothing_and_alerts_twice(
     with transaction(ledger) as s:
         states = dict(
             s.execute(
-                select(Notice.status, func.count())
-                .where(Notice.kind != "alert")
-                .group_by(Notice.status)
+                select(Notification.status, func.count())
+                .where(Notification.kind != "alert")
+                .group_by(Notification.status)
             )
             .tuples()
             .all()
@@ -521,10 +525,14 @@ def test_a_rehearsal_years_ago_is_stale_today_not_sent(ledger: sessionmaker[Sess
     r = run(ledger, "2026-12-04T09:05")
     with transaction(ledger) as s:
         states = dict(
-            s.execute(select(Notice.status, func.count()).group_by(Notice.status)).tuples().all()
+            s.execute(select(Notification.status, func.count()).group_by(Notification.status))
+            .tuples()
+            .all()
         )
-        kinds = set(s.scalars(select(Notice.kind).where(Notice.status == "stale")))
-        why = s.scalars(select(Notice.last_error).where(Notice.kind == "reminder")).first()
+        kinds = set(s.scalars(select(Notification.kind).where(Notification.status == "stale")))
+        why = s.scalars(
+            select(Notification.last_error).where(Notification.kind == "reminder")
+        ).first()
     assert (r.deliveries, r.sent, r.stale) == (0, 0, states["stale"])
     assert set(states) == {"stale"} and {"reminder", "cuiban", "duban"} <= kinds
     assert why == "期限 2021-07-19 已过，提醒不再发送"
@@ -543,8 +551,8 @@ def test_re_queued_dead_reminders_after_their_deadline_are_dropped(
     with transaction(ledger) as s:
         dead = s.scalar(
             select(func.count())
-            .select_from(Notice)
-            .where(Notice.status == "dead", Notice.kind != "alert")
+            .select_from(Notification)
+            .where(Notification.status == "dead", Notification.kind != "alert")
         )
     assert dead == 110
     cli("notices", "--retry-dead", "--at", "2021-07-20T08:59")
@@ -593,7 +601,7 @@ def test_quiet_hours_hold_retries_and_defer_to_the_working_day_morning(
     cli("review", "1", "--return", "--due", "2021-07-30", "--at", "2021-07-16T20:00")
     run(ledger, "2021-07-16T20:01", cap=5)
     with transaction(ledger) as s:
-        waiting = s.scalars(select(Notice).where(Notice.status == "pending")).one()
+        waiting = s.scalars(select(Notification).where(Notification.status == "pending")).one()
     assert (waiting.channel, waiting.next_attempt_at) == ("sms", at("2021-07-19T08:30"))
 
 
@@ -604,10 +612,10 @@ def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
     notices still make one digest, none is pushed to tomorrow, and one run sends all."""
     sweep_all(ledger, at("2021-12-24T09:00"), config.calendar())
     with transaction(ledger) as s:
-        due = s.scalar(select(func.count()).select_from(Notice))
+        due = s.scalar(select(func.count()).select_from(Notification))
         recipients = s.scalar(
             select(func.count()).select_from(
-                select(Notice.channel, Notice.recipient).distinct().subquery()
+                select(Notification.channel, Notification.recipient).distinct().subquery()
             )
         )
     assert due > recipients > 7 * 3
@@ -615,7 +623,10 @@ def test_a_backlog_larger_than_a_batch_is_one_digest_each_and_drains(
     assert (r.deliveries, r.notices, r.deferred) == (recipients, due, 0)
     with transaction(ledger) as s:
         assert (
-            s.scalar(select(func.count()).select_from(Notice).where(Notice.status != "sent")) == 0
+            s.scalar(
+                select(func.count()).select_from(Notification).where(Notification.status != "sent")
+            )
+            == 0
         )
 
 
@@ -649,6 +660,6 @@ def test_failures_show_in_the_exit_status_the_flow_run_and_notices_json(
     assert report["counts"]["sent"] == 56 and report["counts"]["sending"] == 55
     assert len(report["notices"]) == 3 and report["notices"][0]["kind"] == "alert"
     with transaction(ledger) as s:
-        s.scalars(select(Notice).where(Notice.channel == "sms")).first().status = "dead"
+        s.scalars(select(Notification).where(Notification.channel == "sms")).first().status = "dead"
     dead = CliRunner().invoke(app, ["notices", "--check"], env={"COLUMNS": "200"})
     assert dead.exit_code == 4 and "有 1 条已放弃的通知" in dead.output

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from ledger.db import open_ledger, transaction
-from ledger.models import Document, Item, Notice, Report
+from ledger.models import Document, Item, Notification, Report
 from tests.conftest import PLAN_001, UNITS_ZS, cli
 
 runner = CliRunner()
@@ -274,7 +274,9 @@ def test_a_loopback_link_is_said_loudly(
     assert "只有本机能打开" in cli("dispatch", "--at", "2021-07-20T09:01")
     dispatch_now(at("2021-07-20T09:02"))
     with transaction(open_ledger(database_url)) as s:
-        alerts = s.scalars(select(Notice).where(Notice.idempotency_key.like("loopback/%"))).all()
+        alerts = s.scalars(
+            select(Notification).where(Notification.idempotency_key.like("loopback/%"))
+        ).all()
         assert [(a.recipient, a.status) for a in alerts] == [("ops@zs.example.cn", "sent")]
     files = list((duban_home / "outbox").rglob("*ops@*"))
     assert len(files) == 1

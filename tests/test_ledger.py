@@ -43,7 +43,7 @@ from ledger.models import (
     Base,
     Item,
     Milestone,
-    Notice,
+    Notification,
     Report,
     Unit,
 )
@@ -165,7 +165,7 @@ def test_editing_a_plan_archives_and_never_loses_reports(database_url: str, tmp_
         m26.state = "reported"
         m30 = s.scalar(select(Milestone).join(Assignment).join(Item).where(Item.key == "t30"))
         s.add(
-            Notice(
+            Notification(
                 idempotency_key=f"m{m30.id}:reminder-5:contact:email",
                 plan_id=m30.plan_id,
                 milestone_id=m30.id,
@@ -208,7 +208,7 @@ def test_editing_a_plan_archives_and_never_loses_reports(database_url: str, tmp_
         assert [r.text for r in m26.reports] == ["规章已集中公开"]
         m30 = s.get(Milestone, m30_id)
         assert m30.state == "archived" and m30.next_action_at is None
-        assert s.scalar(select(func.count()).select_from(Notice)) == 1
+        assert s.scalar(select(func.count()).select_from(Notification)) == 1
         archived = s.scalar(select(Item).where(Item.key == "t30"))
         assert archived.archived_at is not None
     # Loading the original again brings item 30 back with the same milestone.

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from flows.deploy import reconcile
 from flows.server import LocalServer, free_port, start_server
 from ledger.db import open_ledger, transaction
-from ledger.models import Notice
+from ledger.models import Notification
 from plans.compile import read_plan
 from plans.model import Plan as PlanSpec
 from tests.conftest import PLAN_001, UNITS_ZS
@@ -164,7 +164,7 @@ async def _count_deployments(name: str) -> int:
 
 def notices(url: str) -> int:
     with transaction(open_ledger(url)) as s:
-        return s.scalar(select(func.count()).select_from(Notice)) or 0
+        return s.scalar(select(func.count()).select_from(Notification)) or 0
 
 
 def test_up_serves_the_plan_and_stops_cleanly(duban_home: Path) -> None:

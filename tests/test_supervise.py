@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger import config
 from ledger.db import transaction
-from ledger.models import Assignment, Document, Item, Milestone, Notice, Report, Unit
+from ledger.models import Assignment, Document, Item, Milestone, Notification, Report, Unit
 from ledger.supervise import SweepResult, sweep_all
 from notifications.render import Templates
 from tests.conftest import PLAN_001, at, cli
@@ -38,9 +38,9 @@ PLAN = "zhongshan-2021-zwgk"
 
 def notices(factory: sessionmaker[Session], **where: object) -> int:
     with transaction(factory) as s:
-        q = select(func.count()).select_from(Notice)
+        q = select(func.count()).select_from(Notification)
         for k, v in where.items():
-            q = q.where(getattr(Notice, k) == v)
+            q = q.where(getattr(Notification, k) == v)
         return s.scalar(q) or 0
 
 
@@ -175,7 +175,7 @@ def test_a_sweep_years_late_sends_nothing_stale(ledger: sessionmaker[Session]) -
     assert "写入 0 条通知" in out and "通报" not in out.split("。")[0]
     assert "个步骤已过时" in out and "没有可发的步骤" in out
     with transaction(ledger) as s:
-        assert s.scalar(select(func.count()).select_from(Notice)) == 0
+        assert s.scalar(select(func.count()).select_from(Notification)) == 0
         assert s.scalar(select(func.count()).select_from(Document)) == 0
         assert (
             s.scalar(
@@ -242,7 +242,9 @@ def test_an_extension_request_is_approved_or_refused_with_a_reply(
         sms = [
             Templates().render("extension", n.context).sms
             for n in s.scalars(
-                select(Notice).where(Notice.kind == "extension", Notice.channel == "sms")
+                select(Notification).where(
+                    Notification.kind == "extension", Notification.channel == "sms"
+                )
             )
         ]
     assert any("“报送具体工作计划、措施备案”同意延期至2021-07-30" in b for b in sms)

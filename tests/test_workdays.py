@@ -110,7 +110,7 @@ def test_a_year_the_calendar_does_not_know_is_said_loudly_and_alerted_once(
 
     from ledger import config
     from ledger.db import open_ledger, transaction
-    from ledger.models import Notice
+    from ledger.models import Notification
     from tests.conftest import PLAN_001, UNITS_ZS, cli
 
     later = tmp_path / "later.yaml"  # the reference plan moved to a year no calendar knows
@@ -124,7 +124,7 @@ def test_a_year_the_calendar_does_not_know_is_said_loudly_and_alerted_once(
     for minute in ("09:05", "09:10"):
         cli("dispatch", "--at", f"2099-03-02T{minute}")
     with transaction(open_ledger(database_url)) as s:
-        alerts = s.scalars(select(Notice).where(Notice.kind == "alert")).all()
+        alerts = s.scalars(select(Notification).where(Notification.kind == "alert")).all()
         assert [(n.idempotency_key, n.status) for n in alerts] == [
             ("calendar/2099/operator/值班运维", "sent")
         ]

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from flows.server import start_server
 from ledger.db import open_ledger, transaction
-from ledger.models import Delivery, Notice
+from ledger.models import Delivery, Notification
 from tests.conftest import PG_ENV, PLAN_001, UNITS_ZS, pg_schema, prefect_database
 from tests.receiver import Receiver
 
@@ -165,15 +165,17 @@ def test_two_workers_deliver_every_notice_exactly_once(tmp_path: Path) -> None:
         assert pools == {POOL}
         with transaction(open_ledger(ledger, migrate=False)) as s:
             by_status = dict(
-                s.execute(select(Notice.status, func.count()).group_by(Notice.status))
+                s.execute(select(Notification.status, func.count()).group_by(Notification.status))
                 .tuples()
                 .all()
             )
             sms_keys = set(
-                s.scalars(select(Delivery.key).join(Notice).where(Notice.channel == "sms"))
+                s.scalars(
+                    select(Delivery.key).join(Notification).where(Notification.channel == "sms")
+                )
             )
             sms_notices = s.scalar(
-                select(func.count()).select_from(Notice).where(Notice.channel == "sms")
+                select(func.count()).select_from(Notification).where(Notification.channel == "sms")
             )
     gateway.stop()
     # Four sweeps wrote each plan's notices once: 2 × 110, and every one was sent.

@@ -14,8 +14,8 @@ from documents.render import loopback_warning
 from ledger import config, links
 from ledger.db import open_ledger, transaction
 from ledger.heartbeats import DISPATCH, beating
-from ledger.models import Notice
-from ledger.outbox import insert_notices
+from ledger.models import Notification
+from ledger.outbox import insert_notifications
 from ledger.queries import calendar_gaps
 from notifications.dispatch import (
     Dispatched,
@@ -37,7 +37,9 @@ def loopback_alert_rows(
     only on this machine (DUBAN_PUBLIC_URL unset or a loopback address)."""
     message = loopback_warning()
     if message is None or not session.scalar(
-        select(Notice.id).where(Notice.status == "pending", Notice.kind != "alert").limit(1)
+        select(Notification.id)
+        .where(Notification.status == "pending", Notification.kind != "alert")
+        .limit(1)
     ):
         return []
     day = now.in_timezone(TZ).to_date_string()
@@ -67,10 +69,10 @@ def dispatch_now(now: pendulum.DateTime, settings: Settings | None = None) -> Di
     factory = open_ledger(config.database_url())
     with transaction(factory) as s:  # once per unknown year: the key says so
         gaps = calendar_gaps(s, config.calendar(), now.in_timezone(TZ).date())
-        insert_notices(
+        insert_notifications(
             s, calendar_alert_rows(gaps, transports.config.operators, now.in_timezone("UTC"))
         )
-        insert_notices(s, loopback_alert_rows(s, transports.config.operators, now))
+        insert_notifications(s, loopback_alert_rows(s, transports.config.operators, now))
     with beating(factory, DISPATCH):
         return dispatch(
             factory,

@@ -24,7 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.db import open_ledger, transaction
 from ledger.directory_sync import ledger_directory, sync_units
 from ledger.load import file_hash, load_plan
-from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Notice, PolicySnapshot, Unit
+from ledger.models import (
+    OPEN_STATES,
+    Assignment,
+    Item,
+    Milestone,
+    Notification,
+    PolicySnapshot,
+    Unit,
+)
 from ledger.reports import record_report, review_report
 from ledger.supervise import sweep_all
 from plans.compile import checkpoint_dates, compile_plan
@@ -215,18 +223,18 @@ def _timeline(factory: sessionmaker[Session], tz: str) -> list[Sent]:
         )
         rows = s.execute(
             select(
-                Notice.next_attempt_at,
+                Notification.next_attempt_at,
                 owner.c.unit,
                 Unit.name,
-                Notice.step,
-                Notice.channel,
-                Notice.context,
-                Notice.milestone_id,
-                Notice.recipient,
+                Notification.step,
+                Notification.channel,
+                Notification.context,
+                Notification.milestone_id,
+                Notification.recipient,
             )
-            .join(Unit, Unit.id == Notice.unit_id)
-            .outerjoin(owner, owner.c.id == Notice.milestone_id)
-            .order_by(Notice.next_attempt_at, Notice.id)
+            .join(Unit, Unit.id == Notification.unit_id)
+            .outerjoin(owner, owner.c.id == Notification.milestone_id)
+            .order_by(Notification.next_attempt_at, Notification.id)
         ).all()
     return [
         Sent(

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from ledger import config
 from ledger.db import open_ledger
-from web import auth, board, deps, documents, drafts, health, notices, review, unit, units
+from web import auth, board, deps, documents, drafts, health, outbox, review, unit, units
 from web.pages import (
     Clock,
     HeadAsGet,
@@ -62,7 +62,7 @@ def create_app(
     deps.install(app, web)  # app.state.web for the route functions, and their refusals
     app.add_middleware(UploadGate, web=web)
     app.add_middleware(HeadAsGet)
-    for module in (auth, unit, board, review, documents, notices, drafts, units):
+    for module in (auth, unit, board, review, documents, outbox, drafts, units):
         app.include_router(module.router)
     health.routes(app, web)  # /healthz, /metrics, and a 503 page when the database fails
     return app

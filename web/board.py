@@ -1,6 +1,6 @@
 """The coordinators' board: the plans, a plan's board of lights and its chart, the tasks
 and one task's units. The review queue is in review.py, checks and downloads in
-documents.py, the notices sent in notices.py.
+documents.py, the notifications sent in outbox.py.
 
 Every page but ``/`` (the login page in place for nobody signed in) takes a dependency
 of deps.py: nobody signed in goes to the login page, a plan not in the ledger is a 404.

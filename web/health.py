@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from ledger import config, watchdog
 from ledger.db import DatabaseError, current_revision, head_revision, mismatch
 from ledger.heartbeats import ALL_PLANS, DISPATCH, all_beats, sweep_name
-from ledger.models import ChannelOutage, Delivery, Notice, Plan
+from ledger.models import ChannelOutage, Delivery, Notification, Plan
 from web.pages import Web
 
 TZ = "Asia/Shanghai"
@@ -204,7 +204,9 @@ def _ledger_families(s: Session) -> Iterator[Metric]:
         "duban_notices", "Notices in the outbox by status and channel", labels=["status", "channel"]
     )
     for status, channel, n in s.execute(
-        select(Notice.status, Notice.channel, func.count()).group_by(Notice.status, Notice.channel)
+        select(Notification.status, Notification.channel, func.count()).group_by(
+            Notification.status, Notification.channel
+        )
     ):
         notices.add_metric([status, channel], n)
     deliveries = GaugeMetricFamily(

@@ -28,7 +28,7 @@ from duban.cli.common import (
 )
 from ledger import config
 from ledger.db import DatabaseError, transaction
-from ledger.models import Notice
+from ledger.models import Notification
 from ledger.reports import ActionError, find_contact, get_plan, get_unit
 from ledger.supervise import rung_label
 
@@ -41,7 +41,7 @@ channels_app = group(
 
 def _kinds(counts: dict[str, int]) -> str:
     """Channels as an operator reads and configures them: 短信（sms） 3 条."""
-    from ledger.notices import channel_name
+    from ledger.outbox_view import channel_name
 
     return "、".join(f"{channel_name(k)}（{k}） {n} 条" for k, n in sorted(counts.items()))
 
@@ -73,7 +73,9 @@ def dispatch_cmd(
     now = read_at(at)
     with transaction(open_db()) as s:  # links that open only here: said before they go
         waiting = s.scalar(
-            select(Notice.id).where(Notice.status == "pending", Notice.kind != "alert").limit(1)
+            select(Notification.id)
+            .where(Notification.status == "pending", Notification.kind != "alert")
+            .limit(1)
         )
     if waiting is not None:
         _warn_loopback()
@@ -231,18 +233,18 @@ def notices_cmd(
     """
     import json
 
-    from ledger import notices
+    from ledger import outbox_view
 
     retry_at = read_at(at).in_timezone("UTC")
 
-    def go(s: Session) -> tuple[list[tuple[Notice, str]], dict[str, int]] | int:
+    def go(s: Session) -> tuple[list[tuple[Notification, str]], dict[str, int]] | int:
         p = get_plan(s, plan) if plan else None
         u = get_unit(s, unit, p.jurisdiction if p else None) if unit else None
         if retry_dead:
-            return notices.requeue_dead(s, retry_at, actor=actor(), plan=p, unit=u)
+            return outbox_view.requeue_dead(s, retry_at, actor=actor(), plan=p, unit=u)
         return (
-            notices.recent(s, plan=p, unit=u, status=status, limit=limit),
-            notices.counts(s, plan=p, unit=u),
+            outbox_view.recent(s, plan=p, unit=u, status=status, limit=limit),
+            outbox_view.counts(s, plan=p, unit=u),
         )
 
     found = act(go)
@@ -303,9 +305,9 @@ def notices_cmd(
                 str(n.id),
                 unit_name,
                 rung_label(n.step or n.kind),
-                notices.channel_name(n.channel),
+                outbox_view.channel_name(n.channel),
                 n.recipient,
-                notices.NOTICE_STATES.get(n.status, n.status),
+                outbox_view.NOTIFICATION_STATES.get(n.status, n.status),
                 str(n.attempts),
                 local(n.next_attempt_at),
                 ""

@@ -74,7 +74,7 @@ def utcnow() -> dt.datetime:
 
 
 from ledger.models.access import LoginFailure, UnitLink, User, WebSession
-from ledger.models.delivery import ChannelOutage, Delivery, DeliveryAttempt, Notice
+from ledger.models.delivery import ChannelOutage, Delivery, DeliveryAttempt, Notification
 from ledger.models.directory import Contact, Group, GroupMember, Unit
 from ledger.models.records import GRADES, AuditEvent, Document, Heartbeat
 from ledger.models.work import (
@@ -111,7 +111,7 @@ __all__ = [
     "ItemCount",
     "LoginFailure",
     "Milestone",
-    "Notice",
+    "Notification",
     "Plan",
     "PlanEvent",
     "PolicySnapshot",

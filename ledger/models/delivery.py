@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ledger.models import Base, utcnow
 
 
-class Notice(Base):
+class Notification(Base):
     """The outbox: one row per notice to one recipient on one channel.
 
     ``idempotency_key`` (milestone, step, recipient, channel) is unique, so a

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.audit import audit
-from ledger.models import Notice, Plan, Unit
+from ledger.models import Notification, Plan, Unit
 from ledger.reports import ActionError
 
 CHANNEL_NAMES = {
@@ -34,7 +34,7 @@ def channel_name(channel: str) -> str:
     return f"{label}（{name}）" if name else label
 
 
-NOTICE_STATES = {
+NOTIFICATION_STATES = {
     "pending": "待发送",
     "sending": "发送中",
     "sent": "已发送",
@@ -45,9 +45,9 @@ NOTICE_STATES = {
 
 def state_code(status: str) -> str:
     """A state as typed (Chinese or code) → its code; ``ActionError`` naming the choices."""
-    code = {v: k for k, v in NOTICE_STATES.items()}.get(status, status)
-    if code not in NOTICE_STATES:
-        raise ActionError(f"状态 {status!r} 无效，可用：{'、'.join(NOTICE_STATES.values())}")
+    code = {v: k for k, v in NOTIFICATION_STATES.items()}.get(status, status)
+    if code not in NOTIFICATION_STATES:
+        raise ActionError(f"状态 {status!r} 无效，可用：{'、'.join(NOTIFICATION_STATES.values())}")
     return code
 
 
@@ -58,28 +58,28 @@ def recent(
     unit: Unit | None = None,
     status: str | None = None,
     limit: int = 50,
-) -> list[tuple[Notice, str]]:
+) -> list[tuple[Notification, str]]:
     """The newest notices (and their units' names), filtered; newest first."""
-    q = select(Notice, Unit.name).join(Unit, Unit.id == Notice.unit_id, isouter=True)
+    q = select(Notification, Unit.name).join(Unit, Unit.id == Notification.unit_id, isouter=True)
     if plan is not None:
-        q = q.where(Notice.plan_id == plan.id)
+        q = q.where(Notification.plan_id == plan.id)
     if unit is not None:
-        q = q.where(Notice.unit_id == unit.id)
+        q = q.where(Notification.unit_id == unit.id)
     if status:
-        q = q.where(Notice.status == state_code(status))
-    return list(session.execute(q.order_by(Notice.id.desc()).limit(limit)).tuples())
+        q = q.where(Notification.status == state_code(status))
+    return list(session.execute(q.order_by(Notification.id.desc()).limit(limit)).tuples())
 
 
 def counts(
     session: Session, *, plan: Plan | None = None, unit: Unit | None = None
 ) -> dict[str, int]:
     """Notices per state (codes), for a cron check and ``--json``."""
-    q = select(Notice.status, func.count()).group_by(Notice.status)
+    q = select(Notification.status, func.count()).group_by(Notification.status)
     if plan is not None:
-        q = q.where(Notice.plan_id == plan.id)
+        q = q.where(Notification.plan_id == plan.id)
     if unit is not None:
-        q = q.where(Notice.unit_id == unit.id)
-    return {code: 0 for code in NOTICE_STATES} | dict(session.execute(q).tuples().all())
+        q = q.where(Notification.unit_id == unit.id)
+    return {code: 0 for code in NOTIFICATION_STATES} | dict(session.execute(q).tuples().all())
 
 
 def requeue_dead(
@@ -92,13 +92,13 @@ def requeue_dead(
     ids: list[int] | None = None,
 ) -> int:
     """Given-up notices back in the queue from ``at``, each to get a new delivery."""
-    q = select(Notice).where(Notice.status == "dead")
+    q = select(Notification).where(Notification.status == "dead")
     if plan is not None:
-        q = q.where(Notice.plan_id == plan.id)
+        q = q.where(Notification.plan_id == plan.id)
     if unit is not None:
-        q = q.where(Notice.unit_id == unit.id)
+        q = q.where(Notification.unit_id == unit.id)
     if ids is not None:
-        q = q.where(Notice.id.in_(ids))
+        q = q.where(Notification.id.in_(ids))
     dead = session.scalars(q).all()
     for n in dead:
         n.status, n.delivery_id, n.next_attempt_at = "pending", None, at

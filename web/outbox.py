@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from ledger import notices
+from ledger import outbox_view
 from ledger.db import transaction
 from ledger.models import Plan, Unit
 from ledger.reports import ActionError
@@ -33,7 +33,9 @@ def notices_get(
             error = error or f"“{unit}”是 {len(found)} 个单位的分组，请填写一个单位"
         try:
             rows = (
-                [] if error else notices.recent(s, plan=p, unit=u, status=status or None, limit=300)
+                []
+                if error
+                else outbox_view.recent(s, plan=p, unit=u, status=status or None, limit=300)
             )
         except ActionError as exc:
             rows, error = [], str(exc)
@@ -46,9 +48,9 @@ def notices_get(
                     "id": n.id,
                     "unit": name or "",
                     "kind": rung_label(n.step or n.kind),
-                    "channel": notices.channel_name(n.channel),
+                    "channel": outbox_view.channel_name(n.channel),
                     "recipient": n.recipient,
-                    "status": notices.NOTICE_STATES.get(n.status, n.status),
+                    "status": outbox_view.NOTIFICATION_STATES.get(n.status, n.status),
                     "dead": n.status == "dead",
                     "attempts": n.attempts,
                     "when": local(n.next_attempt_at) if n.next_attempt_at else "",
@@ -60,7 +62,7 @@ def notices_get(
             state=status,
             unit=unit,
             error=error,
-            states=notices.NOTICE_STATES,
+            states=outbox_view.NOTIFICATION_STATES,
             plans=s.execute(
                 select(Plan.key, Plan.title).order_by(Plan.year.desc(), Plan.key)
             ).all(),
@@ -72,5 +74,5 @@ def notices_retry(
     who: Changing, web: WebDep, ids: Annotated[list[int] | None, Form()] = None
 ) -> Response:
     with transaction(web.ledger) as s:
-        n = notices.requeue_dead(s, web.clock(), actor=f"web:{who.user.name}", ids=ids or [])
+        n = outbox_view.requeue_dead(s, web.clock(), actor=f"web:{who.user.name}", ids=ids or [])
     return RedirectResponse(f"/notices?status=dead&retried={n}", status_code=303)
