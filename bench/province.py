@@ -37,8 +37,8 @@ from ledger.db import open_ledger, transaction
 from ledger.directory_sync import ledger_directory, sync_units
 from ledger.load import file_hash, load_plan
 from plans.compile import compile_plan
-from plans.directory import Contact, Unit
-from plans.model import Plan
+from plans.directory import ContactEntry, UnitEntry
+from plans.model import PlanSpec
 from plans.workdays import default_calendar
 
 COUNTIES, PER_COUNTY = 10, 80
@@ -49,21 +49,21 @@ def city(c: int) -> str:
     return f"第{c:02d}市"
 
 
-def directory(cities: int) -> list[Unit]:
+def directory(cities: int) -> list[UnitEntry]:
     roles = ("contact", "leader", "head")
-    units = [Unit(name="省政府办公厅", kind="department")]
+    units = [UnitEntry(name="省政府办公厅", kind="department")]
     n = 0
     for c in range(cities):
         for k in range(COUNTIES):
             for i in range(PER_COUNTY):
                 n += 1
                 units.append(
-                    Unit(
+                    UnitEntry(
                         name=f"{city(c)}第{k:02d}县第{i:02d}单位",
                         kind="town",
                         groups=[ALL, f"{city(c)}各县区单位"],
                         contacts=[
-                            Contact(
+                            ContactEntry(
                                 role=r,
                                 name=f"联系人{n}",
                                 mobile=f"139{n:08d}",
@@ -76,7 +76,7 @@ def directory(cities: int) -> list[Unit]:
     return units
 
 
-def plan(cities: int) -> Plan:
+def plan(cities: int) -> PlanSpec:
     days = [dt.date(2021, 7, 19) + dt.timedelta(days=5 * i + (14 if i else 0)) for i in range(30)]
     tasks = [
         {
@@ -118,7 +118,7 @@ def plan(cities: int) -> Plan:
         }
         for i in range(4)
     ]
-    return Plan.model_validate(
+    return PlanSpec.model_validate(
         {
             "id": "province-2021",
             "title": "全省2021年政务公开工作要点分工方案",

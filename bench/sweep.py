@@ -36,31 +36,33 @@ from ledger.directory_sync import ledger_directory, sync_units
 from ledger.load import file_hash, load_plan
 from ledger.supervise import SweepResult, due_milestones_query, sweep_all
 from plans.compile import compile_plan
-from plans.directory import Contact, Unit
-from plans.model import Plan
+from plans.directory import ContactEntry, UnitEntry
+from plans.model import PlanSpec
 from plans.workdays import WorkCalendar, default_calendar
 
 
-def directory(n: int) -> list[Unit]:
+def directory(n: int) -> list[UnitEntry]:
     roles = ("contact", "leader", "head")
     return [
-        Unit(
+        UnitEntry(
             name=f"单位{i:05d}",
             kind="town",
             groups=["各单位"],
             contacts=[
-                Contact(role=r, name=f"联系人{i}", mobile=f"139{i:08d}", email=f"u{i}@example.cn")
+                ContactEntry(
+                    role=r, name=f"联系人{i}", mobile=f"139{i:08d}", email=f"u{i}@example.cn"
+                )
                 for r in roles
             ],
         )
         for i in range(n)
-    ] + [Unit(name="协调办", kind="department")]
+    ] + [UnitEntry(name="协调办", kind="department")]
 
 
-def plan(tasks: int, due_tasks: int) -> Plan:
+def plan(tasks: int, due_tasks: int) -> PlanSpec:
     """Tasks 0..due_tasks-1 are due 2021-07-19; the rest spread over later months."""
     later = [dt.date(2021, 8 + (i % 5), 10 + (i % 15)) for i in range(tasks)]
-    return Plan.model_validate(
+    return PlanSpec.model_validate(
         {
             "id": f"bench-{tasks}",
             "title": "基准计划",

@@ -83,12 +83,12 @@ def build(url: str, units: int, tasks: int) -> list[str]:
     from ledger.load import file_hash, load_plan
     from ledger.models import Unit
     from plans.compile import compile_plan
-    from plans.model import Plan
+    from plans.model import PlanSpec
     from plans.workdays import default_calendar
 
     cities = max(1, -(-units // 800))
     days = [dt.date(2021, 7, 16) + dt.timedelta(days=7 * i) for i in range(tasks)]
-    spec = Plan.model_validate(
+    spec = PlanSpec.model_validate(
         {
             "id": "burst-2021",
             "title": "全省2021年政务公开工作要点分工方案",

@@ -317,7 +317,7 @@ def task_units(
     coordinator read. Reads the page's rows only."""
     from ledger.labels import PROGRESS_LABELS
     from ledger.selfcheck import review_text
-    from plans.compile import ROLE_NAMES, ROLE_RANK
+    from plans.compile import ASSIGNMENT_ROLES, ROLE_RANK
 
     soon = soon_after(now, cal, plan.timezone)
     active = and_(Assignment.item_id == item.id, Assignment.archived_at.is_(None))
@@ -361,7 +361,7 @@ def task_units(
         out.append(
             TaskUnit(
                 a.name,
-                ROLE_NAMES.get(a.role, a.role),
+                ASSIGNMENT_ROLES.get(a.role, a.role),
                 cells.get(a.id, []),
                 PROGRESS_LABELS.get(r.progress or "", "") if r else "",
                 r.text if r else "",

@@ -38,11 +38,11 @@ class UnitSync:
     contacts_removed: list[str] = field(default_factory=list)  # 单位 角色
 
 
-def as_model(u: Unit, contacts: bool = True) -> d.Unit:
+def as_model(u: Unit, contacts: bool = True) -> d.UnitEntry:
     """A stored unit in the file model (export, name resolution, change detection);
     without ``contacts`` for name resolution, which needs none (16,000 units of a
     province have 48,000)."""
-    return d.Unit(
+    return d.UnitEntry(
         name=u.name,
         aliases=u.aliases,
         kind=u.kind,
@@ -51,7 +51,7 @@ def as_model(u: Unit, contacts: bool = True) -> d.Unit:
         contacts=[]
         if not contacts
         else [
-            d.Contact(
+            d.ContactEntry(
                 role=c.role,
                 name=c.name,
                 mobile=c.mobile,
@@ -65,7 +65,7 @@ def as_model(u: Unit, contacts: bool = True) -> d.Unit:
     )
 
 
-def _state(m: d.Unit) -> tuple:
+def _state(m: d.UnitEntry) -> tuple:
     return (
         m.kind,
         m.parent,
@@ -92,7 +92,12 @@ def _stored_units(session: Session, jurisdiction: str, contacts: bool = True) ->
 
 
 def sync_units(
-    session: Session, units: list[d.Unit], *, jurisdiction: str, actor: str, replace: bool = False
+    session: Session,
+    units: list[d.UnitEntry],
+    *,
+    jurisdiction: str,
+    actor: str,
+    replace: bool = False,
 ) -> UnitSync:
     """Upsert one jurisdiction's units by name. With ``replace``, its units missing
     from the file are deactivated (kept, since plans and reports refer to them).
@@ -134,7 +139,7 @@ def sync_units(
             for g in m.groups
         ]
         by_role = {c.role: c for c in row.contacts}
-        wanted: dict[str, d.Contact] = {c.role: c for c in m.contacts if not c.empty}
+        wanted: dict[str, d.ContactEntry] = {c.role: c for c in m.contacts if not c.empty}
         for role, c in wanted.items():
             target = by_role.get(role) or Contact(role=role)
             if role not in by_role:
@@ -145,10 +150,10 @@ def sync_units(
                 c.dingtalk_id,
                 list(c.channels),
             )
-        for role in d.ROLE_NAMES:  # 经办人, 分管领导, 主要负责人
+        for role in d.CONTACT_ROLES:  # 经办人, 分管领导, 主要负责人
             if role in by_role and role not in wanted:
                 row.contacts.remove(by_role[role])
-                result.contacts_removed.append(f"{m.name} {d.ROLE_NAMES[role]}")
+                result.contacts_removed.append(f"{m.name} {d.CONTACT_ROLES[role]}")
     positions = d.directory_positions(units)
     for m in units:  # parents after every unit exists
         row = existing[m.name]
@@ -182,7 +187,7 @@ def jurisdictions(session: Session) -> list[str]:
 
 def ledger_units(
     session: Session, jurisdiction: str, *, active_only: bool = True, contacts: bool = True
-) -> list[d.Unit]:
+) -> list[d.UnitEntry]:
     """One jurisdiction's directory as stored, in the file model (export, resolution)."""
     return [
         as_model(u, contacts)

@@ -304,7 +304,7 @@ def reload_plan(
     """Recompile a loaded plan from the document stored at load time (no file needed)
     against its jurisdiction's directory and events as they are now, and upsert it."""
     from plans.compile import compile_plan
-    from plans.model import Plan as PlanSpec
+    from plans.model import PlanSpec
 
     spec = PlanSpec.model_validate(plan.document)
     compiled = compile_plan(
@@ -380,7 +380,7 @@ class DirectoryImport:
 
 def import_directory(
     session: Session,
-    units: list[d.Unit],
+    units: list[d.UnitEntry],
     *,
     jurisdiction: str,
     cal: WorkCalendar,

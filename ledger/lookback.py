@@ -22,7 +22,7 @@ from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit, utcno
 from ledger.plan_writer import policy_snapshot
 from ledger.reports import ActionError, get_plan
 from plans.duerules import end_of_day
-from plans.model import Plan as PlanSpec
+from plans.model import PlanSpec
 from plans.policy import first_action_at
 from plans.workdays import WorkCalendar
 

@@ -15,7 +15,7 @@ from ledger.directory_sync import jurisdictions, ledger_units
 from ledger.load import PlanLoad, file_hash, load_plan, plan_events
 from plans.compile import Compiled, compile_plan, read_plan
 from plans.directory import Directory, read_directory
-from plans.model import Plan
+from plans.model import PlanSpec
 from plans.source import LineMap, Problem
 from plans.workdays import CalendarGapWarning, WorkCalendar
 
@@ -32,7 +32,7 @@ class PlanFileError(Exception):
         return self.message
 
 
-def jurisdiction_of(plan: Plan, plan_file: Path) -> str:
+def jurisdiction_of(plan: PlanSpec, plan_file: Path) -> str:
     """The plan's ``jurisdiction``, else the one its ``directory`` file names, else ''."""
     if plan.jurisdiction:
         return plan.jurisdiction
@@ -50,7 +50,7 @@ def units_file_directory(path: Path, jurisdiction: str = "") -> Directory:
 
 def plan_directory(
     factory: sessionmaker[Session],
-    plan: Plan,
+    plan: PlanSpec,
     plan_file: Path,
     units_file: Path | None = None,
     *,
@@ -93,7 +93,7 @@ def plan_directory(
     return directory, f"单位名录文件 {units_file}（{j or '未指明辖区'}）"
 
 
-def read_plan_file(path: Path) -> tuple[Plan, LineMap]:
+def read_plan_file(path: Path) -> tuple[PlanSpec, LineMap]:
     plan, lines, problems = read_plan(path)
     if plan is None:
         raise PlanFileError(f"计划文件 {path} 有 {len(problems)} 处错误，未作任何改动。", problems)
@@ -101,7 +101,7 @@ def read_plan_file(path: Path) -> tuple[Plan, LineMap]:
 
 
 def compile_file(
-    plan: Plan,
+    plan: PlanSpec,
     lines: LineMap,
     path: Path,
     directory: Directory,

@@ -23,7 +23,7 @@ from ledger.labels import (
 )
 from ledger.models import OPEN_STATES, Assignment, Document, Item, Milestone, Plan, Report, Unit
 from ledger.order import UNIT_ORDER
-from plans.compile import ROLE_NAMES
+from plans.compile import ASSIGNMENT_ROLES
 from plans.duerules import end_of_day
 from plans.model import CHECKPOINT_KINDS
 from plans.workdays import WorkCalendar
@@ -243,7 +243,7 @@ def ledger_rows(
                 section=" / ".join(item.section),
                 title=item.title,
                 unit=unit,
-                role=ROLE_NAMES.get(role, role),
+                role=ASSIGNMENT_ROLES.get(role, role),
                 due=f"{due} 报送进展" if item.standing else due,
                 status=status,
                 late_workdays=cal.workdays_between(m.due_date, today)

@@ -39,8 +39,7 @@ from ledger.outbox import insert_notifications, person_notifications
 from ledger.supervise import recipients, weekday_cn
 from plans.directory import Directory
 from plans.duerules import end_of_day
-from plans.model import Checkpoint, Task
-from plans.model import Plan as PlanSpec
+from plans.model import Checkpoint, PlanSpec, Task
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
 
@@ -542,14 +541,14 @@ def record_event(
     return sum(v for k, v in result.counts.items() if k.startswith("milestones"))
 
 
-ROLE_NAMES = {"经办人": "contact", "分管领导": "leader", "主要负责人": "head"}
+CONTACT_ROLE_CODES = {"经办人": "contact", "分管领导": "leader", "主要负责人": "head"}
 
 
 def find_contact(session: Session, text: str) -> tuple[Unit, Contact]:
     """``单位[:角色]`` (经办人 by default) or a person's name, as coordinators say it."""
     name, _, role = text.partition(":")
-    if role and role not in ROLE_NAMES:
-        raise ActionError(f"角色 {role!r} 无效，可用：{'、'.join(ROLE_NAMES)}")
+    if role and role not in CONTACT_ROLE_CODES:
+        raise ActionError(f"角色 {role!r} 无效，可用：{'、'.join(CONTACT_ROLE_CODES)}")
     people = session.scalars(select(Contact).where(Contact.name == name)).all()
     if not role and len(people) == 1:
         return session.get_one(Unit, people[0].unit_id), people[0]
@@ -559,7 +558,7 @@ def find_contact(session: Session, text: str) -> tuple[Unit, Contact]:
     unit = get_unit(session, name)
     person = session.scalar(
         select(Contact).where(
-            Contact.unit_id == unit.id, Contact.role == ROLE_NAMES[role or "经办人"]
+            Contact.unit_id == unit.id, Contact.role == CONTACT_ROLE_CODES[role or "经办人"]
         )
     )
     if person is None:

@@ -24,7 +24,7 @@ from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, STATUS_LABELS, progres
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
 from ledger.queries import milestone_status, soon_after
 from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report, review_report
-from plans.compile import ROLE_NAMES
+from plans.compile import ASSIGNMENT_ROLES
 from plans.duerules import end_of_day
 from plans.text import decode_chinese
 from plans.workdays import WorkCalendar
@@ -162,7 +162,7 @@ def selfchecks(
                 r.key,
                 r.title,
                 " / ".join(r.section),
-                ROLE_NAMES.get(r.role, r.role),
+                ASSIGNMENT_ROLES.get(r.role, r.role),
                 r.due_date,
                 r.state,
                 milestone_status(r.state, r.due_at, at, soon),

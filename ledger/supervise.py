@@ -41,7 +41,7 @@ from ledger.models import (
     Unit,
 )
 from ledger.outbox import insert_notifications, person_notifications
-from plans.directory import ROLE_NAMES
+from plans.directory import CONTACT_ROLES
 from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
 
@@ -227,7 +227,7 @@ class _Context:
 
 def role_label(role: str) -> str:
     """A recipient role as coordinators say it (经办人, 分管领导 …)."""
-    return "协调单位经办人" if role == "coordinator" else ROLE_NAMES.get(role, role)
+    return "协调单位经办人" if role == "coordinator" else CONTACT_ROLES.get(role, role)
 
 
 def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact | None]:

@@ -1,6 +1,6 @@
 """From a plan file to what the ledger stores: items, assignments, occurrences.
 
-``read_plan`` turns a YAML file into a ``Plan`` and a list of problems that
+``read_plan`` turns a YAML file into a ``PlanSpec`` and a list of problems that
 name file, line and field. ``compile_plan`` resolves unit names against the
 directory, expands groups, and expands due rules into concrete occurrences.
 Both are pure: the same inputs always give the same output, so the ledger can
@@ -20,12 +20,12 @@ from pydantic_core import ErrorDetails
 
 from plans.directory import Directory
 from plans.duerules import DueRuleError, Occurrence, Period, expand, parse_rule
-from plans.model import CHECKPOINT_KINDS, Checkpoint, Plan, Task
+from plans.model import CHECKPOINT_KINDS, Checkpoint, PlanSpec, Task
 from plans.source import FieldPath, LineMap, Problem, SourceError, format_path, load_yaml
 from plans.workdays import WorkCalendar
 
 ROLE_RANK = {"lead": 0, "responsible": 1, "support": 2}
-ROLE_NAMES = {"lead": "牵头", "responsible": "责任", "support": "配合"}
+ASSIGNMENT_ROLES = {"lead": "牵头", "responsible": "责任", "support": "配合"}
 # Groups whose members depend on the plan itself, not on the directory.
 DYNAMIC_GROUPS = {"各责任单位": "responsible", "各单位": "responsible", "各牵头单位": "lead"}
 
@@ -59,7 +59,9 @@ def _pydantic_message(err: ErrorDetails) -> str:
     return _PYDANTIC_CN.get(kind, err["msg"])
 
 
-def read_plan(path: Path, text: str | None = None) -> tuple[Plan | None, LineMap, list[Problem]]:
+def read_plan(
+    path: Path, text: str | None = None
+) -> tuple[PlanSpec | None, LineMap, list[Problem]]:
     """Parse and validate the structure of a plan file (not yet its unit names)."""
     name = str(path)
     try:
@@ -69,7 +71,7 @@ def read_plan(path: Path, text: str | None = None) -> tuple[Plan | None, LineMap
     if not isinstance(data, dict):
         return None, lines, [Problem(name, 1, "", "计划文件顶层应为映射（id: …, title: …）")]
     try:
-        plan = Plan.model_validate(data)
+        plan = PlanSpec.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -82,7 +84,7 @@ def read_plan(path: Path, text: str | None = None) -> tuple[Plan | None, LineMap
 
 
 @dataclass
-class Item:
+class CompiledItem:
     """A task or checkpoint as the ledger stores it."""
 
     key: str
@@ -100,8 +102,8 @@ class Item:
 
 @dataclass
 class Compiled:
-    plan: Plan
-    items: list[Item] = field(default_factory=list)
+    plan: PlanSpec
+    items: list[CompiledItem] = field(default_factory=list)
     coordinator: str = ""
     problems: list[Problem] = field(default_factory=list)
     jurisdiction: str = ""  # whose directory the names were resolved in
@@ -121,7 +123,7 @@ class Compiled:
         return sum(len(i.assignments) * len(i.occurrences) for i in self.items)
 
 
-def checkpoint_dates(plan: Plan, kind: str = "check") -> list[dt.date]:
+def checkpoint_dates(plan: PlanSpec, kind: str = "check") -> list[dt.date]:
     """The dated rules of the plan's checkpoints of ``kind`` (check, lookback): the days
     its scheduled checks run."""
     dates = set()
@@ -144,7 +146,9 @@ def is_standing(rules: list[str]) -> bool:
     return all(parse_rule(r).kind == "ongoing" for r in rules)
 
 
-def progress_rules(plan: Plan, problem: Callable[..., None] | None = None) -> tuple[list[str], str]:
+def progress_rules(
+    plan: PlanSpec, problem: Callable[..., None] | None = None
+) -> tuple[list[str], str]:
     """When units report progress on standing tasks, and where that comes from (Chinese).
 
     ``progress:`` names checkpoint ids and/or due rules; when it is silent, the dates of
@@ -180,7 +184,7 @@ def progress_rules(plan: Plan, problem: Callable[..., None] | None = None) -> tu
 
 
 def compile_plan(
-    plan: Plan,
+    plan: PlanSpec,
     directory: Directory,
     cal: WorkCalendar,
     *,
@@ -324,7 +328,7 @@ def compile_plan(
             else occurrences(rules, ("tasks", i, "due") if task.due else ("default_due",))
         )
         out.items.append(
-            Item(
+            CompiledItem(
                 task.id,
                 "task",
                 i,
@@ -354,7 +358,7 @@ def compile_plan(
         occ = occurrences(cp.due, ("checkpoints", i, "due"))
         title = cp.title or (cp.text if len(cp.text) <= 30 else cp.text[:29] + "…")
         out.items.append(
-            Item(
+            CompiledItem(
                 cp.id,
                 cp.kind,
                 len(plan.tasks) + i,

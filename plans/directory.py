@@ -47,7 +47,7 @@ _KIND_ALIASES = {v: k for k, v in KIND_NAMES.items()} | {
     "单位": "other",
 }
 ContactRole = Literal["contact", "leader", "head"]
-ROLE_NAMES: dict[str, str] = {"contact": "经办人", "leader": "分管领导", "head": "主要负责人"}
+CONTACT_ROLES: dict[str, str] = {"contact": "经办人", "leader": "分管领导", "head": "主要负责人"}
 _SPLIT = re.compile(r"[;；、,，|\n]+")
 # kind:SECRET_NAME, e.g. wecom_bot:ZS_FGJ_WECOM_KEY; the secret lives in the environment.
 _CHANNEL = re.compile(r"^[a-z][a-z0-9_]*(?::[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -61,7 +61,7 @@ def split_list(value: object) -> list[str]:
     return [p.strip() for p in _SPLIT.split(str(value)) if p.strip()]
 
 
-class Contact(BaseModel):
+class ContactEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     role: ContactRole
@@ -104,7 +104,7 @@ class Contact(BaseModel):
         )
 
 
-class Unit(BaseModel):
+class UnitEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1)
@@ -112,7 +112,7 @@ class Unit(BaseModel):
     kind: UnitKind = "department"
     parent: str | None = None
     groups: list[str] = Field(default_factory=list)
-    contacts: list[Contact] = Field(default_factory=list)
+    contacts: list[ContactEntry] = Field(default_factory=list)
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -140,7 +140,7 @@ _CONTACT_FIELDS = {
     "渠道": "channels",
 }
 HEADERS: list[str] = list(_UNIT_COLS) + [
-    f"{ROLE_NAMES[r]}{suffix}" for r in ROLE_NAMES for suffix in _CONTACT_FIELDS
+    f"{CONTACT_ROLES[r]}{suffix}" for r in CONTACT_ROLES for suffix in _CONTACT_FIELDS
 ]
 
 
@@ -158,7 +158,7 @@ def jurisdiction_of_issuer(issuer: str) -> str | None:
     return m.group(1) if m else None
 
 
-def directory_positions(units: list[Unit]) -> dict[str, int]:
+def directory_positions(units: list[UnitEntry]) -> dict[str, int]:
     """Each unit's place as offices list them: the file's order, a group's units together
     (at the place of the group's first unit); a unit in no group stands where it is."""
     first: dict[str, int] = {}
@@ -176,7 +176,7 @@ def _header_key(header: str) -> tuple[str, str] | None:
         return ("unit", _UNIT_COLS[h])
     if h in _UNIT_COLS.values():
         return ("unit", h)
-    for role, cn in ROLE_NAMES.items():
+    for role, cn in CONTACT_ROLES.items():
         for suffix, fld in _CONTACT_FIELDS.items():
             if h in (f"{cn}{suffix}", f"{role}_{fld}", f"{cn}姓名" if fld == "name" else ""):
                 return (role, fld)
@@ -187,12 +187,12 @@ def _header_key(header: str) -> tuple[str, str] | None:
 class Directory:
     """One jurisdiction's units and groups, with lookup by any accepted spelling."""
 
-    units: dict[str, Unit]
+    units: dict[str, UnitEntry]
     groups: dict[str, list[str]]
     jurisdiction: str = ""
 
     @classmethod
-    def build(cls, units: list[Unit], jurisdiction: str = "") -> Directory:
+    def build(cls, units: list[UnitEntry], jurisdiction: str = "") -> Directory:
         groups: dict[str, list[str]] = {}
         for u in units:
             for g in u.groups:
@@ -269,7 +269,7 @@ class DirectoryFile:
 
     path: Path
     jurisdiction: str | None
-    units: list[Unit]
+    units: list[UnitEntry]
     problems: list[Problem]
 
     @property
@@ -331,7 +331,7 @@ def read_directory(path: Path) -> DirectoryFile:
     ]
     if ("unit", "name") not in keys:
         return fail("缺少“单位名称”列", at + 1, "单位名称")
-    units: list[Unit] = []
+    units: list[UnitEntry] = []
     seen: dict[str, int] = {}
     for lineno, row in enumerate(rows[at + 1 :], start=at + 2):
         if not any(c.strip() for c in row):
@@ -366,7 +366,7 @@ def read_directory(path: Path) -> DirectoryFile:
                 contacts.setdefault(scope, {"role": scope})[fld] = value
         fields["contacts"] = list(contacts.values())
         try:
-            unit = Unit.model_validate(fields)
+            unit = UnitEntry.model_validate(fields)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
@@ -405,7 +405,9 @@ def read_directory(path: Path) -> DirectoryFile:
     return DirectoryFile(path, jurisdiction, units, problems)
 
 
-def alias_conflicts(units: list[Unit], others: list[Unit] | None = None) -> list[tuple[str, str]]:
+def alias_conflicts(
+    units: list[UnitEntry], others: list[UnitEntry] | None = None
+) -> list[tuple[str, str]]:
     """(unit, message) for each alias of ``units`` that is another unit's name or alias.
 
     ``others`` are units already in the ledger (same jurisdiction) that the
@@ -425,11 +427,11 @@ def alias_conflicts(units: list[Unit], others: list[Unit] | None = None) -> list
     return found
 
 
-def directory_rows(units: list[Unit]) -> list[list[str]]:
+def directory_rows(units: list[UnitEntry]) -> list[list[str]]:
     """Header plus one row per unit, the same layout ``read_directory`` reads."""
     rows = [HEADERS]
     for u in units:
-        by_role: dict[str, Contact] = {c.role: c for c in u.contacts}
+        by_role: dict[str, ContactEntry] = {c.role: c for c in u.contacts}
         row = [
             u.name,
             "；".join(u.aliases),
@@ -437,7 +439,7 @@ def directory_rows(units: list[Unit]) -> list[list[str]]:
             u.parent or "",
             "；".join(u.groups),
         ]
-        for role in ROLE_NAMES:
+        for role in CONTACT_ROLES:
             c = by_role.get(role)
             for fld in _CONTACT_FIELDS.values():
                 v = getattr(c, fld) if c else None
@@ -451,7 +453,7 @@ def title_line(jurisdiction: str) -> str:
     return f"辖区：{jurisdiction}"
 
 
-def write_directory(units: list[Unit], path: Path | None, jurisdiction: str) -> str | None:
+def write_directory(units: list[UnitEntry], path: Path | None, jurisdiction: str) -> str | None:
     """Write CSV (or XLSX by suffix), headed by its jurisdiction; with no path, return the CSV."""
     rows = directory_rows(units)
     if path is not None and path.suffix.lower() == ".xlsx":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plans.directory import HEADERS, KIND_NAMES, ROLE_NAMES, title_line
+from plans.directory import CONTACT_ROLES, HEADERS, KIND_NAMES, title_line
 from plans.directory import TEMPLATE_PLACEHOLDER as PLACEHOLDER
 from plans.sheets import write_sheet
 
@@ -73,10 +73,10 @@ def column_notes() -> list[list[str]]:
         if header in _UNIT:
             note, example = _UNIT[header]
         else:
-            role = next(r for r in ROLE_NAMES if header.startswith(ROLE_NAMES[r]))
-            suffix = header.removeprefix(ROLE_NAMES[role])
+            role = next(r for r in CONTACT_ROLES if header.startswith(CONTACT_ROLES[r]))
+            suffix = header.removeprefix(CONTACT_ROLES[role])
             note, example = _CONTACT[suffix]
-            note = note.format(role=ROLE_NAMES[role]) + ("" if suffix else _ROLE_NOTES[role])
+            note = note.format(role=CONTACT_ROLES[role]) + ("" if suffix else _ROLE_NOTES[role])
         rows.append([header, note, example])
     return rows
 

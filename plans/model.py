@@ -109,7 +109,7 @@ class Target(_Strict):
     metric: str = "目标任务条数"
 
 
-class Plan(_Strict):
+class PlanSpec(_Strict):
     """A task-division plan as reviewed by the coordinator."""
 
     id: Annotated[str, AfterValidator(_check_id)]
@@ -158,7 +158,7 @@ class Plan(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _period(self) -> Plan:
+    def _period(self) -> PlanSpec:
         if self.period_end < self.period_start:
             raise ValueError("end 早于 start")
         return self
@@ -174,7 +174,7 @@ class Plan(_Strict):
 
 def json_schema() -> dict[str, Any]:
     """The published JSON Schema of plan files."""
-    schema = Plan.model_json_schema()
+    schema = PlanSpec.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "duban plan"
     return schema

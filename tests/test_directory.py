@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from duban.cli import app
-from plans.directory import HEADERS, Unit, read_directory, write_directory
+from plans.directory import HEADERS, UnitEntry, read_directory, write_directory
 from tests.conftest import UNITS_ZS, zhongshan_directory
 
 runner = CliRunner()
@@ -132,7 +132,7 @@ def test_exports_never_write_a_live_formula(tmp_path: Path, suffix: str) -> None
         "+cmd|' /C calc'!A0",
         "@SUM(1,2)",
     ]
-    units = [Unit(name=n, kind="department") for n in evil]
+    units = [UnitEntry(name=n, kind="department") for n in evil]
     path = tmp_path / f"e.{suffix}"
     write_directory(units, path, "测试市")
     if suffix == "xlsx":
@@ -149,14 +149,14 @@ def test_exports_never_write_a_live_formula(tmp_path: Path, suffix: str) -> None
 
 
 def test_units_keep_the_directory_order_with_a_group_together() -> None:
-    from plans.directory import Unit, directory_positions
+    from plans.directory import UnitEntry, directory_positions
 
     units = [
-        Unit(name="市政府办公室", groups=["市直"]),
-        Unit(name="乐至县", groups=["区县"]),
-        Unit(name="市交通运输局", groups=["市直"]),
-        Unit(name="临空经济区管委会"),
-        Unit(name="安岳县", groups=["区县"]),
+        UnitEntry(name="市政府办公室", groups=["市直"]),
+        UnitEntry(name="乐至县", groups=["区县"]),
+        UnitEntry(name="市交通运输局", groups=["市直"]),
+        UnitEntry(name="临空经济区管委会"),
+        UnitEntry(name="安岳县", groups=["区县"]),
     ]
     order = directory_positions(units)
     assert sorted(order, key=order.__getitem__) == [

@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from ledger.db import open_ledger, transaction
 from ledger.models import Assignment, Contact, Group, GroupMember, Unit
-from plans.directory import Directory, read_directory
-from plans.directory import Unit as DirUnit
+from plans.directory import Directory, UnitEntry, read_directory
 from tests.conftest import PLAN_001, ROOT, UNITS_ZS, cli
 
 UNITS_CQ = ROOT / "plans" / "units" / "chongqing.csv"
@@ -42,7 +41,7 @@ def test_shipped_directories_name_their_jurisdiction() -> None:
 
 def test_an_exact_name_beats_another_units_alias() -> None:
     d = Directory.build(
-        [DirUnit(name="市政府新闻办", aliases=["市新闻办"]), DirUnit(name="市新闻办")]
+        [UnitEntry(name="市政府新闻办", aliases=["市新闻办"]), UnitEntry(name="市新闻办")]
     )
     assert d.resolve("市新闻办") == ("unit", "市新闻办")
     assert d.resolve("市政府新闻办") == ("unit", "市政府新闻办")

@@ -35,7 +35,7 @@ from flows.server import LocalServer, free_port, start_server
 from ledger.db import open_ledger, transaction
 from ledger.models import Notification
 from plans.compile import read_plan
-from plans.model import Plan as PlanSpec
+from plans.model import PlanSpec
 from tests.conftest import PLAN_001, UNITS_ZS
 
 UTC = dt.UTC

@@ -306,11 +306,11 @@ def test_two_checks_on_one_day_ask_for_one_round_of_progress() -> None:
     """A monthly check's December and the year-end report fall on 12-31: a standing task
     has one progress round that day, not two identical rows (walk-through of seed 004)."""
     from plans.compile import compile_plan
-    from plans.model import Plan
+    from plans.model import PlanSpec
     from plans.workdays import default_calendar
     from tests.conftest import zhongshan_directory
 
-    plan = Plan.model_validate(
+    plan = PlanSpec.model_validate(
         {
             "id": "t-2021",
             "title": "测试",

@@ -76,7 +76,7 @@ def last_sweep_due(now: dt.datetime) -> dt.datetime:
 
 
 def period_end(plan: Plan) -> dt.date:
-    """The plan's period end (``plans.model.Plan.period_end``) without validating its
+    """The plan's period end (``plans.model.PlanSpec.period_end``) without validating its
     whole document, which for a province is thousands of tasks."""
     end = plan.document.get("end")
     return dt.date.fromisoformat(str(end)) if end else dt.date(plan.year, 12, 31)

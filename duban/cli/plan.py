@@ -18,12 +18,11 @@ from duban.cli.common import EXIT_ENV, T, actor, fail, group, open_db, out, prin
 from ledger import config
 from ledger.load import DirectoryDrift, describe_counts
 from ledger.planfile import PlanFileError, check_file, load_file, plan_directory, read_plan_file
-from plans.compile import ROLE_NAMES, Compiled, Item, read_plan
+from plans.compile import ASSIGNMENT_ROLES, Compiled, CompiledItem, read_plan
 from plans.directory import Directory
 from plans.duerules import Occurrence
 from plans.duewords import describe_rule
-from plans.model import CHECKPOINT_KINDS, json_schema
-from plans.model import Plan as PlanSpec
+from plans.model import CHECKPOINT_KINDS, PlanSpec, json_schema
 from plans.source import LineMap
 
 plan_app = group("计划文件：校验、加载、查看、部署、导出格式说明。")
@@ -188,7 +187,7 @@ def plan_show(
         )
     out.print(
         f"共 {len(p.tasks)} 项任务，{c.assignment_count} 条分工"
-        f"（{'、'.join(ROLE_NAMES.values())}），{c.milestone_count} 个时限节点。"
+        f"（{'、'.join(ASSIGNMENT_ROLES.values())}），{c.milestone_count} 个时限节点。"
     )
 
 
@@ -196,7 +195,7 @@ def _dates(occurrences: list[Occurrence]) -> list[str]:
     return [str(o.due_date) if o.due_date else "待事件发生后起算" for o in occurrences]
 
 
-def _dues(item: Item) -> str:
+def _dues(item: CompiledItem) -> str:
     """A task's deadlines as a coordinator reads them (dates, not rule codes)."""
     dates = _dates(item.occurrences)
     if not dates:
