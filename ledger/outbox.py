@@ -36,6 +36,36 @@ def contact_channels(contact: Contact, defaults: list[str]) -> list[tuple[str, s
     return out
 
 
+def outbox_row(
+    key: str,
+    channel: str,
+    recipient: str,
+    *,
+    kind: str,
+    at: dt.datetime,
+    context: dict[str, Any],
+    plan_id: int | None = None,
+    unit_id: int | None = None,
+    milestone_id: int | None = None,
+    step: str | None = None,
+) -> dict[str, Any]:
+    """One outbox row as ``insert_notifications`` takes it: pending, due at ``at``. The
+    one constructor of rows, for notices to units and alerts to operators alike."""
+    return {
+        "idempotency_key": key,
+        "plan_id": plan_id,
+        "milestone_id": milestone_id,
+        "unit_id": unit_id,
+        "kind": kind,
+        "step": step or kind,
+        "channel": channel,
+        "recipient": recipient,
+        "context": context,
+        "status": "pending",
+        "next_attempt_at": at,
+    }
+
+
 def person_notifications(
     key: str,
     person: Contact | None,
@@ -53,19 +83,18 @@ def person_notifications(
     if person is None:
         return []
     return [
-        {
-            "idempotency_key": f"{key}/{channel}/{address}",
-            "plan_id": plan_id,
-            "milestone_id": milestone_id,
-            "unit_id": unit_id,
-            "kind": kind,
-            "step": step,
-            "channel": channel,
-            "recipient": address,
-            "context": context,
-            "status": "pending",
-            "next_attempt_at": at,
-        }
+        outbox_row(
+            f"{key}/{channel}/{address}",
+            channel,
+            address,
+            kind=kind,
+            step=step,
+            at=at,
+            context=context,
+            plan_id=plan_id,
+            unit_id=unit_id,
+            milestone_id=milestone_id,
+        )
         for channel, address in contact_channels(person, channels)
     ]
 

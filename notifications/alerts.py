@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.models import ChannelOutage, Delivery, Notification
+from ledger.outbox import outbox_row
 
 log = logging.getLogger("duban.dispatch")
 
@@ -41,19 +42,14 @@ def calendar_alert_rows(
     """Operator alerts for years the working-day calendar does not know: keyed by the
     year, so each is sent once however often the dispatcher runs."""
     return [
-        {
-            "idempotency_key": f"calendar/{year}/{channel}/{to}",
-            "plan_id": None,
-            "milestone_id": None,
-            "unit_id": None,
-            "kind": "alert",
-            "step": "alert",
-            "channel": channel,
-            "recipient": to,
-            "status": "pending",
-            "next_attempt_at": now,
-            "context": {"event": "calendar_gap", "year": year, "message": msg},
-        }
+        outbox_row(
+            f"calendar/{year}/{channel}/{to}",
+            channel,
+            to,
+            kind="alert",
+            at=now,
+            context={"event": "calendar_gap", "year": year, "message": msg},
+        )
         for year, msg in sorted(gaps.items())
         for channel, to in operator_targets(operators)
     ]
@@ -88,19 +84,16 @@ def alert_rows(
     }
     first = notices[0] if notices else None
     return [
-        {
-            "idempotency_key": f"alert/{d.key}/{channel}/{to}",
-            "plan_id": first.plan_id if first else None,
-            "milestone_id": None,
-            "unit_id": first.unit_id if first else None,
-            "kind": "alert",
-            "step": "alert",
-            "channel": channel,
-            "recipient": to,
-            "context": ctx,
-            "status": "pending",
-            "next_attempt_at": now,
-        }
+        outbox_row(
+            f"alert/{d.key}/{channel}/{to}",
+            channel,
+            to,
+            kind="alert",
+            at=now,
+            context=ctx,
+            plan_id=first.plan_id if first else None,
+            unit_id=first.unit_id if first else None,
+        )
         for channel, to in operator_targets(operators)
     ]
 
@@ -132,19 +125,14 @@ class Outages:
             "last_error": o.last_error[:500],
         }
         self.alerts += [
-            {
-                "idempotency_key": f"outage/{o.id}/{event}/{channel}/{to}",
-                "plan_id": None,
-                "milestone_id": None,
-                "unit_id": None,
-                "kind": "alert",
-                "step": "alert",
-                "channel": channel,
-                "recipient": to,
-                "context": ctx,
-                "status": "pending",
-                "next_attempt_at": self.now,
-            }
+            outbox_row(
+                f"outage/{o.id}/{event}/{channel}/{to}",
+                channel,
+                to,
+                kind="alert",
+                at=self.now,
+                context=ctx,
+            )
             for channel, to in operator_targets(self.operators, avoid=o.channel)
         ]
 

@@ -15,7 +15,7 @@ from ledger import config, links
 from ledger.db import open_ledger, transaction
 from ledger.heartbeats import DISPATCH, beating
 from ledger.models import Notification
-from ledger.outbox import insert_notifications
+from ledger.outbox import insert_notifications, outbox_row
 from ledger.queries import calendar_gaps
 from notifications.dispatch import (
     Dispatched,
@@ -44,19 +44,14 @@ def loopback_alert_rows(
         return []
     day = now.in_timezone(TZ).to_date_string()
     return [
-        {
-            "idempotency_key": f"loopback/{day}/{channel}/{to}",
-            "plan_id": None,
-            "milestone_id": None,
-            "unit_id": None,
-            "kind": "alert",
-            "step": "alert",
-            "channel": channel,
-            "recipient": to,
-            "status": "pending",
-            "next_attempt_at": now.in_timezone("UTC"),
-            "context": {"event": "loopback_link", "base": links.public_base(), "message": message},
-        }
+        outbox_row(
+            f"loopback/{day}/{channel}/{to}",
+            channel,
+            to,
+            kind="alert",
+            at=now.in_timezone("UTC"),
+            context={"event": "loopback_link", "base": links.public_base(), "message": message},
+        )
         for channel, to in operator_targets(operators)
     ]
 

@@ -37,7 +37,7 @@ from ledger.reports import record_report, review_report
 from ledger.supervise import sweep_all
 from plans.compile import checkpoint_dates, compile_plan
 from plans.directory import Directory
-from plans.model import Plan as PlanSpec
+from plans.model import PlanSpec
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
 from usecases.check import check_now
