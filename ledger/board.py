@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ledger.labels import LIGHTS
 from ledger.lights import UnitCount, light_sums, unit_counts
 from ledger.models import (
     OPEN_STATES,
@@ -27,15 +28,6 @@ from ledger.models import (
 )
 from ledger.queries import soon_after, state_label
 from plans.workdays import WorkCalendar
-
-# 红黄绿灯, and blue for a report the coordinator has not yet reviewed.
-LIGHTS = {
-    "red": "已逾期",
-    "yellow": "临近期限",
-    "blue": "待审核",
-    "green": "已完成",
-    "grey": "未到期",
-}
 
 
 def light(state: str, due_at: dt.datetime | None, now: dt.datetime, soon: dt.datetime) -> str:

@@ -17,6 +17,7 @@ import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.labels import DOC_NAMES
 from ledger.models import (
     OPEN_STATES,
     Assignment,
@@ -29,7 +30,7 @@ from ledger.models import (
     Unit,
 )
 from ledger.order import UNIT_ORDER
-from ledger.supervise import DOC_NAMES, Numbers
+from ledger.supervise import Numbers
 from plans.workdays import WorkCalendar
 
 

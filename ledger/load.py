@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ledger.audit import audit
 from ledger.directory_sync import DirectoryError, UnitSync, ledger_directory, sync_units
+from ledger.labels import LOAD_LABELS
 from ledger.models import Item, Plan, PlanEvent, Unit, utcnow
 from ledger.plan_writer import FirstActions, PlanWriter
 from plans import directory as d
@@ -329,20 +330,6 @@ def reload_plan(
         actor=actor,
         directory_changes=directory_changes,
     )
-
-
-LOAD_LABELS = {
-    "plan_fields_updated": "修改计划信息",
-    "items_created": "新增条目",
-    "items_updated": "修改条目",
-    "items_archived": "归档条目",
-    "assignments_created": "新增分工",
-    "assignments_updated": "修改分工",
-    "assignments_archived": "归档分工",
-    "milestones_created": "新增时限节点",
-    "milestones_updated": "调整时限节点",
-    "milestones_archived": "归档时限节点",
-}
 
 
 def describe_counts(counts: dict[str, int]) -> str:

@@ -10,20 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.audit import audit
+from ledger.labels import CHANNEL_NAMES, NOTIFICATION_STATES
 from ledger.models import Notification, Plan, Unit
 from ledger.reports import ActionError
-
-CHANNEL_NAMES = {
-    "sms": "短信",
-    "email": "邮件",
-    "wecom": "企业微信",
-    "dingtalk": "钉钉",
-    "feishu": "飞书",
-    "wecom_bot": "企业微信群",
-    "dingtalk_bot": "钉钉群",
-    "feishu_bot": "飞书群",
-    "operator": "运维告警",
-}
 
 
 def channel_name(channel: str) -> str:
@@ -32,15 +21,6 @@ def channel_name(channel: str) -> str:
     kind, _, name = channel.partition(":")
     label = CHANNEL_NAMES.get(kind, kind)
     return f"{label}（{name}）" if name else label
-
-
-NOTIFICATION_STATES = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "sent": "已发送",
-    "dead": "已放弃",
-    "stale": "已过时",
-}
 
 
 def state_code(status: str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ledger import evidence
 from ledger.audit import audit
 from ledger.directory_sync import jurisdictions, ledger_directory
-from ledger.labels import PROGRESS_LABELS
+from ledger.labels import PROGRESS_LABELS, REVIEW_NAMES
 from ledger.load import reload_plan
 from ledger.models import (
     OPEN_STATES,
@@ -42,8 +42,6 @@ from plans.duerules import end_of_day
 from plans.model import Checkpoint, PlanSpec, Task
 from plans.policy import Policy, first_action_at
 from plans.workdays import WorkCalendar
-
-REVIEW_NAMES = {"submitted": "待审核", "accepted": "已采纳", "returned": "已退回"}
 
 
 class ActionError(ValueError):

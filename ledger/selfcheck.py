@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import evidence
-from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, STATUS_LABELS, progress_code
+from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, REVIEW_NAMES, STATUS_LABELS, progress_code
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report
 from ledger.queries import milestone_status, soon_after
-from ledger.reports import REVIEW_NAMES, ActionError, Recorded, record_report, review_report
+from ledger.reports import ActionError, Recorded, record_report, review_report
 from plans.compile import ASSIGNMENT_ROLES
 from plans.duerules import end_of_day
 from plans.text import decode_chinese

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.audit import audit
 from ledger.bulk import executemany
+from ledger.labels import DOC_NAMES, GRADE_NAMES, RUNG_NAMES
 from ledger.models import (
     GRADES,
     OPEN_STATES,
@@ -46,13 +47,6 @@ from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"
-RUNG_NAMES = {
-    "reminder": "到期提醒",
-    "due": "到期通知",
-    "cuiban": "催办通知",
-    "duban": "督办通知",
-    "tongbao": "通报",
-}
 
 
 def rung_label(key: str) -> str:
@@ -329,10 +323,6 @@ def notice_rows(
             result.no_recipient.append(f"{target.name}（{role_label(role)}）")
         rows += mine
     return rows
-
-
-GRADE_NAMES = {"blue": "蓝色", "yellow": "黄色", "red": "红色"}
-DOC_NAMES = {"cuiban": "催办单", "duban": "督办单", "circular": "通报"}
 
 
 def grade(step: str, rectifying: bool) -> str:

@@ -24,9 +24,9 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from ledger.audit import audit
+from ledger.labels import USER_ROLES
 from ledger.models import LoginFailure, User, WebSession, utcnow
 
-ROLES = {"coordinator": "协调单位", "viewer": "只读"}
 MAX_FAILURES = 5
 LOCK = dt.timedelta(minutes=15)
 ADDRESS_ATTEMPTS = 10
@@ -50,8 +50,8 @@ def _digest(token: str) -> str:
 def add_user(session: Session, name: str, role: str, password: str, *, actor: str) -> User:
     """A new login, or a new password and role for an existing one (which also unlocks it
     and signs out its sessions)."""
-    if role not in ROLES:
-        raise LoginError(f"角色 {role!r} 无效，可用：{'、'.join(ROLES)}")
+    if role not in USER_ROLES:
+        raise LoginError(f"角色 {role!r} 无效，可用：{'、'.join(USER_ROLES)}")
     if len(password) < 10:
         raise LoginError("密码至少 10 个字符")
     if not name.strip() or len(name) > 100:

@@ -25,6 +25,7 @@ import yaml
 from apprise.plugins.base import NotifyBase
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ledger.labels import MESSAGE_KINDS
 from notifications import secrets
 from notifications.apps import AppPlugin, DingTalkWork, FeishuApp, WeComApp
 from notifications.channels import Channel, LocalOutbox, Outcome, Outgoing, channel_kind
@@ -61,19 +62,6 @@ APPS: dict[str, type[AppPlugin]] = {
     "feishu_app": FeishuApp,
 }
 CLOUDS: dict[str, type[CloudSms]] = {"aliyun_sms": AliyunSms, "tencent_sms": TencentSms}
-KIND_NAMES = {
-    "reminder": "提醒",
-    "due": "到期通知",
-    "cuiban": "催办",
-    "duban": "督办",
-    "tongbao": "通报",
-    "rectify": "整改通知",
-    "check_result": "检查结果通知",
-    "digest": "每日摘要",
-    "extension": "延期批复",
-    "alert": "运维告警",
-    "channel_test": "渠道测试",
-}
 SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
@@ -222,16 +210,16 @@ def route_problems(r: Route) -> list[str]:
             )
     if r.transport not in CLOUDS:
         return out
-    missing = [k for k in KIND_NAMES if k not in r.templates]
+    missing = [k for k in MESSAGE_KINDS if k not in r.templates]
     if missing:
         out.append(
             "templates: 缺少以下通知类型的短信模板（阿里云、腾讯云只发审核通过的模板）："
-            + "、".join(f"{KIND_NAMES[k]}（{k}）" for k in missing)
+            + "、".join(f"{MESSAGE_KINDS[k]}（{k}）" for k in missing)
         )
     out += [
-        f"templates.{k}: 没有这种通知类型，可用：{'、'.join(KIND_NAMES)}"
+        f"templates.{k}: 没有这种通知类型，可用：{'、'.join(MESSAGE_KINDS)}"
         for k in r.templates
-        if k not in KIND_NAMES
+        if k not in MESSAGE_KINDS
     ]
     ordered = r.transport == "tencent_sms"
     for k, t in r.templates.items():

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.board import LIGHTS
+from ledger.labels import LIGHTS
 from ledger.links import link_secret
 from ledger.models import Unit
 from ledger.reports import ActionError, find_units

@@ -24,11 +24,11 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from ledger import config
 from ledger.db import transaction
 from ledger.evidence import Upload
-from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, STATUS_LABELS
+from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, REVIEW_NAMES, STATUS_LABELS
 from ledger.links import LinkError, open_link
 from ledger.models import OPEN_STATES, Assignment, Item, Milestone, Plan, Report, Unit
 from ledger.queries import latest_reports, milestone_status, soon_after
-from ledger.reports import REVIEW_NAMES, ActionError, record_report, request_extension
+from ledger.reports import ActionError, record_report, request_extension
 from ledger.selfcheck import ProgressEntry, record_progress, selfchecks
 from web.pages import Web, WebDep, same, unit_csrf
 
