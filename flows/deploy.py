@@ -32,7 +32,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from flows.app import check, dispatcher, lookback, supervise
 from plans.compile import checkpoint_dates
-from plans.model import Plan as PlanSpec
+from plans.model import PlanSpec
 
 TAG = "duban"
 SUPERVISE_CRON = "0 9 * * *"

@@ -29,7 +29,7 @@ from ledger import config
 from ledger.db import open_ledger, transaction
 from ledger.models import Plan
 from ledger.queries import calendar_gaps
-from plans.model import Plan as PlanSpec
+from plans.model import PlanSpec
 
 
 def loaded_plans(database_url: str) -> list[PlanSpec]:
