@@ -42,7 +42,8 @@ def check_now(
     """Check ``plan`` as of ``now`` (only ``units``, named or by alias, and ``tasks`` when
     given), write the report into ``folder`` (the data directory's checks/ by default)
     with its Word copy unless ``word`` is False, and notify lagging units unless
-    ``notify`` is False. Raises ``ActionError`` for an unknown plan, unit or task."""
+    ``notify`` is False. Raises ``ActionError`` for an unknown plan or unit (units by name or
+    alias, as ``get_unit`` finds them); ``tasks`` keys that match nothing select nothing."""
     folder = folder if folder is not None else config.home() / "checks"
     with transaction(factory) as s:
         p = get_plan(s, plan)

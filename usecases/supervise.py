@@ -1,7 +1,8 @@
 """督办巡检 now: reminders, 催办, 督办 and 通报 due by a moment, with their documents.
 
-The daily Prefect flow, ``duban sweep`` and the simulator's days all run this; each
-door only reports the outcome.
+The daily Prefect flow and ``duban sweep`` run this; each door only reports the
+outcome. (The simulator's days call ``ledger.supervise.sweep_all`` alone: a scratch
+ledger needs no heartbeat and no rendered files.)
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def supervise_now(
 ) -> Supervised:
     """One sweep of ``plan`` (every plan when None) as of ``now``, recorded as a heartbeat;
     then the 通报 it reached and every new document rendered (unless ``documents`` is
-    False, as in a simulation). Raises ``ActionError`` for an unknown plan."""
+    False: a rehearsal that wants the decisions only). Raises ``ActionError`` for an
+    unknown plan."""
     plan_id = None
     if plan:
         with transaction(factory) as s:

@@ -35,8 +35,9 @@ class Document(Base):
     """A numbered supervision document: 催办单, 督办单 (graded), or a 通报 circular.
 
     Numbers run per plan, kind and year. The row is written with the decision
-    (in the sweep's transaction); the files are rendered afterwards by the
-    flow, so ``path_md`` stays empty until then.
+    (in the sweep's transaction); the files are rendered afterwards
+    (``usecases.documents`` → ``documents.render.render_pending``), so
+    ``path_md`` stays empty until then.
     """
 
     __tablename__ = "documents"
