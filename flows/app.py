@@ -52,9 +52,9 @@ def supervise(
         cal,
         plan,
         progress=lambda n, total: log.info("生成催办单/督办单/通报文件：%d/%d", n, total),
+        # loud in the run's log; the dispatcher alerts the operator
+        warn=lambda msg: log.warning("【注意】%s", msg),
     )
-    for msg in done.calendar_gaps.values():  # loud in the run's log; the dispatcher alerts
-        log.warning("【注意】%s", msg)
     r, circulars = done.result, done.circulars
     if done.loopback:
         log.warning("【注意】%s", done.loopback)

@@ -7,6 +7,7 @@ ledger needs no heartbeat and no rendered files.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pendulum
@@ -40,17 +41,22 @@ def supervise_now(
     *,
     progress: Progress | None = None,
     documents: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> Supervised:
     """One sweep of ``plan`` (every plan when None) as of ``now``, recorded as a heartbeat;
     then the 通报 it reached and every new document rendered (unless ``documents`` is
     False: a rehearsal that wants the decisions only). Raises ``ActionError`` for an
-    unknown plan."""
+    unknown plan. ``warn`` hears each calendar warning before the sweep starts, so it is
+    said even when the sweep then fails."""
     plan_id = None
     if plan:
         with transaction(factory) as s:
             plan_id = get_plan(s, plan).id
     with transaction(factory) as s:
         gaps = calendar_gaps(s, cal, now.date())
+    if warn is not None:
+        for message in gaps.values():
+            warn(message)
     with beating(factory, sweep_name(plan)):
         r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
         circulars = (

@@ -105,11 +105,16 @@ def sweep_cmd(
 
     now = read_at(at)
     try:
-        done = supervise_now(open_db(), now, config.calendar(), plan, progress=_rendering)
+        done = supervise_now(
+            open_db(),
+            now,
+            config.calendar(),
+            plan,
+            progress=_rendering,
+            warn=lambda msg: err.print(f"[bold red]【注意】{escape(msg)}[/bold red]"),
+        )
     except ActionError as exc:
         raise fail(str(exc)) from exc
-    for msg in done.calendar_gaps.values():
-        err.print(f"[bold red]【注意】{escape(msg)}[/bold red]")
     r, circulars = done.result, done.circulars
     detail = "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items()))
     out.print(
