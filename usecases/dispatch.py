@@ -30,17 +30,25 @@ from notifications.transports import Transports
 TZ = "Asia/Shanghai"
 
 
+def messages_waiting(session: Session) -> bool:
+    """Whether any notification to a unit (not an operator alert) waits to go out."""
+    return (
+        session.scalar(
+            select(Notification.id)
+            .where(Notification.status == "pending", Notification.kind != "alert")
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def loopback_alert_rows(
     session: Session, operators: list[str], now: pendulum.DateTime
 ) -> list[dict[str, Any]]:
     """An operator alert, once a day, while notices wait to go out with links that open
     only on this machine (DUBAN_PUBLIC_URL unset or a loopback address)."""
     message = loopback_warning()
-    if message is None or not session.scalar(
-        select(Notification.id)
-        .where(Notification.status == "pending", Notification.kind != "alert")
-        .limit(1)
-    ):
+    if message is None or not messages_waiting(session):
         return []
     day = now.in_timezone(TZ).to_date_string()
     return [

@@ -10,7 +10,6 @@ import pendulum
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duban.cli.common import (
@@ -68,16 +67,12 @@ def dispatch_cmd(
     from notifications.dispatch import Settings, StoreLost, unrouted
     from notifications.render import TemplateProblem
     from notifications.transports import ConfigProblem, Transports
-    from usecases.dispatch import dispatch_now
+    from usecases.dispatch import dispatch_now, messages_waiting
 
     now = read_at(at)
     with transaction(open_db()) as s:  # links that open only here: said before they go
-        waiting = s.scalar(
-            select(Notification.id)
-            .where(Notification.status == "pending", Notification.kind != "alert")
-            .limit(1)
-        )
-    if waiting is not None:
+        waiting = messages_waiting(s)
+    if waiting:
         _warn_loopback()
     try:
         transports = Transports.from_home(config.home())
