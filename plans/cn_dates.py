@@ -276,7 +276,12 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布)", t):
         add(m, "monthly:end")
     for m in ONGOING.finditer(t):
-        add(m, "ongoing")
+        # "最迟在5小时内发布…，并根据工作进展情况，持续发布…": a 持续 joined by 并 to a
+        # deadline of its own sentence continues that step; it sets no standing duty
+        # ("…后3个工作日内发布解读，持续推进图解" states one).
+        start = max(t.rfind(end, 0, m.start()) for end in "。;；")
+        if not any(start < at < m.start() and "并" in t[at : m.start()] for at, _ in found):
+            add(m, "ongoing")
     found.sort(key=lambda x: x[0])
     out: list[Due] = []
     for _, d in found:

@@ -328,3 +328,56 @@ def test_an_introduction_over_its_items_is_a_heading_not_a_task(tmp_path: Path) 
     ex = extract(notice)
     assert [t.text[:7] for t in ex.tasks] == ["(1)公开项目", "(2)公开项目"]
     assert ex.tasks[0].section[-1].startswith("1.围绕重大项目建设")
+
+
+def test_where_no_unit_is_marked_the_subjects_of_the_sentences_act(tmp_path: Path) -> None:
+    """A part of a notice that marks no units names its actors as subjects: an office
+    named by its role (受理单位), a group named by what it does (开设有…的单位), a subject
+    after a time phrase and a comma (…底前，X、Y，要…), the subject of a later clause (…，
+    主办单位应…); "X应为…机构" says what X is, and 本部门 is the subject's own."""
+    body = (
+        "一、有关要求\n"
+        "1.受理单位答复申请人当日，应在系统中录入答复情况。\n"
+        "2.开设有政务新媒体的单位，应将运维人员名单报县政府办备案。\n"
+        "3.委托第三方代运维的，代运维机构应为具有新闻资质的新闻机构。运维合同到期后，主办单位应按要求重新委托。\n"
+        "4.推进平台建设。2023年底前，县直各部门、各乡镇人民政府，要依托本部门网站建成公开平台。\n"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [t.units for t in ex.tasks] == [
+        ["受理单位"],
+        ["开设有政务新媒体的单位"],
+        ["主办单位"],
+        ["县直各部门", "各乡镇人民政府"],
+    ]
+    # each such reading is one doubt for the coordinator, none about 本部门 or what X is
+    said = "\n".join(r.what for r in ex.review)
+    assert "按句中主语读取" in said
+    assert "本部门" not in said and "应为具有" not in said
+
+
+def test_a_standing_duty_is_not_the_continuation_of_a_dated_step() -> None:
+    """ "最迟在5小时内发布，并…持续发布" continues the dated step; "持续提升…；9月30日前
+    建成…" and "…3个工作日内发布，持续推进…" state a standing duty beside a date."""
+    from plans.cn_dates import read_dues
+
+    step = "对重大突发事件，最迟要在5小时内发布权威信息，并根据工作进展情况，持续发布权威信息。"
+    assert [d.value for d in read_dues(step, 2023)] == ["+5h@event"]
+    both = "持续提升政府网站基本功能；9月30日前，建成统一规范的政府信息公开专栏。"
+    assert [d.value for d in read_dues(both, 2023)] == ["ongoing", "2023-09-30"]
+    after = "重要政策文件出台后3个工作日内发布解读材料，持续推进图解、视频解读。"
+    assert [d.value for d in read_dues(after, 2023)] == ["+3wd@event", "ongoing"]
+
+
+def test_a_deadline_read_as_a_unit_is_doubted_as_a_deadline(tmp_path: Path) -> None:
+    """A row shifted by one cell puts its deadline in the units: the review list names
+    the deadline too, not only the odd unit."""
+    from plans.importer.model import Extraction, TaskDraft
+    from plans.importer.self_check import check
+
+    ex = Extraction(tmp_path / "notice.txt")
+    text = "完善考核办法，合理设置考核指标。"
+    ex.tasks.append(TaskDraft(text, [], "line 9", [], ["2023年12月底前", "县直有关单位"]))
+    check(ex, 2023)
+    assert {field for field, _ in ex.tasks[0].doubts} == {"units", "due"}

@@ -184,11 +184,16 @@ def _unread_actors(t: TaskDraft) -> list[str]:
         clause = re.split(r"[，。；：,;:]", text[: m.end() - len(n)])[-1]
         if _NOT_ACTOR.search(clause):  # 约谈…的单位, 对…的单位, 作为…的责任单位: not doers
             continue
+        # 本部门 / 其单位 is the subject's own; "X应为具有…的机构" says what X is
+        if _OWN.search(n) or _DESCRIBED.match(text, m.end()) or n.startswith("应"):
+            continue
         if len(n) >= 2 and not any(n in x or x in n for x in named) and n not in out:
             out.append(n)
     return out
 
 
+_OWN = re.compile(r"(?:本|其|该)(?:级|地区)?(?:部门|单位|机关|机构|政府)$")
+_DESCRIBED = re.compile(r"应(?:为|是|当为|当是)")
 # A unit named as the object of the sentence's action or as what its subject is.
 _NOT_ACTOR = re.compile(r"对|向|给|约谈|作为|(?<!特别)(?<!尤其)是|成为")
 

@@ -69,12 +69,12 @@ def named_orgs(text: str) -> list[str]:
 def check(ex: Extraction, year: int) -> None:
     """Add the doubts this check finds to each task, field by field."""
     for t in ex.tasks:
-        _units(t)
+        _units(t, year)
         _second_reading(t)
         _dues(t, year)
 
 
-def _units(t: TaskDraft) -> None:
+def _units(t: TaskDraft, year: int) -> None:
     odd = [n for n in (*t.lead, *t.units) if not looks_like_org(n)]
     if odd:
         t.doubts.append(
@@ -83,6 +83,10 @@ def _units(t: TaskDraft) -> None:
                 f"“{'、'.join(dict.fromkeys(odd))}”不像单位名称，可能读错了列或把要求读成了单位",
             )
         )
+    # a deadline read as a unit (a row shifted by one cell) is missing from the deadlines
+    dated = [n for n in dict.fromkeys(odd) if read_dues(n, year)]
+    if dated:
+        t.doubts.append(("due", f"“{'、'.join(dated)}”像是期限，却读成了单位，期限可能漏读"))
 
 
 def _second_reading(t: TaskDraft) -> None:

@@ -72,9 +72,15 @@ NOT_A_NAME = re.compile(
 )
 
 
+# An organisation named by what it does: 存在问题的单位, 开设有政务新媒体的单位.
+_DOING_ORG = re.compile(r"^(?P<what>[\u4e00-\u9fa5]{2,16})的(?:单位|部门|机构)$")
+
+
 def is_unit(token: str) -> bool:
     balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
     plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
+    if m := _DOING_ORG.match(plain):
+        return not NOT_A_NAME.search(m.group("what"))
     return balanced and bool(UNIT_TOKEN.match(plain)) and not NOT_A_NAME.search(token)
 
 
@@ -154,8 +160,19 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
 
 
 SUBJECT = re.compile(
-    r"^([^，,。；;：:“”《》]{2,60}?)(?:要|应当|应|须|必须|务必|作为|负责|切实|依法|按照|认真|"
-    r"在|于|将|每|贯彻)"
+    r"^([^，,。；;：:“”《》]{2,60}?)(?:[，,](?=要|应|须|必须|务必))?(?:要|应当|应|须|必须|务必|"
+    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻)"
+)
+# A later clause of a sentence with a subject of its own: "…运维合同到期后，主办单位应按要求
+# 重新委托…". Only a modal verb marks it there (在/将 open adverbials mid-sentence); "应为…机构"
+# says what something is, not who acts.
+CLAUSE_SUBJECT = re.compile(
+    r"^([^，,。；;：:“”《》]{2,40}?)(?:要|应当|应|须|必须|务必)(?!为[^，,]*(?:机构|单位|人员)$)"
+)
+# A sentence that opens with an organisation named by its role, then acts: "受理单位答复
+# 申请人当日，应…", "受理单位的答复意见，需经…".
+LEADING_ORG = re.compile(
+    r"^((?:各|有关|相关)?[\u4e00-\u9fa5]{1,10}?(?:单位|部门))(?=[\u4e00-\u9fa5])"
 )
 BY = re.compile(r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一)")
 JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
@@ -182,8 +199,15 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
     for sentence in re.split(r"[。；;]", body):
         sentence = re.sub(r"^[^，,]{2,12}(前|后|起|以来)[,，]", "", sentence.strip())
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
-        if m := SUBJECT.match(sentence):
-            found.append((m.group(1), False))
+        sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
+        subject = SUBJECT.match(sentence)
+        if not (subject and group_names(subject.group(1))) and re.search(r"[应要须需]", sentence):
+            subject = LEADING_ORG.match(sentence)  # 受理单位答复申请人当日，应…
+        if subject:
+            found.append((subject.group(1), False))
+        for clause in re.split(r"[，,]", sentence)[1:]:
+            if m := CLAUSE_SUBJECT.match(clause.strip()):
+                found.append((m.group(1), False))
         found += [(m.group(1), False) for m in JOINS.finditer(sentence)]
         for names, leads in found:
             for n in group_names(names):
