@@ -1,0 +1,135 @@
+"""Score the importer on a set of notices and show only the totals, so that a held-out set
+can measure the importer without its developers seeing how each held-out notice is read.
+
+    python bench/score_set.py GOLD_DIR NOTICE [NOTICE ...] [--per-notice] [--one-line[=none]]
+
+Each notice is imported with ``.venv/bin/duban import NOTICE --json OUT`` into a temporary
+directory, and ``shared/eval/score.py`` scores the results against the gold readings
+``GOLD_DIR/<stem>.yaml`` of the notices given (and of no others). By default only score.py's
+TOTAL line is printed; ``--per-notice`` prints its row for every notice as well. Use it on
+development notices only: tests/notices/holdout/README.md says why.
+
+``--one-line`` first rewrites each notice (.txt) the way a web archive or a crawler stores a
+page (shared/eval/real/README.md, "as-found"): the header lines stay (``标题: …`` lines up to
+a ``==== 正文 ====`` rule, or leading ``key: value`` lines), and the whole body goes on one
+line, its lines joined by a space (``--one-line=none``: by nothing). Comparing the two runs
+measures how much the importer depends on the line breaks a notice happens to keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCORE = ROOT.parent / "shared" / "eval" / "score.py"
+DUBAN = ROOT / ".venv" / "bin" / "duban"
+
+# An archive's own header: a "==== 正文 ====" rule ends it; without one, leading
+# "字段: 值" lines of the kinds archives write (shared/eval/real/as-found) are the header.
+_BODY_RULE = re.compile(r"^=+\s*正文\s*=+\s*$")
+_HEADER_LINE = re.compile(
+    r"^(标题|发布时间|文号|发布机构|栏目|原文链接|本地目录|来源|索引号)\s*[:：]"
+)
+
+
+def one_line(text: str, glue: str) -> str:
+    """The notice as an archive keeps it: header lines, then the body on a single line."""
+    lines = text.splitlines()
+    rule = next((i for i, line in enumerate(lines) if _BODY_RULE.match(line)), None)
+    if rule is not None:
+        head, body = lines[: rule + 1], lines[rule + 1 :]
+    else:
+        n = 0
+        while n < len(lines) and _HEADER_LINE.match(lines[n]):
+            n += 1
+        head, body = lines[:n], lines[n:]
+    joined = glue.join(line.strip() for line in body if line.strip())
+    return "\n".join([*head, joined]) + "\n"
+
+
+def import_notice(notice: Path, out: Path) -> bool:
+    """Import one notice to ``out/<stem>.json``; False when the importer wrote nothing."""
+    target = out / f"{notice.stem}.json"
+    subprocess.run(
+        [str(DUBAN), "import", str(notice), "--json", str(target)],
+        capture_output=True,
+        check=False,
+        cwd=out,
+    )
+    return target.exists()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("gold_dir", type=Path)
+    ap.add_argument("notices", type=Path, nargs="+")
+    ap.add_argument("--per-notice", action="store_true", help="print every notice's row too")
+    ap.add_argument(
+        "--one-line",
+        nargs="?",
+        const="space",
+        choices=["space", "none"],
+        help="join each notice's body into one line first (by a space, or by nothing)",
+    )
+    args = ap.parse_args(argv)
+
+    if not SCORE.exists():
+        print(f"score.py is missing: expected it at {SCORE}", file=sys.stderr)
+        return 2
+    if not DUBAN.exists():
+        print(f"the importer is missing: expected {DUBAN} (is .venv set up?)", file=sys.stderr)
+        return 2
+    missing = [n for n in args.notices if not (args.gold_dir / f"{n.stem}.yaml").exists()]
+    if missing:
+        names = ", ".join(n.name for n in missing)
+        print(f"no gold reading in {args.gold_dir} for: {names}", file=sys.stderr)
+        return 2
+    if args.one_line and any(n.suffix.lower() != ".txt" for n in args.notices):
+        print("--one-line rewrites text notices only (.txt)", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="duban-score-set-") as tmp:
+        work = Path(tmp)
+        gold, preds, texts = work / "gold", work / "pred", work / "notices"
+        for d in (gold, preds, texts):
+            d.mkdir()
+        failed: list[str] = []
+        for notice in args.notices:
+            # only the notices given are scored: score.py scores every gold file it finds
+            shutil.copy(args.gold_dir / f"{notice.stem}.yaml", gold / f"{notice.stem}.yaml")
+            source = notice
+            if args.one_line:
+                source = texts / notice.name
+                glue = " " if args.one_line == "space" else ""
+                source.write_text(one_line(notice.read_text(encoding="utf-8"), glue), "utf-8")
+            if not import_notice(source.resolve(), preds):
+                failed.append(notice.stem)
+        result = subprocess.run(
+            [sys.executable, str(SCORE), str(gold), str(preds)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if result.returncode != 0 or not result.stdout.strip():
+        print(f"score.py failed:\n{result.stderr}", file=sys.stderr)
+        return 1
+    lines = result.stdout.strip().splitlines()
+    if args.per_notice:
+        print("\n".join(lines))
+        if failed:
+            print(f"no JSON from the importer (scored as missing): {', '.join(failed)}")
+    else:
+        print(lines[-1])
+        if failed:
+            print(f"({len(failed)} of {len(args.notices)} notices gave no JSON)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
