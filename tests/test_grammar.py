@@ -381,3 +381,47 @@ def test_a_deadline_read_as_a_unit_is_doubted_as_a_deadline(tmp_path: Path) -> N
     ex.tasks.append(TaskDraft(text, [], "line 9", [], ["2023年12月底前", "县直有关单位"]))
     check(ex, 2023)
     assert {field for field, _ in ex.tasks[0].doubts} == {"units", "due"}
+
+
+def test_a_second_label_after_a_comma_inside_one_bracket(tmp_path: Path) -> None:
+    """ "（牵头单位：X，配合单位：Y）": the comma ends the first label's names; and a
+    federation (工商联, 妇联) is an organisation."""
+    body = (
+        "一、重点任务\n"
+        "1.推进一网通办，网上可办率达到95%以上。（牵头单位：县政务服务中心，配合单位：县直各部门）\n"
+        "2.定期召开企业家座谈会。（县工商联牵头，县妇联、县直有关部门配合）\n"
+    )
+    assert [t[1:3] for t in read(tmp_path, body)] == [
+        (["县政务服务中心"], ["县直各部门"]),
+        (["县工商联"], ["县妇联", "县直有关部门"]),
+    ]
+
+
+def test_an_items_own_recurring_inspection_is_no_checkpoint_of_the_plan(tmp_path: Path) -> None:
+    """按季度开展收费专项检查 is the item's work; 每季度对本方案落实情况进行检查 checks the plan."""
+    body = (
+        "一、重点任务\n"
+        "1.规范涉企收费，按季度开展专项检查。（县市场监管局负责）\n"
+        "2.县政府办公室每季度对本方案落实情况进行检查，通报进展。（县政府办公室负责）\n"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    checks = [c.text for c in extract(notice).checkpoints if c.kind == "check"]
+    assert len(checks) == 1 and "落实情况" in checks[0]
+
+
+def test_a_plan_over_several_years_works_from_the_year_it_is_issued(tmp_path: Path) -> None:
+    """A title's span (2023—2025年) is no work year: dates without a year are read in the
+    year of issue, and the review list says so as a rule."""
+    notice = tmp_path / "notice.txt"
+    notice.write_text(
+        HEAD.replace(
+            "青石县2023年政务公开重点任务分工方案", "青石县全民健身实施计划（2023—2025年）任务分工"
+        )
+        + "一、重点任务\n1.推进体育社会组织改革，三季度末前完成脱钩。（县民政局负责）\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert ex.meta["year"].value == 2023
+    assert [d.value for d in ex.tasks[0].due] == ["2023-09-30"]
+    assert any("2023—2025" in r.what and r.kind == "rule" for r in ex.review)

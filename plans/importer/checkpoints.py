@@ -98,7 +98,14 @@ def find_checkpoints(
                 kind == "lookback"
                 or about_plan
                 or (supervised and (kind != "publish" or dues or re.search("(年度报告|清单)", s)))
-                or (recurring and (kind in ("check", "meeting") or to_coordinator))
+                or (recurring and (kind == "meeting" or to_coordinator))
+                # a task's own cadence (按季度开展收费专项检查) is its work; a check of how
+                # the plan is carried out is about progress or the plan itself
+                or (
+                    recurring
+                    and kind == "check"
+                    and (in_item_of_plan(s) or not tasks.get(ln.where))
+                )
                 or (dues and kind in ("report", "list"))
             ):
                 continue
@@ -115,6 +122,16 @@ def find_checkpoints(
             # The coordinator's own part is the check itself; units are those who owe.
             units = [u for u in dict.fromkeys(units) if is_unit(u) and not COORDINATOR.match(u)]
             ex.checkpoints.append(CheckpointDraft(kind, s, dues, units, ln.where))
+
+
+def in_item_of_plan(s: str) -> bool:
+    """A check inside an item that supervises the units: of how the plan is carried out
+    (落实情况, 本方案) or of their work (考核评估, 督查); an inspection of a trade
+    (收费专项检查) is the item's own work."""
+    return bool(re.search(PROGRESS, s) or PLAN_SELF.search(s) or SUPERVISING.search(s))
+
+
+SUPERVISING = re.compile(r"考核|评估|督查|督导|督办")
 
 
 def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:

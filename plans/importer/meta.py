@@ -34,6 +34,9 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—\-–~～至到－]+\s*((?:19|20)\d\d)\s*年")
+
+
 def read_meta(lines: list[Line], ex: Extraction) -> int:
     """Fill ``ex.meta``; returns the index where the plan body starts."""
     head = lines[:60]
@@ -112,10 +115,22 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         ex.meta["title"] = title
     year_src = title.value if title else ""
     ym = re.search(r"((?:19|20)\d\d)年", normalise(year_src))
-    if ym:
+    span = SPAN.search(normalise(year_src))
+    issued = ex.meta["issued"].value if "issued" in ex.meta else None
+    if span and title:
+        # 全民健身计划（2021—2025年）: a plan over years works from the year it is issued
+        # (or its first year); 2025 would date every "三季度末" four years late
+        first, last = int(span.group(1)), int(span.group(2))
+        year = issued.year if issued and first <= issued.year <= last else first
+        ex.meta["year"] = Field(year, title.where, 0.7)
+        chosen = "印发年份" if issued and year == issued.year else "第一年"
+        ex.year_basis = f"方案跨 {first}—{last} 年，工作年度取{chosen}"
+        ex.review.append(Review("标题", f"{ex.year_basis}，请核对", "year", "rule"))
+    elif ym:
         ex.meta["year"] = Field(int(ym.group(1)), title.where if title else "")
     elif "issued" in ex.meta and ex.meta["issued"].value:
         ex.meta["year"] = Field(ex.meta["issued"].value.year, ex.meta["issued"].where, 0.7)
+        ex.year_basis = "标题中没有年份，工作年度取印发年份"
         ex.review.append(Review("标题", "标题中没有年份，工作年度取印发年份，请核对", "year"))
     for ln in head[:15]:
         if re.search(r"[:：]$", ln.text) and re.search(r"(政府|部门|单位|管委会|办事处)", ln.text):

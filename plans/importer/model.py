@@ -137,6 +137,7 @@ class Extraction:
     # 排在第一位的为牵头单位: the sentence that makes every list's first unit its lead
     first_leads: str = ""
     standing_note: str = ""  # where the standing clause is, for the review list
+    year_basis: str = "标题中没有年份"  # why the work year is a guess, for the review list
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""

@@ -108,7 +108,7 @@ def review_fields(ex: Extraction) -> None:
         ex.review.append(
             Review(
                 items[0],
-                what.format(n=len(items), year=year, last=items[-1]),
+                what.format(n=len(items), year=year, last=items[-1], basis=ex.year_basis),
                 about,
                 "todo" if how == "noyear" else "rule",
                 items,
@@ -158,7 +158,7 @@ SUMMARY = {
     "shared": ("units", "{n} 项条目下没有单位行，按其后同级条目的单位行读取（至{last}），请抽查"),
     "year": (
         "due",
-        "标题中没有年份，{n} 项未写年份的期限按印发年份 {year} 年读取（至{last}），请核对",
+        "{basis}，{n} 项未写年份的期限按 {year} 年读取（至{last}），请核对",
     ),
     "noyear": (
         "due",

@@ -133,11 +133,17 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     return (lead, units) if lead or units else None
 
 
+ROLE_LABEL = r"(牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
+
+
 def read_clause(body: str) -> tuple[list[str], list[str]]:
     lead: list[str] = []
     units: list[str] = []
-    for part in re.split(r"[;；]", body):
-        m = re.match(r"\s*(牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]\s*(.*)", part)
+    # "牵头单位：X；配合单位：Y", or a comma before the second label: "牵头单位：X，配合单位：Y"
+    for part in re.split(
+        r"[;；]|[，,](?=\s*(?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：])", body
+    ):
+        m = re.match(rf"\s*{ROLE_LABEL}\s*(.*)", part)
         if not m:
             continue
         names = split_units(m.group(2))
