@@ -12,6 +12,7 @@ from plans.importer.units import (
     CLAUSE,
     CLAUSE_OPEN,
     DAMAGED_NAME,
+    FIRST_LEADS,
     inline_roles,
     leading_units,
     read_clause,
@@ -239,6 +240,7 @@ def add_task(
     paren = None if m else TRAILING_ROLES.search(text)
     roles = None if m or paren else (sentence_roles(text, _drop_due_words) or inline_roles(text))
     inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
+    inside = FIRST_LEADS.sub("", inside)  # "…等负责。列第一位者为牵头单位，下同": a rule
     if m:
         t.lead, t.units = read_clause(m.group(1))
         t.unit_source, t.unit_how = ln.where, "clause"

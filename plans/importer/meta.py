@@ -17,7 +17,7 @@ DATE_LINE = re.compile(
     r"[0-9一二三四五六七八九十]{1,3}日$"
 )
 ISSUER_END = re.compile(
-    r"(办公室|办公厅|人民政府|政府|委员会|管委会|小组|领导小组办公室|局|委|厅|办事处)$"
+    r"(办公室|办公厅|人民政府|政府|委员会|管委会|小组|领导小组办公室|局|委|厅|办事处|国务院)$"
 )
 
 # -- metadata ----------------------------------------------------------------------------
@@ -35,6 +35,32 @@ def _date(text: str) -> dt.date | None:
 
 
 SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—\-–~～至到－]+\s*((?:19|20)\d\d)\s*年")
+
+
+NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")
+
+
+def _signs_off(lines: list[Line], sig: int) -> bool:
+    """The date closes the document itself (an 意见 or 方案 issued as it is, its
+    numbered body above the signature), not a cover letter before the plan."""
+    return len(lines) - sig <= 4 and sum(1 for ln in lines[:sig] if NUMBERED.match(ln.text)) >= 3
+
+
+def _opening(lines: list[Line], sig: int) -> tuple[int, Field | None]:
+    """Where the body of a self-signed document starts (after its 主送 line, else after
+    its 文号) and its title: the short lines it opens with, a long one wrapped."""
+    first = next((i for i, ln in enumerate(lines[:sig]) if NUMBERED.match(ln.text)), sig)
+    start = next(
+        (i + 1 for i in range(min(first, 12)) if re.search(r"[:：]$", lines[i].text)),
+        next((i + 1 for i in range(min(first, 12)) if DOC_NO.search(lines[i].text)), 0),
+    )
+    top = []
+    for ln in lines[: min(start, 6)]:
+        if DOC_NO.search(ln.text) or re.search(r"[，。；：:,.;]", ln.text) or len(ln.text) > 40:
+            break
+        top.append(ln)
+    title = Field("".join(ln.text for ln in top), top[0].where, 0.8) if top else None
+    return start, title
 
 
 def read_meta(lines: list[Line], ex: Extraction) -> int:
@@ -82,7 +108,10 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     # Title: the plan's own title right after the signature block, else the notice's.
     start = (sig + 1) if sig is not None else 0
     title = None
-    for i in range(start, min(start + 4, len(lines))):
+    if sig is not None and _signs_off(lines, sig):
+        start, title = _opening(lines, sig)
+        ex.body_end = sig - 1 if "issuer" in ex.meta else sig
+    for i in range(start, min(start + 4, len(lines)) if title is None else start):
         t = lines[i].text
         if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法)$", t) and len(t) <= 60:
             # a long title wraps over short lines: 某区深化…结合 / 优化服务改革… / 重点任务分工方案

@@ -138,14 +138,18 @@ class Extraction:
     first_leads: str = ""
     standing_note: str = ""  # where the standing clause is, for the review list
     year_basis: str = "标题中没有年份"  # why the work year is a guess, for the review list
+    body_end: int | None = None  # a document signed at its end: where its signature starts
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""
         return {
             "doc": self.source.name,
             "meta": {
-                k: (v.value.isoformat() if hasattr(v.value, "isoformat") else v.value)
-                for k, v in self.meta.items()
+                "doc_no": "",  # FORMAT.md: "" where the notice prints no 文号
+                **{
+                    k: (v.value.isoformat() if hasattr(v.value, "isoformat") else v.value)
+                    for k, v in self.meta.items()
+                },
             },
             "meta_sources": {
                 k: {"where": v.where, "confidence": v.confidence} for k, v in self.meta.items()

@@ -33,7 +33,7 @@ _ROLE_HEAD = re.compile(r"^(由|请|各牵头单位|牵头单位|责任单位|�
 # 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
 # name's own part (各旗区人民政府及其部门)
 _UNIT_SPLIT = re.compile(
-    r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组])"
+    r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联])"
     r"(?:和|及(?!其))"
 )
 _BY_HEAD = re.compile(r"^(由|请)")
@@ -233,13 +233,25 @@ def units_from_sentences(ex: Extraction) -> None:
     for t in ex.tasks:
         groups.setdefault(t.section[0] if t.section else "", []).append(t)
     for tasks in groups.values():
-        if sum(1 for t in tasks if t.unit_source) >= len(tasks) / 5:
-            continue
+        marked = sum(1 for t in tasks if t.unit_source) >= len(tasks) / 5
         for t in tasks:
-            lead, units = sentence_actors(t.text)
-            if t.unit_source or not (lead or units):
+            if t.unit_source:
                 continue
-            t.lead, t.units, t.unit_source, t.unit_how = lead, lead + units, t.where, "sentence"
+            if marked:  # only an item that opens with who does it: "(一)区财政局按照…"
+                lead, units = opening_subject(t.text)
+            else:
+                lead, units = sentence_actors(t.text)
+            if lead or units:
+                t.lead, t.units, t.unit_source = lead, lead + units, t.where
+                t.unit_how = "sentence"
+
+
+def opening_subject(text: str) -> tuple[list[str], list[str]]:
+    """The organisation an item's first sentence opens with, as its subject."""
+    body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text).strip()
+    m = SUBJECT.match(body)
+    names = group_names(m.group(1)) if m else []
+    return [], names
 
 
 _LEADING = re.compile(
@@ -305,7 +317,7 @@ def first_unit_leads(ex: Extraction, lines: list[str]) -> None:
     """A notice that says once "排在第一位的为牵头单位" makes the first unit of every list
     that marks no lead its lead; the review list names the sentence as a rule."""
     sentence = next(
-        (m.group(0).strip("，,") for text in lines if (m := FIRST_LEADS.search(text))), ""
+        (m.group(0).strip("，,）)") for text in lines if (m := FIRST_LEADS.search(text))), ""
     )
     if not sentence:
         return
