@@ -9,7 +9,7 @@ import pytest
 
 from plans.importer import Extraction, extract
 from plans.notice import REFLOW_AT, reflow
-from tests.test_importer import FIELDS, OWN, POINTS
+from tests.importer_samples import FIELDS, OWN, POINTS
 
 
 def reading(ex: Extraction) -> list[tuple[object, ...]]:

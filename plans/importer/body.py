@@ -59,137 +59,203 @@ def _is_heading(text: str, level: int, nxt: tuple[int, str] | None) -> bool:
     return short and (nxt is None or nxt[0] > level or level <= 2)
 
 
+# The words of a table's header row, each printed on a line of its own by a copy.
+HEADER_WORDS = (
+    "工作任务",
+    "具体要求",
+    "落实单位",
+    "牵头单位",
+    "责任单位",
+    "配合单位",
+    "完成时限",
+    "序号",
+    "任务",
+    "主要内容",
+)
+
+
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
-    headings: dict[int, str] = {}
-    skipping = False
-    in_attachment = False
-    pending: list[int] = []  # tasks since the last unit assignment (for a following unit line)
-    second: list[int] = []  # tasks whose lead column was read; their units column is next
-    columns = 1  # 2 once a lead line and a units line have followed a run of items
-    seen: set[str] = set()
-    nums = [numbering(ln.text) for ln in lines]
-    table_mode = False
-    head_units: dict[int, tuple[list[str], list[str], str]] = {}  # level → a heading's clause
+    """Read the body's headings, items and their units and fields into ``ex``."""
+    BodyReader(lines, year, ex).read()
 
-    def section() -> list[str]:
-        return [headings[k] for k in sorted(headings)]
 
-    for i, ln in enumerate(lines):
+class BodyReader:
+    """One pass over the body's lines. What a line means depends on what came before
+    it (the headings above, a run of items still waiting for a unit line, a table's
+    columns), so that state lives here, between the lines, and each kind of line has
+    a method of its own."""
+
+    def __init__(self, lines: list[Line], year: int, ex: Extraction) -> None:
+        self.lines = lines
+        self.year = year
+        self.ex = ex
+        self.nums = [numbering(ln.text) for ln in lines]
+        self.headings: dict[int, str] = {}
+        self.skipping = False
+        self.in_attachment = False
+        # tasks since the last unit assignment (for a following unit line)
+        self.pending: list[int] = []
+        self.second: list[int] = []  # tasks whose lead column was read; their units column is next
+        self.columns = 1  # 2 once a lead line and a units line have followed a run of items
+        self.seen: set[str] = set()
+        self.table_mode = False
+        # level → a heading's clause
+        self.head_units: dict[int, tuple[list[str], list[str], str]] = {}
+
+    def section(self) -> list[str]:
+        """The headings above the current line, outermost first: an item's section."""
+        return [self.headings[k] for k in sorted(self.headings)]
+
+    def read(self) -> None:
+        """Every line in order: each reading may change what the next line means."""
+        for i, ln in enumerate(self.lines):
+            self._line(i, ln)
+
+    def _line(self, i: int, ln: Line) -> None:
+        """Hand the line to the first reading that claims it; an item is the last."""
         text = ln.text
-        ex.sections[ln.where] = section()
-        if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
-            in_attachment = True
-            headings.clear()
-            head_units.clear()
-            pending.clear()
-            continue
-        num = nums[i]
-        if ln.cells and _table_row(ln, year, ex, section()):
-            table_mode = True
-            continue
-        if text in (
-            "工作任务",
-            "具体要求",
-            "落实单位",
-            "牵头单位",
-            "责任单位",
-            "配合单位",
-            "完成时限",
-            "序号",
-            "任务",
-            "主要内容",
-        ):
-            table_mode = True
-            continue
-        if ATTRIBUTE_LINE.match(text) and ex.tasks and not table_mode:
-            continue  # 成果形式：工作台账 — what the item above delivers, not an item
-        if FIELD_LINE.match(text) and ex.tasks and not table_mode:
-            field_line(ln, year, ex)
-            pending = []
-            continue
+        ex = self.ex
+        ex.sections[ln.where] = self.section()
+        if self._attachment_marker(text):
+            return
+        num = self.nums[i]
+        if ln.cells and _table_row(ln, self.year, ex, self.section()):
+            self.table_mode = True
+            return
+        if self._header_words(text):
+            return
+        if ATTRIBUTE_LINE.match(text) and ex.tasks and not self.table_mode:
+            return  # 成果形式：工作台账 — what the item above delivers, not an item
+        if FIELD_LINE.match(text) and ex.tasks and not self.table_mode:
+            field_line(ln, self.year, ex)
+            self.pending = []
+            return
         ul = unit_line(text)
-        if ul is not None and (pending or second):
-            lead, units = ul
-            if DAMAGED_NAME.search(text):  # 、区县政府门户网站承办单位: the line lost its start
-                for k in pending or second:
-                    ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
-            if pending:
-                run, pending = pending, []
-                below = unit_line(lines[i + 1].text) if table_mode and i + 1 < len(lines) else None
-                two = below is not None and not below[0]
-                if two and not lead:  # the lead column; the units column follows
-                    for k in run:
-                        ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where
-                        ex.tasks[k].unit_how = "line"
-                    second = run
-                    continue
-                inherited: list[str] = []
-                if table_mode and columns == 2 and not lead and run[0] > 0:
-                    before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows,
-                    here = ex.tasks[run[0]].section  # also over a sub-heading in the row
-                    if here == before.section or (
-                        before.section and here[: len(before.section)] == before.section
-                    ):
-                        inherited = list(before.lead)
-                for k in run:
-                    t = ex.tasks[k]
-                    t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
-                    t.unit_how = "merged" if inherited and not lead else "line"
-                    if table_mode and columns == 2 and not t.lead:
-                        t.doubts.append(
-                            ("lead", "牵头单位格为空，可能是跨页或合并的单元格，已只按责任单位读取")
-                        )
-            else:
-                for k in second:
-                    ex.tasks[k].units = units or lead
-                second, columns = [], 2
-            continue
-        second = []
+        if ul is not None and (self.pending or self.second):
+            self._unit_line(i, ln, ul)
+            return
+        self.second = []
         if num is not None:
-            level, rest = num
-            nxt = next((n for n in nums[i + 1 : i + 2] if n is not None), None)
-            # （一）推进决策公开（牵头单位：…） / （二）做好社保公开（X、Y负责）governs its items
-            cm, roles = heading_roles(rest)
-            bare = rest[: cm.start()].strip() if cm else rest
-            deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
-            # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
-            introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
-            if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (
-                deeper or not cm
-            ):
-                for k in [k for k in headings if k >= level]:
-                    del headings[k]
-                headings[level] = text[: len(text) - len(rest)] + bare
-                head_units = {k: v for k, v in head_units.items() if k < level}
-                if roles:
-                    head_units[level] = (*roles, ln.where)
-                if level == 1:
-                    skipping = bool(
-                        PRINCIPLES.match(rest) or (ex.tasks and REQUIREMENTS.match(bare))
-                    )
-                if text not in seen:  # a heading repeated at a page break keeps the run
-                    pending = []
-                seen.add(text)
-                continue
-            if level == 1 and PRINCIPLES.match(rest):
-                skipping = True
-                continue
-            if level == 1:
-                skipping = False
+            if self._numbered_heading(i, ln, num):
+                return
         elif not re.search(r"[，。；,;：:]", text):
-            nxt = nums[i + 1] if i + 1 < len(nums) else None
+            nxt = self.nums[i + 1] if i + 1 < len(self.nums) else None
             if len(text) <= 40 and nxt is not None:
-                headings[9] = text  # an unnumbered heading over numbered items (a table column)
-                pending = []
-                continue
+                # an unnumbered heading over numbered items (a table column)
+                self.headings[9] = text
+                self.pending = []
+                return
             if len(text) < 20:
-                continue  # captions, footers, navigation
+                return  # captions, footers, navigation
+        self._item(ln, num)
+
+    def _attachment_marker(self, text: str) -> bool:
+        """附件 / 附件2：… starts an attachment: the body's headings and the run of
+        items waiting for units end there."""
+        if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
+            self.in_attachment = True
+            self.headings.clear()
+            self.head_units.clear()
+            self.pending.clear()
+            return True
+        return False
+
+    def _header_words(self, text: str) -> bool:
+        """A table's header word on a line of its own: the lines below are its rows,
+        which changes how unit lines and empty lead cells are read."""
+        if text in HEADER_WORDS:
+            self.table_mode = True
+            return True
+        return False
+
+    def _unit_line(self, i: int, ln: Line, ul: tuple[list[str], list[str]]) -> None:
+        """A unit line after a run of items gives that run its units; in a table the
+        lead and the units columns may come as two lines, one after the other."""
+        ex, text = self.ex, ln.text
+        lead, units = ul
+        if DAMAGED_NAME.search(text):  # 、区县政府门户网站承办单位: the line lost its start
+            for k in self.pending or self.second:
+                ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
+        if self.pending:
+            run, self.pending = self.pending, []
+            below = (
+                unit_line(self.lines[i + 1].text)
+                if self.table_mode and i + 1 < len(self.lines)
+                else None
+            )
+            two = below is not None and not below[0]
+            if two and not lead:  # the lead column; the units column follows
+                for k in run:
+                    ex.tasks[k].lead, ex.tasks[k].unit_source = units, ln.where
+                    ex.tasks[k].unit_how = "line"
+                self.second = run
+                return
+            inherited: list[str] = []
+            if self.table_mode and self.columns == 2 and not lead and run[0] > 0:
+                before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows,
+                here = ex.tasks[run[0]].section  # also over a sub-heading in the row
+                if here == before.section or (
+                    before.section and here[: len(before.section)] == before.section
+                ):
+                    inherited = list(before.lead)
+            for k in run:
+                t = ex.tasks[k]
+                t.lead, t.units, t.unit_source = lead or inherited, units, ln.where
+                t.unit_how = "merged" if inherited and not lead else "line"
+                if self.table_mode and self.columns == 2 and not t.lead:
+                    t.doubts.append(
+                        ("lead", "牵头单位格为空，可能是跨页或合并的单元格，已只按责任单位读取")
+                    )
+        else:
+            for k in self.second:
+                ex.tasks[k].units = units or lead
+            self.second, self.columns = [], 2
+
+    def _numbered_heading(self, i: int, ln: Line, num: tuple[int, str]) -> bool:
+        """A numbered line that heads the lines below rather than being an item; it may
+        name units for its items, or open a part that holds no tasks (总体要求,
+        工作要求). True when the line is spent."""
+        text, nums, headings = ln.text, self.nums, self.headings
+        level, rest = num
+        nxt = next((n for n in nums[i + 1 : i + 2] if n is not None), None)
+        # （一）推进决策公开（牵头单位：…） / （二）做好社保公开（X、Y负责）governs its items
+        cm, roles = heading_roles(rest)
+        bare = rest[: cm.start()].strip() if cm else rest
+        deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
+        # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
+        introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
+        if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (deeper or not cm):
+            for k in [k for k in headings if k >= level]:
+                del headings[k]
+            headings[level] = text[: len(text) - len(rest)] + bare
+            self.head_units = {k: v for k, v in self.head_units.items() if k < level}
+            if roles:
+                self.head_units[level] = (*roles, ln.where)
+            if level == 1:
+                self.skipping = bool(
+                    PRINCIPLES.match(rest) or (self.ex.tasks and REQUIREMENTS.match(bare))
+                )
+            if text not in self.seen:  # a heading repeated at a page break keeps the run
+                self.pending = []
+            self.seen.add(text)
+            return True
+        if level == 1 and PRINCIPLES.match(rest):
+            self.skipping = True
+            return True
+        if level == 1:
+            self.skipping = False
+        return False
+
+    def _item(self, ln: Line, num: tuple[int, str] | None) -> None:
+        """The line is an item unless it is page noise, an attachment's title or a
+        caption; an item without units of its own takes its heading's."""
+        text, ex = ln.text, self.ex
         if re.match(r"^[(（]公开路径[:：]", text) and ex.tasks:
             prev = ex.tasks[-1]  # a cell's path wrapped onto its own line
             prev.text, prev.path = _attach_path(prev.text + text)
-            continue
-        if in_attachment and num is not None and not re.search(r"[，。；,;]", text):
-            continue  # the list of attachment titles
+            return
+        if self.in_attachment and num is not None and not re.search(r"[，。；,;]", text):
+            return  # the list of attachment titles
         if (
             num is not None
             and num[0] >= 3
@@ -197,21 +263,22 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             and "，" not in num[1]
             and "," not in num[1]
         ):
-            headings[num[0] + 5] = text  # a short numbered caption (1.政府网站。) heads a group
-            continue
+            # a short numbered caption (1.政府网站。) heads a group
+            self.headings[num[0] + 5] = text
+            return
         if re.search(r"(.{2,8})\1\1", text):
-            continue  # injected spam and navigation repeat themselves (微信微信微信)
+            return  # injected spam and navigation repeat themselves (微信微信微信)
         if PAGE_FURNITURE.search(text):
-            continue  # 来源：…, 责任编辑：…, an attached file's name: the page, not the notice
-        if skipping or (not headings and not ex.tasks and num is None):
-            continue
-        if in_attachment and num is None:
-            continue
-        t = add_task(ln, text, section(), year, ex, num[0] if num else 0)
-        if not t.unit_source and head_units:
-            lead, units, where = head_units[max(head_units)]
+            return  # 来源：…, 责任编辑：…, an attached file's name: the page, not the notice
+        if self.skipping or (not self.headings and not ex.tasks and num is None):
+            return
+        if self.in_attachment and num is None:
+            return
+        t = add_task(ln, text, self.section(), self.year, ex, num[0] if num else 0)
+        if not t.unit_source and self.head_units:
+            lead, units, where = self.head_units[max(self.head_units)]
             t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
-        pending.append(len(ex.tasks) - 1)
+        self.pending.append(len(ex.tasks) - 1)
 
 
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:
