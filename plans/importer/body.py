@@ -130,7 +130,9 @@ class BodyReader:
             field_line(ln, self.year, ex)
             self.pending = []
             return
-        ul = unit_line(text)
+        # a numbered line is never the unit cell of the items above ("（五）区社会事业局"
+        # heads the items below it)
+        ul = unit_line(text) if num is None else None
         if ul is not None and (self.pending or self.second):
             self._unit_line(i, ln, ul)
             return
@@ -222,6 +224,8 @@ class BodyReader:
         cm, roles = heading_roles(rest)
         bare = rest[: cm.start()].strip() if cm else rest
         deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
+        if not roles and deeper and (named := unit_line(bare.rstrip("。.：:"))):
+            roles = named  # "（五）区社会事业局" over 1. 2. 3.: that unit's part of the plan
         # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
         introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
         if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (deeper or not cm):
@@ -270,7 +274,9 @@ class BodyReader:
             return  # injected spam and navigation repeat themselves (微信微信微信)
         if PAGE_FURNITURE.search(text):
             return  # 来源：…, 责任编辑：…, an attached file's name: the page, not the notice
-        if self.skipping or (not self.headings and not ex.tasks and num is None):
+        if self.skipping and not (CLAUSE.search(text) or TRAILING_ROLES.search(text)):
+            return  # 目标任务 states aims, unless an item in it says who does it
+        if not self.headings and not ex.tasks and num is None:
             return
         if self.in_attachment and num is None:
             return

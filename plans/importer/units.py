@@ -76,7 +76,13 @@ NOT_A_NAME = re.compile(
 _DOING_ORG = re.compile(r"^(?P<what>[\u4e00-\u9fa5]{2,16})的(?:单位|部门|机构)$")
 
 
+# Groups a notice names by their kind alone: "（七）学校" over the schools' items.
+BARE_GROUPS = {"学校", "中小学", "中小学校", "幼儿园", "医院", "医疗机构"}
+
+
 def is_unit(token: str) -> bool:
+    if token in BARE_GROUPS:
+        return True
     balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
     plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
     if m := _DOING_ORG.match(plain):
