@@ -215,9 +215,15 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
             add(m, f"{year:04d}-12-31")
     # A target year: 到2022年, 力争到2025年 (not 到2022年6月, which the rules above read).
     for m in re.finditer(
-        r"(?:到|至|确保|力争|于)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十第次])", t
+        r"(?:到|至|确保|力争|争取|于)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十第次])", t
     ):
         add(m, f"{int(m.group(1)):04d}-12-31")
+    # 2018年创建2家…, 2019年建成…: a target set for that year
+    for m in re.finditer(r"((?:19|20)\d\d)年(?:内)?(?:创建|建成|完成|实现|新增|培育)", t):
+        add(m, f"{int(m.group(1)):04d}-12-31")
+    # 全年新增…1个以上, 全年快检样品100批次, 完成全年…任务: a count for the plan's year
+    for m in re.finditer(r"全年[^，。；,;]{0,16}?\d+|完成全年[^，。；,;]{0,12}任务", t):
+        add(m, f"{year:04d}-12-31")
     # 三季度末前 / 第二季度内 / 2024年一季度: the end of that quarter of the plan year
     for m in re.finditer(
         r"(?<![每按])(?:(\d{4})年|(次年|明年))?第?([一二三四1-4])季度(末|底|前|内|完成)?", t
@@ -263,7 +269,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         r"(受理|收到|发生|答复|作出|结案|[\u4e00-\u9fa5]{2}之)[^，。；]{0,12}?(当日|当天)", t
     ):
         add(m, "+0d@event")
-    for m in re.finditer(r"每年(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
+    for m in re.finditer(r"(?:每年|一年)(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
     for m in re.finditer(

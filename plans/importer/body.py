@@ -280,6 +280,8 @@ class BodyReader:
             return
         if self.in_attachment and num is None:
             return
+        if num is not None:  # an item at a heading's level ends what that heading governs
+            self.head_units = {k: v for k, v in self.head_units.items() if k < num[0]}
         t = add_task(ln, text, self.section(), self.year, ex, num[0] if num else 0)
         if not t.unit_source and self.head_units:
             lead, units, where = self.head_units[max(self.head_units)]

@@ -173,7 +173,8 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
 
 SUBJECT = re.compile(
     r"^([^，,。；;：:“”《》]{2,60}?)(?:[，,](?=要|应|须|必须|务必))?(?:要|应当|应|须|必须|务必|"
-    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻)"
+    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻|严格|全面|加强|积极|做好|牵头|会同|统筹|"
+    r"指导|组织|加大|推进|开展|督促|配合|协调|提供|建立|完善|制定|增加)"
 )
 # A later clause of a sentence with a subject of its own: "…运维合同到期后，主办单位应按要求
 # 重新委托…". Only a modal verb marks it there (在/将 open adverbials mid-sentence); "应为…机构"
