@@ -192,6 +192,15 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# In a table cell, a space after an organisation's ending parts two names ("安监站 安监所");
+# elsewhere a space in Chinese text is a wrapped line ("工作机 制") and goes.
+_NAMES_APART = re.compile(r"(?<=[站所局委办队院心厅处室科])[ \t\u3000\xa0]+(?=[\u4e00-\u9fff])")
+
+
+def _clean_cell(text: str) -> str:
+    return _clean(_NAMES_APART.sub("、", text.strip()))
+
+
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
 # joined them (by a space, or by nothing). It is split where a paragraph must have begun:
 # at a space between Chinese characters (Chinese prose has none), before the next number
@@ -424,6 +433,26 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
     return out
 
 
+_CELL_BAR = re.compile(r"^(.*?)\s*\|$")
+
+
+def _bars_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A CMS export that closes each cell on its own line with " |" ("工作任务 |", "|" for
+    an empty one) is the lone-bar form with the bar moved up: put it back on its own
+    line. Only where most lines of the page are so closed; a pipe row (two bars) stays."""
+    closed = [t for _, t, _ in raw if t.count("|") == 1 and re.match(r"^.*[^|\s]\s*\|$", t.strip())]
+    if len(closed) < 8 or len(closed) < len(raw) / 3:
+        return raw
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        m = _CELL_BAR.match(t.strip())
+        if m and t.count("|") == 1 and not row:
+            out += [(no, m.group(1), []), (no, "|", [])]
+        else:
+            out.append((no, t, row))
+    return out
+
+
 def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """A table copied one cell per line becomes its rows: cells between blank lines (a
     Word copy) or each followed by a lone ``|`` (a CMS export, where an empty cell is an
@@ -515,8 +544,12 @@ def read_notice(path: Path) -> list[Line]:
         raw = parser.lines
     else:
         raw = _cell_stream(
-            _join_broken_cells(
-                fixed_width_rows([(no, t, []) for no, t in enumerate(text.splitlines(), start=1)])
+            _bars_apart(
+                _join_broken_cells(
+                    fixed_width_rows(
+                        [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
+                    )
+                )
             )
         )
     if len(raw) > MAX_LINES:
@@ -535,10 +568,12 @@ def read_notice(path: Path) -> list[Line]:
             if not line:
                 continue
             if row:
-                cells = [_clean(c) for c in row]
+                cells = [_clean_cell(c) for c in row]
             else:
                 cells = (
-                    [c.strip() for c in line.strip("|").split("|")] if line.count("|") >= 2 else []
+                    [_clean_cell(c) for c in part.strip().strip("|").split("|")]
+                    if line.count("|") >= 2
+                    else []
                 )
             where = f"第{no}行" if len(parts) == 1 else f"第{no}行第{k}段"
             out.append(Line(no, line, cells, where))

@@ -224,6 +224,9 @@ class BodyReader:
         cm, roles = heading_roles(rest)
         bare = rest[: cm.start()].strip() if cm else rest
         deeper = nxt is not None and nxt[0] > level  # a clause makes a heading only over items
+        below = self.lines[i + 1].text if i + 1 < len(self.lines) else ""
+        if not deeper and FIELD_LINE.match(below):
+            return False  # "（一）地区生产总值增长7%以上" over "责任单位：…": an item
         if not roles and deeper and (named := unit_line(bare.rstrip("。.：:"))):
             roles = named  # "（五）区社会事业局" over 1. 2. 3.: that unit's part of the plan
         # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items

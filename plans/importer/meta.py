@@ -86,8 +86,10 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         if ISSUER_END.search(issuer) and len(issuer) <= 30:
             ex.meta["issuer"] = Field(issuer, lines[sig - 1].where)
     for ln in head:
-        m = DOC_NO.search(ln.text)
-        if m and not re.search(r"[《(（]", ln.text[: m.start()].replace("文号", "")[-3:] or "x"):
+        # a page's metadata line (发布机构 X 文号 Y): the number is what follows 文号
+        text = re.split(r"文\s*号\s*[:：]?", ln.text)[-1]
+        m = DOC_NO.search(text)
+        if m and not re.search(r"[《(（]", text[: m.start()][-3:] or "x"):
             ex.meta["doc_no"] = Field(
                 re.sub(r"\s+", "", m.group(1)).replace("文号:", "").replace("文号", ""), ln.where
             )

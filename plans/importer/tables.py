@@ -27,7 +27,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     joined = "".join(cells)
     if re.search(
         r"(牵头单位|责任单位|配合单位|落实单位|完成时限|牵头部门|责任部门|责任科室|责任处室|"
-        r"配合部门|时限要求|完成时间)",
+        r"配合部门|时限要求|完成时间|时间安排)",
         joined,
     ) and all(len(c) <= 12 for c in cells):
         # a header cell merged across columns names each of them (工作任务 over two)
@@ -69,8 +69,8 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     shift = _best_shift(cells, cols, year) if len(cells) < len(cols) else 0
     for k, c in enumerate(cells):
         name = cols[k + shift] if k + shift < len(cols) else ""
-        if not c:
-            continue
+        if not c or re.search(r"(领导|责任人|联系人)", name):
+            continue  # a person's column (责任领导 叶林) names no unit
         roles = unit_line(c) if re.search(r"(牵头|配合|落实|负责)", c) else None
         if roles and re.search(r"(牵头|责任|配合|落实|参与)", name):
             lead += roles[0]  # "X牵头，Y按职责分工落实" in one cell
@@ -83,7 +83,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
             due += read_cell_dues(c, year)
             cell_of["due"].append(k + 1)
             continue
-        elif re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措)", name):
+        elif TEXT_COLUMN.search(name):
             texts.append(c)
             if len(c) >= max(map(len, texts)):
                 cell_of["text"] = [k + 1]
@@ -119,7 +119,11 @@ def _column_kind(name: str) -> str:
     label = column_label(name)
     if label:
         return "due" if label == "完成时限" else "unit"
-    return "text" if re.search(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措)", name) else ""
+    return "text" if TEXT_COLUMN.search(name) else ""
+
+
+# a column of what is to be done: 工作任务, 具体要求, 重点工作, 专项整治行业名称
+TEXT_COLUMN = re.compile(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措|工作$|名称$)")
 
 
 def _cell_kind(cell: str, year: int) -> str:

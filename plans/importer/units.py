@@ -61,7 +61,8 @@ def split_units(text: str) -> list[str]:
         p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
         p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等$", "", p)  # 区市场监管局等 → 区市场监管局
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
-            out.append(p)
+            spaced = p.split()  # "安监站 安监所": names a cell parts by spaces alone
+            out += spaced if len(spaced) > 1 and all(map(is_unit, spaced)) else [p]
     return out
 
 
@@ -173,8 +174,12 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
 
 SUBJECT = re.compile(
     r"^([^，,。；;：:“”《》]{2,60}?)(?:[，,](?=要|应|须|必须|务必))?(?:要|应当|应|须|必须|务必|"
-    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻|严格|全面|加强|积极|做好|牵头|会同|统筹|"
-    r"指导|组织|加大|推进|开展|督促|配合|协调|提供|建立|完善|制定|增加)"
+    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻)"
+)
+# An item that opens with who does it: "（六）区市场监督管理局严格监管…"
+OPENING = re.compile(
+    SUBJECT.pattern[:-1] + r"|严格|全面|加强|积极|做好|牵头|会同|统筹|指导|组织|加大|推进|"
+    r"开展|督促|配合|协调|提供|建立|完善|制定|增加)"
 )
 # A later clause of a sentence with a subject of its own: "…运维合同到期后，主办单位应按要求
 # 重新委托…". Only a modal verb marks it there (在/将 open adverbials mid-sentence); "应为…机构"
@@ -256,7 +261,7 @@ def units_from_sentences(ex: Extraction) -> None:
 def opening_subject(text: str) -> tuple[list[str], list[str]]:
     """The organisation an item's first sentence opens with, as its subject."""
     body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text).strip()
-    m = SUBJECT.match(body)
+    m = OPENING.match(body)
     names = group_names(m.group(1)) if m else []
     return [], names
 
