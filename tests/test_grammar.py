@@ -425,3 +425,126 @@ def test_a_plan_over_several_years_works_from_the_year_it_is_issued(tmp_path: Pa
     assert ex.meta["year"].value == 2023
     assert [d.value for d in ex.tasks[0].due] == ["2023-09-30"]
     assert any("2023—2025" in r.what and r.kind == "rule" for r in ex.review)
+
+
+def test_a_document_signed_at_its_end_is_read_above_its_signature(tmp_path: Path) -> None:
+    """An 意见 issued as it is: title on two lines, 文号, 主送, numbered body, then the
+    issuer and the date. Its measures close with "（X、Y等负责）", the first says that the
+    first unit leads; "X、Y等和各省级人民政府负责" names the group after 等和."""
+    notice = tmp_path / "opinion.txt"
+    notice.write_text(
+        "国务院关于加快推进\n青石产业转型升级的指导意见\n国发〔2024〕9号\n"
+        "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n"
+        "为加快推进产业转型升级，现提出以下意见。\n"
+        "一、总体要求\n（一）指导思想。以新发展理念为指导，推动高质量发展。\n"
+        "二、重点任务\n"
+        "（二）完善创新体系。支持企业建设研发中心。（工业和信息化部、科技部等负责。列第一位者为牵头单位，下同）\n"
+        "（三）优化产业布局。引导产业向园区集聚。（发展改革委、商务部等和各省级人民政府负责）\n"
+        "（四）强化人才支撑。实施职业农民培育工程。（农业农村部负责）\n"
+        "国务院\n2024年3月1日\n（此件公开发布）\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert ex.meta["title"].value == "国务院关于加快推进青石产业转型升级的指导意见"
+    assert ex.meta["issuer"].value == "国务院"
+    assert [(t.lead, t.units) for t in ex.tasks] == [
+        (["工业和信息化部"], ["工业和信息化部", "科技部"]),
+        (["发展改革委"], ["发展改革委", "商务部", "各省级人民政府"]),
+        (["农业农村部"], ["农业农村部"]),
+    ]
+
+
+def test_a_unit_named_as_a_sub_heading_governs_the_items_below_it(tmp_path: Path) -> None:
+    """ "（一）县财政局" over 1. 2.: those items are its part; the next item of the heading's
+    level ("（二）县市场监管局严格…") says who does it itself; a group named by its kind
+    ("（三）学校") governs too. Items in 目标任务 are tasks when they name who does them."""
+    body = (
+        "一、目标任务\n"
+        "1.全面推进标准化建设，创建示范点2个。（责任单位：县农业农村局）\n"
+        "二、职责分工\n（一）县财政局\n1.做好经费保障，将所需经费列入年度部门预算。\n"
+        "2.加强资金监管，定期通报资金使用情况。\n"
+        "（二）县市场监管局严格监管验光配镜行业，不断加强眼视光产品监管和计量监管，"
+        "整顿配镜行业秩序，加大执法检查力度。\n"
+        "（三）学校\n1.减轻学生学业负担，严格依据课程标准组织安排教学活动。\n"
+    )
+    assert [t[1:3] for t in read(tmp_path, body)] == [
+        ([], ["县农业农村局"]),
+        ([], ["县财政局"]),
+        ([], ["县财政局"]),
+        ([], ["县市场监管局"]),
+        ([], ["学校"]),
+    ]
+
+
+def test_tables_as_content_systems_and_small_offices_print_them(tmp_path: Path) -> None:
+    """Each cell closed by " |" on a line of its own ("|" alone an empty cell), a person's
+    column (责任领导) that names no unit, header words by their parts (重点工作, 时间安排,
+    专项整治行业名称), names in one cell parted by a space, and a month as a deadline."""
+    closed = "\n".join(
+        f"{c} |"
+        for c in (
+            "序号",
+            "重点工作",
+            "责任领导",
+            "责任单位",
+            "完成时限",
+            "1",
+            "推进重点项目落地见效，优化项目服务机制。",
+            "张三",
+            "招商局、安商局",
+            "全年",
+            "2",
+            "盘活存量土地，力争全年盘活僵尸企业10家。",
+            "李四",
+            "改革办",
+            "9月底前",
+        )
+    )
+    assert [t[2:] for t in read(tmp_path, closed + "\n")] == [
+        (["招商局", "安商局"], ["2023-12-31"]),
+        (["改革办"], ["2023-09-30"]),
+    ]
+    piped = (
+        "一、专项整治安排表\n"
+        "专项整治行业名称 | 时间安排 | 责任单位 |\n"
+        "烟花爆竹 | 1月份 | 安监站 安监所 |\n"
+        "电力设施 | 3月份 | 电管所 |\n"
+    )
+    assert [t[2:] for t in read(tmp_path, piped)] == [
+        (["安监站", "安监所"], ["2023-01-31"]),
+        (["电管所"], ["2023-03-31"]),
+    ]
+
+
+def test_a_short_numbered_target_over_its_unit_line_is_an_item(tmp_path: Path) -> None:
+    """ "（一）地区生产总值增长7%以上" is short like a heading, but the 责任单位 line under it
+    makes it an item; a page's metadata line gives the 文号 after 文号."""
+    notice = tmp_path / "targets.txt"
+    notice.write_text(
+        "青石县人民政府办公室关于印发2023年主要目标任务责任分解方案的通知\n"
+        "发布机构 县人民政府办公室 文    号 青政办〔2023〕1号\n"
+        "各乡镇人民政府，县直各部门：\n现将方案印发给你们，请认真贯彻落实。\n"
+        "青石县人民政府办公室\n2023年1月3日\n"
+        "2023年主要目标任务责任分解方案\n一、主要预期目标\n"
+        "（一）地区生产总值增长7%以上\n责任单位：县发展和改革局\n"
+        "（二）固定资产投资增长10%以上\n责任单位：县发展和改革局\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert ex.meta["doc_no"].value == "青政办〔2023〕1号"
+    assert [(t.text[:8], t.units) for t in ex.tasks] == [
+        ("(一)地区生产总", ["县发展和改革局"]),
+        ("(二)固定资产投", ["县发展和改革局"]),
+    ]
+
+
+def test_year_targets_are_due_at_the_end_of_their_year() -> None:
+    from plans.cn_dates import read_dues
+
+    for text, due in (
+        ("建立监管台账，2018年创建2家示范作坊。", ["2018-12-31"]),
+        ("争取2019年建成餐厨垃圾处理厂。", ["2019-12-31"]),
+        ("全年新增三品一标获证产品1个以上。", ["2018-12-31"]),
+        ("对获证企业进行一年两次的全覆盖抽查。", ["yearly:2"]),
+    ):
+        assert [d.value for d in read_dues(text, 2018)] == due, text
