@@ -342,9 +342,10 @@ def _flattened_rows(parts: list[str]) -> list[str]:
     return out
 
 
-def reflow(text: str) -> list[str]:
-    """A line of ``REFLOW_AT`` characters or more as the paragraphs it joins."""
-    if len(text) < REFLOW_AT:
+def reflow(text: str, *, joined: bool = False) -> list[str]:
+    """A line of ``REFLOW_AT`` characters or more (any line, when it is ``joined`` as
+    the words before a glued table are) as the paragraphs it joins."""
+    if len(text) < REFLOW_AT and not joined:
         return [text]
     cuts = {m.end() for m in _SPACE.finditer(text)} | {m.start() for m in _LABEL.finditer(text)}
     cuts |= set(_numbered_starts(text))
@@ -453,6 +454,42 @@ def _bars_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, l
     return out
 
 
+def _glued_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A table an archive glued onto one line keeps its bars ("序号 | 重点工作 | … | 1 | …"):
+    give each cell a line and its bar the next, as a CMS export does, for the cell
+    reader. The words before the first bar end with the first header cell."""
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        if row or len(t) < REFLOW_AT or t.count("|") < 8:
+            out.append((no, t, row))
+            continue
+        first, *cells, last = t.split("|")
+        before, _, head = first.strip().rpartition(" ")
+        out += [(no, p, []) for p in reflow(before, joined=True)] if before else []
+        cells = [c.strip() for c in [head, *cells]]
+        width = next((k for k, c in enumerate(cells) if not _HEADERISH.search(c)), 0)
+        body = cells[width:]
+        while body and not body[-1]:
+            body.pop()
+        if width >= 3 and body and not body[0].isdigit() and len(body) % width == 0:
+            # pipe rows without a 序号 to start each: the header's width parts them
+            for k in range(0, len(cells[:width]) + len(body), width):
+                row = (cells[:width] + body)[k : k + width]
+                out.append((no, " | ".join(row), row))
+        else:
+            for cell in cells:
+                out += [(no, cell, []), (no, "|", [])]
+        if last.strip():
+            out.append((no, last.strip(), []))
+    return out
+
+
+# A header cell: a column of what is done, of who does it, or of when
+_HEADERISH = re.compile(
+    r"^[\u4e00-\u9fa5]{0,8}(序号|任务|要求|内容|措施|事项|名称|工作|单位|部门|科室|处室|时限|时间|期限|安排|领导|备注)$"
+)
+
+
 def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """A table copied one cell per line becomes its rows: cells between blank lines (a
     Word copy) or each followed by a lone ``|`` (a CMS export, where an empty cell is an
@@ -545,9 +582,11 @@ def read_notice(path: Path) -> list[Line]:
     else:
         raw = _cell_stream(
             _bars_apart(
-                _join_broken_cells(
-                    fixed_width_rows(
-                        [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
+                _glued_table(
+                    _join_broken_cells(
+                        fixed_width_rows(
+                            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
+                        )
                     )
                 )
             )

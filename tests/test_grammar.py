@@ -548,3 +548,34 @@ def test_year_targets_are_due_at_the_end_of_their_year() -> None:
         ("对获证企业进行一年两次的全覆盖抽查。", ["yearly:2"]),
     ):
         assert [d.value for d in read_dues(text, 2018)] == due, text
+
+
+def test_a_table_glued_onto_one_line_keeps_its_rows(tmp_path: Path) -> None:
+    """An archive keeps the page on one line: the cover letter, then the table's cells
+    between bars. A header with a 序号 column parts rows at the numbers; one without
+    parts them by the header's width."""
+    numbered = (
+        "各乡镇人民政府，县直各部门： 现将《青石县2023年重点工作责任清单》印发给你们，"
+        "请结合实际认真抓好贯彻落实，确保各项工作按时完成。 青石县人民政府办公室 2023年3月6日 "
+        "青石县2023年重点工作责任清单 序号 | 重点工作 | 责任领导 | 责任单位 | 完成时限 | 1 | "
+        "推进重点项目落地见效，优化项目服务机制。 | 张三 | 招商局、安商局 | 全年 | 2 | "
+        "盘活存量土地，力争全年盘活僵尸企业10家。 | 李四 | 改革办 | 9月底前 |"
+    )
+    assert [t[2:] for t in read(tmp_path, numbered + "\n")] == [
+        (["招商局", "安商局"], ["2023-12-31"]),
+        (["改革办"], ["2023-09-30"]),
+    ]
+    widths = (
+        "按照县政府关于2023年安全生产工作的总体要求，遵照“一个月开展一个行业安全生产专项"
+        "整治”的工作部署，根据我县实际，特制定本工作计划。 一、专项整治安排表 "
+        "专项整治行业名称 | 时间安排 | 责任单位 | 烟花爆竹 | 1月份 | 安监站 安监所 |"
+        " 电力设施 | 3月份 | 电管所 | 养老机构 | 4月份 | 民政所 |"
+        " 建筑施工及市政建设 | 5月份 | 城建办 |"
+        " 二、工作要求 各有关责任单位要按时报送。"
+    )
+    assert [t[2:] for t in read(tmp_path, widths + "\n")] == [
+        (["安监站", "安监所"], ["2023-01-31"]),
+        (["电管所"], ["2023-03-31"]),
+        (["民政所"], ["2023-04-30"]),
+        (["城建办"], ["2023-05-31"]),
+    ]
