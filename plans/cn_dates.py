@@ -232,6 +232,11 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
             y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
             q = "一二三四".find(m.group(3)) + 1 or int(m.group(3))
             add(m, f"{y:04d}-{3 * q:02d}-{_last_day(y, 3 * q):02d}")
+    # "将于9月对落实情况开展检查": a month named as when, without a day: by its end
+    for m in re.finditer(r"(?:于|在)(?:(\d{4})年)?(\d{1,2})月份?(?![\d日底末中上下初])", t):
+        y, mm = int(m.group(1) or year), int(m.group(2))
+        if 1 <= mm <= 12:
+            add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
     for m in re.finditer(r"(?:(\d{4})年)?上半年", t):
         add(m, f"{int(m.group(1) or year):04d}-06-30")
     issued_at: int | None = None

@@ -579,3 +579,38 @@ def test_a_table_glued_onto_one_line_keeps_its_rows(tmp_path: Path) -> None:
         (["民政所"], ["2023-04-30"]),
         (["城建办"], ["2023-05-31"]),
     ]
+
+
+def test_who_leads_a_chapter_is_said_once_under_its_heading(tmp_path: Path) -> None:
+    """ "由X牵头，突出…" right under a heading introduces the chapter: no task, its units go
+    to the chapter's items; "（一）题。X负责，Y配合。" over items is a heading with roles."""
+    body = (
+        "一、围绕优化营商环境加强公开\n由县发展改革委牵头，突出政策兑现和惠企服务。\n"
+        "1.公开惠企政策清单，实现政策“一站式”查询。\n"
+        "2.推行政策免申即享，二季度末前上线兑现平台。\n"
+        "二、围绕保障民生加强公开\n（一）做好社会救助信息公开。县民政局负责，各乡镇人民政府配合。\n"
+        "1.按季度公开低保、特困人员救助供养信息。\n2.公开临时救助政策和办理流程。\n"
+    )
+    assert [t[:3] for t in read(tmp_path, body)] == [
+        ("1.公开惠企", ["县发展改革委"], []),
+        ("2.推行政策", ["县发展改革委"], []),
+        ("1.按季度公", [], ["县民政局", "各乡镇人民政府"]),
+        ("2.公开临时", [], ["县民政局", "各乡镇人民政府"]),
+    ]
+
+
+def test_checkpoints_said_with_a_month_or_about_progress() -> None:
+    """ "将于9月对落实情况开展检查" is due by the month's end; "报送落实情况" is a report;
+    a heading about 保障民生 is no supervision section."""
+    from plans.cn_dates import read_dues
+
+    assert [d.value for d in read_dues("区政府办公室将于9月对落实情况开展检查。", 2024)] == [
+        "2024-09-30"
+    ]
+    assert not read_dues("于9月中旬召开推进会", 2024)
+    from plans.importer.checkpoints import KINDS, SUPERVISION_HEADING
+
+    said = "各单位于8月15日和12月15日前分别报送落实情况。"
+    assert next(k for k, rx in KINDS if rx.search(said)) == "report"
+    assert not SUPERVISION_HEADING.search("二、围绕保障民生加强公开")
+    assert SUPERVISION_HEADING.search("五、保障措施")

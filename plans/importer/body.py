@@ -99,6 +99,8 @@ class BodyReader:
         self.columns = 1  # 2 once a lead line and a units line have followed a run of items
         self.seen: set[str] = set()
         self.table_mode = False
+        # the last numbered heading's level and the number of tasks read before it
+        self.heading_at: tuple[int, int] | None = None
         # level → a heading's clause
         self.head_units: dict[int, tuple[list[str], list[str], str]] = {}
 
@@ -229,12 +231,24 @@ class BodyReader:
             return False  # "（一）地区生产总值增长7%以上" over "责任单位：…": an item
         if not roles and deeper and (named := unit_line(bare.rstrip("。.：:"))):
             roles = named  # "（五）区社会事业局" over 1. 2. 3.: that unit's part of the plan
+        title, dot, said = rest.partition("。")
+        if (
+            not roles
+            and deeper
+            and dot
+            and len(title) <= 32
+            and (named := sentence_roles(rest, _drop_due_words))
+            and len(said.strip("。 ")) <= 60
+        ):
+            # "（一）做好救助信息公开。区民政局负责，各街道办事处配合。" over its items
+            roles, bare = named, title + dot
         # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
         introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
         if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (deeper or not cm):
             for k in [k for k in headings if k >= level]:
                 del headings[k]
             headings[level] = text[: len(text) - len(rest)] + bare
+            self.heading_at = (level, len(self.ex.tasks))
             self.head_units = {k: v for k, v in self.head_units.items() if k < level}
             if roles:
                 self.head_units[level] = (*roles, ln.where)
@@ -252,6 +266,24 @@ class BodyReader:
         if level == 1:
             self.skipping = False
         return False
+
+    def _chapter_roles(self, ln: Line) -> bool:
+        """ "由区发展改革委牵头，突出政策兑现。" right under a heading, before its first
+        item: who leads the chapter, not a task. Its items take those units."""
+        if self.heading_at is None or self.heading_at[1] != len(self.ex.tasks):
+            return False
+        lead: list[str] = []
+        units: list[str] = []
+        for clause in re.split(r"[，,。；;]", ln.text):
+            named = unit_line(clause) if re.search(r"(牵头|负责|配合)$", clause) else None
+            if not named:
+                break
+            lead += named[0]
+            units += named[1]
+        if not (lead or units):
+            return False
+        self.head_units[self.heading_at[0]] = (lead, units, ln.where)
+        return True
 
     def _item(self, ln: Line, num: tuple[int, str] | None) -> None:
         """The line is an item unless it is page noise, an attachment's title or a
@@ -282,6 +314,8 @@ class BodyReader:
         if not self.headings and not ex.tasks and num is None:
             return
         if self.in_attachment and num is None:
+            return
+        if num is None and self._chapter_roles(ln):
             return
         if num is not None:  # an item at a heading's level ends what that heading governs
             self.head_units = {k: v for k, v in self.head_units.items() if k < num[0]}
