@@ -614,3 +614,19 @@ def test_checkpoints_said_with_a_month_or_about_progress() -> None:
     assert next(k for k, rx in KINDS if rx.search(said)) == "report"
     assert not SUPERVISION_HEADING.search("二、围绕保障民生加强公开")
     assert SUPERVISION_HEADING.search("五、保障措施")
+
+
+def test_a_unit_cell_that_lost_its_start_is_completed_from_the_notice(tmp_path: Path) -> None:
+    """ "、区县政府门户网站承办单位" lost "市" at a line break; the notice prints the same
+    cell whole elsewhere, so the reading takes that name and says so as a doubt."""
+    body = (
+        "一、重点任务\n1.及时更新政府信息公开专栏，调整栏目设置。\n"
+        "市、区县政府门户网站承办单位\n"
+        "2.及时增设相关政府信息公开栏目，归集展示本级政府部门发布的重要信息。\n"
+        "、区县政府门户网站承办单位\n"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [t.units for t in ex.tasks] == [["市、区县政府门户网站承办单位"]] * 2
+    assert any("开头缺字" in why for _, why in ex.tasks[1].doubts)

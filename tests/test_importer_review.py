@@ -59,14 +59,15 @@ def test_reimporting_chongqing_differs_only_in_reviewed_fields() -> None:
                     assert [d for d in mine[f] if d not in moved] == new[f], (mine["id"], f)
                 else:
                     assert mine.get(f) == new.get(f), (mine["id"], f)
-    assert changed >= 30  # the review was real work: 7 unit names, 2 per-case spans …
+    assert changed >= 30  # the review was real work: 6 unit names, 2 per-case spans …
     # every unit name the importer could not place is gone from the reviewed plan
     unknown = {
         re.search(r"单位“(.+?)”不在单位名录中", r.what).group(1)  # type: ignore[union-attr]
         for r in ex.review
         if "不在单位名录中" in r.what
     }
-    assert len(unknown) == 7
+    # six names the directory lacks (a damaged cell is restored to one of them, line 738)
+    assert len(unknown) == 6
     used = {u for x in plan["tasks"] + plan["checkpoints"] for u in x.get("lead", []) + x["units"]}
     assert not unknown & used
     out = cli(

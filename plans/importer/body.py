@@ -178,8 +178,12 @@ class BodyReader:
         ex, text = self.ex, ln.text
         lead, units = ul
         if DAMAGED_NAME.search(text):  # 、区县政府门户网站承办单位: the line lost its start
+            whole = self._whole_name(text)
+            if whole:  # the same cell printed whole elsewhere: 市、区县政府门户网站承办单位
+                lead, units = [whole] if lead else [], [] if lead else [whole]
+            said = f"已按原文他处补为“{whole}”" if whole else "请对照原文补全"
             for k in self.pending or self.second:
-                ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，请对照原文补全"))
+                ex.tasks[k].doubts.append(("units", f"单位格“{text}”开头缺字，{said}"))
         if self.pending:
             run, self.pending = self.pending, []
             below = (
@@ -214,6 +218,17 @@ class BodyReader:
             for k in self.second:
                 ex.tasks[k].units = units or lead
             self.second, self.columns = [], 2
+
+    def _whole_name(self, damaged: str) -> str:
+        """A unit cell that lost its start ("、区县…单位"), as another line prints it whole."""
+        tail = damaged.strip()
+        if not tail.startswith("、") or "、" in tail[1:] or "，" in tail:
+            return ""
+        for other in self.lines:
+            t = other.text.strip()
+            if t.endswith(tail) and len(t) > len(tail) and len(t) - len(tail) <= 6:
+                return t
+        return ""
 
     def _numbered_heading(self, i: int, ln: Line, num: tuple[int, str]) -> bool:
         """A numbered line that heads the lines below rather than being an item; it may
