@@ -273,3 +273,17 @@ def test_a_doubt_names_a_likely_mistake_and_a_sure_reading_is_not_doubted(tmp_pa
     ]
     (shared,) = [r for r in ex.review if r.kind == "rule"]  # taken from a later item
     assert (shared.about, shared.items) == ("units", [ex.tasks[1].where])
+
+
+def test_the_self_check_knows_groups_by_their_kind_and_development_zones() -> None:
+    """Schools, kindergartens and hospitals are named as groups (各中小学, 各幼儿园), and
+    a 经开区 or 示范区 is an organisation: a unit cell holding one is not doubted, and an
+    item's text naming one the reading did not take is."""
+    from plans.importer.self_check import looks_like_org, named_orgs
+
+    for name in ("各中小学", "学校", "各医疗机构", "市经开区", "国家级示范区管委会"):
+        assert looks_like_org(name), name
+    for name in ("2021年底前", "按季度", "要加强"):
+        assert not looks_like_org(name), name
+    text = "各中小学要落实课后服务，市教育部门负责督导；各幼儿园参照执行。"
+    assert named_orgs(text) == ["各中小学", "市教育部门", "各幼儿园"]
