@@ -90,6 +90,19 @@ def test_the_footer_of_a_gongwen_is_not_a_task(tmp_path: Path) -> None:
     assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财"]
 
 
+def test_a_portals_footer_and_the_principles_are_no_tasks(tmp_path: Path) -> None:
+    """A notice copied from a government portal ends with the site's footer; 工作原则
+    is the plan's preamble like 基本原则."""
+    body = (
+        "一、工作原则\n（一）坚持公开为常态、不公开为例外。\n"
+        "二、重点任务\n（一）公开财政预决算信息，6月底前完成。（责任单位：县财政局）\n"
+        "主办单位：青石县人民政府办公室\n网站标识码：3301000001\n"
+        "浙ICP备05000000号-1\n浙公网安备 33010002000001号\n"
+        "网站地图 | 联系我们 | 返回顶部\n"
+    )
+    assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财"]
+
+
 def test_deadline_words_of_tables_and_quarters(tmp_path: Path) -> None:
     """次年 with a day, a quarter's end, 按季度, a target year after 确保, and the words a
     deadline cell uses alone (长期, 每季度, 全年)."""

@@ -106,6 +106,14 @@ def test_the_draft_validates_once_its_review_items_are_resolved(tmp_path: Path) 
     assert errors and all("市司法局" in ln for ln in errors)
     draft.write_text(text.replace("- 市司法局", "- 宁安市司法局"), encoding="utf-8")
     assert "校验通过" in cli("plan", "validate", str(draft), "--units", str(units))
+    # importing again onto the reviewed draft refuses and keeps the coordinator's work
+    again = CliRunner().invoke(
+        app, ["import", str(notice), "--out", str(draft)], env={"COLUMNS": "200"}
+    )
+    assert again.exit_code != 0 and "已存在" in again.output and "--force" in again.output
+    assert "- 宁安市司法局" in draft.read_text(encoding="utf-8")
+    cli("import", str(notice), "--units", str(units), "--out", str(draft), "--force")
+    assert "- 宁安市司法局" not in draft.read_text(encoding="utf-8")
 
 
 def test_diff_shows_what_a_reissued_notice_changes(tmp_path: Path) -> None:

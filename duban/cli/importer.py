@@ -36,6 +36,9 @@ def import_cmd(
             "--units", help="单位名录（CSV/XLSX）：逐一核对单位名称，不在名录中的给出最接近的名称"
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="计划草稿文件已存在时覆盖它（人工核对过的内容会丢失）")
+    ] = False,
 ) -> None:
     """读取任务分工通知，生成计划草稿和待核对清单（未识别准的字段逐项列出，绝不静默猜测）。
 
@@ -76,6 +79,12 @@ def import_cmd(
             )
         return
     if out_file or not json_out:
+        if target.exists() and not force:
+            raise fail(
+                f"{target} 已存在（其中可能有人工核对过的内容），没有覆盖。"
+                f"换一个 --out 路径；或用 --diff {target} 查看新通知带来的变化；"
+                "确定要覆盖时加 --force"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(draft_yaml(ex, plan), encoding="utf-8")
         out.print(f"计划草稿：{target}")

@@ -30,6 +30,10 @@ H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
 PAGE_FURNITURE = re.compile(
     r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
     r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
+    # a portal's footer: who runs the site, its registration numbers, its links
+    r"^(主办单位|承办单位|主办|承办|网站标识码|备案号|技术支持|版权所有)\s*[:：]|"
+    r"ICP[备证]|公网安备|^(Copyright|©)|"
+    r"^(政府网站找错|网站地图|联系我们|关于我们|无障碍浏览|返回顶部|[|\s])+$|"
     # the 版记 under a 公文: who else receives it, who printed it when
     r"^(抄送|抄报|分送)\s*[:：]|(\d{4}|[〇零○一二三四五六七八九]{4})年.{1,6}日\s*印发[。.]?$",
     re.I,
@@ -41,7 +45,9 @@ CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 REQUIREMENTS = re.compile(
     r"^(工作要求|有关要求|相关要求|其他要求|具体要求|有关事项|其他事项)[。.]?$"
 )
-PRINCIPLES = re.compile(r"^(总体要求|指导思想|基本原则|工作目标|主要目标|目标任务|总体目标)")
+PRINCIPLES = re.compile(
+    r"^(总体要求|指导思想|基本原则|工作原则|工作目标|主要目标|目标任务|总体目标)"
+)
 
 # -- structure ---------------------------------------------------------------------------
 

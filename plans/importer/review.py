@@ -98,7 +98,10 @@ def review_fields(ex: Extraction) -> None:
     for r in ex.review:
         if r.kind != "todo" and r.items:
             span = f"（至{r.items[-1]}共 {len(r.items)} 项）" if len(r.items) > 1 else ""
-            r.what = f"{r.what}{span}，请{'核对' if r.kind == 'doubt' else '抽查'}"
+            what, ask = r.what, f"请{'核对' if r.kind == 'doubt' else '抽查'}"
+            if m := re.search(r"，(请[^，]*)$", what):  # the doubt says what to do itself
+                what, ask = what[: m.start()], m.group(1)
+            r.what = f"{what}{span}，{ask}"
     if "year" in summary:  # the plan year's own line names the dates it decides
         ex.review = [r for r in ex.review if r.where != "标题"]
     for how, tasks in summary.items():
