@@ -65,6 +65,8 @@ def supervise(
         r.notices,
         "，".join(f"{rung_label(k)} {v}" for k, v in sorted(r.by_rung.items())) or "无",
     )
+    if done.unacknowledged:
+        log.info("%d 份催办单/督办单超过签收时限未签收，已发签收催办", done.unacknowledged)
     if r.no_recipient:
         log.warning("缺少联系方式：%s", "、".join(sorted(set(r.no_recipient))))
     if r.documents or circulars:

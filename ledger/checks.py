@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.audit import audit
 from ledger.models import Assignment, Item, Milestone, Plan, Report, Unit
-from ledger.outbox import insert_notifications, person_notifications
+from ledger.outbox import insert_notifications, person_notifications, recipients
 from ledger.reports import get_plan
-from ledger.supervise import recipients
 from plans.policy import Policy, Rubric, next_send_at
 from plans.wording import printed_title
 from plans.workdays import WorkCalendar

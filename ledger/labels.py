@@ -106,6 +106,7 @@ MESSAGE_KINDS = {
     "check_result": "检查结果通知",
     "digest": "每日摘要",
     "extension": "延期批复",
+    "sign": "签收催办",
     "alert": "运维告警",
     "channel_test": "渠道测试",
 }

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ledger.bulk import executemany
-from ledger.models import Contact, Notification, utcnow
+from ledger.models import Contact, Notification, Unit, utcnow
+from plans.directory import CONTACT_ROLES
 
 ADDRESS_FIELDS = {"sms": "mobile", "email": "email", "wecom": "wecom_id", "dingtalk": "dingtalk_id"}
 
@@ -97,6 +99,59 @@ def person_notifications(
         )
         for channel, address in contact_channels(person, channels)
     ]
+
+
+def role_label(role: str) -> str:
+    """A recipient role as coordinators say it (经办人, 分管领导 …)."""
+    return "协调单位经办人" if role == "coordinator" else CONTACT_ROLES.get(role, role)
+
+
+def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact | None]:
+    """Who a role means for a milestone of ``unit``."""
+    if role == "coordinator":
+        target, wanted = coordinator, "contact"
+    else:
+        target, wanted = unit, role
+    return target, next((c for c in target.contacts if c.role == wanted), None)
+
+
+def role_notifications(
+    key: str,
+    roles: Sequence[str],
+    unit: Unit,
+    coordinator: Unit,
+    channels: list[str],
+    *,
+    plan_id: int,
+    milestone_id: int | None,
+    kind: str,
+    step: str,
+    at: dt.datetime,
+    context: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The outbox rows of one message to each role of ``unit`` (``key/role/channel/address``),
+    and the 单位（角色） that have nobody to receive it."""
+    rows: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for role in roles:
+        target, person = recipients(role, unit, coordinator)
+        mine = person_notifications(
+            f"{key}/{role}",
+            person,
+            channels,
+            plan_id=plan_id,
+            unit_id=target.id,
+            milestone_id=milestone_id,
+            kind=kind,
+            step=step,
+            at=at,
+            context=context
+            | {"role": role, "person": person.name if person else "", "to_unit": target.name},
+        )
+        if not mine:
+            missing.append(f"{target.name}（{role_label(role)}）")
+        rows += mine
+    return rows, missing
 
 
 # Postgres: the whole batch as one JSON parameter read by json_to_recordset, so the

@@ -99,6 +99,7 @@ LEDGER_HEADER = [
     "报送说明",
     "审核意见",
     "已发文书",
+    "签收时间",
 ]
 
 
@@ -121,6 +122,7 @@ class LedgerRow:
     text: str
     comment: str
     documents: str
+    signed: str  # each document's 签收: when and by whom, or 未签收
     standing: bool  # a progress round of a standing task (持续推进任务)
 
     @property
@@ -147,6 +149,7 @@ class LedgerRow:
             self.text,
             self.comment,
             self.documents,
+            self.signed,
         ]
 
 
@@ -222,12 +225,22 @@ def ledger_rows(
     rows = session.execute(q).all()
     latest = latest_reports(session, [m.id for m, *_ in rows])
     docs: dict[int, list[str]] = {}
-    for milestone_id, text in session.execute(
-        select(Document.milestone_id, Document.context["doc_no_text"].as_string())
+    signed: dict[int, list[str]] = {}
+    for milestone_id, text, acked, by in session.execute(
+        select(
+            Document.milestone_id,
+            Document.context["doc_no_text"].as_string(),
+            Document.acknowledged_at,
+            Document.acknowledged_by,
+        )
         .where(Document.plan_id == plan.id, Document.milestone_id.is_not(None))
         .order_by(Document.id)
     ):
         docs.setdefault(milestone_id, []).append(text or "")
+        when = pendulum.instance(acked).in_timezone(plan.timezone) if acked else None
+        signed.setdefault(milestone_id, []).append(
+            f"{text} {when.format('YYYY-MM-DD HH:mm')} {by}" if when else f"{text} 未签收"
+        )
     today = pendulum.instance(at).in_timezone(plan.timezone).date()
     soon = soon_after(at, cal, plan.timezone)
     out: list[LedgerRow] = []
@@ -256,6 +269,7 @@ def ledger_rows(
                 else "",
                 comment=(r.review_comment or "") if r else "",
                 documents="、".join(docs.get(m.id, [])),
+                signed="；".join(signed.get(m.id, [])),
                 standing=item.kind == "task" and item.standing,
             )
         )

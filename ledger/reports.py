@@ -35,8 +35,8 @@ from ledger.models import (
     Unit,
     utcnow,
 )
-from ledger.outbox import insert_notifications, person_notifications
-from ledger.supervise import recipients, weekday_cn
+from ledger.outbox import insert_notifications, person_notifications, recipients
+from ledger.supervise import weekday_cn
 from plans.directory import Directory
 from plans.duerules import end_of_day
 from plans.model import Checkpoint, PlanSpec, Task

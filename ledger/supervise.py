@@ -33,7 +33,6 @@ from ledger.models import (
     GRADES,
     OPEN_STATES,
     Assignment,
-    Contact,
     Document,
     Item,
     Milestone,
@@ -41,8 +40,7 @@ from ledger.models import (
     PolicySnapshot,
     Unit,
 )
-from ledger.outbox import insert_notifications, person_notifications
-from plans.directory import CONTACT_ROLES
+from ledger.outbox import insert_notifications, role_notifications
 from plans.policy import STEP_NAMES, Policy, Rung, ladder
 from plans.workdays import WorkCalendar
 
@@ -219,20 +217,6 @@ class _Context:
         return self.items[m.item_id]
 
 
-def role_label(role: str) -> str:
-    """A recipient role as coordinators say it (经办人, 分管领导 …)."""
-    return "协调单位经办人" if role == "coordinator" else CONTACT_ROLES.get(role, role)
-
-
-def recipients(role: str, unit: Unit, coordinator: Unit) -> tuple[Unit, Contact | None]:
-    """Who a role means for a milestone of ``unit``."""
-    if role == "coordinator":
-        target, wanted = coordinator, "contact"
-    else:
-        target, wanted = unit, role
-    return target, next((c for c in target.contacts if c.role == wanted), None)
-
-
 def notice_context(
     plan: Plan,
     item: Item,
@@ -298,30 +282,20 @@ def notice_rows(
     result: SweepResult,
     rungs: list[Rung],
 ) -> list[dict[str, Any]]:
-    rows = []
-    common = notice_context(plan, item, unit, m, rung, following, rungs)
-    for role in rung.to:
-        target, person = recipients(role, unit, coordinator)
-        ctx = common | {
-            "role": role,
-            "person": person.name if person else "",
-            "to_unit": target.name,
-        }
-        mine = person_notifications(
-            f"m{m.id}/c{m.cycle}/{rung.key}/{role}",
-            person,
-            policy.channels,
-            plan_id=plan.id,
-            unit_id=target.id,
-            milestone_id=m.id,
-            kind=rung.kind,
-            step=rung.key,
-            at=_utc(rung.at),
-            context=ctx,
-        )
-        if not mine:
-            result.no_recipient.append(f"{target.name}（{role_label(role)}）")
-        rows += mine
+    rows, missing = role_notifications(
+        f"m{m.id}/c{m.cycle}/{rung.key}",
+        rung.to,
+        unit,
+        coordinator,
+        policy.channels,
+        plan_id=plan.id,
+        milestone_id=m.id,
+        kind=rung.kind,
+        step=rung.key,
+        at=_utc(rung.at),
+        context=notice_context(plan, item, unit, m, rung, following, rungs),
+    )
+    result.no_recipient += missing
     return rows
 
 
@@ -388,10 +362,13 @@ def supervision_document(
 def issue_documents(
     session: Session,
     supervised: list[tuple[Due, Plan, Item, Rung, Rung | None]],
-    units: dict[int, Unit],
+    ctx: _Context,
+    cal: WorkCalendar,
+    now: pendulum.DateTime,
 ) -> int:
     """The 催办单/督办单 of a batch's 催办 and 督办 steps, in batch order; none twice for one
-    milestone, cycle and step (a retried sweep finds the one it wrote)."""
+    milestone, cycle and step (a retried sweep finds the one it wrote). Each carries when
+    it is chased if not acknowledged (签收), where the policy says so."""
     if not supervised:
         return 0
     have = set(
@@ -405,9 +382,13 @@ def issue_documents(
     issued = 0
     for m, plan, item, take, following in supervised:
         if (m.id, m.cycle, take.kind) not in have:
-            session.add(
-                supervision_document(numbers, plan, item, units[m.unit_id], m, take, following)
+            doc = supervision_document(
+                numbers, plan, item, ctx.units[m.unit_id], m, take, following
             )
+            if rule := ctx.policies[m.policy_id].acknowledge:
+                chase = rule.chase_at(take.kind, max(take.at, now.in_timezone(plan.timezone)), cal)
+                doc.ack_due_at = chase.in_timezone("UTC") if chase else None
+            session.add(doc)
             have.add((m.id, m.cycle, take.kind))
             issued += 1
     return issued
@@ -534,7 +515,7 @@ def sweep(
                 )
         write["next_action_at"] = following.at.in_timezone("UTC") if following else None
         writes.append(write)
-    result.documents = issue_documents(session, supervised, ctx.units)
+    result.documents = issue_documents(session, supervised, ctx, cal, at)
     session.flush()  # the documents and audit rows; the milestones are written apart
     write_milestones(session, writes)
     result.notices = insert_notifications(session, rows)

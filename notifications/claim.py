@@ -40,7 +40,7 @@ from plans.workdays import WorkCalendar
 
 LEASE = dt.timedelta(minutes=5)
 SOON = dt.timedelta(days=7)
-ALONE = ("alert", "extension")  # notice kinds sent as messages of their own
+ALONE = ("alert", "extension", "sign")  # notice kinds sent as messages of their own
 LimitFor = Callable[[str], int | None]
 
 
@@ -281,7 +281,8 @@ def claim(
     groups: dict[tuple[str, str, int], list[Notification]] = {}
     kinds: dict[int, str] = {}
     # An operator's alert is urgent: alone, no cap, no quiet hours. A reply to a unit's
-    # own request (延期批复) goes alone too, in its own words, outside the daily cap.
+    # own request (延期批复) goes alone too, in its own words, outside the daily cap, and
+    # so does a 签收催办 to a leader about one document.
     for n in _drop_stale(found, day, policies, s, result):
         alone = n.kind in ALONE
         groups.setdefault((n.channel, n.recipient, n.id if alone else 0), []).append(n)

@@ -31,6 +31,7 @@ KINDS = (
     "check_result",
     "digest",
     "extension",
+    "sign",
     "alert",
     "channel_test",
 )

@@ -91,6 +91,46 @@ class Rubric(_Strict):
         return points
 
 
+DOC_ALIASES = {"催办单": "cuiban", "督办单": "duban"}
+DocName = Annotated[Literal["cuiban", "duban"], _alias(DOC_ALIASES)]
+_DUBAN: DocName = "duban"
+_LEADER: Role = "leader"
+
+
+class OfficeHours(_Strict):
+    """The hours of a working day that count as working hours (工作时间)."""
+
+    start: dt.time = dt.time(8, 30)
+    end: dt.time = dt.time(17, 30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OfficeHours:
+        if self.end <= self.start:
+            raise ValueError("office_hours: end 应晚于 start（如 08:30 至 17:30）")
+        return self
+
+
+class Acknowledge(_Strict):
+    """签收: a unit acknowledges each 督办单 (and, if listed, 催办单) on its page. One not
+    acknowledged within ``within_work_hours`` working hours of its issue is chased once,
+    by a message to ``to`` (by default the unit's 分管领导)."""
+
+    within_work_hours: int = Field(8, ge=1, le=80)
+    documents: list[DocName] = Field(default_factory=lambda: [_DUBAN], min_length=1)
+    to: list[Role] = Field(default_factory=lambda: [_LEADER], min_length=1)
+    office_hours: OfficeHours = Field(default_factory=OfficeHours)
+
+    def chase_at(
+        self, kind: str, issued: pendulum.DateTime, cal: WorkCalendar
+    ) -> pendulum.DateTime | None:
+        """When a document of ``kind`` issued at ``issued`` (local time) is chased if
+        still not acknowledged; None for a kind this policy does not chase."""
+        if kind not in self.documents:
+            return None
+        h = self.office_hours
+        return cal.add_work_hours(issued, self.within_work_hours, h.start, h.end)
+
+
 def _default_steps() -> list[Step]:
     return [
         Step(name="cuiban", after_workdays=1, to=["contact"]),
@@ -164,6 +204,11 @@ class Policy(_Strict):
     progress: ProgressLadder = Field(
         default_factory=ProgressLadder,
         description="the ladder of progress reports on standing tasks at the plan's checks",
+    )
+    acknowledge: Acknowledge | None = Field(
+        None,
+        description="chase a 督办单 the unit has not acknowledged (签收) in time; "
+        "none: 签收 is recorded but not chased",
     )
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import chinese_calendar
+import pendulum
 import yaml
 
 from plans.source import Loader
@@ -174,6 +175,32 @@ class WorkCalendar:
     def next_workday(self, day: dt.date) -> dt.date:
         """``day`` if it is a working day, else the first working day after it."""
         return self.add_workdays(day, 0)
+
+    def add_work_hours(
+        self, start: pendulum.DateTime, hours: float, opens: dt.time, closes: dt.time
+    ) -> pendulum.DateTime:
+        """The moment ``hours`` working hours after ``start`` (local time), counting only
+        the office hours ``opens``–``closes`` of working days: 8 hours from a Friday
+        16:30 under 08:30–17:30 end on Monday 15:30, or later after a holiday."""
+        left = dt.timedelta(hours=hours)
+        at = start
+        while True:
+            day = at.date()
+            if self.is_workday(day):
+                tz = at.timezone_name or "Asia/Shanghai"
+                o = pendulum.datetime(day.year, day.month, day.day, opens.hour, opens.minute, tz=tz)
+                c = pendulum.datetime(
+                    day.year, day.month, day.day, closes.hour, closes.minute, tz=tz
+                )
+                begin = max(at, o)
+                if begin < c:
+                    if begin + left <= c:
+                        return begin + left
+                    left -= c - begin
+            nxt = day + dt.timedelta(days=1)
+            at = pendulum.datetime(
+                nxt.year, nxt.month, nxt.day, tz=at.timezone_name or "Asia/Shanghai"
+            )
 
     def last_workday_of_month(self, year: int, month: int) -> dt.date:
         first_next = dt.date(year + month // 12, month % 12 + 1, 1)

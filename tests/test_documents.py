@@ -69,6 +69,9 @@ def test_documents_follow_the_ladder(database_url: str, duban_home: Path) -> Non
         numbers = s.scalars(
             select(Document.number).where(Document.kind == "cuiban").order_by(Document.number)
         ).all()
+        # the default policy records 签收 but chases no unacknowledged document
+        assert not s.scalar(select(func.count()).where(Document.ack_due_at.is_not(None)))
+        assert not s.scalar(select(func.count()).where(Notification.kind == "sign"))
     assert counts == {"cuiban": 55, "duban": 55, "circular": 1}
     assert grades == {"blue": 54, "yellow": 55, "red": 1}
     with transaction(open_ledger(database_url)) as s:

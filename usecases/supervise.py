@@ -1,4 +1,5 @@
-"""督办巡检 now: reminders, 催办, 督办 and 通报 due by a moment, with their documents.
+"""督办巡检 now: reminders, 催办, 督办 and 通报 due by a moment, with their documents, and
+the chase of 督办单 not acknowledged (签收) in time.
 
 The daily Prefect flow and ``duban sweep`` run this; each door only reports the
 outcome. (The simulator's days call ``ledger.supervise.sweep_all`` alone: a scratch
@@ -14,6 +15,7 @@ import pendulum
 from sqlalchemy.orm import Session, sessionmaker
 
 from documents.render import Progress, loopback_warning
+from ledger.acknowledge import chase_unacknowledged
 from ledger.db import transaction
 from ledger.heartbeats import beating, sweep_name
 from ledger.queries import calendar_gaps
@@ -31,6 +33,7 @@ class Supervised:
     circulars: list[str] = field(default_factory=list)  # numbers of the new 通报
     calendar_gaps: dict[int, str] = field(default_factory=dict)  # year → warning
     loopback: str | None = None  # links written open only on this machine
+    unacknowledged: int = 0  # 督办单 not acknowledged in time, chased now (签收)
 
 
 def supervise_now(
@@ -59,8 +62,12 @@ def supervise_now(
             warn(message)
     with beating(factory, sweep_name(plan)):
         r = sweep_all(factory, now.in_timezone("UTC"), cal, plan_id=plan_id)
+        with transaction(factory) as s:
+            chased = chase_unacknowledged(s, now.in_timezone("UTC"), plan_id=plan_id)
+        r.notices += chased.notices
+        r.no_recipient += chased.no_recipient
         circulars = (
             issue_documents(factory, r.circular_plans, now, cal, progress) if documents else []
         )
     warning = loopback_warning() if (r.notices or r.documents) else None
-    return Supervised(r, circulars, gaps, warning)
+    return Supervised(r, circulars, gaps, warning, chased.documents)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ledger import board as boards
 from ledger import config, queries
+from ledger.acknowledge import unsigned_count
 from ledger.db import transaction
 from ledger.models import Document, Item, Plan
 from ledger.progress_chart import completion_series
@@ -70,6 +71,7 @@ def board(
             .limit(1)
         )
         sections = _sections(s, plan)
+        unsigned = unsigned_count(s, plan)
         return web.page(
             "board.html.j2",
             title=plan.title,
@@ -87,6 +89,7 @@ def board(
             now=local(now),
             units=b.units if len(b.units) <= LIST_UNITS else [],
             has_circular=circular is not None,
+            unsigned=unsigned,
             query={"unit": unit, "light": light, "task": task, "section": section},
         )
 

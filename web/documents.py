@@ -1,6 +1,6 @@
 """What a coordinator starts or downloads: an ad-hoc check (here, or on the Prefect
-server when one is configured) and its Word report, the 台账 as a workbook and the
-latest 通报.
+server when one is configured) and its Word report, the 台账 as a workbook, the
+催办单/督办单 with their 签收, and the latest 通报.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from ledger import config, queries
+from ledger.acknowledge import plan_documents, unsigned_count
 from ledger.db import transaction
 from ledger.models import Document
 from ledger.reports import ActionError
 from usecases.check import check_now
 from web.deps import Changing, OnPlan, Signed
-from web.pages import WebDep
+from web.pages import WebDep, local
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -134,6 +135,25 @@ def export(at: OnPlan) -> Response:
         rows=[r.cells() for r in rows],
     )
     return download(target, target.name, XLSX, then_remove=folder)
+
+
+@router.get("/p/{key}/documents", response_class=HTMLResponse)
+def documents_page(at: OnPlan, unsigned: str = "") -> Response:
+    """The plan's 催办单/督办单 with their 签收: who acknowledged each and when, which were
+    only opened (已阅), which nobody has acknowledged."""
+    now = at.web.clock()
+    with at.open() as (s, plan):
+        rows = plan_documents(s, plan, unsigned_only=bool(unsigned))
+        return at.web.page(
+            "documents.html.j2",
+            title=f"催办单/督办单：{plan.title}",
+            signed=at.who,
+            plan=plan,
+            rows=rows,
+            unsigned=bool(unsigned),
+            count=unsigned_count(s, plan),
+            now=local(now),
+        )
 
 
 @router.get("/p/{key}/circular.docx", response_model=None)

@@ -1,6 +1,7 @@
-"""The unit's side: ``/u/<token>`` shows one unit's 自查表 (a row per standing task in the
-current round, answered all at once or row by row) and its dated milestones in every
-active plan, and takes a report (text, a 公开 link, files) or an extension request, which
+"""The unit's side: ``/u/<token>`` shows the 催办单/督办单 the unit was sent (opening
+the page records them 已阅; a named person 签收 each), its 自查表 (a row per standing
+task in the current round, answered all at once or row by row) and its dated milestones
+in every active plan, and takes a report (text, a 公开 link, files) or an extension request, which
 stops the escalation exactly as ``duban report`` does and is audited as
 ``unit-link:<unit>``.
 
@@ -22,6 +23,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from ledger import config
+from ledger.acknowledge import acknowledge, mark_read, unit_documents
 from ledger.db import transaction
 from ledger.evidence import Upload
 from ledger.labels import LATE_STATUSES, PROGRESS_LABELS, REVIEW_NAMES, STATUS_LABELS
@@ -87,6 +89,7 @@ def unit_page(
     soon = soon_after(at, config.calendar())
     plans: dict[int, dict[str, Any]] = {}
     open_rows = []
+    documents = unit_documents(session, unit.id)
     for m, title, plan_id, plan_title, doc_no in rows:
         now_status = milestone_status(m.state, m.due_at, at, soon)
         r = latest.get(m.id)
@@ -125,6 +128,8 @@ def unit_page(
         error=error,
         csrf=unit_csrf(token),
         limit_mb=f"{web.upload_bytes / 1024 / 1024:g}",
+        documents=documents,
+        unsigned=sum(1 for d in documents if not d.acknowledged_at),
     )
 
 
@@ -199,7 +204,9 @@ def unit_get(token: str, web: WebDep, ok: str = "", n: int = 0) -> HTMLResponse:
             unit = open_link(s, token, now)
         except LinkError as exc:
             return web.refuse(exc.status, str(exc))
+        mark_read(s, unit.id, now)  # 已阅: the unit opened the page its documents lead to
         message = {
+            "sign": "已签收。请抓紧办理并报送。",
             "report": "已收到报送，催办已停止，等待协调单位审核。",
             "progress": f"已收到 {n} 项任务的进展，这些任务的催办已停止，等待协调单位审核。",
             "extension": "已收到延期申请，批复前催办照常。",
@@ -251,6 +258,32 @@ def _progress(web: Web, token: str, form: FormData) -> Response:
                 kept=kept,
             )
     return RedirectResponse(f"/u/{token}?ok=progress&n={len(done)}", status_code=303)
+
+
+@router.post("/u/{token}/sign", response_class=HTMLResponse, response_model=None)
+def unit_sign(
+    token: str,
+    web: WebDep,
+    document: int = Form(...),
+    person: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    """签收 of one 催办单/督办单 by a named person of the unit."""
+    now = web.clock()
+    try:
+        with transaction(web.ledger) as s:
+            unit = open_link(s, token, now)
+            if not same(csrf, unit_csrf(token)):
+                raise LinkError("表单已失效（缺少校验码）。请重新打开通知中的链接后提交。", 403)
+            acknowledge(s, unit, document, person, actor=f"unit-link:{unit.name}", now=now)
+    except LinkError as exc:
+        return web.refuse(exc.status, str(exc))
+    except ActionError as exc:
+        with transaction(web.ledger) as s:
+            return unit_page(
+                web, s, open_link(s, token, now), token, now, error=str(exc), status=400
+            )
+    return RedirectResponse(f"/u/{token}?ok=sign#documents", status_code=303)
 
 
 @router.post("/u/{token}/report", response_class=HTMLResponse, response_model=None)

@@ -127,6 +127,8 @@ def sweep_cmd(
             + (f"，通报 {'、'.join(circulars)}" if circulars else "")
             + f"，见 {config.home() / 'documents'}"
         )
+    if done.unacknowledged:
+        out.print(f"{done.unacknowledged} 份催办单/督办单超过签收时限未签收，已发签收催办。")
     if r.skipped:
         out.print(f"[yellow]{r.skipped} 个被后一步取代的步骤已跳过（只发最新一步）。[/yellow]")
     if r.stale:

@@ -29,6 +29,7 @@ class AuditEvent(Base):
 
 
 GRADES = ("blue", "yellow", "red")
+_UNACKNOWLEDGED = "acknowledged_at IS NULL AND ack_due_at IS NOT NULL"
 
 
 class Document(Base):
@@ -50,6 +51,12 @@ class Document(Base):
             postgresql_where=text("path_md IS NULL"),
             sqlite_where=text("path_md IS NULL"),
         ),
+        Index(
+            "ix_documents_ack_due",
+            "ack_due_at",
+            postgresql_where=text(_UNACKNOWLEDGED),
+            sqlite_where=text(_UNACKNOWLEDGED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +72,12 @@ class Document(Base):
     path_md: Mapped[str | None] = mapped_column(Text)
     path_docx: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # 签收: first opened on the unit's page (已阅), acknowledged by a named person, and
+    # when an unacknowledged one is chased (the plan's policy; cleared once chased)
+    read_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(50))
+    ack_due_at: Mapped[dt.datetime | None]
 
 
 class Heartbeat(Base):
