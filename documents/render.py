@@ -31,7 +31,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from documents.gongwen import Gongwen, cn_date
-from ledger import links
+from ledger import config, links
 from ledger.db import transaction
 from ledger.models import Document, Milestone, Plan, Unit
 from plans.text import md_escape
@@ -213,7 +213,7 @@ def render_pending(
             md, docx = target / f"{job.stem}.md", target / f"{job.stem}.docx"
             md.write_text(job.text, encoding="utf-8")
             markdown_to_docx(job.text, docx, job.grade, job.qr)
-            written[job.id] = (str(md), str(docx))
+            written[job.id] = (config.kept(md), config.kept(docx))
             done.loopback += bool(job.qr) and is_loopback(job.qr)
         with transaction(factory) as s:
             for doc_id, (md_path, docx_path) in written.items():

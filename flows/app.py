@@ -74,7 +74,7 @@ def supervise(
             "催办单/督办单 %d 份，通报 %d 份，见 %s",
             r.documents,
             len(circulars),
-            config.home() / "documents",
+            config.files() / "documents",
         )
     if r.stale:
         log.warning(

@@ -19,6 +19,34 @@ def home() -> Path:
     return path
 
 
+def files() -> Path:
+    """Where the files every machine must read live: the 催办单/督办单/通报 (``documents/``),
+    the units' evidence (``evidence/``) and the check reports (``checks/``).
+    ``DUBAN_FILES`` names a folder all machines mount (NFS, SMB) when several run duban;
+    by default the data folder. The ledger keeps paths relative to it, so each machine
+    may mount it where it likes."""
+    given = os.environ.get("DUBAN_FILES")
+    path = Path(given).expanduser() if given else home()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stored(path: str) -> Path:
+    """A file the ledger recorded: relative to :func:`files` (an absolute path is an older
+    ledger's, or a folder given on purpose, and stays as it is)."""
+    p = Path(path)
+    return p if p.is_absolute() else files() / p
+
+
+def kept(path: Path) -> str:
+    """The path the ledger records for a file written under :func:`files`: relative to it,
+    so another machine with the same store finds it."""
+    try:
+        return str(path.resolve().relative_to(files().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def database_url() -> str:
     return os.environ.get("DUBAN_DATABASE_URL") or f"sqlite:///{home() / 'duban.db'}"
 

@@ -44,7 +44,7 @@ def check_now(
     with its Word copy unless ``word`` is False, and notify lagging units unless
     ``notify`` is False. Raises ``ActionError`` for an unknown plan or unit (units by name or
     alias, as ``get_unit`` finds them); ``tasks`` keys that match nothing select nothing."""
-    folder = folder if folder is not None else config.home() / "checks"
+    folder = folder if folder is not None else config.files() / "checks"
     with transaction(factory) as s:
         p = get_plan(s, plan)
         names = [get_unit(s, u, p.jurisdiction).name for u in units or []] or None

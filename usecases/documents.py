@@ -19,7 +19,7 @@ from plans.workdays import WorkCalendar
 
 def render_documents(factory: sessionmaker[Session], progress: Progress | None = None) -> None:
     """Render every document that has no files yet, into the data directory's documents/."""
-    render_pending(factory, config.home() / "documents", progress=progress)
+    render_pending(factory, config.files() / "documents", progress=progress)
 
 
 def issue_documents(
@@ -64,5 +64,5 @@ def circular_now(
         doc = c.document
         made = (doc.id, doc.context["doc_no_text"], doc.path_docx or "", c.existing)
     doc_id, number, path, existing = made
-    rendered = render_pending(factory, config.home() / "documents", progress=progress)
-    return Circular(number, (rendered.paths or {}).get(doc_id, path), existing)
+    rendered = render_pending(factory, config.files() / "documents", progress=progress)
+    return Circular(number, str(config.stored((rendered.paths or {}).get(doc_id, path))), existing)

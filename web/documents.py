@@ -109,7 +109,7 @@ def check_post(
 
 @router.get("/p/{key}/checks/{name}", response_model=None)
 def check_file(key: str, name: str, who: Signed, web: WebDep) -> Response:
-    folder = config.home() / "checks"
+    folder = config.files() / "checks"
     found = {p.name: p for p in folder.glob(f"{key}-检查-*.docx")} if folder.is_dir() else {}
     if name not in found:  # only a listed file, never a path
         return web.refuse(404, "没有这份检查报告。", who)
@@ -169,7 +169,7 @@ def circular(at: OnPlan) -> Response:
             if plan
             else None
         )
-        path = Path(doc.path_docx) if doc is not None and doc.path_docx else None
+        path = config.stored(doc.path_docx) if doc is not None and doc.path_docx else None
     if path is None or not path.is_file():
         return at.web.refuse(404, "本计划还没有通报（用 duban circular 生成）。", at.who)
     return download(path, path.name, DOCX)

@@ -53,7 +53,7 @@ _SPLIT = re.compile(r"[、，,；;\n]+")
 
 
 def drafts_root() -> Path:
-    return config.home() / "drafts"
+    return config.files() / "drafts"
 
 
 def discarded_root() -> Path:

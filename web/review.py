@@ -144,7 +144,7 @@ def evidence_file(report_id: int, n: int, who: Signed, web: WebDep) -> Response:
         if report is None or not 0 <= n < len(report.files):
             return web.refuse(404, "没有这个附件。", who)
         stored = report.files[n]
-    root = (config.home() / "evidence").resolve()
+    root = (config.files() / "evidence").resolve()
     path = (root / stored).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return web.refuse(404, "附件文件已不在数据目录中。", who)

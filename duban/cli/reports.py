@@ -87,7 +87,7 @@ def report(
                 plan_key=plan,
                 unit_name=unit,
                 entries=entries,
-                evidence_dir=config.home() / "evidence",
+                evidence_dir=config.files() / "evidence",
                 actor=actor(),
                 now=when,
             )
@@ -131,7 +131,7 @@ def report(
             text=text,
             urls=url or [],
             files=file or [],
-            evidence_dir=config.home() / "evidence",
+            evidence_dir=config.files() / "evidence",
             actor=actor(),
             now=when,
             occurrence=occurrence,

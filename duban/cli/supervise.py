@@ -125,7 +125,7 @@ def sweep_cmd(
         out.print(
             f"催办单/督办单 {r.documents} 份"
             + (f"，通报 {'、'.join(circulars)}" if circulars else "")
-            + f"，见 {config.home() / 'documents'}"
+            + f"，见 {config.files() / 'documents'}"
         )
     if done.unacknowledged:
         out.print(f"{done.unacknowledged} 份催办单/督办单超过签收时限未签收，已发签收催办。")
