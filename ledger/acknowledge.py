@@ -73,13 +73,23 @@ def _local(at: dt.datetime | None, tz: str = "Asia/Shanghai") -> str:
     return pendulum.instance(at).in_timezone(tz).format("YYYY-MM-DD HH:mm") if at else ""
 
 
-def _rows(session: Session, where: list[Any], tz: str = "Asia/Shanghai") -> list[DocumentRow]:
+def _rows(
+    session: Session,
+    where: list[Any],
+    tz: str = "Asia/Shanghai",
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[DocumentRow]:
+    """Newest first: the latest 督办单 are the ones waiting for a 签收."""
     q = (
         select(Document, Unit.name)
         .join(Milestone, Milestone.id == Document.milestone_id)
         .join(Unit, Unit.id == Milestone.unit_id)
         .where(Document.kind.in_(SIGNED_KINDS), *where)
-        .order_by(Document.id)
+        .order_by(Document.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
     out = []
     for d, unit in session.execute(q).tuples():
@@ -103,18 +113,44 @@ def _rows(session: Session, where: list[Any], tz: str = "Asia/Shanghai") -> list
 
 
 def unit_documents(session: Session, unit_id: int) -> list[DocumentRow]:
-    """The 催办单/督办单 sent to one unit, oldest first (its page lists them)."""
+    """The 催办单/督办单 sent to one unit (its page lists them)."""
     return _rows(session, [Milestone.unit_id == unit_id])
 
 
-def plan_documents(
-    session: Session, plan: Plan, *, unsigned_only: bool = False
-) -> list[DocumentRow]:
-    """A plan's 催办单/督办单 with their 签收 (the coordinator's list; the 台账's column)."""
+def _plan_where(plan: Plan, unsigned_only: bool, unit_ids: list[int] | None) -> list[Any]:
     where: list[Any] = [Document.plan_id == plan.id]
     if unsigned_only:
         where.append(Document.acknowledged_at.is_(None))
-    return _rows(session, where, plan.timezone)
+    if unit_ids is not None:
+        where.append(Milestone.unit_id.in_(unit_ids))
+    return where
+
+
+def plan_documents(
+    session: Session,
+    plan: Plan,
+    *,
+    unsigned_only: bool = False,
+    unit_ids: list[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[DocumentRow]:
+    """A plan's 催办单/督办单 with their 签收, newest first (the coordinator's list), of
+    some units only when ``unit_ids`` is given, a page of them when ``limit`` is."""
+    where = _plan_where(plan, unsigned_only, unit_ids)
+    return _rows(session, where, plan.timezone, offset=offset, limit=limit)
+
+
+def plan_documents_count(
+    session: Session, plan: Plan, *, unsigned_only: bool = False, unit_ids: list[int] | None = None
+) -> int:
+    """How many rows :func:`plan_documents` has in all (for its pages)."""
+    q = (
+        select(func.count(Document.id))
+        .join(Milestone, Milestone.id == Document.milestone_id)
+        .where(Document.kind.in_(SIGNED_KINDS), *_plan_where(plan, unsigned_only, unit_ids))
+    )
+    return int(session.scalar(q) or 0)
 
 
 def by_number(session: Session, plan: Plan, number: str) -> tuple[int, Unit]:

@@ -385,6 +385,7 @@ def issue_documents(
             doc = supervision_document(
                 numbers, plan, item, ctx.units[m.unit_id], m, take, following
             )
+            doc.created_at = now  # issued at the sweep's moment (a replayed day keeps its own)
             if rule := ctx.policies[m.policy_id].acknowledge:
                 chase = rule.chase_at(take.kind, max(take.at, now.in_timezone(plan.timezone)), cal)
                 doc.ack_due_at = chase.in_timezone("UTC") if chase else None

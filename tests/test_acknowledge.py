@@ -101,6 +101,8 @@ def test_a_unit_acknowledges_its_duban_and_the_late_ones_are_chased(
     unit = TestClient(app)
     page = unit.get(f"/u/{sifa}")
     assert "催办单/督办单" in page.text and "2 份未签收" in page.text  # its 催办单 and 督办单
+    assert "请于 2021-07-22 17:00 前签收" in page.text  # the 督办单's; the 催办单 is not chased
+    assert "2021-07-22 09:00" in page.text  # issued at the sweep's moment
     number = re.search(r"督办〔2021〕\d+号", page.text)
     assert number, page.text
     with transaction(ledger) as s:  # 已阅, when the page was opened
@@ -138,7 +140,10 @@ def test_a_unit_acknowledges_its_duban_and_the_late_ones_are_chased(
     assert "催办单/督办单（未签收 109）" in office.get(f"/p/{PLAN}").text
     listing = office.get(f"/p/{PLAN}/documents?unsigned=1").text
     assert "神湾镇" in listing and number.group(0) not in listing
-    assert "2021-07-22 17:00 起提醒分管领导" in listing
+    assert "2021-07-22 17:00 前未签收将发签收催办" in listing
+    one = office.get(f"/p/{PLAN}/documents", params={"unit": "神湾镇"}).text
+    assert "共 2 份" in one and "市司法局" not in one  # its 督办单, then its 催办单
+    assert one.index("督办〔2021〕") < one.index("催办〔2021〕")
     listing = office.get(f"/p/{PLAN}/documents").text
     assert re.search(r"市司法局.*?已签收<br><small>李明 2021-07-22 10:0", listing, re.S)
     sheet = load_workbook(io.BytesIO(office.get(f"/p/{PLAN}/export.xlsx").content)).active

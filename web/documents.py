@@ -19,13 +19,13 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from ledger import config, queries
-from ledger.acknowledge import plan_documents, unsigned_count
+from ledger.acknowledge import plan_documents, plan_documents_count, unsigned_count
 from ledger.db import transaction
 from ledger.models import Document
 from ledger.reports import ActionError
 from usecases.check import check_now
 from web.deps import Changing, OnPlan, Signed
-from web.pages import WebDep, local
+from web.pages import WebDep, local, units_named
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -137,20 +137,43 @@ def export(at: OnPlan) -> Response:
     return download(target, target.name, XLSX, then_remove=folder)
 
 
+DOCUMENTS_PAGE = 200  # rows per page of the documents list
+
+
 @router.get("/p/{key}/documents", response_class=HTMLResponse)
-def documents_page(at: OnPlan, unsigned: str = "") -> Response:
-    """The plan's 催办单/督办单 with their 签收: who acknowledged each and when, which were
-    only opened (已阅), which nobody has acknowledged."""
+def documents_page(at: OnPlan, unsigned: str = "", unit: str = "", page: int = 1) -> Response:
+    """The plan's 催办单/督办单 with their 签收, newest first: who acknowledged each and
+    when, which were only opened (已阅), which nobody has acknowledged; of one unit or
+    group when asked, a page at a time."""
     now = at.web.clock()
     with at.open() as (s, plan):
-        rows = plan_documents(s, plan, unsigned_only=bool(unsigned))
+        units, error = units_named(s, unit, plan.jurisdiction)
+        ids = None if units is None else [u.id for u in units]
+        only = bool(unsigned)
+        matched = plan_documents_count(s, plan, unsigned_only=only, unit_ids=ids)
+        pages = max(1, -(-matched // DOCUMENTS_PAGE))
+        page = min(max(page, 1), pages)
+        rows = plan_documents(
+            s,
+            plan,
+            unsigned_only=only,
+            unit_ids=ids,
+            offset=(page - 1) * DOCUMENTS_PAGE,
+            limit=DOCUMENTS_PAGE,
+        )
         return at.web.page(
             "documents.html.j2",
             title=f"催办单/督办单：{plan.title}",
             signed=at.who,
             plan=plan,
             rows=rows,
-            unsigned=bool(unsigned),
+            unsigned=only,
+            unit=unit,
+            error=error,
+            matched=matched,
+            page=page,
+            pages=pages,
+            query={"unsigned": "1" if only else "", "unit": unit},
             count=unsigned_count(s, plan),
             now=local(now),
         )
