@@ -80,12 +80,27 @@ def plan_directory(
                 else "duban units import 单位名录.csv"
             )
             if not j:
+                have = "、".join(known)
                 raise PlanFileError(
-                    f"计划 {plan_file} 没有写明辖区（如 jurisdiction: 中山市），也没有可读的 "
-                    f"directory 名录文件。台账中的辖区：{'、'.join(known) or '无'}"
+                    f"计划 {plan_file} 没有写明辖区，也没有 directory 名录文件，无法核对单位。"
+                    + (
+                        f"台账中已有这些辖区的单位名录：{have}；在计划中写上其一"
+                        f"（jurisdiction: {known[0]}），"
+                        if known
+                        else "台账中还没有任何单位名录：先导入本辖区的名录"
+                        "（duban units template --out 名录.xlsx 生成模板，"
+                        "填好后 duban units import），"
+                        "再在计划中写上辖区（jurisdiction: 名录第一行的辖区），"
+                    )
+                    + "或用 --units 名录文件 校验"
                 )
             raise PlanFileError(
                 f"台账中还没有{j}的单位名录，请先导入：{hint}（或用 --units 指定名录文件校验）"
+                + (
+                    ""
+                    if plan.directory
+                    else f"。还没有名录文件的，用 duban units template --jurisdiction {j} 生成模板"
+                )
             )
         units_file = plan_file.parent / plan.directory
     directory = units_file_directory(units_file, plan.jurisdiction or "")

@@ -175,3 +175,7 @@ def test_the_jurisdiction_is_read_from_the_issuing_office() -> None:
     assert jurisdiction_of_issuer("中共资阳市委办公室") == "资阳市"
     assert jurisdiction_of_issuer("乐至县人民政府办公室") == "乐至县"
     assert jurisdiction_of_issuer("市政务服务数据管理局") is None
+    assert jurisdiction_of_issuer("鄂尔多斯市政务公开领导小组办公室") == "鄂尔多斯市"
+    assert jurisdiction_of_issuer("平潭综合实验区管委会办公室") == "平潭综合实验区"
+    assert jurisdiction_of_issuer("徐庄镇人民政府") == "徐庄镇"
+    assert jurisdiction_of_issuer("国务院办公厅") is None

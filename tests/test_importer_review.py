@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -17,6 +18,7 @@ from plans.directory import Directory, read_directory
 from plans.importer import REVIEWED, diff_plans, draft_plan, extract
 from tests.conftest import cli
 from tests.importer_samples import CQ_NOTICE, CQ_PLAN, CQ_UNITS, OWN, POINTS
+from tests.test_importer import SEEDS
 
 
 def _directory(path: Path) -> Directory:
@@ -295,3 +297,20 @@ def test_the_self_check_knows_groups_by_their_kind_and_development_zones() -> No
         assert not looks_like_org(name), name
     text = "各中小学要落实课后服务，市教育部门负责督导；各幼儿园参照执行。"
     assert named_orgs(text) == ["各中小学", "市教育部门", "各幼儿园"]
+
+
+@pytest.mark.skipif(not SEEDS, reason="../shared/seeds is not next to this checkout")
+def test_a_draft_without_a_directory_names_the_issuers_jurisdiction(tmp_path: Path) -> None:
+    """Imported before any directory exists, the draft takes its jurisdiction from the
+    issuing office, so validating asks for that jurisdiction's directory by name and says
+    how to start one; with none at all, it says what to do rather than what is missing."""
+    draft = tmp_path / "draft.yaml"
+    cli("import", str(next(s for s in SEEDS if s.name.startswith("002_"))), "--out", str(draft))
+    text = draft.read_text(encoding="utf-8")
+    assert "\njurisdiction: 鄂尔多斯市\n" in text
+    r = CliRunner().invoke(app, ["plan", "validate", str(draft)], env={"COLUMNS": "200"})
+    assert r.exit_code != 0 and "台账中还没有鄂尔多斯市的单位名录" in r.output
+    assert "duban units template --jurisdiction 鄂尔多斯市" in r.output
+    draft.write_text(text.replace("jurisdiction: 鄂尔多斯市\n", ""), encoding="utf-8")
+    r = CliRunner().invoke(app, ["plan", "validate", str(draft)], env={"COLUMNS": "200"})
+    assert r.exit_code != 0 and "台账中还没有任何单位名录：先导入本辖区的名录" in r.output

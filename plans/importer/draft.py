@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from plans.directory import jurisdiction_of_issuer
 from plans.importer.model import CheckpointDraft, Extraction, TaskDraft
 from plans.text import norm
 
@@ -42,7 +43,10 @@ def draft_plan(
         "year": year,
         "coordinator": meta.get("issuer") or "（待填）",
         "recipients": ex.recipients,
-        "jurisdiction": jurisdiction,
+        # with no directory, the issuing office's place: validating then asks for its
+        # directory by name instead of for a jurisdiction the coordinator must guess
+        "jurisdiction": jurisdiction
+        or (jurisdiction_of_issuer(meta["issuer"]) if meta.get("issuer") else None),
         "directory": directory,
         "checkpoints": [
             {
