@@ -310,3 +310,13 @@ def test_a_cover_letter_without_its_table_says_to_import_the_attachment() -> Non
         extract(COLLECTED / "cover" / "c05_panjin_cover2021.txt")
     assert "通知正文，没有附带任务分工表" in str(e.value)
     assert "《2021年市〈政府工作报告〉任务分解和责任分工方案》全文" in str(e.value)
+
+
+def test_a_table_broken_beyond_reading_is_refused_as_a_table() -> None:
+    """A task table that a content system's copy broke (merged cells printed as runs of
+    bars, rows split over lines) is refused for what it is, with where to get a readable
+    copy, not as a file that may not be a division plan at all."""
+    with pytest.raises(NoticeProblem) as e:
+        extract(COLLECTED / "c06_zhangdian_zwgk2023.txt")
+    assert "读到了分工表的表头（责任单位、具体要求、工作任务）" in str(e.value)
+    assert "请改用原件导入" in str(e.value) and "不是任务分工方案" not in str(e.value)

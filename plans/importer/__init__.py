@@ -29,7 +29,7 @@ from pathlib import Path
 
 from plans.cn_dates import forget_dues
 from plans.directory import Directory
-from plans.importer.body import MAX_ITEMS, parse_body
+from plans.importer.body import MAX_ITEMS, TABLE_HEADS, parse_body
 from plans.importer.checkpoints import find_checkpoints
 from plans.importer.draft import REVIEWED, diff_plans, draft_plan, draft_yaml, dump_plan
 from plans.importer.meta import read_meta
@@ -78,6 +78,13 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
             raise NoticeProblem(
                 f"{path}: 这是印发{sent.group(1)}的通知正文，没有附带任务分工"
                 f"表。请导入含附件{sent.group(1)}全文（任务条目及牵头、责任单位）的文件"
+            )
+        cells = {re.sub(r"[|｜\s]", "", ln.text) for ln in lines}
+        if heads := [h for h in TABLE_HEADS if h in cells]:
+            raise NoticeProblem(  # a table whose rows the copy broke beyond reading
+                f"{path}: 读到了分工表的表头（{'、'.join(heads)}），但没能按行读出任务条目："
+                "表格在复制或网页转存时变了形（合并单元格、断行）。请改用原件导入"
+                "（.docx、.xlsx、.pdf，或网页另存为 .html），或手工编写计划"
             )
         raise NoticeProblem(
             f"{path}: 没有识别出任何任务条目（编号条目、责任单位或分工表）。"

@@ -39,6 +39,8 @@ PAGE_FURNITURE = re.compile(
     re.I,
 )
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
+# cells that head a division table: seen alone on a line, the notice holds a table
+TABLE_HEADS = ("责任单位", "牵头单位", "配合单位", "完成时限", "完成时间", "具体要求", "工作任务")
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 # 二、工作要求 after the tasks: requirements on the whole plan (organise, supervise,
 # report), read for checkpoints but not tasks of their own.
