@@ -103,6 +103,17 @@ def test_a_portals_footer_and_the_principles_are_no_tasks(tmp_path: Path) -> Non
     assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财"]
 
 
+def test_a_line_that_only_points_to_a_reference_belongs_to_the_item_above(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "一、重点任务\n（一）公开财政预决算信息，6月底前完成。（责任单位：县财政局）\n"
+        "各领域标准指引相关内容，可参考省政府门户网站政务公开专题。\n"
+        "（二）公开重大建设项目信息。（责任单位：县发展改革局）\n"
+    )
+    assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财", "(二)公开重"]
+
+
 def test_deadline_words_of_tables_and_quarters(tmp_path: Path) -> None:
     """次年 with a day, a quarter's end, 按季度, a target year after 确保, and the words a
     deadline cell uses alone (长期, 每季度, 全年)."""

@@ -47,6 +47,9 @@ CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 REQUIREMENTS = re.compile(
     r"^(工作要求|有关要求|相关要求|其他要求|具体要求|有关事项|其他事项)[。.]?$"
 )
+# a line that only points elsewhere (可参考…专题, 详见附件) and asks nothing of anyone
+REFERENCE = re.compile(r"可参考|请参考|参见|详见|见附件")
+DUTY = re.compile(r"要|应当|必须|须|负责|牵头|落实|完成|报送|开展")
 PRINCIPLES = re.compile(
     r"^(总体要求|指导思想|基本原则|工作原则|工作目标|主要目标|目标任务|总体目标)"
 )
@@ -339,6 +342,10 @@ class BodyReader:
         if self.in_attachment and num is None:
             return
         if num is None and self._chapter_roles(ln):
+            return
+        if num is None and ex.tasks and REFERENCE.search(text) and not DUTY.search(text):
+            prev = ex.tasks[-1]  # "…可参考…专题。": where to read more, part of the item above
+            prev.text = f"{prev.text}{text}"
             return
         if num is not None:  # an item at a heading's level ends what that heading governs
             self.head_units = {k: v for k, v in self.head_units.items() if k < num[0]}
