@@ -128,6 +128,12 @@ RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+ATTRIBUTIVE = re.compile(
+    r"(?:(?:19|20)\d\d年)?(?:年底|年末|年内|\d{1,2}月(?:底|末|\d{1,2}日)?)(?:前|以前)?"
+    r"(?:出台|建成|发布|印发|上线|开通|投用)的"
+)
+
+
 def read_dues(text: str, year: int, *, issued_anchor: bool = True) -> list[Due]:
     """Every deadline stated in ``text``, in order, without duplicates."""
     return list(_read_dues(text, year, issued_anchor))
@@ -144,7 +150,9 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     if not DUE_HINT.search(t):
         return ()
     found: list[tuple[int, Due]] = []
-    taken: list[tuple[int, int]] = []
+    # "与省级年底出台的平台对接": a date that tells when someone else's thing appears (a
+    # date, a verb, 的) qualifies a noun; it is no deadline of the item
+    taken: list[tuple[int, int]] = [m.span() for m in ATTRIBUTIVE.finditer(t)]
 
     def add(m: re.Match[str], value: str, certain: bool = True, event: str = "") -> None:
         if any(a < m.end() and m.start() < b for a, b in taken):

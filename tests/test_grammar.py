@@ -114,6 +114,33 @@ def test_a_line_that_only_points_to_a_reference_belongs_to_the_item_above(
     assert [t[0] for t in read(tmp_path, body)] == ["(一)公开财", "(二)公开重"]
 
 
+def test_a_date_that_qualifies_someone_elses_thing_is_no_deadline(tmp_path: Path) -> None:
+    from plans.cn_dates import read_dues
+
+    assert read_dues("做好与省级年底出台的追溯平台的对接。", 2018) == []
+    assert [d.value for d in read_dues("9月底前建成的平台要在年底前完成对接。", 2018)] == [
+        "2018-12-31"
+    ]
+
+
+def test_a_regulators_inspection_under_a_task_chapter_is_no_checkpoint(tmp_path: Path) -> None:
+    """ "5.加强监督抽查" inside 二、重点任务 heads a regulator's own work on its trade; its
+    监测 are tasks, not the plan's checks (a 五、监督检查 chapter's are)."""
+    from plans.importer import extract
+
+    body = (
+        "一、重点任务\n（一）水产养殖环节\n1.加强监督抽查和风险监测\n"
+        "（1）风险监测。一是开展贝类卫生风险监测。（责任单位：县农业农村局）\n"
+        "二、监督检查\n（一）县政府办公室每季度对各单位落实情况开展督查。\n"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [c.kind for c in ex.checkpoints] == ["check"]
+    assert "落实情况" in ex.checkpoints[0].text
+    assert any("贝类" in t.text for t in ex.tasks)
+
+
 def test_deadline_words_of_tables_and_quarters(tmp_path: Path) -> None:
     """次年 with a day, a quarter's end, 按季度, a target year after 确保, and the words a
     deadline cell uses alone (长期, 每季度, 全年)."""

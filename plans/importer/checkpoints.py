@@ -24,6 +24,9 @@ SUPERVISION_HEADING = re.compile(
     r"(保障措施|(?:组织|工作|措施|制度|机制|经费)保障|强化保障|督查|督促|督办|督导|考核|考评|监督|检查|评估|组织实施|工作要求|"
     r"协调|任务落实|抓好落实|狠抓落实|落实机制)"
 )
+TASK_CHAPTER = re.compile(
+    r"^[一二三四五六七八九十]+、\s*(目标任务|重点任务|主要任务|工作任务|具体任务)"
+)
 TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办公厅)")
 CUE = re.compile(
     rf"(回头看|清单|台账|工作计划|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
@@ -77,7 +80,13 @@ def find_checkpoints(
         section = (sections or {}).get(ln.where, [])
         # The innermost heading decides: "五、抓保障促落实" holds "（一）加强工作指导" (tasks)
         # beside "（三）狠抓任务落实" (the plan's own checkpoints).
-        supervised = in_cover or bool(section and SUPERVISION_HEADING.search(section[-1]))
+        # Under a chapter of the tasks themselves (二、目标任务), a heading such as
+        # "5.加强监督抽查" is a regulator's own work on its trade, not the plan's checks.
+        supervised = in_cover or bool(
+            section
+            and SUPERVISION_HEADING.search(section[-1])
+            and not any(TASK_CHAPTER.search(h) for h in section[:-1])
+        )
         actor = []
         for s, dues in _clauses(ln.text, year):
             lead, others = sentence_actors(s)
