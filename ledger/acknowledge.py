@@ -12,6 +12,7 @@ by a partial index on that moment. The web page, the CLI and the sweep all call 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +84,7 @@ def _rows(
 ) -> list[DocumentRow]:
     """Newest first: the latest 督办单 are the ones waiting for a 签收."""
     q = (
-        select(Document, Unit.name)
+        select(Document, Unit.name, Milestone.state)
         .join(Milestone, Milestone.id == Document.milestone_id)
         .join(Unit, Unit.id == Milestone.unit_id)
         .where(Document.kind.in_(SIGNED_KINDS), *where)
@@ -92,7 +93,7 @@ def _rows(
         .limit(limit)
     )
     out = []
-    for d, unit in session.execute(q).tuples():
+    for d, unit, state in session.execute(q).tuples():
         ctx = d.context or {}
         out.append(
             DocumentRow(
@@ -106,7 +107,9 @@ def _rows(
                 read_at=_local(d.read_at, tz),
                 acknowledged_at=_local(d.acknowledged_at, tz),
                 acknowledged_by=d.acknowledged_by or "",
-                chase_at=_local(d.ack_due_at, tz) if d.acknowledged_at is None else "",
+                chase_at=_local(d.ack_due_at, tz)
+                if d.acknowledged_at is None and state in OPEN_STATES
+                else "",
             )
         )
     return out
@@ -156,7 +159,9 @@ def plan_documents_count(
 def by_number(session: Session, plan: Plan, number: str) -> tuple[int, Unit]:
     """A plan's 催办单/督办单 by its 文号 (督办〔2021〕3号), with the unit it was sent to:
     a coordinator records a 签收 taken by telephone or on a paper receipt."""
-    wanted = "".join(number.split()).replace("[", "〔").replace("]", "〕")
+    wanted = "".join(number.split())
+    for a, b in ("[〔", "]〕", "(〔", ")〕", "（〔", "）〕", "［〔", "］〕"):
+        wanted = wanted.replace(a, b)
     for d, unit_id in session.execute(
         select(Document, Milestone.unit_id)
         .join(Milestone, Milestone.id == Document.milestone_id)
@@ -189,6 +194,13 @@ def mark_read(session: Session, unit_id: int, now: dt.datetime) -> int:
     The unit's documents are found by its milestones (the documents' unique index leads
     with the milestone); a page opened again changes nothing."""
     mine = select(Milestone.id).where(Milestone.unit_id == unit_id).scalar_subquery()
+    unread = select(Document.id).where(
+        Document.milestone_id.in_(mine),
+        Document.kind.in_(SIGNED_KINDS),
+        Document.read_at.is_(None),
+    )
+    if session.scalar(unread.limit(1)) is None:
+        return 0  # a page opened again writes nothing (no write lock on SQLite)
     result = session.execute(
         update(Document)
         .where(
@@ -215,7 +227,9 @@ def acknowledge(
     for a document that is not the unit's, a missing name, or one already acknowledged
     (the message says by whom and when)."""
     now = now or utcnow()
-    person = " ".join(person.split())
+    person = " ".join(
+        "".join(ch for ch in person if unicodedata.category(ch) not in ("Cc", "Cf")).split()
+    )  # control and bidi characters (U+202E) would make the name show what it is not
     if not person:
         raise ActionError("请填写签收人姓名")
     if len(person) > PERSON_MAX:
@@ -230,6 +244,10 @@ def acknowledge(
         raise ActionError("没有这份文书。请从本单位的页面签收。")
     doc = found[0]
     number = str((doc.context or {}).get("doc_no_text") or doc.number)
+    if now < doc.created_at:
+        raise ActionError(
+            f"签收时间 {_local(now)} 早于 {number} 的下发时间 {_local(doc.created_at)}，请核对"
+        )
     if doc.acknowledged_at is not None:
         raise ActionError(
             f"{number} 已于 {_local(doc.acknowledged_at)} 由 {doc.acknowledged_by} 签收，"
@@ -275,6 +293,8 @@ def chase_unacknowledged(
     )
     if plan_id is not None:
         q = q.where(Document.plan_id == plan_id)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(of=Document, skip_locked=True)  # sweeps at once chase once
     due = session.execute(q).all()
     done = Chased()
     if not due:

@@ -214,7 +214,7 @@ def link_of(n: Notification) -> tuple[str, str]:
         return "", ""
     if n.context.get("role") == "coordinator":
         return f"{links.public_base()}/p/{n.context.get('plan', '')}", "查看"
-    return links.marker(n.unit_id), "在线报送"
+    return links.marker(n.unit_id), "在线签收" if n.kind == "sign" else "在线报送"
 
 
 def due_notices(session: Session, now: dt.datetime, s: Settings) -> list[Notification]:

@@ -99,6 +99,9 @@ def test_a_unit_acknowledges_its_duban_and_the_late_ones_are_chased(
     from fastapi.testclient import TestClient
 
     unit = TestClient(app)
+    assert unit.head(f"/u/{sifa}").status_code == 200  # a link checker or a preview
+    with transaction(ledger) as s:
+        assert s.scalar(select(func.count()).where(Document.read_at.is_not(None))) == 0
     page = unit.get(f"/u/{sifa}")
     assert "催办单/督办单" in page.text and "2 份未签收" in page.text  # its 催办单 and 督办单
     assert "请于 2021-07-22 17:00 前签收" in page.text  # the 督办单's; the 催办单 is not chased
@@ -206,7 +209,14 @@ def test_a_task_reported_before_the_chase_is_not_chased(database_url: str, tmp_p
         )
     # a 签收 given by telephone, recorded by the coordinator; listed as the board lists it
     assert shenwan and "共 110 份，未签收 110 份" in cli("documents", PLAN)
-    out = cli("sign", PLAN, shenwan, "--by", "陈红", "--at", "2021-07-26T10:30")
+    early = CliRunner().invoke(app, ["sign", PLAN, shenwan, "--by", "陈红", "--at", "2021-07-21"])
+    assert (
+        early.exit_code != 0
+        and "早于" in early.output
+        and "的下发时间 2021-07-22 09:00" in early.output
+    )
+    typed = shenwan.replace("〔", "（").replace("〕", "）")  # as a keyboard types it
+    out = cli("sign", PLAN, typed, "--by", "陈红", "--at", "2021-07-26T10:30")
     assert f"{shenwan}（神湾镇）已登记签收：陈红 2021-07-26 10:30" in out
     listing = cli("documents", PLAN, "--unsigned")
     assert "未签收 109 份" in listing and shenwan not in listing

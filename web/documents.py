@@ -149,7 +149,7 @@ def documents_page(at: OnPlan, unsigned: str = "", unit: str = "", page: int = 1
     with at.open() as (s, plan):
         units, error = units_named(s, unit, plan.jurisdiction)
         ids = None if units is None else [u.id for u in units]
-        only = bool(unsigned)
+        only = unsigned == "1"
         matched = plan_documents_count(s, plan, unsigned_only=only, unit_ids=ids)
         pages = max(1, -(-matched // DOCUMENTS_PAGE))
         page = min(max(page, 1), pages)

@@ -214,4 +214,4 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, bodiless)
+        await self.app({**scope, "method": "GET", "duban.head": True}, receive, bodiless)

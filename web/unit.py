@@ -197,14 +197,15 @@ router = APIRouter()
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)
-def unit_get(token: str, web: WebDep, ok: str = "", n: int = 0) -> HTMLResponse:
+def unit_get(token: str, request: Request, web: WebDep, ok: str = "", n: int = 0) -> HTMLResponse:
     now = web.clock()
     with transaction(web.ledger) as s:
         try:
             unit = open_link(s, token, now)
         except LinkError as exc:
             return web.refuse(exc.status, str(exc))
-        mark_read(s, unit.id, now)  # 已阅: the unit opened the page its documents lead to
+        if not request.scope.get("duban.head"):  # a link checker's HEAD reads nothing
+            mark_read(s, unit.id, now)  # 已阅: the unit opened the page its documents lead to
         message = {
             "sign": "已签收。请抓紧办理并报送。",
             "report": "已收到报送，催办已停止，等待协调单位审核。",

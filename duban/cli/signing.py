@@ -4,14 +4,16 @@ paper receipt. ``duban.cli`` registers these top-level commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from duban.cli.common import AT_RULE, act, actor, out, read_at
+from duban.cli.common import AT_RULE, EXIT_USAGE, act, actor, fail, out, read_at
 from ledger.acknowledge import DocumentRow, acknowledge, by_number, plan_documents
+from ledger.models import utcnow
 from ledger.reports import get_plan
 
 
@@ -54,6 +56,8 @@ def sign_cmd(
     例：duban sign zhongshan-2021-zwgk 督办〔2021〕3号 --by 李明
     """
     when = read_at(at).in_timezone("UTC") if at else None
+    if when is not None and when > utcnow() + dt.timedelta(minutes=5):
+        raise fail(f"--at {at} 在将来：签收时间应为单位实际签收的时刻", EXIT_USAGE)
 
     def sign(s: Session) -> DocumentRow:
         doc_id, unit = by_number(s, get_plan(s, plan), number)
