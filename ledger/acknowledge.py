@@ -44,7 +44,6 @@ class DocumentRow:
     """One 催办单/督办单 as a page or the 台账 shows it."""
 
     id: int
-    milestone_id: int | None
     number: str  # 督办〔2021〕3号
     name: str  # 黄色督办单
     title: str
@@ -55,19 +54,10 @@ class DocumentRow:
     acknowledged_by: str
     chase_at: str  # when it is chased if still not acknowledged
 
-    @property
-    def state(self) -> str:
-        """未签收 / 已阅 / 已签收, as the board and the unit's page say it."""
-        if self.acknowledged_at:
-            return "已签收"
-        return "已阅未签收" if self.read_at else "未签收"
 
-    @property
-    def signed(self) -> str:
-        """The 台账's 签收时间 cell for this document."""
-        if self.acknowledged_at:
-            return f"{self.number} {self.acknowledged_at} {self.acknowledged_by}"
-        return f"{self.number} {self.state}"
+def _number(doc: Document) -> str:
+    """The document's 文号 as printed (督办〔2021〕3号)."""
+    return str((doc.context or {}).get("doc_no_text") or f"{DOC_NAMES[doc.kind]} {doc.number}")
 
 
 def _local(at: dt.datetime | None, tz: str = "Asia/Shanghai") -> str:
@@ -98,8 +88,7 @@ def _rows(
         out.append(
             DocumentRow(
                 id=d.id,
-                milestone_id=d.milestone_id,
-                number=str(ctx.get("doc_no_text") or f"{DOC_NAMES[d.kind]} {d.number}"),
+                number=_number(d),
                 name=GRADE_NAMES.get(d.grade or "", "") + DOC_NAMES[d.kind],
                 title=str(ctx.get("item_title") or d.title),
                 unit=unit,
@@ -175,39 +164,21 @@ def by_number(session: Session, plan: Plan, number: str) -> tuple[int, Unit]:
     )
 
 
-def unsigned_count(session: Session, plan: Plan) -> int:
-    """The plan's 催办单/督办单 nobody has acknowledged yet (the board's link says it)."""
-    return int(
-        session.scalar(
-            select(func.count(Document.id)).where(
-                Document.plan_id == plan.id,
-                Document.kind.in_(SIGNED_KINDS),
-                Document.acknowledged_at.is_(None),
-            )
-        )
-        or 0
-    )
-
-
 def mark_read(session: Session, unit_id: int, now: dt.datetime) -> int:
     """已阅: the unit opened its page; every document of it not yet read is read now.
     The unit's documents are found by its milestones (the documents' unique index leads
     with the milestone); a page opened again changes nothing."""
     mine = select(Milestone.id).where(Milestone.unit_id == unit_id).scalar_subquery()
-    unread = select(Document.id).where(
+    unread = (
         Document.milestone_id.in_(mine),
         Document.kind.in_(SIGNED_KINDS),
         Document.read_at.is_(None),
     )
-    if session.scalar(unread.limit(1)) is None:
+    if session.scalar(select(Document.id).where(*unread).limit(1)) is None:
         return 0  # a page opened again writes nothing (no write lock on SQLite)
     result = session.execute(
         update(Document)
-        .where(
-            Document.milestone_id.in_(mine),
-            Document.kind.in_(SIGNED_KINDS),
-            Document.read_at.is_(None),
-        )
+        .where(*unread)
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -243,7 +214,7 @@ def acknowledge(
     if found is None or found[1] != unit.id or found[0].kind not in SIGNED_KINDS:
         raise ActionError("没有这份文书。请从本单位的页面签收。")
     doc = found[0]
-    number = str((doc.context or {}).get("doc_no_text") or doc.number)
+    number = _number(doc)
     if now < doc.created_at:
         raise ActionError(
             f"签收时间 {_local(now)} 早于 {number} 的下发时间 {_local(doc.created_at)}，请核对"
@@ -285,9 +256,8 @@ def chase_unacknowledged(
     one message to each role the policy names (the unit's 分管领导 by default), once. A
     document whose milestone was reported or closed meanwhile is not chased."""
     q = (
-        select(Document, Milestone.unit_id, Milestone.state, PolicySnapshot.document)
+        select(Document, Milestone.unit_id, Milestone.state, Milestone.policy_id)
         .join(Milestone, Milestone.id == Document.milestone_id)
-        .join(PolicySnapshot, PolicySnapshot.id == Milestone.policy_id)
         .where(Document.ack_due_at <= now, Document.acknowledged_at.is_(None))
         .order_by(Document.ack_due_at, Document.id)
     )
@@ -310,10 +280,18 @@ def chase_unacknowledged(
             select(Unit).where(Unit.id.in_(unit_ids)).options(selectinload(Unit.contacts))
         )
     }
+    policies = {  # each snapshot parsed once: thousands of documents share a few
+        i: Policy.model_validate(doc)
+        for i, doc in session.execute(
+            select(PolicySnapshot.id, PolicySnapshot.document).where(
+                PolicySnapshot.id.in_({p for *_, p in due})
+            )
+        ).tuples()
+    }
     rows: list[dict[str, Any]] = []
-    for doc, unit_id, state, policy_doc in due:
+    for doc, unit_id, state, policy_id in due:
         doc.ack_due_at = None  # chased once, or moot
-        policy = Policy.model_validate(policy_doc)
+        policy = policies[policy_id]
         rule = policy.acknowledge
         if state not in OPEN_STATES or rule is None:
             continue

@@ -185,22 +185,15 @@ class WorkCalendar:
         left = dt.timedelta(hours=hours)
         at = start
         while True:
-            day = at.date()
-            if self.is_workday(day):
-                tz = at.timezone_name or "Asia/Shanghai"
-                o = pendulum.datetime(day.year, day.month, day.day, opens.hour, opens.minute, tz=tz)
-                c = pendulum.datetime(
-                    day.year, day.month, day.day, closes.hour, closes.minute, tz=tz
+            if self.is_workday(at.date()):
+                begin = max(
+                    at, at.set(hour=opens.hour, minute=opens.minute, second=0, microsecond=0)
                 )
-                begin = max(at, o)
-                if begin < c:
-                    if begin + left <= c:
-                        return begin + left
-                    left -= c - begin
-            nxt = day + dt.timedelta(days=1)
-            at = pendulum.datetime(
-                nxt.year, nxt.month, nxt.day, tz=at.timezone_name or "Asia/Shanghai"
-            )
+                close = at.set(hour=closes.hour, minute=closes.minute, second=0, microsecond=0)
+                if begin + left <= close:
+                    return begin + left
+                left -= max(close - begin, dt.timedelta(0))
+            at = at.add(days=1).start_of("day")
 
     def last_workday_of_month(self, year: int, month: int) -> dt.date:
         first_next = dt.date(year + month // 12, month % 12 + 1, 1)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ledger import board as boards
 from ledger import config, queries
-from ledger.acknowledge import unsigned_count
+from ledger.acknowledge import plan_documents_count
 from ledger.db import transaction
 from ledger.models import Document, Item, Plan
 from ledger.progress_chart import completion_series
@@ -71,7 +71,7 @@ def board(
             .limit(1)
         )
         sections = _sections(s, plan)
-        unsigned = unsigned_count(s, plan)
+        unsigned = plan_documents_count(s, plan, unsigned_only=True)
         return web.page(
             "board.html.j2",
             title=plan.title,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from ledger import config, queries
-from ledger.acknowledge import plan_documents, plan_documents_count, unsigned_count
+from ledger.acknowledge import plan_documents, plan_documents_count
 from ledger.db import transaction
 from ledger.models import Document
 from ledger.reports import ActionError
@@ -174,7 +174,7 @@ def documents_page(at: OnPlan, unsigned: str = "", unit: str = "", page: int = 1
             page=page,
             pages=pages,
             query={"unsigned": "1" if only else "", "unit": unit},
-            count=unsigned_count(s, plan),
+            count=plan_documents_count(s, plan, unsigned_only=True),
             now=local(now),
         )
 
