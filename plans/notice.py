@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from plans.cn_dates import cn_number
 from plans.copied_tables import (
     CELL_DUE,
     CELL_HEADER,
@@ -24,7 +23,8 @@ from plans.copied_tables import (
     fixed_width_rows,
     header_run,
 )
-from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm
+from plans.reflow import MARKS, UNIT_RUN, date_then_title, glued_table, reflow
+from plans.text import NotChineseText, decode_chinese, norm, to_simplified
 
 
 @dataclass
@@ -201,171 +201,6 @@ def _clean_cell(text: str) -> str:
     return _clean(_NAMES_APART.sub("、", text.strip()))
 
 
-# A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
-# joined them (by a space, or by nothing). It is split where a paragraph must have begun:
-# at a space between Chinese characters (Chinese prose has none), before the next number
-# of a numbering sequence (一、 （一） 1． （1） ①), and before a labelled field
-# (牵头单位： …) that does not sit inside brackets.
-REFLOW_AT = 200
-_CN = "一二三四五六七八九十"
-_FAMILIES = (
-    ("h1", rf"[{_CN}]{{1,3}}、"),
-    ("h2", rf"（[{_CN}]{{1,3}}）"),
-    ("h3", r"\d{1,2}[．.、](?![\d%％])"),
-    ("h4", r"[（(]\d{1,2}[）)]"),
-    ("h5", "[①-⑳]"),
-)
-_MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
-_LABEL = re.compile(
-    r"(?<=[\u3400-\u9fff。；！？”])"
-    r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
-    r"|完成时间|时间节点)[：:])"
-)
-# The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
-# 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
-# what follows it (the attachment's title).
-_CN_DATE = (
-    r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
-    r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
-)
-_ADDRESSEE = re.compile(r"通知(?P<to>各[^。：:；]{1,80}[：:])")
-_SIGNED = re.compile(
-    r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
-    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
-    rf"(?P<date>{_CN_DATE})"
-    r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
-)
-# The signature's date glued to the attachment's title that follows it.
-_DATE_THEN_TITLE = re.compile(
-    rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
-    r"(?=.*(?:方案|要点|分工|安排|清单|计划|意见|办法)$)"
-)
-_SPACE = re.compile(
-    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
-    r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
-)
-
-
-def _value(name: str, mark: str) -> int:
-    if name == "h5":
-        return ord(mark) - ord("①") + 1
-    digits = re.sub(r"[^\d]", "", mark)
-    return int(digits) if digits else cn_number(re.sub(f"[^{_CN}]", "", mark)) or 0
-
-
-def _numbered_starts(text: str) -> list[int]:
-    """Where the next number of a sequence begins: 二、 only after 一、 was seen, （一） may
-    restart under a new 一、. A lone 3、 inside a sentence is not a new paragraph."""
-    last: dict[str, int] = {}
-    heading: dict[str, str] = {}
-    starts = []
-    for m in _MARKS.finditer(text):
-        name = m.lastgroup or ""
-        value = _value(name, m.group(0))
-        if (m.start() and text[m.start() - 1] in "第至和、—-～~（(") or text[
-            m.end() : m.end() + 1
-        ] in ("。", "，", "、", "；", "：", "）", ")"):
-            continue  # 第二、三季度, 附件（一）。: a number inside a sentence
-        words = text[m.end() : m.end() + 8]
-        again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
-        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again:
-            last[name], heading[name] = value, words
-            starts.append(m.start())
-    return starts
-
-
-# A table flattened with its text: a header of column names glued together
-# (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
-_HEADER_CELL = (
-    r"(?:工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
-    r"牵头单位|牵头部门|配合[/／]?责任单位|配合[(（]责任[)）]单位|责任单位|配合单位|"
-    r"责任部门|完成时限|完成时间)"
-)
-_FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
-_ROW_START = re.compile(r"^\d{1,2}[．.、]")
-_UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
-_NAME_JOIN = re.compile(r"(?<=[局委办位府心厅处室司行关队站所院])(?=[区市县省各])")
-
-
-def _row_cells(tail: str, spaced: bool) -> list[str]:
-    """A row's glued unit cells as labelled lines: the units cell is the list that
-    starts with the name before its first separator; names glued before it are the lead.
-    A space before the run means the lead cell was empty."""
-    if spaced:
-        return [f"责任单位：{tail}"]
-    cut = re.search(r"[，、,；;]", tail)
-    names = _NAME_JOIN.split(tail[: cut.start()] if cut else tail)
-    if len(names) < 2:
-        return [f"责任单位：{tail}"]
-    lead = "、".join(names[:-1])
-    return [f"牵头单位：{lead}", f"责任单位：{tail[len(''.join(names[:-1])) :]}"]
-
-
-def _flattened_rows(parts: list[str]) -> list[str]:
-    """After a flattened header with unit columns, each numbered row's trailing unit
-    cells become labelled lines (牵头单位：/责任单位：) under its requirement."""
-    start = next(
-        (i for i, p in enumerate(parts) if (m := _FLAT_HEADER.search(p)) and "单位" in m.group(0)),
-        None,
-    )
-    if start is None:
-        return parts
-    header = _FLAT_HEADER.search(parts[start])
-    assert header is not None
-    around = (parts[start][: header.start()], parts[start][header.end() :])
-    out = [*parts[:start], *(p for p in around if p.strip())]
-    leads = "牵头" in header.group(0)
-    i = start + 1
-    while i < len(parts):
-        p = parts[i]
-        if not _ROW_START.match(p):
-            out.append(p)
-            i += 1
-            continue
-        end = max(p.rfind("。"), p.rfind("；"))
-        tail = p[end + 1 :].strip() if end >= 0 else ""
-        spaced = False
-        if tail and not _UNIT_RUN.match(tail):
-            tail = ""
-        if (
-            not tail
-            and i + 1 < len(parts)
-            and _UNIT_RUN.match(parts[i + 1])
-            and not _ROW_START.match(parts[i + 1])
-        ):
-            tail, spaced = parts[i + 1], True
-            i += 1
-        out.append(p[: len(p) - len(p[end + 1 :])] if tail and not spaced else p)
-        if tail:
-            out += _row_cells(tail, spaced or not leads)
-        i += 1
-    return out
-
-
-def reflow(text: str, *, joined: bool = False) -> list[str]:
-    """A line of ``REFLOW_AT`` characters or more (any line, when it is ``joined`` as
-    the words before a glued table are) as the paragraphs it joins."""
-    if len(text) < REFLOW_AT and not joined:
-        return [text]
-    cuts = {m.end() for m in _SPACE.finditer(text)} | {m.start() for m in _LABEL.finditer(text)}
-    cuts |= set(_numbered_starts(text))
-    cuts |= {
-        i
-        for m in _SIGNED.finditer(text)
-        for i in (m.start("org"), m.start("date"), m.end("date"))
-        if i >= 0
-    }
-    cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
-    depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
-    for i, ch in enumerate(text):
-        if depth > 0:
-            inside.add(i)
-        depth += (ch in "（(") - (ch in "）)" and depth > 0)
-    ordered = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
-    parts = [text[a:b] for a, b in zip([0, *ordered], [*ordered, len(text)], strict=True)]
-    return _flattened_rows([p.strip() for p in parts if p.strip()])
-
-
 _NAMES = re.compile(r"[\u3400-\u9fff（）()、，,]{2,40}")
 
 
@@ -380,7 +215,7 @@ def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int,
         cells = t.strip(" \r\n\u3000").split("\t")
         if len(cells) >= 3 and not width:
             width = len(cells)  # the header: the first line with three cells or more
-        if out and width and "\t" in t and not _MARKS.match(cells[0].strip()):
+        if out and width and "\t" in t and not MARKS.match(cells[0].strip()):
             pno, prev, prow = out[-1]
             before = prev.strip(" \r\n\u3000").split("\t")
             if "\t" in prev and len(before) < width and len(before) + len(cells) - 1 <= width:
@@ -391,12 +226,6 @@ def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int,
                 continue
         out.append((no, t, row))
     return out
-
-
-def _date_then_title(text: str) -> list[str]:
-    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title."""
-    m = _DATE_THEN_TITLE.match(text)
-    return [m.group(1), text[m.end(1) :]] if m else [text]
 
 
 def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
@@ -420,7 +249,7 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
         if number is not None and not open_row:
             out.append((no, f"{number}.{cell}", []))
             number, open_row, k, filled = None, True, 0, 0
-        elif open_row and short and _UNIT_RUN.match(cell) and not CELL_DUE.search(cell):
+        elif open_row and short and UNIT_RUN.match(cell) and not CELL_DUE.search(cell):
             out.append((no, f"{units[min(k, len(units) - 1)]}：{cell}", []))
             k, filled = k + 1, filled + 1
         elif open_row and short and CELL_DUE.search(cell) and len(cell) <= 20:
@@ -452,42 +281,6 @@ def _bars_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, l
         else:
             out.append((no, t, row))
     return out
-
-
-def _glued_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
-    """A table an archive glued onto one line keeps its bars ("序号 | 重点工作 | … | 1 | …"):
-    give each cell a line and its bar the next, as a CMS export does, for the cell
-    reader. The words before the first bar end with the first header cell."""
-    out: list[tuple[int, str, list[str]]] = []
-    for no, t, row in raw:
-        if row or len(t) < REFLOW_AT or t.count("|") < 8:
-            out.append((no, t, row))
-            continue
-        first, *cells, last = t.split("|")
-        before, _, head = first.strip().rpartition(" ")
-        out += [(no, p, []) for p in reflow(before, joined=True)] if before else []
-        cells = [c.strip() for c in [head, *cells]]
-        width = next((k for k, c in enumerate(cells) if not _HEADERISH.search(c)), 0)
-        body = cells[width:]
-        while body and not body[-1]:
-            body.pop()
-        if width >= 3 and body and not body[0].isdigit() and len(body) % width == 0:
-            # pipe rows without a 序号 to start each: the header's width parts them
-            for k in range(0, len(cells[:width]) + len(body), width):
-                row = (cells[:width] + body)[k : k + width]
-                out.append((no, " | ".join(row), row))
-        else:
-            for cell in cells:
-                out += [(no, cell, []), (no, "|", [])]
-        if last.strip():
-            out.append((no, last.strip(), []))
-    return out
-
-
-# A header cell: a column of what is done, of who does it, or of when
-_HEADERISH = re.compile(
-    r"^[\u4e00-\u9fa5]{0,8}(序号|任务|要求|内容|措施|事项|名称|工作|单位|部门|科室|处室|时限|时间|期限|安排|领导|备注)$"
-)
 
 
 def _cell_stream(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
@@ -568,7 +361,8 @@ def read_notice(path: Path) -> list[Line]:
             f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"
             "（真实的通知一般不到 1 MB）。请确认选对了文件"
         )
-    text = _decode(path.read_bytes(), path)
+    # simplified first: the reflow's and the table readers' words are (牵头, 单位)
+    text = to_simplified(_decode(path.read_bytes(), path))
     if suffix in (".html", ".htm") or re.search(
         r"<(p|div|span|td|form|address)\b", text[:20000], re.I
     ):
@@ -582,7 +376,7 @@ def read_notice(path: Path) -> list[Line]:
     else:
         raw = _cell_stream(
             _bars_apart(
-                _glued_table(
+                glued_table(
                     _join_broken_cells(
                         fixed_width_rows(
                             [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
@@ -601,7 +395,7 @@ def read_notice(path: Path) -> list[Line]:
             row = t.strip(" \r\n\u3000").split("\t")  # empty cells at either end count
             t = " | ".join(row)
         parts = reflow(t) if not row and "|" not in t else [t]
-        parts = [q for p in parts for q in _date_then_title(p)]
+        parts = [q for p in parts for q in date_then_title(p)]
         for k, part in enumerate(parts, start=1):
             line = _clean(part)
             if not line:

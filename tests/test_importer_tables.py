@@ -272,3 +272,22 @@ def test_a_merged_lead_cell_carries_over_a_sub_heading_and_an_empty_one_is_doubt
     merged = next(r for r in ex.review if "合并单元格" in r.what)
     assert merged.kind == "rule" and t.where in merged.items
     assert not [r for r in ex.review if "牵头单位格为空，可能" in r.what]
+
+
+def test_a_lead_cell_written_as_none_is_no_merged_lead(tmp_path: Path) -> None:
+    """A Word table copied one cell per line: a row whose lead cell says 无 (or —) has
+    no lead, where an absent cell would be the lead merged down from the row above."""
+    notice = tmp_path / "none.txt"
+    cells = [
+        *("工作任务", "牵头单位", "责任单位", "一、推进重点领域信息公开"),
+        *("公开本市年度重点项目的批准和实施信息。", "市发展改革委", "市直有关部门"),
+        *("公开本部门的重大建设项目信息。", "市直有关部门"),
+        *("做好政务新媒体的日常运维工作。", "无", "各乡镇人民政府"),
+    ]
+    head = "某市人民政府办公室\n\n某市2022年政务公开工作任务分工\n\n"
+    notice.write_text(head + "\n \n".join(cells) + "\n", encoding="utf-8")
+    assert [(t.text[:8], t.lead, t.units) for t in extract(notice).tasks] == [
+        ("公开本市年度重点", ["市发展改革委"], ["市直有关部门"]),
+        ("公开本部门的重大", ["市发展改革委"], ["市直有关部门"]),
+        ("做好政务新媒体的", [], ["各乡镇人民政府"]),
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plans.importer import Extraction, extract
-from plans.notice import REFLOW_AT, reflow
+from plans.reflow import REFLOW_AT, reflow
 from tests.importer_samples import FIELDS, OWN, POINTS
 
 
@@ -55,7 +55,7 @@ def test_numbers_inside_sentences_do_not_split_them() -> None:
 def test_a_table_flattened_into_the_line(tmp_path: Path) -> None:
     """The header's column names glued together, then each row's cells glued: the
     requirement, then the lead (absent, or a space where its cell was empty) and the
-    units. Each row reads as the requirement with 牵头单位：/责任单位： fields."""
+    units. Each row reads as the requirement with its lead and units."""
     rows = (
         "附件某区2022年政务公开工作任务分解表工作任务工作要求牵头单位配合/责任单位"
         "一、加强市场主体信息公开1.增强政策制定实施的透明度和可预期性，提振市场主体信心。"
@@ -101,4 +101,106 @@ def test_a_merged_section_cell_repeated_in_a_flattened_table(tmp_path: Path) -> 
         ("1.", ["一、加强市场主体信息公开"], ["区直各有关单位", "各片区管理局"]),
         ("2.", ["二、强化稳就业保就业信息公开"], ["区直各有关单位", "各片区管理局"]),
         ("3.", ["二、强化稳就业保就业信息公开"], ["区直各有关单位", "各乡镇人民政府"]),
+    ]
+
+
+# A Word table copied one cell per line: a task cell over several requirements, lead and
+# units cells merged over rows, a requirement numbered without a stop (1公开), ASCII
+# brackets, a lead cell of two names, a unit cell naming a government's 各部门.
+WORD_TABLE = """某市人民政府办公厅
+2021年5月16日
+某市2021年政务公开工作要点任务分工
+工作任务
+牵头单位
+责任单位
+一、紧扣开好局起好步深化政务公开
+(一)做好各类规划主动公开。
+1公开本市国民经济和社会发展第十四个五年规划纲要,做好历史规划的归集整理工作。
+2.公开区域规划(公开路径:政府网站>规划信息>区域规划)。
+3以适当方式归集整理市政府有关部门公开的市级重点专项规划,进行集中展示。
+市发展改革委
+市发展改革委
+公开本行业领域市级重点专项规划,做好历史规划的归集整理和主动公开工作。
+市政府有关部门
+1.公开本区县国民经济和社会发展第十四个五年规划纲要。
+2.公开本区县重点专项规划(公开路径:政府网站>规划信息>专项规划)。
+各区县政府
+(二)做好财政信息公开。
+公开市级地方政府债务限额、余额、发行、品种、期限、利率等信息。
+市财政局
+市财政局、市政府各部门
+及时公开本部门财政预决算信息,细化公开部门预决算。
+市财政局、市政府办公厅
+市政府各部门、各区县政府
+"""
+
+
+@pytest.mark.parametrize("joiner", ["", " "], ids=["joined by nothing", "joined by a space"])
+def test_a_word_table_on_one_line_reads_as_with_its_line_breaks(
+    tmp_path: Path, joiner: str
+) -> None:
+    """The table's cells glued after one another (by nothing, as an archive keeps a Word
+    table, or by a space): each unit cell is found where a name ends and the next name,
+    requirement or heading begins (市发展改革委市发展改革委公开本行业…), so the lead
+    merged over rows, the units and the requirements read as with the line breaks."""
+    lines = WORD_TABLE.splitlines()
+    broken, one = tmp_path / "table.txt", tmp_path / "table-one-line.txt"
+    broken.write_text(WORD_TABLE, encoding="utf-8")
+    one.write_text("\n".join([*lines[:2], joiner.join(lines[2:])]) + "\n", encoding="utf-8")
+    with_breaks = extract(broken)
+    assert [(t.text[:6], t.lead, t.units) for t in with_breaks.tasks] == [
+        ("1公开本市国", ["市发展改革委"], ["市发展改革委"]),
+        ("2.公开区域", ["市发展改革委"], ["市发展改革委"]),
+        ("3以适当方式", ["市发展改革委"], ["市发展改革委"]),
+        ("公开本行业领", ["市发展改革委"], ["市政府有关部门"]),
+        ("1.公开本区", ["市发展改革委"], ["各区县政府"]),
+        ("2.公开本区", ["市发展改革委"], ["各区县政府"]),
+        ("公开市级地方", ["市财政局"], ["市财政局", "市政府各部门"]),
+        ("及时公开本部", ["市财政局", "市政府办公厅"], ["市政府各部门", "各区县政府"]),
+    ]
+    assert reading(extract(one)) == reading(with_breaks)
+
+
+def test_an_item_with_its_own_clause_keeps_it_when_a_unit_cell_follows(tmp_path: Path) -> None:
+    """Paragraphs glued to their headings, each closing with its own （责任单位：…）, then
+    an attachment glued on (…有关要求附件1关于…) whose table starts with a unit name:
+    the items keep their own units, and the attachment is no part of the body."""
+    body = (
+        "一、加强制度建设不断健全政府信息审查发布等工作制度,推动政务公开工作规范开展。"
+        "(责任单位:区政府办、区网信办,各镇人民政府、街道办事处)"
+        "二、推进营商环境信息公开及时全面公开优化营商环境新任务、新举措、配套政策及执行情况。"
+        "(责任单位:区发改局、区营商办)"
+        "附件:1.关于政务新媒体管理工作的有关要求附件1关于政务新媒体管理工作的有关要求"
+        "单位 | 目标任务条数 | 单位 | 目标任务条数 |政府办 | 260 | 交运局 | 220 |"
+        "经科局 | 240 | 水利局 | 220 |"
+    )
+    notice = tmp_path / "clauses.txt"
+    notice.write_text(f"某区人民政府办公室\n某区2020年政务公开工作任务分工方案\n{body}\n", "utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.units) for t in ex.tasks] == [
+        ("一、加强制度", ["区政府办", "区网信办", "各镇人民政府", "街道办事处"]),
+        ("二、推进营商", ["区发改局", "区营商办"]),
+    ]
+
+
+def test_numbers_an_archive_glued_to_what_they_number() -> None:
+    """1.2017年10月底前… is item 1 (a date follows its stop), and 2 follows it; 1公开…
+    after a sentence's end is item 1 as well; 3个 or 20日 are counts, not items."""
+    text = (
+        "（一）纵深推进减权放权1.2017年10月底前实现“多证合一”，对涉企证照事项进一步整合。"
+        "责任单位：区市场监督管理局牵头，区直相关部门按职责分工负责"
+        "2.在更大范围推进“证照分离”改革试点，把能分离的许可类的“证”都分离出去。"
+        "责任单位：区行政审批局（二）做好规划公开。1公开本区发展规划，每年公开3个专项规划，"
+        "每月20日前更新。2公开区域规划。" + "做好政务公开工作，" * 10
+    )
+    parts = reflow(text)
+    assert [p[:6] for p in parts] == [
+        "（一）纵深推",
+        "1.2017",
+        "责任单位：区",
+        "2.在更大范",
+        "责任单位：区",
+        "（二）做好规",
+        "1公开本区发",
+        "2公开区域规",
     ]

@@ -13,6 +13,7 @@ from plans.importer.units import (
     CLAUSE_OPEN,
     DAMAGED_NAME,
     FIRST_LEADS,
+    PLACEHOLDER,
     inline_roles,
     leading_units,
     read_clause,
@@ -110,6 +111,7 @@ class BodyReader:
         self.columns = 1  # 2 once a lead line and a units line have followed a run of items
         self.seen: set[str] = set()
         self.table_mode = False
+        self.empty_lead = False  # the row's lead cell was 无 / — / /
         # the last numbered heading's level and the number of tasks read before it
         self.heading_at: tuple[int, int] | None = None
         # level → a heading's clause
@@ -136,6 +138,9 @@ class BodyReader:
             self.table_mode = True
             return
         if self._header_words(text):
+            return
+        if PLACEHOLDER.fullmatch(text) and self.table_mode and self.pending:
+            self.empty_lead = True  # the lead cell says 无: the unit line below has no lead
             return
         if ATTRIBUTE_LINE.match(text) and ex.tasks and not self.table_mode:
             return  # 成果形式：工作台账 — what the item above delivers, not an item
@@ -210,7 +215,8 @@ class BodyReader:
                 self.second = run
                 return
             inherited: list[str] = []
-            if self.table_mode and self.columns == 2 and not lead and run[0] > 0:
+            empty, self.empty_lead = self.empty_lead, False
+            if self.table_mode and self.columns == 2 and not lead and run[0] > 0 and not empty:
                 before = ex.tasks[run[0] - 1]  # a merged lead cell spans several rows,
                 here = ex.tasks[run[0]].section  # also over a sub-heading in the row
                 if here == before.section or (
@@ -353,7 +359,10 @@ class BodyReader:
         if not t.unit_source and self.head_units:
             lead, units, where = self.head_units[max(self.head_units)]
             t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
-        self.pending.append(len(ex.tasks) - 1)
+        if t.unit_how == "clause":
+            self.pending = []  # its own closing clause: no unit line below is its
+        else:
+            self.pending.append(len(ex.tasks) - 1)
 
 
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:

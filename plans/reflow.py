@@ -1,0 +1,347 @@
+"""Text an archive, a CMS export or a PDF copy joined onto one line, parted again.
+
+A web archive keeps a page's body on one line (joined by a space or by nothing); a table
+flattened with it keeps its header's column names glued and each row's unit cells glued
+after its requirement. ``reflow`` cuts such a line where a paragraph must have begun and
+turns a flattened table's unit cells into labelled lines (牵头单位：/责任单位：) that the
+body reader reads as it reads a notice with its line breaks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from plans.cn_dates import cn_number
+from plans.text import UNIT_SUFFIX
+
+# A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
+# joined them (by a space, or by nothing). It is split where a paragraph must have begun:
+# at a space between Chinese characters (Chinese prose has none), before the next number
+# of a numbering sequence (一、 （一） 1． （1） ①), and before a labelled field
+# (牵头单位： …) that does not sit inside brackets.
+REFLOW_AT = 200
+_CN = "一二三四五六七八九十"
+_BARE = r"\d{1,2}"
+# what a number counts or dates (3个, 20日, 5年): such a number heads no paragraph
+_COUNTED = "个项次条天年月日号时分秒倍万亿元家所人名周岁批类件期届位种处座台套张份场轮篇章节级"
+_FAMILIES = (
+    ("h1", rf"[{_CN}]{{1,3}}、"),
+    ("h2", rf"[（(][{_CN}]{{1,3}}[）)]"),
+    ("h3", r"\d{1,2}[．.、](?:(?![\d%％])|(?=(?:19|20)\d\d年))"),  # 1.2017年10月底前…
+    ("h4", r"[（(]\d{1,2}[）)]"),
+    ("h5", "[①-⑳]"),
+    # 1公开… : a number with no stop after it, taken only after a sentence's end
+    ("bare", rf"(?<![\d.．]){_BARE}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
+)
+MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
+_LABEL = re.compile(
+    r"(?<=[\u3400-\u9fff。；！？”])"
+    r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
+    r"|完成时间|时间节点)[：:])"
+)
+# The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
+# 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
+# what follows it (the attachment's title).
+_CN_DATE = (
+    r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
+    r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
+)
+_ADDRESSEE = re.compile(r"通知(?P<to>各[^。：:；]{1,80}[：:])")
+_SIGNED = re.compile(
+    r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
+    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
+    rf"(?P<date>{_CN_DATE})"
+    r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
+)
+# The signature's date glued to the attachment's title that follows it.
+_DATE_THEN_TITLE = re.compile(
+    rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
+    r"(?=.*(?:方案|要点|分工|安排|清单|计划|意见|办法)$)"
+)
+# 附件1 glued between what ends the body (…有关要求) and the attachment's title
+_ATTACHMENT = re.compile(
+    r"(?:[。；！？”》）)]|要求|任务|方案|清单|分工|目录|办法|制度|细则|安排|计划)"
+    r"(附件\s*\d{0,2})(?=[：:\u4e00-\u9fff])"
+)
+_SPACE = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
+    r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
+)
+
+
+def _value(name: str, mark: str) -> int:
+    if name == "h5":
+        return ord(mark) - ord("①") + 1
+    digits = re.sub(r"[^\d]", "", mark)
+    return int(digits) if digits else cn_number(re.sub(f"[^{_CN}]", "", mark)) or 0
+
+
+def _numbered_starts(text: str) -> list[int]:
+    """Where the next number of a sequence begins: 二、 only after 一、 was seen, （一） may
+    restart under a new 一、. A lone 3、 inside a sentence is not a new paragraph."""
+    last: dict[str, int] = {}
+    heading: dict[str, str] = {}
+    starts = []
+    for m in MARKS.finditer(text):
+        name = m.lastgroup or ""
+        if name == "bare":  # 1公开… counts on with 2. and 3.
+            if not m.start() or text[m.start() - 1] not in "。；！？）)〕」”":
+                continue
+            name = "h3"
+        value = _value(name, m.group(0))
+        if (m.start() and text[m.start() - 1] in "第至和、—-～~（(") or text[
+            m.end() : m.end() + 1
+        ] in ("。", "，", "、", "；", "：", "）", ")"):
+            continue  # 第二、三季度, 附件（一）。: a number inside a sentence
+        words = text[m.end() : m.end() + 8]
+        again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
+        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again:
+            last[name], heading[name] = value, words
+            starts.append(m.start())
+    return starts
+
+
+# A table flattened with its text: a header of column names glued together
+# (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
+_HEADER_CELL = (
+    r"(?:工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
+    r"牵头单位|牵头部门|配合[/／]?责任单位|配合[(（]责任[)）]单位|责任单位|配合单位|"
+    r"责任部门|完成时限|完成时间|具体要求|落实单位|责任科室|具体任务|任务内容)"
+)
+_FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
+_ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")
+UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
+
+
+# A row's task cell glued before its requirement: a numbered heading of one short sentence
+_TASK_CELL = re.compile(rf"^(?:[{_CN}]{{1,3}}、|[（(][{_CN}]{{1,3}}[）)])[^。，,；;]{{2,24}}。")
+
+
+def _flattened_rows(parts: list[str]) -> list[str]:
+    """After a flattened header with unit columns, the table as a copy with line
+    breaks gives it: the header's cells, then each requirement and each of its unit
+    cells on a line of its own (several lead cells glued before the units cell are
+    one lead cell of several names). A run of cells the archive set apart by a space
+    (its own part) had an empty lead cell before it, written 无 as an office would."""
+    start = next(
+        (i for i, p in enumerate(parts) if (m := _FLAT_HEADER.search(p)) and "单位" in m.group(0)),
+        None,
+    )
+    if start is None:
+        return parts
+    header = _FLAT_HEADER.search(parts[start])
+    assert header is not None
+    leads = "牵头" in header.group(0)
+    out = [*parts[:start], parts[start][: header.start()]]
+    out += [m.group(0) for m in re.finditer(_HEADER_CELL, header.group(0))]
+    for k, part in enumerate([parts[start][header.end() :], *parts[start + 1 :]]):
+        cells, end = _cells_at(part, 0)
+        if k and cells and end == len(part) and not _ROW_START.match(part):
+            out += ["无", "、".join(cells)] if leads else ["、".join(cells)]
+            continue
+        if (head := _TASK_CELL.match(part)) and head.end() < len(part):
+            out.append(head.group(0))  # (二)做好财政信息公开。: the task cell of the row
+            part = part[head.end() :]
+        for kind, words in glued_cells(part):
+            if kind == "cells" and leads and len(words) > 2:
+                words = ["、".join(words[:-1]), words[-1]]
+            out += words
+    return [p for p in out if p.strip()]
+
+
+# Where a unit cell glued after a requirement begins, and how its names run on.
+_NAME_TAIL = re.compile(rf"{UNIT_SUFFIX}$")
+_NAME_TAIL_AT = re.compile(UNIT_SUFFIX)
+_NEW_NAME = "区市县省各中国相全"  # a name glued after another starts anew (…委市商务委)
+_NOT_NAME = re.compile(r"[。，,；;：:“”《》\s\d]")
+# what follows a unit named as a sentence's subject (市财政局要…), not as a table cell
+_SUBJECT_GOES_ON = re.compile(
+    r"^(?:要|应|须|将|可|会同|负责|牵头|按|对|在|组织|指导|协调|统筹|是|为|与|和|及(?!时)|的)"
+)
+
+
+# A name's ending that reads on: (what it ends with, what may follow)
+_LONGER = (
+    ("部", "门"), ("街", "道"), ("办", "公室"), ("办", "公厅"), ("办", "事处"), ("委", "员会"),
+    ("", "人民政府"), ("", "政府办公室"), ("", "政府办"), ("", "政府"), ("", "办公室"),
+    ("", "办公厅"), ("", "各部门"), ("", "各有关部门"), ("", "各有关单位"), ("", "各单位"),
+)  # fmt: skip
+
+
+def _name_end(text: str, j: int) -> int | None:
+    """The end of the organisation's name that starts at ``j`` (市发展改革委, 区社会事业局,
+    市政府办公室, 市政务服务数据管理局(市信息中心)), or None where no name starts: the
+    first ending (局, 委, 办 …) after which the next name, a separator, a role or the
+    next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
+    if _HEADING_VERB.match(text[j : j + 12]) or _REQUIREMENT.match(text, j):
+        return None
+    for k in range(j + 2, min(j + 24, len(text)) + 1):
+        if _NOT_NAME.search(text[k - 1]):
+            break
+        if not _NAME_TAIL.search(text[j:k]):
+            continue
+        grown = True
+        while grown:  # 部 → 部门, 区县 → 区县政府, 市政府 → 市政府办公室
+            grown = False
+            for last, more in _LONGER:
+                if text[j:k].endswith(last) and text.startswith(more, k):
+                    k, grown = k + len(more), True
+                    break
+        m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
+        end = k + (m.end() if m else 0)
+        if (
+            end >= len(text)
+            or _AFTER_NAME.match(text, end)
+            or _HEADING_VERB.match(text[end : end + 12])
+            or _REQUIREMENT.match(text, end)
+        ):
+            return end
+    return None
+
+
+_REQUIREMENT = re.compile(
+    r"(?:公开|及时|按照|归集|依托|通过|依法|根据|结合|围绕|针对|以|在|对|将|把|由|从|向|加快|组织|"
+    r"编制|制定|发布|开设|设置|利用|梳理|完善|推行|落实|开展)"
+)
+# What may follow a whole name: a separator, the next name, a role, the next
+# requirement or numbered item, or the rest of a sentence whose subject it is.
+_AFTER_NAME = re.compile(
+    rf"[、，,；;。{_NEW_NAME}\d(（]|[{_CN}][、]|(?:牵头|负责|配合|协助|参与|落实|等|按)"
+    r"|(?:要|应|须|将|可|会同|组织|指导|协调|统筹|是|为|与|和|及|的)"
+)
+
+
+_ROLE = re.compile(r"等?(?:按照?职责分工)?(?:牵头|负责|配合|协助|参与|落实)?")
+
+
+def _cells_at(text: str, j: int) -> tuple[list[str], int]:
+    """The unit cells glued from ``j`` on: names joined by 、，, share a cell, a name
+    glued to the one before starts the next cell. Returns the cells and where they end."""
+    cells: list[str] = []
+    start = k = j
+    while (end := _name_end(text, k)) is not None:
+        if role := _ROLE.match(text, end):
+            end = role.end()  # 市财政局牵头, 市直各部门按职责分工落实
+        if end < len(text) and text[end] in "、，,；;" and _name_end(text, end + 1) is not None:
+            k = end + 1
+            continue
+        cells.append(text[start:end])
+        start = k = end
+        if end >= len(text) or text[end] not in _NEW_NAME:
+            break
+    return cells, start
+
+
+def glued_cells(part: str) -> list[tuple[str, list[str]]]:
+    """A flattened table's stretch parted: each requirement ("text"), and the unit
+    cells glued after it ("cells"), as a copy with line breaks would give them."""
+    out: list[tuple[str, list[str]]] = []
+    last = 0
+    for m in re.finditer(r"[。）)〕]", part):
+        j = m.end()
+        if j < last or j >= len(part) or part[j] in "。，,；;：:）)":
+            continue
+        cells, end = _cells_at(part, j)
+        if not cells or (end < len(part) and _SUBJECT_GOES_ON.match(part[end:])):
+            continue
+        out += [("text", [part[last:j]]), ("cells", cells)]
+        last = end
+    rest = part[last:]
+    return [*out, ("text", [rest])] if rest.strip() else out
+
+
+# How a section's heading begins: a verb of the work (做好…, 持续加强…, 切实增强…)
+_HEADING_VERB = re.compile(
+    r"(?:做好|加强|推进|推动|持续|不断|切实|深化|强化|完善|提升|提高|健全|加大|加快|开展|"
+    r"规范|优化|建立|扎实|全面|进一步|着力|坚持|积极|严格|抓好|聚焦|围绕|统筹|创新|拓展|"
+    r"深入|大力|稳步|巩固|强化|夯实|营造|构建|打造|实施|落细|压实|增强|注重|狠抓|用好)"
+    r"[\u4e00-\u9fff“”《》]{2,}$"
+)
+
+
+def reflow(text: str, *, joined: bool = False) -> list[str]:
+    """A line of ``REFLOW_AT`` characters or more (any line, when it is ``joined`` as
+    the words before a glued table are) as the paragraphs it joins."""
+    if len(text) < REFLOW_AT and not joined:
+        return [text]
+    cuts = {m.end() for m in _SPACE.finditer(text)} | {m.start() for m in _LABEL.finditer(text)}
+    cuts |= set(_numbered_starts(text))
+    cuts |= {
+        i
+        for m in _SIGNED.finditer(text)
+        for i in (m.start("org"), m.start("date"), m.end("date"))
+        if i >= 0
+    }
+    cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
+    cuts |= {i for m in _ATTACHMENT.finditer(text) for i in (m.start(1), m.end(1))}
+    depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
+    for i, ch in enumerate(text):
+        if depth > 0:
+            inside.add(i)
+        depth += (ch in "（(") - (ch in "）)" and depth > 0)
+    ordered = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
+    parts = [text[a:b] for a, b in zip([0, *ordered], [*ordered, len(text)], strict=True)]
+    return _flattened_rows([p.strip() for p in parts if p.strip()])
+
+
+def date_then_title(text: str) -> list[str]:
+    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title."""
+    m = _DATE_THEN_TITLE.match(text)
+    return [m.group(1), text[m.end(1) :]] if m else [text]
+
+
+def glued_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A table an archive glued onto one line keeps its bars ("序号 | 重点工作 | … | 1 | …"):
+    give each cell a line and its bar the next, as a CMS export does, for the cell
+    reader. The words before the first bar end with the first header cell."""
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        if row or len(t) < REFLOW_AT or t.count("|") < 8:
+            out.append((no, t, row))
+            continue
+        first, *cells, last = t.split("|")
+        before, head = _header_apart(first.strip())
+        out += [(no, p, []) for p in reflow(before, joined=True)] if before else []
+        cells = [c.strip() for c in [head, *cells]]
+        width = next((k for k, c in enumerate(cells) if not _HEADERISH.search(c)), 0)
+        body = cells[width:]
+        while body and not body[-1]:
+            body.pop()
+        if width >= 3 and body and not body[0].isdigit() and len(body) % width == 0:
+            # pipe rows without a 序号 to start each: the header's width parts them
+            for k in range(0, len(cells[:width]) + len(body), width):
+                row = (cells[:width] + body)[k : k + width]
+                out.append((no, " | ".join(row), row))
+        else:
+            for cell in cells:
+                out += [(no, cell, []), (no, "|", [])]
+        if last.strip():
+            out.append((no, last.strip(), []))
+    return out
+
+
+def _header_apart(first: str) -> tuple[str, str]:
+    """The words before a glued table, and its first header cell. A space parts them
+    when the archive joined by one; glued by nothing, the cell is the shortest ending
+    that names a column (单位, 序号), or the common four-character name it ends
+    (工作任务, 责任单位)."""
+    before, _, head = first.rpartition(" ")
+    if _HEADERISH.search(head) and len(head) <= 10:
+        return before, head
+    for size in (4, 2, 3):
+        cell = first[-size:]
+        if _HEADERISH.search(cell) and (size != 4 or cell in _WHOLE_HEADER_CELLS):
+            return first[:-size], cell
+    return before, head
+
+
+_WHOLE_HEADER_CELLS = {
+    "工作任务", "重点任务", "主要任务", "工作内容", "工作要求", "具体措施", "工作措施",
+    "牵头单位", "责任单位", "配合单位", "责任部门", "牵头部门", "完成时限", "完成时间",
+    "重点工作", "任务内容", "目标任务", "时间节点",
+}  # fmt: skip
+
+# A header cell: a column of what is done, of who does it, or of when
+_HEADERISH = re.compile(
+    r"^[\u4e00-\u9fa5]{0,8}(序号|任务|要求|内容|措施|事项|名称|工作|单位|部门|科室|处室|时限|时间|期限|安排|领导|备注)$"
+)
