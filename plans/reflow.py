@@ -53,6 +53,8 @@ _SIGNED = re.compile(
     rf"(?P<date>{_CN_DATE})"
     r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
 )
+# The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
+_DATED = re.compile(rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])")
 # The signature's date glued to the attachment's title that follows it.
 _DATE_THEN_TITLE = re.compile(
     rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
@@ -272,6 +274,7 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
         for i in (m.start("org"), m.start("date"), m.end("date"))
         if i >= 0
     }
+    cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
     cuts |= {i for m in _ATTACHMENT.finditer(text) for i in (m.start(1), m.end(1))}
     depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
@@ -285,9 +288,19 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
 
 
 def date_then_title(text: str) -> list[str]:
-    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title."""
+    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title; and a
+    title glued to the first sentence under it (…工作计划按照镇政府关于…)."""
     m = _DATE_THEN_TITLE.match(text)
-    return [m.group(1), text[m.end(1) :]] if m else [text]
+    parts = [m.group(1), text[m.end(1) :]] if m else [text]
+    if (m := _TITLE_THEN_BODY.match(parts[-1])) and not MARKS.match(parts[-1]):
+        parts[-1:] = [m.group(1), parts[-1][m.end(1) :]]
+    return parts
+
+
+_TITLE_THEN_BODY = re.compile(
+    r"^([^。，,；;：:]{6,60}?(?:计划|方案|要点|分工|安排|清单|细则))"
+    r"(?=(?:按照|根据|为了|为贯彻|为进一步|为切实|为全面|经|现将|结合|围绕)[^。]{4,}。)"
+)
 
 
 def glued_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:

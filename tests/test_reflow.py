@@ -204,3 +204,28 @@ def test_numbers_an_archive_glued_to_what_they_number() -> None:
         "1公开本区发",
         "2公开区域规",
     ]
+
+
+def test_an_unsigned_date_and_a_title_glued_to_the_first_sentence(tmp_path: Path) -> None:
+    """A cover letter dated without a signature (…请遵照执行。二〇一七年二月二十四日), then
+    the plan's title glued to its first sentence (…工作计划按照镇政府…): the date is the
+    issue date, the title the plan's, and its year dates the month deadlines."""
+    body = (
+        "各行政村、各有关单位:经镇政府研究决定,现将《某镇2017年度安全生产专项整治工作计划》"
+        "印发给你们,请遵照执行。二〇一七年二月二十四日某镇2017年度安全生产专项整治工作计划"
+        "按照镇政府关于2017年安全生产工作的总体要求,根据我镇实际,特制定本工作计划。"
+        "一、开展烟花爆竹专项整治,3月底前完成全面排查。(责任单位:安监站、派出所)"
+        "二、开展建筑施工专项整治,6月底前完成隐患整改。(责任单位:城建办)"
+        "三、开展养老机构专项整治,9月底前完成消防设施检查。(责任单位:民政所)"
+    )
+    assert len(body) >= REFLOW_AT
+    notice = tmp_path / "dated.txt"
+    notice.write_text(body + "\n", encoding="utf-8")
+    ex = extract(notice)
+    assert ex.meta["title"].value == "某镇2017年度安全生产专项整治工作计划"
+    assert str(ex.meta["issued"].value) == "2017-02-24"
+    assert [(t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        (["安监站", "派出所"], ["2017-03-31"]),
+        (["城建办"], ["2017-06-30"]),
+        (["民政所"], ["2017-09-30"]),
+    ]
