@@ -264,6 +264,42 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
 
 
 _CELL_BAR = re.compile(r"^(.*?)\s*\|$")
+_TWO_CELLS = re.compile(r"\|[^|]*[^|\s][^|]*\|")
+
+
+def _cells_over_lines(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A pipe table whose cells run over several lines (a cell opens after "|" and its
+    words sit on the padded lines below, "序" then "号"): from the first bar on, each cell
+    on a line of its own and its bar on the next, as a CMS export gives them. Two names
+    a cell holds on two lines become a list (市直相关部门、各乡镇(街道)). Only where no line
+    holds two cells of its own (a pipe row keeps its form)."""
+    barred = [i for i, (_, t, row) in enumerate(raw) if "|" in t and not row]
+    if len(barred) < 8 or any(_TWO_CELLS.search(t) for _, t, _ in raw):
+        return raw
+    spans: list[list[tuple[int, str]]] = [[]]
+    for no, t, _ in raw[barred[0] :]:
+        for k, piece in enumerate(t.split("|")):
+            if k:
+                spans.append([])
+            if piece.strip():
+                spans[-1].append((no, piece.strip()))
+    head = barred[0]
+    if not spans[0] and head and raw[head - 1][1].strip():
+        head -= 1  # a lone bar closes the cell on the line above it
+        spans[0] = [(raw[head][0], raw[head][1].strip())]
+    out = list(raw[:head])
+    for k, span in enumerate(spans):
+        no = span[0][0] if span else raw[barred[0]][0]
+        text = ""
+        for _, words in span:
+            glue = "、" if text and _NAMES.fullmatch(text) and _NAMES.fullmatch(words) else ""
+            glue = glue if UNIT_RUN.match(words) and UNIT_RUN.match(text or "-") else ""
+            text += glue + words
+        if k == len(spans) - 1:  # the words after the last bar: no cell
+            out += [(no, words, []) for no, words in span]
+        elif k or span:
+            out += [(no, text, []), (no, "|", [])]
+    return out
 
 
 def _bars_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
@@ -374,17 +410,10 @@ def read_notice(path: Path) -> list[Line]:
         parser.flush()
         raw = parser.lines
     else:
-        raw = _cell_stream(
-            _bars_apart(
-                glued_table(
-                    _join_broken_cells(
-                        fixed_width_rows(
-                            [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
-                        )
-                    )
-                )
-            )
-        )
+        raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
+        for step in (fixed_width_rows, _join_broken_cells, glued_table, _cells_over_lines):
+            raw = step(raw)
+        raw = _cell_stream(_bars_apart(raw))
     if len(raw) > MAX_LINES:
         raise NoticeProblem(
             f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。请确认选对了文件"

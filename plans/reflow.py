@@ -37,7 +37,7 @@ MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 _LABEL = re.compile(
     r"(?<=[\u3400-\u9fff。；！？”])"
     r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
-    r"|完成时间|时间节点)[：:])"
+    r"|完成时间|时间节点|部门分工|分管省领导|分管市领导|分管区领导|分管领导|责任领导)[：:])"
 )
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
@@ -46,13 +46,24 @@ _CN_DATE = (
     r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
     r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
 )
-_ADDRESSEE = re.compile(r"通知(?P<to>各[^。：:；]{1,80}[：:])")
+_ADDRESSEE = re.compile(r"(?:通知|号)(?P<to>各[^。：:；]{1,80}[：:])")
+# The 文号 glued between the title and the addressee (…的通知渝府办发〔2021〕50号各区县…),
+# and a portal's stamp (发布时间:2024-08-03 17:51)
+_GLUED_NO = re.compile(
+    r"(?:通知|意见|方案|要点|分工|办法|决定|安排)"
+    r"(?P<no>(?:(?!通知|的)[\u4e00-\u9fa5]){1,8}[〔\[［]\s*(?:19|20)\d\d\s*[〕\]］]\s*\d{1,4}\s*号)"
+)
+_STAMP = re.compile(
+    r"(?P<no>(?:发布时间|发布日期)[:：]\s*\d{4}-\d\d-\d\d\s*(?:\d\d?:\d\d(?::\d\d)?)?)"
+)
 _SIGNED = re.compile(
     r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
     rf"(?P<date>{_CN_DATE})"
-    r"(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
+    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的])"
 )
+# (此件公开发布) under the signature, before what follows it
+_PUBLISHED = re.compile(r"(?P<no>[(（]此件[^()（）]{2,8}[)）])")
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
 _DATED = re.compile(rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])")
 # The signature's date glued to the attachment's title that follows it.
@@ -170,13 +181,14 @@ _LONGER = (
 )  # fmt: skip
 
 
-def _name_end(text: str, j: int) -> int | None:
+def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
     """The end of the organisation's name that starts at ``j`` (市发展改革委, 区社会事业局,
     市政府办公室, 市政务服务数据管理局(市信息中心)), or None where no name starts: the
     first ending (局, 委, 办 …) after which the next name, a separator, a role or the
     next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
-    if _HEADING_VERB.match(text[j : j + 12]) or _REQUIREMENT.match(text, j):
+    if _WORK.match(text, j):
         return None
+    first = None
     for k in range(j + 2, min(j + 24, len(text)) + 1):
         if _NOT_NAME.search(text[k - 1]):
             break
@@ -191,19 +203,21 @@ def _name_end(text: str, j: int) -> int | None:
                     break
         m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
         end = k + (m.end() if m else 0)
-        if (
-            end >= len(text)
-            or _AFTER_NAME.match(text, end)
-            or _HEADING_VERB.match(text[end : end + 12])
-            or _REQUIREMENT.match(text, end)
-        ):
+        first = first or end
+        if end >= len(text) or _AFTER_NAME.match(text, end) or _WORK.match(text, end):
             return end
-    return None
+    return first if listed else None  # after 、 in a cell: the name the list goes on with
 
 
-_REQUIREMENT = re.compile(
-    r"(?:公开|及时|按照|归集|依托|通过|依法|根据|结合|围绕|针对|以|在|对|将|把|由|从|向|加快|组织|"
-    r"编制|制定|发布|开设|设置|利用|梳理|完善|推行|落实|开展)"
+# How a requirement or a section's heading begins: a verb of the work (做好…, 持续加强…,
+# 公开…, 按照…), never a name
+_WORK = re.compile(
+    r"(?:做好|加强|推进|推动|持续|不断|切实|深化|强化|完善|提升|提高|健全|加大|加快|开展|"
+    r"规范|优化|建立|扎实|全面|进一步|着力|坚持|积极|严格|抓好|聚焦|围绕|统筹|创新|拓展|"
+    r"深入|大力|稳步|巩固|夯实|营造|构建|打造|实施|落细|压实|增强|注重|狠抓|用好|"
+    r"公开|及时|按照|归集|依托|通过|依法|根据|结合|针对|以|在|对|将|把|由|从|向|组织|"
+    r"编制|制定|发布|开设|设置|利用|梳理|推行|落实|密切|认真|主动|广泛|充分|准确|重点|"
+    r"逐步|探索|督促|指导|协调|配合|做优|做实|做细)"
 )
 # What may follow a whole name: a separator, the next name, a role, the next
 # requirement or numbered item, or the rest of a sentence whose subject it is.
@@ -224,7 +238,11 @@ def _cells_at(text: str, j: int) -> tuple[list[str], int]:
     while (end := _name_end(text, k)) is not None:
         if role := _ROLE.match(text, end):
             end = role.end()  # 市财政局牵头, 市直各部门按职责分工落实
-        if end < len(text) and text[end] in "、，,；;" and _name_end(text, end + 1) is not None:
+        if (
+            end < len(text)
+            and text[end] in "、，,；;"
+            and _name_end(text, end + 1, listed=True) is not None
+        ):
             k = end + 1
             continue
         cells.append(text[start:end])
@@ -241,24 +259,17 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
     last = 0
     for m in re.finditer(r"[。）)〕]", part):
         j = m.end()
-        if j < last or j >= len(part) or part[j] in "。，,；;：:）)":
+        if j < last or j >= len(part) or part[j] in "。，,；;：:）)、":
             continue
         cells, end = _cells_at(part, j)
-        if not cells or (end < len(part) and _SUBJECT_GOES_ON.match(part[end:])):
-            continue
+        if not cells or (
+            len(cells) == 1 and end < len(part) and _SUBJECT_GOES_ON.match(part[end:])
+        ):
+            continue  # 市财政局要…: a sentence's subject (two names glued are two cells)
         out += [("text", [part[last:j]]), ("cells", cells)]
         last = end
     rest = part[last:]
     return [*out, ("text", [rest])] if rest.strip() else out
-
-
-# How a section's heading begins: a verb of the work (做好…, 持续加强…, 切实增强…)
-_HEADING_VERB = re.compile(
-    r"(?:做好|加强|推进|推动|持续|不断|切实|深化|强化|完善|提升|提高|健全|加大|加快|开展|"
-    r"规范|优化|建立|扎实|全面|进一步|着力|坚持|积极|严格|抓好|聚焦|围绕|统筹|创新|拓展|"
-    r"深入|大力|稳步|巩固|强化|夯实|营造|构建|打造|实施|落细|压实|增强|注重|狠抓|用好)"
-    r"[\u4e00-\u9fff“”《》]{2,}$"
-)
 
 
 def reflow(text: str, *, joined: bool = False) -> list[str]:
@@ -275,6 +286,9 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
         if i >= 0
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
+    cuts |= {
+        i for rx in (_GLUED_NO, _STAMP, _PUBLISHED) for m in rx.finditer(text) for i in m.span("no")
+    }
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
     cuts |= {i for m in _ATTACHMENT.finditer(text) for i in (m.start(1), m.end(1))}
     depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
@@ -356,5 +370,6 @@ _WHOLE_HEADER_CELLS = {
 
 # A header cell: a column of what is done, of who does it, or of when
 _HEADERISH = re.compile(
-    r"^[\u4e00-\u9fa5]{0,8}(序号|任务|要求|内容|措施|事项|名称|工作|单位|部门|科室|处室|时限|时间|期限|安排|领导|备注)$"
+    r"^[\u4e00-\u9fa5\s]{0,8}(序号|任务|要求|内容|措施|事项|名称|工作|单位|部门|科室|处室|时限|时间|"
+    r"期限|安排|领导|备注|条数|数量|分值)$"
 )

@@ -681,3 +681,67 @@ def test_a_unit_cell_that_lost_its_start_is_completed_from_the_notice(tmp_path: 
     ex = extract(notice)
     assert [t.units for t in ex.tasks] == [["市、区县政府门户网站承办单位"]] * 2
     assert any("开头缺字" in why for _, why in ex.tasks[1].doubts)
+
+
+def test_a_target_followed_by_its_leader_and_its_division_of_work(tmp_path: Path) -> None:
+    """A provincial plan: each numbered target, then "分管省领导：NAME" (a person: no
+    unit, no item) and "部门分工：X牵头，各地、各部门配合。" (X leads, 各地 and 各部门 join)."""
+    body = (
+        "一、主要预期目标\n"
+        "1.地区生产总值增长6%以上。\n分管省领导：林某\n部门分工：省发展改革委牵头，各地、各部门配合。\n"
+        "2.地方一般公共预算收入增长5%左右。\n分管省领导：王某\n部门分工：省财政厅牵头，各地、各部门配合。\n"
+    )
+    assert read(tmp_path, body) == [
+        ("1.地区生产", ["省发展改革委"], ["各地", "各部门"], []),
+        ("2.地方一般", ["省财政厅"], ["各地", "各部门"], []),
+    ]
+
+
+def test_a_level_named_once_for_the_names_after_it(tmp_path: Path) -> None:
+    """各县、区人民政府 is one group (the counties' and the districts' governments): 各县
+    shares the name after it; a bracket that says what the group includes is no name."""
+    body = (
+        "一、加强权力配置信息公开\n"
+        "1.全面梳理本单位依法行使的行政权力，编制权责清单。"
+        "（责任单位：市直各单位，各县、区人民政府（包括甲开发区，下同））\n"
+        "2.集中公开所辖政府部门的权责清单。（责任单位：市政府办公室，各县、区人民政府）\n"
+    )
+    assert read(tmp_path, body) == [
+        ("1.全面梳理", [], ["市直各单位", "各县、区人民政府"], []),
+        ("2.集中公开", [], ["市政府办公室", "各县、区人民政府"], []),
+    ]
+
+
+def test_a_pipe_table_whose_cells_run_over_several_lines(tmp_path: Path) -> None:
+    """An attachment alone, as a portal stores a Word table: "|" opens each cell and its
+    words sit on padded lines below ("序" then "号"); a cell holding two names on two
+    lines lists them; an empty cell stays empty. With no title year and no signature,
+    the plan's year is its dates' year, said in the review list."""
+    rows = [
+        ["附件2", "关于推进数据共享的重点任务责任分工"],
+        [],
+        ["序", "号"],
+        ["工作任务"],
+        ["牵头单位"],
+        ["责任单位"],
+        ["完成时限"],
+    ]
+    table = "".join("| \n" + "".join(f"     {w} \n" for w in cell) for cell in rows) + "| \n"
+    data = [
+        ["1", "成立数据共享协调推进机制。", "市行政审批局", "市直相关部门", "2021年9月底"],
+        ["2", "指定专门处室负责政务数据共享工作。", "市直相关部门", "", "2021年9月底"],
+        ["3", "建设政务数据共享应用平台。", "市大数据中心", "市直相关部门\n各乡镇(街道)", "2021年12月底"],
+    ]
+    for row in data:
+        table += "".join(f"| \n     {cell} \n" for cell in row) + "| \n \n"
+    notice = tmp_path / "attachment.txt"
+    notice.write_text(table, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        ("成立数据共享", ["市行政审批局"], ["市直相关部门"], ["2021-09-30"]),
+        ("指定专门处室", ["市直相关部门"], [], ["2021-09-30"]),
+        ("建设政务数据", ["市大数据中心"], ["市直相关部门", "各乡镇(街道)"], ["2021-12-31"]),
+    ]
+    assert ex.meta["title"].value == "关于推进数据共享的重点任务责任分工"
+    assert ex.meta["year"].value == 2021
+    assert any("正文中最常见的年份 2021" in r.what for r in ex.review)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 
 from plans.cn_dates import normalise
 from plans.importer.model import Extraction, Field, Review
@@ -72,7 +73,7 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
             (
                 i
                 for i, ln in enumerate(head)
-                if re.search(r"(发布日期|印发日期|成文日期)", ln.text) and _date(ln.text)
+                if re.search(r"(发文日期|成文日期|印发日期|发布日期)", ln.text) and _date(ln.text)
             ),
             None,
         )
@@ -102,7 +103,8 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
                 ISSUER_END.search(ln.text)
                 and len(ln.text) <= 25
                 and not DOC_NO.search(ln.text)
-                and not re.search(r"[:：]", ln.text)
+                and not re.search(r"[:：、，,]", ln.text)
+                and not ln.text.startswith("各")  # 各县、区人民政府: those it is sent to
             ):
                 ex.meta["issuer"] = Field(ln.text, ln.where, 0.6)
                 ex.review.append(Review(ln.where, f"发文机关按“{ln.text}”识别，请核对", "issuer"))
@@ -115,10 +117,13 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         ex.body_end = sig - 1 if "issuer" in ex.meta else sig
     for i in range(start, min(start + 4, len(lines)) if title is None else start):
         t = lines[i].text
-        if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法)$", t) and len(t) <= 60:
+        if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法|分解表|分工表)$", t) and len(t) <= 60:
             # a long title wraps over short lines: 某区深化…结合 / 优化服务改革… / 重点任务分工方案
             above = [
-                ln.text for ln in lines[start:i] if not ln.text.lstrip("(（").startswith("此件")
+                ln.text
+                for ln in lines[start:i]
+                if not ln.text.lstrip("(（").startswith("此件")
+                and not re.fullmatch(r"附件\s*\d*\s*[:：]?", ln.text)
             ]
             whole = all(len(a) <= 30 and not re.search(r"[，。；：:,.;]", a) for a in above)
             title = Field(
@@ -136,6 +141,12 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
                 and re.search(r"(19|20)\d\d年", normalise(ln.text))
             ):
                 title = Field(ln.text, ln.where, 0.8)
+    if title is None:  # a portal's metadata: 名称: / 标题: X
+        for ln in head[:20]:
+            m = re.match(r"^(?:名称|标题)\s*[:：]\s*(\S.{4,58}?)\s*(?:文号[:：].*)?$", ln.text)
+            if m:
+                title = Field(m.group(1), ln.where, 0.8)
+                break
     if title is None:
         for ln in head[:10]:
             m = re.search(r"关于印发(?:《)?(.+?)(?:》)?的通知", ln.text)
@@ -143,6 +154,7 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
                 title = Field(m.group(1), ln.where, 0.8)
                 break
     if title:
+        title.value = re.sub(r"^附件\s*\d*\s*[:：]?\s*(?=\S{6})", "", title.value)  # 附件2关于…
         ex.meta["title"] = title
     year_src = title.value if title else ""
     ym = re.search(r"((?:19|20)\d\d)年", normalise(year_src))
@@ -163,6 +175,13 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         ex.meta["year"] = Field(ex.meta["issued"].value.year, ex.meta["issued"].where, 0.7)
         ex.year_basis = "标题中没有年份，工作年度取印发年份"
         ex.review.append(Review("标题", "标题中没有年份，工作年度取印发年份，请核对", "year"))
+    elif years := Counter(
+        m.group(1) for ln in lines for m in re.finditer(r"((?:19|20)\d\d)年", normalise(ln.text))
+    ):
+        year, _ = years.most_common(1)[0]  # a table alone (an attachment): its dates' year
+        ex.meta["year"] = Field(int(year), "正文", 0.5)
+        ex.year_basis = f"标题和落款都没有年份，工作年度取正文中最常见的年份 {year}"
+        ex.review.append(Review("正文", f"{ex.year_basis}，请核对", "year"))
     for ln in head[:15]:
         if re.search(r"[:：]$", ln.text) and re.search(r"(政府|部门|单位|管委会|办事处)", ln.text):
             ex.recipients = [r for r in split_units(ln.text.rstrip(":：")) if r]

@@ -48,6 +48,7 @@ _KEEP, _KEEP2 = "\u0001", "\u0002"
 def split_units(text: str) -> list[str]:
     """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
     text = _ROLE_HEAD.sub("", text.strip())
+    text = _INCLUDING.sub("", text)  # 各县、区人民政府(包括大亚湾开发区…,下同)
     # 各县(市、区)政府 is one group: a 顿号 inside brackets does not part names
     guarded = _IN_BRACKETS.sub(
         lambda m: m.group(0).replace("、", _KEEP).replace("，", _KEEP2), text
@@ -63,7 +64,15 @@ def split_units(text: str) -> list[str]:
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
             spaced = p.split()  # "安监站 安监所": names a cell parts by spaces alone
             out += spaced if len(spaced) > 1 and all(map(is_unit, spaced)) else [p]
+    for k in range(len(out) - 1, 0, -1):  # 各县、区人民政府: 各县 shares the name after it
+        if _LEVEL_ONLY.fullmatch(out[k - 1]) and _LEVEL_HEAD.match(out[k]):
+            out[k - 1 : k + 1] = [f"{out[k - 1]}、{out[k]}"]
     return out
+
+
+_INCLUDING = re.compile(r"[(（](?:包括|含|包含|下同)[^()（）]{0,60}[)）]")
+_LEVEL_ONLY = re.compile(r"各?[省市县区乡镇旗]")
+_LEVEL_HEAD = re.compile(r"[省市县区乡镇旗]")
 
 
 NOT_A_NAME = re.compile(
@@ -78,7 +87,10 @@ _DOING_ORG = re.compile(r"^(?P<what>[\u4e00-\u9fa5]{2,16})的(?:单位|部门|�
 
 
 # Groups a notice names by their kind alone: "（七）学校" over the schools' items.
-BARE_GROUPS = {"学校", "中小学", "中小学校", "幼儿园", "医院", "医疗机构"}
+BARE_GROUPS = {
+    *("学校", "中小学", "中小学校", "幼儿园", "医院", "医疗机构"),
+    *("各地", "各地市", "各市", "各县", "各区", "各省", "各乡镇", "各村", "各社区"),
+}
 
 
 def is_unit(token: str) -> bool:
