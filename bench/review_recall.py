@@ -15,6 +15,8 @@ applied to many items, to spot-check) is counted the same way but apart. A *todo
 the notice leaves open: no unit named, a per-case span) flags nothing: recall counts
 doubts and rules only, and the wrong fields only a todo lands on are counted apart (a
 todo on a misread item tells the coordinator the notice is silent where it is not).
+A notice the importer refuses (it stops with a message naming the problem) has no review
+list: its items are reported apart, and the recall is given with them counted too.
 -v lists every wrong or flagged item.
 """
 
@@ -67,10 +69,16 @@ def main() -> None:
     args = [a for a in args if a != "-v"]
     gold_dir, notices = Path(args[0]), [Path(p) for p in args[1:]]
     wrong = flagged = doubts = false = todos = rules = rules_false = only_todo = 0
+    refused: list[str] = []
+    refused_fields = 0
     out = Path(tempfile.mkdtemp(prefix="duban-review-"))
     for notice in notices:
         gold = yaml.safe_load((gold_dir / f"{notice.stem}.yaml").read_text(encoding="utf-8"))
         pred = read(notice, out)
+        if not pred:  # refused: the import stopped with a message naming what is wrong
+            refused.append(notice.stem)
+            refused_fields += 3 * len(gold.get("items") or [])
+            continue
         tasks = pred.get("tasks") or []
         flags = [f for f in pred.get("flags") or [] if f.get("items")]
         bad_at: dict[str, set[str]] = {}  # item source → its wrong fields
@@ -141,6 +149,13 @@ def main() -> None:
         f"right fields {rules_false}; todos {todos} (on {only_todo} wrong fields no doubt "
         "or rule names)"
     )
+    if refused:
+        every = wrong + refused_fields
+        print(
+            f"refused {len(refused)} ({', '.join(refused)}): the import stopped with a message "
+            f"naming the problem, so its {refused_fields} fields are outside the count above; "
+            f"counted as wrong and unflagged, review_recall={flagged / every:.3f}"
+        )
 
 
 if __name__ == "__main__":
