@@ -79,6 +79,14 @@ class Due:
         return f"{self.value}:{self.event}" if self.event else self.value
 
 
+def _since(t: str, m: re.Match[str], year: int) -> int:
+    """The year a sentence's dates fall in: "2020年起，每年2月底前…" says 2020 for the
+    first of them, else the plan's year."""
+    start = max(t.rfind(end, 0, m.start()) for end in "。;；")
+    since = re.search(r"((?:19|20)\d\d)年(?:起|开始)", t[start + 1 : m.start()])
+    return int(since.group(1)) if since else year
+
+
 def _last_day(y: int, m: int) -> int:
     return calendar.monthrange(y, m)[1]
 
@@ -95,8 +103,8 @@ ISSUED_WORDS = re.compile(
 # 持续健康发展 describe, they do not schedule.
 # 持续改善/持续优化 usually name an outcome (营商环境持续改善), so they are not in the list.
 ONGOING = re.compile(
-    r"持续(?:推进|深化|开展|实施|打造|发布|提升|加强|做好|强化|抓好|推动|落实|加大|"
-    r"巩固|跟踪|监测|整治|督促)|长期(?:坚持|推进)"
+    r"持续(?:深入)?(?:推进|深化|开展|实施|打造|发布|提升|加强|做好|强化|抓好|推动|落实|加大|"
+    r"巩固|跟踪|跟进|监测|整治|督促)|长期(?:坚持|推进)"
 )
 DUE_HINT = re.compile(r"[\d年月日每季次]|持续|长期|当天")  # no deadline without one of these
 OWN_EVENT = re.compile(r"(之日起|收到|受理|作出|出台|发生|结束|后)")  # a span's own starting point
@@ -210,7 +218,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
                 )
         taken.append((m.start(), m.end()))
     for m in re.finditer(r"(次年|明年|(\d{4})年)?(\d{1,2})月(底|末)(前|之前|以前)?", t):
-        y = year + 1 if m.group(1) in ("次年", "明年") else int(m.group(2) or year)
+        y = year + 1 if m.group(1) in ("次年", "明年") else int(m.group(2) or _since(t, m, year))
         mm = int(m.group(3))
         if 1 <= mm <= 12 and (m.group(5) or m.group(4) == "底"):
             add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
@@ -227,6 +235,8 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     ):
         add(m, f"{int(m.group(1)):04d}-12-31")
     # 2018年创建2家…, 2019年建成…: a target set for that year
+    for m in re.finditer(r"今年(?:内)?(?:要)?(?:创建|建成|完成|实现|新增|培育)", t):
+        add(m, f"{year:04d}-12-31")  # 今年创建不少于两个示范村: a target for the plan's year
     for m in re.finditer(r"((?:19|20)\d\d)年(?:内)?(?:创建|建成|完成|实现|新增|培育)", t):
         add(m, f"{int(m.group(1)):04d}-12-31")
     # 全年新增…1个以上, 全年快检样品100批次, 完成全年…任务: a count for the plan's year
@@ -283,6 +293,10 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     ):
         add(m, "+0d@event")
     for m in re.finditer(r"(?:每年|一年)(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
+        if re.search(r"每[人户家名位个]$", t[max(0, m.start() - 2) : m.start()]) or re.search(
+            r"享受|领取|申领|补贴", m.group(0)
+        ):
+            continue  # 每人每年只享受1次: how often a person may draw a benefit
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
     for m in re.finditer(
@@ -292,7 +306,11 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     ):
         if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end() :]):
             add(m, "yearly:1")
-    for m in re.finditer(r"每月(定期|按时)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布)", t):
+    for m in re.finditer(
+        r"每月(定期|按时)?(?:逢\d{1,2}日?)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布|"
+        r"配合|组织|宣传|调度|召开)",
+        t,
+    ):
         add(m, "monthly:end")
     for m in ONGOING.finditer(t):
         # "最迟在5小时内发布…，并根据工作进展情况，持续发布…": a 持续 joined by 并 to a

@@ -730,8 +730,9 @@ def test_a_pipe_table_whose_cells_run_over_several_lines(tmp_path: Path) -> None
     data = [
         ["1", "成立数据共享协调推进机制。", "市行政审批局", "市直相关部门", "2021年9月底"],
         ["2", "指定专门处室负责政务数据共享工作。", "市直相关部门", "", "2021年9月底"],
-        ["3", "建设政务数据共享应用平台。", "市大数据中心", "市直相关部门\n各乡镇(街道)", "2021年12月底"],
+        ["3", "建设政务数据共享应用平台。", "市大数据中心"],
     ]
+    data[2] += ["市直相关部门\n各乡镇(街道)", "2021年12月底"]  # two names on two lines
     for row in data:
         table += "".join(f"| \n     {cell} \n" for cell in row) + "| \n \n"
     notice = tmp_path / "attachment.txt"
@@ -745,3 +746,38 @@ def test_a_pipe_table_whose_cells_run_over_several_lines(tmp_path: Path) -> None
     assert ex.meta["title"].value == "关于推进数据共享的重点任务责任分工"
     assert ex.meta["year"].value == 2021
     assert any("正文中最常见的年份 2021" in r.what for r in ex.review)
+
+
+def test_a_state_council_opinion_signed_at_its_end(tmp_path: Path) -> None:
+    """An 意见 issued as it is: its title and 文号 on top, measures closed by "（负责部门：
+    X、Y；适用范围：…）" (适用范围 names places, not units; "X等部门" is X), signed at
+    its end above an attachment that is no task list."""
+    measures = "\n".join(
+        f"（{n}）{what}。（负责部门：{who}；适用范围：所有自贸试验区）"
+        for n, what, who in [
+            ("一", "放宽外商投资建设工程设计企业外籍技术人员的比例要求", "住房城乡建设部、商务部"),
+            ("二", "支持自贸试验区开展大宗商品进口贸易结算", "人民银行等部门"),
+            ("三", "将建筑施工企业安全生产许可等审批权限下放至自贸试验区", "住房城乡建设部"),
+        ]
+    )
+    text = (
+        "国务院关于支持自由贸易试验区\n深化改革创新若干措施的通知\n国发〔2018〕38号\n"
+        "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n"
+        "为进一步深化改革，现提出以下措施。\n一、营造优良投资环境\n" + measures + "\n"
+        "二、加强组织实施\n各地区、各部门要高度重视，抓好落实。\n"
+        "三、做好宣传\n各地区要做好政策宣传解读。\n"
+        "国务院\n2018年11月7日\n（此件公开发布）\n附件\n自贸试验区名单\n1.上海\n2.广东\n"
+    )
+    notice = tmp_path / "opinion.txt"
+    notice.write_text(text, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.units) for t in ex.tasks[:3]] == [
+        ("(一)放宽外", ["住房城乡建设部", "商务部"]),
+        ("(二)支持自", ["人民银行"]),
+        ("(三)将建筑", ["住房城乡建设部"]),
+    ]
+    assert not [t for t in ex.tasks if "国务院" in t.units]  # the signature is nobody's unit
+    assert not [t for t in ex.tasks if "上海" in t.text]  # nor is the attachment's list
+    meta = {k: str(f.value) for k, f in ex.meta.items()}
+    assert meta["title"] == "国务院关于支持自由贸易试验区深化改革创新若干措施的通知"
+    assert (meta["issuer"], meta["issued"]) == ("国务院", "2018-11-07")

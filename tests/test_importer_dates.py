@@ -51,6 +51,12 @@ from tests.importer_samples import POINTS
         ("今年内完成清理", ["2021-12-31"]),
         ("年内完成", ["2021-12-31"]),
         ("全年内各季度均要报送", []),
+        ("生活费补贴政策每人每年只享受一次", []),  # how often a person may draw it
+        ("今年创建不少于两个示范村", ["2021-12-31"]),
+        ("联合派出所每月开展不少于一次联合整治", ["monthly:end"]),
+        ("各村每月逢8组织开展交通安全劝导", ["monthly:end"]),
+        ("持续深入开展联合执法", ["ongoing"]),
+        ("2020年起，每年2月底前各省份完成考核工作", ["2020-02-29"]),  # the first of them
     ],
 )
 def test_deadline_wordings(words: str, due: list[str]) -> None:

@@ -66,7 +66,8 @@ def extract(path: Path, directory: Directory | None = None) -> Extraction:
     year = ex.meta["year"].value if "year" in ex.meta else 2000
     cover = lines[:body_start]
     find_checkpoints(cover, year, ex, in_cover=True)
-    body = lines[body_start : ex.body_end]
+    end = len(lines) if ex.body_end is None else ex.body_end
+    body = [lines[i] for i in range(body_start, end) if i not in ex.signature]
     parse_body(body, year, ex)
     units_from_sentences(ex)
     first_unit_leads(ex, [ln.text for ln in lines])

@@ -44,7 +44,15 @@ NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一�
 def _signs_off(lines: list[Line], sig: int) -> bool:
     """The date closes the document itself (an 意见 or 方案 issued as it is, its
     numbered body above the signature), not a cover letter before the plan."""
-    return len(lines) - sig <= 4 and sum(1 for ln in lines[:sig] if NUMBERED.match(ln.text)) >= 3
+    return (len(lines) - sig <= 4 or _attachment_follows(lines, sig)) and sum(
+        1 for ln in lines[:sig] if NUMBERED.match(ln.text)
+    ) >= 3
+
+
+def _attachment_follows(lines: list[Line], sig: int) -> bool:
+    """附件 right under the signature (after 此件公开发布): the document ended there."""
+    after = [ln.text for ln in lines[sig + 1 : sig + 4] if not re.match(r"^[(（]此件", ln.text)]
+    return bool(after) and re.match(r"^附件\s*\d*\s*[:：]?", after[0]) is not None
 
 
 def _opening(lines: list[Line], sig: int) -> tuple[int, Field | None]:
@@ -68,6 +76,12 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     """Fill ``ex.meta``; returns the index where the plan body starts."""
     head = lines[:60]
     sig = next((i for i, ln in enumerate(head) if DATE_LINE.match(ln.text)), None)
+    if sig is None:  # a long 通知 or 意见 issued as it is: signed at its end
+        sig = next(
+            (i for i in range(len(lines) - 1, max(len(lines) - 6, 59), -1)
+             if DATE_LINE.match(lines[i].text)),
+            None,
+        )  # fmt: skip
     if sig is None:
         sig = next(
             (
@@ -114,10 +128,16 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     title = None
     if sig is not None and _signs_off(lines, sig):
         start, title = _opening(lines, sig)
-        ex.body_end = sig - 1 if "issuer" in ex.meta else sig
+        if _attachment_follows(lines, sig):  # the attachment after it is read too
+            ex.signature = range(sig - 1 if "issuer" in ex.meta else sig, sig + 1)
+        else:
+            ex.body_end = sig - 1 if "issuer" in ex.meta else sig
     for i in range(start, min(start + 4, len(lines)) if title is None else start):
         t = lines[i].text
-        if re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法|分解表|分工表)$", t) and len(t) <= 60:
+        if (
+            re.search(r"(方案|要点|意见|分工|安排|清单|计划|办法|分解表|分工表)$", t)
+            and len(t) <= 60
+        ):
             # a long title wraps over short lines: 某区深化…结合 / 优化服务改革… / 重点任务分工方案
             above = [
                 ln.text

@@ -139,6 +139,8 @@ class Extraction:
     standing_note: str = ""  # where the standing clause is, for the review list
     year_basis: str = "标题中没有年份"  # why the work year is a guess, for the review list
     body_end: int | None = None  # a document signed at its end: where its signature starts
+    # the signature's lines (issuer, date) of a document signed above its attachment
+    signature: range = range(0)
 
     def as_format(self) -> dict[str, Any]:
         """The extraction format of shared/eval/FORMAT.md."""

@@ -17,14 +17,16 @@ ROLE_TAIL = re.compile(
     r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
     r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施)$"
 )
+# The words a role's label begins with: 牵头单位, 责任部门, 负责部门 (a State Council list)
+ROLE_WORDS = "牵头|责任|落实|配合|主责|实施|参与|负责|主办|协办|承办"
 CLAUSE = re.compile(
-    r"[(（〔\[【]\s*((?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
+    rf"[(（〔\[【]\s*((?:{ROLE_WORDS})(?:单位|部门)\s*[:：]"
     r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
     r"\s*[)）〕\]】]\s*[。;；]?\s*$"
 )
 # "…。牵头单位：市财政局；配合单位：各部门。" without brackets, closing the item
 CLAUSE_OPEN = re.compile(
-    r"(?<=[。;；.])\s*((?:牵头|责任|落实|配合|主责)(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$"
+    rf"(?<=[。;；.])\s*((?:{ROLE_WORDS})(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$"
 )
 
 # -- units -------------------------------------------------------------------------------
@@ -49,18 +51,24 @@ def split_units(text: str) -> list[str]:
     """``市发展改革局、自然资源局牵头`` → [市发展改革局, 自然资源局]; groups stay groups."""
     text = _ROLE_HEAD.sub("", text.strip())
     text = _INCLUDING.sub("", text)  # 各县、区人民政府(包括大亚湾开发区…,下同)
+    # 民政部等有关部门和单位 is one name: its 和 parts no two
+    text = _BOTH.sub(lambda m: m.group(0).replace("和", _AND), text)
     # 各县(市、区)政府 is one group: a 顿号 inside brackets does not part names
     guarded = _IN_BRACKETS.sub(
         lambda m: m.group(0).replace("、", _KEEP).replace("，", _KEEP2), text
     )
-    parts = [p.replace(_KEEP, "、").replace(_KEEP2, "，") for p in _UNIT_SPLIT.split(guarded)]
+    parts = [
+        p.replace(_KEEP, "、").replace(_KEEP2, "，").replace(_AND, "和")
+        for p in _UNIT_SPLIT.split(guarded)
+    ]
     out = []
     for p in parts:
         p = p.strip().strip("。.")
         while (q := ROLE_TAIL.sub("", p).strip()) != p:  # 牵头负责, 负责配合落实
             p = q
         p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
-        p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等$", "", p)  # 区市场监管局等 → 区市场监管局
+        # 区市场监管局等 → 区市场监管局; 人民银行等部门 → 人民银行
+        p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等(?:部门|单位)?$", "", p)
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
             spaced = p.split()  # "安监站 安监所": names a cell parts by spaces alone
             out += spaced if len(spaced) > 1 and all(map(is_unit, spaced)) else [p]
@@ -70,6 +78,8 @@ def split_units(text: str) -> list[str]:
     return out
 
 
+_BOTH = re.compile(r"(?:部门|单位|机构)和(?:部门|单位|机构)")
+_AND = "\u0003"
 _INCLUDING = re.compile(r"[(（](?:包括|含|包含|下同)[^()（）]{0,60}[)）]")
 _LEVEL_ONLY = re.compile(r"各?[省市县区乡镇旗]")
 _LEVEL_HEAD = re.compile(r"[省市县区乡镇旗]")
@@ -152,7 +162,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     return (lead, units) if lead or units else None
 
 
-ROLE_LABEL = r"(牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：]"
+ROLE_LABEL = rf"({ROLE_WORDS})(?:单位|部门)\s*[:：]"
 
 
 def read_clause(body: str) -> tuple[list[str], list[str]]:
@@ -160,7 +170,8 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
     units: list[str] = []
     # "牵头单位：X；配合单位：Y", or a comma before the second label: "牵头单位：X，配合单位：Y"
     for part in re.split(
-        r"[;；]|[，,](?=\s*(?:牵头|责任|落实|配合|主责|实施|参与)(?:单位|部门)\s*[:：])", body
+        r"[;；]|[，,](?=\s*[\u4e00-\u9fa5]{2,6}\s*[:：])",
+        body,  # 适用范围：… is no role
     ):
         m = re.match(rf"\s*{ROLE_LABEL}\s*(.*)", part)
         if not m:
