@@ -781,3 +781,21 @@ def test_a_state_council_opinion_signed_at_its_end(tmp_path: Path) -> None:
     meta = {k: str(f.value) for k, f in ex.meta.items()}
     assert meta["title"] == "国务院关于支持自由贸易试验区深化改革创新若干措施的通知"
     assert (meta["issuer"], meta["issued"]) == ("国务院", "2018-11-07")
+
+
+def test_an_attached_table_of_indicators_is_no_task_list(tmp_path: Path) -> None:
+    """An 意见's attachment that lists 考核指标 (一级指标 / 二级指标 / 指标说明, numbered
+    indicators and their notes) measures the work; it sets no task."""
+    body = (
+        "一、重点任务\n"
+        "1.提高病案首页质量。（责任单位：县卫生健康局）\n"
+        "2.建立考核信息系统。（责任单位：县卫生健康局、县医保局）\n"
+        "附件\n绩效考核指标\n一级指标\n二级指标\n三级指标\n指标说明\n"
+        "一、医疗质量\n(一)功能定位\n1.门诊人次数与出院人次数比\n定量\n"
+        "计算方法:门诊患者人次数/同期出院患者人次数。\n"
+        "注:1.三级公立综合医院考核应采用上述全部考核指标。\n2.标记的指标为国家监测指标。\n"
+    )
+    assert read(tmp_path, body) == [
+        ("1.提高病案", [], ["县卫生健康局"], []),
+        ("2.建立考核", [], ["县卫生健康局", "县医保局"], []),
+    ]

@@ -91,6 +91,10 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     BodyReader(lines, year, ex).read()
 
 
+# The header of an attachment that lists indicators (考核指标), not tasks
+INDICATOR_HEADER = re.compile(r"[一二三]级指标|指标(?:名称|性质|说明|解释|分值|权重)|计算方法|评分标准")
+
+
 class BodyReader:
     """One pass over the body's lines. What a line means depends on what came before
     it (the headings above, a run of items still waiting for a unit line, a table's
@@ -111,6 +115,7 @@ class BodyReader:
         self.columns = 1  # 2 once a lead line and a units line have followed a run of items
         self.seen: set[str] = set()
         self.table_mode = False
+        self.measures = False  # in an attachment that is a table of indicators
         self.empty_lead = False  # the row's lead cell was 无 / — / /
         # the last numbered heading's level and the number of tasks read before it
         self.heading_at: tuple[int, int] | None = None
@@ -174,11 +179,14 @@ class BodyReader:
         items waiting for units end there."""
         if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
             self.in_attachment = True
+            self.measures = False
             self.headings.clear()
             self.head_units.clear()
             self.pending.clear()
             return True
-        return False
+        if self.in_attachment and INDICATOR_HEADER.fullmatch(text):
+            self.measures = True  # 一级指标 / 指标说明: a table of what is measured, no tasks
+        return self.measures
 
     def _header_words(self, text: str) -> bool:
         """A table's header word on a line of its own: the lines below are its rows,
