@@ -23,7 +23,7 @@ from plans.copied_tables import (
     fixed_width_rows,
     header_run,
 )
-from plans.reflow import MARKS, UNIT_RUN, date_then_title, glued_table, reflow
+from plans.reflow import MARKS, REFLOW_AT, UNIT_RUN, date_then_title, glued_table, reflow
 from plans.text import NotChineseText, decode_chinese, norm, to_simplified
 
 
@@ -420,6 +420,9 @@ def read_notice(path: Path) -> list[Line]:
         )
     out = []
     for no, t, row in raw:
+        if not row and t.count("\t") > 12 and len(t) >= REFLOW_AT:
+            # a tab table whose rows were joined: text to part, an empty cell written 无
+            t = re.sub(r"\t(?=\s*\t)", "\t无", t).replace("\t", " ")
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
             row = t.strip(" \r\n\u3000").split("\t")  # empty cells at either end count
             t = " | ".join(row)

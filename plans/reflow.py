@@ -147,11 +147,18 @@ def _flattened_rows(parts: list[str]) -> list[str]:
     leads = "牵头" in header.group(0)
     out = [*parts[:start], parts[start][: header.start()]]
     out += [m.group(0) for m in re.finditer(_HEADER_CELL, header.group(0))]
+    spaced = False  # the last part was a run of cells set apart by a space
     for k, part in enumerate([parts[start][header.end() :], *parts[start + 1 :]]):
         cells, end = _cells_at(part, 0)
         if k and cells and end == len(part) and not _ROW_START.match(part):
-            out += ["无", "、".join(cells)] if leads else ["、".join(cells)]
+            if spaced and leads and out[-2] == "无":
+                out[-2:] = [out[-1]]  # two spaced runs: the lead cell, then the units cell
+                out.append("、".join(cells))
+            else:
+                out += ["无", "、".join(cells)] if leads else ["、".join(cells)]
+            spaced = True
             continue
+        spaced = False
         if (head := _TASK_CELL.match(part)) and head.end() < len(part):
             out.append(head.group(0))  # (二)做好财政信息公开。: the task cell of the row
             part = part[head.end() :]
@@ -178,6 +185,7 @@ _LONGER = (
     ("部", "门"), ("街", "道"), ("办", "公室"), ("办", "公厅"), ("办", "事处"), ("委", "员会"),
     ("", "人民政府"), ("", "政府办公室"), ("", "政府办"), ("", "政府"), ("", "办公室"),
     ("", "办公厅"), ("", "各部门"), ("", "各有关部门"), ("", "各有关单位"), ("", "各单位"),
+    ("", "各成员单位"), ("", "各相关部门"), ("", "各相关单位"), ("", "各处室"), ("", "各科室"),
 )  # fmt: skip
 
 
@@ -250,6 +258,13 @@ def _cells_at(text: str, j: int) -> tuple[list[str], int]:
         if end >= len(text) or text[end] not in _NEW_NAME:
             break
     return cells, start
+
+
+def glued_names(text: str) -> list[str]:
+    """Names a cell glued with nothing between them (区经济发展局区行政审批局), each
+    whole; [text] when it is one name or not names at all."""
+    cells, end = _cells_at(text, 0)
+    return cells if len(cells) >= 2 and end == len(text) else [text]
 
 
 def glued_cells(part: str) -> list[tuple[str, list[str]]]:

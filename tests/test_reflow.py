@@ -229,3 +229,29 @@ def test_an_unsigned_date_and_a_title_glued_to_the_first_sentence(tmp_path: Path
         (["城建办"], ["2017-06-30"]),
         (["民政所"], ["2017-09-30"]),
     ]
+
+
+def test_a_tab_table_whose_rows_were_joined(tmp_path: Path) -> None:
+    """A browser copy of a table (cells split by tabs, an empty cell between two tabs)
+    whose line breaks a tool then dropped: read as the archive's text, the empty lead
+    cell is empty and a lead cell of two names glued together holds both."""
+    units = "区直各有关单位，各片区管理局"
+    rows = [
+        ["工作任务", "工作要求", "牵头单位", "配合/责任单位"],
+        ["一、加强市场主体信息公开", "1.增强政策制定实施的透明度，提振市场主体信心。", "", units],
+        ["", "2.建立市场主体反映审批问题的反馈机制。", "区经济发展局区行政审批局", units],
+        ["二、加强减税降费信息公开", "3.系统集成、智能推送减税降费政策。", "区财政金融局", units],
+        ["", "4.持续推进反垄断和反不正当竞争执法信息公开工作。", "", units],
+        ["三、加强就业信息公开", "5.加强就业政策宣讲和推送工作。", "区社会事业局", units],
+    ]
+    joined = "".join("\t".join(row) for row in rows)
+    notice = tmp_path / "tabs.txt"
+    notice.write_text(f"某区管委会办公室\n2022年6月7日\n{joined}\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.lead, t.units) for t in ex.tasks] == [
+        ("1.增强政策", [], ["区直各有关单位", "各片区管理局"]),
+        ("2.建立市场", ["区经济发展局", "区行政审批局"], ["区直各有关单位", "各片区管理局"]),
+        ("3.系统集成", ["区财政金融局"], ["区直各有关单位", "各片区管理局"]),
+        ("4.持续推进", [], ["区直各有关单位", "各片区管理局"]),
+        ("5.加强就业", ["区社会事业局"], ["区直各有关单位", "各片区管理局"]),
+    ]

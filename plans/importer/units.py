@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from plans.importer.model import Extraction, TaskDraft
+from plans.reflow import glued_names
 from plans.text import UNIT_SUFFIX
 
 UNIT_TOKEN = re.compile(
@@ -71,6 +72,8 @@ def split_units(text: str) -> list[str]:
         p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等(?:部门|单位)?$", "", p)
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
             spaced = p.split()  # "安监站 安监所": names a cell parts by spaces alone
+            if len(spaced) == 1 and len(p) >= 6 and "等" not in p:
+                spaced = glued_names(p)  # 区经济发展局区行政审批局: by nothing at all
             out += spaced if len(spaced) > 1 and all(map(is_unit, spaced)) else [p]
     for k in range(len(out) - 1, 0, -1):  # 各县、区人民政府: 各县 shares the name after it
         if _LEVEL_ONLY.fullmatch(out[k - 1]) and _LEVEL_HEAD.match(out[k]):
