@@ -92,7 +92,9 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
 
 
 # The header of an attachment that lists indicators (考核指标), not tasks
-INDICATOR_HEADER = re.compile(r"[一二三]级指标|指标(?:名称|性质|说明|解释|分值|权重)|计算方法|评分标准")
+INDICATOR_HEADER = re.compile(
+    r"[一二三]级指标|指标(?:名称|性质|说明|解释|分值|权重)|计算方法|评分标准"
+)
 
 
 class BodyReader:
