@@ -799,3 +799,22 @@ def test_an_attached_table_of_indicators_is_no_task_list(tmp_path: Path) -> None
         ("1.提高病案", [], ["县卫生健康局"], []),
         ("2.建立考核", [], ["县卫生健康局", "县医保局"], []),
     ]
+
+
+def test_the_unit_in_charge_leads_those_that_assist(tmp_path: Path) -> None:
+    """"X负责，Y配合" names X in charge and Y assisting: X leads, as with 牵头. A unit
+    that is only 负责 (no one assists) is a responsible unit, and so are units that
+    共同负责."""
+    body = (
+        "一、加强源头治理\n"
+        "1.开展农产品产地环境监测，做好土壤污染防治。（区农业农村局负责，区生态环境局配合）\n"
+        "2.加强农业投入品监管，严厉打击违法经营。（区市场监管局负责）\n"
+        "3.开展校园食品安全专项整治。责任单位：区教育局负责，区市场监管局配合。\n"
+        "4.开展餐饮服务专项检查。（区市场监管局、区卫健局共同负责，各镇配合）\n"
+    )
+    assert read(tmp_path, body) == [
+        ("1.开展农产", ["区农业农村局"], ["区生态环境局"], []),
+        ("2.加强农业", [], ["区市场监管局"], []),
+        ("3.开展校园", ["区教育局"], ["区市场监管局"], []),
+        ("4.开展餐饮", [], ["区市场监管局", "区卫健局", "各镇"], []),
+    ]

@@ -135,6 +135,8 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
         return None
     lead: list[str] = []
     units: list[str] = []
+    in_charge: list[str] = []  # names a segment ends 负责 on
+    helping = False  # a segment names units that 配合
     for seg in re.split(r"[,，;；。]", t):
         seg = ROLE_PHRASE.sub("", seg.strip())
         if not seg:
@@ -162,6 +164,13 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
         if not names:
             return None
         (lead if re.search(r"牵头(负责|落实|实施|抓总)?$", seg) else units).extend(names)
+        if not lead and re.search(r"(?<!共同)(?<!分别)负责$", seg):
+            in_charge += names
+        elif re.search(r"(配合|协助|协同|参与)(落实|实施)?$", seg):
+            helping = True
+    if in_charge and helping and not lead:  # X负责，Y配合: the one in charge leads
+        lead = [n for n in units if n in in_charge]
+        units = [n for n in units if n not in in_charge]
     return (lead, units) if lead or units else None
 
 
@@ -178,6 +187,15 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
     ):
         m = re.match(rf"\s*{ROLE_LABEL}\s*(.*)", part)
         if not m:
+            continue
+        roles = (
+            unit_line(m.group(2))
+            if m.group(1) != "牵头" and re.search(r"(牵头|负责|配合)", m.group(2))
+            else None
+        )
+        if roles:  # 责任单位：X负责，Y配合 → X leads
+            lead += roles[0]
+            units += roles[1]
             continue
         names = split_units(m.group(2))
         (lead if m.group(1) == "牵头" else units).extend(names)
