@@ -54,12 +54,17 @@ def fields(entry: dict) -> dict[str, set[str]]:
 
 
 def read(notice: Path, out: Path) -> dict:
+    """The importer's JSON; {} when it refused the notice. A crash is no refusal: it stops
+    the measurement with the importer's traceback."""
     target = out / f"{notice.stem}.json"
-    subprocess.run(
+    done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "duban"), "import", str(notice), "--json", str(target)],
         capture_output=True,
+        text=True,
         check=False,
     )
+    if "Traceback" in done.stderr:
+        sys.exit(f"the importer crashed on {notice}:\n{done.stderr}")
     return json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
 
 
@@ -77,7 +82,7 @@ def main() -> None:
         pred = read(notice, out)
         if not pred:  # refused: the import stopped with a message naming what is wrong
             refused.append(notice.stem)
-            refused_fields += 3 * len(gold.get("items") or [])
+            refused_fields += len(COVERS) * len(gold.get("items") or [])
             continue
         tasks = pred.get("tasks") or []
         flags = [f for f in pred.get("flags") or [] if f.get("items")]
@@ -154,7 +159,7 @@ def main() -> None:
         print(
             f"refused {len(refused)} ({', '.join(refused)}): the import stopped with a message "
             f"naming the problem, so its {refused_fields} fields are outside the count above; "
-            f"counted as wrong and unflagged, review_recall={flagged / every:.3f}"
+            f"counted as wrong and unflagged, review_recall={flagged / every if every else 1.0:.3f}"
         )
 
 

@@ -83,7 +83,7 @@ def _since(t: str, m: re.Match[str], year: int) -> int:
     """The year a sentence's dates fall in: "2020年起，每年2月底前…" says 2020 for the
     first of them, else the plan's year."""
     start = max(t.rfind(end, 0, m.start()) for end in "。;；")
-    since = re.search(r"((?:19|20)\d\d)年(?:起|开始)", t[start + 1 : m.start()])
+    since = re.search(r"((?:19|20)\d\d)年(?:起|开始)[，,]?\s*(?:[^，,。]{0,12})?每年", t[start + 1 : m.end()])
     return int(since.group(1)) if since else year
 
 
@@ -293,9 +293,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     ):
         add(m, "+0d@event")
     for m in re.finditer(r"(?:每年|一年)(至少|不少于)?[^，。；]{0,24}?(\d+)(次|场|期|轮|批)", t):
-        if re.search(r"每[人户家名位个]$", t[max(0, m.start() - 2) : m.start()]) or re.search(
-            r"享受|领取|申领|补贴", m.group(0)
-        ):
+        if re.search(r"每[人户家名位]$", t[max(0, m.start() - 2) : m.start()]):
             continue  # 每人每年只享受1次: how often a person may draw a benefit
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.

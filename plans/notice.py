@@ -419,15 +419,17 @@ def read_notice(path: Path) -> list[Line]:
             f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。请确认选对了文件"
         )
     out = []
+    # a tab table copied with its line breaks: a line of many tabs is one of its rows
+    tabbed_rows = sum(t.count("\t") >= 2 for _, t, row in raw if not row) > 1
     for no, t, row in raw:
-        if not row and t.count("\t") > 12 and len(t) >= REFLOW_AT:
+        if not row and t.count("\t") > 12 and len(t) >= REFLOW_AT and not tabbed_rows:
             # a tab table whose rows were joined: text to part, an empty cell written 无
             t = re.sub(r"\t(?=\s*\t)", "\t无", t).replace("\t", " ")
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs
             row = t.strip(" \r\n\u3000").split("\t")  # empty cells at either end count
             t = " | ".join(row)
         parts = reflow(t) if not row and "|" not in t else [t]
-        parts = [q for p in parts for q in date_then_title(p)]
+        parts = date_then_title(parts)
         for k, part in enumerate(parts, start=1):
             line = _clean(part)
             if not line:

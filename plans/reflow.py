@@ -21,9 +21,11 @@ from plans.text import UNIT_SUFFIX
 # (牵头单位： …) that does not sit inside brackets.
 REFLOW_AT = 200
 _CN = "一二三四五六七八九十"
-_BARE = r"\d{1,2}"
 # what a number counts or dates (3个, 20日, 5年): such a number heads no paragraph
-_COUNTED = "个项次条天年月日号时分秒倍万亿元家所人名周岁批类件期届位种处座台套张份场轮篇章节级"
+_COUNTED = (
+    "个项次条天年月日号时分秒倍万亿元家所人名周岁批类件期届位种处座台套张份场轮篇章节级"
+    "辆户季小米吨亩"
+)
 _FAMILIES = (
     ("h1", rf"[{_CN}]{{1,3}}、"),
     ("h2", rf"[（(][{_CN}]{{1,3}}[）)]"),
@@ -31,7 +33,7 @@ _FAMILIES = (
     ("h4", r"[（(]\d{1,2}[）)]"),
     ("h5", "[①-⑳]"),
     # 1公开… : a number with no stop after it, taken only after a sentence's end
-    ("bare", rf"(?<![\d.．]){_BARE}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
+    ("bare", r"(?<![\d.．])\d{1,2}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
 )
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 _LABEL = re.compile(
@@ -51,10 +53,10 @@ _ADDRESSEE = re.compile(r"(?:通知|号)(?P<to>各[^。：:；]{1,80}[：:])")
 # and a portal's stamp (发布时间:2024-08-03 17:51)
 _GLUED_NO = re.compile(
     r"(?:通知|意见|方案|要点|分工|办法|决定|安排)"
-    r"(?P<no>(?:(?!通知|的)[\u4e00-\u9fa5]){1,8}[〔\[［]\s*(?:19|20)\d\d\s*[〕\]］]\s*\d{1,4}\s*号)"
+    r"(?P<cut>(?:(?!通知|的)[\u4e00-\u9fa5]){1,8}[〔\[［]\s*(?:19|20)\d\d\s*[〕\]］]\s*\d{1,4}\s*号)"
 )
 _STAMP = re.compile(
-    r"(?P<no>(?:发布时间|发布日期)[:：]\s*\d{4}-\d\d-\d\d\s*(?:\d\d?:\d\d(?::\d\d)?)?)"
+    r"(?P<cut>(?:发布时间|发布日期)[:：]\s*\d{4}-\d\d-\d\d\s*(?:\d\d?:\d\d(?::\d\d)?)?)"
 )
 _SIGNED = re.compile(
     r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
@@ -63,9 +65,12 @@ _SIGNED = re.compile(
     r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的])"
 )
 # (此件公开发布) under the signature, before what follows it
-_PUBLISHED = re.compile(r"(?P<no>[(（]此件[^()（）]{2,8}[)）])")
+_PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
-_DATED = re.compile(rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])")
+_DATED = re.compile(
+    rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
+    r"(?=[^。，,；;]{4,60}?(?:方案|要点|分工|计划|安排|清单|意见|办法|通知))"
+)
 # The signature's date glued to the attachment's title that follows it.
 _DATE_THEN_TITLE = re.compile(
     rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
@@ -74,7 +79,7 @@ _DATE_THEN_TITLE = re.compile(
 # 附件1 glued between what ends the body (…有关要求) and the attachment's title
 _ATTACHMENT = re.compile(
     r"(?:[。；！？”》）)]|要求|任务|方案|清单|分工|目录|办法|制度|细则|安排|计划)"
-    r"(附件\s*\d{0,2})(?=[：:\u4e00-\u9fff])"
+    r"(附件\s*(?:\d{1,2}|(?=[：:])))(?=[：:\u4e00-\u9fff])"
 )
 _SPACE = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
@@ -171,8 +176,7 @@ def _flattened_rows(parts: list[str]) -> list[str]:
 
 # Where a unit cell glued after a requirement begins, and how its names run on.
 _NAME_TAIL = re.compile(rf"{UNIT_SUFFIX}$")
-_NAME_TAIL_AT = re.compile(UNIT_SUFFIX)
-_NEW_NAME = "区市县省各中国相全"  # a name glued after another starts anew (…委市商务委)
+_NEW_NAME = "区市县省各"  # a name glued after another starts anew (…委市商务委)
 _NOT_NAME = re.compile(r"[。，,；;：:“”《》\s\d]")
 # what follows a unit named as a sentence's subject (市财政局要…), not as a table cell
 _SUBJECT_GOES_ON = re.compile(
@@ -267,6 +271,9 @@ def glued_names(text: str) -> list[str]:
     return cells if len(cells) >= 2 and end == len(text) else [text]
 
 
+_GROUP = re.compile(r"^(?:各|有关|相关)|各|等$|牵头|配合|按职责|负责")
+
+
 def glued_cells(part: str) -> list[tuple[str, list[str]]]:
     """A flattened table's stretch parted: each requirement ("text"), and the unit
     cells glued after it ("cells"), as a copy with line breaks would give them."""
@@ -278,9 +285,16 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
             continue
         cells, end = _cells_at(part, j)
         if not cells or (
-            len(cells) == 1 and end < len(part) and _SUBJECT_GOES_ON.match(part[end:])
+            len(cells) == 1
+            and end < len(part)
+            and (
+                _SUBJECT_GOES_ON.match(part[end:])
+                or (_WORK.match(part, end) and not _GROUP.search(cells[0]))
+            )
         ):
-            continue  # 市财政局要…: a sentence's subject (two names glued are two cells)
+            continue  # 市财政局要…, 区政府办公室加强…: a sentence's subject, unless a second
+            # name is glued on, the next item's number follows, or the cell names a group
+            # (各区县政府公开本区县…: a units cell, then the next requirement)
         out += [("text", [part[last:j]]), ("cells", cells)]
         last = end
     rest = part[last:]
@@ -301,9 +315,8 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
         if i >= 0
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
-    cuts |= {
-        i for rx in (_GLUED_NO, _STAMP, _PUBLISHED) for m in rx.finditer(text) for i in m.span("no")
-    }
+    for rx in (_GLUED_NO, _STAMP, _PUBLISHED):
+        cuts |= {i for m in rx.finditer(text) for i in m.span("cut")}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
     cuts |= {i for m in _ATTACHMENT.finditer(text) for i in (m.start(1), m.end(1))}
     depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
@@ -316,14 +329,19 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     return _flattened_rows([p.strip() for p in parts if p.strip()])
 
 
-def date_then_title(text: str) -> list[str]:
-    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title; and a
-    title glued to the first sentence under it (…工作计划按照镇政府关于…)."""
-    m = _DATE_THEN_TITLE.match(text)
-    parts = [m.group(1), text[m.end(1) :]] if m else [text]
-    if (m := _TITLE_THEN_BODY.match(parts[-1])) and not MARKS.match(parts[-1]):
-        parts[-1:] = [m.group(1), parts[-1][m.end(1) :]]
-    return parts
+def date_then_title(parts: list[str]) -> list[str]:
+    """2023年3月30日某区治理工作方案: the signature's date, then the plan's title; and,
+    right after that date only, a title glued to the first sentence under it
+    (…工作计划按照镇政府关于…)."""
+    out: list[str] = []
+    for text in parts:
+        m = _DATE_THEN_TITLE.match(text)
+        pieces = [m.group(1), text[m.end(1) :]] if m else [text]
+        dated = bool(m) or bool(out and re.fullmatch(_CN_DATE, out[-1]))
+        if dated and (m := _TITLE_THEN_BODY.match(pieces[-1])) and not MARKS.match(pieces[-1]):
+            pieces[-1:] = [m.group(1), pieces[-1][m.end(1) :]]
+        out += pieces
+    return out
 
 
 _TITLE_THEN_BODY = re.compile(

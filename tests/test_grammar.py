@@ -802,7 +802,7 @@ def test_an_attached_table_of_indicators_is_no_task_list(tmp_path: Path) -> None
 
 
 def test_the_unit_in_charge_leads_those_that_assist(tmp_path: Path) -> None:
-    """"X负责，Y配合" names X in charge and Y assisting: X leads, as with 牵头. A unit
+    """ "X负责，Y配合" names X in charge and Y assisting: X leads, as with 牵头. A unit
     that is only 负责 (no one assists) is a responsible unit, and so are units that
     共同负责."""
     body = (
@@ -818,3 +818,25 @@ def test_the_unit_in_charge_leads_those_that_assist(tmp_path: Path) -> None:
         ("3.开展校园", ["区教育局"], ["区市场监管局"], []),
         ("4.开展餐饮", [], ["区市场监管局", "区卫健局", "各镇"], []),
     ]
+
+
+def test_a_cover_letter_signed_above_its_attachment_is_no_plan(tmp_path: Path) -> None:
+    """A 通知 whose letter has numbered paragraphs (一、二、三、) and sends the plan as its
+    attachment: the plan is the attachment, with its own title; the letter sets no task."""
+    text = (
+        "某县人民政府办公室关于印发某县2023年安全生产工作要点的通知\n"
+        "各乡镇人民政府，县直各单位：\n现将《某县2023年安全生产工作要点》印发给你们，请认真贯彻落实。\n"
+        "一、提高认识。各单位要高度重视安全生产工作。\n二、加强领导。各单位要明确分管领导。\n"
+        "三、按时报送。各单位于12月10日前将落实情况报县安委办。\n"
+        "某县人民政府办公室\n2023年2月1日\n附件\n某县2023年安全生产工作要点\n"
+        "1.开展危险化学品安全专项整治。（责任单位：县应急管理局）\n"
+        "2.开展道路交通安全隐患排查。（责任单位：县公安局）\n"
+    )
+    notice = tmp_path / "letter.txt"
+    notice.write_text(text, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.units) for t in ex.tasks] == [
+        ("1.开展危险", ["县应急管理局"]),
+        ("2.开展道路", ["县公安局"]),
+    ]
+    assert ex.meta["title"].value == "某县2023年安全生产工作要点"

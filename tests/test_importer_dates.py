@@ -57,6 +57,8 @@ from tests.importer_samples import POINTS
         ("各村每月逢8组织开展交通安全劝导", ["monthly:end"]),
         ("持续深入开展联合执法", ["ongoing"]),
         ("2020年起，每年2月底前各省份完成考核工作", ["2020-02-29"]),  # the first of them
+        ("对2019年开始实施的改造项目开展评估，6月底前形成评估报告", ["2021-06-30"]),
+        ("每年对享受补贴人员开展2次核查", ["yearly:2"]),
     ],
 )
 def test_deadline_wordings(words: str, due: list[str]) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from plans.importer import Extraction, extract
-from plans.reflow import REFLOW_AT, reflow
+from plans.importer.units import split_units
+from plans.reflow import REFLOW_AT, date_then_title, reflow
 from tests.importer_samples import FIELDS, OWN, POINTS
 
 
@@ -255,3 +256,42 @@ def test_a_tab_table_whose_rows_were_joined(tmp_path: Path) -> None:
         ("4.持续推进", [], ["区直各有关单位", "各片区管理局"]),
         ("5.加强就业", ["区社会事业局"], ["区直各有关单位", "各片区管理局"]),
     ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "市政府相关部门",
+        "各社区居委会",
+        "区政府国资办",
+        "县委县政府督查室",
+        "市委国家安全委员会办公室",
+        "中国人民银行县支行",
+        "某某镇中心卫生院",
+        "各县、区人民政府",
+    ],
+)
+def test_one_name_is_never_parted_as_two_glued_cells(name: str) -> None:
+    """Names that end a part of themselves early (政府, 委, 社, 镇) stay whole; only names of
+    one level glued in a cell (区经济发展局区行政审批局) are two."""
+    assert split_units(name) == [name]
+    assert split_units("区经济发展局区行政审批局") == ["区经济发展局", "区行政审批局"]
+    assert split_units("各镇、区直各部门") == ["各镇", "区直各部门"]
+
+
+def test_what_a_joined_table_rule_must_not_touch_in_prose() -> None:
+    """Prose an archive joined: a unit named as a sentence's subject is no table cell, 附件
+    in a sentence starts no attachment, a dated sentence and a 方案 a sentence asks for are
+    not cut from what follows them."""
+    text = (
+        "一、总体要求。" + "做好政务公开工作，" * 20 + "各单位要高度重视。"
+        "区政府办公室加强统筹调度，定期通报工作进展。"
+        "（二）加强要素保障。附件所列重点项目要优先保障用地，9月底前完成供地。"
+        "全面完成20个小区改造。2023年6月30日完成全部验收工作。"
+        "各镇要结合实际制定具体实施方案经镇党委研究后于3月底前报区政府备案。"
+        "工作任务牵头单位责任单位"
+    )
+    parts = date_then_title(reflow(text))
+    assert "区政府办公室加强统筹调度，定期通报工作进展。" in "".join(parts)
+    cut = ("区政府办公室", "附件", "2023年6月30日", "经镇党委")
+    assert not any(p.startswith(cut) for p in parts)

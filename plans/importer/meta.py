@@ -50,9 +50,16 @@ def _signs_off(lines: list[Line], sig: int) -> bool:
 
 
 def _attachment_follows(lines: list[Line], sig: int) -> bool:
-    """附件 right under the signature (after 此件公开发布): the document ended there."""
+    """附件 right under the signature (after 此件公开发布) of a document that is itself
+    the plan: the document ended there. A cover letter that sends its attachment (现将
+    《…》印发给你们, 关于印发…的通知) is no such document."""
     after = [ln.text for ln in lines[sig + 1 : sig + 4] if not re.match(r"^[(（]此件", ln.text)]
-    return bool(after) and re.match(r"^附件\s*\d*\s*[:：]?", after[0]) is not None
+    if not after or not re.match(r"^附件\s*\d*\s*[:：]?", after[0]):
+        return False
+    return not any(_SENDS.search(ln.text) for ln in lines[:sig])
+
+
+_SENDS = re.compile(r"现将.{0,60}?印发|印发给你们|关于(?:印发|转发)")
 
 
 def _opening(lines: list[Line], sig: int) -> tuple[int, Field | None]:

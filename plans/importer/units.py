@@ -71,21 +71,37 @@ def split_units(text: str) -> list[str]:
         # 区市场监管局等 → 区市场监管局; 人民银行等部门 → 人民银行
         p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等(?:部门|单位)?$", "", p)
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
-            spaced = p.split()  # "安监站 安监所": names a cell parts by spaces alone
-            if len(spaced) == 1 and len(p) >= 6 and "等" not in p:
-                spaced = glued_names(p)  # 区经济发展局区行政审批局: by nothing at all
-            out += spaced if len(spaced) > 1 and all(map(is_unit, spaced)) else [p]
+            names = p.split()  # "安监站 安监所": names a cell parts by spaces alone
+            if len(names) == 1 and len(p) >= 6 and "等" not in p:
+                names = _glued_pair(p)  # 区经济发展局区行政审批局: by nothing at all
+            out += names if len(names) > 1 and all(map(is_unit, names)) else [p]
     for k in range(len(out) - 1, 0, -1):  # 各县、区人民政府: 各县 shares the name after it
-        if _LEVEL_ONLY.fullmatch(out[k - 1]) and _LEVEL_HEAD.match(out[k]):
+        if _LEVEL_ONLY.fullmatch(out[k - 1]) and _LEVEL_HEAD.fullmatch(out[k]):
             out[k - 1 : k + 1] = [f"{out[k - 1]}、{out[k]}"]
     return out
 
 
 _BOTH = re.compile(r"(?:部门|单位|机构)和(?:部门|单位|机构)")
 _AND = "\u0003"
+def _glued_pair(text: str) -> list[str]:
+    """Names of one level glued in a cell (区经济发展局区行政审批局): each begins with the
+    level and the first ends as a body of its own does (局, 办, 中心), not as a government
+    or a committee that names its own parts (县委县政府督查室, 市政府相关部门)."""
+    names = glued_names(text)
+    if len(names) < 2 or len({n[0] for n in names}) > 1 or names[0][0] not in "省市县区镇乡":
+        return [text]
+    if any(re.search(r"(政府|委|党委)$", n) for n in names[:-1]):
+        return [text]
+    return names
+
+
 _INCLUDING = re.compile(r"[(（](?:包括|含|包含|下同)[^()（）]{0,60}[)）]")
 _LEVEL_ONLY = re.compile(r"各?[省市县区乡镇旗]")
-_LEVEL_HEAD = re.compile(r"[省市县区乡镇旗]")
+# the head 各县 shares: the next level's government or department (区人民政府,
+# 县(区)司法行政主管部门), not a unit of its own (区直各部门, 市政府办公室)
+_LEVEL_HEAD = re.compile(
+    r"[省市县区乡镇旗](?:[(（][^)）]{1,6}[)）])?(?:人民政府|政府|[^直各、，,]{2,12}主管部门)$"
+)
 
 
 NOT_A_NAME = re.compile(
