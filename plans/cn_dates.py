@@ -83,7 +83,9 @@ def _since(t: str, m: re.Match[str], year: int) -> int:
     """The year a sentence's dates fall in: "2020年起，每年2月底前…" says 2020 for the
     first of them, else the plan's year."""
     start = max(t.rfind(end, 0, m.start()) for end in "。;；")
-    since = re.search(r"((?:19|20)\d\d)年(?:起|开始)[，,]?\s*(?:[^，,。]{0,12})?每年", t[start + 1 : m.end()])
+    since = re.search(
+        r"((?:19|20)\d\d)年(?:起|开始)[，,]?\s*(?:[^，,。]{0,12})?每年", t[start + 1 : m.end()]
+    )
     return int(since.group(1)) if since else year
 
 

@@ -83,6 +83,8 @@ def split_units(text: str) -> list[str]:
 
 _BOTH = re.compile(r"(?:部门|单位|机构)和(?:部门|单位|机构)")
 _AND = "\u0003"
+
+
 def _glued_pair(text: str) -> list[str]:
     """Names of one level glued in a cell (区经济发展局区行政审批局): each begins with the
     level and the first ends as a body of its own does (局, 办, 中心), not as a government
