@@ -23,8 +23,11 @@ from plans.copied_tables import (
     fixed_width_rows,
     header_run,
 )
-from plans.reflow import MARKS, REFLOW_AT, UNIT_RUN, date_then_title, glued_table, reflow
-from plans.text import NotChineseText, decode_chinese, norm, to_simplified
+from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
+from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, to_simplified
+
+# A cell that is unit names (市发展改革委, 区直各有关单位，各片区管理局)
+UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
 
 
 @dataclass

@@ -66,15 +66,17 @@ _SIGNED = re.compile(
 )
 # (此件公开发布) under the signature, before what follows it
 _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
+# How a plan's title ends (…工作方案, …工作要点, …任务分工)
+_TITLE_END = "方案|要点|分工|计划|安排|清单|意见|办法|细则"
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
 _DATED = re.compile(
     rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
-    r"(?=[^。，,；;]{4,60}?(?:方案|要点|分工|计划|安排|清单|意见|办法|通知))"
+    rf"(?=[^。，,；;]{{4,60}}?(?:{_TITLE_END}|通知))"
 )
 # The signature's date glued to the attachment's title that follows it.
 _DATE_THEN_TITLE = re.compile(
     rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
-    r"(?=.*(?:方案|要点|分工|安排|清单|计划|意见|办法)$)"
+    rf"(?=.*(?:{_TITLE_END})$)"
 )
 # 附件1 glued between what ends the body (…有关要求) and the attachment's title
 _ATTACHMENT = re.compile(
@@ -128,7 +130,6 @@ _HEADER_CELL = (
 )
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
 _ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")
-UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
 
 
 # A row's task cell glued before its requirement: a numbered heading of one short sentence
@@ -345,7 +346,7 @@ def date_then_title(parts: list[str]) -> list[str]:
 
 
 _TITLE_THEN_BODY = re.compile(
-    r"^([^。，,；;：:]{6,60}?(?:计划|方案|要点|分工|安排|清单|细则))"
+    rf"^([^。，,；;：:]{{6,60}}?(?:{_TITLE_END}))"
     r"(?=(?:按照|根据|为了|为贯彻|为进一步|为切实|为全面|经|现将|结合|围绕)[^。]{4,}。)"
 )
 
