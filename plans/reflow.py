@@ -199,14 +199,14 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
     市政府办公室, 市政务服务数据管理局(市信息中心)), or None where no name starts: the
     first ending (局, 委, 办 …) after which the next name, a separator, a role or the
     next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
-    if _WORK.match(text, j):
-        return None
+    if j >= len(text) or not "\u4e00" <= text[j] <= "\u9fff" or _WORK.match(text, j):
+        return None  # a name begins with a character, not a number (2.公开全市核酸检测机构)
     first = None
     for k in range(j + 2, min(j + 24, len(text)) + 1):
         if _NOT_NAME.search(text[k - 1]):
             break
-        if not _NAME_TAIL.search(text[j:k]):
-            continue
+        if not _NAME_TAIL.search(text[j:k]) or text[j:k].endswith("网站"):
+            continue  # a website (政府门户网站) is no organisation
         grown = True
         while grown:  # 部 → 部门, 区县 → 区县政府, 市政府 → 市政府办公室
             grown = False
@@ -237,10 +237,16 @@ _WORK = re.compile(
 _AFTER_NAME = re.compile(
     rf"[、，,；;。{_NEW_NAME}\d(（]|[{_CN}][、]|(?:牵头|负责|配合|协助|参与|落实|等|按)"
     r"|(?:要|应|须|将|可|会同|组织|指导|协调|统筹|是|为|与|和|及|的)"
+    r"|(?:新媒体|微信|二维码|手机版|扫一扫|【?打印|【?关闭|分享到)"  # the page's own links
 )
 
 
-_ROLE = re.compile(r"等?(?:按照?职责分工)?(?:牵头|负责|配合|协助|参与|落实)?")
+_ROLE = re.compile(r"等?(?:按照?职责分工)?(?:牵头|负责|配合|协助|参与|落实(?![《“]))?")
+# a section's heading glued between a unit cell and the next numbered requirement: a short
+# phrase with no stop (…传播。市政府办公室推进基层政务公开标准化规范化32.已经…)
+_HEADING_THEN_ITEM = re.compile(
+    r"[^。，,；;：:！？]{2,30}?(?=\d{1,2}[.．、](?!\d)|[（(][一二三四五六七八九十]{1,3}[）)]|$)"
+)
 
 
 def _cells_at(text: str, j: int) -> tuple[list[str], int]:
@@ -288,14 +294,21 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
         if not cells or (
             len(cells) == 1
             and end < len(part)
+            and not _HEADING_THEN_ITEM.match(part, end)
             and (
                 _SUBJECT_GOES_ON.match(part[end:])
                 or (_WORK.match(part, end) and not _GROUP.search(cells[0]))
             )
         ):
             continue  # 市财政局要…, 区政府办公室加强…: a sentence's subject, unless a second
-            # name is glued on, the next item's number follows, or the cell names a group
-            # (各区县政府公开本区县…: a units cell, then the next requirement)
+            # name is glued on, the next item's number follows, a heading does, or the cell
+            # names a group (各区县政府公开本区县…: a units cell, then the next requirement)
+        if part.startswith("。", end) and _cells_at(part, end + 1)[0]:
+            # a cell of two sentences: 市直各部门、各镇街。市发展改革局按照职责分工强化监管。
+            stop = part.find("。", end + 1)
+            if 0 < stop - end <= 80 and not _numbered_starts(part[end + 1 : stop]):
+                cells[-1] += part[end : stop + 1]
+                end = stop + 1
         out += [("text", [part[last:j]]), ("cells", cells)]
         last = end
     rest = part[last:]
@@ -324,7 +337,7 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     for i, ch in enumerate(text):
         if depth > 0:
             inside.add(i)
-        depth += (ch in "（(") - (ch in "）)" and depth > 0)
+        depth += (ch in "（(〔") - (ch in "）)〕" and depth > 0)
     ordered = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
     parts = [text[a:b] for a, b in zip([0, *ordered], [*ordered, len(text)], strict=True)]
     return _flattened_rows([p.strip() for p in parts if p.strip()])

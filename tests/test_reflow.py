@@ -295,3 +295,49 @@ def test_what_a_joined_table_rule_must_not_touch_in_prose() -> None:
     assert "区政府办公室加强统筹调度，定期通报工作进展。" in "".join(parts)
     cut = ("区政府办公室", "附件", "2023年6月30日", "经镇党委")
     assert not any(p.startswith(cut) for p in parts)
+
+
+ONE_UNIT_COLUMN = """某市人民政府办公室
+2021年7月5日
+某市2021年政务公开工作要点分工方案
+工作任务
+具体要求
+落实单位
+推进政府公报工作
+1.加快推进市政府公报电子化工作，通过政府网站加强政府公报内容传播。
+市政府办公室
+推进基层政务公开标准化规范化
+2.公开全市核酸检测机构、发热门诊、疫苗接种点等防疫服务信息〔公开路径：1.政府网站>疫情防控，2.其他渠道〕。
+市卫生健康委
+3.基层政府要持续做好本级基层政务公开标准目录的落实。
+各镇街
+落实《政府信息公开条例》
+4.正确适用《政府信息公开信息处理费管理办法》，按照规定计收信息处理费。
+市直各部门、各镇街。市发展改革局、财政局按照职责分工强化监管。
+5.对接省行政复议机构，统一案件审理标准。
+市司法局
+"""
+
+
+@pytest.mark.parametrize("joiner", ["", " "])
+def test_a_one_column_table_glued_reads_as_with_its_line_breaks(
+    tmp_path: Path, joiner: str
+) -> None:
+    """A 落实单位 cell glued before a section heading (市政府办公室推进基层…2.), a role
+    word that begins the heading (各镇街落实《…》), a cell of two sentences, a requirement
+    whose number is followed by a name-like phrase (2.公开全市核酸检测机构、…) and the
+    numbers inside a 〔公开路径：1.…，2.…〕 bracket: the glued table reads as the same
+    table with its line breaks."""
+    lines = ONE_UNIT_COLUMN.splitlines()
+    broken, one = tmp_path / "table.txt", tmp_path / "table-one-line.txt"
+    broken.write_text(ONE_UNIT_COLUMN, encoding="utf-8")
+    one.write_text("\n".join([*lines[:2], joiner.join(lines[2:])]) + "\n", encoding="utf-8")
+    with_breaks = extract(broken)
+    assert [(t.text[:6], t.units) for t in with_breaks.tasks] == [
+        ("1.加快推进", ["市政府办公室"]),
+        ("2.公开全市", ["市卫生健康委"]),
+        ("3.基层政府", ["各镇街"]),
+        ("4.正确适用", ["市直各部门", "各镇街", "市发展改革局", "财政局"]),
+        ("5.对接省行", ["市司法局"]),
+    ]
+    assert reading(extract(one)) == reading(with_breaks)
