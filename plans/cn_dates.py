@@ -135,6 +135,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每月一(检查|调度|通报|报告|评估|督查)"), "monthly:end"),
     (re.compile(r"(每|一)季(度)?一(检查|调度|通报|报告|评估|督查)"), "quarterly:end"),
     (re.compile(r"半年一(检查|调度|通报|报告|评估|督查)"), "semiannual:end"),
+    # 月度盘点+季度研判, 季度调度: a review named for its period
+    (re.compile(r"(?<![年每])月度(盘点|调度|通报|研判|分析|督查|讲评)"), "monthly:end"),
+    (re.compile(r"(?<![每])季度(盘点|调度|通报|研判|分析|督查|讲评)"), "quarterly:end"),
 ]
 
 
@@ -346,10 +349,14 @@ CELL_WORDS: list[tuple[re.Pattern[str], str]] = [
 def read_cell_dues(cell: str, year: int) -> list[Due]:
     """The deadlines in a table's time cell: as in a sentence, else the words a cell
     uses alone (长期, 每季度, 全年), else a bare date read as "by" that date."""
+    bare = normalise(cell).strip().rstrip("。.")
+    if m := re.fullmatch(r"(\d+)个?(工作日|日|天|个月|小时)(?:内|以内|之内)?", bare):
+        # a time limit alone in its cell (整改时限：3天) counts from the notice
+        code = {"工作日": "wd", "日": "d", "天": "d", "个月": "mo", "小时": "h"}[m.group(2)]
+        return [Due(f"+{m.group(1)}{code}@issued", True, cell)]
     found = read_dues(cell, year)
     if found:
         return found
-    bare = normalise(cell).strip().rstrip("。.")
     for rx, fmt in CELL_WORDS:
         if rx.match(bare):
             return [Due(fmt.format(year=f"{year:04d}"), True, cell)]

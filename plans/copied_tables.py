@@ -9,13 +9,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from plans.labels import UNIT_LABELS, marks_lead
+
 Raw = list[tuple[int, str, list[str]]]
 
 CELL_HEADER = re.compile(
-    r"((?:重点|主要|具体)?(?:工作)?(?:任务|要求|内容|措施|举措|事项)|重点工作|"
-    r"序号|牵头单位|牵头部门|责任单位|责任部门|责任科室|责任处室|配合单位|配合部门|"
-    r"责任领导|责任人|完成时限|完成时间|时限要求|时间要求|完成期限|时间安排|备注)"
+    r"((?:重点|主要|具体)?(?:工作)?(?:任务|要求|内容|措施|举措|事项)|重点工作|改革举措|"
+    rf"序号|{UNIT_LABELS}|"
+    r"责任领导|责任人|完成时限|完成时间|时限要求|时间要求|完成期限|时间安排|备注|"
+    r"推广范围|适用范围|实施范围)"
 )
+
+
+def header_cell(text: str) -> bool:
+    """A column's name, its letters spaced out or not (主 要 内 容)."""
+    return CELL_HEADER.fullmatch(re.sub(r"\s+", "", text)) is not None
+
+
 CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
 
 
@@ -23,7 +33,7 @@ def column_label(name: str) -> str | None:
     """The labelled field a table column's cells become (牵头单位：/责任单位：/完成时限：)."""
     if re.search(r"(时限|时间|期限)", name):
         return "完成时限"
-    if "牵头" in name:
+    if marks_lead(name):  # 牵头单位, 主要责任单位
         return "牵头单位"
     if re.search(r"(配合|协办)", name):
         return "配合单位"
@@ -38,14 +48,14 @@ PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s
 def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
     """A table's header given one cell per line: at least four header cells in a row
     (blank lines or lone ``|`` between them), among them a unit column."""
-    if not CELL_HEADER.fullmatch(raw[i][1].strip()):
+    if not header_cell(raw[i][1]):
         return False
     names = []
     for _, text, row in raw[i : i + 16]:
         t = text.strip()
         if row or t in ("", "|"):
             continue
-        if not CELL_HEADER.fullmatch(t):
+        if not header_cell(t):
             break
         names.append(t)
     return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
@@ -62,7 +72,7 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     places the cells it has by what they hold. A placeholder ("/", "无") is an empty
     cell; the header repeated at a page break is dropped."""
     head = 0
-    while head < len(cells) and CELL_HEADER.fullmatch(cells[head][1]):
+    while head < len(cells) and header_cell(cells[head][1]):
         head += 1
     header = [c for _, c in cells[:head]]
     out: list[tuple[int, str, list[str]]] = [(cells[0][0], " | ".join(header), header)]
@@ -149,7 +159,7 @@ def _fixed_header(text: str) -> list[tuple[int, str]] | None:
     runs = _columns_of(text)
     if (
         len(runs) >= 3
-        and all(CELL_HEADER.fullmatch(r) for _, r in runs)
+        and all(header_cell(r) for _, r in runs)
         and any(column_label(r) not in (None, "完成时限") for _, r in runs)
     ):
         return runs

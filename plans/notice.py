@@ -9,6 +9,7 @@ navigation; .docx tables stay tables (one line per row, with its cells).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -16,13 +17,14 @@ from pathlib import Path
 
 from plans.copied_tables import (
     CELL_DUE,
-    CELL_HEADER,
     PAGE_NUMBER,
     cells_as_rows,
     column_label,
     fixed_width_rows,
+    header_cell,
     header_run,
 )
+from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, to_simplified
 
@@ -207,6 +209,36 @@ def _clean_cell(text: str) -> str:
 _NAMES = re.compile(r"[\u3400-\u9fff（）()、，,]{2,40}")
 
 
+def _visual(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+_WRAP_BREAK = re.compile(rf"^(?:{UNIT_LABELS}|{TIME_LABELS}|附件|—)")
+
+
+def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """Text copied out of a PDF keeps the page's line breaks: most lines run to the same
+    right margin and break mid-sentence (…的领导体制机制，优 / 化决策程序…). A line
+    that reaches the margin without ending a sentence goes on in the next line, unless
+    that one begins a numbered item, a label or an attachment."""
+    widths = [_visual(t.rstrip()) for _, t, _ in raw]
+    right = max(widths, default=0)
+    full = [w for w in widths if w >= right - 6]
+    if not 40 <= right <= 120 or len(full) < 5 or len(full) * 3 < sum(w >= 20 for w in widths):
+        return raw  # no margin: lines as long as their paragraphs
+    out: list[tuple[int, str, list[str]]] = []
+    wrapped = False
+    for (no, t, row), w in zip(raw, widths, strict=True):
+        t = t.strip()
+        if wrapped and t and not MARKS.match(t) and not _WRAP_BREAK.match(t):
+            pno, prev, prow = out[-1]
+            out[-1] = (pno, prev + t, prow)
+        else:
+            out.append((no, t, row))
+        wrapped = w >= right - 6 and not t.endswith(("。", "：", ":", "；", ";", "！", "？"))
+    return out
+
+
 def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """A browser copy breaks a table cell of two paragraphs (two lead units) into two
     lines: ``3.建立…\t区经济发展局`` then ``区行政审批局\t区直各有关单位``. The second line
@@ -237,7 +269,7 @@ def _cells_as_lines(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[s
     cells, recognised by what they hold rather than by position (a merged section cell
     appears only in its first row). A short cell outside a row is a section heading."""
     head = 0
-    while head < len(cells) and CELL_HEADER.fullmatch(cells[head][1]):
+    while head < len(cells) and header_cell(cells[head][1]):
         head += 1
     labels = [lb for _, name in cells[:head] if (lb := column_label(name))]
     units = [lb for lb in labels if lb != "完成时限"] or ["责任单位"]
@@ -414,7 +446,14 @@ def read_notice(path: Path) -> list[Line]:
         raw = parser.lines
     else:
         raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
-        for step in (fixed_width_rows, _join_broken_cells, glued_table, _cells_over_lines):
+        steps = (
+            _hard_wrapped,
+            fixed_width_rows,
+            _join_broken_cells,
+            glued_table,
+            _cells_over_lines,
+        )
+        for step in steps:
             raw = step(raw)
         raw = _cell_stream(_bars_apart(raw))
     if len(raw) > MAX_LINES:

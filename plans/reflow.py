@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import cn_number
+from plans.labels import PERSON_LABELS, TIME_LABELS, UNIT_LABELS
 from plans.text import UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
@@ -37,9 +38,7 @@ _FAMILIES = (
 )
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 _LABEL = re.compile(
-    r"(?<=[\u3400-\u9fff。；！？”])"
-    r"(?=(?:牵头单位|主抓单位|责任单位|配合单位|协办单位|参与单位|责任处室|完成时限"
-    r"|完成时间|时间节点|部门分工|分管省领导|分管市领导|分管区领导|分管领导|责任领导)[：:])"
+    rf"(?<=[\u3400-\u9fff。；！？”])(?=(?:{UNIT_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:])"
 )
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
@@ -199,7 +198,7 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
     市政府办公室, 市政务服务数据管理局(市信息中心)), or None where no name starts: the
     first ending (局, 委, 办 …) after which the next name, a separator, a role or the
     next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
-    if j >= len(text) or not "\u4e00" <= text[j] <= "\u9fff" or _WORK.match(text, j):
+    if j >= len(text) or not "\u4e00" <= text[j] <= "\u9fff" or WORK.match(text, j):
         return None  # a name begins with a character, not a number (2.公开全市核酸检测机构)
     first = None
     for k in range(j + 2, min(j + 24, len(text)) + 1):
@@ -217,14 +216,14 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
         m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
         end = k + (m.end() if m else 0)
         first = first or end
-        if end >= len(text) or _AFTER_NAME.match(text, end) or _WORK.match(text, end):
+        if end >= len(text) or _AFTER_NAME.match(text, end) or WORK.match(text, end):
             return end
     return first if listed else None  # after 、 in a cell: the name the list goes on with
 
 
 # How a requirement or a section's heading begins: a verb of the work (做好…, 持续加强…,
 # 公开…, 按照…), never a name
-_WORK = re.compile(
+WORK = re.compile(
     r"(?:做好|加强|推进|推动|持续|不断|切实|深化|强化|完善|提升|提高|健全|加大|加快|开展|"
     r"规范|优化|建立|扎实|全面|进一步|着力|坚持|积极|严格|抓好|聚焦|围绕|统筹|创新|拓展|"
     r"深入|大力|稳步|巩固|夯实|营造|构建|打造|实施|落细|压实|增强|注重|狠抓|用好|"
@@ -297,7 +296,7 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
             and not _HEADING_THEN_ITEM.match(part, end)
             and (
                 _SUBJECT_GOES_ON.match(part[end:])
-                or (_WORK.match(part, end) and not _GROUP.search(cells[0]))
+                or (WORK.match(part, end) and not _GROUP.search(cells[0]))
             )
         ):
             continue  # 市财政局要…, 区政府办公室加强…: a sentence's subject, unless a second

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import read_cell_dues, read_dues
+from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.importer.model import Extraction, TaskDraft
 from plans.importer.tables import _attach_path, _table_row
 from plans.importer.units import (
@@ -15,19 +15,29 @@ from plans.importer.units import (
     FIRST_LEADS,
     PLACEHOLDER,
     inline_roles,
+    is_unit,
     leading_units,
     read_clause,
     sentence_roles,
     split_units,
     unit_line,
 )
+from plans.labels import (
+    OTHER_LABELS,
+    PERSON_LABELS,
+    TIME_LABELS,
+    UNIT_LABELS,
+    is_unit_label,
+    marks_lead,
+)
 from plans.notice import Line
+from plans.reflow import WORK
 
 CN = "一二三四五六七八九十"
 H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
 H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
-H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-]))\s*(.*)$")
-H4 = re.compile(r"^[(（](\d{1,2})[)）]\s*(.*)$")
+H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-)）]))\s*(.*)$")
+H4 = re.compile(r"^[(（]?(\d{1,2})[)）]\s*(.*)$")  # (1) and 1) alike
 PAGE_FURNITURE = re.compile(
     r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
     r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
@@ -68,7 +78,8 @@ def numbering(text: str) -> tuple[int, str] | None:
 
 def _is_heading(text: str, level: int, nxt: tuple[int, str] | None) -> bool:
     short = len(text) <= 32 and text.count("。") <= 1 and (text.endswith("。") or "。" not in text)
-    return short and (nxt is None or nxt[0] > level or level <= 2)
+    listed = text.rstrip().endswith(("；", ";"))  # one of a list: (2)灭火器过期未更换；
+    return short and not listed and (nxt is None or nxt[0] > level or level <= 2)
 
 
 # The words of a table's header row, each printed on a line of its own by a copy.
@@ -108,6 +119,7 @@ class BodyReader:
         self.year = year
         self.ex = ex
         self.nums = [numbering(ln.text) for ln in lines]
+        self.at = 0  # the index of the line being read
         self.headings: dict[int, str] = {}
         self.skipping = False
         self.in_attachment = False
@@ -137,6 +149,7 @@ class BodyReader:
         """Hand the line to the first reading that claims it; an item is the last."""
         text = ln.text
         ex = self.ex
+        self.at = i
         ex.sections[ln.where] = self.section()
         if self._attachment_marker(text):
             return
@@ -174,7 +187,19 @@ class BodyReader:
                 return
             if len(text) < 20:
                 return  # captions, footers, navigation
-        self._item(ln, num)
+        parts = measures(text)
+        for part in parts:  # several measures, each with its bracket
+            self._item(ln if len(parts) == 1 else Line(ln.no, part, ln.cells, ln.where), num)
+            num = None
+
+    def _heads_lines_below(self, ln: Line) -> bool:
+        """Whether lines follow a numbered line that are not its siblings or elders: an
+        unnumbered line, or a deeper number (1.政府网站。 over what it lists)."""
+        i = self.at
+        if self.lines[i] is not ln or i + 1 >= len(self.lines):
+            return False
+        here, nxt = self.nums[i], self.nums[i + 1]
+        return nxt is None or here is None or nxt[0] > here[0]
 
     def _attachment_marker(self, text: str) -> bool:
         """附件 / 附件2：… starts an attachment: the body's headings and the run of
@@ -273,6 +298,10 @@ class BodyReader:
             return False  # "（一）地区生产总值增长7%以上" over "责任单位：…": an item
         if not roles and deeper and (named := unit_line(bare.rstrip("。.：:"))):
             roles = named  # "（五）区社会事业局" over 1. 2. 3.: that unit's part of the plan
+        if not roles and deeper and (owner := OWNED_PART.fullmatch(bare)):
+            # "一、县示范区管委会牵头工作（8项）": the part that unit leads
+            lead = [n for n in split_units(owner.group(1)) if is_unit(n)]
+            roles = (lead, []) if lead else None
         title, dot, said = rest.partition("。")
         if (
             not roles
@@ -343,6 +372,9 @@ class BodyReader:
             and len(num[1]) <= 12
             and "，" not in num[1]
             and "," not in num[1]
+            and not num[1].rstrip().endswith(("；", ";"))  # (2)灭火器过期未更换；one of a list
+            and not WORK.match(num[1])  # 2.打造食用菌酵素生产基地。: work, not a caption
+            and self._heads_lines_below(ln)
         ):
             # a short numbered caption (1.政府网站。) heads a group
             self.headings[num[0] + 5] = text
@@ -373,6 +405,13 @@ class BodyReader:
             self.pending = []  # its own closing clause: no unit line below is its
         else:
             self.pending.append(len(ex.tasks) - 1)
+
+
+# a part of the plan named for the unit that leads it: 县发改局牵头工作（12项）, 由X负责的任务
+OWNED_PART = re.compile(
+    r"(?:由)?(.{2,40}?)(?:牵头|负责|承担|主抓)(?:的|落实的|推进的)?(?:工作|任务|事项|项目)"
+    r"(?:[(（]\d+项[)）])?[。：:]?"
+)
 
 
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:
@@ -466,9 +505,24 @@ def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
 # （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
 TRAILING_ROLES = re.compile(
     r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
-    r"(?:负责|牵头|配合|参与|落实)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
+    r"(?:负责|牵头|配合|参与|落实|指导)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
     r"[)）]\s*[。;；]?\s*$"
 )
+# a measure closed by its bracket of units with the next measure after it in the same
+# paragraph: …回收体系。（X、Y指导）以铅酸蓄电池…为重点，…（Z负责）
+MID_ROLES = re.compile(TRAILING_ROLES.pattern.removesuffix(r"\s*$") + r"(?=[\u4e00-\u9fff“])")
+
+
+def measures(text: str) -> list[str]:
+    """A paragraph's measures, each closed by its own bracket of units."""
+    cuts = [
+        m.end()
+        for m in MID_ROLES.finditer(text)
+        if unit_line(_drop_due_words(m.group(1))) and len(text) - m.end() >= 10
+    ]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
 DUE_WORDS = re.compile(
     r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
     r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*"
@@ -479,16 +533,7 @@ def _drop_due_words(text: str) -> str:
     return DUE_WORDS.sub("", text)
 
 
-UNIT_LABELS = (
-    r"牵头单位|主抓单位|责任单位|配合单位|协办单位|落实单位|主责单位|参与单位|牵头部门"
-    r"|责任部门|配合部门|责任处室|牵头处室|部门分工|单位分工|责任分工"
-)
-TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限"
-ATTRIBUTE_LINE = re.compile(
-    r"^(成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|"
-    r"成果要求|完成形式|验收标准|分管省领导|分管市领导|分管区领导|分管县领导|分管领导|责任领导|"
-    r"牵头领导|联系领导|责任人|联系人)\s*[:：]"
-)
+ATTRIBUTE_LINE = re.compile(rf"^(?:{PERSON_LABELS}|{OTHER_LABELS})\s*[:：]")
 FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
 FIELD = re.compile(
     rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
@@ -500,14 +545,15 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
     """``责任单位：县财政局`` / ``完成时限：2023年6月底前`` on lines of their own after
     an item: fields of that item (units also of the siblings before it with none)."""
     t = ex.tasks[-1]
+    timed: list[Due] = []
     for m in FIELD.finditer(ln.text):
         label, value = m.group(1), m.group(2).strip()
         if not value:
             continue
-        if re.fullmatch(UNIT_LABELS, label):
+        if is_unit_label(label):
             roles = (
                 unit_line(value)
-                if "牵头" not in label and re.search(r"(牵头|负责|配合)", value)
+                if not marks_lead(label) and re.search(r"(牵头|负责|配合)", value)
                 else None
             )
             if roles:  # 责任单位：X牵头，Y按职责分工负责 → lead X, units Y
@@ -529,7 +575,7 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
                                 f"主抓单位“{'、'.join(stray)}”不在责任单位中，已按责任单位读取",
                             )
                         )
-                (t.lead if "牵头" in label else t.units).extend(
+                (t.lead if marks_lead(label) else t.units).extend(
                     n for n in names if n not in t.units
                 )
             t.unit_source, t.unit_how = ln.where, "clause"
@@ -538,5 +584,10 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
         else:
             dues = read_cell_dues(value, year)
             t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
+            timed = dues
     if t.unit_source == ln.where:
         _share_backwards(ex, t)
+        # 问题整改责任单位：X 整改时限：3天 under a list of problems: the time is theirs too
+        for prev in ex.tasks[:-1]:
+            if prev.unit_source == ln.where and not prev.due:
+                prev.due = list(timed)

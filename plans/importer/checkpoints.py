@@ -63,6 +63,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 OWN_DOMAIN = re.compile(r"本(系统|行业|领域|区县|地区)[^，。；]{0,6}(各级|政务公开工作(培训|检查))")
 DUTY = re.compile(r"(承担|履行|负责)[^。；]{0,40}(职责|职能)[。；;]?$")  # who does what, not when
+SENDING = re.compile(r"现将[^。]{0,80}印发给你们")  # the cover sends the plan: no obligation
 COORDINATOR = re.compile(r"^(市|区|县|州|盟|旗)?(人民)?政府(办公室|办公厅|办)")
 
 
@@ -88,6 +89,12 @@ def find_checkpoints(
             and not any(TASK_CHAPTER.search(h) for h in section[:-1])
         )
         actor = []
+        if ln.text.startswith("附件") or (
+            len(ln.text) <= 40
+            and not re.search(r"[，,。；;：:]", ln.text)
+            and not read_dues(ln.text, year)
+        ):
+            continue  # an attachment's title or a heading (…任务清单) states no obligation
         for s, dues in _clauses(ln.text, year):
             lead, others = sentence_actors(s)
             named = lead + others
@@ -121,6 +128,7 @@ def find_checkpoints(
             if (
                 OWN_DOMAIN.search(s)
                 or DUTY.search(s)
+                or SENDING.search(s)
                 or (kind == "other" and not (dues or to_coordinator))
             ):
                 continue

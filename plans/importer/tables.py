@@ -9,6 +9,7 @@ from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.copied_tables import column_label
 from plans.importer.model import Extraction, Target, TaskDraft
 from plans.importer.units import is_unit, split_units, unit_line
+from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.notice import Line
 
 
@@ -25,11 +26,9 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     while len(cells) > 1 and not cells[-1]:
         cells = cells[:-1]  # "a | b | |": a row padded at its end, as a pipe copy gives it
     joined = "".join(cells)
-    if re.search(
-        r"(牵头单位|责任单位|配合单位|落实单位|完成时限|牵头部门|责任部门|责任科室|责任处室|"
-        r"配合部门|时限要求|完成时间|时间安排)",
-        joined,
-    ) and all(len(c) <= 12 for c in cells):
+    if re.search(rf"({UNIT_LABELS}|{TIME_LABELS}|时间安排)", re.sub(r"\s+", "", joined)) and all(
+        len(c) <= 12 for c in cells
+    ):
         # a header cell merged across columns names each of them (工作任务 over two)
         ex.columns = []
         for c in cells:
@@ -71,15 +70,16 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
         name = cols[k + shift] if k + shift < len(cols) else ""
         if not c or re.search(r"(领导|责任人|联系人)", name):
             continue  # a person's column (责任领导 叶林) names no unit
+        kind = column_label(name)
         roles = unit_line(c) if re.search(r"(牵头|配合|落实|负责)", c) else None
-        if roles and re.search(r"(牵头|责任|配合|落实|参与)", name):
+        if roles and kind in ("牵头单位", "责任单位", "配合单位"):
             lead += roles[0]  # "X牵头，Y按职责分工落实" in one cell
             units += roles[1]
-        elif "牵头" in name:
+        elif kind == "牵头单位":
             lead += split_units(c)
-        elif re.search(r"(责任|配合|落实|参与)", name):
+        elif kind in ("责任单位", "配合单位"):
             units += split_units(c)
-        elif re.search(r"(时限|时间|期限)", name):
+        elif kind == "完成时限":
             due += read_cell_dues(c, year)
             cell_of["due"].append(k + 1)
             continue

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from plans.importer.model import Extraction, TaskDraft
+from plans.labels import UNIT_LABELS, marks_lead
 from plans.reflow import glued_names
 from plans.text import UNIT_SUFFIX
 
@@ -16,19 +17,16 @@ UNIT_TOKEN = re.compile(
 )
 ROLE_TAIL = re.compile(
     r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
-    r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施)$"
+    r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施|指导)$"
 )
-# The words a role's label begins with: 牵头单位, 责任部门, 负责部门 (a State Council list)
-ROLE_WORDS = "牵头|责任|落实|配合|主责|实施|参与|负责|主办|协办|承办"
+# a role's label: 牵头单位, 责任部门, 负责部门 (a State Council list), 协同责任单位
 CLAUSE = re.compile(
-    rf"[(（〔\[【]\s*((?:{ROLE_WORDS})(?:单位|部门)\s*[:：]"
+    rf"[(（〔\[【]\s*((?:{UNIT_LABELS})\s*[:：]"
     r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
     r"\s*[)）〕\]】]\s*[。;；]?\s*$"
 )
 # "…。牵头单位：市财政局；配合单位：各部门。" without brackets, closing the item
-CLAUSE_OPEN = re.compile(
-    rf"(?<=[。;；.])\s*((?:{ROLE_WORDS})(?:单位|部门)\s*[:：][^。]+)[。.]?\s*$"
-)
+CLAUSE_OPEN = re.compile(rf"(?<=[。;；.])\s*((?:{UNIT_LABELS})\s*[:：][^。]+)[。.]?\s*$")
 
 # -- units -------------------------------------------------------------------------------
 
@@ -156,9 +154,12 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     in_charge: list[str] = []  # names a segment ends 负责 on
     helping = False  # a segment names units that 配合
     for seg in re.split(r"[,，;；。]", t):
+        said = ROLE_PHRASE.search(seg.strip())
         seg = ROLE_PHRASE.sub("", seg.strip())
         if not seg:
             continue
+        # X、Y、Z分别牵头落实: each leads its own part
+        leads_apart = bool(said and re.fullmatch(r"分别牵头(负责|落实|实施)?", said.group(0)))
         if "会同" in seg:  # X会同Y负责: X leads, Y joins
             first, _, rest = seg.partition("会同")
             lead_names, others = split_units(first), split_units(rest)
@@ -181,7 +182,8 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             names = [n for n in split_units(part.group(1)) if is_unit(n)]  # X负责法制审查工作
         if not names:
             return None
-        (lead if re.search(r"牵头(负责|落实|实施|抓总)?$", seg) else units).extend(names)
+        leads = leads_apart or re.search(r"牵头(负责|落实|实施|抓总)?$", seg)
+        (lead if leads else units).extend(names)
         if not lead and re.search(r"(?<!共同)(?<!分别)负责$", seg):
             in_charge += names
         elif re.search(r"(配合|协助|协同|参与)(落实|实施)?$", seg):
@@ -192,7 +194,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     return (lead, units) if lead or units else None
 
 
-ROLE_LABEL = rf"({ROLE_WORDS})(?:单位|部门)\s*[:：]"
+ROLE_LABEL = rf"({UNIT_LABELS})\s*[:：]"
 
 
 def read_clause(body: str) -> tuple[list[str], list[str]]:
@@ -208,7 +210,7 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
             continue
         roles = (
             unit_line(m.group(2))
-            if m.group(1) != "牵头" and re.search(r"(牵头|负责|配合)", m.group(2))
+            if not marks_lead(m.group(1)) and re.search(r"(牵头|负责|配合)", m.group(2))
             else None
         )
         if roles:  # 责任单位：X负责，Y配合 → X leads
@@ -216,7 +218,7 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
             units += roles[1]
             continue
         names = split_units(m.group(2))
-        (lead if m.group(1) == "牵头" else units).extend(names)
+        (lead if marks_lead(m.group(1)) else units).extend(names)
     return lead, units
 
 

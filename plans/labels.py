@@ -1,0 +1,40 @@
+"""The labels a notice puts before a field (牵头单位：, 协同责任单位：, 完成时限：, 分管领导：),
+written once for the reflow that cuts before them and the importer that reads them.
+
+A unit label is built the way offices build it: one or two role words, then what kind of
+body it names (牵头责任单位, 协同配合部门, 主要责任处室). A person's label (分管省领导,
+牵头负责领导, 责任人) names no unit: its value is left out of the reading.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The role words a unit label is built of
+ROLE_WORDS = (
+    "牵头|主抓|责任|配合|协办|落实|主责|参与|协同|协作|主办|承办|实施|负责|主要|具体|直接|"
+    "督办|督导|整改|指导|主管"
+)
+# the bodies a unit label names
+_BODY = "单位|部门|处室|科室|股室"
+UNIT_LABELS = rf"(?:问题)?(?:(?:{ROLE_WORDS}){{1,2}})(?:{_BODY})|部门分工|单位分工|责任分工"
+# a person: 分管省领导, 牵头负责领导, 责任人, 包保领导
+PERSON_LABELS = (
+    r"(?:分管|牵头负责|牵头|责任|联系|包抓|包保|挂点|挂钩|主要)(?:省|市|区|县|镇|乡)?"
+    r"(?:领导|负责人)|责任人|联系人"
+)
+TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限|整改时限|整改期限"
+OTHER_LABELS = (
+    r"成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|成果要求|完成形式|"
+    r"验收标准"
+)
+
+
+def marks_lead(label: str) -> bool:
+    """Whether a unit label marks the lead: 牵头单位, 牵头责任单位, 主要责任单位, 主责部门
+    (主抓单位 are among the 责任单位, read apart)."""
+    return "牵头" in label or label.startswith(("主要责任", "主责", "主办"))
+
+
+def is_unit_label(label: str) -> bool:
+    return re.fullmatch(UNIT_LABELS, label) is not None

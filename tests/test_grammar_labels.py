@@ -1,0 +1,174 @@
+"""Labels, part headings, problem lists and wrapped text: rules of official writing the
+importer reads, each on a small notice written for it (places, units and dates invented)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plans.importer import extract
+from tests.test_grammar import read
+
+
+def test_a_label_built_of_two_role_words_and_a_person_left_out(tmp_path: Path) -> None:
+    """牵头责任单位 marks the lead, 协同责任单位 the units, 牵头负责领导 names a person
+    (no unit); a trailing 等 goes."""
+    body = """一、确保完成全年主要预期目标
+1.全县生产总值增长6%以上，在实际工作中力争更好结果。
+牵头负责领导：张明。
+牵头责任单位：县发展改革委。
+协同责任单位：县政府各部门、各直属机构。
+2.社会消费品零售总额增长7%左右。
+牵头负责领导：李华。
+牵头责任单位：县商务局。
+协同责任单位：县财政局、县市场监管局等。
+"""
+    assert read(tmp_path, body) == [
+        ("1.全县生产", ["县发展改革委"], ["县政府各部门", "各直属机构"], []),
+        ("2.社会消费", ["县商务局"], ["县财政局", "县市场监管局"], []),
+    ]
+
+
+def test_a_problem_list_takes_the_unit_and_time_limit_below_it(tmp_path: Path) -> None:
+    """An inspection's problems (1)(2)(3), one short line each ending in ；, then one
+    line "问题整改责任单位：X 整改时限：3天": every problem above is X's to fix within 3
+    days of the notice; a short problem is an item, not a caption."""
+    body = """具体问题如下：
+1. 县科技馆
+(1)院内电动车未按指定区域停放；
+(2)灭火器过期未更换；
+(3)意见簿投诉记录和回复处理记录不规范。
+问题整改责任单位：县科技馆 整改时限：3天
+2. 县人民医院
+(1)院内禁烟标识数量不达标；
+(2)门诊大厅服务窗口未见诚信服务公益宣传。
+问题整改责任单位：县卫生健康局 整改时限：5个工作日
+"""
+    assert read(tmp_path, body) == [
+        ("(1)院内电", [], ["县科技馆"], ["+3d@issued"]),
+        ("(2)灭火器", [], ["县科技馆"], ["+3d@issued"]),
+        ("(3)意见簿", [], ["县科技馆"], ["+3d@issued"]),
+        ("(1)院内禁", [], ["县卫生健康局"], ["+5wd@issued"]),
+        ("(2)门诊大", [], ["县卫生健康局"], ["+5wd@issued"]),
+    ]
+
+
+def test_a_part_named_for_the_unit_that_leads_it(tmp_path: Path) -> None:
+    """ "一、县经开区管委会牵头工作（3项）" heads the items its unit leads; a short
+    numbered line that begins with work (2.打造食用菌生产基地。) is one of them, not a
+    caption."""
+    body = """一、县经开区管委会牵头工作（3项）
+1.投资3000万元建设工厂化循环水养殖基地。
+2.打造食用菌生产基地。
+3.建设3个劳动密集型产业园，推动电子生产线投产。
+二、县农业农村局牵头工作（1项）
+4.新建高标准农田2万亩。
+"""
+    assert read(tmp_path, body) == [
+        ("1.投资30", ["县经开区管委会"], [], []),
+        ("2.打造食用", ["县经开区管委会"], [], []),
+        ("3.建设3个", ["县经开区管委会"], [], []),
+        ("4.新建高标", ["县农业农村局"], [], []),
+    ]
+
+
+def test_units_that_each_lead_their_own_part(tmp_path: Path) -> None:
+    """ "X、Y、Z分别牵头落实" under a requirement: each of them leads."""
+    body = """主要内容
+责任单位
+1.加强金融政策信息公开，加大货币和金融业改革发展政策解读力度。
+县金融办、人民银行青石支行、青石银保监组分别牵头落实
+2.做好财政预决算公开。
+县财政局牵头落实
+"""
+    assert read(tmp_path, body) == [
+        ("1.加强金融", ["县金融办", "人民银行青石支行", "青石银保监组"], [], []),
+        ("2.做好财政", ["县财政局"], [], []),
+    ]
+
+
+def test_a_paragraph_of_measures_each_closed_by_its_bracket(tmp_path: Path) -> None:
+    """A State Council paragraph holds several measures, each closed by its own bracket
+    of units (X、Y指导 / X负责): each is an item with its bracket's units."""
+    body = """一、主要任务
+（一）实施工业绿色生产。
+开展绿色设计和绿色供应链建设，促进固体废物减量和循环利用。（工业和信息化部、商务部指导）以铅酸蓄电池、动力电池为重点，落实生产者责任延伸制度。（国家发展改革委、生态环境部负责）
+健全标准体系，完善综合利用标准体系。（市场监管总局、工业和信息化部负责）
+"""
+    assert read(tmp_path, body) == [
+        ("开展绿色设计", [], ["工业和信息化部", "商务部"], []),
+        ("以铅酸蓄电池", [], ["国家发展改革委", "生态环境部"], []),
+        ("健全标准体系", [], ["市场监管总局", "工业和信息化部"], []),
+    ]
+
+
+def test_a_table_one_cell_per_line_with_a_spaced_header_and_a_guiding_column(
+    tmp_path: Path,
+) -> None:
+    """序号 / 改革举措 / 主 要 内 容 / 指导部门 / 推广范围, one cell per line: the
+    spaced-out column name is a column, 指导部门 are the units, 推广范围 (where the
+    measure spreads) is no unit, and the measure's name and content are one item."""
+    cells = [
+        "序号", "改革举措", "主 要 内 容", "指导部门", "推广范围",
+        "一、知识产权保护方面（共2项）",
+        "1", "知识产权案件“三合一”审判",
+        "整合分散的审判资源，实行知识产权案件审判“三合一”，提高审判效率。",
+        "县人民法院、县市场监管局", "全县",
+        "2", "专利保险机制",
+        "围绕专利应用和维权，开发专利执行险等保险产品，降低创新主体的侵权损失。",
+        "县市场监管局、青石银保监组", "各乡镇",
+    ]  # fmt: skip
+    tasks = read(tmp_path, "附件\n推广清单\n" + "\n".join(cells) + "\n")
+    assert [(t[0], t[2]) for t in tasks] == [
+        ("整合分散的审", ["县人民法院", "县市场监管局"]),
+        ("围绕专利应用", ["县市场监管局", "青石银保监组"]),
+    ]
+
+
+def test_text_copied_from_a_pdf_keeps_the_pages_line_breaks(tmp_path: Path) -> None:
+    """Lines that run to the page's right margin without ending a sentence go on in the
+    next line (一个单位名称也会被折断：园区党工 / 委), unless it begins a numbered item or
+    a label."""
+    body = """一、提高城市基层党建工作水平，加强党对基层治理的全面
+领导
+1.完善街道党工委对地区治理重大工作的领导体制机制，优
+化决策程序，涉及基层治理的重大事项、重点工作、重要问题由
+街道党工委讨论决定，全面提升街道抓党建、抓治理、抓服务的
+领导能力，把党的主张转化为各类组织和群众的自觉行动。
+牵头单位：区委组织部
+协办单位：区委编办、区民政局、园区党工委、各街道党工
+委
+2.推动街道职能转变，把街道工作重心转移到党的建设、公共服
+务、公共管理、公共安全上来，取消街道招商引资职能和任务。
+牵头单位：区委编办
+"""
+    tasks = read(tmp_path, body)
+    assert tasks == [
+        ("1.完善街道", ["区委组织部"], ["区委编办", "区民政局", "园区党工委", "各街道党工委"], []),
+        ("2.推动街道", ["区委编办"], [], []),
+    ]
+
+
+def test_a_cover_letters_review_cadence_and_its_attachment_list(tmp_path: Path) -> None:
+    """ "实行‘月度盘点+季度研判’" is a monthly and a quarterly check; the cover's list
+    of attachments (附件：1.…任务清单) names no checkpoint."""
+    notice = tmp_path / "notice.txt"
+    notice.write_text(
+        """青石县人民政府办公室关于印发2023年县政府工作报告任务清单的通知
+各乡镇人民政府，县直各有关单位：
+现将《2023年县政府工作报告任务清单》印发给你们，请认真贯彻落实。
+一、节点管控。各单位要紧盯目标任务，实行“月度盘点+季度研判”动态监管，县政府定期召开专题会议。
+附件：1.2023年县政府工作报告任务清单
+青石县人民政府办公室
+2023年3月6日
+附件1
+2023年县政府工作报告任务清单
+一、县发展改革委牵头工作（1项）
+1.新开工重点项目50个以上。
+""",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert [("月度盘点" in c.text, [d.value for d in c.due]) for c in ex.checkpoints] == [
+        (True, ["monthly:end", "quarterly:end"]),
+    ]
+    assert [(t.text[:6], t.lead) for t in ex.tasks] == [("1.新开工重", ["县发展改革委"])]
