@@ -23,7 +23,9 @@ CELL_HEADER = re.compile(
 
 def header_cell(text: str) -> bool:
     """A column's name, its letters spaced out or not (主 要 内 容)."""
-    return CELL_HEADER.fullmatch(re.sub(r"\s+", "", text)) is not None
+    # a column may name whose units it lists: 市卫健委内牵头处室
+    name = re.sub(r"^[\u4e00-\u9fff]{1,8}内(?=[\u4e00-\u9fff]{4})", "", re.sub(r"\s+", "", text))
+    return CELL_HEADER.fullmatch(name) is not None
 
 
 CELL_DUE = re.compile(r"(前|底|末|内|持续|长期|每[年月季]|\d+月|年度|常态|定期)")
@@ -61,6 +63,7 @@ def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
     return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
 
 
+_TEXT_HEADER = re.compile(r"(任务|要求|内容|措施|举措|事项)")
 _SECTION_CELL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
 _PLACEHOLDER = re.compile(r"^[/／\\—－\-–无]$|^(暂无|空)$")
 
@@ -88,6 +91,10 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     # before the number in the stream: held, they open the next row.
     before = next((k for k, c in enumerate(header) if c == "序号"), 0)
     width = len(header) - before
+    # 序号 and 工作事项 merged over several 主要内容 rows: a row that runs past the header's
+    # width goes on as a row lacking the columns before the last text column
+    texts = [k for k, c in enumerate(header) if _TEXT_HEADER.search(c)]
+    merged = texts[-1] if not before and texts and header[0] == "序号" else 0
     prefix: list[str] = []
     k = head
     while k < len(cells):
@@ -110,6 +117,9 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
         elif row and (
             not before or len(row) < width or row[0] == "" or not re.fullmatch(r"\d{1,3}", row[0])
         ):
+            if merged and len(row) >= width:
+                close()
+                row, start = [""] * merged, no
             row.append("" if _PLACEHOLDER.match(cell) else cell)
         elif before:
             close()

@@ -30,15 +30,16 @@ _COUNTED = (
 _FAMILIES = (
     ("h1", rf"[{_CN}]{{1,3}}、"),
     ("h2", rf"[（(][{_CN}]{{1,3}}[）)]"),
-    ("h3", r"\d{1,2}[．.、](?:(?![\d%％])|(?=(?:19|20)\d\d年))"),  # 1.2017年10月底前…
+    ("h3", r"\d{1,2}[．.、﹒](?:(?![\d%％])|(?=(?:19|20)\d\d年))"),  # 1.2017年10月底前…
     ("h4", r"[（(]\d{1,2}[）)]"),
     ("h5", "[①-⑳]"),
     # 1公开… : a number with no stop after it, taken only after a sentence's end
     ("bare", r"(?<![\d.．])\d{1,2}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
 )
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
+# a label's start, the whole label taken so that 责任单位 in 牵头责任单位 is not cut again
 _LABEL = re.compile(
-    rf"(?<=[\u3400-\u9fff。；！？”])(?=(?:{UNIT_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:])"
+    rf"(?<=[\u3400-\u9fff。；！？”])(?:{UNIT_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:]"
 )
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
@@ -80,7 +81,7 @@ _DATE_THEN_TITLE = re.compile(
 # 附件1 glued between what ends the body (…有关要求) and the attachment's title
 _ATTACHMENT = re.compile(
     r"(?:[。；！？”》）)]|要求|任务|方案|清单|分工|目录|办法|制度|细则|安排|计划)"
-    r"(附件\s*(?:\d{1,2}|(?=[：:])))(?=[：:\u4e00-\u9fff])"
+    r"(附件\s*(?:\d{1,2}|(?=[：:])))(?=[：:\u4e00-\u9fff]|(?:19|20)\d\d年)"
 )
 _SPACE = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
@@ -101,6 +102,7 @@ def _numbered_starts(text: str) -> list[int]:
     last: dict[str, int] = {}
     heading: dict[str, str] = {}
     starts = []
+    h1_at = 0
     for m in MARKS.finditer(text):
         name = m.lastgroup or ""
         if name == "bare":  # 1公开… counts on with 2. and 3.
@@ -114,9 +116,12 @@ def _numbered_starts(text: str) -> list[int]:
             continue  # 第二、三季度, 附件（一）。: a number inside a sentence
         words = text[m.end() : m.end() + 8]
         again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
-        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again:
+        # an attachment's own 一、 after the cover letter's 一、二、三、
+        anew = name == "h1" and value == 1 and "附件" in text[h1_at : m.start()]
+        if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again or anew:
             last[name], heading[name] = value, words
             starts.append(m.start())
+            h1_at = m.start() if name == "h1" else h1_at
     return starts
 
 

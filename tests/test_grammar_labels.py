@@ -172,3 +172,75 @@ def test_a_cover_letters_review_cadence_and_its_attachment_list(tmp_path: Path) 
         (True, ["monthly:end", "quarterly:end"]),
     ]
     assert [(t.text[:6], t.lead) for t in ex.tasks] == [("1.新开工重", ["县发展改革委"])]
+
+
+def test_a_division_table_restating_the_plans_items_row_by_row(tmp_path: Path) -> None:
+    """The plan's numbered items, then an attached table one cell per line whose 序号 and
+    工作事项 are merged over several 主要内容 rows, with a lead and a helping column for the
+    bureau's own offices (市卫健委内牵头处室): each row is an item with its units, and the
+    body's item that the table restates is not read twice."""
+    body = """一、重点任务
+1.扩大家庭医生来源。推动人才资源向基层医疗卫生机构倾斜，优先保障基层用人需求。引导二级以上医疗机构的医师到基层参与签约服务。
+附件
+任务分工表
+序号
+工作事项
+主要内容
+牵头单位
+配合单位
+市卫健委内牵头处室
+市卫健委内配合处室
+1
+扩大家庭医生来源。
+推动人才资源向基层医疗卫生机构倾斜，优先保障基层用人需求。
+各区政府
+市人社局
+人事处
+基层处
+引导二级以上医疗机构的医师到基层参与签约服务。
+各区政府
+/
+基层处
+医政处
+"""
+    assert read(tmp_path, body) == [
+        ("推动人才资源", ["各区政府", "人事处"], ["市人社局", "基层处"], []),
+        ("引导二级以上", ["各区政府", "基层处"], ["医政处"], []),
+    ]
+
+
+def test_spans_and_cadences_in_a_plans_own_words(tmp_path: Path) -> None:
+    """本文印发后3个月内 counts from the notice; 每季度至少主动联系1次 is quarterly."""
+    body = """一、重点任务
+1.各区要于本文印发后3个月内出台辖区实施方案。
+2.家庭医生应每季度至少主动联系1次签约居民，提供健康指导。
+"""
+    assert [t[3] for t in read(tmp_path, body)] == [["+3mo@issued"], ["quarterly:end"]]
+
+
+def test_labels_and_an_attachment_glued_onto_one_line(tmp_path: Path) -> None:
+    """The same notice as a web archive keeps it (joined by nothing): 牵头责任单位： is one
+    label (not 牵头 + 责任单位：), a time field cut onto its own line still governs the
+    problems above, 1﹒ numbers, and 附件12025年… then the attachment's own 一、 after the
+    cover letter's 一、二、 begin anew."""
+    one_line = (
+        "一、压实责任。各单位要逐项细化职责。二、强化调度。每月调度一次进展。附件：1.任务清单"
+        "青石县人民政府办公室2023年3月6日（此件公开发布）附件12023年县政府工作报告任务清单"
+        "一、确保完成全年主要预期目标1﹒全县生产总值增长6%以上，在实际工作中力争更好结果。"
+        "牵头负责领导：张明。牵头责任单位：县发展改革委。协同责任单位：县政府各部门、各直属机构。"
+        "2﹒社会消费品零售总额增长7%左右。牵头负责领导：李华。牵头责任单位：县商务局。"
+        "协同责任单位：县财政局、县市场监管局等。二、问题整改1.县科技馆（1）院内电动车未按指定区域停放；"
+        "（2）灭火器过期未更换。问题整改责任单位：县科技馆整改时限：3天"
+    )
+    notice = tmp_path / "glued.txt"
+    notice.write_text(
+        "青石县人民政府办公室关于印发2023年县政府工作报告任务清单的通知\n" + one_line + "\n",
+        encoding="utf-8",
+    )
+    got = [(t.text[:6], t.lead, t.units, [d.value for d in t.due]) for t in extract(notice).tasks]
+    assert got == [
+        ("1.全县生产", ["县发展改革委"], ["县政府各部门", "各直属机构"], []),
+        ("2.社会消费", ["县商务局"], ["县财政局", "县市场监管局"], []),
+        ("(1)院内电", [], ["县科技馆"], ["+3d@issued"]),
+        ("(2)灭火器", [], ["县科技馆"], ["+3d@issued"]),
+    ]

@@ -100,6 +100,22 @@ HEADER_WORDS = (
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     """Read the body's headings, items and their units and fields into ``ex``."""
     BodyReader(lines, year, ex).read()
+    _drop_restated(ex)
+
+
+def _drop_restated(ex: Extraction) -> None:
+    """A plan whose attached division table restates its numbered items row by row (the
+    body's item, then the table's rows with their units): the item is read from the
+    table, so the body's copy of it, which holds a row's words, is no task of its own."""
+    rows = [re.sub(r"\W", "", t.text) for t in ex.tasks if t.unit_how == "table"]
+    rows = [r for r in rows if len(r) >= 15]
+    if not rows:
+        return
+    ex.tasks = [
+        t
+        for t in ex.tasks
+        if t.unit_how == "table" or not any(r in re.sub(r"\W", "", t.text) for r in rows)
+    ]
 
 
 # The header of an attachment that lists indicators (考核指标), not tasks
@@ -199,6 +215,8 @@ class BodyReader:
         if self.lines[i] is not ln or i + 1 >= len(self.lines):
             return False
         here, nxt = self.nums[i], self.nums[i + 1]
+        if FIELD_LINE.match(self.lines[i + 1].text):
+            return False  # 责任单位：… below closes the items above: this one is among them
         return nxt is None or here is None or nxt[0] > here[0]
 
     def _attachment_marker(self, text: str) -> bool:
@@ -587,7 +605,8 @@ def field_line(ln: Line, year: int, ex: Extraction) -> None:
             timed = dues
     if t.unit_source == ln.where:
         _share_backwards(ex, t)
+    if timed and t.unit_source and t.unit_how == "clause":
         # 问题整改责任单位：X 整改时限：3天 under a list of problems: the time is theirs too
         for prev in ex.tasks[:-1]:
-            if prev.unit_source == ln.where and not prev.due:
+            if prev.unit_source == t.unit_source and not prev.due:
                 prev.due = list(timed)
