@@ -244,3 +244,20 @@ def test_labels_and_an_attachment_glued_onto_one_line(tmp_path: Path) -> None:
         ("(1)院内电", [], ["县科技馆"], ["+3d@issued"]),
         ("(2)灭火器", [], ["县科技馆"], ["+3d@issued"]),
     ]
+
+
+def test_the_actors_a_paragraph_opens_its_sentences_with(tmp_path: Path) -> None:
+    """Where no item of a part marks its units, a sentence that opens with an
+    organisation and what it does names an actor, after a leading deadline too
+    (2019年3月底前，国家卫生健康委推行…; 各省份于11月底前完成…); a time phrase that ends in
+    a body's name (重大节假日和各级党委政府开展…期间) is no actor."""
+    body = """二、工作任务
+（一）统一编码。2019年3月底前，国家卫生健康委推行全国统一的疾病分类编码。国家中医药局印发全国统一的中医病证分类与代码。
+（二）省级年度考核。各省份于2019年11月底前完成对辖区内三级公立医院绩效考核工作。
+（三）加强安全监测。重大节假日和各级党委政府开展重大活动期间，由区公安分局对政府网站开展安全监测。
+"""
+    assert [t[2] for t in read(tmp_path, body)] == [
+        ["国家卫生健康委", "国家中医药局"],
+        ["各省份"],
+        ["区公安分局"],
+    ]

@@ -118,7 +118,19 @@ _DOING_ORG = re.compile(r"^(?P<what>[\u4e00-\u9fa5]{2,16})的(?:单位|部门|�
 # Groups a notice names by their kind alone: "（七）学校" over the schools' items.
 BARE_GROUPS = {
     *("学校", "中小学", "中小学校", "幼儿园", "医院", "医疗机构"),
-    *("各地", "各地市", "各市", "各县", "各区", "各省", "各乡镇", "各村", "各社区"),
+    *(
+        "各地",
+        "各地市",
+        "各市",
+        "各县",
+        "各区",
+        "各省",
+        "各省份",
+        "各地区",
+        "各乡镇",
+        "各村",
+        "各社区",
+    ),
 }
 
 
@@ -256,6 +268,13 @@ CLAUSE_SUBJECT = re.compile(
 LEADING_ORG = re.compile(
     r"^((?:各|有关|相关)?[\u4e00-\u9fa5]{1,10}?(?:单位|部门))(?=[\u4e00-\u9fa5])"
 )
+# A sentence that opens with an organisation's name and what it does (国家中医药局印发…,
+# 各省份于11月底前完成…): the name is the actor
+ACTOR = re.compile(
+    rf"^(各[\u4e00-\u9fa5]{{1,6}}?|(?:(?![和与及的])[\u4e00-\u9fa5]){{1,18}}?{UNIT_SUFFIX})"
+    r"(?=(?:于|在)[^，,。]{2,14}?前|推行|印发|建立|完成|制定|出台|开展|组织|建设|推进|加强|"
+    r"落实|会同|指导|发布|公布|报送|依托|做好|健全|完善|实施|启动|部署|统筹|对照|负责)"
+)
 BY = re.compile(r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一)")
 JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
 
@@ -285,6 +304,8 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
         subject = SUBJECT.match(sentence)
         if not (subject and group_names(subject.group(1))) and re.search(r"[应要须需]", sentence):
             subject = LEADING_ORG.match(sentence)  # 受理单位答复申请人当日，应…
+        if not subject:
+            subject = ACTOR.match(sentence)  # 2019年3月底前，国家卫生健康委推行…
         if subject:
             found.append((subject.group(1), False))
         for clause in re.split(r"[，,]", sentence)[1:]:
