@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plans.importer import extract
-from tests.test_grammar import read
+from tests.test_grammar import HEAD, read
 
 
 def test_a_label_built_of_two_role_words_and_a_person_left_out(tmp_path: Path) -> None:
@@ -261,3 +261,37 @@ def test_the_actors_a_paragraph_opens_its_sentences_with(tmp_path: Path) -> None
         ["各省份"],
         ["区公安分局"],
     ]
+
+
+def test_an_item_that_opens_by_naming_who_leads_its_part(tmp_path: Path) -> None:
+    """ "(一)区市场监管局牵头涉嫌垄断调查整治工作。区税务局负责…" in a part that marks no
+    units: the first unit leads, the actors of the other sentences join it."""
+    body = """五、责任分工
+（一）县市场监管局牵头涉嫌垄断调查整治工作。县税务局负责调查企业涉税违法线索。
+（二）县交通运输局牵头销售产能调查整治工作。县发展改革局负责摸底商品砼销售价格情况。
+"""
+    assert [(t[1], t[2]) for t in read(tmp_path, body)] == [
+        (["县市场监管局"], ["县市场监管局", "县税务局"]),
+        (["县交通运输局"], ["县交通运输局", "县发展改革局"]),
+    ]
+
+
+def test_time_words_the_reading_did_not_use_are_doubted(tmp_path: Path) -> None:
+    """A count of times (学法活动2次) or continuity (持续优化) in an item's text that no
+    deadline read accounts for is a doubt about its deadline; a year the reading took
+    (在2024年) is none."""
+    notice = tmp_path / "notice.txt"
+    notice.write_text(
+        HEAD
+        + """一、重点任务
+1.每个乡镇在2024年建成1个示范点（牵头单位：县农业农村局）。
+2.开展党组中心组学法活动2次（牵头单位：县司法局）。
+3.持续优化营商环境评价（牵头单位：县发展改革局）。
+4.完善政务公开制度（牵头单位：县政府办公室）。
+""",
+        encoding="utf-8",
+    )
+    doubts = [[w for f, w in t.doubts if f == "due"] for t in extract(notice).tasks]
+    assert doubts[0] == doubts[3] == []
+    assert ["2次" in " ".join(d) for d in doubts] == [False, True, False, False]
+    assert ["持续优化" in " ".join(d) for d in doubts] == [False, False, True, False]

@@ -39,6 +39,8 @@ ORG_IN_TEXT = re.compile(
     r"|各(?:中小学|学校|幼儿园|医院|医疗机构|医疗卫生机构|街道|乡镇|村|社区))"
     r"(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))"
 )
+TIME_WORDS = re.compile(r"(?P<times>\d+)(?:次|场)(?!数)|持续(?:优化|完善|改进|规范)")
+RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 CADENCE = re.compile(
     r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
     r"年内完成|每(月|季度|半年)(定期)?(开展|召开|举办|发布|公开|报送|更新|组织|通报|"
@@ -113,3 +115,18 @@ def _dues(t: TaskDraft, year: int) -> None:
         )
     elif not t.due and (m := CADENCE.search(t.text)):
         t.doubts.append(("due", f"原文有时间要求“{m.group(0)}”，但没有读出期限"))
+    elif unread := _unread_time(t):
+        t.doubts.append(("due", f"原文还写有“{unread}”，读出的期限里没有它"))
+
+
+def _unread_time(t: TaskDraft) -> str:
+    """Time words of the item's text that no deadline read accounts for: a count of
+    times (学法活动2次), continuity (持续优化)."""
+    values = [d.value for d in t.due]
+    for m in TIME_WORDS.finditer(t.text):
+        if m.group("times"):
+            if not any(v.split(":")[0] in RECURRING for v in values):
+                return m.group(0)
+        elif "ongoing" not in values and not values:
+            return m.group(0)
+    return ""

@@ -255,7 +255,7 @@ SUBJECT = re.compile(
 # An item that opens with who does it: "（六）区市场监督管理局严格监管…"
 OPENING = re.compile(
     SUBJECT.pattern[:-1] + r"|严格|全面|加强|积极|做好|牵头|会同|统筹|指导|组织|加大|推进|"
-    r"开展|督促|配合|协调|提供|建立|完善|制定|增加)"
+    r"开展|督促|配合|协调|提供|建立|完善|制定|增加|充分|切实|认真|大力|持续|进一步|主动|落实)"
 )
 # A later clause of a sentence with a subject of its own: "…运维合同到期后，主办单位应按要求
 # 重新委托…". Only a modal verb marks it there (在/将 open adverbials mid-sentence); "应为…机构"
@@ -334,7 +334,9 @@ def units_from_sentences(ex: Extraction) -> None:
         for t in tasks:
             if t.unit_source:
                 continue
-            if marked:  # only an item that opens with who does it: "(一)区财政局按照…"
+            if owned := part_lead(t.text):
+                lead, units = owned
+            elif marked:  # only an item that opens with who does it: "(一)区财政局按照…"
                 lead, units = opening_subject(t.text)
             else:
                 lead, units = sentence_actors(t.text)
@@ -349,6 +351,20 @@ def opening_subject(text: str) -> tuple[list[str], list[str]]:
     m = OPENING.match(body)
     names = group_names(m.group(1)) if m else []
     return [], names
+
+
+def part_lead(text: str) -> tuple[list[str], list[str]] | None:
+    """An item that opens by naming the unit leading its part (区市场监管局牵头涉嫌垄断调查
+    整治工作。区交建局负责…): that unit leads, the actors of its other sentences join it."""
+    body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text).strip()
+    if (owner := LEADS_PART.match(body)) and (lead := group_names(owner.group(1))):
+        _, others = sentence_actors(body[owner.end() :])
+        return lead, [n for n in others if n not in lead]
+    return None
+
+
+# an item that opens by naming the unit leading its part: X牵头涉嫌垄断调查整治工作。
+LEADS_PART = re.compile(r"^([^，,。；;：:“”《》]{2,24}?)牵头[^，,。；;]{2,30}?(?:工作|任务)[。；;]")
 
 
 _LEADING = re.compile(
