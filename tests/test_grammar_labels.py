@@ -295,3 +295,15 @@ def test_time_words_the_reading_did_not_use_are_doubted(tmp_path: Path) -> None:
     assert doubts[0] == doubts[3] == []
     assert ["2次" in " ".join(d) for d in doubts] == [False, True, False, False]
     assert ["持续优化" in " ".join(d) for d in doubts] == [False, False, True, False]
+
+
+def test_a_measures_bracket_that_adds_a_standing_clause(tmp_path: Path) -> None:
+    """ "（X指导，Y负责落实。以下均需Y落实，不再列出）" closes its measure and adds Y to every
+    later one, also when the next measure follows in the same paragraph."""
+    body = """一、主要任务
+优化固体废物管理体制机制，建立部门责任清单。（生态环境部指导，试点城市政府负责落实。以下均需试点城市政府落实，不再列出）加强制度政策集成创新，增强试点方案系统性。（国家发展改革委指导）
+"""
+    assert [t[2] for t in read(tmp_path, body)] == [
+        ["生态环境部", "试点城市政府"],
+        ["国家发展改革委", "试点城市政府"],
+    ]

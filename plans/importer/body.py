@@ -536,7 +536,8 @@ def measures(text: str) -> list[str]:
     cuts = [
         m.end()
         for m in MID_ROLES.finditer(text)
-        if unit_line(_drop_due_words(m.group(1))) and len(text) - m.end() >= 10
+        # a standing clause may follow the units: （X指导，Y负责落实。以下均需Y落实，不再列出）
+        if unit_line(_drop_due_words(m.group(1).split("。")[0])) and len(text) - m.end() >= 10
     ]
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
