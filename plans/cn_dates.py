@@ -98,7 +98,7 @@ def _ok(y: int, m: int, d: int) -> bool:
 
 
 ISSUED_WORDS = re.compile(
-    r"(本方案|本通知|本意见|本要点|本文件|本文|本计划|分工方案|工作方案|实施方案)[^，。；]{0,6}"
+    r"(本方案|本通知|本意见|本要点|本文件|本文|本计划|分工方案|工作方案)[^，。；]{0,6}"
     r"(印发|公布|下发|发布|出台)(之日起|以后|后|起)?"
 )
 # 持续 + a verb of doing (持续推进, 持续开展, 持续发布 …) is explicit continuity; 持续性 and
@@ -137,8 +137,8 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(每|一)季(度)?一(检查|调度|通报|报告|评估|督查)"), "quarterly:end"),
     (re.compile(r"半年一(检查|调度|通报|报告|评估|督查)"), "semiannual:end"),
     # 月度盘点+季度研判, 季度调度: a review named for its period
-    (re.compile(r"(?<![年每])月度(盘点|调度|通报|研判|分析|督查|讲评)"), "monthly:end"),
-    (re.compile(r"(?<![每])季度(盘点|调度|通报|研判|分析|督查|讲评)"), "quarterly:end"),
+    (re.compile(r"(?<![年每\d])月度(盘点|调度|通报|研判|分析|督查|讲评)"), "monthly:end"),
+    (re.compile(r"(?<![每一二三四第\d])季度(盘点|调度|通报|研判|分析|督查|讲评)"), "quarterly:end"),
 ]
 
 

@@ -39,7 +39,7 @@ def column_label(name: str) -> str | None:
         return "牵头单位"
     if re.search(r"(配合|协办)", name):
         return "配合单位"
-    if re.search(r"(单位|部门|科室|处室)", name):
+    if re.search(r"(单位|部门|科室|处室|股室|主体)", name):
         return "责任单位"
     return None
 
@@ -94,7 +94,7 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     # 序号 and 工作事项 merged over several 主要内容 rows: a row that runs past the header's
     # width goes on as a row lacking the columns before the last text column
     texts = [k for k, c in enumerate(header) if _TEXT_HEADER.search(c)]
-    merged = texts[-1] if not before and texts and header[0] == "序号" else 0
+    merged = texts[-1] if texts and header[0] == "序号" else 0  # 序号 first: before is 0
     prefix: list[str] = []
     k = head
     while k < len(cells):

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 
-# The role words a unit label is built of
-ROLE_WORDS = (
-    "牵头|主抓|责任|配合|协办|落实|主责|参与|协同|协作|主办|承办|实施|负责|主要|具体|直接|"
-    "督办|督导|整改|指导|主管"
-)
+# The role words a unit label is built of. A strong one names a role in a plan and hardly
+# ever a body (责任单位, 配合部门); a weak one also ends the name of a body (主管部门, 实施单位,
+# 主办单位), so it makes a label only where a label is expected: in a bracket, a table's
+# header, a line's start.
+STRONG_ROLES = "牵头|主抓|责任|配合|协办|落实|主责|参与|协同|协作|督办|督导|整改"
+WEAK_ROLES = "主办|承办|实施|负责|指导|主管"
+_QUALIFIER = "问题|主要|具体|直接"
 # the bodies a unit label names
 _BODY = "单位|部门|处室|科室|股室"
-UNIT_LABELS = rf"(?:问题)?(?:(?:{ROLE_WORDS}){{1,2}})(?:{_BODY})|部门分工|单位分工|责任分工"
+_SHARES = "部门分工|单位分工|责任分工"
+UNIT_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}|{WEAK_ROLES}){{1,2}})(?:{_BODY})|{_SHARES}"
+# the labels that may be cut out of running text: never the end of a body's name
+STRONG_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}){{1,2}})(?:{_BODY})|{_SHARES}"
 # a person: 分管省领导, 牵头负责领导, 责任人, 包保领导
 PERSON_LABELS = (
     r"(?:分管|牵头负责|牵头|责任|联系|包抓|包保|挂点|挂钩|主要)(?:省|市|区|县|镇|乡)?"

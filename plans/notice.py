@@ -220,8 +220,16 @@ def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
     """Text copied out of a PDF keeps the page's line breaks: most lines run to the same
     right margin and break mid-sentence (…的领导体制机制，优 / 化决策程序…). A line
     that reaches the margin without ending a sentence goes on in the next line, unless
-    that one begins a numbered item, a label or an attachment."""
-    widths = [_visual(t.rstrip()) for _, t, _ in raw]
+    that one begins a numbered item, a label or an attachment. A table is left alone:
+    one with cells set apart (tabs, bars, runs of spaces) or one given cell per line
+    under its header (序号 / 工作任务 / 责任单位 …)."""
+    texts = [t.rstrip() for _, t, _ in raw]
+    if (
+        any(re.search(r"\t|\||\S {2,}\S", t) for t in texts)
+        or sum(header_cell(t) for t in texts if t.strip()) >= 3
+    ):
+        return raw
+    widths = [_visual(t) for t in texts]
     right = max(widths, default=0)
     full = [w for w in widths if w >= right - 6]
     if not 40 <= right <= 120 or len(full) < 5 or len(full) * 3 < sum(w >= 20 for w in widths):
@@ -229,13 +237,13 @@ def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
     out: list[tuple[int, str, list[str]]] = []
     wrapped = False
     for (no, t, row), w in zip(raw, widths, strict=True):
-        t = t.strip()
-        if wrapped and t and not MARKS.match(t) and not _WRAP_BREAK.match(t):
+        words = t.strip()
+        if wrapped and words and not MARKS.match(words) and not _WRAP_BREAK.match(words):
             pno, prev, prow = out[-1]
-            out[-1] = (pno, prev + t, prow)
+            out[-1] = (pno, prev.rstrip() + words, prow)
         else:
             out.append((no, t, row))
-        wrapped = w >= right - 6 and not t.endswith(("。", "：", ":", "；", ";", "！", "？"))
+        wrapped = w >= right - 6 and not words.endswith(("。", "：", ":", "；", ";", "！", "？"))
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import cn_number
-from plans.labels import PERSON_LABELS, TIME_LABELS, UNIT_LABELS
+from plans.labels import PERSON_LABELS, STRONG_LABELS, TIME_LABELS, UNIT_LABELS, marks_lead
 from plans.text import UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
@@ -39,7 +39,7 @@ _FAMILIES = (
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 # a label's start, the whole label taken so that 责任单位 in 牵头责任单位 is not cut again
 _LABEL = re.compile(
-    rf"(?<=[\u3400-\u9fff。；！？”])(?:{UNIT_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:]"
+    rf"(?<=[\u3400-\u9fff。；！？”])(?:{STRONG_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:]"
 )
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
@@ -128,9 +128,9 @@ def _numbered_starts(text: str) -> list[int]:
 # A table flattened with its text: a header of column names glued together
 # (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
 _HEADER_CELL = (
-    r"(?:工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
-    r"牵头单位|牵头部门|配合[/／]?责任单位|配合[(（]责任[)）]单位|责任单位|配合单位|"
-    r"责任部门|完成时限|完成时间|具体要求|落实单位|责任科室|具体任务|任务内容)"
+    r"(?:序号|重点工作任务|工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
+    rf"配合[/／]?责任单位|配合[(（]责任[)）]单位|{UNIT_LABELS}|"
+    r"完成时限|完成时间|具体要求|具体任务|任务内容)"
 )
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
 _ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")
@@ -154,7 +154,7 @@ def _flattened_rows(parts: list[str]) -> list[str]:
         return parts
     header = _FLAT_HEADER.search(parts[start])
     assert header is not None
-    leads = "牵头" in header.group(0)
+    leads = any(marks_lead(m.group(0)) for m in re.finditer(_HEADER_CELL, header.group(0)))
     out = [*parts[:start], parts[start][: header.start()]]
     out += [m.group(0) for m in re.finditer(_HEADER_CELL, header.group(0))]
     spaced = False  # the last part was a run of cells set apart by a space
@@ -313,6 +313,8 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
             if 0 < stop - end <= 80 and not _numbered_starts(part[end + 1 : stop]):
                 cells[-1] += part[end : stop + 1]
                 end = stop + 1
+        if part.startswith("。", end):
+            end += 1  # the cell's own stop (区政府有关部门，各乡镇人民政府。)
         out += [("text", [part[last:j]]), ("cells", cells)]
         last = end
     rest = part[last:]

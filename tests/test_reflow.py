@@ -341,3 +341,28 @@ def test_a_one_column_table_glued_reads_as_with_its_line_breaks(
         ("5.对接省行", ["市司法局"]),
     ]
     assert reading(extract(one)) == reading(with_breaks)
+
+
+def test_a_flattened_header_of_main_and_helping_units(tmp_path: Path) -> None:
+    """序号重点工作任务主要责任单位协同配合单位 glued: 主要责任单位 is the lead column, and a
+    unit cell's own stop (…街道办事处。) ends the cell, not the next requirement."""
+    rows = (
+        "谯城区教育局2025年政府工作报告重点工作任务分解表序号重点工作任务主要责任单位协同配合单位"
+        "一、全力以赴惠民生、增福祉68持续推进学前教育普及普惠，加快建设黎明小学扩建教学楼项目。"
+        "区教育局区政府有关部门，各乡镇人民政府、街道办事处。"
+        "69深化与海亮集团合作，积极引进优质教育资源，办好人民满意的教育。区教育局区投资促进中心。"
+        "73大力推进“安心托幼”，全区托位数提高至560个，新增普惠性托育机构2家。区卫健委区教育局。"
+    )
+    notice = tmp_path / "flat.txt"
+    notice.write_text("谯城区教育局\n2025年6月13日\n" + rows + "\n", encoding="utf-8")
+    assert len(rows) >= REFLOW_AT
+    ex = extract(notice)
+    # the section's heading stays glued to the row after it: 68 is no next number of 一、
+    assert [
+        (key in t.text, t.lead, t.units)
+        for key, t in zip(("68持续推进", "69深化与海", "73大力推进"), ex.tasks, strict=True)
+    ] == [
+        (True, ["区教育局"], ["区政府有关部门", "各乡镇人民政府", "街道办事处"]),
+        (True, ["区教育局"], ["区投资促进中心"]),
+        (True, ["区卫健委"], ["区教育局"]),
+    ]

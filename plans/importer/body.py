@@ -7,16 +7,19 @@ import re
 
 from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.importer.model import Extraction, TaskDraft
-from plans.importer.tables import _attach_path, _table_row
+from plans.importer.tables import _attach_path, _table_row, drop_restated
 from plans.importer.units import (
     CLAUSE,
     CLAUSE_OPEN,
     DAMAGED_NAME,
     FIRST_LEADS,
     PLACEHOLDER,
+    TRAILING_ROLES,
+    drop_due_words,
     inline_roles,
     is_unit,
     leading_units,
+    measures,
     read_clause,
     sentence_roles,
     split_units,
@@ -100,22 +103,7 @@ HEADER_WORDS = (
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     """Read the body's headings, items and their units and fields into ``ex``."""
     BodyReader(lines, year, ex).read()
-    _drop_restated(ex)
-
-
-def _drop_restated(ex: Extraction) -> None:
-    """A plan whose attached division table restates its numbered items row by row (the
-    body's item, then the table's rows with their units): the item is read from the
-    table, so the body's copy of it, which holds a row's words, is no task of its own."""
-    rows = [re.sub(r"\W", "", t.text) for t in ex.tasks if t.unit_how == "table"]
-    rows = [r for r in rows if len(r) >= 15]
-    if not rows:
-        return
-    ex.tasks = [
-        t
-        for t in ex.tasks
-        if t.unit_how == "table" or not any(r in re.sub(r"\W", "", t.text) for r in rows)
-    ]
+    drop_restated(ex)
 
 
 # The header of an attachment that lists indicators (考核指标), not tasks
@@ -326,7 +314,7 @@ class BodyReader:
             and deeper
             and dot
             and len(title) <= 32
-            and (named := sentence_roles(rest, _drop_due_words))
+            and (named := sentence_roles(rest, drop_due_words))
             and len(said.strip("。 ")) <= 60
         ):
             # "（一）做好救助信息公开。区民政局负责，各街道办事处配合。" over its items
@@ -438,7 +426,7 @@ def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], lis
     if cm:
         return cm, read_clause(cm.group(1))
     tm = TRAILING_ROLES.search(rest)
-    named = unit_line(_drop_due_words(tm.group(1))) if tm else None
+    named = unit_line(drop_due_words(tm.group(1))) if tm else None
     return (tm, named) if tm and named else (None, None)
 
 
@@ -456,14 +444,14 @@ def add_task(
     )
     m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
     paren = None if m else TRAILING_ROLES.search(text)
-    roles = None if m or paren else (sentence_roles(text, _drop_due_words) or inline_roles(text))
+    roles = None if m or paren else (sentence_roles(text, drop_due_words) or inline_roles(text))
     inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
     inside = FIRST_LEADS.sub("", inside)  # "…等负责。列第一位者为牵头单位，下同": a rule
     if m:
         t.lead, t.units = read_clause(m.group(1))
         t.unit_source, t.unit_how = ln.where, "clause"
         _share_backwards(ex, t)
-    elif paren and (named := unit_line(_drop_due_words(inside))):
+    elif paren and (named := unit_line(drop_due_words(inside))):
         t.lead, t.units = named  # （县发展改革局负责，持续推进）
         t.unit_source, t.unit_how = ln.where, "clause"
         _share_backwards(ex, t)
@@ -521,35 +509,6 @@ def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
 
 
 # （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
-TRAILING_ROLES = re.compile(
-    r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
-    r"(?:负责|牵头|配合|参与|落实|指导)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
-    r"[)）]\s*[。;；]?\s*$"
-)
-# a measure closed by its bracket of units with the next measure after it in the same
-# paragraph: …回收体系。（X、Y指导）以铅酸蓄电池…为重点，…（Z负责）
-MID_ROLES = re.compile(TRAILING_ROLES.pattern.removesuffix(r"\s*$") + r"(?=[\u4e00-\u9fff“])")
-
-
-def measures(text: str) -> list[str]:
-    """A paragraph's measures, each closed by its own bracket of units."""
-    cuts = [
-        m.end()
-        for m in MID_ROLES.finditer(text)
-        # a standing clause may follow the units: （X指导，Y负责落实。以下均需Y落实，不再列出）
-        if unit_line(_drop_due_words(m.group(1).split("。")[0])) and len(text) - m.end() >= 10
-    ]
-    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
-
-
-DUE_WORDS = re.compile(
-    r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
-    r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*"
-)
-
-
-def _drop_due_words(text: str) -> str:
-    return DUE_WORDS.sub("", text)
 
 
 ATTRIBUTE_LINE = re.compile(rf"^(?:{PERSON_LABELS}|{OTHER_LABELS})\s*[:：]")

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import read_dues
-from plans.importer.body import _drop_due_words
-from plans.importer.checkpoints import COORDINATOR
+from plans.importer.checkpoints import COORDINATOR, RECURRING
 from plans.importer.model import Extraction, TaskDraft
-from plans.importer.units import sentence_roles
+from plans.importer.units import drop_due_words, sentence_roles
 
 # How an organisation's name ends, and how a group is named (各部门, 有关单位 …).
 ORG_END = (
@@ -40,7 +39,6 @@ ORG_IN_TEXT = re.compile(
     r"(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))"
 )
 TIME_WORDS = re.compile(r"(?P<times>\d+)(?:次|场)(?!数)|持续(?:优化|完善|改进|规范)")
-RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 CADENCE = re.compile(
     r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
     r"年内完成|每(月|季度|半年)(定期)?(开展|召开|举办|发布|公开|报送|更新|组织|通报|"
@@ -98,7 +96,7 @@ def _second_reading(t: TaskDraft) -> None:
     Y配合。") against those read from a clause, a cell or a line."""
     if t.unit_how in ("", "inline", "sentence"):
         return
-    said = sentence_roles(t.text, _drop_due_words)
+    said = sentence_roles(t.text, drop_due_words)
     if not said:
         return
     named = {*t.lead, *t.units}
@@ -127,6 +125,6 @@ def _unread_time(t: TaskDraft) -> str:
         if m.group("times"):
             if not any(v.split(":")[0] in RECURRING for v in values):
                 return m.group(0)
-        elif "ongoing" not in values and not values:
+        elif not values:  # 持续优化 with no deadline read: ongoing, or not
             return m.group(0)
     return ""

@@ -26,7 +26,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     while len(cells) > 1 and not cells[-1]:
         cells = cells[:-1]  # "a | b | |": a row padded at its end, as a pipe copy gives it
     joined = "".join(cells)
-    if re.search(rf"({UNIT_LABELS}|{TIME_LABELS}|时间安排)", re.sub(r"\s+", "", joined)) and all(
+    if any(HEADER_NAME.fullmatch(re.sub(r"\s+", "", c)) for c in cells) and all(
         len(c) <= 12 for c in cells
     ):
         # a header cell merged across columns names each of them (工作任务 over two)
@@ -115,6 +115,13 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     return True
 
 
+# a header row names a unit or time column as a whole cell (配合/责任单位, 指导部门,
+# 完成时限); a data cell merely ending so (各行业主管部门) is no header
+HEADER_NAME = re.compile(
+    rf"(?:{UNIT_LABELS}|{TIME_LABELS}|时间安排|落实单位|配合[/／]责任单位|配合[(（]责任[)）]单位)"
+)
+
+
 def _column_kind(name: str) -> str:
     label = column_label(name)
     if label:
@@ -159,3 +166,27 @@ def _best_shift(cells: list[str], cols: list[str], year: int) -> int:
         if best_score is None or score >= best_score:
             best, best_score = shift, score
     return best
+
+
+def drop_restated(ex: Extraction) -> None:
+    """A plan whose attached division table restates its numbered items row by row (the
+    body's item, then the table's rows with their units): an item the rows cover, that
+    names no units of its own, is read from the table only. An item saying more than
+    the rows (a second measure, its own bracket of units) stays."""
+    rows = [_plain(t.text) for t in ex.tasks if t.unit_how == "table"]
+    rows = [r for r in rows if len(r) >= 15]
+    if not rows:
+        return
+
+    def restated(t: TaskDraft) -> bool:
+        if t.unit_how in ("table", "clause"):
+            return False
+        text = _plain(t.text)
+        covered = sum(len(r) for r in rows if r in text)
+        return covered >= 0.8 * len(text)
+
+    ex.tasks = [t for t in ex.tasks if not restated(t)]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\W", "", text)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from plans.importer.model import Extraction, TaskDraft
 from plans.labels import UNIT_LABELS, marks_lead
-from plans.reflow import glued_names
+from plans.reflow import WORK, glued_names
 from plans.text import UNIT_SUFFIX
 
 UNIT_TOKEN = re.compile(
@@ -271,7 +271,8 @@ LEADING_ORG = re.compile(
 # A sentence that opens with an organisation's name and what it does (国家中医药局印发…,
 # 各省份于11月底前完成…): the name is the actor
 ACTOR = re.compile(
-    rf"^(各[\u4e00-\u9fa5]{{1,6}}?|(?:(?![和与及的])[\u4e00-\u9fa5]){{1,18}}?{UNIT_SUFFIX})"
+    rf"^(?!{WORK.pattern}|我|本)"  # 依托县融媒体中心…, 向社会公布…, 本单位…: no actor
+    rf"(各[\u4e00-\u9fa5]{{1,6}}?|(?:(?![和与及的在])[\u4e00-\u9fa5]){{1,18}}?{UNIT_SUFFIX})"
     r"(?=(?:于|在)[^，,。]{2,14}?前|推行|印发|建立|完成|制定|出台|开展|组织|建设|推进|加强|"
     r"落实|会同|指导|发布|公布|报送|依托|做好|健全|完善|实施|启动|部署|统筹|对照|负责)"
 )
@@ -299,6 +300,7 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
     body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text)
     for sentence in re.split(r"[。；;]", body):
         sentence = re.sub(r"^[^，,]{2,12}(前|后|起|以来)[,，]", "", sentence.strip())
+        sentence = re.sub(r"^(?:\d{4}年)?[^，,]{0,6}?(?:年|月|日|季度)(?:底|末)?前", "", sentence)
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
         subject = SUBJECT.match(sentence)
@@ -357,14 +359,17 @@ def part_lead(text: str) -> tuple[list[str], list[str]] | None:
     """An item that opens by naming the unit leading its part (区市场监管局牵头涉嫌垄断调查
     整治工作。区交建局负责…): that unit leads, the actors of its other sentences join it."""
     body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text).strip()
-    if (owner := LEADS_PART.match(body)) and (lead := group_names(owner.group(1))):
+    owner = LEADS_PART.match(body)
+    if owner and not WORK.match(owner.group(1)) and (lead := group_names(owner.group(1))):
         _, others = sentence_actors(body[owner.end() :])
         return lead, [n for n in others if n not in lead]
     return None
 
 
 # an item that opens by naming the unit leading its part: X牵头涉嫌垄断调查整治工作。
-LEADS_PART = re.compile(r"^([^，,。；;：:“”《》]{2,24}?)牵头[^，,。；;]{2,30}?(?:工作|任务)[。；;]")
+LEADS_PART = re.compile(
+    r"^((?:(?![在对由和与])[^，,。；;：:“”《》]){2,24}?)牵头[^，,。；;]{2,30}?(?:工作|任务)[。；;]"
+)
 
 
 _LEADING = re.compile(
@@ -439,3 +444,38 @@ def first_unit_leads(ex: Extraction, lines: list[str]) -> None:
         if t.units and not t.lead:
             t.lead = [t.units[0]]
             t.rules.append(("lead", f"按通知“{sentence}”，以第一个单位为牵头单位"))
+
+
+# -- brackets closing a measure ------------------------------------------------------
+
+TRAILING_ROLES = re.compile(
+    r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
+    r"(?:负责|牵头|配合|参与|落实|指导)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
+    r"[)）]\s*[。;；]?\s*$"
+)
+# a measure closed by its bracket of units with the next measure after it in the same
+# paragraph: …回收体系。（X、Y指导）以铅酸蓄电池…为重点，…（Z负责）
+MID_ROLES = re.compile(
+    r"(?<=[。；;])" + TRAILING_ROLES.pattern.removesuffix(r"\s*$") + r"(?=[\u4e00-\u9fff“])"
+)
+
+
+def measures(text: str) -> list[str]:
+    """A paragraph's measures, each closed by its own bracket of units."""
+    cuts = [
+        m.end()
+        for m in MID_ROLES.finditer(text)
+        # a standing clause may follow the units: （X指导，Y负责落实。以下均需Y落实，不再列出）
+        if unit_line(drop_due_words(m.group(1).split("。")[0])) and len(text) - m.end() >= 10
+    ]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
+DUE_WORDS = re.compile(
+    r"[,，;；]?\s*(?:完成时限[:：]?)?[^,，;；]*(?:\d+月|年底|年末|前|内|持续推进|长期坚持|"
+    r"持续深化|长期推进|持续开展|持续实施|每[年月季])[^,，;；]*"
+)
+
+
+def drop_due_words(text: str) -> str:
+    return DUE_WORDS.sub("", text)
