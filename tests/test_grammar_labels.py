@@ -277,9 +277,9 @@ def test_an_item_that_opens_by_naming_who_leads_its_part(tmp_path: Path) -> None
 
 
 def test_time_words_the_reading_did_not_use_are_doubted(tmp_path: Path) -> None:
-    """A count of times (学法活动2次) or continuity (持续优化) in an item's text that no
-    deadline read accounts for is a doubt about its deadline; a year the reading took
-    (在2024年) is none."""
+    """A count of times (学法活动2次), continuity (持续优化) or a year after the plan's
+    (2024年培训计划) in an item's text that no deadline read accounts for is a doubt about
+    its deadline; a year the reading took (在2024年) is none."""
     notice = tmp_path / "notice.txt"
     notice.write_text(
         HEAD
@@ -288,13 +288,15 @@ def test_time_words_the_reading_did_not_use_are_doubted(tmp_path: Path) -> None:
 2.开展党组中心组学法活动2次（牵头单位：县司法局）。
 3.持续优化营商环境评价（牵头单位：县发展改革局）。
 4.完善政务公开制度（牵头单位：县政府办公室）。
+5.落实基层医生2024年培训计划，培养基层医生500名（牵头单位：县卫生健康局）。
 """,
         encoding="utf-8",
     )
     doubts = [[w for f, w in t.doubts if f == "due"] for t in extract(notice).tasks]
     assert doubts[0] == doubts[3] == []
-    assert ["2次" in " ".join(d) for d in doubts] == [False, True, False, False]
-    assert ["持续优化" in " ".join(d) for d in doubts] == [False, False, True, False]
+    assert ["2次" in " ".join(d) for d in doubts] == [False, True, False, False, False]
+    assert ["持续优化" in " ".join(d) for d in doubts] == [False, False, True, False, False]
+    assert ["2024年" in " ".join(d) for d in doubts] == [False, False, False, False, True]
 
 
 def test_a_measures_bracket_that_adds_a_standing_clause(tmp_path: Path) -> None:

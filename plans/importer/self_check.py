@@ -38,7 +38,10 @@ ORG_IN_TEXT = re.compile(
     r"|各(?:中小学|学校|幼儿园|医院|医疗机构|医疗卫生机构|街道|乡镇|村|社区))"
     r"(?![\u4e00-\u9fa5]{0,2}(?:网站|平台|栏|专栏|系统|名录))"
 )
-TIME_WORDS = re.compile(r"(?P<times>\d+)(?:次|场)(?!数)|持续(?:优化|完善|改进|规范)")
+TIME_WORDS = re.compile(
+    r"(?<![\d.])(?P<year>20\d\d)年(?![\d一二三四五六七八九十]+月|以来|起|开始)|"
+    r"(?P<times>\d+)(?:次|场)(?!数)|持续(?:优化|完善|改进|规范)"
+)
 CADENCE = re.compile(
     r"每(年|季度|月|半年)[^，。；]{0,8}?(\d+|[一二两三四五])(次|场)|[年月]底前|\d+日前|"
     r"年内完成|每(月|季度|半年)(定期)?(开展|召开|举办|发布|公开|报送|更新|组织|通报|"
@@ -113,16 +116,21 @@ def _dues(t: TaskDraft, year: int) -> None:
         )
     elif not t.due and (m := CADENCE.search(t.text)):
         t.doubts.append(("due", f"原文有时间要求“{m.group(0)}”，但没有读出期限"))
-    elif unread := _unread_time(t):
+    elif unread := _unread_time(t, year):
         t.doubts.append(("due", f"原文还写有“{unread}”，读出的期限里没有它"))
 
 
-def _unread_time(t: TaskDraft) -> str:
-    """Time words of the item's text that no deadline read accounts for: a count of
-    times (学法活动2次), continuity (持续优化)."""
+def _unread_time(t: TaskDraft, year: int) -> str:
+    """Time words of the item's text that no deadline read accounts for: a year from the
+    plan's on (2023年培训计划), a count of times (学法活动2次), continuity (持续优化)."""
     values = [d.value for d in t.due]
     for m in TIME_WORDS.finditer(t.text):
-        if m.group("times"):
+        if m.group("year"):  # 到2024年, 2023年培训计划: a year no deadline was read in
+            if int(m.group("year")) > year and not any(
+                v.startswith(m.group("year")) for v in values
+            ):
+                return m.group(0)
+        elif m.group("times"):
             if not any(v.split(":")[0] in RECURRING for v in values):
                 return m.group(0)
         elif not values:  # 持续优化 with no deadline read: ongoing, or not
