@@ -35,7 +35,7 @@ def draft_plan(
         return f"来源：{wheres[0]}" + (f"；待核对：{'；'.join(todo)}" if todo else "")
 
     plan: dict[str, Any] = {
-        "id": f"plan-{year or 'year'}-{digest}",
+        "id": f"plan-{year}-{digest}" if year else f"plan-{digest}",  # no year: none in the id
         "title": meta.get("title") or ex.source.stem,
         "doc_no": meta.get("doc_no"),
         "issuer": meta.get("issuer") or "（待填）",

@@ -49,7 +49,8 @@ def review_fields(ex: Extraction) -> None:
                 (
                     "units",
                     "doubt",
-                    f"责任单位取自上级标题（{t.unit_source}）的“{'、'.join(t.lead + t.units)}”",
+                    f"{'牵头单位' if t.lead and not t.units else '责任单位'}取自上级标题"
+                    f"（{t.unit_source}）的“{'、'.join(t.lead + t.units)}”",
                 )
             )
         flags += [(about, "doubt", why) for about, why in t.doubts]
