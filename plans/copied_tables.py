@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from plans.labels import UNIT_LABELS, marks_lead
+from plans.labels import COLUMN_LABELS, marks_lead
 
 Raw = list[tuple[int, str, list[str]]]
 
 CELL_HEADER = re.compile(
     r"((?:重点|主要|具体)?(?:工作)?(?:任务|要求|内容|措施|举措|事项)|重点工作|改革举措|"
-    rf"序号|{UNIT_LABELS}|"
-    r"责任领导|责任人|完成时限|完成时间|时限要求|时间要求|完成期限|时间安排|备注|"
-    r"推广范围|适用范围|实施范围)"
+    rf"序号|{COLUMN_LABELS}|责任领导|责任人|备注|推广范围|适用范围|实施范围)"
 )
 
 
@@ -63,7 +61,8 @@ def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
     return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
 
 
-_TEXT_HEADER = re.compile(r"(任务|要求|内容|措施|举措|事项)")
+# a column of what is to be done: 工作任务, 具体要求, 重点工作, 专项整治行业名称
+TEXT_COLUMN = re.compile(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措|工作$|名称$)")
 _SECTION_CELL = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])")
 _PLACEHOLDER = re.compile(r"^[/／\\—－\-–无]$|^(暂无|空)$")
 
@@ -93,7 +92,7 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     width = len(header) - before
     # 序号 and 工作事项 merged over several 主要内容 rows: a row that runs past the header's
     # width goes on as a row lacking the columns before the last text column
-    texts = [k for k, c in enumerate(header) if _TEXT_HEADER.search(c)]
+    texts = [k for k, c in enumerate(header) if TEXT_COLUMN.search(c)]
     merged = texts[-1] if texts and header[0] == "序号" else 0  # 序号 first: before is 0
     prefix: list[str] = []
     k = head

@@ -19,16 +19,19 @@ WEAK_ROLES = "主办|承办|实施|负责|指导|主管"
 _QUALIFIER = "问题|主要|具体|直接"
 # the bodies a unit label names
 _BODY = "单位|部门|处室|科室|股室"
-_SHARES = "部门分工|单位分工|责任分工"
-UNIT_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}|{WEAK_ROLES}){{1,2}})(?:{_BODY})|{_SHARES}"
+# labels not built of role words: who shares the work, two roles in one column
+_OTHERS = r"部门分工|单位分工|责任分工|配合[/／]责任单位|配合[(（]责任[)）]单位"
+UNIT_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}|{WEAK_ROLES}){{1,2}})(?:{_BODY})|{_OTHERS}"
 # the labels that may be cut out of running text: never the end of a body's name
-STRONG_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}){{1,2}})(?:{_BODY})|{_SHARES}"
+STRONG_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}){{1,2}})(?:{_BODY})|{_OTHERS}"
 # a person: 分管省领导, 牵头负责领导, 责任人, 包保领导
 PERSON_LABELS = (
     r"(?:分管|牵头负责|牵头|责任|联系|包抓|包保|挂点|挂钩|主要)(?:省|市|区|县|镇|乡)?"
     r"(?:领导|负责人)|责任人|联系人"
 )
 TIME_LABELS = r"完成时限|完成时间|时限要求|时间要求|办结时限|时间节点|完成期限|整改时限|整改期限"
+# what a table's header names a unit or time column (配合/责任单位, 指导部门, 完成时限)
+COLUMN_LABELS = rf"{UNIT_LABELS}|{TIME_LABELS}|时间安排"
 OTHER_LABELS = (
     r"成果形式|完成标准|工作标准|工作目标|预期成效|考核指标|佐证材料|备注|成果要求|完成形式|"
     r"验收标准"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import cn_number
-from plans.labels import PERSON_LABELS, STRONG_LABELS, TIME_LABELS, UNIT_LABELS, marks_lead
+from plans.labels import COLUMN_LABELS, PERSON_LABELS, STRONG_LABELS, TIME_LABELS, marks_lead
 from plans.text import UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
@@ -129,8 +129,7 @@ def _numbered_starts(text: str) -> list[int]:
 # (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
 _HEADER_CELL = (
     r"(?:序号|重点工作任务|工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
-    rf"配合[/／]?责任单位|配合[(（]责任[)）]单位|{UNIT_LABELS}|"
-    r"完成时限|完成时间|具体要求|具体任务|任务内容)"
+    rf"{COLUMN_LABELS}|具体要求|具体任务|任务内容)"
 )
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
 _ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")

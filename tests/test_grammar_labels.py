@@ -265,14 +265,17 @@ def test_the_actors_a_paragraph_opens_its_sentences_with(tmp_path: Path) -> None
 
 def test_an_item_that_opens_by_naming_who_leads_its_part(tmp_path: Path) -> None:
     """ "(一)区市场监管局牵头涉嫌垄断调查整治工作。区税务局负责…" in a part that marks no
-    units: the first unit leads, the actors of the other sentences join it."""
+    units: the first unit leads, the actors of the other sentences join it; a lead's own
+    和 (县文化和旅游局) stays in its name."""
     body = """五、责任分工
 （一）县市场监管局牵头涉嫌垄断调查整治工作。县税务局负责调查企业涉税违法线索。
 （二）县交通运输局牵头销售产能调查整治工作。县发展改革局负责摸底商品砼销售价格情况。
+（三）县文化和旅游局牵头景区安全整治工作。县应急管理局负责督导景区消防安全检查。
 """
     assert [(t[1], t[2]) for t in read(tmp_path, body)] == [
         (["县市场监管局"], ["县市场监管局", "县税务局"]),
         (["县交通运输局"], ["县交通运输局", "县发展改革局"]),
+        (["县文化和旅游局"], ["县文化和旅游局", "县应急管理局"]),
     ]
 
 

@@ -19,6 +19,16 @@ def reading(ex: Extraction) -> list[tuple[object, ...]]:
     ]
 
 
+def as_copied_and_glued(tmp_path: Path, table: str, joiner: str) -> tuple[Path, Path]:
+    """The table as a copy gives it, and as an archive keeps it: its two header lines
+    (issuer, date), then every other line joined onto one by ``joiner``."""
+    lines = table.splitlines()
+    broken, one = tmp_path / "table.txt", tmp_path / "table-one-line.txt"
+    broken.write_text(table, encoding="utf-8")
+    one.write_text("\n".join([*lines[:2], joiner.join(lines[2:])]) + "\n", encoding="utf-8")
+    return broken, one
+
+
 @pytest.mark.parametrize("joiner", ["", " "], ids=["joined by nothing", "joined by a space"])
 @pytest.mark.parametrize("name,text", [("own", OWN), ("fields", FIELDS), ("points", POINTS)])
 def test_a_notice_on_one_line_reads_as_with_its_line_breaks(
@@ -144,10 +154,7 @@ def test_a_word_table_on_one_line_reads_as_with_its_line_breaks(
     table, or by a space): each unit cell is found where a name ends and the next name,
     requirement or heading begins (市发展改革委市发展改革委公开本行业…), so the lead
     merged over rows, the units and the requirements read as with the line breaks."""
-    lines = WORD_TABLE.splitlines()
-    broken, one = tmp_path / "table.txt", tmp_path / "table-one-line.txt"
-    broken.write_text(WORD_TABLE, encoding="utf-8")
-    one.write_text("\n".join([*lines[:2], joiner.join(lines[2:])]) + "\n", encoding="utf-8")
+    broken, one = as_copied_and_glued(tmp_path, WORD_TABLE, joiner)
     with_breaks = extract(broken)
     assert [(t.text[:6], t.lead, t.units) for t in with_breaks.tasks] == [
         ("1公开本市国", ["市发展改革委"], ["市发展改革委"]),
@@ -328,10 +335,7 @@ def test_a_one_column_table_glued_reads_as_with_its_line_breaks(
     whose number is followed by a name-like phrase (2.公开全市核酸检测机构、…) and the
     numbers inside a 〔公开路径：1.…，2.…〕 bracket: the glued table reads as the same
     table with its line breaks."""
-    lines = ONE_UNIT_COLUMN.splitlines()
-    broken, one = tmp_path / "table.txt", tmp_path / "table-one-line.txt"
-    broken.write_text(ONE_UNIT_COLUMN, encoding="utf-8")
-    one.write_text("\n".join([*lines[:2], joiner.join(lines[2:])]) + "\n", encoding="utf-8")
+    broken, one = as_copied_and_glued(tmp_path, ONE_UNIT_COLUMN, joiner)
     with_breaks = extract(broken)
     assert [(t.text[:6], t.units) for t in with_breaks.tasks] == [
         ("1.加快推进", ["市政府办公室"]),

@@ -13,6 +13,7 @@ from plans.importer.units import (
     CLAUSE_OPEN,
     DAMAGED_NAME,
     FIRST_LEADS,
+    OWNED_PART,
     PLACEHOLDER,
     TRAILING_ROLES,
     drop_due_words,
@@ -413,13 +414,6 @@ class BodyReader:
             self.pending.append(len(ex.tasks) - 1)
 
 
-# a part of the plan named for the unit that leads it: 县发改局牵头工作（12项）, 由X负责的任务
-OWNED_PART = re.compile(
-    r"(?:由)?(.{2,40}?)(?:牵头|负责|承担|主抓)(?:的|落实的|推进的)?(?:工作|任务|事项|项目)"
-    r"(?:[(（]\d+项[)）])?[。：:]?"
-)
-
-
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:
     """The clause closing a heading and the (lead, units) it names, if any."""
     cm = CLAUSE.search(rest)
@@ -506,9 +500,6 @@ def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
             break  # an item closing with its own bracket never takes another's units
         prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
         prev.unit_how = "shared"
-
-
-# （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
 
 
 ATTRIBUTE_LINE = re.compile(rf"^(?:{PERSON_LABELS}|{OTHER_LABELS})\s*[:：]")

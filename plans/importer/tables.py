@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_cell_dues, read_dues
-from plans.copied_tables import column_label
+from plans.copied_tables import TEXT_COLUMN, column_label
 from plans.importer.model import Extraction, Target, TaskDraft
 from plans.importer.units import is_unit, split_units, unit_line
-from plans.labels import TIME_LABELS, UNIT_LABELS
+from plans.labels import COLUMN_LABELS
 from plans.notice import Line
 
 
@@ -117,9 +117,7 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
 
 # a header row names a unit or time column as a whole cell (配合/责任单位, 指导部门,
 # 完成时限); a data cell merely ending so (各行业主管部门) is no header
-HEADER_NAME = re.compile(
-    rf"(?:{UNIT_LABELS}|{TIME_LABELS}|时间安排|落实单位|配合[/／]责任单位|配合[(（]责任[)）]单位)"
-)
+HEADER_NAME = re.compile(COLUMN_LABELS)
 
 
 def _column_kind(name: str) -> str:
@@ -127,10 +125,6 @@ def _column_kind(name: str) -> str:
     if label:
         return "due" if label == "完成时限" else "unit"
     return "text" if TEXT_COLUMN.search(name) else ""
-
-
-# a column of what is to be done: 工作任务, 具体要求, 重点工作, 专项整治行业名称
-TEXT_COLUMN = re.compile(r"(任务|要求|内容|措施|事项|类别|领域|项目|举措|工作$|名称$)")
 
 
 def _cell_kind(cell: str, year: int) -> str:

@@ -366,10 +366,16 @@ def part_lead(text: str) -> tuple[list[str], list[str]] | None:
     return None
 
 
-# an item that opens by naming the unit leading its part: X牵头涉嫌垄断调查整治工作。
-LEADS_PART = re.compile(
-    r"^((?:(?![在对由和与])[^，,。；;：:“”《》]){2,24}?)牵头[^，,。；;]{2,30}?(?:工作|任务)[。；;]"
+# who leads a part of the plan: a name, never a phrase of where or by whom (各乡镇在县委
+# 组织部牵头下…); 文化和旅游局 keeps its 和
+_LEADER = r"(?:(?![在对由])[^，,。；;：:“”《》]){2,40}?"
+# a heading naming the part the unit leads: 县发改局牵头工作（12项）, 由X负责的任务
+OWNED_PART = re.compile(
+    rf"(?:由)?({_LEADER})(?:牵头|负责|承担|主抓)(?:的|落实的|推进的)?(?:工作|任务|事项|项目)"
+    r"(?:[(（]\d+项[)）])?[。：:]?"
 )
+# an item that opens by naming the unit leading its part: X牵头涉嫌垄断调查整治工作。
+LEADS_PART = re.compile(rf"^({_LEADER})牵头[^，,。；;]{{2,30}}?(?:工作|任务)[。；;]")
 
 
 _LEADING = re.compile(
@@ -448,6 +454,7 @@ def first_unit_leads(ex: Extraction, lines: list[str]) -> None:
 
 # -- brackets closing a measure ------------------------------------------------------
 
+# （县发展改革局负责，持续推进）: roles (and maybe a deadline) in closing brackets
 TRAILING_ROLES = re.compile(
     r"[(（]((?:[^()（）]|[(（][^()（）]{1,20}[)）]){2,120}?"
     r"(?:负责|牵头|配合|参与|落实|指导)(?:[^()（）]|[(（][^()（）]{1,20}[)）]){0,60})"
