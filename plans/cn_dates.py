@@ -228,6 +228,13 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         mm = int(m.group(3))
         if 1 <= mm <= 12 and (m.group(5) or m.group(4) == "底"):
             add(m, f"{y:04d}-{mm:02d}-{_last_day(y, mm):02d}")
+    # 7月中旬前: a third of a month ends on the 10th, the 20th, the month's last day
+    for m in re.finditer(r"(次年|明年|(\d{4})年)?(\d{1,2})月(上|中|下)旬(前|之前|以前|完成)?", t):
+        y = year + 1 if m.group(1) in ("次年", "明年") else int(m.group(2) or _since(t, m, year))
+        mm = int(m.group(3))
+        if 1 <= mm <= 12 and m.group(5):
+            dd = {"上": 10, "中": 20, "下": _last_day(y, mm)}[m.group(4)]
+            add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
     # 2025年底前 writes the year's 年 once; 2025年年底 twice.
     for m in re.finditer(r"(?:((?:19|20)\d\d)年?)?(年底|年末)(前|之前|以前)?", t):
         y = int(m.group(1) or year)
@@ -240,6 +247,16 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         r"(?:到|至|确保|力争|争取|于)((?:19|20)\d\d)年(?![底末\d上下一二三四五六七八九十第次])", t
     ):
         add(m, f"{int(m.group(1)):04d}-12-31")
+    # 2018年召开…会议；2019年启动…; 2019-2022年，指导…: a clause that opens with the year
+    # (or the span of years) its work is done in, from the plan's year on
+    for m in re.finditer(
+        r"(?:^|[，,；;。:：]|^[(（]?\d{1,2}[)）.．、])\s*(?:((?:19|20)\d\d)\s*[-—~～至到]\s*)?"
+        r"((?:19|20)\d\d)年(?:[，,]|(?=[\u4e00-\u9fa5]))(?!底|末|内|前|后|起|以来|至|到|上半|下半|第|年)",
+        t,
+    ):
+        acts = re.match(_YEAR_ACTS, t[m.end() :])  # not a title: 2023年县政府工作报告任务清单
+        if int(m.group(2)) >= year and (m.group(0).endswith((",", "，")) or acts):
+            add(m, f"{int(m.group(2)):04d}-12-31")
     # 2018年创建2家…, 2019年建成…: a target set for that year
     for m in re.finditer(r"今年(?:内)?(?:要)?(?:创建|建成|完成|实现|新增|培育)", t):
         add(m, f"{year:04d}-12-31")  # 今年创建不少于两个示范村: a target for the plan's year
@@ -304,7 +321,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         add(m, f"yearly:{int(m.group(2))}")
     # 每年开展规范性文件清理 / 按年度制定培训计划: once a year, no count stated.
     for m in re.finditer(
-        r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取)|"
+        r"(每年(度)?(都|要|均)?(对|开展|组织|进行|编制|发布|更新|清理|召开|听取|举办)|"
         r"按年度[^，。；]{0,4}(制定|开展|编制))",
         t,
     ):
@@ -426,3 +443,38 @@ def due_from_words(text: str, year: int) -> list[str]:
         return [f"+{m.group(2)}{code}@{anchor}"]
     read = read_cell_dues(text, year)
     return [d.rule for d in read] or [text]
+
+
+# what a year's work does, soon after the year opens its clause
+_YEAR_ACTS = re.compile(
+    r"[^，,。；;]{0,24}?(召开|启动|开展|完成|实现|建成|举办|组织|推进|达到|出台|制定|印发|建立|"
+    r"试点|覆盖|力争|确保|争取|新增|培育|创建)"
+)
+
+
+# -- a campaign's period -----------------------------------------------------------------
+
+_PERIOD = re.compile(
+    r"(?:(?:(?P<y1>\d{4})年)?(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})日|[上中下]旬|初|底)?(?:起)?|(?:即日|[^，,。]{0,8}之日)起)"
+    r"\s*(?:至|到|—+|－|-|~|～)\s*"
+    r"(?:(?P<y2>\d{4})年)?(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})日|(?:底|末)|(?P<xun>[上中下])旬)?"
+)
+
+
+def period_end(text: str, year: int) -> Due | None:
+    """The last day of the one period a campaign's 整治时间 states (自2021年3月25日至6月20日,
+    2023年4月至10月): the date every item of the campaign is due by. None when the text
+    states no period, or several (phases are read as their own items' dates)."""
+    found = list(_PERIOD.finditer(normalise(text)))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    y = int(m.group("y2") or m.group("y1") or year)
+    mm = int(m.group("m2"))
+    if not 1 <= mm <= 12:
+        return None
+    last = _last_day(y, mm)
+    d = int(m.group("d2")) if m.group("d2") else {"上": 10, "中": 20}.get(m.group("xun"), last)
+    if not _ok(y, mm, d):
+        return None
+    return Due(f"{y:04d}-{mm:02d}-{d:02d}", True, m.group(0))

@@ -14,7 +14,9 @@ import re
 # ever a body (责任单位, 配合部门); a weak one also ends the name of a body (主管部门, 实施单位,
 # 主办单位), so it makes a label only where a label is expected: in a bracket, a table's
 # header, a line's start.
-STRONG_ROLES = "牵头|主抓|责任|配合|协办|落实|主责|参与|协同|协作|督办|督导|整改"
+STRONG_ROLES = (
+    "牵头|主抓|责任|配合|协办|落实|主责|参与|参加|协同|协作|督办|督导|整改|包片|包保|包联"
+)
 WEAK_ROLES = "主办|承办|实施|负责|指导|主管"
 _QUALIFIER = "问题|主要|具体|直接"
 # the bodies a unit label names

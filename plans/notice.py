@@ -192,7 +192,14 @@ def _decode(raw: bytes, path: Path) -> str:
         ) from exc
 
 
+# a mirror site's pinyin gloss after a character: 经(jīng)开区(qū)
+_PINYIN = re.compile(
+    r"(?<=[\u4e00-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]{1,6}\)"
+)
+
+
 def _clean(text: str) -> str:
+    text = _PINYIN.sub("", text)
     text = norm(text.replace("\u3000", " ").replace("\xa0", " "))
     return re.sub(r"\s+", " ", text).strip()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import Due, read_cell_dues, read_dues
+from plans.cn_dates import Due, period_end, read_cell_dues, read_dues
 from plans.importer.model import Extraction, TaskDraft
 from plans.importer.tables import _attach_path, _table_row, drop_restated
 from plans.importer.units import (
@@ -21,6 +21,7 @@ from plans.importer.units import (
     is_unit,
     leading_units,
     measures,
+    opening_subject,
     read_clause,
     sentence_roles,
     split_units,
@@ -66,7 +67,15 @@ REQUIREMENTS = re.compile(
 REFERENCE = re.compile(r"可参考|请参考|参见|详见|见附件")
 DUTY = re.compile(r"要|应当|必须|须|负责|牵头|落实|完成|报送|开展")
 PRINCIPLES = re.compile(
-    r"^(总体要求|指导思想|基本原则|工作原则|工作目标|主要目标|目标任务|总体目标)"
+    r"^(总体要求|指导思想|基本原则|工作原则|工作目标|主要目标|目标任务|总体目标|"
+    # what a campaign targets and aims at: 一、整治对象 …, 三、整治目标 …
+    r"(?:整治|治理|检查|排查|督查|实施|适用|工作)(?:对象|范围|目标))"
+)
+# 四、整治时间 自…至…, 二、时间安排 2022年12月至2023年2月底: the campaign's period, when
+# its items are due. Its numbered phases are items of their own.
+PERIOD = re.compile(
+    r"^(?:专项)?(?:整治|治理|活动|实施|工作|开展|行动|检查|督查|排查|集中整治)?(?:时间|期限|时限)"
+    r"(?!节点|进度|表|要求)"
 )
 
 # -- structure ---------------------------------------------------------------------------
@@ -105,6 +114,12 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     """Read the body's headings, items and their units and fields into ``ex``."""
     BodyReader(lines, year, ex).read()
     drop_restated(ex)
+    if ex.campaign_end is not None:
+        end, where = ex.campaign_end
+        for t in ex.tasks:
+            if not t.due:  # an item with a date of its own keeps it
+                t.due = [end]
+                t.rules.append(("due", f"完成时限取自{where}的整治时间（{end.source}）"))
 
 
 # The header of an attachment that lists indicators (考核指标), not tasks
@@ -135,11 +150,15 @@ class BodyReader:
         self.seen: set[str] = set()
         self.table_mode = False
         self.measures = False  # in an attachment that is a table of indicators
+        self.in_period = False  # under 整治时间: its lines give the campaign's end
+        self.period_lines: list[tuple[str, str]] = []
         self.empty_lead = False  # the row's lead cell was 无 / — / /
         # the last numbered heading's level and the number of tasks read before it
         self.heading_at: tuple[int, int] | None = None
         # level → a heading's clause
         self.head_units: dict[int, tuple[list[str], list[str], str]] = {}
+        # level → the deadline a heading states for its items: （7月下旬至8月中旬）
+        self.head_dues: dict[int, tuple[list[Due], str]] = {}
 
     def section(self) -> list[str]:
         """The headings above the current line, outermost first: an item's section."""
@@ -149,6 +168,10 @@ class BodyReader:
         """Every line in order: each reading may change what the next line means."""
         for i, ln in enumerate(self.lines):
             self._line(i, ln)
+        if self.period_lines:  # one period in all the section says: the campaign's end
+            end = period_end("。".join(text for text, _ in self.period_lines), self.year)
+            if end is not None:
+                self.ex.campaign_end = (end, self.period_lines[0][1])
 
     def _line(self, i: int, ln: Line) -> None:
         """Hand the line to the first reading that claims it; an item is the last."""
@@ -176,10 +199,15 @@ class BodyReader:
         # a numbered line is never the unit cell of the items above ("（五）区社会事业局"
         # heads the items below it)
         ul = unit_line(text) if num is None else None
+        if num is None and (whole := CLAUSE.match(text)) and whole.end() == len(text):
+            ul = read_clause(whole.group(1))  # （责任单位：X、Y） alone under the items it closes
         if ul is not None and (self.pending or self.second):
             self._unit_line(i, ln, ul)
             return
         self.second = []
+        if self.in_period and num is None:
+            self._period(ln, ln.text)
+            return
         if num is not None:
             if self._numbered_heading(i, ln, num):
                 return
@@ -322,7 +350,17 @@ class BodyReader:
             roles, bare = named, title + dot
         # "1.实施如下重点项目：" over (1)(2)…: an introduction heads its items
         introduces = deeper and bare.rstrip().endswith(("：", ":")) and len(bare) <= 80
-        if ((level <= 2 and _is_heading(bare, level, nxt)) or introduces) and (deeper or not cm):
+        # one long sentence over numbered items of its own is their heading: the items are
+        # the smallest requirements (（一）开展风险摸排…隐患。（7月中旬前） over 1. 2.). A
+        # paragraph of several sentences states requirements of its own and stays an item.
+        one_sentence = re.sub(r"[(（][^()（）]*[)）]$", "", bare).rstrip("。；; ")
+        over_items = deeper and level <= 2 and not re.search(r"[。；;]", one_sentence)
+        # a short line naming who does what (（二）县交通局负责摸底销售价格。) over no
+        # numbered items of its own is an item, not a heading over nothing
+        acts = level >= 2 and not deeper and bool(opening_subject(bare)[1]) and bare.endswith("。")
+        if (
+            (level <= 2 and _is_heading(bare, level, nxt) and not acts) or introduces or over_items
+        ) and (deeper or not cm):
             for k in [k for k in headings if k >= level]:
                 del headings[k]
             headings[level] = text[: len(text) - len(rest)] + bare
@@ -330,10 +368,16 @@ class BodyReader:
             self.head_units = {k: v for k, v in self.head_units.items() if k < level}
             if roles:
                 self.head_units[level] = (*roles, ln.where)
+            self.head_dues = {k: v for k, v in self.head_dues.items() if k < level}
+            if deeper and (dues := _heading_dues(text, self.year)):
+                self.head_dues[level] = (dues, ln.where)
             if level == 1:
                 self.skipping = bool(
                     PRINCIPLES.match(rest) or (self.ex.tasks and REQUIREMENTS.match(bare))
                 )
+                self.in_period = bool(PERIOD.match(bare))
+                if self.in_period:  # 二、时间安排2022年12月至2023年2月底
+                    self._period(ln, bare)
             if text not in self.seen:  # a heading repeated at a page break keeps the run
                 self.pending = []
             self.seen.add(text)
@@ -341,9 +385,17 @@ class BodyReader:
         if level == 1 and PRINCIPLES.match(rest):
             self.skipping = True
             return True
+        if level == 1 and (period := PERIOD.match(rest)):
+            self.in_period, self.skipping = True, False  # 四、整治时间专项整治工作…至6月20日。
+            self._period(ln, rest[period.end() :])
+            return True
         if level == 1:
-            self.skipping = False
+            self.skipping = self.in_period = False
         return False
+
+    def _period(self, ln: Line, text: str) -> None:
+        """A line of the campaign's 整治时间, kept until the section's one period is read."""
+        self.period_lines.append((text, ln.where))
 
     def _chapter_roles(self, ln: Line) -> bool:
         """ "由区发展改革委牵头，突出政策兑现。" right under a heading, before its first
@@ -404,7 +456,12 @@ class BodyReader:
             return
         if num is not None:  # an item at a heading's level ends what that heading governs
             self.head_units = {k: v for k, v in self.head_units.items() if k < num[0]}
+            self.head_dues = {k: v for k, v in self.head_dues.items() if k < num[0]}
         t = add_task(ln, text, self.section(), self.year, ex, num[0] if num else 0)
+        if not t.due and self.head_dues:
+            dues, where = self.head_dues[max(self.head_dues)]
+            t.due = list(dues)
+            t.rules.append(("due", f"完成时限取自{where}的上级标题"))
         if not t.unit_source and self.head_units:
             lead, units, where = self.head_units[max(self.head_units)]
             t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
@@ -412,6 +469,15 @@ class BodyReader:
             self.pending = []  # its own closing clause: no unit line below is its
         else:
             self.pending.append(len(ex.tasks) - 1)
+
+
+def _heading_dues(text: str, year: int) -> list[Due]:
+    """The deadline a heading sets for the items under it: a date, or the end of the
+    period it states (（一）开展协商要约…（7月下旬至8月中旬）). A heading's 持续 or 每年
+    names its theme's manner (持续加强重大政策发布解读), not its items' cadence."""
+    if end := period_end(text, year):
+        return [end]
+    return [d for d in read_dues(text, year) if re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)]
 
 
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:

@@ -19,7 +19,9 @@ from plans.notice import Line
 PLAN_SELF = re.compile(
     r"(本方案|本通知|本要点|本意见|本计划|本文件|分工方案|任务分工|工作要点|实施方案)"
 )
-PROGRESS = r"(落实情况|完成情况|主要情况|进展情况|推进情况|开展情况|工作总结|总结报告)"
+PROGRESS = (
+    r"(落实情况|完成情况|主要情况|进展情况|推进情况|开展情况|有关情况|工作情况|工作总结|总结报告)"
+)
 SUPERVISION_HEADING = re.compile(
     r"(保障措施|(?:组织|工作|措施|制度|机制|经费)保障|强化保障|督查|督促|督办|督导|考核|考评|监督|检查|评估|组织实施|工作要求|"
     r"协调|任务落实|抓好落实|狠抓落实|落实机制)"
@@ -63,7 +65,9 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 OWN_DOMAIN = re.compile(r"本(系统|行业|领域|区县|地区)[^，。；]{0,6}(各级|政务公开工作(培训|检查))")
 DUTY = re.compile(r"(承担|履行|负责)[^。；]{0,40}(职责|职能)[。；;]?$")  # who does what, not when
-SENDING = re.compile(r"现将[^。]{0,80}印发给你们")  # the cover sends the plan: no obligation
+SENDING = re.compile(
+    r"现将[^。]{0,80}印发给你们|现(?:予)?印发给你们|现予印发"
+)  # the cover sends the plan: no obligation
 COORDINATOR = re.compile(r"^(市|区|县|州|盟|旗)?(人民)?政府(办公室|办公厅|办)")
 
 

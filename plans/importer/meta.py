@@ -20,6 +20,12 @@ DATE_LINE = re.compile(
 ISSUER_END = re.compile(
     r"(办公室|办公厅|人民政府|政府|委员会|管委会|小组|领导小组办公室|局|委|厅|办事处|国务院)$"
 )
+# an archive that keeps a page on one line glues the issuer to the date under it:
+# 平潭综合实验区管委会办公室2021年3月24日
+SIGNED = re.compile(
+    r"^(?P<issuer>[\u4e00-\u9fa5（）()]{4,30}?" + ISSUER_END.pattern[:-1] + r")\s*"
+    r"(?P<date>" + DATE_LINE.pattern[1:] + ")"
+)
 
 # -- metadata ----------------------------------------------------------------------------
 
@@ -38,12 +44,16 @@ def _date(text: str) -> dt.date | None:
 SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—\-–~～至到－]+\s*((?:19|20)\d\d)\s*年")
 
 
-NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")
+NUMBERED = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
+)
 
 
 def _signs_off(lines: list[Line], sig: int) -> bool:
     """The date closes the document itself (an 意见 or 方案 issued as it is, its
     numbered body above the signature), not a cover letter before the plan."""
+    if any(re.search(r"印发给你们", ln.text) for ln in lines[:sig]):
+        return False  # a cover letter that sends the plan; its own 1. 2. 3. ask for care
     return (len(lines) - sig <= 4 or _attachment_follows(lines, sig)) and sum(
         1 for ln in lines[:sig] if NUMBERED.match(ln.text)
     ) >= 3
@@ -83,6 +93,13 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     """Fill ``ex.meta``; returns the index where the plan body starts."""
     head = lines[:60]
     sig = next((i for i, ln in enumerate(head) if DATE_LINE.match(ln.text)), None)
+    signed = None
+    if sig is None and (signed := next((ln for ln in head if SIGNED.match(ln.text)), None)):
+        m = SIGNED.match(signed.text)
+        assert m is not None
+        ex.meta["issued"] = Field(_date(m.group("date")), signed.where)
+        ex.meta["issuer"] = Field(m.group("issuer"), signed.where)
+        sig = head.index(signed)
     if sig is None:  # a long 通知 or 意见 issued as it is: signed at its end
         sig = next(
             (i for i in range(len(lines) - 1, max(len(lines) - 6, 59), -1)
@@ -102,7 +119,7 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
             ex.review.append(
                 Review(lines[sig].where, "未找到落款日期，取页面发布日期，请核对", "issued")
             )
-    if sig is not None:
+    if sig is not None and signed is None:
         ex.meta["issued"] = Field(_date(lines[sig].text), lines[sig].where)
         issuer = lines[sig - 1].text if sig else ""
         if ISSUER_END.search(issuer) and len(issuer) <= 30:
@@ -136,9 +153,9 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     if sig is not None and _signs_off(lines, sig):
         start, title = _opening(lines, sig)
         if _attachment_follows(lines, sig):  # the attachment after it is read too
-            ex.signature = range(sig - 1 if "issuer" in ex.meta else sig, sig + 1)
+            ex.signature = range(sig - 1 if "issuer" in ex.meta and not signed else sig, sig + 1)
         else:
-            ex.body_end = sig - 1 if "issuer" in ex.meta else sig
+            ex.body_end = sig - 1 if "issuer" in ex.meta and not signed else sig
     for i in range(start, min(start + 4, len(lines)) if title is None else start):
         t = lines[i].text
         if (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from plans.cn_dates import read_dues
 from plans.importer.model import Extraction, TaskDraft
 from plans.labels import UNIT_LABELS, marks_lead
 from plans.reflow import WORK, glued_names
@@ -42,7 +43,7 @@ _DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
 
 
 PLACEHOLDER = re.compile(r"[/／\\—－\-–─━]+|无|暂无|空|略|不涉及")
-_IN_BRACKETS = re.compile(r"[(（][^()（）]{1,20}[)）]")
+_IN_BRACKETS = re.compile(r"[(（<＜〈][^()（）<>＜＞〈〉]{1,20}[)）>＞〉]")
 _KEEP, _KEEP2 = "\u0001", "\u0002"
 
 
@@ -95,7 +96,12 @@ def _glued_pair(text: str) -> list[str]:
     return names
 
 
-_INCLUDING = re.compile(r"[(（](?:包括|含|包含|下同)[^()（）]{0,60}[)）]")
+# an aside closing a name (各县、区人民政府(包括大亚湾开发区…,下同)), not one inside it
+# (各市(含定州、辛集市)政府), and the short name it is given from here on
+_INCLUDING = re.compile(
+    r"[(（](?:包括|含|包含|下同)[^()（）]{0,60}[)）](?![\u4e00-\u9fa5])|"
+    r"[(（，,]?\s*以下(?:简称|统称)\s*[“\"][^”\"]{1,20}[”\"][)）]?"
+)
 _LEVEL_ONLY = re.compile(r"各?[省市县区乡镇旗]")
 # the head 各县 shares: the next level's government or department (区人民政府,
 # 县(区)司法行政主管部门), not a unit of its own (区直各部门, 市政府办公室)
@@ -214,7 +220,7 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
     units: list[str] = []
     # "牵头单位：X；配合单位：Y", or a comma before the second label: "牵头单位：X，配合单位：Y"
     for part in re.split(
-        r"[;；]|[，,](?=\s*[\u4e00-\u9fa5]{2,6}\s*[:：])",
+        r"[;；]|[，,。](?=\s*[\u4e00-\u9fa5]{2,6}\s*[:：])",
         body,  # 适用范围：… is no role
     ):
         m = re.match(rf"\s*{ROLE_LABEL}\s*(.*)", part)
@@ -229,7 +235,8 @@ def read_clause(body: str) -> tuple[list[str], list[str]]:
             lead += roles[0]
             units += roles[1]
             continue
-        names = split_units(m.group(2))
+        # （…；责任单位：A、B，6月底完成）: the deadline shares the bracket, it is no name
+        names = [n for n in split_units(m.group(2)) if is_unit(n) or not read_dues(n, 2000)]
         (lead if marks_lead(m.group(1)) else units).extend(names)
     return lead, units
 
@@ -248,15 +255,17 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
     return None
 
 
-SUBJECT = re.compile(
-    r"^([^，,。；;：:“”《》]{2,60}?)(?:[，,](?=要|应|须|必须|务必))?(?:要|应当|应|须|必须|务必|"
-    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻)"
+_SUBJECT_VERB = (
+    r"(?:[，,](?=要|应|须|必须|务必|负责))?(?:要|应当|应|须|必须|务必|"
+    r"作为|负责|切实|依法|按照|认真|在|于|将|每|贯彻"
 )
 # An item that opens with who does it: "（六）区市场监督管理局严格监管…"
-OPENING = re.compile(
-    SUBJECT.pattern[:-1] + r"|严格|全面|加强|积极|做好|牵头|会同|统筹|指导|组织|加大|推进|"
+_OPENING_VERB = (
+    _SUBJECT_VERB + r"|严格|全面|加强|积极|做好|牵头|会同|统筹|指导|组织|加大|推进|"
     r"开展|督促|配合|协调|提供|建立|完善|制定|增加|充分|切实|认真|大力|持续|进一步|主动|落实)"
 )
+SUBJECT_VERB = re.compile(_SUBJECT_VERB + ")")
+OPENING_VERB = re.compile(_OPENING_VERB)
 # A later clause of a sentence with a subject of its own: "…运维合同到期后，主办单位应按要求
 # 重新委托…". Only a modal verb marks it there (在/将 open adverbials mid-sentence); "应为…机构"
 # says what something is, not who acts.
@@ -303,10 +312,12 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
         sentence = re.sub(r"^(?:\d{4}年)?[^，,]{0,6}?(?:年|月|日|季度)(?:底|末)?前", "", sentence)
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
-        subject = SUBJECT.match(sentence)
-        if not (subject and group_names(subject.group(1))) and re.search(r"[应要须需]", sentence):
+        subject = None
+        if named := subject_names(SUBJECT_VERB, sentence):
+            found.append(("、".join(named), False))
+        elif re.search(r"[应要须需]", sentence):
             subject = LEADING_ORG.match(sentence)  # 受理单位答复申请人当日，应…
-        if not subject:
+        if not (named or subject):
             subject = ACTOR.match(sentence)  # 2019年3月底前，国家卫生健康委推行…
         if subject:
             found.append((subject.group(1), False))
@@ -350,9 +361,19 @@ def units_from_sentences(ex: Extraction) -> None:
 def opening_subject(text: str) -> tuple[list[str], list[str]]:
     """The organisation an item's first sentence opens with, as its subject."""
     body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text).strip()
-    m = OPENING.match(body)
-    names = group_names(m.group(1)) if m else []
-    return [], names
+    return [], subject_names(OPENING_VERB, body)
+
+
+def subject_names(verb: re.Pattern[str], sentence: str) -> list[str]:
+    """The organisations opening a sentence before a verb (SUBJECT_VERB, OPENING_VERB).
+    The shortest reading may cut a name at a verb-like character inside it (区执法应急局，
+    负责…: 应), so each longer reading is tried until one names organisations."""
+    for end in range(2, min(61, len(sentence))):
+        if re.search(r"[，,。；;：:“”《》]", sentence[:end]):
+            break
+        if verb.match(sentence, end) and (names := group_names(sentence[:end])):
+            return names
+    return []
 
 
 def part_lead(text: str) -> tuple[list[str], list[str]] | None:
