@@ -254,8 +254,23 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         r"((?:19|20)\d\d)年(?:[，,]|(?=[\u4e00-\u9fa5]))(?!底|末|内|前|后|起|以来|至|到|上半|下半|第|年)",
         t,
     ):
-        acts = re.match(_YEAR_ACTS, t[m.end() :])  # not a title: 2023年县政府工作报告任务清单
-        if int(m.group(2)) >= year and (m.group(0).endswith((",", "，")) or acts):
+        # the work it opens, not a title (2023年县政府工作报告任务清单), a fact (2023年，我县
+        # 共谋划…), a season or feast (2024年春节前) or a quarter the rules above read
+        rest = t[m.end() :]
+        sentence = re.split(r"[。；;]", rest, maxsplit=1)[0]
+        acts = (
+            _YEAR_ACTS.search(sentence)
+            if m.group(0).endswith((",", "，"))
+            else _YEAR_ACTS.match(rest)
+        )
+        if (
+            int(m.group(2)) >= year
+            and acts
+            and not _YEAR_TIME.match(rest)
+            and not re.match(
+                r"的", rest[acts.end() :] if not m.group(0).endswith((",", "，")) else ""
+            )
+        ):
             add(m, f"{int(m.group(2)):04d}-12-31")
     # 2018年创建2家…, 2019年建成…: a target set for that year
     for m in re.finditer(r"今年(?:内)?(?:要)?(?:创建|建成|完成|实现|新增|培育)", t):
@@ -448,7 +463,12 @@ def due_from_words(text: str, year: int) -> list[str]:
 # what a year's work does, soon after the year opens its clause
 _YEAR_ACTS = re.compile(
     r"[^，,。；;]{0,24}?(召开|启动|开展|完成|实现|建成|举办|组织|推进|达到|出台|制定|印发|建立|"
-    r"试点|覆盖|力争|确保|争取|新增|培育|创建)"
+    r"试点|覆盖|力争|确保|争取|新增|培育|创建|鼓励|引导|指导|支持)"
+)
+# a time inside the year that the year's end would overwrite: 一季度, 春节前, 汛期前, 秋季
+_YEAR_TIME = re.compile(
+    r"(?:全[省市县区]?)?([一二三四1-4]季度|[上下]半年|[春夏秋冬]季|春节|元旦|国庆|汛期|汛前|开学|"
+    r"\d{1,2}月|底|末|前)"
 )
 
 

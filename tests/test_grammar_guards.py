@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plans.importer import extract
+from plans.importer import NoticeProblem, extract
 
 GUARDS = Path(__file__).parent / "notices" / "guards"
 
@@ -68,3 +68,66 @@ def test_no_lead_from_a_unit_helping_another() -> None:
 def test_a_bracket_inside_a_sentence_does_not_part_it() -> None:
     """（县发展改革局牵头，县直有关部门参与）before the sentence goes on closes no measure."""
     assert [text for text, *_ in reading("meas.txt")] == ["1.建立营商环境", "2.开展政务服务"]
+
+
+# What the rules of tests/test_grammar_campaign.py must leave alone: a second review's
+# notices (tests/notices/guards/n*.txt).
+
+
+def test_a_timetable_and_phases_are_no_campaign_period() -> None:
+    """时间安排 listing an exam's dates (报名5月8日至12日；考试5月20日) or three phases, one
+    a range: no item takes a date from them; the phases keep their own."""
+    assert all(
+        due == []
+        for text, _, _, due in reading("n01_exam_schedule.txt")
+        if "（" in text or "(" in text
+    )
+    phases = {text: due for text, _, _, due in reading("n02_phases.txt")}
+    assert [due for text, due in phases.items() if text.startswith("(")] == [[], [], [], []]
+    assert ["2023-04-30"] in phases.values() and ["2023-11-30"] in phases.values()
+
+
+def test_a_past_period_in_a_heading_dates_nothing() -> None:
+    """（一）巩固2022年10月至12月…攻坚行动成果 in a plan of 2023-03-02 recalls a past
+    campaign: no item is due before the plan was issued."""
+    dues = [d for *_, due in reading("n03_heading_past_period.txt") for d in due]
+    assert dues == ["2023-06-30"]
+
+
+def test_a_year_before_a_quarter_a_feast_or_a_fact_is_no_year_end() -> None:
+    """2023年一季度 is 03-31; 2024年春节前, 2023年汛期前, 2023年秋季开学前, "2023年，我县共
+    谋划…" and "2023年出台的政策" give no year-end date."""
+    assert [due for *_, due in reading("n04_year_clauses.txt")] == [
+        [],
+        [],
+        ["2023-03-31"],
+        [],
+        [],
+        [],
+    ]
+
+
+def test_a_subject_that_acts_inside_its_name_is_no_unit() -> None:
+    """各经营户要配合市场服务中心…, 成立…领导小组，负责…, 广大群众要自觉配合环卫所…: no
+    unit is made of a modal and a verb."""
+    got = reading("n07_subject_names.txt")
+    assert [units for _, _, units, _ in got][0::2] == [[], []]
+    assert got[2][2] == []
+
+
+def test_a_cover_letter_alone_or_above_its_plan_is_not_the_plan() -> None:
+    """A cover that 现予印发 a plan the page left out is refused; one titled only 通知 above
+    its attached plan gives the plan's title and tasks, not its own requirements."""
+    with pytest.raises(NoticeProblem):
+        extract(GUARDS / "n09_cover_only.txt")
+    ex = extract(GUARDS / "n09b_cover_attach.txt")
+    assert ex.meta["title"].value == "平江县2023年秸秆禁烧工作方案"
+    assert len(ex.tasks) == 3
+
+
+def test_a_portal_byline_is_not_the_signature() -> None:
+    """ "梅州市梅江区应急管理局 2023年03月01日" on the first line is the portal's byline; the
+    signature at the end gives the issuer and the date."""
+    ex = extract(GUARDS / "n10_portal_byline.txt")
+    assert ex.meta["issuer"].value == "梅江区安全生产委员会办公室"
+    assert str(ex.meta["issued"].value) == "2023-02-27"

@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import Due, period_end, read_cell_dues, read_dues
-from plans.importer.model import Extraction, TaskDraft
+from plans.cn_dates import Due, normalise, period_end, read_dues
+from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
+from plans.importer.model import Extraction
 from plans.importer.tables import _attach_path, _table_row, drop_restated
 from plans.importer.units import (
     CLAUSE,
-    CLAUSE_OPEN,
     DAMAGED_NAME,
-    FIRST_LEADS,
     OWNED_PART,
     PLACEHOLDER,
     TRAILING_ROLES,
     drop_due_words,
-    inline_roles,
     is_unit,
-    leading_units,
     measures,
     opening_subject,
     read_clause,
     sentence_roles,
     split_units,
     unit_line,
-)
-from plans.labels import (
-    OTHER_LABELS,
-    PERSON_LABELS,
-    TIME_LABELS,
-    UNIT_LABELS,
-    is_unit_label,
-    marks_lead,
 )
 from plans.notice import Line
 from plans.reflow import WORK
@@ -65,6 +54,9 @@ REQUIREMENTS = re.compile(
 )
 # a line that only points elsewhere (可参考…专题, 详见附件) and asks nothing of anyone
 REFERENCE = re.compile(r"可参考|请参考|参见|详见|见附件")
+# a problem's remedy on the line under it: 整改要求：由县环卫站负责清除… (its actors are
+# the problem's units)
+REMEDY = re.compile(r"^(整改要求|整改措施|整改意见|处理意见|整改建议)\s*[:：]")
 DUTY = re.compile(r"要|应当|必须|须|负责|牵头|落实|完成|报送|开展")
 PRINCIPLES = re.compile(
     r"^(总体要求|指导思想|基本原则|工作原则|工作目标|主要目标|目标任务|总体目标|"
@@ -169,9 +161,18 @@ class BodyReader:
         for i, ln in enumerate(self.lines):
             self._line(i, ln)
         if self.period_lines:  # one period in all the section says: the campaign's end
-            end = period_end("。".join(text for text, _ in self.period_lines), self.year)
-            if end is not None:
+            said = "。".join(text for text, _ in self.period_lines)
+            end = period_end(said, self.year) if _only_period(said, self.year) else None
+            if end is not None and not self._before_issue(end):
                 self.ex.campaign_end = (end, self.period_lines[0][1])
+
+    def _before_issue(self, due: Due) -> bool:
+        """A date before the notice was issued (巩固2022年10月至12月…攻坚成果) is a past
+        campaign the text recalls, no deadline."""
+        issued = self.ex.meta["issued"].value if "issued" in self.ex.meta else None
+        return bool(
+            issued and re.fullmatch(r"\d{4}-\d\d-\d\d", due.value) and due.value < str(issued)
+        )
 
     def _line(self, i: int, ln: Line) -> None:
         """Hand the line to the first reading that claims it; an item is the last."""
@@ -207,7 +208,8 @@ class BodyReader:
         self.second = []
         if self.in_period and num is None:
             self._period(ln, ln.text)
-            return
+            if _only_period(ln.text, self.year) and not re.match(r"^[^，,。]{2,8}[:：]", ln.text):
+                return  # 专项整治工作在3个月内完成，自…至6月20日。: no task (集中整治：… is a phase)
         if num is not None:
             if self._numbered_heading(i, ln, num):
                 return
@@ -358,6 +360,11 @@ class BodyReader:
         # a short line naming who does what (（二）县交通局负责摸底销售价格。) over no
         # numbered items of its own is an item, not a heading over nothing
         acts = level >= 2 and not deeper and bool(opening_subject(bare)[1]) and bare.endswith("。")
+        # a sentence right above a sibling (（一）…。 then （二）…) heads nothing
+        below_num = self.nums[i + 1] if i + 1 < len(nums) else (0, "")
+        acts = acts or (
+            level >= 2 and bare.endswith("。") and below_num is not None and below_num[0] <= level
+        )
         if (
             (level <= 2 and _is_heading(bare, level, nxt) and not acts) or introduces or over_items
         ) and (deeper or not cm):
@@ -369,7 +376,8 @@ class BodyReader:
             if roles:
                 self.head_units[level] = (*roles, ln.where)
             self.head_dues = {k: v for k, v in self.head_dues.items() if k < level}
-            if deeper and (dues := _heading_dues(text, self.year)):
+            dues = [d for d in _heading_dues(text, self.year) if not self._before_issue(d)]
+            if deeper and dues:
                 self.head_dues[level] = (dues, ln.where)
             if level == 1:
                 self.skipping = bool(
@@ -450,6 +458,10 @@ class BodyReader:
             return
         if num is None and self._chapter_roles(ln):
             return
+        if num is None and ex.tasks and REMEDY.match(text) and not ex.tasks[-1].unit_source:
+            prev = ex.tasks[-1]
+            prev.text = f"{prev.text}{text}"
+            return
         if num is None and ex.tasks and REFERENCE.search(text) and not DUTY.search(text):
             prev = ex.tasks[-1]  # "…可参考…专题。": where to read more, part of the item above
             prev.text = f"{prev.text}{text}"
@@ -471,6 +483,17 @@ class BodyReader:
             self.pending.append(len(ex.tasks) - 1)
 
 
+def _only_period(text: str, year: int) -> bool:
+    """The text states one period and no other date (not a timetable: 报名5月8日至12日；
+    考试5月20日)."""
+    end = period_end(text, year)
+    if end is None:
+        return False
+    dates = {d.value for d in read_dues(text, year) if re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)}
+    rest = normalise(text).replace(end.source, "", 1)
+    return dates <= {end.value} and not re.search(r"\d{1,2}月(\d{1,2}日|底|末|[上中下]旬)?", rest)
+
+
 def _heading_dues(text: str, year: int) -> list[Due]:
     """The deadline a heading sets for the items under it: a date, or the end of the
     period it states (（一）开展协商要约…（7月下旬至8月中旬）). A heading's 持续 or 每年
@@ -488,142 +511,3 @@ def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], lis
     tm = TRAILING_ROLES.search(rest)
     named = unit_line(drop_due_words(tm.group(1))) if tm else None
     return (tm, named) if tm and named else (None, None)
-
-
-def add_task(
-    ln: Line, text: str, section: list[str], year: int, ex: Extraction, level: int
-) -> TaskDraft:
-    text, path = _attach_path(text)
-    t = TaskDraft(
-        text=text,
-        section=section,
-        where=ln.where,
-        due=read_dues(text, year),
-        path=path,
-        level=level,
-    )
-    m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
-    paren = None if m else TRAILING_ROLES.search(text)
-    roles = None if m or paren else (sentence_roles(text, drop_due_words) or inline_roles(text))
-    inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
-    inside = FIRST_LEADS.sub("", inside)  # "…等负责。列第一位者为牵头单位，下同": a rule
-    if m:
-        t.lead, t.units = read_clause(m.group(1))
-        t.unit_source, t.unit_how = ln.where, "clause"
-        _share_backwards(ex, t)
-    elif paren and (named := unit_line(drop_due_words(inside))):
-        t.lead, t.units = named  # （县发展改革局负责，持续推进）
-        t.unit_source, t.unit_how = ln.where, "clause"
-        _share_backwards(ex, t)
-    elif not (m or paren) and (leading := leading_units(text)):
-        t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
-        t.unit_source, t.unit_how = ln.where, "clause"
-    elif roles:
-        t.lead, t.units = roles
-        t.unit_source, t.unit_how = ln.where, "inline"
-    added = [u for u in ex.standing if u not in t.units and u not in t.lead]
-    if added:
-        t.units += added
-        t.rules.append(("units", ex.standing_note))
-    ex.tasks.append(t)
-    return t
-
-
-STANDING = re.compile(
-    r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
-    r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?"
-)
-
-
-def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
-    """Note a standing clause (以下均需各片区配合落实，不再列出) and return the bracket's
-    words without it; its units join this and every later item, and the review list
-    says so once."""
-    m = STANDING.search(body)
-    if not m:
-        return body
-    names = [n for n in split_units(m.group("who")) if n]
-    if names:
-        ex.standing = names
-        ex.standing_note = (
-            f"责任单位中的“{'、'.join(names)}”来自{ln.where}的常设条款"
-            f"“{m.group(0).strip('，,；; ')}”"
-        )
-    return body[: m.start()] + body[m.end() :]
-
-
-def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
-    """A clause closing a run of siblings governs those before it that have none."""
-    for prev in reversed(ex.tasks):
-        if prev is t:
-            continue
-        if (
-            (prev.unit_source and prev.unit_how != "shared")
-            or prev.section != t.section
-            or prev.level != t.level
-            or TRAILING_ROLES.search(prev.text)
-        ):
-            break  # an item closing with its own bracket never takes another's units
-        prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
-        prev.unit_how = "shared"
-
-
-ATTRIBUTE_LINE = re.compile(rf"^(?:{PERSON_LABELS}|{OTHER_LABELS})\s*[:：]")
-FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
-FIELD = re.compile(
-    rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
-    rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)"
-)
-
-
-def field_line(ln: Line, year: int, ex: Extraction) -> None:
-    """``责任单位：县财政局`` / ``完成时限：2023年6月底前`` on lines of their own after
-    an item: fields of that item (units also of the siblings before it with none)."""
-    t = ex.tasks[-1]
-    timed: list[Due] = []
-    for m in FIELD.finditer(ln.text):
-        label, value = m.group(1), m.group(2).strip()
-        if not value:
-            continue
-        if is_unit_label(label):
-            roles = (
-                unit_line(value)
-                if not marks_lead(label) and re.search(r"(牵头|负责|配合)", value)
-                else None
-            )
-            if roles:  # 责任单位：X牵头，Y按职责分工负责 → lead X, units Y
-                t.lead.extend(n for n in roles[0] if n not in t.lead)
-                t.units.extend(n for n in roles[1] if n not in t.units)
-            else:
-                names = split_units(value)
-                if label == "主抓单位":
-                    t.chief = names
-                elif label == "责任单位" and t.chief:
-                    # 主抓单位 are among the 责任单位: one the list lacks is a variant name,
-                    # sure when one holds the other (区自然资源与生态环境处, 自然资源与生态环境处)
-                    t.units = [n for n in t.units if n not in t.chief or n in names]
-                    stray = [n for n in t.chief if not any(n in m or m in n for m in names)]
-                    if stray:
-                        t.doubts.append(
-                            (
-                                "units",
-                                f"主抓单位“{'、'.join(stray)}”不在责任单位中，已按责任单位读取",
-                            )
-                        )
-                (t.lead if marks_lead(label) else t.units).extend(
-                    n for n in names if n not in t.units
-                )
-            t.unit_source, t.unit_how = ln.where, "clause"
-        elif label == "公开路径":
-            t.path = value
-        else:
-            dues = read_cell_dues(value, year)
-            t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
-            timed = dues
-    if t.unit_source == ln.where:
-        _share_backwards(ex, t)
-    if timed and t.unit_source and t.unit_how == "clause":
-        # 问题整改责任单位：X 整改时限：3天 under a list of problems: the time is theirs too
-        for prev in ex.tasks[:-1]:
-            if prev.unit_source == t.unit_source and not prev.due:
-                prev.due = list(timed)

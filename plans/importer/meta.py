@@ -44,18 +44,23 @@ def _date(text: str) -> dt.date | None:
 SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—\-–~～至到－]+\s*((?:19|20)\d\d)\s*年")
 
 
-NUMBERED = re.compile(
-    r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[、.．](?!\d))"
-)
+CHAPTERS = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")
+NUMBERED = re.compile(CHAPTERS.pattern[:-1] + r"|\d{1,2}[、.．](?!\d))")
 
 
 def _signs_off(lines: list[Line], sig: int) -> bool:
     """The date closes the document itself (an 意见 or 方案 issued as it is, its
     numbered body above the signature), not a cover letter before the plan."""
-    if any(re.search(r"印发给你们", ln.text) for ln in lines[:sig]):
+    if any(
+        re.search(r"印发给你们|现予印发|现印发|予以印发|现予发布", ln.text) for ln in lines[:sig]
+    ):
         return False  # a cover letter that sends the plan; its own 1. 2. 3. ask for care
-    return (len(lines) - sig <= 4 or _attachment_follows(lines, sig)) and sum(
-        1 for ln in lines[:sig] if NUMBERED.match(ln.text)
+    ends = len(lines) - sig <= 4
+    # 1、2、3、 number a short plan signed at its very end; above an attachment they are the
+    # cover letter's own requirements
+    numbered = NUMBERED if ends else CHAPTERS
+    return (ends or _attachment_follows(lines, sig)) and sum(
+        1 for ln in lines[:sig] if numbered.match(ln.text)
     ) >= 3
 
 
@@ -94,7 +99,8 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     head = lines[:60]
     sig = next((i for i, ln in enumerate(head) if DATE_LINE.match(ln.text)), None)
     signed = None
-    if sig is None and (signed := next((ln for ln in head if SIGNED.match(ln.text)), None)):
+    # (not a portal's byline on the first lines: 梅江区应急管理局 2023年03月01日)
+    if sig is None and (signed := next((ln for ln in head[3:] if SIGNED.match(ln.text)), None)):
         m = SIGNED.match(signed.text)
         assert m is not None
         ex.meta["issued"] = Field(_date(m.group("date")), signed.where)

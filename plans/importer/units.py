@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from plans.cn_dates import read_dues
 from plans.importer.model import Extraction, TaskDraft
-from plans.labels import UNIT_LABELS, marks_lead
+from plans.labels import STRONG_LABELS, UNIT_LABELS, marks_lead
 from plans.reflow import WORK, glued_names
 from plans.text import UNIT_SUFFIX
 
@@ -17,7 +17,7 @@ UNIT_TOKEN = re.compile(
     r"(\([^)]{1,20}\)|（[^）]{1,20}）)?(等有关单位|等相关单位|等单位|等部门|等)?$"
 )
 ROLE_TAIL = re.compile(
-    r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|"
+    r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|参加|"
     r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施|指导)$"
 )
 # a role's label: 牵头单位, 责任部门, 负责部门 (a State Council list), 协同责任单位
@@ -31,7 +31,7 @@ CLAUSE_OPEN = re.compile(rf"(?<=[。;；.])\s*((?:{UNIT_LABELS})\s*[:：][^。]+
 
 # -- units -------------------------------------------------------------------------------
 
-_ROLE_HEAD = re.compile(r"^(由|请|各牵头单位|牵头单位|责任单位|落实单位|配合单位)[:：]?")
+_ROLE_HEAD = re.compile(rf"^(由|请|各?(?:{UNIT_LABELS}))[:：]?")  # 由包片单位县气象局负责
 # 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
 # name's own part (各旗区人民政府及其部门)
 _UNIT_SPLIT = re.compile(
@@ -39,6 +39,7 @@ _UNIT_SPLIT = re.compile(
     r"(?:和|及(?!其))"
 )
 _BY_HEAD = re.compile(r"^(由|请)")
+_LABEL_INSIDE = re.compile(rf"^[\u4e00-\u9fa5]{{0,12}}?(?:{STRONG_LABELS})(?=[\u4e00-\u9fa5]{{2}})")
 _DUTY_TAIL = re.compile(r"(按职责分工落实|按职责分工|按职责)$")
 
 
@@ -67,6 +68,7 @@ def split_units(text: str) -> list[str]:
         while (q := ROLE_TAIL.sub("", p).strip()) != p:  # 牵头负责, 负责配合落实
             p = q
         p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
+        p = _LABEL_INSIDE.sub("", p)  # 陈家坝沿线包片单位县职教中心: the name after the label
         # 区市场监管局等 → 区市场监管局; 人民银行等部门 → 人民银行
         p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等(?:部门|单位)?$", "", p)
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
@@ -113,7 +115,8 @@ _LEVEL_HEAD = re.compile(
 NOT_A_NAME = re.compile(
     r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
     r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
-    r"强化|持续|及时|全面|进一步)|[。“”《》]|的"
+    r"强化|持续|及时|全面|进一步)|[。“”《》]|的|"
+    r"(?:干部|人员|同志|群众|部署)$"  # 各包村干部, 动员部署: persons and acts (部 ends them)
 )
 
 
@@ -204,7 +207,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
         (lead if leads else units).extend(names)
         if not lead and re.search(r"(?<!共同)(?<!分别)负责$", seg):
             in_charge += names
-        elif re.search(r"(配合|协助|协同|参与)(落实|实施)?$", seg):
+        elif re.search(r"(配合|协助|协同|参与|参加)(落实|实施)?$", seg):
             helping = True
     if in_charge and helping and not lead:  # X负责，Y配合: the one in charge leads
         lead = [n for n in units if n in in_charge]
@@ -364,6 +367,10 @@ def opening_subject(text: str) -> tuple[list[str], list[str]]:
     return [], subject_names(OPENING_VERB, body)
 
 
+# what a subject's name never holds: a modal or a verb of its own (要配合, 成立…小组)
+_NOT_SUBJECT = re.compile(r"要|须|必须|应当|配合|协助|自觉|^(成立|组建|设立|建立)")
+
+
 def subject_names(verb: re.Pattern[str], sentence: str) -> list[str]:
     """The organisations opening a sentence before a verb (SUBJECT_VERB, OPENING_VERB).
     The shortest reading may cut a name at a verb-like character inside it (区执法应急局，
@@ -371,6 +378,8 @@ def subject_names(verb: re.Pattern[str], sentence: str) -> list[str]:
     for end in range(2, min(61, len(sentence))):
         if re.search(r"[，,。；;：:“”《》]", sentence[:end]):
             break
+        if _NOT_SUBJECT.search(sentence[:end]):
+            break  # 各经营户要配合市场服务中心…, 成立…领导小组，负责…: a longer name acts
         if verb.match(sentence, end) and (names := group_names(sentence[:end])):
             return names
     return []

@@ -1,0 +1,172 @@
+"""One item's own reading: its closing clause or bracket of units, a standing clause it
+states for the items after it, and the labelled field lines (责任单位：…, 完成时限：…)
+under it."""
+
+from __future__ import annotations
+
+import re
+
+from plans.cn_dates import Due, read_cell_dues, read_dues
+from plans.importer.model import Extraction, TaskDraft
+from plans.importer.tables import _attach_path
+from plans.importer.units import (
+    CLAUSE,
+    CLAUSE_OPEN,
+    FIRST_LEADS,
+    TRAILING_ROLES,
+    drop_due_words,
+    inline_roles,
+    leading_units,
+    read_clause,
+    sentence_roles,
+    split_units,
+    unit_line,
+)
+from plans.labels import (
+    OTHER_LABELS,
+    PERSON_LABELS,
+    TIME_LABELS,
+    UNIT_LABELS,
+    is_unit_label,
+    marks_lead,
+)
+from plans.notice import Line
+
+
+def add_task(
+    ln: Line, text: str, section: list[str], year: int, ex: Extraction, level: int
+) -> TaskDraft:
+    text, path = _attach_path(text)
+    t = TaskDraft(
+        text=text,
+        section=section,
+        where=ln.where,
+        due=read_dues(text, year),
+        path=path,
+        level=level,
+    )
+    m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
+    paren = None if m else TRAILING_ROLES.search(text)
+    roles = None if m or paren else (sentence_roles(text, drop_due_words) or inline_roles(text))
+    inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
+    inside = FIRST_LEADS.sub("", inside)  # "…等负责。列第一位者为牵头单位，下同": a rule
+    if m:
+        t.lead, t.units = read_clause(m.group(1))
+        t.unit_source, t.unit_how = ln.where, "clause"
+        _share_backwards(ex, t)
+    elif paren and (named := unit_line(drop_due_words(inside))):
+        t.lead, t.units = named  # （县发展改革局负责，持续推进）
+        t.unit_source, t.unit_how = ln.where, "clause"
+        _share_backwards(ex, t)
+    elif not (m or paren) and (leading := leading_units(text)):
+        t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
+        t.unit_source, t.unit_how = ln.where, "clause"
+    elif roles:
+        t.lead, t.units = roles
+        t.unit_source, t.unit_how = ln.where, "inline"
+    added = [u for u in ex.standing if u not in t.units and u not in t.lead]
+    if added:
+        t.units += added
+        t.rules.append(("units", ex.standing_note))
+    ex.tasks.append(t)
+    return t
+
+
+STANDING = re.compile(
+    r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
+    r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?"
+)
+
+
+def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
+    """Note a standing clause (以下均需各片区配合落实，不再列出) and return the bracket's
+    words without it; its units join this and every later item, and the review list
+    says so once."""
+    m = STANDING.search(body)
+    if not m:
+        return body
+    names = [n for n in split_units(m.group("who")) if n]
+    if names:
+        ex.standing = names
+        ex.standing_note = (
+            f"责任单位中的“{'、'.join(names)}”来自{ln.where}的常设条款"
+            f"“{m.group(0).strip('，,；; ')}”"
+        )
+    return body[: m.start()] + body[m.end() :]
+
+
+def _share_backwards(ex: Extraction, t: TaskDraft) -> None:
+    """A clause closing a run of siblings governs those before it that have none."""
+    for prev in reversed(ex.tasks):
+        if prev is t:
+            continue
+        if (
+            (prev.unit_source and prev.unit_how != "shared")
+            or prev.section != t.section
+            or prev.level != t.level
+            or TRAILING_ROLES.search(prev.text)
+        ):
+            break  # an item closing with its own bracket never takes another's units
+        prev.lead, prev.units, prev.unit_source = list(t.lead), list(t.units), t.unit_source
+        prev.unit_how = "shared"
+
+
+ATTRIBUTE_LINE = re.compile(rf"^(?:{PERSON_LABELS}|{OTHER_LABELS})\s*[:：]")
+FIELD_LINE = re.compile(rf"^({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]")
+FIELD = re.compile(
+    rf"({UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]\s*(.*?)\s*[;；]?\s*"
+    rf"(?=(?:{UNIT_LABELS}|{TIME_LABELS}|公开路径)\s*[:：]|$)"
+)
+
+
+def field_line(ln: Line, year: int, ex: Extraction) -> None:
+    """``责任单位：县财政局`` / ``完成时限：2023年6月底前`` on lines of their own after
+    an item: fields of that item (units also of the siblings before it with none)."""
+    t = ex.tasks[-1]
+    timed: list[Due] = []
+    for m in FIELD.finditer(ln.text):
+        label, value = m.group(1), m.group(2).strip()
+        if not value:
+            continue
+        if is_unit_label(label):
+            roles = (
+                unit_line(value)
+                if not marks_lead(label) and re.search(r"(牵头|负责|配合)", value)
+                else None
+            )
+            if roles:  # 责任单位：X牵头，Y按职责分工负责 → lead X, units Y
+                t.lead.extend(n for n in roles[0] if n not in t.lead)
+                t.units.extend(n for n in roles[1] if n not in t.units)
+            else:
+                names = split_units(value)
+                if label == "主抓单位":
+                    t.chief = names
+                elif label == "责任单位" and t.chief:
+                    # 主抓单位 are among the 责任单位: one the list lacks is a variant name,
+                    # sure when one holds the other (区自然资源与生态环境处, 自然资源与生态环境处)
+                    t.units = [n for n in t.units if n not in t.chief or n in names]
+                    stray = [n for n in t.chief if not any(n in m or m in n for m in names)]
+                    if stray:
+                        t.doubts.append(
+                            (
+                                "units",
+                                f"主抓单位“{'、'.join(stray)}”不在责任单位中，已按责任单位读取",
+                            )
+                        )
+                (t.lead if marks_lead(label) else t.units).extend(
+                    n for n in names if n not in t.units
+                )
+            t.unit_source, t.unit_how = ln.where, "clause"
+        elif label == "公开路径":
+            t.path = value
+        else:
+            dues = read_cell_dues(value, year)
+            t.due = dues + [d for d in t.due if d.value not in {x.value for x in dues}]
+            timed = dues
+    if t.unit_source == ln.where:
+        _share_backwards(ex, t)
+    if timed and t.unit_source and t.unit_how == "clause":
+        # 问题整改责任单位：X 整改时限：3天 under a list of problems: the time is theirs too
+        for prev in ex.tasks[:-1]:
+            if prev.unit_source == t.unit_source and not prev.due:
+                prev.due = list(timed)
