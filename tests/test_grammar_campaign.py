@@ -149,3 +149,23 @@ def test_a_schedule_s_one_period_and_a_group_named_with_an_aside(tmp_path: Path)
         ("(一)开展关", [], ["各市<含定州、辛集市>人力资源社会保障局", "总工会"], ["2023-05-31"]),
         ("(二)做好出", [], ["各市(含定州、辛集市)政府", "各县(市)政府"], ["2023-05-31"]),
     ]
+
+
+def test_duties_divided_by_unit_and_a_remedy_under_its_problem(tmp_path: Path) -> None:
+    """ "（十七）县综治办、县监察局。负责…": a first sentence of names only gives the item's
+    units (a measure's title, 不断优化服务团队。, gives none); "整改要求：由包片单位县气象局
+    负责…" under a problem gives that problem its unit; 各包村干部 are persons."""
+    body = """三、职责分工
+（十六）县综治办、县监察局。负责组织对整治行动进行专项督查和效能检查考核。
+（十七）不断优化服务团队。组建家庭医生团队提供签约服务，提高服务质量。
+四、存在问题
+1、平利花园对面迎宾大道南围墙上有牛皮癣和野广告。
+整改要求：由包片单位县气象局负责清除。
+2、各包村干部，负责组织协调处理村内乱堆乱放问题。
+"""
+    assert read(tmp_path, body) == [
+        ("(十六)县综", [], ["县综治办", "县监察局"], []),
+        ("(十七)不断", [], [], []),
+        ("1、平利花园", [], ["县气象局"], []),
+        ("2、各包村干", [], [], []),
+    ]

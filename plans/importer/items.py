@@ -16,6 +16,7 @@ from plans.importer.units import (
     TRAILING_ROLES,
     drop_due_words,
     inline_roles,
+    is_unit,
     leading_units,
     read_clause,
     sentence_roles,
@@ -31,6 +32,7 @@ from plans.labels import (
     marks_lead,
 )
 from plans.notice import Line
+from plans.reflow import WORK
 
 
 def add_task(
@@ -64,12 +66,29 @@ def add_task(
     elif roles:
         t.lead, t.units = roles
         t.unit_source, t.unit_how = ln.where, "inline"
+    elif named_first := _named_first(text):
+        t.units = named_first  # （十七）首都综治办、市监察局。负责组织…: its units, by name
+        t.unit_source, t.unit_how = ln.where, "clause"
     added = [u for u in ex.standing if u not in t.units and u not in t.lead]
     if added:
         t.units += added
         t.rules.append(("units", ex.standing_note))
     ex.tasks.append(t)
     return t
+
+
+def _named_first(text: str) -> list[str]:
+    """The units an item names as its whole first sentence, its duties after it: a
+    division of duties by unit (县环保局。负责…)."""
+    m = re.match(
+        r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^。，,；;：:]{2,80})。(?=.)", text
+    )
+    if not m:
+        return []
+    if WORK.match(m.group(1)) or re.search(r"(团队|队伍)$", m.group(1)):
+        return []  # 不断优化签约服务团队。: a measure's title, not who does it
+    names = split_units(m.group(1))
+    return names if names and all(is_unit(n) for n in names) else []
 
 
 STANDING = re.compile(
