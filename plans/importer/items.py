@@ -85,10 +85,13 @@ def _named_first(text: str) -> list[str]:
     )
     if not m:
         return []
-    if WORK.match(m.group(1)) or re.search(r"(团队|队伍)$", m.group(1)):
+    if WORK.match(m.group(1)):
         return []  # 不断优化签约服务团队。: a measure's title, not who does it
     names = split_units(m.group(1))
-    return names if names and all(is_unit(n) for n in names) else []
+    office = re.compile(  # an office's own ending, never a meeting's (开好协调会) or a team's
+        r"(局|委|办|厅|室|中心|政府|管委会|委员会|大队|中队|支队|所|站|院|处|科|股|街道|镇|乡)$"
+    )
+    return names if names and all(is_unit(n) and office.search(n) for n in names) else []
 
 
 STANDING = re.compile(
