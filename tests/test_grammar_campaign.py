@@ -169,3 +169,20 @@ def test_duties_divided_by_unit_and_a_remedy_under_its_problem(tmp_path: Path) -
         ("1、平利花园", [], ["县气象局"], []),
         ("2、各包村干", [], [], []),
     ]
+
+
+def test_a_task_card_with_each_value_under_its_label(tmp_path: Path) -> None:
+    """A portal's page of one task: 具体任务 / 责任单位 / 配合单位 / 完成时限, each on a line
+    of its own with its value on the next."""
+    body = """具体任务
+全面完成老年人群疫苗接种，中医院门诊楼建成投运，改扩建社区卫生服务中心。
+责任单位
+县卫健局、县文旅局
+配合单位
+各乡镇
+完成时限
+门诊楼1月底前完成；其它事项12月底前取得明显成效
+"""
+    assert read(tmp_path, body) == [
+        ("全面完成老年", [], ["县卫健局", "县文旅局", "各乡镇"], ["2023-01-31", "2023-12-31"]),
+    ]

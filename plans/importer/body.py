@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, normalise, period_end, read_dues
+from plans.copied_tables import header_cell
 from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
 from plans.importer.model import Extraction
 from plans.importer.tables import _attach_path, _table_row, drop_restated
@@ -24,6 +25,7 @@ from plans.importer.units import (
     split_units,
     unit_line,
 )
+from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.notice import Line
 from plans.reflow import WORK
 
@@ -102,9 +104,49 @@ HEADER_WORDS = (
 )
 
 
+# a task's card: each label on a line of its own, its value on the next (具体任务 / … /
+# 责任单位 / … / 完成时限 / …), as a portal prints one task a page
+TASK_NAME = re.compile(r"具体任务|工作任务|任务内容|重点任务|主要任务|任务名称")
+CARD_LABEL = re.compile(
+    rf"(?:具体任务|工作任务|任务内容|重点任务|主要任务|任务名称|{UNIT_LABELS}|{TIME_LABELS})"
+)
+TASK_LABEL = re.compile(r"^(?:具体任务|工作任务|任务内容|重点任务|主要任务|任务名称)[:：]\s*(?=\S)")
+
+
+def card_fields(lines: list[Line]) -> tuple[list[Line], set[int]]:
+    """A task's card, label and value alternating from a task label on (具体任务 / text /
+    责任单位 / names …): each label joined with the value below it. A table's header,
+    its names one per line, never alternates so."""
+    out: list[Line] = []
+    tasks: set[int] = set()  # where in ``out`` a card's task is
+    k = 0
+
+    def alone(i: int, rx: re.Pattern[str]) -> bool:
+        return i < len(lines) and not lines[i].cells and bool(rx.fullmatch(lines[i].text.strip()))
+
+    while k < len(lines):
+        if (
+            alone(k, TASK_NAME)
+            and alone(k + 2, CARD_LABEL)
+            and not alone(k + 1, CARD_LABEL)
+            and len(lines[k + 1].text) >= 10  # a task, not the next header cell (具体要求)
+            and not header_cell(lines[k + 1].text)
+        ):
+            tasks.add(len(out))
+            while alone(k, CARD_LABEL) and k + 1 < len(lines) and not alone(k + 1, CARD_LABEL):
+                ln, value = lines[k], lines[k + 1]
+                out.append(Line(ln.no, f"{ln.text.strip()}：{value.text}", ln.cells, ln.where))
+                k += 2
+            continue
+        out.append(lines[k])
+        k += 1
+    return out, tasks
+
+
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     """Read the body's headings, items and their units and fields into ``ex``."""
-    BodyReader(lines, year, ex).read()
+    reader = BodyReader(*card_fields(lines), year, ex)
+    reader.read()
     drop_restated(ex)
     if ex.campaign_end is not None:
         end, where = ex.campaign_end
@@ -126,8 +168,9 @@ class BodyReader:
     columns), so that state lives here, between the lines, and each kind of line has
     a method of its own."""
 
-    def __init__(self, lines: list[Line], year: int, ex: Extraction) -> None:
+    def __init__(self, lines: list[Line], cards: set[int], year: int, ex: Extraction) -> None:
         self.lines = lines
+        self.cards = cards  # the lines that are a task card's 具体任务：…
         self.year = year
         self.ex = ex
         self.nums = [numbering(ln.text) for ln in lines]
@@ -452,7 +495,9 @@ class BodyReader:
             return  # 来源：…, 责任编辑：…, an attached file's name: the page, not the notice
         if self.skipping and not (CLAUSE.search(text) or TRAILING_ROLES.search(text)):
             return  # 目标任务 states aims, unless an item in it says who does it
-        if not self.headings and not ex.tasks and num is None:
+        if self.at in self.cards and (task := TASK_LABEL.match(text)):  # a card's 具体任务：…
+            text = text[task.end() :]
+        elif not self.headings and not ex.tasks and num is None:
             return
         if self.in_attachment and num is None:
             return
