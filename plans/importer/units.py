@@ -322,6 +322,8 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
             subject = LEADING_ORG.match(sentence)  # 受理单位答复申请人当日，应…
         if not (named or subject):
             subject = ACTOR.match(sentence)  # 2019年3月底前，国家卫生健康委推行…
+            if subject and _NOT_SUBJECT.search(subject.group(1)):
+                subject = None  # 个体工商户要积极配合市场监管所开展…: no name acts within
         if subject:
             found.append((subject.group(1), False))
         for clause in re.split(r"[，,]", sentence)[1:]:
