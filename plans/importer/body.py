@@ -148,8 +148,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     reader = BodyReader(*card_fields(lines), year, ex)
     reader.read()
     drop_restated(ex)
-    if ex.campaign_end is not None:
-        end, where = ex.campaign_end
+    if reader.campaign_end is not None:
+        end, where = reader.campaign_end
         for t in ex.tasks:
             if not t.due:  # an item with a date of its own keeps it
                 t.due = [end]
@@ -187,6 +187,8 @@ class BodyReader:
         self.measures = False  # in an attachment that is a table of indicators
         self.in_period = False  # under 整治时间: its lines give the campaign's end
         self.period_lines: list[tuple[str, str]] = []
+        # the end of the campaign's one period (整治时间 自…至6月20日) and where it is stated
+        self.campaign_end: tuple[Due, str] | None = None
         self.empty_lead = False  # the row's lead cell was 无 / — / /
         # the last numbered heading's level and the number of tasks read before it
         self.heading_at: tuple[int, int] | None = None
@@ -204,18 +206,15 @@ class BodyReader:
         for i, ln in enumerate(self.lines):
             self._line(i, ln)
         if self.period_lines:  # one period in all the section says: the campaign's end
-            said = "。".join(text for text, _ in self.period_lines)
-            end = period_end(said, self.year) if _only_period(said, self.year) else None
+            end = _sole_period("。".join(text for text, _ in self.period_lines), self.year)
             if end is not None and not self._before_issue(end):
-                self.ex.campaign_end = (end, self.period_lines[0][1])
+                self.campaign_end = (end, self.period_lines[0][1])
 
     def _before_issue(self, due: Due) -> bool:
         """A date before the notice was issued (巩固2022年10月至12月…攻坚成果) is a past
         campaign the text recalls, no deadline."""
         issued = self.ex.meta["issued"].value if "issued" in self.ex.meta else None
-        return bool(
-            issued and re.fullmatch(r"\d{4}-\d\d-\d\d", due.value) and due.value < str(issued)
-        )
+        return bool(issued and _dated(due) and due.value < str(issued))
 
     def _line(self, i: int, ln: Line) -> None:
         """Hand the line to the first reading that claims it; an item is the last."""
@@ -250,8 +249,8 @@ class BodyReader:
             return
         self.second = []
         if self.in_period and num is None:
-            self._period(ln, ln.text)
-            if _only_period(ln.text, self.year) and not re.match(r"^[^，,。]{2,8}[:：]", ln.text):
+            self.period_lines.append((ln.text, ln.where))
+            if _sole_period(ln.text, self.year) and not re.match(r"^[^，,。]{2,8}[:：]", ln.text):
                 return  # 专项整治工作在3个月内完成，自…至6月20日。: no task (集中整治：… is a phase)
         if num is not None:
             if self._numbered_heading(i, ln, num):
@@ -400,13 +399,17 @@ class BodyReader:
         # paragraph of several sentences states requirements of its own and stays an item.
         one_sentence = re.sub(r"[(（][^()（）]*[)）]$", "", bare).rstrip("。；; ")
         over_items = deeper and level <= 2 and not re.search(r"[。；;]", one_sentence)
-        # a short line naming who does what (（二）县交通局负责摸底销售价格。) over no
-        # numbered items of its own is an item, not a heading over nothing
-        acts = level >= 2 and not deeper and bool(opening_subject(bare)[1]) and bare.endswith("。")
-        # a sentence right above a sibling (（一）…。 then （二）…) heads nothing
-        below_num = self.nums[i + 1] if i + 1 < len(nums) else (0, "")
-        acts = acts or (
-            level >= 2 and bare.endswith("。") and below_num is not None and below_num[0] <= level
+        # a sentence that names who does what (（二）县交通局负责摸底销售价格。) over no
+        # numbered items of its own, or that stands right above its sibling (or the body's
+        # end), is an item, not a heading over nothing
+        under = self.nums[i + 1] if i + 1 < len(nums) else (0, "")
+        acts = (
+            level >= 2
+            and bare.endswith("。")
+            and (
+                (not deeper and bool(opening_subject(bare)[1]))
+                or (under is not None and under[0] <= level)
+            )
         )
         if (
             (level <= 2 and _is_heading(bare, level, nxt) and not acts) or introduces or over_items
@@ -428,7 +431,7 @@ class BodyReader:
                 )
                 self.in_period = bool(PERIOD.match(bare))
                 if self.in_period:  # 二、时间安排2022年12月至2023年2月底
-                    self._period(ln, bare)
+                    self.period_lines.append((bare, ln.where))
             if text not in self.seen:  # a heading repeated at a page break keeps the run
                 self.pending = []
             self.seen.add(text)
@@ -438,15 +441,11 @@ class BodyReader:
             return True
         if level == 1 and (period := PERIOD.match(rest)):
             self.in_period, self.skipping = True, False  # 四、整治时间专项整治工作…至6月20日。
-            self._period(ln, rest[period.end() :])
+            self.period_lines.append((rest[period.end() :], ln.where))
             return True
         if level == 1:
             self.skipping = self.in_period = False
         return False
-
-    def _period(self, ln: Line, text: str) -> None:
-        """A line of the campaign's 整治时间, kept until the section's one period is read."""
-        self.period_lines.append((text, ln.where))
 
     def _chapter_roles(self, ln: Line) -> bool:
         """ "由区发展改革委牵头，突出政策兑现。" right under a heading, before its first
@@ -503,12 +502,15 @@ class BodyReader:
             return
         if num is None and self._chapter_roles(ln):
             return
-        if num is None and ex.tasks and REMEDY.match(text) and not ex.tasks[-1].unit_source:
-            prev = ex.tasks[-1]
-            prev.text = f"{prev.text}{text}"
-            return
-        if num is None and ex.tasks and REFERENCE.search(text) and not DUTY.search(text):
-            prev = ex.tasks[-1]  # "…可参考…专题。": where to read more, part of the item above
+        if (
+            num is None
+            and ex.tasks
+            and (
+                (REFERENCE.search(text) and not DUTY.search(text))  # …可参考…专题。
+                or (REMEDY.match(text) and not ex.tasks[-1].unit_source)  # 整改要求：由X负责…
+            )
+        ):
+            prev = ex.tasks[-1]  # where to read more, or how to fix it: part of the item above
             prev.text = f"{prev.text}{text}"
             return
         if num is not None:  # an item at a heading's level ends what that heading governs
@@ -528,15 +530,20 @@ class BodyReader:
             self.pending.append(len(ex.tasks) - 1)
 
 
-def _only_period(text: str, year: int) -> bool:
-    """The text states one period and no other date (not a timetable: 报名5月8日至12日；
-    考试5月20日)."""
+def _dated(due: Due) -> bool:
+    return re.fullmatch(r"\d{4}-\d\d-\d\d", due.value) is not None
+
+
+def _sole_period(text: str, year: int) -> Due | None:
+    """The end of the one period the text states, when it states no other date (not a
+    timetable: 报名5月8日至12日；考试5月20日)."""
     end = period_end(text, year)
     if end is None:
-        return False
-    dates = {d.value for d in read_dues(text, year) if re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)}
+        return None
+    dates = {d.value for d in read_dues(text, year) if _dated(d)}
     rest = normalise(text).replace(end.source, "", 1)
-    return dates <= {end.value} and not re.search(r"\d{1,2}月(\d{1,2}日|底|末|[上中下]旬)?", rest)
+    other = re.search(r"\d{1,2}月(\d{1,2}日|底|末|[上中下]旬)?", rest)
+    return end if dates <= {end.value} and not other else None
 
 
 def _heading_dues(text: str, year: int) -> list[Due]:
@@ -545,7 +552,7 @@ def _heading_dues(text: str, year: int) -> list[Due]:
     names its theme's manner (持续加强重大政策发布解读), not its items' cadence."""
     if end := period_end(text, year):
         return [end]
-    return [d for d in read_dues(text, year) if re.fullmatch(r"\d{4}-\d\d-\d\d", d.value)]
+    return [d for d in read_dues(text, year) if _dated(d)]
 
 
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:

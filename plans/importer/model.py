@@ -136,8 +136,6 @@ class Extraction:
     standing: list[str] = field(default_factory=list)
     # 排在第一位的为牵头单位: the sentence that makes every list's first unit its lead
     first_leads: str = ""
-    # the end of the campaign's one period (整治时间 自…至6月20日) and where it is stated
-    campaign_end: tuple[Due, str] | None = None
     standing_note: str = ""  # where the standing clause is, for the review list
     year_basis: str = "标题中没有年份"  # why the work year is a guess, for the review list
     body_end: int | None = None  # a document signed at its end: where its signature starts
