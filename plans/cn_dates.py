@@ -81,12 +81,16 @@ class Due:
 
 def _since(t: str, m: re.Match[str], year: int) -> int:
     """The year a sentence's dates fall in: "2020年起，每年2月底前…" says 2020 for the
-    first of them, else the plan's year."""
+    first of them; "2022年1月10日前报送…，2月20日前报送…" keeps the later year it has
+    moved into; else the plan's year."""
     start = max(t.rfind(end, 0, m.start()) for end in "。;；")
     since = re.search(
         r"((?:19|20)\d\d)年(?:起|开始)[，,]?\s*(?:[^，,。]{0,12})?每年", t[start + 1 : m.end()]
     )
-    return int(since.group(1)) if since else year
+    if since:
+        return int(since.group(1))
+    later = [int(y) for y in re.findall(r"((?:19|20)\d\d)年\d{1,2}月", t[start + 1 : m.start()])]
+    return later[-1] if later and later[-1] > year else year
 
 
 def _last_day(y: int, m: int) -> int:
@@ -120,7 +124,7 @@ RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"每月(\d{1,2})日?\s*[—–\-~至到]+\s*(\d{1,2})日"), "monthly:{0}-{1}"),
     (re.compile(r"双月份?(\d{1,2})日(前|之前|以前)"), "bimonthly:{0}"),
     (re.compile(r"每月(\d{1,2})日(前|之前|以前)"), "monthly:{0}"),
-    (re.compile(r"每季度(末|最后一个月|末月)"), "quarterly:end"),
+    (re.compile(r"每季度(末|最后[一1]个月|末月)"), "quarterly:end"),
     # 每季度对…督查 / 每季度召开: once a quarter (not 每季度新闻发布会计划, a noun)
     (
         re.compile(
@@ -174,6 +178,11 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
         taken.append((m.start(), m.end()))
         found.append((m.start(), Due(value, certain, m.group(0), event)))
 
+    # 每月15日、30日前: one report in each half of the month
+    for m in re.finditer(r"每月((?:\d{1,2}日?[、和及])+\d{1,2})日(前|之前|以前)", t):
+        for day in re.findall(r"\d{1,2}", m.group(1)):
+            found.append((m.start(), Due(f"monthly:{int(day)}", True, m.group(0))))
+        taken.append(m.span())
     for rx, fmt in RULES:
         for m in rx.finditer(t):
             add(m, fmt.format(*m.groups()))
@@ -197,7 +206,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     for m in re.finditer(
         r"(?:(\d{4})年|(次年|明年))?(\d{1,2})月(\d{1,2})日(?:前|之前|以前|前后|截止|为止)", t
     ):
-        y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
+        y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else _since(t, m, year)
         mm, dd = int(m.group(3)), int(m.group(4))
         if _ok(y, mm, dd):
             add(m, f"{y:04d}-{mm:02d}-{dd:02d}")
@@ -284,6 +293,8 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     for m in re.finditer(
         r"(?<![每按])(?:(\d{4})年|(次年|明年))?第?([一二三四1-4])季度(末|底|前|内|完成)?", t
     ):
+        if t.startswith(("开始", "起"), m.end()) and not m.group(4):
+            continue  # 从2023年第一季度开始，每季度…: when a cadence starts, no deadline
         if m.group(4) or m.group(1) or m.group(2):
             y = int(m.group(1)) if m.group(1) else year + 1 if m.group(2) else year
             q = "一二三四".find(m.group(3)) + 1 or int(m.group(3))

@@ -59,6 +59,11 @@ from tests.importer_samples import POINTS
         ("2020年起，每年2月底前各省份完成考核工作", ["2020-02-29"]),  # the first of them
         ("对2019年开始实施的改造项目开展评估，6月底前形成评估报告", ["2021-06-30"]),
         ("每年对享受补贴人员开展2次核查", ["yearly:2"]),
+        ("每季度最后一个月召开调度会", ["quarterly:end"]),
+        ("每月15日、30日前报送进展情况", ["monthly:15", "monthly:30"]),
+        ("从2021年第一季度开始，每季度末报送", ["quarterly:end"]),  # a cadence starts
+        # a month-only date after one in the next year stays in that year
+        ("于2022年1月10日前报送总结，2月20日前报送情况", ["2022-01-10", "2022-02-20"]),
     ],
 )
 def test_deadline_wordings(words: str, due: list[str]) -> None:
@@ -148,3 +153,38 @@ def test_work_requirements_after_the_tasks_are_checkpoints_not_tasks(tmp_path: P
         "check",
         ["monthly:end", "quarterly:end", "semiannual:end"],
     )
+
+
+def test_the_covers_request_and_a_closing_section_give_one_checkpoint_a_clause(
+    tmp_path: Path,
+) -> None:
+    """What the cover asks after sending the plan (现印发给你们，请…制定实施方案，于…前报),
+    each dated clause of a requirement, a dated 考核 and the closing request to report
+    how the plan is carried out are the plan's checkpoints; the title is none."""
+    notice = tmp_path / "yingshang.txt"
+    notice.write_text(
+        "某县人民政府办公室关于印发某县2021年优化营商环境重点任务分工方案的通知\n"
+        "各乡镇人民政府，县直各单位：\n"
+        "《某县2021年优化营商环境重点任务分工方案》已经县政府同意，现印发给你们，"
+        "请结合实际制定实施方案，于2021年3月31日前报县政府办公室。\n"
+        "某县人民政府办公室\n2021年3月1日\n一、重点任务\n"
+        "1.压缩企业开办时间。牵头单位：县市场监管局；责任单位：县税务局\n"
+        "2.推进工程建设项目审批改革。牵头单位：县住建局\n二、工作要求\n"
+        "（一）按时报送。各责任单位每月15日、30日前报送工作进展情况，"
+        "2021年12月底前完成第一次绩效考核。\n"
+        "（二）总结评估。各单位于2022年1月10日前报送年度工作总结，"
+        "2月20日前报送贯彻落实本方案的情况。\n"
+        "请各单位将贯彻落实中遇到的问题和执行情况及时报县政府办公室。\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert len(ex.tasks) == 2
+    assert [(c.kind, [d.value for d in c.due]) for c in ex.checkpoints] == [
+        ("list", ["2021-03-31"]),
+        ("report", ["monthly:15", "monthly:30"]),
+        ("check", ["2021-12-31"]),
+        ("report", ["2022-01-10"]),
+        ("report", ["2022-02-20"]),
+        ("report", []),
+    ]
+    assert not any("关于印发" in c.text for c in ex.checkpoints)

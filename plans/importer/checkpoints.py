@@ -19,9 +19,7 @@ from plans.notice import Line
 PLAN_SELF = re.compile(
     r"(本方案|本通知|本要点|本意见|本计划|本文件|分工方案|任务分工|工作要点|实施方案)"
 )
-PROGRESS = (
-    r"(落实情况|完成情况|主要情况|进展情况|推进情况|开展情况|有关情况|工作情况|工作总结|总结报告)"
-)
+PROGRESS = r"(落实情况|贯彻落实[^，。；]{0,6}情况|执行情况|完成情况|主要情况|进展情况|推进情况|开展情况|有关情况|工作情况|工作总结|总结报告)"
 SUPERVISION_HEADING = re.compile(
     r"(保障措施|(?:组织|工作|措施|制度|机制|经费)保障|强化保障|督查|督促|督办|督导|考核|考评|监督|检查|评估|组织实施|工作要求|"
     r"协调|任务落实|抓好落实|狠抓落实|落实机制)"
@@ -31,11 +29,11 @@ TASK_CHAPTER = re.compile(
 )
 TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办公厅)")
 CUE = re.compile(
-    rf"(回头看|清单|台账|工作计划|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
+    rf"(回头看|清单|台账|工作计划|实施方案|工作方案|实施办法|实施细则|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
     rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern})"
 )
 CHECK_ACT = re.compile(
-    r"(开展|进行|组织|实施|集中)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估)|"
+    r"(开展|进行|组织|实施|集中|完成)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估|考核)|"
     r"(每月|季|半年)一(检查|评估|督查)|"
     rf"{PROGRESS}[^。；;]{{0,30}}(检查|督查|评估|巡查)|跟踪检查|检查巡查"
 )
@@ -66,8 +64,8 @@ RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 OWN_DOMAIN = re.compile(r"本(系统|行业|领域|区县|地区)[^，。；]{0,6}(各级|政务公开工作(培训|检查))")
 DUTY = re.compile(r"(承担|履行|负责)[^。；]{0,40}(职责|职能)[。；;]?$")  # who does what, not when
 SENDING = re.compile(
-    r"现将[^。]{0,80}印发给你们|现(?:予)?印发给你们|现予印发"
-)  # the cover sends the plan: no obligation
+    r"现将[^。]{0,80}印发给你们|现(?:予)?印发给你们|现予印发|关于(印发|转发)[^。]{0,80}的通知"
+)  # the cover (or its title) sends the plan: no obligation
 COORDINATOR = re.compile(r"^(市|区|县|州|盟|旗)?(人民)?政府(办公室|办公厅|办)")
 
 
@@ -111,7 +109,7 @@ def find_checkpoints(
             recurring = any(d.value.split(":")[0] in RECURRING for d in dues)
             kind = next((k for k, rx in KINDS if rx.search(s)), "other")
             about_plan = bool(PLAN_SELF.search(s)) and bool(
-                re.search(rf"({PROGRESS}|公布后|印发后|报送|备案|检查)", s)
+                re.search(rf"({PROGRESS}|(公布|印发|下发)(之日起|后)|报送|备案|检查)", s)
             )
             to_coordinator = TO_COORDINATOR.search(s)
             if not (
@@ -127,6 +125,8 @@ def find_checkpoints(
                     and (in_item_of_plan(s) or not tasks.get(ln.where))
                 )
                 or (dues and kind in ("report", "list"))
+                # the closing request "请各相关单位…整改落实情况及时报县双创办"
+                or (kind == "report" and s.startswith("请"))
             ):
                 continue
             if (
@@ -162,12 +162,17 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
     out: list[tuple[str, list[Due] | None]] = []
     for sentence in re.split(r"(?<=[。；;])", text):
         s = CLAUSE.sub("", sentence).strip()
+        # "…，现印发给你们，请根据承办要求，制定实施方案": what follows the sending is asked
+        if (sent := SENDING.search(s)) and len(s) - sent.end() > 8:
+            s = s[sent.end() :].lstrip("，,")
         if not s:
             continue
-        if not CUE.search(s):
+        dues = [d for d in read_dues(s, year) if d.value != "ongoing"]
+        # a dated 考核 (2019年12月底前完成第一次绩效考核) is a check; an undated one is
+        # usually how results are used, not a milestone
+        if not (CUE.search(s) or (dues and "考核" in s)):
             out.append((s, None))  # no checkpoint here; read for its actor only
             continue
-        dues = [d for d in read_dues(s, year) if d.value != "ongoing"]
         # Cut at each "，并…/，于…/，每年…" where the part before has a deadline of its own
         # and the rest still has one: "…10个工作日内报备，并在30个工作日内公开".
         start = taken = 0
@@ -180,4 +185,7 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
     return out
 
 
-CLAUSE_CUT = re.compile(r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月))")
+# …1月28日前报送进展情况，2月20日前报送活动总结: a clause that opens with its own date
+CLAUSE_CUT = re.compile(
+    r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月|(?:(?:19|20)\d\d年)?\d{1,2}月))"
+)
