@@ -312,3 +312,23 @@ def test_a_measures_bracket_that_adds_a_standing_clause(tmp_path: Path) -> None:
         ["生态环境部", "试点城市政府"],
         ["国家发展改革委", "试点城市政府"],
     ]
+
+
+def test_a_lead_inside_the_responsible_label_with_the_deadline_in_the_bracket(
+    tmp_path: Path,
+) -> None:
+    """（责任单位：X牵头，Y、Z，6月底完成）: X leads though the bracket closes with its
+    deadline, which is no unit."""
+    body = """一、重点任务
+1.加大简政放权力度。承接好省下放行政许可事项。(责任单位:县行政审批局牵头,县司法局、县委编办,各乡镇人民政府,6月底完成)
+2.推动政务服务导则落实。完善村级便民服务大厅功能。(责任单位:县行政审批局牵头,各乡镇人民政府)
+"""
+    assert read(tmp_path, body) == [
+        (
+            "1.加大简政",
+            ["县行政审批局"],
+            ["县司法局", "县委编办", "各乡镇人民政府"],
+            ["2023-06-30"],
+        ),
+        ("2.推动政务", ["县行政审批局"], ["各乡镇人民政府"], []),
+    ]
