@@ -404,6 +404,8 @@ def read_cell_dues(cell: str, year: int) -> list[Due]:
     for rx, fmt in CELL_WORDS:
         if rx.match(bare):
             return [Due(fmt.format(year=f"{year:04d}"), True, cell)]
+    if m := re.fullmatch(r"(?:到|至)?((?:19|20)\d\d)年(?:底|末|内|年底)?", bare):
+        return [Due(f"{m.group(1)}-12-31", True, cell)]  # 完成时限：2022年, within that year
     if m := re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月份?", bare):  # 11月: within November
         y, mm = int(m.group(1) or year), int(m.group(2))
         if 1 <= mm <= 12:

@@ -235,3 +235,48 @@ def fixed_width_rows(raw: Raw) -> Raw:
             row[k] = _glue(kinds[k], row[k], piece)
     close()
     return out
+
+
+def _spaced_header(text: str) -> list[str] | None:
+    """序号 工 作 任 务 牵头负责部门: column names parted by spaces (a name's own
+    letters spaced out too), 序号 first, the requirement next, then only unit and time
+    columns."""
+    names: list[str] = []
+    for token in text.split():
+        if len(token) == 1 and names and len(names[-1]) < 6 and not header_cell(names[-1]):
+            names[-1] += token  # 工 作 任 务: one name, spaced out
+        else:
+            names.append(token)
+    if len(names) < 3 or names[0] != "序号" or not all(map(header_cell, names)):
+        return None
+    if column_label(names[1]) or not all(column_label(n) for n in names[2:]):
+        return None
+    return names
+
+
+def spaced_rows(raw: Raw) -> Raw:
+    """A table a page gave with its cells parted by single spaces (1 居民消费价格涨幅3%左右
+    发展改革委): under such a header, a line that opens with its number is a row; its last
+    cells are the unit and time columns, the words between them the requirement."""
+    out: Raw = []
+    names: list[str] | None = None
+    for no, text, row in raw:
+        found = None if row else _spaced_header(text.strip())
+        if found:
+            names = found
+            out.append((no, " | ".join(found), found))
+            continue
+        tokens = text.split()
+        tail = len(names) - 2 if names else 0
+        if names and not row and len(tokens) >= tail + 2 and re.fullmatch(r"\d{1,3}", tokens[0]):
+            cells = [
+                tokens[0],
+                " ".join(tokens[1 : len(tokens) - tail]),
+                *tokens[len(tokens) - tail :],
+            ]
+            out.append((no, " | ".join(cells), cells))
+            continue
+        if text.strip():
+            names = names if not row and re.match(r"\d{1,3}\s", text) else None
+        out.append((no, text, row))
+    return out

@@ -23,6 +23,7 @@ from plans.copied_tables import (
     fixed_width_rows,
     header_cell,
     header_run,
+    spaced_rows,
 )
 from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
@@ -464,6 +465,7 @@ def read_notice(path: Path) -> list[Line]:
         steps = (
             _hard_wrapped,
             fixed_width_rows,
+            spaced_rows,
             _join_broken_cells,
             glued_table,
             _cells_over_lines,

@@ -34,7 +34,7 @@ _FAMILIES = (
     ("h4", r"[（(]\d{1,2}[）)]"),
     ("h5", "[①-⑳]"),
     # 1公开… : a number with no stop after it, taken only after a sentence's end
-    ("bare", r"(?<![\d.．])\d{1,2}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
+    ("bare", rf"(?<![\d.．])\d{{1,2}}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
 )
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 # a label's start, the whole label taken so that 责任单位 in 牵头责任单位 is not cut again
@@ -60,7 +60,7 @@ _STAMP = re.compile(
 )
 _SIGNED = re.compile(
     r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
-    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)"
+    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心|小组)"
     rf"(?P<date>{_CN_DATE})"
     r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的])"
 )
@@ -84,7 +84,7 @@ _ATTACHMENT = re.compile(
     r"(附件\s*(?:\d{1,2}|(?=[：:])))(?=[：:\u4e00-\u9fff]|(?:19|20)\d\d年)"
 )
 _SPACE = re.compile(
-    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+"
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t\u3000]+"
     r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
 )
 
@@ -128,8 +128,8 @@ def _numbered_starts(text: str) -> list[int]:
 # A table flattened with its text: a header of column names glued together
 # (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
 _HEADER_CELL = (
-    r"(?:序号|重点工作任务|工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|"
-    rf"{COLUMN_LABELS}|具体要求|具体任务|任务内容)"
+    r"(?:序号|重点工作任务|工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|工作内容|目标任务|"
+    rf"{COLUMN_LABELS}|具体要求|具体任务|任务内容|备注)"
 )
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
 _ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")
@@ -220,6 +220,12 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
         m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
         end = k + (m.end() if m else 0)
         first = first or end
+        if (
+            m
+            and re.fullmatch(r"[(（][市县区州旗、]+[)）]", m.group(0))
+            and text[end:][:1] in "市县区"
+        ):
+            continue  # 各区(市)县政府: the bracket names the levels inside one group
         if end >= len(text) or _AFTER_NAME.match(text, end) or WORK.match(text, end):
             return end
     return first if listed else None  # after 、 in a cell: the name the list goes on with
@@ -244,7 +250,9 @@ _AFTER_NAME = re.compile(
 )
 
 
-_ROLE = re.compile(r"等?(?:按照?职责分工)?(?:牵头|负责|配合|协助|参与|落实(?![《“]))?")
+_ROLE = re.compile(
+    r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:按照?职责分工)?(?:牵头|负责|配合|协助|参与|落实(?![《“]))?"
+)
 # a section's heading glued between a unit cell and the next numbered requirement: a short
 # phrase with no stop (…传播。市政府办公室推进基层政务公开标准化规范化32.已经…)
 _HEADING_THEN_ITEM = re.compile(
@@ -337,7 +345,11 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     for rx in (_GLUED_NO, _STAMP, _PUBLISHED):
         cuts |= {i for m in rx.finditer(text) for i in m.span("cut")}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
-    cuts |= {i for m in _ATTACHMENT.finditer(text) for i in (m.start(1), m.end(1))}
+    cuts |= {  # 附件：title: the colon stays with 附件
+        i
+        for m in _ATTACHMENT.finditer(text)
+        for i in (m.start(1), m.end(1) + (text[m.end(1) : m.end(1) + 1] in "：:"))
+    }
     depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
     for i, ch in enumerate(text):
         if depth > 0:

@@ -37,6 +37,9 @@ H4 = re.compile(r"^[(（]?(\d{1,2})[)）]\s*(.*)$")  # (1) and 1) alike
 PAGE_FURNITURE = re.compile(
     r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
     r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
+    # a crawl's own fields about the page (一级类别: 国家政策文件, 访问地址: https://…)
+    r"^([一二三]级类别|类别|所属栏目|栏目|来源网站|访问地址|原文链接|原文地址|附件链接|"
+    r"附件下载|本地目录|网址)\s*[:：]|^https?://\S+$|"
     # a portal's footer: who runs the site, its registration numbers, its links
     r"^(主办单位|承办单位|主办|承办|网站标识码|备案号|技术支持|版权所有)\s*[:：]|"
     r"ICP[备证]|公网安备|^(Copyright|©)|"

@@ -28,9 +28,11 @@ TASK_CHAPTER = re.compile(
     r"^[一二三四五六七八九十]+、\s*(目标任务|重点任务|主要任务|工作任务|具体任务)"
 )
 TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办公厅)")
+# 将科技金融融合发展情况报省政府: whatever 情况 a unit sends up is a report
+SENDS_UP = r"将[^，。；]{2,30}情况(?:及时)?(?:报送|上报|报)"
 CUE = re.compile(
     rf"(回头看|清单|台账|工作计划|实施方案|工作方案|实施办法|实施细则|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
-    rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern})"
+    rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern}|{SENDS_UP})"
 )
 CHECK_ACT = re.compile(
     r"(开展|进行|组织|实施|集中|完成)[^，,。；;]{0,30}(检查|巡查|督查|监测|抽查|评估|考核)|"
@@ -48,7 +50,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
         "report",
         re.compile(
             rf"{PROGRESS}[^。；;]{{0,40}}(报送|报告|报|纳入)|纳入[^，。；]{{0,20}}年度报告|"
-            rf"(报送|上报)[^，。；]{{0,20}}(总结|进展|{PROGRESS})"
+            rf"(报送|上报)[^，。；]{{0,20}}(总结|进展|{PROGRESS})|{SENDS_UP}"
         ),
     ),
     (
@@ -85,9 +87,14 @@ def find_checkpoints(
         # beside "（三）狠抓任务落实" (the plan's own checkpoints).
         # Under a chapter of the tasks themselves (二、目标任务), a heading such as
         # "5.加强监督抽查" is a regulator's own work on its trade, not the plan's checks.
+        # A chapter named for the safeguards alone (三、保障措施) holds them all, its
+        # sub-headings (（四）营造转型环境) included.
         supervised = in_cover or bool(
             section
-            and SUPERVISION_HEADING.search(section[-1])
+            and (
+                SUPERVISION_HEADING.search(section[-1])
+                or any(SAFEGUARDS_CHAPTER.fullmatch(_heading_words(h)) for h in section)
+            )
             and not any(TASK_CHAPTER.search(h) for h in section[:-1])
         )
         actor = []
@@ -143,6 +150,17 @@ def find_checkpoints(
             # The coordinator's own part is the check itself; units are those who owe.
             units = [u for u in dict.fromkeys(units) if is_unit(u) and not COORDINATOR.match(u)]
             ex.checkpoints.append(CheckpointDraft(kind, s, dues, units, ln.where))
+
+
+SAFEGUARDS_CHAPTER = re.compile(
+    r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障|工作措施|推进措施)"
+)
+
+
+def _heading_words(heading: str) -> str:
+    return re.sub(
+        r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])\s*", "", heading
+    )
 
 
 def in_item_of_plan(s: str) -> bool:

@@ -53,8 +53,13 @@ def add_task(
     inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
     inside = FIRST_LEADS.sub("", inside)  # "…等负责。列第一位者为牵头单位，下同": a rule
     if m:
-        t.lead, t.units = read_clause(m.group(1))
+        clause = next(g for g in m.groups() if g)
+        t.lead, t.units = read_clause(clause)
         t.unit_source, t.unit_how = ln.where, "clause"
+        # （牵头部门：X，完成时限：2022年）: the bracket's time label dates the item
+        told = re.search(rf"(?:{TIME_LABELS})\s*[:：]\s*([^；;，,）)]+)", clause)
+        if told and (labelled := read_cell_dues(told.group(1), year)):
+            t.due = labelled
         _share_backwards(ex, t)
     elif paren and (named := unit_line(drop_due_words(inside))):
         t.lead, t.units = named  # （县发展改革局负责，持续推进）

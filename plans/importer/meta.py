@@ -8,11 +8,15 @@ import re
 from collections import Counter
 
 from plans.cn_dates import normalise
+from plans.importer.body import PAGE_FURNITURE
 from plans.importer.model import Extraction, Field, Review
 from plans.importer.units import split_units
 from plans.notice import Line
 
-DOC_NO = re.compile(r"([\u4e00-\u9fa5]{1,12}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)")
+# the issuer's code (国办发, 渝府办发, 桑政公开办): never a title's 的/意见/通知/方案 glued before it
+DOC_NO = re.compile(
+    r"((?:(?![的见知案])[\u4e00-\u9fa5]){1,8}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)"
+)
 DATE_LINE = re.compile(
     r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月"
     r"[0-9一二三四五六七八九十]{1,3}日$"
@@ -55,7 +59,8 @@ def _signs_off(lines: list[Line], sig: int) -> bool:
         re.search(r"印发给你们|现予印发|现印发|予以印发|现予发布", ln.text) for ln in lines[:sig]
     ):
         return False  # a cover letter that sends the plan; its own 1. 2. 3. ask for care
-    ends = len(lines) - sig <= 4
+    # a page's or a crawl's own lines after the signature (访问地址: …) end nothing
+    ends = sum(1 for ln in lines[sig + 1 :] if not PAGE_FURNITURE.search(ln.text)) <= 3
     # 1、2、3、 number a short plan signed at its very end; above an attachment they are the
     # cover letter's own requirements
     numbered = NUMBERED if ends else CHAPTERS
@@ -128,6 +133,11 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
     if sig is not None and signed is None:
         ex.meta["issued"] = Field(_date(lines[sig].text), lines[sig].where)
         issuer = lines[sig - 1].text if sig else ""
+        # 附件：某省…工作方案某省…领导小组 / 2015年4月8日: the attachment's title glued
+        # before the signer
+        glued = re.match(r"^.{4,40}?(?:方案|要点|意见|分工|办法|细则)(?=.{4,30}$)", issuer)
+        if glued and ISSUER_END.search(issuer[glued.end() :]) and len(issuer) > 20:
+            issuer = issuer[glued.end() :]
         if ISSUER_END.search(issuer) and len(issuer) <= 30:
             ex.meta["issuer"] = Field(issuer, lines[sig - 1].where)
     for ln in head:
@@ -143,6 +153,8 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
         ex.review.append(Review("文首", "未找到文号，请补填", "doc_no"))
     if "issuer" not in ex.meta:
         for ln in head[:12]:
+            if re.fullmatch(r"序号|[\u4e00-\u9fa5]{0,4}(单位|部门)", ln.text):
+                break  # a table's header: the names under it are its cells, not the issuer
             if (
                 ISSUER_END.search(ln.text)
                 and len(ln.text) <= 25
@@ -204,7 +216,9 @@ def read_meta(lines: list[Line], ex: Extraction) -> int:
                 title = Field(m.group(1), ln.where, 0.8)
                 break
     if title:
-        title.value = re.sub(r"^附件\s*\d*\s*[:：]?\s*(?=\S{6})", "", title.value)  # 附件2关于…
+        # 附件2关于…, 标题: 关于… (a crawl's field)
+        title.value = re.sub(r"^(附件\s*\d*|标题|名称)\s*[:：]?\s*(?=\S{6})", "", title.value)
+        title.value = re.sub(r"^[(（](本文有删减|此件[^()（）]{2,8})[)）]", "", title.value)
         ex.meta["title"] = title
     year_src = title.value if title else ""
     ym = re.search(r"((?:19|20)\d\d)年", normalise(year_src))

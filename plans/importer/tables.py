@@ -26,8 +26,10 @@ def _table_row(ln: Line, year: int, ex: Extraction, section: list[str]) -> bool:
     while len(cells) > 1 and not cells[-1]:
         cells = cells[:-1]  # "a | b | |": a row padded at its end, as a pipe copy gives it
     joined = "".join(cells)
+    # a header's cells are names: short, or a longer name without a number or a clause
+    # (进展情况、存在问题及下一步打算)
     if any(HEADER_NAME.fullmatch(re.sub(r"\s+", "", c)) for c in cells) and all(
-        len(c) <= 12 for c in cells
+        len(c) <= 12 or (len(c) <= 24 and not re.search(r"[\d:：，,。；;]", c)) for c in cells
     ):
         # a header cell merged across columns names each of them (工作任务 over two)
         ex.columns = []

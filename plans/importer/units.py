@@ -27,7 +27,11 @@ CLAUSE = re.compile(
     r"\s*[)）〕\]】]\s*[。;；]?\s*$"
 )
 # "…。牵头单位：市财政局；配合单位：各部门。" without brackets, closing the item
-CLAUSE_OPEN = re.compile(rf"(?<=[。;；.])\s*((?:{UNIT_LABELS})\s*[:：][^。]+)[。.]?\s*$")
+CLAUSE_OPEN = re.compile(
+    rf"(?<=[。;；.])\s*((?:{UNIT_LABELS})\s*[:：][^。]+)[。.]?\s*$|"
+    # "1、农村道路畅通工程，牵头部门：市交通局。…": the label after the item's name
+    rf"^[^，,。；;]{{2,30}}[，,]\s*((?:{UNIT_LABELS})\s*[:：][^。，,；;]+)[。]"
+)
 
 # -- units -------------------------------------------------------------------------------
 
@@ -35,7 +39,7 @@ _ROLE_HEAD = re.compile(rf"^(由|请|各?(?:{UNIT_LABELS}))[:：]?")  # 由包�
 # 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
 # name's own part (各旗区人民政府及其部门)
 _UNIT_SPLIT = re.compile(
-    r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联])"
+    r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联部])"
     r"(?:和|及(?!其))"
 )
 _BY_HEAD = re.compile(r"^(由|请)")
@@ -102,6 +106,7 @@ def _glued_pair(text: str) -> list[str]:
 # (各市(含定州、辛集市)政府), and the short name it is given from here on
 _INCLUDING = re.compile(
     r"[(（](?:包括|含|包含|下同)[^()（）]{0,60}[)）](?![\u4e00-\u9fa5])|"
+    r"[(（][^()（）]{0,20}为牵头(?:单位|部门)[^()（）]{0,10}[)）]|"  # (首位单位为牵头单位，下同)
     r"[(（，,]?\s*以下(?:简称|统称)\s*[“\"][^”\"]{1,20}[”\"][)）]?"
 )
 _LEVEL_ONLY = re.compile(r"各?[省市县区乡镇旗]")
@@ -466,7 +471,7 @@ def sentence_roles(text: str, drop_due: Callable[[str], str]) -> tuple[list[str]
 
 
 FIRST_LEADS = re.compile(
-    r"[^。；;]{0,30}(?:排在第一位|排第一位|列第一位|排在首位|排名第一|第一个)的?"
+    r"[^。；;]{0,30}(?:排在第一位|排第一位|列第一位|排在首位|排名第一|第一个|列首位|首位)的?"
     r"(?:单位|部门)?(?:者)?(?:为|是)牵头(?:单位|部门)[^。；;]{0,20}"
 )
 

@@ -1,0 +1,193 @@
+"""Notices as crawls, policy databases and document-sharing sites store them: fields of
+the crawl around the text, paragraphs parted by full-width spaces on one line, tables whose
+header or cells run together. Each rule on a small notice written for it (places, units
+and dates invented)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plans.importer import extract
+from tests.test_grammar import read
+
+IDEOGRAPHIC = "\u3000\u3000"
+
+
+def test_a_crawled_opinion_on_one_line_with_the_crawls_fields_around_it(
+    tmp_path: Path,
+) -> None:
+    """标题:/时间: above, 一级类别:/访问地址: below: the crawl's fields are no tasks and
+    do not hide the signature; paragraphs parted by two full-width spaces are paragraphs;
+    the 文号's number (〔2015〕41号) is no item number; a bracket's 完成时限：2022年 dates
+    the item; 及 parts two bodies."""
+    body = IDEOGRAPHIC.join(
+        [
+            "",
+            "青石省人民政府",
+            "关于促进科技金融深度融合的意见",
+            "青政字〔2015〕41号各设区市人民政府，省政府有关部门：",
+            "为构建科技金融创新体系，结合我省实际，提出如下意见：",
+            "一、加大科技企业融资力度",
+            "（一）建立科技信贷专营机构。推动银行业金融机构新设科技支行。"
+            "（牵头部门：省金融办、省科技厅，完成时限：2016年）",
+            "（二）创新信贷产品和服务。扩大质押贷款规模。（牵头部门：省委宣传部及各有关部门）",
+            "二、保障措施",
+            "（一）加强督导检查",
+            "各设区市每半年要将科技金融融合发展情况报省政府。",
+            "青石省人民政府",
+            "2015年8月10日",
+        ]
+    )
+    notice = tmp_path / "crawl.txt"
+    notice.write_text(
+        "标题: 青石省人民政府关于促进科技金融深度融合的意见\n时间: 2018-03-14\n\n"
+        f"{body}\n\n一级类别: 省政府政策文件\n"
+        "来源网站: https://kjt.example.gov.cn/www/xxgk/184.html\n"
+        "访问地址: https://kjt.example.gov.cn/www/xxgk/229.html\n附件链接: \n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert [(t.text[:6], t.lead, [d.value for d in t.due]) for t in ex.tasks][:2] == [
+        ("(一)建立科", ["省金融办", "省科技厅"], ["2016-12-31"]),
+        ("(二)创新信", ["省委宣传部", "各有关部门"], []),
+    ]
+    meta = {k: f.value for k, f in ex.meta.items()}
+    assert meta["doc_no"] == "青政字〔2015〕41号"
+    assert meta["title"] == "青石省人民政府关于促进科技金融深度融合的意见"
+    assert (meta["issuer"], str(meta["issued"])) == ("青石省人民政府", "2015-08-10")
+    assert [(c.kind, [d.value for d in c.due]) for c in ex.checkpoints] == [
+        ("report", ["semiannual:end"])
+    ]
+
+
+def test_a_cover_sent_by_a_leading_group_with_the_attachments_title_glued(
+    tmp_path: Path,
+) -> None:
+    """…现印发你们，请认真贯彻落实。附件：…工作方案某省…领导小组2015年4月8日: the
+    signer is the group, not the title before it."""
+    notice = tmp_path / "group.txt"
+    notice.write_text(
+        "标题: 青石省小微企业降费工作方案\n时间: 2015-06-12\n\n"
+        "青减负〔2015〕1号各设区市人民政府，省有关部门：为深入贯彻落实国务院关于进一步加强"
+        "涉企收费管理减轻企业负担的一系列决策部署，切实减轻小微企业负担，根据省长办公会议决定，"
+        "省减轻企业负担领导小组制定了《青石省小微企业降费工作方案》，经省政府同意，"
+        "现印发你们，请认真贯彻落实。附件：青石省小微企业降费工作方案青石省减轻企业负担领导小组"
+        "2015年4月8日附件：青石省小微企业降费工作方案一、主要措施（一）清理收费项目。"
+        "由省财政厅、省物价局牵头，全面清理涉企收费项目，对清单之外的乱收费项目进行通报。"
+        "（二）加强督导。由省发展改革委牵头，开展小微企业降费评估工作，及时总结推广经验。\n\n"
+        "一级类别: 省政府政策文件\n"
+        "访问地址: https://gxt.example.gov.cn/www/xxgk/25.html\n附件链接: \n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    meta = {k: f.value for k, f in ex.meta.items()}
+    assert (meta["doc_no"], meta["issuer"]) == ("青减负〔2015〕1号", "青石省减轻企业负担领导小组")
+    assert [t.text[:6] for t in ex.tasks] == ["(一)清理收", "(二)加强督"]
+
+
+def test_a_progress_table_with_a_long_column_name(tmp_path: Path) -> None:
+    """序号 | 工作任务 | 责任单位 | 一季度目标 | 进展情况、存在问题及下一步打算: a header
+    whose names run long is still the header, its 责任单位 the unit column."""
+    body = """一、进展情况
+序号 | 工作任务 | 责任单位 | 一季度目标 | 进展情况、存在问题及下一步打算 | 目标完成情况 |
+1 | 新改扩建公办中小学校1所 | 教体局 | 室内装修 | 进展情况:室内装修完成80%。 | 顺利推进 |
+2 | 结对帮扶学校2所 | 教体局 | 互派人员到位 | 进展情况:3月10日已互派人员。 | 顺利推进 |
+"""
+    assert read(tmp_path, body) == [
+        ("新改扩建公办", [], ["教体局"], []),
+        ("结对帮扶学校", [], ["教体局"], []),
+    ]
+
+
+def test_a_table_glued_into_one_run_with_a_group_named_by_its_levels(
+    tmp_path: Path,
+) -> None:
+    """序号工作内容目标任务责任单位备注 glued, then each row glued too: the header's
+    names part the columns; 各区(市)县政府(管委会) is one group; …等部门, goes on with
+    the next name of the cell."""
+    body = (
+        "贯彻落实生活垃圾分类制度重点任务责任分工表序号工作内容目标任务责任单位备注"
+        "1将生活垃圾分类投放作为精神文明建设的重要内容，加强生活垃圾分类宣传发动；广泛开展"
+        "生活垃圾分类宣传引导志愿活动、家庭主题活动等，引导市民参与生活垃圾分类。2023年2月底前，"
+        "制定宣传方案。市委宣传部（市文明办）、市城管委、市文广旅局等部门，"
+        "各区（市）县政府（管委会）2完善生活垃圾回收利用体系，优化社区回收设施布局，"
+        "负责再生资源回收行业的指导和监督，推进循环经济发展。"
+        "2023年2月底前，出台实施意见。市商务局、市住建局，各区（市）县政府（管委会）\n"
+    )
+    assert read(tmp_path, body) == [
+        (
+            "1将生活垃圾",
+            [],
+            ["市委宣传部(市文明办)", "市城管委", "市文广旅局", "各区(市)县政府(管委会)"],
+            ["2023-02-28"],
+        ),
+        ("2完善生活垃", [], ["市商务局", "市住建局", "各区(市)县政府(管委会)"], ["2023-02-28"]),
+    ]
+
+
+def test_the_first_unit_leads_said_in_a_bracket_after_it(tmp_path: Path) -> None:
+    """责任单位：县发改局（首位单位为牵头单位，下同）、县财政局: the bracket is a rule for
+    every list, not part of a name."""
+    body = """一、经济发展
+1.全县生产总值增长7.5%左右。
+责任单位：县发改局（首位单位为牵头单位，下同）、县财政局、县税务局
+2.落实党政机关过紧日子的要求。
+责任单位：县财政局、县审计局
+"""
+    assert read(tmp_path, body) == [
+        ("1.全县生产", ["县发改局"], ["县发改局", "县财政局", "县税务局"], []),
+        ("2.落实党政", ["县财政局"], ["县财政局", "县审计局"], []),
+    ]
+
+
+def test_a_table_whose_cells_a_page_parted_by_spaces(tmp_path: Path) -> None:
+    """序号 工 作 任 务 牵头负责部门, then 1 居民消费价格涨幅3%左右 发展改革委: the
+    number, the requirement, the unit last; a note (本文有删减) is no part of the title."""
+    notice = tmp_path / "spaced.txt"
+    notice.write_text(
+        "国务院办公厅关于印发2016年量化指标任务分工的通知\n国办函[2016]38号\n"
+        "国务院有关部门：\n现将《2016年量化指标任务分工》印发给你们，请认真贯彻落实。\n"
+        "国务院办公厅\n2016年4月6日\n(本文有删减)\n2016年量化指标任务分工\n"
+        "序号 工 作 任 务 牵头负责部门\n1 居民消费价格涨幅3%左右 发展改革委\n"
+        "2 城镇新增就业1000万人以上 人力资源社会保障部\n"
+        "3 安排财政赤字2.18万亿元,赤字率提高到3% 财政部\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert [(t.text, t.lead) for t in ex.tasks] == [
+        ("居民消费价格涨幅3%左右", ["发展改革委"]),
+        ("城镇新增就业1000万人以上", ["人力资源社会保障部"]),
+        ("安排财政赤字2.18万亿元,赤字率提高到3%", ["财政部"]),
+    ]
+    assert ex.meta["title"].value == "2016年量化指标任务分工"
+
+
+def test_a_label_right_after_the_items_name(tmp_path: Path) -> None:
+    """1、农村道路畅通工程，牵头部门：市交通局。…: the label names the item's unit; the
+    sentence after it (who lags) names none."""
+    body = """二、项目进度
+1、农村道路畅通工程，牵头部门：市交通局。建设进度相对较慢的县区为舒城县。
+2、农村饮水安全巩固提升工程，牵头部门：市水利局。未完成建设任务的县区为霍山县。
+"""
+    assert read(tmp_path, body) == [
+        ("1、农村道路", ["市交通局"], [], []),
+        ("2、农村饮水", ["市水利局"], [], []),
+    ]
+
+
+def test_a_number_glued_after_the_title(tmp_path: Path) -> None:
+    """…的实施意见国办发〔2020〕24号: the 文号 is the office's code and number only."""
+    notice = tmp_path / "glued_no.txt"
+    notice.write_text(
+        "国务院办公厅关于进一步优化营商环境更好服务市场主体的实施意见国办发〔2020〕24号\n"
+        "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n"
+        "一、提升投资建设便利度\n"
+        "（一）优化再造投资项目前期审批流程。（国家发展改革委牵头，国务院相关部门按职责分工负责）\n"
+        "二、进一步简化企业生产经营审批和条件\n"
+        "（二）降低市场准入门槛。（市场监管总局牵头，国务院相关部门按职责分工负责）\n"
+        "三、优化外贸外资企业经营环境\n"
+        "（三）进一步提高进出口通关效率。（海关总署牵头，国务院相关部门按职责分工负责）\n"
+        "国务院办公厅\n2020年7月15日\n",
+        encoding="utf-8",
+    )
+    assert extract(notice).meta["doc_no"].value == "国办发〔2020〕24号"
