@@ -332,3 +332,22 @@ def test_a_lead_inside_the_responsible_label_with_the_deadline_in_the_bracket(
         ),
         ("2.推动政务", ["县行政审批局"], ["各乡镇人民政府"], []),
     ]
+
+
+def test_a_dashed_line_of_units_under_each_target(tmp_path: Path) -> None:
+    """──由X会同有关部门和各县市区组织落实。 under each target: X leads, the rest join; a
+    short target (森林覆盖率达到45%。) over such a line is an item, not a caption."""
+    body = """二、任务分解
+（一）约束性指标
+1、单位生产总值能耗比“十五”末下降20%。
+──由县发改委会同有关部门和各乡镇组织落实。
+2、森林覆盖率达到45%。
+──由县林业局会同有关部门和各县市区组织落实。
+3、人口自然增长率控制在6‰以内。
+──由县卫健委和各乡镇组织落实。
+"""
+    assert read(tmp_path, body) == [
+        ("1、单位生产", ["县发改委"], ["有关部门", "各乡镇"], []),
+        ("2、森林覆盖", ["县林业局"], ["有关部门", "各县市区"], []),
+        ("3、人口自然", [], ["县卫健委", "各乡镇"], []),
+    ]

@@ -78,6 +78,9 @@ PERIOD = re.compile(
 # -- structure ---------------------------------------------------------------------------
 
 
+_DASHES = re.compile(r"^[─—━－–-]{1,4}\s*")
+
+
 def numbering(text: str) -> tuple[int, str] | None:
     for level, rx in ((1, H1), (2, H2), (3, H3), (4, H4), (5, CIRCLED)):
         m = rx.match(text)
@@ -244,7 +247,8 @@ class BodyReader:
             return
         # a numbered line is never the unit cell of the items above ("（五）区社会事业局"
         # heads the items below it)
-        ul = unit_line(text) if num is None else None
+        # ──由X会同Y组织落实。: a dash sets the line of units apart under its item
+        ul = unit_line(_DASHES.sub("", text)) if num is None else None
         if num is None and (whole := CLAUSE.match(text)) and whole.end() == len(text):
             ul = read_clause(whole.group(1))  # （责任单位：X、Y） alone under the items it closes
         if ul is not None and (self.pending or self.second):
@@ -279,7 +283,8 @@ class BodyReader:
         if self.lines[i] is not ln or i + 1 >= len(self.lines):
             return False
         here, nxt = self.nums[i], self.nums[i + 1]
-        if FIELD_LINE.match(self.lines[i + 1].text):
+        below = self.lines[i + 1].text
+        if FIELD_LINE.match(below) or (nxt is None and unit_line(_DASHES.sub("", below))):
             return False  # 责任单位：… below closes the items above: this one is among them
         return nxt is None or here is None or nxt[0] > here[0]
 

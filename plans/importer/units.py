@@ -18,7 +18,7 @@ UNIT_TOKEN = re.compile(
 )
 ROLE_TAIL = re.compile(
     r"(牵头|负责|按职责分工落实|按职责分工负责|按职责落实|分别负责|配合|落实|参与|参加|"
-    r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施|指导)$"
+    r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施|组织落实|指导)$"
 )
 # a role's label: 牵头单位, 责任部门, 负责部门 (a State Council list), 协同责任单位
 CLAUSE = re.compile(
@@ -148,8 +148,12 @@ BARE_GROUPS = {
 }
 
 
+# 各县市区, 各市县, 各县(市、区): the places of some levels, as a group
+LEVELS_GROUP = re.compile(r"各[省市县区州盟旗乡镇街道村]{1,4}(?:[(（][市县区旗、]+[)）][市县区]?)?")
+
+
 def is_unit(token: str) -> bool:
-    if token in BARE_GROUPS:
+    if token in BARE_GROUPS or LEVELS_GROUP.fullmatch(token):
         return True
     balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
     plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
