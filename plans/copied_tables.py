@@ -15,7 +15,9 @@ Raw = list[tuple[int, str, list[str]]]
 
 CELL_HEADER = re.compile(
     r"((?:重点|主要|具体)?(?:工作)?(?:任务|要求|内容|措施|举措|事项)|重点工作|改革举措|"
-    rf"序号|{COLUMN_LABELS}|责任领导|责任人|备注|推广范围|适用范围|实施范围)"
+    rf"序号|{COLUMN_LABELS}|责任领导|责任人|备注|推广范围|适用范围|实施范围|"
+    # 攻坚目标任务, 工作任务安排, 第二季度完成情况: a plan's or a report's own columns
+    r"[\u4e00-\u9fff]{0,4}(?:目标任务|任务安排|工作安排|完成情况|进展情况|推进情况))"
 )
 
 
@@ -279,4 +281,35 @@ def spaced_rows(raw: Raw) -> Raw:
         if text.strip():
             names = names if not row and re.match(r"\d{1,3}\s", text) else None
         out.append((no, text, row))
+    return out
+
+
+def mend_header_cells(raw: Raw) -> Raw:
+    """A header given one cell per line whose names broke over two lines (责任 / 领导,
+    攻坚目标 / 任务): each name whole again, on the line where it began."""
+    out = list(raw)
+    texts = [t.strip() for _, t, _ in out]
+    i = 0
+    while i < len(out):
+        if out[i][2] or not header_cell(texts[i]):
+            i += 1
+            continue
+        k = i + 1
+        while k < min(len(out), i + 40):
+            if out[k][2] or texts[k] in ("", "|"):
+                k += 1
+                continue
+            if header_cell(texts[k]):
+                k += 1
+                continue
+            nxt = next(
+                (j for j in range(k + 1, min(len(out), k + 4)) if texts[j] not in ("", "|")), None
+            )
+            if nxt is None or not header_cell(texts[k] + texts[nxt]):
+                break
+            out[k] = (out[k][0], texts[k] + texts[nxt], [])
+            out[nxt] = (out[nxt][0], "", [])
+            texts[k], texts[nxt] = texts[k] + texts[nxt], ""
+            k = nxt + 1
+        i = k
     return out

@@ -23,6 +23,7 @@ from plans.copied_tables import (
     fixed_width_rows,
     header_cell,
     header_run,
+    mend_header_cells,
     spaced_rows,
 )
 from plans.labels import TIME_LABELS, UNIT_LABELS
@@ -472,7 +473,7 @@ def read_notice(path: Path) -> list[Line]:
         )
         for step in steps:
             raw = step(raw)
-        raw = _cell_stream(_bars_apart(raw))
+        raw = _cell_stream(mend_header_cells(_bars_apart(raw)))
     if len(raw) > MAX_LINES:
         raise NoticeProblem(
             f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。请确认选对了文件"

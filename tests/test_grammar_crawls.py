@@ -191,3 +191,27 @@ def test_a_number_glued_after_the_title(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert extract(notice).meta["doc_no"].value == "国办发〔2020〕24号"
+
+
+def test_a_table_one_cell_per_line_whose_header_names_broke(tmp_path: Path) -> None:
+    """序号 / 重点工作 / 责任 / 领导 / 责任 / 科室 / 攻坚目标 / 任务 / …: the names are
+    whole again (责任领导 a person, 责任科室 the unit, 攻坚目标任务 the requirement)."""
+    cells = [
+        "序号", "重点工作", "责任", "领导", "责任", "科室", "攻坚目标", "任务", "工作任务安排",
+        "第二季度", "完成情况",
+        "1", "白仙山水库工程", "欧乾震", "水库工程领导小组",
+        "完成项目政策处理工作，推进大坝、溢洪道、引水隧洞及配套设施建设。",
+        "推进坟墓迁移工作。", "坟墓迁移进度达60%。",
+        "2", "现代化美丽城镇", "吴宇凡", "乡村振兴办", "成功创建首批省级美丽城镇。",
+        "按照时间节点开展项目建设。", "完成投资3000万元。",
+    ]  # fmt: skip
+    notice = tmp_path / "cells.txt"
+    notice.write_text(
+        "青石镇2024年度重点工作计划二季度执行情况\n\n" + "\n\n".join(cells) + "\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert [(t.text, t.units) for t in ex.tasks] == [
+        ("完成项目政策处理工作,推进大坝、溢洪道、引水隧洞及配套设施建设。", ["水库工程领导小组"]),
+        ("成功创建首批省级美丽城镇。", ["乡村振兴办"]),
+    ]
