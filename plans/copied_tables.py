@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from plans.labels import COLUMN_LABELS, marks_lead
+from plans.labels import COLUMN_LABELS, PERSON_LABELS, marks_lead
 
 Raw = list[tuple[int, str, list[str]]]
 
 CELL_HEADER = re.compile(
     r"((?:重点|主要|具体)?(?:工作)?(?:任务|要求|内容|措施|举措|事项)|重点工作|改革举措|"
-    rf"序号|{COLUMN_LABELS}|责任领导|责任人|备注|推广范围|适用范围|实施范围|"
+    rf"序号|{COLUMN_LABELS}|{PERSON_LABELS}|备注|推广范围|适用范围|实施范围|"
     # 攻坚目标任务, 工作任务安排, 第二季度完成情况: a plan's or a report's own columns
-    r"[\u4e00-\u9fff]{0,4}(?:目标任务|任务安排|工作安排|完成情况|进展情况|推进情况))"
+    r"[\u4e00-\u9fff\d\-—~～至]{0,8}(?:目标任务|任务安排|工作安排|完成情况|进展情况|推进情况)|"
+    r"说明|是否[\u4e00-\u9fff]{1,3})"
 )
 
 

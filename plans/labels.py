@@ -22,7 +22,10 @@ _QUALIFIER = "问题|主要|具体|直接"
 # the bodies a unit label names
 _BODY = "单位|部门|处室|科室|股室"
 # labels not built of role words: who shares the work, two roles in one column
-_OTHERS = r"部门分工|单位分工|责任分工|配合[/／]责任单位|配合[(（]责任[)）]单位"
+_OTHERS = (
+    r"部门分工|单位分工|责任分工|配合[/／]责任单位|配合[(（]责任[)）]单位|"
+    r"责任主体(?:与协同单位)?"
+)
 UNIT_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}|{WEAK_ROLES}){{1,2}})(?:{_BODY})|{_OTHERS}"
 # the labels that may be cut out of running text: never the end of a body's name
 STRONG_LABELS = rf"(?:{_QUALIFIER})?(?:(?:{STRONG_ROLES}){{1,2}})(?:{_BODY})|{_OTHERS}"

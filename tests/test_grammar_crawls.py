@@ -215,3 +215,35 @@ def test_a_table_one_cell_per_line_whose_header_names_broke(tmp_path: Path) -> N
         ("完成项目政策处理工作,推进大坝、溢洪道、引水隧洞及配套设施建设。", ["水库工程领导小组"]),
         ("成功创建首批省级美丽城镇。", ["乡村振兴办"]),
     ]
+
+
+def test_a_progress_table_one_cell_per_line_closed_by_bars(tmp_path: Path) -> None:
+    """Each cell closed by " |"; the header names a person (分管 领导), 责任主体与协同单位
+    and the months' progress; every row lacks its 全年目标任务 cell, so its cells sit one
+    column left of the header: they are placed by what they hold. A development zone
+    (崇川经济开发区) is a unit."""
+    header = [
+        "序号", "主要任务", "全年目标任务", "分管 领导", "牵头 单位", "责任主体与协同单位",
+        "1-10月推进情况", "1-11月推进情况", "是否达序", "说明",
+    ]  # fmt: skip
+    rows = [
+        ["24", "优化提升50条背街后巷交通组织。", "徐国江", "城管局", "市政局、相关街道",
+         "已进场施工,完成30%。", "已进场施工,完成60%。", "是", ""],
+        ["25", "新增四分类达标小区210个。", "徐国江", "城管局",
+         "市政局、环卫处、崇川经济开发区、各街道", "已进场施工。", "建成38个厢房。", "否", ""],
+    ]  # fmt: skip
+    lines = [f"{c} |" for c in header] + [f"{c} |" for row in rows for c in row]
+    notice = tmp_path / "bars.txt"
+    notice.write_text(
+        "2023年区政府重点民生实事项目推进情况(1-11月)\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert [(t.text, t.lead, t.units) for t in ex.tasks] == [
+        ("优化提升50条背街后巷交通组织。", ["城管局"], ["市政局", "相关街道"]),
+        (
+            "新增四分类达标小区210个。",
+            ["城管局"],
+            ["市政局", "环卫处", "崇川经济开发区", "各街道"],
+        ),
+    ]
