@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from duban.cli import app
 from plans.directory import Directory, read_directory
 from plans.importer import REVIEWED, diff_plans, draft_plan, extract
+from plans.importer.self_check import named_orgs
 from tests.conftest import cli
 from tests.importer_samples import CQ_NOTICE, CQ_PLAN, CQ_UNITS, OWN, POINTS
 from tests.test_importer import SEEDS
@@ -314,3 +315,16 @@ def test_a_draft_without_a_directory_names_the_issuers_jurisdiction(tmp_path: Pa
     draft.write_text(text.replace("jurisdiction: 鄂尔多斯市\n", ""), encoding="utf-8")
     r = CliRunner().invoke(app, ["plan", "validate", str(draft)], env={"COLUMNS": "200"})
     assert r.exit_code != 0 and "台账中还没有任何单位名录：先导入本辖区的名录" in r.output
+
+
+def test_a_misread_item_whose_aside_or_cell_names_bodies_is_a_doubt_not_a_todo() -> None:
+    """The names a work-assigning aside lists (a national body needs no 市 before it) and
+    a table cell read as text that is a name show the notice does name units: an item
+    read without them is a likely misreading, never "the notice names no unit"."""
+    assert named_orgs("优化审批。（国家发展改革委牵头，财政部、农业农村部等按职责分工负责）") == [
+        "国家发展改革委",
+        "财政部",
+        "农业农村部",
+    ]
+    assert named_orgs("3|新改扩建公办中小学校1所|教体局|室内装修|顺利推进") == ["教体局"]
+    assert named_orgs("完成项目建设（2023年底前），提高覆盖率") == []

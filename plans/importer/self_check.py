@@ -62,10 +62,24 @@ ORG_SUBJECT = re.compile(
 )
 
 
+# an aside that assigns the work: （国家发展改革委牵头，财政部等按职责分工负责）
+ROLE_ASIDE = re.compile(r"[(（]([^()（）]*(?:牵头|负责|配合|参与|落实|单位|部门)[^()（）]*)[)）]")
+_ROLE_WORDS = re.compile(r"(牵头|负责|配合|参与|落实|按职责分工|按职责|等|单位|部门)*$")
+
+
 def named_orgs(text: str) -> list[str]:
-    """Organisations an item's text names, outside titles (《…》)."""
+    """Organisations an item's text names, outside titles (《…》) and asides, and the
+    names an aside that assigns the work lists (a national body needs no 市/县 before it)."""
+    found = [
+        name
+        for m in ROLE_ASIDE.finditer(text)
+        for part in re.split(r"[、，,；;：:和及]", m.group(1))
+        if (name := _ROLE_WORDS.sub("", part.strip())) and looks_like_org(name)
+    ]
+    if text.count("|") >= 2:  # a table row read as text: a cell that is a name
+        found += [c.strip() for c in text.split("|") if looks_like_org(c.strip())]
     plain = re.sub(r"《[^》]*》|“[^”]*”|[(（][^()（）]*[)）]", "", text)  # titles, asides
-    found = [m.group(0) for m in ORG_IN_TEXT.finditer(plain)]
+    found += [m.group(0) for m in ORG_IN_TEXT.finditer(plain)]
     found += [m.group(1) for m in ORG_SUBJECT.finditer(plain)]
     # the coordinator acting itself (由市政府办扣减绩效分) is no unit to chase
     return [n for n in dict.fromkeys(found) if not COORDINATOR.match(n)]
