@@ -89,8 +89,14 @@ def _since(t: str, m: re.Match[str], year: int) -> int:
     )
     if since:
         return int(since.group(1))
-    later = [int(y) for y in re.findall(r"((?:19|20)\d\d)年\d{1,2}月", t[start + 1 : m.start()])]
-    return later[-1] if later and later[-1] > year else year
+    before = t[max(start + 1, m.start() - 120) : m.start()]
+    later = list(re.finditer(r"((?:19|20)\d\d)年\d{1,2}月", before))
+    if not later or int(later[-1].group(1)) <= year:
+        return year
+    # …其中10月31日前完成60个 / 年内完成选址，9月30日前…: back in the plan's year
+    if re.search(r"其中|今年|年内|本年|当年", before[later[-1].end() :]):
+        return year
+    return int(later[-1].group(1))
 
 
 def _last_day(y: int, m: int) -> int:

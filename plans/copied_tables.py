@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from plans.labels import COLUMN_LABELS, PERSON_LABELS, marks_lead
+from plans.text import UNIT_SUFFIX
 
 Raw = list[tuple[int, str, list[str]]]
 
@@ -257,6 +258,9 @@ def _spaced_header(text: str) -> list[str] | None:
     return names
 
 
+_NAMED = re.compile(rf"^[\u4e00-\u9fa5()（）]{{2,20}}{UNIT_SUFFIX}$")
+
+
 def spaced_rows(raw: Raw) -> Raw:
     """A table a page gave with its cells parted by single spaces (1 居民消费价格涨幅3%左右
     发展改革委): under such a header, a line that opens with its number is a row; its last
@@ -272,11 +276,15 @@ def spaced_rows(raw: Raw) -> Raw:
         tokens = text.split()
         tail = len(names) - 2 if names else 0
         if names and not row and len(tokens) >= tail + 2 and re.fullmatch(r"\d{1,3}", tokens[0]):
-            cells = [
-                tokens[0],
-                " ".join(tokens[1 : len(tokens) - tail]),
-                *tokens[len(tokens) - tail :],
-            ]
+            middle, rest = tokens[1 : len(tokens) - tail], tokens[len(tokens) - tail :]
+            # 县民政局 县财政局 2024年底: the names before the unit cell belong to it
+            while (
+                len(middle) > 1
+                and column_label(names[2]) != "完成时限"
+                and _NAMED.search(middle[-1])
+            ):
+                rest[0] = f"{middle.pop()}、{rest[0]}"
+            cells = [tokens[0], " ".join(middle), *rest]
             out.append((no, " | ".join(cells), cells))
             continue
         if text.strip():

@@ -62,7 +62,7 @@ _SIGNED = re.compile(
     r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心|小组)"
     rf"(?P<date>{_CN_DATE})"
-    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的])"
+    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的第召])"
 )
 # (此件公开发布) under the signature, before what follows it
 _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")

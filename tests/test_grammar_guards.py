@@ -130,3 +130,33 @@ def test_a_portal_byline_is_not_the_signature() -> None:
     ex = extract(GUARDS / "n10_portal_byline.txt")
     assert ex.meta["issuer"].value == "梅江区安全生产委员会办公室"
     assert str(ex.meta["issued"].value) == "2023-02-27"
+
+
+def checkpoints(name: str) -> list[tuple[str, list[str]]]:
+    return [(c.kind, [d.value for d in c.due]) for c in extract(GUARDS / name).checkpoints]
+
+
+def test_session_18s_checkpoint_rules_leave_tasks_and_citations_alone() -> None:
+    """A review of the checkpoint rules (tests/notices/guards/r18_*): a 工作措施 chapter
+    holds tasks, not the plan's checks; a cited 《…关于印发…的通知》 does not void the
+    report it qualifies; a plan's entry into force is no milestone; a task's own duty to
+    report (…情况报市统计局) is no checkpoint of the plan."""
+    assert checkpoints("r18_j.txt") == [("check", ["quarterly:end"])]
+    assert checkpoints("r18_sd.txt") == [("report", ["monthly:5"]), ("report", ["2024-12-10"])]
+    assert checkpoints("r18_c.txt") == [("list", ["2024-05-31"])]
+    assert checkpoints("r18_pr.txt") == []
+
+
+def test_session_18s_date_table_and_signature_rules_leave_ordinary_text_alone() -> None:
+    """其中10月31日前 and 年内…9月30日前 stay in the plan's year after a date in the next;
+    青知发 is an issuer's code (知 is not 通知's); two names before a spaced row's time
+    cell share its unit cell; a group's name and a date mid-sentence are no signature."""
+    assert [due for *_, due in reading("r18_e2.txt")] == [
+        ["2025-06-30", "2024-10-31"],
+        ["2025-03-31", "2024-12-31", "2024-09-30"],
+    ]
+    assert extract(GUARDS / "r18_k.txt").meta["doc_no"].value == "青知发〔2024〕7号"
+    assert reading("r18_s.txt")[0][1] == ["县民政局", "县财政局"]
+    meta = extract(GUARDS / "r18_sg.txt").meta
+    assert str(meta["issued"].value) == "2024-03-20"
+    assert meta["issuer"].value == "青石县全面推行河湖长制工作领导小组办公室"

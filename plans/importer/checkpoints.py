@@ -29,7 +29,10 @@ TASK_CHAPTER = re.compile(
 )
 TO_COORDINATOR = re.compile(r"报(送)?[^，。；]{0,6}(政府办|办公室|办公厅)")
 # 将科技金融融合发展情况报省政府: whatever 情况 a unit sends up is a report
-SENDS_UP = r"将[^，。；]{2,30}情况(?:及时)?(?:报送|上报|报)"
+SENDS_UP = (
+    r"将[^，。；]{2,30}情况(?:及时)?(?:报送|上报|报)(?:省|市|县|区|州)?(?:人民)?政府"
+    r"(?:办公室|办公厅|办)?(?![\u4e00-\u9fa5]{0,3}(?:局|委|厅))"
+)
 CUE = re.compile(
     rf"(回头看|清单|台账|工作计划|实施方案|工作方案|实施办法|实施细则|备案|报送|检查|巡查|督查|监测|评估|听取|汇报|协调会|"
     rf"会议|年度报告|公开|公布|{PROGRESS}|{TO_COORDINATOR.pattern}|{SENDS_UP})"
@@ -66,8 +69,9 @@ RECURRING = ("monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 OWN_DOMAIN = re.compile(r"本(系统|行业|领域|区县|地区)[^，。；]{0,6}(各级|政务公开工作(培训|检查))")
 DUTY = re.compile(r"(承担|履行|负责)[^。；]{0,40}(职责|职能)[。；;]?$")  # who does what, not when
 SENDING = re.compile(
-    r"现将[^。]{0,80}印发给你们|现(?:予)?印发给你们|现予印发|关于(印发|转发)[^。]{0,80}的通知"
-)  # the cover (or its title) sends the plan: no obligation
+    r"现将[^。]{0,80}印发给你们|现(?:予)?印发给你们|现予印发|"
+    r"^[^，,。；;]{0,40}关于(?:印发|转发)[^，,。；;]{0,80}的通知$"
+)  # the cover (or its title, a line of its own) sends the plan: no obligation
 COORDINATOR = re.compile(r"^(市|区|县|州|盟|旗)?(人民)?政府(办公室|办公厅|办)")
 
 
@@ -152,9 +156,7 @@ def find_checkpoints(
             ex.checkpoints.append(CheckpointDraft(kind, s, dues, units, ln.where))
 
 
-SAFEGUARDS_CHAPTER = re.compile(
-    r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障|工作措施|推进措施)"
-)
+SAFEGUARDS_CHAPTER = re.compile(r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障)")
 
 
 def _heading_words(heading: str) -> str:
@@ -185,10 +187,13 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
             s = s[sent.end() :].lstrip("，,")
         if not s:
             continue
-        dues = [d for d in read_dues(s, year) if d.value != "ongoing"]
+        cued = bool(CUE.search(s)) and not IN_FORCE.search(s)
+        dues = (
+            [d for d in read_dues(s, year) if d.value != "ongoing"] if cued or "考核" in s else []
+        )
         # a dated 考核 (2019年12月底前完成第一次绩效考核) is a check; an undated one is
         # usually how results are used, not a milestone
-        if not (CUE.search(s) or (dues and "考核" in s)):
+        if not (cued or (dues and "考核" in s)):
             out.append((s, None))  # no checkpoint here; read for its actor only
             continue
         # Cut at each "，并…/，于…/，每年…" where the part before has a deadline of its own
@@ -203,6 +208,8 @@ def _clauses(text: str, year: int) -> list[tuple[str, list[Due] | None]]:
     return out
 
 
+# 本实施方案自印发之日起施行，有效期至…: when the plan is in force, no milestone
+IN_FORCE = re.compile(r"(起施行|起实施|有效期|负责解释|同时废止)")
 # …1月28日前报送进展情况，2月20日前报送活动总结: a clause that opens with its own date
 CLAUSE_CUT = re.compile(
     r"[,，](?=(并|同时|于|在|每年|每月|每季度|每半年|双月|(?:(?:19|20)\d\d年)?\d{1,2}月))"

@@ -15,7 +15,8 @@ from plans.notice import Line
 
 # the issuer's code (国办发, 渝府办发, 桑政公开办): never a title's 的/意见/通知/方案 glued before it
 DOC_NO = re.compile(
-    r"((?:(?![的见知案])[\u4e00-\u9fa5]){1,8}[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)"
+    r"((?:(?![的见案划点])(?!(?<=通)知)[\u4e00-\u9fa5]){1,8}"
+    r"[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号)"
 )
 DATE_LINE = re.compile(
     r"^((?:19|20)\d\d|[〇零○一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月"

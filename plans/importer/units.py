@@ -206,7 +206,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             units += [n for n in names if not _MARKED.search(n)]
             continue
         names = split_units(seg)
-        if read_dues(seg, 2000) and not any(is_unit(n) for n in names):
+        if len(seg) <= 12 and read_dues(seg, 2000) and not any(is_unit(n) for n in names):
             continue  # （责任单位：X牵头，Y，6月底完成）: the deadline shares the clause
         if not names or not all(is_unit(n) for n in names):
             names = group_names(seg)  # 市、区县政府门户网站主办单位 is one group
