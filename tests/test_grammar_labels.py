@@ -351,3 +351,15 @@ def test_a_dashed_line_of_units_under_each_target(tmp_path: Path) -> None:
         ("2、森林覆盖", ["县林业局"], ["有关部门", "各县市区"], []),
         ("3、人口自然", [], ["县卫健委", "各乡镇"], []),
     ]
+
+
+def test_a_lead_that_brings_others_in(tmp_path: Path) -> None:
+    """由X、Y牵头，会同有关部门，对…: X and Y lead, the departments they bring in join."""
+    body = """一、主要措施
+（一）规范涉企收费。由县物价局、县编办牵头，会同县有关部门，对涉企收费项目进行清理规范。
+（二）规范协会收费。由县民政局牵头，会同有关部门，进一步规范行业协会商会收费行为。
+"""
+    assert read(tmp_path, body) == [
+        ("(一)规范涉", ["县物价局", "县编办"], ["县有关部门"], []),
+        ("(二)规范协", ["县民政局"], ["有关部门"], []),
+    ]

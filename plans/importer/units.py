@@ -266,6 +266,14 @@ def inline_roles(text: str) -> tuple[list[str], list[str]] | None:
         units = [n for n in split_units(m.group(2)) if is_unit(n)]
         if lead:
             return lead, units
+    # "由X、Y牵头，会同有关部门，对…进行清理": X and Y lead, those they bring in join
+    if m := re.search(
+        r"(?:^|[。；;，,])由([^，,。；;:：]{2,40}?)牵头[，,]\s*会同([^，,。；;]{2,30}?)[，,]", text
+    ):
+        lead = [n for n in split_units(m.group(1)) if is_unit(n)]
+        units = [n for n in split_units(m.group(2)) if is_unit(n)]
+        if lead and len(lead) == len(split_units(m.group(1))):
+            return lead, units
     return None
 
 
