@@ -223,7 +223,7 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
         if (
             m
             and re.fullmatch(r"[(（][市县区州旗、]+[)）]", m.group(0))
-            and text[end:][:1] in "市县区"
+            and text[end : end + 1] in ("市", "县", "区")
         ):
             continue  # 各区(市)县政府: the bracket names the levels inside one group
         if end >= len(text) or _AFTER_NAME.match(text, end) or WORK.match(text, end):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_dues
+from plans.importer.body import numbering
 from plans.importer.model import CheckpointDraft, Extraction
 from plans.importer.units import CLAUSE, is_unit, sentence_actors
 from plans.notice import Line
@@ -97,7 +98,7 @@ def find_checkpoints(
             section
             and (
                 SUPERVISION_HEADING.search(section[-1])
-                or any(SAFEGUARDS_CHAPTER.fullmatch(_heading_words(h)) for h in section)
+                or any(SAFEGUARDS_CHAPTER.fullmatch((numbering(h) or (0, h))[1]) for h in section)
             )
             and not any(TASK_CHAPTER.search(h) for h in section[:-1])
         )
@@ -157,12 +158,6 @@ def find_checkpoints(
 
 
 SAFEGUARDS_CHAPTER = re.compile(r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障)")
-
-
-def _heading_words(heading: str) -> str:
-    return re.sub(
-        r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])\s*", "", heading
-    )
 
 
 def in_item_of_plan(s: str) -> bool:
