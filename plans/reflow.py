@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import cn_number
-from plans.labels import COLUMN_LABELS, PERSON_LABELS, STRONG_LABELS, TIME_LABELS, marks_lead
+from plans.labels import (
+    COLUMN_LABELS,
+    PERSON_LABELS,
+    STRONG_LABELS,
+    TIME_LABELS,
+    UNIT_LABELS,
+    marks_lead,
+)
 from plans.text import UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
@@ -129,9 +136,11 @@ def _numbered_starts(text: str) -> list[int]:
 # (工作任务工作要求牵头单位配合/责任单位), then rows whose cells are glued too.
 _HEADER_CELL = (
     r"(?:序号|重点工作任务|工作任务|重点任务|主要任务|工作要求|具体举措|工作措施|具体措施|主要内容|工作内容|目标任务|"
-    rf"{COLUMN_LABELS}|具体要求|具体任务|任务内容|备注)"
+    rf"{COLUMN_LABELS}|具体要求|具体任务|任务内容|备注|"
+    r"[\u4e00-\u9fff]{2}(?:举措|事项|范围|措施|内容|任务))"
 )
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
+_UNIT_COLUMN = re.compile(UNIT_LABELS)
 _ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")
 
 
@@ -146,7 +155,11 @@ def _flattened_rows(parts: list[str]) -> list[str]:
     one lead cell of several names). A run of cells the archive set apart by a space
     (its own part) had an empty lead cell before it, written 无 as an office would."""
     start = next(
-        (i for i, p in enumerate(parts) if (m := _FLAT_HEADER.search(p)) and "单位" in m.group(0)),
+        (
+            i
+            for i, p in enumerate(parts)
+            if (m := _FLAT_HEADER.search(p)) and _UNIT_COLUMN.search(m.group(0))
+        ),
         None,
     )
     if start is None:
@@ -265,7 +278,7 @@ def _cells_at(text: str, j: int) -> tuple[list[str], int]:
     glued to the one before starts the next cell. Returns the cells and where they end."""
     cells: list[str] = []
     start = k = j
-    while (end := _name_end(text, k)) is not None:
+    while (end := _name_end(text, k, listed=k != start)) is not None:
         if role := _ROLE.match(text, end):
             end = role.end()  # 市财政局牵头, 市直各部门按职责分工落实
         if (
@@ -328,11 +341,17 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
     return [*out, ("text", [rest])] if rest.strip() else out
 
 
+# A header cell set out letter by letter (主 要 内 容), three to five letters glued to what
+# stands around it: its spaces part no paragraphs.
+_LETTER_SPACED = re.compile(r"(?<! )[\u4e00-\u9fff](?: [\u4e00-\u9fff]){2,4}(?! [\u4e00-\u9fff])")
+
+
 def reflow(text: str, *, joined: bool = False) -> list[str]:
     """A line of ``REFLOW_AT`` characters or more (any line, when it is ``joined`` as
     the words before a glued table are) as the paragraphs it joins."""
     if len(text) < REFLOW_AT and not joined:
         return [text]
+    text = _LETTER_SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
     cuts = {m.end() for m in _SPACE.finditer(text)} | {m.start() for m in _LABEL.finditer(text)}
     cuts |= set(_numbered_starts(text))
     cuts |= {

@@ -282,7 +282,8 @@ def test_collected_real_notices_read_as_their_gold() -> None:
     deadlines of the gold, as score.py compares them; a notice refused misses all its
     items. The first 21 (c01–c33) read at the 85% the issue sets for notices never seen,
     as before; with the 14 added on 2026-12-06 (e, f, g, p), the 19 added later that day
-    (i, j, k) and the 19 of the next session (s, t, u) the set reads at 80%: one of them,
+    (i, j, k), the 19 of the next session (s, t, u) and the 10 long development notices
+    of the one after (v, w, x) the set reads at 80%: one of them,
     a 考核细则 scoring table (g02, 41 items), is read by no rule (README says so)."""
     right: dict[bool, int] = {True: 0, False: 0}
     total: dict[bool, int] = {True: 0, False: 0}
@@ -304,7 +305,7 @@ def test_collected_real_notices_read_as_their_gold() -> None:
                 right[first] += 1
             else:
                 wrong.append(f"{notice.stem}: {item['key']}")
-    assert total[True] >= 290 and total[False] >= 480  # the set is not quietly emptied
+    assert total[True] >= 290 and total[False] >= 750  # the set is not quietly emptied
     assert right[True] / total[True] >= 0.85, "\n".join(wrong)
     assert sum(right.values()) / sum(total.values()) >= 0.80, "\n".join(wrong)
 

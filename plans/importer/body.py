@@ -81,6 +81,10 @@ PERIOD = re.compile(
 _DASHES = re.compile(r"^[─—━－–-]{1,4}\s*")
 
 
+# a line that is one bracket: （X、Y牵头，Z等部门配合）
+_WRAPPED = re.compile(r"[（(]([^()（）]+)[）)][。；;]?")
+
+
 def numbering(text: str) -> tuple[int, str] | None:
     for level, rx in ((1, H1), (2, H2), (3, H3), (4, H4), (5, CIRCLED)):
         m = rx.match(text)
@@ -149,9 +153,52 @@ def card_fields(lines: list[Line]) -> tuple[list[Line], set[int]]:
     return out, tasks
 
 
+# a measure's title, a sentence of its own on its line: （一）统筹建设监管工作平台。
+_TITLE = re.compile(r"[^，,；;：:。]{2,32}。")
+
+
+def titled_measures(lines: list[Line]) -> list[Line]:
+    """A numbered measure whose title stands on a line of its own, its paragraphs under
+    it with no number, bracket or label of their own (（一）统筹建设监管工作平台。 / 各省
+    （区、市）人民政府要…): the title and its paragraphs are one item, as on the page the
+    title opens the paragraph."""
+    nums = [numbering(ln.text) for ln in lines]
+    out: list[Line] = []
+    k = 0
+    while k < len(lines):
+        ln, num = lines[k], nums[k]
+        j = k + 1
+        while (
+            j < len(lines)
+            and nums[j] is None
+            and not lines[j].cells
+            and len(lines[j].text) >= 20
+            and re.search(r"[，,。]", lines[j].text)
+            and not (CLAUSE.search(lines[j].text) or TRAILING_ROLES.search(lines[j].text))
+            and not FIELD_LINE.match(lines[j].text)
+            and unit_line(lines[j].text) is None
+        ):
+            j += 1
+        if (
+            num is not None
+            and num[0] == 2  # a caption 1.政府网站。 heads a group of its own (BodyReader._item)
+            and not ln.cells
+            and _TITLE.fullmatch(num[1])
+            and j > k + 1
+            and (j == len(lines) or nums[j] is not None)
+        ):
+            paragraphs = "".join(x.text for x in lines[k + 1 : j])
+            out.append(Line(ln.no, ln.text + paragraphs, ln.cells, ln.where))
+            k = j
+            continue
+        out.append(ln)
+        k += 1
+    return out
+
+
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     """Read the body's headings, items and their units and fields into ``ex``."""
-    reader = BodyReader(*card_fields(lines), year, ex)
+    reader = BodyReader(*card_fields(titled_measures(lines)), year, ex)
     reader.read()
     drop_restated(ex)
     if reader.campaign_end is not None:
@@ -160,6 +207,24 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
             if not t.due:  # an item with a date of its own keeps it
                 t.due = [end]
                 t.rules.append(("due", f"完成时限取自{where}的整治时间（{end.source}）"))
+    if reader.plan_due is not None:
+        dues, where, said = reader.plan_due
+        for t in ex.tasks:
+            if not t.due and not any(SAFEGUARDS_CHAPTER.search(h) for h in t.section[:1]):
+                t.due = list(dues)
+                t.rules.append(("due", f"完成时限取自{where}对全部任务的要求“{said}”"))
+
+
+# what dates every task of the plan: 2024年任务目标力争10月底前基本完成，12月底前…完成;
+# 各项任务于2024年底前全部完成 (a target 到2025年… is no deadline: it names no 任务)
+PLAN_DUE = re.compile(
+    r"(?:任务目标|目标任务|各项任务|全部任务|各项工作任务|年度任务)[^。；;]{0,12}?"
+    r"(?:力争|确保|要|须|于|在)?[^。；;]{0,16}?前[^。；;]{0,30}?完成"
+)
+
+
+# a chapter of the safeguards that carry the plan out (三、保障措施), no task of its own
+SAFEGUARDS_CHAPTER = re.compile(r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障)")
 
 
 # The header of an attachment that lists indicators (考核指标), not tasks
@@ -195,6 +260,8 @@ class BodyReader:
         self.period_lines: list[tuple[str, str]] = []
         # the end of the campaign's one period (整治时间 自…至6月20日) and where it is stated
         self.campaign_end: tuple[Due, str] | None = None
+        # 任务目标力争10月底前基本完成，12月底前…完成: a deadline the opening sets for all
+        self.plan_due: tuple[list[Due], str, str] | None = None
         self.empty_lead = False  # the row's lead cell was 无 / — / /
         # the last numbered heading's level and the number of tasks read before it
         self.heading_at: tuple[int, int] | None = None
@@ -231,6 +298,8 @@ class BodyReader:
         if self._attachment_marker(text):
             return
         num = self.nums[i]
+        if not ex.tasks and self.plan_due is None:
+            self._plan_due(ln)
         if ln.cells and _table_row(ln, self.year, ex, self.section()):
             self.table_mode = True
             return
@@ -251,6 +320,8 @@ class BodyReader:
         ul = unit_line(_DASHES.sub("", text)) if num is None else None
         if num is None and (whole := CLAUSE.match(text)) and whole.end() == len(text):
             ul = read_clause(whole.group(1))  # （责任单位：X、Y） alone under the items it closes
+        elif num is None and ul is None and (inner := _WRAPPED.fullmatch(text)):
+            ul = unit_line(inner.group(1))  # （X、Y牵头，Z等部门配合） alone after its items
         if ul is not None and (self.pending or self.second):
             self._unit_line(i, ln, ul)
             return
@@ -275,6 +346,16 @@ class BodyReader:
         for part in parts:  # several measures, each with its bracket
             self._item(ln if len(parts) == 1 else Line(ln.no, part, ln.cells, ln.where), num)
             num = None
+
+    def _plan_due(self, ln: Line) -> None:
+        """A sentence before the first item that dates all the plan's tasks at once."""
+        for sentence in ln.text.split("。"):
+            if said := PLAN_DUE.search(sentence):
+                found = {d.value: d for d in read_dues(sentence, self.year) if _dated(d)}
+                dues = sorted(found.values(), key=lambda d: d.value)
+                if dues and not any(self._before_issue(d) for d in dues):
+                    self.plan_due = (dues, ln.where, said.group(0))
+                    return
 
     def _heads_lines_below(self, ln: Line) -> bool:
         """Whether lines follow a numbered line that are not its siblings or elders: an

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_dues
-from plans.importer.body import numbering
+from plans.importer.body import SAFEGUARDS_CHAPTER, numbering
 from plans.importer.model import CheckpointDraft, Extraction
 from plans.importer.units import CLAUSE, is_unit, sentence_actors
 from plans.notice import Line
@@ -155,9 +155,6 @@ def find_checkpoints(
             # The coordinator's own part is the check itself; units are those who owe.
             units = [u for u in dict.fromkeys(units) if is_unit(u) and not COORDINATOR.match(u)]
             ex.checkpoints.append(CheckpointDraft(kind, s, dues, units, ln.where))
-
-
-SAFEGUARDS_CHAPTER = re.compile(r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障)")
 
 
 def in_item_of_plan(s: str) -> bool:

@@ -84,9 +84,12 @@ def add_task(
 
 def _named_first(text: str) -> list[str]:
     """The units an item names as its whole first sentence, its duties after it: a
-    division of duties by unit (县环保局。负责…)."""
+    division of duties by unit (县环保局。负责…). The duty's verb must follow: a measure's
+    title (合理规划布局…基地和场所。调动…) ends like a name too."""
     m = re.match(
-        r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^。，,；;：:]{2,80})。(?=.)", text
+        r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^。，,；;：:]{2,80})。"
+        r"(?=负责|承担|牵头|主要负责|具体负责|会同|配合|协助|履行|抓好|做好)",
+        text,
     )
     if not m:
         return []

@@ -305,7 +305,8 @@ ACTOR = re.compile(
     rf"^(?!{WORK.pattern}|我|本)"  # 依托县融媒体中心…, 向社会公布…, 本单位…: no actor
     rf"(各[\u4e00-\u9fa5]{{1,6}}?|(?:(?![和与及的在])[\u4e00-\u9fa5]){{1,18}}?{UNIT_SUFFIX})"
     r"(?=(?:于|在)[^，,。]{2,14}?前|推行|印发|建立|完成|制定|出台|开展|组织|建设|推进|加强|"
-    r"落实|会同|指导|发布|公布|报送|依托|做好|健全|完善|实施|启动|部署|统筹|对照|负责)"
+    r"落实|会同|指导|发布|公布|报送|依托|做好|健全|完善|实施|启动|部署|统筹|对照|负责|"
+    r"结合|根据|按照|依照|依据|围绕|针对|切实|积极|加快|进一步)"
 )
 BY = re.compile(r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一)")
 JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
@@ -323,6 +324,13 @@ def group_names(text: str) -> list[str]:
     return [whole] if is_unit(whole.replace("、", "")) else []
 
 
+# …要会同有关部门制定…: whom the subject brings in
+TOGETHER_WITH = re.compile(
+    r"^[^，,。；;]{2,40}?(?:要|应|将|须)?会同([^，,。；;]{2,30}?(?:部门|单位|政府|委|局|办|署|部))"
+)
+LEADING_ROLE = re.compile(r"发挥(?:好)?(?:统筹)?牵头(?:抓总|协调|作用)|牵头抓总")
+
+
 def sentence_actors(text: str) -> tuple[list[str], list[str]]:
     """(lead, units) named as the actors of an item's sentences: subjects
     (``市、旗区两级政府部门要…``), ``由X牵头/负责…`` and ``Y等有关单位参加``."""
@@ -335,16 +343,23 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
         subject = None
+        # 省发展改革委要充分发挥牵头抓总作用, 市场监管总局要会同有关部门…: the subject leads
+        joined = TOGETHER_WITH.search(sentence)
+        leads = bool(LEADING_ROLE.search(sentence) or joined)
+        if joined:
+            found += [(n, False) for n in group_names(joined.group(1)) if is_unit(n)]
         if named := subject_names(SUBJECT_VERB, sentence):
-            found.append(("、".join(named), False))
+            found.append(("、".join(named), leads))
         elif re.search(r"[应要须需]", sentence):
             subject = LEADING_ORG.match(sentence)  # 受理单位答复申请人当日，应…
+            if subject and re.match(r"[要应须需]|根据|按照|科学", subject.group(1)):
+                subject = None  # 要根据法律法规和部门职责…: a modal opens, no name
         if not (named or subject):
             subject = ACTOR.match(sentence)  # 2019年3月底前，国家卫生健康委推行…
             if subject and _NOT_SUBJECT.search(subject.group(1)):
                 subject = None  # 个体工商户要积极配合市场监管所开展…: no name acts within
         if subject:
-            found.append((subject.group(1), False))
+            found.append((subject.group(1), leads))
         for clause in re.split(r"[，,]", sentence)[1:]:
             if m := CLAUSE_SUBJECT.match(clause.strip()):
                 found.append((m.group(1), False))
@@ -518,6 +533,14 @@ MID_ROLES = re.compile(
 )
 
 
+# …黑窝点”。（责任单位：省农业厅、…）公安机关要…: a labelled bracket closing one measure
+MID_CLAUSE = re.compile(
+    rf"(?<=[。；;])\s*[(（〔\[【]\s*((?:{UNIT_LABELS})\s*[:：]"
+    r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
+    r"\s*[)）〕\]】]\s*[。;；]?(?=[\u4e00-\u9fff“（(])"
+)
+
+
 def measures(text: str) -> list[str]:
     """A paragraph's measures, each closed by its own bracket of units."""
     cuts = [
@@ -526,6 +549,12 @@ def measures(text: str) -> list[str]:
         # a standing clause may follow the units: （X指导，Y负责落实。以下均需Y落实，不再列出）
         if unit_line(drop_due_words(m.group(1).split("。")[0])) and len(text) - m.end() >= 10
     ]
+    cuts += [
+        m.end()
+        for m in MID_CLAUSE.finditer(text)
+        if any(read_clause(m.group(1))) and len(text) - m.end() >= 10
+    ]
+    cuts.sort()
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 

@@ -1,0 +1,150 @@
+"""How national and provincial development notices (实施意见, 实施方案) tie their measures to
+units and dates: a bracket closing each sentence-measure inside a paragraph, one bracket
+for a whole section after its last measure, a measure's title on a line of its own, a
+subject that leads (发挥牵头作用, 会同), a deadline the opening sets for every task, and a
+list table an archive glued onto one line. Each rule on a small notice written for it
+(places, units and dates invented)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plans.importer import extract
+from tests.test_grammar import read
+
+IDEOGRAPHIC = "\u3000\u3000"
+
+
+def test_each_sentence_measure_closed_by_its_own_bracket_is_an_item(tmp_path: Path) -> None:
+    """（一）…。…（责任单位：X、Y）…（责任单位：Z） in one paragraph: two measures, each with
+    the units of its own bracket, not the last bracket's for both."""
+    body = """一、推进综合治理
+（一）强化重点领域整治。定期组织开展集中整治，依法取缔无证照“黑作坊”。（责任单位：省农业厅、省商务厅）公安机关要深度参与专项整治，摧毁犯罪网络。（责任单位：省公安厅）
+（二）加强执法协作。建立检验检测结果互认制度。（责任单位：省市场监管局）
+"""
+    assert read(tmp_path, body) == [
+        ("(一)强化重", [], ["省农业厅", "省商务厅"], []),
+        ("公安机关要深", [], ["省公安厅"], []),
+        ("(二)加强执", [], ["省市场监管局"], []),
+    ]
+
+
+def test_a_sections_bracket_after_its_last_measure_gives_all_its_measures(
+    tmp_path: Path,
+) -> None:
+    """（X、Y牵头，Z等部门配合） as a paragraph of its own after 1. 2. 3.: the lead and units
+    of every measure of that section, not an item."""
+    body = """二、重点任务
+（一）实施青少年科学素质行动。
+1.扩大基础教育阶段的科学素质教育。发挥学校主渠道作用，推进教育内容改革。
+2.实施大学生创新创业训练计划。举办全省性大学生创新创业大赛。
+（省教育厅、团省委牵头，省科技厅、省妇联等部门配合）
+（二）实施农民科学素质行动。
+1.大力开展现代农业技术培训。引导专业技术人员下乡开展技术服务。
+（省农业厅牵头，省人力资源社会保障厅配合）
+"""
+    assert read(tmp_path, body) == [
+        ("1.扩大基础", ["省教育厅", "团省委"], ["省科技厅", "省妇联"], []),
+        ("2.实施大学", ["省教育厅", "团省委"], ["省科技厅", "省妇联"], []),
+        ("1.大力开展", ["省农业厅"], ["省人力资源社会保障厅"], []),
+    ]
+
+
+def test_a_measures_title_ending_like_a_name_names_no_unit(tmp_path: Path) -> None:
+    """3.合理规划布局培训基地和场所。 ends like a name (所) but is a measure's title: the
+    section's bracket below gives its units; a first sentence of names followed by the
+    duty (县综治办。负责…) still names them."""
+    body = """二、重点任务
+（一）实施科学教育与培训基础工程。
+1.推进科学教育规范化建设。制定科学教育与培训工作规范。
+2.合理规划布局科学教育培训基地和场所。调动社会资源积极参与科学教育设施建设。
+（省教育厅牵头，省科协配合）
+三、职责分工
+（一）县综治办。负责组织对整治行动进行专项督查。
+"""
+    assert read(tmp_path, body) == [
+        ("1.推进科学", ["省教育厅"], ["省科协"], []),
+        ("2.合理规划", ["省教育厅"], ["省科协"], []),
+        ("(一)县综治", [], ["县综治办"], []),
+    ]
+
+
+def test_a_measures_title_on_its_own_line_opens_its_paragraphs(tmp_path: Path) -> None:
+    """（一）统筹建设监管平台。 alone on its line, then paragraphs with no number: one item,
+    its actors read from the sentences; X要会同Y… makes X the lead and Y a unit; a
+    modal opening a sentence (要根据…部门职责…) names nobody; 县级以上地方人民政府结合…
+    acts."""
+    body = """三、重点任务
+（一）统筹建设监管工作平台。
+各省（区、市）人民政府要以全国信用信息共享平台为依托，建设本辖区统一的监管工作平台。
+（二）实行抽查事项清单管理。
+各有关部门要建立本部门随机抽查事项清单。市场监管总局要会同有关部门制定联合抽查事项清单。
+（三）建立健全随机抽查“两库”。
+各省（区、市）人民政府要统筹建立检查对象名录库。要根据法律法规和部门职责分工，分类标注检查人员。
+（四）统筹制定抽查计划。
+县级以上地方人民政府结合本地实际，统筹制定本辖区年度抽查工作计划。
+"""
+    tasks = read(tmp_path, body)
+    assert [t[0] for t in tasks] == ["(一)统筹建", "(二)实行抽", "(三)建立健", "(四)统筹制"]
+    assert tasks[0][1:3] == ([], ["各省(区、市)人民政府"])
+    assert tasks[1][1] == ["市场监管总局"]
+    assert set(tasks[1][2]) == {"各有关部门", "市场监管总局", "有关部门"}
+    assert tasks[2][1:3] == ([], ["各省(区、市)人民政府"])
+    assert tasks[3][1:3] == ([], ["县级以上地方人民政府"])
+
+
+def test_a_subject_that_plays_the_leading_role_leads(tmp_path: Path) -> None:
+    """省发展改革委要充分发挥牵头抓总作用，…各市县、省有关部门要…: the first leads."""
+    body = """一、主要任务
+（一）建设口袋公园。新建口袋公园150个。（责任单位：省住房和城乡建设厅）
+二、保障措施
+（一）加强组织领导。省发展改革委要充分发挥牵头抓总作用，各市县、省有关部门要细化实施方案。
+"""
+    tasks = read(tmp_path, body)
+    assert tasks[1][:2] == ("(一)加强组", ["省发展改革委"])
+
+
+def test_a_deadline_the_opening_sets_for_all_tasks(tmp_path: Path) -> None:
+    """总体要求: 2023年任务目标力争10月底前基本完成，12月底前高质量完成。 Every task without
+    a date of its own is due on both dates (the review list says where they come from); a
+    task with its own date keeps it; the safeguards chapter is no task to date."""
+    body = """一、总体要求
+坚持以人民为中心的发展思想，集中力量做好基础性民生建设。2023年任务目标力争10月底前基本完成，12月底前高标准、高质量完成。
+二、主要任务
+（一）棚户区改造工程。建成棚改安置房7万套。（责任单位：省住房和城乡建设厅）
+（二）灾后农房重建工程。6月底前完成2万户农房重建任务。（责任单位：省住房和城乡建设厅）
+三、保障措施
+（一）强化督导。各地各部门要定期深入基层调查研究，推动工作落实。
+"""
+    notice = tmp_path / "notice.txt"
+    from tests.test_grammar import HEAD
+
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], [d.value for d in t.due]) for t in ex.tasks] == [
+        ("(一)棚户区", ["2023-10-31", "2023-12-31"]),
+        ("(二)灾后农", ["2023-06-30"]),
+        ("(一)强化督", []),
+    ]
+    assert any("总体要求" in note or "全部任务" in note for _, note in ex.tasks[0].rules)
+
+
+def test_a_list_table_glued_onto_one_line_with_a_letter_spaced_header(tmp_path: Path) -> None:
+    """序号改革举措主 要 内 容指导部门推广范围 then rows glued with nothing between: the header
+    is read (主 要 内 容 is one cell, 指导部门 a unit column), each row's names are its
+    units, the last name in a list ends where the next cell (全国) begins."""
+    rows = [
+        "1知识产权案件“三合一”审判整合分散的审判资源，提高审判效率。"
+        "最高人民法院、最高人民检察院、国家知识产权局全国",
+        "2专利保险机制开发专利执行险等保险产品，降低侵权损失。国家知识产权局、中国银保监会全国",
+        "3科技成果转化服务模式以技术交易市场为依托，集成技术、人才、资金。科技部8个改革试验区域",
+    ]
+    body = (
+        "附件第二批改革举措推广清单序号改革举措主 要 内 容指导部门推广范围"
+        "一、知识产权保护方面（共2项）" + rows[0] + rows[1] + "二、成果转化方面（共1项）" + rows[2]
+    )
+    assert [(t[0], t[2]) for t in read(tmp_path, body + "\n")] == [
+        ("1知识产权案", ["最高人民法院", "最高人民检察院", "国家知识产权局"]),
+        ("全国2专利保", ["国家知识产权局", "中国银保监会"]),
+        ("二、成果转化", ["科技部"]),
+    ]
