@@ -21,6 +21,7 @@ from plans.importer.units import (
     measures,
     opening_subject,
     read_clause,
+    sentence_actors,
     sentence_roles,
     split_units,
     unit_line,
@@ -220,6 +221,16 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
 PLAN_DUE = re.compile(
     r"(?:任务目标|目标任务|各项任务|全部任务|各项工作任务|年度任务)[^。；;]{0,12}?"
     r"(?:力争|确保|要|须|于|在)?[^。；;]{0,16}?前[^。；;]{0,30}?完成"
+)
+
+
+# a chapter's introduction to the items below it: …重点做好以下工作：
+INTRODUCES_WORK = re.compile(
+    r"(?:做好|抓好|推进|开展|落实|完成)(?:以下|如下)[^，,。；;]{0,4}(?:工作|任务)[：:]$"
+)
+# its subject, named by what it is rather than by an office's name: 试点地区要…
+INTRO_SUBJECT = re.compile(
+    r"^((?:各|有关|相关)?[\u4e00-\u9fa5]{2,8}(?:地区|单位|部门|城市|县|市|区))(?:要|应|须)"
 )
 
 
@@ -549,6 +560,11 @@ class BodyReader:
                 break
             lead += named[0]
             units += named[1]
+        if not (lead or units) and INTRODUCES_WORK.search(ln.text):
+            # 试点地区要认真组织实施，…重点做好以下工作：: who does the items below
+            lead, units = sentence_actors(ln.text)
+            if not (lead or units) and (m := INTRO_SUBJECT.match(ln.text)):
+                units = [m.group(1)]
         if not (lead or units):
             return False
         self.head_units[self.heading_at[0]] = (lead, units, ln.where)
