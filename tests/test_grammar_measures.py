@@ -148,3 +148,20 @@ def test_a_list_table_glued_onto_one_line_with_a_letter_spaced_header(tmp_path: 
         ("全国2专利保", ["国家知识产权局", "中国银保监会"]),
         ("二、成果转化", ["科技部"]),
     ]
+
+
+def test_a_chapters_introduction_names_who_does_its_items(tmp_path: Path) -> None:
+    """试点地区要认真组织实施，…重点做好以下工作： right under the chapter's heading: no task,
+    and its subject does the items below it (named by what it is, not by an office)."""
+    body = """三、试点内容
+试点地区要认真组织实施，按照统一标准的要求，推进数据融通，重点做好以下工作：
+（一）建设集约化平台。平台建设可采用省级统建模式。
+（二）形成标准规范。编制集约化平台建设标准。
+四、保障措施
+（一）加强组织领导。各有关部门要精心组织实施。
+"""
+    assert read(tmp_path, body) == [
+        ("(一)建设集", [], ["试点地区"], []),
+        ("(二)形成标", [], ["试点地区"], []),
+        ("(一)加强组", [], ["各有关部门"], []),
+    ]
