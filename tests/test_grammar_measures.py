@@ -165,3 +165,16 @@ def test_a_chapters_introduction_names_who_does_its_items(tmp_path: Path) -> Non
         ("(二)形成标", [], ["试点地区"], []),
         ("(一)加强组", [], ["各有关部门"], []),
     ]
+
+
+def test_a_request_to_one_unit_together_with_others(tmp_path: Path) -> None:
+    """请人力资源社会保障部会同有关部门按照…，制定…办法: the first leads, those it brings in
+    join; a verb (鼓励金融机构…) opens no name."""
+    body = """三、重点任务
+（一）明确成果转化收益办法。请人力资源社会保障部会同有关部门按照有关通知精神，制定出台具体操作办法，推动各单位落实到位。
+（二）加大资金统筹力度。试点城市政府要加大各级财政资金统筹整合力度，明确试点资金范围和规模。鼓励金融机构在风险可控前提下，加大金融支持力度。
+"""
+    tasks = read(tmp_path, body)
+    assert tasks[0][1] == ["人力资源社会保障部"]
+    assert "有关部门" in tasks[0][2] and "人力资源社会保障部会同有关部门" not in tasks[0][2]
+    assert tasks[1][2] == ["试点城市政府"]

@@ -120,7 +120,7 @@ _LEVEL_HEAD = re.compile(
 NOT_A_NAME = re.compile(
     r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
     r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
-    r"强化|持续|及时|全面|进一步)|[。“”《》]|的|"
+    r"强化|持续|及时|全面|进一步|鼓励|支持|引导|推动|督促|要求|动员)|[。“”《》]|的|"
     r"(?:干部|人员|同志|群众|部署|网站)$"  # 各包村干部, 动员部署, 政府网站: persons, acts, sites
 )
 
@@ -364,6 +364,11 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
             if m := CLAUSE_SUBJECT.match(clause.strip()):
                 found.append((m.group(1), False))
         found += [(m.group(1), False) for m in JOINS.finditer(sentence)]
+        for k, (names, leads) in enumerate(list(found)):
+            first, together, rest = names.partition("会同")
+            if together and first and rest:  # 请X会同有关部门…: X leads, they join
+                found[k] = (first, True)
+                found.append((rest, False))
         for names, leads in found:
             for n in group_names(names):
                 if n not in lead and n not in units:
