@@ -178,3 +178,11 @@ def test_a_request_to_one_unit_together_with_others(tmp_path: Path) -> None:
     assert tasks[0][1] == ["人力资源社会保障部"]
     assert "有关部门" in tasks[0][2] and "人力资源社会保障部会同有关部门" not in tasks[0][2]
     assert tasks[1][2] == ["试点城市政府"]
+
+
+def test_and_after_a_names_closing_bracket_parts_two_names(tmp_path: Path) -> None:
+    """各级政府(减轻企业负担领导小组)和有关部门要…: two actors, the bracket inside the first."""
+    body = """三、保障措施
+（一）高度重视，加强领导。各级政府(减轻企业负担领导小组)和有关部门要把降费工作摆上重要日程。
+"""
+    assert read(tmp_path, body)[0][2] == ["各级政府(减轻企业负担领导小组)", "有关部门"]
