@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from plans.labels import COLUMN_LABELS, PERSON_LABELS, marks_lead
+from plans.reflow import REFLOW_AT
 from plans.text import UNIT_SUFFIX
 
 Raw = list[tuple[int, str, list[str]]]
@@ -259,6 +260,50 @@ def _spaced_header(text: str) -> list[str] | None:
 
 
 _NAMED = re.compile(rf"^[\u4e00-\u9fa5()（）]{{2,20}}{UNIT_SUFFIX}$")
+
+
+# a space-parted table's header inside a long line, its first row right after it
+_SPACED_HEADER_IN = re.compile(r"序号(?: [^\s\d]+){2,12}? ?(?=1 )")
+
+
+def spaced_rows_apart(raw: Raw) -> Raw:
+    """A space-parted table whose line breaks an archive dropped (…序号 工 作 任 务
+    牵头负责部门1 居民消费价格涨幅3%左右 发展改革委2 城镇新增就业…): its header and each
+    row on a line of their own, a row starting where the next number in turn does."""
+    out: Raw = []
+    for no, text, row in raw:
+        m = None if row or len(text) < REFLOW_AT else _SPACED_HEADER_IN.search(text)
+        if m is None or _spaced_header(m.group(0)) is None:
+            out.append((no, text, row))
+            continue
+        if before := text[: m.start()].strip():
+            out.append((no, before, []))
+        out.append((no, m.group(0).strip(), []))
+        start, n = m.end(), 1
+        while True:
+            nxt = next(
+                (
+                    i
+                    for i in _numbers_at(text, f"{n + 1} ", start + 2)
+                    if not text[i - 1].isdigit() and text[i - 1] not in ".．"
+                ),
+                None,
+            )
+            if nxt is None:
+                break
+            out.append((no, text[start:nxt].strip(), []))
+            start, n = nxt, n + 1
+        out.append((no, text[start:].strip(), []))
+    return out
+
+
+def _numbers_at(text: str, word: str, start: int) -> list[int]:
+    """Where ``word`` occurs in ``text`` from ``start`` on."""
+    found, i = [], text.find(word, start)
+    while i >= 0:
+        found.append(i)
+        i = text.find(word, i + 1)
+    return found
 
 
 def spaced_rows(raw: Raw) -> Raw:

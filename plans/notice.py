@@ -25,6 +25,7 @@ from plans.copied_tables import (
     header_run,
     mend_header_cells,
     spaced_rows,
+    spaced_rows_apart,
 )
 from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
@@ -466,6 +467,7 @@ def read_notice(path: Path) -> list[Line]:
         steps = (
             _hard_wrapped,
             fixed_width_rows,
+            spaced_rows_apart,
             spaced_rows,
             _join_broken_cells,
             glued_table,

@@ -186,3 +186,31 @@ def test_and_after_a_names_closing_bracket_parts_two_names(tmp_path: Path) -> No
 （一）高度重视，加强领导。各级政府(减轻企业负担领导小组)和有关部门要把降费工作摆上重要日程。
 """
     assert read(tmp_path, body)[0][2] == ["各级政府(减轻企业负担领导小组)", "有关部门"]
+
+
+def test_a_space_parted_table_whose_line_breaks_were_dropped(tmp_path: Path) -> None:
+    """…量化指标任务分工序号 工 作 任 务 牵头负责部门1 居民消费价格涨幅3%左右 发展改革委2 …:
+    each row starts where the next number in turn does (1000万人 is no row), its last
+    cell its unit."""
+    cover = (
+        "国务院有关部门：现将《2016年量化指标任务分工》印发给你们，请认真贯彻落实。"
+        "各有关部门要按照分工抓紧研究制定工作方案，健全工作机制，层层落实责任。"
+        "国务院办公厅2016年4月6日2016年量化指标任务分工"
+    )
+    rows = (
+        "序号 工 作 任 务 牵头负责部门1 居民消费价格涨幅3%左右 发展改革委"
+        "2 城镇新增就业1000万人以上 人力资源社会保障部3 安排地方专项债券4000亿元 财政部"
+        "4 推进5万个行政村通光纤 工业和信息化部"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(
+        "国务院办公厅关于印发2016年量化指标任务分工的通知\n" + cover + rows + "\n",
+        encoding="utf-8",
+    )
+    ex = extract(notice)
+    assert [(t.text[:8], t.lead + t.units) for t in ex.tasks] == [
+        ("居民消费价格涨幅", ["发展改革委"]),
+        ("城镇新增就业10", ["人力资源社会保障部"]),
+        ("安排地方专项债券", ["财政部"]),
+        ("推进5万个行政村", ["工业和信息化部"]),
+    ]

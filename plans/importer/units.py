@@ -364,7 +364,7 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
             if m := CLAUSE_SUBJECT.match(clause.strip()):
                 found.append((m.group(1), False))
         found += [(m.group(1), False) for m in JOINS.finditer(sentence)]
-        for k, (names, leads) in enumerate(list(found)):
+        for k, (names, _) in enumerate(list(found)):
             first, together, rest = names.partition("会同")
             if together and first and rest:  # 请X会同有关部门…: X leads, they join
                 found[k] = (first, True)
