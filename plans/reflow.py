@@ -341,6 +341,10 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
     return [*out, ("text", [rest])] if rest.strip() else out
 
 
+# …达到90%。──由市卫生局会同有关部门组织落实。: the dashed line of units under its item
+_DASHED_UNITS = re.compile(r"(?<=[。；;])\s*(?:─{2,}|—{2}|-{2,})(?=由)")
+
+
 # A header cell set out letter by letter (主 要 内 容), three to five letters glued to what
 # stands around it: its spaces part no paragraphs.
 _LETTER_SPACED = re.compile(r"(?<! )[\u4e00-\u9fff](?: [\u4e00-\u9fff]){2,4}(?! [\u4e00-\u9fff])")
@@ -361,6 +365,7 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
         if i >= 0
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
+    cuts |= {m.start() for m in _DASHED_UNITS.finditer(text)}
     for rx in (_GLUED_NO, _STAMP, _PUBLISHED):
         cuts |= {i for m in rx.finditer(text) for i in m.span("cut")}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
