@@ -232,3 +232,14 @@ def test_a_dashed_line_of_units_on_the_same_line_as_its_item(tmp_path: Path) -> 
         ("2、新型农村", ["市卫生局"], ["有关部门", "各县市区"], []),
         ("3、森林覆盖", ["市林业局"], ["有关部门", "各县市区"], []),
     ]
+
+
+def test_a_chapter_of_targets_holds_no_tasks(tmp_path: Path) -> None:
+    """一、行动目标 with 到2025年… paragraphs states targets, not tasks."""
+    body = """一、行动目标
+到2025年，质量强省建设稳步提升。制造业产品质量合格率达到94%。
+到2027年，质量强省建设取得新跃升。农产品质量监测合格率达到99%以上。
+二、重点任务
+（一）加强先进标准制定。鼓励企业主导国际标准制修订。（责任单位：省市场监管局）
+"""
+    assert [t[0] for t in read(tmp_path, body)] == ["(一)加强先"]
