@@ -181,13 +181,16 @@ def titled_measures(lines: list[Line]) -> list[Line]:
             and unit_line(lines[j].text) is None
         ):
             j += 1
+        after = nums[j] if j < len(lines) else None
         if (
             num is not None
             and num[0] == 2  # a caption 1.政府网站。 heads a group of its own (BodyReader._item)
             and not ln.cells
             and _TITLE.fullmatch(num[1])
             and j > k + 1
-            and (j == len(lines) or nums[j] is not None)
+            and (j == len(lines) or (after is not None and after[0] <= num[0]))
+            # 市大数据局负责…/市财政局负责…: paragraphs each of their own unit stay apart
+            and sum(bool(opening_subject(x.text)[1]) for x in lines[k + 1 : j]) < 2
         ):
             paragraphs = "".join(x.text for x in lines[k + 1 : j])
             out.append(Line(ln.no, ln.text + paragraphs, ln.cells, ln.where))
@@ -219,6 +222,9 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
 
 # what dates every task of the plan: 2024年任务目标力争10月底前基本完成，12月底前…完成;
 # 各项任务于2024年底前全部完成 (a target 到2025年… is no deadline: it names no 任务)
+# what may open the clause of a deadline for all: nothing, or the year it is for
+ALL_TASKS_OPEN = re.compile(r"\s*(?:(?:\d{4}|今|全|本)年(?:度)?(?:的)?)?\s*")
+REPORTING = re.compile(r"报送|上报|报告|报市|报省|报县|报区|情况")
 PLAN_DUE = re.compile(
     r"(?:任务目标|目标任务|各项任务|全部任务|各项工作任务|年度任务)[^。；;]{0,12}?"
     r"(?:力争|确保|要|须|于|在)?[^。；;]{0,16}?前[^。；;]{0,30}?完成"
@@ -231,7 +237,8 @@ INTRODUCES_WORK = re.compile(
 )
 # its subject, named by what it is rather than by an office's name: 试点地区要…
 INTRO_SUBJECT = re.compile(
-    r"^((?:各|有关|相关)?[\u4e00-\u9fa5]{2,8}(?:地区|单位|部门|城市|县|市|区))(?:要|应|须)"
+    r"^(?!今年|全年|本年|明年|当年)"
+    r"((?:各|有关|相关)?[\u4e00-\u9fa5]{2,8}(?:地区|单位|部门|城市))(?:要|应|须)"
 )
 
 
@@ -279,6 +286,7 @@ class BodyReader:
         self.heading_at: tuple[int, int] | None = None
         # level → a heading's clause
         self.head_units: dict[int, tuple[list[str], list[str], str]] = {}
+        self.intro_at: set[str] = set()  # where a chapter's introduction named its actors
         # level → the deadline a heading states for its items: （7月下旬至8月中旬）
         self.head_dues: dict[int, tuple[list[Due], str]] = {}
 
@@ -362,7 +370,11 @@ class BodyReader:
     def _plan_due(self, ln: Line) -> None:
         """A sentence before the first item that dates all the plan's tasks at once."""
         for sentence in ln.text.split("。"):
-            if said := PLAN_DUE.search(sentence):
+            said = PLAN_DUE.search(sentence)
+            opening = sentence[: said.start()] if said else ""
+            if said and not ALL_TASKS_OPEN.fullmatch(re.split(r"[，,；;]", opening)[-1]):
+                continue  # 其中，老旧小区改造年度任务目标…: one project's, not the plan's
+            if said and not REPORTING.search(sentence):
                 found = {d.value: d for d in read_dues(sentence, self.year) if _dated(d)}
                 dues = sorted(found.values(), key=lambda d: d.value)
                 if dues and not any(self._before_issue(d) for d in dues):
@@ -562,10 +574,12 @@ class BodyReader:
             lead += named[0]
             units += named[1]
         if not (lead or units) and INTRODUCES_WORK.search(ln.text):
-            # 试点地区要认真组织实施，…重点做好以下工作：: who does the items below
+            # 试点地区要认真组织实施，…重点做好以下工作：: who does the items below, unless
+            # an item names its own actor
             lead, units = sentence_actors(ln.text)
             if not (lead or units) and (m := INTRO_SUBJECT.match(ln.text)):
                 units = [m.group(1)]
+            self.intro_at.add(ln.where)
         if not (lead or units):
             return False
         self.head_units[self.heading_at[0]] = (lead, units, ln.where)
@@ -629,7 +643,12 @@ class BodyReader:
             t.rules.append(("due", f"完成时限取自{where}的上级标题"))
         if not t.unit_source and self.head_units:
             lead, units, where = self.head_units[max(self.head_units)]
-            t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
+            own = sentence_actors(t.text) if where in self.intro_at else ([], [])
+            own = ([n for n in own[0] if len(n) > 2], [n for n in own[1] if len(n) > 2])
+            if any(own):  # its own actor, not the introduction's
+                lead, units, where = own[0], own[0] + own[1], t.where
+            t.lead, t.units, t.unit_source = list(lead), list(units), where
+            t.unit_how = "sentence" if any(own) else "heading"
         if t.unit_how == "clause":
             self.pending = []  # its own closing clause: no unit line below is its
         else:

@@ -13,6 +13,8 @@ from plans.importer.units import (
     CLAUSE,
     CLAUSE_OPEN,
     FIRST_LEADS,
+    GOES_ON,
+    MID_CLAUSE,
     TRAILING_ROLES,
     drop_due_words,
     inline_roles,
@@ -47,7 +49,7 @@ def add_task(
         path=path,
         level=level,
     )
-    m = CLAUSE.search(text) or CLAUSE_OPEN.search(text)
+    m = CLAUSE.search(text) or _clause_then_more(text) or CLAUSE_OPEN.search(text)
     paren = None if m else TRAILING_ROLES.search(text)
     roles = None if m or paren else (sentence_roles(text, drop_due_words) or inline_roles(text))
     inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
@@ -82,14 +84,17 @@ def add_task(
     return t
 
 
+def _clause_then_more(text: str) -> re.Match[str] | None:
+    """…（责任单位：X、Y）其中，Z要…: the bracket is the measure's own, what follows goes on
+    with it (measures() does not part them)."""
+    return next((m for m in MID_CLAUSE.finditer(text) if GOES_ON.match(text, m.end())), None)
+
+
 def _named_first(text: str) -> list[str]:
     """The units an item names as its whole first sentence, its duties after it: a
-    division of duties by unit (县环保局。负责…). The duty's verb must follow: a measure's
-    title (合理规划布局…基地和场所。调动…) ends like a name too."""
+    division of duties by unit (县环保局。负责…)."""
     m = re.match(
-        r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^。，,；;：:]{2,80})。"
-        r"(?=负责|承担|牵头|主要负责|具体负责|会同|配合|协助|履行|抓好|做好)",
-        text,
+        r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.．、]\s*)?([^。，,；;：:]{2,80})。(?=.)", text
     )
     if not m:
         return []

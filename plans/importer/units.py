@@ -120,7 +120,7 @@ _LEVEL_HEAD = re.compile(
 NOT_A_NAME = re.compile(
     r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
     r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
-    r"强化|持续|及时|全面|进一步|鼓励|支持|引导|推动|督促|要求|动员)|[。“”《》]|的|"
+    r"强化|持续|及时|全面|进一步|鼓励|支持|引导|督促|要求|动员|合理)|[。“”《》]|的|"
     r"(?:干部|人员|同志|群众|部署|网站)$"  # 各包村干部, 动员部署, 政府网站: persons, acts, sites
 )
 
@@ -546,20 +546,28 @@ MID_CLAUSE = re.compile(
 )
 
 
+# what goes on with the measure before a bracket: 其中，…; 以上工作…; 上述…
+GOES_ON = re.compile(r"其中|以上|上述|同时|此外|并")
+
+
 def measures(text: str) -> list[str]:
     """A paragraph's measures, each closed by its own bracket of units."""
     cuts = [
         m.end()
         for m in MID_ROLES.finditer(text)
         # a standing clause may follow the units: （X指导，Y负责落实。以下均需Y落实，不再列出）
-        if unit_line(drop_due_words(m.group(1).split("。")[0])) and len(text) - m.end() >= 10
+        if unit_line(drop_due_words(m.group(1).split("。")[0]))
+        and len(text) - m.end() >= 10
+        and not GOES_ON.match(text, m.end())
     ]
     cuts += [
         m.end()
         for m in MID_CLAUSE.finditer(text)
-        if any(read_clause(m.group(1))) and len(text) - m.end() >= 10
+        if any(read_clause(m.group(1)))
+        and len(text) - m.end() >= 10
+        and not GOES_ON.match(text, m.end())
     ]
-    cuts.sort()
+    cuts = sorted(set(cuts))
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
