@@ -285,7 +285,10 @@ def spaced_rows_apart(raw: Raw) -> Raw:
                 (
                     i
                     for i in _numbers_at(text, f"{n + 1} ", start + 2)
-                    if not text[i - 1].isdigit() and text[i - 1] not in ".．"
+                    if not text[i - 1].isdigit()
+                    and text[i - 1] not in ".．"
+                    # 新增2 000个建制村: a number's thousands, not the next row
+                    and not text[i + len(f"{n + 1} ") : i + len(f"{n + 1} ") + 1].isdigit()
                 ),
                 None,
             )
@@ -293,8 +296,17 @@ def spaced_rows_apart(raw: Raw) -> Raw:
                 break
             out.append((no, text[start:nxt].strip(), []))
             start, n = nxt, n + 1
-        out.append((no, text[start:].strip(), []))
+        last = text[start:]
+        end = _TABLE_ENDS.search(last)  # 抄送：… right after the last row
+        out.append((no, last[: end.start() if end else len(last)].strip(), []))
+        if end:
+            out.append((no, last[end.start() :].strip(), []))
     return out
+
+
+_TABLE_ENDS = re.compile(
+    r"抄送[:：]|[(（]本文有删减[)）]|附件\d*[:：]|[\u4e00-\u9fa5]{2,20}(?:办公厅|办公室)\d{4}年\d{1,2}月\d{1,2}日印发"
+)
 
 
 def _numbers_at(text: str, word: str, start: int) -> list[int]:

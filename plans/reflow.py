@@ -217,10 +217,12 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
     next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
     if j >= len(text) or not "\u4e00" <= text[j] <= "\u9fff" or WORK.match(text, j):
         return None  # a name begins with a character, not a number (2.公开全市核酸检测机构)
-    first = None
+    first = longest = None
     for k in range(j + 2, min(j + 24, len(text)) + 1):
         if _NOT_NAME.search(text[k - 1]):
             break
+        if longest is not None and WORK.match(text, k - 1):
+            break  # 区人社局加强…: the requirement begins
         if not _NAME_TAIL.search(text[j:k]) or text[j:k].endswith("网站"):
             continue  # a website (政府门户网站) is no organisation
         grown = True
@@ -233,6 +235,7 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
         m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
         end = k + (m.end() if m else 0)
         first = first or end
+        longest = end
         if (
             m
             and re.fullmatch(r"[(（][市县区州旗、]+[)）]", m.group(0))
@@ -241,7 +244,9 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
             continue  # 各区(市)县政府: the bracket names the levels inside one group
         if end >= len(text) or _AFTER_NAME.match(text, end) or WORK.match(text, end):
             return end
-    return first if listed else None  # after 、 in a cell: the name the list goes on with
+    # after 、 in a cell: the name the list goes on with, the longest one (农业农村部, not
+    # 农业农村: 村 ends a name too) that no requirement interrupts
+    return longest if listed else None
 
 
 # How a requirement or a section's heading begins: a verb of the work (做好…, 持续加强…,

@@ -160,3 +160,68 @@ def test_session_18s_date_table_and_signature_rules_leave_ordinary_text_alone() 
     meta = extract(GUARDS / "r18_sg.txt").meta
     assert str(meta["issued"].value) == "2024-03-20"
     assert meta["issuer"].value == "青石县全面推行河湖长制工作领导小组办公室"
+
+
+# A review of the rules in tests/test_grammar_measures.py (session 19) wrote these.
+
+
+def test_a_deadline_for_one_project_or_for_reports_dates_no_other_task() -> None:
+    """其中，老旧小区改造年度任务目标…前完成 is one project's; …于12月10日前报送全年任务完成
+    情况 is a report's date: neither dates the plan's other tasks."""
+    sub = reading("r19_subtarget.txt")
+    assert [
+        due for text, _, _, due in sub if text.startswith(("(二)建设口袋", "(四)编制城市"))
+    ] == [
+        [],
+        [],
+    ]
+    assert "2024-12-10" not in [d for *_, due in reading("r19_reportdue_body.txt") for d in due]
+
+
+def test_a_mid_bracket_followed_by_what_goes_on_with_its_measure() -> None:
+    """…（牵头单位：X；配合单位：Y）以上工作于2024年6月底前完成。 and …（责任单位：X）其中，…:
+    no empty task, no task of 以上/其中 alone; the measure keeps its bracket and date."""
+    got = reading("r19_midbracket.txt")
+    assert [text for text, *_ in got] == ["(一)建立联席会", "(二)开展燃气安", "(三)整治道路交"]
+    assert got[1][1:] == (["市住建局"], ["市市场监管局", "市消防救援支队"], ["2024-06-30"])
+    assert got[2][2] == ["市交通运输局", "市公安局"]
+
+
+def test_a_division_of_duties_by_unit_whatever_verb_follows() -> None:
+    """（一）县市场监管局。依法查处… / （五）各乡镇人民政府。落实…: each item's unit."""
+    assert [units for _, _, units, _ in reading("r19_namedfirst.txt")][1:] == [
+        ["县市场监管局"], ["县教育局"], ["县公安局"], ["县农业农村局"], ["各乡镇人民政府"]
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["r19_titled.txt", "r19_titled_subitems.txt"])
+def test_a_titled_measure_over_sub_items_or_paragraphs_of_their_own_units(name: str) -> None:
+    """A title ending in 。 over 1. 2. heads them; paragraphs each naming its unit
+    (市大数据局负责…, 市财政局负责…) stay three items, each with its unit."""
+    got = reading(name)
+    assert [units for text, _, units, _ in got if text.startswith(("市大数据局", "市财政局", "各区县政府"))] == [
+        ["市大数据局"], ["市财政局"], ["各区县政府"]
+    ]  # fmt: skip
+    assert [text for text, *_ in got if text.startswith("1.推进数据")] == ["1.推进数据资源"]
+
+
+def test_an_introductions_actor_yields_to_an_items_own() -> None:
+    """今年全市要…做好以下工作： names nobody; 各区县要督促…做好以下工作： gives its items
+    their unit, except an item naming its own (村(社区)便民服务站要…)."""
+    got = {text: units for text, _, units, _ in reading("r19_intro.txt")}
+    assert "今年全市" not in [u for units in got.values() for u in units]
+    assert got["(一)推进基层政"] == ["各区县"]
+    assert got["(二)规范便民服"] == ["村(社区)便民服务站"]
+
+
+def test_glued_and_spaced_tables_keep_whole_names_and_rows() -> None:
+    """农业农村部全国: the name is whole; 新增2 000个建制村 is no row; 抄送：… after the last
+    row is not in its unit cell; a dashed clause of sentences is its own item's."""
+    assert [units for *_, units, _ in reading("r19_glued_list.txt")] == [
+        ["自然资源部", "农业农村部"], ["中国人民银行", "住房城乡建设部"], ["中国银保监会", "农业农村部"]
+    ]  # fmt: skip
+    for name in ("r19_spaced_gluedtail.txt", "r19_spaced_inner_number.txt"):
+        got = reading(name)
+        assert len(got) == 4 and not [u for _, lead, *_ in got for u in lead if "抄送" in u]
+    dashed = {text: units for text, _, units, _ in reading("r19_dashed.txt")}
+    assert dashed["2、推进综治中心"] == ["各区县"]

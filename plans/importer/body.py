@@ -345,6 +345,17 @@ class BodyReader:
         if ul is not None and (self.pending or self.second):
             self._unit_line(i, ln, ul)
             return
+        if ul is None and num is None and _DASHES.match(text) and ex.tasks and self.pending:
+            # ──由各区县结合实际组织实施，市委政法委加强指导。: the item's own clause of who
+            # does it, in sentences: read them for that item alone
+            prev = ex.tasks[self.pending[-1]]
+            prev.text += text
+            lead, units = sentence_actors(text)
+            if lead or units:
+                prev.lead, prev.units, prev.unit_source = lead, lead + units, ln.where
+                prev.unit_how = "sentence"
+            self.pending = []
+            return
         self.second = []
         if self.in_period and num is None:
             self.period_lines.append((ln.text, ln.where))
