@@ -199,7 +199,8 @@ def test_a_titled_measure_over_sub_items_or_paragraphs_of_their_own_units(name: 
     """A title ending in 。 over 1. 2. heads them; paragraphs each naming its unit
     (市大数据局负责…, 市财政局负责…) stay three items, each with its unit."""
     got = reading(name)
-    assert [units for text, _, units, _ in got if text.startswith(("市大数据局", "市财政局", "各区县政府"))] == [
+    own = ("市大数据局", "市财政局", "各区县政府")
+    assert [units for text, _, units, _ in got if text.startswith(own)] == [
         ["市大数据局"], ["市财政局"], ["各区县政府"]
     ]  # fmt: skip
     assert [text for text, *_ in got if text.startswith("1.推进数据")] == ["1.推进数据资源"]
@@ -218,8 +219,10 @@ def test_glued_and_spaced_tables_keep_whole_names_and_rows() -> None:
     """农业农村部全国: the name is whole; 新增2 000个建制村 is no row; 抄送：… after the last
     row is not in its unit cell; a dashed clause of sentences is its own item's."""
     assert [units for *_, units, _ in reading("r19_glued_list.txt")] == [
-        ["自然资源部", "农业农村部"], ["中国人民银行", "住房城乡建设部"], ["中国银保监会", "农业农村部"]
-    ]  # fmt: skip
+        ["自然资源部", "农业农村部"],
+        ["中国人民银行", "住房城乡建设部"],
+        ["中国银保监会", "农业农村部"],
+    ]
     for name in ("r19_spaced_gluedtail.txt", "r19_spaced_inner_number.txt"):
         got = reading(name)
         assert len(got) == 4 and not [u for _, lead, *_ in got for u in lead if "抄送" in u]
