@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import Due, normalise, period_end, read_dues
-from plans.copied_tables import header_cell
+from plans.cn_dates import Due, read_dues
+from plans.importer.grouping import TASK_LABEL, card_fields, numbering, titled_measures
 from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
 from plans.importer.model import Extraction
+from plans.importer.periods import dated, heading_dues, sole_period
 from plans.importer.tables import _attach_path, _table_row, drop_restated
 from plans.importer.units import (
     CLAUSE,
@@ -26,15 +27,9 @@ from plans.importer.units import (
     split_units,
     unit_line,
 )
-from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.notice import Line
 from plans.reflow import WORK
 
-CN = "一二三四五六七八九十"
-H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
-H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
-H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-)）]))\s*(.*)$")
-H4 = re.compile(r"^[(（]?(\d{1,2})[)）]\s*(.*)$")  # (1) and 1) alike
 PAGE_FURNITURE = re.compile(
     r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
     r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
@@ -52,7 +47,6 @@ PAGE_FURNITURE = re.compile(
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 # cells that head a division table: seen alone on a line, the notice holds a table
 TABLE_HEADS = ("责任单位", "牵头单位", "配合单位", "完成时限", "完成时间", "具体要求", "工作任务")
-CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 # 二、工作要求 after the tasks: requirements on the whole plan (organise, supervise,
 # report), read for checkpoints but not tasks of their own.
 REQUIREMENTS = re.compile(
@@ -87,14 +81,6 @@ _DASHES = re.compile(r"^[─—━－–-]{1,4}\s*")
 _WRAPPED = re.compile(r"[（(]([^()（）]+)[）)][。；;]?")
 
 
-def numbering(text: str) -> tuple[int, str] | None:
-    for level, rx in ((1, H1), (2, H2), (3, H3), (4, H4), (5, CIRCLED)):
-        m = rx.match(text)
-        if m:
-            return level, m.group(2)
-    return None
-
-
 def _is_heading(text: str, level: int, nxt: tuple[int, str] | None) -> bool:
     short = len(text) <= 32 and text.count("。") <= 1 and (text.endswith("。") or "。" not in text)
     listed = text.rstrip().endswith(("；", ";"))  # one of a list: (2)灭火器过期未更换；
@@ -114,91 +100,6 @@ HEADER_WORDS = (
     "任务",
     "主要内容",
 )
-
-
-# a task's card: each label on a line of its own, its value on the next (具体任务 / … /
-# 责任单位 / … / 完成时限 / …), as a portal prints one task a page
-TASK_NAME = re.compile(r"具体任务|工作任务|任务内容|重点任务|主要任务|任务名称")
-CARD_LABEL = re.compile(
-    rf"(?:具体任务|工作任务|任务内容|重点任务|主要任务|任务名称|{UNIT_LABELS}|{TIME_LABELS})"
-)
-TASK_LABEL = re.compile(r"^(?:具体任务|工作任务|任务内容|重点任务|主要任务|任务名称)[:：]\s*(?=\S)")
-
-
-def card_fields(lines: list[Line]) -> tuple[list[Line], set[int]]:
-    """A task's card, label and value alternating from a task label on (具体任务 / text /
-    责任单位 / names …): each label joined with the value below it. A table's header,
-    its names one per line, never alternates so."""
-    out: list[Line] = []
-    tasks: set[int] = set()  # where in ``out`` a card's task is
-    k = 0
-
-    def alone(i: int, rx: re.Pattern[str]) -> bool:
-        return i < len(lines) and not lines[i].cells and bool(rx.fullmatch(lines[i].text.strip()))
-
-    while k < len(lines):
-        if (
-            alone(k, TASK_NAME)
-            and alone(k + 2, CARD_LABEL)
-            and not alone(k + 1, CARD_LABEL)
-            and len(lines[k + 1].text) >= 10  # a task, not the next header cell (具体要求)
-            and not header_cell(lines[k + 1].text)
-        ):
-            tasks.add(len(out))
-            while alone(k, CARD_LABEL) and k + 1 < len(lines) and not alone(k + 1, CARD_LABEL):
-                ln, value = lines[k], lines[k + 1]
-                out.append(Line(ln.no, f"{ln.text.strip()}：{value.text}", ln.cells, ln.where))
-                k += 2
-            continue
-        out.append(lines[k])
-        k += 1
-    return out, tasks
-
-
-# a measure's title, a sentence of its own on its line: （一）统筹建设监管工作平台。
-_TITLE = re.compile(r"[^，,；;：:。]{2,32}。")
-
-
-def titled_measures(lines: list[Line]) -> list[Line]:
-    """A numbered measure whose title stands on a line of its own, its paragraphs under
-    it with no number, bracket or label of their own (（一）统筹建设监管工作平台。 / 各省
-    （区、市）人民政府要…): the title and its paragraphs are one item, as on the page the
-    title opens the paragraph."""
-    nums = [numbering(ln.text) for ln in lines]
-    out: list[Line] = []
-    k = 0
-    while k < len(lines):
-        ln, num = lines[k], nums[k]
-        j = k + 1
-        while (
-            j < len(lines)
-            and nums[j] is None
-            and not lines[j].cells
-            and len(lines[j].text) >= 20
-            and re.search(r"[，,。]", lines[j].text)
-            and not (CLAUSE.search(lines[j].text) or TRAILING_ROLES.search(lines[j].text))
-            and not FIELD_LINE.match(lines[j].text)
-            and unit_line(lines[j].text) is None
-        ):
-            j += 1
-        after = nums[j] if j < len(lines) else None
-        if (
-            num is not None
-            and num[0] == 2  # a caption 1.政府网站。 heads a group of its own (BodyReader._item)
-            and not ln.cells
-            and _TITLE.fullmatch(num[1])
-            and j > k + 1
-            and (j == len(lines) or (after is not None and after[0] <= num[0]))
-            # 市大数据局负责…/市财政局负责…: paragraphs each of their own unit stay apart
-            and sum(bool(opening_subject(x.text)[1]) for x in lines[k + 1 : j]) < 2
-        ):
-            paragraphs = "".join(x.text for x in lines[k + 1 : j])
-            out.append(Line(ln.no, ln.text + paragraphs, ln.cells, ln.where))
-            k = j
-            continue
-        out.append(ln)
-        k += 1
-    return out
 
 
 def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
@@ -299,7 +200,7 @@ class BodyReader:
         for i, ln in enumerate(self.lines):
             self._line(i, ln)
         if self.period_lines:  # one period in all the section says: the campaign's end
-            end = _sole_period("。".join(text for text, _ in self.period_lines), self.year)
+            end = sole_period("。".join(text for text, _ in self.period_lines), self.year)
             if end is not None and not self._before_issue(end):
                 self.campaign_end = (end, self.period_lines[0][1])
 
@@ -307,7 +208,7 @@ class BodyReader:
         """A date before the notice was issued (巩固2022年10月至12月…攻坚成果) is a past
         campaign the text recalls, no deadline."""
         issued = self.ex.meta["issued"].value if "issued" in self.ex.meta else None
-        return bool(issued and _dated(due) and due.value < str(issued))
+        return bool(issued and dated(due) and due.value < str(issued))
 
     def _line(self, i: int, ln: Line) -> None:
         """Hand the line to the first reading that claims it; an item is the last."""
@@ -359,7 +260,7 @@ class BodyReader:
         self.second = []
         if self.in_period and num is None:
             self.period_lines.append((ln.text, ln.where))
-            if _sole_period(ln.text, self.year) and not re.match(r"^[^，,。]{2,8}[:：]", ln.text):
+            if sole_period(ln.text, self.year) and not re.match(r"^[^，,。]{2,8}[:：]", ln.text):
                 return  # 专项整治工作在3个月内完成，自…至6月20日。: no task (集中整治：… is a phase)
         if num is not None:
             if self._numbered_heading(i, ln, num):
@@ -386,7 +287,7 @@ class BodyReader:
             if said and not ALL_TASKS_OPEN.fullmatch(re.split(r"[，,；;]", opening)[-1]):
                 continue  # 其中，老旧小区改造年度任务目标…: one project's, not the plan's
             if said and not REPORTING.search(sentence):
-                found = {d.value: d for d in read_dues(sentence, self.year) if _dated(d)}
+                found = {d.value: d for d in read_dues(sentence, self.year) if dated(d)}
                 dues = sorted(found.values(), key=lambda d: d.value)
                 if dues and not any(self._before_issue(d) for d in dues):
                     self.plan_due = (dues, ln.where, said.group(0))
@@ -546,7 +447,7 @@ class BodyReader:
             if roles:
                 self.head_units[level] = (*roles, ln.where)
             self.head_dues = {k: v for k, v in self.head_dues.items() if k < level}
-            dues = [d for d in _heading_dues(text, self.year) if not self._before_issue(d)]
+            dues = [d for d in heading_dues(text, self.year) if not self._before_issue(d)]
             if deeper and dues:
                 self.head_dues[level] = (dues, ln.where)
             if level == 1:
@@ -664,31 +565,6 @@ class BodyReader:
             self.pending = []  # its own closing clause: no unit line below is its
         else:
             self.pending.append(len(ex.tasks) - 1)
-
-
-def _dated(due: Due) -> bool:
-    return re.fullmatch(r"\d{4}-\d\d-\d\d", due.value) is not None
-
-
-def _sole_period(text: str, year: int) -> Due | None:
-    """The end of the one period the text states, when it states no other date (not a
-    timetable: 报名5月8日至12日；考试5月20日)."""
-    end = period_end(text, year)
-    if end is None:
-        return None
-    dates = {d.value for d in read_dues(text, year) if _dated(d)}
-    rest = normalise(text).replace(end.source, "", 1)
-    other = re.search(r"\d{1,2}月(\d{1,2}日|底|末|[上中下]旬)?", rest)
-    return end if dates <= {end.value} and not other else None
-
-
-def _heading_dues(text: str, year: int) -> list[Due]:
-    """The deadline a heading sets for the items under it: a date, or the end of the
-    period it states (（一）开展协商要约…（7月下旬至8月中旬）). A heading's 持续 or 每年
-    names its theme's manner (持续加强重大政策发布解读), not its items' cadence."""
-    if end := period_end(text, year):
-        return [end]
-    return [d for d in read_dues(text, year) if _dated(d)]
 
 
 def heading_roles(rest: str) -> tuple[re.Match[str] | None, tuple[list[str], list[str]] | None]:

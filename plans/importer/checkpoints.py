@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_dues
-from plans.importer.body import SAFEGUARDS_CHAPTER, numbering
+from plans.importer.body import SAFEGUARDS_CHAPTER
+from plans.importer.grouping import numbering
 from plans.importer.model import CheckpointDraft, Extraction
 from plans.importer.units import CLAUSE, is_unit, sentence_actors
 from plans.notice import Line
