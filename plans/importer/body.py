@@ -290,7 +290,7 @@ class BodyReader:
                 found = {d.value: d for d in read_dues(sentence, self.year) if dated(d)}
                 dues = sorted(found.values(), key=lambda d: d.value)
                 if dues and not any(self._before_issue(d) for d in dues):
-                    self.plan_due = (dues, ln.where, said.group(0))
+                    self.plan_due = (dues, ln.where, sentence[said.start() :][:40])
                     return
 
     def _heads_lines_below(self, ln: Line) -> bool:
