@@ -228,3 +228,11 @@ def test_glued_and_spaced_tables_keep_whole_names_and_rows() -> None:
         assert len(got) == 4 and not [u for _, lead, *_ in got for u in lead if "抄送" in u]
     dashed = {text: units for text, _, units, _ in reading("r19_dashed.txt")}
     assert dashed["2、推进综治中心"] == ["各区县"]
+
+
+def test_a_heading_ending_in_a_layout_is_no_unit_and_a_bracketed_deadline_dates() -> None:
+    """（一）优化学校布局。 over 1. 2. names no unit (布局 ends like 局); （2024年12月底前完成）
+    alone under an item is its deadline, not a line dropped."""
+    got = {text: (units, due) for text, _, units, due in reading("r19_wrapped.txt")}
+    assert got["1.科学编制学校"] == ([], [])
+    assert got["1.推进薄弱学校"] == ([], ["2024-12-31"])

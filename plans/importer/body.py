@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from plans.cn_dates import Due, read_dues
+from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.importer.grouping import TASK_LABEL, card_fields, numbering, titled_measures
 from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
 from plans.importer.model import Extraction
@@ -243,6 +243,12 @@ class BodyReader:
             ul = read_clause(whole.group(1))  # （责任单位：X、Y） alone under the items it closes
         elif num is None and ul is None and (inner := _WRAPPED.fullmatch(text)):
             ul = unit_line(inner.group(1))  # （X、Y牵头，Z等部门配合） alone after its items
+            dues = read_cell_dues(inner.group(1), self.year) if ul is None else []
+            if dues and self.pending and not drop_due_words(inner.group(1)).strip():
+                for k in self.pending:  # （2024年12月底前完成） alone: the items' deadline
+                    if not ex.tasks[k].due:
+                        ex.tasks[k].due = list(dues)
+                return
         if ul is not None and (self.pending or self.second):
             self._unit_line(i, ln, ul)
             return
