@@ -280,22 +280,10 @@ def spaced_rows_apart(raw: Raw) -> Raw:
             out.append((no, before, []))
         out.append((no, m.group(0).strip(), []))
         start, n = m.end(), 1
-        while True:
-            nxt = next(
-                (
-                    i
-                    for i in _numbers_at(text, f"{n + 1} ", start + 2)
-                    if not text[i - 1].isdigit()
-                    and text[i - 1] not in ".．"
-                    # 新增2 000个建制村: a number's thousands, not the next row
-                    and not text[i + len(f"{n + 1} ") : i + len(f"{n + 1} ") + 1].isdigit()
-                ),
-                None,
-            )
-            if nxt is None:
-                break
-            out.append((no, text[start:nxt].strip(), []))
-            start, n = nxt, n + 1
+        # the next row's number, never inside one (3.5) nor a number's thousands (2 000)
+        while nxt := re.compile(rf"(?<![\d.．]){n + 1} (?!\d)").search(text, start + 2):
+            out.append((no, text[start : nxt.start()].strip(), []))
+            start, n = nxt.start(), n + 1
         last = text[start:]
         end = _TABLE_ENDS.search(last)  # 抄送：… right after the last row
         out.append((no, last[: end.start() if end else len(last)].strip(), []))
@@ -307,15 +295,6 @@ def spaced_rows_apart(raw: Raw) -> Raw:
 _TABLE_ENDS = re.compile(
     r"抄送[:：]|[(（]本文有删减[)）]|附件\d*[:：]|[\u4e00-\u9fa5]{2,20}(?:办公厅|办公室)\d{4}年\d{1,2}月\d{1,2}日印发"
 )
-
-
-def _numbers_at(text: str, word: str, start: int) -> list[int]:
-    """Where ``word`` occurs in ``text`` from ``start`` on."""
-    found, i = [], text.find(word, start)
-    while i >= 0:
-        found.append(i)
-        i = text.find(word, i + 1)
-    return found
 
 
 def spaced_rows(raw: Raw) -> Raw:

@@ -217,7 +217,7 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
     next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
     if j >= len(text) or not "\u4e00" <= text[j] <= "\u9fff" or WORK.match(text, j):
         return None  # a name begins with a character, not a number (2.公开全市核酸检测机构)
-    first = longest = None
+    longest = None
     for k in range(j + 2, min(j + 24, len(text)) + 1):
         if _NOT_NAME.search(text[k - 1]):
             break
@@ -234,7 +234,6 @@ def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
                     break
         m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
         end = k + (m.end() if m else 0)
-        first = first or end
         longest = end
         if (
             m

@@ -116,16 +116,16 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     if reader.plan_due is not None:
         dues, where, said = reader.plan_due
         for t in ex.tasks:
-            if not t.due and not any(SAFEGUARDS_CHAPTER.search(h) for h in t.section[:1]):
+            if not t.due and not any(map(is_safeguards, t.section[:1])):
                 t.due = list(dues)
                 t.rules.append(("due", f"完成时限取自{where}对全部任务的要求“{said}”"))
 
 
-# what dates every task of the plan: 2024年任务目标力争10月底前基本完成，12月底前…完成;
-# 各项任务于2024年底前全部完成 (a target 到2025年… is no deadline: it names no 任务)
 # what may open the clause of a deadline for all: nothing, or the year it is for
 ALL_TASKS_OPEN = re.compile(r"\s*(?:(?:\d{4}|今|全|本)年(?:度)?(?:的)?)?\s*")
 REPORTING = re.compile(r"报送|上报|报告|报市|报省|报县|报区|情况")
+# what dates every task of the plan: 2024年任务目标力争10月底前基本完成，12月底前…完成;
+# 各项任务于2024年底前全部完成 (a target 到2025年… is no deadline: it names no 任务)
 PLAN_DUE = re.compile(
     r"(?:任务目标|目标任务|各项任务|全部任务|各项工作任务|年度任务)[^。；;]{0,12}?"
     r"(?:力争|确保|要|须|于|在)?[^。；;]{0,16}?前[^。；;]{0,30}?完成"
@@ -145,6 +145,11 @@ INTRO_SUBJECT = re.compile(
 
 # a chapter of the safeguards that carry the plan out (三、保障措施), no task of its own
 SAFEGUARDS_CHAPTER = re.compile(r"(保障措施|工作要求|组织实施|组织保障|工作保障|保障机制|实施保障)")
+
+
+def is_safeguards(heading: str) -> bool:
+    """Whether a heading (三、保障措施) names the safeguards chapter."""
+    return bool(SAFEGUARDS_CHAPTER.fullmatch((numbering(heading) or (0, heading))[1]))
 
 
 # The header of an attachment that lists indicators (考核指标), not tasks
@@ -289,15 +294,16 @@ class BodyReader:
         """A sentence before the first item that dates all the plan's tasks at once."""
         for sentence in ln.text.split("。"):
             said = PLAN_DUE.search(sentence)
-            opening = sentence[: said.start()] if said else ""
-            if said and not ALL_TASKS_OPEN.fullmatch(re.split(r"[，,；;]", opening)[-1]):
+            if not said or REPORTING.search(sentence):
+                continue
+            opening = re.split(r"[，,；;]", sentence[: said.start()])[-1]
+            if not ALL_TASKS_OPEN.fullmatch(opening):
                 continue  # 其中，老旧小区改造年度任务目标…: one project's, not the plan's
-            if said and not REPORTING.search(sentence):
-                found = {d.value: d for d in read_dues(sentence, self.year) if dated(d)}
-                dues = sorted(found.values(), key=lambda d: d.value)
-                if dues and not any(self._before_issue(d) for d in dues):
-                    self.plan_due = (dues, ln.where, sentence[said.start() :][:40])
-                    return
+            found = {d.value: d for d in read_dues(sentence, self.year) if dated(d)}
+            dues = sorted(found.values(), key=lambda d: d.value)
+            if dues and not any(self._before_issue(d) for d in dues):
+                self.plan_due = (dues, ln.where, sentence[said.start() :][:40])
+                return
 
     def _heads_lines_below(self, ln: Line) -> bool:
         """Whether lines follow a numbered line that are not its siblings or elders: an
@@ -561,12 +567,15 @@ class BodyReader:
             t.rules.append(("due", f"完成时限取自{where}的上级标题"))
         if not t.unit_source and self.head_units:
             lead, units, where = self.head_units[max(self.head_units)]
-            own = sentence_actors(t.text) if where in self.intro_at else ([], [])
-            own = ([n for n in own[0] if len(n) > 2], [n for n in own[1] if len(n) > 2])
-            if any(own):  # its own actor, not the introduction's
-                lead, units, where = own[0], own[0] + own[1], t.where
             t.lead, t.units, t.unit_source = list(lead), list(units), where
-            t.unit_how = "sentence" if any(own) else "heading"
+            t.unit_how = "heading"
+            if where in self.intro_at:  # an introduction's actor yields to the item's own
+                own_lead, own_units = (
+                    [n for n in names if len(n) > 2] for names in sentence_actors(t.text)
+                )
+                if own_lead or own_units:
+                    t.lead, t.units, t.unit_source = own_lead, own_lead + own_units, t.where
+                    t.unit_how = "sentence"
         if t.unit_how == "clause":
             self.pending = []  # its own closing clause: no unit line below is its
         else:

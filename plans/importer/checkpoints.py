@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_dues
-from plans.importer.body import SAFEGUARDS_CHAPTER
-from plans.importer.grouping import numbering
+from plans.importer.body import is_safeguards
 from plans.importer.model import CheckpointDraft, Extraction
 from plans.importer.units import CLAUSE, is_unit, sentence_actors
 from plans.notice import Line
@@ -97,10 +96,7 @@ def find_checkpoints(
         # sub-headings (（四）营造转型环境) included.
         supervised = in_cover or bool(
             section
-            and (
-                SUPERVISION_HEADING.search(section[-1])
-                or any(SAFEGUARDS_CHAPTER.fullmatch((numbering(h) or (0, h))[1]) for h in section)
-            )
+            and (SUPERVISION_HEADING.search(section[-1]) or any(map(is_safeguards, section)))
             and not any(TASK_CHAPTER.search(h) for h in section[:-1])
         )
         actor = []

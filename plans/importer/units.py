@@ -348,11 +348,11 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
         subject = None
         # 省发展改革委要充分发挥牵头抓总作用, 市场监管总局要会同有关部门…: the subject leads
         joined = TOGETHER_WITH.search(sentence)
-        leads = bool(LEADING_ROLE.search(sentence) or joined)
+        subject_leads = bool(LEADING_ROLE.search(sentence) or joined)
         if joined:
             found += [(n, False) for n in group_names(joined.group(1)) if is_unit(n)]
         if named := subject_names(SUBJECT_VERB, sentence):
-            found.append(("、".join(named), leads))
+            found.append(("、".join(named), subject_leads))
         elif re.search(r"[应要须需]", sentence):
             subject = LEADING_ORG.match(sentence)  # 受理单位答复申请人当日，应…
             if subject and re.match(r"[要应须需]|根据|按照|科学", subject.group(1)):
@@ -362,7 +362,7 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
             if subject and _NOT_SUBJECT.search(subject.group(1)):
                 subject = None  # 个体工商户要积极配合市场监管所开展…: no name acts within
         if subject:
-            found.append((subject.group(1), leads))
+            found.append((subject.group(1), subject_leads))
         for clause in re.split(r"[，,]", sentence)[1:]:
             if m := CLAUSE_SUBJECT.match(clause.strip()):
                 found.append((m.group(1), False))
