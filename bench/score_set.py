@@ -2,6 +2,7 @@
 can measure the importer without its developers seeing how each held-out notice is read.
 
     python bench/score_set.py GOLD_DIR NOTICE [NOTICE ...] [--per-notice] [--one-line[=none]]
+                              [--pdf-copy[=COLUMNS]]
 
 Each notice is imported with ``.venv/bin/duban import NOTICE --json OUT`` into a temporary
 directory, and ``shared/eval/score.py`` scores the results against the gold readings
@@ -14,6 +15,14 @@ page (shared/eval/real/README.md, "as-found"): the header lines stay (``标题: 
 a ``==== 正文 ====`` rule, or leading ``key: value`` lines), and the whole body goes on one
 line, its lines joined by a space (``--one-line=none``: by nothing). Comparing the two runs
 measures how much the importer depends on the line breaks a notice happens to keep.
+
+``--pdf-copy`` rewrites each notice (.txt) the way text copied out of a PDF comes: every
+prose line broken where it reaches the page's right margin, COLUMNS wide (default 56: the
+28 characters of a 公文 page, a CJK character counting two). Table rows are left as they
+are (a tab, a bar or a run of spaces between cells, or a row's continuation far indented),
+and so is everything from a table given one cell per line (a header of column names such
+as 序号 / 工作任务 / 责任单位) on, a line of 400 characters or more (an archive's whole
+body: a PDF never held one) and a saved web page with its tags.
 """
 
 from __future__ import annotations
@@ -24,11 +33,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
+
+from opencc import OpenCC
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORE = ROOT.parent / "shared" / "eval" / "score.py"
 DUBAN = ROOT / ".venv" / "bin" / "duban"
+_T2S = OpenCC("t2s")  # a traditional notice's column names (責任單位) read as simplified
 
 # An archive's own header: a "==== 正文 ====" rule ends it; without one, leading
 # "字段: 值" lines of the kinds archives write (shared/eval/real/as-found) are the header.
@@ -51,6 +64,49 @@ def one_line(text: str, glue: str) -> str:
         head, body = lines[:n], lines[n:]
     joined = glue.join(line.strip() for line in body if line.strip())
     return "\n".join([*head, joined]) + "\n"
+
+
+# a table's row: cells set apart by a tab, a bar or a run of spaces, or a row's wrapped
+# cell far indented; a column name alone on its line starts a table of one cell per line
+_ROW = re.compile(r"\t|\||\S {2,}\S|^ {12}")
+_COLUMN_NAME = re.compile(
+    r"^\s*(序号|编号|(?:\S\s?){0,6}(?:单位|部门|时限|时间|节点|任务|措施|内容|要求|范围|举措|事项|目标))\s*$"
+)
+
+
+def _width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def pdf_copy(text: str, columns: int) -> str:
+    """The notice as copied out of a PDF: prose lines broken at the page's margin. A
+    saved web page (its tags kept) is no PDF copy and stays as it is."""
+    if re.search(r"<(p|div|span|td|form|address)\b", text[:20000], re.I):
+        return text
+    lines = text.splitlines()
+    simplified = [_T2S.convert(line) for line in lines]
+    filled = [k for k, line in enumerate(simplified) if line.strip()]
+    table = next(
+        (
+            k
+            for n, k in enumerate(filled)
+            if sum(bool(_COLUMN_NAME.match(simplified[j])) for j in filled[n : n + 6]) >= 3
+        ),
+        len(lines),
+    )
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        if k >= table or len(line) >= 400 or _ROW.search(line):
+            out.append(line)
+            continue
+        cur, width = "", 0
+        for ch in line:
+            if width + _width(ch) > columns:
+                out.append(cur)
+                cur, width = "", 0
+            cur, width = cur + ch, width + _width(ch)
+        out.append(cur)
+    return "\n".join(out) + "\n"
 
 
 def import_notice(notice: Path, out: Path) -> bool:
@@ -77,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         choices=["space", "none"],
         help="join each notice's body into one line first (by a space, or by nothing)",
     )
+    ap.add_argument(
+        "--pdf-copy",
+        nargs="?",
+        const=56,
+        type=int,
+        metavar="COLUMNS",
+        help="break each notice's prose lines at a page margin first (56: 28 characters)",
+    )
     args = ap.parse_args(argv)
 
     if not SCORE.exists():
@@ -90,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(n.name for n in missing)
         print(f"no gold reading in {args.gold_dir} for: {names}", file=sys.stderr)
         return 2
-    if args.one_line and any(n.suffix.lower() != ".txt" for n in args.notices):
-        print("--one-line rewrites text notices only (.txt)", file=sys.stderr)
+    if args.one_line and args.pdf_copy:
+        print("--one-line and --pdf-copy are two different copies: give one", file=sys.stderr)
+        return 2
+    if (args.one_line or args.pdf_copy) and any(n.suffix.lower() != ".txt" for n in args.notices):
+        print("--one-line and --pdf-copy rewrite text notices only (.txt)", file=sys.stderr)
         return 2
 
     with tempfile.TemporaryDirectory(prefix="duban-score-set-") as tmp:
@@ -108,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                 source = texts / notice.name
                 glue = " " if args.one_line == "space" else ""
                 source.write_text(one_line(notice.read_text(encoding="utf-8"), glue), "utf-8")
+            elif args.pdf_copy:
+                source = texts / notice.name
+                text = notice.read_text(encoding="utf-8")
+                source.write_text(pdf_copy(text, args.pdf_copy), "utf-8")
             if not import_notice(source.resolve(), preds):
                 failed.append(notice.stem)
         result = subprocess.run(

@@ -226,35 +226,71 @@ def _visual(text: str) -> int:
 _WRAP_BREAK = re.compile(rf"^(?:{UNIT_LABELS}|{TIME_LABELS}|附件|—)")
 
 
+_TABLE_LINE = re.compile(r"\t|\||\S {2,}\S")
+
+
+def _table_starts(texts: list[str]) -> int:
+    """Where a table given one cell per line begins (序号 / 工作任务 / 责任单位 …): three
+    column names within a few lines. Its rows end without a stop, evenly long."""
+    filled = [i for i, t in enumerate(texts) if t.strip()]  # blank lines part the cells
+    heads = [n for n, i in enumerate(filled) if header_cell(texts[i])]
+    for k in range(len(heads) - 2):
+        if heads[k + 2] - heads[k] <= 6:
+            return filled[heads[k]]
+    return len(texts)
+
+
+def _margin(widths: list[int]) -> int:
+    """The page's right margin: the width most lines run to (a justified line may stop a
+    character short of it, one ending in a stop may hang past it)."""
+    long = [w for w in widths if w >= 40]
+    return max(long, key=lambda m: (sum(m - 6 <= w <= m + 2 for w in long), m), default=0)
+
+
 def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """Text copied out of a PDF keeps the page's line breaks: most lines run to the same
     right margin and break mid-sentence (…的领导体制机制，优 / 化决策程序…). A line
     that reaches the margin without ending a sentence goes on in the next line, unless
-    that one begins a numbered item, a label or an attachment. A table is left alone:
-    one with cells set apart (tabs, bars, runs of spaces) or one given cell per line
-    under its header (序号 / 工作任务 / 责任单位 …)."""
+    that one begins a numbered item, a label or an attachment. Tables are left alone:
+    rows with cells set apart (tabs, bars, runs of spaces), and everything from a header
+    given one cell per line (序号 / 工作任务 / 责任单位 …) on; a line longer than the
+    margin came from elsewhere (a cell, a pasted paragraph) and is no wrapped line."""
     texts = [t.rstrip() for _, t, _ in raw]
-    if (
-        any(re.search(r"\t|\||\S {2,}\S", t) for t in texts)
-        or sum(header_cell(t) for t in texts if t.strip()) >= 3
-    ):
-        return raw
-    widths = [_visual(t) for t in texts]
-    right = max(widths, default=0)
-    full = [w for w in widths if w >= right - 6]
-    if not 40 <= right <= 120 or len(full) < 5 or len(full) * 3 < sum(w >= 20 for w in widths):
+    prose = _table_starts(texts)
+    widths = [0 if _TABLE_LINE.search(t) else _visual(t) for t in texts[:prose]]
+    right = _margin(widths)
+    full = [w for w in widths if right - 6 <= w <= right + 2]
+    longer = sum(w > right + 2 for w in widths)
+    if not 40 <= right <= 120 or len(full) < 4 or longer > len(full) // 10 + 1:
         return raw  # no margin: lines as long as their paragraphs
     out: list[tuple[int, str, list[str]]] = []
-    wrapped = False
-    for (no, t, row), w in zip(raw, widths, strict=True):
+    at_margin = False
+    for k, (no, t, row) in enumerate(raw):
         words = t.strip()
-        if wrapped and words and not MARKS.match(words) and not _WRAP_BREAK.match(words):
+        if at_margin and words and k < prose and widths[k] and continues(out[-1][1], words):
             pno, prev, prow = out[-1]
             out[-1] = (pno, prev.rstrip() + words, prow)
         else:
             out.append((no, t, row))
-        wrapped = w >= right - 6 and not words.endswith(("。", "：", ":", "；", ";", "！", "？"))
+        at_margin = k < prose and right - 6 <= widths[k] <= right + 2
     return out
+
+
+def continues(paragraph: str, line: str) -> bool:
+    """Whether ``line`` goes on with ``paragraph``, whose last line ran to the page's right
+    margin. Inside brackets it does (（牵头单位：规划科， / 配合单位：各国土所）); a numbered
+    item, a label or an attachment begins anew; after a colon (现通知如下：) a paragraph
+    of its own begins; after a full stop only the paragraph's next sentence (it has
+    punctuation of its own) or the aside closing it (（X牵头，Y负责）) goes on, not a
+    heading, a signature or a date; mid-sentence the line goes on."""
+    paragraph = paragraph.rstrip()
+    if paragraph.count("（") + paragraph.count("(") > paragraph.count("）") + paragraph.count(")"):
+        return True
+    if MARKS.match(line) or _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？")):
+        return False
+    if paragraph.endswith("。"):
+        return line[0] in "（(" or bool(re.search(r"[，,。；;、：:]", line))
+    return True
 
 
 def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:

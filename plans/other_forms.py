@@ -13,7 +13,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from plans.notice import MAX_COLUMNS, MAX_DOCX_BYTES, MAX_LINES, Line, NoticeProblem, _clean, _mb
+from plans.notice import (
+    MAX_COLUMNS,
+    MAX_DOCX_BYTES,
+    MAX_LINES,
+    Line,
+    NoticeProblem,
+    _clean,
+    _mb,
+    continues,
+)
 from plans.office_files import check_zip, read_docx
 
 MAX_PDF_PAGES = 300  # a notice with its attachments runs to tens of pages
@@ -78,8 +87,9 @@ def read_pdf(path: Path) -> list[Line]:
                     f"{path}: 有 {len(pdf.pages)} 页，超过通知的上限 "
                     f"{MAX_PDF_PAGES} 页。请确认选对了文件"
                 )
+            open_end = False  # the last page's last paragraph ran to its margin
             for p, page in enumerate(pdf.pages, start=1):
-                _pdf_page(path, page, p, out)
+                open_end = _pdf_page(path, page, p, out, open_end)
     except NoticeProblem:
         raise
     except Exception as exc:  # pdfminer's errors of a damaged file carry English text
@@ -95,7 +105,9 @@ def read_pdf(path: Path) -> list[Line]:
     return out
 
 
-def _pdf_page(path: Path, page: Any, p: int, out: list[Line]) -> None:
+def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) -> bool:
+    """Read one page into ``out``; whether its last paragraph runs to the right margin,
+    to go on in the next page's first paragraph (plans.notice.continues)."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -110,33 +122,47 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line]) -> None:
         if boxes
         else page.extract_text_lines(return_chars=False)
     )
+    lines = [ln for ln in lines if ln["text"].strip() and not _page_number(ln["text"])]
     right = max((ln["x1"] for ln in lines), default=0)
-    para, top = "", 0.0
-    for ln in lines:
+    left = min((ln["x0"] for ln in lines), default=0)
+    para, top, ends_open = "", 0.0, False
+    for k, ln in enumerate(lines):
         text = ln["text"].strip()
-        if not text:
-            continue
         if not para:
             top = ln["top"]
         para += text
-        # a line that stops short of the right margin, or ends a sentence, ends a paragraph
-        if ln["x1"] < right - 2 * max(ln.get("bottom", 0) - ln.get("top", 0), 8) or text.endswith(
-            ("。", "：", ":", "；")
+        size = max(ln.get("bottom", 0) - ln.get("top", 0), 8)
+        after = lines[k + 1] if k + 1 < len(lines) else None
+        # a line that stops short of the right margin ends its paragraph; one that runs to
+        # it goes on, unless the next line is indented (a paragraph's first line) or
+        # begins anew as a line of copied text would (plans.notice.continues)
+        at_margin = ln["x1"] >= right - 2 * size
+        ends_open = after is None and at_margin
+        if (
+            after is None
+            or not at_margin
+            or after["x0"] > left + size
+            or not continues(para, after["text"].strip())
         ):
             blocks.append((top, "text", para))
             para = ""
     if para:
         blocks.append((top, "text", para))
     t = 0
-    for _, kind, item in sorted(blocks, key=lambda b: b[0]):
+    ordered = sorted(blocks, key=lambda b: b[0])
+    for n, (_, kind, item) in enumerate(ordered):
         if kind == "text":
-            if not _page_number(item):
-                out.append(Line(len(out) + 1, _clean(item), [], f"第{p}页第{len(out) + 1}段"))
+            text = _clean(item)
+            if n == 0 and open_end and out and not out[-1].cells and continues(out[-1].text, text):
+                out[-1] = Line(out[-1].no, out[-1].text + text, [], out[-1].where)
+            elif not _page_number(item):
+                out.append(Line(len(out) + 1, text, [], f"第{p}页第{len(out) + 1}段"))
                 _counted(path, out)
             continue
         t += 1
         for r, row in enumerate(item.extract(), start=1):
             _row(path, out, [_cell(c) for c in row], f"第{p}页表{t}第{r}行")
+    return ends_open and bool(ordered) and ordered[-1][1] == "text"
 
 
 def _page_number(text: str) -> bool:

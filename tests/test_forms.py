@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import docx
+import pdfplumber
 import pytest
 from openpyxl import Workbook
 
@@ -139,3 +140,31 @@ def test_what_cannot_be_read_says_why(tmp_path: Path, monkeypatch: pytest.Monkey
     old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     with pytest.raises(NoticeProblem, match="需要 LibreOffice，本机没有安装"):
         extract(old)
+
+
+def test_a_pdf_of_a_prose_notice_keeps_each_measure_whole(tmp_path: Path) -> None:
+    """Measures written as paragraphs, each several lines long and closed by its bracket,
+    over more than one page: in the PDF each paragraph is still one measure with its text
+    and units, across the lines a sentence ends on and across the page break."""
+    d = docx.Document()
+    for text in HEAD:
+        d.add_paragraph(text)
+    units = ["县财政局", "县教育局", "县民政局", "县住建局", "县卫生健康局", "县交通运输局"]
+    sentence = (
+        "围绕群众关切的重点领域，按照应公开尽公开的要求，及时准确发布相关信息。"
+        "对公开内容开展定期检查，发现问题立即整改，确保信息权威准确、更新及时。"
+    )
+    for n in range(12):
+        lead, other = units[n % 6], units[(n + 1) % 6]
+        d.add_paragraph(
+            f"{n + 1}.推进第{n + 1}项重点领域信息公开。{sentence * (2 + n % 3)}"
+            f"（牵头单位：{lead}；责任单位：{other}）"
+        )
+    path = tmp_path / "prose.docx"
+    d.save(str(path))
+    pdf = convert(path, "pdf")
+    with pdfplumber.open(str(pdf)) as opened:
+        assert len(opened.pages) >= 2  # a measure goes on over the page break
+    as_docx = [(t.text, t.lead, t.units) for t in extract(path).tasks]
+    assert len(as_docx) == 12
+    assert [(t.text, t.lead, t.units) for t in extract(pdf).tasks] == as_docx
