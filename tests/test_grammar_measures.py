@@ -248,16 +248,21 @@ def test_a_chapter_of_targets_holds_no_tasks(tmp_path: Path) -> None:
 def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path: Path) -> None:
     """公安机关, 监察机关 are organisations (机关 ends a name); 各市、县级人民政府 and
     市、县两级环境保护部门 are each one group, levels sharing one head noun (市 alone names
-    no one), as are 各省、市、县级人民政府."""
+    no one), as are 各省、市、县级人民政府; 各级党委和政府 shares 各级 (政府 alone names no
+    body); 高校 ends a name as 院所 does."""
     body = """二、重点任务
 （一）实施联动执法。各级环境保护部门和公安机关要建立联动执法联席会议制度。
 （二）划分监管网格。各市、县级人民政府要将本行政区域划分为若干环境监管网格，市、县两级环境保护部门要明确网格监管责任人。
 （三）严肃追责问责。监察机关要依法依纪追究有关单位和人员的责任。
 （四）落实属地责任。各省、市、县级人民政府要对本行政区域环境监管执法工作负领导责任。
+（五）加强组织领导。各级党委和政府要把生态环境保护摆在重要位置。
+（六）推进产学研结合。各高校、科研院所要完善科技成果转化制度。
 """
     assert [(t[0], t[2]) for t in read(tmp_path, body)] == [
         ("(一)实施联", ["各级环境保护部门", "公安机关"]),
         ("(二)划分监", ["各市、县级人民政府", "市、县两级环境保护部门"]),
         ("(三)严肃追", ["监察机关"]),
         ("(四)落实属", ["各省、市、县级人民政府"]),
+        ("(五)加强组", ["各级党委和政府"]),
+        ("(六)推进产", ["各高校", "科研院所"]),
     ]

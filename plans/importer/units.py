@@ -38,9 +38,12 @@ CLAUSE_OPEN = re.compile(
 _ROLE_HEAD = re.compile(rf"^(由|请|各?(?:{UNIT_LABELS}))[:：]?")  # 由包片单位县气象局负责
 # 和 / 及 between two names (区财政局和区税务局, 市级各有关部门及各县市区政府); 及其 is a
 # name's own part (各旗区人民政府及其部门)
+# a bare head after 和/、 shares the name's modifier (各级党委和政府, 县级以上人民政府及部门):
+# it names no body alone
+_BARE_HEAD = r"(?!(?:人民政府|政府|部门|单位|机关)(?:$|[、，,;；和及]))"
 _UNIT_SPLIT = re.compile(
-    r"[、，,;；]|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联部])"
-    r"(?:和|及(?!其))|(?<=[)）])和(?=有关|相关|各|其他)"  # X(Y)和有关部门; X（Y）和Z中心 is one
+    rf"[，,;；]|、{_BARE_HEAD}|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联部])"
+    rf"(?:和|及(?!其)){_BARE_HEAD}|(?<=[)）])和(?=有关|相关|各|其他)"  # X（Y）和Z中心 is one
 )
 _BY_HEAD = re.compile(r"^(由|请)")
 _LABEL_INSIDE = re.compile(rf"^[\u4e00-\u9fa5]{{0,12}}?(?:{STRONG_LABELS})(?=[\u4e00-\u9fa5]{{2}})")
