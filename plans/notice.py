@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -259,38 +260,65 @@ def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
     prose = _table_starts(texts)
     widths = [0 if _TABLE_LINE.search(t) else _visual(t) for t in texts[:prose]]
     right = _margin(widths)
-    full = [w for w in widths if right - 6 <= w <= right + 2]
+    full = [k for k, w in enumerate(widths) if right - 6 <= w <= right + 2]
     longer = sum(w > right + 2 for w in widths)
-    if not 40 <= right <= 120 or len(full) < 4 or longer > len(full) // 10 + 1:
+    # a wrapped line stops mid-sentence: lines of one length that end their sentences
+    # (items of about one length, a line each) are paragraphs, not a page
+    mid = sum(not texts[k].endswith(_STOPS) for k in full)
+    if not 40 <= right <= 120 or mid < 4 or mid * 2 < len(full) or longer > len(full) // 10 + 1:
         return raw  # no margin: lines as long as their paragraphs
+
+    def at_margin(k: int) -> bool:
+        return k < prose and right - 6 <= widths[k] <= right + 2
+
+    def chunk(k: int) -> str:  # the line and those that go on from it, to the first short one
+        end = next((j for j in range(k, min(prose, k + 20)) if not at_margin(j)), k)
+        return "".join(t.strip() for t in texts[k : end + 1])
+
     out: list[tuple[int, str, list[str]]] = []
-    at_margin = False
     for k, (no, t, row) in enumerate(raw):
         words = t.strip()
-        if at_margin and words and k < prose and widths[k] and continues(out[-1][1], words):
+        if (
+            k
+            and at_margin(k - 1)
+            and words
+            and k < prose
+            and widths[k]
+            and continues(out[-1][1], words, partial(chunk, k))
+        ):
             pno, prev, prow = out[-1]
             out[-1] = (pno, prev.rstrip() + words, prow)
         else:
             out.append((no, t, row))
-        at_margin = k < prose and right - 6 <= widths[k] <= right + 2
     return out
 
 
-def continues(paragraph: str, line: str) -> bool:
+_STOPS = ("。", "；", ";", "：", ":", "！", "？")
+
+
+def continues(paragraph: str, line: str, rest: Callable[[], str] | None = None) -> bool:
     """Whether ``line`` goes on with ``paragraph``, whose last line ran to the page's right
-    margin. Inside brackets it does (（牵头单位：规划科， / 配合单位：各国土所）); a numbered
-    item, a label or an attachment begins anew; after a colon (现通知如下：) a paragraph
-    of its own begins; after a full stop only the paragraph's next sentence (it has
-    punctuation of its own) or the aside closing it (（X牵头，Y负责）) goes on, not a
-    heading, a signature or a date; mid-sentence the line goes on."""
+    margin (``rest``: the line with those after it that also run to the margin). A
+    numbered item begins anew; inside brackets the line goes on (（牵头单位：规划科， /
+    配合单位：各国土所）); a label or an attachment begins anew, and after a colon
+    (现通知如下：) a paragraph of its own begins; after a
+    full stop only the aside closing the sentence (（X牵头，Y负责）) goes on, or the next
+    sentence when it ends in such an aside: a sentence that closes a measure whose bracket
+    comes after it. Mid-sentence the line goes on."""
     paragraph = paragraph.rstrip()
+    if MARKS.match(line):
+        return False
     if paragraph.count("（") + paragraph.count("(") > paragraph.count("）") + paragraph.count(")"):
         return True
-    if MARKS.match(line) or _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？")):
+    if _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？")):
         return False
     if paragraph.endswith("。"):
-        return line[0] in "（(" or bool(re.search(r"[，,。；;、：:]", line))
+        return line[0] in "（(" or bool(_CLOSING_ASIDE.search(rest() if rest else line))
     return True
+
+
+# a measure's closing aside naming who does it: （省市场监管局牵头，省版权局…按职责分工配合）
+_CLOSING_ASIDE = re.compile(r"[（(][^（）()]*(?:牵头|负责|配合|参与|单位|部门)[^（）()]*[）)]。?$")
 
 
 def _join_broken_cells(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:

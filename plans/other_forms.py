@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -125,24 +126,38 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
     lines = [ln for ln in lines if ln["text"].strip() and not _page_number(ln["text"])]
     right = max((ln["x1"] for ln in lines), default=0)
     left = min((ln["x0"] for ln in lines), default=0)
+
+    def size(ln: dict[str, Any]) -> float:
+        return float(max(ln.get("bottom", 0) - ln.get("top", 0), 8))
+
+    def at_margin(ln: dict[str, Any]) -> bool:
+        # a line wrapped mid-sentence stops within a character or two of the margin (a
+        # ragged right); one ending a sentence there must fill the line to the last character
+        short = size(ln) if ln["text"].strip().endswith("。") else 2 * size(ln)
+        return bool(ln["x1"] >= right - short)
+
+    def indented(ln: dict[str, Any]) -> bool:  # a paragraph's first line
+        return bool(ln["x0"] > left + size(ln))
+
+    def rest(k: int) -> str:  # line k and those that go on from it, to the first short one
+        end = next((j for j in range(k, min(len(lines), k + 20)) if not at_margin(lines[j])), k)
+        return "".join(ln["text"].strip() for ln in lines[k : end + 1])
+
     para, top, ends_open = "", 0.0, False
     for k, ln in enumerate(lines):
-        text = ln["text"].strip()
         if not para:
             top = ln["top"]
-        para += text
-        size = max(ln.get("bottom", 0) - ln.get("top", 0), 8)
+        para += ln["text"].strip()
         after = lines[k + 1] if k + 1 < len(lines) else None
         # a line that stops short of the right margin ends its paragraph; one that runs to
-        # it goes on, unless the next line is indented (a paragraph's first line) or
-        # begins anew as a line of copied text would (plans.notice.continues)
-        at_margin = ln["x1"] >= right - 2 * size
-        ends_open = after is None and at_margin
+        # it goes on, unless the next line is indented or begins anew as a line of copied
+        # text would (plans.notice.continues)
+        ends_open = after is None and at_margin(ln)
         if (
             after is None
-            or not at_margin
-            or after["x0"] > left + size
-            or not continues(para, after["text"].strip())
+            or not at_margin(ln)
+            or indented(after)
+            or not continues(para, after["text"].strip(), partial(rest, k + 1))
         ):
             blocks.append((top, "text", para))
             para = ""
@@ -153,7 +168,14 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
     for n, (_, kind, item) in enumerate(ordered):
         if kind == "text":
             text = _clean(item)
-            if n == 0 and open_end and out and not out[-1].cells and continues(out[-1].text, text):
+            if (
+                n == 0
+                and open_end
+                and out
+                and not out[-1].cells
+                and not indented(lines[0])
+                and continues(out[-1].text, text)
+            ):
                 out[-1] = Line(out[-1].no, out[-1].text + text, [], out[-1].where)
             elif not _page_number(item):
                 out.append(Line(len(out) + 1, text, [], f"第{p}页第{len(out) + 1}段"))

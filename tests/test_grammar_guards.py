@@ -236,3 +236,41 @@ def test_a_heading_ending_in_a_layout_is_no_unit_and_a_bracketed_deadline_dates(
     got = {text: (units, due) for text, _, units, due in reading("r19_wrapped.txt")}
     assert got["1.科学编制学校"] == ([], [])
     assert got["1.推进薄弱学校"] == ([], ["2024-12-31"])
+
+
+def test_items_of_one_length_ending_their_sentences_are_no_page_margin() -> None:
+    """Numbered items of about one length, each ending in 。, each with its unit line
+    under it (review r20): lines as long as their paragraphs, so each unit line stays
+    its item's units and is not taken for the item's wrapped tail."""
+    assert [units for _, _, units, _ in reading("r20_unit_lines.txt")] == [
+        ["县住建局", "县城管局", "各乡镇人民政府"],
+        ["县农业农村局", "各乡镇人民政府"],
+        ["县农业农村局", "县卫健局", "县财政局"],
+        ["市生态环境局青溪分局", "县水利局"],
+        ["县财政局", "各乡镇人民政府"],
+    ]
+
+
+def test_a_closing_paragraph_after_a_measure_ending_at_the_margin_stays_apart() -> None:
+    """A PDF copy at 28 characters a line whose measure (三) ends in 。 exactly at the
+    margin, then the closing request 各牵头单位要…于每季度末…: the request is no part of
+    the measure and does not give it its quarterly date."""
+    got = reading("r20_closing_paragraph.txt")
+    assert [text for text, *_ in got] == [
+        "(一)深化商事制",
+        "(二)提升不动产",
+        "(三)强化要素资",
+        "各牵头单位要建立",
+    ]
+    assert got[2][3] == [] and got[3][3] == ["quarterly:end"]
+
+
+def test_a_bracket_left_open_by_a_typo_does_not_swallow_the_next_item() -> None:
+    """（县城管局牵头，县市场监管局、城关镇配合。 never closed, at the margin: the next
+    numbered item begins anew and keeps its own bracket's units."""
+    got = reading("r20_unclosed_bracket.txt")
+    assert [(text, lead, units) for text, lead, units, _ in got[1:]] == [
+        ("(二)整治农贸市", ["县市场监管局"], ["县商务局"]),
+        ("(三)整治城乡结", ["城关镇"], ["县住建局"]),
+    ]
+    assert len(got) == 3

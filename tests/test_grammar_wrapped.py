@@ -119,3 +119,19 @@ def test_lines_of_one_length_by_chance_are_no_page_margin(tmp_path: Path) -> Non
         ("5.加快老旧", ["县住建局"]),
         ("6.丰富群众", ["县文化和旅游局"]),
     ]
+
+
+def test_a_table_given_a_cell_a_line_right_after_a_line_at_the_margin(tmp_path: Path) -> None:
+    """The copied prose runs to the margin up to the table's header: the table is no
+    paragraph to go on with, and its rows read as rows."""
+    prose = [line for p in PARAGRAPHS[:5] for line in p]
+    prose.append("附件")
+    prose.append("现将青石县2023年政务公开重点项目清单列示如下，请各单位认真")  # at the margin
+    cells = ["序号", "工作任务", "责任单位", "完成时限"]
+    cells += ["1", "建设县政务服务中心网上办事大厅", "县行政审批局", "2023年12月底前"]
+    cells += ["2", "建设县政务数据共享交换平台", "县数据资源局", "2023年10月底前"]
+    tasks = reading(tmp_path, "\n".join(prose + cells) + "\n", "cells.txt")
+    assert [(units, due) for _, _, units, due in tasks] == [
+        (["县行政审批局"], ["2023-12-31"]),
+        (["县数据资源局"], ["2023-10-31"]),
+    ]
