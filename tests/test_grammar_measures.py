@@ -257,6 +257,7 @@ def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path:
 （四）落实属地责任。各省、市、县级人民政府要对本行政区域环境监管执法工作负领导责任。
 （五）加强组织领导。各级党委和政府要把生态环境保护摆在重要位置。
 （六）推进产学研结合。各高校、科研院所要完善科技成果转化制度。
+（七）强化行刑衔接。公安机关和检察机关要加强协作配合。
 """
     assert [(t[0], t[2]) for t in read(tmp_path, body)] == [
         ("(一)实施联", ["各级环境保护部门", "公安机关"]),
@@ -265,4 +266,5 @@ def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path:
         ("(四)落实属", ["各省、市、县级人民政府"]),
         ("(五)加强组", ["各级党委和政府"]),
         ("(六)推进产", ["各高校", "科研院所"]),
+        ("(七)强化行", ["公安机关", "检察机关"]),
     ]

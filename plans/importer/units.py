@@ -42,7 +42,7 @@ _ROLE_HEAD = re.compile(rf"^(由|请|各?(?:{UNIT_LABELS}))[:：]?")  # 由包�
 # it names no body alone
 _BARE_HEAD = r"(?!(?:人民政府|政府|部门|单位|机关)(?:$|[、，,;；和及]))"
 _UNIT_SPLIT = re.compile(
-    rf"[，,;；]|、{_BARE_HEAD}|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联部])"
+    rf"[，,;；]|、{_BARE_HEAD}|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联部关校])"
     rf"(?:和|及(?!其)){_BARE_HEAD}|(?<=[)）])和(?=有关|相关|各|其他)"  # X（Y）和Z中心 is one
 )
 _BY_HEAD = re.compile(r"^(由|请)")
