@@ -249,7 +249,8 @@ def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path:
     """公安机关, 监察机关 are organisations (机关 ends a name); 各市、县级人民政府 and
     市、县两级环境保护部门 are each one group, levels sharing one head noun (市 alone names
     no one), as are 各省、市、县级人民政府; 各级党委和政府 shares 各级 (政府 alone names no
-    body); 高校 ends a name as 院所 does."""
+    body); 高校 ends a name as 院所 does; 和 parts two organs (公安机关和检察机关) but not
+    机关 alone from the body it is paired with (机关和事业单位)."""
     body = """二、重点任务
 （一）实施联动执法。各级环境保护部门和公安机关要建立联动执法联席会议制度。
 （二）划分监管网格。各市、县级人民政府要将本行政区域划分为若干环境监管网格，市、县两级环境保护部门要明确网格监管责任人。
@@ -258,6 +259,7 @@ def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path:
 （五）加强组织领导。各级党委和政府要把生态环境保护摆在重要位置。
 （六）推进产学研结合。各高校、科研院所要完善科技成果转化制度。
 （七）强化行刑衔接。公安机关和检察机关要加强协作配合。
+（八）落实节能措施。各部门、机关和事业单位要带头节约能源资源。
 """
     assert [(t[0], t[2]) for t in read(tmp_path, body)] == [
         ("(一)实施联", ["各级环境保护部门", "公安机关"]),
@@ -267,4 +269,5 @@ def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path:
         ("(五)加强组", ["各级党委和政府"]),
         ("(六)推进产", ["各高校", "科研院所"]),
         ("(七)强化行", ["公安机关", "检察机关"]),
+        ("(八)落实节", ["各部门", "机关和事业单位"]),
     ]

@@ -40,9 +40,10 @@ _ROLE_HEAD = re.compile(rf"^(由|请|各?(?:{UNIT_LABELS}))[:：]?")  # 由包�
 # name's own part (各旗区人民政府及其部门)
 # a bare head after 和/、 shares the name's modifier (各级党委和政府, 县级以上人民政府及部门):
 # it names no body alone
-_BARE_HEAD = r"(?!(?:人民政府|政府|部门|单位|机关)(?:$|[、，,;；和及]))"
+_BARE_HEAD = r"(?!(?:人民政府|政府|部门|单位)(?:$|[、，,;；和及])|机关(?:$|[、，,;；]))"
 _UNIT_SPLIT = re.compile(
     rf"[，,;；]|、{_BARE_HEAD}|(?<=[局委办院会门府位心厅处室所站队镇街乡司行馆台社署组等联部关校])"
+    rf"(?<!^机关)(?<![、，,]机关)"  # 机关和事业单位: 机关 alone is no body's name
     rf"(?:和|及(?!其)){_BARE_HEAD}|(?<=[)）])和(?=有关|相关|各|其他)"  # X（Y）和Z中心 is one
 )
 _BY_HEAD = re.compile(r"^(由|请)")
