@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -244,8 +245,12 @@ def _table_starts(texts: list[str]) -> int:
 def _margin(widths: list[int]) -> int:
     """The page's right margin: the width most lines run to (a justified line may stop a
     character short of it, one ending in a stop may hang past it)."""
-    long = [w for w in widths if w >= 40]
-    return max(long, key=lambda m: (sum(m - 6 <= w <= m + 2 for w in long), m), default=0)
+    counts = Counter(w for w in widths if w >= 40)  # by width: linear in the lines
+
+    def near(m: int) -> int:
+        return sum(counts[w] for w in range(m - 6, m + 3))
+
+    return max(counts, key=lambda m: (near(m), m), default=0)
 
 
 def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:

@@ -177,7 +177,7 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
                 and continues(out[-1].text, text)
             ):
                 out[-1] = Line(out[-1].no, out[-1].text + text, [], out[-1].where)
-            elif not _page_number(item):
+            else:  # page numbers were dropped line by line above
                 out.append(Line(len(out) + 1, text, [], f"第{p}页第{len(out) + 1}段"))
                 _counted(path, out)
             continue
