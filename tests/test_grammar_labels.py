@@ -363,3 +363,29 @@ def test_a_lead_that_brings_others_in(tmp_path: Path) -> None:
         ("(一)规范涉", ["县物价局", "县编办"], ["县有关部门"], []),
         ("(二)规范协", ["县民政局"], ["有关部门"], []),
     ]
+
+
+def test_a_misspelt_name_in_a_unit_line_stays_with_its_siblings(tmp_path: Path) -> None:
+    """各区属事业单位，各区属国有企企 under an item: the second name is a typo the lexicon
+    does not know, but it opens as its named sibling does, so the line is still the item's
+    units (not an item of its own with none); the typo is a doubt about the units, and a
+    line whose odd name opens unlike any sibling stays no unit line."""
+    body = """一、推进公共企事业单位信息公开
+1.严格执行已出台的公共企事业单位信息公开制度，提升服务水平。
+各区属事业单位，各区属国有企企
+2.结合实际情况有序推进行政规范性文件集中公开。
+区司法局，各片区管理局
+3.动态公开技能培训政策规定及经办流程。
+区社会事业局，培训经办流程
+"""
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    read_ = [(t.text[:6], t.units) for t in ex.tasks]
+    assert read_[:2] == [
+        ("1.严格执行", ["各区属事业单位", "各区属国有企企"]),
+        ("2.结合实际", ["区司法局", "各片区管理局"]),
+    ]
+    assert ("3.动态公开", []) in read_  # 培训经办流程 is no sibling of 区社会事业局
+    doubts = [r.what for r in ex.review if r.kind == "doubt" and r.about == "units"]
+    assert any("“各区属国有企企”不像单位名称" in d for d in doubts)

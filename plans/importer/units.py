@@ -188,6 +188,7 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
     units: list[str] = []
     in_charge: list[str] = []  # names a segment ends 负责 on
     helping = False  # a segment names units that 配合
+    kin: list[str] = []  # segments no name reads, to be taken when a named sibling opens alike
     for seg in re.split(r"[,，;；。]", t):
         said = ROLE_PHRASE.search(seg.strip())
         seg = ROLE_PHRASE.sub("", seg.strip())
@@ -217,6 +218,9 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             names = group_names(seg)  # 市、区县政府门户网站主办单位 is one group
         if not names and (part := DOING_PART.match(seg)):
             names = [n for n in split_units(part.group(1)) if is_unit(n)]  # X负责法制审查工作
+        if not names and _KIN.fullmatch(seg) and not _KIN_NOT.search(seg):
+            kin.append(seg)  # 各区属事业单位，各区属国有企企: a misspelt sibling of a name
+            continue
         if not names:
             return None
         leads = leads_apart or re.search(r"牵头(负责|落实|实施|抓总)?$", seg)
@@ -225,11 +229,20 @@ def unit_line(text: str) -> tuple[list[str], list[str]] | None:
             in_charge += names
         elif re.search(r"(配合|协助|协同|参与|参加)(落实|实施)?$", seg):
             helping = True
+    named = lead + units
+    for seg in kin:  # a list's names are of one kind: one that opens as a name beside it does
+        if not any(n[:3] == seg[:3] for n in named):
+            return None
+        units.append(seg)
     if in_charge and helping and not lead:  # X负责，Y配合: the one in charge leads
         lead = [n for n in units if n in in_charge]
         units = [n for n in units if n not in in_charge]
     return (lead, units) if lead or units else None
 
+
+# a segment short and plain enough to be a name the lexicon does not know (a typo)
+_KIN = re.compile(r"[\u4e00-\u9fa5]{4,15}(?<![的地得了])")
+_KIN_NOT = re.compile(r"要|应|将|须|开展|推进|加强|落实|做好|负责|建立|完善|工作|情况")
 
 ROLE_LABEL = rf"({UNIT_LABELS})\s*[:：]"
 
