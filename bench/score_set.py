@@ -2,7 +2,7 @@
 can measure the importer without its developers seeing how each held-out notice is read.
 
     python bench/score_set.py GOLD_DIR NOTICE [NOTICE ...] [--per-notice] [--one-line[=none]]
-                              [--pdf-copy[=COLUMNS]]
+                              [--pdf-copy[=COLUMNS]] [--office=docx|pdf]
 
 Each notice is imported with ``.venv/bin/duban import NOTICE --json OUT`` into a temporary
 directory, and ``shared/eval/score.py`` scores the results against the gold readings
@@ -23,6 +23,11 @@ are (a tab, a bar or a run of spaces between cells, or a row's continuation far 
 and so is everything from a table given one cell per line (a header of column names such
 as 序号 / 工作任务 / 责任单位) on, a line of 400 characters or more (an archive's whole
 body: a PDF never held one) and a saved web page with its tags.
+
+``--office=docx`` rewrites each notice (.txt) as the Word document an office receives
+(``bench/office_copy.py``: rows whose cells a tab or a bar parts become a Word table),
+``--office=pdf`` as the PDF LibreOffice prints from that document. A saved web page stays
+as it is.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ import unicodedata
 from pathlib import Path
 
 from opencc import OpenCC
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from office_copy import is_page, print_pdfs, write_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORE = ROOT.parent / "shared" / "eval" / "score.py"
@@ -141,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="COLUMNS",
         help="break each notice's prose lines at a page margin first (56: 28 characters)",
     )
+    ap.add_argument(
+        "--office",
+        choices=["docx", "pdf"],
+        help="rewrite each notice as a Word document first, or as the PDF printed from it",
+    )
     args = ap.parse_args(argv)
 
     if not SCORE.exists():
@@ -154,11 +167,15 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(n.name for n in missing)
         print(f"no gold reading in {args.gold_dir} for: {names}", file=sys.stderr)
         return 2
-    if args.one_line and args.pdf_copy:
-        print("--one-line and --pdf-copy are two different copies: give one", file=sys.stderr)
+    if sum(map(bool, (args.one_line, args.pdf_copy, args.office))) > 1:
+        print("--one-line, --pdf-copy and --office are different copies: give one", file=sys.stderr)
         return 2
-    if (args.one_line or args.pdf_copy) and any(n.suffix.lower() != ".txt" for n in args.notices):
-        print("--one-line and --pdf-copy rewrite text notices only (.txt)", file=sys.stderr)
+    rewrites = args.one_line or args.pdf_copy or args.office
+    if rewrites and any(n.suffix.lower() != ".txt" for n in args.notices):
+        print(
+            "--one-line, --pdf-copy and --office rewrite text notices (.txt) only",
+            file=sys.stderr,
+        )
         return 2
 
     with tempfile.TemporaryDirectory(prefix="duban-score-set-") as tmp:
@@ -167,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         for d in (gold, preds, texts):
             d.mkdir()
         failed: list[str] = []
+        sources: list[tuple[Path, Path]] = []
         for notice in args.notices:
             # only the notices given are scored: score.py scores every gold file it finds
             shutil.copy(args.gold_dir / f"{notice.stem}.yaml", gold / f"{notice.stem}.yaml")
@@ -179,6 +197,15 @@ def main(argv: list[str] | None = None) -> int:
                 source = texts / notice.name
                 text = notice.read_text(encoding="utf-8")
                 source.write_text(pdf_copy(text, args.pdf_copy), "utf-8")
+            elif args.office and not is_page(text := notice.read_text(encoding="utf-8")):
+                source = texts / f"{notice.stem}.docx"
+                write_docx(text, source)
+            sources.append((notice, source))
+        if args.office == "pdf":
+            docs = [s for _, s in sources if s.suffix == ".docx"]
+            print_pdfs(docs, texts)
+            sources = [(n, s.with_suffix(".pdf") if s.suffix == ".docx" else s) for n, s in sources]
+        for notice, source in sources:
             if not import_notice(source.resolve(), preds):
                 failed.append(notice.stem)
         result = subprocess.run(
