@@ -306,16 +306,17 @@ def continues(paragraph: str, line: str, rest: Callable[[], str] | None = None) 
     margin (``rest``: the line with those after it that also run to the margin). A
     numbered item begins anew; inside brackets the line goes on (（牵头单位：规划科， /
     配合单位：各国土所）); a label or an attachment begins anew, and after a colon
-    (现通知如下：) a paragraph of its own begins; after a
+    (现通知如下：) or a cell's closing bar a paragraph of its own begins; after a
     full stop only the aside closing the sentence (（X牵头，Y负责）) goes on, or the next
     sentence when it ends in such an aside: a sentence that closes a measure whose bracket
     comes after it. Mid-sentence the line goes on."""
     paragraph = paragraph.rstrip()
-    if MARKS.match(line):
+    if MARKS.match(line) or header_cell(line):  # 序号 alone: a table's header begins
         return False
     if paragraph.count("（") + paragraph.count("(") > paragraph.count("）") + paragraph.count(")"):
         return True
-    if _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？")):
+    # a cell's bar (…提质增效 |) closes the cell: the next cell is no wrapped line of it
+    if _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？", "|")):
         return False
     if paragraph.endswith("。"):
         return line[0] in "（(" or bool(_CLOSING_ASIDE.search(rest() if rest else line))
@@ -533,22 +534,36 @@ def read_notice(path: Path) -> list[Line]:
         raw = parser.lines
     else:
         raw = [(no, t, []) for no, t in enumerate(text.splitlines(), start=1)]
-        steps = (
-            _hard_wrapped,
-            fixed_width_rows,
-            spaced_rows_apart,
-            spaced_rows,
-            _join_broken_cells,
-            glued_table,
-            _cells_over_lines,
-        )
-        for step in steps:
-            raw = step(raw)
-        raw = _cell_stream(mend_header_cells(_bars_apart(raw)))
+        raw = text_rows(raw)
     if len(raw) > MAX_LINES:
         raise NoticeProblem(
             f"{path}: 有 {len(raw)} 行文字，超过通知的上限 {MAX_LINES} 行。请确认选对了文件"
         )
+    return text_lines(raw, lambda no: f"第{no}行")
+
+
+def text_rows(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """Lines as text gives them (a .txt, or a Word document's paragraphs), with the tables
+    the text holds set out as rows: copied one cell per line, in fixed-width columns,
+    spaced, barred or glued, and prose a page's margin broke joined again. A line that
+    already has its cells (a Word table's row) passes as it is."""
+    steps = (
+        _hard_wrapped,
+        fixed_width_rows,
+        spaced_rows_apart,
+        spaced_rows,
+        _join_broken_cells,
+        glued_table,
+        _cells_over_lines,
+    )
+    for step in steps:
+        raw = step(raw)
+    return _cell_stream(mend_header_cells(_bars_apart(raw)))
+
+
+def text_lines(raw: list[tuple[int, str, list[str]]], label: Callable[[int], str]) -> list[Line]:
+    """The notice's lines: a line of a whole archived body parted into its paragraphs, a
+    tabbed row into its cells; ``label`` names where line ``no`` stands (第3行, 第3段)."""
     out = []
     # a tab table copied with its line breaks: a line of many tabs is one of its rows
     tabbed_rows = sum(t.count("\t") >= 2 for _, t, row in raw if not row) > 1
@@ -573,6 +588,6 @@ def read_notice(path: Path) -> list[Line]:
                     if line.count("|") >= 2
                     else []
                 )
-            where = f"第{no}行" if len(parts) == 1 else f"第{no}行第{k}段"
+            where = label(no) if len(parts) == 1 else f"{label(no)}第{k}段"
             out.append(Line(no, line, cells, where))
     return out

@@ -22,7 +22,10 @@ from plans.notice import (
     NoticeProblem,
     _clean,
     _mb,
+    text_lines,
+    text_rows,
 )
+from plans.text import to_simplified
 
 MAX_DOCX_TOTAL = 120 * 1024 * 1024  # every part together, pictures included, inflated
 MAX_DOCX_PARTS = 2000  # a real .docx has a few dozen
@@ -139,7 +142,8 @@ def read_docx(path: Path) -> list[Line]:
             path,
             f"无法按 Word 文档解析（{type(exc).__name__}{'：' + str(exc) if str(exc) else ''}）",
         ) from None
-    out: list[Line] = []
+    raw: list[tuple[int, str, list[str]]] = []
+    labels: dict[int, str] = {}
     n = t = 0
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
@@ -147,9 +151,9 @@ def read_docx(path: Path) -> list[Line]:
             n += 1
             if n > MAX_LINES:
                 raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
-            text = _clean(Paragraph(block, document).text)
-            if text:
-                out.append(Line(n, text, [], f"第{n}段"))
+            # blank paragraphs kept: a table pasted as text parts its cells by them
+            raw.append((n, to_simplified(Paragraph(block, document).text), []))
+            labels[n] = f"第{n}段"
         elif tag == "tbl":
             t += 1
             for r, row in enumerate(Table(block, document).rows, start=1):
@@ -158,7 +162,7 @@ def read_docx(path: Path) -> list[Line]:
                 # a cell merged across leaves the columns it covers empty.
                 grid = row.cells
                 cells = [
-                    _clean(c.text) if k == 0 or c._tc is not grid[k - 1]._tc else ""
+                    to_simplified(_clean(c.text)) if k == 0 or c._tc is not grid[k - 1]._tc else ""
                     for k, c in enumerate(grid)
                 ]
                 if not any(cells):
@@ -166,9 +170,12 @@ def read_docx(path: Path) -> list[Line]:
                 n += 1
                 if n > MAX_LINES:
                     raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
+                labels[n] = f"表{t}第{r}行"
                 if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
                     # a row merged across the whole table: a heading, read as a line
-                    out.append(Line(n, cells[0], [], f"表{t}第{r}行"))
+                    raw.append((n, cells[0], []))
                 else:
-                    out.append(Line(n, " | ".join(cells), cells, f"表{t}第{r}行"))
-    return out
+                    raw.append((n, " | ".join(cells), cells))
+    # the paragraphs are text as a .txt gives it: a table pasted as text into the
+    # document, or a web page's body pasted as one paragraph, is read as there
+    return text_lines(text_rows(raw), labels.__getitem__)

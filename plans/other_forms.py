@@ -7,6 +7,7 @@ table rows a .docx gives, within the same bounds.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,17 +15,22 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from plans.copied_tables import header_cell
 from plans.notice import (
     MAX_COLUMNS,
     MAX_DOCX_BYTES,
     MAX_LINES,
     Line,
     NoticeProblem,
-    _clean,
+    _clean_cell,
     _mb,
     continues,
+    text_lines,
+    text_rows,
 )
 from plans.office_files import check_zip, read_docx
+from plans.reflow import MARKS
+from plans.text import to_simplified
 
 MAX_PDF_PAGES = 300  # a notice with its attachments runs to tens of pages
 MAX_SHEET_ROWS = 20_000
@@ -50,7 +56,8 @@ def _cell(value: Any) -> str:
     text = str(value).strip()
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # 序号 1.0 in a spreadsheet
-    return _clean(text.replace("\r", "").replace("\n", ""))
+    # a space after a name's ending parts two names (安监站 安监所), as in a copied cell
+    return _clean_cell(text.replace("\r", "").replace("\n", ""))
 
 
 def _row(path: Path, out: list[Line], cells: list[str], where: str) -> None:
@@ -89,8 +96,9 @@ def read_pdf(path: Path) -> list[Line]:
                     f"{MAX_PDF_PAGES} 页。请确认选对了文件"
                 )
             open_end = False  # the last page's last paragraph ran to its margin
+            carry: list[list[str]] = []  # the last page's last table row, if it ended in one
             for p, page in enumerate(pdf.pages, start=1):
-                open_end = _pdf_page(path, page, p, out, open_end)
+                open_end = _pdf_page(path, page, p, out, open_end, carry)
     except NoticeProblem:
         raise
     except Exception as exc:  # pdfminer's errors of a damaged file carry English text
@@ -103,12 +111,20 @@ def read_pdf(path: Path) -> list[Line]:
             f"{path}: PDF 中没有文字层（可能是扫描件）。请导入原始的 .docx/.wps "
             "文件，或先做文字识别（OCR）后另存为文本"
         )
-    return out
+    # the paragraphs are text as a .txt gives it: a table printed as text (a cell a line,
+    # bars between cells) or a web page's body printed as one paragraph is read as there
+    raw = [(ln.no, to_simplified(ln.text), [to_simplified(c) for c in ln.cells]) for ln in out]
+    labels = {ln.no: ln.where for ln in out}
+    return text_lines(text_rows(raw), labels.__getitem__)
 
 
-def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) -> bool:
+def _pdf_page(
+    path: Path, page: Any, p: int, out: list[Line], open_end: bool, carry: list[list[str]]
+) -> bool:
     """Read one page into ``out``; whether its last paragraph runs to the right margin,
-    to go on in the next page's first paragraph (plans.notice.continues)."""
+    to go on in the next page's first paragraph (plans.notice.continues). A table row
+    the page break split (Word lets a row break across pages) is one row again: ``carry``
+    holds the last page's last row while the page ended with it."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -123,21 +139,40 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
         if boxes
         else page.extract_text_lines(return_chars=False)
     )
-    lines = [ln for ln in lines if ln["text"].strip() and not _page_number(ln["text"])]
-    right = max((ln["x1"] for ln in lines), default=0)
+    lines = [ln for ln in lines if ln["text"].strip()]
+    # a page number stands in the page's head or foot (— 3 —), never between the text's
+    # lines: a bare number in the text's flow is a cell (a 序号 printed a cell a line)
+    while len(lines) > 1 and _page_number(lines[-1], lines[-2]):
+        lines.pop()
+    while len(lines) > 1 and _page_number(lines[0], lines[1]):
+        lines.pop(0)
     left = min((ln["x0"] for ln in lines), default=0)
+    # the text's right edge: its longest line or, on a page of short lines (cells a line
+    # each), about as far from the page's edge as the left one is (two characters' leeway)
+    right = max([ln["x1"] for ln in lines] + [float(page.width) - left - 30])
 
     def size(ln: dict[str, Any]) -> float:
         return float(max(ln.get("bottom", 0) - ln.get("top", 0), 8))
 
-    def at_margin(ln: dict[str, Any]) -> bool:
-        # a line wrapped mid-sentence stops within a character or two of the margin (a
-        # ragged right); one ending a sentence there must fill the line to the last character
-        short = size(ln) if ln["text"].strip().endswith("。") else 2 * size(ln)
-        return bool(ln["x1"] >= right - short)
-
     def indented(ln: dict[str, Any]) -> bool:  # a paragraph's first line
         return bool(ln["x0"] > left + size(ln))
+
+    # a page that indents its paragraphs' first lines (a 公文 does) shows where each begins:
+    # there an unindented line after one at the margin goes on, after a full stop too
+    indenting = sum(map(indented, lines)) >= 3
+
+    def at_margin(ln: dict[str, Any]) -> bool:
+        # a line wrapped mid-sentence stops near the margin: some characters short where
+        # the text is not justified (a line cannot begin with a closing mark or a stop, so
+        # the one before it breaks early); one ending a sentence there must fill the line
+        # to the last character
+        short = (5 if indenting else 4) * size(ln)
+        return bool(ln["x1"] >= right - (size(ln) if ln["text"].strip().endswith("。") else short))
+
+    def goes_on(para: str, after: str, k: int) -> bool:
+        if indenting and para.endswith("。") and not (MARKS.match(after) or header_cell(after)):
+            return True
+        return continues(para, after, partial(rest, k))
 
     def rest(k: int) -> str:  # line k and those that go on from it, to the first short one
         end = next((j for j in range(k, min(len(lines), k + 20)) if not at_margin(lines[j])), k)
@@ -157,7 +192,7 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
             after is None
             or not at_margin(ln)
             or indented(after)
-            or not continues(para, after["text"].strip(), partial(rest, k + 1))
+            or not goes_on(para, after["text"].strip(), k + 1)
         ):
             blocks.append((top, "text", para))
             para = ""
@@ -167,7 +202,7 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
     ordered = sorted(blocks, key=lambda b: b[0])
     for n, (_, kind, item) in enumerate(ordered):
         if kind == "text":
-            text = _clean(item)
+            text = item.strip()  # cleaned with the text pipeline (spaces part its cells)
             if (
                 n == 0
                 and open_end
@@ -182,15 +217,45 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], open_end: bool) ->
                 _counted(path, out)
             continue
         t += 1
-        for r, row in enumerate(item.extract(), start=1):
-            _row(path, out, [_cell(c) for c in row], f"第{p}页表{t}第{r}行")
+        rows = [[_cell(c) for c in row] for row in item.extract()]
+        for r, cells in enumerate(rows, start=1):
+            if n == r - 1 == 0 and carry and _row_goes_on(carry[0], cells):
+                cells = [a + b for a, b in zip(carry[0], cells, strict=True)]
+                where = out.pop().where
+                _row(path, out, cells, where)
+                rows[0] = cells
+                continue
+            _row(path, out, cells, f"第{p}页表{t}第{r}行")
+        carry[:] = [rows[-1]] if n == len(ordered) - 1 and rows and any(rows[-1]) else []
+    if not ordered or ordered[-1][1] == "text":
+        carry.clear()
     return ends_open and bool(ordered) and ordered[-1][1] == "text"
 
 
-def _page_number(text: str) -> bool:
-    import re
+def _row_goes_on(last: list[str], first: list[str]) -> bool:
+    """A page's first table row goes on with the last page's last row when it has as many
+    cells and starts nothing: its first cell is empty or no number, mark or column name
+    (扶政策的公开力度… | | (街道办事处) after …行业帮 | | …各乡镇人民政府)."""
+    lead = first[0].strip() if first else ""
+    return (
+        len(first) == len(last)
+        and any(first)
+        and not (lead and (MARKS.match(lead) or re.fullmatch(r"\d{1,3}", lead)))
+        and not header_cell(lead)
+    )
 
-    return bool(re.fullmatch(r"[—\-－–]*\s*\d{1,3}\s*[—\-－–]*|第\s*\d+\s*页.*", text.strip()))
+
+def _page_number(line: dict[str, Any], beside: dict[str, Any]) -> bool:
+    """A page's number: 第 3 页, a number between dashes, or a bare number set apart from
+    the text beside it by more than a line's gap (in the page's footer or header)."""
+    text = line["text"].strip()
+    if re.fullmatch(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页.*", text):
+        return True
+    if not re.fullmatch(r"[—\-－–]*\s*\d{1,3}\s*[—\-－–]*", text):
+        return False
+    height = max(float(line["bottom"] - line["top"]), 8.0)
+    gap = max(float(line["top"] - beside["bottom"]), float(beside["top"] - line["bottom"]))
+    return gap > 2 * height
 
 
 # -- spreadsheets --------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""A notice in a Word document or its PDF reads as the same text in a .txt does: the
+paragraphs of a document are text, so a table pasted into it as text (a cell a
+paragraph) or a web page's body pasted as one paragraph is read as in a .txt, and a
+table row that a page break splits in the PDF is one row again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pdfplumber
+from docx.shared import Pt
+
+from plans.importer import extract
+from tests.test_forms import HEAD, convert
+
+
+def tasks(path: Path) -> list[tuple[str, list[str], list[str], list[str]]]:
+    return [(t.text, t.lead, t.units, [d.value for d in t.due]) for t in extract(path).tasks]
+
+
+def document(tmp_path: Path, paragraphs: list[str], name: str) -> Path:
+    d = docx.Document()
+    for text in paragraphs:
+        d.add_paragraph(text)
+    path = tmp_path / name
+    d.save(str(path))
+    return path
+
+
+# a table copied from a web page a cell a line, as an office pastes it into Word
+CELLS = ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"]
+for n, (task, lead, units, due) in enumerate(
+    [
+        ("公开本级政府预决算和部门预决算，细化到项级科目。", "县财政局", "县政府各部门", "6月底前"),
+        ("公开重大建设项目批准和实施信息。", "县发展改革局", "各乡镇人民政府", "年底前"),
+        ("做好义务教育招生入学政策解读。", "县教育局", "各乡镇人民政府", "长期坚持"),
+    ],
+    start=1,
+):
+    CELLS += [str(n), task, lead, units, due]
+
+
+def test_a_table_pasted_as_text_into_a_word_document_reads_as_the_text(
+    tmp_path: Path,
+) -> None:
+    """Each cell a paragraph of its own, the 序号 cells bare numbers: the .docx, and the
+    PDF printed from it (where a number alone mid-page is a cell, not a page number),
+    read as the .txt of the same lines does."""
+    text = tmp_path / "notice.txt"
+    text.write_text("\n".join([*HEAD, *CELLS]) + "\n", encoding="utf-8")
+    expected = tasks(text)
+    assert [(t[1], t[2], t[3]) for t in expected] == [
+        (["县财政局"], ["县政府各部门"], ["2023-06-30"]),
+        (["县发展改革局"], ["各乡镇人民政府"], ["2023-12-31"]),
+        (["县教育局"], ["各乡镇人民政府"], ["ongoing"]),
+    ]
+    word = document(tmp_path, [*HEAD, *CELLS], "notice.docx")
+    assert tasks(word) == expected
+    assert tasks(convert(word, "pdf")) == expected
+
+
+def test_a_web_pages_body_pasted_as_one_paragraph_reads_as_the_text(tmp_path: Path) -> None:
+    """The whole body glued into one paragraph, as a web archive stores it and an office
+    pastes it: parted into its items as in a .txt, not refused as a notice with no task."""
+    body = (
+        "一、加强政策公开1.公开本级政府预决算和部门预决算，细化到项级科目，"
+        "同步公开预算绩效目标和评价结果。（牵头单位：县财政局；责任单位：县政府各部门）"
+        "2.公开重大建设项目批准和实施信息，及时发布项目进展和竣工验收情况，年底前完成。"
+        "（牵头单位：县发展改革局；责任单位：各乡镇人民政府）二、做好政策解读"
+        "3.做好义务教育招生入学政策解读，通过图解、问答等形式回应群众关切。"
+        "（牵头单位：县教育局）4.做好医疗保障政策解读，及时发布参保缴费和待遇调整信息。"
+        "（牵头单位：县医疗保障局；责任单位：各乡镇人民政府）"
+    )
+    text = tmp_path / "notice.txt"
+    text.write_text("\n".join([*HEAD, body]) + "\n", encoding="utf-8")
+    expected = tasks(text)
+    assert len(body) >= 200  # as long as an archive's body: a line of paragraphs
+    assert [t[1] for t in expected] == [
+        ["县财政局"],
+        ["县发展改革局"],
+        ["县教育局"],
+        ["县医疗保障局"],
+    ]
+    assert tasks(document(tmp_path, [*HEAD, body], "notice.docx")) == expected
+
+
+def test_a_table_row_split_by_a_page_break_is_one_row(tmp_path: Path) -> None:
+    """Word lets a table row break across pages: in the PDF the row's first half ends one
+    page and the rest of its cells (no number of their own) begin the next. Each item
+    keeps its whole text and all its units, as the .docx has them."""
+    d = docx.Document()
+    for text in HEAD:
+        d.add_paragraph(text)
+    rows = 24
+    table = d.add_table(rows=rows + 1, cols=4)
+    table.style = "Table Grid"
+    for cell, name in zip(
+        table.rows[0].cells, ["序号", "工作任务", "牵头单位", "责任单位"], strict=True
+    ):
+        cell.text = name
+    for n in range(1, rows + 1):
+        cells = table.rows[n].cells
+        cells[0].text = str(n)
+        cells[1].text = (
+            f"推进第{n}项重点领域信息公开，围绕群众关切，及时准确发布相关信息，"
+            "对公开内容开展定期检查，发现问题立即整改，确保信息权威准确、更新及时。" * 2
+        )
+        cells[2].text = "县财政局"
+        cells[3].text = "县政府各部门、各乡镇人民政府（街道办事处）"
+    for paragraph in d.paragraphs:
+        paragraph.paragraph_format.first_line_indent = Pt(28)
+    path = tmp_path / "table.docx"
+    d.save(str(path))
+    pdf = convert(path, "pdf")
+    with pdfplumber.open(str(pdf)) as opened:
+        firsts = [
+            table[0][0] for page in opened.pages[1:] if (table := page.extract_table()) and table[0]
+        ]
+    assert any(not (cell or "").strip() for cell in firsts)  # some row goes on over a page
+    expected = tasks(path)
+    assert len(expected) == rows
+    assert all(t[2] == ["县政府各部门", "各乡镇人民政府(街道办事处)"] for t in expected)
+    assert tasks(pdf) == expected
