@@ -301,7 +301,9 @@ def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
 _STOPS = ("。", "；", ";", "：", ":", "！", "？")
 
 
-def continues(paragraph: str, line: str, rest: Callable[[], str] | None = None) -> bool:
+def continues(
+    paragraph: str, line: str, rest: Callable[[], str] | None = None, *, indents: bool = False
+) -> bool:
     """Whether ``line`` goes on with ``paragraph``, whose last line ran to the page's right
     margin (``rest``: the line with those after it that also run to the margin). A
     numbered item begins anew; inside brackets the line goes on (（牵头单位：规划科， /
@@ -309,9 +311,11 @@ def continues(paragraph: str, line: str, rest: Callable[[], str] | None = None) 
     (现通知如下：) or a cell's closing bar a paragraph of its own begins; after a
     full stop only the aside closing the sentence (（X牵头，Y负责）) goes on, or the next
     sentence when it ends in such an aside: a sentence that closes a measure whose bracket
-    comes after it. Mid-sentence the line goes on."""
+    comes after it. Mid-sentence the line goes on. Where the page ``indents`` the first
+    line of each paragraph, an unindented line goes on after a full stop too."""
     paragraph = paragraph.rstrip()
-    if MARKS.match(line) or header_cell(line):  # 序号 alone: a table's header begins
+    counted = _COUNT.match(line) and not paragraph.endswith(_STOPS)  # …协议第 / 6版。
+    if (MARKS.match(line) and not counted) or header_cell(line):  # 序号: a header begins
         return False
     if paragraph.count("（") + paragraph.count("(") > paragraph.count("）") + paragraph.count(")"):
         return True
@@ -319,8 +323,16 @@ def continues(paragraph: str, line: str, rest: Callable[[], str] | None = None) 
     if _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？", "|")):
         return False
     if paragraph.endswith("。"):
-        return line[0] in "（(" or bool(_CLOSING_ASIDE.search(rest() if rest else line))
+        if indents or line[0] in "（(":
+            return True
+        return bool(_CLOSING_ASIDE.search(rest() if rest else line))
     return True
+
+
+# a number that counts (6版, 30个, 2023年): a wrapped sentence's words, no item's number
+_COUNT = re.compile(
+    r"\d+(?:\.\d+)?(?:版|年|月|日|个|项|家|次|名|人|%|万|亿|元|批|条|座|户|期|天|倍|号|类|级)"
+)
 
 
 # a measure's closing aside naming who does it: （省市场监管局牵头，省版权局…按职责分工配合）

@@ -10,6 +10,7 @@ is asked to open the file.
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -178,4 +179,19 @@ def read_docx(path: Path) -> list[Line]:
                     raw.append((n, " | ".join(cells), cells))
     # the paragraphs are text as a .txt gives it: a table pasted as text into the
     # document, or a web page's body pasted as one paragraph, is read as there
-    return text_lines(text_rows(raw), labels.__getitem__)
+    return text_lines(text_rows(_tabs_set_out(raw)), labels.__getitem__)
+
+
+def _tabs_set_out(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """In a document a tab sets words out on the line (a signature pushed right, 牵头单位：X
+    and 责任单位：Y side by side); only rows of a table pasted as text, one paragraph after
+    another, part their cells by tabs."""
+    text = [t.strip("\t") if not row else t for _, t, row in raw]
+    tabbed = [not row and "\t" in t for t, (_, _, row) in zip(text, raw, strict=True)]
+    out = []
+    for k, (no, _, row) in enumerate(raw):
+        t = text[k]
+        if tabbed[k] and not (k and tabbed[k - 1]) and not (k + 1 < len(raw) and tabbed[k + 1]):
+            t = re.sub(r"\t+", " ", t)
+        out.append((no, t, row))
+    return out

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,9 @@ def read_pdf(path: Path) -> list[Line]:
                     f"{path}: 有 {len(pdf.pages)} 页，超过通知的上限 "
                     f"{MAX_PDF_PAGES} 页。请确认选对了文件"
                 )
-            open_end = False  # the last page's last paragraph ran to its margin
-            carry: list[list[str]] = []  # the last page's last table row, if it ended in one
+            flow = _Flow()
             for p, page in enumerate(pdf.pages, start=1):
-                open_end = _pdf_page(path, page, p, out, open_end, carry)
+                _pdf_page(path, page, p, out, flow)
     except NoticeProblem:
         raise
     except Exception as exc:  # pdfminer's errors of a damaged file carry English text
@@ -118,13 +118,24 @@ def read_pdf(path: Path) -> list[Line]:
     return text_lines(text_rows(raw), labels.__getitem__)
 
 
-def _pdf_page(
-    path: Path, page: Any, p: int, out: list[Line], open_end: bool, carry: list[list[str]]
-) -> bool:
-    """Read one page into ``out``; whether its last paragraph runs to the right margin,
-    to go on in the next page's first paragraph (plans.notice.continues). A table row
-    the page break split (Word lets a row break across pages) is one row again: ``carry``
-    holds the last page's last row while the page ended with it."""
+# how a sentence or an aside ends: a line ending so stops short of the margin by choice
+_ENDS = ("。", "）", ")", "；", ";", "：", ":", "！", "？")
+
+
+@dataclass
+class _Flow:
+    """What a page hands on to the next: whether its last paragraph ran to the right
+    margin (to go on in the next page's first one), its last table row while the page
+    ended with one (Word lets a row break across pages), and how many lines so far began
+    a paragraph indented (a document that indents them shows where each begins)."""
+
+    open_end: bool = False
+    row: list[str] | None = None
+    indents: int = 0
+
+
+def _pdf_page(path: Path, page: Any, p: int, out: list[Line], flow: _Flow) -> None:
+    """Read one page into ``out``, going on from the page before it (``flow``)."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -139,13 +150,7 @@ def _pdf_page(
         if boxes
         else page.extract_text_lines(return_chars=False)
     )
-    lines = [ln for ln in lines if ln["text"].strip()]
-    # a page number stands in the page's head or foot (— 3 —), never between the text's
-    # lines: a bare number in the text's flow is a cell (a 序号 printed a cell a line)
-    while len(lines) > 1 and _page_number(lines[-1], lines[-2]):
-        lines.pop()
-    while len(lines) > 1 and _page_number(lines[0], lines[1]):
-        lines.pop(0)
+    lines = _without_page_numbers([ln for ln in lines if ln["text"].strip()], boxes)
     left = min((ln["x0"] for ln in lines), default=0)
     # the text's right edge: its longest line or, on a page of short lines (cells a line
     # each), about as far from the page's edge as the left one is (two characters' leeway)
@@ -159,20 +164,24 @@ def _pdf_page(
 
     # a page that indents its paragraphs' first lines (a 公文 does) shows where each begins:
     # there an unindented line after one at the margin goes on, after a full stop too
-    indenting = sum(map(indented, lines)) >= 3
+    # a first-line indent is a character or two; a centred title or a right-set signature
+    # is no paragraph's first line
+    flow.indents += sum(left + size(ln) / 2 < ln["x0"] <= left + 2.5 * size(ln) for ln in lines)
+    indenting = flow.indents >= 3
 
     def at_margin(ln: dict[str, Any]) -> bool:
         # a line wrapped mid-sentence stops near the margin: some characters short where
         # the text is not justified (a line cannot begin with a closing mark or a stop, so
         # the one before it breaks early); one ending a sentence there must fill the line
-        # to the last character
-        short = (5 if indenting else 4) * size(ln)
-        return bool(ln["x1"] >= right - (size(ln) if ln["text"].strip().endswith("。") else short))
+        # to the last character (to a character of it where the next line's indent tells)
+        if ln["text"].strip().endswith(_ENDS):
+            short = (2 if indenting else 1) * size(ln)
+        else:
+            short = (5 if indenting else 4) * size(ln)
+        return bool(ln["x1"] >= right - short)
 
     def goes_on(para: str, after: str, k: int) -> bool:
-        if indenting and para.endswith("。") and not (MARKS.match(after) or header_cell(after)):
-            return True
-        return continues(para, after, partial(rest, k))
+        return continues(para, after, partial(rest, k), indents=indenting)
 
     def rest(k: int) -> str:  # line k and those that go on from it, to the first short one
         end = next((j for j in range(k, min(len(lines), k + 20)) if not at_margin(lines[j])), k)
@@ -205,7 +214,7 @@ def _pdf_page(
             text = item.strip()  # cleaned with the text pipeline (spaces part its cells)
             if (
                 n == 0
-                and open_end
+                and flow.open_end
                 and out
                 and not out[-1].cells
                 and not indented(lines[0])
@@ -219,17 +228,17 @@ def _pdf_page(
         t += 1
         rows = [[_cell(c) for c in row] for row in item.extract()]
         for r, cells in enumerate(rows, start=1):
-            if n == r - 1 == 0 and carry and _row_goes_on(carry[0], cells):
-                cells = [a + b for a, b in zip(carry[0], cells, strict=True)]
+            if n == r - 1 == 0 and flow.row and _row_goes_on(flow.row, cells):
+                cells = [a + b for a, b in zip(flow.row, cells, strict=True)]
                 where = out.pop().where
                 _row(path, out, cells, where)
                 rows[0] = cells
                 continue
             _row(path, out, cells, f"第{p}页表{t}第{r}行")
-        carry[:] = [rows[-1]] if n == len(ordered) - 1 and rows and any(rows[-1]) else []
+        flow.row = rows[-1] if n == len(ordered) - 1 and rows and any(rows[-1]) else None
     if not ordered or ordered[-1][1] == "text":
-        carry.clear()
-    return ends_open and bool(ordered) and ordered[-1][1] == "text"
+        flow.row = None
+    flow.open_end = ends_open and bool(ordered) and ordered[-1][1] == "text"
 
 
 def _row_goes_on(last: list[str], first: list[str]) -> bool:
@@ -245,17 +254,39 @@ def _row_goes_on(last: list[str], first: list[str]) -> bool:
     )
 
 
-def _page_number(line: dict[str, Any], beside: dict[str, Any]) -> bool:
-    """A page's number: 第 3 页, a number between dashes, or a bare number set apart from
-    the text beside it by more than a line's gap (in the page's footer or header)."""
-    text = line["text"].strip()
-    if re.fullmatch(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页.*", text):
-        return True
-    if not re.fullmatch(r"[—\-－–]*\s*\d{1,3}\s*[—\-－–]*", text):
-        return False
-    height = max(float(line["bottom"] - line["top"]), 8.0)
-    gap = max(float(line["top"] - beside["bottom"]), float(beside["top"] - line["bottom"]))
-    return gap > 2 * height
+def _without_page_numbers(lines: list[dict[str, Any]], boxes: list[Any]) -> list[dict[str, Any]]:
+    """The page's lines without its number. A page number stands in the head or the foot,
+    above or below all the text and tables: 第 3 页, a number between dashes (— 3 —), or a
+    bare number set in the middle or at the outer edge, or apart from the text by more
+    than a line's gap. A bare number at the text's left edge in its flow is a cell (a 序号
+    printed a cell a line)."""
+    spans = [(float(ln["top"]), float(ln["bottom"])) for ln in lines]
+    spans += [(float(b[1]), float(b[3])) for b in boxes]
+    left = min([float(ln["x0"]) for ln in lines] + [float(b[0]) for b in boxes], default=0.0)
+
+    def number(ln: dict[str, Any], end: int) -> bool:
+        text = ln["text"].strip()
+        top, bottom = float(ln["top"]), float(ln["bottom"])
+        others = [sp for sp in spans if sp != (top, bottom)]
+        if others and (
+            min(t for t, _ in others) < top if end < 0 else max(b for _, b in others) > bottom
+        ):
+            return False  # text or a table stands beyond it: it is in the flow
+        if re.fullmatch(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页.*", text):
+            return True
+        if not re.fullmatch(r"\d{1,3}", text):
+            return False
+        height = max(bottom - top, 8.0)
+        gap = min((max(top - b, t - bottom) for t, b in others), default=height * 3)
+        return float(ln["x0"]) > left + height or gap > 2 * height
+
+    while lines and number(lines[-1], 1):
+        spans.remove((float(lines[-1]["top"]), float(lines[-1]["bottom"])))
+        lines = lines[:-1]
+    while lines and number(lines[0], -1):
+        spans.remove((float(lines[0]["top"]), float(lines[0]["bottom"])))
+        lines = lines[1:]
+    return lines
 
 
 # -- spreadsheets --------------------------------------------------------------------------

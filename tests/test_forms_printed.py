@@ -5,6 +5,7 @@ table row that a page break splits in the PDF is one row again."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docx
@@ -122,3 +123,43 @@ def test_a_table_row_split_by_a_page_break_is_one_row(tmp_path: Path) -> None:
     assert len(expected) == rows
     assert all(t[2] == ["县政府各部门", "各乡镇人民政府(街道办事处)"] for t in expected)
     assert tasks(pdf) == expected
+
+
+PRINTED = Path(__file__).parent / "notices" / "printed"
+
+
+def printed(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    word = tmp_path / f"{name}.docx"
+    word.write_bytes((PRINTED / f"{name}.docx").read_bytes())
+    return word, convert(word, "pdf")
+
+
+def test_a_long_table_with_page_numbers_reads_as_its_document(tmp_path: Path) -> None:
+    """A thirteen-row table over four pages, the page number in the footer (— 3 —, or a
+    bare 3 centred): rows a page break split are one row again, no page number joins a
+    task, and a bare number close under the text is still the page's number."""
+    for name in ("n03_table_span_dash", "n08_table_span_bare", "n13_bare_close_footer"):
+        word, pdf = printed(tmp_path, name)
+        expected = tasks(word)
+        assert len(expected) == 13
+        assert tasks(pdf) == expected, name
+        assert not any(re.search(r"—\s*\d+\s*—$", t[0]) for t in tasks(pdf))
+
+
+def test_a_bracket_short_of_the_margin_ends_its_measure(tmp_path: Path) -> None:
+    """No first-line indents: （牵头单位：…） three characters short of the margin closes its
+    measure; the next measure is not read into its units."""
+    _, pdf = printed(tmp_path, "n11_noindent_twoline_title")
+    read = {t[0][:8]: (t[1], t[2]) for t in tasks(pdf)}
+    assert read["县供销社要组织农"] == (["县供销社"], ["县商务局", "粮食局"])
+    assert read["县市场监管局要加"] == (["县市场监管局"], ["县公安局"])
+
+
+def test_tabs_in_a_word_paragraph_set_words_out_and_part_no_cells(tmp_path: Path) -> None:
+    """牵头单位：X⇥责任单位：Y⇥完成时限：… on one line, a signature and date pushed right by
+    tabs: the units are read without a cell's bar, the date under the signature is the
+    issue date."""
+    word, _ = printed(tmp_path, "n12_typed_spaces_tabs")
+    ex = extract(word)
+    assert all("|" not in unit for t in ex.tasks for unit in t.lead + t.units)
+    assert str(ex.meta["issued"].value) == "2023-04-10"

@@ -135,3 +135,15 @@ def test_a_table_given_a_cell_a_line_right_after_a_line_at_the_margin(tmp_path: 
         (["县行政审批局"], ["2023-12-31"]),
         (["县数据资源局"], ["2023-10-31"]),
     ]
+
+
+def test_a_count_at_a_lines_start_goes_on_and_a_number_begins_anew() -> None:
+    """…支持互联网协议第 / 6版。: a number that counts (6版, 30个) carries the sentence on
+    into the next line; 6.公开… after a finished one, or a bare 序号 cell, begins anew."""
+    from plans.notice import continues
+
+    assert continues("30.2021年底前县级以上政府门户网站全部支持互联网协议第", "6版。")
+    assert continues("年内新建便民服务点", "30个,覆盖全部行政村。")
+    assert not continues("做好政务公开工作。", "6.公开财政预决算信息。")
+    assert not continues("做好政务公开工作", "6.公开财政预决算信息。")
+    assert not continues("县财政局", "序号")
