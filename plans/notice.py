@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from html.parser import HTMLParser
 from pathlib import Path
 
 from plans.copied_tables import (
@@ -30,8 +29,15 @@ from plans.copied_tables import (
     spaced_rows_apart,
 )
 from plans.labels import TIME_LABELS, UNIT_LABELS
+from plans.notice_limits import (
+    MAX_LINES,
+    MAX_TEXT_BYTES,
+    NoticeProblem,
+    size_mb,
+)
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, to_simplified
+from plans.web_page import PageText
 
 # A cell that is unit names (市发展改革委, 区直各有关单位，各片区管理局)
 UNIT_RUN = re.compile(rf"^[\u4e00-\u9fa5()（）]{{1,30}}?{UNIT_SUFFIX}[^。]{{0,200}}$")
@@ -43,149 +49,6 @@ class Line:
     text: str
     cells: list[str] = field(default_factory=list)  # a table row's cells
     where: str = ""  # "line 12" or "table 1 row 3"
-
-
-class NoticeProblem(ValueError):
-    """The file cannot be read as a notice; the message names it and says why."""
-
-
-# Bounds no real notice reaches (the longest seed is 48 KB, 600 lines, 174 items, tables of
-# 5 columns): a file past them is refused before it costs minutes and gigabytes.
-MAX_TEXT_BYTES = 8 * 1024 * 1024  # .txt / .html on disk
-MAX_DOCX_BYTES = 30 * 1024 * 1024  # .docx on disk (pictures included)
-MAX_DOCX_XML = 40 * 1024 * 1024  # any XML part of a .docx once inflated
-MAX_LINES = 40_000
-MAX_COLUMNS = 64
-MAX_ROWSPAN = 1000
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB"
-
-
-BLOCK = {
-    "p",
-    "div",
-    "br",
-    "tr",
-    "li",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "table",
-    "td",
-    "th",
-    "section",
-    "article",
-    "title",
-}
-SKIP = {"script", "style", "noscript", "head", "nav", "footer", "select", "option"}
-
-
-class _Html(HTMLParser):
-    """Text lines of a page; a data table's row becomes one line with its cells, with
-    ``rowspan`` cells carried down as in .docx. A layout table (a cell holding
-    paragraphs) is read as the paragraphs it holds."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[tuple[int, str, list[str]]] = []
-        self.buf: list[str] = []
-        self.start = 1
-        self.skip = 0
-        # open rows (nested tables stack): the cells so far, each a list of its lines
-        self.rows: list[list[list[tuple[int, str]]]] = []
-        self.cell: list[tuple[int, str]] | None = None
-        self.cells_open: list[list[tuple[int, str]] | None] = []
-        self.span: dict[int, tuple[int, str]] = {}  # column → (rows left, text)
-        self.rowspan = 1
-        self.row_start = 1
-
-    def flush(self) -> None:
-        text = "".join(self.buf).strip()
-        if text and self.cell is not None:
-            self.cell.append((self.start, text))
-        elif text:
-            self.lines.append((self.start, text, []))
-        self.buf = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in SKIP:
-            self.skip += 1
-        if tag in BLOCK:
-            self.flush()
-        if self.skip:
-            return
-        if tag == "tr":
-            self.rows.append([])
-            self.cells_open.append(self.cell)
-            self.cell = None
-            self.row_start = self.getpos()[0]
-        elif tag in ("td", "th") and self.rows:
-            self.cell = []
-            span = dict(attrs).get("rowspan") or "1"
-            # a span past any real table is clamped (rows that never come are not made)
-            self.rowspan = min(int(span), MAX_ROWSPAN) if span.isdigit() else 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in SKIP and self.skip:
-            self.skip -= 1
-        if tag in BLOCK:
-            self.flush()
-        if self.skip:
-            return
-        if tag in ("td", "th") and self.rows and self.cell is not None:
-            row = self.rows[-1]
-            self._carry(row)
-            if len(row) >= MAX_COLUMNS:
-                raise NoticeProblem(
-                    f"表格一行超过 {MAX_COLUMNS} 列（第 {self.getpos()[0]} 行），不像通知中的表格"
-                )
-            if self.rowspan > 1:
-                self.span[len(row)] = (self.rowspan - 1, " ".join(t for _, t in self.cell))
-            row.append(self.cell)
-            self.cell = None
-        elif tag == "tr" and self.rows:
-            row = self.rows.pop()
-            if row:  # an empty row holds nothing of its own: spans do not flow into it
-                self._carry(row)
-            self.span = {k: v for k, v in self.span.items() if v[0] > 0}
-            self.cell = self.cells_open.pop()
-            self._emit(row)
-
-    def _carry(self, row: list[list[tuple[int, str]]]) -> None:
-        """Fill the columns a cell from a row above spans into (``rowspan``)."""
-        while len(row) in self.span:
-            left, text = self.span[len(row)]
-            row.append([(self.row_start, text)])
-            self.span[len(row) - 1] = (left - 1, text)
-
-    def _emit(self, row: list[list[tuple[int, str]]]) -> None:
-        """A closed row: into the enclosing cell of a nested table, else onto the page."""
-        if len(row) >= 2 and all(len(c) <= 1 for c in row):
-            texts = [c[0][1] if c else "" for c in row]
-            no = next((c[0][0] for c in row if c), self.row_start)
-            out = [(no, " | ".join(texts), texts)]
-        else:  # a layout table: its cells hold the page's paragraphs
-            out = [(no, text, []) for cell in row for no, text in cell]
-        if self.cell is not None:
-            self.cell.extend((no, text) for no, text, _ in out)
-        else:
-            self.lines.extend(out)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        if not self.buf:
-            self.start = self.getpos()[0]
-        for i, part in enumerate(data.split("\n")):
-            if i:
-                self.flush()
-                self.start = self.getpos()[0] + i
-            self.buf.append(part)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -529,7 +392,7 @@ def read_notice(path: Path) -> list[Line]:
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
         raise NoticeProblem(
-            f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_TEXT_BYTES)}"
+            f"{path}: 文件有 {size_mb(size)}，超过通知文件的上限 {size_mb(MAX_TEXT_BYTES)}"
             "（真实的通知一般不到 1 MB）。请确认选对了文件"
         )
     # simplified first: the reflow's and the table readers' words are (牵头, 单位)
@@ -537,7 +400,7 @@ def read_notice(path: Path) -> list[Line]:
     if suffix in (".html", ".htm") or re.search(
         r"<(p|div|span|td|form|address)\b", text[:20000], re.I
     ):
-        parser = _Html()
+        parser = PageText()
         try:
             parser.feed(text)
         except NoticeProblem as exc:

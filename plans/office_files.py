@@ -16,15 +16,17 @@ import zlib
 from pathlib import Path
 
 from plans.notice import (
+    Line,
+    _clean,
+    text_lines,
+    text_rows,
+)
+from plans.notice_limits import (
     MAX_DOCX_BYTES,
     MAX_DOCX_XML,
     MAX_LINES,
-    Line,
     NoticeProblem,
-    _clean,
-    _mb,
-    text_lines,
-    text_rows,
+    size_mb,
 )
 from plans.text import to_simplified
 
@@ -54,11 +56,11 @@ def _count_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, total: in
             if xml and size > MAX_DOCX_XML:
                 raise _refuse(
                     path,
-                    f"其中 {info.filename} 解压后超过 {_mb(MAX_DOCX_XML)}"
+                    f"其中 {info.filename} 解压后超过 {size_mb(MAX_DOCX_XML)}"
                     "（真实的通知不到 1 MB），可能是压缩炸弹，拒绝读取",
                 )
             if total > MAX_DOCX_TOTAL:
-                raise _refuse(path, f"各部分解压后合计超过 {_mb(MAX_DOCX_TOTAL)}，拒绝读取")
+                raise _refuse(path, f"各部分解压后合计超过 {size_mb(MAX_DOCX_TOTAL)}，拒绝读取")
             if not xml:
                 continue
             tags += chunk.count(b"<")
@@ -86,7 +88,7 @@ def check_docx(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_DOCX_BYTES:
         raise NoticeProblem(
-            f"{path}: 文件有 {_mb(size)}，超过 .docx 通知的上限 {_mb(MAX_DOCX_BYTES)}"
+            f"{path}: 文件有 {size_mb(size)}，超过 .docx 通知的上限 {size_mb(MAX_DOCX_BYTES)}"
         )
     check_zip(path, "word/document.xml", "Word/WPS")
 

@@ -18,16 +18,18 @@ from typing import Any
 
 from plans.copied_tables import header_cell
 from plans.notice import (
-    MAX_COLUMNS,
-    MAX_DOCX_BYTES,
-    MAX_LINES,
     Line,
-    NoticeProblem,
     _clean_cell,
-    _mb,
     continues,
     text_lines,
     text_rows,
+)
+from plans.notice_limits import (
+    MAX_COLUMNS,
+    MAX_DOCX_BYTES,
+    MAX_LINES,
+    NoticeProblem,
+    size_mb,
 )
 from plans.office_files import check_zip, read_docx
 from plans.reflow import MARKS
@@ -41,7 +43,9 @@ CONVERT_SECONDS = 120
 def _too_big(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_DOCX_BYTES:
-        raise NoticeProblem(f"{path}: 文件有 {_mb(size)}，超过通知文件的上限 {_mb(MAX_DOCX_BYTES)}")
+        raise NoticeProblem(
+            f"{path}: 文件有 {size_mb(size)}，超过通知文件的上限 {size_mb(MAX_DOCX_BYTES)}"
+        )
 
 
 def _counted(path: Path, out: list[Line]) -> None:

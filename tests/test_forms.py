@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from plans.importer import extract
-from plans.notice import NoticeProblem
+from plans.notice_limits import NoticeProblem
 from plans.other_forms import office
 
 HEAD = [

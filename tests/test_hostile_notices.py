@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from duban.cli import app
 from plans.importer import MAX_ITEMS
-from plans.notice import MAX_COLUMNS, MAX_DOCX_XML, MAX_TEXT_BYTES, read_notice
+from plans.notice import read_notice
+from plans.notice_limits import MAX_COLUMNS, MAX_DOCX_XML, MAX_TEXT_BYTES
 from tests.conftest import ROOT
 
 runner = CliRunner()

@@ -40,7 +40,8 @@ from plans.importer import REVIEWED, draft_plan, draft_yaml, dump_plan, extract
 from plans.importer.draft import review_head
 from plans.importer.still_open import PLAN_FIELDS, still_open
 from plans.model import CHECKPOINT_KINDS
-from plans.notice import NoticeProblem, read_notice
+from plans.notice import read_notice
+from plans.notice_limits import NoticeProblem
 from plans.source import Problem
 from web.deps import Changing, Refused, Signed
 from web.pages import Web, WebDep

@@ -46,7 +46,7 @@ def import_cmd(
         duban import 新通知.txt --diff plans/chongqing-2021.yaml
     """
     from plans.importer import diff_plans, draft_plan, draft_yaml, extract
-    from plans.notice import NoticeProblem
+    from plans.notice_limits import NoticeProblem
 
     df = _read_units(units) if units is not None else None
     directory = Directory.build(df.units, df.jurisdiction or "") if df is not None else None

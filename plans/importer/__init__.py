@@ -36,8 +36,10 @@ from plans.importer.meta import read_meta
 from plans.importer.model import CheckpointDraft, Extraction, Review, TaskDraft
 from plans.importer.review import check_units, review_fields
 from plans.importer.self_check import check as self_check
-from plans.importer.units import first_unit_leads, units_from_sentences
-from plans.notice import NoticeProblem, read_notice
+from plans.importer.subjects import units_from_sentences
+from plans.importer.units import first_unit_leads
+from plans.notice import read_notice
+from plans.notice_limits import NoticeProblem
 
 __all__ = [
     "MAX_ITEMS",

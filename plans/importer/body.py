@@ -10,19 +10,17 @@ from plans.importer.grouping import TASK_LABEL, card_fields, numbering, titled_m
 from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
 from plans.importer.model import Extraction
 from plans.importer.periods import dated, heading_dues, sole_period
+from plans.importer.subjects import OWNED_PART, opening_subject, sentence_actors
 from plans.importer.tables import _attach_path, _table_row, drop_restated
 from plans.importer.units import (
     CLAUSE,
     DAMAGED_NAME,
-    OWNED_PART,
     PLACEHOLDER,
     TRAILING_ROLES,
     drop_due_words,
     is_unit,
     measures,
-    opening_subject,
     read_clause,
-    sentence_actors,
     sentence_roles,
     split_units,
     unit_line,

@@ -8,7 +8,8 @@ import re
 from plans.cn_dates import Due, read_dues
 from plans.importer.body import is_safeguards
 from plans.importer.model import CheckpointDraft, Extraction
-from plans.importer.units import CLAUSE, is_unit, sentence_actors
+from plans.importer.subjects import sentence_actors
+from plans.importer.units import CLAUSE, is_unit
 from plans.notice import Line
 
 # -- checkpoints -------------------------------------------------------------------------

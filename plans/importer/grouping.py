@@ -8,7 +8,8 @@ import re
 
 from plans.copied_tables import header_cell
 from plans.importer.items import FIELD_LINE
-from plans.importer.units import CLAUSE, TRAILING_ROLES, opening_subject, unit_line
+from plans.importer.subjects import opening_subject
+from plans.importer.units import CLAUSE, TRAILING_ROLES, unit_line
 from plans.labels import TIME_LABELS, UNIT_LABELS
 from plans.notice import Line
 

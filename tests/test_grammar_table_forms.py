@@ -1,0 +1,268 @@
+"""Task tables in the forms offices copy them: one cell per line, a CMS export with a bar
+after each cell, fixed-width columns from pdftotext, a spreadsheet copy with merged cells,
+a table glued onto one line, pipe rows whose cells run over several lines. Each on a small
+notice written for it (places, units and dates invented)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plans.importer import extract
+from tests.test_grammar import HEAD, read
+
+
+def test_a_table_copied_one_cell_per_line_between_blank_lines(tmp_path: Path) -> None:
+    """A Word table pasted as one cell per line: the header gives the columns, a number
+    starts each row, a merged 工作任务 cell appears only in its first row, "/" is an
+    empty cell, the header repeats after a page number."""
+    cells = [
+        "序号",
+        "工作任务",
+        "具体措施",
+        "牵头单位",
+        "配合单位",
+        "完成时限",
+        "一、深化重点领域公开",
+        "1",
+        "推进财政公开",
+        "公开本级预决算，细化到项级科目。",
+        "县财政局",
+        "县直各部门",
+        "2023年6月底前",
+        "2",
+        "公开政府采购意向和采购结果。",
+        "县财政局",
+        "/",
+        "次年1月20日前",
+        "— 2 —",
+        "序号",
+        "工作任务",
+        "具体措施",
+        "牵头单位",
+        "配合单位",
+        "完成时限",
+        "3",
+        "做好教育信息公开",
+        "公开招生入学政策和学区划分。",
+        "县教育局",
+        "各乡镇人民政府",
+        "长期",
+    ]
+    tasks = read(tmp_path, "\n \n".join(cells) + "\n")
+    assert tasks == [
+        ("公开本级预决", ["县财政局"], ["县直各部门"], ["2023-06-30"]),
+        ("公开政府采购", ["县财政局"], [], ["2024-01-20"]),
+        ("公开招生入学", ["县教育局"], ["各乡镇人民政府"], ["ongoing"]),
+    ]
+
+
+def test_a_spreadsheet_copy_with_a_measures_column_and_merged_cells(tmp_path: Path) -> None:
+    """Tab-separated rows under 重点任务 / 具体举措: the measure is the task's text, a
+    merged 重点任务 is an empty cell, a 完成情况 column is not read."""
+    rows = [
+        "序号\t重点任务\t具体举措\t牵头单位\t责任单位\t完成时限\t完成情况",
+        "1\t规范执法公示\t编制并公布行政执法事项清单。\t县市场监管局\t县司法局\t9月底前\t未启动",
+        "2\t\t公开典型执法案例，发挥警示作用。\t\t县市场监管局\t每季度\t推进中",
+    ]
+    tasks = read(tmp_path, "\n".join(rows) + "\n")
+    assert tasks[0] == ("编制并公布行", ["县市场监管局"], ["县司法局"], ["2023-09-30"])
+    assert tasks[1][2:] == (["县市场监管局"], ["quarterly:end"])
+
+
+def test_a_table_in_fixed_width_columns_as_pdftotext_gives_it(tmp_path: Path) -> None:
+    """Cells wrap onto continuation lines under their header word; a unit cell over two
+    lines is two names; the header repeats after a form feed; X（牵头）、Y in a cell."""
+    body = (
+        "序号    重点任务                                  责任单位                完成时限\n"
+        "一、深化重点领域公开\n"
+        "1       公开国有产权转让和国有资产出租信息，防止  县交易中心（牵头）      三季度末前\n"
+        "        国有资产流失。                            县财政局（牵头）、\n"
+        "                                                  县直有关部门\n"
+        "\f\n"
+        "序号    重点任务                                  责任单位                完成时限\n"
+        "2       公开政府投资项目年度计划。                县发改局、县住建局      长期\n"
+        "3       公开老旧小区改造项目清单，接受居民监督。  县财政局                —\n"
+    )
+    assert read(tmp_path, body) == [
+        ("公开国有产权", ["县交易中心", "县财政局"], ["县直有关部门"], ["2023-09-30"]),
+        ("公开政府投资", [], ["县发改局", "县住建局"], ["ongoing"]),
+        ("公开老旧小区", [], ["县财政局"], []),
+    ]
+
+
+def test_a_cms_export_of_one_cell_per_line_each_followed_by_a_bar(tmp_path: Path) -> None:
+    """Each cell, empty ones included, is followed by a lone "|"; the merged 工作任务 comes
+    before its group's first number; "—" and "无" are no unit."""
+    cells = [
+        "工作任务",
+        "序号",
+        "具体要求",
+        "牵头单位",
+        "配合单位",
+        "时限要求",
+        "一、深化重点领域公开",
+        "推进财政公开",
+        "1",
+        "公开本级预决算，细化到项级科目。",
+        "县财政局",
+        "—",
+        "11月底前",
+        "2",
+        "公开政府采购意向。",
+        "",
+        "县财政局",
+        "年内",
+        "做好教育信息公开",
+        "3",
+        "公开招生入学政策。",
+        "县教育局",
+        "无",
+        "持续开展",
+    ]
+    tasks = read(tmp_path, "".join(f"{c}\n|\n" for c in cells))
+    assert [t[1:] for t in tasks] == [
+        (["县财政局"], [], ["2023-11-30"]),
+        ([], ["县财政局"], ["2023-12-31"]),
+        (["县教育局"], [], ["ongoing"]),
+    ]
+
+
+def test_tables_as_content_systems_and_small_offices_print_them(tmp_path: Path) -> None:
+    """Each cell closed by " |" on a line of its own ("|" alone an empty cell), a person's
+    column (责任领导) that names no unit, header words by their parts (重点工作, 时间安排,
+    专项整治行业名称), names in one cell parted by a space, and a month as a deadline."""
+    closed = "\n".join(
+        f"{c} |"
+        for c in (
+            "序号",
+            "重点工作",
+            "责任领导",
+            "责任单位",
+            "完成时限",
+            "1",
+            "推进重点项目落地见效，优化项目服务机制。",
+            "张三",
+            "招商局、安商局",
+            "全年",
+            "2",
+            "盘活存量土地，力争全年盘活僵尸企业10家。",
+            "李四",
+            "改革办",
+            "9月底前",
+        )
+    )
+    assert [t[2:] for t in read(tmp_path, closed + "\n")] == [
+        (["招商局", "安商局"], ["2023-12-31"]),
+        (["改革办"], ["2023-09-30"]),
+    ]
+    piped = (
+        "一、专项整治安排表\n"
+        "专项整治行业名称 | 时间安排 | 责任单位 |\n"
+        "烟花爆竹 | 1月份 | 安监站 安监所 |\n"
+        "电力设施 | 3月份 | 电管所 |\n"
+    )
+    assert [t[2:] for t in read(tmp_path, piped)] == [
+        (["安监站", "安监所"], ["2023-01-31"]),
+        (["电管所"], ["2023-03-31"]),
+    ]
+
+
+def test_a_table_glued_onto_one_line_keeps_its_rows(tmp_path: Path) -> None:
+    """An archive keeps the page on one line: the cover letter, then the table's cells
+    between bars. A header with a 序号 column parts rows at the numbers; one without
+    parts them by the header's width."""
+    numbered = (
+        "各乡镇人民政府，县直各部门： 现将《青石县2023年重点工作责任清单》印发给你们，"
+        "请结合实际认真抓好贯彻落实，确保各项工作按时完成。 青石县人民政府办公室 2023年3月6日 "
+        "青石县2023年重点工作责任清单 序号 | 重点工作 | 责任领导 | 责任单位 | 完成时限 | 1 | "
+        "推进重点项目落地见效，优化项目服务机制。 | 张三 | 招商局、安商局 | 全年 | 2 | "
+        "盘活存量土地，力争全年盘活僵尸企业10家。 | 李四 | 改革办 | 9月底前 |"
+    )
+    assert [t[2:] for t in read(tmp_path, numbered + "\n")] == [
+        (["招商局", "安商局"], ["2023-12-31"]),
+        (["改革办"], ["2023-09-30"]),
+    ]
+    widths = (
+        "按照县政府关于2023年安全生产工作的总体要求，遵照“一个月开展一个行业安全生产专项"
+        "整治”的工作部署，根据我县实际，特制定本工作计划。 一、专项整治安排表 "
+        "专项整治行业名称 | 时间安排 | 责任单位 | 烟花爆竹 | 1月份 | 安监站 安监所 |"
+        " 电力设施 | 3月份 | 电管所 | 养老机构 | 4月份 | 民政所 |"
+        " 建筑施工及市政建设 | 5月份 | 城建办 |"
+        " 二、工作要求 各有关责任单位要按时报送。"
+    )
+    assert [t[2:] for t in read(tmp_path, widths + "\n")] == [
+        (["安监站", "安监所"], ["2023-01-31"]),
+        (["电管所"], ["2023-03-31"]),
+        (["民政所"], ["2023-04-30"]),
+        (["城建办"], ["2023-05-31"]),
+    ]
+
+
+def test_a_unit_cell_that_lost_its_start_is_completed_from_the_notice(tmp_path: Path) -> None:
+    """ "、区县政府门户网站承办单位" lost "市" at a line break; the notice prints the same
+    cell whole elsewhere, so the reading takes that name and says so as a doubt."""
+    body = (
+        "一、重点任务\n1.及时更新政府信息公开专栏，调整栏目设置。\n"
+        "市、区县政府门户网站承办单位\n"
+        "2.及时增设相关政府信息公开栏目，归集展示本级政府部门发布的重要信息。\n"
+        "、区县政府门户网站承办单位\n"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [t.units for t in ex.tasks] == [["市、区县政府门户网站承办单位"]] * 2
+    assert any("开头缺字" in why for _, why in ex.tasks[1].doubts)
+
+
+def test_a_pipe_table_whose_cells_run_over_several_lines(tmp_path: Path) -> None:
+    """An attachment alone, as a portal stores a Word table: "|" opens each cell and its
+    words sit on padded lines below ("序" then "号"); a cell holding two names on two
+    lines lists them; an empty cell stays empty. With no title year and no signature,
+    the plan's year is its dates' year, said in the review list."""
+    rows = [
+        ["附件2", "关于推进数据共享的重点任务责任分工"],
+        [],
+        ["序", "号"],
+        ["工作任务"],
+        ["牵头单位"],
+        ["责任单位"],
+        ["完成时限"],
+    ]
+    table = "".join("| \n" + "".join(f"     {w} \n" for w in cell) for cell in rows) + "| \n"
+    data = [
+        ["1", "成立数据共享协调推进机制。", "市行政审批局", "市直相关部门", "2021年9月底"],
+        ["2", "指定专门处室负责政务数据共享工作。", "市直相关部门", "", "2021年9月底"],
+        ["3", "建设政务数据共享应用平台。", "市大数据中心"],
+    ]
+    data[2] += ["市直相关部门\n各乡镇(街道)", "2021年12月底"]  # two names on two lines
+    for row in data:
+        table += "".join(f"| \n     {cell} \n" for cell in row) + "| \n \n"
+    notice = tmp_path / "attachment.txt"
+    notice.write_text(table, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.lead, t.units, [d.value for d in t.due]) for t in ex.tasks] == [
+        ("成立数据共享", ["市行政审批局"], ["市直相关部门"], ["2021-09-30"]),
+        ("指定专门处室", ["市直相关部门"], [], ["2021-09-30"]),
+        ("建设政务数据", ["市大数据中心"], ["市直相关部门", "各乡镇(街道)"], ["2021-12-31"]),
+    ]
+    assert ex.meta["title"].value == "关于推进数据共享的重点任务责任分工"
+    assert ex.meta["year"].value == 2021
+    assert any("正文中最常见的年份 2021" in r.what for r in ex.review)
+
+
+def test_an_attached_table_of_indicators_is_no_task_list(tmp_path: Path) -> None:
+    """An 意见's attachment that lists 考核指标 (一级指标 / 二级指标 / 指标说明, numbered
+    indicators and their notes) measures the work; it sets no task."""
+    body = (
+        "一、重点任务\n"
+        "1.提高病案首页质量。（责任单位：县卫生健康局）\n"
+        "2.建立考核信息系统。（责任单位：县卫生健康局、县医保局）\n"
+        "附件\n绩效考核指标\n一级指标\n二级指标\n三级指标\n指标说明\n"
+        "一、医疗质量\n(一)功能定位\n1.门诊人次数与出院人次数比\n定量\n"
+        "计算方法:门诊患者人次数/同期出院患者人次数。\n"
+        "注:1.三级公立综合医院考核应采用上述全部考核指标。\n2.标记的指标为国家监测指标。\n"
+    )
+    assert read(tmp_path, body) == [
+        ("1.提高病案", [], ["县卫生健康局"], []),
+        ("2.建立考核", [], ["县卫生健康局", "县医保局"], []),
+    ]
