@@ -1,5 +1,7 @@
 """A text notice as an office receives it: a Word document whose table rows are a Word
-table, and the PDF LibreOffice prints from that document.
+table, the PDF LibreOffice prints from that document, the same document saved as an old
+Word file (.doc), and the notice pasted into a spreadsheet (.xlsx: a paragraph a row in
+the first column, a table row across the columns).
 
 The text notices under test were copied from web pages; the same notices reach an office
 as .docx and .pdf attachments. Rewriting each one into those forms (independently of the
@@ -12,11 +14,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from openpyxl import Workbook
 
 # a table row as a copy keeps it: cells parted by a tab or a bar
 _CELLS = re.compile(r"\t|\s*\|\s*")
@@ -59,6 +63,25 @@ def _whole_rows(rows: list[list[str]]) -> list[list[str]]:
     return out
 
 
+def _blocks(text: str) -> list[str | list[list[str]]]:
+    """The notice's paragraphs (str) and tables (rows of cells) in order; blank lines go."""
+    lines = text.splitlines()
+    out: list[str | list[list[str]]] = []
+    k = 0
+    while k < len(lines):
+        rows: list[list[str]] = []
+        while k < len(lines) and (cells := _cells(lines[k])) is not None:
+            rows.append(cells)
+            k += 1
+        if rows:
+            out.append(_whole_rows(rows))
+            continue
+        if lines[k].strip():
+            out.append(lines[k])
+        k += 1
+    return out
+
+
 def write_docx(text: str, target: Path) -> None:
     """Each line a paragraph (an indented, numbered or long one with a first-line indent
     of two characters, as a 公文's body has), each run of table rows one Word table as
@@ -68,44 +91,57 @@ def write_docx(text: str, target: Path) -> None:
     style.font.size = _SIZE
     style.font.name = "Noto Serif CJK SC"
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Serif CJK SC")
-    lines = text.splitlines()
-    k = 0
-    while k < len(lines):
-        rows: list[list[str]] = []
-        while k < len(lines) and (cells := _cells(lines[k])) is not None:
-            rows.append(cells)
-            k += 1
-        if rows:
-            rows = _whole_rows(rows)
-            width = max(len(r) for r in rows)
-            table = doc.add_table(rows=len(rows), cols=width)
+    for block in _blocks(text):
+        if isinstance(block, list):
+            width = max(len(r) for r in block)
+            table = doc.add_table(rows=len(block), cols=width)
             table.style = "Table Grid"
-            for row, cells in zip(table.rows, rows, strict=True):
+            for row, cells in zip(table.rows, block, strict=True):
                 for cell, value in zip(row.cells, cells, strict=False):
                     cell.text = value
-            continue
-        line = lines[k]
-        k += 1
-        if not line.strip():
             continue
         # an indent of ideographic spaces is the paragraph's first-line indent; other
         # spaces stay (columns a fixed-width layout sets out). A web page's copy lost the
         # indent a 公文 gives its body: a numbered or long paragraph gets it back.
-        words = line.lstrip("\u3000").rstrip()
+        words = block.lstrip("\u3000").rstrip()
         para = doc.add_paragraph(words)
-        if _INDENT.match(line) or _NUMBERED.match(words) or len(words) >= 30:
+        if _INDENT.match(block) or _NUMBERED.match(words) or len(words) >= 30:
             para.paragraph_format.first_line_indent = Pt(_SIZE.pt * 2)
     doc.save(str(target))
 
 
-def print_pdfs(docs: list[Path], out: Path) -> None:
-    """LibreOffice prints every document to ``out/<stem>.pdf`` in one run."""
+def write_xlsx(text: str, target: Path) -> None:
+    """The notice pasted into a spreadsheet: each paragraph a row of one cell, each
+    table row across as many columns as it has cells."""
+    book = Workbook()
+    sheet = book.active
+    for block in _blocks(text):
+        for row in block if isinstance(block, list) else [[block.rstrip()]]:
+            sheet.append(row)
+    book.save(str(target))
+
+
+def convert(docs: list[Path], out: Path, to: str) -> None:
+    """LibreOffice turns every document into ``out/<stem>.<to>`` (pdf: printed; doc: saved
+    as Word 97–2003) in one run. A .doc is saved from the document opened in Writer
+    (by way of .odt): LibreOffice's direct .docx → .doc export glues some python-docx
+    tables into one paragraph (a development notice's 6-column table), which a .doc an
+    office saved would not do; tests/test_forms.py goes the same way."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise SystemExit("--office=pdf needs LibreOffice (soffice) on the PATH")
-    subprocess.run(
-        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out), *map(str, docs)],
-        capture_output=True,
-        check=True,
-        timeout=1800,
-    )
+        raise SystemExit(f"--office={to} needs LibreOffice (soffice) on the PATH")
+
+    def run(paths: list[Path], fmt: str, target: Path) -> None:
+        subprocess.run(
+            [soffice, "--headless", "--convert-to", fmt, "--outdir", str(target), *map(str, paths)],
+            capture_output=True,
+            check=True,
+            timeout=1800,
+        )
+
+    if to != "doc":
+        run(docs, to, out)
+        return
+    with tempfile.TemporaryDirectory(prefix="office-copy-") as tmp:
+        run(docs, "odt", Path(tmp))
+        run([Path(tmp) / f"{d.stem}.odt" for d in docs], "doc", out)

@@ -2,7 +2,7 @@
 can measure the importer without its developers seeing how each held-out notice is read.
 
     python bench/score_set.py GOLD_DIR NOTICE [NOTICE ...] [--per-notice] [--one-line[=none]]
-                              [--pdf-copy[=COLUMNS]] [--office=docx|pdf]
+                              [--pdf-copy[=COLUMNS]] [--office=docx|pdf|doc|xlsx]
 
 Each notice is imported with ``.venv/bin/duban import NOTICE --json OUT`` into a temporary
 directory, and ``shared/eval/score.py`` scores the results against the gold readings
@@ -26,8 +26,10 @@ body: a PDF never held one) and a saved web page with its tags.
 
 ``--office=docx`` rewrites each notice (.txt) as the Word document an office receives
 (``bench/office_copy.py``: rows whose cells a tab or a bar parts become a Word table),
-``--office=pdf`` as the PDF LibreOffice prints from that document. A saved web page stays
-as it is.
+``--office=pdf`` as the PDF LibreOffice prints from that document, ``--office=doc`` as that
+document saved by LibreOffice as an old Word file, ``--office=xlsx`` as the notice pasted
+into a spreadsheet (a paragraph a row, a table row across the columns). A saved web page
+stays as it is.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from pathlib import Path
 from opencc import OpenCC
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from office_copy import is_page, print_pdfs, write_docx
+from office_copy import convert, is_page, write_docx, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORE = ROOT.parent / "shared" / "eval" / "score.py"
@@ -151,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--office",
-        choices=["docx", "pdf"],
-        help="rewrite each notice as a Word document first, or as the PDF printed from it",
+        choices=["docx", "pdf", "doc", "xlsx"],
+        help="rewrite each notice as a Word document first, as the PDF printed from it, as "
+        "an old Word file saved from it, or pasted into a spreadsheet",
     )
     args = ap.parse_args(argv)
 
@@ -197,14 +200,18 @@ def main(argv: list[str] | None = None) -> int:
                 source = texts / notice.name
                 text = notice.read_text(encoding="utf-8")
                 source.write_text(pdf_copy(text, args.pdf_copy), "utf-8")
+            elif args.office == "xlsx" and not is_page(text := notice.read_text(encoding="utf-8")):
+                source = texts / f"{notice.stem}.xlsx"
+                write_xlsx(text, source)
             elif args.office and not is_page(text := notice.read_text(encoding="utf-8")):
                 source = texts / f"{notice.stem}.docx"
                 write_docx(text, source)
             sources.append((notice, source))
-        if args.office == "pdf":
+        if args.office in ("pdf", "doc"):
             docs = [s for _, s in sources if s.suffix == ".docx"]
-            print_pdfs(docs, texts)
-            sources = [(n, s.with_suffix(".pdf") if s.suffix == ".docx" else s) for n, s in sources]
+            convert(docs, texts, args.office)
+            to = f".{args.office}"
+            sources = [(n, s.with_suffix(to) if s.suffix == ".docx" else s) for n, s in sources]
         for notice, source in sources:
             if not import_notice(source.resolve(), preds):
                 failed.append(notice.stem)

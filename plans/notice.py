@@ -28,7 +28,7 @@ from plans.copied_tables import (
     spaced_rows,
     spaced_rows_apart,
 )
-from plans.labels import TIME_LABELS, UNIT_LABELS
+from plans.labels import PAGE_FURNITURE, TIME_LABELS, UNIT_LABELS
 from plans.notice_limits import (
     MAX_LINES,
     MAX_TEXT_BYTES,
@@ -175,7 +175,8 @@ def continues(
     full stop only the aside closing the sentence (（X牵头，Y负责）) goes on, or the next
     sentence when it ends in such an aside: a sentence that closes a measure whose bracket
     comes after it. Mid-sentence the line goes on. Where the page ``indents`` the first
-    line of each paragraph, an unindented line goes on after a full stop too."""
+    line of each paragraph, an unindented line goes on after a full stop too when it
+    holds a sentence (it runs to the margin or ends in a stop), not a bare name."""
     paragraph = paragraph.rstrip()
     counted = _COUNT.match(line) and not paragraph.endswith(_STOPS)  # …协议第 / 6版。
     if (MARKS.match(line) and not counted) or header_cell(line):  # 序号: a header begins
@@ -183,12 +184,19 @@ def continues(
     if paragraph.count("（") + paragraph.count("(") > paragraph.count("）") + paragraph.count(")"):
         return True
     # a cell's bar (…提质增效 |) closes the cell: the next cell is no wrapped line of it
-    if _WRAP_BREAK.match(line) or paragraph.endswith(("：", ":", "！", "？", "|")):
+    if (
+        _WRAP_BREAK.match(line)
+        or PAGE_FURNITURE.search(line)
+        or paragraph.endswith(("：", ":", "！", "？", "|"))
+    ):
         return False
     if paragraph.endswith("。"):
-        if indents or line[0] in "（(":
+        if line[0] in "（(":
             return True
-        return bool(_CLOSING_ASIDE.search(rest() if rest else line))
+        following = rest() if rest else line
+        if indents:  # a sentence goes on; a short line of a name (各区县政府) is a cell
+            return len(following) > len(line) or line.rstrip().endswith((*_STOPS, "）", ")"))
+        return bool(_CLOSING_ASIDE.search(following))
     return True
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from plans.notice import (
     Line,
-    _clean,
+    _clean_cell,
     text_lines,
     text_rows,
 )
@@ -165,7 +165,9 @@ def read_docx(path: Path) -> list[Line]:
                 # a cell merged across leaves the columns it covers empty.
                 grid = row.cells
                 cells = [
-                    to_simplified(_clean(c.text)) if k == 0 or c._tc is not grid[k - 1]._tc else ""
+                    to_simplified(_clean_cell(c.text))
+                    if k == 0 or c._tc is not grid[k - 1]._tc
+                    else ""
                     for k, c in enumerate(grid)
                 ]
                 if not any(cells):

@@ -58,26 +58,27 @@ def _cell(value: Any) -> str:
     cell's text at the column's width)."""
     if value is None:
         return ""
-    text = str(value).strip()
+    text = str(value).rstrip()  # a leading indent is kept: fixed-width text sets columns by it
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # 序号 1.0 in a spreadsheet
-    # a space after a name's ending parts two names (安监站 安监所), as in a copied cell
-    return _clean_cell(text.replace("\r", "").replace("\n", ""))
+    return text.replace("\r", "").replace("\n", "")
 
 
 def _row(path: Path, out: list[Line], cells: list[str], where: str) -> None:
     """One table row as a line: a row of one cell is a line of text (a heading)."""
-    while cells and not cells[-1]:
+    while cells and not cells[-1].strip():
         cells = cells[:-1]
-    if not any(cells):
+    if not any(c.strip() for c in cells):
         return
     if len(cells) > MAX_COLUMNS:
         raise NoticeProblem(f"{path}: 表格一行超过 {MAX_COLUMNS} 列（{where}），不像一份通知")
     n = len(out) + 1
-    filled = [c for c in cells if c]
-    if len(filled) == 1:
+    filled = [c for c in cells if c.strip()]
+    if len(filled) == 1:  # text, as a paragraph holds it (a heading, a pasted paragraph)
         out.append(Line(n, filled[0], [], where))
     else:
+        # a space after a name's ending parts two names (安监站 安监所), as in a copied cell
+        cells = [_clean_cell(c) for c in cells]
         out.append(Line(n, " | ".join(cells), cells, where))
     _counted(path, out)
 
@@ -115,8 +116,14 @@ def read_pdf(path: Path) -> list[Line]:
             f"{path}: PDF 中没有文字层（可能是扫描件）。请导入原始的 .docx/.wps "
             "文件，或先做文字识别（OCR）后另存为文本"
         )
-    # the paragraphs are text as a .txt gives it: a table printed as text (a cell a line,
-    # bars between cells) or a web page's body printed as one paragraph is read as there
+    # a table printed as text (a cell a line, bars between cells) or a web page's body
+    # printed as one paragraph is read as there
+    return _as_text(out)
+
+
+def _as_text(out: list[Line]) -> list[Line]:
+    """Lines of text (a PDF's paragraphs, a sheet's rows of one cell) read as a .txt's
+    are; rows with their cells pass as they are."""
     raw = [(ln.no, to_simplified(ln.text), [to_simplified(c) for c in ln.cells]) for ln in out]
     labels = {ln.no: ln.where for ln in out}
     return text_lines(text_rows(raw), labels.__getitem__)
@@ -230,7 +237,7 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], flow: _Flow) -> No
                 _counted(path, out)
             continue
         t += 1
-        rows = [[_cell(c) for c in row] for row in item.extract()]
+        rows = [[_cell(c).strip() for c in row] for row in item.extract()]
         for r, cells in enumerate(rows, start=1):
             if n == r - 1 == 0 and flow.row and _row_goes_on(flow.row, cells):
                 cells = [a + b for a, b in zip(flow.row, cells, strict=True)]
@@ -326,7 +333,8 @@ def read_xlsx(path: Path) -> list[Line]:
         name = sheet.title if len(book.worksheets) > 1 else ""
         for r, cells in enumerate(grid, start=1):
             _row(path, out, cells, f"{name}表{s}第{r}行" if name else f"第{r}行")
-    return out
+    # a notice pasted into a sheet, a paragraph a row, is text as a .txt gives it
+    return _as_text(out)
 
 
 def read_xls(path: Path) -> list[Line]:
@@ -357,7 +365,7 @@ def read_xls(path: Path) -> list[Line]:
                 grid[r][c0] = grid[r0][c0]
         for r, cells in enumerate(grid, start=1):
             _row(path, out, cells, f"表{s + 1}第{r}行")
-    return out
+    return _as_text(out)
 
 
 # -- old Word and WPS files, through LibreOffice ---------------------------------------------

@@ -168,3 +168,55 @@ def test_a_pdf_of_a_prose_notice_keeps_each_measure_whole(tmp_path: Path) -> Non
     as_docx = [(t.text, t.lead, t.units) for t in extract(path).tasks]
     assert len(as_docx) == 12
     assert [(t.text, t.lead, t.units) for t in extract(pdf).tasks] == as_docx
+
+
+# A notice pasted into a sheet: a paragraph a row in the first column. Its table was kept
+# in fixed-width columns, its wrapped cells indented under their column.
+PASTED = [
+    *HEAD[:-1],
+    "泓川县2023年政务公开重点任务分工",
+    "一、推进决策公开",
+    "（一）公开重大行政决策事项目录，2023年6月底前完成。（牵头单位：县司法局 县政府办；"
+    "责任单位：县政府各部门）",
+    "二、重点领域信息公开",
+    "序号    重点任务                                  责任单位                    完成时限",
+    "1       公开重大建设项目批准和实施信息，按季度更  县发展改革局（牵头）、      每季度末",
+    "        新项目进展。                              县住建局",
+    "2       公开义务教育招生入学政策。                县教育局                    —",
+]
+
+
+def test_a_notice_pasted_into_a_spreadsheet_reads_as_its_text(tmp_path: Path) -> None:
+    """Each paragraph a row of one cell is text, as a .txt's line is: its spaces stay as
+    they are, and the indent of a fixed-width table's wrapped cell keeps it in its column."""
+    book = Workbook()
+    for text in PASTED:
+        book.active.append([text])
+    sheet = tmp_path / "notice.xlsx"
+    book.save(str(sheet))
+    text = tmp_path / "notice.txt"
+    text.write_text("\n".join(PASTED) + "\n", encoding="utf-8")
+    assert reading(sheet) == reading(text)
+    assert [t.text[:6] for t in extract(sheet).tasks] == [
+        "(一)公开重",
+        "公开重大建设",
+        "公开义务教育",
+    ]
+    assert reading(sheet)[1] == (["县发展改革局"], ["县住建局"], ["quarterly:end"])
+
+
+def test_names_a_space_parts_in_a_word_table_cell_stay_apart(tmp_path: Path) -> None:
+    """A cell listing its units with spaces between them (安监站 安监所), as small offices
+    type them, names each unit, as the same cell does in a PDF or a spreadsheet."""
+    d = docx.Document()
+    for text in HEAD:
+        d.add_paragraph(text)
+    table = d.add_table(rows=2, cols=3)
+    for r, row in enumerate(
+        [["序号", "工作任务", "责任单位"], ["1", "开展烟花爆竹专项整治。", "安监站 派出所"]]
+    ):
+        for cell, text in zip(table.rows[r].cells, row, strict=True):
+            cell.text = text
+    path = tmp_path / "notice.docx"
+    d.save(str(path))
+    assert reading(path) == [([], ["安监站", "派出所"], [])]

@@ -163,3 +163,28 @@ def test_tabs_in_a_word_paragraph_set_words_out_and_part_no_cells(tmp_path: Path
     ex = extract(word)
     assert all("|" not in unit for t in ex.tasks for unit in t.lead + t.units)
     assert str(ex.meta["issued"].value) == "2023-04-10"
+
+
+def test_a_unit_line_under_an_item_that_fills_the_margin_stays_a_unit(tmp_path: Path) -> None:
+    """Items with a first-line indent, each followed by its unit on a line of its own (a
+    table flattened into paragraphs). Items of every length, so that some end exactly at
+    the right margin with 。: the unindented unit line after them is a name, not the
+    sentence going on, and the PDF reads as the text does."""
+    units = ["县财政局", "各乡镇人民政府"]
+    paragraphs = [*HEAD, "一、加强重点领域信息公开"]
+    for k in range(1, 29):
+        words = "做好政策解读和回应关切工作"[: k % 14] + "细化" * (k // 14)
+        paragraphs += [f"{k}.公开重点领域信息，{words}，按要求及时更新。", units[k % 2]]
+    text = tmp_path / "notice.txt"
+    text.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
+    d = docx.Document()
+    d.styles["Normal"].font.size = Pt(14)
+    for words in paragraphs:
+        para = d.add_paragraph(words)
+        if words[0].isdigit():
+            para.paragraph_format.first_line_indent = Pt(28)
+    word = tmp_path / "notice.docx"
+    d.save(str(word))
+    expected = tasks(text)
+    assert [t[2] for t in expected] == [[units[k % 2]] for k in range(1, 29)]
+    assert tasks(convert(word, "pdf")) == expected

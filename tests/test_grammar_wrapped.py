@@ -147,3 +147,16 @@ def test_a_count_at_a_lines_start_goes_on_and_a_number_begins_anew() -> None:
     assert not continues("做好政务公开工作。", "6.公开财政预决算信息。")
     assert not continues("做好政务公开工作", "6.公开财政预决算信息。")
     assert not continues("县财政局", "序号")
+
+
+def test_what_a_page_prints_around_the_notice_begins_anew() -> None:
+    """A unit line that fills the margin (…农业农村处、各行政村) is followed by what the page
+    prints about itself (来源：…, 责任编辑：…) or by the 版记 (…2023年4月7日印发): none of it
+    is the last unit's name."""
+    from plans.notice import continues
+
+    line = "责任单位：党群工作处、经济发展处、社会事业处、农业农村处、各行政村"
+    assert not continues(line, "来源：平潭综合实验区苏平片区管理局")
+    assert not continues(line, "责任编辑：王明")
+    assert not continues(line, "抄送：县委办公室，县人大常委会办公室。")
+    assert continues(line, "办公室、县财政局")  # a name the margin broke goes on

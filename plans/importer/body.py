@@ -25,23 +25,10 @@ from plans.importer.units import (
     split_units,
     unit_line,
 )
+from plans.labels import PAGE_FURNITURE
 from plans.notice import Line
 from plans.reflow import WORK
 
-PAGE_FURNITURE = re.compile(
-    r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
-    r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
-    # a crawl's own fields about the page (一级类别: 国家政策文件, 访问地址: https://…)
-    r"^([一二三]级类别|类别|所属栏目|栏目|来源网站|访问地址|原文链接|原文地址|附件链接|"
-    r"附件下载|本地目录|网址)\s*[:：]|^https?://\S+$|"
-    # a portal's footer: who runs the site, its registration numbers, its links
-    r"^(主办单位|承办单位|主办|承办|网站标识码|备案号|技术支持|版权所有)\s*[:：]|"
-    r"ICP[备证]|公网安备|^(Copyright|©)|"
-    r"^(政府网站找错|网站地图|联系我们|关于我们|无障碍浏览|返回顶部|[|\s])+$|"
-    # the 版记 under a 公文: who else receives it, who printed it when
-    r"^(抄送|抄报|分送)\s*[:：]|(\d{4}|[〇零○一二三四五六七八九]{4})年.{1,6}日\s*印发[。.]?$",
-    re.I,
-)
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 # cells that head a division table: seen alone on a line, the notice holds a table
 TABLE_HEADS = ("责任单位", "牵头单位", "配合单位", "完成时限", "完成时间", "具体要求", "工作任务")

@@ -8,9 +8,9 @@ import re
 from collections import Counter
 
 from plans.cn_dates import normalise
-from plans.importer.body import PAGE_FURNITURE
 from plans.importer.model import Extraction, Field, Review
 from plans.importer.units import split_units
+from plans.labels import PAGE_FURNITURE
 from plans.notice import Line
 
 # the issuer's code (国办发, 渝府办发, 桑政公开办): never a title's 的/意见/通知/方案 glued before it
