@@ -56,8 +56,8 @@ def is_unit_label(label: str) -> bool:
 # What a web page or a 公文's 版记 prints around the notice, not of it: a line that
 # starts so begins anew, and is no task.
 PAGE_FURNITURE = re.compile(
-    r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|"
-    r"分享到|打印本页|关闭窗口)\s*[:：]?|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
+    r"^(来源|信息来源|作者|责任编辑|编辑|审核|校对|浏览次数|点击数|访问量|联系人|联系电话|"
+    r"联系方式|咨询电话)\s*[:：]|^(分享到|打印本页|关闭窗口)|\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)$|"
     # a crawl's own fields about the page (一级类别: 国家政策文件, 访问地址: https://…)
     r"^([一二三]级类别|类别|所属栏目|栏目|来源网站|访问地址|原文链接|原文地址|附件链接|"
     r"附件下载|本地目录|网址)\s*[:：]|^https?://\S+$|"

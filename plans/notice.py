@@ -74,7 +74,10 @@ def _clean(text: str) -> str:
 
 # In a table cell, a space after an organisation's ending parts two names ("安监站 安监所");
 # elsewhere a space in Chinese text is a wrapped line ("工作机 制") and goes.
-_NAMES_APART = re.compile(r"(?<=[站所局委办队院心厅处室科])[ \t\u3000\xa0]+(?=[\u4e00-\u9fff])")
+# (a letter-spaced header cell 责 任 科 室 is no two names: an ending needs a name before it)
+_NAMES_APART = re.compile(
+    r"(?<=[\u4e00-\u9fff]{2}[站所局委办队院心厅处室科])[ \t\u3000\xa0]+(?=[\u4e00-\u9fff])"
+)
 
 
 def _clean_cell(text: str) -> str:
@@ -132,7 +135,7 @@ def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
     longer = sum(w > right + 2 for w in widths)
     # a wrapped line stops mid-sentence: lines of one length that end their sentences
     # (items of about one length, a line each) are paragraphs, not a page
-    mid = sum(not texts[k].endswith(_STOPS) for k in full)
+    mid = sum(not (texts[k].endswith(_STOPS) or _CLOSING_ASIDE.search(texts[k])) for k in full)
     if not 40 <= right <= 120 or mid < 4 or mid * 2 < len(full) or longer > len(full) // 10 + 1:
         return raw  # no margin: lines as long as their paragraphs
 
@@ -186,20 +189,26 @@ def continues(
     # a cell's bar (…提质增效 |) closes the cell: the next cell is no wrapped line of it
     if (
         _WRAP_BREAK.match(line)
-        or PAGE_FURNITURE.search(line)
+        or (PAGE_FURNITURE.search(line) and _LABELLED.match(line))
         or paragraph.endswith(("：", ":", "！", "？", "|"))
     ):
         return False
-    if paragraph.endswith("。"):
+    if paragraph.endswith("。") or _CLOSING_ASIDE.search(paragraph):  # a measure closed
         if line[0] in "（(":
             return True
         following = rest() if rest else line
-        if indents:  # a sentence goes on; a short line of a name (各区县政府) is a cell
-            return len(following) > len(line) or line.rstrip().endswith((*_STOPS, "）", ")"))
+        if indents:  # a sentence goes on; a name (各区县政府) or a date alone is no sentence
+            return len(following) > len(line) or not _NAME_OR_DATE.fullmatch(line.strip())
         return bool(_CLOSING_ASIDE.search(following))
     return True
 
 
+# a line that is page furniture by its label (来源：…, 联系人：…), not a word opening it
+_LABELLED = re.compile(r"^[\u4e00-\u9fa5]{1,6}\s*[:：]")
+# a line that holds no sentence: names (各区县政府, 县财政局、县税务局) or a date
+_NAME_OR_DATE = re.compile(
+    rf"[\u4e00-\u9fa5()（）、，,]{{1,40}}{UNIT_SUFFIX}|\d{{4}}年\d{{1,2}}月\d{{1,2}}日"
+)
 # a number that counts (6版, 30个, 2023年): a wrapped sentence's words, no item's number
 _COUNT = re.compile(
     r"\d+(?:\.\d+)?(?:版|年|月|日|个|项|家|次|名|人|%|万|亿|元|批|条|座|户|期|天|倍|号|类|级)"

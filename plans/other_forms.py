@@ -54,14 +54,14 @@ def _counted(path: Path, out: list[Line]) -> None:
 
 
 def _cell(value: Any) -> str:
-    """A table cell's text: a cell's own line breaks join its lines (a PDF wraps a
-    cell's text at the column's width)."""
+    """A cell's text, its line breaks kept (a sheet's cell breaks where its writer did;
+    a PDF's where the column ended, which its reader drops)."""
     if value is None:
         return ""
     text = str(value).rstrip()  # a leading indent is kept: fixed-width text sets columns by it
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # 序号 1.0 in a spreadsheet
-    return text.replace("\r", "").replace("\n", "")
+    return text.replace("\r", "")
 
 
 def _row(path: Path, out: list[Line], cells: list[str], where: str) -> None:
@@ -72,14 +72,16 @@ def _row(path: Path, out: list[Line], cells: list[str], where: str) -> None:
         return
     if len(cells) > MAX_COLUMNS:
         raise NoticeProblem(f"{path}: 表格一行超过 {MAX_COLUMNS} 列（{where}），不像一份通知")
-    n = len(out) + 1
     filled = [c for c in cells if c.strip()]
-    if len(filled) == 1:  # text, as a paragraph holds it (a heading, a pasted paragraph)
-        out.append(Line(n, filled[0], [], where))
+    if len(filled) == 1:  # text, as a paragraph holds it: a heading, pasted paragraphs
+        for text in filled[0].split("\n"):
+            if text.strip():
+                out.append(Line(len(out) + 1, text, [], where))
     else:
-        # a space after a name's ending parts two names (安监站 安监所), as in a copied cell
-        cells = [_clean_cell(c) for c in cells]
-        out.append(Line(n, " | ".join(cells), cells, where))
+        # a cell's lines are apart as a space parts them; a space after a name's ending
+        # parts two names (安监站 安监所 / 县财政局⏎各乡镇人民政府), as in a copied cell
+        cells = [_clean_cell(c.replace("\n", " ")) for c in cells]
+        out.append(Line(len(out) + 1, " | ".join(cells), cells, where))
     _counted(path, out)
 
 
@@ -191,11 +193,18 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], flow: _Flow) -> No
             short = (5 if indenting else 4) * size(ln)
         return bool(ln["x1"] >= right - short)
 
+    # the paragraph the page before left open: its bracket may close on this page
+    carry = out[-1].text if flow.open_end and out and not out[-1].cells else ""
+
     def goes_on(para: str, after: str, k: int) -> bool:
-        return continues(para, after, partial(rest, k), indents=indenting)
+        first = not any(kind == "text" for _, kind, _ in blocks)  # the page's first paragraph
+        return continues(
+            carry + para if first else para, after, partial(rest, k), indents=indenting
+        )
 
     def rest(k: int) -> str:  # line k and those that go on from it, to the first short one
-        end = next((j for j in range(k, min(len(lines), k + 20)) if not at_margin(lines[j])), k)
+        last = min(len(lines), k + 20) - 1  # every line to the page's end at the margin
+        end = next((j for j in range(k, last + 1) if not at_margin(lines[j])), last)
         return "".join(ln["text"].strip() for ln in lines[k : end + 1])
 
     para, top, ends_open = "", 0.0, False
@@ -237,7 +246,7 @@ def _pdf_page(path: Path, page: Any, p: int, out: list[Line], flow: _Flow) -> No
                 _counted(path, out)
             continue
         t += 1
-        rows = [[_cell(c).strip() for c in row] for row in item.extract()]
+        rows = [[_cell(c).replace("\n", "").strip() for c in row] for row in item.extract()]
         for r, cells in enumerate(rows, start=1):
             if n == r - 1 == 0 and flow.row and _row_goes_on(flow.row, cells):
                 cells = [a + b for a, b in zip(flow.row, cells, strict=True)]

@@ -220,3 +220,34 @@ def test_names_a_space_parts_in_a_word_table_cell_stay_apart(tmp_path: Path) -> 
     path = tmp_path / "notice.docx"
     d.save(str(path))
     assert reading(path) == [([], ["安监站", "派出所"], [])]
+
+
+def test_a_letter_spaced_header_and_a_cell_of_names_on_two_lines(tmp_path: Path) -> None:
+    """责 任 科 室 in a Word table's header is the column's name, not two names (责任科,
+    室); in a sheet, names a cell puts on lines of their own (县财政局⏎各乡镇人民政府) are
+    two units, as a space between them makes them."""
+    d = docx.Document()
+    for text in HEAD:
+        d.add_paragraph(text)
+    table = d.add_table(rows=2, cols=4)
+    rows = [
+        ["序 号", "工 作 任 务", "责 任 科 室", "完 成 时 限"],
+        ["1", "加强传染病防控", "疾控股", "长期坚持"],
+    ]
+    for r, row in enumerate(rows):
+        for cell, text in zip(table.rows[r].cells, row, strict=True):
+            cell.text = text
+    word = tmp_path / "notice.docx"
+    d.save(str(word))
+    assert reading(word) == [([], ["疾控股"], ["ongoing"])]
+
+    book = Workbook()
+    for row in [
+        *([t] for t in HEAD),
+        HEADER[:4],
+        ["1", "稳定粮食生产", "县农业农村局", "县财政局\n各乡镇人民政府"],
+    ]:
+        book.active.append(row)
+    sheet = tmp_path / "notice.xlsx"
+    book.save(str(sheet))
+    assert reading(sheet) == [(["县农业农村局"], ["县财政局", "各乡镇人民政府"], [])]

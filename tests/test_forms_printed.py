@@ -188,3 +188,22 @@ def test_a_unit_line_under_an_item_that_fills_the_margin_stays_a_unit(tmp_path: 
     expected = tasks(text)
     assert [t[2] for t in expected] == [[units[k % 2]] for k in range(1, 29)]
     assert tasks(convert(word, "pdf")) == expected
+
+
+def test_review_guards_read_as_their_documents(tmp_path: Path) -> None:
+    """A second review's notices (tests/notices/printed/r22_*): a measure whose bracket
+    a page break splits after 完成时限：, a wrapped line that opens with 审核把关 or 来源渠道
+    (words, not the page's 来源：), a short last line ending in 。” or with no stop at all
+    after a full stop at the margin, and a printed web page with 来源：/责任编辑： lines.
+    Each PDF reads as its document: nothing cut, nothing dropped, no unit borrowed."""
+    for name in (
+        "r22_pdf_pagebreak_after_stop",
+        "r22_pdf_wrap_starts_shenhe",
+        "r22_pdf_short_quote_line",
+        "r22_pdf_short_tail_no_stop",
+        "r22_pdf_flush_web_print",
+    ):
+        word, pdf = printed(tmp_path, name)
+        expected = tasks(word)
+        assert expected and all(t[2] or t[1] for t in expected[:2]), name
+        assert tasks(pdf) == expected, name

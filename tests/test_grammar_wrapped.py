@@ -160,3 +160,33 @@ def test_what_a_page_prints_around_the_notice_begins_anew() -> None:
     assert not continues(line, "责任编辑：王明")
     assert not continues(line, "抄送：县委办公室，县人大常委会办公室。")
     assert continues(line, "办公室、县财政局")  # a name the margin broke goes on
+
+
+def test_rows_closed_by_their_lead_are_no_page_and_words_are_no_furniture(
+    tmp_path: Path,
+) -> None:
+    """Measures a line each, of about one length, each closed by （X牵头） and no stop: a
+    list, not a page's wrapped lines. And a wrapped line opening with 审核把关 or 来源渠道
+    goes on: only a labelled line (来源：…) is the page's."""
+    from plans.notice import continues
+
+    rows = [
+        "推进政务服务事项网上可办，网办率达到90%以上（区行政审批局牵头）",
+        "推行企业开办一日办结，压缩开办时间至半个工作日（区市场监管局牵头）",
+        "推进工程建设项目审批制度改革，压缩审批时间（区住建局牵头）",
+        "开展涉企违规收费专项整治，切实减轻企业负担（区发改局牵头）",
+        "清理妨碍统一市场和公平竞争的政策规定文件（区市场监管局牵头）",
+        "建立领导干部联系重点企业制度，及时解决诉求（区工信局牵头）",
+    ]
+    tasks = reading(tmp_path, "一、优化营商环境\n" + "\n".join(rows) + "\n", "rows.txt")
+    assert [lead for _, lead, _, _ in tasks] == [
+        ["区行政审批局"],
+        ["区市场监管局"],
+        ["区住建局"],
+        ["区发改局"],
+        ["区市场监管局"],
+        ["区工信局"],
+    ]
+    assert continues("切实落实项目主管单位", "审核把关责任，确保资金安全。")
+    assert continues("拓宽收入", "来源渠道，严禁收取过头费。")
+    assert not continues("拓宽收入来源渠道，严禁收取过头费。", "来源：北塘县财政局")
