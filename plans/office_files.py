@@ -17,6 +17,7 @@ from pathlib import Path
 
 from plans.notice import (
     Line,
+    _clean,
     _clean_cell,
     text_lines,
     text_rows,
@@ -177,8 +178,8 @@ def read_docx(path: Path) -> list[Line]:
                     raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
                 labels[n] = f"表{t}第{r}行"
                 if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
-                    # a row merged across the whole table: a heading, read as a line
-                    raw.append((n, cells[0], []))
+                    # a row merged across the whole table: a heading, read as a line of text
+                    raw.append((n, to_simplified(_clean(grid[0].text)), []))
                 else:
                     raw.append((n, " | ".join(cells), cells))
     # the paragraphs are text as a .txt gives it: a table pasted as text into the
