@@ -90,8 +90,10 @@ _ATTACHMENT = re.compile(
     r"(?:[。；！？”》）)]|要求|任务|方案|清单|分工|目录|办法|制度|细则|安排|计划)"
     r"(附件\s*(?:\d{1,2}|(?=[：:])))(?=[：:\u4e00-\u9fff]|(?:19|20)\d\d年)"
 )
+# a space between paragraphs an archive glued: after Chinese text or a closing bracket,
+# full-width or ASCII (…（牵头单位：X） 平潭县国土资源局 / …(牵头单位:X) 平潭县…)
 _SPACE = re.compile(
-    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t\u3000]+"
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef)])[ \t\u3000]+"
     r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
 )
 

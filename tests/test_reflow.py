@@ -370,3 +370,16 @@ def test_a_flattened_header_of_main_and_helping_units(tmp_path: Path) -> None:
         (True, ["区教育局"], ["区投资促进中心"]),
         (True, ["区卫健委"], ["区教育局"]),
     ]
+
+
+def test_an_archived_body_with_ascii_brackets_parts_after_them() -> None:
+    """A portal that prints half-width punctuation: the space after a closing ``)`` parts
+    paragraphs as it does after ``）``, so the signature is no unit of the last item."""
+    body = (
+        "三、坚决纠正行业乱收费问题 坚决纠正农民建房等方面乱收费行为，严禁向农民转嫁摊派资金、"
+        "搭车收费等违规行为。(牵头单位:用地科,参与单位:各国土所) 平潭县国土资源局 "
+        "二〇一二年九月六日 来源:中国平潭"
+    ) * 3  # as long as a body an archive keeps on one line
+    parts = reflow(body)
+    assert any(p.endswith("(牵头单位:用地科,参与单位:各国土所)") for p in parts)
+    assert "平潭县国土资源局" in parts
