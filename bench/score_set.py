@@ -2,7 +2,7 @@
 can measure the importer without its developers seeing how each held-out notice is read.
 
     python bench/score_set.py GOLD_DIR NOTICE [NOTICE ...] [--per-notice] [--one-line[=none]]
-                              [--pdf-copy[=COLUMNS]] [--office=docx|pdf|doc|xlsx]
+                              [--pdf-copy[=COLUMNS]] [--office=docx|pdf|doc|xlsx] [--doubled]
 
 Each notice is imported with ``.venv/bin/duban import NOTICE --json OUT`` into a temporary
 directory, and ``shared/eval/score.py`` scores the results against the gold readings
@@ -30,6 +30,9 @@ body: a PDF never held one) and a saved web page with its tags.
 document saved by LibreOffice as an old Word file, ``--office=xlsx`` as the notice pasted
 into a spreadsheet (a paragraph a row, a table row across the columns). A saved web page
 stays as it is.
+
+``--doubled`` writes every line break of each notice (.txt) twice, as a web page copied
+with a blank line after each paragraph gives it.
 """
 
 from __future__ import annotations
@@ -157,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         help="rewrite each notice as a Word document first, as the PDF printed from it, as "
         "an old Word file saved from it, or pasted into a spreadsheet",
     )
+    ap.add_argument(
+        "--doubled",
+        action="store_true",
+        help="write every line break twice first (a web copy's blank line after each line)",
+    )
     args = ap.parse_args(argv)
 
     if not SCORE.exists():
@@ -170,13 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(n.name for n in missing)
         print(f"no gold reading in {args.gold_dir} for: {names}", file=sys.stderr)
         return 2
-    if sum(map(bool, (args.one_line, args.pdf_copy, args.office))) > 1:
-        print("--one-line, --pdf-copy and --office are different copies: give one", file=sys.stderr)
-        return 2
-    rewrites = args.one_line or args.pdf_copy or args.office
-    if rewrites and any(n.suffix.lower() != ".txt" for n in args.notices):
+    copies = (args.one_line, args.pdf_copy, args.office, args.doubled)
+    if sum(map(bool, copies)) > 1:
         print(
-            "--one-line, --pdf-copy and --office rewrite text notices (.txt) only",
+            "--one-line, --pdf-copy, --office and --doubled are different copies: give one",
+            file=sys.stderr,
+        )
+        return 2
+    if any(copies) and any(n.suffix.lower() != ".txt" for n in args.notices):
+        print(
+            "--one-line, --pdf-copy, --office and --doubled rewrite text notices (.txt) only",
             file=sys.stderr,
         )
         return 2
@@ -196,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
                 source = texts / notice.name
                 glue = " " if args.one_line == "space" else ""
                 source.write_text(one_line(notice.read_text(encoding="utf-8"), glue), "utf-8")
+            elif args.doubled:
+                source = texts / notice.name
+                text = notice.read_text(encoding="utf-8")
+                source.write_text(text.replace("\n", "\n\n"), "utf-8")
             elif args.pdf_copy:
                 source = texts / notice.name
                 text = notice.read_text(encoding="utf-8")

@@ -434,12 +434,29 @@ def read_notice(path: Path) -> list[Line]:
     return text_lines(raw, lambda no: f"第{no}行")
 
 
+def _undoubled(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A text whose every line is followed by a blank line (a web page copied with a blank
+    line after each paragraph, a document typed with Enter pressed twice) had its line
+    breaks doubled: read every other line, so that a blank line again ends a paragraph or
+    stands for an empty cell. The lines keep their numbers in the file."""
+    end = len(raw)
+    while end and not raw[end - 1][1].strip():
+        end -= 1
+    if end < 20 or any(row for _, _, row in raw):
+        return raw
+    for phase in (0, 1):
+        if all(not t.strip() for _, t, _ in raw[1 - phase : end : 2]):
+            return raw[phase:end:2]
+    return raw
+
+
 def text_rows(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """Lines as text gives them (a .txt, or a Word document's paragraphs), with the tables
     the text holds set out as rows: copied one cell per line, in fixed-width columns,
     spaced, barred or glued, and prose a page's margin broke joined again. A line that
     already has its cells (a Word table's row) passes as it is."""
     steps = (
+        _undoubled,
         _hard_wrapped,
         fixed_width_rows,
         spaced_rows_apart,

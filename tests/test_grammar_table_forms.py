@@ -5,16 +5,35 @@ notice written for it (places, units and dates invented)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from plans.importer import extract
 from tests.test_grammar import HEAD, read
 
+Read = Callable[[Path, str], list[tuple[str, list[str], list[str], list[str]]]]
 
-def test_a_table_copied_one_cell_per_line_between_blank_lines(tmp_path: Path) -> None:
+
+def read_doubled(tmp_path: Path, body: str) -> list[tuple[str, list[str], list[str], list[str]]]:
+    """The notice as a web page copies it with a blank line after every line."""
+    notice = tmp_path / "notice.txt"
+    notice.write_text((HEAD + body).replace("\n", "\n\n"), encoding="utf-8")
+    return [(t.text[:6], t.lead, t.units, [d.value for d in t.due]) for t in extract(notice).tasks]
+
+
+AS_TYPED_AND_DOUBLED = pytest.mark.parametrize(
+    "read", [read, read_doubled], ids=["as-typed", "doubled"]
+)
+
+
+@AS_TYPED_AND_DOUBLED
+def test_a_table_copied_one_cell_per_line_between_blank_lines(tmp_path: Path, read: Read) -> None:
     """A Word table pasted as one cell per line: the header gives the columns, a number
     starts each row, a merged 工作任务 cell appears only in its first row, "/" is an
-    empty cell, the header repeats after a page number."""
+    empty cell, the header repeats after a page number. Doubled, every line break twice
+    (a web copy), it reads the same."""
     cells = [
         "序号",
         "工作任务",
@@ -90,9 +109,13 @@ def test_a_table_in_fixed_width_columns_as_pdftotext_gives_it(tmp_path: Path) ->
     ]
 
 
-def test_a_cms_export_of_one_cell_per_line_each_followed_by_a_bar(tmp_path: Path) -> None:
+@AS_TYPED_AND_DOUBLED
+def test_a_cms_export_of_one_cell_per_line_each_followed_by_a_bar(
+    tmp_path: Path, read: Read
+) -> None:
     """Each cell, empty ones included, is followed by a lone "|"; the merged 工作任务 comes
-    before its group's first number; "—" and "无" are no unit."""
+    before its group's first number; "—" and "无" are no unit. With every line break
+    doubled an empty cell is still told from the blank line after each cell."""
     cells = [
         "工作任务",
         "序号",
