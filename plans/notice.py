@@ -36,7 +36,7 @@ from plans.notice_limits import (
     size_mb,
 )
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
-from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, to_simplified
+from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, reading_form
 from plans.web_page import PageText
 
 # A cell that is unit names (市发展改革委, 区直各有关单位，各片区管理局)
@@ -413,7 +413,7 @@ def read_notice(path: Path) -> list[Line]:
             "（真实的通知一般不到 1 MB）。请确认选对了文件"
         )
     # simplified first: the reflow's and the table readers' words are (牵头, 单位)
-    text = to_simplified(_decode(path.read_bytes(), path))
+    text = reading_form(_decode(path.read_bytes(), path))
     if suffix in (".html", ".htm") or re.search(
         r"<(p|div|span|td|form|address)\b", text[:20000], re.I
     ):

@@ -29,7 +29,7 @@ from plans.notice_limits import (
     NoticeProblem,
     size_mb,
 )
-from plans.text import to_simplified
+from plans.text import reading_form
 
 MAX_DOCX_TOTAL = 120 * 1024 * 1024  # every part together, pictures included, inflated
 MAX_DOCX_PARTS = 2000  # a real .docx has a few dozen
@@ -156,7 +156,7 @@ def read_docx(path: Path) -> list[Line]:
             if n > MAX_LINES:
                 raise NoticeProblem(f"{path}: 超过 {MAX_LINES} 段文字和表格行，不像一份通知")
             # blank paragraphs kept: a table pasted as text parts its cells by them
-            raw.append((n, to_simplified(Paragraph(block, document).text), []))
+            raw.append((n, reading_form(Paragraph(block, document).text), []))
             labels[n] = f"第{n}段"
         elif tag == "tbl":
             t += 1
@@ -166,7 +166,7 @@ def read_docx(path: Path) -> list[Line]:
                 # a cell merged across leaves the columns it covers empty.
                 grid = row.cells
                 cells = [
-                    to_simplified(_clean_cell(c.text))
+                    reading_form(_clean_cell(c.text))
                     if k == 0 or c._tc is not grid[k - 1]._tc
                     else ""
                     for k, c in enumerate(grid)
@@ -179,7 +179,7 @@ def read_docx(path: Path) -> list[Line]:
                 labels[n] = f"表{t}第{r}行"
                 if len(grid) > 1 and all(c._tc is grid[0]._tc for c in grid):
                     # a row merged across the whole table: a heading, read as a line of text
-                    raw.append((n, to_simplified(_clean(grid[0].text)), []))
+                    raw.append((n, reading_form(_clean(grid[0].text)), []))
                 else:
                     raw.append((n, " | ".join(cells), cells))
     # the paragraphs are text as a .txt gives it: a table pasted as text into the

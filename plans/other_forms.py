@@ -33,7 +33,7 @@ from plans.notice_limits import (
 )
 from plans.office_files import check_zip, read_docx
 from plans.reflow import MARKS
-from plans.text import to_simplified
+from plans.text import reading_form
 
 MAX_PDF_PAGES = 300  # a notice with its attachments runs to tens of pages
 MAX_SHEET_ROWS = 20_000
@@ -126,7 +126,7 @@ def read_pdf(path: Path) -> list[Line]:
 def _as_text(out: list[Line]) -> list[Line]:
     """Lines of text (a PDF's paragraphs, a sheet's rows of one cell) read as a .txt's
     are; rows with their cells pass as they are."""
-    raw = [(ln.no, to_simplified(ln.text), [to_simplified(c) for c in ln.cells]) for ln in out]
+    raw = [(ln.no, reading_form(ln.text), [reading_form(c) for c in ln.cells]) for ln in out]
     labels = {ln.no: ln.where for ln in out}
     return text_lines(text_rows(raw), labels.__getitem__)
 

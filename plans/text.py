@@ -20,10 +20,16 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def to_simplified(text: str) -> str:
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def reading_form(text: str) -> str:
+    """The text every notice reader works on: simplified characters and ASCII digits
+    (２０２０年６月底前 is 2020年6月底前); the full-width brackets and stops the grammar
+    reads stay as they are."""
     # OpenCC.convert carries no return annotation; it returns the converted str.
     simplified: str = _t2s().convert(text)
-    return simplified
+    return simplified.translate(_WIDE_DIGITS)
 
 
 _SPACE = re.compile(r"\s+")
@@ -31,7 +37,7 @@ _SPACE = re.compile(r"\s+")
 
 def norm(text: str) -> str:
     """Simplified, NFKC (full-width to half-width), no white space."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", to_simplified(str(text))))
+    return _SPACE.sub("", unicodedata.normalize("NFKC", reading_form(str(text))))
 
 
 # Encodings Chinese text arrives in: GB (read as GB18030, their superset) and Big5.

@@ -251,3 +251,43 @@ def test_a_letter_spaced_header_and_a_cell_of_names_on_two_lines(tmp_path: Path)
     sheet = tmp_path / "notice.xlsx"
     book.save(str(sheet))
     assert reading(sheet) == [(["县农业农村局"], ["县财政局", "各乡镇人民政府"], [])]
+
+
+WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_full_width_digits_read_as_ascii_ones(tmp_path: Path) -> None:
+    """A notice typed with full-width digits (１．, 〔２０２３〕１２号, ２０２３年６月底前) reads
+    as the same notice typed with ASCII ones, as text and as a Word table: a long paragraph
+    is not parted at the space a PDF conversion left after a digit (之日起７ 个工作日)."""
+    numbered = [
+        "一、推进基层政务公开",
+        "1．编制基层政务公开事项标准目录，2023年9月30日前完成。〔责任单位：县政府办公室、县司法局〕",
+        "2．每季度更新村务公开栏。〔责任单位：各乡镇人民政府〕",
+        "二、深化重点领域公开",
+        "1．全面推进决策公开。在决策前公布决策草案。",
+        "2．全面推进执行公开。严格落实行政执法公示制度，在执法决定作出之日起20 个工作日内，"
+        "向社会公布执法机关、对象、类别、结论等信息，行政许可、行政处罚在决定作出之日起7 个"
+        "工作日内公开；推进监管情况公开，重点公开安全生产、生态环境、卫生防疫、食品药品、"
+        "保障性住房、质量价格、交通运输、城乡建设、商贸流通等监管信息，公开民生资金等分配使用"
+        "情况；围绕实施精准扶贫、精准脱贫，加大扶贫对象、扶贫资金分配、扶贫资金使用等信息公开"
+        "力度，接受社会监督。",
+        "3．全面推进结果公开。公开重大决策落实情况。〔责任单位：县政府各部门、各乡镇人民政府〕",
+    ]
+    plain, wide = tmp_path / "plain.txt", tmp_path / "wide.txt"
+    plain.write_text("\n".join(PASTED + numbered) + "\n", encoding="utf-8")
+    wide.write_text("\n".join(PASTED + numbered).translate(WIDE) + "\n", encoding="utf-8")
+    assert reading(wide) == reading(plain)
+    assert [t.text[:6] for t in extract(wide).tasks] == [t.text[:6] for t in extract(plain).tasks]
+    assert extract(wide).meta["doc_no"].value == "泓政办发〔2023〕12号"
+
+    d = docx.Document()
+    for text in HEAD:
+        d.add_paragraph(text.translate(WIDE))
+    table = d.add_table(rows=1 + len(ROWS), cols=len(HEADER))
+    for r, row in enumerate([HEADER, *ROWS]):
+        for cell, text in zip(table.rows[r].cells, row, strict=True):
+            cell.text = text.translate(WIDE)
+    path = tmp_path / "wide.docx"
+    d.save(str(path))
+    assert reading(path) == EXPECTED

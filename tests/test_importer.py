@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from duban.cli import app
 from plans.importer import NoticeProblem, extract
-from plans.text import to_simplified
+from plans.text import reading_form
 from tests.conftest import ROOT, cli
 from tests.importer_samples import FIELDS, OWN
 
@@ -267,7 +267,7 @@ COLLECTED = ROOT / "tests" / "notices" / "collected"
 
 def _plain(text: str) -> str:
     """As score.py compares texts: simplified, NFKC, no white space."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", to_simplified(str(text))))
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", reading_form(str(text))))
 
 
 def _fields(entry: dict) -> tuple[set[str], set[str], set[str]]:
