@@ -77,8 +77,11 @@ def split_units(text: str) -> list[str]:
             p = q
         p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
         p = _LABEL_INSIDE.sub("", p)  # 陈家坝沿线包片单位县职教中心: the name after the label
-        # 区市场监管局等 → 区市场监管局; 人民银行等部门 → 人民银行
-        p = re.sub(r"(?<=[\u4e00-\u9fa5)）])等(?:部门|单位)?$", "", p)
+        # 区市场监管局等 → 区市场监管局; 人民银行等部门, 海关总署等部门和单位 → the name
+        # (等有关部门和单位 names a group of its own: it is parted at 等 above)
+        p = re.sub(
+            r"(?<=[\u4e00-\u9fa5)）])等(?:(?:部门|单位|机构)(?:和(?:部门|单位|机构))?)?$", "", p
+        )
         if p and not PLACEHOLDER.fullmatch(p):  # "—", "无", "/": an empty cell
             names = p.split()  # "安监站 安监所": names a cell parts by spaces alone
             if len(names) == 1 and len(p) >= 6 and "等" not in p:
