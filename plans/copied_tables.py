@@ -16,7 +16,9 @@ from plans.text import UNIT_SUFFIX
 Raw = list[tuple[int, str, list[str]]]
 
 CELL_HEADER = re.compile(
-    r"((?:重点|主要|具体)?(?:工作)?(?:任务|要求|内容|措施|举措|事项)|重点工作|改革举措|"
+    r"((?:重点|主要|具体)?(?:工作|任务)?(?:任务|要求|内容|措施|举措|事项)|重点工作|改革举措|"
+    # a 政务公开 table's own columns: where and how the item is published
+    r"公开(?:载体|渠道|方式|途径|平台|形式)|"
     rf"序号|{COLUMN_LABELS}|{PERSON_LABELS}|备注|推广范围|适用范围|实施范围|"
     # 攻坚目标任务, 工作任务安排, 第二季度完成情况: a plan's or a report's own columns
     r"[\u4e00-\u9fff\d\-—~～至]{0,8}(?:目标任务|任务安排|工作安排|完成情况|进展情况|推进情况)|"
@@ -63,7 +65,17 @@ def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:
         if not header_cell(t):
             break
         names.append(t)
-    return len(names) >= 4 and any(column_label(n) not in (None, "完成时限") for n in names)
+    labels = [column_label(n) for n in names]
+    # a unit column; or, numbered, a task and a time column: a table of one part's tasks
+    # whose heading names who does them (一、各区县政府负责落实的工作任务)
+    return len(names) >= 4 and (
+        any(lb not in (None, "完成时限") for lb in labels)
+        or (
+            names[0] == "序号"
+            and "完成时限" in labels
+            and any(TEXT_COLUMN.search(n) for n in names)
+        )
+    )
 
 
 # a column of what is to be done: 工作任务, 具体要求, 重点工作, 专项整治行业名称
@@ -82,6 +94,7 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     while head < len(cells) and header_cell(cells[head][1]):
         head += 1
     header = [c for _, c in cells[:head]]
+    bare_header = [re.sub(r"\s+", "", c) for c in header]  # 工   作   要   求 again as 工作要求
     out: list[tuple[int, str, list[str]]] = [(cells[0][0], " | ".join(header), header)]
     row: list[str] = []
     start = 0
@@ -103,7 +116,7 @@ def cells_as_rows(cells: list[tuple[int, str]]) -> list[tuple[int, str, list[str
     k = head
     while k < len(cells):
         no, cell = cells[k]
-        if [c for _, c in cells[k : k + len(header)]] == header:
+        if [re.sub(r"\s+", "", c) for _, c in cells[k : k + len(header)]] == bare_header:
             close()  # the header again, after a page break
             k += len(header)
             continue

@@ -271,3 +271,18 @@ def test_organs_and_levels_sharing_one_name_as_the_actors_of_a_measure(tmp_path:
         ("(七)强化行", ["公安机关", "检察机关"]),
         ("(八)落实节", ["各部门", "机关和事业单位"]),
     ]
+
+
+def test_a_bracket_naming_one_body_and_others_of_its_kind(tmp_path: Path) -> None:
+    """（X、Y等部门和单位按职责分工负责）: 等部门和单位 names no body beyond X and Y, as 等部门
+    does; X等有关部门和单位 stays whole, as the shared golds keep X等有关单位."""
+    body = (
+        "（一）完善商业秘密保护规则。明确保护范围和法律责任。"
+        "（省法院、省市场监管局等部门和单位按职责分工负责）\n"
+        "（二）加强知识产权保护中心建设。优化保护中心布局。"
+        "（省知识产权局、省财政厅等有关部门和单位负责）\n"
+    )
+    assert read(tmp_path, body) == [
+        ("(一)完善商", [], ["省法院", "省市场监管局"], []),
+        ("(二)加强知", [], ["省知识产权局", "省财政厅等有关部门和单位"], []),
+    ]

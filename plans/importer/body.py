@@ -213,6 +213,12 @@ class BodyReader:
             self._plan_due(ln)
         if ln.cells and _table_row(ln, self.year, ex, self.section()):
             self.table_mode = True
+            t = ex.tasks[-1] if ex.tasks else None
+            if t and t.where == ln.where and not (t.lead or t.units) and self.head_units:
+                # a row without units under a part heading naming whose rows they are
+                lead, units, where = self.head_units[max(self.head_units)]
+                t.lead, t.units, t.unit_source = list(lead), list(units), where
+                t.unit_how = "heading"
             return
         if self._header_words(text):
             return
@@ -399,10 +405,14 @@ class BodyReader:
             return False  # "（一）地区生产总值增长7%以上" over "责任单位：…": an item
         if not roles and deeper and (named := unit_line(bare.rstrip("。.：:"))):
             roles = named  # "（五）区社会事业局" over 1. 2. 3.: that unit's part of the plan
-        if not roles and deeper and (owner := OWNED_PART.fullmatch(bare)):
-            # "一、县示范区管委会牵头工作（8项）": the part that unit leads
-            lead = [n for n in split_units(owner.group(1)) if is_unit(n)]
-            roles = (lead, []) if lead else None
+        over_table = bool(self.lines[i + 1].cells) if i + 1 < len(self.lines) else False
+        if not roles and (deeper or over_table) and (owner := OWNED_PART.fullmatch(bare)):
+            # "一、县示范区管委会牵头工作（8项）": the part that unit leads; "一、各区县政府
+            # 负责落实的工作任务" over a table without a unit column: whose rows they are
+            owners = [n for n in split_units(owner.group(1)) if is_unit(n)]
+            roles = (owners, []) if owner.group(2) == "牵头" else ([], owners)
+            roles = roles if owners else None
+            deeper = True
         title, dot, said = rest.partition("。")
         if (
             not roles

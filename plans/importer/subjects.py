@@ -164,7 +164,8 @@ def part_lead(text: str) -> tuple[list[str], list[str]] | None:
 _LEADER = r"(?:(?![在对由])[^，,。；;：:“”《》]){2,40}?"
 # a heading naming the part the unit leads: 县发改局牵头工作（12项）, 由X负责的任务
 OWNED_PART = re.compile(
-    rf"(?:由)?({_LEADER})(?:牵头|负责|承担|主抓)(?:的|落实的|推进的)?(?:工作|任务|事项|项目)"
+    rf"(?:由)?({_LEADER})(牵头|负责|承担|主抓)(?:的|落实的|推进的)?"
+    r"(?:(?:工作|重点)?任务|工作|事项|项目)"
     r"(?:[(（]\d+项[)）])?[。：:]?"
 )
 # an item that opens by naming the unit leading its part: X牵头涉嫌垄断调查整治工作。

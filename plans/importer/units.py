@@ -78,7 +78,6 @@ def split_units(text: str) -> list[str]:
         p = _DUTY_TAIL.sub("", _BY_HEAD.sub("", p))
         p = _LABEL_INSIDE.sub("", p)  # 陈家坝沿线包片单位县职教中心: the name after the label
         # 区市场监管局等 → 区市场监管局; 人民银行等部门, 海关总署等部门和单位 → the name
-        # (等有关部门和单位 names a group of its own: it is parted at 等 above)
         p = re.sub(
             r"(?<=[\u4e00-\u9fa5)）])等(?:(?:部门|单位|机构)(?:和(?:部门|单位|机构))?)?$", "", p
         )
@@ -163,6 +162,9 @@ LEVELS_GROUP = re.compile(r"各[省市县区州盟旗乡镇街道村]{1,4}(?:[(�
 def is_unit(token: str) -> bool:
     if token in BARE_GROUPS or LEVELS_GROUP.fullmatch(token):
         return True
+    head, sep, rest = token.partition("、")
+    if sep and _LEVEL_ONLY.fullmatch(head) and _LEVEL_HEAD.fullmatch(rest):
+        return True  # 各区、县(市)政府: levels sharing one head, as split_units keeps them
     balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
     plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
     if m := _DOING_ORG.match(plain):
