@@ -48,6 +48,16 @@ MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 _LABEL = re.compile(
     rf"(?<=[\u3400-\u9fff。；！？”])(?:{STRONG_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:]"
 )
+# A 职责分工 chapter's paragraphs, each opening with the unit whose duties it lists
+# (…。区公安局：负责…。区资源生态局：负责…): with two or more in a glued line, each begins
+# a paragraph; the first may be glued to its chapter's heading (三、职责分工区经济发展局：).
+_UNIT_LABEL = re.compile(
+    rf"(?<=[。；;])[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX}(?=[：:][\u4e00-\u9fa5])"
+)
+_DUTIES_HEADING = re.compile(
+    rf"(?:[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十]{{1,3}}[）)])"
+    rf"[\u4e00-\u9fa5]{{0,6}}(?:分工|职责)(?P<unit>[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX})[：:]"
+)
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
 # what follows it (the attachment's title).
@@ -372,6 +382,11 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
     cuts |= {m.start() for m in _DASHED_UNITS.finditer(text)}
+    labels = [m.start() for m in _UNIT_LABEL.finditer(text)]
+    if len(labels) >= 2:
+        cuts |= set(labels)
+    if labels:
+        cuts |= {m.start("unit") for m in _DUTIES_HEADING.finditer(text)}
     for rx in (_GLUED_NO, _STAMP, _PUBLISHED):
         cuts |= {i for m in rx.finditer(text) for i in m.span("cut")}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}

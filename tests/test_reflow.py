@@ -383,3 +383,34 @@ def test_an_archived_body_with_ascii_brackets_parts_after_them() -> None:
     parts = reflow(body)
     assert any(p.endswith("(牵头单位:用地科,参与单位:各国土所)") for p in parts)
     assert "平潭县国土资源局" in parts
+
+
+DUTIES = """澜江区经济发展局
+2023年3月22日
+企业内设加油站点报备工作方案
+一、工作目标
+建立企业内设加油站点报告制度，推动成品油市场健康发展。
+二、职责分工
+区经济发展局：负责牵头企业内设加油站点的监管，督促企业建立成品油购、用管理台账；负责对未经备案的内设加油站点进行取缔。
+各片区管理局：配合区直有关部门做好辖区内已备案内设加油站点日常监管，协助开展摸排工作。
+区公安局：负责打击内设加油站点涉嫌非法经营等刑事犯罪行为。
+区市场监管局：负责内设加油站点涉及的供油企业成品油质量监管。
+三、工作要求
+各单位要加强协作，形成监管合力。
+"""
+
+
+@pytest.mark.parametrize("joiner", ["", " "])
+def test_a_duties_chapter_glued_reads_as_with_its_line_breaks(tmp_path: Path, joiner: str) -> None:
+    """A 职责分工 chapter of paragraphs each opening with its unit (区公安局：负责…), glued
+    onto one line with its heading (二、职责分工区经济发展局：…): each paragraph is the
+    item of its unit, as with the line breaks."""
+    broken, one = as_copied_and_glued(tmp_path, DUTIES, joiner)
+    with_breaks = extract(broken)
+    assert [(t.text[:6], t.units) for t in with_breaks.tasks] == [
+        ("区经济发展局", ["区经济发展局"]),
+        ("各片区管理局", ["各片区管理局"]),
+        ("区公安局:负", ["区公安局"]),
+        ("区市场监管局", ["区市场监管局"]),
+    ]
+    assert reading(extract(one)) == reading(with_breaks)
