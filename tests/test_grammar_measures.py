@@ -286,3 +286,14 @@ def test_a_bracket_naming_one_body_and_others_of_its_kind(tmp_path: Path) -> Non
         ("(一)完善商", [], ["省法院", "省市场监管局"], []),
         ("(二)加强知", [], ["省知识产权局", "省财政厅等有关部门和单位"], []),
     ]
+
+
+def test_subjects_counted_off_by_yi_shi_er_shi(tmp_path: Path) -> None:
+    """一是X要…；二是Y要…: the actors are X and Y, not "二是Y"."""
+    body = (
+        "（一）健全联防联控机制。一是县经济发展局要建立信息共享机制；"
+        "二是县公安局要加大打击力度；三是各乡镇人民政府要加强日常巡查。\n"
+    )
+    assert read(tmp_path, body) == [
+        ("(一)健全联", [], ["县经济发展局", "县公安局", "各乡镇人民政府"], []),
+    ]

@@ -330,3 +330,30 @@ def test_a_part_heading_names_whose_rows_its_table_holds(tmp_path: Path) -> None
         ([], ["各乡镇", "县直各部门"], ["2023-09-30"]),
         (["县政府办公室"], [], ["2024-01-31"]),
     ]
+
+
+def test_an_attached_guideline_is_no_task_list(tmp_path: Path) -> None:
+    """附件1 a 设立指引 whose numbered lines name no unit and no deadline, after a body
+    whose measures name theirs: not tasks, and the review list says how many were left
+    out and where, so a person can add one back."""
+    body = (
+        "一、职责分工\n"
+        "（一）加强报备管理，督促企业建立管理台账。（责任单位：县经济发展局）\n"
+        "（二）依法查处非法经营行为。（责任单位：县公安局、县市场监管局）\n"
+        "附件：1.企业内设加油点设立指引\n"
+        "附件1\n企业内设加油点设立指引\n"
+        "一、基本要求\n"
+        "（一）企业内设加油点应设置在本企业注册地址内，并取得营业执照。\n"
+        "（二）企业内设加油点不得对外开展加油活动，严禁对外销售油品。\n"
+        "二、规范设施建设\n"
+        "（一）设立场地应实行封闭式管理，配备相适应的设施设备。\n"
+    )
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + body, encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.units) for t in ex.tasks] == [
+        ("(一)加强报", ["县经济发展局"]),
+        ("(二)依法查", ["县公安局", "县市场监管局"]),
+    ]
+    left = [r for r in ex.review if "附件中的3条" in r.what]
+    assert len(left) == 1 and left[0].kind == "rule"

@@ -11,7 +11,12 @@ from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_lin
 from plans.importer.model import Extraction
 from plans.importer.periods import dated, heading_dues, sole_period
 from plans.importer.subjects import OWNED_PART, opening_subject, sentence_actors
-from plans.importer.tables import _attach_path, _table_row, drop_restated
+from plans.importer.tables import (
+    _attach_path,
+    _table_row,
+    drop_reference_attachment,
+    drop_restated,
+)
 from plans.importer.units import (
     CLAUSE,
     DAMAGED_NAME,
@@ -91,6 +96,8 @@ def parse_body(lines: list[Line], year: int, ex: Extraction) -> None:
     """Read the body's headings, items and their units and fields into ``ex``."""
     reader = BodyReader(*card_fields(titled_measures(lines)), year, ex)
     reader.read()
+    if reader.attachment_at is not None:
+        drop_reference_attachment(ex, *reader.attachment_at)
     drop_restated(ex)
     if reader.campaign_end is not None:
         end, where = reader.campaign_end
@@ -159,6 +166,7 @@ class BodyReader:
         self.headings: dict[int, str] = {}
         self.skipping = False
         self.in_attachment = False
+        self.attachment_at: tuple[int, str] | None = None  # tasks read before it, its line
         # tasks since the last unit assignment (for a following unit line)
         self.pending: list[int] = []
         self.second: list[int] = []  # tasks whose lead column was read; their units column is next
@@ -312,6 +320,8 @@ class BodyReader:
         """附件 / 附件2：… starts an attachment: the body's headings and the run of
         items waiting for units end there."""
         if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
+            if not self.in_attachment:
+                self.attachment_at = (len(self.ex.tasks), self.lines[self.at].where)
             self.in_attachment = True
             self.measures = False
             self.headings.clear()

@@ -64,6 +64,9 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
     body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text)
     for sentence in re.split(r"[。；;]", body):
         sentence = re.sub(r"^[^，,]{2,12}(前|后|起|以来)[,，]", "", sentence.strip())
+        sentence = re.sub(
+            r"^(?:[一二三四五六七八九十]是|其[一二三四五六七八九十])[,，]?", "", sentence
+        )
         sentence = re.sub(r"^(?:\d{4}年)?[^，,]{0,6}?(?:年|月|日|季度)(?:底|末)?前", "", sentence)
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)

@@ -7,7 +7,7 @@ import re
 
 from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.copied_tables import TEXT_COLUMN, column_label
-from plans.importer.model import Extraction, Target, TaskDraft
+from plans.importer.model import Extraction, Review, Target, TaskDraft
 from plans.importer.units import is_unit, split_units, unit_line
 from plans.labels import COLUMN_LABELS
 from plans.notice import Line
@@ -162,6 +162,28 @@ def _best_shift(cells: list[str], cols: list[str], year: int) -> int:
         if best_score is None or score >= best_score:
             best, best_score = shift, score
     return best
+
+
+def drop_reference_attachment(ex: Extraction, start: int, where: str) -> None:
+    """Attachments whose numbered lines name no unit and no deadline, after a body whose
+    tasks name their units, are reference material (a 设立指引, a form, a 承诺书), not
+    tasks: they are left out, and the review list says so, so a person can add back any
+    task among them."""
+    body, tail = ex.tasks[:start], ex.tasks[start:]
+    if not tail or not any(t.lead or t.units for t in body):
+        return
+    if any(t.lead or t.units or t.due for t in tail):
+        return
+    ex.tasks = body
+    ex.review.append(
+        Review(
+            where,
+            f"附件中的{len(tail)}条编号内容没有责任单位和完成时限，按附件的说明材料"
+            "（指引、表格等）处理，未列为任务；如其中有任务，请手工补入",
+            "text",
+            "rule",
+        )
+    )
 
 
 def drop_restated(ex: Extraction) -> None:
