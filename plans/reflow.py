@@ -382,7 +382,11 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
     cuts |= {m.start() for m in _DASHED_UNITS.finditer(text)}
-    labels = [m.start() for m in _UNIT_LABEL.finditer(text)]
+    labels = [
+        m.start()
+        for m in _UNIT_LABEL.finditer(text)
+        if not re.fullmatch(UNIT_LABELS, m.group(0))  # 责任单位： labels a list, no unit
+    ]
     if len(labels) >= 2:
         cuts |= set(labels)
     if labels:
