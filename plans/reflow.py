@@ -49,15 +49,15 @@ _LABEL = re.compile(
     rf"(?<=[\u3400-\u9fff。；！？”])(?:{STRONG_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:]"
 )
 # A 职责分工 chapter's paragraphs, each opening with the unit whose duties it lists
-# (…。区公安局：负责…。区资源生态局：负责…): with two or more in a glued line, each begins
-# a paragraph; the first may be glued to its chapter's heading (三、职责分工区经济发展局：).
-_UNIT_LABEL = re.compile(
-    rf"(?<=[。；;])[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX}(?=[：:][\u4e00-\u9fa5])"
-)
+# (三、职责分工区经济发展局：负责…。区公安局：负责…。): in a glued line, inside such a chapter
+# (from its heading to the next chapter's) and two or more of them, each begins a paragraph,
+# and the first is parted from the heading it is glued to.
 _DUTIES_HEADING = re.compile(
-    rf"(?:[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十]{{1,3}}[）)])"
-    rf"[\u4e00-\u9fa5]{{0,6}}(?:分工|职责)(?P<unit>[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX})[：:]"
+    r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])"
+    rf"[\u4e00-\u9fa5]{{0,6}}(?:分工|职责)(?:(?P<unit>[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX})(?=[：:]))?"
 )
+_NEXT_CHAPTER = re.compile(r"(?<=[。；;])[一二三四五六七八九十]{1,3}、")
+_UNIT_LABEL = re.compile(rf"(?<=。)[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX}(?=[：:][\u4e00-\u9fa5])")
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
 # what follows it (the attachment's title).
@@ -366,6 +366,23 @@ _DASHED_UNITS = re.compile(r"(?<=[。；;])\s*(?:─{2,}|—{2}|-{2,})(?=由)")
 _LETTER_SPACED = re.compile(r"(?<! )[\u4e00-\u9fff](?: [\u4e00-\u9fff]){2,4}(?! [\u4e00-\u9fff])")
 
 
+def _duties_paragraphs(text: str) -> list[int]:
+    """Where each unit's paragraph of a glued 职责分工 chapter begins."""
+    starts = []
+    for head in _DUTIES_HEADING.finditer(text):
+        end = next((m.start() for m in _NEXT_CHAPTER.finditer(text, head.end())), len(text))
+        labels = [
+            m.start()
+            for m in _UNIT_LABEL.finditer(text, head.end(), end)
+            # 责任单位：, 成员单位：, 联系单位： label a list or a contact, no unit's duties
+            if not re.fullmatch(UNIT_LABELS, m.group(0))
+            and not re.search(r"(?:成员|联系|报送|参会|主办|承办|协办)(?:单位|部门)$", m.group(0))
+        ]
+        if len(labels) + bool(head.group("unit")) >= 2:
+            starts += labels + ([head.start("unit")] if head.group("unit") else [])
+    return starts
+
+
 def reflow(text: str, *, joined: bool = False) -> list[str]:
     """A line of ``REFLOW_AT`` characters or more (any line, when it is ``joined`` as
     the words before a glued table are) as the paragraphs it joins."""
@@ -382,15 +399,7 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
     cuts |= {m.start() for m in _DASHED_UNITS.finditer(text)}
-    labels = [
-        m.start()
-        for m in _UNIT_LABEL.finditer(text)
-        if not re.fullmatch(UNIT_LABELS, m.group(0))  # 责任单位： labels a list, no unit
-    ]
-    if len(labels) >= 2:
-        cuts |= set(labels)
-    if labels:
-        cuts |= {m.start("unit") for m in _DUTIES_HEADING.finditer(text)}
+    cuts |= set(_duties_paragraphs(text))
     for rx in (_GLUED_NO, _STAMP, _PUBLISHED):
         cuts |= {i for m in rx.finditer(text) for i in m.span("cut")}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}

@@ -274,3 +274,30 @@ def test_a_bracket_left_open_by_a_typo_does_not_swallow_the_next_item() -> None:
         ("(三)整治城乡结", ["城关镇"], ["县住建局"]),
     ]
     assert len(got) == 3
+
+
+def test_labels_of_members_and_contacts_part_no_paragraph() -> None:
+    """成员单位：… and 联系单位：… after a full stop in a long paragraph (review r23) are a
+    list of members and a contact, not units opening paragraphs of their duties."""
+    got = reading("r23_contact_labels.txt")
+    assert [text for text, *_ in got] == ["(一)推进农村厕", "(二)治理农村生", "(一)加强组织领"]
+    assert not any(u.endswith(("成员单位", "联系单位")) for _, _, units, _ in got for u in units)
+
+
+def test_an_items_inline_duties_of_several_units_stay_in_the_item() -> None:
+    """区商务局：负责…；区财政局：负责… inside one item outside a 职责分工 chapter (review
+    r23): the item is not parted into fragments at each unit's colon."""
+    got = reading("r23_item_duties_inline.txt")
+    assert [text for text, *_ in got] == ["(一)开展促消费", "(二)培育消费新", "(一)加强组织领"]
+
+
+def test_an_attached_task_list_without_units_per_item_is_kept() -> None:
+    """附件：镇（街道）燃气安全排查工作任务清单, its numbered items naming no unit (review
+    r23): a task list for the addressees, not reference material; its items stay."""
+    got = reading("r23_attached_task_list.txt")
+    assert [text for text, *_ in got][4:] == [
+        "1.建立辖区燃气",
+        "2.组织网格员开",
+        "3.对老旧小区燃",
+        "4.开展燃气安全",
+    ]

@@ -321,7 +321,11 @@ class BodyReader:
         items waiting for units end there."""
         if re.match(r"^附件\s*\d*\s*$", text) or re.match(r"^附件\s*\d*[:：]", text):
             if not self.in_attachment:
-                self.attachment_at = (len(self.ex.tasks), self.lines[self.at].where)
+                # its title: on the marker's line (附件：…任务清单) or the line under it
+                below = self.lines[self.at + 1].text if self.at + 1 < len(self.lines) else ""
+                title = re.sub(r"^附件\s*\d*[:：]?", "", text) or below
+                if not re.search(r"(任务|清单|分工|台账|责任|工作要点|计划|方案)", title):
+                    self.attachment_at = (len(self.ex.tasks), self.lines[self.at].where)
             self.in_attachment = True
             self.measures = False
             self.headings.clear()
