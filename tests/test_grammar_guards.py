@@ -301,3 +301,15 @@ def test_an_attached_task_list_without_units_per_item_is_kept() -> None:
         "3.对老旧小区燃",
         "4.开展燃气安全",
     ]
+
+
+def test_an_attached_task_list_after_the_requirements_chapter_is_read() -> None:
+    """附件 after the body's 二、工作要求 (review r23): the attachment's task list is read,
+    not skipped as more of the requirements chapter."""
+    got = reading("r23_attached_after_requirements.txt")
+    assert [text for text, *_ in got][3:] == [
+        "1.建立辖区燃气",
+        "2.组织网格员开",
+        "3.对老旧小区燃",
+        "4.开展燃气安全",
+    ]

@@ -328,6 +328,7 @@ class BodyReader:
                     self.attachment_at = (len(self.ex.tasks), self.lines[self.at].where)
             self.in_attachment = True
             self.measures = False
+            self.skipping = False  # the body's 工作要求 ends where an attachment begins
             self.headings.clear()
             self.head_units.clear()
             self.pending.clear()
