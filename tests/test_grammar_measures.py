@@ -297,18 +297,3 @@ def test_subjects_counted_off_by_yi_shi_er_shi(tmp_path: Path) -> None:
     assert read(tmp_path, body) == [
         ("(一)健全联", [], ["县经济发展局", "县公安局", "各乡镇人民政府"], []),
     ]
-
-
-def test_a_bracket_of_names_alone_closes_an_item(tmp_path: Path) -> None:
-    """…做好劳务输出对接。（县农业农村局、县人社局）: a closing bracket holding nothing but
-    names gives the item its units; a bracket of other words (（试行）, （含经开区）) none."""
-    body = (
-        "1.开展高校毕业生就业服务季活动，举办专场招聘会不少于5场。（县人社局、县教育局）\n"
-        "2.组织农村劳动力外出务工，做好劳务输出对接。【县农业农村局、各乡镇人民政府】\n"
-        "3.修订就业补贴资金管理办法。（试行）\n"
-    )
-    assert [t[1:3] for t in read(tmp_path, body)] == [
-        ([], ["县人社局", "县教育局"]),
-        ([], ["县农业农村局", "各乡镇人民政府"]),
-        ([], []),
-    ]

@@ -67,10 +67,6 @@ def add_task(
         t.lead, t.units = named  # （县发展改革局负责，持续推进）
         t.unit_source, t.unit_how = ln.where, "clause"
         _share_backwards(ex, t)
-    elif not (m or paren) and (bare := _bracket_of_names(text)):
-        t.units = bare  # …做好劳务输出对接。（县农业农村局、县人社局）: its units, no role said
-        t.unit_source, t.unit_how = ln.where, "clause"
-        _share_backwards(ex, t)
     elif not (m or paren) and (leading := leading_units(text)):
         t.lead, t.units = leading  # 区民政局（牵头）、区直各部门：公开…
         t.unit_source, t.unit_how = ln.where, "clause"
@@ -86,19 +82,6 @@ def add_task(
         t.rules.append(("units", ex.standing_note))
     ex.tasks.append(t)
     return t
-
-
-# a bracket closing an item after its last sentence: （县人社局、县教育局）
-_CLOSING_BRACKET = re.compile(
-    r"(?<=[。；;])\s*[（(【〔]([^()（）【】〔〕“”]{3,80})[)）】〕]\s*[。；;]?\s*$"
-)
-
-
-def _bracket_of_names(text: str) -> list[str]:
-    """The units of an item closed by a bracket that holds nothing but their names."""
-    m = _CLOSING_BRACKET.search(text)
-    names = split_units(m.group(1)) if m else []
-    return names if names and all(is_unit(n) and len(n) >= 3 for n in names) else []
 
 
 def _clause_then_more(text: str) -> re.Match[str] | None:
