@@ -57,6 +57,7 @@ _DUTIES_HEADING = re.compile(
     rf"[\u4e00-\u9fa5]{{0,6}}(?:分工|职责)(?:(?P<unit>[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX})(?=[：:]))?"
 )
 _NEXT_CHAPTER = re.compile(r"(?<=[。；;])[一二三四五六七八九十]{1,3}、")
+_NO_DUTIES = re.compile(r"(?:成员|联系|报送|参会|主办|承办|协办)(?:单位|部门)$")
 _UNIT_LABEL = re.compile(rf"(?<=。)[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX}(?=[：:][\u4e00-\u9fa5])")
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
@@ -375,8 +376,7 @@ def _duties_paragraphs(text: str) -> list[int]:
             m.start()
             for m in _UNIT_LABEL.finditer(text, head.end(), end)
             # 责任单位：, 成员单位：, 联系单位： label a list or a contact, no unit's duties
-            if not re.fullmatch(UNIT_LABELS, m.group(0))
-            and not re.search(r"(?:成员|联系|报送|参会|主办|承办|协办)(?:单位|部门)$", m.group(0))
+            if not re.fullmatch(UNIT_LABELS, m.group(0)) and not _NO_DUTIES.search(m.group(0))
         ]
         if len(labels) + bool(head.group("unit")) >= 2:
             starts += labels + ([head.start("unit")] if head.group("unit") else [])

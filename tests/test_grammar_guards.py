@@ -291,23 +291,16 @@ def test_an_items_inline_duties_of_several_units_stay_in_the_item() -> None:
     assert [text for text, *_ in got] == ["(一)开展促消费", "(二)培育消费新", "(一)加强组织领"]
 
 
-def test_an_attached_task_list_without_units_per_item_is_kept() -> None:
+@pytest.mark.parametrize(
+    ("name", "body_tasks"),
+    [("r23_attached_task_list.txt", 4), ("r23_attached_after_requirements.txt", 3)],
+)
+def test_an_attached_task_list_without_units_per_item_is_kept(name: str, body_tasks: int) -> None:
     """附件：镇（街道）燃气安全排查工作任务清单, its numbered items naming no unit (review
-    r23): a task list for the addressees, not reference material; its items stay."""
-    got = reading("r23_attached_task_list.txt")
-    assert [text for text, *_ in got][4:] == [
-        "1.建立辖区燃气",
-        "2.组织网格员开",
-        "3.对老旧小区燃",
-        "4.开展燃气安全",
-    ]
-
-
-def test_an_attached_task_list_after_the_requirements_chapter_is_read() -> None:
-    """附件 after the body's 二、工作要求 (review r23): the attachment's task list is read,
-    not skipped as more of the requirements chapter."""
-    got = reading("r23_attached_after_requirements.txt")
-    assert [text for text, *_ in got][3:] == [
+    r23): a task list for the addressees, not reference material; its items stay, also
+    when it comes after the body's 二、工作要求 (not skipped as more of that chapter)."""
+    got = reading(name)
+    assert [text for text, *_ in got][body_tasks:] == [
         "1.建立辖区燃气",
         "2.组织网格员开",
         "3.对老旧小区燃",

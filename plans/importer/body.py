@@ -8,15 +8,10 @@ import re
 from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.importer.grouping import TASK_LABEL, card_fields, numbering, titled_measures
 from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
-from plans.importer.model import Extraction
+from plans.importer.model import Extraction, TaskDraft
 from plans.importer.periods import dated, heading_dues, sole_period
 from plans.importer.subjects import OWNED_PART, opening_subject, sentence_actors
-from plans.importer.tables import (
-    _attach_path,
-    _table_row,
-    drop_reference_attachment,
-    drop_restated,
-)
+from plans.importer.tables import _attach_path, _table_row, drop_reference_attachment, drop_restated
 from plans.importer.units import (
     CLAUSE,
     DAMAGED_NAME,
@@ -223,10 +218,7 @@ class BodyReader:
             self.table_mode = True
             t = ex.tasks[-1] if ex.tasks else None
             if t and t.where == ln.where and not (t.lead or t.units) and self.head_units:
-                # a row without units under a part heading naming whose rows they are
-                lead, units, where = self.head_units[max(self.head_units)]
-                t.lead, t.units, t.unit_source = list(lead), list(units), where
-                t.unit_how = "heading"
+                self._heading_units(t)  # a row under a part heading naming whose rows they are
             return
         if self._header_words(text):
             return
@@ -427,7 +419,7 @@ class BodyReader:
             owners = [n for n in split_units(owner.group(1)) if is_unit(n)]
             roles = (owners, []) if owner.group(2) == "牵头" else ([], owners)
             roles = roles if owners else None
-            deeper = True
+            deeper = deeper or roles is not None  # a part's table counts as its items
         title, dot, said = rest.partition("。")
         if (
             not roles
@@ -519,6 +511,13 @@ class BodyReader:
         self.head_units[self.heading_at[0]] = (lead, units, ln.where)
         return True
 
+    def _heading_units(self, t: TaskDraft) -> str:
+        """Give an item without units of its own those its nearest heading names; the
+        heading's line."""
+        lead, units, where = self.head_units[max(self.head_units)]
+        t.lead, t.units, t.unit_source, t.unit_how = list(lead), list(units), where, "heading"
+        return where
+
     def _item(self, ln: Line, num: tuple[int, str] | None) -> None:
         """The line is an item unless it is page noise, an attachment's title or a
         caption; an item without units of its own takes its heading's."""
@@ -576,9 +575,7 @@ class BodyReader:
             t.due = list(dues)
             t.rules.append(("due", f"完成时限取自{where}的上级标题"))
         if not t.unit_source and self.head_units:
-            lead, units, where = self.head_units[max(self.head_units)]
-            t.lead, t.units, t.unit_source = list(lead), list(units), where
-            t.unit_how = "heading"
+            where = self._heading_units(t)
             if where in self.intro_at:  # an introduction's actor yields to the item's own
                 own_lead, own_units = (
                     [n for n in names if len(n) > 2] for names in sentence_actors(t.text)
