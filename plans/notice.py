@@ -28,6 +28,7 @@ from plans.copied_tables import (
     spaced_rows,
     spaced_rows_apart,
 )
+from plans.drawn_tables import drawn_tables
 from plans.labels import PAGE_FURNITURE, TIME_LABELS, UNIT_LABELS
 from plans.notice_limits import (
     MAX_LINES,
@@ -452,11 +453,12 @@ def _undoubled(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, li
 
 def text_rows(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """Lines as text gives them (a .txt, or a Word document's paragraphs), with the tables
-    the text holds set out as rows: copied one cell per line, in fixed-width columns,
-    spaced, barred or glued, and prose a page's margin broke joined again. A line that
+    the text holds set out as rows: drawn with box characters, copied one cell per line,
+    in fixed-width columns, spaced, barred or glued, and prose a page's margin broke joined again. A line that
     already has its cells (a Word table's row) passes as it is."""
     steps = (
         _undoubled,
+        drawn_tables,
         _hard_wrapped,
         fixed_width_rows,
         spaced_rows_apart,

@@ -1,0 +1,175 @@
+"""Tables drawn with box characters, as law databases and older text exports give a notice's
+分工表 (┌─┬─┐ │ ├─┼─┤ └─┴─┘, their heavy and double forms, or ASCII +--+ and |).
+
+Each drawn table is read back into rows of cells, as a Word table's rows come, so that the
+table reader places the cells by the header's columns. A drawing shows merged cells by where
+it draws a cell's border: a 牵头单位 cell covering several task rows has no border between
+them. The rows are the cells of the task column (the column most borders part), a cell
+listing several bulleted tasks (△…, ▲…) one row each; a merged cell's text is given to every
+row it spans, as read_docx gives a merged-down Word cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Raw = list[tuple[int, str, list[str]]]
+
+_EDGE = "│┃║├┝┠┣╟╞╠┤┥┨┫╢╡╣┼┿╂╋╫╪╬┌┍┎┏╓╒╔┐┑┒┓╖╕╗└┕┖┗╙╘╚┘┙┚┛╜╛╝┬┭┮┯┰┱┲┳╥╤╦┴┵┶┷┸┹┺┻╨╧╩"
+_RULE = "─━═┄┅┈┉╌╍"
+# a line of a drawn table: it opens at the table's left edge (an ASCII one with + or |)
+_DRAWN = re.compile(rf"^\s*[{_EDGE}]")
+_ASCII = re.compile(r"^\s*(?:\+[-=+]{3,}\+|\|.*\|)\s*$")
+_SEP = re.compile(rf"[{_EDGE}]")
+_ASCII_SEP = re.compile(r"[|+]")
+_BORDER_PIECE = re.compile(rf"^\s*[{_RULE}]+\s*$")
+_ASCII_BORDER = re.compile(r"^\s*[-=]{2,}\s*$")
+# a task listed in a cell among others: △进一步调整…, ▲加强…
+_BULLET = re.compile(r"^\s*[△▲●■◆◇○□★☆•·※]")
+
+
+@dataclass
+class _Cell:
+    start: int  # index of the cell's first content line in the drawing
+    lines: list[tuple[int, str]]  # (index, text) of its content lines
+
+    @property
+    def text(self) -> str:
+        return "".join(t.strip() for _, t in self.lines)
+
+
+def _pieces(line: str, ascii_drawn: bool) -> list[str]:
+    """The columns' pieces of a drawn line, left edge to right edge."""
+    parts = (_ASCII_SEP if ascii_drawn else _SEP).split(line.strip())
+    if len(parts) >= 2 and not parts[0].strip():
+        parts = parts[1:]
+    if parts and not parts[-1].strip():
+        parts = parts[:-1]
+    return parts
+
+
+def _runs(raw: Raw) -> list[tuple[int, int, bool]]:
+    """(first, end, ascii) of every drawn table: a run of drawn lines holding a border."""
+    out = []
+    k = 0
+    while k < len(raw):
+        ascii_drawn = bool(_ASCII.match(raw[k][1])) and raw[k][1].strip().startswith("+")
+        opens = _DRAWN if not ascii_drawn else _ASCII
+        if raw[k][2] or not opens.match(raw[k][1]):
+            k += 1
+            continue
+        end = k
+        while end < len(raw) and not raw[end][2] and opens.match(raw[end][1]):
+            end += 1
+        if end - k >= 3:
+            out.append((k, end, ascii_drawn))
+        k = end
+    return out
+
+
+def _columns(pieces: list[list[str]]) -> int:
+    """The table's number of columns: what most of its lines part into."""
+    counts: dict[int, int] = {}
+    for p in pieces:
+        if len(p) > 1:
+            counts[len(p)] = counts.get(len(p), 0) + 1
+    return max(counts, key=lambda n: (counts[n], n), default=0)
+
+
+def _table(raw: Raw, first: int, end: int, ascii_drawn: bool) -> Raw | None:
+    lines = [raw[k][1] for k in range(first, end)]
+    pieces = [_pieces(t, ascii_drawn) for t in lines]
+    width = _columns(pieces)
+    border = _ASCII_BORDER if ascii_drawn else _BORDER_PIECE
+    if width < 2:
+        return None
+    cells: list[list[_Cell]] = [[] for _ in range(width)]
+    whole: list[int] = []  # lines a piece spans the whole table on (a heading row)
+    for k, p in enumerate(pieces):
+        rule = all(border.match(x) or not x.strip() for x in p) and any(border.match(x) for x in p)
+        if rule and len(p) != width:  # the table's top, bottom, or a rule across it
+            for col in cells:
+                col.append(_Cell(k + 1, []))
+            continue
+        if len(p) != width:
+            if len(p) == 1 and p[0].strip():
+                whole.append(k)
+                for col in cells:
+                    col.append(_Cell(k + 1, []))
+                continue
+            return None  # a row merged across some columns: not read as a drawing
+        for c, x in enumerate(p):
+            if border.match(x):
+                cells[c].append(_Cell(k + 1, []))
+            elif x.strip():
+                if not cells[c]:
+                    cells[c].append(_Cell(k, []))
+                cells[c][-1].lines.append((k, x))
+    cells = [[c for c in col if c.lines] for col in cells]
+    # the task column: most cells, then most text
+    key = max(range(width), key=lambda c: (len(cells[c]), sum(len(x.text) for x in cells[c]), -c))
+    rows: list[tuple[int, int, str]] = []  # (first line, last line, key text)
+    for cell in cells[key]:
+        parts: list[list[tuple[int, str]]] = []
+        for k, t in cell.lines:
+            if not parts or (_BULLET.match(t) and parts[-1]):
+                parts.append([])
+            parts[-1].append((k, t))
+        for n, part in enumerate(parts):
+            last = parts[n + 1][0][0] - 1 if n + 1 < len(parts) else part[-1][0]
+            rows.append((part[0][0], last, "".join(t.strip() for _, t in part)))
+    bulleted = sum(1 for _, _, t in rows if _BULLET.match(t)) >= 2
+    out: Raw = []
+    head_done = False
+    heads = {k: _clean_piece(pieces[k][0]) for k in whole}
+    events = sorted(
+        [(k, "whole", heads[k]) for k in whole] + [(r[0], "row", "") for r in rows],
+        key=lambda e: e[0],
+    )
+    row_at = {r[0]: r for r in rows}
+    for k, kind, text in events:
+        no = raw[first + k][0]
+        if kind == "whole":
+            out.append((no, text, []))
+            continue
+        start, last, key_text = row_at[k]
+        row = []
+        for c in range(width):
+            if c == key:
+                row.append(_clean_piece(key_text))
+                continue
+            over = [
+                x.text
+                for x in cells[c]
+                if x.lines and x.lines[0][0] <= last and x.lines[-1][0] >= start
+            ]
+            if not over:  # a cell merged down from the row above, its text further up
+                over = [x.text for x in cells[c] if x.lines and x.lines[0][0] < start][-1:]
+            row.append(_clean_piece("，".join(over)))
+        if head_done and bulleted and not _BULLET.match(key_text):
+            out.append((no, row[key], []))  # a group's heading among bulleted tasks
+            continue
+        head_done = True
+        out.append((no, " | ".join(row), row))
+    return out
+
+
+def _clean_piece(text: str) -> str:
+    return _BULLET.sub("", text).strip()
+
+
+def drawn_tables(raw: Raw) -> Raw:
+    """Every drawn table of a text read back into rows of cells; other lines as they are."""
+    runs = _runs(raw)
+    if not runs:
+        return raw
+    out: Raw = []
+    k = 0
+    for first, end, ascii_drawn in runs:
+        out.extend(raw[k:first])
+        table = _table(raw, first, end, ascii_drawn)
+        out.extend(table if table is not None else raw[first:end])
+        k = end
+    out.extend(raw[k:])
+    return out
