@@ -359,6 +359,19 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     ):
         if not re.match(r"[^，。；]{0,24}?\d+次", t[m.end() :]):
             add(m, "yearly:1")
+    # 每年评选若干示范学校 / 每年服务企业600家以上 / 每年为老年人提供…: a duty done every
+    # year, whatever its verb; not a rate (每年覆盖率达90%), a sum granted per year (每年补贴
+    # 20万元) or what a person may draw (每人每年只享受一次).
+    for m in re.finditer(r"每年度?(?![\d一二三四五六七八九十]{1,3}月)(?=[^，。；]{2})", t):
+        clause = re.match(r"[^，。；]*", t[m.end() :])
+        said = clause.group(0) if clause else ""
+        if re.search(r"每[人户家名位]$", t[max(0, m.start() - 2) : m.start()]):
+            continue
+        if re.search(r"率|%|％|增长|递增|\d+次", said) or re.match(
+            r"[^，。；]{0,4}?(补贴|奖励|补助|资助|只|享受|可|最多)", said
+        ):
+            continue
+        add(m, "yearly:1")
     for m in re.finditer(
         r"每月(定期|按时)?(?:逢\d{1,2}日?)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布|"
         r"配合|组织|宣传|调度|召开)",

@@ -454,8 +454,8 @@ def _undoubled(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, li
 def text_rows(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """Lines as text gives them (a .txt, or a Word document's paragraphs), with the tables
     the text holds set out as rows: drawn with box characters, copied one cell per line,
-    in fixed-width columns, spaced, barred or glued, and prose a page's margin broke joined again. A line that
-    already has its cells (a Word table's row) passes as it is."""
+    in fixed-width columns, spaced, barred or glued, and prose a page's margin broke
+    joined again. A line that already has its cells (a Word table's row) passes as it is."""
     steps = (
         _undoubled,
         drawn_tables,

@@ -59,6 +59,13 @@ from tests.importer_samples import POINTS
         ("2020年起，每年2月底前各省份完成考核工作", ["2020-02-29"]),  # the first of them
         ("对2019年开始实施的改造项目开展评估，6月底前形成评估报告", ["2021-06-30"]),
         ("每年对享受补贴人员开展2次核查", ["yearly:2"]),
+        # a duty done every year, whatever its verb; not a rate, a sum or a person's due
+        ("每年评选若干示范学校", ["yearly:1"]),
+        ("每年服务企业600家以上", ["yearly:1"]),
+        ("每年为65周岁及以上老年人免费提供健康管理服务", ["yearly:1"]),
+        ("0—6岁儿童每年眼保健和视力检查覆盖率达90%以上", []),
+        ("对奶农大会主办方每年补贴20万元", []),
+        ("生活费补贴政策每人每年只享受一次", []),
         ("每季度最后一个月召开调度会", ["quarterly:end"]),
         ("每月15日、30日前报送进展情况", ["monthly:15", "monthly:30"]),
         ("从2021年第一季度开始，每季度末报送", ["quarterly:end"]),  # a cadence starts
