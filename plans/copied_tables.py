@@ -22,7 +22,7 @@ CELL_HEADER = re.compile(
     rf"序号|{COLUMN_LABELS}|{PERSON_LABELS}|备注|推广范围|适用范围|实施范围|"
     # 攻坚目标任务, 工作任务安排, 第二季度完成情况: a plan's or a report's own columns
     r"[\u4e00-\u9fff\d\-—~～至]{0,8}(?:目标任务|任务安排|工作安排|完成情况|进展情况|推进情况)|"
-    r"说明|是否[\u4e00-\u9fff]{1,3})"
+    r"说明|是否[\u4e00-\u9fff]{1,3}|项目(?:类别|名称))"
 )
 
 

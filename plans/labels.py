@@ -18,7 +18,7 @@ STRONG_ROLES = (
     "牵头|主抓|责任|配合|协办|落实|主责|参与|参加|协同|协作|督办|督导|整改|包片|包保|包联"
 )
 WEAK_ROLES = "主办|承办|实施|负责|指导|主管"
-_QUALIFIER = "问题|主要|具体|直接"
+_QUALIFIER = "问题|主要|具体|直接|相关"
 # the bodies a unit label names
 _BODY = "单位|部门|处室|科室|股室"
 # labels not built of role words: who shares the work, two roles in one column

@@ -389,3 +389,23 @@ def test_a_misspelt_name_in_a_unit_line_stays_with_its_siblings(tmp_path: Path) 
     assert ("3.动态公开", []) in read_  # 培训经办流程 is no sibling of 区社会事业局
     doubts = [r.what for r in ex.review if r.kind == "doubt" and r.about == "units"]
     assert any("“各区属国有企企”不像单位名称" in d for d in doubts)
+
+
+def test_a_long_list_numbered_past_99_and_a_group_of_levels_sharing_a_bureau(
+    tmp_path: Path,
+) -> None:
+    """A 政府工作报告's 分解 numbers its tasks on past 99 (204.…); "各市、县人力资源社会保障局"
+    is each level's bureau of one kind, a group kept whole, while "各区、市政府办公室" names
+    the districts and the city's own office."""
+    body = """——推进教育高质量发展
+204.推进学前教育优质普惠发展，新改扩建公办幼儿园45所。（牵头单位：市教育局；责任单位：各区人民政府）
+205.推进普通高中优质多样化发展。（责任单位：市教育局）
+206.实施高校毕业生就业促进行动。（责任单位：市就业中心，各市、县人力资源社会保障局）
+207.规范政府网站信息发布。（责任单位：各区、市政府办公室）
+"""
+    assert read(tmp_path, body) == [
+        ("204.推进", ["市教育局"], ["各区人民政府"], []),
+        ("205.推进", [], ["市教育局"], []),
+        ("206.实施", [], ["市就业中心", "各市、县人力资源社会保障局"], []),
+        ("207.规范", [], ["各区", "市政府办公室"], []),
+    ]

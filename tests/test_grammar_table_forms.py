@@ -357,3 +357,17 @@ def test_an_attached_guideline_is_no_task_list(tmp_path: Path) -> None:
     ]
     left = [r for r in ex.review if "附件中的3条" in r.what]
     assert len(left) == 1 and left[0].kind == "rule"
+
+
+def test_a_header_given_one_cell_per_line_with_its_names_broken(tmp_path: Path) -> None:
+    """The header's names broke over two lines (项目 / 类别, 牵头 / 部门, 完成 / 时间) and
+    one is qualified (相关责任部门); the rows give no 项目类别 cell (merged on an earlier
+    page), yet each cell lands in its column."""
+    cells = ["序号", "项目", "类别", "具 体 内 容", "牵头", "部门", "相关责任部门", "完成", "时间"]
+    cells += ["108", "继续全面推进素质教育", "县教育局", "各街道、镇", "2010年"]
+    cells += ["109", "深化推进二期课程教材改革", "县教育局", "相关部门", "2008年"]
+    tasks = read(tmp_path, "\n\n".join(cells) + "\n")
+    assert tasks == [
+        ("继续全面推进", ["县教育局"], ["各街道", "镇"], ["2010-12-31"]),
+        ("深化推进二期", ["县教育局"], ["相关部门"], ["2008-12-31"]),
+    ]

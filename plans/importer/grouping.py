@@ -16,7 +16,10 @@ from plans.notice import Line
 CN = "一二三四五六七八九十"
 H1 = re.compile(rf"^([{CN}]+)[、.．]\s*(.*)$")
 H2 = re.compile(rf"^[(（]([{CN}]+)[)）]\s*(.*)$")
-H3 = re.compile(r"^(\d{1,2})(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-)）]))\s*(.*)$")
+# 1. / 12、 / 1公开…; a long list (a 政府工作报告's 204.) numbers on past 99, with a stop
+H3 = re.compile(
+    r"^(\d{1,2}|\d{3}(?=[.．、](?!\d)))(?:[.．、]|(?=[^\d.．、年月日%个项万亿余条家:：/\-)）]))\s*(.*)$"
+)
 H4 = re.compile(r"^[(（]?(\d{1,2})[)）]\s*(.*)$")  # (1) and 1) alike
 CIRCLED = re.compile(r"^([①-⑳])\s*(.*)$")
 

@@ -87,9 +87,23 @@ def split_units(text: str) -> list[str]:
                 names = _glued_pair(p)  # 区经济发展局区行政审批局: by nothing at all
             out += names if len(names) > 1 and all(map(is_unit, names)) else [p]
     for k in range(len(out) - 1, 0, -1):  # 各县、区人民政府: 各县 shares the name after it
-        if _LEVEL_ONLY.fullmatch(out[k - 1]) and _LEVEL_HEAD.fullmatch(out[k]):
+        if _LEVEL_ONLY.fullmatch(out[k - 1]) and _shares_head(out[k - 1], out[k]):
             out[k - 1 : k + 1] = [f"{out[k - 1]}、{out[k]}"]
     return out
+
+
+# 各市、县人力资源社会保障局: each level's bureau of one kind (a group), not 各市 and a
+# county's bureau; 市政府办公室 and 县直各部门 are units of their own
+_LEVEL_BUREAU = re.compile(
+    r"[省市县区旗](?:[(（][^)）]{1,6}[)）])?(?!政府|委办|直)[^各、，,]{2,14}(?:局|委|厅|办|中心)"
+)
+
+
+def _shares_head(level: str, rest: str) -> bool:
+    """Whether a level alone (各县) shares the name after it (区人民政府, 区财政局)."""
+    return bool(
+        _LEVEL_HEAD.fullmatch(rest) or (level.startswith("各") and _LEVEL_BUREAU.fullmatch(rest))
+    )
 
 
 _BOTH = re.compile(r"(?:部门|单位|机构)和(?:部门|单位|机构)")
@@ -163,7 +177,7 @@ def is_unit(token: str) -> bool:
     if token in BARE_GROUPS or LEVELS_GROUP.fullmatch(token):
         return True
     head, sep, rest = token.partition("、")
-    if sep and _LEVEL_ONLY.fullmatch(head) and _LEVEL_HEAD.fullmatch(rest):
+    if sep and _LEVEL_ONLY.fullmatch(head) and _shares_head(head, rest):
         return True  # 各区、县(市)政府: levels sharing one head, as split_units keeps them
     balanced = token.count("(") == token.count(")") and token.count("（") == token.count("）")
     plain = _IN_BRACKETS.sub(lambda m: m.group(0).replace("、", ""), token)  # 各县(市、区)政府
