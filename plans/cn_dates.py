@@ -364,11 +364,11 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     # 20万元) or what a person may draw (每人每年只享受一次).
     for m in re.finditer(r"每年度?(?![\d一二三四五六七八九十]{1,3}月)(?=[^，。；]{2})", t):
         clause = re.match(r"[^，。；]*", t[m.end() :])
-        said = clause.group(0) if clause else ""
+        rest = clause.group(0) if clause else ""
         if re.search(r"每[人户家名位]$", t[max(0, m.start() - 2) : m.start()]):
             continue
-        if re.search(r"率|%|％|增长|递增|\d+次", said) or re.match(
-            r"[^，。；]{0,4}?(补贴|奖励|补助|资助|只|享受|可|最多)", said
+        if re.search(r"率|%|％|增长|递增|\d+次", rest) or re.match(
+            r"[^，。；]{0,4}?(补贴|奖励|补助|资助|只|享受|可|最多)", rest
         ):
             continue
         add(m, "yearly:1")
