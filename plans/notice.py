@@ -120,6 +120,32 @@ def _margin(widths: list[int]) -> int:
     return max(counts, key=lambda m: (near(m), m), default=0)
 
 
+# a number set apart by spaces within a PDF's line (安排 110 亿元, 〔2023〕3 号): no break
+_SPACED_NUMBER = re.compile(r"(?<=[^\s\d]) (\d+(?:\.\d+)?) (?=[\u4e00-\u9fff%])")
+
+
+def _spaced_wraps(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A PDF's text pasted with each of its line breaks turned into a space: a long line
+    whose spaces fall where a page's lines end, most of its pieces of one width (…，落实 /
+    好自治区党委…). Its pieces are set out as the page's lines again, for _hard_wrapped to
+    join the sentences they break; an archive's body joined at its paragraphs, pieces of
+    every length, stays one line."""
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        if row or len(t) < REFLOW_AT or "\t" in t:
+            out.append((no, t, row))
+            continue
+        pieces = [p for p in _SPACED_NUMBER.sub(r"\1", t.strip()).split(" ") if p]
+        widths = Counter(_visual(p) for p in pieces)
+        mode = max(widths, key=lambda w: (sum(widths[v] for v in range(w - 2, w + 3)), w))
+        near = sum(widths[v] for v in range(mode - 2, mode + 3))
+        if len(pieces) >= 8 and 40 <= mode <= 120 and near * 5 >= len(pieces) * 2:
+            out += [(no, p, []) for p in pieces]
+        else:
+            out.append((no, t, row))
+    return out
+
+
 def _hard_wrapped(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """Text copied out of a PDF keeps the page's line breaks: most lines run to the same
     right margin and break mid-sentence (…的领导体制机制，优 / 化决策程序…). A line
@@ -459,6 +485,7 @@ def text_rows(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, lis
     steps = (
         _undoubled,
         drawn_tables,
+        _spaced_wraps,
         _hard_wrapped,
         fixed_width_rows,
         spaced_rows_apart,

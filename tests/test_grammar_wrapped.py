@@ -190,3 +190,21 @@ def test_rows_closed_by_their_lead_are_no_page_and_words_are_no_furniture(
     assert continues("切实落实项目主管单位", "审核把关责任，确保资金安全。")
     assert continues("拓宽收入", "来源渠道，严禁收取过头费。")
     assert not continues("拓宽收入来源渠道，严禁收取过头费。", "来源：北塘县财政局")
+
+
+def test_a_pdf_copy_whose_line_breaks_became_spaces_reads_as_with_them(tmp_path: Path) -> None:
+    """A PDF's text pasted with each line break turned into a space (a document-sharing
+    site's copy: the whole notice on one line, 安排 110 亿元 with its number set apart):
+    the spaces fall where the page's lines end, so the notice reads as its copy with the
+    line breaks does."""
+    body = [line for p in PARAGRAPHS[:10] for line in p]
+    body[body.index("门预决算，并于2023年6月底前完成专项检查。（牵头单位：")] = (
+        "门预决算，并于 2023 年 6 月底前完成专项检查。（牵头单位："
+    )
+    with_breaks = reading(tmp_path, "\n".join(body) + "\n", "lines.txt")
+    assert [(lead, due) for _, lead, _, due in with_breaks] == [
+        (["县政府办公室", "县司法局"], []),
+        (["县政府办公室"], []),
+        (["县财政局"], ["+20d@event", "2023-06-30"]),
+    ]
+    assert reading(tmp_path, " ".join(body) + "\n", "spaced.txt") == with_breaks
