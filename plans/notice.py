@@ -36,7 +36,7 @@ from plans.notice_limits import (
     NoticeProblem,
     size_mb,
 )
-from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow
+from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow, spaced_table
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, reading_form
 from plans.web_page import PageText
 
@@ -141,6 +141,20 @@ def _spaced_wraps(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
         near = sum(widths[v] for v in range(mode - 2, mode + 3))
         if len(pieces) >= 8 and 40 <= mode <= 120 and near * 5 >= len(pieces) * 2:
             out += [(no, p, []) for p in pieces]
+        else:
+            out.append((no, t, row))
+    return out
+
+
+def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A page's text stored on one line, its table rows joined by a space and each row's
+    cells still parted by tabs (序号\t重点任务… 1\t规范…\t市司法局 2\t…): a Chinese cell
+    holds no space, so each space there ends a row, and the rows are set out again."""
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        pieces = t.strip().split(" ") if not row and t.count("\t") > 12 else []
+        if sum(p.count("\t") >= 2 for p in pieces) >= 3:
+            out += [(no, p, []) for p in pieces if p.strip()]
         else:
             out.append((no, t, row))
     return out
@@ -486,12 +500,14 @@ def text_rows(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, lis
         _undoubled,
         drawn_tables,
         _spaced_wraps,
+        _tab_rows_apart,
         _hard_wrapped,
         fixed_width_rows,
         spaced_rows_apart,
         spaced_rows,
         _join_broken_cells,
         glued_table,
+        spaced_table,
         _cells_over_lines,
     )
     for step in steps:

@@ -469,6 +469,38 @@ def glued_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, l
     return out
 
 
+def spaced_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
+    """A table given one cell per line that an archive joined onto one line by spaces
+    ("…如下。 序号 工作任务 具体措施 牵头单位 … 1 推进… 市政府办公室 …"): from its header
+    of column names (序号 first) on, each space ends a cell (a Chinese cell holds none),
+    so each cell gets a line and a bar the next, as glued_table gives a barred one."""
+    out: list[tuple[int, str, list[str]]] = []
+    for no, t, row in raw:
+        words = t.strip().split(" ") if not row and len(t) >= REFLOW_AT and "|" not in t else []
+        start = next(
+            (
+                k
+                for k in range(len(words) - 2)
+                if words[k] == "序号"
+                and all(_HEADERISH.search(w) and len(w) <= 10 for w in words[k : k + 3])
+                and any(re.fullmatch(UNIT_LABELS, w) for w in words[k : k + 8])
+            ),
+            None,
+        )
+        # each row opens with its 序号 as a word of its own (1, 2, 3…): a cell holding
+        # paragraphs of its own (1公开… 2.公开…) would be parted at their spaces too
+        numbers = [int(w) for w in words[start or 0 :] if w.isdigit() and len(w) <= 3]
+        if start is None or numbers[:3] != [1, 2, 3]:
+            out.append((no, t, row))
+            continue
+        before = " ".join(words[:start])
+        out += [(no, p, []) for p in reflow(before, joined=True)] if before else []
+        for cell in words[start:]:
+            if cell:
+                out += [(no, cell, []), (no, "|", [])]
+    return out
+
+
 def _header_apart(first: str) -> tuple[str, str]:
     """The words before a glued table, and its first header cell. A space parts them
     when the archive joined by one; glued by nothing, the cell is the shortest ending
@@ -492,6 +524,6 @@ _WHOLE_HEADER_CELLS = {
 
 # A header cell: a column of what is done, of who does it, or of when
 _HEADERISH = re.compile(
-    r"^[\u4e00-\u9fa5\s]{0,8}(序号|任务|要求|内容|措施|事项|名称|工作|单位|部门|科室|处室|时限|时间|"
+    r"^[\u4e00-\u9fa5\s]{0,8}(序号|任务|要求|内容|措施|举措|事项|名称|工作|单位|部门|科室|处室|时限|时间|"
     r"期限|安排|领导|备注|条数|数量|分值)$"
 )

@@ -247,3 +247,32 @@ def test_a_progress_table_one_cell_per_line_closed_by_bars(tmp_path: Path) -> No
             ["市政局", "环卫处", "崇川经济开发区", "各街道"],
         ),
     ]
+
+
+def test_a_table_an_archive_stored_on_one_line_reads_as_its_rows(tmp_path: Path) -> None:
+    """A page's text stored on one line, its table rows joined by spaces: with each row's
+    cells still parted by tabs, or with the cells given a line each (序号 first) and
+    joined by spaces too. A merged 重点任务 cell is absent from the rows below it, an
+    empty cell is an empty tab, "/" stands for no unit. Both read as the table does."""
+    head = (
+        "青石县2023年政务公开重点任务分工 为深入贯彻落实国务院办公厅和省政府办公厅关于做好"
+        "政务公开工作的部署要求，进一步提升政务公开质量和实效，以公开促落实、促规范、促服务，"
+        "结合我县实际，现将2023年政务公开重点任务分工明确如下，请各单位认真抓好落实。"
+    )
+    rows = [
+        ["序号", "重点任务", "具体举措", "牵头单位", "责任单位", "完成时限"],
+        ["一、深化重点领域公开"],
+        ["1", "规范执法公示", "编制并公布执法事项清单。", "县市场监管局", "县司法局", "9月底前"],
+        ["2", "公开典型执法案例，发挥警示作用。", "/", "县市场监管局", "每季度"],
+        ["3", "推进财政公开", "公开本级预决算，细化到项级科目。", "县财政局", "县直各部门", "长期"],
+    ]
+    tabbed = head + " " + " ".join("\t".join(r) if len(r) > 1 else r[0] for r in rows)
+    tabbed = tabbed.replace("公开典型执法案例", "\t公开典型执法案例")  # the merged cell: empty
+    spaced = head + " " + " ".join(" ".join(r) for r in rows)
+    expected = [
+        ("编制并公布执", ["县市场监管局"], ["县司法局"], ["2023-09-30"]),
+        ("公开典型执法", [], ["县市场监管局"], ["quarterly:end"]),
+        ("公开本级预决", ["县财政局"], ["县直各部门"], ["ongoing"]),
+    ]
+    assert read(tmp_path, tabbed + "\n", "tabbed.txt") == expected
+    assert read(tmp_path, spaced + "\n", "spaced.txt") == expected
