@@ -365,12 +365,14 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
     for m in re.finditer(r"每年度?(?![\d一二三四五六七八九十]{1,3}月)(?=[^，。；]{2})", t):
         clause = re.match(r"[^，。；]*", t[m.end() :])
         rest = clause.group(0) if clause else ""
-        if re.search(r"每[人户家名位]$", t[max(0, m.start() - 2) : m.start()]):
+        if re.search(r"每[人户家名位生]$", t[max(0, m.start() - 2) : m.start()]):
             continue
-        if re.search(r"率|%|％|增长|递增|\d+次", rest) or re.match(
-            r"[^，。；]{0,4}?(补贴|奖励|补助|资助|只|享受|可|最多)", rest
-        ):
-            continue
+        if re.search(
+            r"率|%|％|百分点|增长|递增|提高|下降|增加|减少|节约|稳定在|保持|缴纳|达到|"
+            r"\d+次|元|补贴|奖励|补助|资助|享受|最多|最高",
+            rest,
+        ) or re.match(r"[^，。；]{0,4}?(只|可)|年底|年末|[上下]半年|[一二三四]季度", rest):
+            continue  # a rate, a level held, a sum, an allowance, or one date of the year
         add(m, "yearly:1")
     for m in re.finditer(
         r"每月(定期|按时)?(?:逢\d{1,2}日?)?(报送|更新|检查|通报|监测|开展|对|公开|发布|公布|"

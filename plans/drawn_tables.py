@@ -12,6 +12,7 @@ row it spans, as read_docx gives a merged-down Word cell.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 Raw = list[tuple[int, str, list[str]]]
@@ -20,11 +21,12 @@ _EDGE = "│┃║├┝┠┣╟╞╠┤┥┨┫╢╡╣┼┿╂╋╫╪�
 _RULE = "─━═┄┅┈┉╌╍"
 # a line of a drawn table: it opens at the table's left edge (an ASCII one with + or |)
 _DRAWN = re.compile(rf"^\s*[{_EDGE}]")
-_ASCII = re.compile(r"^\s*(?:\+[-=+]{3,}\+|\|.*\|)\s*$")
+_ASCII = re.compile(r"^\s*(?:\+[-=+| ]*[-=]{3,}[-=+| ]*\+|\|.*\|)\s*$")
 _SEP = re.compile(rf"[{_EDGE}]")
+_BOTTOM = re.compile(r"^\s*[└┕┖┗╙╘╚]")
 _ASCII_SEP = re.compile(r"[|+]")
 _BORDER_PIECE = re.compile(rf"^\s*[{_RULE}]+\s*$")
-_ASCII_BORDER = re.compile(r"^\s*[-=]{2,}\s*$")
+_ASCII_BORDER = re.compile(r"^\s*[-=]{3,}\s*$")
 # a task listed in a cell among others: △进一步调整…, ▲加强…
 _BULLET = re.compile(r"^\s*[△▲●■◆◇○□★☆•·※]")
 
@@ -62,6 +64,8 @@ def _runs(raw: Raw) -> list[tuple[int, int, bool]]:
         end = k
         while end < len(raw) and not raw[end][2] and opens.match(raw[end][1]):
             end += 1
+            if _BOTTOM.match(raw[end - 1][1]):
+                break  # └─┴─┘ closes the table: a drawing below it is another
         if end - k >= 3:
             out.append((k, end, ascii_drawn))
         k = end
@@ -87,7 +91,10 @@ def _table(raw: Raw, first: int, end: int, ascii_drawn: bool) -> Raw | None:
     cells: list[list[_Cell]] = [[] for _ in range(width)]
     whole: list[int] = []  # lines a piece spans the whole table on (a heading row)
     for k, p in enumerate(pieces):
-        rule = all(border.match(x) or not x.strip() for x in p) and any(border.match(x) for x in p)
+        # in ASCII only a line opening with + draws rules (a cell's "--" says none)
+        ruled = not ascii_drawn or lines[k].strip().startswith("+")
+        rule = ruled and all(border.match(x) or not x.strip() for x in p)
+        rule = rule and any(border.match(x) for x in p)
         if rule and len(p) != width:  # the table's top, bottom, or a rule across it
             for col in cells:
                 col.append(_Cell(k + 1, []))
@@ -100,26 +107,31 @@ def _table(raw: Raw, first: int, end: int, ascii_drawn: bool) -> Raw | None:
                 continue
             return None  # a row merged across some columns: not read as a drawing
         for c, x in enumerate(p):
-            if border.match(x):
+            if ruled and border.match(x):
                 cells[c].append(_Cell(k + 1, []))
             elif x.strip():
                 if not cells[c]:
                     cells[c].append(_Cell(k, []))
                 cells[c][-1].lines.append((k, x))
-    cells = [[c for c in col if c.lines] for col in cells]
     # the task column: most cells, then most text
-    key = max(range(width), key=lambda c: (len(cells[c]), sum(len(x.text) for x in cells[c]), -c))
+    filled = [[x for x in col if x.lines] for col in cells]
+    key = max(range(width), key=lambda c: (len(filled[c]), sum(len(x.text) for x in filled[c]), -c))
+    # a cell listing several tasks, each opening with a bullet (△…, ▲…), is a row a task
+    # where most of the column's cells open so; a cell or two with bullets lists points
+    body = filled[key][1:]
+    bulleted = len(body) >= 2 and 2 * sum(bool(_BULLET.match(x.lines[0][1])) for x in body) >= len(
+        body
+    )
     rows: list[tuple[int, int, str]] = []  # (first line, last line, key text)
-    for cell in cells[key]:
+    for cell in filled[key]:
         parts: list[list[tuple[int, str]]] = []
         for k, t in cell.lines:
-            if not parts or (_BULLET.match(t) and parts[-1]):
+            if not parts or (bulleted and _BULLET.match(t) and parts[-1]):
                 parts.append([])
             parts[-1].append((k, t))
         for n, part in enumerate(parts):
             last = parts[n + 1][0][0] - 1 if n + 1 < len(parts) else part[-1][0]
             rows.append((part[0][0], last, "".join(t.strip() for _, t in part)))
-    bulleted = sum(1 for _, _, t in rows if _BULLET.match(t)) >= 2
     out: Raw = []
     head_done = False
     heads = {k: _clean_piece(pieces[k][0]) for k in whole}
@@ -128,31 +140,40 @@ def _table(raw: Raw, first: int, end: int, ascii_drawn: bool) -> Raw | None:
         key=lambda e: e[0],
     )
     row_at = {r[0]: r for r in rows}
+    starts = [[x.start for x in col] for col in cells]
     for k, kind, text in events:
         no = raw[first + k][0]
         if kind == "whole":
             out.append((no, text, []))
             continue
         start, last, key_text = row_at[k]
-        row = []
-        for c in range(width):
-            if c == key:
-                row.append(_clean_piece(key_text))
-                continue
-            over = [
-                x.text
-                for x in cells[c]
-                if x.lines and x.lines[0][0] <= last and x.lines[-1][0] >= start
-            ]
-            if not over:  # a cell merged down from the row above, its text further up
-                over = [x.text for x in cells[c] if x.lines and x.lines[0][0] < start][-1:]
-            row.append(_clean_piece("，".join(over)))
+        row = [
+            _clean_piece(key_text) if c == key else _cell_text(cells[c], starts[c], start, last)
+            for c in range(width)
+        ]
         if head_done and bulleted and not _BULLET.match(key_text):
             out.append((no, row[key], []))  # a group's heading among bulleted tasks
             continue
         head_done = True
         out.append((no, " | ".join(row), row))
     return out
+
+
+def _cell_text(col: list[_Cell], starts: list[int], start: int, last: int) -> str:
+    """What a column holds beside the task lines start..last: the cells drawn there, and
+    a cell merged down over them from above (no rule between). A cell its rules close
+    empty is empty, never the text of the cell above it."""
+    found: list[str] = []
+    j = bisect_right(starts, last) - 1
+    while j >= 0:
+        cell = col[j]
+        if j + 1 < len(col) and starts[j + 1] - 1 < start:
+            break  # this cell and those above end before the row
+        beside = any(start <= k <= last for k, _ in cell.lines)
+        if cell.lines and (beside or cell.start <= start):
+            found.append(cell.text)
+        j -= 1
+    return _clean_piece("，".join(reversed(found)))
 
 
 def _clean_piece(text: str) -> str:

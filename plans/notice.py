@@ -136,6 +136,9 @@ def _spaced_wraps(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
             out.append((no, t, row))
             continue
         pieces = [p for p in _SPACED_NUMBER.sub(r"\1", t.strip()).split(" ") if p]
+        if len(pieces) < 8:
+            out.append((no, t, row))
+            continue
         widths = Counter(_visual(p) for p in pieces)
         mode = max(widths, key=lambda w: (sum(widths[v] for v in range(w - 2, w + 3)), w))
         near = sum(widths[v] for v in range(mode - 2, mode + 3))
@@ -146,6 +149,12 @@ def _spaced_wraps(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
     return out
 
 
+# how a table's row opens: an empty first cell, its number, a heading, the header again
+_ROW_OPENS = re.compile(
+    r"\t|\d{1,3}[\t.．、]|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]|序号"
+)
+
+
 def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """A page's text stored on one line, its table rows joined by a space and each row's
     cells still parted by tabs (序号\t重点任务… 1\t规范…\t市司法局 2\t…): a Chinese cell
@@ -153,10 +162,20 @@ def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, st
     out: list[tuple[int, str, list[str]]] = []
     for no, t, row in raw:
         pieces = t.strip().split(" ") if not row and t.count("\t") > 12 else []
-        if sum(p.count("\t") >= 2 for p in pieces) >= 3:
-            out += [(no, p, []) for p in pieces if p.strip()]
-        else:
+        if sum(p.count("\t") >= 2 for p in pieces) < 3:
             out.append((no, t, row))
+            continue
+        head = next((p.count("\t") for p in pieces if p.count("\t") >= 2), 0)
+        rows: list[str] = []
+        for p in pieces:
+            # a space inside a cell (“证照分离” 改革): the row goes on until it has the
+            # header's cells or the next row opens with its number or a heading
+            opens = _ROW_OPENS.match(p)
+            if rows and "\t" in rows[-1] and not opens and rows[-1].count("\t") < head:
+                rows[-1] += " " + p
+            elif p.strip():
+                rows.append(p)
+        out += [(no, r, []) for r in rows]
     return out
 
 

@@ -14,6 +14,7 @@ import re
 from plans.cn_dates import cn_number
 from plans.labels import (
     COLUMN_LABELS,
+    OTHER_LABELS,
     PERSON_LABELS,
     STRONG_LABELS,
     TIME_LABELS,
@@ -40,13 +41,15 @@ _FAMILIES = (
     ("h3", r"\d{1,2}[．.、﹒](?:(?![\d%％])|(?=(?:19|20)\d\d年))"),  # 1.2017年10月底前…
     ("h4", r"[（(]\d{1,2}[）)]"),
     ("h5", "[①-⑳]"),
+    ("card", r"【(?:任务|事项|项目|工作)?\d{1,3}】"),  # 【任务1】: a task's card
     # 1公开… : a number with no stop after it, taken only after a sentence's end
     ("bare", rf"(?<![\d.．])\d{{1,2}}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
 )
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 # a label's start, the whole label taken so that 责任单位 in 牵头责任单位 is not cut again
 _LABEL = re.compile(
-    rf"(?<=[\u3400-\u9fff。；！？”])(?:{STRONG_LABELS}|{TIME_LABELS}|{PERSON_LABELS})[：:]"
+    rf"(?<=[\u3400-\u9fff。；！？”])(?:{STRONG_LABELS}|{TIME_LABELS}|{PERSON_LABELS}|"
+    rf"{OTHER_LABELS})[：:]"
 )
 # A 职责分工 chapter's paragraphs, each opening with the unit whose duties it lists
 # (三、职责分工区经济发展局：负责…。区公安局：负责…。): in a glued line, inside such a chapter
@@ -116,6 +119,9 @@ def _value(name: str, mark: str) -> int:
     return int(digits) if digits else cn_number(re.sub(f"[^{_CN}]", "", mark)) or 0
 
 
+_LETTER_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日(?![前后起至以内止])")
+
+
 def _numbered_starts(text: str) -> list[int]:
     """Where the next number of a sequence begins: 二、 only after 一、 was seen, （一） may
     restart under a new 一、. A lone 3、 inside a sentence is not a new paragraph."""
@@ -136,8 +142,14 @@ def _numbered_starts(text: str) -> list[int]:
             continue  # 第二、三季度, 附件（一）。: a number inside a sentence
         words = text[m.end() : m.end() + 8]
         again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
-        # an attachment's own 一、 after the cover letter's 一、二、三、
-        anew = name == "h1" and value == 1 and "附件" in text[h1_at : m.start()]
+        # an attachment's own 一、 after the cover letter's 一、二、三、: after its marker, or
+        # after the letter's signature date (…办公室2022年12月27日（此件公开发布）…)
+        anew = (
+            name == "h1"
+            and value == 1
+            and bool(last.get("h1"))
+            and ("附件" in text[h1_at : m.start()] or _LETTER_DATE.search(text, h1_at, m.start()))
+        )
         if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again or anew:
             last[name], heading[name] = value, words
             starts.append(m.start())
@@ -495,10 +507,17 @@ def spaced_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
             continue
         before = " ".join(words[:start])
         out += [(no, p, []) for p in reflow(before, joined=True)] if before else []
-        for cell in words[start:]:
+        # the table ends where the page goes on past it: its 附件, 抄送 or a signature's date
+        end = next((k for k in range(start, len(words)) if _PAST_TABLE.match(words[k])), None)
+        for cell in words[start:end]:
             if cell:
                 out += [(no, cell, []), (no, "|", [])]
+        after = " ".join(words[end:]) if end is not None else ""
+        out += [(no, p, []) for p in reflow(after, joined=True)] if after else []
     return out
+
+
+_PAST_TABLE = re.compile(r"附件|抄送|(?:19|20)\d\d年\d{1,2}月\d{1,2}日$")
 
 
 def _header_apart(first: str) -> tuple[str, str]:

@@ -268,11 +268,40 @@ def test_a_table_an_archive_stored_on_one_line_reads_as_its_rows(tmp_path: Path)
     ]
     tabbed = head + " " + " ".join("\t".join(r) if len(r) > 1 else r[0] for r in rows)
     tabbed = tabbed.replace("公开典型执法案例", "\t公开典型执法案例")  # the merged cell: empty
-    spaced = head + " " + " ".join(" ".join(r) for r in rows)
+    # what the page goes on with past the table: a closing paragraph, the attachment's
+    # title, the signature and its date are no cells
+    tail = (
+        " 各单位要于每季度末报送进展情况。 附件：青石县政务公开考核细则"
+        " 青石县人民政府办公室 2023年3月6日"
+    )
+    spaced = head + " " + " ".join(" ".join(r) for r in rows) + tail
     expected = [
         ("编制并公布执", ["县市场监管局"], ["县司法局"], ["2023-09-30"]),
         ("公开典型执法", [], ["县市场监管局"], ["quarterly:end"]),
         ("公开本级预决", ["县财政局"], ["县直各部门"], ["ongoing"]),
     ]
     assert read(tmp_path, tabbed + "\n", "tabbed.txt") == expected
-    assert read(tmp_path, spaced + "\n", "spaced.txt") == expected
+    assert read(tmp_path, spaced + "\n", "spaced.txt")[:3] == expected
+    assert not [t for t in read(tmp_path, spaced + "\n", "spaced.txt") if "附件" in t[0]]
+
+
+def test_task_cards_glued_by_nothing_after_a_cover_letters_own_numbers(tmp_path: Path) -> None:
+    """An archive joined every line by nothing: the cover letter's 一、二、 end at its
+    signature's date, so the attachment's 一、 opens its tasks anew; each 【任务N】 card
+    and each of its labels (工作内容：, 牵头单位：, 成果形式：) begins a line again. And a
+    line of nothing but spaces is no line to part."""
+    body = (
+        "各乡镇人民政府，县直各部门：现将任务台账印发给你们，请认真贯彻落实。"
+        "一、压实工作责任。各牵头单位要履行牵头抓总职责。二、加强督促检查。各牵头单位于每月3日前"
+        "汇总上月工作进展。青石县人民政府办公室2023年3月6日（此件公开发布）"
+        "青石县2023年政务公开重点任务台账为抓好各项工作部署的落实，制定本台账。一、夯实制度基础"
+        "【任务1】规范依申请公开办理工作内容：开展依申请公开办理情况自查，形成自查清单。"
+        "牵头单位：县司法局配合单位：县直各单位完成时限：按季度成果形式：工作台账"
+        "【任务2】加强公共服务信息公开工作内容：完成公共企事业单位名录梳理。"
+        "牵头单位：县交通运输局配合单位：县直各单位完成时限：7月底前成果形式：工作方案"
+    )
+    tasks = read(tmp_path, body + "\n" + " " * 240 + "\n")
+    assert [(lead, units, due) for text, lead, units, due in tasks if text[0] == "【"] == [
+        (["县司法局"], ["县直各单位"], ["quarterly:end"]),
+        (["县交通运输局"], ["县直各单位"], ["2023-07-31"]),
+    ]

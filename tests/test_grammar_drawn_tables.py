@@ -84,3 +84,62 @@ def test_an_ascii_drawn_table(tmp_path: Path) -> None:
         ("公开行政许可", [], ["县市场监管局"], ["2023-07-31"]),
         ("公开义务教育", [], ["县教育局"], ["2023-05-31"]),
     ]
+
+
+def test_a_blank_drawn_cell_stays_blank_and_a_cell_saying_none_is_no_rule(
+    tmp_path: Path,
+) -> None:
+    """A cell its rules close with nothing in it is empty, not the text of the cell above
+    (a merged cell has no rule between); in ASCII a cell's "--" says none and draws no
+    rule, while a rule line's gap is a lead cell merged over two rows."""
+    boxed = (
+        "┌──┬────────────┬──────┬──────┬─────┐\n"
+        "│序号│重点任务                │牵头单位    │配合单位    │完成时限  │\n"
+        "├──┼────────────┼──────┼──────┼─────┤\n"
+        "│1 │推行企业开办全程网上办理│市市场监管局│市税务局    │6月底前   │\n"
+        "├──┼────────────┤            ├──────┼─────┤\n"
+        "│2 │压减企业注销办理时间    │            │            │9月底前   │\n"
+        "└──┴────────────┴──────┴──────┴─────┘\n"
+    )
+    assert read(tmp_path, boxed, "boxed.txt") == [
+        ("推行企业开办", ["市市场监管局"], ["市税务局"], ["2023-06-30"]),
+        ("压减企业注销", ["市市场监管局"], [], ["2023-09-30"]),
+    ]
+    ascii_drawn = (
+        "+----+--------------------------+------------+----------+----------+\n"
+        "|序号|工作任务                  |牵头单位    |配合单位  |完成时限  |\n"
+        "+----+--------------------------+------------+----------+----------+\n"
+        "|1   |建设一体化政务服务平台    |市大数据局  |--        |6月底前   |\n"
+        "+----+--------------------------+            +----------+----------+\n"
+        "|2   |推进电子证照共享应用      |            |市公安局  |9月底前   |\n"
+        "+----+--------------------------+------------+----------+----------+\n"
+    )
+    assert read(tmp_path, ascii_drawn, "ascii.txt") == [
+        ("建设一体化政", ["市大数据局"], [], ["2023-06-30"]),
+        ("推进电子证照", ["市大数据局"], ["市公安局"], ["2023-09-30"]),
+    ]
+
+
+def test_points_bulleted_in_one_cell_make_no_headings_of_the_other_rows(tmp_path: Path) -> None:
+    """One task lists its points with ●: the table is no list of bulleted tasks, so the
+    rows without bullets stay tasks and the listing task keeps its points."""
+    body = (
+        "┌──┬──────────────────┬──────┬─────┐\n"
+        "│序号│重点任务                      │牵头单位    │完成时限  │\n"
+        "├──┼──────────────────┼──────┼─────┤\n"
+        "│1 │开展燃气安全专项整治，重点排查│市城管局    │6月底前   │\n"
+        "│  │●餐饮场所燃气管道老化        │            │          │\n"
+        "│  │●瓶装液化气非法充装          │            │          │\n"
+        "├──┼──────────────────┼──────┼─────┤\n"
+        "│2 │加强危险化学品运输车辆监管    │市交通运输局│9月底前   │\n"
+        "├──┼──────────────────┼──────┼─────┤\n"
+        "│3 │开展消防安全隐患排查整治      │市消防救援支│年底前    │\n"
+        "│  │                              │队          │          │\n"
+        "└──┴──────────────────┴──────┴─────┘\n"
+    )
+    tasks = read(tmp_path, body)
+    assert [(text, lead) for text, lead, _, _ in tasks] == [
+        ("开展燃气安全", ["市城管局"]),
+        ("加强危险化学", ["市交通运输局"]),
+        ("开展消防安全", ["市消防救援支队"]),
+    ]

@@ -395,17 +395,20 @@ def test_a_long_list_numbered_past_99_and_a_group_of_levels_sharing_a_bureau(
     tmp_path: Path,
 ) -> None:
     """A 政府工作报告's 分解 numbers its tasks on past 99 (204.…); "各市、县人力资源社会保障局"
-    is each level's bureau of one kind, a group kept whole, while "各区、市政府办公室" names
-    the districts and the city's own office."""
+    is each level's bureau of one kind, a group kept whole, while "各区、市政府办公室" and
+    "各区、市住房城乡建设局" name the districts and the city's own office or bureau."""
     body = """——推进教育高质量发展
 204.推进学前教育优质普惠发展，新改扩建公办幼儿园45所。（牵头单位：市教育局；责任单位：各区人民政府）
 205.推进普通高中优质多样化发展。（责任单位：市教育局）
 206.实施高校毕业生就业促进行动。（责任单位：市就业中心，各市、县人力资源社会保障局）
 207.规范政府网站信息发布。（责任单位：各区、市政府办公室）
+208.推进城镇老旧小区改造。（责任单位：各区、市住房城乡建设局，各县、区财政局）
 """
     assert read(tmp_path, body) == [
         ("204.推进", ["市教育局"], ["各区人民政府"], []),
         ("205.推进", [], ["市教育局"], []),
         ("206.实施", [], ["市就业中心", "各市、县人力资源社会保障局"], []),
         ("207.规范", [], ["各区", "市政府办公室"], []),
+        # a bureau is shared by levels going down or alike, never by the issuer's own level
+        ("208.推进", [], ["各区", "市住房城乡建设局", "各县、区财政局"], []),
     ]

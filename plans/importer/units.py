@@ -95,15 +95,21 @@ def split_units(text: str) -> list[str]:
 # 各市、县人力资源社会保障局: each level's bureau of one kind (a group), not 各市 and a
 # county's bureau; 市政府办公室 and 县直各部门 are units of their own
 _LEVEL_BUREAU = re.compile(
-    r"[省市县区旗](?:[(（][^)）]{1,6}[)）])?(?!政府|委办|直)[^各、，,]{2,14}(?:局|委|厅|办|中心)"
+    r"[省市县区旗](?:[(（][^)）]{1,6}[)）])?(?!政府|委|直)[^各、，,]{2,14}(?:局|委|厅|办|中心)"
 )
 
 
 def _shares_head(level: str, rest: str) -> bool:
-    """Whether a level alone (各县) shares the name after it (区人民政府, 区财政局)."""
-    return bool(
-        _LEVEL_HEAD.fullmatch(rest) or (level.startswith("各") and _LEVEL_BUREAU.fullmatch(rest))
-    )
+    """Whether a level alone (各县) shares the name after it (区人民政府, 区财政局). A
+    bureau is shared by levels going down or alike (各市、县教育局): in 各区、市水利局 the
+    higher level names the issuer's own bureau."""
+    if _LEVEL_HEAD.fullmatch(rest):
+        return True
+    down = _RANK.get(level[-1], 0) >= _RANK.get(rest[0], 9)
+    return level.startswith("各") and down and bool(_LEVEL_BUREAU.fullmatch(rest))
+
+
+_RANK = {"省": 4, "市": 3, "州": 3, "盟": 3, "区": 2, "县": 2, "旗": 2, "乡": 1, "镇": 1}
 
 
 _BOTH = re.compile(r"(?:部门|单位|机构)和(?:部门|单位|机构)")
