@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 Raw = list[tuple[int, str, list[str]]]
@@ -33,7 +34,7 @@ _BULLET = re.compile(r"^\s*[△▲●■◆◇○□★☆•·※]")
 
 @dataclass
 class _Cell:
-    start: int  # index of the cell's first content line in the drawing
+    start: int  # where the cell begins in the drawing: the line after the rule above it
     lines: list[tuple[int, str]]  # (index, text) of its content lines
 
     @property
@@ -74,10 +75,7 @@ def _runs(raw: Raw) -> list[tuple[int, int, bool]]:
 
 def _columns(pieces: list[list[str]]) -> int:
     """The table's number of columns: what most of its lines part into."""
-    counts: dict[int, int] = {}
-    for p in pieces:
-        if len(p) > 1:
-            counts[len(p)] = counts.get(len(p), 0) + 1
+    counts = Counter(len(p) for p in pieces if len(p) > 1)
     return max(counts, key=lambda n: (counts[n], n), default=0)
 
 
@@ -119,9 +117,8 @@ def _table(raw: Raw, first: int, end: int, ascii_drawn: bool) -> Raw | None:
     # a cell listing several tasks, each opening with a bullet (△…, ▲…), is a row a task
     # where most of the column's cells open so; a cell or two with bullets lists points
     body = filled[key][1:]
-    bulleted = len(body) >= 2 and 2 * sum(bool(_BULLET.match(x.lines[0][1])) for x in body) >= len(
-        body
-    )
+    marked = sum(bool(_BULLET.match(x.lines[0][1])) for x in body)
+    bulleted = len(body) >= 2 and 2 * marked >= len(body)
     rows: list[tuple[int, int, str]] = []  # (first line, last line, key text)
     for cell in filled[key]:
         parts: list[list[tuple[int, str]]] = []
@@ -134,19 +131,15 @@ def _table(raw: Raw, first: int, end: int, ascii_drawn: bool) -> Raw | None:
             rows.append((part[0][0], last, "".join(t.strip() for _, t in part)))
     out: Raw = []
     head_done = False
-    heads = {k: _clean_piece(pieces[k][0]) for k in whole}
-    events = sorted(
-        [(k, "whole", heads[k]) for k in whole] + [(r[0], "row", "") for r in rows],
-        key=lambda e: e[0],
-    )
-    row_at = {r[0]: r for r in rows}
     starts = [[x.start for x in col] for col in cells]
-    for k, kind, text in events:
+    # the rows and the headings across the table, in the drawing's order
+    entries = sorted([(k, None) for k in whole] + [(r[0], r) for r in rows], key=lambda e: e[0])
+    for k, entry in entries:
         no = raw[first + k][0]
-        if kind == "whole":
-            out.append((no, text, []))
+        if entry is None:
+            out.append((no, _clean_piece(pieces[k][0]), []))
             continue
-        start, last, key_text = row_at[k]
+        start, last, key_text = entry
         row = [
             _clean_piece(key_text) if c == key else _cell_text(cells[c], starts[c], start, last)
             for c in range(width)

@@ -142,7 +142,7 @@ def _spaced_wraps(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str,
         widths = Counter(_visual(p) for p in pieces)
         mode = max(widths, key=lambda w: (sum(widths[v] for v in range(w - 2, w + 3)), w))
         near = sum(widths[v] for v in range(mode - 2, mode + 3))
-        if len(pieces) >= 8 and 40 <= mode <= 120 and near * 5 >= len(pieces) * 2:
+        if 40 <= mode <= 120 and near * 5 >= len(pieces) * 2:
             out += [(no, p, []) for p in pieces]
         else:
             out.append((no, t, row))
@@ -157,8 +157,9 @@ _ROW_OPENS = re.compile(
 
 def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, list[str]]]:
     """A page's text stored on one line, its table rows joined by a space and each row's
-    cells still parted by tabs (序号\t重点任务… 1\t规范…\t市司法局 2\t…): a Chinese cell
-    holds no space, so each space there ends a row, and the rows are set out again."""
+    cells still parted by tabs (序号\t重点任务… 1\t规范…\t市司法局 2\t…): a space ends a
+    row, unless the row is short of the header's cells and what follows opens no row (a
+    cell's own space), and the rows are set out again."""
     out: list[tuple[int, str, list[str]]] = []
     for no, t, row in raw:
         pieces = t.strip().split(" ") if not row and t.count("\t") > 12 else []

@@ -119,9 +119,6 @@ def _value(name: str, mark: str) -> int:
     return int(digits) if digits else cn_number(re.sub(f"[^{_CN}]", "", mark)) or 0
 
 
-_LETTER_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日(?![前后起至以内止])")
-
-
 def _numbered_starts(text: str) -> list[int]:
     """Where the next number of a sequence begins: 二、 only after 一、 was seen, （一） may
     restart under a new 一、. A lone 3、 inside a sentence is not a new paragraph."""
@@ -143,12 +140,12 @@ def _numbered_starts(text: str) -> list[int]:
         words = text[m.end() : m.end() + 8]
         again = value == last.get(name) and words == heading.get(name)  # a merged cell, repeated
         # an attachment's own 一、 after the cover letter's 一、二、三、: after its marker, or
-        # after the letter's signature date (…办公室2022年12月27日（此件公开发布）…)
+        # after the letter's signature (…办公室2022年12月27日（此件公开发布）…)
         anew = (
             name == "h1"
             and value == 1
             and bool(last.get("h1"))
-            and ("附件" in text[h1_at : m.start()] or _LETTER_DATE.search(text, h1_at, m.start()))
+            and ("附件" in text[h1_at : m.start()] or _SIGNED.search(text, h1_at, m.start()))
         )
         if value == last.get(name, 0) + 1 or (value == 1 and name != "h1") or again or anew:
             last[name], heading[name] = value, words
@@ -501,8 +498,8 @@ def spaced_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
         )
         # each row opens with its 序号 as a word of its own (1, 2, 3…): a cell holding
         # paragraphs of its own (1公开… 2.公开…) would be parted at their spaces too
-        numbers = [int(w) for w in words[start or 0 :] if w.isdigit() and len(w) <= 3]
-        if start is None or numbers[:3] != [1, 2, 3]:
+        rows = [] if start is None else [w for w in words[start:] if w.isdigit() and len(w) <= 3]
+        if start is None or [int(w) for w in rows[:3]] != [1, 2, 3]:
             out.append((no, t, row))
             continue
         before = " ".join(words[:start])
