@@ -36,6 +36,7 @@ from plans.notice_limits import (
     NoticeProblem,
     size_mb,
 )
+from plans.numbered_rows import PAST_TABLE, tabbed_rows
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow, spaced_table
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, reading_form
 from plans.web_page import PageText
@@ -164,7 +165,8 @@ def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, st
     for no, t, row in raw:
         pieces = t.strip().split(" ") if not row and t.count("\t") > 12 else []
         if sum(p.count("\t") >= 2 for p in pieces) < 3:
-            out.append((no, t, row))
+            glued = tabbed_rows(t) if pieces else None  # rows glued by nothing
+            out += [(no, text, cells) for text, cells in glued] if glued else [(no, t, row)]
             continue
         head = next((p.count("\t") for p in pieces if p.count("\t") >= 2), 0)
         rows: list[str] = []
@@ -172,7 +174,8 @@ def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, st
             # a space inside a cell (“证照分离” 改革): the row goes on until it has the
             # header's cells or the next row opens with its number or a heading
             opens = _ROW_OPENS.match(p)
-            if rows and "\t" in rows[-1] and not opens and rows[-1].count("\t") < head:
+            past = PAST_TABLE.match(p)  # 抄送：, 附件：: the page goes on past the table
+            if rows and "\t" in rows[-1] and not opens and not past and rows[-1].count("\t") < head:
                 rows[-1] += " " + p
             elif p.strip():
                 rows.append(p)

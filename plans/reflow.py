@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import cn_number
+from plans.glued_names import WORK, cells_at
 from plans.labels import (
     COLUMN_LABELS,
     OTHER_LABELS,
@@ -21,7 +22,8 @@ from plans.labels import (
     UNIT_LABELS,
     marks_lead,
 )
-from plans.text import UNIT_SUFFIX
+from plans.numbered_rows import DUE_CELL, glued_rows
+from plans.text import COUNTED, UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
 # joined them (by a space, or by nothing). It is split where a paragraph must have begun:
@@ -30,11 +32,6 @@ from plans.text import UNIT_SUFFIX
 # (牵头单位： …) that does not sit inside brackets.
 REFLOW_AT = 200
 _CN = "一二三四五六七八九十"
-# what a number counts or dates (3个, 20日, 5年): such a number heads no paragraph
-_COUNTED = (
-    "个项次条天年月日号时分秒倍万亿元家所人名周岁批类件期届位种处座台套张份场轮篇章节级"
-    "辆户季小米吨亩"
-)
 _FAMILIES = (
     ("h1", rf"[{_CN}]{{1,3}}、"),
     ("h2", rf"[（(][{_CN}]{{1,3}}[）)]"),
@@ -43,7 +40,7 @@ _FAMILIES = (
     ("h5", "[①-⑳]"),
     ("card", r"【(?:任务|事项|项目|工作)?\d{1,3}】"),  # 【任务1】: a task's card
     # 1公开… : a number with no stop after it, taken only after a sentence's end
-    ("bare", rf"(?<![\d.．])\d{{1,2}}(?=[\u4e00-\u9fff])(?![{_COUNTED}])"),
+    ("bare", rf"(?<![\d.．])\d{{1,2}}(?=[\u4e00-\u9fff])(?![{COUNTED}])"),
 )
 MARKS = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FAMILIES))
 # a label's start, the whole label taken so that 责任单位 in 牵头责任单位 is not cut again
@@ -87,6 +84,13 @@ _SIGNED = re.compile(
 )
 # (此件公开发布) under the signature, before what follows it
 _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
+# The 版记 at the notice's end, glued after its last sentence: 抄送：…。 and the imprint
+# line (某市人民政府办公室  2021年5月12日印发), each a paragraph of its own.
+_IMPRINT = re.compile(
+    r"(?<=[。！？])(?P<cut>抄送[:：]|[\u3400-\u9fff（）()]{2,30}?"
+    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)[ \t\u3000]*"
+    r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发)"
+)
 # How a plan's title ends (…工作方案, …工作要点, …任务分工)
 _TITLE_END = "方案|要点|分工|计划|安排|清单|意见|办法|细则"
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
@@ -109,6 +113,8 @@ _ATTACHMENT = re.compile(
 _SPACE = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef)])[ \t\u3000]+"
     r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
+    # the imprint line (版记) under 抄送 is one: 某市人民政府办公室  2021年5月12日印发
+    r"(?![ \t\u3000]*(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发)"
 )
 
 
@@ -163,7 +169,7 @@ _HEADER_CELL = (
 )
 _FLAT_HEADER = re.compile(rf"(?:{_HEADER_CELL}[/／]?){{3,}}")
 _UNIT_COLUMN = re.compile(UNIT_LABELS)
-_ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{_COUNTED}])(?=[\u4e00-\u9fff]))")
+_ROW_START = re.compile(rf"^\d{{1,2}}(?:[．.、]|(?![{COUNTED}])(?=[\u4e00-\u9fff]))")
 
 
 # A row's task cell glued before its requirement: a numbered heading of one short sentence
@@ -190,10 +196,19 @@ def _flattened_rows(parts: list[str]) -> list[str]:
     assert header is not None
     leads = any(marks_lead(m.group(0)) for m in re.finditer(_HEADER_CELL, header.group(0)))
     out = [*parts[:start], parts[start][: header.start()]]
-    out += [m.group(0) for m in re.finditer(_HEADER_CELL, header.group(0))]
+    names = [m.group(0) for m in re.finditer(_HEADER_CELL, header.group(0))]
+    whole = "".join(names) == re.sub(r"[/／]", "", header.group(0))  # every column named
+    rest = "".join([parts[start][header.end() :], *parts[start + 1 :]])
+    if (
+        whole and (rows := glued_rows(names, rest)) is not None
+    ):  # a numbered table: its rows parted at their numbers
+        for row in rows:
+            out += [row] if "|" in row else reflow(row, joined=True)
+        return [p for p in out if p.strip()]
+    out += names
     spaced = False  # the last part was a run of cells set apart by a space
     for k, part in enumerate([parts[start][header.end() :], *parts[start + 1 :]]):
-        cells, end = _cells_at(part, 0)
+        cells, end = cells_at(part, 0)
         if k and cells and end == len(part) and not _ROW_START.match(part):
             if spaced and leads and out[-2] == "无":
                 out[-2:] = [out[-1]]  # two spaced runs: the lead cell, then the units cell
@@ -213,119 +228,16 @@ def _flattened_rows(parts: list[str]) -> list[str]:
     return [p for p in out if p.strip()]
 
 
-# Where a unit cell glued after a requirement begins, and how its names run on.
-_NAME_TAIL = re.compile(rf"{UNIT_SUFFIX}$")
-_NEW_NAME = "区市县省各"  # a name glued after another starts anew (…委市商务委)
-_NOT_NAME = re.compile(r"[。，,；;：:“”《》\s\d]")
 # what follows a unit named as a sentence's subject (市财政局要…), not as a table cell
 _SUBJECT_GOES_ON = re.compile(
     r"^(?:要|应|须|将|可|会同|负责|牵头|按|对|在|组织|指导|协调|统筹|是|为|与|和|及(?!时)|的)"
 )
 
-
-# A name's ending that reads on: (what it ends with, what may follow)
-_LONGER = (
-    ("部", "门"), ("街", "道"), ("办", "公室"), ("办", "公厅"), ("办", "事处"), ("委", "员会"),
-    ("", "人民政府"), ("", "政府办公室"), ("", "政府办"), ("", "政府"), ("", "办公室"),
-    ("", "办公厅"), ("", "各部门"), ("", "各有关部门"), ("", "各有关单位"), ("", "各单位"),
-    ("", "各成员单位"), ("", "各相关部门"), ("", "各相关单位"), ("", "各处室"), ("", "各科室"),
-)  # fmt: skip
-
-
-def _name_end(text: str, j: int, *, listed: bool = False) -> int | None:
-    """The end of the organisation's name that starts at ``j`` (市发展改革委, 区社会事业局,
-    市政府办公室, 市政务服务数据管理局(市信息中心)), or None where no name starts: the
-    first ending (局, 委, 办 …) after which the next name, a separator, a role or the
-    next requirement begins (区社 goes on as 区社会事业局; 市发展改革委 ends before 市)."""
-    if j >= len(text) or not "\u4e00" <= text[j] <= "\u9fff" or WORK.match(text, j):
-        return None  # a name begins with a character, not a number (2.公开全市核酸检测机构)
-    longest = None
-    for k in range(j + 2, min(j + 24, len(text)) + 1):
-        if _NOT_NAME.search(text[k - 1]):
-            break
-        if longest is not None and WORK.match(text, k - 1):
-            break  # 区人社局加强…: the requirement begins
-        if not _NAME_TAIL.search(text[j:k]) or text[j:k].endswith("网站"):
-            continue  # a website (政府门户网站) is no organisation
-        grown = True
-        while grown:  # 部 → 部门, 区县 → 区县政府, 市政府 → 市政府办公室
-            grown = False
-            for last, more in _LONGER:
-                if text[j:k].endswith(last) and text.startswith(more, k):
-                    k, grown = k + len(more), True
-                    break
-        m = re.match(r"[(（][^()（）。，,]{1,20}[)）]", text[k:])
-        end = k + (m.end() if m else 0)
-        longest = end
-        if (
-            m
-            and re.fullmatch(r"[(（][市县区州旗、]+[)）]", m.group(0))
-            and text[end : end + 1] in ("市", "县", "区")
-        ):
-            continue  # 各区(市)县政府: the bracket names the levels inside one group
-        if end >= len(text) or _AFTER_NAME.match(text, end) or WORK.match(text, end):
-            return end
-    # after 、 in a cell: the name the list goes on with, the longest one (农业农村部, not
-    # 农业农村: 村 ends a name too) that no requirement interrupts
-    return longest if listed else None
-
-
-# How a requirement or a section's heading begins: a verb of the work (做好…, 持续加强…,
-# 公开…, 按照…), never a name
-WORK = re.compile(
-    r"(?:做好|加强|推进|推动|持续|不断|切实|深化|强化|完善|提升|提高|健全|加大|加快|开展|"
-    r"规范|优化|建立|扎实|全面|进一步|着力|坚持|积极|严格|抓好|聚焦|围绕|统筹|创新|拓展|"
-    r"深入|大力|稳步|巩固|夯实|营造|构建|打造|实施|落细|压实|增强|注重|狠抓|用好|"
-    r"公开|及时|按照|归集|依托|通过|依法|根据|结合|针对|以|在|对|将|把|由|从|向|组织|"
-    r"编制|制定|发布|开设|设置|利用|梳理|推行|落实|密切|认真|主动|广泛|充分|准确|重点|"
-    r"逐步|探索|督促|指导|协调|配合|做优|做实|做细)"
-)
-# What may follow a whole name: a separator, the next name, a role, the next
-# requirement or numbered item, or the rest of a sentence whose subject it is.
-_AFTER_NAME = re.compile(
-    rf"[、，,；;。{_NEW_NAME}\d(（]|[{_CN}][、]|(?:牵头|负责|配合|协助|参与|落实|等|按)"
-    r"|(?:要|应|须|将|可|会同|组织|指导|协调|统筹|是|为|与|和|及|的)"
-    r"|(?:新媒体|微信|二维码|手机版|扫一扫|【?打印|【?关闭|分享到)"  # the page's own links
-)
-
-
-_ROLE = re.compile(
-    r"(?:等(?:有关|相关)?(?:部门|单位)?)?(?:按照?职责分工)?(?:牵头|负责|配合|协助|参与|落实(?![《“]))?"
-)
 # a section's heading glued between a unit cell and the next numbered requirement: a short
 # phrase with no stop (…传播。市政府办公室推进基层政务公开标准化规范化32.已经…)
 _HEADING_THEN_ITEM = re.compile(
     r"[^。，,；;：:！？]{2,30}?(?=\d{1,2}[.．、](?!\d)|[（(][一二三四五六七八九十]{1,3}[）)]|$)"
 )
-
-
-def _cells_at(text: str, j: int) -> tuple[list[str], int]:
-    """The unit cells glued from ``j`` on: names joined by 、，, share a cell, a name
-    glued to the one before starts the next cell. Returns the cells and where they end."""
-    cells: list[str] = []
-    start = k = j
-    while (end := _name_end(text, k, listed=k != start)) is not None:
-        if role := _ROLE.match(text, end):
-            end = role.end()  # 市财政局牵头, 市直各部门按职责分工落实
-        if (
-            end < len(text)
-            and text[end] in "、，,；;"
-            and _name_end(text, end + 1, listed=True) is not None
-        ):
-            k = end + 1
-            continue
-        cells.append(text[start:end])
-        start = k = end
-        if end >= len(text) or text[end] not in _NEW_NAME:
-            break
-    return cells, start
-
-
-def glued_names(text: str) -> list[str]:
-    """Names a cell glued with nothing between them (区经济发展局区行政审批局), each
-    whole; [text] when it is one name or not names at all."""
-    cells, end = _cells_at(text, 0)
-    return cells if len(cells) >= 2 and end == len(text) else [text]
 
 
 _GROUP = re.compile(r"^(?:各|有关|相关)|各|等$|牵头|配合|按职责|负责")
@@ -340,7 +252,7 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
         j = m.end()
         if j < last or j >= len(part) or part[j] in "。，,；;：:）)、":
             continue
-        cells, end = _cells_at(part, j)
+        cells, end = cells_at(part, j)
         if not cells or (
             len(cells) == 1
             and end < len(part)
@@ -353,7 +265,7 @@ def glued_cells(part: str) -> list[tuple[str, list[str]]]:
             continue  # 市财政局要…, 区政府办公室加强…: a sentence's subject, unless a second
             # name is glued on, the next item's number follows, a heading does, or the cell
             # names a group (各区县政府公开本区县…: a units cell, then the next requirement)
-        if part.startswith("。", end) and _cells_at(part, end + 1)[0]:
+        if part.startswith("。", end) and cells_at(part, end + 1)[0]:
             # a cell of two sentences: 市直各部门、各镇街。市发展改革局按照职责分工强化监管。
             stop = part.find("。", end + 1)
             if 0 < stop - end <= 80 and not _numbered_starts(part[end + 1 : stop]):
@@ -403,7 +315,12 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     cuts |= {
         i
         for m in _SIGNED.finditer(text)
-        for i in (m.start("org"), m.start("date"), m.end("date"))
+        # the imprint line (某市人民政府办公室2021年5月12日印发) stays whole
+        for i in (
+            (m.start("org"),)
+            if text.startswith("印发", m.end())
+            else (m.start("org"), m.start("date"), m.end("date"))
+        )
         if i >= 0
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
@@ -411,6 +328,7 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     cuts |= set(_duties_paragraphs(text))
     for rx in (_GLUED_NO, _STAMP, _PUBLISHED):
         cuts |= {i for m in rx.finditer(text) for i in m.span("cut")}
+    cuts |= {m.start() for m in _IMPRINT.finditer(text)}
     cuts |= {i for m in _ADDRESSEE.finditer(text) for i in (m.start("to"), m.end("to"))}
     cuts |= {  # 附件：title: the colon stays with 附件
         i
@@ -506,9 +424,14 @@ def spaced_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
         out += [(no, p, []) for p in reflow(before, joined=True)] if before else []
         # the table ends where the page goes on past it: its 附件, 抄送 or a signature's date
         end = next((k for k in range(start, len(words)) if _PAST_TABLE.match(words[k])), None)
+        cells: list[str] = []
         for cell in words[start:end]:
-            if cell:
-                out += [(no, cell, []), (no, "|", [])]
+            if cells and DUE_CELL.fullmatch(cell) and DUE_CELL.fullmatch(cells[-1]):
+                cells[-1] += "、" + cell  # a deadline cell of two lines (10月15日前 年底前)
+            elif cell:
+                cells.append(cell)
+        for cell in cells:
+            out += [(no, cell, []), (no, "|", [])]
         after = " ".join(words[end:]) if end is not None else ""
         out += [(no, p, []) for p in reflow(after, joined=True)] if after else []
     return out

@@ -103,8 +103,9 @@ def test_a_table_glued_into_one_run_with_a_group_named_by_its_levels(
     tmp_path: Path,
 ) -> None:
     """序号工作内容目标任务责任单位备注 glued, then each row glued too: the header's
-    names part the columns; 各区(市)县政府(管委会) is one group; …等部门, goes on with
-    the next name of the cell."""
+    names part the columns, the rows part at their numbers (the number is no part of the
+    text); 各区(市)县政府(管委会) is one group; …等部门, goes on with the next name of the
+    cell."""
     body = (
         "贯彻落实生活垃圾分类制度重点任务责任分工表序号工作内容目标任务责任单位备注"
         "1将生活垃圾分类投放作为精神文明建设的重要内容，加强生活垃圾分类宣传发动；广泛开展"
@@ -116,12 +117,12 @@ def test_a_table_glued_into_one_run_with_a_group_named_by_its_levels(
     )
     assert read(tmp_path, body) == [
         (
-            "1将生活垃圾",
+            "将生活垃圾分",
             [],
             ["市委宣传部(市文明办)", "市城管委", "市文广旅局", "各区(市)县政府(管委会)"],
             ["2023-02-28"],
         ),
-        ("2完善生活垃", [], ["市商务局", "市住建局", "各区(市)县政府(管委会)"], ["2023-02-28"]),
+        ("完善生活垃圾", [], ["市商务局", "市住建局", "各区(市)县政府(管委会)"], ["2023-02-28"]),
     ]
 
 
@@ -305,3 +306,77 @@ def test_task_cards_glued_by_nothing_after_a_cover_letters_own_numbers(tmp_path:
         (["县司法局"], ["县直各单位"], ["quarterly:end"]),
         (["县交通运输局"], ["县直各单位"], ["2023-07-31"]),
     ]
+
+
+def test_a_numbered_table_an_archive_glued_by_nothing_reads_as_its_rows(tmp_path: Path) -> None:
+    """Every line joined by nothing: the header's names glued, then each row's number, text,
+    unit cells and deadline glued to the next row's number. Rows part where their numbers
+    count on after what ends a row (names, "/", a deadline); a section's heading, the page's
+    number and the header printed again between rows are no cells; a number the page left
+    out (3 → 5) is skipped; 抄送 and the imprint line after the table are no units. With the
+    cells still parted by tabs (rows glued by nothing), the table reads the same."""
+    head = (
+        "青石县2023年政务公开重点任务分工为进一步提升政务公开质量和实效，"
+        "结合我县实际，现将2023年政务公开重点任务分工明确如下。"
+    )
+    rows = [
+        ["序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限"],
+        ["一、深化重点领域公开"],
+        [
+            "1",
+            "推进财政公开",
+            "公开本级预决算，细化到项级科目。",
+            "县财政局",
+            "各乡镇人民政府",
+            "次年1月20日前",
+        ],
+        [
+            "2",
+            "规范执法公示",
+            "编制并公布执法事项清单。",
+            "县市场监管局",
+            "县司法局、县直各部门",
+            "/",
+        ],
+        ["— 2 —"],
+        ["序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限"],
+        ["二、优化政务服务"],
+        ["3", "做好教育公开", "公开招生入学政策和学区划分。", "/", "县教育局", "每月20日至25日"],
+        [
+            "5",
+            "推进办事指南公开",
+            "编制通俗易懂的办事指南，在村级公开栏张贴。",
+            "县行政审批局",
+            "县直各部门",
+            "长期坚持",
+        ],
+    ]
+    tail = "抄送：县委办公室，县人大常委会办公室。青石县人民政府办公室　　2023年3月6日印发"
+    expected = [
+        ("推进财政公开", ["县财政局"], ["各乡镇人民政府"], ["2024-01-20"]),
+        ("规范执法公示", ["县市场监管局"], ["县司法局", "县直各部门"], []),
+        ("做好教育公开", [], ["县教育局"], ["monthly:20-25"]),
+        ("推进办事指南", ["县行政审批局"], ["县直各部门"], ["ongoing"]),
+    ]
+    glued = head + "".join("".join(r) for r in rows) + tail
+    assert read(tmp_path, glued + "\n", "glued.txt") == expected
+    tabbed = head + "".join("\t".join(r) for r in rows if r[0] != "— 2 —") + tail
+    measures = [(r[2][:6], *expected[k][1:]) for k, r in enumerate(rows[2:4] + rows[7:])]
+    assert read(tmp_path, tabbed + "\n", "tabbed.txt") == measures
+
+
+def test_the_imprint_line_of_a_notice_on_one_line_names_no_unit(tmp_path: Path) -> None:
+    """The 版记 under the last item (抄送：…, then 某办公室  日期印发) joined onto the body's
+    line, by a space or by nothing: the issuing office in it is no unit of the last item."""
+    items = (
+        "现将《青石县2023年政务公开重点任务分工》印发给你们，请结合实际认真抓好贯彻落实，"
+        "各牵头单位要履行牵头抓总职责，加强与配合单位的沟通协调，确保各项任务按期完成。"
+        " 一、加强组织保障 1.完善政务公开考核办法，合理设置考核指标，12月底前完成。"
+        " 2.建立政务公开工作联络员制度，联络员发生变动时及时报备，10月底前完成。"
+        "（责任单位：县政府办公室） 3.规范第三方评估活动，6月底前完成。"
+    )
+    tail = " 抄送：县委办公室，县人大常委会办公室。 青石县人民政府办公室　　2023年3月6日印发"
+    for glue in (" ", ""):
+        body = (items + tail).replace(" ", glue)
+        tasks = read(tmp_path, "各乡镇人民政府，县直各部门：" + body + "\n", f"imprint{glue!r}.txt")
+        assert [t[:3] for t in tasks][-1] == ("3.规范第三", [], []), glue

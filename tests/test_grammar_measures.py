@@ -132,7 +132,8 @@ def test_a_deadline_the_opening_sets_for_all_tasks(tmp_path: Path) -> None:
 def test_a_list_table_glued_onto_one_line_with_a_letter_spaced_header(tmp_path: Path) -> None:
     """序号改革举措主 要 内 容指导部门推广范围 then rows glued with nothing between: the header
     is read (主 要 内 容 is one cell, 指导部门 a unit column), each row's names are its
-    units, the last name in a list ends where the next cell (全国) begins."""
+    units, the last name in a list ends where the next cell (全国) begins, and the rows
+    part at their numbers: neither the 推广范围 cell nor a heading is part of a row's text."""
     rows = [
         "1知识产权案件“三合一”审判整合分散的审判资源，提高审判效率。"
         "最高人民法院、最高人民检察院、国家知识产权局全国",
@@ -144,9 +145,9 @@ def test_a_list_table_glued_onto_one_line_with_a_letter_spaced_header(tmp_path: 
         "一、知识产权保护方面（共2项）" + rows[0] + rows[1] + "二、成果转化方面（共1项）" + rows[2]
     )
     assert [(t[0], t[2]) for t in read(tmp_path, body + "\n")] == [
-        ("1知识产权案", ["最高人民法院", "最高人民检察院", "国家知识产权局"]),
-        ("全国2专利保", ["国家知识产权局", "中国银保监会"]),
-        ("二、成果转化", ["科技部"]),
+        ("知识产权案件", ["最高人民法院", "最高人民检察院", "国家知识产权局"]),
+        ("专利保险机制", ["国家知识产权局", "中国银保监会"]),
+        ("科技成果转化", ["科技部"]),
     ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_cell_dues, read_dues
+from plans.glued_names import WORK
 from plans.importer.grouping import TASK_LABEL, card_fields, numbering, titled_measures
 from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
 from plans.importer.model import Extraction, TaskDraft
@@ -27,7 +28,6 @@ from plans.importer.units import (
 )
 from plans.labels import PAGE_FURNITURE
 from plans.notice import Line
-from plans.reflow import WORK
 
 MAX_ITEMS = 2000  # a real division plan has tens to a few hundred items
 # cells that head a division table: seen alone on a line, the notice holds a table

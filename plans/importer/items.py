@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from plans.cn_dates import Due, read_cell_dues, read_dues
+from plans.glued_names import WORK
 from plans.importer.model import Extraction, TaskDraft
 from plans.importer.tables import _attach_path
 from plans.importer.units import (
@@ -34,7 +35,6 @@ from plans.labels import (
     marks_lead,
 )
 from plans.notice import Line
-from plans.reflow import WORK
 
 
 def add_task(

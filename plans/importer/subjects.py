@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
+from plans.glued_names import WORK
 from plans.importer.model import Extraction, TaskDraft
 from plans.importer.units import group_names, is_unit
-from plans.reflow import WORK
 from plans.text import UNIT_SUFFIX
 
 _SUBJECT_VERB = (

@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 
 from plans.cn_dates import read_dues
+from plans.glued_names import glued_names
 from plans.importer.model import Extraction
 from plans.labels import STRONG_LABELS, UNIT_LABELS, marks_lead
-from plans.reflow import glued_names
 from plans.text import UNIT_SUFFIX
 
 UNIT_TOKEN = re.compile(
