@@ -36,7 +36,7 @@ from plans.notice_limits import (
     NoticeProblem,
     size_mb,
 )
-from plans.numbered_rows import PAST_TABLE, tabbed_rows
+from plans.numbered_rows import BACK_MATTER, tabbed_rows
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow, spaced_table
 from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, reading_form
 from plans.web_page import PageText
@@ -174,7 +174,7 @@ def _tab_rows_apart(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, st
             # a space inside a cell (“证照分离” 改革): the row goes on until it has the
             # header's cells or the next row opens with its number or a heading
             opens = _ROW_OPENS.match(p)
-            past = PAST_TABLE.match(p)  # 抄送：, 附件：: the page goes on past the table
+            past = BACK_MATTER.match(p)  # 抄送：, 附件：: the page goes on past the table
             if rows and "\t" in rows[-1] and not opens and not past and rows[-1].count("\t") < head:
                 rows[-1] += " " + p
             elif p.strip():
@@ -543,9 +543,9 @@ def text_lines(raw: list[tuple[int, str, list[str]]], label: Callable[[int], str
     tabbed row into its cells; ``label`` names where line ``no`` stands (第3行, 第3段)."""
     out = []
     # a tab table copied with its line breaks: a line of many tabs is one of its rows
-    tabbed_rows = sum(t.count("\t") >= 2 for _, t, row in raw if not row) > 1
+    tab_table = sum(t.count("\t") >= 2 for _, t, row in raw if not row) > 1
     for no, t, row in raw:
-        if not row and t.count("\t") > 12 and len(t) >= REFLOW_AT and not tabbed_rows:
+        if not row and t.count("\t") > 12 and len(t) >= REFLOW_AT and not tab_table:
             # a tab table whose rows were joined: text to part, an empty cell written 无
             t = re.sub(r"\t(?=\s*\t)", "\t无", t).replace("\t", " ")
         if not row and t.count("\t") >= 2:  # a table pasted as text: cells split by tabs

@@ -21,7 +21,9 @@ from plans.text import COUNTED
 _WHEN = (
     r"(?:(?:19|20)\d\d年(?:度)?|次年|当年|今年)?"
     r"(?:\d{1,2}月(?:\d{1,2}日|上旬|中旬|下旬|底|末)?|年底|年末|年内|上半年|下半年|全年|"
-    r"[一二三四]季度(?:末)?|第[一二三四]季度(?:末)?)(?:前|以前|之前|内|完成)?"
+    r"[一二三四]季度(?:末)?|第[一二三四]季度(?:末)?|(?<=年)(?:底|末|内|度))"
+    r"(?:前|以前|之前|内)?(?:完成)?"
+    r"|(?:19|20)\d\d年(?:起)?(?![\d一二三四五六七八九十])"  # 2025年, 2023年起
 )
 DUE_CELL = re.compile(
     rf"(?:(?:{_WHEN}|长期坚持|长期|持续推进|持续开展|持续|常态化(?:推进)?|按需|"
@@ -34,10 +36,10 @@ _EMPTY = re.compile(r"[/／]|[—－-](?![—－-]*\s*\d)|无(?=[/／]|$)")
 _BETWEEN = re.compile(
     r"\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|[—\-－–]+\s*\d)"
 )
-# what follows a table at the notice's end: 抄送, an attachment, the signature's date
-PAST_TABLE = re.compile(
-    r"抄送[:：]|附件\s*\d*[:：]|[\u4e00-\u9fff]{2,30}(?:19|20)\d\d年\d{1,2}月\d{1,2}日"
-    r"(?![前后起内以之止至])"
+# the back matter after a table at the notice's end: 抄送, an attachment, the imprint line
+BACK_MATTER = re.compile(
+    r"抄送[:：]|附件\s*\d*[:：]|[\u4e00-\u9fff]{2,30}[ \t\u3000]*(?:19|20)\d\d年\d{1,2}月\d{1,2}日"
+    r"\s*印发(?![的了《])"
 )
 _PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+")
 
@@ -58,9 +60,10 @@ def _tail(row: str, due: bool, other: bool, last: bool) -> tuple[int, list[str],
     """Where the row's text ends, the cells glued after it (names, "" for an empty cell, a
     deadline, then a short cell of a column after them such as 推广范围 when there is one)
     and where they end: the first stop after which they all read up to the next row's
-    number or a heading between rows (a name's bracket, 各区(市)县政府, is no stop: the
-    names read from before it). The table's last row is followed by the notice's text,
-    not by a number: there it is the first stop after which names follow."""
+    number or a heading between rows (a stop inside a name's bracket, 各区(市)县政府,
+    comes after the right one, so the names read whole). The table's last row is
+    followed by the notice's text, not by a number: there it is the first stop after
+    which names follow."""
     stops = [m.end() for m in re.finditer(r"[。；;）)]", row)]
     for j in stops:
         cells: list[str] = []
@@ -103,10 +106,15 @@ def _ends_row(row: str, k: int) -> bool:
 def _next_number(text: str, n: int, start: int) -> list[int]:
     """Where ``n`` may open the next row: not inside a number, not a count or a date (3个,
     10月), not 第3 or 至3."""
-    found = re.finditer(
-        rf"(?<![\d.．第至和、~～\-—])({n})(?![\d{COUNTED}])(?=[\u4e00-\u9fff（(“《])", text
+    number = re.compile(
+        rf"(?<![\d.．第至和、~～\-—])({n})(?![\d{COUNTED}])(?=[\u4e00-\u9fff（(“《])"
     )
-    return [m.start() for m in found if m.start() > start]
+    # a row is a few hundred characters: candidates further on would cost time, not rows
+    return [m.start() for m in number.finditer(text, start + 1, start + _ROW_SPAN)][:_TRIES]
+
+
+_ROW_SPAN = 3000
+_TRIES = 12
 
 
 def glued_rows(header: list[str], text: str) -> list[str] | None:
@@ -133,6 +141,8 @@ def glued_rows(header: list[str], text: str) -> list[str] | None:
         parted = None
         # the next number, or one a little further where the page left rows out (本文有删减)
         for following in range(n + 1, n + 11):
+            if following > n + 1 and _next_number(text, n + 1, body):
+                break  # n + 1 is there but its row does not read: no skipping past it
             for q in _next_number(text, following, body):
                 if (tail := _tail(text[body:q], due, other, last=False)) is not None:
                     parted = q, tail
@@ -210,7 +220,12 @@ def tabbed_rows(line: str) -> list[tuple[str, list[str]]] | None:
             cell = cell[: -len("序号")] + cells[again].strip()[len(header[-1]) :]
             k = again
         m = re.fullmatch(r"(.*?)(?<![\d.．])(\d{1,3})", cell)
-        if m is None or not expected <= int(m.group(2)) <= expected + 10:  # 本文有删减: 3 → 5
+        if (
+            m is None
+            or not expected <= int(m.group(2)) <= expected + 10  # 本文有删减: 3 → 5
+            # 详见附件3: a row's number comes no sooner than its unit cells
+            or (current is not header and len(current) <= _first_unit_column(header))
+        ):
             current.append(cell)
             continue
         words, heading = m.group(1), ""
@@ -229,7 +244,7 @@ def tabbed_rows(line: str) -> list[tuple[str, list[str]]] | None:
     after = ""
     if rows and isinstance(last := rows[-1], list):  # the notice goes on in the last cell
         for k, cell in enumerate(last):
-            if m := PAST_TABLE.search(cell):
+            if m := BACK_MATTER.search(cell):
                 last[k:] = [cell[: m.start()]]
                 after = cell[m.start() :]
                 break
@@ -241,3 +256,8 @@ def tabbed_rows(line: str) -> list[tuple[str, list[str]]] | None:
         row += ["/"] * (len(header) - len(row))
         out.append((" | ".join(row), row))
     return [*out, (after, [])] if after else out
+
+
+def _first_unit_column(header: list[str]) -> int:
+    kinds = [_kind(c) for c in header]
+    return next((k for k, kind in enumerate(kinds) if kind in ("lead", "units")), len(kinds) - 2)

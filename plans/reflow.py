@@ -9,6 +9,7 @@ body reader reads as it reads a notice with its line breaks.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from plans.cn_dates import cn_number
@@ -89,7 +90,7 @@ _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
 _IMPRINT = re.compile(
     r"(?<=[。！？])(?P<cut>抄送[:：]|[\u3400-\u9fff（）()]{2,30}?"
     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)[ \t\u3000]*"
-    r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发)"
+    r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发(?![的了《]))"
 )
 # How a plan's title ends (…工作方案, …工作要点, …任务分工)
 _TITLE_END = "方案|要点|分工|计划|安排|清单|意见|办法|细则"
@@ -114,7 +115,7 @@ _SPACE = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef)])[ \t\u3000]+"
     r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\d（(①-⑳])"
     # the imprint line (版记) under 抄送 is one: 某市人民政府办公室  2021年5月12日印发
-    r"(?![ \t\u3000]*(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发)"
+    r"(?![ \t\u3000]*(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发(?![的了《]))"
 )
 
 
@@ -315,13 +316,14 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     cuts |= {
         i
         for m in _SIGNED.finditer(text)
-        # the imprint line (某市人民政府办公室2021年5月12日印发) stays whole
+        # the imprint line (某市人民政府办公室2021年5月12日印发) stays whole; a sentence
+        # citing a paper (…办公室2021年5月12日印发的《办法》) is not parted at all
         for i in (
             (m.start("org"),)
             if text.startswith("印发", m.end())
             else (m.start("org"), m.start("date"), m.end("date"))
         )
-        if i >= 0
+        if i >= 0 and not re.match(r"印发[的了《]", text[m.end() : m.end() + 3])
     }
     cuts |= {i for m in _DATED.finditer(text) for i in (m.start(), m.end())}
     cuts |= {m.start() for m in _DASHED_UNITS.finditer(text)}
@@ -425,8 +427,15 @@ def spaced_table(raw: list[tuple[int, str, list[str]]]) -> list[tuple[int, str, 
         # the table ends where the page goes on past it: its 附件, 抄送 or a signature's date
         end = next((k for k in range(start, len(words)) if _PAST_TABLE.match(words[k])), None)
         cells: list[str] = []
+        names = list(itertools.takewhile(_HEADERISH.search, words[start:]))
+        one_time_column = sum(bool(re.search(r"时限|时间|期限", w)) for w in names) == 1
         for cell in words[start:end]:
-            if cells and DUE_CELL.fullmatch(cell) and DUE_CELL.fullmatch(cells[-1]):
+            if (
+                cells
+                and one_time_column
+                and DUE_CELL.fullmatch(cell)
+                and DUE_CELL.fullmatch(cells[-1])
+            ):
                 cells[-1] += "、" + cell  # a deadline cell of two lines (10月15日前 年底前)
             elif cell:
                 cells.append(cell)

@@ -313,8 +313,9 @@ def test_a_numbered_table_an_archive_glued_by_nothing_reads_as_its_rows(tmp_path
     unit cells and deadline glued to the next row's number. Rows part where their numbers
     count on after what ends a row (names, "/", a deadline); a section's heading, the page's
     number and the header printed again between rows are no cells; a number the page left
-    out (3 → 5) is skipped; 抄送 and the imprint line after the table are no units. With the
-    cells still parted by tabs (rows glued by nothing), the table reads the same."""
+    out (3 → 5) is skipped, a number inside a cell (详见附件3) is no row's; 抄送 and the
+    imprint line after the table are no units. With the cells still parted by tabs (rows
+    glued by nothing), the table reads the same."""
     head = (
         "青石县2023年政务公开重点任务分工为进一步提升政务公开质量和实效，"
         "结合我县实际，现将2023年政务公开重点任务分工明确如下。"
@@ -333,10 +334,10 @@ def test_a_numbered_table_an_archive_glued_by_nothing_reads_as_its_rows(tmp_path
         [
             "2",
             "规范执法公示",
-            "编制并公布执法事项清单。",
+            "编制并公布执法事项清单，详见附件3。",
             "县市场监管局",
             "县司法局、县直各部门",
-            "/",
+            "2023年底前",
         ],
         ["— 2 —"],
         ["序号", "工作任务", "具体措施", "牵头单位", "配合单位", "完成时限"],
@@ -354,7 +355,7 @@ def test_a_numbered_table_an_archive_glued_by_nothing_reads_as_its_rows(tmp_path
     tail = "抄送：县委办公室，县人大常委会办公室。青石县人民政府办公室　　2023年3月6日印发"
     expected = [
         ("推进财政公开", ["县财政局"], ["各乡镇人民政府"], ["2024-01-20"]),
-        ("规范执法公示", ["县市场监管局"], ["县司法局", "县直各部门"], []),
+        ("规范执法公示", ["县市场监管局"], ["县司法局", "县直各部门"], ["2023-12-31"]),
         ("做好教育公开", [], ["县教育局"], ["monthly:20-25"]),
         ("推进办事指南", ["县行政审批局"], ["县直各部门"], ["ongoing"]),
     ]
@@ -367,16 +368,22 @@ def test_a_numbered_table_an_archive_glued_by_nothing_reads_as_its_rows(tmp_path
 
 def test_the_imprint_line_of_a_notice_on_one_line_names_no_unit(tmp_path: Path) -> None:
     """The 版记 under the last item (抄送：…, then 某办公室  日期印发) joined onto the body's
-    line, by a space or by nothing: the issuing office in it is no unit of the last item."""
+    line, by a space or by nothing: the issuing office in it is no unit of the last item.
+    A sentence citing a paper by its imprint (…办公室2021年5月12日印发的《办法》) is no
+    imprint line."""
     items = (
         "现将《青石县2023年政务公开重点任务分工》印发给你们，请结合实际认真抓好贯彻落实，"
         "各牵头单位要履行牵头抓总职责，加强与配合单位的沟通协调，确保各项任务按期完成。"
         " 一、加强组织保障 1.完善政务公开考核办法，合理设置考核指标，12月底前完成。"
-        " 2.建立政务公开工作联络员制度，联络员发生变动时及时报备，10月底前完成。"
+        " 2.建立政务公开工作联络员制度，县政府办公室2021年5月12日印发的《联络员管理办法》"
+        "继续执行，10月底前完成。"
         "（责任单位：县政府办公室） 3.规范第三方评估活动，6月底前完成。"
     )
     tail = " 抄送：县委办公室，县人大常委会办公室。 青石县人民政府办公室　　2023年3月6日印发"
     for glue in (" ", ""):
         body = (items + tail).replace(" ", glue)
         tasks = read(tmp_path, "各乡镇人民政府，县直各部门：" + body + "\n", f"imprint{glue!r}.txt")
-        assert [t[:3] for t in tasks][-1] == ("3.规范第三", [], []), glue
+        assert [t[:3] for t in tasks][-2:] == [
+            ("2.建立政务", [], ["县政府办公室"]),  # the paper it cites parts nothing
+            ("3.规范第三", [], []),
+        ], glue
