@@ -371,3 +371,23 @@ def test_a_header_given_one_cell_per_line_with_its_names_broken(tmp_path: Path) 
         ("继续全面推进", ["县教育局"], ["各街道", "镇"], ["2010-12-31"]),
         ("深化推进二期", ["县教育局"], ["相关部门"], ["2008-12-31"]),
     ]
+
+
+def test_a_table_row_under_the_safeguards_is_a_task_not_a_checkpoint(tmp_path: Path) -> None:
+    """A division table whose last part is 四、强化工作保障: its rows (每年至少开展1次培训)
+    are tasks with their units, not the plan's own checkpoints."""
+    rows = [
+        "序号\t工作任务\t具体措施\t牵头单位\t配合单位\t完成时限",
+        "一、深化重点领域公开",
+        "1\t推进财政公开\t公开本级预决算，细化到项级科目。\t县财政局\t县直各部门\t6月底前",
+        "四、强化工作保障",
+        "2\t加强组织领导\t每年至少开展1次政务公开业务培训，实现全覆盖。\t县政府办公室\t县直各部门\t每年至少1次",
+    ]
+    notice = tmp_path / "notice.txt"
+    notice.write_text(HEAD + "\n".join(rows) + "\n", encoding="utf-8")
+    ex = extract(notice)
+    assert [(t.text[:6], t.lead, [d.value for d in t.due]) for t in ex.tasks] == [
+        ("公开本级预决", ["县财政局"], ["2023-06-30"]),
+        ("每年至少开展", ["县政府办公室"], ["yearly:1"]),
+    ]
+    assert not [c.text for c in ex.checkpoints if "培训" in c.text]

@@ -101,6 +101,8 @@ def find_checkpoints(
             and not any(TASK_CHAPTER.search(h) for h in section[:-1])
         )
         actor = []
+        if ln.cells:
+            continue  # a table's row is a task (or its header), not the plan's own check
         if ln.text.startswith("附件") or (
             len(ln.text) <= 40
             and not re.search(r"[，,。；;：:]", ln.text)
