@@ -11,7 +11,7 @@ import unicodedata
 
 from plans.labels import COLUMN_LABELS, PERSON_LABELS, marks_lead
 from plans.reflow import REFLOW_AT
-from plans.text import UNIT_SUFFIX
+from plans.text import PAGE_NUMBER, UNIT_SUFFIX
 
 Raw = list[tuple[int, str, list[str]]]
 
@@ -47,9 +47,6 @@ def column_label(name: str) -> str | None:
     if re.search(r"(单位|部门|科室|处室|股室|主体)", name):
         return "责任单位"
     return None
-
-
-PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
 
 
 def header_run(raw: list[tuple[int, str, list[str]]], i: int) -> bool:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from plans.copied_tables import (
     CELL_DUE,
-    PAGE_NUMBER,
     cells_as_rows,
     column_label,
     fixed_width_rows,
@@ -38,7 +37,7 @@ from plans.notice_limits import (
 )
 from plans.numbered_rows import BACK_MATTER, tabbed_rows
 from plans.reflow import MARKS, REFLOW_AT, date_then_title, glued_table, reflow, spaced_table
-from plans.text import UNIT_SUFFIX, NotChineseText, decode_chinese, norm, reading_form
+from plans.text import PAGE_NUMBER, UNIT_SUFFIX, NotChineseText, decode_chinese, norm, reading_form
 from plans.web_page import PageText
 
 # A cell that is unit names (市发展改革委, 区直各有关单位，各片区管理局)

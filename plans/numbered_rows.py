@@ -15,7 +15,7 @@ import re
 
 from plans.glued_names import cells_at, name_end
 from plans.labels import TIME_LABELS, UNIT_LABELS, marks_lead
-from plans.text import COUNTED
+from plans.text import COUNTED, PAGE_NUMBER
 
 # A deadline cell: dates, 年底前, 长期坚持, 每季度末 …, several glued (10月15日前年底前).
 _WHEN = (
@@ -41,7 +41,6 @@ BACK_MATTER = re.compile(
     r"抄送[:：]|附件\s*\d*[:：]|[\u4e00-\u9fff]{2,30}[ \t\u3000]*(?:19|20)\d\d年\d{1,2}月\d{1,2}日"
     r"\s*印发(?![的了《])"
 )
-_PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+")
 
 
 def _kind(name: str) -> str:
@@ -158,7 +157,7 @@ def glued_rows(header: list[str], text: str) -> list[str] | None:
             q, tail = parted
         end, cells, extra, stop = tail
         out.append(" | ".join(_placed(kinds, str(n), text[body : body + end], cells, extra)))
-        rest = _PAGE_NUMBER.sub("", text[body + stop : q])
+        rest = PAGE_NUMBER.sub("", text[body + stop : q])
         rest = rest.replace("".join(header), "")  # the header again, atop the next page
         if rest.strip():
             out.append(rest)

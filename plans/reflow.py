@@ -23,7 +23,7 @@ from plans.labels import (
     UNIT_LABELS,
     marks_lead,
 )
-from plans.numbered_rows import DUE_CELL, glued_rows
+from plans.numbered_rows import BACK_MATTER, DUE_CELL, glued_rows
 from plans.text import COUNTED, UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
@@ -87,11 +87,7 @@ _SIGNED = re.compile(
 _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
 # The 版记 at the notice's end, glued after its last sentence: 抄送：…。 and the imprint
 # line (某市人民政府办公室  2021年5月12日印发), each a paragraph of its own.
-_IMPRINT = re.compile(
-    r"(?<=[。！？])(?P<cut>抄送[:：]|[\u3400-\u9fff（）()]{2,30}?"
-    r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心)[ \t\u3000]*"
-    r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日\s*印发(?![的了《]))"
-)
+_IMPRINT = re.compile(rf"(?<=[。！？])(?:{BACK_MATTER.pattern})")
 # How a plan's title ends (…工作方案, …工作要点, …任务分工)
 _TITLE_END = "方案|要点|分工|计划|安排|清单|意见|办法|细则"
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)

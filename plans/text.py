@@ -99,3 +99,7 @@ COUNTED = (
     "个项次条天年月日号时分秒倍万亿元家所人名周岁批类件期届位种处座台套张份场轮篇章节级"
     "辆户季小米吨亩"
 )
+
+
+# a page's number printed in its text (— 2 —, 第2页 共7页)
+PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
