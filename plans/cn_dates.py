@@ -369,7 +369,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
             continue
         if re.search(
             r"率|%|％|百分点|增长|递增|提高|下降|增加|减少|节约|稳定在|保持|缴纳|达到|"
-            r"\d+次|元|补贴|奖励|补助|资助|享受|最多|最高",
+            r"\d+次|元|补贴|奖励|补助|资助|资金|经费|享受|最多|最高",
             rest,
         ) or re.match(r"[^，。；]{0,4}?(只|可)|年底|年末|[上下]半年|[一二三四]季度", rest):
             continue  # a rate, a level held, a sum, an allowance, or one date of the year
@@ -511,7 +511,8 @@ _YEAR_TIME = re.compile(
 _PERIOD = re.compile(
     r"(?:(?:(?P<y1>\d{4})年)?(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})日|[上中下]旬|初|底)?(?:起)?|(?:即日|[^，,。]{0,8}之日)起)"
     r"\s*(?:至|到|—+|－|-|~|～)\s*"
-    r"(?:(?P<y2>\d{4})年)?(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})日|(?:底|末)|(?P<xun>[上中下])旬)?"
+    r"(?:(?:(?P<y2>\d{4})年)?(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})日|(?:底|末)|(?P<xun>[上中下])旬)?|"
+    r"(?P<same>\d{1,2})日)"  # 4月20日至26日: the month runs on
 )
 
 
@@ -524,11 +525,15 @@ def period_end(text: str, year: int) -> Due | None:
         return None
     m = found[0]
     y = int(m.group("y2") or m.group("y1") or year)
-    mm = int(m.group("m2"))
+    if m.group("same") and not m.group("d1"):
+        return None  # 4月至26日 names no month for its end
+    mm = int(m.group("m2") or m.group("m1"))
     if not 1 <= mm <= 12:
         return None
     last = _last_day(y, mm)
-    d = int(m.group("d2")) if m.group("d2") else {"上": 10, "中": 20}.get(m.group("xun"), last)
+    d = int(m.group("d2") or m.group("same") or 0) or {"上": 10, "中": 20}.get(
+        m.group("xun") or "", last
+    )
     if not _ok(y, mm, d):
         return None
     return Due(f"{y:04d}-{mm:02d}-{d:02d}", True, m.group(0))

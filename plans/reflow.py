@@ -24,7 +24,7 @@ from plans.labels import (
     marks_lead,
 )
 from plans.numbered_rows import BACK_MATTER, DUE_CELL, glued_rows
-from plans.text import COUNTED, UNIT_SUFFIX
+from plans.text import CN_DATE, COUNTED, UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
 # joined them (by a space, or by nothing). It is split where a paragraph must have begun:
@@ -60,13 +60,14 @@ _DUTIES_HEADING = re.compile(
 _NEXT_CHAPTER = re.compile(r"(?<=[。；;])[一二三四五六七八九十]{1,3}、")
 _NO_DUTIES = re.compile(r"(?:成员|联系|报送|参会|主办|承办|协办)(?:单位|部门)$")
 _UNIT_LABEL = re.compile(rf"(?<=。)[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX}(?=[：:][\u4e00-\u9fa5])")
+# …职责如下：县环保局。负责…。县交通局、公路局。负责…: a unit's name, a stop, its duties
+_UNIT_STOP = re.compile(
+    rf"(?<=[。：:；;])(?:[\u4e00-\u9fa5]{{2,20}}?{UNIT_SUFFIX}、)*[\u4e00-\u9fa5]{{2,20}}?"
+    rf"{UNIT_SUFFIX}(?=。(?:负责|承担|牵头))"
+)
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
 # what follows it (the attachment's title).
-_CN_DATE = (
-    r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
-    r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
-)
 _ADDRESSEE = re.compile(r"(?:通知|号)(?P<to>各[^。：:；]{1,80}[：:])")
 # The 文号 glued between the title and the addressee (…的通知渝府办发〔2021〕50号各区县…),
 # and a portal's stamp (发布时间:2024-08-03 17:51)
@@ -78,10 +79,11 @@ _STAMP = re.compile(
     r"(?P<cut>(?:发布时间|发布日期)[:：]\s*\d{4}-\d\d-\d\d\s*(?:\d\d?:\d\d(?::\d\d)?)?)"
 )
 _SIGNED = re.compile(
-    r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
+    r"(?:(?<=[。！？]|[）)](?=[\u3400-\u9fff]))(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心|小组)"
-    rf"(?P<date>{_CN_DATE})"
-    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的第召])"
+    rf"(?P<date>{CN_DATE})"
+    # what follows the date: the next part, or nothing (the crawl's last words)
+    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年|\s*$)(?![前后起至以之内止的第召])"
 )
 # (此件公开发布) under the signature, before what follows it
 _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
@@ -92,12 +94,12 @@ _IMPRINT = re.compile(rf"(?<=[。！？])(?:{BACK_MATTER.pattern})")
 _TITLE_END = "方案|要点|分工|计划|安排|清单|意见|办法|细则"
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
 _DATED = re.compile(
-    rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
+    rf"(?<=[。！？]){CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
     rf"(?=[^。，,；;]{{4,60}}?(?:{_TITLE_END}|通知))"
 )
 # The signature's date glued to the attachment's title that follows it.
 _DATE_THEN_TITLE = re.compile(
-    rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
+    rf"^({CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
     rf"(?=.*(?:{_TITLE_END})$)"
 )
 # 附件1 glued between what ends the body (…有关要求) and the attachment's title
@@ -296,6 +298,7 @@ def _duties_paragraphs(text: str) -> list[int]:
             # 责任单位：, 成员单位：, 联系单位： label a list or a contact, no unit's duties
             if not re.fullmatch(UNIT_LABELS, m.group(0)) and not _NO_DUTIES.search(m.group(0))
         ]
+        labels += [m.start() for m in _UNIT_STOP.finditer(text, head.end(), end)]
         if len(labels) + bool(head.group("unit")) >= 2:
             starts += labels + ([head.start("unit")] if head.group("unit") else [])
     return starts
@@ -333,14 +336,30 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
         for m in _ATTACHMENT.finditer(text)
         for i in (m.start(1), m.end(1) + (text[m.end(1) : m.end(1) + 1] in "：:"))
     }
-    depth, inside = 0, set()  # never inside brackets: （牵头单位：X；责任单位：Y）
-    for i, ch in enumerate(text):
-        if depth > 0:
-            inside.add(i)
-        depth += (ch in "（(〔") - (ch in "）)〕" and depth > 0)
+    inside = _bracketed(text)  # never inside brackets: （牵头单位：X；责任单位：Y）
     ordered = sorted(c for c in cuts if 0 < c < len(text) and c not in inside)
     parts = [text[a:b] for a, b in zip([0, *ordered], [*ordered, len(text)], strict=True)]
     return _flattened_rows([p.strip() for p in parts if p.strip()])
+
+
+# the longest bracket that holds a paragraph's units; a longer span is a bracket the page
+# left open (…见习补贴可提高10%。（省人力资源社（二）积极稳妥…), not one to keep whole
+_BRACKET_SPAN = 500
+
+
+def _bracketed(text: str) -> set[int]:
+    """The positions inside a pair of brackets that close, and close soon: a bracket a
+    crawl cut off (（省人力资源社 followed by the next item) parts no later paragraphs."""
+    inside: set[int] = set()
+    opened: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in "（(〔":
+            opened.append(i)
+        elif ch in "）)〕" and opened:
+            start = opened.pop()
+            if i - start <= _BRACKET_SPAN:
+                inside.update(range(start + 1, i + 1))
+    return inside
 
 
 def date_then_title(parts: list[str]) -> list[str]:
@@ -351,7 +370,7 @@ def date_then_title(parts: list[str]) -> list[str]:
     for text in parts:
         m = _DATE_THEN_TITLE.match(text)
         pieces = [m.group(1), text[m.end(1) :]] if m else [text]
-        dated = bool(m) or bool(out and re.fullmatch(_CN_DATE, out[-1]))
+        dated = bool(m) or bool(out and re.fullmatch(CN_DATE, out[-1]))
         if dated and (m := _TITLE_THEN_BODY.match(pieces[-1])) and not MARKS.match(pieces[-1]):
             pieces[-1:] = [m.group(1), pieces[-1][m.end(1) :]]
         out += pieces

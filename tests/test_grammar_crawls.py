@@ -387,3 +387,47 @@ def test_the_imprint_line_of_a_notice_on_one_line_names_no_unit(tmp_path: Path) 
             ("2.建立政务", [], ["县政府办公室"]),  # the paper it cites parts nothing
             ("3.规范第三", [], []),
         ], glue
+
+
+def test_a_bracket_the_crawl_cut_off_parts_no_later_paragraph(tmp_path: Path) -> None:
+    """On one line, an item's bracket cut off by the crawl (（县人力资源社 then the next
+    item) does not hold the rest of the text inside it: each later item keeps its own
+    bracket."""
+    body = (
+        "青石县人民政府关于做好就业创业工作的实施意见各乡镇人民政府，县政府各部门："
+        "一、促进重点群体就业（一）促进高校毕业生就业。扩大就业见习规模。（县人力资源社"
+        "（二）安置去产能企业职工。落实转岗培训补贴。（县人社局、县工信局等负责）"
+        "（三）促进农村劳动力就业。支持返乡创业园建设。（县农业农村局、县财政局等负责）"
+        "二、强化职业培训（一）提高职业培训质量。建设县级综合实训基地。（县人社局、县教育局等负责）"
+        "青石县人民政府2017年9月27日"
+    )
+    notice = tmp_path / "crawl.txt"
+    notice.write_text(body + "\n", encoding="utf-8")
+    ex = extract(notice)
+    read = {t.text[3:8]: t.units for t in ex.tasks}
+    assert list(read)[-1] == "提高职业培"  # the signature glued after a bracket is no item
+    assert read["促进高校毕"] == ["县人力资源社"]  # as written, and doubted
+    assert any("括号没有闭合" in why for _, why in ex.tasks[0].doubts)
+    assert read["安置去产能"] == ["县人社局", "县工信局"]
+    assert read["促进农村劳"] == ["县农业农村局", "县财政局"]
+    assert read["提高职业培"] == ["县人社局", "县教育局"]
+
+
+def test_duties_by_unit_on_one_line_named_before_a_stop(tmp_path: Path) -> None:
+    """A glued 职责分工 chapter whose units are named, then a full stop, then their duties
+    (县环保局。负责…。县交通局、县公路局。负责…): each unit's paragraph is an item of its own."""
+    body = (
+        "青石县秸秆禁烧工作实施方案为做好我县秸秆禁烧工作，制订本方案。一、目标任务5月底到9月底全县秸秆禁烧。"
+        "二、组织领导及职责分工县政府成立秸秆禁烧工作领导小组，各组成单位及其职责如下："
+        "县环保局。负责对全县秸秆禁烧工作实施统一监督，承担日常工作。"
+        "县交通局、县公路局。负责对国道、省道两侧燃烧秸秆情况的巡查。"
+        "县农机局。负责对收割机操作人员进行宣传教育。"
+        "三、工作要求各单位要加强协作，落实工作责任，确保禁烧期间不发生大面积焚烧秸秆现象，"
+        "对工作不力的单位予以通报。"
+    )
+    notice = tmp_path / "crawl.txt"
+    notice.write_text(body + "\n", encoding="utf-8")
+    read = {t.text[:6]: t.units for t in extract(notice).tasks}
+    assert read["县环保局。负"] == ["县环保局"]
+    assert read["县交通局、县"] == ["县交通局", "县公路局"]
+    assert read["县农机局。负"] == ["县农机局"]

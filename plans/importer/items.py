@@ -35,6 +35,7 @@ from plans.labels import (
     marks_lead,
 )
 from plans.notice import Line
+from plans.text import CN_DATE
 
 
 def add_task(
@@ -55,7 +56,7 @@ def add_task(
     inside = _standing_clause(paren.group(1), ln, ex) if paren else ""
     inside = FIRST_LEADS.sub("", inside)  # "…等负责。列第一位者为牵头单位，下同": a rule
     if m:
-        clause = next(g for g in m.groups() if g)
+        clause = _standing_clause(next(g for g in m.groups() if g), ln, ex)
         t.lead, t.units = read_clause(clause)
         t.unit_source, t.unit_how = ln.where, "clause"
         # （牵头部门：X，完成时限：2022年）: the bracket's time label dates the item
@@ -76,12 +77,40 @@ def add_task(
     elif named_first := _named_first(text):
         t.units = named_first  # （十七）首都综治办、市监察局。负责组织…: its units, by name
         t.unit_source, t.unit_how = ln.where, "clause"
+    elif cut := _cut_bracket(text):
+        t.units = cut  # …提高10%。（省人力资源社: the crawl cut the item's own bracket
+        t.unit_source, t.unit_how = ln.where, "clause"
+        t.doubts.append(
+            (
+                "units",
+                f"条目末尾的括号没有闭合（“{'、'.join(cut)}”），单位名称可能被截断，请对照原文补全",
+            )
+        )
     added = [u for u in ex.standing if u not in t.units and u not in t.lead]
     if added:
         t.units += added
         t.rules.append(("units", ex.standing_note))
     ex.tasks.append(t)
     return t
+
+
+# an item's closing bracket cut off by the page: …见习补贴可提高10%。（省人力资源社
+_CUT_BRACKET = re.compile(r"(?<=[。；;])\s*[(（]([^()（）。；;：:]{2,60})$")
+
+
+def _cut_bracket(text: str) -> list[str]:
+    """The names an item's unclosed last bracket starts to list, as written."""
+    m = _CUT_BRACKET.search(text)
+    if not m or WORK.match(m.group(1)):
+        return []
+    names = split_units(m.group(1))
+    return names if names and re.match(r"[省市县区镇乡各]", names[0]) else []
+
+
+def signs_off(lines: list[Line], i: int) -> bool:
+    """The issuer's name with its date on the next line: the signature, never the unit
+    line of the items above it."""
+    return i + 1 < len(lines) and re.fullmatch(CN_DATE, lines[i + 1].text.strip()) is not None
 
 
 def _clause_then_more(text: str) -> re.Match[str] | None:
@@ -108,8 +137,11 @@ def _named_first(text: str) -> list[str]:
 
 
 STANDING = re.compile(
-    r"[,，;；]?\s*以下(?:均|都|各项)?(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
-    r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*(?:[,，;；]\s*不再(?:一一)?列出)?"
+    r"[,，;；]?\s*以下(?:均|都|各项)?(?:(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
+    r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*|"
+    # 以下均含省林业和草原局、机械林场，不再单独列出: who every later item includes
+    r"(?:含|包括|包含)(?P<among>[^,，;；]{2,40}?))"
+    r"(?:[,，;；]\s*不再(?:一一|单独)?列出)?(?=[,，;；。]|$)"
 )
 
 
@@ -120,7 +152,7 @@ def _standing_clause(body: str, ln: Line, ex: Extraction) -> str:
     m = STANDING.search(body)
     if not m:
         return body
-    names = [n for n in split_units(m.group("who")) if n]
+    names = [n for n in split_units(m.group("who") or m.group("among")) if n]
     if names:
         ex.standing = names
         ex.standing_note = (

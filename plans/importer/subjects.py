@@ -45,6 +45,10 @@ ACTOR = re.compile(
 BY = re.compile(
     r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一|结合|根据|依据)"
 )
+# whom 由X会同 brings in, up to what they do together
+BY_ALONG = re.compile(
+    r"([^，,。；;“”《》]{2,120}?)(?=负责|研究|共同|联合|制定|提出|开展|推进|落实|组织|做好|按)"
+)
 JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
 
 
@@ -69,6 +73,9 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
         )
         sentence = re.sub(r"^(?:\d{4}年)?[^，,]{0,6}?(?:年|月|日|季度)(?:底|末)?前", "", sentence)
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
+        for by in BY.finditer(sentence):  # 由X会同A、B等部门负责落实: A and B join X
+            if by.group(2) == "会同" and (along := BY_ALONG.match(sentence, by.end())):
+                found += [(n, False) for n in group_names(along.group(1)) if is_unit(n)]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
         subject = None
         # 省发展改革委要充分发挥牵头抓总作用, 市场监管总局要会同有关部门…: the subject leads
@@ -123,7 +130,8 @@ def units_from_sentences(ex: Extraction) -> None:
             else:
                 lead, units = sentence_actors(t.text)
             if lead or units:
-                t.lead, t.units, t.unit_source = lead, lead + units, t.where
+                kept = [u for u in t.units if u not in lead and u not in units]  # standing
+                t.lead, t.units, t.unit_source = lead, lead + units + kept, t.where
                 t.unit_how = "sentence"
 
 

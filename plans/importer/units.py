@@ -21,8 +21,8 @@ ROLE_TAIL = re.compile(
     r"共同负责|具体负责|按职能职责落实|按职责|抓总|抓好|协助|协同|组织实施|组织落实|指导)$"
 )
 # a role's label: 牵头单位, 责任部门, 负责部门 (a State Council list), 协同责任单位
-CLAUSE = re.compile(
-    rf"[(（〔\[【]\s*((?:{UNIT_LABELS})\s*[:：]"
+CLAUSE = re.compile(  # (责任单位;住建局、…): a semicolon typed for the colon
+    rf"[(（〔\[【]\s*((?:{UNIT_LABELS})\s*[:：;；]"
     r"(?:[^()（）〔〕\[\]【】]|[(（][^()（）]{0,12}[)）])+?)"
     r"\s*[)）〕\]】]\s*[。;；]?\s*$"
 )
@@ -147,7 +147,8 @@ _LEVEL_HEAD = re.compile(
 NOT_A_NAME = re.compile(
     r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
     r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
-    r"强化|持续|及时|全面|进一步|鼓励|支持|引导|督促|要求|动员|合理)|[。“”《》]|的|"
+    r"强化|持续|及时|全面|进一步|鼓励|支持|引导|督促|要求|动员|合理|"
+    r"建设(?!单位|银行|局|厅|部|委|集团|公司|方))|[。“”《》]|的|"
     r"(?:干部|人员|同志|群众|部署|网站|布局|格局|大局)$"  # 各包村干部, 动员部署, 政府网站, 优化…布局
 )
 
@@ -275,6 +276,7 @@ ROLE_LABEL = rf"({UNIT_LABELS})\s*[:：]"
 def read_clause(body: str) -> tuple[list[str], list[str]]:
     lead: list[str] = []
     units: list[str] = []
+    body = re.sub(rf"^\s*({UNIT_LABELS})\s*[;；]", r"\1：", body)  # 责任单位;住建局
     # "牵头单位：X；配合单位：Y", or a comma before the second label: "牵头单位：X，配合单位：Y"
     for part in re.split(
         r"[;；]|[，,。](?=\s*[\u4e00-\u9fa5]{2,6}\s*[:：])",
