@@ -369,7 +369,7 @@ def _read_dues(text: str, year: int, issued_anchor: bool) -> tuple[Due, ...]:
             continue
         if re.search(
             r"率|%|％|百分点|增长|递增|提高|下降|增加|减少|节约|稳定在|保持|缴纳|达到|"
-            r"\d+次|元|补贴|奖励|补助|资助|资金|经费|享受|最多|最高",
+            r"\d+次|元|补贴|奖励|补助|资助|享受|最多|最高",
             rest,
         ) or re.match(r"[^，。；]{0,4}?(只|可)|年底|年末|[上下]半年|[一二三四]季度", rest):
             continue  # a rate, a level held, a sum, an allowance, or one date of the year
@@ -525,8 +525,8 @@ def period_end(text: str, year: int) -> Due | None:
         return None
     m = found[0]
     y = int(m.group("y2") or m.group("y1") or year)
-    if m.group("same") and not m.group("d1"):
-        return None  # 4月至26日 names no month for its end
+    if m.group("same") and (not m.group("d1") or int(m.group("same")) < int(m.group("d1"))):
+        return None  # 4月至26日, 12月20日至5日: no month named for its end
     mm = int(m.group("m2") or m.group("m1"))
     if not 1 <= mm <= 12:
         return None

@@ -66,14 +66,15 @@ def name_end(text: str, j: int, *, listed: bool = False) -> int | None:
 
 # How a requirement or a section's heading begins: a verb of the work (做好…, 持续加强…,
 # 公开…, 按照…), never a name
+# 建设…中心 opens a measure; 建设单位, 建设银行 name a party
+BUILD = r"建设(?!单位|银行|局|厅|部|委|集团|公司|方)"
 WORK = re.compile(
     r"(?:做好|加强|推进|推动|持续|不断|切实|深化|强化|完善|提升|提高|健全|加大|加快|开展|"
     r"规范|优化|建立|扎实|全面|进一步|着力|坚持|积极|严格|抓好|聚焦|围绕|统筹|创新|拓展|"
     r"深入|大力|稳步|巩固|夯实|营造|构建|打造|实施|落细|压实|增强|注重|狠抓|用好|"
     r"公开|及时|按照|归集|依托|通过|依法|根据|结合|针对|以|在|对|将|把|由|从|向|组织|"
     r"编制|制定|发布|开设|设置|利用|梳理|推行|落实|密切|认真|主动|广泛|充分|准确|重点|"
-    r"逐步|探索|督促|指导|协调|配合|做优|做实|做细|"
-    r"建设(?!单位|银行|局|厅|部|委|集团|公司|方))"  # 建设…中心 is work; 建设单位 a party
+    rf"逐步|探索|督促|指导|协调|配合|做优|做实|做细|{BUILD})"
 )
 # What may follow a whole name: a separator, the next name, a role, the next
 # requirement or numbered item, or the rest of a sentence whose subject it is.

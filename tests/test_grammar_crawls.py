@@ -405,7 +405,6 @@ def test_a_bracket_the_crawl_cut_off_parts_no_later_paragraph(tmp_path: Path) ->
     notice.write_text(body + "\n", encoding="utf-8")
     ex = extract(notice)
     read = {t.text[3:8]: t.units for t in ex.tasks}
-    assert list(read)[-1] == "提高职业培"  # the signature glued after a bracket is no item
     assert read["促进高校毕"] == ["县人力资源社"]  # as written, and doubted
     assert any("括号没有闭合" in why for _, why in ex.tasks[0].doubts)
     assert read["安置去产能"] == ["县人社局", "县工信局"]

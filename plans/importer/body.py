@@ -8,7 +8,7 @@ import re
 from plans.cn_dates import Due, read_cell_dues, read_dues
 from plans.glued_names import WORK
 from plans.importer.grouping import TASK_LABEL, card_fields, numbering, titled_measures
-from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line, signs_off
+from plans.importer.items import ATTRIBUTE_LINE, FIELD_LINE, add_task, field_line
 from plans.importer.model import Extraction, TaskDraft
 from plans.importer.periods import dated, heading_dues, sole_period
 from plans.importer.subjects import OWNED_PART, opening_subject, sentence_actors
@@ -245,7 +245,7 @@ class BodyReader:
                     if not ex.tasks[k].due:
                         ex.tasks[k].due = list(dues)
                 return
-        if ul is not None and (self.pending or self.second) and not signs_off(self.lines, i):
+        if ul is not None and (self.pending or self.second):
             self._unit_line(i, ln, ul)
             return
         if ul is None and num is None and _DASHES.match(text) and ex.tasks and self.pending:

@@ -35,7 +35,6 @@ from plans.labels import (
     marks_lead,
 )
 from plans.notice import Line
-from plans.text import CN_DATE
 
 
 def add_task(
@@ -107,12 +106,6 @@ def _cut_bracket(text: str) -> list[str]:
     return names if names and re.match(r"[省市县区镇乡各]", names[0]) else []
 
 
-def signs_off(lines: list[Line], i: int) -> bool:
-    """The issuer's name with its date on the next line: the signature, never the unit
-    line of the items above it."""
-    return i + 1 < len(lines) and re.fullmatch(CN_DATE, lines[i + 1].text.strip()) is not None
-
-
 def _clause_then_more(text: str) -> re.Match[str] | None:
     """…（责任单位：X、Y）其中，Z要…: the bracket is the measure's own, what follows goes on
     with it (measures() does not part them)."""
@@ -137,7 +130,7 @@ def _named_first(text: str) -> list[str]:
 
 
 STANDING = re.compile(
-    r"[,，;；]?\s*以下(?:均|都|各项)?(?:(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
+    r"(?:^|[,，;；。])\s*以下(?:均|都|各项)?(?:(?:需|由|请)?(?P<who>[^,，;；]{2,40}?)"
     r"(?:负责)?(?:配合)?(?:落实|实施|参与)[^,，;；]*|"
     # 以下均含省林业和草原局、机械林场，不再单独列出: who every later item includes
     r"(?:含|包括|包含)(?P<among>[^,，;；]{2,40}?))"

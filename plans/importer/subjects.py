@@ -45,10 +45,30 @@ ACTOR = re.compile(
 BY = re.compile(
     r"由([^，,。；;“”《》]{2,60}?)(牵头|负责|集中|对|按照|组织|开展|视|会同|统一|结合|根据|依据)"
 )
-# whom 由X会同 brings in, up to what they do together
-BY_ALONG = re.compile(
-    r"([^，,。；;“”《》]{2,120}?)(?=负责|研究|共同|联合|制定|提出|开展|推进|落实|组织|做好|按)"
-)
+# what those 由X会同 brings in do together
+_DO_ALONG = re.compile(r"负责|研究|共同|联合|制定|提出|开展|推进|落实|组织|做好|按")
+
+
+def _along(rest: str) -> list[str]:
+    """The names 由X会同 brings in: 县委组织部、县财政局等部门负责落实 → 县委组织部,
+    县财政局. The last name is the longest that a verb follows (组织 inside 县委组织部 is
+    no verb there)."""
+    words = re.match(r"[^，,。；;“”《》]{2,120}", rest)
+    if not words:
+        return []
+    *names, last = words.group(0).split("、")
+    ends = [
+        k
+        for k in range(2, len(last))
+        if _DO_ALONG.match(last, k) and group_names(last[:k]) and is_unit(last[:k])
+    ]
+    if not ends:
+        return []
+    names.append(last[: ends[-1]])
+    out = [n for part in names for n in group_names(part)]
+    return out if out and all(is_unit(n) for n in out) else []
+
+
 JOINS = re.compile(r"[，,]([^，,。；;“”《》]{2,60}?)(参加|配合|参与)")
 
 
@@ -74,8 +94,8 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
         sentence = re.sub(r"^(?:\d{4}年)?[^，,]{0,6}?(?:年|月|日|季度)(?:底|末)?前", "", sentence)
         found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
         for by in BY.finditer(sentence):  # 由X会同A、B等部门负责落实: A and B join X
-            if by.group(2) == "会同" and (along := BY_ALONG.match(sentence, by.end())):
-                found += [(n, False) for n in group_names(along.group(1)) if is_unit(n)]
+            if by.group(2) == "会同":
+                found += [(n, False) for n in _along(sentence[by.end() :])]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
         subject = None
         # 省发展改革委要充分发挥牵头抓总作用, 市场监管总局要会同有关部门…: the subject leads
@@ -93,6 +113,13 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
             subject = ACTOR.match(sentence)  # 2019年3月底前，国家卫生健康委推行…
             if subject and _NOT_SUBJECT.search(subject.group(1)):
                 subject = None  # 个体工商户要积极配合市场监管所开展…: no name acts within
+        # 各中小学、幼儿园严格落实…; never 重大节假日和各级党委政府…: a joined phrase
+        if (
+            not (named or subject)
+            and (named := subject_names(OPENING_VERB, sentence))
+            and not any(re.search("[和与及]", n) for n in named)
+        ):
+            found.append(("、".join(named), subject_leads))
         if subject:
             found.append((subject.group(1), subject_leads))
         for clause in re.split(r"[，,]", sentence)[1:]:
@@ -138,7 +165,11 @@ def units_from_sentences(ex: Extraction) -> None:
 def opening_subject(text: str) -> tuple[list[str], list[str]]:
     """The organisation an item's first sentence opens with, as its subject."""
     body = re.sub(r"^([(（]?[一二三四五六七八九十\d]+[)）.．、]?)", "", text).strip()
-    return [], subject_names(OPENING_VERB, body)
+    if named := subject_names(OPENING_VERB, body):
+        return [], named
+    # （一）开展视力监测筛查行动。各中小学、幼儿园严格落实…: the title, then who acts
+    title = re.match(r"[^。；;，,]{2,30}[。；;]", body)
+    return [], subject_names(OPENING_VERB, body[title.end() :]) if title else []
 
 
 # what a subject's name never holds: a modal or a verb of its own (要配合, 成立…小组)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from plans.cn_dates import read_dues
-from plans.glued_names import glued_names
+from plans.glued_names import BUILD, glued_names
 from plans.importer.model import Extraction
 from plans.labels import STRONG_LABELS, UNIT_LABELS, marks_lead
 from plans.text import UNIT_SUFFIX
@@ -147,8 +147,7 @@ _LEVEL_HEAD = re.compile(
 NOT_A_NAME = re.compile(
     r"^(按照|根据|对照|依照|依据|通过|围绕|结合|针对|在|对|将|把|以|为|从|与|公开|推进|"
     r"做好|加强|建立|完善|提高|深化|健全|规范|落实|严格|开展|组织|实施|加快|"
-    r"强化|持续|及时|全面|进一步|鼓励|支持|引导|督促|要求|动员|合理|"
-    r"建设(?!单位|银行|局|厅|部|委|集团|公司|方))|[。“”《》]|的|"
+    rf"强化|持续|及时|全面|进一步|鼓励|支持|引导|督促|要求|动员|合理|{BUILD})|[。“”《》]|的|"
     r"(?:干部|人员|同志|群众|部署|网站|布局|格局|大局)$"  # 各包村干部, 动员部署, 政府网站, 优化…布局
 )
 
@@ -181,8 +180,8 @@ LEVELS_GROUP = re.compile(r"各[省市县区州盟旗乡镇街道村]{1,4}(?:[(�
 
 
 def is_unit(token: str) -> bool:
-    if token in BARE_GROUPS or LEVELS_GROUP.fullmatch(token):
-        return True
+    if BARE_GROUPS & {token, token.removeprefix("各")} or LEVELS_GROUP.fullmatch(token):
+        return True  # 学校, 各中小学, 各地
     head, sep, rest = token.partition("、")
     if sep and _LEVEL_ONLY.fullmatch(head) and _shares_head(head, rest):
         return True  # 各区、县(市)政府: levels sharing one head, as split_units keeps them
@@ -276,7 +275,7 @@ ROLE_LABEL = rf"({UNIT_LABELS})\s*[:：]"
 def read_clause(body: str) -> tuple[list[str], list[str]]:
     lead: list[str] = []
     units: list[str] = []
-    body = re.sub(rf"^\s*({UNIT_LABELS})\s*[;；]", r"\1：", body)  # 责任单位;住建局
+    body = re.sub(rf"({UNIT_LABELS})\s*[;；](?=\s*[\u4e00-\u9fa5])", r"\1：", body)  # 责任单位;X
     # "牵头单位：X；配合单位：Y", or a comma before the second label: "牵头单位：X，配合单位：Y"
     for part in re.split(
         r"[;；]|[，,。](?=\s*[\u4e00-\u9fa5]{2,6}\s*[:：])",
