@@ -24,7 +24,7 @@ from plans.labels import (
     marks_lead,
 )
 from plans.numbered_rows import BACK_MATTER, DUE_CELL, glued_rows
-from plans.text import CN_DATE, COUNTED, UNIT_SUFFIX
+from plans.text import COUNTED, UNIT_SUFFIX
 
 # A line this long holds several paragraphs: a web archive, a CMS export or a PDF copy
 # joined them (by a space, or by nothing). It is split where a paragraph must have begun:
@@ -68,6 +68,10 @@ _UNIT_STOP = re.compile(
 # The cover letter's parts, glued: the addressee after the title (…的通知各乡镇人民政府，
 # 市政府各部门：), and the signature (…。宁安市人民政府办公室二〇二二年三月十五日) before
 # what follows it (the attachment's title).
+_CN_DATE = (
+    r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
+    r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
+)
 _ADDRESSEE = re.compile(r"(?:通知|号)(?P<to>各[^。：:；]{1,80}[：:])")
 # The 文号 glued between the title and the addressee (…的通知渝府办发〔2021〕50号各区县…),
 # and a portal's stamp (发布时间:2024-08-03 17:51)
@@ -81,7 +85,7 @@ _STAMP = re.compile(
 _SIGNED = re.compile(
     r"(?:(?<=[。！？])(?P<org>[\u3400-\u9fff（）()]{2,30}?))?"
     r"(?:办公室|政府|委员会|管委会|局|厅|委|办|中心|小组)"
-    rf"(?P<date>{CN_DATE})"
+    rf"(?P<date>{_CN_DATE})"
     r"(?=[\u3400-\u9fff(（]|(?:19|20)\d\d年)(?![前后起至以之内止的第召])"
 )
 # (此件公开发布) under the signature, before what follows it
@@ -93,12 +97,12 @@ _IMPRINT = re.compile(rf"(?<=[。！？])(?:{BACK_MATTER.pattern})")
 _TITLE_END = "方案|要点|分工|计划|安排|清单|意见|办法|细则"
 # The date under a cover letter that prints no signature (…请遵照执行。二〇一七年二月二十四日)
 _DATED = re.compile(
-    rf"(?<=[。！？]){CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
+    rf"(?<=[。！？]){_CN_DATE}(?=[\u3400-\u9fff])(?![前后起至以之内止的])"
     rf"(?=[^。，,；;]{{4,60}}?(?:{_TITLE_END}|通知))"
 )
 # The signature's date glued to the attachment's title that follows it.
 _DATE_THEN_TITLE = re.compile(
-    rf"^({CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
+    rf"^({_CN_DATE})(?=[\u3400-\u9fff]{{4}})(?![前后起至以之内止的])"
     rf"(?=.*(?:{_TITLE_END})$)"
 )
 # 附件1 glued between what ends the body (…有关要求) and the attachment's title
@@ -373,7 +377,7 @@ def date_then_title(parts: list[str]) -> list[str]:
     for text in parts:
         m = _DATE_THEN_TITLE.match(text)
         pieces = [m.group(1), text[m.end(1) :]] if m else [text]
-        dated = bool(m) or bool(out and re.fullmatch(CN_DATE, out[-1]))
+        dated = bool(m) or bool(out and re.fullmatch(_CN_DATE, out[-1]))
         if dated and (m := _TITLE_THEN_BODY.match(pieces[-1])) and not MARKS.match(pieces[-1]):
             pieces[-1:] = [m.group(1), pieces[-1][m.end(1) :]]
         out += pieces

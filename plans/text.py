@@ -103,10 +103,3 @@ COUNTED = (
 
 # a page's number printed in its text (— 2 —, 第2页 共7页)
 PAGE_NUMBER = re.compile(r"[—\-－–]+\s*\d{1,3}\s*[—\-－–]+|第\s*\d+\s*页(\s*共\s*\d+\s*页)?")
-
-
-# A date as a signature writes it: 2021年5月12日, 二〇二二年三月十五日
-CN_DATE = (
-    r"(?:(?:19|20)\d\d|二[〇○零][〇○零一二三四五六七八九]{2})年"
-    r"[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日"
-)

@@ -92,9 +92,10 @@ def sentence_actors(text: str) -> tuple[list[str], list[str]]:
             r"^(?:[一二三四五六七八九十]是|其[一二三四五六七八九十])[,，]?", "", sentence
         )
         sentence = re.sub(r"^(?:\d{4}年)?[^，,]{0,6}?(?:年|月|日|季度)(?:底|末)?前", "", sentence)
-        found = [(m.group(1), m.group(2) == "牵头") for m in BY.finditer(sentence)]
-        for by in BY.finditer(sentence):  # 由X会同A、B等部门负责落实: A and B join X
-            if by.group(2) == "会同":
+        found: list[tuple[str, bool]] = []
+        for by in BY.finditer(sentence):
+            found.append((by.group(1), by.group(2) == "牵头"))
+            if by.group(2) == "会同":  # 由X会同A、B等部门负责落实: A and B join X
                 found += [(n, False) for n in _along(sentence[by.end() :])]
         sentence = re.sub(r"[(（](?:包括|含|即|指)[^）)]*[）)]", "", sentence)
         subject = None
